@@ -1,0 +1,142 @@
+package io.batchcall;
+
+import io.batchcall.api.AdminRoutes;
+import io.batchcall.api.ApiErrors;
+import io.batchcall.api.ApiServer;
+import io.batchcall.api.Authentication;
+import io.batchcall.api.OperationsRoutes;
+import io.batchcall.api.RouteGroup;
+import io.batchcall.api.WorkspaceRoutes;
+import io.batchcall.config.Config;
+import io.batchcall.config.ConfigException;
+import io.batchcall.domain.IdSource;
+import io.batchcall.store.ApiKeyStore;
+import io.batchcall.store.CredentialCipher;
+import io.batchcall.store.Database;
+import io.batchcall.store.EmbeddedPostgresServer;
+import io.batchcall.store.WorkspaceStore;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: reads the configuration, creates every object by hand, starts them in order, and stops
+ * them in reverse order. Nothing else in batchcall calls {@code new} on a collaborator it does not own.
+ */
+public final class App implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    /** What to close, most recently started first. */
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private ApiServer server;
+
+    private App() {}
+
+    public static void main(String[] args) {
+        Config config;
+        try {
+            config = Config.fromEnvironment(System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("batchcall cannot start. " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        var app = start(config, Clock.systemUTC(), System.out, List.of());
+        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "batchcall-shutdown"));
+    }
+
+    /**
+     * Starts a node. {@code extraRoutes} lets tests add routes beside the real ones (to provoke an unexpected
+     * error, say); production passes none.
+     */
+    public static App start(Config config, Clock clock, PrintStream console, List<RouteGroup> extraRoutes) {
+        var app = new App();
+        try {
+            app.startComponents(config, clock, console, extraRoutes);
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private void startComponents(Config config, Clock clock, PrintStream console, List<RouteGroup> extraRoutes) {
+        log.info("batchcall starting nodeId={} database={}", config.nodeId(),
+                config.database().embedded() ? "embedded" : "external");
+        var meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new ClassLoaderMetrics().bindTo(meters);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        new UptimeMetrics().bindTo(meters);
+        var gc = new JvmGcMetrics();
+        gc.bindTo(meters);
+        running.push(gc);
+
+        var database = openDatabase(config, meters);
+        var ids = IdSource.secure();
+        // Created now so that a missing or unreadable key stops the start, not the first call that needs it.
+        CredentialCipher.fromConfiguredOrStoredKey(config.security().secretKey(), config.database().dataDirectory());
+        var workspaces = new WorkspaceStore(database, clock, ids);
+        var keys = new ApiKeyStore(database, clock, ids);
+        new FirstStart(workspaces, keys, ids, console).ensureDefaultWorkspace(config.security().apiKey());
+
+        var routes = Stream.concat(Stream.of(
+                        new OperationsRoutes(database, meters),
+                        new Authentication(keys),
+                        new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
+                        new WorkspaceRoutes()),
+                extraRoutes.stream()).toList();
+        server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
+        running.push(server);
+        log.info("batchcall started nodeId={} port={}", config.nodeId(), server.port());
+    }
+
+    private Database openDatabase(Config config, PrometheusMeterRegistry meters) {
+        var settings = config.database();
+        if (settings.embedded()) {
+            var embedded = EmbeddedPostgresServer.start(settings.dataDirectory());
+            running.push(embedded);
+            var database = Database.connect(embedded.jdbcUrl(), Optional.of(embedded.user()), Optional.empty(), meters);
+            running.push(database);
+            return database;
+        }
+        var database = Database.connect(settings.externalUrl().orElseThrow(), settings.user(), settings.password(),
+                meters);
+        running.push(database);
+        return database;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Stops everything in reverse order of start: HTTP first, so no request meets a closed pool. */
+    @Override
+    public synchronized void close() {
+        while (!running.isEmpty()) {
+            var component = running.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                log.warn("Component did not stop cleanly component={} error={}",
+                        component.getClass().getSimpleName(), e.toString());
+            }
+        }
+        log.info("batchcall stopped");
+    }
+}

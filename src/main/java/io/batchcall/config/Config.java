@@ -1,0 +1,158 @@
+package io.batchcall.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/** The whole configuration of one batchcall node, read from environment variables. */
+public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId) {
+
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
+    static final int MIN_API_KEY_LENGTH = 20;
+    static final int MIN_ADMIN_TOKEN_LENGTH = 16;
+    static final int SECRET_KEY_BYTES = 32;
+
+    /**
+     * Parses the environment. Every bad value is collected, so that one failed start lists every problem.
+     *
+     * @throws ConfigException with all problems when any value is bad
+     */
+    public static Config fromEnvironment(Map<String, String> env) {
+        var reader = new Reader(env);
+        var http = new HttpConfig(
+                reader.text("BATCHCALL_HOST", "127.0.0.1"),
+                reader.integer("BATCHCALL_PORT", 8080, 0, 65_535));
+        var database = new DatabaseConfig(
+                reader.optional("BATCHCALL_DATABASE_URL").flatMap(url -> reader.jdbcUrl("BATCHCALL_DATABASE_URL", url)),
+                reader.optional("BATCHCALL_DATABASE_USER"),
+                reader.optional("BATCHCALL_DATABASE_PASSWORD"),
+                Path.of(reader.text("BATCHCALL_DATA_DIR", "./batchcall-data")));
+        if (database.embedded()) {
+            reader.onlyWith("BATCHCALL_DATABASE_USER", "BATCHCALL_DATABASE_URL");
+            reader.onlyWith("BATCHCALL_DATABASE_PASSWORD", "BATCHCALL_DATABASE_URL");
+        }
+        var security = new SecurityConfig(
+                reader.optional("BATCHCALL_API_KEY").flatMap(key -> reader.secret("BATCHCALL_API_KEY", key,
+                        MIN_API_KEY_LENGTH)),
+                reader.optional("BATCHCALL_ADMIN_TOKEN").flatMap(token -> reader.secret("BATCHCALL_ADMIN_TOKEN", token,
+                        MIN_ADMIN_TOKEN_LENGTH)),
+                reader.optional("BATCHCALL_SECRET_KEY").flatMap(key -> reader.aesKey("BATCHCALL_SECRET_KEY", key)));
+        var nodeId = reader.optional("BATCHCALL_NODE_ID")
+                .map(id -> reader.matching("BATCHCALL_NODE_ID", id, NODE_ID, "1 to 64 letters, digits, '.', '_' or '-'"))
+                .orElseGet(Config::defaultNodeId);
+        reader.failIfProblems();
+        return new Config(http, database, security, nodeId);
+    }
+
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "node";
+        }
+        var id = host.replaceAll("[^A-Za-z0-9._-]", "-") + "-" + ProcessHandle.current().pid();
+        return id.length() <= 64 ? id : id.substring(id.length() - 64);
+    }
+
+    /** Reads variables and collects what is wrong with them. */
+    private static final class Reader {
+        private final Map<String, String> env;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Map<String, String> env) {
+            this.env = env;
+        }
+
+        /** A variable that is unset or blank counts as absent, as a shell's {@code FOO=} would suggest. */
+        Optional<String> optional(String name) {
+            return Optional.ofNullable(env.get(name)).map(String::strip).filter(v -> !v.isEmpty());
+        }
+
+        String text(String name, String fallback) {
+            return optional(name).orElse(fallback);
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            return optional(name).map(parse(name, min, max)).orElse(fallback);
+        }
+
+        private Function<String, Integer> parse(String name, int min, int max) {
+            return value -> {
+                try {
+                    int parsed = Integer.parseInt(value);
+                    if (parsed >= min && parsed <= max) {
+                        return parsed;
+                    }
+                } catch (NumberFormatException ignored) {
+                    // reported below with the accepted range
+                }
+                problems.add(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+                return min;
+            };
+        }
+
+        Optional<String> jdbcUrl(String name, String value) {
+            if (value.startsWith("jdbc:postgresql://")) {
+                return Optional.of(value);
+            }
+            if (value.startsWith("postgresql://") || value.startsWith("postgres://")) {
+                problems.add(name + " must be a JDBC URL such as jdbc:postgresql://host:5432/batchcall (user and"
+                        + " password go in BATCHCALL_DATABASE_USER and BATCHCALL_DATABASE_PASSWORD)");
+                return Optional.empty();
+            }
+            problems.add(name + " must start with jdbc:postgresql://");
+            return Optional.empty();
+        }
+
+        Optional<String> secret(String name, String value, int minLength) {
+            // The value itself is never echoed: it is a secret.
+            if (value.length() < minLength || !PRINTABLE_NO_SPACE.matcher(value).matches()) {
+                problems.add(name + " must be at least " + minLength + " printable characters without spaces");
+                return Optional.empty();
+            }
+            return Optional.of(value);
+        }
+
+        Optional<byte[]> aesKey(String name, String value) {
+            try {
+                var key = Base64.getDecoder().decode(value);
+                if (key.length == SECRET_KEY_BYTES) {
+                    return Optional.of(key);
+                }
+            } catch (IllegalArgumentException ignored) {
+                // reported below
+            }
+            problems.add(name + " must be " + SECRET_KEY_BYTES + " random bytes in base64 (44 characters,"
+                    + " e.g. from `openssl rand -base64 32`)");
+            return Optional.empty();
+        }
+
+        String matching(String name, String value, Pattern pattern, String expected) {
+            if (!pattern.matcher(value).matches()) {
+                problems.add(name + " must be " + expected + ", got '" + value + "'");
+            }
+            return value;
+        }
+
+        void onlyWith(String name, String required) {
+            if (optional(name).isPresent()) {
+                problems.add(name + " is set but " + required + " is not: it applies to an external database only");
+            }
+        }
+
+        void failIfProblems() {
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+        }
+    }
+}

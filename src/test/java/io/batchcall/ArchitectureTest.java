@@ -1,0 +1,63 @@
+package io.batchcall;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The package rules of style.md: packages draw the architecture, and these tests keep the drawing true. */
+class ArchitectureTest {
+    private static final com.tngtech.archunit.core.domain.JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.batchcall");
+
+    @Test
+    void packages_depend_only_on_what_style_md_allows() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("App").definedBy("io.batchcall")
+                .layer("Config").definedBy("io.batchcall.config..")
+                .layer("Domain").definedBy("io.batchcall.domain..")
+                .layer("Store").definedBy("io.batchcall.store..")
+                .layer("Telephony").definedBy("io.batchcall.telephony..")
+                .layer("Dispatch").definedBy("io.batchcall.dispatch..")
+                .layer("Api").definedBy("io.batchcall.api..")
+                .whereLayer("App").mayNotBeAccessedByAnyLayer()
+                .whereLayer("Api").mayOnlyBeAccessedByLayers("App")
+                .whereLayer("Dispatch").mayOnlyBeAccessedByLayers("Api", "App")
+                .whereLayer("Store").mayOnlyBeAccessedByLayers("Dispatch", "Api", "App")
+                .whereLayer("Telephony").mayOnlyBeAccessedByLayers("Dispatch", "App")
+                .whereLayer("Config").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App")
+                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App")
+                .check(CLASSES);
+    }
+
+    @Test
+    void the_domain_and_config_use_the_jdk_only() {
+        noClasses().that().resideInAnyPackage("io.batchcall.domain..", "io.batchcall.config..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("io.batchcall.domain..",
+                        "io.batchcall.config..", "java..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void nothing_reads_the_wall_clock_outside_app() {
+        noClasses().that().resideOutsideOfPackage("io.batchcall")
+                .should().callMethod(java.time.Instant.class, "now")
+                .orShould().callMethod(java.lang.System.class, "currentTimeMillis")
+                .orShould().callMethod(java.time.Clock.class, "systemUTC")
+                .check(CLASSES);
+    }
+
+    @Test
+    void no_class_is_named_manager_helper_util_impl_or_base() {
+        noClasses().should().haveSimpleNameEndingWith("Manager")
+                .orShould().haveSimpleNameEndingWith("Helper")
+                .orShould().haveSimpleNameEndingWith("Util")
+                .orShould().haveSimpleNameEndingWith("Utils")
+                .orShould().haveSimpleNameEndingWith("Impl")
+                .orShould().haveSimpleNameStartingWith("Base")
+                .check(CLASSES);
+    }
+}

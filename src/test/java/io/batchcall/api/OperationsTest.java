@@ -1,0 +1,53 @@
+package io.batchcall.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchcall.support.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class OperationsTest {
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void health_answers_without_a_key() {
+        var response = server.anonymous().get("/health");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void ready_answers_when_the_database_is_reachable_and_migrated() {
+        var response = server.anonymous().get("/ready");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("status").asText()).isEqualTo("ready");
+    }
+
+    @Test
+    void metrics_expose_jvm_http_and_connection_pool_series_in_prometheus_text() {
+        server.anonymous().get("/health");
+
+        var response = server.anonymous().get("/metrics");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/plain"));
+        assertThat(response.body())
+                .contains("jvm_memory_used_bytes")
+                .contains("hikaricp_connections_active")
+                .contains("http_server_requests_seconds_count{method=\"GET\",status=\"200\",uri=\"/health\"}");
+    }
+}

@@ -1,0 +1,116 @@
+package io.batchcall.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+
+    @Test
+    void an_empty_environment_gives_the_documented_defaults() {
+        var config = Config.fromEnvironment(Map.of());
+
+        assertThat(config.http()).isEqualTo(new HttpConfig("127.0.0.1", 8080));
+        assertThat(config.database().embedded()).isTrue();
+        assertThat(config.database().dataDirectory()).isEqualTo(Path.of("./batchcall-data"));
+        assertThat(config.security().apiKey()).isEmpty();
+        assertThat(config.security().adminToken()).isEmpty();
+        assertThat(config.security().secretKey()).isEmpty();
+        assertThat(config.nodeId()).matches("[A-Za-z0-9._-]+-\\d+");
+    }
+
+    @Test
+    void every_setting_is_read_from_its_variable() {
+        var key = new byte[32];
+        key[0] = 7;
+        var config = Config.fromEnvironment(Map.of(
+                "BATCHCALL_HOST", "0.0.0.0",
+                "BATCHCALL_PORT", "9090",
+                "BATCHCALL_DATABASE_URL", "jdbc:postgresql://db:5432/batchcall",
+                "BATCHCALL_DATABASE_USER", "bc",
+                "BATCHCALL_DATABASE_PASSWORD", "pw",
+                "BATCHCALL_DATA_DIR", "/var/lib/batchcall",
+                "BATCHCALL_API_KEY", "a-key-of-at-least-twenty",
+                "BATCHCALL_ADMIN_TOKEN", "an-admin-token-16",
+                "BATCHCALL_SECRET_KEY", Base64.getEncoder().encodeToString(key),
+                "BATCHCALL_NODE_ID", "node-a"));
+
+        assertThat(config.http()).isEqualTo(new HttpConfig("0.0.0.0", 9090));
+        assertThat(config.database().externalUrl()).contains("jdbc:postgresql://db:5432/batchcall");
+        assertThat(config.database().user()).contains("bc");
+        assertThat(config.database().password()).contains("pw");
+        assertThat(config.database().dataDirectory()).isEqualTo(Path.of("/var/lib/batchcall"));
+        assertThat(config.security().apiKey()).contains("a-key-of-at-least-twenty");
+        assertThat(config.security().adminToken()).contains("an-admin-token-16");
+        assertThat(config.security().secretKey()).hasValueSatisfying(k -> assertThat(k).isEqualTo(key));
+        assertThat(config.nodeId()).isEqualTo("node-a");
+    }
+
+    @Test
+    void every_bad_value_is_reported_at_once_not_only_the_first() {
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of(
+                "BATCHCALL_PORT", "eighty",
+                "BATCHCALL_DATABASE_URL", "mysql://db/batchcall",
+                "BATCHCALL_API_KEY", "short",
+                "BATCHCALL_ADMIN_TOKEN", "tiny",
+                "BATCHCALL_SECRET_KEY", "not-base64!",
+                "BATCHCALL_NODE_ID", "has spaces")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .hasSize(6)
+                        .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_PORT must be a whole number"))
+                        .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_DATABASE_URL must start with"))
+                        .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_API_KEY must be at least 20"))
+                        .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_ADMIN_TOKEN must be at least 16"))
+                        .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_SECRET_KEY must be 32 random bytes"))
+                        .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_NODE_ID must be")));
+    }
+
+    @Test
+    void secrets_are_never_echoed_in_error_messages() {
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_API_KEY", "sekrit sekrit")))
+                .isInstanceOf(ConfigException.class)
+                .message().doesNotContain("sekrit");
+    }
+
+    @Test
+    void a_port_outside_the_tcp_range_is_rejected() {
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_PORT", "70000")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("BATCHCALL_PORT must be a whole number from 0 to 65535, got '70000'"));
+    }
+
+    @Test
+    void database_credentials_without_a_database_url_are_a_mistake() {
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_DATABASE_USER", "bc",
+                "BATCHCALL_DATABASE_PASSWORD", "pw")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(2));
+    }
+
+    @Test
+    void a_libpq_style_url_gets_a_hint_towards_the_jdbc_form() {
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_DATABASE_URL", "postgres://u:p@db/bc")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems().getFirst())
+                        .contains("jdbc:postgresql://host:5432/batchcall")
+                        .doesNotContain("u:p"));
+    }
+
+    @Test
+    void blank_variables_count_as_unset() {
+        var config = Config.fromEnvironment(Map.of("BATCHCALL_PORT", " ", "BATCHCALL_DATABASE_URL", ""));
+
+        assertThat(config.http().port()).isEqualTo(8080);
+        assertThat(config.database().embedded()).isTrue();
+    }
+
+    @Test
+    void the_records_do_not_print_secrets() {
+        var config = Config.fromEnvironment(Map.of("BATCHCALL_DATABASE_URL", "jdbc:postgresql://db/bc",
+                "BATCHCALL_DATABASE_PASSWORD", "db-password", "BATCHCALL_API_KEY", "a-key-of-at-least-twenty"));
+
+        assertThat(config.toString()).doesNotContain("db-password").doesNotContain("a-key-of-at-least-twenty");
+    }
+}

@@ -1,0 +1,75 @@
+package io.batchcall.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** A real HTTP client against a server on loopback, with the key (or none) it presents. */
+public final class ApiClient {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final String baseUrl;
+    private final Map<String, String> headers;
+
+    public ApiClient(int port, Map<String, String> headers) {
+        this.baseUrl = "http://127.0.0.1:" + port;
+        this.headers = Map.copyOf(headers);
+    }
+
+    public static ApiClient withKey(int port, String apiKey) {
+        return new ApiClient(port, Map.of("xi-api-key", apiKey));
+    }
+
+    public static ApiClient anonymous(int port) {
+        return new ApiClient(port, Map.of());
+    }
+
+    public static ApiClient admin(int port, String token) {
+        return new ApiClient(port, Map.of("Authorization", "Bearer " + token));
+    }
+
+    public HttpResult get(String path) {
+        return send(request(path).GET());
+    }
+
+    public HttpResult delete(String path) {
+        return send(request(path).DELETE());
+    }
+
+    public HttpResult post(String path, String json) {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    public HttpResult postEmpty(String path) {
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    public HttpResult patch(String path, String json) {
+        return send(request(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private HttpRequest.Builder request(String path) {
+        var builder = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
+        headers.forEach(builder::header);
+        return builder;
+    }
+
+    private static HttpResult send(HttpRequest.Builder builder) {
+        try {
+            var response = HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            return new HttpResult(response.statusCode(), response.headers(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
