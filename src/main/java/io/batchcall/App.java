@@ -10,7 +10,10 @@ import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
 import io.batchcall.domain.IdSource;
+import io.batchcall.store.AgentStore;
 import io.batchcall.store.ApiKeyStore;
+import io.batchcall.store.BranchStore;
+import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.CredentialCipher;
 import io.batchcall.store.Database;
 import io.batchcall.store.EmbeddedPostgresServer;
@@ -90,9 +93,13 @@ public final class App implements AutoCloseable {
         var database = openDatabase(config, meters);
         var ids = IdSource.secure();
         // Created now so that a missing or unreadable key stops the start, not the first call that needs it.
-        CredentialCipher.fromConfiguredOrStoredKey(config.security().secretKey(), config.database().dataDirectory());
+        var cipher = CredentialCipher.fromConfiguredOrStoredKey(config.security().secretKey(),
+                config.database().dataDirectory());
         var workspaces = new WorkspaceStore(database, clock, ids);
         var keys = new ApiKeyStore(database, clock, ids);
+        var agents = new AgentStore(database, clock);
+        var branches = new BranchStore(database, clock);
+        var phoneNumbers = new PhoneNumberStore(database, clock, cipher);
         new FirstStart(workspaces, keys, ids, console).ensureDefaultWorkspace(config.security().apiKey());
 
         var routes = Stream.concat(Stream.of(

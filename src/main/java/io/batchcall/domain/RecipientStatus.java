@@ -1,0 +1,50 @@
+package io.batchcall.domain;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * A recipient's status, in the order a call moves through them: {@code pending -> dispatched (claimed, dial
+ * request about to go out) -> initiated (the provider accepted; ringing) -> in_progress (answered) -> completed |
+ * voicemail | failed | cancelled}. Statuses only move forward, so late or repeated events change nothing; a
+ * {@code retry} is the one way back, from failed or voicemail to pending.
+ */
+public enum RecipientStatus {
+    PENDING("pending", 0),
+    DISPATCHED("dispatched", 1),
+    INITIATED("initiated", 2),
+    IN_PROGRESS("in_progress", 3),
+    COMPLETED("completed", 4),
+    VOICEMAIL("voicemail", 4),
+    FAILED("failed", 4),
+    CANCELLED("cancelled", 4);
+
+    private final String wireName;
+    private final int rank;
+
+    RecipientStatus(String wireName, int rank) {
+        this.wireName = wireName;
+        this.rank = rank;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    public boolean isFinal() {
+        return rank == 4;
+    }
+
+    public boolean canMoveTo(RecipientStatus next) {
+        return !isFinal() && next.rank > rank;
+    }
+
+    /** What {@code POST /retry} dials again: calls that did not reach a person. */
+    public boolean isRetryable() {
+        return this == FAILED || this == VOICEMAIL;
+    }
+
+    public static Optional<RecipientStatus> fromWire(String name) {
+        return Arrays.stream(values()).filter(s -> s.wireName.equals(name)).findFirst();
+    }
+}
