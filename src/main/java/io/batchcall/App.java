@@ -1,6 +1,7 @@
 package io.batchcall;
 
 import io.batchcall.api.AdminRoutes;
+import io.batchcall.api.BatchRoutes;
 import io.batchcall.api.ApiErrors;
 import io.batchcall.api.ApiServer;
 import io.batchcall.api.Authentication;
@@ -12,7 +13,10 @@ import io.batchcall.config.ConfigException;
 import io.batchcall.domain.IdSource;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.ApiKeyStore;
+import io.batchcall.store.BatchStore;
 import io.batchcall.store.BranchStore;
+import io.batchcall.store.IdempotencyStore;
+import io.batchcall.store.RecipientStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.CredentialCipher;
 import io.batchcall.store.Database;
@@ -100,13 +104,17 @@ public final class App implements AutoCloseable {
         var agents = new AgentStore(database, clock);
         var branches = new BranchStore(database, clock);
         var phoneNumbers = new PhoneNumberStore(database, clock, cipher);
+        var idempotency = new IdempotencyStore(database, clock);
+        var batches = new BatchStore(database, clock, ids, idempotency);
+        var recipients = new RecipientStore(database);
         new FirstStart(workspaces, keys, ids, console).ensureDefaultWorkspace(config.security().apiKey());
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters),
                         new Authentication(keys),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
-                        new WorkspaceRoutes()),
+                        new WorkspaceRoutes(),
+                        new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
         running.push(server);

@@ -6,8 +6,9 @@ CREATE TABLE recipients (
     position         integer     NOT NULL,
     phone_number     text,
     whatsapp_user_id text,
-    -- conversation_initiation_client_data exactly as submitted.
-    client_data      jsonb,
+    -- conversation_initiation_client_data exactly as submitted: json, not jsonb, keeps its text (key order
+    -- included) so that it is echoed back verbatim.
+    client_data      json,
     status           text        NOT NULL CHECK (status IN ('pending', 'dispatched', 'initiated', 'in_progress',
                                                             'completed', 'failed', 'cancelled', 'voicemail')),
     last_outcome     text,

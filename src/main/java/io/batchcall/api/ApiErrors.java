@@ -1,5 +1,6 @@
 package io.batchcall.api;
 
+import io.batchcall.domain.StateConflict;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -19,6 +20,7 @@ public final class ApiErrors {
     public void register(RoutesConfig routes) {
         routes.exception(ValidationException.class, (e, ctx) -> ctx.status(422).json(
                 new ValidationBody(e.violations())));
+        routes.exception(StateConflict.class, (e, ctx) -> respond(ctx, 409, e.code(), e.getMessage()));
         routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.httpStatus(), e.code(), e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             // Javalin's own responses: an unknown route, a method a route does not take.

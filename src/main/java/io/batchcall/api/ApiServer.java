@@ -22,6 +22,9 @@ public final class ApiServer implements AutoCloseable {
     /** How long a stop waits for requests in flight before it cuts them off. */
     private static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(20);
 
+    /** Large enough for 10,000 recipients with generous client data each; larger bodies are a 413. */
+    static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
+
     private final Javalin javalin;
 
     public ApiServer(HttpConfig http, ApiErrors errors, List<RouteGroup> groups, MeterRegistry meters) {
@@ -30,6 +33,7 @@ public final class ApiServer implements AutoCloseable {
             config.startup.showOldJavalinVersionWarning = false;
             config.concurrency.useVirtualThreads = true;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, true));
+            config.http.maxRequestSize = MAX_REQUEST_BYTES;
             config.jetty.host = http.host();
             config.jetty.port = http.port();
             config.jetty.modifyServer(server -> {

@@ -13,7 +13,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class AgentStore {
     static final String COLUMNS = """
             workspace_id, id, name, conversation_config::text AS conversation_config, tags::text AS tags,
-            concurrency_limit, media_stream_url, sip_uri, created_at, updated_at""";
+            concurrency_limit, media_stream_url, sip_uri, created_at, updated_at
+            """;
 
     private final Jdbi jdbi;
     private final Clock clock;

@@ -18,7 +18,8 @@ public final class PhoneNumberStore {
     static final String COLUMNS = """
             workspace_id, id, provider, phone_number, label, agent_id, settings::text AS settings,
             credentials IS NOT NULL AS has_credentials, cps, supports_inbound, supports_outbound, created_at,
-            updated_at""";
+            updated_at
+            """;
 
     private final Jdbi jdbi;
     private final Clock clock;

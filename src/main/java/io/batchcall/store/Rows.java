@@ -4,6 +4,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /** Column readers shared by the row mappers of every store. */
@@ -22,8 +24,11 @@ final class Rows {
         return Optional.ofNullable(rs.getString(column));
     }
 
-    /** Binds an instant as timestamptz, so that SQL compares instants, never local times. */
+    /**
+     * Binds an instant as timestamptz, so that SQL compares instants, never local times. Truncated to the
+     * microseconds PostgreSQL keeps, so that a value read back equals the value written (cursors rely on it).
+     */
     static OffsetDateTime at(Instant instant) {
-        return instant == null ? null : instant.atOffset(java.time.ZoneOffset.UTC);
+        return instant == null ? null : instant.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
     }
 }

@@ -1,0 +1,177 @@
+package io.batchcall.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.IdSource;
+import io.batchcall.domain.NewBatch;
+import io.batchcall.domain.Workspace;
+import io.batchcall.store.AgentStore;
+import io.batchcall.store.BatchStore;
+import io.batchcall.store.BranchStore;
+import io.batchcall.store.Idempotent;
+import io.batchcall.store.IdempotencyStore;
+import io.batchcall.store.PhoneNumberStore;
+import io.batchcall.store.RecipientStore;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/** The ElevenLabs-compatible batch calling endpoints under {@code /v1/convai/batch-calling}. */
+public final class BatchRoutes implements RouteGroup {
+    private static final String BASE = "/v1/convai/batch-calling";
+    private static final int DEFAULT_PAGE_SIZE = 100;
+    private static final int MAX_PAGE_SIZE = 100;
+
+    private final BatchStore batches;
+    private final RecipientStore recipients;
+    private final AgentStore agents;
+    private final BranchStore branches;
+    private final PhoneNumberStore phoneNumbers;
+    private final IdempotencyStore idempotency;
+    private final Clock clock;
+    private final IdSource ids;
+
+    public BatchRoutes(BatchStore batches, RecipientStore recipients, AgentStore agents, BranchStore branches,
+                       PhoneNumberStore phoneNumbers, IdempotencyStore idempotency, Clock clock, IdSource ids) {
+        this.batches = batches;
+        this.recipients = recipients;
+        this.agents = agents;
+        this.branches = branches;
+        this.phoneNumbers = phoneNumbers;
+        this.idempotency = idempotency;
+        this.clock = clock;
+        this.ids = ids;
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.post(BASE + "/submit", this::submit);
+        routes.get(BASE + "/workspace", this::list);
+        routes.get(BASE + "/{batch_id}", this::get);
+        routes.delete(BASE + "/{batch_id}", this::delete);
+        routes.post(BASE + "/{batch_id}/cancel", this::cancel);
+        routes.post(BASE + "/{batch_id}/retry", this::retry);
+        routes.get(BASE + "/{batch_id}/export", ctx -> BatchExport.write(ctx, batch(ctx), recipients,
+                QueryParameters.integerAtLeast(ctx, "limit", 1)));
+    }
+
+    private void submit(Context ctx) {
+        var workspace = Authentication.workspace(ctx);
+        var claim = IdempotencyKeys.claim(ctx);
+        var submission = Submission.read(JsonBody.of(ctx), clock.instant(), ids);
+        var agent = agents.find(workspace.id(), submission.agentId()).orElseThrow(() -> ApiException.notFound(
+                "agent_not_found", "No agent with id " + submission.agentId() + " in this workspace"));
+        submission.branchId().ifPresent(branchId -> branches.find(workspace.id(), agent.id(), branchId)
+                .orElseThrow(() -> ApiException.notFound("branch_not_found",
+                        "No branch with id " + branchId + " on agent " + agent.id())));
+        var phoneNumberId = callerNumber(workspace, submission, agent.id());
+        var batch = new NewBatch(submission.name(), agent.id(), submission.branchId(), phoneNumberId,
+                submission.environment(), submission.timezone(), submission.whatsappParamsJson(),
+                submission.callConfig(), submission.targetConcurrencyLimit(), submission.scheduledAt(),
+                submission.recipients());
+        respond(ctx, workspace, claim, batches.submit(workspace.id(), batch, claim).map(Optional::of));
+    }
+
+    /** The number calls come from: the one named, else the agent's; a phone batch without one is a 422. */
+    private Optional<String> callerNumber(Workspace workspace, Submission submission, String agentId) {
+        if (submission.phoneNumberId().isPresent()) {
+            var id = submission.phoneNumberId().get();
+            return Optional.of(phoneNumbers.find(workspace.id(), id).orElseThrow(() -> ApiException.notFound(
+                    "phone_number_not_found", "No phone number with id " + id + " in this workspace")).id());
+        }
+        var assigned = phoneNumbers.assignedTo(workspace.id(), agentId);
+        if (assigned.isEmpty() && !submission.whatsapp()) {
+            throw ValidationException.of(List.of("body", "agent_phone_number_id"),
+                    "Field required: agent " + agentId + " has no assigned phone number, so the batch must name"
+                            + " one in agent_phone_number_id", "missing");
+        }
+        return assigned.map(number -> number.id());
+    }
+
+    private void list(Context ctx) {
+        var workspace = Authentication.workspace(ctx);
+        int limit = Math.min(QueryParameters.integerAtLeast(ctx, "limit", 1).orElse(DEFAULT_PAGE_SIZE),
+                MAX_PAGE_SIZE);
+        var after = ListCursor.decode(QueryParameters.text(ctx, "last_doc"));
+        var page = batches.list(workspace.id(), QueryParameters.text(ctx, "agent_id"), after, limit);
+        var items = page.batches();
+        String next = page.hasMore()
+                ? ListCursor.encode(new BatchStore.Position(items.getLast().batch().createdAt(),
+                        items.getLast().batch().id()))
+                : null;
+        ctx.json(new BatchJson.ListResponse(items.stream().map(BatchJson::batch).toList(), next, page.hasMore()));
+    }
+
+    private void get(Context ctx) throws java.io.IOException {
+        var summary = batch(ctx);
+        ctx.contentType("application/json");
+        BatchJson.writeDetailed(summary, recipients, ctx.outputStream());
+    }
+
+    private void cancel(Context ctx) {
+        var workspace = Authentication.workspace(ctx);
+        var claim = IdempotencyKeys.claim(ctx);
+        respond(ctx, workspace, claim, batches.cancel(workspace.id(), ctx.pathParam("batch_id"), claim));
+    }
+
+    private void retry(Context ctx) {
+        var workspace = Authentication.workspace(ctx);
+        var claim = IdempotencyKeys.claim(ctx);
+        respond(ctx, workspace, claim, batches.retry(workspace.id(), ctx.pathParam("batch_id"), claim));
+    }
+
+    private void delete(Context ctx) {
+        var workspace = Authentication.workspace(ctx);
+        if (!batches.delete(workspace.id(), ctx.pathParam("batch_id"))) {
+            throw batchNotFound(ctx.pathParam("batch_id"));
+        }
+        ctx.status(204);
+    }
+
+    /** Answers a change made under an optional Idempotency-Key, storing the response for later replays. */
+    private void respond(Context ctx, Workspace workspace, Optional<io.batchcall.store.IdempotencyClaim> claim,
+                         Idempotent<Optional<BatchSummary>> result) {
+        switch (result) {
+            case Idempotent.Done<Optional<BatchSummary>> done -> {
+                var summary = done.value().orElseThrow(() -> batchNotFound(ctx.pathParam("batch_id")));
+                var body = json(BatchJson.batch(summary));
+                claim.ifPresent(c -> idempotency.recordResponse(workspace.id(), c.key(), 200, body));
+                ctx.status(200).contentType("application/json").result(body);
+            }
+            case Idempotent.Replay<Optional<BatchSummary>> replay -> {
+                ctx.header("Idempotent-Replayed", "true");
+                if (replay.status().isPresent() && replay.body().isPresent()) {
+                    ctx.status(replay.status().get()).contentType("application/json").result(replay.body().get());
+                } else {
+                    // The first request committed but did not live to store its response: show the batch now.
+                    var summary = batches.find(workspace.id(), replay.resourceId())
+                            .orElseThrow(() -> batchNotFound(replay.resourceId()));
+                    ctx.status(200).contentType("application/json").result(json(BatchJson.batch(summary)));
+                }
+            }
+            case Idempotent.KeyReused<Optional<BatchSummary>> reused -> throw ApiException.conflict(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was already used with a different request in the last 24 hours");
+        }
+    }
+
+    private BatchSummary batch(Context ctx) {
+        var workspace = Authentication.workspace(ctx);
+        var batchId = ctx.pathParam("batch_id");
+        return batches.find(workspace.id(), batchId).orElseThrow(() -> batchNotFound(batchId));
+    }
+
+    private static ApiException batchNotFound(String batchId) {
+        return ApiException.notFound("batch_not_found", "No batch call with id " + batchId + " in this workspace");
+    }
+
+    private static String json(Object value) {
+        try {
+            return Json.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a response record always serialises", e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.batchcall.api;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import java.util.Optional;
+
+/**
+ * Normalises phone numbers to E.164 with libphonenumber. Input must be international ({@code +} and country
+ * code; spaces, dashes, dots and brackets are allowed) and valid for its country's numbering plan, so that a
+ * typo is caught at submit time rather than as a failed call.
+ */
+public final class E164 {
+    private static final PhoneNumberUtil PHONE_NUMBERS = PhoneNumberUtil.getInstance();
+
+    private E164() {}
+
+    /** The E.164 form, or empty when the text is not a valid international number. */
+    public static Optional<String> normalise(String text) {
+        try {
+            var parsed = PHONE_NUMBERS.parse(text, "ZZ");
+            if (!PHONE_NUMBERS.isValidNumber(parsed)) {
+                return Optional.empty();
+            }
+            return Optional.of(PHONE_NUMBERS.format(parsed, PhoneNumberUtil.PhoneNumberFormat.E164));
+        } catch (NumberParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The message for a number {@link #normalise} refused, in Pydantic's value_error wording. */
+    public static String invalidMessage() {
+        return "Value error, not a valid phone number: use international format with the country code,"
+                + " e.g. +14155550123";
+    }
+}

@@ -1,0 +1,44 @@
+package io.batchcall.api;
+
+import io.batchcall.store.IdempotencyClaim;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code Idempotency-Key} header: the official SDK retries POSTs on 408, 429 and 5xx, so submit, cancel
+ * and retry accept a key that makes a repeated request return the first response instead of acting twice.
+ */
+final class IdempotencyKeys {
+    static final String HEADER = "Idempotency-Key";
+    private static final int MAX_LENGTH = 255;
+
+    private IdempotencyKeys() {}
+
+    static Optional<IdempotencyClaim> claim(Context ctx) {
+        var key = ctx.header(HEADER);
+        if (key == null) {
+            return Optional.empty();
+        }
+        if (key.isBlank() || key.length() > MAX_LENGTH) {
+            throw ValidationException.of(List.of("header", "idempotency-key"),
+                    "String should have 1 to " + MAX_LENGTH + " characters", "string_too_long");
+        }
+        return Optional.of(new IdempotencyClaim(key, hash(ctx)));
+    }
+
+    /** Method, path and body: what makes two requests "the same request". */
+    private static byte[] hash(Context ctx) {
+        try {
+            var digest = MessageDigest.getInstance("SHA-256");
+            digest.update((ctx.method().name() + " " + ctx.path() + "\n").getBytes(StandardCharsets.UTF_8));
+            digest.update(ctx.bodyAsBytes());
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

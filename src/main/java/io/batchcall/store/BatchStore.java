@@ -1,0 +1,269 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.Batch;
+import io.batchcall.domain.BatchStatus;
+import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.IdSource;
+import io.batchcall.domain.MachineDetection;
+import io.batchcall.domain.NewBatch;
+import io.batchcall.domain.NewRecipient;
+import io.batchcall.domain.Provider;
+import io.batchcall.domain.StateConflict;
+import io.batchcall.domain.TelephonyCallConfig;
+import io.batchcall.domain.WorkspaceId;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** Batches and the use cases that change them with their recipients: submit, cancel, retry, delete. */
+public final class BatchStore {
+    /** Every batch read joins the names the API shows; deleted agents and numbers still lend their names. */
+    private static final String SUMMARY = """
+            SELECT b.*, a.name AS agent_name, br.name AS branch_name, p.provider AS phone_provider
+            FROM batches b
+            JOIN agents a ON a.workspace_id = b.workspace_id AND a.id = b.agent_id
+            LEFT JOIN branches br ON br.workspace_id = b.workspace_id AND br.id = b.branch_id
+            LEFT JOIN phone_numbers p ON p.workspace_id = b.workspace_id AND p.id = b.phone_number_id
+            """;
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final IdSource ids;
+    private final IdempotencyStore idempotency;
+
+    public BatchStore(Database database, Clock clock, IdSource ids, IdempotencyStore idempotency) {
+        this.jdbi = database.jdbi();
+        this.clock = clock;
+        this.ids = ids;
+        this.idempotency = idempotency;
+    }
+
+    /** A page of batches, newest first, and whether more follow. */
+    public record Page(List<BatchSummary> batches, boolean hasMore) {}
+
+    /** Where a page starts: just after the batch with this creation time and id. */
+    public record Position(Instant createdAt, String id) {}
+
+    /** Stores a batch and all its recipients in one transaction (recipients in one statement, not row by row). */
+    public Idempotent<BatchSummary> submit(WorkspaceId workspace, NewBatch batch, Optional<IdempotencyClaim> claim) {
+        var batchId = ids.next(Batch.ID_PREFIX);
+        return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
+            insertBatch(handle, workspace, batchId, batch, now);
+            insertRecipients(handle, workspace, batchId, batch.recipients(), now);
+            return summary(handle, workspace, batchId).orElseThrow();
+        });
+    }
+
+    private static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch,
+                                    Instant now) {
+        var config = batch.callConfig();
+        handle.createUpdate("""
+                        INSERT INTO batches (workspace_id, id, name, agent_id, branch_id, phone_number_id, environment,
+                            timezone, whatsapp_params, ringing_timeout_secs, recording_enabled, machine_detection,
+                            target_concurrency_limit, status, total_scheduled, scheduled_at, created_at, updated_at)
+                        VALUES (:workspaceId, :id, :name, :agentId, :branchId, :phoneNumberId, :environment,
+                            :timezone, CAST(:whatsappParams AS jsonb), :ringingTimeout, :recording, :machineDetection,
+                            :targetConcurrencyLimit, 'pending', :total, :scheduledAt, :now, :now)""")
+                .bind("workspaceId", workspace.value())
+                .bind("id", batchId)
+                .bind("name", batch.name())
+                .bind("agentId", batch.agentId())
+                .bind("branchId", batch.branchId().orElse(null))
+                .bind("phoneNumberId", batch.phoneNumberId().orElse(null))
+                .bind("environment", batch.environment().orElse(null))
+                .bind("timezone", batch.timezone().orElse(null))
+                .bind("whatsappParams", batch.whatsappParamsJson().orElse(null))
+                .bind("ringingTimeout", config.ringingTimeoutSecs())
+                .bind("recording", config.recordingEnabled())
+                .bind("machineDetection", config.machineDetection().map(MachineDetection::wireName).orElse(null))
+                .bind("targetConcurrencyLimit", batch.targetConcurrencyLimit().orElse(null))
+                .bind("total", batch.recipients().size())
+                // The schedule is kept to the second, as the API shows it.
+                .bind("scheduledAt", Rows.at(batch.scheduledAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
+                .bind("now", Rows.at(now))
+                .execute();
+    }
+
+    private static void insertRecipients(Handle handle, WorkspaceId workspace, String batchId,
+                                         List<NewRecipient> recipients, Instant now) {
+        int size = recipients.size();
+        var positions = new Integer[size];
+        for (int i = 0; i < size; i++) {
+            positions[i] = i;
+        }
+        handle.createUpdate("""
+                        INSERT INTO recipients (workspace_id, batch_id, id, position, phone_number, whatsapp_user_id,
+                            client_data, status, created_at, updated_at)
+                        SELECT :workspaceId, :batchId, r.id, r.position, r.phone_number, r.whatsapp_user_id,
+                            CAST(r.client_data AS json), 'pending', :now, :now
+                        FROM unnest(:ids, :positions, :phoneNumbers, :whatsappUserIds, :clientData)
+                            AS r(id, position, phone_number, whatsapp_user_id, client_data)""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("now", Rows.at(now))
+                .bindArray("ids", String.class, recipients.stream().map(NewRecipient::id).toList())
+                .bindArray("positions", Integer.class, (Object[]) positions)
+                .bindArray("phoneNumbers", String.class,
+                        recipients.stream().map(r -> r.phoneNumber().orElse(null)).toList())
+                .bindArray("whatsappUserIds", String.class,
+                        recipients.stream().map(r -> r.whatsappUserId().orElse(null)).toList())
+                .bindArray("clientData", String.class,
+                        recipients.stream().map(r -> r.clientDataJson().orElse(null)).toList())
+                .execute();
+    }
+
+    public Optional<BatchSummary> find(WorkspaceId workspace, String batchId) {
+        return jdbi.withHandle(handle -> summary(handle, workspace, batchId));
+    }
+
+    private static Optional<BatchSummary> summary(Handle handle, WorkspaceId workspace, String batchId) {
+        return handle.createQuery(SUMMARY + "WHERE b.workspace_id = :workspaceId AND b.id = :id")
+                .bind("workspaceId", workspace.value())
+                .bind("id", batchId)
+                .map(BatchStore::batchSummary)
+                .findOne();
+    }
+
+    /** Newest first (creation time, then id), starting after {@code after}; optionally one agent's only. */
+    public Page list(WorkspaceId workspace, Optional<String> agentId, Optional<Position> after, int limit) {
+        var rows = jdbi.withHandle(handle -> handle.createQuery(SUMMARY + """
+                        WHERE b.workspace_id = :workspaceId
+                          AND (CAST(:agentId AS text) IS NULL OR b.agent_id = :agentId)
+                          AND (CAST(:afterCreatedAt AS timestamptz) IS NULL
+                               OR (b.created_at, b.id) < (:afterCreatedAt, :afterId))
+                        ORDER BY b.created_at DESC, b.id DESC
+                        LIMIT :limit""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId.orElse(null))
+                .bind("afterCreatedAt", after.map(p -> Rows.at(p.createdAt())).orElse(null))
+                .bind("afterId", after.map(Position::id).orElse(null))
+                .bind("limit", limit + 1)
+                .map(BatchStore::batchSummary)
+                .list());
+        return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
+    }
+
+    /**
+     * Cancels a pending or running batch: recipients not yet dialed become cancelled. A cancelled batch is
+     * returned unchanged; a finished one is a conflict. Empty when there is no such batch.
+     */
+    public Idempotent<Optional<BatchSummary>> cancel(WorkspaceId workspace, String batchId,
+                                                     Optional<IdempotencyClaim> claim) {
+        return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
+            var status = lockStatus(handle, workspace, batchId);
+            if (status.isEmpty()) {
+                return Optional.empty();
+            }
+            switch (status.get()) {
+                case CANCELLED -> {
+                    return summary(handle, workspace, batchId);
+                }
+                case COMPLETED, FAILED -> throw new StateConflict("batch_already_finished",
+                        "The batch has already finished (" + status.get().wireName() + "); there is nothing to cancel");
+                case PENDING, IN_PROGRESS -> {
+                    int cancelled = handle.createUpdate("""
+                                    UPDATE recipients SET status = 'cancelled', last_outcome = 'cancelled',
+                                        updated_at = :now
+                                    WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'""")
+                            .bind("workspaceId", workspace.value())
+                            .bind("batchId", batchId)
+                            .bind("now", Rows.at(now))
+                            .execute();
+                    handle.createUpdate("""
+                                    UPDATE batches SET status = 'cancelled', total_finished = total_finished + :cancelled,
+                                        updated_at = :now
+                                    WHERE workspace_id = :workspaceId AND id = :batchId
+                                      AND status IN ('pending', 'in_progress')""")
+                            .bind("workspaceId", workspace.value())
+                            .bind("batchId", batchId)
+                            .bind("cancelled", cancelled)
+                            .bind("now", Rows.at(now))
+                            .execute();
+                    return summary(handle, workspace, batchId);
+                }
+                default -> throw new IllegalStateException("unhandled status " + status.get());
+            }
+        });
+    }
+
+    /**
+     * Sends failed and voicemail recipients back to pending and counts one more retry; the batch runs again.
+     * Empty when there is no such batch.
+     */
+    public Idempotent<Optional<BatchSummary>> retry(WorkspaceId workspace, String batchId,
+                                                    Optional<IdempotencyClaim> claim) {
+        return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
+            var status = lockStatus(handle, workspace, batchId);
+            if (status.isEmpty()) {
+                return Optional.empty();
+            }
+            if (status.get() == BatchStatus.CANCELLED) {
+                throw new StateConflict("batch_cancelled", "A cancelled batch cannot be retried");
+            }
+            int retried = handle.createUpdate("""
+                            UPDATE recipients SET status = 'pending', next_attempt_at = NULL, updated_at = :now
+                            WHERE workspace_id = :workspaceId AND batch_id = :batchId
+                              AND status IN ('failed', 'voicemail')""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("batchId", batchId)
+                    .bind("now", Rows.at(now))
+                    .execute();
+            if (retried == 0) {
+                throw new StateConflict("nothing_to_retry", "No recipient of this batch failed or reached voicemail");
+            }
+            handle.createUpdate("""
+                            UPDATE batches SET retry_count = retry_count + 1, total_finished = total_finished - :retried,
+                                status = CASE WHEN status = 'pending' THEN 'pending' ELSE 'in_progress' END,
+                                failure_reason = NULL, updated_at = :now
+                            WHERE workspace_id = :workspaceId AND id = :batchId""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("batchId", batchId)
+                    .bind("retried", retried)
+                    .bind("now", Rows.at(now))
+                    .execute();
+            return summary(handle, workspace, batchId);
+        });
+    }
+
+    /** Deletes a batch with its recipients (and their attempts); false when there is no such batch. */
+    public boolean delete(WorkspaceId workspace, String batchId) {
+        return jdbi.withHandle(handle -> handle.createUpdate(
+                        "DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .execute()) == 1;
+    }
+
+    /** Locks the batch row for the rest of the transaction, so that changes to one batch run one at a time. */
+    private static Optional<BatchStatus> lockStatus(Handle handle, WorkspaceId workspace, String batchId) {
+        return handle.createQuery("""
+                        SELECT status FROM batches WHERE workspace_id = :workspaceId AND id = :batchId FOR UPDATE""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .mapTo(String.class)
+                .findOne()
+                .map(status -> BatchStatus.fromWire(status).orElseThrow());
+    }
+
+    static BatchSummary batchSummary(ResultSet rs, StatementContext ctx) throws SQLException {
+        var batch = new Batch(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"), rs.getString("name"),
+                rs.getString("agent_id"), Rows.optionalText(rs, "branch_id"), Rows.optionalText(rs, "phone_number_id"),
+                Rows.optionalText(rs, "environment"), Rows.optionalText(rs, "timezone"),
+                Rows.optionalText(rs, "whatsapp_params"),
+                new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
+                        Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
+                Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")),
+                BatchStatus.fromWire(rs.getString("status")).orElseThrow(), Rows.optionalText(rs, "failure_reason"),
+                rs.getInt("retry_count"), rs.getInt("total_scheduled"), rs.getInt("total_dispatched"),
+                rs.getInt("total_finished"), Rows.instant(rs, "scheduled_at"), Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"));
+        return new BatchSummary(batch, rs.getString("agent_name"), Rows.optionalText(rs, "branch_name"),
+                Rows.optionalText(rs, "phone_provider").flatMap(Provider::fromWire));
+    }
+}

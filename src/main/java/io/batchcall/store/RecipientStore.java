@@ -1,0 +1,67 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.Recipient;
+import io.batchcall.domain.RecipientStatus;
+import io.batchcall.domain.WorkspaceId;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/**
+ * Reads recipients in submitted order, a chunk at a time: a 10,000-recipient batch is streamed out in short
+ * queries, so neither the heap nor a connection is held for the whole response.
+ */
+public final class RecipientStore {
+    private final Jdbi jdbi;
+
+    public RecipientStore(Database database) {
+        this.jdbi = database.jdbi();
+    }
+
+    /** Up to {@code limit} recipients after {@code afterPosition} (-1 for the first), in submitted order. */
+    public List<Recipient> chunk(WorkspaceId workspace, String batchId, int afterPosition, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT batch_id, id, position, phone_number, whatsapp_user_id, client_data::text AS client_data,
+                               status, last_outcome, attempt_count, conversation_id, created_at, updated_at
+                        FROM recipients
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND position > :after
+                        ORDER BY position
+                        LIMIT :limit""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("after", afterPosition)
+                .bind("limit", limit)
+                .map(RecipientStore::recipient)
+                .list());
+    }
+
+    /** The dynamic variable names used by the first {@code limit} recipients, sorted. */
+    public List<String> dynamicVariableNames(WorkspaceId workspace, String batchId, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT DISTINCT name FROM (
+                            SELECT client_data -> 'dynamic_variables' AS variables
+                            FROM recipients
+                            WHERE workspace_id = :workspaceId AND batch_id = :batchId
+                            ORDER BY position
+                            LIMIT :limit) first_recipients,
+                        LATERAL json_object_keys(CASE WHEN json_typeof(variables) = 'object'
+                                                      THEN variables ELSE '{}'::json END) AS name
+                        ORDER BY name""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("limit", limit)
+                .mapTo(String.class)
+                .list());
+    }
+
+    static Recipient recipient(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Recipient(rs.getString("batch_id"), rs.getString("id"), rs.getInt("position"),
+                Rows.optionalText(rs, "phone_number"), Rows.optionalText(rs, "whatsapp_user_id"),
+                Rows.optionalText(rs, "client_data"), RecipientStatus.fromWire(rs.getString("status")).orElseThrow(),
+                Rows.optionalText(rs, "last_outcome"), rs.getInt("attempt_count"),
+                Rows.optionalText(rs, "conversation_id"), Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"));
+    }
+}

@@ -1,0 +1,72 @@
+package io.batchcall.api.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchcall.support.Fixtures;
+import io.batchcall.support.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BatchExportTest {
+    private static TestServer server;
+    private static String batchId;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        var fixtures = new Fixtures(server);
+        var agentId = fixtures.agent(TestServer.API_KEY, "Exporter");
+        fixtures.phoneNumber(TestServer.API_KEY, agentId);
+        var response = server.client().post("/v1/convai/batch-calling/submit", """
+                {"call_name":"Export","agent_id":"%s","recipients":[
+                  {"id":"a","phone_number":"+14155550100","conversation_initiation_client_data":
+                    {"dynamic_variables":{"name":"Ann, \\"the\\" first","plan":"=HYPERLINK(\\"http://x\\")","age":41}}},
+                  {"id":"b","phone_number":"+14155550101","conversation_initiation_client_data":
+                    {"dynamic_variables":{"name":"Bob","city":"@Berlin","vip":true,"note":"line1\\nline2"}}},
+                  {"id":"c","phone_number":"+14155550102"}]}""".formatted(agentId));
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        batchId = response.json().get("id").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void the_export_is_csv_with_fixed_columns_then_every_variable_name_sorted() {
+        var response = server.client().get("/v1/convai/batch-calling/" + batchId + "/export");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/csv"));
+        var lines = response.body().split("\r\n", -1);
+        assertThat(lines[0]).isEqualTo(
+                "id,phone_number,whatsapp_user_id,status,conversation_id,attempt_count,last_outcome,age,city,name,note,plan,vip");
+        assertThat(lines[1]).isEqualTo("a,+14155550100,,pending,,0,,41,,\"Ann, \"\"the\"\" first\",,"
+                + "\"'=HYPERLINK(\"\"http://x\"\")\",");
+        assertThat(lines[2]).isEqualTo("b,+14155550101,,pending,,0,,,'@Berlin,Bob,\"line1\nline2\",,true");
+        assertThat(lines[3]).isEqualTo("c,+14155550102,,pending,,0,,,,,,,");
+        assertThat(lines).hasSize(5);
+        assertThat(lines[4]).isEmpty();
+    }
+
+    @Test
+    void a_limit_exports_only_the_first_recipients_and_their_columns() {
+        var response = server.client().get("/v1/convai/batch-calling/" + batchId + "/export?limit=1");
+
+        var lines = response.body().split("\r\n");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[0]).endsWith("last_outcome,age,name,plan");
+        assertThat(lines[1]).startsWith("a,");
+    }
+
+    @Test
+    void a_limit_below_one_is_a_422() {
+        var response = server.client().get("/v1/convai/batch-calling/" + batchId + "/export?limit=0");
+
+        assertThat(response.status()).isEqualTo(422);
+        assertThat(response.json().at("/detail/0/loc").toString()).isEqualTo("[\"query\",\"limit\"]");
+    }
+}

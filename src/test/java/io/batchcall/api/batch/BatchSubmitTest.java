@@ -1,0 +1,149 @@
+package io.batchcall.api.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.batchcall.support.Fixtures;
+import io.batchcall.support.TestServer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BatchSubmitTest {
+    /** Every key of BatchCallResponse in the spec, plus our extension failure_reason. */
+    static final List<String> BATCH_KEYS = List.of("id", "phone_number_id", "phone_provider", "whatsapp_params",
+            "name", "agent_id", "branch_id", "environment", "created_at_unix", "scheduled_time_unix", "timezone",
+            "total_calls_dispatched", "total_calls_scheduled", "total_calls_finished", "last_updated_at_unix",
+            "status", "retry_count", "telephony_call_config", "target_concurrency_limit", "agent_name",
+            "branch_name", "failure_reason");
+
+    private static TestServer server;
+    private static Fixtures fixtures;
+    private static String agentId;
+    private static String phoneNumberId;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        fixtures = new Fixtures(server);
+        agentId = fixtures.agent(TestServer.API_KEY, "Support agent");
+        phoneNumberId = fixtures.phoneNumber(TestServer.API_KEY, agentId);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static JsonNode submit(String body) {
+        var response = server.client().post("/v1/convai/batch-calling/submit", body);
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        return response.json();
+    }
+
+    @Test
+    void a_minimal_submit_answers_a_full_batch_call_response_with_defaults_applied() {
+        var batch = submit("""
+                {"call_name":"My batch","agent_id":"%s","recipients":[{"phone_number":"+14155550123"}]}"""
+                .formatted(agentId));
+
+        assertThat(batch.properties()).extracting(java.util.Map.Entry::getKey).containsExactlyElementsOf(BATCH_KEYS);
+        assertThat(batch.get("id").asText()).matches("btcal_[a-z0-9]{28}");
+        assertThat(batch.get("name").asText()).isEqualTo("My batch");
+        assertThat(batch.get("agent_name").asText()).isEqualTo("Support agent");
+        assertThat(batch.get("phone_number_id").asText()).isEqualTo(phoneNumberId);
+        assertThat(batch.get("phone_provider").asText()).isEqualTo("simulator");
+        assertThat(batch.get("status").asText()).isEqualTo("pending");
+        assertThat(batch.get("total_calls_scheduled").isInt()).isTrue();
+        assertThat(batch.get("total_calls_scheduled").asInt()).isEqualTo(1);
+        assertThat(batch.get("total_calls_dispatched").asInt()).isZero();
+        assertThat(batch.get("total_calls_finished").asInt()).isZero();
+        assertThat(batch.get("retry_count").asInt()).isZero();
+        assertThat(batch.get("telephony_call_config").toString()).isEqualTo(
+                "{\"ringing_timeout_secs\":60,\"twilio_call_recording_enabled\":false,\"twilio_machine_detection\":null}");
+        assertThat(batch.get("scheduled_time_unix").asLong()).isEqualTo(batch.get("created_at_unix").asLong());
+        assertThat(batch.get("branch_id").isNull()).isTrue();
+        assertThat(batch.get("timezone").isNull()).isTrue();
+        assertThat(batch.get("target_concurrency_limit").isNull()).isTrue();
+    }
+
+    @Test
+    void every_option_is_stored_and_echoed_and_client_data_comes_back_verbatim() {
+        var branchId = fixtures.branch(TestServer.API_KEY, agentId, "experiment");
+        long future = java.time.Instant.now().getEpochSecond() + 3600;
+        var clientData = "{\"dynamic_variables\":{\"first_name\":\"Ann\",\"camelKey\":3,\"ratio\":1.10,"
+                + "\"vip\":true,\"nested\":{\"a\":[1,\"x\",null]},\"none\":null},\"user_id\":\"u1\","
+                + "\"source_info\":{\"source\":\"node_js_sdk\",\"version\":\"x\"},"
+                + "\"conversation_config_override\":{\"agent\":{\"first_message\":\"Hi {{first_name}}\",\"language\":\"en\"}}}";
+        var batch = submit("""
+                {"call_name":"All options","agent_id":"%s","agent_phone_number_id":"%s","scheduled_time_unix":%d,
+                 "timezone":"Europe/Berlin","branch_id":"%s","environment":"production","target_concurrency_limit":5,
+                 "telephony_call_config":{"ringing_timeout_secs":30,"twilio_call_recording_enabled":true,
+                                          "twilio_machine_detection":{"mode":"detect_message_end"}},
+                 "unknown_field":"ignored",
+                 "recipients":[{"id":"my-rcp-1","phone_number":"+1 (415) 555-0124","conversation_initiation_client_data":%s},
+                               {"phone_number":"+4930901820"}]}"""
+                .formatted(agentId, phoneNumberId, future, branchId, clientData));
+
+        assertThat(batch.get("scheduled_time_unix").asLong()).isEqualTo(future);
+        assertThat(batch.get("timezone").asText()).isEqualTo("Europe/Berlin");
+        assertThat(batch.get("branch_id").asText()).isEqualTo(branchId);
+        assertThat(batch.get("branch_name").asText()).isEqualTo("experiment");
+        assertThat(batch.get("environment").asText()).isEqualTo("production");
+        assertThat(batch.get("target_concurrency_limit").asInt()).isEqualTo(5);
+        assertThat(batch.get("telephony_call_config").toString()).isEqualTo("{\"ringing_timeout_secs\":30,"
+                + "\"twilio_call_recording_enabled\":true,\"twilio_machine_detection\":{\"mode\":\"detect_message_end\"}}");
+
+        var detailed = server.client().get("/v1/convai/batch-calling/" + batch.get("id").asText());
+        var recipients = detailed.json().get("recipients");
+        assertThat(recipients).hasSize(2);
+        assertThat(recipients.get(0).get("id").asText()).isEqualTo("my-rcp-1");
+        assertThat(recipients.get(0).get("phone_number").asText()).isEqualTo("+14155550124");
+        assertThat(recipients.get(1).get("id").asText()).startsWith("rcp_");
+        assertThat(recipients.get(1).get("phone_number").asText()).isEqualTo("+4930901820");
+        assertThat(detailed.body()).contains("\"conversation_initiation_client_data\":" + clientData);
+        assertThat(recipients.get(1).get("conversation_initiation_client_data").isNull()).isTrue();
+    }
+
+    @Test
+    void explicit_nulls_are_accepted_for_every_optional_field() {
+        var batch = submit("""
+                {"call_name":"Nulls","agent_id":"%s","agent_phone_number_id":null,"scheduled_time_unix":null,
+                 "timezone":null,"branch_id":null,"environment":null,"target_concurrency_limit":null,
+                 "telephony_call_config":null,"whatsapp_params":null,
+                 "recipients":[{"id":null,"phone_number":"+14155550125","whatsapp_user_id":null,
+                                "conversation_initiation_client_data":null}]}""".formatted(agentId));
+
+        assertThat(batch.get("phone_number_id").asText()).isEqualTo(phoneNumberId);
+        assertThat(batch.get("telephony_call_config").get("ringing_timeout_secs").asInt()).isEqualTo(60);
+    }
+
+    @Test
+    void a_schedule_in_the_past_means_now() {
+        var batch = submit("""
+                {"call_name":"Past","agent_id":"%s","scheduled_time_unix":1000,
+                 "recipients":[{"phone_number":"+14155550126"}]}""".formatted(agentId));
+
+        assertThat(batch.get("scheduled_time_unix").asLong()).isEqualTo(batch.get("created_at_unix").asLong());
+    }
+
+    @Test
+    void ten_thousand_recipients_are_stored_and_returned_in_order() {
+        var recipients = new ArrayList<String>();
+        for (int i = 0; i < 10_000; i++) {
+            recipients.add("{\"phone_number\":\"+1415555%04d\",\"conversation_initiation_client_data\":"
+                    .formatted(i) + "{\"dynamic_variables\":{\"n\":" + i + "}}}");
+        }
+        var body = "{\"call_name\":\"Large\",\"agent_id\":\"" + agentId + "\",\"recipients\":["
+                + String.join(",", recipients) + "]}";
+        var batch = submit(body);
+
+        assertThat(batch.get("total_calls_scheduled").asInt()).isEqualTo(10_000);
+        var detailed = server.client().get("/v1/convai/batch-calling/" + batch.get("id").asText()).json();
+        assertThat(detailed.get("recipients")).hasSize(10_000);
+        assertThat(detailed.get("recipients").get(9_999).at("/conversation_initiation_client_data/dynamic_variables/n")
+                .asInt()).isEqualTo(9_999);
+    }
+}
