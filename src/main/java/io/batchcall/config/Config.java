@@ -3,6 +3,7 @@ package io.batchcall.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** The whole configuration of one batchcall node, read from environment variables. */
-public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId) {
+public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
+                     DispatchConfig dispatch, SimulatorConfig simulator) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -48,8 +50,23 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
         var nodeId = reader.optional("BATCHCALL_NODE_ID")
                 .map(id -> reader.matching("BATCHCALL_NODE_ID", id, NODE_ID, "1 to 64 letters, digits, '.', '_' or '-'"))
                 .orElseGet(Config::defaultNodeId);
+        var dispatch = new DispatchConfig(Duration.ofSeconds(reader.integer("BATCHCALL_LEASE_TIMEOUT_SECS",
+                (int) DispatchConfig.DEFAULT_LEASE_TIMEOUT.toSeconds(), 3, 3_600)));
+        var simulatorDefaults = SimulatorConfig.defaults();
+        var simulator = new SimulatorConfig(
+                Duration.ofMillis(reader.integer("BATCHCALL_SIMULATOR_RING_MS",
+                        (int) simulatorDefaults.ring().toMillis(), 0, 3_600_000)),
+                Duration.ofMillis(reader.integer("BATCHCALL_SIMULATOR_TALK_MS",
+                        (int) simulatorDefaults.talk().toMillis(), 0, 3_600_000)),
+                reader.probability("BATCHCALL_SIMULATOR_BUSY", simulatorDefaults.busy()),
+                reader.probability("BATCHCALL_SIMULATOR_NO_ANSWER", simulatorDefaults.noAnswer()),
+                reader.probability("BATCHCALL_SIMULATOR_VOICEMAIL", simulatorDefaults.voicemail()),
+                reader.probability("BATCHCALL_SIMULATOR_FAILED", simulatorDefaults.failed()));
+        if (simulator.busy() + simulator.noAnswer() + simulator.voicemail() + simulator.failed() > 1.0) {
+            reader.problem("BATCHCALL_SIMULATOR_BUSY, _NO_ANSWER, _VOICEMAIL and _FAILED must add up to at most 1");
+        }
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId);
+        return new Config(http, database, security, nodeId, dispatch, simulator);
     }
 
     private static String defaultNodeId() {
@@ -141,6 +158,25 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 problems.add(name + " must be " + expected + ", got '" + value + "'");
             }
             return value;
+        }
+
+        double probability(String name, double fallback) {
+            return optional(name).map(value -> {
+                try {
+                    double parsed = Double.parseDouble(value);
+                    if (parsed >= 0 && parsed <= 1) {
+                        return parsed;
+                    }
+                } catch (NumberFormatException ignored) {
+                    // reported below
+                }
+                problems.add(name + " must be a probability from 0 to 1, got '" + value + "'");
+                return 0.0;
+            }).orElse(fallback);
+        }
+
+        void problem(String text) {
+            problems.add(text);
         }
 
         void onlyWith(String name, String required) {

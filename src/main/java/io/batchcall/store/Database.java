@@ -54,6 +54,10 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    javax.sql.DataSource dataSource() {
+        return dataSource;
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

@@ -1,0 +1,380 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.Agent;
+import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.Claim;
+import io.batchcall.domain.Concurrency;
+import io.batchcall.domain.IdSource;
+import io.batchcall.domain.MachineDetection;
+import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.TelephonyCallConfig;
+import io.batchcall.domain.WorkspaceId;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The claim: in one transaction per workspace, take due pending recipients up to every limit (batch, agent,
+ * workspace), shared round-robin between the workspace's batches, paced per number, and open an attempt with a
+ * lease for each. Locks are taken in the order workspace, batches, agents, numbers, recipients (SKIP LOCKED), so
+ * that nodes claiming at once wait for each other instead of exceeding a limit.
+ */
+public final class ClaimStore {
+    /** How far ahead a claim may reserve paced dial slots on a number. */
+    static final Duration PACING_HORIZON = Duration.ofSeconds(1);
+    /** The most recipients one claim takes in one workspace, to keep transactions short. */
+    static final int MAX_PER_CLAIM = 1_000;
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final IdSource ids;
+    private final String nodeId;
+    private final Duration lease;
+
+    public ClaimStore(Database database, Clock clock, IdSource ids, String nodeId, Duration lease) {
+        this.jdbi = database.jdbi();
+        this.clock = clock;
+        this.ids = ids;
+        this.nodeId = nodeId;
+        this.lease = lease;
+    }
+
+    /** A batch that cannot place calls any more, and why; the claim fails it. */
+    public record Unplaceable(WorkspaceId workspace, String batchId, String reason) {}
+
+    /** What one claim did: recipients to dial, and batches it failed. */
+    public record Result(List<Claim> claims, List<Unplaceable> failed) {
+        static final Result NOTHING = new Result(List.of(), List.of());
+    }
+
+    /** Workspaces with a batch that is due and not finished: the ones worth a claim. */
+    public List<WorkspaceId> workspacesWithDueBatches() {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT DISTINCT workspace_id FROM batches
+                        WHERE status IN ('pending', 'in_progress') AND scheduled_at <= :now""")
+                .bind("now", Rows.at(clock.instant()))
+                .map((rs, ctx) -> new WorkspaceId(rs.getString(1)))
+                .list());
+    }
+
+    private record DueBatch(String id, String agentId, Optional<String> phoneNumberId, Optional<Integer> target,
+                            int inFlight, TelephonyCallConfig callConfig, Instant scheduledAt) {}
+
+    /**
+     * Claims what the limits allow in one workspace. {@code canDial} says whether this node has a provider for a
+     * number; batches on numbers it cannot dial are failed with a reason.
+     */
+    public Result claim(WorkspaceId workspace, Predicate<PhoneNumber> canDial) {
+        return jdbi.inTransaction(handle -> {
+            var now = clock.instant();
+            var limits = handle.createQuery("""
+                            SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR UPDATE""")
+                    .bind("workspaceId", workspace.value())
+                    .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2)})
+                    .findOne();
+            if (limits.isEmpty() || limits.get()[1] >= limits.get()[0]) {
+                return Result.NOTHING;
+            }
+            int workspaceLimit = limits.get()[0];
+            int workspaceFree = workspaceLimit - limits.get()[1];
+            var batches = dueBatches(handle, workspace, now);
+            if (batches.isEmpty()) {
+                return Result.NOTHING;
+            }
+            var agents = agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList());
+            var numbers = numbers(handle, workspace,
+                    batches.stream().flatMap(b -> b.phoneNumberId().stream()).distinct().toList());
+
+            var failed = new ArrayList<Unplaceable>();
+            var usable = new ArrayList<DueBatch>();
+            for (var batch : batches) {
+                var reason = unplaceableReason(batch, agents, numbers, canDial);
+                if (reason.isPresent()) {
+                    failed.add(new Unplaceable(workspace, batch.id(), reason.get()));
+                } else {
+                    usable.add(batch);
+                }
+            }
+            var agentFree = new HashMap<String, Integer>();
+            agents.forEach((id, agent) -> agentFree.put(id, agent.agent().concurrencyLimit().orElse(workspaceLimit)
+                    - agent.inFlight()));
+            var pacing = new HashMap<String, Pacing>();
+            numbers.forEach((id, number) -> pacing.put(id, new Pacing(number, now)));
+
+            var shares = share(usable, workspaceFree, workspaceLimit, agents, agentFree, pacing);
+            var claims = new ArrayList<Claim>();
+            for (var batch : usable) {
+                int share = shares.getOrDefault(batch.id(), 0);
+                if (share > 0) {
+                    claims.addAll(claimRecipients(handle, workspace, batch, share, agents.get(batch.agentId()).agent(),
+                            pacing.get(batch.phoneNumberId().orElseThrow()), now));
+                }
+            }
+            recordClaims(handle, workspace, claims, pacing, now);
+            return new Result(claims, failed);
+        });
+    }
+
+    private static List<DueBatch> dueBatches(Handle handle, WorkspaceId workspace, Instant now) {
+        return handle.createQuery("""
+                        SELECT b.id, b.agent_id, b.phone_number_id, b.target_concurrency_limit, b.in_flight,
+                               b.ringing_timeout_secs, b.recording_enabled, b.machine_detection, b.scheduled_at
+                        FROM batches b
+                        WHERE b.workspace_id = :workspaceId AND b.status IN ('pending', 'in_progress')
+                          AND b.scheduled_at <= :now
+                          AND EXISTS (SELECT 1 FROM recipients r
+                                      WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id
+                                        AND r.status = 'pending'
+                                        AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now))
+                        ORDER BY b.last_claimed_at NULLS FIRST, b.created_at, b.id
+                        FOR UPDATE OF b""")
+                .bind("workspaceId", workspace.value())
+                .bind("now", Rows.at(now))
+                .map((rs, ctx) -> new DueBatch(rs.getString("id"), rs.getString("agent_id"),
+                        Rows.optionalText(rs, "phone_number_id"),
+                        Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")), rs.getInt("in_flight"),
+                        new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
+                                Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
+                        Rows.instant(rs, "scheduled_at")))
+                .list();
+    }
+
+    private record LockedAgent(Agent agent, int inFlight, boolean deleted) {}
+
+    private static Map<String, LockedAgent> agents(Handle handle, WorkspaceId workspace, List<String> ids) {
+        var found = new HashMap<String, LockedAgent>();
+        handle.createQuery("SELECT " + AgentStore.COLUMNS + """
+                        , in_flight, deleted_at IS NOT NULL AS deleted
+                        FROM agents WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR UPDATE""")
+                .bind("workspaceId", workspace.value())
+                .bindArray("ids", String.class, ids)
+                .map((rs, ctx) -> new LockedAgent(AgentStore.agent(rs, ctx), rs.getInt("in_flight"),
+                        rs.getBoolean("deleted")))
+                .forEach(agent -> found.put(agent.agent().id(), agent));
+        return found;
+    }
+
+    private record LockedNumber(PhoneNumber number, Optional<Instant> nextDialAt, boolean deleted) {}
+
+    private static Map<String, LockedNumber> numbers(Handle handle, WorkspaceId workspace, List<String> ids) {
+        var found = new HashMap<String, LockedNumber>();
+        handle.createQuery("SELECT " + PhoneNumberStore.COLUMNS + """
+                        , next_dial_at, deleted_at IS NOT NULL AS deleted
+                        FROM phone_numbers WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR UPDATE""")
+                .bind("workspaceId", workspace.value())
+                .bindArray("ids", String.class, ids)
+                .map((rs, ctx) -> new LockedNumber(PhoneNumberStore.phoneNumber(rs, ctx),
+                        Rows.optionalInstant(rs, "next_dial_at"), rs.getBoolean("deleted")))
+                .forEach(number -> found.put(number.number().id(), number));
+        return found;
+    }
+
+    private static Optional<String> unplaceableReason(DueBatch batch, Map<String, LockedAgent> agents,
+                                                      Map<String, LockedNumber> numbers,
+                                                      Predicate<PhoneNumber> canDial) {
+        var agent = agents.get(batch.agentId());
+        if (agent == null || agent.deleted()) {
+            return Optional.of("agent " + batch.agentId() + " was deleted");
+        }
+        if (batch.phoneNumberId().isEmpty()) {
+            return Optional.of("the batch has no caller number; WhatsApp calling is not available in this version");
+        }
+        var number = numbers.get(batch.phoneNumberId().get());
+        if (number == null || number.deleted()) {
+            return Optional.of("phone number " + batch.phoneNumberId().get() + " was deleted");
+        }
+        if (!canDial.test(number.number())) {
+            return Optional.of("provider " + number.number().provider().wireName()
+                    + " is not available on this server version");
+        }
+        return Optional.empty();
+    }
+
+    /** Paced dial slots on one number: each call gets the next free instant, 1/cps after the previous one. */
+    private static final class Pacing {
+        final PhoneNumber number;
+        final Duration gap;
+        Instant next;
+        final Instant horizon;
+
+        Pacing(LockedNumber locked, Instant now) {
+            this.number = locked.number();
+            long nanos = BigDecimal.valueOf(1_000_000_000L).divide(locked.number().cps(), 0,
+                    java.math.RoundingMode.CEILING).longValue();
+            this.gap = Duration.ofNanos(Math.max(1, nanos));
+            this.next = locked.nextDialAt().filter(at -> at.isAfter(now)).orElse(now);
+            this.horizon = now.plus(PACING_HORIZON);
+        }
+
+        boolean hasSlot() {
+            return !next.isAfter(horizon);
+        }
+
+        Instant take() {
+            var slot = next;
+            next = next.plus(gap);
+            return slot;
+        }
+    }
+
+    /** Shares free capacity between batches one call at a time, in turn: every batch progresses. */
+    private static Map<String, Integer> share(List<DueBatch> batches, int workspaceFree, int workspaceLimit,
+                                              Map<String, LockedAgent> agents, Map<String, Integer> agentFree,
+                                              Map<String, Pacing> pacing) {
+        var shares = new HashMap<String, Integer>();
+        var batchFree = new HashMap<String, Integer>();
+        var slots = new HashMap<String, Integer>();
+        for (var batch : batches) {
+            int limit = Concurrency.batchLimit(batch.target(), workspaceLimit,
+                    agents.get(batch.agentId()).agent().concurrencyLimit());
+            batchFree.put(batch.id(), limit - batch.inFlight());
+        }
+        pacing.forEach((id, p) -> {
+            long available = p.hasSlot() ? Duration.between(p.next, p.horizon).toNanos() / p.gap.toNanos() + 1 : 0;
+            slots.put(id, (int) Math.min(available, MAX_PER_CLAIM));
+        });
+        int free = Math.min(workspaceFree, MAX_PER_CLAIM);
+        boolean progressed = true;
+        while (free > 0 && progressed) {
+            progressed = false;
+            for (var batch : batches) {
+                var number = batch.phoneNumberId().orElseThrow();
+                if (free > 0 && batchFree.get(batch.id()) > 0 && agentFree.get(batch.agentId()) > 0
+                        && slots.get(number) > 0) {
+                    shares.merge(batch.id(), 1, Integer::sum);
+                    batchFree.merge(batch.id(), -1, Integer::sum);
+                    agentFree.merge(batch.agentId(), -1, Integer::sum);
+                    slots.merge(number, -1, Integer::sum);
+                    free--;
+                    progressed = true;
+                }
+            }
+        }
+        return shares;
+    }
+
+    private List<Claim> claimRecipients(Handle handle, WorkspaceId workspace, DueBatch batch, int share, Agent agent,
+                                        Pacing pacing, Instant now) {
+        var due = batch.scheduledAt();
+        return handle.createQuery("""
+                        UPDATE recipients r
+                        SET status = 'dispatched', attempt_count = r.attempt_count + 1, updated_at = :now
+                        FROM (SELECT id FROM recipients
+                              WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
+                                AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
+                              ORDER BY position
+                              LIMIT :share
+                              FOR UPDATE SKIP LOCKED) picked
+                        WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = picked.id
+                        RETURNING r.id, r.position, r.phone_number, r.client_data::text AS client_data,
+                                  r.attempt_count, r.next_attempt_at""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batch.id())
+                .bind("share", share)
+                .bind("now", Rows.at(now))
+                .map((rs, ctx) -> new Object[] {rs.getString("id"), rs.getInt("position"), rs.getString("phone_number"),
+                        rs.getString("client_data"), rs.getInt("attempt_count"),
+                        Rows.optionalInstant(rs, "next_attempt_at")})
+                .list()
+                .stream()
+                .sorted(java.util.Comparator.comparingInt(row -> (Integer) row[1]))
+                .map(row -> {
+                    @SuppressWarnings("unchecked")
+                    var nextAttempt = (Optional<Instant>) row[5];
+                    var recipientDue = nextAttempt.filter(at -> at.isAfter(due)).orElse(due);
+                    return new Claim(new AttemptRef(workspace, ids.next(AttemptRef.ID_PREFIX)), batch.id(),
+                            (String) row[0], (Integer) row[4], (String) row[2], pacing.number, agent,
+                            batch.callConfig(), ids.next("conv"), Optional.ofNullable((String) row[3]), pacing.take(),
+                            recipientDue);
+                })
+                .toList();
+    }
+
+    /** Opens the attempts and counts them in flight, in the lock order workspace, agents, batches. */
+    private void recordClaims(Handle handle, WorkspaceId workspace, List<Claim> claims, Map<String, Pacing> pacing,
+                              Instant now) {
+        if (claims.isEmpty()) {
+            return;
+        }
+        handle.createUpdate("""
+                        INSERT INTO attempts (workspace_id, id, batch_id, recipient_id, attempt_number, agent_id,
+                            phone_number_id, provider, conversation_id, node_id, phase, lease_expires_at, dial_at,
+                            claimed_at)
+                        SELECT :workspaceId, a.id, a.batch_id, a.recipient_id, a.attempt_number, a.agent_id,
+                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, 'dialing', :leaseUntil,
+                            a.dial_at, :now
+                        FROM unnest(:ids, :batchIds, :recipientIds, :attemptNumbers, :agentIds, :phoneNumberIds,
+                                    :providers, :conversationIds, :dialAts)
+                            AS a(id, batch_id, recipient_id, attempt_number, agent_id, phone_number_id, provider,
+                                 conversation_id, dial_at)""")
+                .bind("workspaceId", workspace.value())
+                .bind("nodeId", nodeId)
+                .bind("leaseUntil", Rows.at(now.plus(lease)))
+                .bind("now", Rows.at(now))
+                .bindArray("ids", String.class, claims.stream().map(c -> c.attempt().attemptId()).toList())
+                .bindArray("batchIds", String.class, claims.stream().map(Claim::batchId).toList())
+                .bindArray("recipientIds", String.class, claims.stream().map(Claim::recipientId).toList())
+                .bindArray("attemptNumbers", Integer.class, claims.stream().map(Claim::attemptNumber).toList())
+                .bindArray("agentIds", String.class, claims.stream().map(c -> c.agent().id()).toList())
+                .bindArray("phoneNumberIds", String.class, claims.stream().map(c -> c.from().id()).toList())
+                .bindArray("providers", String.class, claims.stream().map(c -> c.from().provider().wireName()).toList())
+                .bindArray("conversationIds", String.class, claims.stream().map(Claim::conversationId).toList())
+                .bindArray("dialAts", java.time.OffsetDateTime.class,
+                        claims.stream().map(c -> Rows.at(c.dialAt())).toList())
+                .execute();
+        handle.createUpdate("UPDATE workspaces SET in_flight = in_flight + :count WHERE id = :workspaceId")
+                .bind("workspaceId", workspace.value())
+                .bind("count", claims.size())
+                .execute();
+        var perAgent = count(claims, c -> c.agent().id());
+        for (var agent : perAgent.keySet().stream().sorted().toList()) {
+            handle.createUpdate("""
+                            UPDATE agents SET in_flight = in_flight + :count
+                            WHERE workspace_id = :workspaceId AND id = :agentId""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("agentId", agent)
+                    .bind("count", perAgent.get(agent))
+                    .execute();
+        }
+        var perBatch = count(claims, Claim::batchId);
+        var firstDials = count(claims.stream().filter(c -> c.attemptNumber() == 1).toList(), Claim::batchId);
+        for (var batch : perBatch.keySet().stream().sorted().toList()) {
+            handle.createUpdate("""
+                            UPDATE batches SET in_flight = in_flight + :count,
+                                total_dispatched = total_dispatched + :firstDials,
+                                status = 'in_progress', last_claimed_at = :now, updated_at = :now
+                            WHERE workspace_id = :workspaceId AND id = :batchId""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("batchId", batch)
+                    .bind("count", perBatch.get(batch))
+                    .bind("firstDials", firstDials.getOrDefault(batch, 0))
+                    .bind("now", Rows.at(now))
+                    .execute();
+        }
+        for (var used : Set.copyOf(claims.stream().map(c -> c.from().id()).toList())) {
+            handle.createUpdate("""
+                            UPDATE phone_numbers SET next_dial_at = :next
+                            WHERE workspace_id = :workspaceId AND id = :id""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", used)
+                    .bind("next", Rows.at(pacing.get(used).next))
+                    .execute();
+        }
+    }
+
+    private static <T> Map<String, Integer> count(List<T> items, java.util.function.Function<T, String> key) {
+        var counts = new HashMap<String, Integer>();
+        items.forEach(item -> counts.merge(key.apply(item), 1, Integer::sum));
+        return counts;
+    }
+}

@@ -1,0 +1,22 @@
+package io.batchcall.telephony;
+
+import io.batchcall.domain.Outcome;
+import java.util.Optional;
+
+/** What a provider answered to a dial request. */
+public sealed interface PlaceResult {
+    /** The provider took the call; events follow through the {@link CallEventSink}. */
+    record Accepted(String providerCallId) implements PlaceResult {}
+
+    /** The call ended before it started (refused number, say). */
+    record Ended(Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode) implements PlaceResult {}
+
+    /**
+     * This number or account cannot place any call (credentials rejected, number unusable): the batch fails with
+     * {@code reason} instead of failing each recipient in turn.
+     */
+    record Unusable(String reason) implements PlaceResult {}
+
+    /** The request may or may not have reached the provider; only the provider can tell (see reconcile). */
+    record Unknown(String reason) implements PlaceResult {}
+}
