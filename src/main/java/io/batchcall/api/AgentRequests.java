@@ -4,6 +4,7 @@ import io.batchcall.domain.Change;
 import io.batchcall.store.AgentStore;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -78,7 +79,7 @@ final class AgentRequests {
     }
 
     private static void checkSipUri(JsonBody body, String uri) {
-        var lower = uri.toLowerCase(java.util.Locale.ROOT);
+        var lower = uri.toLowerCase(Locale.ROOT);
         var rest = lower.startsWith("sips:") ? uri.substring(5) : lower.startsWith("sip:") ? uri.substring(4) : null;
         if (rest == null || rest.isBlank() || rest.chars().anyMatch(Character::isWhitespace)) {
             body.violate("sip_uri", "Value error, should be a SIP URI such as sip:agent@example.com (sip: or sips:)",

@@ -9,6 +9,7 @@ import io.batchcall.support.ApiClient;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -292,7 +293,7 @@ class PhoneNumberApiTest {
         var ids = List.of(create(client, TWILIO), create(client, SIP), create(client, EXOTEL));
         var agentId = agent(client, "{\"name\":\"Holder\",\"phone_number_id\":\"" + ids.get(1) + "\"}");
 
-        var bodies = new java.util.ArrayList<String>();
+        var bodies = new ArrayList<String>();
         bodies.add(client.get("/v1/convai/phone-numbers").body());
         bodies.add(client.get("/v1/convai/agents/" + agentId).body());
         for (var id : ids) {
@@ -310,7 +311,7 @@ class PhoneNumberApiTest {
 
     private static List<String> ids(HttpResult list) {
         assertThat(list.status()).isEqualTo(200);
-        var ids = new java.util.ArrayList<String>();
+        var ids = new ArrayList<String>();
         list.json().forEach(n -> ids.add(n.get("phone_number_id").asText()));
         return ids;
     }
