@@ -1,11 +1,15 @@
 package io.batchcall;
 
 import io.batchcall.api.AdminRoutes;
+import io.batchcall.api.AgentRoutes;
 import io.batchcall.api.BatchRoutes;
 import io.batchcall.api.ApiErrors;
 import io.batchcall.api.ApiServer;
 import io.batchcall.api.Authentication;
+import io.batchcall.api.BranchRoutes;
+import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.OperationsRoutes;
+import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RouteGroup;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
@@ -15,12 +19,14 @@ import io.batchcall.store.AgentStore;
 import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.BranchStore;
+import io.batchcall.store.ConversationStore;
 import io.batchcall.store.IdempotencyStore;
-import io.batchcall.store.RecipientStore;
 import io.batchcall.store.PhoneNumberStore;
+import io.batchcall.store.RecipientStore;
 import io.batchcall.store.CredentialCipher;
 import io.batchcall.store.Database;
 import io.batchcall.store.EmbeddedPostgresServer;
+import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.WorkspaceStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -101,9 +107,10 @@ public final class App implements AutoCloseable {
                 config.database().dataDirectory());
         var workspaces = new WorkspaceStore(database, clock, ids);
         var keys = new ApiKeyStore(database, clock, ids);
-        var agents = new AgentStore(database, clock);
-        var branches = new BranchStore(database, clock);
-        var phoneNumbers = new PhoneNumberStore(database, clock, cipher);
+        var agents = new AgentStore(database, clock, ids);
+        var branches = new BranchStore(database, clock, ids);
+        var phoneNumbers = new PhoneNumberStore(database, clock, cipher, ids);
+        var conversations = new ConversationStore(database, clock, ids);
         var idempotency = new IdempotencyStore(database, clock);
         var batches = new BatchStore(database, clock, ids, idempotency);
         var recipients = new RecipientStore(database);
@@ -114,6 +121,10 @@ public final class App implements AutoCloseable {
                         new Authentication(keys),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                         new WorkspaceRoutes(),
+                        new AgentRoutes(agents, phoneNumbers),
+                        new BranchRoutes(agents, branches),
+                        new PhoneNumberRoutes(phoneNumbers, agents, branches),
+                        new ConversationRoutes(conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();

@@ -3,9 +3,13 @@ package io.batchcall.api;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -129,6 +133,74 @@ public final class JsonBody {
             }
             return Optional.of(value.booleanValue());
         });
+    }
+
+    /** A number read exactly (no binary rounding), as Pydantic's {@code Decimal}. */
+    public Optional<BigDecimal> optionalDecimal(String field) {
+        return raw(field).flatMap(value -> {
+            if (!value.isNumber()) {
+                violate(field, "Input should be a valid number", "float_type");
+                return Optional.empty();
+            }
+            return Optional.of(value.decimalValue());
+        });
+    }
+
+    /** One of a fixed set of strings, as a Pydantic enum: {@code Input should be 'a', 'b' or 'c'}. */
+    public Optional<String> optionalEnum(String field, List<String> allowed) {
+        return optionalText(field).flatMap(value -> {
+            if (!allowed.contains(value)) {
+                violate(field, "Input should be " + oneOf(allowed), "enum");
+                return Optional.empty();
+            }
+            return Optional.of(value);
+        });
+    }
+
+    /** A list of strings; each element that is not one is reported at its index. */
+    public Optional<List<String>> optionalTextList(String field) {
+        return raw(field).flatMap(value -> {
+            if (!value.isArray()) {
+                violate(field, "Input should be a valid list", "list_type");
+                return Optional.empty();
+            }
+            var texts = new ArrayList<String>(value.size());
+            for (int i = 0; i < value.size(); i++) {
+                if (value.get(i).isTextual()) {
+                    texts.add(value.get(i).textValue());
+                } else {
+                    violateAt(List.of(field, i), "Input should be a valid string", "string_type");
+                }
+            }
+            return Optional.of(texts);
+        });
+    }
+
+    /** An object of string values (SIP headers, say); each value that is not a string is reported at its key. */
+    public Optional<Map<String, String>> optionalTextMap(String field) {
+        return raw(field).flatMap(value -> {
+            if (!value.isObject()) {
+                violate(field, "Input should be a valid dictionary", "dict_type");
+                return Optional.empty();
+            }
+            var texts = new LinkedHashMap<String, String>();
+            value.properties().forEach(entry -> {
+                if (entry.getValue().isTextual()) {
+                    texts.put(entry.getKey(), entry.getValue().textValue());
+                } else {
+                    violateAt(List.of(field, entry.getKey()), "Input should be a valid string", "string_type");
+                }
+            });
+            return Optional.of(texts);
+        });
+    }
+
+    /** Pydantic's way of listing choices: {@code 'a', 'b' or 'c'}. */
+    static String oneOf(List<String> allowed) {
+        var quoted = allowed.stream().map(a -> "'" + a + "'").toList();
+        return quoted.size() == 1 ? quoted.getFirst()
+                : quoted.subList(0, quoted.size() - 1).stream().collect(Collectors.joining(", "))
+                        + " or " + quoted.getLast();
     }
 
     /** Checks an integer against a lower bound, as Pydantic's {@code ge}. */

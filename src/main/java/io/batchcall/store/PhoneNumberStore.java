@@ -1,12 +1,25 @@
 package io.batchcall.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.batchcall.domain.Change;
+import io.batchcall.domain.IdSource;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -20,26 +33,47 @@ public final class PhoneNumberStore {
             credentials IS NOT NULL AS has_credentials, cps, supports_inbound, supports_outbound, created_at,
             updated_at
             """;
+    /** Credentials are a flat map of strings: a plain mapper, apart from the API's, is all they need. */
+    private static final ObjectMapper CREDENTIALS_JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, String>> SECRETS = new TypeReference<>() {};
 
     private final Jdbi jdbi;
     private final Clock clock;
     private final CredentialCipher cipher;
+    private final IdSource ids;
 
-    public PhoneNumberStore(Database database, Clock clock, CredentialCipher cipher) {
+    public PhoneNumberStore(Database database, Clock clock, CredentialCipher cipher, IdSource ids) {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.cipher = cipher;
+        this.ids = ids;
+    }
+
+    /** A number to import: non-secret provider settings as JSON text, secrets apart (empty: none). */
+    public record NewPhoneNumber(Provider provider, String phoneNumber, String label, Optional<String> agentId,
+                                 String settingsJson, Map<String, String> credentials, BigDecimal cps,
+                                 boolean supportsInbound, boolean supportsOutbound) {
+        public NewPhoneNumber {
+            credentials = Map.copyOf(credentials);
+        }
+    }
+
+    /**
+     * A PATCH: {@code settingsJson} is merged over the stored settings key by key, {@code removedSettings} are
+     * dropped; in {@code credentials} a present value sets that secret and an empty one removes it.
+     */
+    public record Changes(Optional<String> label, Change<String> agentId, String settingsJson,
+                          Set<String> removedSettings, Map<String, Optional<String>> credentials,
+                          Optional<BigDecimal> cps) {
+        public Changes {
+            removedSettings = Set.copyOf(removedSettings);
+            credentials = Map.copyOf(credentials);
+        }
     }
 
     /** A live number of the workspace. */
     public Optional<PhoneNumber> find(WorkspaceId workspace, String phoneNumberId) {
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
-                         FROM phone_numbers
-                         WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL""")
-                .bind("workspaceId", workspace.value())
-                .bind("id", phoneNumberId)
-                .map(PhoneNumberStore::phoneNumber)
-                .findOne());
+        return jdbi.withHandle(handle -> find(handle, workspace, phoneNumberId, ""));
     }
 
     /** The number assigned to an agent most recently, if any. */
@@ -47,11 +81,192 @@ public final class PhoneNumberStore {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
                          FROM phone_numbers
                          WHERE workspace_id = :workspaceId AND agent_id = :agentId AND deleted_at IS NULL
-                         ORDER BY updated_at DESC LIMIT 1""")
+                         ORDER BY agent_assigned_at DESC, id DESC LIMIT 1""")
                 .bind("workspaceId", workspace.value())
                 .bind("agentId", agentId)
                 .map(PhoneNumberStore::phoneNumber)
                 .findOne());
+    }
+
+    /** Live numbers, oldest first, optionally only one provider's or one agent's. */
+    public List<PhoneNumber> list(WorkspaceId workspace, Optional<Provider> provider, Optional<String> agentId) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
+                         FROM phone_numbers
+                         WHERE workspace_id = :workspaceId AND deleted_at IS NULL
+                           AND (CAST(:provider AS text) IS NULL OR provider = :provider)
+                           AND (CAST(:agentId AS text) IS NULL OR agent_id = :agentId)
+                         ORDER BY created_at, id""")
+                .bind("workspaceId", workspace.value())
+                .bind("provider", provider.map(Provider::wireName).orElse(null))
+                .bind("agentId", agentId.orElse(null))
+                .map(PhoneNumberStore::phoneNumber)
+                .list());
+    }
+
+    public PhoneNumber create(WorkspaceId workspace, NewPhoneNumber number) {
+        var now = clock.instant();
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        INSERT INTO phone_numbers (workspace_id, id, provider, phone_number, label, agent_id,
+                                                   agent_assigned_at, settings, credentials, cps, supports_inbound,
+                                                   supports_outbound, created_at, updated_at)
+                        VALUES (:workspaceId, :id, :provider, :phoneNumber, :label, :agentId,
+                                CASE WHEN CAST(:agentId AS text) IS NULL THEN NULL ELSE CAST(:now AS timestamptz) END,
+                                CAST(:settings AS jsonb), :credentials, :cps, :supportsInbound, :supportsOutbound,
+                                :now, :now)
+                        RETURNING\s""" + COLUMNS)
+                .bind("workspaceId", workspace.value())
+                .bind("id", ids.next(PhoneNumber.ID_PREFIX))
+                .bind("provider", number.provider().wireName())
+                .bind("phoneNumber", number.phoneNumber())
+                .bind("label", number.label())
+                .bind("agentId", number.agentId().orElse(null))
+                .bind("settings", number.settingsJson())
+                .bind("credentials", seal(number.credentials()))
+                .bind("cps", number.cps())
+                .bind("supportsInbound", number.supportsInbound())
+                .bind("supportsOutbound", number.supportsOutbound())
+                .bind("now", Rows.at(now))
+                .map(PhoneNumberStore::phoneNumber)
+                .one());
+    }
+
+    /** Applies a PATCH in one transaction (secrets are merged, so they are read, changed and sealed again). */
+    public Optional<PhoneNumber> update(WorkspaceId workspace, String phoneNumberId, Changes changes) {
+        return jdbi.inTransaction(handle -> {
+            var sealed = handle.createQuery("""
+                            SELECT credentials FROM phone_numbers
+                            WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL FOR UPDATE""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", phoneNumberId)
+                    .map((rs, ctx) -> Optional.ofNullable(rs.getBytes("credentials")))
+                    .findOne();
+            if (sealed.isEmpty()) {
+                return Optional.empty();
+            }
+            var secrets = new HashMap<>(sealed.get().map(this::open).orElse(Map.of()));
+            changes.credentials().forEach((key, value) -> value.ifPresentOrElse(v -> secrets.put(key, v),
+                    () -> secrets.remove(key)));
+            return Optional.of(handle.createQuery("""
+                            UPDATE phone_numbers
+                            SET label = coalesce(:label, label),
+                                agent_id = CASE WHEN :changeAgent THEN :agentId ELSE agent_id END,
+                                agent_assigned_at = CASE WHEN NOT :changeAgent THEN agent_assigned_at
+                                                         WHEN CAST(:agentId AS text) IS NULL THEN NULL
+                                                         ELSE CAST(:now AS timestamptz) END,
+                                settings = (settings || CAST(:settings AS jsonb)) - CAST(:removed AS text[]),
+                                credentials = :credentials,
+                                cps = coalesce(:cps, cps),
+                                updated_at = :now
+                            WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL
+                            RETURNING\s""" + COLUMNS)
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", phoneNumberId)
+                    .bind("label", changes.label().orElse(null))
+                    .bind("changeAgent", changes.agentId().changes())
+                    .bind("agentId", changes.agentId().newValueOrNull())
+                    .bind("settings", changes.settingsJson())
+                    .bindArray("removed", String.class, changes.removedSettings())
+                    .bind("credentials", seal(secrets))
+                    .bind("cps", changes.cps().orElse(null))
+                    .bind("now", Rows.at(clock.instant()))
+                    .map(PhoneNumberStore::phoneNumber)
+                    .one());
+        });
+    }
+
+    /** Soft-deletes a number, unless a pending or in-progress batch calls from it. */
+    public Deletion delete(WorkspaceId workspace, String phoneNumberId) {
+        return jdbi.inTransaction(handle -> {
+            if (find(handle, workspace, phoneNumberId, "FOR UPDATE").isEmpty()) {
+                return Deletion.NOT_FOUND;
+            }
+            boolean active = handle.createQuery("""
+                            SELECT EXISTS (SELECT 1 FROM batches
+                                           WHERE workspace_id = :workspaceId AND phone_number_id = :id
+                                             AND status IN ('pending', 'in_progress'))""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", phoneNumberId)
+                    .mapTo(Boolean.class)
+                    .one();
+            if (active) {
+                return Deletion.IN_USE_BY_ACTIVE_BATCH;
+            }
+            handle.createUpdate("""
+                            UPDATE phone_numbers SET deleted_at = :now, updated_at = :now
+                            WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", phoneNumberId)
+                    .bind("now", Rows.at(clock.instant()))
+                    .execute();
+            return Deletion.DELETED;
+        });
+    }
+
+    /**
+     * The decrypted secrets of a live number (e.g. {@code token} for Twilio), for the provider that dials with
+     * them; empty when there is no such number or it has none. Never log or return what this gives.
+     */
+    public Optional<Map<String, String>> credentials(WorkspaceId workspace, String phoneNumberId) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT credentials FROM phone_numbers
+                        WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL
+                          AND credentials IS NOT NULL""")
+                .bind("workspaceId", workspace.value())
+                .bind("id", phoneNumberId)
+                .map((rs, ctx) -> rs.getBytes("credentials"))
+                .findOne()
+                .map(this::open));
+    }
+
+    /** Assigns a live number to an agent (moving it from any other); false when there is no such number. */
+    static boolean assign(Handle handle, WorkspaceId workspace, String phoneNumberId, String agentId, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE phone_numbers SET agent_id = :agentId, agent_assigned_at = :now, updated_at = :now
+                        WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL""")
+                .bind("workspaceId", workspace.value())
+                .bind("id", phoneNumberId)
+                .bind("agentId", agentId)
+                .bind("now", Rows.at(now))
+                .execute() == 1;
+    }
+
+    static void unassignAll(Handle handle, WorkspaceId workspace, String agentId, Instant now) {
+        handle.createUpdate("""
+                        UPDATE phone_numbers SET agent_id = NULL, agent_assigned_at = NULL, updated_at = :now
+                        WHERE workspace_id = :workspaceId AND agent_id = :agentId""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId)
+                .bind("now", Rows.at(now))
+                .execute();
+    }
+
+    private byte[] seal(Map<String, String> secrets) {
+        if (secrets.isEmpty()) {
+            return null;
+        }
+        try {
+            return cipher.encrypt(CREDENTIALS_JSON.writeValueAsBytes(secrets));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings is always JSON", e);
+        }
+    }
+
+    private Map<String, String> open(byte[] sealed) {
+        try {
+            return CREDENTIALS_JSON.readValue(new String(cipher.decrypt(sealed), StandardCharsets.UTF_8), SECRETS);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored credentials are not the JSON this store wrote", e);
+        }
+    }
+
+    private static Optional<PhoneNumber> find(Handle handle, WorkspaceId workspace, String id, String lock) {
+        return handle.createQuery("SELECT " + COLUMNS + """
+                         FROM phone_numbers
+                         WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL\s""" + lock)
+                .bind("workspaceId", workspace.value())
+                .bind("id", id)
+                .map(PhoneNumberStore::phoneNumber)
+                .findOne();
     }
 
     static PhoneNumber phoneNumber(ResultSet rs, StatementContext ctx) throws SQLException {

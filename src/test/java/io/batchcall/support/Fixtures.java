@@ -39,8 +39,9 @@ public final class Fixtures {
         params.put("agentId", agentId);
         execute("""
                 INSERT INTO phone_numbers (workspace_id, id, provider, phone_number, label, agent_id, cps,
-                    created_at, updated_at)
-                VALUES (:workspaceId, :id, 'simulator', '+14155550100', 'Simulator', :agentId, 1000, :now, :now)""",
+                    agent_assigned_at, created_at, updated_at)
+                VALUES (:workspaceId, :id, 'simulator', '+14155550100', 'Simulator', :agentId, 1000,
+                    CASE WHEN CAST(:agentId AS text) IS NULL THEN NULL ELSE :now END, :now, :now)""",
                 params);
         return id;
     }

@@ -1,0 +1,16 @@
+package io.batchcall.domain;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One call between an agent and a person, as stored. {@code transcriptJson} and {@code clientDataJson} are JSON
+ * texts kept as the agent and the submitter gave them; {@code phoneCall} is empty for a call that had none.
+ */
+public record Conversation(WorkspaceId workspaceId, String id, String agentId, Optional<String> batchId,
+                           Optional<String> recipientId, Optional<String> phoneNumberId, ConversationStatus status,
+                           CallSuccessful callSuccessful, Instant startTime, int callDurationSecs,
+                           Optional<String> terminationReason, Optional<PhoneCall> phoneCall,
+                           Optional<String> clientDataJson, String transcriptJson, int messageCount) {
+    public static final String ID_PREFIX = "conv";
+}

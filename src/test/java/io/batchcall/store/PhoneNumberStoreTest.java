@@ -1,0 +1,90 @@
+package io.batchcall.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchcall.domain.Change;
+import io.batchcall.domain.IdSource;
+import io.batchcall.domain.Provider;
+import io.batchcall.domain.WorkspaceId;
+import io.batchcall.support.DirectDatabase;
+import io.batchcall.support.TestServer;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PhoneNumberStoreTest {
+    private static TestServer server;
+    private static DirectDatabase database;
+    private static PhoneNumberStore store;
+    private static WorkspaceId workspace;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+        database = new DirectDatabase(server);
+        store = new PhoneNumberStore(database.database(), Clock.systemUTC(), new CredentialCipher(new byte[32]),
+                IdSource.secure());
+        workspace = new WorkspaceId(server.client().get("/v1/batchcall/workspace").json().get("workspace_id").asText());
+    }
+
+    @AfterAll
+    static void stop() {
+        database.close();
+        server.close();
+    }
+
+    @Test
+    void credentials_are_sealed_in_their_column_and_nowhere_else_in_clear() {
+        var number = store.create(workspace, twilio(Map.of("token", "plain-twilio-token-42")));
+
+        var stored = database.jdbi().withHandle(handle -> handle.createQuery("""
+                        SELECT credentials, settings::text AS settings FROM phone_numbers
+                        WHERE workspace_id = :workspaceId AND id = :id""")
+                .bind("workspaceId", workspace.value())
+                .bind("id", number.id())
+                .mapToMap()
+                .one());
+
+        assertThat(new String((byte[]) stored.get("credentials"), StandardCharsets.ISO_8859_1))
+                .doesNotContain("plain-twilio-token-42").doesNotContain("token");
+        assertThat((String) stored.get("settings")).doesNotContain("plain-twilio-token-42");
+        assertThat(number.hasCredentials()).isTrue();
+        assertThat(store.credentials(workspace, number.id())).contains(Map.of("token", "plain-twilio-token-42"));
+    }
+
+    @Test
+    void a_number_without_secrets_has_no_credentials_and_a_patch_merges_them() {
+        var number = store.create(workspace, twilio(Map.of()));
+        assertThat(number.hasCredentials()).isFalse();
+        assertThat(store.credentials(workspace, number.id())).isEmpty();
+
+        store.update(workspace, number.id(), new PhoneNumberStore.Changes(Optional.empty(), Change.keep(), "{}",
+                Set.of(), Map.of("outbound_password", Optional.of("p1"), "inbound_password", Optional.of("p2")),
+                Optional.empty()));
+        store.update(workspace, number.id(), new PhoneNumberStore.Changes(Optional.empty(), Change.keep(), "{}",
+                Set.of(), Map.of("inbound_password", Optional.empty()), Optional.empty()));
+
+        assertThat(store.credentials(workspace, number.id())).contains(Map.of("outbound_password", "p1"));
+    }
+
+    @Test
+    void a_deleted_or_foreign_number_gives_no_credentials() {
+        var number = store.create(workspace, twilio(Map.of("token", "t")));
+
+        assertThat(store.credentials(new WorkspaceId("ws_other"), number.id())).isEmpty();
+        assertThat(store.delete(workspace, number.id())).isEqualTo(Deletion.DELETED);
+        assertThat(store.credentials(workspace, number.id())).isEmpty();
+        assertThat(store.delete(workspace, number.id())).isEqualTo(Deletion.NOT_FOUND);
+    }
+
+    private static PhoneNumberStore.NewPhoneNumber twilio(Map<String, String> secrets) {
+        return new PhoneNumberStore.NewPhoneNumber(Provider.TWILIO, "+14155552671", "Main", Optional.empty(),
+                "{\"sid\":\"AC1\"}", secrets, BigDecimal.ONE, true, true);
+    }
+}
