@@ -2,6 +2,7 @@ package io.batchcall;
 
 import io.batchcall.api.AdminRoutes;
 import io.batchcall.api.AgentRoutes;
+import io.batchcall.api.AttemptRoutes;
 import io.batchcall.api.BatchRoutes;
 import io.batchcall.api.ApiErrors;
 import io.batchcall.api.ApiServer;
@@ -15,7 +16,23 @@ import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
 import io.batchcall.domain.IdSource;
+import io.batchcall.dispatch.AttemptRecorder;
+import io.batchcall.dispatch.CallRegistry;
+import io.batchcall.dispatch.Dispatcher;
+import io.batchcall.dispatch.LeaseKeeper;
+import io.batchcall.dispatch.Wakeup;
+import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
+import io.batchcall.store.AttemptHistory;
+import io.batchcall.store.AttemptStore;
+import io.batchcall.store.ClaimStore;
+import io.batchcall.store.LeaseStore;
+import io.batchcall.store.Notifications;
+import io.batchcall.telephony.ScheduledTimers;
+import io.batchcall.telephony.TelephonyProvider;
+import io.batchcall.telephony.simulator.SimulatorProvider;
+import io.micrometer.core.instrument.Gauge;
 import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.BranchStore;
@@ -41,6 +58,9 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -114,7 +134,9 @@ public final class App implements AutoCloseable {
         var idempotency = new IdempotencyStore(database, clock);
         var batches = new BatchStore(database, clock, ids, idempotency);
         var recipients = new RecipientStore(database);
-        new FirstStart(workspaces, keys, ids, console).ensureDefaultWorkspace(config.security().apiKey());
+        new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
+                .ensureDefaultWorkspace(config.security().apiKey(), config.database().embedded());
+        startDispatching(config, clock, database, ids, meters, agents, phoneNumbers, idempotency);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters),
@@ -125,11 +147,48 @@ public final class App implements AutoCloseable {
                         new BranchRoutes(agents, branches),
                         new PhoneNumberRoutes(phoneNumbers, agents, branches),
                         new ConversationRoutes(conversations),
-                        new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids)),
+                        new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
+                        new AttemptRoutes(batches, new AttemptHistory(database))),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
         running.push(server);
         log.info("batchcall started nodeId={} port={}", config.nodeId(), server.port());
+    }
+
+    /**
+     * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
+     * stopped after it, in reverse order: stop claiming, drain calls, stop heartbeats, stop listening.
+     */
+    private void startDispatching(Config config, Clock clock, Database database, IdSource ids,
+                                  PrometheusMeterRegistry meters, AgentStore agents, PhoneNumberStore phoneNumbers,
+                                  IdempotencyStore idempotency) {
+        var timers = new ScheduledTimers();
+        running.push(timers);
+        var registry = new CallRegistry(clock);
+        var wakeup = new Wakeup();
+        var recorder = new AttemptRecorder(new AttemptStore(database, clock), registry, wakeup, meters);
+        Map<Provider, TelephonyProvider> providers = Map.of(Provider.SIMULATOR,
+                new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()));
+        Function<PhoneNumber, Map<String, String>> credentials =
+                number -> phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
+        var lease = config.dispatch().leaseTimeout();
+        var dispatcher = new Dispatcher(new ClaimStore(database, clock, ids, config.nodeId(), lease), recorder,
+                registry, providers, credentials, timers, clock, wakeup, meters);
+        var leaseKeeper = new LeaseKeeper(new LeaseStore(database, clock, config.nodeId(), lease), registry, recorder,
+                providers, agents, phoneNumbers, credentials, idempotency, config.dispatch(), meters);
+        var notifications = new Notifications(database);
+        notifications.on(Notifications.WAKE, payload -> dispatcher.wake());
+        notifications.on(Notifications.CANCEL, payload -> {
+            var parts = payload.split(":", 3);
+            if (parts.length == 3) {
+                dispatcher.batchStopped(parts[0], parts[1], parts[2].equals("deleted"));
+            }
+        });
+        Gauge.builder("batchcall.calls.in.flight", registry, CallRegistry::size)
+                .description("Calls this node is placing or tracking").register(meters);
+        running.push(notifications.start());
+        running.push(leaseKeeper.start());
+        running.push(dispatcher.start());
     }
 
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {

@@ -110,6 +110,8 @@ public final class AttemptStore {
                        boolean reachedProvider) {
         return jdbi.inTransaction(handle -> {
             var now = clock.instant();
+            // Lock order for every change to in-flight counts: workspace, then attempts, agents, batches.
+            lockWorkspace(handle, ref.workspaceId());
             var attempt = handle.createQuery("""
                             UPDATE attempts SET phase = 'ended', ended_at = :now, outcome = :outcome,
                                 provider_status = :providerStatus, sip_code = :sipCode, failure_reason = :reason,
@@ -165,6 +167,13 @@ public final class AttemptStore {
         });
     }
 
+    static void lockWorkspace(Handle handle, WorkspaceId workspace) {
+        handle.createQuery("SELECT id FROM workspaces WHERE id = :workspaceId FOR UPDATE")
+                .bind("workspaceId", workspace.value())
+                .mapTo(String.class)
+                .findOne();
+    }
+
     /** Frees the attempt's slot in the workspace and agent counters (batch counters move with the batch row). */
     private static void release(Handle handle, WorkspaceId workspace, String agentId) {
         handle.createUpdate("UPDATE workspaces SET in_flight = in_flight - 1 WHERE id = :workspaceId")
@@ -185,7 +194,7 @@ public final class AttemptStore {
                             a.phone_number_id, 'initiated', coalesce(a.dialed_at, :now),
                             json_build_object('direction', 'outbound', 'phone_number_id', a.phone_number_id,
                                 'agent_number', p.phone_number, 'external_number', r.phone_number,
-                                'type', CASE a.provider WHEN 'sip_trunk' THEN 'sip_trunking' ELSE a.provider END,
+                                'type', CASE WHEN a.provider = 'twilio' THEN 'twilio' ELSE 'sip_trunking' END,
                                 'call_sid', a.provider_call_id, 'stream_sid', '')::jsonb,
                             r.client_data::jsonb, :now, :now
                         FROM attempts a

@@ -56,6 +56,7 @@ public final class BatchStore {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             insertBatch(handle, workspace, batchId, batch, now);
             insertRecipients(handle, workspace, batchId, batch.recipients(), now);
+            notify(handle, Notifications.WAKE, "");
             return summary(handle, workspace, batchId).orElseThrow();
         });
     }
@@ -185,6 +186,7 @@ public final class BatchStore {
                             .bind("cancelled", cancelled)
                             .bind("now", Rows.at(now))
                             .execute();
+                    notify(handle, Notifications.CANCEL, stopped(workspace, batchId, false));
                     return summary(handle, workspace, batchId);
                 }
                 default -> throw new IllegalStateException("unhandled status " + status.get());
@@ -227,17 +229,64 @@ public final class BatchStore {
                     .bind("retried", retried)
                     .bind("now", Rows.at(now))
                     .execute();
+            notify(handle, Notifications.WAKE, "");
             return summary(handle, workspace, batchId);
         });
     }
 
-    /** Deletes a batch with its recipients (and their attempts); false when there is no such batch. */
+    /**
+     * Deletes a batch with its recipients and attempts; false when there is no such batch. Its calls in flight
+     * stop counting against the workspace's and agents' limits at once, and every node is told to stop them.
+     */
     public boolean delete(WorkspaceId workspace, String batchId) {
-        return jdbi.withHandle(handle -> handle.createUpdate(
-                        "DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .execute()) == 1;
+        return jdbi.inTransaction(handle -> {
+            AttemptStore.lockWorkspace(handle, workspace);
+            var inFlightByAgent = new java.util.TreeMap<String, Integer>();
+            handle.createQuery("""
+                            SELECT agent_id FROM attempts
+                            WHERE workspace_id = :workspaceId AND batch_id = :batchId AND phase <> 'ended'
+                            FOR UPDATE""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("batchId", batchId)
+                    .mapTo(String.class)
+                    .forEach(agent -> inFlightByAgent.merge(agent, 1, Integer::sum));
+            int inFlight = inFlightByAgent.values().stream().mapToInt(Integer::intValue).sum();
+            if (inFlight > 0) {
+                handle.createUpdate("UPDATE workspaces SET in_flight = in_flight - :count WHERE id = :workspaceId")
+                        .bind("workspaceId", workspace.value())
+                        .bind("count", inFlight)
+                        .execute();
+                inFlightByAgent.forEach((agent, count) -> handle.createUpdate("""
+                                UPDATE agents SET in_flight = in_flight - :count
+                                WHERE workspace_id = :workspaceId AND id = :agentId""")
+                        .bind("workspaceId", workspace.value())
+                        .bind("agentId", agent)
+                        .bind("count", count)
+                        .execute());
+            }
+            boolean deleted = handle.createUpdate("DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
+                    .bind("workspaceId", workspace.value())
+                    .bind("batchId", batchId)
+                    .execute() == 1;
+            if (deleted) {
+                notify(handle, Notifications.CANCEL, stopped(workspace, batchId, true));
+                notify(handle, Notifications.WAKE, "");
+            }
+            return deleted;
+        });
+    }
+
+    /** The payload of a CANCEL notification: which batch, and whether it was deleted (answered calls end too). */
+    public static String stopped(WorkspaceId workspace, String batchId, boolean deleted) {
+        return workspace.value() + ":" + batchId + ":" + (deleted ? "deleted" : "cancelled");
+    }
+
+    private static void notify(Handle handle, String channel, String payload) {
+        handle.createQuery("SELECT pg_notify(:channel, :payload)")
+                .bind("channel", channel)
+                .bind("payload", payload)
+                .mapTo(String.class)
+                .findOne();
     }
 
     /** Locks the batch row for the rest of the transaction, so that changes to one batch run one at a time. */

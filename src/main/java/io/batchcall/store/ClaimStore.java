@@ -100,6 +100,7 @@ public final class ClaimStore {
             for (var batch : batches) {
                 var reason = unplaceableReason(batch, agents, numbers, canDial);
                 if (reason.isPresent()) {
+                    failBatch(handle, workspace, batch.id(), reason.get(), now);
                     failed.add(new Unplaceable(workspace, batch.id(), reason.get()));
                 } else {
                     usable.add(batch);
@@ -123,6 +124,34 @@ public final class ClaimStore {
             recordClaims(handle, workspace, claims, pacing, now);
             return new Result(claims, failed);
         });
+    }
+
+    /**
+     * Fails a batch that cannot place calls (its number's credentials were rejected, say): recipients not yet
+     * dialed fail with the reason; calls in flight finish on their own. False when the batch was not running.
+     */
+    public boolean failBatch(WorkspaceId workspace, String batchId, String reason) {
+        return jdbi.inTransaction(handle -> failBatch(handle, workspace, batchId, reason, clock.instant()));
+    }
+
+    private static boolean failBatch(Handle handle, WorkspaceId workspace, String batchId, String reason, Instant now) {
+        int failedRecipients = handle.createUpdate("""
+                        UPDATE recipients SET status = 'failed', last_outcome = 'failed', updated_at = :now
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("now", Rows.at(now))
+                .execute();
+        return handle.createUpdate("""
+                        UPDATE batches SET status = 'failed', failure_reason = :reason,
+                            total_finished = total_finished + :failed, updated_at = :now
+                        WHERE workspace_id = :workspaceId AND id = :batchId AND status IN ('pending', 'in_progress')""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("reason", reason)
+                .bind("failed", failedRecipients)
+                .bind("now", Rows.at(now))
+                .execute() == 1;
     }
 
     private static List<DueBatch> dueBatches(Handle handle, WorkspaceId workspace, Instant now) {
@@ -267,14 +296,18 @@ public final class ClaimStore {
                                         Pacing pacing, Instant now) {
         var due = batch.scheduledAt();
         return handle.createQuery("""
+                        WITH picked AS (
+                            -- A CTE runs exactly once; a LIMIT subquery inside UPDATE ... FROM may be rescanned
+                            -- and take more rows than the limit.
+                            SELECT id FROM recipients
+                            WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
+                              AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
+                            ORDER BY position
+                            LIMIT :share
+                            FOR UPDATE SKIP LOCKED)
                         UPDATE recipients r
                         SET status = 'dispatched', attempt_count = r.attempt_count + 1, updated_at = :now
-                        FROM (SELECT id FROM recipients
-                              WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
-                                AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
-                              ORDER BY position
-                              LIMIT :share
-                              FOR UPDATE SKIP LOCKED) picked
+                        FROM picked
                         WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = picked.id
                         RETURNING r.id, r.position, r.phone_number, r.client_data::text AS client_data,
                                   r.attempt_count, r.next_attempt_at""")

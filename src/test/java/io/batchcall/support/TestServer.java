@@ -50,6 +50,10 @@ public final class TestServer implements AutoCloseable {
             settings.put("BATCHCALL_DATA_DIR", Files.createTempDirectory("batchcall-test").toString());
             settings.put("BATCHCALL_API_KEY", API_KEY);
             settings.put("BATCHCALL_ADMIN_TOKEN", ADMIN_TOKEN);
+            // Simulated calls that ring and talk briefly, so that batches started by API tests end quickly.
+            settings.put("BATCHCALL_SIMULATOR_RING_MS", "20");
+            settings.put("BATCHCALL_SIMULATOR_TALK_MS", "50");
+            settings.put("BATCHCALL_LEASE_TIMEOUT_SECS", "5");
             settings.putAll(env);
             settings.values().removeIf(v -> v == null);
             var console = new ByteArrayOutputStream();

@@ -107,7 +107,9 @@ public final class SimulatorProvider implements TelephonyProvider {
     public void cancel(CallRequest request, String providerCallId) {
         var call = live.get(providerCallId);
         if (call != null && !call.answered) {
-            call.next.cancel();
+            if (call.next != null) {
+                call.next.cancel();
+            }
             end(providerCallId, new Outcome.Cancelled(), "canceled", 487);
         }
     }
@@ -116,7 +118,9 @@ public final class SimulatorProvider implements TelephonyProvider {
     public void hangUp(CallRequest request, String providerCallId) {
         var call = live.get(providerCallId);
         if (call != null && call.answered) {
-            call.next.cancel();
+            if (call.next != null) {
+                call.next.cancel();
+            }
             end(providerCallId, new Outcome.Completed(), "completed", 200);
         }
     }

@@ -24,7 +24,8 @@ class BatchExportTest {
                     {"dynamic_variables":{"name":"Ann, \\"the\\" first","plan":"=HYPERLINK(\\"http://x\\")","age":41}}},
                   {"id":"b","phone_number":"+14155550101","conversation_initiation_client_data":
                     {"dynamic_variables":{"name":"Bob","city":"@Berlin","vip":true,"note":"line1\\nline2"}}},
-                  {"id":"c","phone_number":"+14155550102"}]}""".formatted(agentId));
+                  {"id":"c","phone_number":"+14155550102"}],
+                 "scheduled_time_unix":%d}""".formatted(agentId, java.time.Instant.now().getEpochSecond() + 86_400));
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         batchId = response.json().get("id").asText();
     }

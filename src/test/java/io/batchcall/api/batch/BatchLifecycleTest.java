@@ -41,8 +41,12 @@ class BatchLifecycleTest {
             list.append(i == 0 ? "" : ",").append("{\"id\":\"r").append(i).append("\",\"phone_number\":\"+1415555")
                     .append(String.format("%04d", i)).append("\"}");
         }
+        // Scheduled a day ahead unless the test says otherwise: these tests arrange statuses themselves, and the
+        // dispatcher must not dial meanwhile.
+        var schedule = extra.contains("scheduled_time_unix") ? ""
+                : ",\"scheduled_time_unix\":" + (java.time.Instant.now().getEpochSecond() + 86_400);
         var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"L\",\"agent_id\":\""
-                + agentId + "\",\"recipients\":[" + list + "]" + extra + "}");
+                + agentId + "\",\"recipients\":[" + list + "]" + extra + schedule + "}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json();
     }

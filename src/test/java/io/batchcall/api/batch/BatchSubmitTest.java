@@ -136,7 +136,8 @@ class BatchSubmitTest {
             recipients.add("{\"phone_number\":\"+1415555%04d\",\"conversation_initiation_client_data\":"
                     .formatted(i) + "{\"dynamic_variables\":{\"n\":" + i + "}}}");
         }
-        var body = "{\"call_name\":\"Large\",\"agent_id\":\"" + agentId + "\",\"recipients\":["
+        var body = "{\"call_name\":\"Large\",\"agent_id\":\"" + agentId + "\",\"scheduled_time_unix\":"
+                + (java.time.Instant.now().getEpochSecond() + 86_400) + ",\"recipients\":["
                 + String.join(",", recipients) + "]}";
         var batch = submit(body);
 

@@ -1,0 +1,147 @@
+package io.batchcall.dispatch;
+
+import io.batchcall.config.DispatchConfig;
+import io.batchcall.domain.Claim;
+import io.batchcall.domain.Outcome;
+import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.Provider;
+import io.batchcall.store.AgentStore;
+import io.batchcall.store.IdempotencyStore;
+import io.batchcall.store.LeaseStore;
+import io.batchcall.store.PhoneNumberStore;
+import io.batchcall.telephony.CallRequest;
+import io.batchcall.telephony.CallState;
+import io.batchcall.telephony.TelephonyProvider;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this node's leases alive and resolves the attempts of nodes that died: each orphan is reconciled with
+ * its provider where that is possible; what no one can know ends as interrupted and is never re-dialed on its
+ * own (a later retry may).
+ */
+public final class LeaseKeeper implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
+    private static final int RECOVERY_BATCH = 500;
+
+    private final LeaseStore leases;
+    private final CallRegistry registry;
+    private final AttemptRecorder recorder;
+    private final Map<Provider, TelephonyProvider> providers;
+    private final AgentStore agents;
+    private final PhoneNumberStore phoneNumbers;
+    private final Function<PhoneNumber, Map<String, String>> credentials;
+    private final IdempotencyStore idempotency;
+    private final DispatchConfig config;
+    private final Counter recovered;
+    private ScheduledExecutorService scheduler;
+
+    public LeaseKeeper(LeaseStore leases, CallRegistry registry, AttemptRecorder recorder,
+                       Map<Provider, TelephonyProvider> providers, AgentStore agents, PhoneNumberStore phoneNumbers,
+                       Function<PhoneNumber, Map<String, String>> credentials, IdempotencyStore idempotency,
+                       DispatchConfig config, MeterRegistry meters) {
+        this.leases = leases;
+        this.registry = registry;
+        this.recorder = recorder;
+        this.providers = Map.copyOf(providers);
+        this.agents = agents;
+        this.phoneNumbers = phoneNumbers;
+        this.credentials = credentials;
+        this.idempotency = idempotency;
+        this.config = config;
+        this.recovered = Counter.builder("batchcall.leases.recovered")
+                .description("Attempts taken over from nodes that stopped renewing their leases").register(meters);
+    }
+
+    /** Renews this node's leases. */
+    public int beatOnce() {
+        return leases.renew(registry.attempts());
+    }
+
+    /** Takes over and resolves expired leases; returns how many attempts were recovered. */
+    public int recoverOnce() {
+        int count = 0;
+        for (var orphan : leases.takeOverExpired(RECOVERY_BATCH)) {
+            count++;
+            recovered.increment();
+            resolve(orphan);
+        }
+        return count;
+    }
+
+    private void resolve(LeaseStore.Orphan orphan) {
+        var ref = orphan.attempt();
+        var request = request(orphan);
+        var provider = request.flatMap(r -> Optional.ofNullable(providers.get(r.from().provider())));
+        CallState state = provider.isPresent()
+                ? provider.get().reconcile(request.get(), orphan.providerCallId())
+                : new CallState.Unknown("its number or agent is gone");
+        log.warn("Lease recovered attemptId={} previousNode={} phase={} state={}", ref.attemptId(),
+                orphan.previousNode(), orphan.phase(), state.getClass().getSimpleName());
+        switch (state) {
+            case CallState.Ringing ringing -> adopt(orphan, request.get(), provider.get(), ringing.providerCallId(), false);
+            case CallState.Answered answered -> adopt(orphan, request.get(), provider.get(), answered.providerCallId(), true);
+            case CallState.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(), ended.sipCode(),
+                    true);
+            case CallState.Unknown unknown -> recorder.ended(ref, new Outcome.Interrupted("node "
+                            + orphan.previousNode() + " stopped during the call (" + orphan.phase() + ") and "
+                            + unknown.reason()), Optional.empty(), Optional.empty(), orphan.providerCallId().isPresent());
+        }
+    }
+
+    private void adopt(LeaseStore.Orphan orphan, CallRequest request, TelephonyProvider provider, String callId,
+                       boolean answered) {
+        var claim = new Claim(orphan.attempt(), orphan.batchId(), orphan.recipientId(), orphan.attemptNumber(),
+                orphan.to(), request.from(), request.agent(), orphan.callConfig(), orphan.conversationId(),
+                orphan.clientDataJson(), orphan.dialAt(), orphan.claimedAt());
+        var call = new LiveCall(claim, request, provider);
+        call.providerCallId = callId;
+        call.answered = answered;
+        registry.add(call);
+    }
+
+    private Optional<CallRequest> request(LeaseStore.Orphan orphan) {
+        var workspace = orphan.attempt().workspaceId();
+        var number = phoneNumbers.find(workspace, orphan.phoneNumberId());
+        var agent = agents.find(workspace, orphan.agentId());
+        if (number.isEmpty() || agent.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new CallRequest(orphan.attempt(), orphan.batchId(), orphan.recipientId(), orphan.to(),
+                number.get(), credentials.apply(number.get()), agent.get(), orphan.callConfig(),
+                orphan.conversationId(), orphan.clientDataJson()));
+    }
+
+    public LeaseKeeper start() {
+        scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("batchcall-leases").daemon(true).factory());
+        long period = config.heartbeatInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void tick() {
+        try {
+            beatOnce();
+            recoverOnce();
+            idempotency.deleteExpired();
+        } catch (RuntimeException e) {
+            log.warn("Lease upkeep failed, retrying at the next beat error={}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+}

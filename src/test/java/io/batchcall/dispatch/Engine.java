@@ -1,0 +1,174 @@
+package io.batchcall.dispatch;
+
+import io.batchcall.config.DispatchConfig;
+import io.batchcall.config.SimulatorConfig;
+import io.batchcall.domain.ApiKeySecret;
+import io.batchcall.domain.IdSource;
+import io.batchcall.domain.NewBatch;
+import io.batchcall.domain.NewRecipient;
+import io.batchcall.domain.Provider;
+import io.batchcall.domain.TelephonyCallConfig;
+import io.batchcall.domain.WorkspaceId;
+import io.batchcall.store.AgentStore;
+import io.batchcall.store.AttemptStore;
+import io.batchcall.store.BatchStore;
+import io.batchcall.store.ClaimStore;
+import io.batchcall.store.CredentialCipher;
+import io.batchcall.store.Database;
+import io.batchcall.store.IdempotencyStore;
+import io.batchcall.store.LeaseStore;
+import io.batchcall.store.PhoneNumberStore;
+import io.batchcall.store.WorkspaceStore;
+import io.batchcall.support.ManualTimers;
+import io.batchcall.support.MutableClock;
+import io.batchcall.telephony.TelephonyProvider;
+import io.batchcall.telephony.simulator.SimulatorProvider;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Function;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * One node's dispatch engine on a real database, driven by hand: a mutable clock, manual timers, the simulator,
+ * {@code dispatchOnce()} and the lease keeper's passes. Two engines on one database are two nodes.
+ */
+final class Engine implements AutoCloseable {
+    static final Duration LEASE = Duration.ofSeconds(30);
+
+    final MutableClock clock;
+    final ManualTimers timers;
+    final Database database;
+    final Jdbi jdbi;
+    final CallRegistry registry;
+    final SimulatorProvider simulator;
+    final Dispatcher dispatcher;
+    final LeaseKeeper leases;
+    final BatchStore batches;
+    final WorkspaceStore workspaces;
+    final AgentStore agents;
+    final PhoneNumberStore phoneNumbers;
+    final AttemptRecorder recorder;
+    private final IdSource ids = new IdSource(new Random(7));
+
+    Engine(String databaseUrl, MutableClock clock, String nodeId, Function<AttemptRecorder, Map<Provider,
+            TelephonyProvider>> extraProviders) {
+        this.clock = clock;
+        this.databaseUrl = databaseUrl;
+        this.timers = new ManualTimers(clock);
+        var meters = new SimpleMeterRegistry();
+        this.database = Database.connect(databaseUrl, Optional.of("postgres"), Optional.empty(), meters);
+        this.jdbi = database.jdbi();
+        var nodeIds = IdSource.secure();
+        var cipher = new CredentialCipher(new byte[32]);
+        this.registry = new CallRegistry(clock);
+        var wakeup = new Wakeup();
+        this.recorder = new AttemptRecorder(new AttemptStore(database, clock), registry, wakeup, meters);
+        this.simulator = new SimulatorProvider(new SimulatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0,
+                0, 0), timers, recorder, new Random(1));
+        var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));
+        providers.putAll(extraProviders.apply(recorder));
+        this.workspaces = new WorkspaceStore(database, clock, nodeIds);
+        this.agents = new AgentStore(database, clock, nodeIds);
+        this.phoneNumbers = new PhoneNumberStore(database, clock, cipher, nodeIds);
+        var idempotency = new IdempotencyStore(database, clock);
+        this.batches = new BatchStore(database, clock, nodeIds, idempotency);
+        this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
+                providers, number -> Map.of(), timers, clock, wakeup, meters);
+        this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
+                agents, phoneNumbers, number -> Map.of(), idempotency, new DispatchConfig(LEASE), meters);
+    }
+
+    final String databaseUrl;
+
+    static Engine start(String databaseUrl) {
+        return new Engine(databaseUrl, new MutableClock(Instant.parse("2026-11-29T10:00:00Z")), "node-a",
+                recorder -> Map.of());
+    }
+
+    /** A second node on the same database and clock. */
+    Engine secondNode(String nodeId) {
+        return new Engine(databaseUrl, clock, nodeId, recorder -> Map.of());
+    }
+
+    WorkspaceId workspace(int concurrencyLimit) {
+        return workspaces.createWithApiKey("ws", concurrencyLimit, ApiKeySecret.generate(ids)).workspace().id();
+    }
+
+    String agent(WorkspaceId workspace, Optional<Integer> concurrencyLimit) {
+        return agents.create(workspace, new AgentStore.NewAgent("agent", "{}", "[]", concurrencyLimit,
+                Optional.empty(), Optional.empty()), Optional.empty()).id();
+    }
+
+    String number(WorkspaceId workspace, Provider provider, String cps) {
+        return phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(provider, "+14155550100", "n",
+                Optional.empty(), "{}", Map.of(), new BigDecimal(cps), false, true)).id();
+    }
+
+    /** Submits a batch whose recipients carry the given dynamic variables (JSON object bodies), one each. */
+    String submit(WorkspaceId workspace, String agentId, String numberId, Optional<Integer> target,
+                  Instant scheduledAt, List<String> variables) {
+        var recipients = new ArrayList<NewRecipient>();
+        for (int i = 0; i < variables.size(); i++) {
+            recipients.add(new NewRecipient("r" + i, Optional.of("+1415555%04d".formatted(i)), Optional.empty(),
+                    Optional.of("{\"dynamic_variables\":" + variables.get(i) + "}")));
+        }
+        var batch = new NewBatch("batch", agentId, Optional.empty(), Optional.of(numberId), Optional.empty(),
+                Optional.empty(), Optional.empty(), new TelephonyCallConfig(30, false, Optional.empty()), target,
+                scheduledAt, recipients);
+        var result = batches.submit(workspace, batch, Optional.empty());
+        return ((io.batchcall.store.Idempotent.Done<io.batchcall.domain.BatchSummary>) result).value().batch().id();
+    }
+
+    static List<String> calls(int count, String variables) {
+        return java.util.Collections.nCopies(count, variables);
+    }
+
+    /** Passes until nothing more can be claimed or moved, advancing time in steps. */
+    void runUntilIdle(Duration step, int maxSteps) {
+        for (int i = 0; i < maxSteps; i++) {
+            dispatcher.dispatchOnce();
+            timers.runDue();
+            if (registry.size() == 0 && dispatcher.dispatchOnce() == 0 && timers.pending() == 0) {
+                return;
+            }
+            timers.advance(step);
+        }
+    }
+
+    <T> T one(String sql, Class<T> type, Object... params) {
+        return jdbi.withHandle(handle -> {
+            var query = handle.createQuery(sql);
+            for (int i = 0; i < params.length; i += 2) {
+                query.bind((String) params[i], params[i + 1]);
+            }
+            return query.mapTo(type).one();
+        });
+    }
+
+    <T> List<T> list(String sql, Class<T> type, Object... params) {
+        return jdbi.withHandle(handle -> {
+            var query = handle.createQuery(sql);
+            for (int i = 0; i < params.length; i += 2) {
+                query.bind((String) params[i], params[i + 1]);
+            }
+            return query.mapTo(type).list();
+        });
+    }
+
+    String batchStatus(String batchId) {
+        return one("SELECT status FROM batches WHERE id = :id", String.class, "id", batchId);
+    }
+
+    @Override
+    public void close() {
+        database.close();
+    }
+}
