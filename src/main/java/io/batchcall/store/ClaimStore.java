@@ -76,12 +76,14 @@ public final class ClaimStore {
      */
     public Result claim(WorkspaceId workspace, Predicate<PhoneNumber> canDial) {
         return jdbi.inTransaction(handle -> {
-            var now = clock.instant();
             var limits = handle.createQuery("""
                             SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2)})
                     .findOne();
+            // Read after the lock: claims and ends are then stamped in the order they really happened, so the
+            // attempts' timestamps show the limits as they were enforced.
+            var now = clock.instant();
             if (limits.isEmpty() || limits.get()[1] >= limits.get()[0]) {
                 return Result.NOTHING;
             }
@@ -341,10 +343,10 @@ public final class ClaimStore {
         }
         handle.createUpdate("""
                         INSERT INTO attempts (workspace_id, id, batch_id, recipient_id, attempt_number, agent_id,
-                            phone_number_id, provider, conversation_id, node_id, phase, lease_expires_at, dial_at,
-                            claimed_at)
+                            phone_number_id, provider, conversation_id, node_id, lease_owner, phase, lease_expires_at,
+                            dial_at, claimed_at)
                         SELECT :workspaceId, a.id, a.batch_id, a.recipient_id, a.attempt_number, a.agent_id,
-                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, 'dialing', :leaseUntil,
+                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, :nodeId, 'dialing', :leaseUntil,
                             a.dial_at, :now
                         FROM unnest(:ids, :batchIds, :recipientIds, :attemptNumbers, :agentIds, :phoneNumberIds,
                                     :providers, :conversationIds, :dialAts)
