@@ -72,6 +72,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class App implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(App.class);
+    /** A stop slower than this is logged, so that a slow shutdown says where its time went. */
+    private static final long SLOW_STOP_MILLIS = 1_000;
 
     /** What to close, most recently started first. */
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -215,8 +217,14 @@ public final class App implements AutoCloseable {
     public synchronized void close() {
         while (!running.isEmpty()) {
             var component = running.pop();
+            long started = System.nanoTime();
             try {
                 component.close();
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                if (millis > SLOW_STOP_MILLIS) {
+                    log.info("Component stopped slowly component={} millis={}", component.getClass().getSimpleName(),
+                            millis);
+                }
             } catch (Exception e) {
                 log.warn("Component did not stop cleanly component={} error={}",
                         component.getClass().getSimpleName(), e.toString());
