@@ -212,6 +212,11 @@ public final class App implements AutoCloseable {
         return server.port();
     }
 
+    /** Every HTTP route this node serves, as "METHOD /path". */
+    public List<String> routes() {
+        return server.routes();
+    }
+
     /** Stops everything in reverse order of start: HTTP first, so no request meets a closed pool. */
     @Override
     public synchronized void close() {
