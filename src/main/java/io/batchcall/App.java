@@ -19,6 +19,7 @@ import io.batchcall.domain.IdSource;
 import io.batchcall.dispatch.AttemptRecorder;
 import io.batchcall.dispatch.CallRegistry;
 import io.batchcall.dispatch.Dispatcher;
+import io.batchcall.dispatch.Housekeeping;
 import io.batchcall.dispatch.LeaseKeeper;
 import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
@@ -138,7 +139,7 @@ public final class App implements AutoCloseable {
         var recipients = new RecipientStore(database);
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
                 .ensureDefaultWorkspace(config.security().apiKey(), config.database().embedded());
-        startDispatching(config, clock, database, ids, meters, agents, phoneNumbers, idempotency);
+        startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers, idempotency);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters),
@@ -162,8 +163,8 @@ public final class App implements AutoCloseable {
      * stopped after it, in reverse order: stop claiming, drain calls, stop heartbeats, stop listening.
      */
     private void startDispatching(Config config, Clock clock, Database database, IdSource ids,
-                                  PrometheusMeterRegistry meters, AgentStore agents, PhoneNumberStore phoneNumbers,
-                                  IdempotencyStore idempotency) {
+                                  PrometheusMeterRegistry meters, WorkspaceStore workspaces, AgentStore agents,
+                                  PhoneNumberStore phoneNumbers, IdempotencyStore idempotency) {
         var timers = new ScheduledTimers();
         running.push(timers);
         var registry = new CallRegistry(clock);
@@ -177,7 +178,7 @@ public final class App implements AutoCloseable {
         var dispatcher = new Dispatcher(new ClaimStore(database, clock, ids, config.nodeId(), lease), recorder,
                 registry, providers, credentials, timers, clock, wakeup, meters);
         var leaseKeeper = new LeaseKeeper(new LeaseStore(database, clock, config.nodeId(), lease), registry, recorder,
-                providers, agents, phoneNumbers, credentials, idempotency, config.dispatch(), meters);
+                providers, agents, phoneNumbers, credentials, config.dispatch(), meters);
         var notifications = new Notifications(database);
         notifications.on(Notifications.WAKE, payload -> dispatcher.wake());
         notifications.on(Notifications.CANCEL, payload -> {
@@ -190,6 +191,7 @@ public final class App implements AutoCloseable {
                 .description("Calls this node is placing or tracking").register(meters);
         running.push(notifications.start());
         running.push(leaseKeeper.start());
+        running.push(new Housekeeping(idempotency, workspaces, meters).start());
         running.push(dispatcher.start());
     }
 

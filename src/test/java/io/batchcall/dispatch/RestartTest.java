@@ -55,7 +55,7 @@ class RestartTest {
             }
             assertThat(second.anonymous().get("/metrics").body()).contains("batchcall_dials_total 10.0")
                     .contains("batchcall_calls_in_flight").contains("batchcall_attempt_outcomes_total")
-                    .contains("batchcall_dispatch_lag_seconds_count 10").contains("batchcall_leases_recovered_total");
+                    .contains("batchcall_dispatch_lag_seconds_count 10").contains("batchcall_leases_recovered_total").contains("batchcall_workspace_calls_in_flight{workspace=");
         }
     }
 }
