@@ -169,7 +169,7 @@ public final class AttemptStore {
     }
 
     static void lockWorkspace(Handle handle, WorkspaceId workspace) {
-        handle.createQuery("SELECT id FROM workspaces WHERE id = :workspaceId FOR UPDATE")
+        handle.createQuery("SELECT id FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE")
                 .bind("workspaceId", workspace.value())
                 .mapTo(String.class)
                 .findOne();

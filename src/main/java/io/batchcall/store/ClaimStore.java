@@ -77,7 +77,7 @@ public final class ClaimStore {
     public Result claim(WorkspaceId workspace, Predicate<PhoneNumber> canDial) {
         return jdbi.inTransaction(handle -> {
             var limits = handle.createQuery("""
-                            SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR UPDATE""")
+                            SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2)})
                     .findOne();
@@ -172,7 +172,7 @@ public final class ClaimStore {
                                         AND r.status = 'pending'
                                         AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now))
                         ORDER BY b.last_claimed_at NULLS FIRST, b.created_at, b.id
-                        FOR UPDATE OF b""")
+                        FOR NO KEY UPDATE OF b""")
                 .bind("workspaceId", workspace.value())
                 .bind("now", Rows.at(now))
                 .map((rs, ctx) -> new DueBatch(rs.getString("id"), rs.getString("agent_id"),
@@ -190,7 +190,7 @@ public final class ClaimStore {
         var found = new HashMap<String, LockedAgent>();
         handle.createQuery("SELECT " + AgentStore.COLUMNS + """
                         , in_flight, deleted_at IS NOT NULL AS deleted
-                        FROM agents WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR UPDATE""")
+                        FROM agents WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
                 .bindArray("ids", String.class, ids)
                 .map((rs, ctx) -> new LockedAgent(AgentStore.agent(rs, ctx), rs.getInt("in_flight"),
@@ -205,7 +205,7 @@ public final class ClaimStore {
         var found = new HashMap<String, LockedNumber>();
         handle.createQuery("SELECT " + PhoneNumberStore.COLUMNS + """
                         , next_dial_at, deleted_at IS NOT NULL AS deleted
-                        FROM phone_numbers WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR UPDATE""")
+                        FROM phone_numbers WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
                 .bindArray("ids", String.class, ids)
                 .map((rs, ctx) -> new LockedNumber(PhoneNumberStore.phoneNumber(rs, ctx),
