@@ -141,6 +141,9 @@ public final class App implements AutoCloseable {
         var recipients = new RecipientStore(database);
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
                 .ensureDefaultWorkspace(config.security().apiKey(), config.database().embedded());
+        if (config.telephony().publicUrl().isEmpty()) {
+            log.info("BATCHCALL_PUBLIC_URL is not set: batches on Twilio numbers fail until it is");
+        }
         var attempts = new AttemptStore(database, clock);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
         var twilio = startDispatching(config, clock, database, ids, meters, agents, phoneNumbers, idempotency, attempts,
