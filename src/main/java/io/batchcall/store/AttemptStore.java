@@ -2,6 +2,7 @@ package io.batchcall.store;
 
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Outcome;
+import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import java.time.Clock;
 import java.time.Instant;
@@ -97,6 +98,22 @@ public final class AttemptStore {
                                 (String) row.get("recipient_id"), "in_progress", now);
                     });
         });
+    }
+
+    /** Who placed an attempt: its number (whose credentials sign its callbacks), provider and call id. */
+    public record Placement(String phoneNumberId, Provider provider, Optional<String> providerCallId) {}
+
+    /** The placement of an attempt, for checking a provider's callback about it; empty when there is none. */
+    public Optional<Placement> placement(AttemptRef ref) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT phone_number_id, provider, provider_call_id FROM attempts
+                        WHERE workspace_id = :workspaceId AND id = :id""")
+                .bind("workspaceId", ref.workspaceId().value())
+                .bind("id", ref.attemptId())
+                .map((rs, ctx) -> new Placement(rs.getString("phone_number_id"),
+                        Provider.fromWire(rs.getString("provider")).orElseThrow(),
+                        Rows.optionalText(rs, "provider_call_id")))
+                .findOne());
     }
 
     /** What an end did: whether it was news, and whether it finished the batch. */
