@@ -32,6 +32,7 @@ import io.batchcall.store.Notifications;
 import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
+import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.micrometer.core.instrument.Gauge;
 import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.BatchStore;
@@ -167,8 +168,11 @@ public final class App implements AutoCloseable {
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
         var recorder = new AttemptRecorder(new AttemptStore(database, clock), registry, wakeup, meters);
-        Map<Provider, TelephonyProvider> providers = Map.of(Provider.SIMULATOR,
-                new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()));
+        var sip = SipTrunkProvider.start(config.sip(), timers, recorder);
+        running.push(sip);
+        Map<Provider, TelephonyProvider> providers = Map.of(
+                Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()),
+                Provider.SIP_TRUNK, sip);
         Function<PhoneNumber, Map<String, String>> credentials =
                 number -> phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         var lease = config.dispatch().leaseTimeout();

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
-                     DispatchConfig dispatch, SimulatorConfig simulator) {
+                     DispatchConfig dispatch, SimulatorConfig simulator, SipConfig sip) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -65,8 +65,13 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
         if (simulator.busy() + simulator.noAnswer() + simulator.voicemail() + simulator.failed() > 1.0) {
             reader.problem("BATCHCALL_SIMULATOR_BUSY, _NO_ANSWER, _VOICEMAIL and _FAILED must add up to at most 1");
         }
+        var sip = new SipConfig(
+                reader.text("BATCHCALL_SIP_HOST", "127.0.0.1"),
+                reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
+                Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
+                        10_000)));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator);
+        return new Config(http, database, security, nodeId, dispatch, simulator, sip);
     }
 
     private static String defaultNodeId() {
