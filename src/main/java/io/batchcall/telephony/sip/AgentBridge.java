@@ -41,7 +41,7 @@ final class AgentBridge {
     private enum Step { WAITING, INVITING, REINVITING, BRIDGED, ENDED }
 
     private final OutboundCall call;
-    private final OutboundCall.Context context;
+    private final CallContext context;
     private final Target target;
     private final long sessionId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     private Step step = Step.WAITING;
@@ -57,7 +57,7 @@ final class AgentBridge {
     private String toAgent = "";
     private Timers.Scheduled guard;
 
-    AgentBridge(OutboundCall call, OutboundCall.Context context, Target target) {
+    AgentBridge(OutboundCall call, CallContext context, Target target) {
         this.call = call;
         this.context = context;
         this.target = target;

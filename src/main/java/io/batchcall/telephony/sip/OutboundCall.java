@@ -1,6 +1,5 @@
 package io.batchcall.telephony.sip;
 
-import gov.nist.javax.sip.clientauthutils.AuthenticationHelper;
 import io.batchcall.domain.Outcome;
 import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
@@ -10,7 +9,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
-import javax.sip.ObjectInUseException;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.SipException;
@@ -31,24 +29,13 @@ final class OutboundCall implements SipEndpoint.Leg {
 
     enum State { CALLING, PROCEEDING, CANCELLING, ANSWERED, ENDED }
 
-    /** Who the call is for and what it needs; the same for both legs. */
-    record Context(SipEndpoint endpoint, SipRequests requests, Timers timers, Duration t1, CallReport report,
-                   AuthenticationHelper authentication, TrunkSettings trunk, Runnable forget) {
-        Duration transactionTimeout() {
-            return t1.multipliedBy(64);
-        }
-    }
-
-    private final Context context;
+    private final CallContext context;
     private final String callId;
     private final AgentBridge bridge;
-    private Request invite;
     private final CompletableFuture<PlaceResult> placed = new CompletableFuture<>();
+    private TrunkInvite invite;
     private State state = State.CALLING;
-    private ClientTransaction inviteTransaction;
-    private long inviteSequence = 1;
     private Dialog dialog;
-    private boolean challenged;
     /** Why we cancel (ringing timeout or the batch's cancel): set once a CANCEL is wanted, sent or not. */
     private Outcome cancelOutcome;
     private Timers.Scheduled ringingTimer;
@@ -57,7 +44,7 @@ final class OutboundCall implements SipEndpoint.Leg {
     private Timers.Scheduled cancelGuard;
     private CallState.Ended ending;
 
-    OutboundCall(Context context, String callId, AgentBridge.Target agent) {
+    OutboundCall(CallContext context, String callId, AgentBridge.Target agent) {
         this.context = context;
         this.callId = callId;
         this.bridge = new AgentBridge(this, context, agent);
@@ -70,7 +57,7 @@ final class OutboundCall implements SipEndpoint.Leg {
 
     /** The INVITE {@link #dial} sends, built around {@link #offer()}. */
     void prepare(Request request) {
-        this.invite = request;
+        this.invite = new TrunkInvite(context, request);
     }
 
     String callId() {
@@ -81,9 +68,7 @@ final class OutboundCall implements SipEndpoint.Leg {
     PlaceResult dial(Duration ringingTimeout) {
         synchronized (this) {
             try {
-                inviteTransaction = context.endpoint().provider().getNewClientTransaction(invite);
-                inviteTransaction.setRetransmitTimer((int) context.t1().toMillis());
-                inviteTransaction.sendRequest();
+                invite.send();
             } catch (SipException e) {
                 finish(new Outcome.Failed("cannot reach the trunk: " + e.getMessage(), true), "unreachable",
                         Optional.empty());
@@ -106,7 +91,7 @@ final class OutboundCall implements SipEndpoint.Leg {
         if (!cseq.getMethod().equals(Request.INVITE)) {
             return; // responses to CANCEL and BYE change nothing: the INVITE's final response or our BYE did
         }
-        if (cseq.getSeqNumber() > inviteSequence) {
+        if (cseq.getSeqNumber() > invite.sequence()) {
             bridge.onTrunkReinviteResponse(event);
             return;
         }
@@ -139,7 +124,7 @@ final class OutboundCall implements SipEndpoint.Leg {
 
     private void answered(ResponseEvent event, long sequence) {
         var answeredDialog = event.getDialog();
-        ack(answeredDialog, sequence, Optional.empty());
+        context.endpoint().ack(answeredDialog, sequence, Optional.empty());
         switch (state) {
             case CALLING, PROCEEDING -> {
                 if (cancelOutcome != null) {
@@ -176,42 +161,18 @@ final class OutboundCall implements SipEndpoint.Leg {
         if (state == State.ENDED || state == State.ANSWERED) {
             return;
         }
-        boolean challenge = status == Response.UNAUTHORIZED || status == Response.PROXY_AUTHENTICATION_REQUIRED;
-        if (challenge && cancelOutcome != null) {
-            finish(cancelOutcome, SipOutcomes.providerStatus(status, reason), Optional.of(status));
-            return;
-        }
-        if (challenge) {
-            if (context.trunk().credentials().isEmpty()) {
-                unusable("the trunk asks for digest authentication (" + status + ") and the number has no credentials");
-            } else if (challenged) {
-                unusable("the trunk rejected the number's credentials (" + status + " again)");
-            } else {
-                answerChallenge(event);
-            }
-            return;
-        }
-        if (status == Response.FORBIDDEN && challenged) {
-            unusable("the trunk rejected the number's credentials (403 after the challenge)");
-            return;
-        }
-        var providerStatus = SipOutcomes.providerStatus(status, reason);
-        if (status == Response.REQUEST_TERMINATED && cancelOutcome != null) {
-            finish(cancelOutcome, providerStatus, Optional.of(status));
-        } else {
-            finish(SipOutcomes.ofFinalResponse(status, reason), providerStatus, Optional.of(status));
+        switch (SipOutcomes.ofFailure(status, reason, context.trunk().credentials().isPresent(), invite.challenged(),
+                Optional.ofNullable(cancelOutcome))) {
+            case SipOutcomes.Verdict.Challenge challenge -> answerChallenge(event);
+            case SipOutcomes.Verdict.Unusable unusable -> unusable(unusable.reason());
+            case SipOutcomes.Verdict.End end -> finish(end.outcome(), end.providerStatus(), Optional.of(end.status()));
         }
     }
 
     /** Sends the INVITE again with digest credentials (the stack has acknowledged the 401/407 already). */
     private void answerChallenge(ResponseEvent event) {
-        challenged = true;
         try {
-            inviteTransaction = context.authentication().handleChallenge(event.getResponse(),
-                    event.getClientTransaction(), context.endpoint().provider(), 5, true);
-            inviteTransaction.setRetransmitTimer((int) context.t1().toMillis());
-            inviteSequence = ((CSeqHeader) inviteTransaction.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber();
-            inviteTransaction.sendRequest();
+            invite.answerChallenge(event);
         } catch (SipException e) {
             finish(new Outcome.Failed("cannot answer the trunk's challenge: " + e.getMessage(), true),
                     "unreachable", Optional.empty());
@@ -242,9 +203,9 @@ final class OutboundCall implements SipEndpoint.Leg {
     @Override
     public synchronized void onTimeout(ClientTransaction transaction) {
         if (bridge.owns(transaction.getRequest())
-                || ((CSeqHeader) transaction.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber() > inviteSequence) {
+                || ((CSeqHeader) transaction.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber() > invite.sequence()) {
             bridge.onTimeout(transaction);
-        } else if (transaction == inviteTransaction && state == State.CALLING) {
+        } else if (invite.is(transaction) && state == State.CALLING) {
             setupTimedOut(); // Timer B
         }
     }
@@ -254,11 +215,7 @@ final class OutboundCall implements SipEndpoint.Leg {
         if (state != State.CALLING) {
             return;
         }
-        try {
-            inviteTransaction.terminate();
-        } catch (ObjectInUseException e) {
-            log.debug("INVITE transaction not terminated callId={} error={}", callId, e.toString());
-        }
+        invite.drop();
         finish(cancelOutcome != null ? cancelOutcome : new Outcome.Failed("the trunk did not answer the INVITE", true),
                 "timeout", Optional.empty());
     }
@@ -284,13 +241,7 @@ final class OutboundCall implements SipEndpoint.Leg {
     private void sendCancel() {
         state = State.CANCELLING;
         cancel(ringingTimer);
-        try {
-            var cancel = context.endpoint().provider().getNewClientTransaction(inviteTransaction.createCancel());
-            cancel.setRetransmitTimer((int) context.t1().toMillis());
-            cancel.sendRequest();
-        } catch (SipException e) {
-            log.debug("CANCEL not sent callId={} error={}", callId, e.toString());
-        }
+        invite.cancel();
         cancelGuard = context.timers().schedule(context.transactionTimeout(), this::cancelUnanswered);
     }
 
@@ -299,20 +250,15 @@ final class OutboundCall implements SipEndpoint.Leg {
         if (state != State.CANCELLING) {
             return;
         }
-        try {
-            inviteTransaction.terminate();
-        } catch (ObjectInUseException e) {
-            log.debug("INVITE transaction not terminated callId={} error={}", callId, e.toString());
-        }
+        invite.drop();
         finish(cancelOutcome, "CANCEL unanswered", Optional.empty());
     }
 
     /** The batch was deleted while the call was up: both legs are hung up. */
     synchronized void hangUp() {
         if (state == State.ANSWERED) {
-            bye(dialog);
             bridge.hangUp();
-            finish(new Outcome.Completed(), "hung up by batchcall", Optional.empty());
+            agentLegEnded(new Outcome.Completed(), "hung up by batchcall");
         }
     }
 
@@ -334,10 +280,6 @@ final class OutboundCall implements SipEndpoint.Leg {
 
     Dialog dialog() {
         return dialog;
-    }
-
-    boolean answered() {
-        return state == State.ANSWERED;
     }
 
     private void unusable(String reason) {
@@ -372,11 +314,7 @@ final class OutboundCall implements SipEndpoint.Leg {
         });
     }
 
-    void ack(Dialog target, long sequence, Optional<String> sdp) {
-        context.endpoint().ack(target, sequence, sdp);
-    }
-
-    void bye(Dialog target) {
+    private void bye(Dialog target) {
         context.endpoint().bye(target, context.t1());
     }
 

@@ -76,7 +76,7 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         var credentials = trunk.credentials();
         var authentication = endpoint.authentication((transaction, realm) -> credentials
                 .map(c -> (UserCredentials) new Credentials(c.username(), c.password(), realm)).orElse(null));
-        var context = new OutboundCall.Context(endpoint, requests, timers, config.t1(),
+        var context = new CallContext(endpoint, requests, timers, config.t1(),
                 new CallReport(events, request.attempt()), authentication, trunk,
                 () -> calls.remove(callId.getCallId()));
         var call = new OutboundCall(context, callId.getCallId(), agent);

@@ -29,6 +29,32 @@ class SipSettingsAndMappingTest {
     }
 
     @Test
+    void a_challenge_is_answered_once_and_refused_credentials_make_the_number_unusable() {
+        assertThat(SipOutcomes.ofFailure(401, "Unauthorized", true, false, Optional.empty()))
+                .isEqualTo(new SipOutcomes.Verdict.Challenge());
+        assertThat(SipOutcomes.ofFailure(407, "Proxy Authentication Required", true, true, Optional.empty()))
+                .isEqualTo(new SipOutcomes.Verdict.Unusable("the trunk rejected the number's credentials (407 again)"));
+        assertThat(SipOutcomes.ofFailure(403, "Forbidden", true, true, Optional.empty()))
+                .isInstanceOf(SipOutcomes.Verdict.Unusable.class);
+        assertThat(SipOutcomes.ofFailure(401, "Unauthorized", false, false, Optional.empty()))
+                .isEqualTo(new SipOutcomes.Verdict.Unusable(
+                        "the trunk asks for digest authentication (401) and the number has no credentials"));
+        assertThat(SipOutcomes.ofFailure(403, "Forbidden", true, false, Optional.empty()))
+                .isEqualTo(new SipOutcomes.Verdict.End(new Outcome.Failed("the trunk answered 403 Forbidden", false),
+                        "403 Forbidden", 403));
+    }
+
+    @Test
+    void after_our_cancel_a_487_ends_the_call_as_the_reason_we_cancelled() {
+        assertThat(SipOutcomes.ofFailure(487, "Request Terminated", false, false, Optional.of(new Outcome.NoAnswer())))
+                .isEqualTo(new SipOutcomes.Verdict.End(new Outcome.NoAnswer(), "487 Request Terminated", 487));
+        assertThat(SipOutcomes.ofFailure(487, "Request Terminated", false, false, Optional.empty()))
+                .isEqualTo(new SipOutcomes.Verdict.End(
+                        new Outcome.Failed("the trunk answered 487 Request Terminated", false),
+                        "487 Request Terminated", 487));
+    }
+
+    @Test
     void a_trunk_is_read_from_the_stored_settings_with_its_password_apart() throws Exception {
         var trunk = TrunkSettings.parse("""
                 {"outbound_trunk":{"address":"sip:trunk.example.com:5070","transport":"tcp","username":"u",
