@@ -38,6 +38,7 @@ import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
+import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.micrometer.core.instrument.Gauge;
 import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.BatchStore;
@@ -189,9 +190,12 @@ public final class App implements AutoCloseable {
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder, clock);
         running.push(twilio);
+        var sip = SipTrunkProvider.start(config.sip(), timers, recorder);
+        running.push(sip);
         Map<Provider, TelephonyProvider> providers = Map.of(
                 Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()),
-                Provider.TWILIO, twilio);
+                Provider.TWILIO, twilio,
+                Provider.SIP_TRUNK, sip);
         Function<PhoneNumber, Map<String, String>> credentials =
                 number -> phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         var lease = config.dispatch().leaseTimeout();

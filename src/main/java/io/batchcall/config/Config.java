@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
-                     DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony) {
+                     DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
+                     SipConfig sip) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -72,8 +73,13 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.optional("BATCHCALL_TWILIO_API_BASE")
                         .flatMap(url -> reader.baseUrl("BATCHCALL_TWILIO_API_BASE", url))
                         .orElse(TelephonyConfig.DEFAULT_TWILIO_API_BASE));
+        var sip = new SipConfig(
+                reader.text("BATCHCALL_SIP_HOST", "127.0.0.1"),
+                reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
+                Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
+                        10_000)));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip);
     }
 
     private static String defaultNodeId() {

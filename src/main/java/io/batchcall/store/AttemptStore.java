@@ -245,7 +245,9 @@ public final class AttemptStore {
                             call_duration_secs = CASE WHEN a.answered_at IS NULL THEN 0
                                 ELSE greatest(0, extract(epoch FROM (:now - a.answered_at)))::integer END,
                             termination_reason = :outcome,
-                            phone_call = jsonb_set(c.phone_call, '{call_sid}', to_jsonb(a.provider_call_id)),
+                            -- to_jsonb(NULL) would null the whole object: a dial refused at once has no call id
+                            phone_call = jsonb_set(c.phone_call, '{call_sid}',
+                                                   coalesce(to_jsonb(a.provider_call_id), 'null'::jsonb)),
                             updated_at = :now
                         FROM attempts a
                         WHERE a.workspace_id = :workspaceId AND a.id = :id

@@ -93,6 +93,19 @@ class ConfigTest {
     }
 
     @Test
+    void the_sip_user_agent_listens_on_loopback_on_a_free_port_with_rfc_timers_unless_told_otherwise() {
+        assertThat(Config.fromEnvironment(Map.of()).sip())
+                .isEqualTo(new SipConfig("127.0.0.1", 0, java.time.Duration.ofMillis(500)));
+        var sip = Config.fromEnvironment(Map.of("BATCHCALL_SIP_HOST", "192.0.2.10", "BATCHCALL_SIP_PORT", "5060",
+                "BATCHCALL_SIP_T1_MS", "100")).sip();
+        assertThat(sip).isEqualTo(new SipConfig("192.0.2.10", 5060, java.time.Duration.ofMillis(100)));
+        assertThat(sip.transactionTimeout()).isEqualTo(java.time.Duration.ofMillis(6_400));
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SIP_PORT", "70000",
+                "BATCHCALL_SIP_T1_MS", "1")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(2));
+    }
+
+    @Test
     void secrets_are_never_echoed_in_error_messages() {
         assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_API_KEY", "sekrit sekrit")))
                 .isInstanceOf(ConfigException.class)
