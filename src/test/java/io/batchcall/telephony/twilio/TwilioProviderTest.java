@@ -38,7 +38,11 @@ class TwilioProviderTest {
     private static final Instant NOW = Instant.parse("2026-11-29T10:00:00Z");
     private static final AttemptRef ATTEMPT = new AttemptRef(new WorkspaceId("ws_1"), "att_1");
     private static final String CALLBACK = "https://batchcall.example.test/callbacks/twilio/ws_1/att_1/token";
-    private static final TwilioLimits FAST = new TwilioLimits(Duration.ofMillis(500), Duration.ofMillis(10), 3);
+    /**
+     * A request timeout far above a loopback answer even on a loaded machine (a timeout that fires early makes a
+     * 503 look like a timeout), and far below the slow answer of the timeout test.
+     */
+    private static final TwilioLimits FAST = new TwilioLimits(Duration.ofSeconds(2), Duration.ofMillis(10), 3);
 
     private static FakeTwilio twilio;
     private RecordingSink sink;
@@ -137,7 +141,7 @@ class TwilioProviderTest {
     @Test
     void a_timeout_on_create_is_unknown_and_a_look_up_that_finds_nothing_stays_unknown() {
         twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(201, "{\"sid\":\"CAslow\"}")
-                .withFixedDelay(1_500)));
+                .withFixedDelay(6_000)));
         twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[]}")));
 
         var result = provider.place(request());
