@@ -46,8 +46,7 @@ class RestartTest {
 
         try (var second = TestServer.startOn(databaseUrl, Map.of(), List.of())) {
             for (var batchId : List.of(scheduled, immediate)) {
-                Await.until(Duration.ofSeconds(30), "batch " + batchId + " to complete", () -> second.client()
-                        .get("/v1/convai/batch-calling/" + batchId).json().get("status").asText().equals("completed"));
+                Await.until(Duration.ofSeconds(30), "batch " + batchId + " to complete", () -> second.client().batchStatus(batchId).equals("completed"));
                 var batch = second.client().get("/v1/convai/batch-calling/" + batchId).json();
                 assertThat(batch.get("total_calls_finished").asInt()).isEqualTo(5);
                 assertThat(batch.get("recipients")).allSatisfy(r -> assertThat(r.get("attempt_count").asInt())

@@ -38,7 +38,7 @@ class SimulatedBatchIT {
             var batchId = submitted.json().get("id").asText();
 
             Await.until(Duration.ofSeconds(90), "the batch to complete", () ->
-                    client.get("/v1/convai/batch-calling/" + batchId).json().get("status").asText().equals("completed"));
+                    client.batchStatus(batchId).equals("completed"));
 
             var batch = client.get("/v1/convai/batch-calling/" + batchId).json();
             var attempts = AttemptIntervals.all(client, batchId);

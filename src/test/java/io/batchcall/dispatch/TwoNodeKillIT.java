@@ -58,7 +58,7 @@ class TwoNodeKillIT {
             nodeA.kill();
 
             Await.until(Duration.ofSeconds(120), "the batch to complete on node B", () ->
-                    viaB.get("/v1/convai/batch-calling/" + batchId).json().get("status").asText().equals("completed"));
+                    viaB.batchStatus(batchId).equals("completed"));
             var batch = viaB.get("/v1/convai/batch-calling/" + batchId).json();
             var attempts = AttemptIntervals.all(viaB, batchId);
             assertThat(batch.get("recipients")).hasSize(RECIPIENTS).allSatisfy(r -> {

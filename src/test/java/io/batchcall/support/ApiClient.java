@@ -55,6 +55,12 @@ public final class ApiClient {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A batch's status, or "" while the server cannot answer (a test waiting on it polls again). */
+    public String batchStatus(String batchId) {
+        var response = get("/v1/convai/batch-calling/" + batchId);
+        return response.status() == 200 ? response.json().get("status").asText() : "";
+    }
+
     private HttpRequest.Builder request(String path) {
         var builder = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
         headers.forEach(builder::header);

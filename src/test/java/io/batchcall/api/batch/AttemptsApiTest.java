@@ -29,8 +29,8 @@ class AttemptsApiTest {
         }
         batchId = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"A\",\"agent_id\":\""
                 + agentId + "\",\"recipients\":[" + recipients + "]}").json().get("id").asText();
-        Await.until(Duration.ofSeconds(30), "the batch to complete", () -> server.client()
-                .get("/v1/convai/batch-calling/" + batchId).json().get("status").asText().equals("completed"));
+        Await.until(Duration.ofSeconds(30), "the batch to complete",
+                () -> server.client().batchStatus(batchId).equals("completed"));
     }
 
     @AfterAll
