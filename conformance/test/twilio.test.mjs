@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  baseUrl, newWorkspaceClient, lazy, createAgent, uniquePhoneNumber, waitForBatchStatus, pollUntil,
+  baseUrl, newWorkspaceClient, lazy, uniquePhoneNumber, waitForBatchStatus, pollUntil,
   assertDetailedBatchShape, TERMINAL_RECIPIENT_STATUSES,
 } from "../lib/sdk.mjs";
 import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilioControl, sign } from "../lib/fake-twilio.mjs";
@@ -50,7 +50,7 @@ const number = lazy(async () => {
   return { phoneNumberId: created.phoneNumberId, phoneNumber };
 });
 
-/** Submits a batch to the numbers of `scripts` ({To: fake Twilio script}), each recipient's id its script. */
+/** Scripts the fake ({To: script}) and submits a batch with one recipient per number (id rcp-<last 4 digits>). */
 async function submit(callName, scripts) {
   await fake.script(scripts);
   const c = await ai();
