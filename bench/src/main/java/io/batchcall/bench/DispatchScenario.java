@@ -47,7 +47,22 @@ final class DispatchScenario {
         }
     }
 
-    static List<Figure> figures(Rate batchcall, Rate floor, Rate peer) {
+    /**
+     * Where batchcall's time went, from the attempts: claim to dial and dial to end per attempt, and how many
+     * claims (distinct claim instants, to the millisecond) took the recipients.
+     */
+    record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims) {
+        Map<String, Object> details() {
+            var details = new java.util.LinkedHashMap<String, Object>(rate.details());
+            details.put("claim_to_dial_ms", claimToDial);
+            details.put("dial_to_end_ms", dialToEnd);
+            details.put("claims", claims);
+            return details;
+        }
+    }
+
+    static List<Figure> figures(Result result, Rate floor, Rate peer) {
+        var batchcall = result.rate();
         double rate = batchcall.perSecond();
         return List.of(
                 Figure.of("dispatch", "recipients/s", "/s", rate).atLeast(1_000, ">= 1,000/s"),
@@ -62,10 +77,14 @@ final class DispatchScenario {
                 Figure.of("dispatch", "commits/recipient (all)", "", batchcall.commitsPerRecipient())
                         .against("floor", floor.commitsPerRecipient()),
                 Figure.of("dispatch", "commits/recipient (all)", "", batchcall.commitsPerRecipient())
-                        .against("db-scheduler", peer.commitsPerRecipient()));
+                        .against("db-scheduler", peer.commitsPerRecipient()),
+                Figure.of("dispatch", "claim to dial p50", "ms", result.claimToDial().p50()),
+                Figure.of("dispatch", "dial to end p50", "ms", result.dialToEnd().p50()),
+                Figure.of("dispatch", "dial to end p99", "ms", result.dialToEnd().p99()),
+                Figure.of("dispatch", "recipients per claim", "", batchcall.recipients() / (double) result.claims()));
     }
 
-    Rate run() {
+    Result run() {
         int concurrency = sizes.dispatchConcurrency();
         var workspace = api.createWorkspace("bench-dispatch", concurrency);
         var runs = new BatchRuns(api);
@@ -78,7 +97,12 @@ final class DispatchScenario {
         var attempts = runs.completedAttempts(workspace, ids, sizes.dispatchRecipients());
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
         long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
-        return new Rate(sizes.dispatchRecipients(), Duration.ofMillis(Math.max(1, lastEnd - firstClaim)),
+        var rate = new Rate(sizes.dispatchRecipients(), Duration.ofMillis(Math.max(1, lastEnd - firstClaim)),
                 after.minus(before));
+        var claimToDial = attempts.stream().map(a -> (double) (a.dialedAt().orElseThrow() - a.claimedAt())).toList();
+        var dialToEnd = attempts.stream()
+                .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
+        int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
+        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims);
     }
 }

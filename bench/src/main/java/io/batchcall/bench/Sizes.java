@@ -27,7 +27,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             Map.entry("list-batches", new long[] {100_000, 2_000}),
             Map.entry("list-depth", new long[] {50_000, 1_000}),
             Map.entry("list-requests", new long[] {200, 30}),
-            Map.entry("dispatch-recipients", new long[] {20_000, 2_000}),
+            Map.entry("dispatch-recipients", new long[] {20_000, 1_000}),
             Map.entry("dispatch-concurrency", new long[] {500, 500}),
             Map.entry("refill-recipients", new long[] {2_000, 300}),
             Map.entry("refill-concurrency", new long[] {50, 50}),
