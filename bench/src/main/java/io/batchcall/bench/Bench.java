@@ -112,6 +112,9 @@ public final class Bench {
         }
         step("starting " + options.serverJar() + options.serverHeap().map(h -> " with -Xmx" + h).orElse(""));
         var server = ServerProcess.start(options.serverJar(), work, apiKey, adminToken, options.serverHeap());
+        // Ctrl-C or SIGTERM stops the server too: it is our child and must not outlive the run.
+        var stopServer = Thread.ofPlatform().unstarted(server::close);
+        Runtime.getRuntime().addShutdownHook(stopServer);
         boolean completed = false;
         try (var database = new BenchDatabase(server.jdbcUrl())) {
             var api = new ApiClient(server.baseUri(), adminToken);
