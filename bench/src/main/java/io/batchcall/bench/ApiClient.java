@@ -49,6 +49,17 @@ final class ApiClient {
         }
     }
 
+    /** A response whose status was not 2xx. */
+    static final class StatusException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        StatusException(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+    }
+
     /** A workspace of the harness's own, with an agent and a simulator number that may dial at 10,000 cps. */
     record Workspace(String id, String apiKey, String agentId, String phoneNumberId) {}
 
@@ -146,8 +157,9 @@ final class ApiClient {
             var response = http.send(built, HttpResponse.BodyHandlers.ofByteArray());
             var took = Duration.ofNanos(System.nanoTime() - started);
             if (response.statusCode() / 100 != 2) {
-                throw new IllegalStateException(built.method() + " " + built.uri() + " answered "
-                        + response.statusCode() + ": " + new String(response.body(), StandardCharsets.UTF_8));
+                throw new StatusException(built.method() + " " + built.uri() + " answered "
+                        + response.statusCode() + ": " + new String(response.body(), StandardCharsets.UTF_8),
+                        response.statusCode());
             }
             return new Response(response.statusCode(), response.body(), took);
         } catch (IOException e) {

@@ -43,16 +43,31 @@ final class BatchRuns {
         return ids;
     }
 
-    /** Waits until every batch is completed; a batch that fails or a run past the timeout breaks the harness. */
-    void awaitCompleted(ApiClient.Workspace workspace, List<String> batchIds, Duration timeout) {
+    /**
+     * Waits until every batch is completed; a batch that fails or a run past the timeout breaks the harness. A
+     * poll answered 5xx is not: the server may refuse requests while it dispatches (its pool exhausted), which is
+     * a finding, so such polls are counted and returned.
+     */
+    int awaitCompleted(ApiClient.Workspace workspace, List<String> batchIds, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<String> pending = new HashSet<>(batchIds);
+        int failedPolls = 0;
         while (!pending.isEmpty()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("batches not completed within " + timeout + ": " + pending);
             }
             Pause.of(POLL_INTERVAL);
-            for (var batch : api.listBatches(workspace, 100, Optional.empty()).json().get("batch_calls")) {
+            com.fasterxml.jackson.databind.JsonNode page;
+            try {
+                page = api.listBatches(workspace, 100, Optional.empty()).json();
+            } catch (ApiClient.StatusException e) {
+                if (e.status < 500) {
+                    throw e;
+                }
+                failedPolls++;
+                continue;
+            }
+            for (var batch : page.get("batch_calls")) {
                 var id = batch.get("id").asText();
                 var status = batch.get("status").asText();
                 if (pending.contains(id) && (status.equals("failed") || status.equals("cancelled"))) {
@@ -63,6 +78,7 @@ final class BatchRuns {
                 }
             }
         }
+        return failedPolls;
     }
 
     /** Every attempt of the batches; each recipient must have exactly one, ended completed. */

@@ -51,12 +51,13 @@ final class DispatchScenario {
      * Where batchcall's time went, from the attempts: claim to dial and dial to end per attempt, and how many
      * claims (distinct claim instants, to the millisecond) took the recipients.
      */
-    record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims) {
+    record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims, int failedPolls) {
         Map<String, Object> details() {
             var details = new java.util.LinkedHashMap<String, Object>(rate.details());
             details.put("claim_to_dial_ms", claimToDial);
             details.put("dial_to_end_ms", dialToEnd);
             details.put("claims", claims);
+            details.put("polls_answered_5xx", failedPolls);
             return details;
         }
     }
@@ -81,7 +82,8 @@ final class DispatchScenario {
                 Figure.of("dispatch", "claim to dial p50", "ms", result.claimToDial().p50()),
                 Figure.of("dispatch", "dial to end p50", "ms", result.dialToEnd().p50()),
                 Figure.of("dispatch", "dial to end p99", "ms", result.dialToEnd().p99()),
-                Figure.of("dispatch", "recipients per claim", "", batchcall.recipients() / (double) result.claims()));
+                Figure.of("dispatch", "recipients per claim", "", batchcall.recipients() / (double) result.claims()),
+                Figure.of("dispatch", "list requests answered 5xx", "", result.failedPolls()));
     }
 
     Result run() {
@@ -92,7 +94,7 @@ final class DispatchScenario {
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
         var ids = runs.submit(workspace, bodies);
-        runs.awaitCompleted(workspace, ids, TIMEOUT);
+        int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
         var after = database.transactions(sizes.statsSettle());
         var attempts = runs.completedAttempts(workspace, ids, sizes.dispatchRecipients());
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
@@ -103,6 +105,6 @@ final class DispatchScenario {
         var dialToEnd = attempts.stream()
                 .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
         int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
-        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims);
+        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls);
     }
 }
