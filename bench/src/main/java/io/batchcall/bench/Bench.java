@@ -1,0 +1,221 @@
+package io.batchcall.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The composition root: reads the options, starts batchcall, runs every scenario and both baselines in a fixed
+ * order, prints the table and writes the JSON. Exits 0 when the run completed, whatever the targets; 1 when the
+ * harness itself could not run (the server did not start, a request failed, a batch did not complete).
+ */
+public final class Bench {
+    private static final String USAGE = """
+            usage: java -jar batchcall-bench.jar --server-jar PATH [--quick] [--results DIR] [--server-heap SIZE]
+                                                 [--keep] [--SIZE-NAME=N ...]
+              --server-jar   the batchcall jar to measure (bench/run builds it)
+              --quick        every scenario small (CI); the default is the full run
+              --results      where the JSON goes (default bench/results)
+              --server-heap  the server's -Xmx (default: the JVM's own default)
+              --keep         keep the server's data directory and log
+              size names:    %s
+            """;
+
+    private Bench() {}
+
+    public static void main(String[] args) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.printf(USAGE, String.join(", ", new java.util.TreeSet<>(Sizes.NAMES.keySet())));
+            System.exit(2);
+            return;
+        }
+        try {
+            run(options);
+        } catch (RuntimeException e) {
+            System.err.println("bench: the harness failed: " + e);
+            e.printStackTrace(System.err);
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    record Options(Path serverJar, boolean quick, Path results, Optional<String> serverHeap, boolean keep,
+                   Map<String, Long> sizes) {
+        static Options parse(String[] args) {
+            Path jar = null;
+            boolean quick = false;
+            boolean keep = false;
+            Path results = Path.of("bench", "results");
+            Optional<String> heap = Optional.empty();
+            var overrides = new LinkedHashMap<String, Long>();
+            for (int i = 0; i < args.length; i++) {
+                var arg = args[i];
+                switch (arg) {
+                    case "--quick" -> quick = true;
+                    case "--keep" -> keep = true;
+                    case "--server-jar" -> jar = Path.of(value(args, ++i, arg));
+                    case "--results" -> results = Path.of(value(args, ++i, arg));
+                    case "--server-heap" -> heap = Optional.of(value(args, ++i, arg));
+                    default -> {
+                        if (!arg.startsWith("--") || !arg.contains("=")) {
+                            throw new IllegalArgumentException("unknown argument " + arg);
+                        }
+                        var name = arg.substring(2, arg.indexOf('='));
+                        try {
+                            overrides.put(name, Long.parseLong(arg.substring(arg.indexOf('=') + 1)));
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(arg + ": not a whole number");
+                        }
+                    }
+                }
+            }
+            if (jar == null || !Files.isRegularFile(jar)) {
+                throw new IllegalArgumentException("--server-jar must name the batchcall jar");
+            }
+            return new Options(jar, quick, results, heap, keep, Sizes.values(quick, overrides));
+        }
+
+        private static String value(String[] args, int index, String name) {
+            if (index >= args.length) {
+                throw new IllegalArgumentException(name + " needs a value");
+            }
+            return args[index];
+        }
+    }
+
+    static void run(Options options) {
+        var sizes = Sizes.of(options.sizes());
+        var startedAt = Instant.now();
+        var random = new SecureRandom();
+        var apiKey = "bench-" + HexFormat.of().formatHex(random.generateSeed(16));
+        var adminToken = "bench-admin-" + HexFormat.of().formatHex(random.generateSeed(16));
+        Path work;
+        try {
+            work = Files.createTempDirectory("batchcall-bench");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        step("starting " + options.serverJar() + options.serverHeap().map(h -> " with -Xmx" + h).orElse(""));
+        var server = ServerProcess.start(options.serverJar(), work, apiKey, adminToken, options.serverHeap());
+        // Ctrl-C or SIGTERM stops the server too: it is our child and must not outlive the run.
+        var stopServer = Thread.ofPlatform().unstarted(server::close);
+        Runtime.getRuntime().addShutdownHook(stopServer);
+        boolean completed = false;
+        try (var database = new BenchDatabase(server.jdbcUrl())) {
+            var api = new ApiClient(server.baseUri(), adminToken);
+            var figures = new ArrayList<Figure>();
+            var details = new LinkedHashMap<String, Object>();
+
+            var submit = timed("submit: " + sizes.submitBatches() + " x " + sizes.submitRecipients()
+                    + " recipients", () -> new SubmitScenario(api, sizes).run());
+            var get = timed("get: a " + sizes.submitRecipients() + "-recipient batch, " + sizes.getRequests()
+                    + " times", () -> new GetScenario(api, database, sizes).run(submit.workspace(),
+                    submit.batchIds().getFirst()));
+            var list = timed("list: " + sizes.listBatches() + " batches, down to " + sizes.listDepth(),
+                    () -> new ListScenario(api, database, sizes).run());
+            var dispatch = timed("dispatch: " + sizes.dispatchRecipients() + " recipients at concurrency "
+                    + sizes.dispatchConcurrency(), () -> new DispatchScenario(api, database, sizes).run());
+            var floor = timed("floor: the same recipients, plain JDBC", () -> new FloorBaseline(database, sizes).run());
+            var peer = timed("peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
+                    + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes).run());
+            var refill = timed("refill: " + sizes.refillRecipients() + " recipients at concurrency "
+                    + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
+                    () -> new RefillScenario(api, sizes).run());
+            var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
+                    + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
+
+            figures.addAll(submit.figures(floor.insertsPerSecond()));
+            figures.addAll(get.figures());
+            figures.addAll(list.figures());
+            figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch()));
+            figures.addAll(refill.figures());
+            figures.addAll(capacity.figures());
+            details.put("submit", submit.details());
+            details.put("get", get.details());
+            details.put("list", list.details());
+            details.put("dispatch", dispatch.details());
+            details.put("floor", Map.of("dispatch", floor.dispatch().details(),
+                    "inserts_per_second", floor.insertsPerSecond()));
+            details.put("db_scheduler", Map.of("dispatch", peer.dispatch().details(),
+                    "scheduled_per_second", peer.scheduledPerSecond()));
+            details.put("refill", refill.details());
+            details.put("capacity", capacity.details());
+
+            var report = new Report(startedAt, options.quick(), machine(), database.durabilitySettings(),
+                    options.sizes(), figures, details);
+            report.print(System.out);
+            System.out.println("results: " + report.write(options.results()));
+            completed = true;
+        } finally {
+            server.close();
+            if (!completed) {
+                var log = server.logText();
+                System.err.println("\n== server log (last 100 lines)");
+                var lines = log.lines().toList();
+                lines.subList(Math.max(0, lines.size() - 100), lines.size()).forEach(System.err::println);
+            }
+            if (options.keep()) {
+                System.out.println("kept: " + work);
+            } else {
+                deleteRecursively(work);
+            }
+        }
+    }
+
+    private static <T> T timed(String what, Supplier<T> scenario) {
+        step(what);
+        long started = System.nanoTime();
+        var result = scenario.get();
+        System.out.printf("   done in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        return result;
+    }
+
+    private static void step(String what) {
+        System.out.println("== " + what);
+    }
+
+    /** Cores, memory and CPU model: the README quotes them with the numbers. */
+    private static Map<String, Object> machine() {
+        var machine = new LinkedHashMap<String, Object>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("memory_gb", procField("/proc/meminfo", "MemTotal").map(kb -> String.format("%.1f",
+                Long.parseLong(kb.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0)).orElse("unknown"));
+        machine.put("cpu", procField("/proc/cpuinfo", "model name").orElse("unknown"));
+        machine.put("java", Runtime.version().toString());
+        return machine;
+    }
+
+    private static Optional<String> procField(String file, String name) {
+        try {
+            return Files.readAllLines(Path.of(file)).stream().filter(line -> line.startsWith(name))
+                    .map(line -> line.substring(line.indexOf(':') + 1).strip()).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (var paths = Files.walk(root)) {
+            for (var path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            System.err.println("bench: could not delete " + root + ": " + e.getMessage());
+        }
+    }
+}

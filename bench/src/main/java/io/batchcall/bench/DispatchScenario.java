@@ -1,0 +1,110 @@
+package io.batchcall.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scenario 4, dispatch: {@code dispatchRecipients} simulated recipients with zero ring and talk time at
+ * concurrency {@code dispatchConcurrency} (the workspace's limit and each batch's target; the agent has no limit
+ * of its own, so the workspace's applies). The rate is recipients taken from pending to a final status per second,
+ * from the first claim to the last end as the server stamped them on the attempts, so polling adds nothing. Also
+ * the database transactions per recipient over the whole run (the submits and the harness's polls included: a
+ * few dozen).
+ */
+final class DispatchScenario {
+    private static final Duration TIMEOUT = Duration.ofMinutes(30);
+
+    private final ApiClient api;
+    private final BenchDatabase database;
+    private final Sizes sizes;
+
+    DispatchScenario(ApiClient api, BenchDatabase database, Sizes sizes) {
+        this.api = api;
+        this.database = database;
+        this.sizes = sizes;
+    }
+
+    /** What a dispatcher achieved: batchcall here, the floor and db-scheduler in their baselines. */
+    record Rate(int recipients, Duration elapsed, BenchDatabase.TransactionCounts transactions) {
+        double perSecond() {
+            return recipients / (elapsed.toNanos() / 1e9);
+        }
+
+        double writesPerRecipient() {
+            return transactions.writes() / (double) recipients;
+        }
+
+        double commitsPerRecipient() {
+            return transactions.commits() / (double) recipients;
+        }
+
+        Map<String, Object> details() {
+            return Map.of("recipients", recipients, "seconds", elapsed.toMillis() / 1000.0,
+                    "recipients_per_second", perSecond(), "write_transactions", transactions.writes(),
+                    "commits", transactions.commits(), "write_transactions_per_recipient", writesPerRecipient(),
+                    "commits_per_recipient", commitsPerRecipient());
+        }
+    }
+
+    /**
+     * Where batchcall's time went, from the attempts: claim to dial and dial to end per attempt, and how many
+     * claims (distinct claim instants, to the millisecond) took the recipients.
+     */
+    record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims, int failedPolls) {
+        Map<String, Object> details() {
+            var details = new java.util.LinkedHashMap<String, Object>(rate.details());
+            details.put("claim_to_dial_ms", claimToDial);
+            details.put("dial_to_end_ms", dialToEnd);
+            details.put("claims", claims);
+            details.put("polls_answered_5xx", failedPolls);
+            return details;
+        }
+    }
+
+    static List<Figure> figures(Result result, Rate floor, Rate peer) {
+        var batchcall = result.rate();
+        double rate = batchcall.perSecond();
+        return List.of(
+                Figure.of("dispatch", "recipients/s", "/s", rate).atLeast(1_000, ">= 1,000/s"),
+                Figure.of("dispatch", "recipients/s vs floor", "/s", rate).against("floor", floor.perSecond())
+                        .ratioAtLeast(0.5, ">= 0.5 x floor"),
+                Figure.of("dispatch", "recipients/s vs peer", "/s", rate).against("db-scheduler", peer.perSecond())
+                        .ratioAtLeast(2, ">= 2 x db-scheduler"),
+                Figure.of("dispatch", "write transactions/recipient", "", batchcall.writesPerRecipient())
+                        .against("floor", floor.writesPerRecipient()),
+                Figure.of("dispatch", "write transactions/recipient", "", batchcall.writesPerRecipient())
+                        .against("db-scheduler", peer.writesPerRecipient()),
+                Figure.of("dispatch", "commits/recipient (all)", "", batchcall.commitsPerRecipient())
+                        .against("floor", floor.commitsPerRecipient()),
+                Figure.of("dispatch", "commits/recipient (all)", "", batchcall.commitsPerRecipient())
+                        .against("db-scheduler", peer.commitsPerRecipient()),
+                Figure.of("dispatch", "claim to dial p50", "ms", result.claimToDial().p50()),
+                Figure.of("dispatch", "dial to end p50", "ms", result.dialToEnd().p50()),
+                Figure.of("dispatch", "dial to end p99", "ms", result.dialToEnd().p99()),
+                Figure.of("dispatch", "recipients per claim", "", batchcall.recipients() / (double) result.claims()),
+                Figure.of("dispatch", "list requests answered 5xx", "", result.failedPolls()));
+    }
+
+    Result run() {
+        int concurrency = sizes.dispatchConcurrency();
+        var workspace = api.createWorkspace("bench-dispatch", concurrency);
+        var runs = new BatchRuns(api);
+        var bodies = BatchRuns.bodies(workspace, "dispatch", sizes.dispatchRecipients(), BatchBody.simulated(0, 0),
+                concurrency);
+        var before = database.transactions(sizes.statsSettle());
+        var ids = runs.submit(workspace, bodies);
+        int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
+        var after = database.transactions(sizes.statsSettle());
+        var attempts = runs.completedAttempts(workspace, ids, sizes.dispatchRecipients());
+        long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
+        long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
+        var rate = new Rate(sizes.dispatchRecipients(), Duration.ofMillis(Math.max(1, lastEnd - firstClaim)),
+                after.minus(before));
+        var claimToDial = attempts.stream().map(a -> (double) (a.dialedAt().orElseThrow() - a.claimedAt())).toList();
+        var dialToEnd = attempts.stream()
+                .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
+        int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
+        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls);
+    }
+}

@@ -1,0 +1,122 @@
+package io.batchcall.bench;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Scenario 2, get: {@code GET} of a batch with {@code submitRecipients} recipients, repeated; latency, and the
+ * server's heap while it answers (sampled every 20 ms). Baseline: the server's own recipient query (1,000 rows a
+ * chunk, by position) run over plain JDBC, the same number of times: what the database alone costs.
+ */
+final class GetScenario {
+    private static final int CHUNK = 1_000;
+    private static final java.time.Duration HEAP_SAMPLE_INTERVAL = java.time.Duration.ofMillis(20);
+
+    private final ApiClient api;
+    private final BenchDatabase database;
+    private final Sizes sizes;
+
+    GetScenario(ApiClient api, BenchDatabase database, Sizes sizes) {
+        this.api = api;
+        this.database = database;
+        this.sizes = sizes;
+    }
+
+    record Result(Latencies latency, Latencies sqlLatency, double idleHeapMegabytes, double maxHeapMegabytes) {
+
+        List<Figure> figures() {
+            return List.of(
+                    Figure.of("get", "latency p50", "ms", latency.p50()).against("SQL alone", sqlLatency.p50())
+                            .atMost(150, "p50 <= 150 ms"),
+                    Figure.of("get", "latency p99", "ms", latency.p99()).against("SQL alone", sqlLatency.p99()),
+                    Figure.of("get", "server heap max", "MB", maxHeapMegabytes)
+                            .against("heap before", idleHeapMegabytes));
+        }
+
+        Map<String, Object> details() {
+            return Map.of("latency_ms", latency, "sql_latency_ms", sqlLatency, "idle_heap_mb", idleHeapMegabytes,
+                    "max_heap_mb", maxHeapMegabytes);
+        }
+    }
+
+    Result run(ApiClient.Workspace workspace, String batchId) {
+        var idleHeap = api.metrics().heapUsedMegabytes();
+        var maxHeap = new AtomicLong();
+        var sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        var sampler = Thread.ofPlatform().name("heap-sampler").start(() -> {
+            while (sampling.get()) {
+                maxHeap.accumulateAndGet(api.metrics().heapUsedBytes(), Math::max);
+                Pause.of(HEAP_SAMPLE_INTERVAL);
+            }
+        });
+        var millis = new ArrayList<Double>();
+        try {
+            api.getBatch(workspace, batchId); // warm-up, not counted
+            for (int i = 0; i < sizes.getRequests(); i++) {
+                var response = api.getBatch(workspace, batchId);
+                millis.add(response.millis());
+                int recipients = response.json().get("recipients").size();
+                if (recipients != sizes.submitRecipients()) {
+                    throw new IllegalStateException("GET returned " + recipients + " recipients, expected "
+                            + sizes.submitRecipients());
+                }
+            }
+        } finally {
+            sampling.set(false);
+            joinQuietly(sampler);
+        }
+        return new Result(Latencies.of(millis), sqlAlone(workspace, batchId), idleHeap,
+                maxHeap.get() / (1024.0 * 1024.0));
+    }
+
+    private Latencies sqlAlone(ApiClient.Workspace workspace, String batchId) {
+        var millis = new ArrayList<Double>();
+        try (var connection = database.connection();
+             var query = connection.prepareStatement("""
+                     SELECT batch_id, id, position, phone_number, whatsapp_user_id, client_data::text AS client_data,
+                            status, last_outcome, attempt_count, conversation_id, created_at, updated_at
+                     FROM recipients
+                     WHERE workspace_id = ? AND batch_id = ? AND position > ?
+                     ORDER BY position
+                     LIMIT ?""")) {
+            for (int i = 0; i <= sizes.getRequests(); i++) {
+                long started = System.nanoTime();
+                int after = -1;
+                int read;
+                do {
+                    query.setString(1, workspace.id());
+                    query.setString(2, batchId);
+                    query.setInt(3, after);
+                    query.setInt(4, CHUNK);
+                    read = 0;
+                    try (var rows = query.executeQuery()) {
+                        while (rows.next()) {
+                            for (int column = 1; column <= 12; column++) {
+                                rows.getObject(column);
+                            }
+                            after = rows.getInt("position");
+                            read++;
+                        }
+                    }
+                } while (read == CHUNK);
+                if (i > 0) { // the first is the warm-up, as for the API
+                    millis.add((System.nanoTime() - started) / 1e6);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the SQL baseline of get failed", e);
+        }
+        return Latencies.of(millis);
+    }
+
+    private static void joinQuietly(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.batchcall.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Scenario 3, list: a workspace with {@code listBatches} batches; {@code GET /workspace} (100 a page) for the first
+ * page, for every page down to {@code listDepth}, and for the page at that depth.
+ *
+ * <p>The batches are made by one bulk insert through the same database (completed batches of one recipient
+ * each, with ids, timestamps and counters shaped as a submit writes them), not by 100,000 submits: the list
+ * reads only these rows, and the insert takes seconds instead of many minutes. Baseline: the server's own list
+ * query run over plain JDBC at the same two depths.
+ */
+final class ListScenario {
+    private static final int PAGE = 100;
+    private static final int WARM_UP_REQUESTS = 5;
+
+    private final ApiClient api;
+    private final BenchDatabase database;
+    private final Sizes sizes;
+
+    ListScenario(ApiClient api, BenchDatabase database, Sizes sizes) {
+        this.api = api;
+        this.database = database;
+        this.sizes = sizes;
+    }
+
+    record Result(int batches, Duration created, Latencies firstPage, Latencies deepPage, Latencies walk,
+                  Latencies sqlFirstPage, Latencies sqlDeepPage, int depth) {
+
+        List<Figure> figures() {
+            double worst = Math.max(walk.p99(), Math.max(firstPage.p99(), deepPage.p99()));
+            return List.of(
+                    Figure.of("list", "first page p50", "ms", firstPage.p50()).against("SQL alone", sqlFirstPage.p50()),
+                    Figure.of("list", "first page p99", "ms", firstPage.p99()).against("SQL alone", sqlFirstPage.p99())
+                            .atMost(10, "p99 <= 10 ms"),
+                    Figure.of("list", "page at " + depth + " p50", "ms", deepPage.p50())
+                            .against("SQL alone", sqlDeepPage.p50()),
+                    Figure.of("list", "page at " + depth + " p99", "ms", deepPage.p99())
+                            .against("SQL alone", sqlDeepPage.p99()).atMost(10, "p99 <= 10 ms"),
+                    Figure.of("list", "every page to " + depth + " p99", "ms", walk.p99())
+                            .target("p99 <= 10 ms at any depth", worst <= 10));
+        }
+
+        Map<String, Object> details() {
+            return Map.of("batches", batches, "bulk_insert_seconds", created.toMillis() / 1000.0,
+                    "first_page_ms", firstPage, "deep_page_ms", deepPage, "every_page_ms", walk,
+                    "sql_first_page_ms", sqlFirstPage, "sql_deep_page_ms", sqlDeepPage, "depth", depth);
+        }
+    }
+
+    Result run() {
+        var workspace = api.createWorkspace("bench-list", 20);
+        var created = bulkInsert(workspace, sizes.listBatches());
+
+        for (int i = 0; i < WARM_UP_REQUESTS; i++) {
+            api.listBatches(workspace, PAGE, Optional.empty());
+        }
+        var first = new ArrayList<Double>();
+        for (int i = 0; i < sizes.listRequests(); i++) {
+            first.add(api.listBatches(workspace, PAGE, Optional.empty()).millis());
+        }
+        var walk = new ArrayList<Double>();
+        Optional<String> cursor = Optional.empty();
+        for (int page = 0; page < sizes.listDepth() / PAGE; page++) {
+            var response = api.listBatches(workspace, PAGE, cursor);
+            walk.add(response.millis());
+            cursor = Optional.ofNullable(response.json().get("next_doc")).filter(JsonNode::isTextual)
+                    .map(JsonNode::asText);
+            if (cursor.isEmpty()) {
+                throw new IllegalStateException("the list ended after " + (page + 1) + " pages");
+            }
+        }
+        var deep = new ArrayList<Double>();
+        for (int i = 0; i < sizes.listRequests(); i++) {
+            var response = api.listBatches(workspace, PAGE, cursor);
+            deep.add(response.millis());
+        }
+        return new Result(sizes.listBatches(), created, Latencies.of(first), Latencies.of(deep), Latencies.of(walk),
+                sqlAlone(workspace, 0), sqlAlone(workspace, sizes.listDepth()), sizes.listDepth());
+    }
+
+    private Duration bulkInsert(ApiClient.Workspace workspace, int count) {
+        long started = System.nanoTime();
+        try (var connection = database.connection()) {
+            connection.setAutoCommit(false);
+            try (var batches = connection.prepareStatement("""
+                    INSERT INTO batches (workspace_id, id, name, agent_id, phone_number_id, ringing_timeout_secs,
+                        recording_enabled, status, total_scheduled, total_dispatched, total_finished, scheduled_at,
+                        created_at, updated_at)
+                    SELECT ?, 'btcal_' || substr(md5(? || i::text), 1, 28), 'list ' || i, ?, ?, 60, false,
+                        'completed', 1, 1, 1, at, at, at
+                    FROM generate_series(1, ?) AS i,
+                         LATERAL (SELECT now() - interval '1 day' + i * interval '1 millisecond' AS at) t""");
+                 var recipients = connection.prepareStatement("""
+                    INSERT INTO recipients (workspace_id, batch_id, id, position, phone_number, client_data, status,
+                        last_outcome, attempt_count, created_at, updated_at)
+                    SELECT workspace_id, id, 'rcp_' || substr(md5(id), 1, 28), 0, '+14155550123',
+                        '{"dynamic_variables":{"name":"Ann"}}'::json, 'completed', 'completed', 1, created_at,
+                        created_at
+                    FROM batches WHERE workspace_id = ?""");
+                 var analyze = connection.createStatement()) {
+                batches.setString(1, workspace.id());
+                batches.setString(2, workspace.id());
+                batches.setString(3, workspace.agentId());
+                batches.setString(4, workspace.phoneNumberId());
+                batches.setInt(5, count);
+                batches.executeUpdate();
+                recipients.setString(1, workspace.id());
+                recipients.executeUpdate();
+                connection.commit();
+                // As autovacuum would soon after such an insert: without statistics the planner takes the
+                // workspace's batches for a handful and sorts them all for every page.
+                connection.setAutoCommit(true);
+                analyze.execute("ANALYZE batches");
+                analyze.execute("ANALYZE recipients");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the bulk insert of batches failed", e);
+        }
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /** The server's list query (BatchStore.list), by JDBC, for the page after the given depth. */
+    private Latencies sqlAlone(ApiClient.Workspace workspace, int depth) {
+        var millis = new ArrayList<Double>();
+        try (var connection = database.connection();
+             var position = connection.prepareStatement("""
+                     SELECT created_at, id FROM batches WHERE workspace_id = ?
+                     ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1""");
+             var page = connection.prepareStatement("""
+                     SELECT b.*, a.name AS agent_name, br.name AS branch_name, p.provider AS phone_provider
+                     FROM batches b
+                     JOIN agents a ON a.workspace_id = b.workspace_id AND a.id = b.agent_id
+                     LEFT JOIN branches br ON br.workspace_id = b.workspace_id AND br.id = b.branch_id
+                     LEFT JOIN phone_numbers p ON p.workspace_id = b.workspace_id AND p.id = b.phone_number_id
+                     WHERE b.workspace_id = ?
+                       AND (CAST(? AS text) IS NULL OR b.agent_id = ?)
+                       AND (CAST(? AS timestamptz) IS NULL OR (b.created_at, b.id) < (?, ?))
+                     ORDER BY b.created_at DESC, b.id DESC
+                     LIMIT ?""")) {
+            java.time.OffsetDateTime afterAt = null;
+            String afterId = null;
+            if (depth > 0) {
+                position.setString(1, workspace.id());
+                position.setInt(2, depth - 1);
+                try (var rows = position.executeQuery()) {
+                    rows.next();
+                    afterAt = rows.getObject(1, java.time.OffsetDateTime.class);
+                    afterId = rows.getString(2);
+                }
+            }
+            for (int i = 0; i < WARM_UP_REQUESTS + sizes.listRequests(); i++) {
+                long started = System.nanoTime();
+                page.setString(1, workspace.id());
+                page.setString(2, null);
+                page.setString(3, null);
+                page.setObject(4, afterAt);
+                page.setObject(5, afterAt);
+                page.setString(6, afterId);
+                page.setInt(7, PAGE + 1);
+                try (var rows = page.executeQuery()) {
+                    int columns = rows.getMetaData().getColumnCount();
+                    while (rows.next()) {
+                        for (int column = 1; column <= columns; column++) {
+                            rows.getObject(column);
+                        }
+                    }
+                }
+                if (i >= WARM_UP_REQUESTS) {
+                    millis.add((System.nanoTime() - started) / 1e6);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the SQL baseline of list failed", e);
+        }
+        return Latencies.of(millis);
+    }
+}

@@ -1,0 +1,157 @@
+package io.batchcall.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * batchcall as a user runs it: {@code java -jar batchcall.jar} in its own process, on a free loopback port, with
+ * the embedded PostgreSQL in a throw-away data directory. The ports are read from its log.
+ */
+final class ServerProcess implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Pattern HTTP_PORT = Pattern.compile("batchcall started .*port=(\\d+)");
+    private static final Pattern DATABASE_PORT = Pattern.compile("Embedded PostgreSQL started port=(\\d+)");
+    /** Linux's clock ticks per second for /proc/PID/stat (USER_HZ, 100 on every mainstream build). */
+    private static final double CLOCK_TICKS = 100.0;
+
+    private final Process process;
+    private final Path log;
+    private final URI baseUri;
+    private final int databasePort;
+
+    private ServerProcess(Process process, Path log, URI baseUri, int databasePort) {
+        this.process = process;
+        this.log = log;
+        this.baseUri = baseUri;
+        this.databasePort = databasePort;
+    }
+
+    /**
+     * Starts the jar with the same java that runs the harness, and waits until it serves HTTP.
+     *
+     * @param heap the server's {@code -Xmx}, or empty for the JVM's default
+     */
+    static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
+                               Optional<String> heap) {
+        var log = workDirectory.resolve("server.log");
+        var command = new java.util.ArrayList<>(List.of(javaBinary().toString()));
+        heap.ifPresent(h -> command.add("-Xmx" + h));
+        command.addAll(List.of("-jar", jar.toString()));
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        var env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("BATCHCALL_"));
+        env.put("BATCHCALL_HOST", "127.0.0.1");
+        env.put("BATCHCALL_PORT", "0");
+        env.put("BATCHCALL_DATA_DIR", workDirectory.resolve("data").toString());
+        env.put("BATCHCALL_API_KEY", apiKey);
+        env.put("BATCHCALL_ADMIN_TOKEN", adminToken);
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + command, e);
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            var text = read(log);
+            var http = HTTP_PORT.matcher(text);
+            var database = DATABASE_PORT.matcher(text);
+            if (http.find() && database.find()) {
+                return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + http.group(1)),
+                        Integer.parseInt(database.group(1)));
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("batchcall exited during start-up; its log:\n" + text);
+            }
+            Pause.of(Duration.ofMillis(100));
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("batchcall did not start within " + START_TIMEOUT + "; its log:\n"
+                + read(log));
+    }
+
+    /** The java that runs this harness: bench/run chose a JDK 21+ for both. */
+    static Path javaBinary() {
+        return ProcessHandle.current().info().command().map(Path::of)
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    URI baseUri() {
+        return baseUri;
+    }
+
+    /** The embedded PostgreSQL's JDBC URL: the baselines run on this very server. */
+    String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + databasePort + "/postgres";
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** CPU time (user + system) the server's JVM has used so far; PostgreSQL's processes are not included. */
+    Duration cpuTime() {
+        try {
+            var stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            // Fields after the command name (in parentheses, which may hold spaces): utime is the 14th field.
+            var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return Duration.ofMillis(Math.round(ticks / CLOCK_TICKS * 1000));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the server's CPU time", e);
+        }
+    }
+
+    /** Runs a full GC in the server (jcmd GC.run), so that the heap in use afterwards is the live set. */
+    boolean collectGarbage() {
+        var jcmd = javaBinary().resolveSibling("jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return false;
+        }
+        try {
+            var gc = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.run")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return gc.waitFor(60, TimeUnit.SECONDS) && gc.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    String logText() {
+        return read(log);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGTERM, as an operator stops it; killed when it does not stop in time. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

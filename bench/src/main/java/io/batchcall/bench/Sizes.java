@@ -1,0 +1,83 @@
+package io.batchcall.bench;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * How big each scenario is: the issue's sizes for a full run, small ones for {@code --quick} (every scenario, the
+ * whole run in under two minutes, for CI). Any size can be overridden on the command line as {@code --name=value}
+ * with the names of {@link #NAMES}.
+ */
+record Sizes(int submitBatches, int submitRecipients, int getRequests, int listBatches, int listDepth,
+             int listRequests, int dispatchRecipients, int dispatchConcurrency, int refillRecipients,
+             int refillConcurrency, Duration refillTalk, int capacityCalls, Duration capacityTalk,
+             Duration capacitySteady, Duration statsSettle) {
+
+    /** The most recipients one batch may have (the API's limit). */
+    static final int MAX_BATCH = 10_000;
+
+    /** Every size option, with its full and quick values. */
+    static final Map<String, long[]> NAMES = Map.ofEntries(
+            Map.entry("submit-batches", new long[] {20, 3}),
+            Map.entry("submit-recipients", new long[] {10_000, 1_000}),
+            Map.entry("get-requests", new long[] {20, 5}),
+            Map.entry("list-batches", new long[] {100_000, 2_000}),
+            Map.entry("list-depth", new long[] {50_000, 1_000}),
+            Map.entry("list-requests", new long[] {200, 30}),
+            Map.entry("dispatch-recipients", new long[] {20_000, 1_000}),
+            Map.entry("dispatch-concurrency", new long[] {500, 500}),
+            Map.entry("refill-recipients", new long[] {2_000, 300}),
+            Map.entry("refill-concurrency", new long[] {50, 50}),
+            Map.entry("refill-talk-ms", new long[] {200, 200}),
+            Map.entry("capacity-calls", new long[] {10_000, 1_000}),
+            Map.entry("capacity-talk-secs", new long[] {60, 20}),
+            Map.entry("capacity-steady-secs", new long[] {10, 3}),
+            // pg_stat_database counts a backend's commits up to 10 s late (PGSTAT_IDLE_INTERVAL): waiting that
+            // long before reading makes the commit counts exact; the quick run only shows them approximately.
+            Map.entry("stats-settle-secs", new long[] {11, 2}));
+
+    Sizes {
+        if (submitRecipients < 1 || submitRecipients > MAX_BATCH) {
+            throw new IllegalArgumentException("submit-recipients must be 1 to " + MAX_BATCH);
+        }
+        if (listDepth < 100 || listDepth >= listBatches) {
+            throw new IllegalArgumentException("list-depth must be at least 100 and below list-batches");
+        }
+    }
+
+    /** Every size by option name: the full or quick value, or the override; an unknown name is an error. */
+    static Map<String, Long> values(boolean quick, Map<String, Long> overrides) {
+        Set<String> unknown = new TreeSet<>(overrides.keySet());
+        unknown.removeAll(NAMES.keySet());
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown size option(s) " + unknown + "; known: "
+                    + new TreeSet<>(NAMES.keySet()));
+        }
+        var values = new TreeMap<String, Long>();
+        NAMES.forEach((name, defaults) -> values.put(name, overrides.getOrDefault(name, defaults[quick ? 1 : 0])));
+        return values;
+    }
+
+    /** The sizes of {@link #values}. */
+    static Sizes of(Map<String, Long> values) {
+        return new Sizes(
+                Math.toIntExact(values.get("submit-batches")),
+                Math.toIntExact(values.get("submit-recipients")),
+                Math.toIntExact(values.get("get-requests")),
+                Math.toIntExact(values.get("list-batches")),
+                Math.toIntExact(values.get("list-depth")),
+                Math.toIntExact(values.get("list-requests")),
+                Math.toIntExact(values.get("dispatch-recipients")),
+                Math.toIntExact(values.get("dispatch-concurrency")),
+                Math.toIntExact(values.get("refill-recipients")),
+                Math.toIntExact(values.get("refill-concurrency")),
+                Duration.ofMillis(values.get("refill-talk-ms")),
+                Math.toIntExact(values.get("capacity-calls")),
+                Duration.ofSeconds(values.get("capacity-talk-secs")),
+                Duration.ofSeconds(values.get("capacity-steady-secs")),
+                Duration.ofSeconds(values.get("stats-settle-secs")));
+    }
+}
