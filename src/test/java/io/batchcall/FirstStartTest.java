@@ -72,6 +72,29 @@ class FirstStartTest {
     }
 
     @Test
+    void the_embedded_database_keeps_every_commit_across_a_crash() throws Exception {
+        var dataDirectory = TestServer.tempDirectory().resolve("data");
+        var started = startEmbedded(dataDirectory, Map.of());
+        try (var app = started.app()) {
+            var settings = new java.util.HashMap<String, String>();
+            // The embedded server's own settings, read through its SQL interface.
+            var port = Files.readAllLines(dataDirectory.resolve("postgres/postmaster.pid")).get(3).strip();
+            try (var connection = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
+                    + "/postgres", "postgres", "");
+                 var statement = connection.createStatement();
+                 var rows = statement.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN"
+                         + " ('synchronous_commit', 'fsync', 'full_page_writes')")) {
+                while (rows.next()) {
+                    settings.put(rows.getString(1), rows.getString(2));
+                }
+            }
+            assertThat(settings).containsEntry("synchronous_commit", "on").containsEntry("fsync", "on")
+                    .containsEntry("full_page_writes", "on");
+            assertThat(ApiClient.anonymous(app.port()).get("/ready").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void a_configured_key_is_used_as_given_and_never_printed() {
         var dataDirectory = TestServer.tempDirectory().resolve("data");
         var configured = "my-own-key-for-the-default-workspace";

