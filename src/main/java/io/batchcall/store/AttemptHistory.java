@@ -26,15 +26,16 @@ public final class AttemptHistory {
     public record Page(List<AttemptView> attempts, boolean hasMore) {}
 
     public Page page(WorkspaceId workspace, String batchId, Optional<Position> after, int limit) {
-        var rows = jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT id, recipient_id, attempt_number, provider, provider_call_id, conversation_id, node_id,
-                               phase, claimed_at, dialed_at, answered_at, ended_at, outcome, provider_status, sip_code,
-                               failure_reason
-                        FROM attempts
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId
-                          AND (CAST(:afterClaimedAt AS timestamptz) IS NULL OR (claimed_at, id) > (:afterClaimedAt, :afterId))
-                        ORDER BY claimed_at, id
-                        LIMIT :limit""")
+        // The cursor condition is only in the text when there is a cursor, so that the index seek is used.
+        var sql = """
+                SELECT id, recipient_id, attempt_number, provider, provider_call_id, conversation_id, node_id,
+                       phase, claimed_at, dialed_at, answered_at, ended_at, outcome, provider_status, sip_code,
+                       failure_reason
+                FROM attempts
+                WHERE workspace_id = :workspaceId AND batch_id = :batchId
+                """ + (after.isPresent() ? " AND (claimed_at, id) > (:afterClaimedAt, :afterId)" : "")
+                + " ORDER BY claimed_at, id LIMIT :limit";
+        var rows = jdbi.withHandle(handle -> handle.createQuery(sql)
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .bind("afterClaimedAt", after.map(p -> Rows.at(p.claimedAt())).orElse(null))

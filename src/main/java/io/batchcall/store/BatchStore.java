@@ -133,20 +133,21 @@ public final class BatchStore {
 
     /** Newest first (creation time, then id), starting after {@code after}; optionally one agent's only. */
     public Page list(WorkspaceId workspace, Optional<String> agentId, Optional<Position> after, int limit) {
-        var rows = jdbi.withHandle(handle -> handle.createQuery(SUMMARY + """
-                        WHERE b.workspace_id = :workspaceId
-                          AND (CAST(:agentId AS text) IS NULL OR b.agent_id = :agentId)
-                          AND (CAST(:afterCreatedAt AS timestamptz) IS NULL
-                               OR (b.created_at, b.id) < (:afterCreatedAt, :afterId))
-                        ORDER BY b.created_at DESC, b.id DESC
-                        LIMIT :limit""")
-                .bind("workspaceId", workspace.value())
-                .bind("agentId", agentId.orElse(null))
-                .bind("afterCreatedAt", after.map(p -> Rows.at(p.createdAt())).orElse(null))
-                .bind("afterId", after.map(Position::id).orElse(null))
-                .bind("limit", limit + 1)
-                .map(BatchStore::batchSummary)
-                .list());
+        // Only the conditions that apply are in the text: an "x IS NULL OR ..." guard would keep PostgreSQL from
+        // seeking the (created_at, id) index to the cursor, and deep pages would scan.
+        var sql = SUMMARY + "WHERE b.workspace_id = :workspaceId"
+                + (agentId.isPresent() ? " AND b.agent_id = :agentId" : "")
+                + (after.isPresent() ? " AND (b.created_at, b.id) < (:afterCreatedAt, :afterId)" : "")
+                + " ORDER BY b.created_at DESC, b.id DESC LIMIT :limit";
+        var rows = jdbi.withHandle(handle -> {
+            var query = handle.createQuery(sql)
+                    .bind("workspaceId", workspace.value())
+                    .bind("limit", limit + 1);
+            agentId.ifPresent(agent -> query.bind("agentId", agent));
+            after.ifPresent(position -> query.bind("afterCreatedAt", Rows.at(position.createdAt()))
+                    .bind("afterId", position.id()));
+            return query.map(BatchStore::batchSummary).list();
+        });
         return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
     }
 
