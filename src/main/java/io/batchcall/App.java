@@ -28,6 +28,7 @@ import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
+import io.batchcall.store.AttemptEnds;
 import io.batchcall.store.AttemptHistory;
 import io.batchcall.store.AttemptStore;
 import io.batchcall.store.ClaimStore;
@@ -186,7 +187,8 @@ public final class App implements AutoCloseable {
         running.push(timers);
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        var recorder = new AttemptRecorder(attempts, registry, wakeup, meters);
+        var recorder = new AttemptRecorder(attempts, new AttemptEnds(database, clock), registry, wakeup, meters);
+        running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder, clock);
         running.push(twilio);

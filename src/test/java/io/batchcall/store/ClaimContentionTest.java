@@ -52,7 +52,7 @@ class ClaimContentionTest {
                     Optional.empty(), Optional.empty(), Optional.empty(), TelephonyCallConfig.defaults(),
                     Optional.of(4), clock.instant(), recipients), Optional.empty());
         }
-        var attempts = new AttemptStore(database, clock);
+        var ends = new AttemptEnds(database, clock);
         var claimed = Collections.synchronizedList(new ArrayList<Claim>());
         var highest = new AtomicInteger();
         var seen = ConcurrentHashMap.<String>newKeySet();
@@ -73,9 +73,10 @@ class ClaimContentionTest {
                         highest.accumulateAndGet(database.jdbi().withHandle(h -> h.createQuery(
                                         "SELECT in_flight FROM workspaces WHERE id = :w").bind("w", workspace.value())
                                 .mapTo(Integer.class).one()), Math::max);
-                        for (var claim : mine) {
-                            attempts.ended(claim.attempt(), new Outcome.Completed(), Optional.empty(),
-                                    Optional.empty(), false);
+                        if (!mine.isEmpty()) {
+                            ends.endAll(mine.stream().map(claim -> new AttemptEnds.End(claim.attempt(),
+                                    new Outcome.Completed(), Optional.<String>empty(), Optional.<Integer>empty(),
+                                    false)).toList());
                         }
                     }
                     return null;
