@@ -28,7 +28,7 @@ import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
-import io.batchcall.store.AttemptEnds;
+import io.batchcall.store.AttemptEvents;
 import io.batchcall.store.AttemptHistory;
 import io.batchcall.store.AttemptStore;
 import io.batchcall.store.ClaimStore;
@@ -149,11 +149,10 @@ public final class App implements AutoCloseable {
         if (config.telephony().publicUrl().isEmpty()) {
             log.info("BATCHCALL_PUBLIC_URL is not set: batches on Twilio numbers fail until it is");
         }
-        var attempts = new AttemptStore(database, clock);
+        var attempts = new AttemptStore(database);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
-        var twilio = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers, idempotency,
-                attempts,
-                callbackTokens);
+        var twilio = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
+                idempotency, callbackTokens);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters),
@@ -181,13 +180,12 @@ public final class App implements AutoCloseable {
     private TwilioProvider startDispatching(Config config, Clock clock, Database database, IdSource ids,
                                             PrometheusMeterRegistry meters, WorkspaceStore workspaces,
                                             AgentStore agents, PhoneNumberStore phoneNumbers,
-                                            IdempotencyStore idempotency, AttemptStore attempts,
-                                            CallbackTokens callbackTokens) {
+                                            IdempotencyStore idempotency, CallbackTokens callbackTokens) {
         var timers = new ScheduledTimers();
         running.push(timers);
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        var recorder = new AttemptRecorder(attempts, new AttemptEnds(database, clock), registry, wakeup, meters);
+        var recorder = new AttemptRecorder(new AttemptEvents(database, clock), registry, wakeup, meters);
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder, clock);

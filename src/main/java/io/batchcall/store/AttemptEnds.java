@@ -36,42 +36,44 @@ public final class AttemptEnds {
                       boolean reachedProvider) {}
 
     /** What a group did: the attempts it ended (the rest had ended before) and the batches it completed. */
-    public record Result(Set<String> endedAttemptIds, List<String> completedBatchIds) {}
+    public record Result(Set<String> endedAttemptIds, List<String> completedBatchIds) {
+        static final Result NOTHING = new Result(Set.of(), List.of());
+    }
 
     private record Changed(AttemptRef attempt, String batchId, String recipientId, String agentId) {}
 
+    /** Ends a group in its own transaction (the tests' and tools' way in; nodes go through AttemptEvents). */
     public Result endAll(List<End> group) {
+        return jdbi.inTransaction(handle -> {
+            AttemptEvents.lockWorkspaces(handle, group.stream().map(e -> e.attempt().workspaceId().value())
+                    .distinct().sorted().toList());
+            return end(handle, group, clock.instant());
+        });
+    }
+
+    /** Within a transaction that already holds the workspaces' locks. */
+    static Result end(Handle handle, List<End> group, java.time.Instant now) {
         // One end per attempt: the first report wins, as it would one transaction after another.
         var ends = new LinkedHashMap<String, End>();
         group.forEach(end -> ends.putIfAbsent(end.attempt().workspaceId().value() + "/" + end.attempt().attemptId(),
                 end));
         var unique = List.copyOf(ends.values());
-        return jdbi.inTransaction(handle -> {
-            // Lock order for every change to in-flight counts: workspaces (sorted), then attempts, agents, batches.
-            // The time is read after the locks, so that ends and claims are stamped in the order they happened.
-            handle.createQuery("SELECT id FROM workspaces WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE")
-                    .bindArray("ids", String.class, unique.stream().map(e -> e.attempt().workspaceId().value())
-                            .distinct().toList())
-                    .mapTo(String.class).list();
-            var now = clock.instant();
-            var changed = endAttempts(handle, unique, now);
-            if (changed.isEmpty()) {
-                return new Result(Set.of(), List.of());
-            }
-            release(handle, changed);
-            var byId = unique.stream().collect(Collectors.toMap(e -> e.attempt().attemptId(), Function.identity()));
-            var reached = changed.stream().map(Changed::attempt)
-                    .filter(ref -> byId.get(ref.attemptId()).reachedProvider()).toList();
-            if (!reached.isEmpty()) {
-                ConversationWrites.opened(handle, reached, now);
-                ConversationWrites.closed(handle, reached, now);
-            }
-            var finished = finishRecipients(handle, changed, byId, now);
-            var completed = settleBatches(handle, changed, finished, now);
-            handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
-            return new Result(changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()),
-                    completed);
-        });
+        var changed = endAttempts(handle, unique, now);
+        if (changed.isEmpty()) {
+            return Result.NOTHING;
+        }
+        release(handle, changed);
+        var byId = unique.stream().collect(Collectors.toMap(e -> e.attempt().attemptId(), Function.identity()));
+        var reached = changed.stream().map(Changed::attempt)
+                .filter(ref -> byId.get(ref.attemptId()).reachedProvider()).toList();
+        if (!reached.isEmpty()) {
+            ConversationWrites.opened(handle, reached, now);
+            ConversationWrites.closed(handle, reached, now);
+        }
+        var finished = finishRecipients(handle, changed, byId, now);
+        var completed = settleBatches(handle, changed, finished, now);
+        handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
+        return new Result(changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()), completed);
     }
 
     private static List<Changed> endAttempts(Handle handle, List<End> ends, java.time.Instant now) {
