@@ -11,6 +11,7 @@ import io.batchcall.api.BranchRoutes;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.OperationsRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
+import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RouteGroup;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
@@ -148,7 +149,8 @@ public final class App implements AutoCloseable {
                         new PhoneNumberRoutes(phoneNumbers, agents, branches),
                         new ConversationRoutes(conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
-                        new AttemptRoutes(batches, new AttemptHistory(database))),
+                        new AttemptRoutes(batches, new AttemptHistory(database)),
+                        new RecipientUploadRoutes()),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
         running.push(server);

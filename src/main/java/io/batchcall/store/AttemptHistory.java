@@ -25,18 +25,22 @@ public final class AttemptHistory {
 
     public record Page(List<AttemptView> attempts, boolean hasMore) {}
 
-    public Page page(WorkspaceId workspace, String batchId, Optional<Position> after, int limit) {
+    /** A page of the batch's attempts, or of one recipient's when {@code recipientId} is given. */
+    public Page page(WorkspaceId workspace, String batchId, Optional<String> recipientId, Optional<Position> after,
+                     int limit) {
         var rows = jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT id, recipient_id, attempt_number, provider, provider_call_id, conversation_id, node_id,
                                phase, claimed_at, dialed_at, answered_at, ended_at, outcome, provider_status, sip_code,
                                failure_reason
                         FROM attempts
                         WHERE workspace_id = :workspaceId AND batch_id = :batchId
+                          AND (CAST(:recipientId AS text) IS NULL OR recipient_id = :recipientId)
                           AND (CAST(:afterClaimedAt AS timestamptz) IS NULL OR (claimed_at, id) > (:afterClaimedAt, :afterId))
                         ORDER BY claimed_at, id
                         LIMIT :limit""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
+                .bind("recipientId", recipientId.orElse(null))
                 .bind("afterClaimedAt", after.map(p -> Rows.at(p.claimedAt())).orElse(null))
                 .bind("afterId", after.map(Position::id).orElse(null))
                 .bind("limit", limit + 1)
