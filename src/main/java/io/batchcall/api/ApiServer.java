@@ -42,6 +42,7 @@ public final class ApiServer implements AutoCloseable {
                 server.insertHandler(new GracefulHandler());
             });
             config.requestLogger.http((ctx, millis) -> record(meters, ctx, millis));
+            config.staticFiles.add(Dashboard::serve);
             errors.register(config.routes);
             groups.forEach(group -> group.register(config.routes));
         });
