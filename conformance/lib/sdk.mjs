@@ -207,10 +207,11 @@ export async function createSimulatorNumber(client, { label = "sim", phoneNumber
   return { phoneNumberId: created.phoneNumberId, phoneNumber, label };
 }
 
-/** Polls batchCalls.get until the batch reaches one of `statuses`. */
+/** Polls batchCalls.get until the batch reaches one of `statuses` (takes the client or its conversationalAi). */
 export function waitForBatchStatus(client, batchId, statuses, options) {
+  const ai = client.conversationalAi ?? client;
   return pollUntil(`batch ${batchId} to reach ${statuses.join("|")}`, async () => {
-    const batch = await client.conversationalAi.batchCalls.get(batchId);
+    const batch = await ai.batchCalls.get(batchId);
     return { done: statuses.includes(batch.status), value: batch };
   }, options);
 }

@@ -20,6 +20,7 @@ import io.batchcall.domain.IdSource;
 import io.batchcall.dispatch.AttemptRecorder;
 import io.batchcall.dispatch.CallRegistry;
 import io.batchcall.dispatch.Dispatcher;
+import io.batchcall.dispatch.Housekeeping;
 import io.batchcall.dispatch.LeaseKeeper;
 import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
@@ -73,6 +74,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class App implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(App.class);
+    /** A stop slower than this is logged, so that a slow shutdown says where its time went. */
+    private static final long SLOW_STOP_MILLIS = 1_000;
 
     /** What to close, most recently started first. */
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -137,7 +140,7 @@ public final class App implements AutoCloseable {
         var recipients = new RecipientStore(database);
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
                 .ensureDefaultWorkspace(config.security().apiKey(), config.database().embedded());
-        startDispatching(config, clock, database, ids, meters, agents, phoneNumbers, idempotency);
+        startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers, idempotency);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters),
@@ -162,8 +165,8 @@ public final class App implements AutoCloseable {
      * stopped after it, in reverse order: stop claiming, drain calls, stop heartbeats, stop listening.
      */
     private void startDispatching(Config config, Clock clock, Database database, IdSource ids,
-                                  PrometheusMeterRegistry meters, AgentStore agents, PhoneNumberStore phoneNumbers,
-                                  IdempotencyStore idempotency) {
+                                  PrometheusMeterRegistry meters, WorkspaceStore workspaces, AgentStore agents,
+                                  PhoneNumberStore phoneNumbers, IdempotencyStore idempotency) {
         var timers = new ScheduledTimers();
         running.push(timers);
         var registry = new CallRegistry(clock);
@@ -177,7 +180,7 @@ public final class App implements AutoCloseable {
         var dispatcher = new Dispatcher(new ClaimStore(database, clock, ids, config.nodeId(), lease), recorder,
                 registry, providers, credentials, timers, clock, wakeup, meters);
         var leaseKeeper = new LeaseKeeper(new LeaseStore(database, clock, config.nodeId(), lease), registry, recorder,
-                providers, agents, phoneNumbers, credentials, idempotency, config.dispatch(), meters);
+                providers, agents, phoneNumbers, credentials, config.dispatch(), meters);
         var notifications = new Notifications(database);
         notifications.on(Notifications.WAKE, payload -> dispatcher.wake());
         notifications.on(Notifications.CANCEL, payload -> {
@@ -190,6 +193,7 @@ public final class App implements AutoCloseable {
                 .description("Calls this node is placing or tracking").register(meters);
         running.push(notifications.start());
         running.push(leaseKeeper.start());
+        running.push(new Housekeeping(idempotency, workspaces, meters).start());
         running.push(dispatcher.start());
     }
 
@@ -212,13 +216,24 @@ public final class App implements AutoCloseable {
         return server.port();
     }
 
+    /** Every HTTP route this node serves, as "METHOD /path". */
+    public List<String> routes() {
+        return server.routes();
+    }
+
     /** Stops everything in reverse order of start: HTTP first, so no request meets a closed pool. */
     @Override
     public synchronized void close() {
         while (!running.isEmpty()) {
             var component = running.pop();
+            long started = System.nanoTime();
             try {
                 component.close();
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                if (millis > SLOW_STOP_MILLIS) {
+                    log.info("Component stopped slowly component={} millis={}", component.getClass().getSimpleName(),
+                            millis);
+                }
             } catch (Exception e) {
                 log.warn("Component did not stop cleanly component={} error={}",
                         component.getClass().getSimpleName(), e.toString());

@@ -11,7 +11,9 @@ CREATE TABLE attempts (
     provider         text        NOT NULL,
     provider_call_id text,
     conversation_id  text        NOT NULL,
+    -- The node that placed the call; lease_owner is the node answerable for it now (another one after a crash).
     node_id          text        NOT NULL,
+    lease_owner      text        NOT NULL,
     -- dialing: claimed, the dial request is about to go out (or may be out: its fate is unknown after a crash);
     -- ringing: the provider accepted the call; answered; ended.
     phase            text        NOT NULL CHECK (phase IN ('dialing', 'ringing', 'answered', 'ended')),

@@ -47,6 +47,13 @@ class FirstStartTest {
             assertThat(matcher.find()).as("a key is printed on first start").isTrue();
             key = matcher.group();
             assertThat(ApiClient.anonymous(app.port()).get("/health").status()).isEqualTo(200);
+            var agent = java.util.regex.Pattern.compile("agent_[a-z0-9]{28}").matcher(first.console());
+            assertThat(agent.find()).as("the demo agent is printed").isTrue();
+            var submitted = ApiClient.withKey(app.port(), key).post("/v1/convai/batch-calling/submit",
+                    "{\"call_name\":\"demo\",\"agent_id\":\"" + agent.group()
+                            + "\",\"recipients\":[{\"phone_number\":\"+14155550123\"}]}");
+            assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
+            assertThat(submitted.json().get("phone_provider").asText()).isEqualTo("simulator");
             workspaceId = ApiClient.admin(app.port(), TestServer.ADMIN_TOKEN)
                     .post("/admin/v1/workspaces", "{\"name\":\"Survives restarts\"}").json()
                     .get("workspace_id").asText();

@@ -32,7 +32,8 @@ public final class AgentRoutes implements RouteGroup {
 
     record AccessInfo(boolean isCreator, String creatorName, String creatorEmail, String role) {}
 
-    record AgentSummary(String agentId, String name, List<String> tags, long createdAtUnixSecs,
+    /** The SDK requires voice_id as a string: the agent's TTS voice, or "" when its config names none. */
+    record AgentSummary(String agentId, String name, String voiceId, List<String> tags, long createdAtUnixSecs,
                         Long lastCallTimeUnixSecs, boolean archived, AccessInfo accessInfo) {}
 
     record AgentPage(List<AgentSummary> agents, String nextCursor, boolean hasMore) {}
@@ -106,8 +107,9 @@ public final class AgentRoutes implements RouteGroup {
 
     private static AgentSummary summary(Agent agent, AccessInfo access) {
         List<String> tags = Json.MAPPER.convertValue(parse(agent.tagsJson()), TAGS);
-        return new AgentSummary(agent.id(), agent.name(), tags, agent.createdAt().getEpochSecond(), null, false,
-                access);
+        var voice = parse(agent.conversationConfigJson()).at("/tts/voice_id");
+        return new AgentSummary(agent.id(), agent.name(), voice.isTextual() ? voice.textValue() : "", tags,
+                agent.createdAt().getEpochSecond(), null, false, access);
     }
 
     private Agent find(WorkspaceId workspace, Context ctx) {

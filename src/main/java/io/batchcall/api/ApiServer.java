@@ -25,7 +25,11 @@ public final class ApiServer implements AutoCloseable {
     /** Large enough for 10,000 recipients with generous client data each; larger bodies are a 413. */
     static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
 
+    private static final java.util.Set<String> HTTP_METHODS = java.util.Set.of("GET", "POST", "PUT", "PATCH",
+            "DELETE");
+
     private final Javalin javalin;
+    private final List<String> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ApiServer(HttpConfig http, ApiErrors errors, List<RouteGroup> groups, MeterRegistry meters) {
         this.javalin = Javalin.create(config -> {
@@ -43,6 +47,11 @@ public final class ApiServer implements AutoCloseable {
             });
             config.requestLogger.http((ctx, millis) -> record(meters, ctx, millis));
             config.staticFiles.add(Dashboard::serve);
+            config.events.handlerAdded(handler -> {
+                if (HTTP_METHODS.contains(handler.getHttpMethod().name())) {
+                    routes.add(handler.getHttpMethod().name() + " " + handler.getPath());
+                }
+            });
             errors.register(config.routes);
             groups.forEach(group -> group.register(config.routes));
         });
@@ -56,6 +65,11 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return javalin.port();
+    }
+
+    /** Every route as "METHOD /path/{param}": what /openapi.json must describe. */
+    public List<String> routes() {
+        return List.copyOf(routes);
     }
 
     private static void record(MeterRegistry meters, Context ctx, Float millis) {

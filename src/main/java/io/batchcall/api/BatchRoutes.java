@@ -20,6 +20,7 @@ import java.util.Optional;
 
 /** The ElevenLabs-compatible batch calling endpoints under {@code /v1/convai/batch-calling}. */
 public final class BatchRoutes implements RouteGroup {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BatchRoutes.class);
     private static final String BASE = "/v1/convai/batch-calling";
     private static final int DEFAULT_PAGE_SIZE = 100;
     private static final int MAX_PAGE_SIZE = 100;
@@ -113,7 +114,9 @@ public final class BatchRoutes implements RouteGroup {
     private void cancel(Context ctx) {
         var workspace = Authentication.workspace(ctx);
         var claim = IdempotencyKeys.claim(ctx);
-        respond(ctx, workspace, claim, batches.cancel(workspace.id(), ctx.pathParam("batch_id"), claim));
+        var result = batches.cancel(workspace.id(), ctx.pathParam("batch_id"), claim);
+        respond(ctx, workspace, claim, result);
+        log.info("Batch cancelled workspaceId={} batchId={}", workspace.id(), ctx.pathParam("batch_id"));
     }
 
     private void retry(Context ctx) {
@@ -128,6 +131,7 @@ public final class BatchRoutes implements RouteGroup {
             throw batchNotFound(ctx.pathParam("batch_id"));
         }
         ctx.status(204);
+        log.info("Batch deleted workspaceId={} batchId={}", workspace.id(), ctx.pathParam("batch_id"));
     }
 
     /** Answers a change made under an optional Idempotency-Key, storing the response for later replays. */

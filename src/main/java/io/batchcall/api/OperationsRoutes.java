@@ -23,6 +23,8 @@ public final class OperationsRoutes implements RouteGroup {
         routes.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
         routes.get("/ready", this::ready);
         routes.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(meters.scrape()));
+        var openApi = OpenApiDocument.build().toString();
+        routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
     }
 
     private void ready(Context ctx) {

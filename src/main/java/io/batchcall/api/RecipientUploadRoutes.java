@@ -18,6 +18,7 @@ import java.util.List;
  * reported. Nothing is stored. The dashboard previews uploads with it; scripts may use it too.
  */
 public final class RecipientUploadRoutes implements RouteGroup {
+    static final String PATH = "/v1/convai/batch-calling/recipients/validate";
     /** Ample for 10,000 rows with a long first message each; larger files are a 413. */
     public static final long MAX_FILE_BYTES = 10L * 1024 * 1024;
     /** Room for the multipart boundaries and part headers around the file. */
@@ -29,7 +30,7 @@ public final class RecipientUploadRoutes implements RouteGroup {
 
     @Override
     public void register(RoutesConfig routes) {
-        routes.post("/v1/convai/batch-calling/recipients/validate", this::validate);
+        routes.post(PATH, this::validate);
     }
 
     private void validate(Context ctx) throws IOException {

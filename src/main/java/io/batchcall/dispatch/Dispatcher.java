@@ -68,6 +68,8 @@ public final class Dispatcher implements AutoCloseable {
         int claimed = 0;
         for (var workspace : claims.workspacesWithDueBatches()) {
             var result = claims.claim(workspace, number -> providers.containsKey(number.provider()));
+            result.started().forEach(batchId -> log.info("Batch started workspaceId={} batchId={}", workspace,
+                    batchId));
             result.failed().forEach(failed -> log.info("Batch failed workspaceId={} batchId={} reason={}",
                     failed.workspace(), failed.batchId(), failed.reason()));
             for (var claim : result.claims()) {

@@ -6,7 +6,6 @@ import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
-import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.telephony.CallRequest;
@@ -39,15 +38,14 @@ public final class LeaseKeeper implements AutoCloseable {
     private final AgentStore agents;
     private final PhoneNumberStore phoneNumbers;
     private final Function<PhoneNumber, Map<String, String>> credentials;
-    private final IdempotencyStore idempotency;
     private final DispatchConfig config;
     private final Counter recovered;
     private ScheduledExecutorService scheduler;
 
     public LeaseKeeper(LeaseStore leases, CallRegistry registry, AttemptRecorder recorder,
                        Map<Provider, TelephonyProvider> providers, AgentStore agents, PhoneNumberStore phoneNumbers,
-                       Function<PhoneNumber, Map<String, String>> credentials, IdempotencyStore idempotency,
-                       DispatchConfig config, MeterRegistry meters) {
+                       Function<PhoneNumber, Map<String, String>> credentials, DispatchConfig config,
+                       MeterRegistry meters) {
         this.leases = leases;
         this.registry = registry;
         this.recorder = recorder;
@@ -55,7 +53,6 @@ public final class LeaseKeeper implements AutoCloseable {
         this.agents = agents;
         this.phoneNumbers = phoneNumbers;
         this.credentials = credentials;
-        this.idempotency = idempotency;
         this.config = config;
         this.recovered = Counter.builder("batchcall.leases.recovered")
                 .description("Attempts taken over from nodes that stopped renewing their leases").register(meters);
@@ -132,7 +129,6 @@ public final class LeaseKeeper implements AutoCloseable {
         try {
             beatOnce();
             recoverOnce();
-            idempotency.deleteExpired();
         } catch (RuntimeException e) {
             log.warn("Lease upkeep failed, retrying at the next beat error={}", e.toString());
         }

@@ -109,9 +109,10 @@ public final class AttemptStore {
     public Ended ended(AttemptRef ref, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode,
                        boolean reachedProvider) {
         return jdbi.inTransaction(handle -> {
-            var now = clock.instant();
-            // Lock order for every change to in-flight counts: workspace, then attempts, agents, batches.
+            // Lock order for every change to in-flight counts: workspace, then attempts, agents, batches. The time
+            // is read after the lock, so that ends and claims are stamped in the order they happened.
             lockWorkspace(handle, ref.workspaceId());
+            var now = clock.instant();
             var attempt = handle.createQuery("""
                             UPDATE attempts SET phase = 'ended', ended_at = :now, outcome = :outcome,
                                 provider_status = :providerStatus, sip_code = :sipCode, failure_reason = :reason,

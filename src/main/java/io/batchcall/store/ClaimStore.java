@@ -52,9 +52,9 @@ public final class ClaimStore {
     /** A batch that cannot place calls any more, and why; the claim fails it. */
     public record Unplaceable(WorkspaceId workspace, String batchId, String reason) {}
 
-    /** What one claim did: recipients to dial, and batches it failed. */
-    public record Result(List<Claim> claims, List<Unplaceable> failed) {
-        static final Result NOTHING = new Result(List.of(), List.of());
+    /** What one claim did: recipients to dial, batches it started (their first claim), batches it failed. */
+    public record Result(List<Claim> claims, List<String> started, List<Unplaceable> failed) {
+        static final Result NOTHING = new Result(List.of(), List.of(), List.of());
     }
 
     /** Workspaces with a batch that is due and not finished: the ones worth a claim. */
@@ -68,7 +68,7 @@ public final class ClaimStore {
     }
 
     private record DueBatch(String id, String agentId, Optional<String> phoneNumberId, Optional<Integer> target,
-                            int inFlight, TelephonyCallConfig callConfig, Instant scheduledAt) {}
+                            int inFlight, TelephonyCallConfig callConfig, Instant scheduledAt, boolean pending) {}
 
     /**
      * Claims what the limits allow in one workspace. {@code canDial} says whether this node has a provider for a
@@ -76,12 +76,14 @@ public final class ClaimStore {
      */
     public Result claim(WorkspaceId workspace, Predicate<PhoneNumber> canDial) {
         return jdbi.inTransaction(handle -> {
-            var now = clock.instant();
             var limits = handle.createQuery("""
                             SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2)})
                     .findOne();
+            // Read after the lock: claims and ends are then stamped in the order they really happened, so the
+            // attempts' timestamps show the limits as they were enforced.
+            var now = clock.instant();
             if (limits.isEmpty() || limits.get()[1] >= limits.get()[0]) {
                 return Result.NOTHING;
             }
@@ -122,7 +124,10 @@ public final class ClaimStore {
                 }
             }
             recordClaims(handle, workspace, claims, pacing, now);
-            return new Result(claims, failed);
+            var claimedBatches = Set.copyOf(claims.stream().map(Claim::batchId).toList());
+            var started = usable.stream().filter(DueBatch::pending).map(DueBatch::id)
+                    .filter(claimedBatches::contains).toList();
+            return new Result(claims, started, failed);
         });
     }
 
@@ -157,7 +162,8 @@ public final class ClaimStore {
     private static List<DueBatch> dueBatches(Handle handle, WorkspaceId workspace, Instant now) {
         return handle.createQuery("""
                         SELECT b.id, b.agent_id, b.phone_number_id, b.target_concurrency_limit, b.in_flight,
-                               b.ringing_timeout_secs, b.recording_enabled, b.machine_detection, b.scheduled_at
+                               b.ringing_timeout_secs, b.recording_enabled, b.machine_detection, b.scheduled_at,
+                               b.status = 'pending' AS pending
                         FROM batches b
                         WHERE b.workspace_id = :workspaceId AND b.status IN ('pending', 'in_progress')
                           AND b.scheduled_at <= :now
@@ -174,7 +180,7 @@ public final class ClaimStore {
                         Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")), rs.getInt("in_flight"),
                         new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
                                 Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
-                        Rows.instant(rs, "scheduled_at")))
+                        Rows.instant(rs, "scheduled_at"), rs.getBoolean("pending")))
                 .list();
     }
 
@@ -341,10 +347,10 @@ public final class ClaimStore {
         }
         handle.createUpdate("""
                         INSERT INTO attempts (workspace_id, id, batch_id, recipient_id, attempt_number, agent_id,
-                            phone_number_id, provider, conversation_id, node_id, phase, lease_expires_at, dial_at,
-                            claimed_at)
+                            phone_number_id, provider, conversation_id, node_id, lease_owner, phase, lease_expires_at,
+                            dial_at, claimed_at)
                         SELECT :workspaceId, a.id, a.batch_id, a.recipient_id, a.attempt_number, a.agent_id,
-                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, 'dialing', :leaseUntil,
+                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, :nodeId, 'dialing', :leaseUntil,
                             a.dial_at, :now
                         FROM unnest(:ids, :batchIds, :recipientIds, :attemptNumbers, :agentIds, :phoneNumberIds,
                                     :providers, :conversationIds, :dialAts)

@@ -40,7 +40,7 @@ public final class LeaseStore {
             return 0;
         }
         return jdbi.withHandle(handle -> handle.createUpdate("""
-                        UPDATE attempts a SET lease_expires_at = :until, node_id = :nodeId
+                        UPDATE attempts a SET lease_expires_at = :until, lease_owner = :nodeId
                         FROM unnest(:workspaceIds, :ids) AS held(workspace_id, id)
                         WHERE a.workspace_id = held.workspace_id AND a.id = held.id AND a.phase <> 'ended'""")
                 .bind("until", Rows.at(clock.instant().plus(lease)))
@@ -56,15 +56,15 @@ public final class LeaseStore {
             var now = clock.instant();
             return handle.createQuery("""
                             WITH expired AS (
-                                SELECT workspace_id, id, node_id FROM attempts
+                                SELECT workspace_id, id, lease_owner FROM attempts
                                 WHERE phase <> 'ended' AND lease_expires_at < :now
                                 ORDER BY lease_expires_at
                                 LIMIT :limit
                                 FOR UPDATE SKIP LOCKED),
                             taken AS (
-                                UPDATE attempts a SET lease_expires_at = :until, node_id = :nodeId
+                                UPDATE attempts a SET lease_expires_at = :until, lease_owner = :nodeId
                                 FROM expired e WHERE a.workspace_id = e.workspace_id AND a.id = e.id
-                                RETURNING a.*, e.node_id AS previous_node)
+                                RETURNING a.*, e.lease_owner AS previous_node)
                             SELECT t.*, r.phone_number AS recipient_number, r.client_data::text AS client_data,
                                    b.ringing_timeout_secs, b.recording_enabled, b.machine_detection
                             FROM taken t

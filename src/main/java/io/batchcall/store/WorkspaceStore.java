@@ -118,6 +118,15 @@ public final class WorkspaceStore {
                 rs.getInt("concurrency_limit"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     }
 
+    /** Calls in flight per workspace, as counted by the claims and ends of every node. */
+    public java.util.Map<WorkspaceId, Integer> callsInFlight() {
+        var counts = new java.util.LinkedHashMap<WorkspaceId, Integer>();
+        jdbi.useHandle(handle -> handle.createQuery("SELECT id, in_flight FROM workspaces ORDER BY id")
+                .map((rs, ctx) -> java.util.Map.entry(new WorkspaceId(rs.getString("id")), rs.getInt("in_flight")))
+                .forEach(entry -> counts.put(entry.getKey(), entry.getValue())));
+        return counts;
+    }
+
     /** Keys are listed with their workspace by the admin API; kept here so the pair stays one query each. */
     public List<ApiKey> apiKeysOf(List<WorkspaceId> workspaces) {
         return ApiKeyStore.listFor(jdbi, workspaces);

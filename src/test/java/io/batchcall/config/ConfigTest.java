@@ -113,4 +113,26 @@ class ConfigTest {
 
         assertThat(config.toString()).doesNotContain("db-password").doesNotContain("a-key-of-at-least-twenty");
     }
+
+    @Test
+    void dispatch_and_simulator_settings_have_defaults_and_are_checked() {
+        var defaults = Config.fromEnvironment(Map.of());
+        var tuned = Config.fromEnvironment(Map.of("BATCHCALL_LEASE_TIMEOUT_SECS", "6",
+                "BATCHCALL_SIMULATOR_RING_MS", "0", "BATCHCALL_SIMULATOR_TALK_MS", "250",
+                "BATCHCALL_SIMULATOR_BUSY", "0.5", "BATCHCALL_SIMULATOR_FAILED", "0"));
+
+        assertThat(defaults.dispatch().leaseTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(defaults.dispatch().heartbeatInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(defaults.simulator()).isEqualTo(SimulatorConfig.defaults());
+        assertThat(tuned.dispatch().leaseTimeout()).isEqualTo(java.time.Duration.ofSeconds(6));
+        assertThat(tuned.simulator().talk()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(tuned.simulator().busy()).isEqualTo(0.5);
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SIMULATOR_BUSY", "1.5",
+                "BATCHCALL_LEASE_TIMEOUT_SECS", "1")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(2));
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SIMULATOR_BUSY", "0.6",
+                "BATCHCALL_SIMULATOR_VOICEMAIL", "0.6")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems().getFirst())
+                        .contains("add up to at most 1"));
+    }
 }

@@ -78,12 +78,11 @@ final class Engine implements AutoCloseable {
         this.workspaces = new WorkspaceStore(database, clock, nodeIds);
         this.agents = new AgentStore(database, clock, nodeIds);
         this.phoneNumbers = new PhoneNumberStore(database, clock, cipher, nodeIds);
-        var idempotency = new IdempotencyStore(database, clock);
-        this.batches = new BatchStore(database, clock, nodeIds, idempotency);
+        this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
         this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
                 providers, number -> Map.of(), timers, clock, wakeup, meters);
         this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
-                agents, phoneNumbers, number -> Map.of(), idempotency, new DispatchConfig(LEASE), meters);
+                agents, phoneNumbers, number -> Map.of(), new DispatchConfig(LEASE), meters);
     }
 
     final String databaseUrl;

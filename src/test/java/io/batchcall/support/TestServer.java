@@ -69,6 +69,10 @@ public final class TestServer implements AutoCloseable {
         return app.port();
     }
 
+    public java.util.List<String> routes() {
+        return app.routes();
+    }
+
     public String databaseUrl() {
         return databaseUrl;
     }

@@ -1,0 +1,173 @@
+package io.batchcall.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The OpenAPI 3.1 document of the whole API, served at {@code /openapi.json}. The compatible endpoints come from
+ * the public ElevenLabs specification subsets shipped in the jar, unchanged but for our extension fields; every
+ * other route is described here and marked {@code x-batchcall-extension: true}. A test fails when a route of the
+ * server is missing from it.
+ */
+final class OpenApiDocument {
+    private static final Pattern PATH_PARAMETER = Pattern.compile("\\{([a-z_]+)}");
+
+    private OpenApiDocument() {}
+
+    /** One of our own operations, described briefly. */
+    record Operation(String method, String path, String tag, String summary, boolean needsApiKey, String response) {}
+
+    /** Routes beyond the ElevenLabs subsets: their agents and conversations subset, our extensions and ours. */
+    static final List<Operation> OWN_OPERATIONS = List.of(
+            new Operation("get", "/health", "Operations", "Liveness: 200 while the process serves HTTP", false,
+                    "{\"status\":\"ok\"}"),
+            new Operation("get", "/ready", "Operations", "Readiness: the database answers and is fully migrated",
+                    false, "{\"status\":\"ready\"}"),
+            new Operation("get", "/metrics", "Operations", "Prometheus metrics (text format)", false, "text"),
+            new Operation("get", "/openapi.json", "Operations", "This document", false, "object"),
+            new Operation("get", "/v1/batchcall/workspace", "Workspace", "The workspace an API key belongs to", true,
+                    "object"),
+            new Operation("post", "/admin/v1/workspaces", "Admin", "Create a workspace and its first API key (shown"
+                    + " once); Authorization: Bearer BATCHCALL_ADMIN_TOKEN", false, "object"),
+            new Operation("get", "/admin/v1/workspaces", "Admin", "List workspaces with their keys (never the keys"
+                    + " themselves)", false, "object"),
+            new Operation("get", "/admin/v1/workspaces/{workspace_id}", "Admin", "One workspace", false, "object"),
+            new Operation("patch", "/admin/v1/workspaces/{workspace_id}", "Admin", "Change name or concurrency_limit",
+                    false, "object"),
+            new Operation("post", "/admin/v1/workspaces/{workspace_id}/api-keys", "Admin", "Issue another API key",
+                    false, "object"),
+            new Operation("delete", "/admin/v1/workspaces/{workspace_id}/api-keys/{key_id}", "Admin",
+                    "Revoke an API key at once", false, "none"),
+            new Operation("post", "/v1/convai/agents/create", "Agents", "Create an agent; returns {agent_id}", true,
+                    "object"),
+            new Operation("get", "/v1/convai/agents", "Agents", "List agents, newest first, cursor paging", true,
+                    "object"),
+            new Operation("get", "/v1/convai/agents/{agent_id}", "Agents", "One agent, with our extension fields"
+                    + " concurrency_limit, phone_number_id, media_stream_url, sip_uri", true, "object"),
+            new Operation("patch", "/v1/convai/agents/{agent_id}", "Agents", "Change an agent", true, "object"),
+            new Operation("delete", "/v1/convai/agents/{agent_id}", "Agents", "Delete an agent (409 while one of its"
+                    + " batches is pending or running)", true, "object"),
+            new Operation("get", "/v1/convai/agents/{agent_id}/branches", "Agents", "An agent's branches", true,
+                    "object"),
+            new Operation("post", "/v1/convai/agents/{agent_id}/branches", "Agents", "Create a branch", true,
+                    "object"),
+            new Operation("get", "/v1/convai/conversations", "Conversations", "List conversations, newest first;"
+                    + " filters agent_id and (our extension) batch_call_id", true, "object"),
+            new Operation("get", "/v1/convai/conversations/{conversation_id}", "Conversations", "One conversation",
+                    true, "object"),
+            new Operation("get", "/v1/convai/batch-calling/{batch_id}/attempts", "Batch calling", "Every dial of a"
+                    + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
+                    + " narrows it to one recipient", true, "object"),
+            new Operation("post", RecipientUploadRoutes.PATH, "Batch calling", "Check a CSV or XLSX file of"
+                    + " recipients (multipart field file, at most 10 MB and 10,000 rows): answers the recipients"
+                    + " shaped as submit takes them, recipient_rows, errors [{row, column, message, value}], counts"
+                    + " and columns. Nothing is stored", true, "object"));
+
+    /** Paths from ElevenLabs' specification whose operations are ElevenLabs' own (agents and conversations too). */
+    private static final List<String> ELEVENLABS_PATH_PREFIXES = List.of("/v1/convai/agents",
+            "/v1/convai/conversations");
+
+    static ObjectNode build() {
+        var document = (ObjectNode) read("/openapi/elevenlabs-batch-calling.openapi.json");
+        var phoneNumbers = read("/openapi/elevenlabs-phone-numbers.openapi.json");
+        var paths = (ObjectNode) document.get("paths");
+        paths.setAll((ObjectNode) phoneNumbers.get("paths"));
+        var schemas = (ObjectNode) document.get("components").get("schemas");
+        schemas.setAll((ObjectNode) phoneNumbers.get("components").get("schemas"));
+        document.put("openapi", "3.1.0");
+        document.set("info", Json.MAPPER.createObjectNode()
+                .put("title", "batchcall")
+                .put("version", "1")
+                .put("description", "Self-hosted batch calling, wire-compatible with ElevenLabs' batch calling API."
+                        + " Compatible operations are ElevenLabs' own (from their public OpenAPI document); ours are"
+                        + " marked x-batchcall-extension: true, as are extension fields in compatible schemas."));
+        document.set("servers", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode().put("url", "/")));
+        ((ObjectNode) document.get("components")).set("securitySchemes", Json.MAPPER.createObjectNode()
+                .<ObjectNode>set("ApiKey", Json.MAPPER.createObjectNode().put("type", "apiKey").put("in", "header")
+                        .put("name", "xi-api-key"))
+                .set("Bearer", Json.MAPPER.createObjectNode().put("type", "http").put("scheme", "bearer")));
+        extendSchemas(schemas);
+        for (var operation : OWN_OPERATIONS) {
+            var path = paths.has(operation.path()) ? (ObjectNode) paths.get(operation.path())
+                    : paths.putObject(operation.path());
+            path.set(operation.method(), describe(operation));
+        }
+        ((ObjectNode) paths.get(RecipientUploadRoutes.PATH).get("post")).putObject("requestBody").put("required", true)
+                .putObject("content").putObject("multipart/form-data").putObject("schema").put("type", "object")
+                .<ObjectNode>set("required", Json.MAPPER.createArrayNode().add("file"))
+                .putObject("properties").putObject("file").put("type", "string").put("format", "binary");
+        return document;
+    }
+
+    private static ObjectNode describe(Operation operation) {
+        var node = Json.MAPPER.createObjectNode();
+        node.putArray("tags").add(operation.tag());
+        node.put("summary", operation.summary());
+        boolean elevenLabs = ELEVENLABS_PATH_PREFIXES.stream().anyMatch(operation.path()::startsWith);
+        if (!elevenLabs) {
+            node.put("x-batchcall-extension", true);
+        }
+        var parameters = node.putArray("parameters");
+        var matcher = PATH_PARAMETER.matcher(operation.path());
+        while (matcher.find()) {
+            parameters.addObject().put("name", matcher.group(1)).put("in", "path").put("required", true)
+                    .putObject("schema").put("type", "string");
+        }
+        if (operation.needsApiKey()) {
+            node.putArray("security").addObject().putArray("ApiKey");
+        } else if (operation.path().startsWith("/admin")) {
+            node.putArray("security").addObject().putArray("Bearer");
+        }
+        var responses = node.putObject("responses");
+        switch (operation.response()) {
+            case "none" -> responses.putObject("204").put("description", "Done, no body");
+            case "text" -> responses.putObject("200").put("description", "OK").putObject("content")
+                    .putObject("text/plain").putObject("schema").put("type", "string");
+            default -> responses.putObject("200").put("description", "OK").putObject("content")
+                    .putObject("application/json").putObject("schema").put("type", "object");
+        }
+        responses.putObject("422").put("description", "Validation error").putObject("content")
+                .putObject("application/json").putObject("schema").put("$ref", "#/components/schemas/HTTPValidationError");
+        return node;
+    }
+
+    /** Our extension fields, added to the compatible schemas and marked. */
+    private static void extendSchemas(ObjectNode schemas) {
+        extend(schemas, "BatchCallResponse", "failure_reason", "string",
+                "Why the batch failed (only for status failed)");
+        extend(schemas, "BatchCallDetailedResponse", "failure_reason", "string",
+                "Why the batch failed (only for status failed)");
+        extend(schemas, "OutboundCallRecipientResponseModel", "attempt_count", "integer",
+                "How many times the recipient was dialed");
+        extend(schemas, "OutboundCallRecipientResponseModel", "last_outcome", "string",
+                "How the last attempt ended: completed, busy, no_answer, voicemail, failed, cancelled, interrupted");
+        for (var model : List.of("CreateTwilioPhoneNumberRequest", "CreateExotelPhoneNumberRequest",
+                "CreateSIPTrunkPhoneNumberRequestV2", "UpdatePhoneNumberRequest", "GetPhoneNumberTwilioResponseModel",
+                "GetPhoneNumberExotelResponseModel", "GetPhoneNumberSIPTrunkResponseModel")) {
+            extend(schemas, model, "cps", "number", "Calls per second this number may start, across all nodes");
+        }
+    }
+
+    private static void extend(ObjectNode schemas, String model, String field, String type, String description) {
+        var schema = schemas.get(model);
+        if (schema instanceof ObjectNode object && object.get("properties") instanceof ObjectNode properties) {
+            properties.putObject(field).put("type", type).put("description", description)
+                    .put("x-batchcall-extension", true);
+        }
+    }
+
+    private static JsonNode read(String resource) {
+        try (var in = OpenApiDocument.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + resource);
+            }
+            return Json.MAPPER.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.batchcall.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchcall.support.TestServer;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class OpenApiDocumentTest {
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void every_route_the_server_serves_is_in_the_openapi_document() {
+        var document = server.anonymous().get("/openapi.json").json();
+        var paths = document.get("paths");
+
+        assertThat(server.routes()).isNotEmpty().allSatisfy(route -> {
+            var method = route.substring(0, route.indexOf(' ')).toLowerCase(Locale.ROOT);
+            var path = route.substring(route.indexOf(' ') + 1);
+            assertThat(paths.has(path)).as("path %s in /openapi.json", path).isTrue();
+            assertThat(paths.get(path).has(method)).as("%s in /openapi.json", route).isTrue();
+        });
+    }
+
+    @Test
+    void the_document_is_openapi_3_1_and_marks_our_extensions() {
+        var document = server.anonymous().get("/openapi.json").json();
+
+        assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
+        assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1submit/post/operationId").asText())
+                .isEqualTo("create_batch_call");
+        assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1{batch_id}~1attempts/get/x-batchcall-extension")
+                .asBoolean()).isTrue();
+        assertThat(document.at("/components/schemas/OutboundCallRecipientResponseModel/properties/attempt_count"
+                + "/x-batchcall-extension").asBoolean()).isTrue();
+        assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1submit/post/x-batchcall-extension").isMissingNode())
+                .isTrue();
+    }
+}
