@@ -8,11 +8,13 @@ import io.batchcall.api.ApiErrors;
 import io.batchcall.api.ApiServer;
 import io.batchcall.api.Authentication;
 import io.batchcall.api.BranchRoutes;
+import io.batchcall.api.CallbackTokens;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.OperationsRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RouteGroup;
+import io.batchcall.api.TwilioCallbackRoutes;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
@@ -22,6 +24,7 @@ import io.batchcall.dispatch.CallRegistry;
 import io.batchcall.dispatch.Dispatcher;
 import io.batchcall.dispatch.Housekeeping;
 import io.batchcall.dispatch.LeaseKeeper;
+import io.batchcall.dispatch.StaleCallSweep;
 import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
@@ -34,6 +37,9 @@ import io.batchcall.store.Notifications;
 import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
+import io.batchcall.telephony.twilio.TwilioLimits;
+import io.batchcall.telephony.twilio.TwilioProvider;
+import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.micrometer.core.instrument.Gauge;
 import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.BatchStore;
@@ -140,7 +146,14 @@ public final class App implements AutoCloseable {
         var recipients = new RecipientStore(database);
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
                 .ensureDefaultWorkspace(config.security().apiKey(), config.database().embedded());
-        startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers, idempotency);
+        if (config.telephony().publicUrl().isEmpty()) {
+            log.info("BATCHCALL_PUBLIC_URL is not set: batches on Twilio numbers fail until it is");
+        }
+        var attempts = new AttemptStore(database, clock);
+        var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
+        var twilio = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers, idempotency,
+                attempts,
+                callbackTokens);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters),
@@ -153,7 +166,8 @@ public final class App implements AutoCloseable {
                         new ConversationRoutes(conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
-                        new RecipientUploadRoutes()),
+                        new RecipientUploadRoutes(),
+                        new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers, twilio::onStatusCallback)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
         running.push(server);
@@ -162,18 +176,28 @@ public final class App implements AutoCloseable {
 
     /**
      * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
-     * stopped after it, in reverse order: stop claiming, drain calls, stop heartbeats, stop listening.
+     * stopped after it, in reverse order: stop claiming, drain calls, stop heartbeats, stop listening. Returns
+     * the Twilio provider, which its callback route reports to.
      */
-    private void startDispatching(Config config, Clock clock, Database database, IdSource ids,
-                                  PrometheusMeterRegistry meters, WorkspaceStore workspaces, AgentStore agents,
-                                  PhoneNumberStore phoneNumbers, IdempotencyStore idempotency) {
+    private TwilioProvider startDispatching(Config config, Clock clock, Database database, IdSource ids,
+                                            PrometheusMeterRegistry meters, WorkspaceStore workspaces,
+                                            AgentStore agents, PhoneNumberStore phoneNumbers,
+                                            IdempotencyStore idempotency, AttemptStore attempts,
+                                            CallbackTokens callbackTokens) {
         var timers = new ScheduledTimers();
         running.push(timers);
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        var recorder = new AttemptRecorder(new AttemptStore(database, clock), registry, wakeup, meters);
-        Map<Provider, TelephonyProvider> providers = Map.of(Provider.SIMULATOR,
-                new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()));
+        var recorder = new AttemptRecorder(attempts, registry, wakeup, meters);
+        var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
+                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder, clock);
+        running.push(twilio);
+        var sip = SipTrunkProvider.start(config.sip(), timers, recorder);
+        running.push(sip);
+        Map<Provider, TelephonyProvider> providers = Map.of(
+                Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()),
+                Provider.TWILIO, twilio,
+                Provider.SIP_TRUNK, sip);
         Function<PhoneNumber, Map<String, String>> credentials =
                 number -> phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         var lease = config.dispatch().leaseTimeout();
@@ -194,7 +218,9 @@ public final class App implements AutoCloseable {
         running.push(notifications.start());
         running.push(leaseKeeper.start());
         running.push(new Housekeeping(idempotency, workspaces, meters).start());
+        running.push(new StaleCallSweep(registry, recorder, clock).start());
         running.push(dispatcher.start());
+        return twilio;
     }
 
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {

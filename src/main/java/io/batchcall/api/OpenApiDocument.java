@@ -59,6 +59,8 @@ final class OpenApiDocument {
                     + " filters agent_id and (our extension) batch_call_id", true, "object"),
             new Operation("get", "/v1/convai/conversations/{conversation_id}", "Conversations", "One conversation",
                     true, "object"),
+            new Operation("post", "/callbacks/twilio/{workspace_id}/{attempt_id}/{token}", "Provider callbacks",
+                    "Twilio status callbacks (form POST, X-Twilio-Signature verified; 403 otherwise)", false, "none"),
             new Operation("get", "/v1/convai/batch-calling/{batch_id}/attempts", "Batch calling", "Every dial of a"
                     + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
                     + " narrows it to one recipient", true, "object"),

@@ -1,6 +1,8 @@
 package io.batchcall.config;
 
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +16,8 @@ import java.util.regex.Pattern;
 
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
-                     DispatchConfig dispatch, SimulatorConfig simulator) {
+                     DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
+                     SipConfig sip) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -65,8 +68,18 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
         if (simulator.busy() + simulator.noAnswer() + simulator.voicemail() + simulator.failed() > 1.0) {
             reader.problem("BATCHCALL_SIMULATOR_BUSY, _NO_ANSWER, _VOICEMAIL and _FAILED must add up to at most 1");
         }
+        var telephony = new TelephonyConfig(
+                reader.optional("BATCHCALL_PUBLIC_URL").flatMap(url -> reader.baseUrl("BATCHCALL_PUBLIC_URL", url)),
+                reader.optional("BATCHCALL_TWILIO_API_BASE")
+                        .flatMap(url -> reader.baseUrl("BATCHCALL_TWILIO_API_BASE", url))
+                        .orElse(TelephonyConfig.DEFAULT_TWILIO_API_BASE));
+        var sip = new SipConfig(
+                reader.text("BATCHCALL_SIP_HOST", "127.0.0.1"),
+                reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
+                Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
+                        10_000)));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip);
     }
 
     private static String defaultNodeId() {
@@ -150,6 +163,21 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
             }
             problems.add(name + " must be " + SECRET_KEY_BYTES + " random bytes in base64 (44 characters,"
                     + " e.g. from `openssl rand -base64 32`)");
+            return Optional.empty();
+        }
+
+        /** An http(s) URL with a host and no query or fragment, without its trailing slash. */
+        Optional<String> baseUrl(String name, String value) {
+            try {
+                var uri = new URI(value);
+                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+                        && uri.getRawQuery() == null && uri.getRawFragment() == null) {
+                    return Optional.of(value.replaceAll("/+$", ""));
+                }
+            } catch (URISyntaxException ignored) {
+                // reported below
+            }
+            problems.add(name + " must be an http:// or https:// URL with a host and no query, got '" + value + "'");
             return Optional.empty();
         }
 

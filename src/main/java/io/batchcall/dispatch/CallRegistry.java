@@ -46,6 +46,10 @@ public final class CallRegistry {
         return calls.values().stream().filter(call -> call.batchKey().equals(batchKey)).toList();
     }
 
+    List<LiveCall> all() {
+        return List.copyOf(calls.values());
+    }
+
     List<AttemptRef> attempts() {
         return calls.values().stream().map(call -> call.claim.attempt()).toList();
     }

@@ -118,12 +118,13 @@ public final class Dispatcher implements AutoCloseable {
             case PlaceResult.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(),
                     ended.sipCode(), true);
             case PlaceResult.Unusable unusable -> {
-                recorder.ended(ref, new Outcome.Failed(unusable.reason(), false), Optional.empty(), Optional.empty(),
-                        false);
+                // The batch fails first: ending its last attempt first would complete it instead.
                 if (claims.failBatch(ref.workspaceId(), call.claim.batchId(), unusable.reason())) {
                     log.info("Batch failed workspaceId={} batchId={} reason={}", ref.workspaceId(),
                             call.claim.batchId(), unusable.reason());
                 }
+                recorder.ended(ref, new Outcome.Failed(unusable.reason(), false), Optional.empty(), Optional.empty(),
+                        false);
             }
             case PlaceResult.Unknown unknown -> {
                 var state = call.provider.reconcile(call.request, Optional.empty());

@@ -76,7 +76,7 @@ public final class AgentStore {
     /** Applies a PATCH in one transaction, number assignment included; empty when there is no such live agent. */
     public Optional<Agent> update(WorkspaceId workspace, String agentId, Changes changes) {
         return jdbi.inTransaction(handle -> {
-            if (find(handle, workspace, agentId, "FOR UPDATE").isEmpty()) {
+            if (find(handle, workspace, agentId, "FOR NO KEY UPDATE").isEmpty()) {
                 return Optional.empty();
             }
             var now = clock.instant();
@@ -119,7 +119,7 @@ public final class AgentStore {
      */
     public Deletion delete(WorkspaceId workspace, String agentId) {
         return jdbi.inTransaction(handle -> {
-            if (find(handle, workspace, agentId, "FOR UPDATE").isEmpty()) {
+            if (find(handle, workspace, agentId, "FOR NO KEY UPDATE").isEmpty()) {
                 return Deletion.NOT_FOUND;
             }
             boolean active = handle.createQuery("""

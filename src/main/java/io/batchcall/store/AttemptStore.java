@@ -2,6 +2,7 @@ package io.batchcall.store;
 
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Outcome;
+import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import java.time.Clock;
 import java.time.Instant;
@@ -99,6 +100,22 @@ public final class AttemptStore {
         });
     }
 
+    /** Who placed an attempt: its number (whose credentials sign its callbacks), provider and call id. */
+    public record Placement(String phoneNumberId, Provider provider, Optional<String> providerCallId) {}
+
+    /** The placement of an attempt, for checking a provider's callback about it; empty when there is none. */
+    public Optional<Placement> placement(AttemptRef ref) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT phone_number_id, provider, provider_call_id FROM attempts
+                        WHERE workspace_id = :workspaceId AND id = :id""")
+                .bind("workspaceId", ref.workspaceId().value())
+                .bind("id", ref.attemptId())
+                .map((rs, ctx) -> new Placement(rs.getString("phone_number_id"),
+                        Provider.fromWire(rs.getString("provider")).orElseThrow(),
+                        Rows.optionalText(rs, "provider_call_id")))
+                .findOne());
+    }
+
     /** What an end did: whether it was news, and whether it finished the batch. */
     public record Ended(boolean changed, Optional<String> batchCompleted) {}
 
@@ -169,7 +186,7 @@ public final class AttemptStore {
     }
 
     static void lockWorkspace(Handle handle, WorkspaceId workspace) {
-        handle.createQuery("SELECT id FROM workspaces WHERE id = :workspaceId FOR UPDATE")
+        handle.createQuery("SELECT id FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE")
                 .bind("workspaceId", workspace.value())
                 .mapTo(String.class)
                 .findOne();
@@ -228,7 +245,9 @@ public final class AttemptStore {
                             call_duration_secs = CASE WHEN a.answered_at IS NULL THEN 0
                                 ELSE greatest(0, extract(epoch FROM (:now - a.answered_at)))::integer END,
                             termination_reason = :outcome,
-                            phone_call = jsonb_set(c.phone_call, '{call_sid}', to_jsonb(a.provider_call_id)),
+                            -- to_jsonb(NULL) would null the whole object: a dial refused at once has no call id
+                            phone_call = jsonb_set(c.phone_call, '{call_sid}',
+                                                   coalesce(to_jsonb(a.provider_call_id), 'null'::jsonb)),
                             updated_at = :now
                         FROM attempts a
                         WHERE a.workspace_id = :workspaceId AND a.id = :id

@@ -245,7 +245,7 @@ public final class BatchStore {
             handle.createQuery("""
                             SELECT agent_id FROM attempts
                             WHERE workspace_id = :workspaceId AND batch_id = :batchId AND phase <> 'ended'
-                            FOR UPDATE""")
+                            FOR NO KEY UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)
                     .mapTo(String.class)
@@ -292,7 +292,7 @@ public final class BatchStore {
     /** Locks the batch row for the rest of the transaction, so that changes to one batch run one at a time. */
     private static Optional<BatchStatus> lockStatus(Handle handle, WorkspaceId workspace, String batchId) {
         return handle.createQuery("""
-                        SELECT status FROM batches WHERE workspace_id = :workspaceId AND id = :batchId FOR UPDATE""")
+                        SELECT status FROM batches WHERE workspace_id = :workspaceId AND id = :batchId FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .mapTo(String.class)

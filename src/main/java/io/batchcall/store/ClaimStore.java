@@ -1,15 +1,19 @@
 package io.batchcall.store;
 
 import io.batchcall.domain.Agent;
+import io.batchcall.store.ClaimLocks.DueBatch;
+import io.batchcall.store.ClaimLocks.LockedAgent;
+import io.batchcall.store.ClaimLocks.LockedNumber;
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
+import io.batchcall.domain.DialSlots;
+import io.batchcall.domain.FairShare;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,9 +71,6 @@ public final class ClaimStore {
                 .list());
     }
 
-    private record DueBatch(String id, String agentId, Optional<String> phoneNumberId, Optional<Integer> target,
-                            int inFlight, TelephonyCallConfig callConfig, Instant scheduledAt, boolean pending) {}
-
     /**
      * Claims what the limits allow in one workspace. {@code canDial} says whether this node has a provider for a
      * number; batches on numbers it cannot dial are failed with a reason.
@@ -77,7 +78,7 @@ public final class ClaimStore {
     public Result claim(WorkspaceId workspace, Predicate<PhoneNumber> canDial) {
         return jdbi.inTransaction(handle -> {
             var limits = handle.createQuery("""
-                            SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR UPDATE""")
+                            SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2)})
                     .findOne();
@@ -89,12 +90,12 @@ public final class ClaimStore {
             }
             int workspaceLimit = limits.get()[0];
             int workspaceFree = workspaceLimit - limits.get()[1];
-            var batches = dueBatches(handle, workspace, now);
+            var batches = ClaimLocks.dueBatches(handle, workspace, now);
             if (batches.isEmpty()) {
                 return Result.NOTHING;
             }
-            var agents = agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList());
-            var numbers = numbers(handle, workspace,
+            var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList());
+            var numbers = ClaimLocks.numbers(handle, workspace,
                     batches.stream().flatMap(b -> b.phoneNumberId().stream()).distinct().toList());
 
             var failed = new ArrayList<Unplaceable>();
@@ -111,16 +112,18 @@ public final class ClaimStore {
             var agentFree = new HashMap<String, Integer>();
             agents.forEach((id, agent) -> agentFree.put(id, agent.agent().concurrencyLimit().orElse(workspaceLimit)
                     - agent.inFlight()));
-            var pacing = new HashMap<String, Pacing>();
-            numbers.forEach((id, number) -> pacing.put(id, new Pacing(number, now)));
+            var pacing = new HashMap<String, DialSlots>();
+            numbers.forEach((id, number) -> pacing.put(id, new DialSlots(number.number().cps(), number.nextDialAt(),
+                    now, PACING_HORIZON)));
 
             var shares = share(usable, workspaceFree, workspaceLimit, agents, agentFree, pacing);
             var claims = new ArrayList<Claim>();
             for (var batch : usable) {
                 int share = shares.getOrDefault(batch.id(), 0);
                 if (share > 0) {
+                    var numberId = batch.phoneNumberId().orElseThrow();
                     claims.addAll(claimRecipients(handle, workspace, batch, share, agents.get(batch.agentId()).agent(),
-                            pacing.get(batch.phoneNumberId().orElseThrow()), now));
+                            numbers.get(numberId).number(), pacing.get(numberId), now));
                 }
             }
             recordClaims(handle, workspace, claims, pacing, now);
@@ -159,61 +162,6 @@ public final class ClaimStore {
                 .execute() == 1;
     }
 
-    private static List<DueBatch> dueBatches(Handle handle, WorkspaceId workspace, Instant now) {
-        return handle.createQuery("""
-                        SELECT b.id, b.agent_id, b.phone_number_id, b.target_concurrency_limit, b.in_flight,
-                               b.ringing_timeout_secs, b.recording_enabled, b.machine_detection, b.scheduled_at,
-                               b.status = 'pending' AS pending
-                        FROM batches b
-                        WHERE b.workspace_id = :workspaceId AND b.status IN ('pending', 'in_progress')
-                          AND b.scheduled_at <= :now
-                          AND EXISTS (SELECT 1 FROM recipients r
-                                      WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id
-                                        AND r.status = 'pending'
-                                        AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now))
-                        ORDER BY b.last_claimed_at NULLS FIRST, b.created_at, b.id
-                        FOR UPDATE OF b""")
-                .bind("workspaceId", workspace.value())
-                .bind("now", Rows.at(now))
-                .map((rs, ctx) -> new DueBatch(rs.getString("id"), rs.getString("agent_id"),
-                        Rows.optionalText(rs, "phone_number_id"),
-                        Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")), rs.getInt("in_flight"),
-                        new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
-                                Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
-                        Rows.instant(rs, "scheduled_at"), rs.getBoolean("pending")))
-                .list();
-    }
-
-    private record LockedAgent(Agent agent, int inFlight, boolean deleted) {}
-
-    private static Map<String, LockedAgent> agents(Handle handle, WorkspaceId workspace, List<String> ids) {
-        var found = new HashMap<String, LockedAgent>();
-        handle.createQuery("SELECT " + AgentStore.COLUMNS + """
-                        , in_flight, deleted_at IS NOT NULL AS deleted
-                        FROM agents WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR UPDATE""")
-                .bind("workspaceId", workspace.value())
-                .bindArray("ids", String.class, ids)
-                .map((rs, ctx) -> new LockedAgent(AgentStore.agent(rs, ctx), rs.getInt("in_flight"),
-                        rs.getBoolean("deleted")))
-                .forEach(agent -> found.put(agent.agent().id(), agent));
-        return found;
-    }
-
-    private record LockedNumber(PhoneNumber number, Optional<Instant> nextDialAt, boolean deleted) {}
-
-    private static Map<String, LockedNumber> numbers(Handle handle, WorkspaceId workspace, List<String> ids) {
-        var found = new HashMap<String, LockedNumber>();
-        handle.createQuery("SELECT " + PhoneNumberStore.COLUMNS + """
-                        , next_dial_at, deleted_at IS NOT NULL AS deleted
-                        FROM phone_numbers WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR UPDATE""")
-                .bind("workspaceId", workspace.value())
-                .bindArray("ids", String.class, ids)
-                .map((rs, ctx) -> new LockedNumber(PhoneNumberStore.phoneNumber(rs, ctx),
-                        Rows.optionalInstant(rs, "next_dial_at"), rs.getBoolean("deleted")))
-                .forEach(number -> found.put(number.number().id(), number));
-        return found;
-    }
-
     private static Optional<String> unplaceableReason(DueBatch batch, Map<String, LockedAgent> agents,
                                                       Map<String, LockedNumber> numbers,
                                                       Predicate<PhoneNumber> canDial) {
@@ -235,71 +183,20 @@ public final class ClaimStore {
         return Optional.empty();
     }
 
-    /** Paced dial slots on one number: each call gets the next free instant, 1/cps after the previous one. */
-    private static final class Pacing {
-        final PhoneNumber number;
-        final Duration gap;
-        Instant next;
-        final Instant horizon;
-
-        Pacing(LockedNumber locked, Instant now) {
-            this.number = locked.number();
-            long nanos = BigDecimal.valueOf(1_000_000_000L).divide(locked.number().cps(), 0,
-                    java.math.RoundingMode.CEILING).longValue();
-            this.gap = Duration.ofNanos(Math.max(1, nanos));
-            this.next = locked.nextDialAt().filter(at -> at.isAfter(now)).orElse(now);
-            this.horizon = now.plus(PACING_HORIZON);
-        }
-
-        boolean hasSlot() {
-            return !next.isAfter(horizon);
-        }
-
-        Instant take() {
-            var slot = next;
-            next = next.plus(gap);
-            return slot;
-        }
-    }
-
-    /** Shares free capacity between batches one call at a time, in turn: every batch progresses. */
+    /** Each batch's share of the free capacity, within every limit and its number's pace. */
     private static Map<String, Integer> share(List<DueBatch> batches, int workspaceFree, int workspaceLimit,
                                               Map<String, LockedAgent> agents, Map<String, Integer> agentFree,
-                                              Map<String, Pacing> pacing) {
-        var shares = new HashMap<String, Integer>();
-        var batchFree = new HashMap<String, Integer>();
+                                              Map<String, DialSlots> pacing) {
+        var candidates = batches.stream().map(batch -> new FairShare.Candidate(batch.id(), batch.agentId(),
+                batch.phoneNumberId().orElseThrow(), Concurrency.batchLimit(batch.target(), workspaceLimit,
+                        agents.get(batch.agentId()).agent().concurrencyLimit()) - batch.inFlight())).toList();
         var slots = new HashMap<String, Integer>();
-        for (var batch : batches) {
-            int limit = Concurrency.batchLimit(batch.target(), workspaceLimit,
-                    agents.get(batch.agentId()).agent().concurrencyLimit());
-            batchFree.put(batch.id(), limit - batch.inFlight());
-        }
-        pacing.forEach((id, p) -> {
-            long available = p.hasSlot() ? Duration.between(p.next, p.horizon).toNanos() / p.gap.toNanos() + 1 : 0;
-            slots.put(id, (int) Math.min(available, MAX_PER_CLAIM));
-        });
-        int free = Math.min(workspaceFree, MAX_PER_CLAIM);
-        boolean progressed = true;
-        while (free > 0 && progressed) {
-            progressed = false;
-            for (var batch : batches) {
-                var number = batch.phoneNumberId().orElseThrow();
-                if (free > 0 && batchFree.get(batch.id()) > 0 && agentFree.get(batch.agentId()) > 0
-                        && slots.get(number) > 0) {
-                    shares.merge(batch.id(), 1, Integer::sum);
-                    batchFree.merge(batch.id(), -1, Integer::sum);
-                    agentFree.merge(batch.agentId(), -1, Integer::sum);
-                    slots.merge(number, -1, Integer::sum);
-                    free--;
-                    progressed = true;
-                }
-            }
-        }
-        return shares;
+        pacing.forEach((id, dialSlots) -> slots.put(id, dialSlots.available(MAX_PER_CLAIM)));
+        return FairShare.share(candidates, Math.min(workspaceFree, MAX_PER_CLAIM), agentFree, slots);
     }
 
     private List<Claim> claimRecipients(Handle handle, WorkspaceId workspace, DueBatch batch, int share, Agent agent,
-                                        Pacing pacing, Instant now) {
+                                        PhoneNumber number, DialSlots pacing, Instant now) {
         var due = batch.scheduledAt();
         return handle.createQuery("""
                         WITH picked AS (
@@ -332,7 +229,7 @@ public final class ClaimStore {
                     var nextAttempt = (Optional<Instant>) row[5];
                     var recipientDue = nextAttempt.filter(at -> at.isAfter(due)).orElse(due);
                     return new Claim(new AttemptRef(workspace, ids.next(AttemptRef.ID_PREFIX)), batch.id(),
-                            (String) row[0], (Integer) row[4], (String) row[2], pacing.number, agent,
+                            (String) row[0], (Integer) row[4], (String) row[2], number, agent,
                             batch.callConfig(), ids.next("conv"), Optional.ofNullable((String) row[3]), pacing.take(),
                             recipientDue);
                 })
@@ -340,7 +237,7 @@ public final class ClaimStore {
     }
 
     /** Opens the attempts and counts them in flight, in the lock order workspace, agents, batches. */
-    private void recordClaims(Handle handle, WorkspaceId workspace, List<Claim> claims, Map<String, Pacing> pacing,
+    private void recordClaims(Handle handle, WorkspaceId workspace, List<Claim> claims, Map<String, DialSlots> pacing,
                               Instant now) {
         if (claims.isEmpty()) {
             return;
@@ -406,7 +303,7 @@ public final class ClaimStore {
                             WHERE workspace_id = :workspaceId AND id = :id""")
                     .bind("workspaceId", workspace.value())
                     .bind("id", used)
-                    .bind("next", Rows.at(pacing.get(used).next))
+                    .bind("next", Rows.at(pacing.get(used).nextFree()))
                     .execute();
         }
     }

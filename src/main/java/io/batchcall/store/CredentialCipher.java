@@ -3,6 +3,7 @@ package io.batchcall.store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -11,6 +12,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
@@ -65,6 +67,20 @@ public final class CredentialCipher {
             return key;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read or create the secret key " + file, e);
+        }
+    }
+
+    /**
+     * A key for another purpose (signing callback tokens, say), derived from this one with HMAC-SHA256, so that
+     * every node sharing the secret key derives the same one and nothing more needs storing or configuring.
+     */
+    public byte[] derivedKey(String purpose) {
+        try {
+            var mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            return mac.doFinal(("batchcall derived key: " + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);
         }
     }
 

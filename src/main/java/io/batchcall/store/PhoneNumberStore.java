@@ -135,7 +135,7 @@ public final class PhoneNumberStore {
         return jdbi.inTransaction(handle -> {
             var sealed = handle.createQuery("""
                             SELECT credentials FROM phone_numbers
-                            WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL FOR UPDATE""")
+                            WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL FOR NO KEY UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .bind("id", phoneNumberId)
                     .map((rs, ctx) -> Optional.ofNullable(rs.getBytes("credentials")))
@@ -177,7 +177,7 @@ public final class PhoneNumberStore {
     /** Soft-deletes a number, unless a pending or in-progress batch calls from it. */
     public Deletion delete(WorkspaceId workspace, String phoneNumberId) {
         return jdbi.inTransaction(handle -> {
-            if (find(handle, workspace, phoneNumberId, "FOR UPDATE").isEmpty()) {
+            if (find(handle, workspace, phoneNumberId, "FOR NO KEY UPDATE").isEmpty()) {
                 return Deletion.NOT_FOUND;
             }
             boolean active = handle.createQuery("""

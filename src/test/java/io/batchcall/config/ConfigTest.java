@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ConfigTest {
@@ -67,6 +68,41 @@ class ConfigTest {
                         .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_ADMIN_TOKEN must be at least 16"))
                         .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_SECRET_KEY must be 32 random bytes"))
                         .anySatisfy(p -> assertThat(p).startsWith("BATCHCALL_NODE_ID must be")));
+    }
+
+    @Test
+    void the_public_url_is_optional_and_twilio_defaults_to_its_real_api() {
+        var unset = Config.fromEnvironment(Map.of());
+        var set = Config.fromEnvironment(Map.of("BATCHCALL_PUBLIC_URL", "https://calls.example.com/batchcall/",
+                "BATCHCALL_TWILIO_API_BASE", "http://127.0.0.1:9999"));
+
+        assertThat(unset.telephony()).isEqualTo(new TelephonyConfig(Optional.empty(), "https://api.twilio.com"));
+        assertThat(set.telephony()).isEqualTo(new TelephonyConfig(Optional.of("https://calls.example.com/batchcall"),
+                "http://127.0.0.1:9999"));
+    }
+
+    @Test
+    void a_public_url_that_is_not_a_plain_http_url_is_rejected() {
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_PUBLIC_URL", "calls.example.com",
+                "BATCHCALL_TWILIO_API_BASE", "https://api.twilio.com?x=1")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "BATCHCALL_PUBLIC_URL must be an http:// or https:// URL with a host and no query, got"
+                                + " 'calls.example.com'",
+                        "BATCHCALL_TWILIO_API_BASE must be an http:// or https:// URL with a host and no query, got"
+                                + " 'https://api.twilio.com?x=1'"));
+    }
+
+    @Test
+    void the_sip_user_agent_listens_on_loopback_on_a_free_port_with_rfc_timers_unless_told_otherwise() {
+        assertThat(Config.fromEnvironment(Map.of()).sip())
+                .isEqualTo(new SipConfig("127.0.0.1", 0, java.time.Duration.ofMillis(500)));
+        var sip = Config.fromEnvironment(Map.of("BATCHCALL_SIP_HOST", "192.0.2.10", "BATCHCALL_SIP_PORT", "5060",
+                "BATCHCALL_SIP_T1_MS", "100")).sip();
+        assertThat(sip).isEqualTo(new SipConfig("192.0.2.10", 5060, java.time.Duration.ofMillis(100)));
+        assertThat(sip.transactionTimeout()).isEqualTo(java.time.Duration.ofMillis(6_400));
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SIP_PORT", "70000",
+                "BATCHCALL_SIP_T1_MS", "1")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(2));
     }
 
     @Test

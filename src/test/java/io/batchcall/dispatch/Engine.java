@@ -68,6 +68,11 @@ final class Engine implements AutoCloseable {
         this.jdbi = database.jdbi();
         var nodeIds = IdSource.secure();
         var cipher = new CredentialCipher(new byte[32]);
+        this.workspaces = new WorkspaceStore(database, clock, nodeIds);
+        this.agents = new AgentStore(database, clock, nodeIds);
+        this.phoneNumbers = new PhoneNumberStore(database, clock, cipher, nodeIds);
+        Function<io.batchcall.domain.PhoneNumber, Map<String, String>> credentials = number ->
+                phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         this.registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
         this.recorder = new AttemptRecorder(new AttemptStore(database, clock), registry, wakeup, meters);
@@ -75,14 +80,11 @@ final class Engine implements AutoCloseable {
                 0, 0), timers, recorder, new Random(1));
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));
         providers.putAll(extraProviders.apply(recorder));
-        this.workspaces = new WorkspaceStore(database, clock, nodeIds);
-        this.agents = new AgentStore(database, clock, nodeIds);
-        this.phoneNumbers = new PhoneNumberStore(database, clock, cipher, nodeIds);
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
         this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
-                providers, number -> Map.of(), timers, clock, wakeup, meters);
+                providers, credentials, timers, clock, wakeup, meters);
         this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
-                agents, phoneNumbers, number -> Map.of(), new DispatchConfig(LEASE), meters);
+                agents, phoneNumbers, credentials, new DispatchConfig(LEASE), meters);
     }
 
     final String databaseUrl;
@@ -90,6 +92,19 @@ final class Engine implements AutoCloseable {
     static Engine start(String databaseUrl) {
         return new Engine(databaseUrl, new MutableClock(Instant.parse("2026-11-29T10:00:00Z")), "node-a",
                 recorder -> Map.of());
+    }
+
+    /** An agent whose calls connect to a media stream (Twilio calls need one). */
+    String agentWithMediaStream(WorkspaceId workspace) {
+        return agents.create(workspace, new AgentStore.NewAgent("agent", "{}", "[]", Optional.empty(),
+                Optional.of("wss://agent.example.test/media"), Optional.empty()), Optional.empty()).id();
+    }
+
+    /** A Twilio number with an account SID and auth token. */
+    String twilioNumber(WorkspaceId workspace, String sid, String token, String cps) {
+        return phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(Provider.TWILIO, "+14155550100",
+                "twilio", Optional.empty(), "{\"sid\":\"" + sid + "\"}", Map.of("token", token),
+                new BigDecimal(cps), false, true)).id();
     }
 
     /** A second node on the same database and clock. */

@@ -64,6 +64,14 @@ public final class Fixtures {
         });
     }
 
+    public <T> java.util.List<T> queryList(String sql, Map<String, ?> params, Class<T> type) {
+        return jdbi.withHandle(handle -> {
+            var query = handle.createQuery(sql);
+            params.forEach(query::bind);
+            return query.mapTo(type).list();
+        });
+    }
+
     public <T> T queryOne(String sql, Map<String, ?> params, Class<T> type) {
         return jdbi.withHandle(handle -> {
             var query = handle.createQuery(sql);

@@ -1,0 +1,81 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.Agent;
+import io.batchcall.domain.MachineDetection;
+import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.TelephonyCallConfig;
+import io.batchcall.domain.WorkspaceId;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * What a claim reads and locks before it decides: the workspace's due batches, their agents and their numbers,
+ * each row locked (FOR NO KEY UPDATE) in that order, which every transaction that changes them follows too.
+ */
+final class ClaimLocks {
+    private ClaimLocks() {}
+
+    /** A due batch: what its claim needs, and whether this is its first (it was still pending). */
+    record DueBatch(String id, String agentId, Optional<String> phoneNumberId, Optional<Integer> target,
+                    int inFlight, TelephonyCallConfig callConfig, Instant scheduledAt, boolean pending) {}
+
+    static List<DueBatch> dueBatches(Handle handle, WorkspaceId workspace, Instant now) {
+        return handle.createQuery("""
+                        SELECT b.id, b.agent_id, b.phone_number_id, b.target_concurrency_limit, b.in_flight,
+                               b.ringing_timeout_secs, b.recording_enabled, b.machine_detection, b.scheduled_at,
+                               b.status = 'pending' AS pending
+                        FROM batches b
+                        WHERE b.workspace_id = :workspaceId AND b.status IN ('pending', 'in_progress')
+                          AND b.scheduled_at <= :now
+                          AND EXISTS (SELECT 1 FROM recipients r
+                                      WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id
+                                        AND r.status = 'pending'
+                                        AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now))
+                        ORDER BY b.last_claimed_at NULLS FIRST, b.created_at, b.id
+                        FOR NO KEY UPDATE OF b""")
+                .bind("workspaceId", workspace.value())
+                .bind("now", Rows.at(now))
+                .map((rs, ctx) -> new DueBatch(rs.getString("id"), rs.getString("agent_id"),
+                        Rows.optionalText(rs, "phone_number_id"),
+                        Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")), rs.getInt("in_flight"),
+                        new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
+                                Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
+                        Rows.instant(rs, "scheduled_at"), rs.getBoolean("pending")))
+                .list();
+    }
+
+    record LockedAgent(Agent agent, int inFlight, boolean deleted) {}
+
+    static Map<String, LockedAgent> agents(Handle handle, WorkspaceId workspace, List<String> ids) {
+        var found = new HashMap<String, LockedAgent>();
+        handle.createQuery("SELECT " + AgentStore.COLUMNS + """
+                        , in_flight, deleted_at IS NOT NULL AS deleted
+                        FROM agents WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE""")
+                .bind("workspaceId", workspace.value())
+                .bindArray("ids", String.class, ids)
+                .map((rs, ctx) -> new LockedAgent(AgentStore.agent(rs, ctx), rs.getInt("in_flight"),
+                        rs.getBoolean("deleted")))
+                .forEach(agent -> found.put(agent.agent().id(), agent));
+        return found;
+    }
+
+    /** A caller number with the next instant its pace allows; a deleted one fails its batches. */
+    record LockedNumber(PhoneNumber number, Optional<Instant> nextDialAt, boolean deleted) {}
+
+    static Map<String, LockedNumber> numbers(Handle handle, WorkspaceId workspace, List<String> ids) {
+        var found = new HashMap<String, LockedNumber>();
+        handle.createQuery("SELECT " + PhoneNumberStore.COLUMNS + """
+                        , next_dial_at, deleted_at IS NOT NULL AS deleted
+                        FROM phone_numbers WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE""")
+                .bind("workspaceId", workspace.value())
+                .bindArray("ids", String.class, ids)
+                .map((rs, ctx) -> new LockedNumber(PhoneNumberStore.phoneNumber(rs, ctx),
+                        Rows.optionalInstant(rs, "next_dial_at"), rs.getBoolean("deleted")))
+                .forEach(number -> found.put(number.number().id(), number));
+        return found;
+    }
+}

@@ -1,0 +1,129 @@
+package io.batchcall.telephony.sip;
+
+import gov.nist.javax.sip.clientauthutils.UserCredentials;
+import io.batchcall.config.SipConfig;
+import io.batchcall.domain.Provider;
+import io.batchcall.telephony.CallEventSink;
+import io.batchcall.telephony.CallRequest;
+import io.batchcall.telephony.CallState;
+import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.TelephonyProvider;
+import io.batchcall.telephony.Timers;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sip_trunk provider: batchcall is the SIP user agent. Each call is an INVITE to
+ * {@code sip:<recipient>@<trunk address>}, answered calls are bridged to the agent's SIP URI
+ * ({@link AgentBridge}), and outcomes follow the trunk's responses ({@link SipOutcomes}). A call exists only in
+ * the memory of the node that placed it: no trunk can be asked about a call later.
+ */
+public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable {
+    private final SipEndpoint endpoint;
+    private final SipRequests requests;
+    private final SipConfig config;
+    private final Timers timers;
+    private final CallEventSink events;
+    /** Calls of this node by Call-ID of the trunk leg (the provider call id), kept a while after they end. */
+    private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
+
+    private SipTrunkProvider(SipEndpoint endpoint, SipConfig config, Timers timers, CallEventSink events) {
+        this.endpoint = endpoint;
+        this.requests = new SipRequests(endpoint);
+        this.config = config;
+        this.timers = timers;
+        this.events = events;
+    }
+
+    /** Starts the SIP stack on the configured address (it listens from now on: close it). */
+    public static SipTrunkProvider start(SipConfig config, Timers timers, CallEventSink events) {
+        return new SipTrunkProvider(SipEndpoint.start(config), config, timers, events);
+    }
+
+    @Override
+    public Provider kind() {
+        return Provider.SIP_TRUNK;
+    }
+
+    /** The port the user agent listens on (UDP and TCP), chosen at start when configured as 0. */
+    public int port() {
+        return endpoint.port();
+    }
+
+    @Override
+    public PlaceResult place(CallRequest request) {
+        TrunkSettings trunk;
+        try {
+            trunk = TrunkSettings.parse(request.from().settingsJson(), request.credentials());
+        } catch (TrunkSettings.Unusable e) {
+            return new PlaceResult.Unusable(e.getMessage());
+        }
+        var sipUri = request.agent().sipUri();
+        if (sipUri.isEmpty()) {
+            return new PlaceResult.Unusable("agent " + request.agent().id()
+                    + " has no sip_uri: sip_trunk calls are connected to the agent's SIP URI");
+        }
+        AgentBridge.Target agent;
+        try {
+            agent = new AgentBridge.Target(requests.agentUri(sipUri.get()), request.to(), request.conversationId());
+        } catch (ParseException e) {
+            return new PlaceResult.Unusable("the agent's sip_uri cannot be used: " + e.getMessage());
+        }
+        var callId = endpoint.newCallId();
+        var credentials = trunk.credentials();
+        var authentication = endpoint.authentication((transaction, realm) -> credentials
+                .map(c -> (UserCredentials) new Credentials(c.username(), c.password(), realm)).orElse(null));
+        var context = new CallContext(endpoint, requests, timers, config.t1(),
+                new CallReport(events, request.attempt()), authentication, trunk,
+                () -> calls.remove(callId.getCallId()));
+        var call = new OutboundCall(context, callId.getCallId(), agent);
+        try {
+            call.prepare(requests.trunkInvite(callId, trunk, request.to(), request.from().phoneNumber(),
+                    trunk.headersFor(request.clientDataJson()), call.offer()));
+        } catch (ParseException | javax.sip.InvalidArgumentException e) {
+            return new PlaceResult.Unusable("cannot build an INVITE for this trunk: " + e.getMessage());
+        }
+        calls.put(call.callId(), call);
+        endpoint.register(call.callId(), call);
+        return call.dial(Duration.ofSeconds(request.callConfig().ringingTimeoutSecs()));
+    }
+
+    /** Digest credentials for one realm, as JAIN-SIP's helper asks for them. */
+    private record Credentials(String getUserName, String getPassword, String getSipDomain)
+            implements UserCredentials {
+        @Override
+        public String toString() {
+            return "Credentials[username=" + getUserName + "]";
+        }
+    }
+
+    @Override
+    public void cancel(CallRequest request, String providerCallId) {
+        Optional.ofNullable(calls.get(providerCallId)).ifPresent(OutboundCall::cancel);
+    }
+
+    @Override
+    public void hangUp(CallRequest request, String providerCallId) {
+        Optional.ofNullable(calls.get(providerCallId)).ifPresent(OutboundCall::hangUp);
+    }
+
+    /** What this node knows of its own calls; a trunk cannot be asked about calls of a node that died. */
+    @Override
+    public CallState reconcile(CallRequest request, Optional<String> providerCallId) {
+        return providerCallId.map(calls::get).map(OutboundCall::state).orElseGet(() -> new CallState.Unknown(
+                "a SIP call lives in the memory of the node that placed it, and a trunk cannot be asked about it"));
+    }
+
+    /** Calls in flight or recently ended on this node. */
+    public int calls() {
+        return calls.size();
+    }
+
+    @Override
+    public void close() {
+        endpoint.close();
+    }
+}

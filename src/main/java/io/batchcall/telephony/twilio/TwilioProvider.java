@@ -1,0 +1,235 @@
+package io.batchcall.telephony.twilio;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.Outcome;
+import io.batchcall.domain.Provider;
+import io.batchcall.telephony.CallEventSink;
+import io.batchcall.telephony.CallRequest;
+import io.batchcall.telephony.CallState;
+import io.batchcall.telephony.CallbackUrls;
+import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.TelephonyProvider;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Places calls through Twilio's REST API and turns its status callbacks into attempt events. A create request is
+ * sent once: if Twilio's answer is lost the call is looked up ({@link #reconcile}), never dialed again.
+ */
+public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TwilioProvider.class);
+    /** Account-wide refusals: every call from this number would meet them, so the batch fails instead. */
+    private static final Set<Integer> ACCOUNT_ERRORS = Set.of(20003, 20005, 20404, 21210, 21212);
+    /** How far back a look-up searches when this node did not send the request itself (it took over a lease). */
+    private static final Duration LOOK_UP_WINDOW = Duration.ofMinutes(15);
+    /** Clocks differ: a call may show as created slightly before we sent its request. */
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
+
+    private final HttpClient http;
+    private final TwilioApi api;
+    private final CallbackUrls callbacks;
+    private final CallEventSink events;
+    private final Clock clock;
+    /** When each request whose answer was lost went out, for the look-up that follows; removed by it. */
+    private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
+
+    public TwilioProvider(String apiBase, TwilioLimits limits, CallbackUrls callbacks, CallEventSink events,
+                          Clock clock) {
+        this.http = HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
+        this.api = new TwilioApi(http, apiBase, limits);
+        this.callbacks = callbacks;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    @Override
+    public Provider kind() {
+        return Provider.TWILIO;
+    }
+
+    @Override
+    public PlaceResult place(CallRequest request) {
+        var account = TwilioAccount.of(request.from().settingsJson(), request.credentials());
+        if (account.isEmpty()) {
+            return new PlaceResult.Unusable("phone number " + request.from().id() + " has no Twilio sid and token");
+        }
+        var callback = callbacks.statusCallback(Provider.TWILIO, request.attempt());
+        if (callback.isEmpty()) {
+            return new PlaceResult.Unusable("BATCHCALL_PUBLIC_URL is not set: Twilio calls need a public URL for"
+                    + " their status callbacks");
+        }
+        var stream = request.agent().mediaStreamUrl();
+        if (stream.isEmpty()) {
+            return new PlaceResult.Unusable("agent " + request.agent().id() + " has no media_stream_url: a Twilio"
+                    + " call has nowhere to connect the agent");
+        }
+        if (TwilioCallForm.twiml(request, stream.get()).length() > TwilioCallForm.MAX_TWIML_CHARS) {
+            return new PlaceResult.Unusable("the agent's media_stream_url makes the call's TwiML longer than Twilio"
+                    + " accepts (" + TwilioCallForm.MAX_TWIML_CHARS + " characters)");
+        }
+        var sentAt = clock.instant();
+        var answer = api.createCall(account.get(), TwilioCallForm.create(request, stream.get(), callback.get()));
+        return switch (answer) {
+            case TwilioApi.Response.Ok ok -> new PlaceResult.Accepted(ok.body().path("sid").asText());
+            case TwilioApi.Response.Refused refused -> refused(request, refused);
+            case TwilioApi.Response.Unavailable unavailable -> {
+                unanswered.put(request.attempt().attemptId(), sentAt);
+                yield new PlaceResult.Unknown(unavailable.reason());
+            }
+        };
+    }
+
+    private static PlaceResult refused(CallRequest request, TwilioApi.Response.Refused refused) {
+        var what = "Twilio refused the call: " + refused.code() + " " + refused.message();
+        if (refused.httpStatus() == 401 || refused.httpStatus() == 403 || ACCOUNT_ERRORS.contains(refused.code())) {
+            return new PlaceResult.Unusable("Twilio rejected phone number " + request.from().id() + ": "
+                    + refused.code() + " " + refused.message());
+        }
+        // Still rate limited after every retry: nothing was placed, so a later retry of the recipient is safe.
+        boolean retryable = refused.httpStatus() == 429;
+        return new PlaceResult.Ended(new Outcome.Failed(what, retryable), Optional.of("rejected"),
+                Optional.empty());
+    }
+
+    @Override
+    public void cancel(CallRequest request, String providerCallId) {
+        // Only a queued or ringing call is cancelled; Twilio ignores this for a call in progress.
+        update(request, providerCallId, "canceled");
+    }
+
+    @Override
+    public void hangUp(CallRequest request, String providerCallId) {
+        update(request, providerCallId, "completed");
+    }
+
+    private void update(CallRequest request, String callSid, String status) {
+        TwilioAccount.of(request.from().settingsJson(), request.credentials()).ifPresent(account -> {
+            var answer = api.updateCall(account, callSid, List.of(Map.entry("Status", status)));
+            if (!(answer instanceof TwilioApi.Response.Ok)) {
+                log.warn("Twilio did not update a call attemptId={} status={} answer={}",
+                        request.attempt().attemptId(), status, answer);
+            }
+        });
+    }
+
+    /**
+     * Asks Twilio what became of an attempt: by its call SID when known, otherwise by the calls from its number
+     * to its recipient since the request went out (exactly one must match, or the state is unknown).
+     */
+    @Override
+    public CallState reconcile(CallRequest request, Optional<String> providerCallId) {
+        var sentAt = Optional.ofNullable(unanswered.remove(request.attempt().attemptId()));
+        var account = TwilioAccount.of(request.from().settingsJson(), request.credentials());
+        if (account.isEmpty()) {
+            return new CallState.Unknown("its number has no Twilio sid and token to ask with");
+        }
+        if (providerCallId.isPresent()) {
+            return switch (api.fetchCall(account.get(), providerCallId.get())) {
+                case TwilioApi.Response.Ok ok -> state(ok.body());
+                case TwilioApi.Response.Refused refused -> new CallState.Unknown("Twilio does not know call "
+                        + providerCallId.get() + " (" + refused.httpStatus() + ")");
+                case TwilioApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
+            };
+        }
+        var since = sentAt.orElseGet(() -> clock.instant().minus(LOOK_UP_WINDOW)).minus(CLOCK_SKEW);
+        var query = List.of(Map.entry("To", request.to()), Map.entry("From", request.from().phoneNumber()),
+                Map.entry("StartTime>", DateTimeFormatter.ISO_LOCAL_DATE.format(since.atZone(ZoneOffset.UTC))),
+                Map.entry("PageSize", "50"));
+        return switch (api.listCalls(account.get(), query)) {
+            case TwilioApi.Response.Ok ok -> matching(ok.body(), since);
+            case TwilioApi.Response.Refused refused -> new CallState.Unknown("Twilio refused the look-up: "
+                    + refused.code() + " " + refused.message());
+            case TwilioApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
+        };
+    }
+
+    private static CallState matching(JsonNode page, Instant since) {
+        var calls = StreamSupport.stream(page.path("calls").spliterator(), false)
+                .filter(call -> created(call).map(at -> !at.isBefore(since)).orElse(true))
+                .toList();
+        if (calls.size() == 1) {
+            return state(calls.getFirst());
+        }
+        return new CallState.Unknown(calls.isEmpty() ? "Twilio lists no such call"
+                : "Twilio lists " + calls.size() + " calls that could be it");
+    }
+
+    private static Optional<Instant> created(JsonNode call) {
+        try {
+            return Optional.of(ZonedDateTime.parse(call.path("date_created").asText(),
+                    DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static CallState state(JsonNode call) {
+        var answeredBy = Optional.of(call.path("answered_by").asText("")).filter(by -> !by.isEmpty());
+        return TwilioStatus.of(call.path("sid").asText(), call.path("status").asText(), Optional.empty(), answeredBy);
+    }
+
+    /**
+     * A status callback whose signature was verified. Reported through the sink, which only moves an attempt
+     * forward: a duplicate or a callback older than one already seen (a lower {@code SequenceNumber}) is always
+     * for an earlier or equal phase, so it changes nothing, and no sequence number needs to be stored.
+     */
+    public void onStatusCallback(AttemptRef attempt, Map<String, String> params) {
+        var answeredBy = Optional.ofNullable(params.get("AnsweredBy")).filter(by -> !by.isBlank());
+        var status = params.get("CallStatus");
+        if (status == null) {
+            // Asynchronous machine detection's result: the call goes on (the agent may leave a message), but the
+            // attempt is a voicemail, and its slot is free for the next call.
+            answeredBy.filter(TwilioStatus::isMachine).ifPresent(by -> {
+                events.answered(attempt);
+                events.ended(attempt, new Outcome.Voicemail(), Optional.of(by), Optional.empty());
+            });
+            return;
+        }
+        var sipCode = Optional.ofNullable(params.get("SipResponseCode")).flatMap(TwilioProvider::integer);
+        switch (TwilioStatus.of(params.getOrDefault("CallSid", ""), status, sipCode, answeredBy)) {
+            case CallState.Ringing ringing -> {
+                if (status.equals("ringing")) {
+                    events.ringing(attempt);
+                }
+            }
+            case CallState.Answered answered -> events.answered(attempt);
+            case CallState.Ended ended -> {
+                if (status.equals("completed")) {
+                    // Completed calls were answered, even when the answered callback is late or lost.
+                    events.answered(attempt);
+                }
+                events.ended(attempt, ended.outcome(), ended.providerStatus(), ended.sipCode());
+            }
+            case CallState.Unknown unknown -> log.warn("Twilio callback ignored attemptId={} reason={}",
+                    attempt.attemptId(), unknown.reason());
+        }
+    }
+
+    private static Optional<Integer> integer(String text) {
+        try {
+            return Optional.of(Integer.parseInt(text.strip()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}
