@@ -51,7 +51,7 @@ class DatabaseOutageTest {
             database = postgres(port, data);
 
             Await.until(Duration.ofSeconds(90), "the batch to complete", () ->
-                    server.client().get("/v1/convai/batch-calling/" + batchId).json().get("status").asText()
+                    server.client().get("/v1/convai/batch-calling/" + batchId).json().path("status").asText()
                             .equals("completed"));
             var batch = server.client().get("/v1/convai/batch-calling/" + batchId).json();
             assertThat(batch.get("total_calls_finished").asInt()).isEqualTo(6);
