@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
 
 /**
@@ -177,6 +178,9 @@ class DashboardBrowserTest {
         assertThat(outcome("completed")).isEqualTo(43);
         assertThat(outcome("busy")).isEqualTo(5);
         browser.screenshot("batch-finished");
+        browser.driver().manage().window().setSize(new Dimension(390, 844));
+        browser.screenshot("batch-finished-phone");
+        browser.driver().manage().window().setSize(new Dimension(1280, 900));
     }
 
     @Test
