@@ -12,6 +12,7 @@ import io.batchcall.api.CallbackTokens;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.OperationsRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
+import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RouteGroup;
 import io.batchcall.api.TwilioCallbackRoutes;
 import io.batchcall.api.WorkspaceRoutes;
@@ -165,6 +166,7 @@ public final class App implements AutoCloseable {
                         new ConversationRoutes(conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
+                        new RecipientUploadRoutes(),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers, twilio::onStatusCallback)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();

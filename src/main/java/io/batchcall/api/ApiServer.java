@@ -46,6 +46,7 @@ public final class ApiServer implements AutoCloseable {
                 server.insertHandler(new GracefulHandler());
             });
             config.requestLogger.http((ctx, millis) -> record(meters, ctx, millis));
+            config.staticFiles.add(Dashboard::serve);
             config.events.handlerAdded(handler -> {
                 if (HTTP_METHODS.contains(handler.getHttpMethod().name())) {
                     routes.add(handler.getHttpMethod().name() + " " + handler.getPath());

@@ -14,7 +14,7 @@ import java.util.Optional;
 /**
  * Our extension {@code GET /v1/convai/batch-calling/{batch_id}/attempts}: every dial of every recipient with its
  * timestamps (milliseconds), outcome, provider status and SIP code, the record against which limits and pacing
- * can be checked.
+ * can be checked. {@code recipient_id} narrows it to one recipient's attempts (the dashboard's recipient view).
  */
 public final class AttemptRoutes implements RouteGroup {
     private static final int DEFAULT_PAGE_SIZE = 100;
@@ -59,7 +59,8 @@ public final class AttemptRoutes implements RouteGroup {
             throw ApiException.notFound("batch_not_found", "No batch call with id " + batchId + " in this workspace");
         }
         int limit = Math.min(QueryParameters.integerAtLeast(ctx, "limit", 1).orElse(DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
-        var page = history.page(workspace.id(), batchId, decode(QueryParameters.text(ctx, "cursor")), limit);
+        var page = history.page(workspace.id(), batchId, QueryParameters.text(ctx, "recipient_id"),
+                decode(QueryParameters.text(ctx, "cursor")), limit);
         String next = null;
         if (page.hasMore()) {
             var last = page.attempts().getLast();

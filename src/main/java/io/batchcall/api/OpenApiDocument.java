@@ -62,8 +62,12 @@ final class OpenApiDocument {
             new Operation("post", "/callbacks/twilio/{workspace_id}/{attempt_id}/{token}", "Provider callbacks",
                     "Twilio status callbacks (form POST, X-Twilio-Signature verified; 403 otherwise)", false, "none"),
             new Operation("get", "/v1/convai/batch-calling/{batch_id}/attempts", "Batch calling", "Every dial of a"
-                    + " batch's recipients with timestamps (ms), outcome, provider status and SIP code", true,
-                    "object"));
+                    + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
+                    + " narrows it to one recipient", true, "object"),
+            new Operation("post", RecipientUploadRoutes.PATH, "Batch calling", "Check a CSV or XLSX file of"
+                    + " recipients (multipart field file, at most 10 MB and 10,000 rows): answers the recipients"
+                    + " shaped as submit takes them, recipient_rows, errors [{row, column, message, value}], counts"
+                    + " and columns. Nothing is stored", true, "object"));
 
     /** Paths from ElevenLabs' specification whose operations are ElevenLabs' own (agents and conversations too). */
     private static final List<String> ELEVENLABS_PATH_PREFIXES = List.of("/v1/convai/agents",
@@ -94,6 +98,10 @@ final class OpenApiDocument {
                     : paths.putObject(operation.path());
             path.set(operation.method(), describe(operation));
         }
+        ((ObjectNode) paths.get(RecipientUploadRoutes.PATH).get("post")).putObject("requestBody").put("required", true)
+                .putObject("content").putObject("multipart/form-data").putObject("schema").put("type", "object")
+                .<ObjectNode>set("required", Json.MAPPER.createArrayNode().add("file"))
+                .putObject("properties").putObject("file").put("type", "string").put("format", "binary");
         return document;
     }
 

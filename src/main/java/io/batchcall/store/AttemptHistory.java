@@ -25,19 +25,23 @@ public final class AttemptHistory {
 
     public record Page(List<AttemptView> attempts, boolean hasMore) {}
 
-    public Page page(WorkspaceId workspace, String batchId, Optional<Position> after, int limit) {
-        // The cursor condition is only in the text when there is a cursor, so that the index seek is used.
+    /** A page of the batch's attempts, or of one recipient's when {@code recipientId} is given. */
+    public Page page(WorkspaceId workspace, String batchId, Optional<String> recipientId, Optional<Position> after,
+                     int limit) {
+        // Only the conditions that apply are in the text, so that the index seek is used.
         var sql = """
                 SELECT id, recipient_id, attempt_number, provider, provider_call_id, conversation_id, node_id,
                        phase, claimed_at, dialed_at, answered_at, ended_at, outcome, provider_status, sip_code,
                        failure_reason
                 FROM attempts
                 WHERE workspace_id = :workspaceId AND batch_id = :batchId
-                """ + (after.isPresent() ? " AND (claimed_at, id) > (:afterClaimedAt, :afterId)" : "")
+                """ + (recipientId.isPresent() ? " AND recipient_id = :recipientId" : "")
+                + (after.isPresent() ? " AND (claimed_at, id) > (:afterClaimedAt, :afterId)" : "")
                 + " ORDER BY claimed_at, id LIMIT :limit";
         var rows = jdbi.withHandle(handle -> handle.createQuery(sql)
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
+                .bind("recipientId", recipientId.orElse(null))
                 .bind("afterClaimedAt", after.map(p -> Rows.at(p.claimedAt())).orElse(null))
                 .bind("afterId", after.map(Position::id).orElse(null))
                 .bind("limit", limit + 1)

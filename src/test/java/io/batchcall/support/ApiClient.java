@@ -50,6 +50,17 @@ public final class ApiClient {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
     }
 
+    /** A multipart/form-data POST with one file part, as a browser's file upload sends it. */
+    public HttpResult postFile(String path, String field, String fileName, byte[] content) {
+        var boundary = "----batchcall" + Long.toHexString(System.nanoTime());
+        var head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
+                + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var tail = ("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return send(request(path).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(java.util.List.of(head, content, tail))));
+    }
+
     public HttpResult patch(String path, String json) {
         return send(request(path).header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));

@@ -243,6 +243,10 @@ class SipTrunkCallTest {
              var agent = Sipp.start("agent_answer.xml", 30)) {
             var batch = submit(numberAt(trunk.port(), "", "udp", cps), agent(agent), 30, 10, concurrency);
 
+            // The batch first: paced calls not yet claimed have no attempt, so "every attempt so far ended" is not
+            // "every recipient was called".
+            Await.until(Duration.ofSeconds(90), "the batch to complete",
+                    () -> server.client().batchStatus(batch).equals("completed"));
             var attempts = awaitAttempts(batch, Duration.ofSeconds(60));
 
             assertThat(attempts).hasSize(30).allSatisfy(a -> assertThat(a.get("outcome").asText())

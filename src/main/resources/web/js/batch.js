@@ -1,0 +1,235 @@
+// One batch: status, counters, progress, outcomes, recipients (paged, filtered, searched), attempts, actions.
+import { api } from './api.js';
+import {
+  badge, clear, confirmDialog, count, dateTime, download, empty, errorBox, h, isActive, millisTime, openDialog,
+  progressBar,
+} from './ui.js';
+
+const PAGE_SIZE = 50;
+const OUTCOMES = [
+  ['completed', 'Completed'], ['voicemail', 'Voicemail'], ['busy', 'Busy'], ['no_answer', 'No answer'],
+  ['failed', 'Failed'], ['cancelled', 'Cancelled'],
+];
+const STATUSES = ['pending', 'dispatched', 'initiated', 'in_progress', 'completed', 'failed', 'voicemail', 'cancelled'];
+const FINISHED = new Set(['completed', 'failed', 'voicemail', 'cancelled']);
+
+/** The outcome a finished recipient counts under in the chart. */
+function outcomeOf(recipient) {
+  if (!FINISHED.has(recipient.status)) return null;
+  if (recipient.status === 'cancelled') return 'cancelled';
+  if (recipient.status === 'completed' || recipient.status === 'voicemail') return recipient.status;
+  return ['busy', 'no_answer'].includes(recipient.last_outcome) ? recipient.last_outcome : 'failed';
+}
+
+export async function render(main, batchId) {
+  const path = `/v1/convai/batch-calling/${encodeURIComponent(batchId)}`;
+  const view = { status: '', search: '', page: 0 };
+  let batch = null;
+  let timer;
+  let left = false;
+
+  const header = h('div', {});
+  const summary = h('div', { id: 'batch-summary', 'aria-live': 'polite' });
+  const messages = h('div', { 'aria-live': 'assertive', id: 'batch-messages' });
+  const statusFilter = h('select', { id: 'status-filter', onchange: () => { view.status = statusFilter.value; view.page = 0; drawTable(); } });
+  const search = h('input', { type: 'search', id: 'recipient-search', placeholder: 'Number or variable value',
+    oninput: () => { view.search = search.value.trim().toLowerCase(); view.page = 0; drawTable(); } });
+  const tableArea = h('div', { id: 'recipients' });
+  clear(main, header, messages, summary,
+    h('h2', {}, 'Recipients'),
+    h('div', { class: 'toolbar' },
+      h('div', {}, h('label', { for: 'status-filter' }, 'Status'), statusFilter),
+      h('div', { class: 'grow' }, h('label', { for: 'recipient-search' }, 'Search'), search)),
+    tableArea);
+
+  async function load() {
+    clearTimeout(timer);
+    try {
+      batch = await api('GET', path);
+    } catch (error) {
+      if (left) return;
+      if (error.status === 404) {
+        clear(main, h('h1', {}, 'Batch not found'), errorBox(error), h('a', { href: '#/batches' }, 'Back to batches'));
+      } else {
+        clear(messages, errorBox(error));
+        timer = setTimeout(load, 5000);
+      }
+      return;
+    }
+    if (left) return;
+    drawHeader();
+    drawSummary();
+    drawTable();
+    if (isActive(batch)) timer = setTimeout(load, batch.recipients.length > 2000 ? 5000 : 2000);
+  }
+
+  function drawHeader() {
+    const retryable = batch.recipients.filter((r) => r.status === 'failed' || r.status === 'voicemail').length;
+    const running = batch.status === 'pending' || batch.status === 'in_progress';
+    clear(header,
+      h('p', { class: 'small' }, h('a', { href: '#/batches' }, '← Batches')),
+      h('h1', {}, batch.name, ' ', h('span', { id: 'batch-status' }, badge(batch.status))),
+      h('div', { class: 'actions' },
+        running ? h('button', { type: 'button', id: 'cancel-batch', class: 'danger', onclick: cancel }, 'Cancel batch') : null,
+        h('button', { type: 'button', id: 'retry-batch', disabled: !retryable || batch.status === 'cancelled',
+          title: retryable ? '' : 'No recipient failed or reached voicemail', onclick: () => retry(retryable) },
+          `Retry ${retryable ? count(retryable) : ''} failed`),
+        h('button', { type: 'button', id: 'export-batch', onclick: exportCsv }, 'Export CSV'),
+        h('button', { type: 'button', id: 'delete-batch', class: 'danger', onclick: remove }, 'Delete')));
+  }
+
+  function drawSummary() {
+    const outcomes = Object.fromEntries(OUTCOMES.map(([key]) => [key, 0]));
+    for (const r of batch.recipients) {
+      const o = outcomeOf(r);
+      if (o) outcomes[o]++;
+    }
+    const total = batch.recipients.length || 1;
+    const chart = h('div', { class: 'chart', role: 'img', 'aria-label': OUTCOMES.map(([k, l]) => `${l} ${outcomes[k]}`).join(', ') },
+      OUTCOMES.map(([key]) => {
+        const part = h('span', {});
+        part.style.width = `${(outcomes[key] / total) * 100}%`;
+        part.style.background = `var(--c-${key})`;
+        return part;
+      }));
+    const notFinished = batch.recipients.length - Object.values(outcomes).reduce((a, b) => a + b, 0);
+    clear(summary,
+      h('dl', { class: 'meta card' },
+        h('div', {}, h('dt', {}, 'Agent'), h('dd', {}, batch.agent_name)),
+        h('div', {}, h('dt', {}, 'Provider'), h('dd', {}, batch.phone_provider ?? '—')),
+        h('div', {}, h('dt', {}, 'Created'), h('dd', {}, dateTime(batch.created_at_unix))),
+        h('div', {}, h('dt', {}, 'Scheduled'), h('dd', {}, dateTime(batch.scheduled_time_unix, batch.timezone))),
+        h('div', {}, h('dt', {}, 'Concurrency limit'), h('dd', {}, batch.target_concurrency_limit ?? 'workspace default')),
+        h('div', {}, h('dt', {}, 'Ringing timeout'), h('dd', {}, `${batch.telephony_call_config.ringing_timeout_secs} s`)),
+        h('div', {}, h('dt', {}, 'Retries'), h('dd', {}, batch.retry_count)),
+        batch.failure_reason ? h('div', {}, h('dt', {}, 'Failure'), h('dd', {}, batch.failure_reason)) : null),
+      h('div', { class: 'counters' },
+        counter('Scheduled', batch.total_calls_scheduled, 'count-scheduled'),
+        counter('Dispatched', batch.total_calls_dispatched, 'count-dispatched'),
+        counter('Finished', batch.total_calls_finished, 'count-finished'),
+        counter('Retries', batch.retry_count, 'count-retries')),
+      h('div', { class: 'card' }, h('div', { id: 'batch-progress' }, progressBar(batch)),
+        h('h2', {}, 'Outcomes'), chart,
+        h('ul', { class: 'legend', id: 'outcomes' }, OUTCOMES.map(([key, label]) => {
+          const swatch = h('i', {});
+          swatch.style.background = `var(--c-${key})`;
+          return h('li', { 'data-outcome': key }, swatch, `${label}: `, h('b', {}, count(outcomes[key])));
+        }), h('li', { class: 'muted' }, `Not finished: ${count(notFinished)}`))));
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+    for (const r of batch.recipients) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    clear(statusFilter, h('option', { value: '' }, `All (${count(batch.recipients.length)})`),
+      STATUSES.filter((s) => counts[s]).map((s) => h('option', { value: s }, `${s.replace('_', ' ')} (${count(counts[s])})`)));
+    if (view.status && !counts[view.status]) statusFilter.append(h('option', { value: view.status }, `${view.status} (0)`));
+    statusFilter.value = view.status;
+  }
+
+  function drawTable() {
+    if (!batch) return;
+    const matches = batch.recipients.filter((r) => (!view.status || r.status === view.status)
+      && (!view.search || searchable(r).includes(view.search)));
+    const pages = Math.max(Math.ceil(matches.length / PAGE_SIZE), 1);
+    view.page = Math.min(view.page, pages - 1);
+    const first = view.page * PAGE_SIZE;
+    const rows = matches.slice(first, first + PAGE_SIZE);
+    if (!matches.length) {
+      clear(tableArea, empty(batch.recipients.length ? 'No recipient matches.' : 'This batch has no recipients.'));
+      return;
+    }
+    clear(tableArea, h('div', { class: 'table-wrap' }, h('table', { id: 'recipient-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Phone number'), h('th', {}, 'Status'), h('th', { class: 'num' }, 'Attempts'),
+        h('th', {}, 'Last outcome'), h('th', { class: 'hide-narrow' }, 'Variables'), h('th', { class: 'hide-narrow' }, 'Conversation'))),
+      h('tbody', {}, rows.map((r) => h('tr', { class: 'clickable', tabindex: '0', 'data-recipient-id': r.id,
+        'aria-label': `Attempts of ${r.phone_number}`,
+        onclick: () => attempts(r), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); attempts(r); } } },
+      h('td', { class: 'mono' }, r.phone_number ?? r.whatsapp_user_id), h('td', {}, badge(r.status)),
+      h('td', { class: 'num' }, r.attempt_count), h('td', {}, (r.last_outcome ?? '').replace('_', ' ')),
+      h('td', { class: 'hide-narrow small' }, variables(r)), h('td', { class: 'hide-narrow mono small' }, r.conversation_id ?? '')))))),
+    h('div', { class: 'pager' },
+      h('span', { class: 'muted', id: 'recipient-range' }, `${count(first + 1)}–${count(first + rows.length)} of ${count(matches.length)}`),
+      h('button', { type: 'button', disabled: view.page === 0, onclick: () => { view.page--; drawTable(); } }, 'Previous'),
+      h('button', { type: 'button', id: 'next-recipients', disabled: view.page >= pages - 1, onclick: () => { view.page++; drawTable(); } }, 'Next')));
+  }
+
+  async function attempts(recipient) {
+    const content = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+    const dialog = openDialog(`Attempts of ${recipient.phone_number}`, h('div', {}, content,
+      h('form', { method: 'dialog', class: 'dialog-buttons' }, h('button', { type: 'submit', class: 'primary' }, 'Close'))));
+    try {
+      const page = await api('GET', `${path}/attempts`, { query: { recipient_id: recipient.id, limit: 1000 } });
+      clear(content, page.attempts.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'attempt-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'Dialed'), h('th', {}, 'Answered'), h('th', {}, 'Ended'),
+          h('th', {}, 'Outcome'), h('th', {}, 'Provider status'), h('th', {}, 'SIP'), h('th', {}, 'Conversation'))),
+        h('tbody', {}, page.attempts.map((a) => h('tr', {},
+          h('td', {}, a.attempt_number), h('td', { class: 'small' }, millisTime(a.dialed_at_unix_ms ?? a.claimed_at_unix_ms)),
+          h('td', { class: 'small' }, millisTime(a.answered_at_unix_ms)), h('td', { class: 'small' }, millisTime(a.ended_at_unix_ms)),
+          h('td', {}, (a.outcome ?? a.phase ?? '').replace('_', ' '), a.failure_reason ? h('div', { class: 'small muted' }, a.failure_reason) : null),
+          h('td', {}, a.provider_status ?? ''), h('td', {}, a.sip_code ?? ''), h('td', { class: 'mono small' }, a.conversation_id ?? ''))))))
+        : empty('Not dialed yet.'));
+    } catch (error) {
+      if (dialog.open) clear(content, errorBox(error));
+    }
+  }
+
+  async function cancel() {
+    const pending = batch.recipients.filter((r) => !FINISHED.has(r.status)).length;
+    if (!await confirmDialog('Cancel this batch?', `${count(pending)} recipients not yet finished will not be called.`
+      + ' Calls already in progress are ended.', 'Cancel batch', true)) return;
+    await act(() => api('POST', `${path}/cancel`), 'The batch was cancelled.');
+  }
+
+  async function retry(retryable) {
+    if (!await confirmDialog('Retry failed recipients?', `This will re-dial ${count(retryable)} recipient${retryable === 1 ? '' : 's'}`
+      + ' whose calls failed or reached voicemail.', `Re-dial ${count(retryable)}`)) return;
+    await act(() => api('POST', `${path}/retry`), `${count(retryable)} recipients will be re-dialed.`);
+  }
+
+  async function remove() {
+    if (!await confirmDialog('Delete this batch?', 'The batch and its recipients are deleted for good;'
+      + ' its conversations stay in the history.', 'Delete', true)) return;
+    try {
+      await api('DELETE', path);
+      location.hash = '#/batches';
+    } catch (error) {
+      clear(messages, errorBox(error));
+    }
+  }
+
+  async function exportCsv() {
+    try {
+      const response = await api('GET', `${path}/export`, { raw: true });
+      download(await response.blob(), `${batch.id}.csv`);
+    } catch (error) {
+      clear(messages, errorBox(error));
+    }
+  }
+
+  async function act(call, done) {
+    try {
+      await call();
+      clear(messages, h('div', { class: 'ok', role: 'status' }, done));
+    } catch (error) {
+      clear(messages, errorBox(error));
+    }
+    await load();
+  }
+
+  load();
+  return () => { left = true; clearTimeout(timer); };
+}
+
+function counter(label, value, id) {
+  return h('div', { class: 'counter' }, h('b', { id }, count(value)), h('span', {}, label));
+}
+
+function searchable(r) {
+  if (!r._search) {
+    const data = r.conversation_initiation_client_data?.dynamic_variables ?? {};
+    r._search = [r.phone_number ?? '', r.whatsapp_user_id ?? '', ...Object.values(data).map(String)].join(' ').toLowerCase();
+  }
+  return r._search;
+}
+
+function variables(r) {
+  const data = r.conversation_initiation_client_data?.dynamic_variables ?? {};
+  return Object.entries(data).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
+}
