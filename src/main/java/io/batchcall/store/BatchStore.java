@@ -54,11 +54,30 @@ public final class BatchStore {
     public Idempotent<BatchSummary> submit(WorkspaceId workspace, NewBatch batch, Optional<IdempotencyClaim> claim) {
         var batchId = ids.next(Batch.ID_PREFIX);
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
+            // The agent and number were looked up before this transaction; lock them (FOR SHARE) and look again, so
+            // that a delete racing this submit either sees the new batch (and refuses) or is seen here.
+            requireLive(handle, workspace, "agents", batch.agentId(), "agent");
+            batch.phoneNumberId().ifPresent(number -> requireLive(handle, workspace, "phone_numbers", number,
+                    "phone number"));
             insertBatch(handle, workspace, batchId, batch, now);
             insertRecipients(handle, workspace, batchId, batch.recipients(), now);
             notify(handle, Notifications.WAKE, "");
             return summary(handle, workspace, batchId).orElseThrow();
         });
+    }
+
+    private static void requireLive(Handle handle, WorkspaceId workspace, String table, String id, String what) {
+        boolean live = handle.createQuery("SELECT true FROM " + table
+                        + " WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL FOR SHARE")
+                .bind("workspaceId", workspace.value())
+                .bind("id", id)
+                .mapTo(Boolean.class)
+                .findOne()
+                .isPresent();
+        if (!live) {
+            throw new StateConflict(what.replace(' ', '_') + "_deleted",
+                    "The " + what + " " + id + " was deleted while the batch was being submitted");
+        }
     }
 
     private static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch,

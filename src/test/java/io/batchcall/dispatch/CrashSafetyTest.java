@@ -197,4 +197,20 @@ class CrashSafetyTest {
                 .containsOnly("cancelled");
         assertThat(nodeB.batchStatus(batch)).isEqualTo("cancelled");
     }
+
+    @Test
+    void a_submit_racing_the_deletion_of_its_agent_is_refused_and_creates_nothing() {
+        var workspace = nodeA.workspace(20);
+        var agent = nodeA.agent(workspace, Optional.empty());
+        var number = nodeA.number(workspace, Provider.SIMULATOR, "1000");
+        // The delete lands between the submit's lookup and its transaction.
+        nodeA.jdbi.useHandle(handle -> handle.execute("UPDATE agents SET deleted_at = now() WHERE id = ?", agent));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeA.submit(workspace, agent, number,
+                        Optional.empty(), clock.instant(), Engine.calls(2, SHORT_CALL)))
+                .isInstanceOfSatisfying(io.batchcall.domain.StateConflict.class,
+                        e -> assertThat(e.code()).isEqualTo("agent_deleted"));
+        assertThat(nodeA.one("SELECT count(*) FROM batches WHERE workspace_id = :w", Integer.class,
+                "w", workspace.value())).isZero();
+    }
 }
