@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementExceptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,10 @@ public final class Database implements AutoCloseable {
     private Database(HikariDataSource dataSource, int migrationCount) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+        // Jdbi's default message renders the statement and its bound values (phone numbers, client data) into
+        // every StatementException, and so into every log line that prints one. The SQL state and the server's
+        // message are enough to tell what failed; the values are in the database for whoever may see them.
+        jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
         this.migrationCount = migrationCount;
     }
 
@@ -38,6 +43,10 @@ public final class Database implements AutoCloseable {
         config.setPoolName("batchcall");
         config.setMaximumPoolSize(POOL_SIZE);
         config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+        // Without this the driver copies the server's Detail and Where lines into exception messages: "Key
+        // (phone_number)=(+1415...) already exists", "Failing row contains (...)", JSON text with client data.
+        // It also keeps the bound values out of a failed batch entry's message.
+        config.addDataSourceProperty("logServerErrorDetail", "false");
         config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
         var dataSource = new HikariDataSource(config);
         try {

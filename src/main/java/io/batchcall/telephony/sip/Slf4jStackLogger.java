@@ -1,6 +1,7 @@
 package io.batchcall.telephony.sip;
 
 import gov.nist.core.StackLogger;
+import io.batchcall.domain.PhoneMask;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +55,8 @@ public final class Slf4jStackLogger implements StackLogger {
 
     @Override
     public void logFatalError(String message) {
-        log.error(message);
+        // The stack's text may quote a message it choked on: To, From and the Request-URI hold phone numbers.
+        log.error(PhoneMask.maskWithin(message));
     }
 
     @Override
