@@ -42,6 +42,7 @@ import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
 import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.BranchStore;
@@ -84,6 +85,13 @@ public final class App implements AutoCloseable {
     /** A stop slower than this is logged, so that a slow shutdown says where its time went. */
     private static final long SLOW_STOP_MILLIS = 1_000;
 
+    /**
+     * Workspace ids name tenants: on an open /metrics (no token, labels not enabled) no meter tagged with one is
+     * published, whoever registers it.
+     */
+    private static final MeterFilter WORKSPACE_TAGS_HIDDEN = MeterFilter.deny(id -> id.getTags().stream()
+            .anyMatch(tag -> tag.getKey().equals("workspace") || tag.getKey().equals("workspace_id")));
+
     /** What to close, most recently started first. */
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private ApiServer server;
@@ -122,6 +130,10 @@ public final class App implements AutoCloseable {
         log.info("batchcall starting nodeId={} database={}", config.nodeId(),
                 config.database().embedded() ? "embedded" : "external");
         var meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        if (!config.observability().showsWorkspaces()) {
+            // Before any meter exists: a filter only sees meters registered after it.
+            meters.config().meterFilter(WORKSPACE_TAGS_HIDDEN);
+        }
         new ClassLoaderMetrics().bindTo(meters);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
@@ -156,7 +168,7 @@ public final class App implements AutoCloseable {
                 idempotency, callbackTokens);
 
         var routes = Stream.concat(Stream.of(
-                        new OperationsRoutes(database, meters),
+                        new OperationsRoutes(database, meters, config.observability().metricsToken()),
                         new Authentication(keys),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                         new WorkspaceRoutes(),

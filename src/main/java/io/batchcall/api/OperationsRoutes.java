@@ -4,27 +4,50 @@ import io.batchcall.store.Database;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Map;
+import java.util.Optional;
 
-/** Liveness, readiness and metrics, for load balancers and Prometheus; none needs a key. */
+/**
+ * Liveness, readiness and metrics, for load balancers and Prometheus; none needs an API key. {@code /metrics}
+ * needs {@code Authorization: Bearer <BATCHCALL_METRICS_TOKEN>} when that token is set.
+ */
 public final class OperationsRoutes implements RouteGroup {
+    private static final String BEARER = "Bearer ";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Database database;
     private final PrometheusMeterRegistry meters;
+    private final Optional<byte[]> metricsToken;
 
-    public OperationsRoutes(Database database, PrometheusMeterRegistry meters) {
+    public OperationsRoutes(Database database, PrometheusMeterRegistry meters, Optional<String> metricsToken) {
         this.database = database;
         this.meters = meters;
+        this.metricsToken = metricsToken.map(token -> token.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
     public void register(RoutesConfig routes) {
         routes.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
         routes.get("/ready", this::ready);
-        routes.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(meters.scrape()));
+        routes.get("/metrics", this::metrics);
         var openApi = OpenApiDocument.build().toString();
         routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+    }
+
+    private void metrics(Context ctx) {
+        if (metricsToken.isPresent()) {
+            var header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+            var given = header.startsWith(BEARER) ? header.substring(BEARER.length()).strip() : "";
+            // Constant time: the token must not be guessable a byte at a time from response times.
+            if (!MessageDigest.isEqual(metricsToken.get(), given.getBytes(StandardCharsets.UTF_8))) {
+                ctx.header("WWW-Authenticate", "Bearer");
+                throw new ApiException(401, "invalid_metrics_token",
+                        "/metrics needs Authorization: Bearer with the node's BATCHCALL_METRICS_TOKEN");
+            }
+        }
+        ctx.contentType(PROMETHEUS_TEXT).result(meters.scrape());
     }
 
     private void ready(Context ctx) {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip) {
+                     SipConfig sip, ObservabilityConfig observability) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -78,8 +78,12 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
                 Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
                         10_000)));
+        var observability = new ObservabilityConfig(
+                reader.bool("BATCHCALL_METRICS_WORKSPACE_LABELS", false),
+                reader.optional("BATCHCALL_METRICS_TOKEN").flatMap(token -> reader.secret("BATCHCALL_METRICS_TOKEN",
+                        token, MIN_ADMIN_TOKEN_LENGTH)));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability);
     }
 
     private static String defaultNodeId() {
@@ -128,6 +132,17 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 problems.add(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
                 return min;
             };
+        }
+
+        boolean bool(String name, boolean fallback) {
+            return optional(name).map(value -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> {
+                    problems.add(name + " must be true or false, got '" + value + "'");
+                    yield fallback;
+                }
+            }).orElse(fallback);
         }
 
         Optional<String> jdbcUrl(String name, String value) {

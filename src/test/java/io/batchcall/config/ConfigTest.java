@@ -171,4 +171,21 @@ class ConfigTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems().getFirst())
                         .contains("add up to at most 1"));
     }
+
+    @Test
+    void metrics_show_workspaces_only_when_enabled_or_behind_a_token_and_bad_values_are_reported() {
+        assertThat(Config.fromEnvironment(Map.of()).observability().showsWorkspaces()).isFalse();
+        assertThat(Config.fromEnvironment(Map.of("BATCHCALL_METRICS_WORKSPACE_LABELS", "true")).observability()
+                .showsWorkspaces()).isTrue();
+        var tokened = Config.fromEnvironment(Map.of("BATCHCALL_METRICS_TOKEN", "a-metrics-token-16")).observability();
+        assertThat(tokened.showsWorkspaces()).isTrue();
+        assertThat(tokened.metricsToken()).contains("a-metrics-token-16");
+        assertThat(tokened.toString()).doesNotContain("a-metrics-token-16");
+
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_METRICS_WORKSPACE_LABELS", "yes",
+                "BATCHCALL_METRICS_TOKEN", "short")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "BATCHCALL_METRICS_WORKSPACE_LABELS must be true or false, got 'yes'",
+                        "BATCHCALL_METRICS_TOKEN must be at least 16 printable characters without spaces"));
+    }
 }
