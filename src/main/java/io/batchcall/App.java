@@ -202,7 +202,8 @@ public final class App implements AutoCloseable {
         var recorder = new AttemptRecorder(new AttemptEvents(database, clock), registry, wakeup, meters);
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
-                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder, clock);
+                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder,
+                new AttemptStore(database)::ownedByOthers, clock);
         running.push(twilio);
         var sip = SipTrunkProvider.start(config.sip(), timers, recorder);
         running.push(sip);

@@ -3,7 +3,10 @@ package io.batchcall.store;
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -31,6 +34,26 @@ public final class AttemptStore {
                         Provider.fromWire(rs.getString("provider")).orElseThrow(),
                         Rows.optionalText(rs, "provider_call_id")))
                 .findOne());
+    }
+
+    /**
+     * Of {@code providerCallIds}, those another attempt holds, in any workspace: a provider's call id is global,
+     * and two workspaces may share a provider account.
+     */
+    public Set<String> ownedByOthers(AttemptRef attempt, Provider provider, Collection<String> providerCallIds) {
+        if (providerCallIds.isEmpty()) {
+            return Set.of();
+        }
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT DISTINCT provider_call_id FROM attempts
+                        WHERE provider = :provider AND provider_call_id = ANY(:providerCallIds)
+                          AND NOT (workspace_id = :workspaceId AND id = :id)""")
+                .bind("provider", provider.wireName())
+                .bindArray("providerCallIds", String.class, List.copyOf(providerCallIds))
+                .bind("workspaceId", attempt.workspaceId().value())
+                .bind("id", attempt.attemptId())
+                .mapTo(String.class)
+                .set());
     }
 
     static void lockWorkspace(Handle handle, WorkspaceId workspace) {

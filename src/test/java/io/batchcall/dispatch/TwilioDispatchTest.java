@@ -1,11 +1,13 @@
 package io.batchcall.dispatch;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
+import io.batchcall.store.AttemptStore;
 import io.batchcall.support.FakeTwilio;
 import io.batchcall.support.MutableClock;
 import io.batchcall.support.TestDatabase;
@@ -18,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,7 +73,10 @@ class TwilioDispatchTest {
     private Engine node(String nodeId) {
         var node = new Engine(databaseUrl, clock, nodeId, recorder -> {
             var provider = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(
-                    "https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()), recorder, clock);
+                    "https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()), recorder,
+                    // The store as App wires it; engines exist by the time a look-up asks.
+                    (attempt, kind, sids) -> new AttemptStore(engines.getFirst().database)
+                            .ownedByOthers(attempt, kind, sids), clock);
             providers.add(provider);
             return Map.<Provider, TelephonyProvider>of(Provider.TWILIO, provider);
         });
@@ -83,7 +90,8 @@ class TwilioDispatchTest {
     }
 
     private String attemptValue(String column, String batch) {
-        return engine.one("SELECT coalesce(" + column + "::text, '-') FROM attempts WHERE batch_id = :b",
+        // '-' when the attempt has no such value, or is not claimed yet.
+        return engine.one("SELECT coalesce((SELECT " + column + "::text FROM attempts WHERE batch_id = :b), '-')",
                 String.class, "b", batch);
     }
 
@@ -145,6 +153,80 @@ class TwilioDispatchTest {
         assertThat(attemptValue("outcome", batch)).isEqualTo("interrupted");
         assertThat(attemptValue("failure_reason", batch)).contains("503", "no such call");
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
+    }
+
+    @Test
+    void a_look_up_after_a_lost_answer_follows_the_listed_call_that_no_other_attempt_owns() {
+        var number = engine.twilioNumber(workspace, FakeTwilio.ACCOUNT, FakeTwilio.AUTH_TOKEN, "1");
+        var earlier = placeOneCallAs("CAearlier", number);
+        twilio.refuseCreates(503, 20500, "Service Unavailable");
+        listCalls("CAearlier", "CAmine");
+
+        // Another node looks up: only the attempts table, not its memory, can tell it CAearlier is taken.
+        var second = node("node-b");
+        var batch = submit(number, 1);
+        passUntil(second, () -> !attemptValue("provider_call_id", batch).equals("-")
+                || !attemptValue("outcome", batch).equals("-"));
+
+        assertThat(twilio.creates()).hasSize(1);
+        assertThat(attemptValue("provider_call_id", batch)).isEqualTo("CAmine");
+        assertThat(attemptValue("phase", batch)).isEqualTo("ringing");
+        assertThat(attemptValue("provider_call_id", earlier)).isEqualTo("CAearlier");
+    }
+
+    @Test
+    void a_look_up_that_lists_only_another_attempts_call_ends_interrupted_and_dials_nothing_again() {
+        var number = engine.twilioNumber(workspace, FakeTwilio.ACCOUNT, FakeTwilio.AUTH_TOKEN, "1");
+        var earlier = placeOneCallAs("CAearlier", number);
+        // Twilio never created this attempt's call: the only one listed is the earlier attempt's.
+        twilio.refuseCreates(503, 20500, "Service Unavailable");
+        listCalls("CAearlier");
+
+        var second = node("node-b");
+        var batch = submit(number, 1);
+        passUntil(second, () -> !attemptValue("outcome", batch).equals("-"));
+        for (int i = 0; i < 8; i++) {
+            pass(second);
+            pass(engine);
+        }
+
+        assertThat(twilio.creates()).hasSize(1);
+        assertThat(attemptValue("outcome", batch)).isEqualTo("interrupted");
+        assertThat(attemptValue("failure_reason", batch)).contains("503", "placed by another attempt");
+        assertThat(attemptValue("provider_call_id", batch)).isEqualTo("-");
+        assertThat(engine.batchStatus(batch)).isEqualTo("completed");
+        assertThat(attemptValue("phase", earlier)).isEqualTo("ringing");
+    }
+
+    /** A one-recipient batch whose create Twilio answers with {@code sid}; returns once the SID is recorded. */
+    private String placeOneCallAs(String sid, String number) {
+        twilio.acceptCalls();
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(201, "{\"sid\":\"" + sid
+                + "\",\"status\":\"queued\"}")));
+        var batch = submit(number, 1);
+        passUntil(engine, () -> attemptValue("provider_call_id", batch).equals(sid));
+        return batch;
+    }
+
+    /** Twilio's Calls list answering with these SIDs, ringing, created at the test's start. */
+    private static void listCalls(String... sids) {
+        var calls = java.util.Arrays.stream(sids).map(sid -> "{\"sid\":\"" + sid + "\",\"status\":\"ringing\","
+                + "\"date_created\":\"Sun, 29 Nov 2026 10:00:00 +0000\"}").collect(Collectors.joining(","));
+        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[" + calls
+                + "]}")));
+    }
+
+    private void pass(Engine node) {
+        node.dispatcher.dispatchOnce();
+        node.timers.runDue();
+        clock.advance(Duration.ofMillis(250));
+    }
+
+    private void passUntil(Engine node, BooleanSupplier done) {
+        for (int step = 0; step < 40 && !done.getAsBoolean(); step++) {
+            pass(node);
+        }
+        assertThat(done.getAsBoolean()).as("done within 40 passes").isTrue();
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.CallbackUrls;
+import io.batchcall.telephony.OwnedCalls;
 import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.TelephonyProvider;
 import java.net.http.HttpClient;
@@ -18,11 +19,14 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,16 +48,28 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     private final TwilioApi api;
     private final CallbackUrls callbacks;
     private final CallEventSink events;
+    private final OwnedCalls owned;
     private final Clock clock;
     /** When each request whose answer was lost went out, for the look-up that follows; removed by it. */
     private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
+    /**
+     * The SIDs this node's creates got back, until the look-up window has passed. Another attempt's SID reaches
+     * the database only when its accepted event is written, a moment (or a database outage) later; a look-up on
+     * this node meanwhile must still know the call is taken.
+     */
+    private final Map<String, Created> created = new ConcurrentHashMap<>();
+    /** The same entries, oldest first, so that forgetting them costs only the ones forgotten. */
+    private final Queue<Created> createdInOrder = new ConcurrentLinkedQueue<>();
+
+    private record Created(String sid, AttemptRef attempt, Instant at) {}
 
     public TwilioProvider(String apiBase, TwilioLimits limits, CallbackUrls callbacks, CallEventSink events,
-                          Clock clock) {
+                          OwnedCalls owned, Clock clock) {
         this.http = HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
         this.api = new TwilioApi(http, apiBase, limits);
         this.callbacks = callbacks;
         this.events = events;
+        this.owned = owned;
         this.clock = clock;
     }
 
@@ -85,7 +101,11 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         var sentAt = clock.instant();
         var answer = api.createCall(account.get(), TwilioCallForm.create(request, stream.get(), callback.get()));
         return switch (answer) {
-            case TwilioApi.Response.Ok ok -> new PlaceResult.Accepted(ok.body().path("sid").asText());
+            case TwilioApi.Response.Ok ok -> {
+                var sid = ok.body().path("sid").asText();
+                remember(sid, request.attempt(), sentAt);
+                yield new PlaceResult.Accepted(sid);
+            }
             case TwilioApi.Response.Refused refused -> refused(request, refused);
             case TwilioApi.Response.Unavailable unavailable -> {
                 unanswered.put(request.attempt().attemptId(), sentAt);
@@ -151,22 +171,67 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
                 Map.entry("StartTime>", DateTimeFormatter.ISO_LOCAL_DATE.format(since.atZone(ZoneOffset.UTC))),
                 Map.entry("PageSize", "50"));
         return switch (api.listCalls(account.get(), query)) {
-            case TwilioApi.Response.Ok ok -> matching(ok.body(), since);
+            case TwilioApi.Response.Ok ok -> matching(request.attempt(), ok.body(), since);
             case TwilioApi.Response.Refused refused -> new CallState.Unknown("Twilio refused the look-up: "
                     + refused.code() + " " + refused.message());
             case TwilioApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
         };
     }
 
-    private static CallState matching(JsonNode page, Instant since) {
-        var calls = StreamSupport.stream(page.path("calls").spliterator(), false)
+    /**
+     * The one listed call that can be this attempt's: created since its request went out and not owned by another
+     * of our attempts. None or several: unknown, and the attempt ends interrupted rather than follow another
+     * attempt's call or dial again.
+     */
+    private CallState matching(AttemptRef attempt, JsonNode page, Instant since) {
+        var listed = StreamSupport.stream(page.path("calls").spliterator(), false)
                 .filter(call -> created(call).map(at -> !at.isBefore(since)).orElse(true))
                 .toList();
+        Set<String> taken;
+        try {
+            taken = taken(attempt, listed.stream().map(call -> call.path("sid").asText()).toList());
+        } catch (RuntimeException e) {
+            return new CallState.Unknown("could not check which listed calls other attempts own: " + e);
+        }
+        var calls = listed.stream().filter(call -> !taken.contains(call.path("sid").asText())).toList();
         if (calls.size() == 1) {
             return state(calls.getFirst());
         }
-        return new CallState.Unknown(calls.isEmpty() ? "Twilio lists no such call"
-                : "Twilio lists " + calls.size() + " calls that could be it");
+        if (calls.isEmpty()) {
+            return new CallState.Unknown(switch (listed.size()) {
+                case 0 -> "Twilio lists no such call";
+                case 1 -> "Twilio lists one such call, placed by another attempt";
+                default -> "Twilio lists " + listed.size() + " such calls, each placed by another attempt";
+            });
+        }
+        return new CallState.Unknown("Twilio lists " + calls.size() + " calls that could be it");
+    }
+
+    /** The SIDs among {@code sids} that another attempt holds: created on this node, or recorded by any node. */
+    private Set<String> taken(AttemptRef attempt, List<String> sids) {
+        if (sids.isEmpty()) {
+            return Set.of();
+        }
+        var taken = new HashSet<>(owned.ownedByOthers(attempt, Provider.TWILIO, sids));
+        sids.stream().filter(sid -> {
+            var mine = created.get(sid);
+            return mine != null && !mine.attempt().equals(attempt);
+        }).forEach(taken::add);
+        return taken;
+    }
+
+    private void remember(String sid, AttemptRef attempt, Instant at) {
+        var entry = new Created(sid, attempt, at);
+        created.put(sid, entry);
+        createdInOrder.add(entry);
+        // Forgotten once no look-up can reach back to it.
+        var horizon = at.minus(LOOK_UP_WINDOW).minus(CLOCK_SKEW);
+        for (var oldest = createdInOrder.peek(); oldest != null && oldest.at().isBefore(horizon);
+             oldest = createdInOrder.peek()) {
+            if (createdInOrder.remove(oldest)) {
+                created.remove(oldest.sid(), oldest);
+            }
+        }
     }
 
     private static Optional<Instant> created(JsonNode call) {

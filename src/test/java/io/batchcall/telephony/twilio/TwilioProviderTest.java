@@ -25,9 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,6 +50,8 @@ class TwilioProviderTest {
     private static FakeTwilio twilio;
     private RecordingSink sink;
     private TwilioProvider provider;
+    /** The call SIDs other attempts hold, as the attempts table would say. */
+    private final Set<String> ownedElsewhere = new HashSet<>();
 
     @BeforeAll
     static void startFake() {
@@ -66,7 +71,11 @@ class TwilioProviderTest {
     }
 
     private TwilioProvider provider(CallbackUrls callbacks) {
-        return new TwilioProvider(twilio.baseUrl(), FAST, callbacks, sink, new MutableClock(NOW));
+        return new TwilioProvider(twilio.baseUrl(), FAST, callbacks, sink, (attempt, kind, sids) -> {
+            assertThat(attempt).isEqualTo(ATTEMPT);
+            assertThat(kind).isEqualTo(Provider.TWILIO);
+            return sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet());
+        }, new MutableClock(NOW));
     }
 
     static CallRequest request(TelephonyCallConfig config, Optional<String> mediaStreamUrl) {
@@ -136,6 +145,62 @@ class TwilioProviderTest {
         assertThat(lookUp.method()).isEqualTo("GET");
         assertThat(lookUp.query()).contains("To=+14155550199", "From=+14155550100", "StartTime>=2026-11-29");
         assertThat(state).isEqualTo(new CallState.Ringing("CAnew"));
+    }
+
+    @Test
+    void a_look_up_after_a_lost_answer_follows_the_one_listed_call_no_other_attempt_owns() {
+        twilio.refuseCreates(503, 20500, "Service Unavailable");
+        listCalls("CAother", "CAmine");
+        ownedElsewhere.add("CAother");
+
+        provider.place(request());
+        var state = provider.reconcile(request(), Optional.empty());
+
+        assertThat(state).isEqualTo(new CallState.Ringing("CAmine"));
+        assertThat(twilio.creates()).hasSize(1);
+    }
+
+    @Test
+    void a_look_up_whose_listed_calls_are_all_owned_by_other_attempts_is_unknown_and_nothing_is_dialed_again() {
+        twilio.refuseCreates(503, 20500, "Service Unavailable");
+        listCalls("CAother", "CAanother");
+        ownedElsewhere.addAll(List.of("CAother", "CAanother"));
+
+        provider.place(request());
+        var state = provider.reconcile(request(), Optional.empty());
+
+        assertThat(state).isEqualTo(new CallState.Unknown("Twilio lists 2 such calls, each placed by another"
+                + " attempt"));
+        assertThat(twilio.creates()).hasSize(1);
+    }
+
+    @Test
+    void a_call_this_node_created_for_another_attempt_is_not_followed_before_its_sid_is_recorded() {
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).inScenario("lost").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(FakeTwilio.json(201, "{\"sid\":\"CAsibling\",\"status\":\"queued\"}"))
+                .willSetStateTo("unavailable"));
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).inScenario("lost").whenScenarioStateIs("unavailable")
+                .willReturn(FakeTwilio.json(503, "{\"code\":20500,\"message\":\"Service Unavailable\"}")));
+        listCalls("CAsibling");
+        var sibling = new CallRequest(new AttemptRef(ATTEMPT.workspaceId(), "att_sibling"), "btcal_2", "rcpt_2",
+                request().to(), request().from(), request().credentials(), request().agent(), request().callConfig(),
+                "conv_2", Optional.empty());
+
+        var siblingResult = provider.place(sibling);
+        provider.place(request());
+        var state = provider.reconcile(request(), Optional.empty());
+
+        assertThat(siblingResult).isEqualTo(new PlaceResult.Accepted("CAsibling"));
+        assertThat(state).isEqualTo(new CallState.Unknown("Twilio lists one such call, placed by another"
+                + " attempt"));
+    }
+
+    /** Twilio's Calls list answering with these SIDs, ringing, created just after the request went out. */
+    private static void listCalls(String... sids) {
+        var calls = java.util.Arrays.stream(sids).map(sid -> "{\"sid\":\"" + sid + "\",\"status\":\"ringing\","
+                + "\"date_created\":\"Sun, 29 Nov 2026 10:00:01 +0000\"}").collect(Collectors.joining(","));
+        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[" + calls
+                + "]}")));
     }
 
     @Test
