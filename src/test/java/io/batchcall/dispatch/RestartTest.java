@@ -44,7 +44,9 @@ class RestartTest {
             handle.execute("UPDATE batches SET scheduled_at = created_at WHERE id = ?", immediate);
         });
 
-        try (var second = TestServer.startOn(databaseUrl, Map.of(), List.of())) {
+        // Workspace labels on, so that the per-workspace gauge is among the series checked below.
+        try (var second = TestServer.startOn(databaseUrl, Map.of("BATCHCALL_METRICS_WORKSPACE_LABELS", "true"),
+                List.of())) {
             for (var batchId : List.of(scheduled, immediate)) {
                 Await.until(Duration.ofSeconds(30), "batch " + batchId + " to complete", () -> second.client().batchStatus(batchId).equals("completed"));
                 var batch = second.client().get("/v1/convai/batch-calling/" + batchId).json();
