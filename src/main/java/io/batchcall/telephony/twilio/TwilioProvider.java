@@ -149,7 +149,8 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
 
     /**
      * Asks Twilio what became of an attempt: by its call SID when known, otherwise by the calls from its number
-     * to its recipient since the request went out (exactly one must match, or the state is unknown).
+     * to its recipient since the request went out, leaving out calls another attempt owns ({@link OwnedCalls}):
+     * exactly one must remain, or the state is unknown.
      */
     @Override
     public CallState reconcile(CallRequest request, Optional<String> providerCallId) {
