@@ -8,10 +8,6 @@ import java.util.Optional;
  * endpoint with a bearer token, which then also shows them.
  */
 public record ObservabilityConfig(boolean workspaceLabels, Optional<String> metricsToken) {
-    public static ObservabilityConfig defaults() {
-        return new ObservabilityConfig(false, Optional.empty());
-    }
-
     /** True when meters may carry a workspace id. */
     public boolean showsWorkspaces() {
         return workspaceLabels || metricsToken.isPresent();
