@@ -4,7 +4,9 @@ import io.batchcall.store.Database;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Liveness, readiness and metrics, for load balancers and Prometheus; none needs a key. */
 public final class OperationsRoutes implements RouteGroup {
@@ -12,10 +14,14 @@ public final class OperationsRoutes implements RouteGroup {
 
     private final Database database;
     private final PrometheusMeterRegistry meters;
+    private final Supplier<List<String>> dispatchProblems;
 
-    public OperationsRoutes(Database database, PrometheusMeterRegistry meters) {
+    /** {@code dispatchProblems}: what keeps this node's dispatching from working (a stopped or stuck thread). */
+    public OperationsRoutes(Database database, PrometheusMeterRegistry meters,
+                            Supplier<List<String>> dispatchProblems) {
         this.database = database;
         this.meters = meters;
+        this.dispatchProblems = dispatchProblems;
     }
 
     @Override
@@ -30,6 +36,10 @@ public final class OperationsRoutes implements RouteGroup {
     private void ready(Context ctx) {
         if (!database.ready()) {
             throw new ApiException(503, "not_ready", "The database is unreachable or not fully migrated");
+        }
+        var problems = dispatchProblems.get();
+        if (!problems.isEmpty()) {
+            throw new ApiException(503, "not_ready", "This node cannot dispatch: " + String.join("; ", problems));
         }
         ctx.json(Map.of("status", "ready"));
     }

@@ -6,6 +6,7 @@ import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
+import io.batchcall.store.DatabaseFailures;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.telephony.CallRequest;
@@ -13,6 +14,7 @@ import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.TelephonyProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -58,9 +60,44 @@ public final class LeaseKeeper implements AutoCloseable {
                 .description("Attempts taken over from nodes that stopped renewing their leases").register(meters);
     }
 
-    /** Renews this node's leases. */
+    /**
+     * Renews this node's leases and returns how many it renewed. A call whose lease this node no longer holds
+     * (another node took it over while this one could not reach the database, or it ended elsewhere) is let go:
+     * if it was not dialed yet it never will be from here, and if its attempt ended while its call is still live,
+     * the call is stopped, since nothing counts it against the limits any more.
+     */
     public int beatOnce() {
-        return leases.renew(registry.attempts());
+        var live = registry.all();
+        var renewal = leases.renew(live.stream().map(call -> call.claim.attempt()).toList());
+        var lost = new ArrayList<LiveCall>();
+        for (var call : live) {
+            if (renewal.renewedAttemptIds().contains(call.claim.attempt().attemptId())) {
+                call.leaseHeldUntil = renewal.until();
+            } else {
+                lost.add(call);
+            }
+        }
+        if (!lost.isEmpty()) {
+            var ended = leases.endedOrGone(lost.stream().map(call -> call.claim.attempt()).toList());
+            for (var call : lost) {
+                // Still tracked here and ended in the database: either its end is being recorded right now by this
+                // node (then the registry lets go of it in a moment) or another node ended it.
+                if (registry.find(call.claim.attempt()).isEmpty()) {
+                    continue;
+                }
+                call.leaseLost = true;
+                registry.remove(call.claim.attempt());
+                if (ended.contains(call.claim.attempt().attemptId())) {
+                    log.warn("Attempt ended elsewhere while this node held its call; stopping the call attemptId={}",
+                            call.claim.attempt().attemptId());
+                    call.stop(true);
+                } else {
+                    log.warn("Lease taken over by another node; letting the call go attemptId={}",
+                            call.claim.attempt().attemptId());
+                }
+            }
+        }
+        return renewal.renewedAttemptIds().size();
     }
 
     /** Takes over and resolves expired leases; returns how many attempts were recovered. */
@@ -69,7 +106,18 @@ public final class LeaseKeeper implements AutoCloseable {
         for (var orphan : leases.takeOverExpired(RECOVERY_BATCH)) {
             count++;
             recovered.increment();
-            resolve(orphan);
+            try {
+                resolve(orphan);
+            } catch (Throwable e) {
+                // One orphan that cannot be resolved (its provider failed, its credentials cannot be opened) must
+                // not stop the others, nor come back at every beat: it ends interrupted, freeing its slots.
+                log.error("Recovering an attempt failed; it ends interrupted attemptId={} error={}",
+                        orphan.attempt().attemptId(), e.getClass().getSimpleName());
+                recorder.ended(orphan.attempt(), new Outcome.Interrupted("node " + orphan.previousNode()
+                        + " stopped during the call (" + orphan.phase() + ") and recovering it failed: "
+                        + e.getClass().getSimpleName()), Optional.empty(), Optional.empty(),
+                        orphan.providerCallId().isPresent());
+            }
         }
         return count;
     }
@@ -99,9 +147,10 @@ public final class LeaseKeeper implements AutoCloseable {
         var claim = new Claim(orphan.attempt(), orphan.batchId(), orphan.recipientId(), orphan.attemptNumber(),
                 orphan.to(), request.from(), request.agent(), orphan.callConfig(), orphan.conversationId(),
                 orphan.clientDataJson(), orphan.dialAt(), orphan.claimedAt());
-        var call = new LiveCall(claim, request, provider);
+        var call = new LiveCall(claim, request, provider, orphan.takenAt(), orphan.leaseUntil());
         call.providerCallId = callId;
         call.answered = answered;
+        call.dialStartedAt = orphan.dialAt();
         registry.add(call);
     }
 
@@ -130,7 +179,8 @@ public final class LeaseKeeper implements AutoCloseable {
             beatOnce();
             recoverOnce();
         } catch (RuntimeException e) {
-            log.warn("Lease upkeep failed, retrying at the next beat error={}", e.toString());
+            log.warn("Lease upkeep failed, retrying at the next beat error={} sqlState={}",
+                    e.getClass().getSimpleName(), DatabaseFailures.sqlState(e).orElse("none"));
         }
     }
 

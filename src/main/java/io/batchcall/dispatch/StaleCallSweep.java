@@ -55,16 +55,62 @@ public final class StaleCallSweep implements AutoCloseable {
         int asked = 0;
         for (var call : live.values()) {
             var callId = call.providerCallId;
-            var ringDeadline = call.claim.dialAt()
-                    .plusSeconds(call.claim.callConfig().ringingTimeoutSecs()).plus(RING_GRACE);
+            var dialStarted = call.dialStartedAt;
+            if (dialStarted == null) {
+                // Not dialed yet (waiting for its paced slot or its lease): the dispatcher decides about it.
+                continue;
+            }
+            var ringDeadline = dialStarted.plusSeconds(call.claim.callConfig().ringingTimeoutSecs()).plus(RING_GRACE);
             var id = call.claim.attempt().attemptId();
-            if (callId == null || now.isBefore(nextCheck.computeIfAbsent(id, key -> ringDeadline))) {
+            if (now.isBefore(nextCheck.computeIfAbsent(id, key -> ringDeadline))) {
                 continue;
             }
             asked++;
-            nextCheck.put(id, now.plus(resolve(call, callId, now.isAfter(ringDeadline.plus(GIVE_UP_AFTER)))));
+            boolean givenUp = now.isAfter(ringDeadline.plus(GIVE_UP_AFTER));
+            nextCheck.put(id, now.plus(callId == null ? resolveUnnamed(call, dialStarted)
+                    : resolve(call, callId, givenUp)));
         }
         return asked;
+    }
+
+    /**
+     * A call whose dial request went out but never came back with a call id (the request hung, or its answer was
+     * lost): the provider is asked by what the call was dialed with. A call it cannot find ends interrupted, and
+     * if the request returns after all, the recorder's answer ("not wanted") makes the dispatcher stop that call.
+     */
+    private Duration resolveUnnamed(LiveCall call, Instant dialStarted) {
+        var ref = call.claim.attempt();
+        CallState state;
+        try {
+            state = call.provider.reconcile(call.request, Optional.empty());
+        } catch (RuntimeException e) {
+            state = new CallState.Unknown(e.getClass().getSimpleName());
+        }
+        switch (state) {
+            case CallState.Ringing ringing -> follow(call, ringing.providerCallId(), dialStarted, false);
+            case CallState.Answered answered -> follow(call, answered.providerCallId(), dialStarted, true);
+            case CallState.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(), ended.sipCode());
+            case CallState.Unknown unknown -> {
+                log.warn("Dial request never answered and the provider cannot find the call; it ends interrupted"
+                        + " attemptId={}", ref.attemptId());
+                recorder.ended(ref, new Outcome.Interrupted("the dial request never returned a call id and the"
+                        + " provider cannot find the call: " + unknown.reason()), Optional.empty(), Optional.empty(),
+                        false);
+            }
+        }
+        return RINGING_RECHECK;
+    }
+
+    private void follow(LiveCall call, String callId, Instant dialStarted, boolean answered) {
+        call.providerCallId = callId;
+        if (!recorder.accepted(call.claim.attempt(), callId, dialStarted)) {
+            call.stop(true);
+            return;
+        }
+        if (answered && !call.answered) {
+            call.answered = true;
+            recorder.answered(call.claim.attempt());
+        }
     }
 
     /** Asks the provider about one call and records what it says; returns when to ask again. */
@@ -74,7 +120,7 @@ public final class StaleCallSweep implements AutoCloseable {
         try {
             state = call.provider.reconcile(call.request, Optional.of(callId));
         } catch (RuntimeException e) {
-            state = new CallState.Unknown(e.toString());
+            state = new CallState.Unknown(e.getClass().getSimpleName());
         }
         switch (state) {
             case CallState.Ringing ringing -> {
@@ -117,7 +163,7 @@ public final class StaleCallSweep implements AutoCloseable {
     private void tick() {
         try {
             sweepOnce();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             log.warn("Stale call sweep failed, retrying at the next interval error={}", e.toString());
         }
     }

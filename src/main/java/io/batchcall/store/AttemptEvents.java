@@ -82,6 +82,9 @@ public final class AttemptEvents {
                             phase = CASE WHEN a.phase = 'dialing' THEN 'ringing' ELSE a.phase END
                         FROM unnest(:workspaceIds, :ids, :callIds, :dialedAts) AS e(workspace_id, id, call_id, dialed_at)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id
+                          -- An attempt already ended (another node recovered it as interrupted, say) stays as it
+                          -- ended: its caller hears "not wanted" and hangs the call up.
+                          AND a.phase <> 'ended'
                         RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id""")
                 .bindArray("workspaceIds", String.class, accepted.stream().map(a -> a.attempt().workspaceId().value())
                         .toList())

@@ -5,6 +5,7 @@ import io.batchcall.store.ClaimLocks.DueBatch;
 import io.batchcall.store.ClaimLocks.LockedAgent;
 import io.batchcall.store.ClaimLocks.LockedNumber;
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
 import io.batchcall.domain.DialSlots;
@@ -23,7 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -56,10 +57,19 @@ public final class ClaimStore {
     /** A batch that cannot place calls any more, and why; the claim fails it. */
     public record Unplaceable(WorkspaceId workspace, String batchId, String reason) {}
 
-    /** What one claim did: recipients to dial, batches it started (their first claim), batches it failed. */
-    public record Result(List<Claim> claims, List<String> started, List<Unplaceable> failed) {
-        static final Result NOTHING = new Result(List.of(), List.of(), List.of());
+    /**
+     * What one claim did: recipients to dial, batches it started (their first claim), batches it failed, when it
+     * claimed them and until when their leases run unless renewed.
+     */
+    public record Result(List<Claim> claims, List<String> started, List<Unplaceable> failed, Instant claimedAt,
+                         Instant leaseUntil) {
+        static Result nothing(Instant now) {
+            return new Result(List.of(), List.of(), List.of(), now, now);
+        }
     }
+
+    /** A batch that was cancelled or deleted, as the database says. */
+    public record StoppedBatch(WorkspaceId workspace, String batchId, boolean deleted) {}
 
     /** Workspaces with a batch that is due and not finished: the ones worth a claim. */
     public List<WorkspaceId> workspacesWithDueBatches() {
@@ -72,10 +82,11 @@ public final class ClaimStore {
     }
 
     /**
-     * Claims what the limits allow in one workspace. {@code canDial} says whether this node has a provider for a
-     * number; batches on numbers it cannot dial are failed with a reason.
+     * Claims what the limits allow in one workspace. {@code unusable} says why this node cannot dial from a number
+     * (no provider for it, credentials it cannot open), or nothing when it can; batches on such numbers are failed
+     * with that reason before any of their recipients is claimed.
      */
-    public Result claim(WorkspaceId workspace, Predicate<PhoneNumber> canDial) {
+    public Result claim(WorkspaceId workspace, Function<PhoneNumber, Optional<String>> unusable) {
         return jdbi.inTransaction(handle -> {
             var limits = handle.createQuery("""
                             SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE""")
@@ -86,13 +97,13 @@ public final class ClaimStore {
             // attempts' timestamps show the limits as they were enforced.
             var now = clock.instant();
             if (limits.isEmpty() || limits.get()[1] >= limits.get()[0]) {
-                return Result.NOTHING;
+                return Result.nothing(now);
             }
             int workspaceLimit = limits.get()[0];
             int workspaceFree = workspaceLimit - limits.get()[1];
             var batches = ClaimLocks.dueBatches(handle, workspace, now);
             if (batches.isEmpty()) {
-                return Result.NOTHING;
+                return Result.nothing(now);
             }
             var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList());
             var numbers = ClaimLocks.numbers(handle, workspace,
@@ -101,7 +112,7 @@ public final class ClaimStore {
             var failed = new ArrayList<Unplaceable>();
             var usable = new ArrayList<DueBatch>();
             for (var batch : batches) {
-                var reason = unplaceableReason(batch, agents, numbers, canDial);
+                var reason = unplaceableReason(batch, agents, numbers, unusable);
                 if (reason.isPresent()) {
                     failBatch(handle, workspace, batch.id(), reason.get(), now);
                     failed.add(new Unplaceable(workspace, batch.id(), reason.get()));
@@ -130,8 +141,43 @@ public final class ClaimStore {
             var claimedBatches = Set.copyOf(claims.stream().map(Claim::batchId).toList());
             var started = usable.stream().filter(DueBatch::pending).map(DueBatch::id)
                     .filter(claimedBatches::contains).toList();
-            return new Result(claims, started, failed);
+            return new Result(claims, started, failed, now, now.plus(lease));
         });
+    }
+
+    /**
+     * Whether a claimed attempt may still be dialed: it has not ended (another node's recovery may have ended it)
+     * and its batch is still running. Asked only when this node may have missed the notification of a cancel.
+     */
+    public boolean stillDialable(AttemptRef attempt, String batchId) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT EXISTS (
+                            SELECT 1 FROM attempts a
+                            JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
+                            WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.batch_id = :batchId
+                              AND a.phase = 'dialing' AND b.status IN ('pending', 'in_progress'))""")
+                .bind("workspaceId", attempt.workspaceId().value())
+                .bind("attemptId", attempt.attemptId())
+                .bind("batchId", batchId)
+                .mapTo(Boolean.class)
+                .one());
+    }
+
+    /** Of these batches, the ones cancelled or deleted. */
+    public List<StoppedBatch> stoppedBatches(List<BatchRef> batches) {
+        if (batches.isEmpty()) {
+            return List.of();
+        }
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT DISTINCT t.workspace_id, t.id, b.id IS NULL AS deleted
+                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
+                        LEFT JOIN batches b ON b.workspace_id = t.workspace_id AND b.id = t.id
+                        WHERE b.id IS NULL OR b.status = 'cancelled'""")
+                .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
+                .map((rs, ctx) -> new StoppedBatch(new WorkspaceId(rs.getString("workspace_id")),
+                        rs.getString("id"), rs.getBoolean("deleted")))
+                .list());
     }
 
     /**
@@ -164,7 +210,7 @@ public final class ClaimStore {
 
     private static Optional<String> unplaceableReason(DueBatch batch, Map<String, LockedAgent> agents,
                                                       Map<String, LockedNumber> numbers,
-                                                      Predicate<PhoneNumber> canDial) {
+                                                      Function<PhoneNumber, Optional<String>> unusable) {
         var agent = agents.get(batch.agentId());
         if (agent == null || agent.deleted()) {
             return Optional.of("agent " + batch.agentId() + " was deleted");
@@ -176,11 +222,7 @@ public final class ClaimStore {
         if (number == null || number.deleted()) {
             return Optional.of("phone number " + batch.phoneNumberId().get() + " was deleted");
         }
-        if (!canDial.test(number.number())) {
-            return Optional.of("provider " + number.number().provider().wireName()
-                    + " is not available on this server version");
-        }
-        return Optional.empty();
+        return unusable.apply(number.number());
     }
 
     /** Each batch's share of the free capacity, within every limit and its number's pace. */

@@ -63,7 +63,7 @@ class ClaimContentionTest {
                 var claims = new ClaimStore(database, clock, ids, "node-" + node, Duration.ofSeconds(30));
                 pool.submit(() -> {
                     for (int round = 0; round < 400 && claimed.size() < 900; round++) {
-                        List<Claim> mine = claims.claim(workspace, n -> true).claims();
+                        List<Claim> mine = claims.claim(workspace, n -> java.util.Optional.empty()).claims();
                         claimed.addAll(mine);
                         for (var claim : mine) {
                             if (!seen.add(claim.batchId() + "/" + claim.recipientId())) {
