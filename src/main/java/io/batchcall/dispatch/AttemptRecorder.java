@@ -57,6 +57,8 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     private final MeterRegistry meters;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Counter isolated;
+    private final Duration reportWait;
+    private final Duration stuckAfter;
     private final Thread writer;
     /** The reports the writer is recording now, for the oldest-waiting gauge. */
     private volatile List<Pending> inProgress = List.of();
@@ -87,13 +89,18 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     }
 
     public AttemptRecorder(AttemptEvents events, CallRegistry registry, Wakeup wakeup, MeterRegistry meters) {
-        this(events::record, registry, wakeup, meters);
+        this(events::record, registry, wakeup, meters, REPORT_WAIT, STUCK_AFTER);
     }
 
-    /** With the group write given directly: tests use it to inject a failure the database cannot produce. */
+    /**
+     * With the group write and the bounds given directly: tests use it to inject a failure the database cannot
+     * produce, and to see the bounds work without waiting for minutes.
+     */
     AttemptRecorder(Function<AttemptEvents.Group, AttemptEvents.Result> store, CallRegistry registry, Wakeup wakeup,
-                    MeterRegistry meters) {
+                    MeterRegistry meters, Duration reportWait, Duration stuckAfter) {
         this.store = store;
+        this.reportWait = reportWait;
+        this.stuckAfter = stuckAfter;
         this.registry = registry;
         this.wakeup = wakeup;
         this.meters = meters;
@@ -142,7 +149,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
 
     /** True while the writer runs and no report has waited too long: what /ready reports for call events. */
     public boolean healthy() {
-        return writer.isAlive() && oldestWait().compareTo(STUCK_AFTER) < 0;
+        return writer.isAlive() && oldestWait().compareTo(stuckAfter) < 0;
     }
 
     /** Reports queued or being recorded. */
@@ -172,7 +179,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         }
         queue.add(pending);
         try {
-            return pending.recorded().get(REPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return pending.recorded().get(reportWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log.warn("Call report not stored in time, going on; it stays queued attemptId={}",
                     pending.attempt().attemptId());
