@@ -29,7 +29,7 @@ import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
-import io.batchcall.store.AttemptEvents;
+import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.AttemptHistory;
 import io.batchcall.store.AttemptStore;
 import io.batchcall.store.ClaimStore;
@@ -192,7 +192,7 @@ public final class App implements AutoCloseable {
         running.push(timers);
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        var recorder = new AttemptRecorder(new AttemptEvents(database, clock), registry, wakeup, meters);
+        var recorder = new AttemptRecorder(new AttemptLifecycle(database, clock), registry, wakeup, meters);
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder, clock);

@@ -60,4 +60,34 @@ class ArchitectureTest {
                 .orShould().haveSimpleNameStartingWith("Base")
                 .check(CLASSES);
     }
+
+    /**
+     * The attempt lifecycle has one owner: only {@code store/InFlight} writes the in-flight counts the limits are
+     * enforced against, and only it completes batches. SQL is text, which ArchUnit cannot see, so the sources are
+     * read.
+     */
+    @Test
+    void only_the_lifecycle_writer_moves_in_flight_counts_and_completes_batches() throws java.io.IOException {
+        var root = java.nio.file.Path.of("src/main/java");
+        var writesInFlight = java.util.regex.Pattern.compile("in_flight\\s*=");
+        var completes = java.util.regex.Pattern.compile("COMPLETED\\.wireName\\(\\)|'completed'");
+        try (var files = java.nio.file.Files.walk(root)) {
+            var offenders = files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(f -> !f.endsWith(java.nio.file.Path.of("io/batchcall/store/InFlight.java")))
+                    .filter(f -> {
+                        try {
+                            var text = java.nio.file.Files.readString(f);
+                            return writesInFlight.matcher(text).find()
+                                    || (f.toString().contains("/store/") && completes.matcher(text).find()
+                                        && text.contains("UPDATE batches"));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .map(java.nio.file.Path::toString)
+                    .toList();
+            org.assertj.core.api.Assertions.assertThat(offenders).as("files that write in_flight or complete batches")
+                    .isEmpty();
+        }
+    }
 }

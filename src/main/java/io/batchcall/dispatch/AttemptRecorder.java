@@ -2,8 +2,8 @@ package io.batchcall.dispatch;
 
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Outcome;
-import io.batchcall.store.AttemptEnds;
-import io.batchcall.store.AttemptEvents;
+import io.batchcall.domain.CallEvent;
+import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.DatabaseFailures;
 import io.batchcall.telephony.CallEventSink;
 import io.micrometer.core.instrument.Counter;
@@ -51,7 +51,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     /** The most reports one transaction records. */
     private static final int MOST_PER_GROUP = 512;
 
-    private final Function<AttemptEvents.Group, AttemptEvents.Result> store;
+    private final Function<List<CallEvent>, AttemptLifecycle.Result> store;
     private final CallRegistry registry;
     private final Wakeup wakeup;
     private final MeterRegistry meters;
@@ -64,39 +64,29 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     private volatile List<Pending> inProgress = List.of();
     private volatile boolean closed;
 
-    private record Ringing(AttemptRef attempt) {}
-
-    private record Answered(AttemptRef attempt) {}
-
     /** A report waiting for the writer, and its caller waiting for it to be recorded. */
-    private record Pending(Object report, CompletableFuture<Boolean> recorded, long queuedAtNanos) {
+    private record Pending(CallEvent report, CompletableFuture<Boolean> recorded, long queuedAtNanos) {
         AttemptRef attempt() {
-            return switch (report) {
-                case AttemptEvents.Accepted a -> a.attempt();
-                case Ringing r -> r.attempt();
-                case Answered a -> a.attempt();
-                case AttemptEnds.End e -> e.attempt();
-                default -> throw new IllegalStateException("unknown report " + report.getClass());
-            };
+            return report.attempt();
         }
 
         /** What the caller is told when its report could not be stored (yet): the safe reading of each kind. */
         boolean unrecordedAnswer() {
             // An unrecorded Accepted is "still wanted": hanging up a live call because the database is slow would
             // be worse; lease recovery resolves it. An unrecorded end changed nothing yet.
-            return report instanceof AttemptEvents.Accepted;
+            return report instanceof CallEvent.Accepted;
         }
     }
 
-    public AttemptRecorder(AttemptEvents events, CallRegistry registry, Wakeup wakeup, MeterRegistry meters) {
-        this(events::record, registry, wakeup, meters, REPORT_WAIT, STUCK_AFTER);
+    public AttemptRecorder(AttemptLifecycle lifecycle, CallRegistry registry, Wakeup wakeup, MeterRegistry meters) {
+        this(lifecycle::apply, registry, wakeup, meters, REPORT_WAIT, STUCK_AFTER);
     }
 
     /**
      * With the group write and the bounds given directly: tests use it to inject a failure the database cannot
      * produce, and to see the bounds work without waiting for minutes.
      */
-    AttemptRecorder(Function<AttemptEvents.Group, AttemptEvents.Result> store, CallRegistry registry, Wakeup wakeup,
+    AttemptRecorder(Function<List<CallEvent>, AttemptLifecycle.Result> store, CallRegistry registry, Wakeup wakeup,
                     MeterRegistry meters, Duration reportWait, Duration stuckAfter) {
         this.store = store;
         this.reportWait = reportWait;
@@ -116,35 +106,34 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
 
     /** The provider took the call; false when the attempt is gone or already ended (its call must be stopped). */
     boolean accepted(AttemptRef ref, String providerCallId, Instant dialedAt) {
-        return submit(new AttemptEvents.Accepted(ref, providerCallId, dialedAt));
+        return submit(new CallEvent.Accepted(ref, providerCallId, dialedAt));
     }
 
     @Override
-    public void ringing(AttemptRef ref) {
-        submit(new Ringing(ref));
-    }
-
-    @Override
-    public void answered(AttemptRef ref) {
-        registry.find(ref).ifPresent(call -> call.answered = true);
-        submit(new Answered(ref));
-    }
-
-    @Override
-    public void ended(AttemptRef ref, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode) {
-        ended(ref, outcome, providerStatus, sipCode, true);
+    public void report(CallEvent event) {
+        switch (event) {
+            case CallEvent.Accepted accepted -> submit(accepted);
+            case CallEvent.Ringing ringing -> submit(ringing);
+            case CallEvent.Answered answered -> {
+                registry.find(answered.attempt()).ifPresent(call -> call.answered = true);
+                submit(answered);
+            }
+            case CallEvent.Ended ended -> {
+                boolean changed = submit(ended);
+                registry.remove(ended.attempt());
+                wakeup.wake();
+                if (changed) {
+                    Counter.builder("batchcall.attempt.outcomes").tag("outcome", ended.outcome().wireName())
+                            .register(meters).increment();
+                }
+            }
+        }
     }
 
     /** An end, with whether the call reached the provider (and so has a conversation). */
     void ended(AttemptRef ref, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode,
                boolean reachedProvider) {
-        boolean changed = submit(new AttemptEnds.End(ref, outcome, providerStatus, sipCode, reachedProvider));
-        registry.remove(ref);
-        wakeup.wake();
-        if (changed) {
-            Counter.builder("batchcall.attempt.outcomes").tag("outcome", outcome.wireName()).register(meters)
-                    .increment();
-        }
+        report(new CallEvent.Ended(ref, outcome, providerStatus, sipCode, reachedProvider));
     }
 
     /** True while the writer runs and no report has waited too long: what /ready reports for call events. */
@@ -172,7 +161,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         return oldest == Long.MAX_VALUE ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - oldest);
     }
 
-    private boolean submit(Object report) {
+    private boolean submit(CallEvent report) {
         var pending = new Pending(report, new CompletableFuture<>(), System.nanoTime());
         if (closed) {
             return pending.unrecordedAnswer();
@@ -255,13 +244,13 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         isolated.increment();
         log.error("Call report refused by the database; its attempt ends interrupted attemptId={} sqlState={}",
                 ref.attemptId(), state);
-        var end = new AttemptEnds.End(ref, new Outcome.Interrupted("its call report could not be stored"
+        var end = new CallEvent.Ended(ref, new Outcome.Interrupted("its call report could not be stored"
                 + " (PostgreSQL refused it, SQL state " + state + ")"), Optional.empty(), Optional.empty(), false);
         var fallback = new Pending(end, new CompletableFuture<>(), System.nanoTime());
         switch (persistently(List.of(fallback))) {
             case Written.Stored stored -> {
                 boolean ended = stored.result().endedAttemptIds().contains(ref.attemptId());
-                reports.forEach(p -> p.recorded().complete(p.report() instanceof AttemptEnds.End && ended));
+                reports.forEach(p -> p.recorded().complete(p.report() instanceof CallEvent.Ended && ended));
             }
             case Written.GaveUp gaveUp -> reports.forEach(p -> p.recorded().complete(p.unrecordedAnswer()));
             case Written.Refused refused -> {
@@ -274,22 +263,23 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         registry.find(ref).ifPresent(call -> call.stop(true));
     }
 
-    private static void complete(List<Pending> taken, AttemptEvents.Result result) {
+    private static void complete(List<Pending> taken, AttemptLifecycle.Result result) {
         result.completedBatchIds().forEach(batchId -> log.info("Batch completed batchId={}", batchId));
         var accepted = result.acceptedAttemptIds();
         var ended = result.endedAttemptIds();
         for (var pending : taken) {
             pending.recorded().complete(switch (pending.report()) {
-                case AttemptEvents.Accepted a -> accepted.contains(a.attempt().attemptId());
-                case AttemptEnds.End e -> ended.contains(e.attempt().attemptId());
-                default -> true;
+                case CallEvent.Accepted a -> accepted.contains(a.attempt().attemptId());
+                case CallEvent.Ended e -> ended.contains(e.attempt().attemptId());
+                case CallEvent.Ringing r -> true;
+                case CallEvent.Answered a -> true;
             });
         }
     }
 
     /** How a write went: stored, refused for good (the data), or given up after a long outage. */
     private sealed interface Written {
-        record Stored(AttemptEvents.Result result) implements Written {}
+        record Stored(AttemptLifecycle.Result result) implements Written {}
 
         record Refused(Throwable failure) implements Written {}
 
@@ -298,7 +288,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
 
     /** Writes reports, waiting out a database that is away, until it succeeds, is refused, or the bound passes. */
     private Written persistently(List<Pending> reports) throws InterruptedException {
-        var group = group(reports);
+        var group = reports.stream().map(Pending::report).toList();
         var backoff = FIRST_BACKOFF;
         long deadline = System.nanoTime() + GIVE_UP_AFTER.toNanos();
         while (true) {
@@ -319,23 +309,6 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
-    }
-
-    private static AttemptEvents.Group group(List<Pending> taken) {
-        var accepted = new ArrayList<AttemptEvents.Accepted>();
-        var ringing = new ArrayList<AttemptRef>();
-        var answered = new ArrayList<AttemptRef>();
-        var ended = new ArrayList<AttemptEnds.End>();
-        for (var pending : taken) {
-            switch (pending.report()) {
-                case AttemptEvents.Accepted a -> accepted.add(a);
-                case Ringing r -> ringing.add(r.attempt());
-                case Answered a -> answered.add(a.attempt());
-                case AttemptEnds.End e -> ended.add(e);
-                default -> throw new IllegalStateException("unknown report " + pending.report().getClass());
-            }
-        }
-        return new AttemptEvents.Group(accepted, ringing, answered, ended);
     }
 
     /** Stops the writer; reports not yet recorded are left to lease recovery. */

@@ -9,7 +9,6 @@ import io.batchcall.store.ClaimStore;
 import io.batchcall.store.DatabaseFailures;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.telephony.CallRequest;
-import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.Timers;
@@ -55,6 +54,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Counter dials;
     private final Timer lag;
     private final Predicate<Instant> notificationsTrusted;
+    private final Reconciliation reconciliation;
     private volatile boolean running;
     private volatile long lastPassAt = System.nanoTime();
     private Thread loop;
@@ -64,6 +64,7 @@ public final class Dispatcher implements AutoCloseable {
                       Timers timers, Clock clock, Wakeup wakeup, MeterRegistry meters,
                       Predicate<Instant> notificationsTrusted) {
         this.notificationsTrusted = notificationsTrusted;
+        this.reconciliation = new Reconciliation(recorder, registry);
         this.claims = claims;
         this.recorder = recorder;
         this.registry = registry;
@@ -210,21 +211,9 @@ public final class Dispatcher implements AutoCloseable {
                 recorder.ended(ref, new Outcome.Failed(unusable.reason(), false), Optional.empty(), Optional.empty(),
                         false);
             }
-            case PlaceResult.Unknown unknown -> {
-                var state = call.provider.reconcile(call.request, Optional.empty());
-                switch (state) {
-                    case CallState.Ringing ringing -> track(call, ringing.providerCallId(), dialedAt);
-                    case CallState.Answered answered -> {
-                        track(call, answered.providerCallId(), dialedAt);
-                        recorder.answered(ref);
-                    }
-                    case CallState.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(),
-                            ended.sipCode(), true);
-                    case CallState.Unknown stillUnknown -> recorder.ended(ref,
-                            new Outcome.Interrupted(unknown.reason() + "; " + stillUnknown.reason()), Optional.empty(),
-                            Optional.empty(), false);
-                }
-            }
+            case PlaceResult.Unknown unknown -> reconciliation.resolve(call,
+                    new Reconciliation.WhenUnknown.EndInterrupted("the dial request's fate is unknown ("
+                            + unknown.reason() + ") and", false));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.batchcall.dispatch;
 
 import io.batchcall.config.DispatchConfig;
+import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
@@ -10,7 +11,6 @@ import io.batchcall.store.DatabaseFailures;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.telephony.CallRequest;
-import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.TelephonyProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,6 +42,7 @@ public final class LeaseKeeper implements AutoCloseable {
     private final Function<PhoneNumber, Map<String, String>> credentials;
     private final DispatchConfig config;
     private final Counter recovered;
+    private final Reconciliation reconciliation;
     private ScheduledExecutorService scheduler;
 
     public LeaseKeeper(LeaseStore leases, CallRegistry registry, AttemptRecorder recorder,
@@ -56,6 +57,7 @@ public final class LeaseKeeper implements AutoCloseable {
         this.phoneNumbers = phoneNumbers;
         this.credentials = credentials;
         this.config = config;
+        this.reconciliation = new Reconciliation(recorder, registry);
         this.recovered = Counter.builder("batchcall.leases.recovered")
                 .description("Attempts taken over from nodes that stopped renewing their leases").register(meters);
     }
@@ -126,32 +128,25 @@ public final class LeaseKeeper implements AutoCloseable {
         var ref = orphan.attempt();
         var request = request(orphan);
         var provider = request.flatMap(r -> Optional.ofNullable(providers.get(r.from().provider())));
-        CallState state = provider.isPresent()
-                ? provider.get().reconcile(request.get(), orphan.providerCallId())
-                : new CallState.Unknown("its number or agent is gone");
+        var context = "node " + orphan.previousNode() + " stopped during the call (" + orphan.phase() + ")";
+        if (provider.isEmpty()) {
+            log.warn("Lease recovered attemptId={} previousNode={} phase={} state=Unknown", ref.attemptId(),
+                    orphan.previousNode(), orphan.phase());
+            recorder.ended(ref, new Outcome.Interrupted(context + " and its number or agent is gone"),
+                    Optional.empty(), Optional.empty(), orphan.providerCallId().isPresent());
+            return;
+        }
+        var claim = new Claim(ref, orphan.batchId(), orphan.recipientId(), orphan.attemptNumber(), orphan.to(),
+                request.get().from(), request.get().agent(), orphan.callConfig(), orphan.conversationId(),
+                orphan.clientDataJson(), orphan.dialAt(), orphan.claimedAt());
+        var call = new LiveCall(claim, request.get(), provider.get(), orphan.takenAt(), orphan.leaseUntil());
+        call.providerCallId = orphan.providerCallId().orElse(null);
+        call.answered = orphan.phase().equals(AttemptPhase.ANSWERED.wireName());
+        call.dialStartedAt = orphan.dialAt();
+        var state = reconciliation.resolve(call, new Reconciliation.WhenUnknown.EndInterrupted(context + " and",
+                orphan.providerCallId().isPresent()));
         log.warn("Lease recovered attemptId={} previousNode={} phase={} state={}", ref.attemptId(),
                 orphan.previousNode(), orphan.phase(), state.getClass().getSimpleName());
-        switch (state) {
-            case CallState.Ringing ringing -> adopt(orphan, request.get(), provider.get(), ringing.providerCallId(), false);
-            case CallState.Answered answered -> adopt(orphan, request.get(), provider.get(), answered.providerCallId(), true);
-            case CallState.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(), ended.sipCode(),
-                    true);
-            case CallState.Unknown unknown -> recorder.ended(ref, new Outcome.Interrupted("node "
-                            + orphan.previousNode() + " stopped during the call (" + orphan.phase() + ") and "
-                            + unknown.reason()), Optional.empty(), Optional.empty(), orphan.providerCallId().isPresent());
-        }
-    }
-
-    private void adopt(LeaseStore.Orphan orphan, CallRequest request, TelephonyProvider provider, String callId,
-                       boolean answered) {
-        var claim = new Claim(orphan.attempt(), orphan.batchId(), orphan.recipientId(), orphan.attemptNumber(),
-                orphan.to(), request.from(), request.agent(), orphan.callConfig(), orphan.conversationId(),
-                orphan.clientDataJson(), orphan.dialAt(), orphan.claimedAt());
-        var call = new LiveCall(claim, request, provider, orphan.takenAt(), orphan.leaseUntil());
-        call.providerCallId = callId;
-        call.answered = answered;
-        call.dialStartedAt = orphan.dialAt();
-        registry.add(call);
     }
 
     private Optional<CallRequest> request(LeaseStore.Orphan orphan) {

@@ -261,29 +261,7 @@ public final class BatchStore {
     public boolean delete(WorkspaceId workspace, String batchId) {
         return jdbi.inTransaction(handle -> {
             AttemptStore.lockWorkspace(handle, workspace);
-            var inFlightByAgent = new java.util.TreeMap<String, Integer>();
-            handle.createQuery("""
-                            SELECT agent_id FROM attempts
-                            WHERE workspace_id = :workspaceId AND batch_id = :batchId AND phase <> 'ended'
-                            FOR NO KEY UPDATE""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("batchId", batchId)
-                    .mapTo(String.class)
-                    .forEach(agent -> inFlightByAgent.merge(agent, 1, Integer::sum));
-            int inFlight = inFlightByAgent.values().stream().mapToInt(Integer::intValue).sum();
-            if (inFlight > 0) {
-                handle.createUpdate("UPDATE workspaces SET in_flight = in_flight - :count WHERE id = :workspaceId")
-                        .bind("workspaceId", workspace.value())
-                        .bind("count", inFlight)
-                        .execute();
-                inFlightByAgent.forEach((agent, count) -> handle.createUpdate("""
-                                UPDATE agents SET in_flight = in_flight - :count
-                                WHERE workspace_id = :workspaceId AND id = :agentId""")
-                        .bind("workspaceId", workspace.value())
-                        .bind("agentId", agent)
-                        .bind("count", count)
-                        .execute());
-            }
+            InFlight.batchDeleted(handle, workspace, batchId);
             boolean deleted = handle.createUpdate("DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)

@@ -4,7 +4,9 @@ import io.batchcall.domain.Agent;
 import io.batchcall.store.ClaimLocks.DueBatch;
 import io.batchcall.store.ClaimLocks.LockedAgent;
 import io.batchcall.store.ClaimLocks.LockedNumber;
+import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
@@ -75,7 +77,8 @@ public final class ClaimStore {
     public List<WorkspaceId> workspacesWithDueBatches() {
         return jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT DISTINCT workspace_id FROM batches
-                        WHERE status IN ('pending', 'in_progress') AND scheduled_at <= :now""")
+                        WHERE status = ANY(:running) AND scheduled_at <= :now""")
+                .bindArray("running", String.class, BatchStatus.running())
                 .bind("now", Rows.at(clock.instant()))
                 .map((rs, ctx) -> new WorkspaceId(rs.getString(1)))
                 .list());
@@ -155,7 +158,9 @@ public final class ClaimStore {
                             SELECT 1 FROM attempts a
                             JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
                             WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.batch_id = :batchId
-                              AND a.phase = 'dialing' AND b.status IN ('pending', 'in_progress'))""")
+                              AND a.phase = :dialing AND b.status = ANY(:running))""")
+                .bind("dialing", AttemptPhase.DIALING.wireName())
+                .bindArray("running", String.class, BatchStatus.running())
                 .bind("workspaceId", attempt.workspaceId().value())
                 .bind("attemptId", attempt.attemptId())
                 .bind("batchId", batchId)
@@ -289,7 +294,7 @@ public final class ClaimStore {
                             phone_number_id, provider, conversation_id, node_id, lease_owner, phase, lease_expires_at,
                             dial_at, claimed_at)
                         SELECT :workspaceId, a.id, a.batch_id, a.recipient_id, a.attempt_number, a.agent_id,
-                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, :nodeId, 'dialing', :leaseUntil,
+                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, :nodeId, :dialing, :leaseUntil,
                             a.dial_at, :now
                         FROM unnest(:ids, :batchIds, :recipientIds, :attemptNumbers, :agentIds, :phoneNumberIds,
                                     :providers, :conversationIds, :dialAts)
@@ -298,6 +303,7 @@ public final class ClaimStore {
                 .bind("workspaceId", workspace.value())
                 .bind("nodeId", nodeId)
                 .bind("leaseUntil", Rows.at(now.plus(lease)))
+                .bind("dialing", AttemptPhase.DIALING.wireName())
                 .bind("now", Rows.at(now))
                 .bindArray("ids", String.class, claims.stream().map(c -> c.attempt().attemptId()).toList())
                 .bindArray("batchIds", String.class, claims.stream().map(Claim::batchId).toList())
@@ -310,35 +316,7 @@ public final class ClaimStore {
                 .bindArray("dialAts", java.time.OffsetDateTime.class,
                         claims.stream().map(c -> Rows.at(c.dialAt())).toList())
                 .execute();
-        handle.createUpdate("UPDATE workspaces SET in_flight = in_flight + :count WHERE id = :workspaceId")
-                .bind("workspaceId", workspace.value())
-                .bind("count", claims.size())
-                .execute();
-        var perAgent = count(claims, c -> c.agent().id());
-        for (var agent : perAgent.keySet().stream().sorted().toList()) {
-            handle.createUpdate("""
-                            UPDATE agents SET in_flight = in_flight + :count
-                            WHERE workspace_id = :workspaceId AND id = :agentId""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("agentId", agent)
-                    .bind("count", perAgent.get(agent))
-                    .execute();
-        }
-        var perBatch = count(claims, Claim::batchId);
-        var firstDials = count(claims.stream().filter(c -> c.attemptNumber() == 1).toList(), Claim::batchId);
-        for (var batch : perBatch.keySet().stream().sorted().toList()) {
-            handle.createUpdate("""
-                            UPDATE batches SET in_flight = in_flight + :count,
-                                total_dispatched = total_dispatched + :firstDials,
-                                status = 'in_progress', last_claimed_at = :now, updated_at = :now
-                            WHERE workspace_id = :workspaceId AND id = :batchId""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("batchId", batch)
-                    .bind("count", perBatch.get(batch))
-                    .bind("firstDials", firstDials.getOrDefault(batch, 0))
-                    .bind("now", Rows.at(now))
-                    .execute();
-        }
+        InFlight.claimed(handle, workspace, claims, now);
         for (var used : Set.copyOf(claims.stream().map(c -> c.from().id()).toList())) {
             handle.createUpdate("""
                             UPDATE phone_numbers SET next_dial_at = :next
@@ -350,9 +328,4 @@ public final class ClaimStore {
         }
     }
 
-    private static <T> Map<String, Integer> count(List<T> items, java.util.function.Function<T, String> key) {
-        var counts = new HashMap<String, Integer>();
-        items.forEach(item -> counts.merge(key.apply(item), 1, Integer::sum));
-        return counts;
-    }
 }

@@ -6,7 +6,7 @@ import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
-import io.batchcall.store.AttemptEvents;
+import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.support.Await;
 import io.batchcall.support.MutableClock;
 import io.batchcall.support.TestDatabase;
@@ -122,13 +122,13 @@ class CallEventWriterTest {
         var workspace = engine.workspace(50);
         var batch = dialedBatch(workspace, 2);
         var attempts = attempts(workspace, batch);
-        var events = new AttemptEvents(engine.database, clock);
+        var events = new AttemptLifecycle(engine.database, clock);
         var calls = new AtomicInteger();
         try (var recorder = new AttemptRecorder(group -> {
             if (calls.incrementAndGet() == 1) {
                 throw new OutOfMemoryError("injected");
             }
-            return events.record(group);
+            return events.apply(group);
         }, engine.registry, new Wakeup(), new SimpleMeterRegistry(), Duration.ofSeconds(5), Duration.ofSeconds(60))) {
             recorder.ended(attempts.get(0), new Outcome.Busy(), Optional.empty(), Optional.empty());
             recorder.ended(attempts.get(1), new Outcome.Busy(), Optional.empty(), Optional.empty());
@@ -146,8 +146,8 @@ class CallEventWriterTest {
         var workspace = engine.workspace(50);
         var batch = dialedBatch(workspace, 1);
         var attempt = attempts(workspace, batch).getFirst();
-        var events = new AttemptEvents(engine.database, clock);
-        try (var recorder = new AttemptRecorder(events::record, engine.registry, new Wakeup(),
+        var events = new AttemptLifecycle(engine.database, clock);
+        try (var recorder = new AttemptRecorder(events::apply, engine.registry, new Wakeup(),
                 new SimpleMeterRegistry(), Duration.ofMillis(300), Duration.ofMillis(500))) {
             var lock = engine.jdbi.open();
             lock.begin();

@@ -10,7 +10,7 @@ import io.batchcall.domain.Provider;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AgentStore;
-import io.batchcall.store.AttemptEvents;
+import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.ClaimStore;
 import io.batchcall.store.CredentialCipher;
@@ -77,7 +77,7 @@ final class Engine implements AutoCloseable {
                 phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         this.registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        this.recorder = new AttemptRecorder(new AttemptEvents(database, clock), registry, wakeup, meters);
+        this.recorder = new AttemptRecorder(new AttemptLifecycle(database, clock), registry, wakeup, meters);
         this.simulator = new SimulatorProvider(new SimulatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0,
                 0, 0), timers, recorder, new Random(1));
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));

@@ -79,7 +79,7 @@ class StuckAttemptsTest {
 
         assertThat(recipients(batch)).isEqualTo("failed/interrupted,failed/interrupted");
         assertThat(nodeA.list("SELECT failure_reason FROM attempts WHERE batch_id = :b", String.class, "b", batch))
-                .allSatisfy(reason -> assertThat(reason).contains("placing the call failed"));
+                .allSatisfy(reason -> assertThat(reason).contains("fate is unknown").contains("look-up failed"));
         assertThat(inFlight(workspace)).isZero();
         assertThat(nodeA.registry.size()).isZero();
         assertThat(nodeA.batchStatus(batch)).isEqualTo("completed");
@@ -122,7 +122,7 @@ class StuckAttemptsTest {
 
         assertThat(recipients(batch)).isEqualTo("failed/interrupted,failed/interrupted");
         assertThat(nodeA.list("SELECT failure_reason FROM attempts WHERE batch_id = :b", String.class, "b", batch))
-                .allSatisfy(reason -> assertThat(reason).contains("recovering it failed"));
+                .allSatisfy(reason -> assertThat(reason).contains("node-a stopped").contains("look-up failed"));
         assertThat(inFlight(workspace)).isZero();
         clock.advance(Engine.LEASE.plusSeconds(1));
         assertThat(nodeB.leases.recoverOnce()).isZero();
