@@ -192,7 +192,7 @@ public final class App implements AutoCloseable {
         running.push(timers);
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        var recorder = new AttemptRecorder(new AttemptLifecycle(database, clock), registry, wakeup, meters);
+        var recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, ids), registry, wakeup, meters);
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder, clock);

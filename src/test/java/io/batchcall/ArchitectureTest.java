@@ -23,13 +23,16 @@ class ArchitectureTest {
                 .layer("Telephony").definedBy("io.batchcall.telephony..")
                 .layer("Dispatch").definedBy("io.batchcall.dispatch..")
                 .layer("Api").definedBy("io.batchcall.api..")
+                .layer("Wire").definedBy("io.batchcall.wire..")
                 .whereLayer("App").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Api").mayOnlyBeAccessedByLayers("App")
                 .whereLayer("Dispatch").mayOnlyBeAccessedByLayers("Api", "App")
                 .whereLayer("Store").mayOnlyBeAccessedByLayers("Dispatch", "Api", "App")
                 .whereLayer("Telephony").mayOnlyBeAccessedByLayers("Dispatch", "App")
                 .whereLayer("Config").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App")
-                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App")
+                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App", "Wire")
+                // The public API's JSON shapes: responses (api) and event bodies (store) are the same records.
+                .whereLayer("Wire").mayOnlyBeAccessedByLayers("Store", "Api", "App")
                 .check(CLASSES);
     }
 

@@ -3,7 +3,9 @@ package io.batchcall.store;
 import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.IdSource;
 import io.batchcall.domain.RecipientStatus;
 import io.batchcall.domain.WorkspaceId;
 import java.time.Clock;
@@ -29,10 +31,12 @@ import org.jdbi.v3.core.Jdbi;
 public final class AttemptLifecycle {
     private final Jdbi jdbi;
     private final Clock clock;
+    private final Outbox outbox;
 
-    public AttemptLifecycle(Database database, Clock clock) {
+    public AttemptLifecycle(Database database, Clock clock, IdSource ids) {
         this.jdbi = database.jdbi();
         this.clock = clock;
+        this.outbox = new Outbox(ids);
     }
 
     /**
@@ -61,8 +65,11 @@ public final class AttemptLifecycle {
                 .mapTo(String.class).list();
     }
 
-    /** Within a transaction that already holds the workspaces' locks. */
-    static Result apply(Handle handle, List<CallEvent> group, Instant now) {
+    /**
+     * Within a transaction that already holds the workspaces' locks. Every recipient and batch status it moves
+     * writes its event to the outbox, in the order the moves happened.
+     */
+    private Result apply(Handle handle, List<CallEvent> group, Instant now) {
         var accepted = new ArrayList<CallEvent.Accepted>();
         var ringing = new ArrayList<AttemptRef>();
         var answered = new ArrayList<AttemptRef>();
@@ -75,17 +82,17 @@ public final class AttemptLifecycle {
                 case CallEvent.Ended e -> ended.add(e);
             }
         }
-        var acceptedIds = accept(handle, accepted, now);
-        reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now);
-        reached(handle, answer(handle, answered, now), RecipientStatus.IN_PROGRESS, now);
-        if (ended.isEmpty()) {
-            return new Result(acceptedIds, Set.of(), List.of());
-        }
-        var result = end(handle, ended, now);
+        var events = new ArrayList<Outbox.Event>();
+        var acceptedIds = accept(handle, accepted, now, events);
+        events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now));
+        events.addAll(reached(handle, answer(handle, answered, now), RecipientStatus.IN_PROGRESS, now));
+        var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events);
+        outbox.append(handle, events, now);
         return new Result(acceptedIds, result.endedAttemptIds(), result.completedBatchIds());
     }
 
-    private static Set<String> accept(Handle handle, List<CallEvent.Accepted> accepted, Instant now) {
+    private static Set<String> accept(Handle handle, List<CallEvent.Accepted> accepted, Instant now,
+                                      List<Outbox.Event> events) {
         if (accepted.isEmpty()) {
             return Set.of();
         }
@@ -110,7 +117,7 @@ public final class AttemptLifecycle {
                         .map(a -> Rows.at(a.dialedAt())).toList())
                 .map((rs, ctx) -> moved(rs))
                 .list();
-        reached(handle, moved, RecipientStatus.INITIATED, now);
+        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now));
         return moved.stream().map(m -> m.attempt().attemptId()).collect(Collectors.toSet());
     }
 
@@ -159,18 +166,24 @@ public final class AttemptLifecycle {
 
     /**
      * The attempts reached their provider: conversations open, recipients move to {@code status} (from an earlier
-     * one only), and their batches show the change (to the second).
+     * one only), and their batches show the change (to the second). Returns the moves' events.
      */
-    private static void reached(Handle handle, List<Moved> moved, RecipientStatus status, Instant now) {
+    private static List<Outbox.Event> reached(Handle handle, List<Moved> moved, RecipientStatus status,
+                                              Instant now) {
         if (moved.isEmpty()) {
-            return;
+            return List.of();
         }
         ConversationWrites.opened(handle, moved.stream().map(Moved::attempt).toList(), now);
-        handle.createUpdate("""
+        var moves = handle.createQuery("""
                         UPDATE recipients r SET status = :status, updated_at = :now
-                        FROM unnest(:workspaceIds, :batchIds, :ids) AS m(workspace_id, batch_id, id)
+                        FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, before.status AS previous
+                              FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
+                                  AS m(workspace_id, batch_id, id, attempt_id)
+                              JOIN recipients before ON before.workspace_id = m.workspace_id
+                                                    AND before.batch_id = m.batch_id AND before.id = m.id) m
                         WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
-                          AND r.status = ANY(:earlier)""")
+                          AND r.status = ANY(:earlier)
+                        RETURNING r.workspace_id, r.batch_id, r.id, m.previous, m.attempt_id""")
                 .bind("status", status.wireName())
                 .bind("now", Rows.at(now))
                 // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
@@ -180,7 +193,9 @@ public final class AttemptLifecycle {
                         .toList())
                 .bindArray("batchIds", String.class, moved.stream().map(Moved::batchId).toList())
                 .bindArray("ids", String.class, moved.stream().map(Moved::recipientId).toList())
-                .execute();
+                .bindArray("attemptIds", String.class, moved.stream().map(m -> m.attempt().attemptId()).toList())
+                .map((rs, ctx) -> recipientMove(rs))
+                .list();
         // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
         // written when the second changes, not once per call event.
         var batches = moved.stream().map(m -> new BatchRef(m.attempt().workspaceId(), m.batchId())).distinct()
@@ -194,12 +209,20 @@ public final class AttemptLifecycle {
                 .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
                 .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
                 .execute();
+        return LifecycleEvents.recipientEvents(handle, moves);
+    }
+
+    private static LifecycleEvents.RecipientMove recipientMove(java.sql.ResultSet rs) throws java.sql.SQLException {
+        var workspace = new WorkspaceId(rs.getString("workspace_id"));
+        return new LifecycleEvents.RecipientMove(new BatchRef(workspace, rs.getString("batch_id")),
+                rs.getString("id"), rs.getString("previous"),
+                java.util.Optional.of(new AttemptRef(workspace, rs.getString("attempt_id"))));
     }
 
     /** What ending a group did. */
     private record Ends(Set<String> endedAttemptIds, List<String> completedBatchIds) {}
 
-    private static Ends end(Handle handle, List<CallEvent.Ended> group, Instant now) {
+    private static Ends end(Handle handle, List<CallEvent.Ended> group, Instant now, List<Outbox.Event> events) {
         // One end per attempt: the first report wins, as it would one transaction after another.
         var ends = new LinkedHashMap<String, CallEvent.Ended>();
         group.forEach(end -> ends.putIfAbsent(end.attempt().workspaceId().value() + "/" + end.attempt().attemptId(),
@@ -219,10 +242,17 @@ public final class AttemptLifecycle {
             ConversationWrites.opened(handle, reached, now);
             ConversationWrites.closed(handle, reached, now);
         }
-        var finished = finishRecipients(handle, changed, byId, now);
+        var moves = finishRecipients(handle, changed, byId, now);
+        var finished = new TreeMap<BatchRef, Integer>(InFlight.BATCH_ORDER);
+        moves.forEach(move -> finished.merge(move.batch(), 1, Integer::sum));
         var completed = InFlight.settleBatches(handle, released, finished, now);
+        events.addAll(LifecycleEvents.recipientEvents(handle, moves));
+        events.addAll(LifecycleEvents.initiationFailures(handle, reached));
+        events.addAll(LifecycleEvents.batchEvents(handle, completed.stream().map(batch -> new LifecycleEvents.BatchMove(
+                batch, "batch.completed", BatchStatus.IN_PROGRESS.wireName())).toList()));
         handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
-        return new Ends(changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()), completed);
+        return new Ends(changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()),
+                completed.stream().map(BatchRef::batchId).toList());
     }
 
     private static List<Moved> endAttempts(Handle handle, List<CallEvent.Ended> ends, Instant now) {
@@ -248,17 +278,20 @@ public final class AttemptLifecycle {
                 .list();
     }
 
-    /** Moves each recipient to its final status; returns how many recipients each batch finished. */
-    private static Map<BatchRef, Integer> finishRecipients(Handle handle, List<Moved> changed,
-                                                           Map<String, CallEvent.Ended> ends, Instant now) {
-        var finished = new TreeMap<BatchRef, Integer>(InFlight.BATCH_ORDER);
-        handle.createQuery("""
+    /** Moves each recipient to its final status; returns the moves (each one a recipient its batch finished). */
+    private static List<LifecycleEvents.RecipientMove> finishRecipients(Handle handle, List<Moved> changed,
+                                                                        Map<String, CallEvent.Ended> ends,
+                                                                        Instant now) {
+        return handle.createQuery("""
                         UPDATE recipients r SET status = e.status, last_outcome = e.outcome, updated_at = :now
-                        FROM unnest(:workspaceIds, :batchIds, :ids, :statuses, :outcomes)
-                            AS e(workspace_id, batch_id, id, status, outcome)
+                        FROM (SELECT e.*, before.status AS previous
+                              FROM unnest(:workspaceIds, :batchIds, :ids, :statuses, :outcomes, :attemptIds)
+                                  AS e(workspace_id, batch_id, id, status, outcome, attempt_id)
+                              JOIN recipients before ON before.workspace_id = e.workspace_id
+                                                    AND before.batch_id = e.batch_id AND before.id = e.id) e
                         WHERE r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id AND r.id = e.id
                           AND r.status = ANY(:open)
-                        RETURNING r.workspace_id, r.batch_id""")
+                        RETURNING r.workspace_id, r.batch_id, r.id, e.previous, e.attempt_id""")
                 .bind("now", Rows.at(now))
                 .bindArray("open", String.class, RecipientStatus.open())
                 .bindArray("workspaceIds", String.class, changed.stream().map(c -> c.attempt().workspaceId().value())
@@ -269,10 +302,9 @@ public final class AttemptLifecycle {
                         .outcome().recipientStatus().wireName()).toList())
                 .bindArray("outcomes", String.class, changed.stream().map(c -> ends.get(c.attempt().attemptId())
                         .outcome().wireName()).toList())
-                .map((rs, ctx) -> new BatchRef(new WorkspaceId(rs.getString("workspace_id")),
-                        rs.getString("batch_id")))
-                .forEach(batch -> finished.merge(batch, 1, Integer::sum));
-        return finished;
+                .bindArray("attemptIds", String.class, changed.stream().map(c -> c.attempt().attemptId()).toList())
+                .map((rs, ctx) -> recipientMove(rs))
+                .list();
     }
 
     private static Moved moved(java.sql.ResultSet rs) throws java.sql.SQLException {

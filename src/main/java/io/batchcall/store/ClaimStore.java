@@ -15,6 +15,7 @@ import io.batchcall.domain.FairShare;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.RecipientStatus;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
 import java.time.Clock;
@@ -45,6 +46,7 @@ public final class ClaimStore {
     private final Jdbi jdbi;
     private final Clock clock;
     private final IdSource ids;
+    private final Outbox outbox;
     private final String nodeId;
     private final Duration lease;
 
@@ -52,6 +54,7 @@ public final class ClaimStore {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.ids = ids;
+        this.outbox = new Outbox(ids);
         this.nodeId = nodeId;
         this.lease = lease;
     }
@@ -144,6 +147,11 @@ public final class ClaimStore {
             var claimedBatches = Set.copyOf(claims.stream().map(Claim::batchId).toList());
             var started = usable.stream().filter(DueBatch::pending).map(DueBatch::id)
                     .filter(claimedBatches::contains).toList();
+            var events = new ArrayList<>(BatchTransitions.started(handle, workspace, started));
+            events.addAll(LifecycleEvents.recipientEvents(handle, claims.stream().map(claim ->
+                    new LifecycleEvents.RecipientMove(new BatchRef(workspace, claim.batchId()), claim.recipientId(),
+                            RecipientStatus.PENDING.wireName(), Optional.of(claim.attempt()))).toList()));
+            outbox.append(handle, events, now);
             return new Result(claims, started, failed, now, now.plus(lease));
         });
     }
@@ -193,24 +201,8 @@ public final class ClaimStore {
         return jdbi.inTransaction(handle -> failBatch(handle, workspace, batchId, reason, clock.instant()));
     }
 
-    private static boolean failBatch(Handle handle, WorkspaceId workspace, String batchId, String reason, Instant now) {
-        int failedRecipients = handle.createUpdate("""
-                        UPDATE recipients SET status = 'failed', last_outcome = 'failed', updated_at = :now
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'""")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bind("now", Rows.at(now))
-                .execute();
-        return handle.createUpdate("""
-                        UPDATE batches SET status = 'failed', failure_reason = :reason,
-                            total_finished = total_finished + :failed, updated_at = :now
-                        WHERE workspace_id = :workspaceId AND id = :batchId AND status IN ('pending', 'in_progress')""")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bind("reason", reason)
-                .bind("failed", failedRecipients)
-                .bind("now", Rows.at(now))
-                .execute() == 1;
+    private boolean failBatch(Handle handle, WorkspaceId workspace, String batchId, String reason, Instant now) {
+        return BatchTransitions.fail(handle, outbox, workspace, batchId, reason, now);
     }
 
     private static Optional<String> unplaceableReason(DueBatch batch, Map<String, LockedAgent> agents,

@@ -122,9 +122,9 @@ final class InFlight {
 
     /**
      * Ended attempts stop counting on their batches, which count their recipients that became final; a running
-     * batch whose every recipient is final completes. Returns the ids of the batches completed.
+     * batch whose every recipient is final completes. Returns the batches completed.
      */
-    static List<String> settleBatches(Handle handle, List<Release> released, Map<BatchRef, Integer> finishedPerBatch,
+    static List<BatchRef> settleBatches(Handle handle, List<Release> released, Map<BatchRef, Integer> finishedPerBatch,
                                       Instant now) {
         var ended = new TreeMap<BatchRef, Integer>(BATCH_ORDER);
         released.forEach(r -> ended.merge(new BatchRef(r.workspace(), r.batchId()), 1, Integer::sum));
@@ -138,7 +138,7 @@ final class InFlight {
                             updated_at = :now
                         FROM unnest(:workspaceIds, :ids, :ended, :finished) AS c(workspace_id, id, ended, finished)
                         WHERE b.workspace_id = c.workspace_id AND b.id = c.id
-                        RETURNING b.id, b.status""")
+                        RETURNING b.workspace_id, b.id, b.status""")
                 .bind("now", Rows.at(now))
                 .bind("inProgress", BatchStatus.IN_PROGRESS.wireName())
                 .bind("completed", BatchStatus.COMPLETED.wireName())
@@ -148,7 +148,7 @@ final class InFlight {
                 .bindArray("finished", Integer.class, keys.stream().map(k -> finishedPerBatch.getOrDefault(k, 0))
                         .toList())
                 .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
-                        ? rs.getString("id") : null)
+                        ? new BatchRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")) : null)
                 .list().stream().filter(java.util.Objects::nonNull).toList();
     }
 

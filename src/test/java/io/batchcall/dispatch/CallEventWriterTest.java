@@ -122,7 +122,7 @@ class CallEventWriterTest {
         var workspace = engine.workspace(50);
         var batch = dialedBatch(workspace, 2);
         var attempts = attempts(workspace, batch);
-        var events = new AttemptLifecycle(engine.database, clock);
+        var events = new AttemptLifecycle(engine.database, clock, io.batchcall.domain.IdSource.secure());
         var calls = new AtomicInteger();
         try (var recorder = new AttemptRecorder(group -> {
             if (calls.incrementAndGet() == 1) {
@@ -146,7 +146,7 @@ class CallEventWriterTest {
         var workspace = engine.workspace(50);
         var batch = dialedBatch(workspace, 1);
         var attempt = attempts(workspace, batch).getFirst();
-        var events = new AttemptLifecycle(engine.database, clock);
+        var events = new AttemptLifecycle(engine.database, clock, io.batchcall.domain.IdSource.secure());
         try (var recorder = new AttemptRecorder(events::apply, engine.registry, new Wakeup(),
                 new SimpleMeterRegistry(), Duration.ofMillis(300), Duration.ofMillis(500))) {
             var lock = engine.jdbi.open();

@@ -77,7 +77,7 @@ final class Engine implements AutoCloseable {
                 phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         this.registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        this.recorder = new AttemptRecorder(new AttemptLifecycle(database, clock), registry, wakeup, meters);
+        this.recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, nodeIds), registry, wakeup, meters);
         this.simulator = new SimulatorProvider(new SimulatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0,
                 0, 0), timers, recorder, new Random(1));
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));

@@ -53,7 +53,7 @@ class ClaimContentionTest {
                     Optional.empty(), Optional.empty(), Optional.empty(), TelephonyCallConfig.defaults(),
                     Optional.of(4), clock.instant(), recipients), Optional.empty());
         }
-        var lifecycle = new AttemptLifecycle(database, clock);
+        var lifecycle = new AttemptLifecycle(database, clock, ids);
         var claimed = Collections.synchronizedList(new ArrayList<Claim>());
         var highest = new AtomicInteger();
         var seen = ConcurrentHashMap.<String>newKeySet();
