@@ -29,7 +29,7 @@ import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
-import io.batchcall.store.AttemptEvents;
+import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.AttemptHistory;
 import io.batchcall.store.AttemptStore;
 import io.batchcall.store.ClaimStore;
@@ -71,6 +71,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -164,11 +165,12 @@ public final class App implements AutoCloseable {
         }
         var attempts = new AttemptStore(database);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
-        var twilio = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
+        var dispatching = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
                 idempotency, callbackTokens);
 
         var routes = Stream.concat(Stream.of(
-                        new OperationsRoutes(database, meters, config.observability().metricsToken()),
+                        new OperationsRoutes(database, meters, config.observability().metricsToken(),
+                                dispatching.problems()),
                         new Authentication(keys),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                         new WorkspaceRoutes(),
@@ -179,19 +181,23 @@ public final class App implements AutoCloseable {
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
                         new RecipientUploadRoutes(),
-                        new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers, twilio::onStatusCallback)),
+                        new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
+                                dispatching.twilio()::onStatusCallback)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
         running.push(server);
         log.info("batchcall started nodeId={} port={}", config.nodeId(), server.port());
     }
 
+    /** The running dispatcher's faces to HTTP: Twilio's callbacks, and what keeps this node from being ready. */
+    private record Dispatching(TwilioProvider twilio, Supplier<List<String>> problems) {}
+
     /**
      * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
      * stopped after it, in reverse order: stop claiming, drain calls, stop heartbeats, stop listening. Returns
-     * the Twilio provider, which its callback route reports to.
+     * the Twilio provider, which its callback route reports to, and the dispatcher's health for /ready.
      */
-    private TwilioProvider startDispatching(Config config, Clock clock, Database database, IdSource ids,
+    private Dispatching startDispatching(Config config, Clock clock, Database database, IdSource ids,
                                             PrometheusMeterRegistry meters, WorkspaceStore workspaces,
                                             AgentStore agents, PhoneNumberStore phoneNumbers,
                                             IdempotencyStore idempotency, CallbackTokens callbackTokens) {
@@ -199,7 +205,7 @@ public final class App implements AutoCloseable {
         running.push(timers);
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        var recorder = new AttemptRecorder(new AttemptEvents(database, clock), registry, wakeup, meters);
+        var recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, ids), registry, wakeup, meters);
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder,
@@ -214,11 +220,12 @@ public final class App implements AutoCloseable {
         Function<PhoneNumber, Map<String, String>> credentials =
                 number -> phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         var lease = config.dispatch().leaseTimeout();
+        var notifications = new Notifications(database, clock);
         var dispatcher = new Dispatcher(new ClaimStore(database, clock, ids, config.nodeId(), lease), recorder,
-                registry, providers, credentials, timers, clock, wakeup, meters);
+                registry, providers, credentials, timers, clock, wakeup, meters, notifications::heardEverythingSince);
         var leaseKeeper = new LeaseKeeper(new LeaseStore(database, clock, config.nodeId(), lease), registry, recorder,
                 providers, agents, phoneNumbers, credentials, config.dispatch(), meters);
-        var notifications = new Notifications(database);
+        notifications.onReconnect(dispatcher::resynchronise);
         notifications.on(Notifications.WAKE, payload -> dispatcher.wake());
         notifications.on(Notifications.CANCEL, payload -> {
             var parts = payload.split(":", 3);
@@ -233,7 +240,11 @@ public final class App implements AutoCloseable {
         running.push(new Housekeeping(idempotency, workspaces, meters).start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
         running.push(dispatcher.start());
-        return twilio;
+        Supplier<List<String>> problems = () -> Stream.of(
+                        recorder.healthy() ? null : "the call-event writer is stopped or stuck",
+                        dispatcher.healthy() ? null : "the dispatch loop is stopped or stuck")
+                .filter(java.util.Objects::nonNull).toList();
+        return new Dispatching(twilio, problems);
     }
 
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {

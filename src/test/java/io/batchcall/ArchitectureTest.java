@@ -23,13 +23,16 @@ class ArchitectureTest {
                 .layer("Telephony").definedBy("io.batchcall.telephony..")
                 .layer("Dispatch").definedBy("io.batchcall.dispatch..")
                 .layer("Api").definedBy("io.batchcall.api..")
+                .layer("Wire").definedBy("io.batchcall.wire..")
                 .whereLayer("App").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Api").mayOnlyBeAccessedByLayers("App")
                 .whereLayer("Dispatch").mayOnlyBeAccessedByLayers("Api", "App")
                 .whereLayer("Store").mayOnlyBeAccessedByLayers("Dispatch", "Api", "App")
                 .whereLayer("Telephony").mayOnlyBeAccessedByLayers("Dispatch", "App")
                 .whereLayer("Config").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App")
-                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App")
+                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App", "Wire")
+                // The public API's JSON shapes: responses (api) and event bodies (store) are the same records.
+                .whereLayer("Wire").mayOnlyBeAccessedByLayers("Store", "Api", "App")
                 .check(CLASSES);
     }
 
@@ -59,5 +62,35 @@ class ArchitectureTest {
                 .orShould().haveSimpleNameEndingWith("Impl")
                 .orShould().haveSimpleNameStartingWith("Base")
                 .check(CLASSES);
+    }
+
+    /**
+     * The attempt lifecycle has one owner: only {@code store/InFlight} writes the in-flight counts the limits are
+     * enforced against, and only it completes batches. SQL is text, which ArchUnit cannot see, so the sources are
+     * read.
+     */
+    @Test
+    void only_the_lifecycle_writer_moves_in_flight_counts_and_completes_batches() throws java.io.IOException {
+        var root = java.nio.file.Path.of("src/main/java");
+        var writesInFlight = java.util.regex.Pattern.compile("in_flight\\s*=");
+        var completes = java.util.regex.Pattern.compile("COMPLETED\\.wireName\\(\\)|'completed'");
+        try (var files = java.nio.file.Files.walk(root)) {
+            var offenders = files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(f -> !f.endsWith(java.nio.file.Path.of("io/batchcall/store/InFlight.java")))
+                    .filter(f -> {
+                        try {
+                            var text = java.nio.file.Files.readString(f);
+                            return writesInFlight.matcher(text).find()
+                                    || (f.toString().contains("/store/") && completes.matcher(text).find()
+                                        && text.contains("UPDATE batches"));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .map(java.nio.file.Path::toString)
+                    .toList();
+            org.assertj.core.api.Assertions.assertThat(offenders).as("files that write in_flight or complete batches")
+                    .isEmpty();
+        }
     }
 }

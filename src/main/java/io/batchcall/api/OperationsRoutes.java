@@ -6,8 +6,10 @@ import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Liveness, readiness and metrics, for load balancers and Prometheus; none needs an API key. {@code /metrics}
@@ -20,11 +22,15 @@ public final class OperationsRoutes implements RouteGroup {
     private final Database database;
     private final PrometheusMeterRegistry meters;
     private final Optional<byte[]> metricsToken;
+    private final Supplier<List<String>> dispatchProblems;
 
-    public OperationsRoutes(Database database, PrometheusMeterRegistry meters, Optional<String> metricsToken) {
+    /** {@code dispatchProblems}: what keeps this node's dispatching from working (a stopped or stuck thread). */
+    public OperationsRoutes(Database database, PrometheusMeterRegistry meters, Optional<String> metricsToken,
+                            Supplier<List<String>> dispatchProblems) {
         this.database = database;
         this.meters = meters;
         this.metricsToken = metricsToken.map(token -> token.getBytes(StandardCharsets.UTF_8));
+        this.dispatchProblems = dispatchProblems;
     }
 
     @Override
@@ -53,6 +59,10 @@ public final class OperationsRoutes implements RouteGroup {
     private void ready(Context ctx) {
         if (!database.ready()) {
             throw new ApiException(503, "not_ready", "The database is unreachable or not fully migrated");
+        }
+        var problems = dispatchProblems.get();
+        if (!problems.isEmpty()) {
+            throw new ApiException(503, "not_ready", "This node cannot dispatch: " + String.join("; ", problems));
         }
         ctx.json(Map.of("status", "ready"));
     }

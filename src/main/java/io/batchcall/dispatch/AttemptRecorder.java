@@ -2,29 +2,36 @@ package io.batchcall.dispatch;
 
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Outcome;
-import io.batchcall.store.AttemptEnds;
-import io.batchcall.store.AttemptEvents;
+import io.batchcall.domain.CallEvent;
+import io.batchcall.store.AttemptLifecycle;
+import io.batchcall.store.DatabaseFailures;
 import io.batchcall.telephony.CallEventSink;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The event sink every provider reports to. Reports queue to one writer per node, which records whatever has
  * arrived together in one transaction (group commit: the workspace, agent and batch rows every call shares are
- * written once per group, not once per call); each caller waits until its own report is stored. A database that
- * refuses is retried (an outcome is never dropped because PostgreSQL blinked), and a call's end wakes the
- * dispatcher, since it frees a slot.
+ * written once per group, not once per call); each caller waits, for a bounded time, until its own report is
+ * stored. A database that is away is waited for (an outcome is never dropped because PostgreSQL blinked); a
+ * report PostgreSQL refuses for good is split out of its group and recorded as an interrupted attempt on its own,
+ * so that one tenant's bad row never holds back anyone else's calls. A call's end wakes the dispatcher, since it
+ * frees a slot.
  */
 public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttemptRecorder.class);
@@ -32,134 +39,273 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(10);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /**
+     * How long a reporter (a provider's callback, a dial) waits for its report to be stored. Past it the reporter
+     * goes on and the report stays queued: an HTTP callback must not hang for the length of an outage.
+     */
+    static final Duration REPORT_WAIT = Duration.ofSeconds(30);
+    /** A report waiting longer than this means the writer is stuck (or the database away): the node is not ready. */
+    static final Duration STUCK_AFTER = Duration.ofSeconds(60);
+    /** How often an idle writer shows it is alive. */
+    private static final Duration IDLE_BEAT = Duration.ofSeconds(1);
     /** The most reports one transaction records. */
     private static final int MOST_PER_GROUP = 512;
 
-    private final AttemptEvents events;
+    private final Function<List<CallEvent>, AttemptLifecycle.Result> store;
     private final CallRegistry registry;
     private final Wakeup wakeup;
     private final MeterRegistry meters;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Counter isolated;
+    private final Duration reportWait;
+    private final Duration stuckAfter;
     private final Thread writer;
-
-    private record Ringing(AttemptRef attempt) {}
-
-    private record Answered(AttemptRef attempt) {}
+    /** The reports the writer is recording now, for the oldest-waiting gauge. */
+    private volatile List<Pending> inProgress = List.of();
+    private volatile boolean closed;
 
     /** A report waiting for the writer, and its caller waiting for it to be recorded. */
-    private record Pending(Object report, CompletableFuture<Boolean> recorded) {}
+    private record Pending(CallEvent report, CompletableFuture<Boolean> recorded, long queuedAtNanos) {
+        AttemptRef attempt() {
+            return report.attempt();
+        }
 
-    public AttemptRecorder(AttemptEvents events, CallRegistry registry, Wakeup wakeup, MeterRegistry meters) {
-        this.events = events;
+        /** What the caller is told when its report could not be stored (yet): the safe reading of each kind. */
+        boolean unrecordedAnswer() {
+            // An unrecorded Accepted is "still wanted": hanging up a live call because the database is slow would
+            // be worse; lease recovery resolves it. An unrecorded end changed nothing yet.
+            return report instanceof CallEvent.Accepted;
+        }
+    }
+
+    public AttemptRecorder(AttemptLifecycle lifecycle, CallRegistry registry, Wakeup wakeup, MeterRegistry meters) {
+        this(lifecycle::apply, registry, wakeup, meters, REPORT_WAIT, STUCK_AFTER);
+    }
+
+    /**
+     * With the group write and the bounds given directly: tests use it to inject a failure the database cannot
+     * produce, and to see the bounds work without waiting for minutes.
+     */
+    AttemptRecorder(Function<List<CallEvent>, AttemptLifecycle.Result> store, CallRegistry registry, Wakeup wakeup,
+                    MeterRegistry meters, Duration reportWait, Duration stuckAfter) {
+        this.store = store;
+        this.reportWait = reportWait;
+        this.stuckAfter = stuckAfter;
         this.registry = registry;
         this.wakeup = wakeup;
         this.meters = meters;
+        this.isolated = Counter.builder("batchcall.call.events.isolated")
+                .description("Call reports PostgreSQL refused for good, recorded as interrupted attempts on their own")
+                .register(meters);
+        Gauge.builder("batchcall.call.events.queue.depth", this, AttemptRecorder::depth)
+                .description("Call reports waiting for or being recorded by this node's writer").register(meters);
+        Gauge.builder("batchcall.call.events.oldest.wait.seconds", this, r -> r.oldestWait().toMillis() / 1000.0)
+                .description("How long the oldest call report waiting for the writer has waited").register(meters);
         this.writer = Thread.ofPlatform().name("batchcall-call-events").daemon(true).start(this::write);
     }
 
-    /** The provider took the call; false when the attempt is gone (its batch was deleted). */
+    /** The provider took the call; false when the attempt is gone or already ended (its call must be stopped). */
     boolean accepted(AttemptRef ref, String providerCallId, Instant dialedAt) {
-        return submit(new AttemptEvents.Accepted(ref, providerCallId, dialedAt));
+        return submit(new CallEvent.Accepted(ref, providerCallId, dialedAt));
     }
 
     @Override
-    public void ringing(AttemptRef ref) {
-        submit(new Ringing(ref));
-    }
-
-    @Override
-    public void answered(AttemptRef ref) {
-        registry.find(ref).ifPresent(call -> call.answered = true);
-        submit(new Answered(ref));
-    }
-
-    @Override
-    public void ended(AttemptRef ref, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode) {
-        ended(ref, outcome, providerStatus, sipCode, true);
+    public void report(CallEvent event) {
+        switch (event) {
+            case CallEvent.Accepted accepted -> submit(accepted);
+            case CallEvent.Ringing ringing -> submit(ringing);
+            case CallEvent.Answered answered -> {
+                registry.find(answered.attempt()).ifPresent(call -> call.answered = true);
+                submit(answered);
+            }
+            case CallEvent.Ended ended -> {
+                boolean changed = submit(ended);
+                registry.remove(ended.attempt());
+                wakeup.wake();
+                if (changed) {
+                    Counter.builder("batchcall.attempt.outcomes").tag("outcome", ended.outcome().wireName())
+                            .register(meters).increment();
+                }
+            }
+        }
     }
 
     /** An end, with whether the call reached the provider (and so has a conversation). */
     void ended(AttemptRef ref, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode,
                boolean reachedProvider) {
-        boolean changed = submit(new AttemptEnds.End(ref, outcome, providerStatus, sipCode, reachedProvider));
-        registry.remove(ref);
-        wakeup.wake();
-        if (changed) {
-            Counter.builder("batchcall.attempt.outcomes").tag("outcome", outcome.wireName()).register(meters)
-                    .increment();
-        }
+        report(new CallEvent.Ended(ref, outcome, providerStatus, sipCode, reachedProvider));
     }
 
-    private boolean submit(Object report) {
-        var pending = new Pending(report, new CompletableFuture<>());
+    /** True while the writer runs and no report has waited too long: what /ready reports for call events. */
+    public boolean healthy() {
+        return writer.isAlive() && oldestWait().compareTo(stuckAfter) < 0;
+    }
+
+    /** Reports queued or being recorded. */
+    int depth() {
+        return queue.size() + inProgress.size();
+    }
+
+    /** How long the oldest report still waiting has waited; zero when none is. */
+    Duration oldestWait() {
+        long oldest = Long.MAX_VALUE;
+        var head = queue.peek();
+        if (head != null) {
+            oldest = head.queuedAtNanos();
+        }
+        for (var pending : inProgress) {
+            if (!pending.recorded().isDone()) {
+                oldest = Math.min(oldest, pending.queuedAtNanos());
+            }
+        }
+        return oldest == Long.MAX_VALUE ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - oldest);
+    }
+
+    private boolean submit(CallEvent report) {
+        var pending = new Pending(report, new CompletableFuture<>(), System.nanoTime());
+        if (closed) {
+            return pending.unrecordedAnswer();
+        }
         queue.add(pending);
-        return pending.recorded().join();
+        try {
+            return pending.recorded().get(reportWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("Call report not stored in time, going on; it stays queued attemptId={}",
+                    pending.attempt().attemptId());
+            return pending.unrecordedAnswer();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return pending.unrecordedAnswer();
+        } catch (ExecutionException e) {
+            return pending.unrecordedAnswer();
+        }
     }
 
     private void write() {
         var taken = new ArrayList<Pending>(MOST_PER_GROUP);
-        while (!Thread.currentThread().isInterrupted()) {
+        while (!closed) {
             try {
-                taken.add(queue.take());
+                var first = queue.poll(IDLE_BEAT.toMillis(), TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                taken.add(first);
+                queue.drainTo(taken, MOST_PER_GROUP - 1);
+                inProgress = List.copyOf(taken);
+                writeGroup(taken);
             } catch (InterruptedException e) {
+                taken.forEach(pending -> pending.recorded().complete(pending.unrecordedAnswer()));
                 return;
+            } catch (Throwable e) {
+                // An Error (out of memory included) or a bug must not end the one thread every call reports to.
+                // What this group held is left to lease recovery, which asks the providers.
+                log.error("Call-event writer failed on a group; its attempts are left to lease recovery reports={}"
+                        + " error={}", taken.size(), e.toString());
+                taken.forEach(pending -> pending.recorded().complete(pending.unrecordedAnswer()));
+            } finally {
+                taken.clear();
+                inProgress = List.of();
             }
-            queue.drainTo(taken, MOST_PER_GROUP - 1);
-            var group = group(taken);
-            var result = persistently(() -> events.record(group));
-            result.ifPresent(r -> r.completedBatchIds().forEach(batchId ->
-                    log.info("Batch completed batchId={}", batchId)));
-            var accepted = result.map(AttemptEvents.Result::acceptedAttemptIds).orElse(Set.of());
-            var ended = result.map(AttemptEvents.Result::endedAttemptIds).orElse(Set.of());
-            for (var pending : taken) {
-                pending.recorded().complete(switch (pending.report()) {
-                    // Unrecorded (the database stayed away): say "still wanted" and let lease recovery decide.
-                    case AttemptEvents.Accepted a -> result.isEmpty() || accepted.contains(a.attempt().attemptId());
-                    case AttemptEnds.End e -> ended.contains(e.attempt().attemptId());
-                    default -> result.isPresent();
-                });
-            }
-            taken.clear();
         }
     }
 
-    private static AttemptEvents.Group group(List<Pending> taken) {
-        var accepted = new ArrayList<AttemptEvents.Accepted>();
-        var ringing = new ArrayList<AttemptRef>();
-        var answered = new ArrayList<AttemptRef>();
-        var ended = new ArrayList<AttemptEnds.End>();
+    /** Records one group: all together, or, when PostgreSQL refuses it for good, attempt by attempt. */
+    private void writeGroup(List<Pending> taken) throws InterruptedException {
+        var written = persistently(taken);
+        switch (written) {
+            case Written.Stored stored -> complete(taken, stored.result());
+            case Written.GaveUp gaveUp -> taken.forEach(p -> p.recorded().complete(p.unrecordedAnswer()));
+            case Written.Refused refused -> isolate(taken);
+        }
+    }
+
+    /** Each attempt's reports in their own transaction, so that the one PostgreSQL refuses is the only one lost. */
+    private void isolate(List<Pending> taken) throws InterruptedException {
+        var byAttempt = new LinkedHashMap<String, List<Pending>>();
+        taken.forEach(p -> byAttempt.computeIfAbsent(p.attempt().workspaceId().value() + "/"
+                + p.attempt().attemptId(), key -> new ArrayList<>()).add(p));
+        for (var reports : byAttempt.values()) {
+            switch (persistently(reports)) {
+                case Written.Stored stored -> complete(reports, stored.result());
+                case Written.GaveUp gaveUp -> reports.forEach(p -> p.recorded().complete(p.unrecordedAnswer()));
+                case Written.Refused refused -> endRefused(reports, refused.failure());
+            }
+        }
+    }
+
+    /**
+     * An attempt whose report PostgreSQL refuses for good: it ends interrupted on its own (no conversation is
+     * written for it, since that is where a refused value usually sits), which frees its slots, and its call, if
+     * still live, is stopped so that the limits stay true.
+     */
+    private void endRefused(List<Pending> reports, Throwable failure) throws InterruptedException {
+        var ref = reports.getFirst().attempt();
+        var state = DatabaseFailures.sqlState(failure).orElse("none");
+        isolated.increment();
+        log.error("Call report refused by the database; its attempt ends interrupted attemptId={} sqlState={}",
+                ref.attemptId(), state);
+        var end = new CallEvent.Ended(ref, new Outcome.Interrupted("its call report could not be stored"
+                + " (PostgreSQL refused it, SQL state " + state + ")"), Optional.empty(), Optional.empty(), false);
+        var fallback = new Pending(end, new CompletableFuture<>(), System.nanoTime());
+        switch (persistently(List.of(fallback))) {
+            case Written.Stored stored -> {
+                boolean ended = stored.result().endedAttemptIds().contains(ref.attemptId());
+                reports.forEach(p -> p.recorded().complete(p.report() instanceof CallEvent.Ended && ended));
+            }
+            case Written.GaveUp gaveUp -> reports.forEach(p -> p.recorded().complete(p.unrecordedAnswer()));
+            case Written.Refused refused -> {
+                log.error("Even the interrupted end of an attempt was refused; lease recovery is left to it"
+                        + " attemptId={} sqlState={}", ref.attemptId(),
+                        DatabaseFailures.sqlState(refused.failure()).orElse("none"));
+                reports.forEach(p -> p.recorded().complete(false));
+            }
+        }
+        registry.find(ref).ifPresent(call -> call.stop(true));
+    }
+
+    private static void complete(List<Pending> taken, AttemptLifecycle.Result result) {
+        result.completedBatchIds().forEach(batchId -> log.info("Batch completed batchId={}", batchId));
+        var accepted = result.acceptedAttemptIds();
+        var ended = result.endedAttemptIds();
         for (var pending : taken) {
-            switch (pending.report()) {
-                case AttemptEvents.Accepted a -> accepted.add(a);
-                case Ringing r -> ringing.add(r.attempt());
-                case Answered a -> answered.add(a.attempt());
-                case AttemptEnds.End e -> ended.add(e);
-                default -> throw new IllegalStateException("unknown report " + pending.report());
-            }
+            pending.recorded().complete(switch (pending.report()) {
+                case CallEvent.Accepted a -> accepted.contains(a.attempt().attemptId());
+                case CallEvent.Ended e -> ended.contains(e.attempt().attemptId());
+                case CallEvent.Ringing r -> true;
+                case CallEvent.Answered a -> true;
+            });
         }
-        return new AttemptEvents.Group(accepted, ringing, answered, ended);
     }
 
-    /** Runs a write until it succeeds or the give-up bound passes; empty when it never succeeded. */
-    private static <T> Optional<T> persistently(Supplier<T> write) {
+    /** How a write went: stored, refused for good (the data), or given up after a long outage. */
+    private sealed interface Written {
+        record Stored(AttemptLifecycle.Result result) implements Written {}
+
+        record Refused(Throwable failure) implements Written {}
+
+        record GaveUp() implements Written {}
+    }
+
+    /** Writes reports, waiting out a database that is away, until it succeeds, is refused, or the bound passes. */
+    private Written persistently(List<Pending> reports) throws InterruptedException {
+        var group = reports.stream().map(Pending::report).toList();
         var backoff = FIRST_BACKOFF;
         long deadline = System.nanoTime() + GIVE_UP_AFTER.toNanos();
         while (true) {
             try {
-                return Optional.of(write.get());
+                return new Written.Stored(store.apply(group));
             } catch (RuntimeException e) {
-                if (System.nanoTime() > deadline) {
+                if (!DatabaseFailures.isTransient(e)) {
+                    return new Written.Refused(e);
+                }
+                if (System.nanoTime() > deadline || closed) {
                     log.error("Call events could not be recorded; lease recovery will resolve their attempts"
-                            + " error={}", e.toString());
-                    return Optional.empty();
+                            + " sqlState={}", DatabaseFailures.sqlState(e).orElse("none"));
+                    return new Written.GaveUp();
                 }
-                log.warn("Call events not recorded yet, retrying error={}", e.toString());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return Optional.empty();
-                }
+                log.warn("Call events not recorded yet, retrying sqlState={} error={}",
+                        DatabaseFailures.sqlState(e).orElse("none"), e.getClass().getSimpleName());
+                Thread.sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
@@ -168,6 +314,11 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     /** Stops the writer; reports not yet recorded are left to lease recovery. */
     @Override
     public void close() {
+        closed = true;
         writer.interrupt();
+        Pending pending;
+        while ((pending = queue.poll()) != null) {
+            pending.recorded().complete(pending.unrecordedAnswer());
+        }
     }
 }

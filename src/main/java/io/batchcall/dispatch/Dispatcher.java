@@ -1,12 +1,14 @@
 package io.batchcall.dispatch;
 
+import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.ClaimStore;
+import io.batchcall.store.DatabaseFailures;
+import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.telephony.CallRequest;
-import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.Timers;
@@ -15,9 +17,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +38,10 @@ public final class Dispatcher implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** How long a stopping node waits for its calls in flight to end. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** A loop that has not finished a pass for this long is stuck (a pass waits at most the back-off). */
+    static final Duration STUCK_AFTER = Duration.ofSeconds(60);
+    /** How often a dial waiting for its lease to be confirmed looks again. */
+    private static final Duration LEASE_RECHECK = Duration.ofSeconds(1);
 
     private final ClaimStore claims;
     private final AttemptRecorder recorder;
@@ -44,12 +53,18 @@ public final class Dispatcher implements AutoCloseable {
     private final Wakeup wakeup;
     private final Counter dials;
     private final Timer lag;
+    private final Predicate<Instant> notificationsTrusted;
+    private final Reconciliation reconciliation;
     private volatile boolean running;
+    private volatile long lastPassAt = System.nanoTime();
     private Thread loop;
 
     public Dispatcher(ClaimStore claims, AttemptRecorder recorder, CallRegistry registry,
                       Map<Provider, TelephonyProvider> providers, Function<PhoneNumber, Map<String, String>> credentials,
-                      Timers timers, Clock clock, Wakeup wakeup, MeterRegistry meters) {
+                      Timers timers, Clock clock, Wakeup wakeup, MeterRegistry meters,
+                      Predicate<Instant> notificationsTrusted) {
+        this.notificationsTrusted = notificationsTrusted;
+        this.reconciliation = new Reconciliation(recorder, registry);
         this.claims = claims;
         this.recorder = recorder;
         this.registry = registry;
@@ -67,38 +82,97 @@ public final class Dispatcher implements AutoCloseable {
     public int dispatchOnce() {
         int claimed = 0;
         for (var workspace : claims.workspacesWithDueBatches()) {
-            var result = claims.claim(workspace, number -> providers.containsKey(number.provider()));
+            // Each number's credentials are opened once per pass, before its recipients are claimed: a number
+            // whose credentials cannot be opened fails its batch instead of leaving claimed attempts behind.
+            var opened = new HashMap<String, Map<String, String>>();
+            var result = claims.claim(workspace, number -> unusable(number, opened));
             result.started().forEach(batchId -> log.info("Batch started workspaceId={} batchId={}", workspace,
                     batchId));
             result.failed().forEach(failed -> log.info("Batch failed workspaceId={} batchId={} reason={}",
                     failed.workspace(), failed.batchId(), failed.reason()));
             for (var claim : result.claims()) {
-                schedule(claim);
+                try {
+                    schedule(claim, opened, result.claimedAt(), result.leaseUntil());
+                } catch (RuntimeException e) {
+                    // Claimed, but it cannot be placed: end it now rather than leave a slot taken until recovery.
+                    log.error("Claimed call could not be scheduled attemptId={} error={}", claim.attempt().attemptId(),
+                            e.getClass().getSimpleName());
+                    recorder.ended(claim.attempt(), new Outcome.Interrupted("the call could not be scheduled: "
+                            + e.getClass().getSimpleName()), Optional.empty(), Optional.empty(), false);
+                }
                 claimed++;
             }
         }
+        lastPassAt = System.nanoTime();
         return claimed;
     }
 
-    private void schedule(Claim claim) {
-        var provider = providers.get(claim.from().provider());
-        var request = new CallRequest(claim.attempt(), claim.batchId(), claim.recipientId(), claim.to(), claim.from(),
-                credentials.apply(claim.from()), claim.agent(), claim.callConfig(), claim.conversationId(),
-                claim.clientDataJson());
-        var call = new LiveCall(claim, request, provider);
-        registry.add(call);
-        var wait = Duration.between(clock.instant(), claim.dialAt());
-        timers.schedule(wait.isNegative() ? Duration.ZERO : wait, () -> place(call));
+    /** Why this node cannot dial from a number, or empty when it can (its credentials are then in {@code opened}). */
+    private Optional<String> unusable(PhoneNumber number, Map<String, Map<String, String>> opened) {
+        if (!providers.containsKey(number.provider())) {
+            return Optional.of("provider " + number.provider().wireName() + " is not available on this server version");
+        }
+        try {
+            opened.computeIfAbsent(number.id(), id -> credentials.apply(number));
+            return Optional.empty();
+        } catch (PhoneNumberStore.UnreadableCredentials e) {
+            return Optional.of("the credentials of phone number " + number.id() + " cannot be decrypted with this"
+                    + " server's secret key (was BATCHCALL_SECRET_KEY or the data directory's secret.key changed?);"
+                    + " import the number's credentials again");
+        }
     }
 
-    /** Sends the dial request, unless the batch was cancelled while the claim waited for its slot. */
+    private void schedule(Claim claim, Map<String, Map<String, String>> opened, Instant claimedAt,
+                          Instant leaseUntil) {
+        var provider = providers.get(claim.from().provider());
+        var request = new CallRequest(claim.attempt(), claim.batchId(), claim.recipientId(), claim.to(), claim.from(),
+                opened.getOrDefault(claim.from().id(), Map.of()), claim.agent(), claim.callConfig(),
+                claim.conversationId(), claim.clientDataJson());
+        var call = new LiveCall(claim, request, provider, claimedAt, leaseUntil);
+        registry.add(call);
+        var wait = Duration.between(clock.instant(), claim.dialAt());
+        timers.schedule(wait.isNegative() ? Duration.ZERO : wait, () -> placeSafely(call));
+    }
+
+    /** Places a call; whatever goes wrong on the way ends its attempt with a reason instead of leaving it stuck. */
+    private void placeSafely(LiveCall call) {
+        try {
+            place(call);
+        } catch (Throwable e) {
+            var ref = call.claim.attempt();
+            log.error("Placing a call failed; its attempt ends interrupted attemptId={} error={}", ref.attemptId(),
+                    e.getClass().getSimpleName());
+            call.stop(true);
+            recorder.ended(ref, new Outcome.Interrupted("placing the call failed: " + e.getClass().getSimpleName()),
+                    Optional.empty(), Optional.empty(), call.providerCallId != null);
+        }
+    }
+
+    /**
+     * Sends the dial request, unless the batch was cancelled while the claim waited for its slot, or this node can
+     * no longer be sure it holds the attempt's lease (another node may have taken it over meanwhile).
+     */
     private void place(LiveCall call) {
         var ref = call.claim.attempt();
-        if (registry.isCancelled(call.batchKey())) {
+        if (call.leaseLost || registry.find(ref).isEmpty()) {
+            // Another node holds or ended the attempt: it is theirs to resolve, and it was never dialed here.
+            return;
+        }
+        var now = clock.instant();
+        if (!now.isBefore(call.leaseHeldUntil.minus(call.leaseMargin))) {
+            // This node cannot be sure it still holds the lease (heartbeats failed: the database is away). Dialing
+            // now could call someone whose attempt another node already took over; wait for the next heartbeat to
+            // say whose it is.
+            log.warn("Lease not confirmed, the dial waits attemptId={}", ref.attemptId());
+            timers.schedule(LEASE_RECHECK, () -> placeSafely(call));
+            return;
+        }
+        if (registry.isCancelled(call.batchKey()) || stoppedInDatabase(call)) {
             recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
             return;
         }
         var dialedAt = clock.instant();
+        call.dialStartedAt = dialedAt;
         dials.increment();
         lag.record(Duration.between(call.claim.due(), dialedAt).abs());
         PlaceResult result;
@@ -106,9 +180,20 @@ public final class Dispatcher implements AutoCloseable {
             result = call.provider.place(call.request);
         } catch (RuntimeException e) {
             // Whether the request left us is unknown: ask before anything else happens, never re-dial.
-            result = new PlaceResult.Unknown(e.toString());
+            result = new PlaceResult.Unknown(e.getClass().getSimpleName());
         }
         handle(call, result, dialedAt);
+    }
+
+    /**
+     * Whether the claim's batch was cancelled or deleted, asked of the database: only when this node may have
+     * missed the notification that says so (its listener was away since the claim). Otherwise the registry knows.
+     */
+    private boolean stoppedInDatabase(LiveCall call) {
+        if (notificationsTrusted.test(call.claimedAt)) {
+            return false;
+        }
+        return !claims.stillDialable(call.claim.attempt(), call.claim.batchId());
     }
 
     private void handle(LiveCall call, PlaceResult result, java.time.Instant dialedAt) {
@@ -126,21 +211,9 @@ public final class Dispatcher implements AutoCloseable {
                 recorder.ended(ref, new Outcome.Failed(unusable.reason(), false), Optional.empty(), Optional.empty(),
                         false);
             }
-            case PlaceResult.Unknown unknown -> {
-                var state = call.provider.reconcile(call.request, Optional.empty());
-                switch (state) {
-                    case CallState.Ringing ringing -> track(call, ringing.providerCallId(), dialedAt);
-                    case CallState.Answered answered -> {
-                        track(call, answered.providerCallId(), dialedAt);
-                        recorder.answered(ref);
-                    }
-                    case CallState.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(),
-                            ended.sipCode(), true);
-                    case CallState.Unknown stillUnknown -> recorder.ended(ref,
-                            new Outcome.Interrupted(unknown.reason() + "; " + stillUnknown.reason()), Optional.empty(),
-                            Optional.empty(), false);
-                }
-            }
+            case PlaceResult.Unknown unknown -> reconciliation.resolve(call,
+                    new Reconciliation.WhenUnknown.EndInterrupted("the dial request's fate is unknown ("
+                            + unknown.reason() + ") and", false));
         }
     }
 
@@ -149,7 +222,9 @@ public final class Dispatcher implements AutoCloseable {
         call.providerCallId = providerCallId;
         boolean stillWanted = recorder.accepted(call.claim.attempt(), providerCallId, dialedAt);
         if (!stillWanted || registry.isCancelled(call.batchKey())) {
-            stop(call, !stillWanted);
+            // Not wanted: the attempt was ended meanwhile (by another node's recovery, say) or deleted; the call
+            // must not go on without an attempt that counts it against the limits.
+            call.stop(!stillWanted);
         }
     }
 
@@ -160,24 +235,29 @@ public final class Dispatcher implements AutoCloseable {
     public void batchStopped(String workspaceId, String batchId, boolean deleted) {
         var key = CallRegistry.batchKey(workspaceId, batchId);
         registry.markCancelled(key);
-        registry.inBatch(key).forEach(call -> stop(call, deleted));
+        registry.inBatch(key).forEach(call -> call.stop(deleted));
     }
 
-    private void stop(LiveCall call, boolean hangUpAnswered) {
-        var callId = call.providerCallId;
-        if (callId == null) {
+    /**
+     * The notification listener was away and is back: whatever it may have missed is read from the database, so
+     * that a cancel or delete made meanwhile still stops this node's calls.
+     */
+    public void resynchronise() {
+        var live = registry.all();
+        if (live.isEmpty()) {
             return;
         }
-        try {
-            if (!call.answered) {
-                call.provider.cancel(call.request, callId);
-            } else if (hangUpAnswered) {
-                call.provider.hangUp(call.request, callId);
-            }
-        } catch (RuntimeException e) {
-            log.warn("Provider did not stop a call attemptId={} error={}", call.claim.attempt().attemptId(),
-                    e.toString());
+        var batches = live.stream().map(call -> new BatchRef(call.claim.attempt().workspaceId(), call.claim.batchId()))
+                .distinct().toList();
+        for (var stopped : claims.stoppedBatches(batches)) {
+            batchStopped(stopped.workspace().value(), stopped.batchId(), stopped.deleted());
         }
+    }
+
+    /** True while the loop runs and has finished a pass recently: what /ready reports for dispatching. */
+    public boolean healthy() {
+        return loop != null && loop.isAlive() && running
+                && System.nanoTime() - lastPassAt < STUCK_AFTER.toNanos();
     }
 
     public void wake() {
@@ -199,9 +279,11 @@ public final class Dispatcher implements AutoCloseable {
                 if (claimed == 0 && !wakeup.awaitQuietly(IDLE_POLL)) {
                     return;
                 }
-            } catch (RuntimeException e) {
-                log.warn("Dispatch pass failed, retrying after backoffMs={} error={}", backoff.toMillis(),
-                        e.toString());
+            } catch (Throwable e) {
+                // An Error included: the loop is the node's only dispatcher and must outlive one bad pass.
+                lastPassAt = System.nanoTime();
+                log.warn("Dispatch pass failed, retrying after backoffMs={} error={} sqlState={}", backoff.toMillis(),
+                        e.getClass().getSimpleName(), DatabaseFailures.sqlState(e).orElse("none"));
                 if (!wakeup.awaitQuietly(backoff)) {
                     return;
                 }

@@ -1,18 +1,20 @@
 package io.batchcall.dispatch;
 
 import io.batchcall.config.DispatchConfig;
+import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
+import io.batchcall.store.DatabaseFailures;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.telephony.CallRequest;
-import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.TelephonyProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -40,6 +42,7 @@ public final class LeaseKeeper implements AutoCloseable {
     private final Function<PhoneNumber, Map<String, String>> credentials;
     private final DispatchConfig config;
     private final Counter recovered;
+    private final Reconciliation reconciliation;
     private ScheduledExecutorService scheduler;
 
     public LeaseKeeper(LeaseStore leases, CallRegistry registry, AttemptRecorder recorder,
@@ -54,13 +57,49 @@ public final class LeaseKeeper implements AutoCloseable {
         this.phoneNumbers = phoneNumbers;
         this.credentials = credentials;
         this.config = config;
+        this.reconciliation = new Reconciliation(recorder, registry);
         this.recovered = Counter.builder("batchcall.leases.recovered")
                 .description("Attempts taken over from nodes that stopped renewing their leases").register(meters);
     }
 
-    /** Renews this node's leases. */
+    /**
+     * Renews this node's leases and returns how many it renewed. A call whose lease this node no longer holds
+     * (another node took it over while this one could not reach the database, or it ended elsewhere) is let go:
+     * if it was not dialed yet it never will be from here, and if its attempt ended while its call is still live,
+     * the call is stopped, since nothing counts it against the limits any more.
+     */
     public int beatOnce() {
-        return leases.renew(registry.attempts());
+        var live = registry.all();
+        var renewal = leases.renew(live.stream().map(call -> call.claim.attempt()).toList());
+        var lost = new ArrayList<LiveCall>();
+        for (var call : live) {
+            if (renewal.renewedAttemptIds().contains(call.claim.attempt().attemptId())) {
+                call.leaseHeldUntil = renewal.until();
+            } else {
+                lost.add(call);
+            }
+        }
+        if (!lost.isEmpty()) {
+            var ended = leases.endedOrGone(lost.stream().map(call -> call.claim.attempt()).toList());
+            for (var call : lost) {
+                // Still tracked here and ended in the database: either its end is being recorded right now by this
+                // node (then the registry lets go of it in a moment) or another node ended it.
+                if (registry.find(call.claim.attempt()).isEmpty()) {
+                    continue;
+                }
+                call.leaseLost = true;
+                registry.remove(call.claim.attempt());
+                if (ended.contains(call.claim.attempt().attemptId())) {
+                    log.warn("Attempt ended elsewhere while this node held its call; stopping the call attemptId={}",
+                            call.claim.attempt().attemptId());
+                    call.stop(true);
+                } else {
+                    log.warn("Lease taken over by another node; letting the call go attemptId={}",
+                            call.claim.attempt().attemptId());
+                }
+            }
+        }
+        return renewal.renewedAttemptIds().size();
     }
 
     /** Takes over and resolves expired leases; returns how many attempts were recovered. */
@@ -69,7 +108,18 @@ public final class LeaseKeeper implements AutoCloseable {
         for (var orphan : leases.takeOverExpired(RECOVERY_BATCH)) {
             count++;
             recovered.increment();
-            resolve(orphan);
+            try {
+                resolve(orphan);
+            } catch (Throwable e) {
+                // One orphan that cannot be resolved (its provider failed, its credentials cannot be opened) must
+                // not stop the others, nor come back at every beat: it ends interrupted, freeing its slots.
+                log.error("Recovering an attempt failed; it ends interrupted attemptId={} error={}",
+                        orphan.attempt().attemptId(), e.getClass().getSimpleName());
+                recorder.ended(orphan.attempt(), new Outcome.Interrupted("node " + orphan.previousNode()
+                        + " stopped during the call (" + orphan.phase() + ") and recovering it failed: "
+                        + e.getClass().getSimpleName()), Optional.empty(), Optional.empty(),
+                        orphan.providerCallId().isPresent());
+            }
         }
         return count;
     }
@@ -78,31 +128,25 @@ public final class LeaseKeeper implements AutoCloseable {
         var ref = orphan.attempt();
         var request = request(orphan);
         var provider = request.flatMap(r -> Optional.ofNullable(providers.get(r.from().provider())));
-        CallState state = provider.isPresent()
-                ? provider.get().reconcile(request.get(), orphan.providerCallId())
-                : new CallState.Unknown("its number or agent is gone");
+        var context = "node " + orphan.previousNode() + " stopped during the call (" + orphan.phase() + ")";
+        if (provider.isEmpty()) {
+            log.warn("Lease recovered attemptId={} previousNode={} phase={} state=Unknown", ref.attemptId(),
+                    orphan.previousNode(), orphan.phase());
+            recorder.ended(ref, new Outcome.Interrupted(context + " and its number or agent is gone"),
+                    Optional.empty(), Optional.empty(), orphan.providerCallId().isPresent());
+            return;
+        }
+        var claim = new Claim(ref, orphan.batchId(), orphan.recipientId(), orphan.attemptNumber(), orphan.to(),
+                request.get().from(), request.get().agent(), orphan.callConfig(), orphan.conversationId(),
+                orphan.clientDataJson(), orphan.dialAt(), orphan.claimedAt());
+        var call = new LiveCall(claim, request.get(), provider.get(), orphan.takenAt(), orphan.leaseUntil());
+        call.providerCallId = orphan.providerCallId().orElse(null);
+        call.answered = orphan.phase().equals(AttemptPhase.ANSWERED.wireName());
+        call.dialStartedAt = orphan.dialAt();
+        var state = reconciliation.resolve(call, new Reconciliation.WhenUnknown.EndInterrupted(context + " and",
+                orphan.providerCallId().isPresent()));
         log.warn("Lease recovered attemptId={} previousNode={} phase={} state={}", ref.attemptId(),
                 orphan.previousNode(), orphan.phase(), state.getClass().getSimpleName());
-        switch (state) {
-            case CallState.Ringing ringing -> adopt(orphan, request.get(), provider.get(), ringing.providerCallId(), false);
-            case CallState.Answered answered -> adopt(orphan, request.get(), provider.get(), answered.providerCallId(), true);
-            case CallState.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(), ended.sipCode(),
-                    true);
-            case CallState.Unknown unknown -> recorder.ended(ref, new Outcome.Interrupted("node "
-                            + orphan.previousNode() + " stopped during the call (" + orphan.phase() + ") and "
-                            + unknown.reason()), Optional.empty(), Optional.empty(), orphan.providerCallId().isPresent());
-        }
-    }
-
-    private void adopt(LeaseStore.Orphan orphan, CallRequest request, TelephonyProvider provider, String callId,
-                       boolean answered) {
-        var claim = new Claim(orphan.attempt(), orphan.batchId(), orphan.recipientId(), orphan.attemptNumber(),
-                orphan.to(), request.from(), request.agent(), orphan.callConfig(), orphan.conversationId(),
-                orphan.clientDataJson(), orphan.dialAt(), orphan.claimedAt());
-        var call = new LiveCall(claim, request, provider);
-        call.providerCallId = callId;
-        call.answered = answered;
-        registry.add(call);
     }
 
     private Optional<CallRequest> request(LeaseStore.Orphan orphan) {
@@ -130,7 +174,8 @@ public final class LeaseKeeper implements AutoCloseable {
             beatOnce();
             recoverOnce();
         } catch (RuntimeException e) {
-            log.warn("Lease upkeep failed, retrying at the next beat error={}", e.toString());
+            log.warn("Lease upkeep failed, retrying at the next beat error={} sqlState={}",
+                    e.getClass().getSimpleName(), DatabaseFailures.sqlState(e).orElse("none"));
         }
     }
 

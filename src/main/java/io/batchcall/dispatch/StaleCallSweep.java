@@ -34,7 +34,7 @@ public final class StaleCallSweep implements AutoCloseable {
     private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(15);
 
     private final CallRegistry registry;
-    private final AttemptRecorder recorder;
+    private final Reconciliation reconciliation;
     private final Clock clock;
     /** When each tracked call is next due for a look-up, by attempt id. */
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
@@ -42,7 +42,7 @@ public final class StaleCallSweep implements AutoCloseable {
 
     public StaleCallSweep(CallRegistry registry, AttemptRecorder recorder, Clock clock) {
         this.registry = registry;
-        this.recorder = recorder;
+        this.reconciliation = new Reconciliation(recorder, registry);
         this.clock = clock;
     }
 
@@ -54,56 +54,50 @@ public final class StaleCallSweep implements AutoCloseable {
         nextCheck.keySet().retainAll(live.keySet());
         int asked = 0;
         for (var call : live.values()) {
-            var callId = call.providerCallId;
-            var ringDeadline = call.claim.dialAt()
-                    .plusSeconds(call.claim.callConfig().ringingTimeoutSecs()).plus(RING_GRACE);
+            var dialStarted = call.dialStartedAt;
+            if (dialStarted == null) {
+                // Not dialed yet (waiting for its paced slot or its lease): the dispatcher decides about it.
+                continue;
+            }
+            var ringDeadline = dialStarted.plusSeconds(call.claim.callConfig().ringingTimeoutSecs()).plus(RING_GRACE);
             var id = call.claim.attempt().attemptId();
-            if (callId == null || now.isBefore(nextCheck.computeIfAbsent(id, key -> ringDeadline))) {
+            if (now.isBefore(nextCheck.computeIfAbsent(id, key -> ringDeadline))) {
                 continue;
             }
             asked++;
-            nextCheck.put(id, now.plus(resolve(call, callId, now.isAfter(ringDeadline.plus(GIVE_UP_AFTER)))));
+            nextCheck.put(id, now.plus(resolve(call, now.isAfter(ringDeadline.plus(GIVE_UP_AFTER)))));
         }
         return asked;
     }
 
-    /** Asks the provider about one call and records what it says; returns when to ask again. */
-    private Duration resolve(LiveCall call, String callId, boolean givenUp) {
+    /**
+     * Asks the provider about one overdue call (by its id, or, for a dial request that never returned one, by what
+     * it was dialed with) and records what it says; returns when to ask again. A call the provider cannot tell
+     * about ends interrupted when it never got an id (if the request returns after all, the recorder's "not
+     * wanted" makes the dispatcher stop that call) or once it has been overdue for hours; otherwise it is asked
+     * about again later.
+     */
+    private Duration resolve(LiveCall call, boolean givenUp) {
         var ref = call.claim.attempt();
-        CallState state;
-        try {
-            state = call.provider.reconcile(call.request, Optional.of(callId));
-        } catch (RuntimeException e) {
-            state = new CallState.Unknown(e.toString());
-        }
+        boolean unnamed = call.providerCallId == null;
+        Reconciliation.WhenUnknown whenUnknown = unnamed
+                ? new Reconciliation.WhenUnknown.EndInterrupted("the dial request never returned a call id and the"
+                        + " provider cannot find the call:", false)
+                : givenUp ? new Reconciliation.WhenUnknown.EndInterrupted("no end was reported for hours and the"
+                        + " provider cannot tell:", true)
+                : new Reconciliation.WhenUnknown.AskAgainLater();
+        var state = reconciliation.resolve(call, whenUnknown);
         switch (state) {
-            case CallState.Ringing ringing -> {
-                return RINGING_RECHECK;
-            }
+            case CallState.Ended ended -> log.info("Overdue call resolved by its provider attemptId={} outcome={}",
+                    ref.attemptId(), ended.outcome().wireName());
+            case CallState.Unknown unknown -> log.warn("Overdue call unknown to its provider attemptId={}"
+                    + " endedInterrupted={} reason={}", ref.attemptId(), unnamed || givenUp, unknown.reason());
             case CallState.Answered answered -> {
-                if (!call.answered) {
-                    recorder.answered(ref);
-                    call.answered = true;
-                }
                 return ANSWERED_RECHECK;
             }
-            case CallState.Ended ended -> {
-                log.info("Overdue call resolved by its provider attemptId={} outcome={}", ref.attemptId(),
-                        ended.outcome().wireName());
-                recorder.ended(ref, ended.outcome(), ended.providerStatus(), ended.sipCode());
-                return RINGING_RECHECK;
-            }
-            case CallState.Unknown unknown -> {
-                if (givenUp) {
-                    recorder.ended(ref, new Outcome.Interrupted("no end was reported for hours and the provider"
-                            + " cannot tell: " + unknown.reason()), Optional.empty(), Optional.empty());
-                } else {
-                    log.warn("Overdue call unknown to its provider, asking again later attemptId={} reason={}",
-                            ref.attemptId(), unknown.reason());
-                }
-                return RINGING_RECHECK;
-            }
+            case CallState.Ringing ringing -> { }
         }
+        return RINGING_RECHECK;
     }
 
     public StaleCallSweep start() {
@@ -117,7 +111,7 @@ public final class StaleCallSweep implements AutoCloseable {
     private void tick() {
         try {
             sweepOnce();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             log.warn("Stale call sweep failed, retrying at the next interval error={}", e.toString());
         }
     }

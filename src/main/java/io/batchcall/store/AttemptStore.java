@@ -12,7 +12,7 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Single reads and locks on attempts. What happens to attempts after their claim is recorded in groups by
- * {@link AttemptEvents}.
+ * {@link AttemptLifecycle}.
  */
 public final class AttemptStore {
     private final Jdbi jdbi;

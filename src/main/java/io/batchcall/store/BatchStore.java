@@ -1,6 +1,7 @@
 package io.batchcall.store;
 
 import io.batchcall.domain.Batch;
+import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.BatchSummary;
 import io.batchcall.domain.IdSource;
@@ -16,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -24,7 +26,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 /** Batches and the use cases that change them with their recipients: submit, cancel, retry, delete. */
 public final class BatchStore {
     /** Every batch read joins the names the API shows; deleted agents and numbers still lend their names. */
-    private static final String SUMMARY = """
+    static final String SUMMARY = """
             SELECT b.*, a.name AS agent_name, br.name AS branch_name, p.provider AS phone_provider
             FROM batches b
             JOIN agents a ON a.workspace_id = b.workspace_id AND a.id = b.agent_id
@@ -36,12 +38,14 @@ public final class BatchStore {
     private final Clock clock;
     private final IdSource ids;
     private final IdempotencyStore idempotency;
+    private final Outbox outbox;
 
     public BatchStore(Database database, Clock clock, IdSource ids, IdempotencyStore idempotency) {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.ids = ids;
         this.idempotency = idempotency;
+        this.outbox = new Outbox(ids);
     }
 
     /** A page of batches, newest first, and whether more follow. */
@@ -61,6 +65,7 @@ public final class BatchStore {
                     "phone number"));
             insertBatch(handle, workspace, batchId, batch, now);
             insertRecipients(handle, workspace, batchId, batch.recipients(), now);
+            BatchTransitions.created(handle, outbox, workspace, batchId, now);
             notify(handle, Notifications.WAKE, "");
             return summary(handle, workspace, batchId).orElseThrow();
         });
@@ -188,24 +193,7 @@ public final class BatchStore {
                 case COMPLETED, FAILED -> throw new StateConflict("batch_already_finished",
                         "The batch has already finished (" + status.get().wireName() + "); there is nothing to cancel");
                 case PENDING, IN_PROGRESS -> {
-                    int cancelled = handle.createUpdate("""
-                                    UPDATE recipients SET status = 'cancelled', last_outcome = 'cancelled',
-                                        updated_at = :now
-                                    WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'""")
-                            .bind("workspaceId", workspace.value())
-                            .bind("batchId", batchId)
-                            .bind("now", Rows.at(now))
-                            .execute();
-                    handle.createUpdate("""
-                                    UPDATE batches SET status = 'cancelled', total_finished = total_finished + :cancelled,
-                                        updated_at = :now
-                                    WHERE workspace_id = :workspaceId AND id = :batchId
-                                      AND status IN ('pending', 'in_progress')""")
-                            .bind("workspaceId", workspace.value())
-                            .bind("batchId", batchId)
-                            .bind("cancelled", cancelled)
-                            .bind("now", Rows.at(now))
-                            .execute();
+                    BatchTransitions.cancel(handle, outbox, workspace, batchId, status.get(), now);
                     notify(handle, Notifications.CANCEL, stopped(workspace, batchId, false));
                     return summary(handle, workspace, batchId);
                 }
@@ -228,27 +216,9 @@ public final class BatchStore {
             if (status.get() == BatchStatus.CANCELLED) {
                 throw new StateConflict("batch_cancelled", "A cancelled batch cannot be retried");
             }
-            int retried = handle.createUpdate("""
-                            UPDATE recipients SET status = 'pending', next_attempt_at = NULL, updated_at = :now
-                            WHERE workspace_id = :workspaceId AND batch_id = :batchId
-                              AND status IN ('failed', 'voicemail')""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("batchId", batchId)
-                    .bind("now", Rows.at(now))
-                    .execute();
-            if (retried == 0) {
+            if (BatchTransitions.retry(handle, outbox, workspace, batchId, status.get(), now) == 0) {
                 throw new StateConflict("nothing_to_retry", "No recipient of this batch failed or reached voicemail");
             }
-            handle.createUpdate("""
-                            UPDATE batches SET retry_count = retry_count + 1, total_finished = total_finished - :retried,
-                                status = CASE WHEN status = 'pending' THEN 'pending' ELSE 'in_progress' END,
-                                failure_reason = NULL, updated_at = :now
-                            WHERE workspace_id = :workspaceId AND id = :batchId""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("batchId", batchId)
-                    .bind("retried", retried)
-                    .bind("now", Rows.at(now))
-                    .execute();
             notify(handle, Notifications.WAKE, "");
             return summary(handle, workspace, batchId);
         });
@@ -261,29 +231,20 @@ public final class BatchStore {
     public boolean delete(WorkspaceId workspace, String batchId) {
         return jdbi.inTransaction(handle -> {
             AttemptStore.lockWorkspace(handle, workspace);
-            var inFlightByAgent = new java.util.TreeMap<String, Integer>();
-            handle.createQuery("""
-                            SELECT agent_id FROM attempts
-                            WHERE workspace_id = :workspaceId AND batch_id = :batchId AND phase <> 'ended'
-                            FOR NO KEY UPDATE""")
+            var doomed = handle.createQuery("""
+                            SELECT status, agent_id FROM batches WHERE workspace_id = :workspaceId AND id = :batchId
+                            FOR UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)
-                    .mapTo(String.class)
-                    .forEach(agent -> inFlightByAgent.merge(agent, 1, Integer::sum));
-            int inFlight = inFlightByAgent.values().stream().mapToInt(Integer::intValue).sum();
-            if (inFlight > 0) {
-                handle.createUpdate("UPDATE workspaces SET in_flight = in_flight - :count WHERE id = :workspaceId")
-                        .bind("workspaceId", workspace.value())
-                        .bind("count", inFlight)
-                        .execute();
-                inFlightByAgent.forEach((agent, count) -> handle.createUpdate("""
-                                UPDATE agents SET in_flight = in_flight - :count
-                                WHERE workspace_id = :workspaceId AND id = :agentId""")
-                        .bind("workspaceId", workspace.value())
-                        .bind("agentId", agent)
-                        .bind("count", count)
-                        .execute());
+                    .map((rs, ctx) -> Map.entry(BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
+                            rs.getString("agent_id")))
+                    .findOne();
+            if (doomed.isEmpty()) {
+                return false;
             }
+            InFlight.batchDeleted(handle, workspace, batchId);
+            outbox.append(handle, List.of(LifecycleEvents.batchDeleted(new BatchRef(workspace, batchId),
+                    doomed.get().getValue(), doomed.get().getKey())), clock.instant());
             boolean deleted = handle.createUpdate("DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)

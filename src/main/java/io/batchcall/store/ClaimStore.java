@@ -4,7 +4,10 @@ import io.batchcall.domain.Agent;
 import io.batchcall.store.ClaimLocks.DueBatch;
 import io.batchcall.store.ClaimLocks.LockedAgent;
 import io.batchcall.store.ClaimLocks.LockedNumber;
+import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.BatchStatus;
+import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
 import io.batchcall.domain.DialSlots;
@@ -12,6 +15,7 @@ import io.batchcall.domain.FairShare;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.RecipientStatus;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
 import java.time.Clock;
@@ -23,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -42,6 +46,7 @@ public final class ClaimStore {
     private final Jdbi jdbi;
     private final Clock clock;
     private final IdSource ids;
+    private final Outbox outbox;
     private final String nodeId;
     private final Duration lease;
 
@@ -49,6 +54,7 @@ public final class ClaimStore {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.ids = ids;
+        this.outbox = new Outbox(ids);
         this.nodeId = nodeId;
         this.lease = lease;
     }
@@ -56,26 +62,37 @@ public final class ClaimStore {
     /** A batch that cannot place calls any more, and why; the claim fails it. */
     public record Unplaceable(WorkspaceId workspace, String batchId, String reason) {}
 
-    /** What one claim did: recipients to dial, batches it started (their first claim), batches it failed. */
-    public record Result(List<Claim> claims, List<String> started, List<Unplaceable> failed) {
-        static final Result NOTHING = new Result(List.of(), List.of(), List.of());
+    /**
+     * What one claim did: recipients to dial, batches it started (their first claim), batches it failed, when it
+     * claimed them and until when their leases run unless renewed.
+     */
+    public record Result(List<Claim> claims, List<String> started, List<Unplaceable> failed, Instant claimedAt,
+                         Instant leaseUntil) {
+        static Result nothing(Instant now) {
+            return new Result(List.of(), List.of(), List.of(), now, now);
+        }
     }
+
+    /** A batch that was cancelled or deleted, as the database says. */
+    public record StoppedBatch(WorkspaceId workspace, String batchId, boolean deleted) {}
 
     /** Workspaces with a batch that is due and not finished: the ones worth a claim. */
     public List<WorkspaceId> workspacesWithDueBatches() {
         return jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT DISTINCT workspace_id FROM batches
-                        WHERE status IN ('pending', 'in_progress') AND scheduled_at <= :now""")
+                        WHERE status = ANY(:running) AND scheduled_at <= :now""")
+                .bindArray("running", String.class, BatchStatus.running())
                 .bind("now", Rows.at(clock.instant()))
                 .map((rs, ctx) -> new WorkspaceId(rs.getString(1)))
                 .list());
     }
 
     /**
-     * Claims what the limits allow in one workspace. {@code canDial} says whether this node has a provider for a
-     * number; batches on numbers it cannot dial are failed with a reason.
+     * Claims what the limits allow in one workspace. {@code unusable} says why this node cannot dial from a number
+     * (no provider for it, credentials it cannot open), or nothing when it can; batches on such numbers are failed
+     * with that reason before any of their recipients is claimed.
      */
-    public Result claim(WorkspaceId workspace, Predicate<PhoneNumber> canDial) {
+    public Result claim(WorkspaceId workspace, Function<PhoneNumber, Optional<String>> unusable) {
         return jdbi.inTransaction(handle -> {
             var limits = handle.createQuery("""
                             SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE""")
@@ -86,13 +103,13 @@ public final class ClaimStore {
             // attempts' timestamps show the limits as they were enforced.
             var now = clock.instant();
             if (limits.isEmpty() || limits.get()[1] >= limits.get()[0]) {
-                return Result.NOTHING;
+                return Result.nothing(now);
             }
             int workspaceLimit = limits.get()[0];
             int workspaceFree = workspaceLimit - limits.get()[1];
             var batches = ClaimLocks.dueBatches(handle, workspace, now);
             if (batches.isEmpty()) {
-                return Result.NOTHING;
+                return Result.nothing(now);
             }
             var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList());
             var numbers = ClaimLocks.numbers(handle, workspace,
@@ -101,7 +118,7 @@ public final class ClaimStore {
             var failed = new ArrayList<Unplaceable>();
             var usable = new ArrayList<DueBatch>();
             for (var batch : batches) {
-                var reason = unplaceableReason(batch, agents, numbers, canDial);
+                var reason = unplaceableReason(batch, agents, numbers, unusable);
                 if (reason.isPresent()) {
                     failBatch(handle, workspace, batch.id(), reason.get(), now);
                     failed.add(new Unplaceable(workspace, batch.id(), reason.get()));
@@ -130,8 +147,50 @@ public final class ClaimStore {
             var claimedBatches = Set.copyOf(claims.stream().map(Claim::batchId).toList());
             var started = usable.stream().filter(DueBatch::pending).map(DueBatch::id)
                     .filter(claimedBatches::contains).toList();
-            return new Result(claims, started, failed);
+            var events = new ArrayList<>(BatchTransitions.started(handle, workspace, started));
+            events.addAll(LifecycleEvents.recipientEvents(handle, claims.stream().map(claim ->
+                    new LifecycleEvents.RecipientMove(new BatchRef(workspace, claim.batchId()), claim.recipientId(),
+                            RecipientStatus.PENDING.wireName(), Optional.of(claim.attempt()))).toList()));
+            outbox.append(handle, events, now);
+            return new Result(claims, started, failed, now, now.plus(lease));
         });
+    }
+
+    /**
+     * Whether a claimed attempt may still be dialed: it has not ended (another node's recovery may have ended it)
+     * and its batch is still running. Asked only when this node may have missed the notification of a cancel.
+     */
+    public boolean stillDialable(AttemptRef attempt, String batchId) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT EXISTS (
+                            SELECT 1 FROM attempts a
+                            JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
+                            WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.batch_id = :batchId
+                              AND a.phase = :dialing AND b.status = ANY(:running))""")
+                .bind("dialing", AttemptPhase.DIALING.wireName())
+                .bindArray("running", String.class, BatchStatus.running())
+                .bind("workspaceId", attempt.workspaceId().value())
+                .bind("attemptId", attempt.attemptId())
+                .bind("batchId", batchId)
+                .mapTo(Boolean.class)
+                .one());
+    }
+
+    /** Of these batches, the ones cancelled or deleted. */
+    public List<StoppedBatch> stoppedBatches(List<BatchRef> batches) {
+        if (batches.isEmpty()) {
+            return List.of();
+        }
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT DISTINCT t.workspace_id, t.id, b.id IS NULL AS deleted
+                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
+                        LEFT JOIN batches b ON b.workspace_id = t.workspace_id AND b.id = t.id
+                        WHERE b.id IS NULL OR b.status = 'cancelled'""")
+                .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
+                .map((rs, ctx) -> new StoppedBatch(new WorkspaceId(rs.getString("workspace_id")),
+                        rs.getString("id"), rs.getBoolean("deleted")))
+                .list());
     }
 
     /**
@@ -142,29 +201,13 @@ public final class ClaimStore {
         return jdbi.inTransaction(handle -> failBatch(handle, workspace, batchId, reason, clock.instant()));
     }
 
-    private static boolean failBatch(Handle handle, WorkspaceId workspace, String batchId, String reason, Instant now) {
-        int failedRecipients = handle.createUpdate("""
-                        UPDATE recipients SET status = 'failed', last_outcome = 'failed', updated_at = :now
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'""")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bind("now", Rows.at(now))
-                .execute();
-        return handle.createUpdate("""
-                        UPDATE batches SET status = 'failed', failure_reason = :reason,
-                            total_finished = total_finished + :failed, updated_at = :now
-                        WHERE workspace_id = :workspaceId AND id = :batchId AND status IN ('pending', 'in_progress')""")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bind("reason", reason)
-                .bind("failed", failedRecipients)
-                .bind("now", Rows.at(now))
-                .execute() == 1;
+    private boolean failBatch(Handle handle, WorkspaceId workspace, String batchId, String reason, Instant now) {
+        return BatchTransitions.fail(handle, outbox, workspace, batchId, reason, now);
     }
 
     private static Optional<String> unplaceableReason(DueBatch batch, Map<String, LockedAgent> agents,
                                                       Map<String, LockedNumber> numbers,
-                                                      Predicate<PhoneNumber> canDial) {
+                                                      Function<PhoneNumber, Optional<String>> unusable) {
         var agent = agents.get(batch.agentId());
         if (agent == null || agent.deleted()) {
             return Optional.of("agent " + batch.agentId() + " was deleted");
@@ -176,11 +219,7 @@ public final class ClaimStore {
         if (number == null || number.deleted()) {
             return Optional.of("phone number " + batch.phoneNumberId().get() + " was deleted");
         }
-        if (!canDial.test(number.number())) {
-            return Optional.of("provider " + number.number().provider().wireName()
-                    + " is not available on this server version");
-        }
-        return Optional.empty();
+        return unusable.apply(number.number());
     }
 
     /** Each batch's share of the free capacity, within every limit and its number's pace. */
@@ -247,7 +286,7 @@ public final class ClaimStore {
                             phone_number_id, provider, conversation_id, node_id, lease_owner, phase, lease_expires_at,
                             dial_at, claimed_at)
                         SELECT :workspaceId, a.id, a.batch_id, a.recipient_id, a.attempt_number, a.agent_id,
-                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, :nodeId, 'dialing', :leaseUntil,
+                            a.phone_number_id, a.provider, a.conversation_id, :nodeId, :nodeId, :dialing, :leaseUntil,
                             a.dial_at, :now
                         FROM unnest(:ids, :batchIds, :recipientIds, :attemptNumbers, :agentIds, :phoneNumberIds,
                                     :providers, :conversationIds, :dialAts)
@@ -256,6 +295,7 @@ public final class ClaimStore {
                 .bind("workspaceId", workspace.value())
                 .bind("nodeId", nodeId)
                 .bind("leaseUntil", Rows.at(now.plus(lease)))
+                .bind("dialing", AttemptPhase.DIALING.wireName())
                 .bind("now", Rows.at(now))
                 .bindArray("ids", String.class, claims.stream().map(c -> c.attempt().attemptId()).toList())
                 .bindArray("batchIds", String.class, claims.stream().map(Claim::batchId).toList())
@@ -268,35 +308,7 @@ public final class ClaimStore {
                 .bindArray("dialAts", java.time.OffsetDateTime.class,
                         claims.stream().map(c -> Rows.at(c.dialAt())).toList())
                 .execute();
-        handle.createUpdate("UPDATE workspaces SET in_flight = in_flight + :count WHERE id = :workspaceId")
-                .bind("workspaceId", workspace.value())
-                .bind("count", claims.size())
-                .execute();
-        var perAgent = count(claims, c -> c.agent().id());
-        for (var agent : perAgent.keySet().stream().sorted().toList()) {
-            handle.createUpdate("""
-                            UPDATE agents SET in_flight = in_flight + :count
-                            WHERE workspace_id = :workspaceId AND id = :agentId""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("agentId", agent)
-                    .bind("count", perAgent.get(agent))
-                    .execute();
-        }
-        var perBatch = count(claims, Claim::batchId);
-        var firstDials = count(claims.stream().filter(c -> c.attemptNumber() == 1).toList(), Claim::batchId);
-        for (var batch : perBatch.keySet().stream().sorted().toList()) {
-            handle.createUpdate("""
-                            UPDATE batches SET in_flight = in_flight + :count,
-                                total_dispatched = total_dispatched + :firstDials,
-                                status = 'in_progress', last_claimed_at = :now, updated_at = :now
-                            WHERE workspace_id = :workspaceId AND id = :batchId""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("batchId", batch)
-                    .bind("count", perBatch.get(batch))
-                    .bind("firstDials", firstDials.getOrDefault(batch, 0))
-                    .bind("now", Rows.at(now))
-                    .execute();
-        }
+        InFlight.claimed(handle, workspace, claims, now);
         for (var used : Set.copyOf(claims.stream().map(c -> c.from().id()).toList())) {
             handle.createUpdate("""
                             UPDATE phone_numbers SET next_dial_at = :next
@@ -308,9 +320,4 @@ public final class ClaimStore {
         }
     }
 
-    private static <T> Map<String, Integer> count(List<T> items, java.util.function.Function<T, String> key) {
-        var counts = new HashMap<String, Integer>();
-        items.forEach(item -> counts.merge(key.apply(item), 1, Integer::sum));
-        return counts;
-    }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -32,22 +33,49 @@ public final class LeaseStore {
     public record Orphan(AttemptRef attempt, String batchId, String recipientId, int attemptNumber, String phase,
                          Optional<String> providerCallId, String conversationId, String to,
                          Optional<String> clientDataJson, TelephonyCallConfig callConfig, String phoneNumberId,
-                         String agentId, Instant dialAt, Instant claimedAt, String previousNode) {}
+                         String agentId, Instant dialAt, Instant claimedAt, String previousNode, Instant takenAt,
+                         Instant leaseUntil) {}
 
-    /** Renews the leases of the attempts this node tracks (and only those: a restarted node holds nothing). */
-    public int renew(List<AttemptRef> attempts) {
+    /** The leases a heartbeat renewed, and until when they now run. */
+    public record Renewal(Set<String> renewedAttemptIds, Instant until) {}
+
+    /**
+     * Renews the leases of the attempts this node tracks, and only those it still holds: an attempt another node
+     * took over (this node's lease expired while the database was away), or that has ended, is not taken back.
+     */
+    public Renewal renew(List<AttemptRef> attempts) {
+        var until = clock.instant().plus(lease);
         if (attempts.isEmpty()) {
-            return 0;
+            return new Renewal(Set.of(), until);
         }
-        return jdbi.withHandle(handle -> handle.createUpdate("""
-                        UPDATE attempts a SET lease_expires_at = :until, lease_owner = :nodeId
+        var renewed = jdbi.withHandle(handle -> handle.createQuery("""
+                        UPDATE attempts a SET lease_expires_at = :until
                         FROM unnest(:workspaceIds, :ids) AS held(workspace_id, id)
-                        WHERE a.workspace_id = held.workspace_id AND a.id = held.id AND a.phase <> 'ended'""")
-                .bind("until", Rows.at(clock.instant().plus(lease)))
+                        WHERE a.workspace_id = held.workspace_id AND a.id = held.id AND a.phase <> 'ended'
+                          AND a.lease_owner = :nodeId
+                        RETURNING a.id""")
+                .bind("until", Rows.at(until))
                 .bind("nodeId", nodeId)
                 .bindArray("workspaceIds", String.class, attempts.stream().map(a -> a.workspaceId().value()).toList())
                 .bindArray("ids", String.class, attempts.stream().map(AttemptRef::attemptId).toList())
-                .execute());
+                .mapTo(String.class)
+                .set());
+        return new Renewal(renewed, until);
+    }
+
+    /** Of these attempts (ones this node could not renew), those that ended or no longer exist. */
+    public Set<String> endedOrGone(List<AttemptRef> attempts) {
+        if (attempts.isEmpty()) {
+            return Set.of();
+        }
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT t.id FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
+                        LEFT JOIN attempts a ON a.workspace_id = t.workspace_id AND a.id = t.id
+                        WHERE a.id IS NULL OR a.phase = 'ended'""")
+                .bindArray("workspaceIds", String.class, attempts.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray("ids", String.class, attempts.stream().map(AttemptRef::attemptId).toList())
+                .mapTo(String.class)
+                .set());
     }
 
     /** Takes over up to {@code limit} attempts whose lease expired. */
@@ -84,7 +112,7 @@ public final class LeaseStore {
                             new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
                                     Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
                             rs.getString("phone_number_id"), rs.getString("agent_id"), Rows.instant(rs, "dial_at"),
-                            Rows.instant(rs, "claimed_at"), rs.getString("previous_node")))
+                            Rows.instant(rs, "claimed_at"), rs.getString("previous_node"), now, now.plus(lease)))
                     .list();
         });
     }

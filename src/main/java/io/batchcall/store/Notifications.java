@@ -2,7 +2,9 @@ package io.batchcall.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -26,17 +28,40 @@ public final class Notifications implements AutoCloseable {
     private static final Duration RECONNECT_BACKOFF = Duration.ofSeconds(1);
 
     private final DataSource dataSource;
+    private final Clock clock;
     private final Map<String, Consumer<String>> listeners = new ConcurrentHashMap<>();
+    private volatile Runnable onReconnect = () -> { };
     private volatile boolean running = true;
+    /** Since when this node has been listening without a break; null while it is not. */
+    private volatile Instant listeningSince;
+    private boolean everListened;
     private final Thread thread;
 
-    public Notifications(Database database) {
+    public Notifications(Database database, Clock clock) {
         this.dataSource = database.dataSource();
+        this.clock = clock;
         this.thread = Thread.ofPlatform().name("batchcall-notifications").daemon(true).unstarted(this::listen);
     }
 
     public void on(String channel, Consumer<String> listener) {
         listeners.put(channel, listener);
+    }
+
+    /**
+     * What to do once listening again after a break: whatever was notified meanwhile was missed, so the listener
+     * must read it from the database.
+     */
+    public void onReconnect(Runnable action) {
+        this.onReconnect = action;
+    }
+
+    /**
+     * True when every notification sent since {@code since} has been (or is being) heard: this node has listened
+     * without a break from before that instant.
+     */
+    public boolean heardEverythingSince(Instant since) {
+        var listening = listeningSince;
+        return listening != null && !listening.isAfter(since);
     }
 
     public Notifications start() {
@@ -53,8 +78,14 @@ public final class Notifications implements AutoCloseable {
                     }
                 }
                 var pg = connection.unwrap(PGConnection.class);
+                boolean reconnected = listeningSince == null && everListened;
+                listeningSince = clock.instant();
+                everListened = true;
                 // A wake-up may have been missed while not listening: tell everyone to look once.
                 listeners.getOrDefault(WAKE, payload -> { }).accept("");
+                if (reconnected) {
+                    runQuietly(onReconnect);
+                }
                 while (running) {
                     var received = pg.getNotifications((int) POLL.toMillis());
                     if (received != null) {
@@ -67,6 +98,7 @@ public final class Notifications implements AutoCloseable {
                     }
                 }
             } catch (SQLException | RuntimeException e) {
+                listeningSince = null;
                 if (running) {
                     log.warn("Notification listener lost its connection, reconnecting error={}", e.toString());
                     try {
@@ -77,6 +109,15 @@ public final class Notifications implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    private static void runQuietly(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            log.warn("Catching up after a listener break failed; the next break tries again error={}",
+                    e.getClass().getSimpleName());
         }
     }
 

@@ -254,8 +254,20 @@ public final class PhoneNumberStore {
     private Map<String, String> open(byte[] sealed) {
         try {
             return CREDENTIALS_JSON.readValue(new String(cipher.decrypt(sealed), StandardCharsets.UTF_8), SECRETS);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored credentials are not the JSON this store wrote", e);
+        } catch (JsonProcessingException | IllegalStateException e) {
+            throw new UnreadableCredentials();
+        }
+    }
+
+    /**
+     * Stored credentials this server cannot open: sealed with another secret key (BATCHCALL_SECRET_KEY or the data
+     * directory's secret.key changed) or altered. Carries no cause: the cause could echo the secret.
+     */
+    public static final class UnreadableCredentials extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableCredentials() {
+            super("stored credentials cannot be decrypted with this server's secret key", null, false, false);
         }
     }
 

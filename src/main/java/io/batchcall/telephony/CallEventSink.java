@@ -1,17 +1,28 @@
 package io.batchcall.telephony;
 
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Outcome;
 import java.util.Optional;
 
 /**
- * Where providers report what their calls do. Idempotent and order-tolerant: an attempt's state only moves
- * forward, so a late, repeated or out-of-order event changes nothing.
+ * Where providers report what their calls do, as {@link CallEvent}s. Idempotent and order-tolerant: an attempt's
+ * state only moves forward, so a late, repeated or out-of-order event changes nothing. The default methods say
+ * the common events in one call.
  */
 public interface CallEventSink {
-    void ringing(AttemptRef attempt);
+    void report(CallEvent event);
 
-    void answered(AttemptRef attempt);
+    default void ringing(AttemptRef attempt) {
+        report(new CallEvent.Ringing(attempt));
+    }
 
-    void ended(AttemptRef attempt, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode);
+    default void answered(AttemptRef attempt) {
+        report(new CallEvent.Answered(attempt));
+    }
+
+    default void ended(AttemptRef attempt, Outcome outcome, Optional<String> providerStatus,
+                       Optional<Integer> sipCode) {
+        report(new CallEvent.Ended(attempt, outcome, providerStatus, sipCode, true));
+    }
 }

@@ -50,4 +50,14 @@ class OperationsTest {
                 .contains("hikaricp_connections_active")
                 .contains("http_server_requests_seconds_count{method=\"GET\",status=\"200\",uri=\"/health\"}");
     }
+
+    @Test
+    void metrics_show_the_call_event_writers_queue_depth_and_oldest_waiting_report() {
+        var response = server.anonymous().get("/metrics");
+
+        assertThat(response.body())
+                .contains("batchcall_call_events_queue_depth 0.0")
+                .contains("batchcall_call_events_oldest_wait_seconds 0.0")
+                .contains("batchcall_call_events_isolated_total 0.0");
+    }
 }

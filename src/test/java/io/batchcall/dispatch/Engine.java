@@ -10,7 +10,7 @@ import io.batchcall.domain.Provider;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AgentStore;
-import io.batchcall.store.AttemptEvents;
+import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.ClaimStore;
 import io.batchcall.store.CredentialCipher;
@@ -56,6 +56,8 @@ final class Engine implements AutoCloseable {
     final AgentStore agents;
     final PhoneNumberStore phoneNumbers;
     final AttemptRecorder recorder;
+    /** Whether this node heard every notification (its listener never broke); a test may say it did not. */
+    volatile boolean notificationsHeard = true;
     private final IdSource ids = new IdSource(new Random(7));
 
     Engine(String databaseUrl, MutableClock clock, String nodeId, Function<AttemptRecorder, Map<Provider,
@@ -75,14 +77,14 @@ final class Engine implements AutoCloseable {
                 phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         this.registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
-        this.recorder = new AttemptRecorder(new AttemptEvents(database, clock), registry, wakeup, meters);
+        this.recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, nodeIds), registry, wakeup, meters);
         this.simulator = new SimulatorProvider(new SimulatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0,
                 0, 0), timers, recorder, new Random(1));
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
         this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
-                providers, credentials, timers, clock, wakeup, meters);
+                providers, credentials, timers, clock, wakeup, meters, since -> notificationsHeard);
         this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
                 agents, phoneNumbers, credentials, new DispatchConfig(LEASE), meters);
     }

@@ -21,6 +21,11 @@ final class ScriptedProvider implements TelephonyProvider {
     final List<String> cancelled = Collections.synchronizedList(new ArrayList<>());
     volatile PlaceResult onPlace = new PlaceResult.Accepted("CA-scripted");
     volatile CallState onReconcile = new CallState.Unknown("the scripted provider does not know");
+    /** When set, place and reconcile throw it, as a provider client with a bug or a broken peer would. */
+    volatile RuntimeException placeFailure;
+    volatile RuntimeException reconcileFailure;
+    /** When set, a dial request does not return until it is counted down (a hung HTTP request, say). */
+    volatile java.util.concurrent.CountDownLatch placeHeld;
     final CallEventSink events;
 
     ScriptedProvider(CallEventSink events) {
@@ -35,6 +40,17 @@ final class ScriptedProvider implements TelephonyProvider {
     @Override
     public PlaceResult place(CallRequest request) {
         placed.add(request.to());
+        if (placeFailure != null) {
+            throw placeFailure;
+        }
+        var held = placeHeld;
+        if (held != null) {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return onPlace;
     }
 
@@ -51,6 +67,9 @@ final class ScriptedProvider implements TelephonyProvider {
     @Override
     public CallState reconcile(CallRequest request, Optional<String> providerCallId) {
         reconciled.add(request.to());
+        if (reconcileFailure != null) {
+            throw reconcileFailure;
+        }
         return onReconcile;
     }
 }

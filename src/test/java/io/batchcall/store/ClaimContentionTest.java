@@ -3,6 +3,7 @@ package io.batchcall.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.domain.ApiKeySecret;
+import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.NewBatch;
@@ -52,7 +53,7 @@ class ClaimContentionTest {
                     Optional.empty(), Optional.empty(), Optional.empty(), TelephonyCallConfig.defaults(),
                     Optional.of(4), clock.instant(), recipients), Optional.empty());
         }
-        var ends = new AttemptEnds(database, clock);
+        var lifecycle = new AttemptLifecycle(database, clock, ids);
         var claimed = Collections.synchronizedList(new ArrayList<Claim>());
         var highest = new AtomicInteger();
         var seen = ConcurrentHashMap.<String>newKeySet();
@@ -63,7 +64,7 @@ class ClaimContentionTest {
                 var claims = new ClaimStore(database, clock, ids, "node-" + node, Duration.ofSeconds(30));
                 pool.submit(() -> {
                     for (int round = 0; round < 400 && claimed.size() < 900; round++) {
-                        List<Claim> mine = claims.claim(workspace, n -> true).claims();
+                        List<Claim> mine = claims.claim(workspace, n -> java.util.Optional.empty()).claims();
                         claimed.addAll(mine);
                         for (var claim : mine) {
                             if (!seen.add(claim.batchId() + "/" + claim.recipientId())) {
@@ -74,7 +75,7 @@ class ClaimContentionTest {
                                         "SELECT in_flight FROM workspaces WHERE id = :w").bind("w", workspace.value())
                                 .mapTo(Integer.class).one()), Math::max);
                         if (!mine.isEmpty()) {
-                            ends.endAll(mine.stream().map(claim -> new AttemptEnds.End(claim.attempt(),
+                            lifecycle.apply(mine.stream().<CallEvent>map(claim -> new CallEvent.Ended(claim.attempt(),
                                     new Outcome.Completed(), Optional.<String>empty(), Optional.<Integer>empty(),
                                     false)).toList());
                         }

@@ -1,10 +1,8 @@
 package io.batchcall.telephony.twilio;
 
-import io.batchcall.domain.AttemptRef;
-import io.batchcall.domain.Outcome;
+import io.batchcall.domain.CallEvent;
 import io.batchcall.telephony.CallEventSink;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A sink that writes down what a provider reported, as text such as {@code ended busy busy 486}. */
@@ -12,18 +10,13 @@ final class RecordingSink implements CallEventSink {
     final List<String> events = new CopyOnWriteArrayList<>();
 
     @Override
-    public void ringing(AttemptRef attempt) {
-        events.add("ringing");
-    }
-
-    @Override
-    public void answered(AttemptRef attempt) {
-        events.add("answered");
-    }
-
-    @Override
-    public void ended(AttemptRef attempt, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode) {
-        events.add("ended " + outcome.wireName() + " " + providerStatus.orElse("-") + " "
-                + sipCode.map(String::valueOf).orElse("-"));
+    public void report(CallEvent event) {
+        events.add(switch (event) {
+            case CallEvent.Accepted a -> "accepted";
+            case CallEvent.Ringing r -> "ringing";
+            case CallEvent.Answered a -> "answered";
+            case CallEvent.Ended e -> "ended " + e.outcome().wireName() + " " + e.providerStatus().orElse("-") + " "
+                    + e.sipCode().map(String::valueOf).orElse("-");
+        });
     }
 }

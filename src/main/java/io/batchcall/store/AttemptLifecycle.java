@@ -1,0 +1,321 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.AttemptPhase;
+import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.BatchStatus;
+import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.IdSource;
+import io.batchcall.domain.RecipientStatus;
+import io.batchcall.domain.WorkspaceId;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The attempt lifecycle's one writer: applies what happened to calls ({@link CallEvent}s), many in one transaction
+ * (group commit: the workspace, agent and batch rows every call shares are written once per group, not once per
+ * call). Each event moves its attempt only forward, by the rules of {@link AttemptPhase} and
+ * {@link RecipientStatus}, so repeated, late and out-of-order events change nothing; within a group they are applied
+ * in the order accepted, ringing, answered, ended, so that a call that rang, was answered and ended within one group
+ * ends up ended. Ends free the attempts' slots and complete batches through {@link InFlight}.
+ */
+public final class AttemptLifecycle {
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final Outbox outbox;
+
+    public AttemptLifecycle(Database database, Clock clock, IdSource ids) {
+        this.jdbi = database.jdbi();
+        this.clock = clock;
+        this.outbox = new Outbox(ids);
+    }
+
+    /**
+     * What a group did: the attempts that exist (and had not ended) for their Accepted event, the attempts it
+     * ended (the rest had ended before), and the batches it completed.
+     */
+    public record Result(Set<String> acceptedAttemptIds, Set<String> endedAttemptIds, List<String> completedBatchIds) {
+    }
+
+    private record Moved(AttemptRef attempt, String batchId, String recipientId, String agentId) {}
+
+    /** Applies a group of events in one transaction. */
+    public Result apply(List<CallEvent> group) {
+        return jdbi.inTransaction(handle -> {
+            // Lock order for every change to in-flight counts: workspaces (sorted), then attempts, agents, batches.
+            // Read the time after the locks, so that ends and claims are stamped in the order they happened.
+            lockWorkspaces(handle, group.stream().map(e -> e.attempt().workspaceId().value()).distinct().sorted()
+                    .toList());
+            return apply(handle, group, clock.instant());
+        });
+    }
+
+    static void lockWorkspaces(Handle handle, List<String> sortedIds) {
+        handle.createQuery("SELECT id FROM workspaces WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE")
+                .bindArray("ids", String.class, sortedIds)
+                .mapTo(String.class).list();
+    }
+
+    /**
+     * Within a transaction that already holds the workspaces' locks. Every recipient and batch status it moves
+     * writes its event to the outbox, in the order the moves happened.
+     */
+    private Result apply(Handle handle, List<CallEvent> group, Instant now) {
+        var accepted = new ArrayList<CallEvent.Accepted>();
+        var ringing = new ArrayList<AttemptRef>();
+        var answered = new ArrayList<AttemptRef>();
+        var ended = new ArrayList<CallEvent.Ended>();
+        for (var event : group) {
+            switch (event) {
+                case CallEvent.Accepted a -> accepted.add(a);
+                case CallEvent.Ringing r -> ringing.add(r.attempt());
+                case CallEvent.Answered a -> answered.add(a.attempt());
+                case CallEvent.Ended e -> ended.add(e);
+            }
+        }
+        var events = new ArrayList<Outbox.Event>();
+        var acceptedIds = accept(handle, accepted, now, events);
+        events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now));
+        events.addAll(reached(handle, answer(handle, answered, now), RecipientStatus.IN_PROGRESS, now));
+        var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events);
+        outbox.append(handle, events, now);
+        return new Result(acceptedIds, result.endedAttemptIds(), result.completedBatchIds());
+    }
+
+    private static Set<String> accept(Handle handle, List<CallEvent.Accepted> accepted, Instant now,
+                                      List<Outbox.Event> events) {
+        if (accepted.isEmpty()) {
+            return Set.of();
+        }
+        var moved = handle.createQuery("""
+                        UPDATE attempts a SET provider_call_id = coalesce(a.provider_call_id, e.call_id),
+                            dialed_at = coalesce(a.dialed_at, e.dialed_at),
+                            phase = CASE WHEN a.phase = ANY(:before) THEN :ringing ELSE a.phase END
+                        FROM unnest(:workspaceIds, :ids, :callIds, :dialedAts) AS e(workspace_id, id, call_id, dialed_at)
+                        WHERE a.workspace_id = e.workspace_id AND a.id = e.id
+                          -- An attempt already ended (another node recovered it as interrupted, say) stays as it
+                          -- ended: its caller hears "not wanted" and hangs the call up.
+                          AND a.phase <> :ended
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
+                .bind("ringing", AttemptPhase.RINGING.wireName())
+                .bind("ended", AttemptPhase.ENDED.wireName())
+                .bindArray("workspaceIds", String.class, accepted.stream().map(a -> a.attempt().workspaceId().value())
+                        .toList())
+                .bindArray("ids", String.class, accepted.stream().map(a -> a.attempt().attemptId()).toList())
+                .bindArray("callIds", String.class, accepted.stream().map(CallEvent.Accepted::providerCallId).toList())
+                .bindArray("dialedAts", java.time.OffsetDateTime.class, accepted.stream()
+                        .map(a -> Rows.at(a.dialedAt())).toList())
+                .map((rs, ctx) -> moved(rs))
+                .list();
+        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now));
+        return moved.stream().map(m -> m.attempt().attemptId()).collect(Collectors.toSet());
+    }
+
+    private static List<Moved> ring(Handle handle, List<AttemptRef> ringing) {
+        if (ringing.isEmpty()) {
+            return List.of();
+        }
+        return bindRefs(handle.createQuery("""
+                        UPDATE attempts a SET phase = :ringing
+                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                          AND a.phase = ANY(:before)
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id"""), ringing)
+                .bind("ringing", AttemptPhase.RINGING.wireName())
+                .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
+                .map((rs, ctx) -> moved(rs))
+                .list();
+    }
+
+    private static List<Moved> answer(Handle handle, List<AttemptRef> answered, Instant now) {
+        if (answered.isEmpty()) {
+            return List.of();
+        }
+        var moved = bindRefs(handle.createQuery("""
+                        UPDATE attempts a SET phase = :answered, answered_at = :now
+                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                          AND a.phase = ANY(:before)
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id"""), answered)
+                .bind("answered", AttemptPhase.ANSWERED.wireName())
+                .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ANSWERED))
+                .bind("now", Rows.at(now))
+                .map((rs, ctx) -> moved(rs))
+                .list();
+        if (!moved.isEmpty()) {
+            var refs = moved.stream().map(Moved::attempt).toList();
+            ConversationWrites.opened(handle, refs, now);
+            bindRefs(handle.createUpdate("""
+                            UPDATE conversations c SET status = 'in-progress', updated_at = :now
+                            FROM attempts a
+                            WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                              AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id"""), refs)
+                    .bind("now", Rows.at(now))
+                    .execute();
+        }
+        return moved;
+    }
+
+    /**
+     * The attempts reached their provider: conversations open, recipients move to {@code status} (from an earlier
+     * one only), and their batches show the change (to the second). Returns the moves' events.
+     */
+    private static List<Outbox.Event> reached(Handle handle, List<Moved> moved, RecipientStatus status,
+                                              Instant now) {
+        if (moved.isEmpty()) {
+            return List.of();
+        }
+        ConversationWrites.opened(handle, moved.stream().map(Moved::attempt).toList(), now);
+        var moves = handle.createQuery("""
+                        UPDATE recipients r SET status = :status, updated_at = :now
+                        FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, before.status AS previous
+                              FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
+                                  AS m(workspace_id, batch_id, id, attempt_id)
+                              JOIN recipients before ON before.workspace_id = m.workspace_id
+                                                    AND before.batch_id = m.batch_id AND before.id = m.id) m
+                        WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
+                          AND r.status = ANY(:earlier)
+                        RETURNING r.workspace_id, r.batch_id, r.id, m.previous, m.attempt_id""")
+                .bind("status", status.wireName())
+                .bind("now", Rows.at(now))
+                // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
+                .bindArray("earlier", String.class, RecipientStatus.from(status).stream()
+                        .filter(s -> !s.equals(RecipientStatus.PENDING.wireName())).toList())
+                .bindArray("workspaceIds", String.class, moved.stream().map(m -> m.attempt().workspaceId().value())
+                        .toList())
+                .bindArray("batchIds", String.class, moved.stream().map(Moved::batchId).toList())
+                .bindArray("ids", String.class, moved.stream().map(Moved::recipientId).toList())
+                .bindArray("attemptIds", String.class, moved.stream().map(m -> m.attempt().attemptId()).toList())
+                .map((rs, ctx) -> recipientMove(rs))
+                .list();
+        // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
+        // written when the second changes, not once per call event.
+        var batches = moved.stream().map(m -> new BatchRef(m.attempt().workspaceId(), m.batchId())).distinct()
+                .sorted(InFlight.BATCH_ORDER).toList();
+        handle.createUpdate("""
+                        UPDATE batches b SET updated_at = :now
+                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
+                        WHERE b.workspace_id = t.workspace_id AND b.id = t.id
+                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))""")
+                .bind("now", Rows.at(now))
+                .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
+                .execute();
+        return LifecycleEvents.recipientEvents(handle, moves);
+    }
+
+    private static LifecycleEvents.RecipientMove recipientMove(java.sql.ResultSet rs) throws java.sql.SQLException {
+        var workspace = new WorkspaceId(rs.getString("workspace_id"));
+        return new LifecycleEvents.RecipientMove(new BatchRef(workspace, rs.getString("batch_id")),
+                rs.getString("id"), rs.getString("previous"),
+                java.util.Optional.of(new AttemptRef(workspace, rs.getString("attempt_id"))));
+    }
+
+    /** What ending a group did. */
+    private record Ends(Set<String> endedAttemptIds, List<String> completedBatchIds) {}
+
+    private static Ends end(Handle handle, List<CallEvent.Ended> group, Instant now, List<Outbox.Event> events) {
+        // One end per attempt: the first report wins, as it would one transaction after another.
+        var ends = new LinkedHashMap<String, CallEvent.Ended>();
+        group.forEach(end -> ends.putIfAbsent(end.attempt().workspaceId().value() + "/" + end.attempt().attemptId(),
+                end));
+        var unique = List.copyOf(ends.values());
+        var changed = endAttempts(handle, unique, now);
+        if (changed.isEmpty()) {
+            return new Ends(Set.of(), List.of());
+        }
+        var released = changed.stream().map(c -> new InFlight.Release(c.attempt().workspaceId(), c.agentId(),
+                c.batchId())).toList();
+        InFlight.released(handle, released);
+        var byId = unique.stream().collect(Collectors.toMap(e -> e.attempt().attemptId(), e -> e, (a, b) -> a));
+        var reached = changed.stream().map(Moved::attempt)
+                .filter(ref -> byId.get(ref.attemptId()).reachedProvider()).toList();
+        if (!reached.isEmpty()) {
+            ConversationWrites.opened(handle, reached, now);
+            ConversationWrites.closed(handle, reached, now);
+        }
+        var moves = finishRecipients(handle, changed, byId, now);
+        var finished = new TreeMap<BatchRef, Integer>(InFlight.BATCH_ORDER);
+        moves.forEach(move -> finished.merge(move.batch(), 1, Integer::sum));
+        var completed = InFlight.settleBatches(handle, released, finished, now);
+        events.addAll(LifecycleEvents.recipientEvents(handle, moves));
+        events.addAll(LifecycleEvents.initiationFailures(handle, reached));
+        events.addAll(LifecycleEvents.batchEvents(handle, completed.stream().map(batch -> new LifecycleEvents.BatchMove(
+                batch, "batch.completed", BatchStatus.IN_PROGRESS.wireName())).toList()));
+        handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
+        return new Ends(changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()),
+                completed.stream().map(BatchRef::batchId).toList());
+    }
+
+    private static List<Moved> endAttempts(Handle handle, List<CallEvent.Ended> ends, Instant now) {
+        return handle.createQuery("""
+                        UPDATE attempts a SET phase = :ended, ended_at = :now, outcome = e.outcome,
+                            provider_status = e.provider_status, sip_code = e.sip_code,
+                            failure_reason = e.failure_reason, lease_expires_at = NULL
+                        FROM unnest(:workspaceIds, :ids, :outcomes, :statuses, :sipCodes, :reasons)
+                            AS e(workspace_id, id, outcome, provider_status, sip_code, failure_reason)
+                        WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.phase = ANY(:before)
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                .bind("ended", AttemptPhase.ENDED.wireName())
+                .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ENDED))
+                .bind("now", Rows.at(now))
+                .bindArray("workspaceIds", String.class, ends.stream().map(e -> e.attempt().workspaceId().value())
+                        .toList())
+                .bindArray("ids", String.class, ends.stream().map(e -> e.attempt().attemptId()).toList())
+                .bindArray("outcomes", String.class, ends.stream().map(e -> e.outcome().wireName()).toList())
+                .bindArray("statuses", String.class, ends.stream().map(e -> e.providerStatus().orElse(null)).toList())
+                .bindArray("sipCodes", Integer.class, ends.stream().map(e -> e.sipCode().orElse(null)).toList())
+                .bindArray("reasons", String.class, ends.stream().map(e -> e.outcome().failureReason()).toList())
+                .map((rs, ctx) -> moved(rs))
+                .list();
+    }
+
+    /** Moves each recipient to its final status; returns the moves (each one a recipient its batch finished). */
+    private static List<LifecycleEvents.RecipientMove> finishRecipients(Handle handle, List<Moved> changed,
+                                                                        Map<String, CallEvent.Ended> ends,
+                                                                        Instant now) {
+        return handle.createQuery("""
+                        UPDATE recipients r SET status = e.status, last_outcome = e.outcome, updated_at = :now
+                        FROM (SELECT e.*, before.status AS previous
+                              FROM unnest(:workspaceIds, :batchIds, :ids, :statuses, :outcomes, :attemptIds)
+                                  AS e(workspace_id, batch_id, id, status, outcome, attempt_id)
+                              JOIN recipients before ON before.workspace_id = e.workspace_id
+                                                    AND before.batch_id = e.batch_id AND before.id = e.id) e
+                        WHERE r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id AND r.id = e.id
+                          AND r.status = ANY(:open)
+                        RETURNING r.workspace_id, r.batch_id, r.id, e.previous, e.attempt_id""")
+                .bind("now", Rows.at(now))
+                .bindArray("open", String.class, RecipientStatus.open())
+                .bindArray("workspaceIds", String.class, changed.stream().map(c -> c.attempt().workspaceId().value())
+                        .toList())
+                .bindArray("batchIds", String.class, changed.stream().map(Moved::batchId).toList())
+                .bindArray("ids", String.class, changed.stream().map(Moved::recipientId).toList())
+                .bindArray("statuses", String.class, changed.stream().map(c -> ends.get(c.attempt().attemptId())
+                        .outcome().recipientStatus().wireName()).toList())
+                .bindArray("outcomes", String.class, changed.stream().map(c -> ends.get(c.attempt().attemptId())
+                        .outcome().wireName()).toList())
+                .bindArray("attemptIds", String.class, changed.stream().map(c -> c.attempt().attemptId()).toList())
+                .map((rs, ctx) -> recipientMove(rs))
+                .list();
+    }
+
+    private static Moved moved(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Moved(new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
+                rs.getString("batch_id"), rs.getString("recipient_id"), rs.getString("agent_id"));
+    }
+
+    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindRefs(T statement,
+                                                                                      List<AttemptRef> refs) {
+        return statement
+                .bindArray("workspaceIds", String.class, refs.stream().map(r -> r.workspaceId().value()).toList())
+                .bindArray("ids", String.class, refs.stream().map(AttemptRef::attemptId).toList());
+    }
+}

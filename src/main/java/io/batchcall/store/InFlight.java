@@ -1,0 +1,160 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.BatchStatus;
+import io.batchcall.domain.Claim;
+import io.batchcall.domain.WorkspaceId;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The one place that moves the in-flight counts of workspaces, agents and batches (what the concurrency limits
+ * are enforced against) and completes batches (decided by the same counts: a batch completes when its finished
+ * count reaches its recipients). Claims add, ends and deletions take away, always inside the transaction that changes the
+ * attempts themselves, and always in the lock order workspaces, agents, batches (sorted within each), so that
+ * concurrent transactions wait for each other instead of deadlocking. An architecture test keeps other code from
+ * writing these columns.
+ */
+final class InFlight {
+    private InFlight() {}
+
+    /** Batches in lock order. */
+    static final java.util.Comparator<BatchRef> BATCH_ORDER = java.util.Comparator
+            .comparing((BatchRef b) -> b.workspaceId().value()).thenComparing(BatchRef::batchId);
+
+    private record AgentKey(String workspaceId, String agentId) {
+        static final java.util.Comparator<AgentKey> ORDER = java.util.Comparator.comparing(AgentKey::workspaceId)
+                .thenComparing(AgentKey::agentId);
+    }
+
+    /** An attempt that stops counting: its workspace, agent and batch. */
+    record Release(WorkspaceId workspace, String agentId, String batchId) {}
+
+    /**
+     * Claims count against every limit; the batch runs from its first claim on and counts a recipient as
+     * dispatched at its first attempt.
+     */
+    static void claimed(Handle handle, WorkspaceId workspace, List<Claim> claims, Instant now) {
+        handle.createUpdate("UPDATE workspaces SET in_flight = in_flight + :count WHERE id = :workspaceId")
+                .bind("workspaceId", workspace.value())
+                .bind("count", claims.size())
+                .execute();
+        var perAgent = count(claims, c -> c.agent().id());
+        for (var agent : perAgent.keySet()) {
+            handle.createUpdate("""
+                            UPDATE agents SET in_flight = in_flight + :count
+                            WHERE workspace_id = :workspaceId AND id = :agentId""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("agentId", agent)
+                    .bind("count", perAgent.get(agent))
+                    .execute();
+        }
+        var perBatch = count(claims, Claim::batchId);
+        var firstDials = count(claims.stream().filter(c -> c.attemptNumber() == 1).toList(), Claim::batchId);
+        for (var batch : perBatch.keySet()) {
+            handle.createUpdate("""
+                            UPDATE batches SET in_flight = in_flight + :count,
+                                total_dispatched = total_dispatched + :firstDials,
+                                status = :inProgress, last_claimed_at = :now, updated_at = :now
+                            WHERE workspace_id = :workspaceId AND id = :batchId""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("batchId", batch)
+                    .bind("count", perBatch.get(batch))
+                    .bind("firstDials", firstDials.getOrDefault(batch, 0))
+                    .bind("inProgress", BatchStatus.IN_PROGRESS.wireName())
+                    .bind("now", Rows.at(now))
+                    .execute();
+        }
+    }
+
+    /**
+     * Ended attempts stop counting on their workspaces and agents. Their batches are settled by the caller, which
+     * writes each batch row once with its finished count too.
+     */
+    static void released(Handle handle, List<Release> released) {
+        if (released.isEmpty()) {
+            return;
+        }
+        var perWorkspace = new TreeMap<String, Integer>();
+        var perAgent = new TreeMap<AgentKey, Integer>(AgentKey.ORDER);
+        for (var r : released) {
+            perWorkspace.merge(r.workspace().value(), 1, Integer::sum);
+            perAgent.merge(new AgentKey(r.workspace().value(), r.agentId()), 1, Integer::sum);
+        }
+        handle.createUpdate("""
+                        UPDATE workspaces w SET in_flight = w.in_flight - c.n
+                        FROM unnest(:ids, :counts) AS c(id, n) WHERE w.id = c.id""")
+                .bindArray("ids", String.class, List.copyOf(perWorkspace.keySet()))
+                .bindArray("counts", Integer.class, List.copyOf(perWorkspace.values()))
+                .execute();
+        handle.createUpdate("""
+                        UPDATE agents a SET in_flight = a.in_flight - c.n
+                        FROM unnest(:workspaceIds, :ids, :counts) AS c(workspace_id, id, n)
+                        WHERE a.workspace_id = c.workspace_id AND a.id = c.id""")
+                .bindArray("workspaceIds", String.class, perAgent.keySet().stream().map(AgentKey::workspaceId).toList())
+                .bindArray("ids", String.class, perAgent.keySet().stream().map(AgentKey::agentId).toList())
+                .bindArray("counts", Integer.class, List.copyOf(perAgent.values()))
+                .execute();
+    }
+
+    /**
+     * A batch about to be deleted: its attempts still in flight stop counting against the workspace's and agents'
+     * limits at once (the batch row goes with its own count). Call with the workspace locked.
+     */
+    static void batchDeleted(Handle handle, WorkspaceId workspace, String batchId) {
+        var released = handle.createQuery("""
+                        SELECT agent_id FROM attempts
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND phase <> :ended
+                        FOR NO KEY UPDATE""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("ended", io.batchcall.domain.AttemptPhase.ENDED.wireName())
+                .mapTo(String.class)
+                .map(agent -> new Release(workspace, agent, batchId))
+                .list();
+        released(handle, released);
+    }
+
+    /**
+     * Ended attempts stop counting on their batches, which count their recipients that became final; a running
+     * batch whose every recipient is final completes. Returns the batches completed.
+     */
+    static List<BatchRef> settleBatches(Handle handle, List<Release> released, Map<BatchRef, Integer> finishedPerBatch,
+                                      Instant now) {
+        var ended = new TreeMap<BatchRef, Integer>(BATCH_ORDER);
+        released.forEach(r -> ended.merge(new BatchRef(r.workspace(), r.batchId()), 1, Integer::sum));
+        var keys = List.copyOf(ended.keySet());
+        return handle.createQuery("""
+                        UPDATE batches b SET in_flight = b.in_flight - c.ended,
+                            total_finished = b.total_finished + c.finished,
+                            status = CASE WHEN b.status = :inProgress
+                                               AND b.total_finished + c.finished >= b.total_scheduled
+                                          THEN :completed ELSE b.status END,
+                            updated_at = :now
+                        FROM unnest(:workspaceIds, :ids, :ended, :finished) AS c(workspace_id, id, ended, finished)
+                        WHERE b.workspace_id = c.workspace_id AND b.id = c.id
+                        RETURNING b.workspace_id, b.id, b.status""")
+                .bind("now", Rows.at(now))
+                .bind("inProgress", BatchStatus.IN_PROGRESS.wireName())
+                .bind("completed", BatchStatus.COMPLETED.wireName())
+                .bindArray("workspaceIds", String.class, keys.stream().map(k -> k.workspaceId().value()).toList())
+                .bindArray("ids", String.class, keys.stream().map(BatchRef::batchId).toList())
+                .bindArray("ended", Integer.class, keys.stream().map(ended::get).toList())
+                .bindArray("finished", Integer.class, keys.stream().map(k -> finishedPerBatch.getOrDefault(k, 0))
+                        .toList())
+                .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
+                        ? new BatchRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")) : null)
+                .list().stream().filter(java.util.Objects::nonNull).toList();
+    }
+
+    private static <T> Map<String, Integer> count(List<T> items, Function<T, String> key) {
+        var counts = new HashMap<String, Integer>();
+        items.forEach(item -> counts.merge(key.apply(item), 1, Integer::sum));
+        return new TreeMap<>(counts);
+    }
+}

@@ -1,0 +1,233 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.BatchStatus;
+import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.Recipient;
+import io.batchcall.domain.WorkspaceId;
+import io.batchcall.wire.BatchWire;
+import io.batchcall.wire.EventWire;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The events the lifecycle writes, built from the rows as the change left them, inside the change's transaction:
+ * a recipient's status moved ({@code recipient.<status>}), a batch's status moved ({@code batch.<what>}), a dial
+ * failed to start a conversation (ElevenLabs' {@code call_initiation_failure}). Each builder reads what it needs
+ * for a whole group in a few statements, not one per event.
+ */
+final class LifecycleEvents {
+    private LifecycleEvents() {}
+
+    /** A recipient whose status changed (by an attempt, or by a batch-wide move when {@code attempt} is empty). */
+    record RecipientMove(BatchRef batch, String recipientId, String previousStatus, Optional<AttemptRef> attempt) {}
+
+    /** A batch whose status changed: {@code type} is the event type, e.g. {@code batch.completed}. */
+    record BatchMove(BatchRef batch, String type, String previousStatus) {}
+
+    private record RecipientKey(String workspaceId, String batchId, String id) {}
+
+    private record AttemptRow(EventWire.AttemptData data, String agentId) {}
+
+    static List<Outbox.Event> recipientEvents(Handle handle, List<RecipientMove> moves) {
+        if (moves.isEmpty()) {
+            return List.of();
+        }
+        var recipients = recipients(handle, moves);
+        var attempts = attempts(handle, moves.stream().flatMap(m -> m.attempt().stream()).toList());
+        var batches = counts(handle, moves.stream().map(RecipientMove::batch).distinct().toList());
+        var events = new ArrayList<Outbox.Event>(moves.size());
+        for (var move : moves) {
+            var recipient = recipients.get(new RecipientKey(move.batch().workspaceId().value(), move.batch().batchId(),
+                    move.recipientId()));
+            if (recipient == null) {
+                continue;
+            }
+            var attempt = move.attempt().map(ref -> attempts.get(ref.attemptId()));
+            var data = new EventWire.RecipientEvent(move.batch().batchId(), move.previousStatus(),
+                    BatchWire.recipient(recipient), attempt.map(AttemptRow::data).orElse(null),
+                    batches.get(move.batch()));
+            events.add(new Outbox.Event(move.batch().workspaceId(), "recipient." + recipient.status().wireName(),
+                    Outbox.recipientKey(move.batch().batchId(), move.recipientId()), move.batch().batchId(),
+                    move.recipientId(), recipient.conversationId().orElse(null),
+                    attempt.map(AttemptRow::agentId).orElse(null), data));
+        }
+        return events;
+    }
+
+    static List<Outbox.Event> batchEvents(Handle handle, List<BatchMove> moves) {
+        if (moves.isEmpty()) {
+            return List.of();
+        }
+        var summaries = new HashMap<BatchRef, BatchSummary>();
+        handle.createQuery(BatchStore.SUMMARY + """
+                        WHERE (b.workspace_id, b.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
+                .bindArray("workspaceIds", String.class, moves.stream().map(m -> m.batch().workspaceId().value())
+                        .toList())
+                .bindArray("ids", String.class, moves.stream().map(m -> m.batch().batchId()).toList())
+                .map(BatchStore::batchSummary)
+                .forEach(summary -> summaries.put(new BatchRef(summary.batch().workspaceId(), summary.batch().id()),
+                        summary));
+        var events = new ArrayList<Outbox.Event>(moves.size());
+        for (var move : moves) {
+            var summary = summaries.get(move.batch());
+            if (summary == null) {
+                continue;
+            }
+            var status = summary.batch().status();
+            var data = new EventWire.BatchEvent(BatchWire.batch(summary), move.previousStatus(),
+                    status.isFinal() ? statusCounts(handle, move.batch()) : null);
+            events.add(new Outbox.Event(move.batch().workspaceId(), move.type(),
+                    Outbox.batchKey(move.batch().batchId()), move.batch().batchId(), null, null,
+                    summary.batch().agentId(), data));
+        }
+        return events;
+    }
+
+    /** {@code batch.deleted}: written before the rows go, with the status the batch had. */
+    static Outbox.Event batchDeleted(BatchRef batch, String agentId, BatchStatus previous) {
+        return new Outbox.Event(batch.workspaceId(), "batch.deleted", Outbox.batchKey(batch.batchId()),
+                batch.batchId(), null, null, agentId, new EventWire.DeletedBatch(batch.batchId(),
+                previous.wireName()));
+    }
+
+    /**
+     * ElevenLabs' {@code call_initiation_failure} for attempts that reached their provider and ended busy,
+     * unanswered or failed: a conversation exists (its id is the recipient's), but nobody talked.
+     */
+    static List<Outbox.Event> initiationFailures(Handle handle, List<AttemptRef> ended) {
+        if (ended.isEmpty()) {
+            return List.of();
+        }
+        return handle.createQuery("""
+                        SELECT a.workspace_id, a.batch_id, a.recipient_id, a.agent_id, a.conversation_id, a.outcome,
+                               a.provider, a.provider_call_id, a.provider_status, a.sip_code, a.failure_reason,
+                               r.phone_number AS to_number, p.phone_number AS from_number
+                        FROM attempts a
+                        JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
+                                         AND r.id = a.recipient_id
+                        LEFT JOIN phone_numbers p ON p.workspace_id = a.workspace_id AND p.id = a.phone_number_id
+                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                          AND a.outcome IN ('busy', 'no_answer', 'failed')
+                        ORDER BY a.claimed_at, a.id""")
+                .bindArray("workspaceIds", String.class, ended.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray("ids", String.class, ended.stream().map(AttemptRef::attemptId).toList())
+                .map((rs, ctx) -> {
+                    var outcome = rs.getString("outcome");
+                    var reason = switch (outcome) {
+                        case "busy" -> "busy";
+                        case "no_answer" -> "no-answer";
+                        default -> "unknown";
+                    };
+                    var sipCode = (Integer) rs.getObject("sip_code");
+                    var body = new LinkedHashMap<String, Object>();
+                    String type;
+                    if ("twilio".equals(rs.getString("provider"))) {
+                        // Twilio's StatusCallback fields as far as they are kept, all strings as Twilio sends them.
+                        type = "twilio";
+                        body.put("CallSid", rs.getString("provider_call_id"));
+                        body.put("CallStatus", rs.getString("provider_status"));
+                        body.put("SipResponseCode", sipCode == null ? null : sipCode.toString());
+                        body.put("To", rs.getString("to_number"));
+                        body.put("From", rs.getString("from_number"));
+                    } else {
+                        type = "sip_trunk".equals(rs.getString("provider")) ? "sip" : rs.getString("provider");
+                        body.put("from_number", rs.getString("from_number"));
+                        body.put("to_number", rs.getString("to_number"));
+                        body.put("sip_status_code", sipCode);
+                        body.put("error_reason", rs.getString("failure_reason"));
+                        body.put("call_sid", rs.getString("provider_call_id"));
+                        body.put("sip_status", rs.getString("provider_status"));
+                    }
+                    var batchId = rs.getString("batch_id");
+                    var recipientId = rs.getString("recipient_id");
+                    var data = new EventWire.CallInitiationFailure(rs.getString("agent_id"),
+                            rs.getString("conversation_id"), reason, new EventWire.FailureMetadata(type, body),
+                            new EventWire.BatchCallRef(batchId, recipientId));
+                    return new Outbox.Event(new WorkspaceId(rs.getString("workspace_id")), "call_initiation_failure",
+                            Outbox.recipientKey(batchId, recipientId), batchId, recipientId,
+                            rs.getString("conversation_id"), rs.getString("agent_id"), data);
+                })
+                .list();
+    }
+
+    private static Map<RecipientKey, Recipient> recipients(Handle handle, List<RecipientMove> moves) {
+        var found = new HashMap<RecipientKey, Recipient>();
+        handle.createQuery("""
+                        SELECT r.workspace_id, r.batch_id, r.id, r.position, r.phone_number, r.whatsapp_user_id,
+                               r.client_data::text AS client_data, r.status, r.last_outcome, r.attempt_count,
+                               r.conversation_id, r.created_at, r.updated_at
+                        FROM recipients r
+                        WHERE (r.workspace_id, r.batch_id, r.id) IN (SELECT * FROM unnest(:workspaceIds, :batchIds, :ids))""")
+                .bindArray("workspaceIds", String.class, moves.stream().map(m -> m.batch().workspaceId().value())
+                        .toList())
+                .bindArray("batchIds", String.class, moves.stream().map(m -> m.batch().batchId()).toList())
+                .bindArray("ids", String.class, moves.stream().map(RecipientMove::recipientId).toList())
+                .map((rs, ctx) -> Map.entry(new RecipientKey(rs.getString("workspace_id"), rs.getString("batch_id"),
+                        rs.getString("id")), RecipientStore.recipient(rs, ctx)))
+                .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
+        return found;
+    }
+
+    private static Map<String, AttemptRow> attempts(Handle handle, List<AttemptRef> refs) {
+        var found = new HashMap<String, AttemptRow>();
+        if (refs.isEmpty()) {
+            return found;
+        }
+        handle.createQuery("""
+                        SELECT id, attempt_number, phase, outcome, provider, provider_call_id, sip_code, provider_status,
+                               dialed_at, answered_at, ended_at, conversation_id, failure_reason, agent_id
+                        FROM attempts
+                        WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
+                .bindArray("workspaceIds", String.class, refs.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray("ids", String.class, refs.stream().map(AttemptRef::attemptId).toList())
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), new AttemptRow(new EventWire.AttemptData(
+                        rs.getInt("attempt_number"), rs.getString("phase"), rs.getString("outcome"),
+                        rs.getString("provider"), rs.getString("provider_call_id"), (Integer) rs.getObject("sip_code"),
+                        rs.getString("provider_status"), unix(Rows.optionalInstant(rs, "dialed_at")),
+                        unix(Rows.optionalInstant(rs, "answered_at")), unix(Rows.optionalInstant(rs, "ended_at")),
+                        rs.getString("conversation_id"), rs.getString("failure_reason")), rs.getString("agent_id"))))
+                .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
+        return found;
+    }
+
+    private static Map<BatchRef, EventWire.BatchCounts> counts(Handle handle, List<BatchRef> batches) {
+        var found = new HashMap<BatchRef, EventWire.BatchCounts>();
+        handle.createQuery("""
+                        SELECT workspace_id, id, status, total_scheduled, total_dispatched, total_finished
+                        FROM batches
+                        WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
+                .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
+                .map((rs, ctx) -> Map.entry(new BatchRef(new WorkspaceId(rs.getString("workspace_id")),
+                        rs.getString("id")), new EventWire.BatchCounts(rs.getString("status"),
+                        rs.getInt("total_scheduled"), rs.getInt("total_dispatched"), rs.getInt("total_finished"))))
+                .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
+        return found;
+    }
+
+    /** How many recipients of a batch are in each status, for a batch's final event. */
+    private static Map<String, Integer> statusCounts(Handle handle, BatchRef batch) {
+        var counts = new LinkedHashMap<String, Integer>();
+        handle.createQuery("""
+                        SELECT status, count(*)::integer AS n FROM recipients
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId
+                        GROUP BY status ORDER BY status""")
+                .bind("workspaceId", batch.workspaceId().value())
+                .bind("batchId", batch.batchId())
+                .map((rs, ctx) -> Map.entry(rs.getString("status"), rs.getInt("n")))
+                .forEach(entry -> counts.put(entry.getKey(), entry.getValue()));
+        return counts;
+    }
+
+    private static Long unix(Optional<Instant> at) {
+        return at.map(Instant::getEpochSecond).orElse(null);
+    }
+}

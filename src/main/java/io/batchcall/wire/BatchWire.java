@@ -1,0 +1,60 @@
+package io.batchcall.wire;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.MachineDetection;
+import io.batchcall.domain.Provider;
+import io.batchcall.domain.Recipient;
+import io.batchcall.domain.TelephonyCallConfig;
+
+/**
+ * The batch shapes, exactly as ElevenLabs has them: every key the spec lists, nullable ones as explicit null,
+ * integers as integers; plus our documented extensions ({@code failure_reason} on batches, {@code attempt_count}
+ * and {@code last_outcome} on recipients).
+ */
+public final class BatchWire {
+    private BatchWire() {}
+
+    public record MachineDetectionResponse(String mode) {}
+
+    public record CallConfigResponse(int ringingTimeoutSecs, boolean twilioCallRecordingEnabled,
+                                     MachineDetectionResponse twilioMachineDetection) {
+        static CallConfigResponse of(TelephonyCallConfig config) {
+            return new CallConfigResponse(config.ringingTimeoutSecs(), config.recordingEnabled(),
+                    config.machineDetection().map(MachineDetection::wireName).map(MachineDetectionResponse::new)
+                            .orElse(null));
+        }
+    }
+
+    public record BatchCallResponse(String id, String phoneNumberId, String phoneProvider,
+                                    @JsonRawValue String whatsappParams, String name, String agentId, String branchId,
+                                    String environment, long createdAtUnix, long scheduledTimeUnix, String timezone,
+                                    int totalCallsDispatched, int totalCallsScheduled, int totalCallsFinished,
+                                    long lastUpdatedAtUnix, String status, int retryCount,
+                                    CallConfigResponse telephonyCallConfig, Integer targetConcurrencyLimit,
+                                    String agentName, String branchName, String failureReason) {}
+
+    public record RecipientResponse(String id, String phoneNumber, String whatsappUserId, String status,
+                                    long createdAtUnix, long updatedAtUnix, String conversationId,
+                                    @JsonRawValue String conversationInitiationClientData, int attemptCount,
+                                    String lastOutcome) {}
+
+    public static BatchCallResponse batch(BatchSummary summary) {
+        var b = summary.batch();
+        return new BatchCallResponse(b.id(), b.phoneNumberId().orElse(null),
+                summary.phoneProvider().map(Provider::wireName).orElse(null), b.whatsappParamsJson().orElse(null),
+                b.name(), b.agentId(), b.branchId().orElse(null), b.environment().orElse(null),
+                b.createdAt().getEpochSecond(), b.scheduledAt().getEpochSecond(), b.timezone().orElse(null),
+                b.totalDispatched(), b.totalScheduled(), b.totalFinished(), b.updatedAt().getEpochSecond(),
+                b.status().wireName(), b.retryCount(), CallConfigResponse.of(b.callConfig()),
+                b.targetConcurrencyLimit().orElse(null), summary.agentName(), summary.branchName().orElse(null),
+                b.failureReason().orElse(null));
+    }
+
+    public static RecipientResponse recipient(Recipient r) {
+        return new RecipientResponse(r.id(), r.phoneNumber().orElse(null), r.whatsappUserId().orElse(null),
+                r.status().wireName(), r.createdAt().getEpochSecond(), r.updatedAt().getEpochSecond(),
+                r.conversationId().orElse(null), r.clientDataJson().orElse(null), r.attemptCount(),
+                r.lastOutcome().orElse(null));
+    }
+}
