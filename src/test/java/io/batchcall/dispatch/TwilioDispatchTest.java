@@ -1,5 +1,6 @@
 package io.batchcall.dispatch;
 
+import io.batchcall.domain.EgressPolicy;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,7 +70,8 @@ class TwilioDispatchTest {
     private Engine node(String nodeId) {
         var node = new Engine(databaseUrl, clock, nodeId, recorder -> {
             var provider = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(
-                    "https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()), recorder, clock);
+                    "https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()), recorder, clock,
+                    new EgressPolicy(true, EgressPolicy::systemResolve));
             providers.add(provider);
             return Map.<Provider, TelephonyProvider>of(Provider.TWILIO, provider);
         });

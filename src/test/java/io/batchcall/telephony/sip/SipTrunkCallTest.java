@@ -83,7 +83,7 @@ class SipTrunkCallTest {
 
             var attempt = awaitAttempts(batch).get(0);
 
-            assertThat(attempt.get("outcome").asText()).isEqualTo("completed");
+            assertThat(attempt.get("outcome").asText()).as(attempt.toString()).isEqualTo("completed");
             assertThat(trunk.awaitExit(CALL_BOUND)).as(trunk.diagnostics()).isZero();
             assertThat(message(trunk.messages(), "INVITE sip:+1")).contains("Via: SIP/2.0/TCP");
             assertMediaFlowsBetween(trunk, agent);

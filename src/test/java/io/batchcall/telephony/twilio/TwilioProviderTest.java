@@ -1,5 +1,6 @@
 package io.batchcall.telephony.twilio;
 
+import io.batchcall.domain.EgressPolicy;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -66,7 +67,8 @@ class TwilioProviderTest {
     }
 
     private TwilioProvider provider(CallbackUrls callbacks) {
-        return new TwilioProvider(twilio.baseUrl(), FAST, callbacks, sink, new MutableClock(NOW));
+        return new TwilioProvider(twilio.baseUrl(), FAST, callbacks, sink, new MutableClock(NOW),
+                new EgressPolicy(true, EgressPolicy::systemResolve));
     }
 
     static CallRequest request(TelephonyCallConfig config, Optional<String> mediaStreamUrl) {
