@@ -1,10 +1,10 @@
 package io.batchcall.dispatch;
 
-import io.batchcall.domain.EgressPolicy;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.support.FakeTwilio;
