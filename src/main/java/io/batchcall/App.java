@@ -18,6 +18,7 @@ import io.batchcall.api.TwilioCallbackRoutes;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.IdSource;
 import io.batchcall.dispatch.AttemptRecorder;
 import io.batchcall.dispatch.CallRegistry;
@@ -165,8 +166,10 @@ public final class App implements AutoCloseable {
         }
         var attempts = new AttemptStore(database);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
+        // Where workspaces may make us send traffic: checked when agents and numbers are saved, and at each dial.
+        var egress = new EgressPolicy(config.egress().allowPrivateNetworks(), EgressPolicy::systemResolve);
         var dispatching = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
-                idempotency, callbackTokens);
+                idempotency, callbackTokens, egress);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters, config.observability().metricsToken(),
@@ -174,9 +177,9 @@ public final class App implements AutoCloseable {
                         new Authentication(keys),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                         new WorkspaceRoutes(),
-                        new AgentRoutes(agents, phoneNumbers),
+                        new AgentRoutes(agents, phoneNumbers, egress),
                         new BranchRoutes(agents, branches),
-                        new PhoneNumberRoutes(phoneNumbers, agents, branches),
+                        new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
                         new ConversationRoutes(conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
@@ -200,7 +203,8 @@ public final class App implements AutoCloseable {
     private Dispatching startDispatching(Config config, Clock clock, Database database, IdSource ids,
                                             PrometheusMeterRegistry meters, WorkspaceStore workspaces,
                                             AgentStore agents, PhoneNumberStore phoneNumbers,
-                                            IdempotencyStore idempotency, CallbackTokens callbackTokens) {
+                                            IdempotencyStore idempotency, CallbackTokens callbackTokens,
+                                            EgressPolicy egress) {
         var timers = new ScheduledTimers();
         running.push(timers);
         var registry = new CallRegistry(clock);
@@ -209,9 +213,10 @@ public final class App implements AutoCloseable {
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder,
-                new AttemptStore(database)::ownedByOthers, clock);
+                new AttemptStore(database)::ownedByOthers, clock, egress);
         running.push(twilio);
-        var sip = SipTrunkProvider.start(config.sip(), timers, recorder);
+        var sip = SipTrunkProvider.start(config.sip(), timers, recorder, egress, phoneNumbers::sipTrunkAddresses,
+                clock);
         running.push(sip);
         Map<Provider, TelephonyProvider> providers = Map.of(
                 Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()),

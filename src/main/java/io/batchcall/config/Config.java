@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip, ObservabilityConfig observability) {
+                     SipConfig sip, ObservabilityConfig observability, EgressConfig egress) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -77,13 +77,22 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.text("BATCHCALL_SIP_HOST", "127.0.0.1"),
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
                 Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
-                        10_000)));
+                        10_000)),
+                new SipLimits(
+                        reader.integer("BATCHCALL_SIP_MAX_MESSAGE_BYTES", SipLimits.DEFAULT_MAX_MESSAGE_BYTES,
+                                SipLimits.MIN_MAX_MESSAGE_BYTES, 65_535),
+                        reader.integer("BATCHCALL_SIP_MAX_TCP_CONNECTIONS", SipLimits.DEFAULT_MAX_TCP_CONNECTIONS, 1,
+                                100_000),
+                        Duration.ofMillis(reader.integer("BATCHCALL_SIP_TCP_READ_TIMEOUT_MS",
+                                (int) SipLimits.DEFAULT_TCP_READ_TIMEOUT.toMillis(), 100, 3_600_000))));
         var observability = new ObservabilityConfig(
                 reader.bool("BATCHCALL_METRICS_WORKSPACE_LABELS", false),
                 reader.optional("BATCHCALL_METRICS_TOKEN").flatMap(token -> reader.secret("BATCHCALL_METRICS_TOKEN",
                         token, MIN_ADMIN_TOKEN_LENGTH)));
+        var egress = new EgressConfig(reader.bool("BATCHCALL_ALLOW_PRIVATE_NETWORKS", false));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
+                egress);
     }
 
     private static String defaultNodeId() {

@@ -106,6 +106,26 @@ class ConfigTest {
     }
 
     @Test
+    void sip_limits_and_private_networks_have_safe_defaults_and_bad_values_are_listed() {
+        var defaults = Config.fromEnvironment(Map.of());
+        assertThat(defaults.sip().limits()).isEqualTo(new SipLimits(16_384, 256, java.time.Duration.ofSeconds(32)));
+        assertThat(defaults.egress().allowPrivateNetworks()).isFalse();
+        var set = Config.fromEnvironment(Map.of("BATCHCALL_SIP_MAX_MESSAGE_BYTES", "8192",
+                "BATCHCALL_SIP_MAX_TCP_CONNECTIONS", "10", "BATCHCALL_SIP_TCP_READ_TIMEOUT_MS", "5000",
+                "BATCHCALL_ALLOW_PRIVATE_NETWORKS", "TRUE"));
+        assertThat(set.sip().limits()).isEqualTo(new SipLimits(8_192, 10, java.time.Duration.ofSeconds(5)));
+        assertThat(set.egress().allowPrivateNetworks()).isTrue();
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SIP_MAX_MESSAGE_BYTES", "1000",
+                "BATCHCALL_SIP_MAX_TCP_CONNECTIONS", "0", "BATCHCALL_SIP_TCP_READ_TIMEOUT_MS", "10",
+                "BATCHCALL_ALLOW_PRIVATE_NETWORKS", "yes")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "BATCHCALL_SIP_MAX_MESSAGE_BYTES must be a whole number from 4096 to 65535, got '1000'",
+                        "BATCHCALL_SIP_MAX_TCP_CONNECTIONS must be a whole number from 1 to 100000, got '0'",
+                        "BATCHCALL_SIP_TCP_READ_TIMEOUT_MS must be a whole number from 100 to 3600000, got '10'",
+                        "BATCHCALL_ALLOW_PRIVATE_NETWORKS must be true or false, got 'yes'"));
+    }
+
+    @Test
     void secrets_are_never_echoed_in_error_messages() {
         assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_API_KEY", "sekrit sekrit")))
                 .isInstanceOf(ConfigException.class)
