@@ -166,7 +166,7 @@ public final class App implements AutoCloseable {
                         new ConversationRoutes(conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
-                        new RecipientUploadRoutes(),
+                        new RecipientUploadRoutes(config.uploads()),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers, twilio::onStatusCallback)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip) {
+                     SipConfig sip, UploadLimitsConfig uploads) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -78,8 +78,14 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
                 Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
                         10_000)));
+        var uploads = new UploadLimitsConfig(
+                reader.integer("BATCHCALL_UPLOAD_MAX_COLUMNS", UploadLimitsConfig.DEFAULT_MAX_COLUMNS, 2, 16_384),
+                reader.integer("BATCHCALL_UPLOAD_MAX_CELL_CHARS", UploadLimitsConfig.DEFAULT_MAX_CELL_CHARACTERS, 100,
+                        1_000_000),
+                reader.integer("BATCHCALL_UPLOADS_CONCURRENT", UploadLimitsConfig.DEFAULT_MAX_CONCURRENT_UPLOADS, 1,
+                        1_000));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, uploads);
     }
 
     private static String defaultNodeId() {
