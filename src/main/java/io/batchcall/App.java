@@ -157,7 +157,7 @@ public final class App implements AutoCloseable {
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters),
-                        new Authentication(keys),
+                        new Authentication(keys, config.rateLimits(), clock, meters),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                         new WorkspaceRoutes(),
                         new AgentRoutes(agents, phoneNumbers),

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip, UploadLimitsConfig uploads) {
+                     SipConfig sip, UploadLimitsConfig uploads, RateLimitConfig rateLimits) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -84,8 +84,15 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                         1_000_000),
                 reader.integer("BATCHCALL_UPLOADS_CONCURRENT", UploadLimitsConfig.DEFAULT_MAX_CONCURRENT_UPLOADS, 1,
                         1_000));
+        var rateLimits = new RateLimitConfig(
+                reader.rate("BATCHCALL_RATE_LIMIT_PER_KEY", RateLimitConfig.DEFAULT_PER_KEY),
+                reader.rate("BATCHCALL_RATE_LIMIT_PER_ADDRESS", RateLimitConfig.DEFAULT_PER_ADDRESS),
+                reader.rate("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", RateLimitConfig.DEFAULT_UNKNOWN_KEYS_PER_ADDRESS),
+                reader.integer("BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
+                        RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS, 1, 1_000));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, uploads);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, uploads,
+                rateLimits);
     }
 
     private static String defaultNodeId() {
@@ -192,6 +199,12 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 problems.add(name + " must be " + expected + ", got '" + value + "'");
             }
             return value;
+        }
+
+        /** A rate from {@code NAME} (requests a second) and {@code NAME_BURST}. */
+        RateLimitConfig.Rate rate(String name, RateLimitConfig.Rate fallback) {
+            return new RateLimitConfig.Rate(integer(name, fallback.perSecond(), 1, 1_000_000),
+                    integer(name + "_BURST", fallback.burst(), 1, 10_000_000));
         }
 
         double probability(String name, double fallback) {
