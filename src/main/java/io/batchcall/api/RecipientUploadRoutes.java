@@ -15,8 +15,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -74,6 +76,8 @@ public final class RecipientUploadRoutes implements RouteGroup {
             throw ValidationException.of(List.of("body", "file"), "Field required: send the file as"
                     + " multipart/form-data in a field named file", "missing");
         }
+        // Taken before the body is read, so that a client beyond the cap is told at once, not after sending
+        // 10 MB. The price: a client that sends slowly holds its slot until the body ends or the connection idles.
         if (!uploads.tryAcquire()) {
             throw new TooManyRequests("system_busy", "This server is reading as many uploads as it reads at once;"
                     + " try again in a moment", BUSY_RETRY_AFTER);
@@ -102,7 +106,6 @@ public final class RecipientUploadRoutes implements RouteGroup {
         try {
             upload = ctx.uploadedFile("file");
         } catch (Exception e) { // Javalin rethrows Jetty's checked ServletException undeclared
-
             if (sizeExceeded(e)) {
                 throw tooLarge();
             }
@@ -117,7 +120,7 @@ public final class RecipientUploadRoutes implements RouteGroup {
         }
         var file = Files.createTempFile(temporaryDirectory, "batchcall-upload-", ".tmp");
         try (InputStream in = upload.content()) {
-            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return file;
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(file);
@@ -128,7 +131,7 @@ public final class RecipientUploadRoutes implements RouteGroup {
     /** Jetty reports a body past the multipart limits as an exception whose message (or a cause's) says so. */
     private static boolean sizeExceeded(Throwable e) {
         for (var cause = e; cause != null; cause = cause.getCause()) {
-            var message = String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            var message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
             if (message.contains("max length exceeded") || message.contains("max file size exceeded")
                     || message.contains("exceeds max")) {
                 return true;
