@@ -73,7 +73,8 @@ class KeyFloodTest {
                 // A database too slow to answer key look-ups, made certain: every look-up waits on this lock.
                 lock.begin();
                 lock.execute("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
-                try (var flood = new Flood(server, 40, 1)) {
+                var flood = new Flood(server, 40, 1);
+                try {
                     Await.until(Duration.ofSeconds(20), "look-ups beyond the bound to be refused",
                             () -> flood.count(429) >= 30);
                     long stuck = jdbi.withHandle(h -> h.createQuery("""
@@ -93,7 +94,9 @@ class KeyFloodTest {
                     assertThat(ready.status()).isEqualTo(200);
                     assertThat(readyTook).isLessThan(Duration.ofSeconds(3));
                 } finally {
+                    // Released first: the look-ups it holds up end, and the flood's threads with them.
                     lock.rollback();
+                    flood.close();
                 }
             }
         }

@@ -199,10 +199,18 @@ class UploadLimitsTest {
         try (var slow = new RawUpload(server.port())) {
             slow.start("phone_number\n+14155550101\n");
             HttpResult[] refused = new HttpResult[1];
-            io.batchcall.support.Await.until(Duration.ofSeconds(10), "an upload beside the slow one is refused", () -> {
-                refused[0] = upload("beside.csv", "phone_number\n+14155550102\n".getBytes(StandardCharsets.UTF_8));
-                return refused[0].status() == 429;
-            });
+            try {
+                io.batchcall.support.Await.until(Duration.ofSeconds(10), "an upload beside the slow one is refused",
+                        () -> {
+                            refused[0] = upload("beside.csv", "phone_number\n+14155550102\n".getBytes(
+                                    StandardCharsets.UTF_8));
+                            return refused[0].status() == 429;
+                        });
+            } catch (AssertionError e) {
+                slow.finish();
+                throw new AssertionError(e.getMessage() + "; the last answer beside it: " + refused[0]
+                        + "; the slow upload's answer: " + slow.response(), e);
+            }
             assertThat(refused[0].json().at("/detail/status").asText()).isEqualTo("system_busy");
             assertThat(refused[0].headers().firstValue("Retry-After")).hasValueSatisfying(
                     seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
