@@ -36,7 +36,7 @@ class KeyFloodTest {
                 "BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS_BURST", "10"), List.of())) {
             var agent = simulatorAgent(server);
             var lookupsBefore = metric(server, "batchcall_api_key_lookups_total");
-            try (var flood = new Flood(server, 16, 4)) {
+            try (var flood = new Flood(server, 16, 2)) {
                 Await.until(Duration.ofSeconds(60), "the flood to pass 2,000 requests", () -> flood.sent() >= 2_000);
                 var batch = submit(server, agent, 20);
                 var slowest = Duration.ZERO;
