@@ -174,7 +174,7 @@ public final class App implements AutoCloseable {
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters, config.observability().metricsToken(),
                                 dispatching.problems()),
-                        new Authentication(keys),
+                        new Authentication(keys, config.rateLimits(), clock, meters),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                         new WorkspaceRoutes(),
                         new AgentRoutes(agents, phoneNumbers, egress),
@@ -183,7 +183,7 @@ public final class App implements AutoCloseable {
                         new ConversationRoutes(conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
-                        new RecipientUploadRoutes(),
+                        new RecipientUploadRoutes(config.uploads()),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
                                 dispatching.twilio()::onStatusCallback)),
                 extraRoutes.stream()).toList();

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip, ObservabilityConfig observability, EgressConfig egress) {
+                     SipConfig sip, ObservabilityConfig observability, EgressConfig egress,
+                     UploadLimitsConfig uploads, RateLimitConfig rateLimits) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -90,9 +91,21 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.optional("BATCHCALL_METRICS_TOKEN").flatMap(token -> reader.secret("BATCHCALL_METRICS_TOKEN",
                         token, MIN_ADMIN_TOKEN_LENGTH)));
         var egress = new EgressConfig(reader.bool("BATCHCALL_ALLOW_PRIVATE_NETWORKS", false));
+        var uploads = new UploadLimitsConfig(
+                reader.integer("BATCHCALL_UPLOAD_MAX_COLUMNS", UploadLimitsConfig.DEFAULT_MAX_COLUMNS, 2, 16_384),
+                reader.integer("BATCHCALL_UPLOAD_MAX_CELL_CHARS", UploadLimitsConfig.DEFAULT_MAX_CELL_CHARACTERS, 100,
+                        1_000_000),
+                reader.integer("BATCHCALL_UPLOADS_CONCURRENT", UploadLimitsConfig.DEFAULT_MAX_CONCURRENT_UPLOADS, 1,
+                        1_000));
+        var rateLimits = new RateLimitConfig(
+                reader.rate("BATCHCALL_RATE_LIMIT_PER_KEY", RateLimitConfig.DEFAULT_PER_KEY),
+                reader.rate("BATCHCALL_RATE_LIMIT_PER_ADDRESS", RateLimitConfig.DEFAULT_PER_ADDRESS),
+                reader.rate("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", RateLimitConfig.DEFAULT_UNKNOWN_KEYS_PER_ADDRESS),
+                reader.integer("BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
+                        RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS, 1, 1_000));
         reader.failIfProblems();
         return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
-                egress);
+                egress, uploads, rateLimits);
     }
 
     private static String defaultNodeId() {
@@ -210,6 +223,12 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 problems.add(name + " must be " + expected + ", got '" + value + "'");
             }
             return value;
+        }
+
+        /** A rate from {@code NAME} (requests a second) and {@code NAME_BURST}. */
+        RateLimitConfig.Rate rate(String name, RateLimitConfig.Rate fallback) {
+            return new RateLimitConfig.Rate(integer(name, fallback.perSecond(), 1, 1_000_000),
+                    integer(name + "_BURST", fallback.burst(), 1, 10_000_000));
         }
 
         double probability(String name, double fallback) {

@@ -208,4 +208,23 @@ class ConfigTest {
                         "BATCHCALL_METRICS_WORKSPACE_LABELS must be true or false, got 'yes'",
                         "BATCHCALL_METRICS_TOKEN must be at least 16 printable characters without spaces"));
     }
+
+    @Test
+    void upload_and_rate_limits_have_documented_defaults_and_are_checked() {
+        var defaults = Config.fromEnvironment(Map.of());
+        var tuned = Config.fromEnvironment(Map.of("BATCHCALL_UPLOAD_MAX_COLUMNS", "50",
+                "BATCHCALL_UPLOADS_CONCURRENT", "2", "BATCHCALL_RATE_LIMIT_PER_KEY", "10",
+                "BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS_BURST", "7", "BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS", "3"));
+
+        assertThat(defaults.uploads()).isEqualTo(new UploadLimitsConfig(200, 20_000, 4));
+        assertThat(defaults.rateLimits()).isEqualTo(new RateLimitConfig(new RateLimitConfig.Rate(200, 2_000),
+                new RateLimitConfig.Rate(1_000, 5_000), new RateLimitConfig.Rate(5, 50), 8));
+        assertThat(tuned.uploads()).isEqualTo(new UploadLimitsConfig(50, 20_000, 2));
+        assertThat(tuned.rateLimits().perKey()).isEqualTo(new RateLimitConfig.Rate(10, 2_000));
+        assertThat(tuned.rateLimits().unknownKeysPerAddress()).isEqualTo(new RateLimitConfig.Rate(5, 7));
+        assertThat(tuned.rateLimits().maxConcurrentKeyLookups()).isEqualTo(3);
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_UPLOADS_CONCURRENT", "0",
+                "BATCHCALL_RATE_LIMIT_PER_ADDRESS", "-1", "BATCHCALL_UPLOAD_MAX_CELL_CHARS", "lots")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(3));
+    }
 }
