@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip) {
+                     SipConfig sip, RequestLimitsConfig requestLimits) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -78,8 +78,26 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
                 Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
                         10_000)));
+        var requestLimits = requestLimits(reader);
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, requestLimits);
+    }
+
+    private static RequestLimitsConfig requestLimits(Reader reader) {
+        int maxBodyMb = reader.integer("BATCHCALL_MAX_BODY_MB", RequestLimitsConfig.DEFAULT_MAX_BODY_MB, 1, 1_024);
+        int depth = reader.integer("BATCHCALL_JSON_MAX_DEPTH", RequestLimitsConfig.DEFAULT_JSON_MAX_DEPTH, 8, 1_000);
+        int stringChars = reader.integer("BATCHCALL_JSON_MAX_STRING_CHARS",
+                RequestLimitsConfig.DEFAULT_JSON_MAX_STRING_CHARS, 1_000, 100_000_000);
+        int numberChars = reader.integer("BATCHCALL_JSON_MAX_NUMBER_CHARS",
+                RequestLimitsConfig.DEFAULT_JSON_MAX_NUMBER_CHARS, 20, 1_000);
+        int inFlightMb = reader.integer("BATCHCALL_BODY_MB_IN_FLIGHT", RequestLimitsConfig.DEFAULT_BODY_MB_IN_FLIGHT,
+                1, 65_536);
+        if (inFlightMb < maxBodyMb) {
+            reader.problem("BATCHCALL_BODY_MB_IN_FLIGHT (" + inFlightMb + ") must be at least BATCHCALL_MAX_BODY_MB ("
+                    + maxBodyMb + "): otherwise the largest body allowed could never be read");
+            return RequestLimitsConfig.defaults();
+        }
+        return RequestLimitsConfig.ofMegabytes(maxBodyMb, depth, stringChars, numberChars, inFlightMb);
     }
 
     private static String defaultNodeId() {
