@@ -90,8 +90,8 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 RequestLimitsConfig.DEFAULT_JSON_MAX_STRING_CHARS, 1_000, 100_000_000);
         int numberChars = reader.integer("BATCHCALL_JSON_MAX_NUMBER_CHARS",
                 RequestLimitsConfig.DEFAULT_JSON_MAX_NUMBER_CHARS, 20, 1_000);
-        int inFlightMb = reader.integer("BATCHCALL_BODY_MB_IN_FLIGHT", RequestLimitsConfig.DEFAULT_BODY_MB_IN_FLIGHT,
-                1, 65_536);
+        int inFlightMb = reader.integer("BATCHCALL_BODY_MB_IN_FLIGHT",
+                RequestLimitsConfig.defaultBodyMbInFlight(maxBodyMb, Runtime.getRuntime().maxMemory()), 1, 65_536);
         if (inFlightMb < maxBodyMb) {
             reader.problem("BATCHCALL_BODY_MB_IN_FLIGHT (" + inFlightMb + ") must be at least BATCHCALL_MAX_BODY_MB ("
                     + maxBodyMb + "): otherwise the largest body allowed could never be read");
