@@ -187,7 +187,7 @@ public final class App implements AutoCloseable {
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
                                 dispatching.twilio()::onStatusCallback)),
                 extraRoutes.stream()).toList();
-        server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
+        server = new ApiServer(config.http(), config.requestLimits(), new ApiErrors(), routes, meters).start();
         running.push(server);
         log.info("batchcall started nodeId={} port={}", config.nodeId(), server.port());
     }

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
                      SipConfig sip, ObservabilityConfig observability, EgressConfig egress,
-                     UploadLimitsConfig uploads, RateLimitConfig rateLimits) {
+                     UploadLimitsConfig uploads, RateLimitConfig rateLimits, RequestLimitsConfig requestLimits) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -103,9 +103,27 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.rate("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", RateLimitConfig.DEFAULT_UNKNOWN_KEYS_PER_ADDRESS),
                 reader.integer("BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
                         RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS, 1, 1_000));
+        var requestLimits = requestLimits(reader);
         reader.failIfProblems();
         return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
-                egress, uploads, rateLimits);
+                egress, uploads, rateLimits, requestLimits);
+    }
+
+    private static RequestLimitsConfig requestLimits(Reader reader) {
+        int maxBodyMb = reader.integer("BATCHCALL_MAX_BODY_MB", RequestLimitsConfig.DEFAULT_MAX_BODY_MB, 1, 1_024);
+        int depth = reader.integer("BATCHCALL_JSON_MAX_DEPTH", RequestLimitsConfig.DEFAULT_JSON_MAX_DEPTH, 8, 1_000);
+        int stringChars = reader.integer("BATCHCALL_JSON_MAX_STRING_CHARS",
+                RequestLimitsConfig.DEFAULT_JSON_MAX_STRING_CHARS, 1_000, 100_000_000);
+        int numberChars = reader.integer("BATCHCALL_JSON_MAX_NUMBER_CHARS",
+                RequestLimitsConfig.DEFAULT_JSON_MAX_NUMBER_CHARS, 20, 1_000);
+        int inFlightMb = reader.integer("BATCHCALL_BODY_MB_IN_FLIGHT",
+                RequestLimitsConfig.defaultBodyMbInFlight(maxBodyMb, Runtime.getRuntime().maxMemory()), 1, 65_536);
+        if (inFlightMb < maxBodyMb) {
+            reader.problem("BATCHCALL_BODY_MB_IN_FLIGHT (" + inFlightMb + ") must be at least BATCHCALL_MAX_BODY_MB ("
+                    + maxBodyMb + "): otherwise the largest body allowed could never be read");
+            return RequestLimitsConfig.defaults();
+        }
+        return RequestLimitsConfig.ofMegabytes(maxBodyMb, depth, stringChars, numberChars, inFlightMb);
     }
 
     private static String defaultNodeId() {

@@ -52,6 +52,30 @@ class ConfigTest {
     }
 
     @Test
+    void request_limits_default_to_the_documented_values_and_a_share_of_the_heap() {
+        var limits = Config.fromEnvironment(Map.of()).requestLimits();
+
+        assertThat(limits.maxBodyBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThat(limits.jsonMaxDepth()).isEqualTo(64);
+        assertThat(limits.jsonMaxStringChars()).isEqualTo(1_000_000);
+        assertThat(limits.jsonMaxNumberChars()).isEqualTo(100);
+        assertThat(RequestLimitsConfig.defaultBodyMbInFlight(64, 4L * 1024 * 1024 * 1024)).isEqualTo(256);
+        assertThat(RequestLimitsConfig.defaultBodyMbInFlight(64, 512L * 1024 * 1024)).isEqualTo(64);
+    }
+
+    @Test
+    void request_limits_are_read_from_their_variables_and_room_must_hold_one_largest_body() {
+        var limits = Config.fromEnvironment(Map.of("BATCHCALL_MAX_BODY_MB", "8", "BATCHCALL_JSON_MAX_DEPTH", "20",
+                "BATCHCALL_JSON_MAX_STRING_CHARS", "5000", "BATCHCALL_JSON_MAX_NUMBER_CHARS", "40",
+                "BATCHCALL_BODY_MB_IN_FLIGHT", "16")).requestLimits();
+
+        assertThat(limits).isEqualTo(new RequestLimitsConfig(8L << 20, 20, 5000, 40, 16L << 20));
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_MAX_BODY_MB", "100",
+                "BATCHCALL_BODY_MB_IN_FLIGHT", "50")))
+                .hasMessageContaining("BATCHCALL_BODY_MB_IN_FLIGHT (50) must be at least BATCHCALL_MAX_BODY_MB (100)");
+    }
+
+    @Test
     void every_bad_value_is_reported_at_once_not_only_the_first() {
         assertThatThrownBy(() -> Config.fromEnvironment(Map.of(
                 "BATCHCALL_PORT", "eighty",
