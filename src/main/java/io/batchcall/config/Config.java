@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip) {
+                     SipConfig sip, EgressConfig egress, WebhookConfig webhooks) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -78,8 +78,18 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
                 Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
                         10_000)));
+        var egress = new EgressConfig(reader.bool("BATCHCALL_ALLOW_PRIVATE_NETWORKS", false));
+        var webhooks = new WebhookConfig(
+                Duration.ofSeconds(reader.integer("BATCHCALL_WEBHOOK_TIMEOUT_SECS",
+                        (int) WebhookConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds(), 1, 300)),
+                reader.integer("BATCHCALL_WEBHOOK_MAX_IN_FLIGHT", WebhookConfig.DEFAULT_MAX_IN_FLIGHT, 1, 1_000),
+                Duration.ofMillis(reader.integer("BATCHCALL_WEBHOOK_POLL_MS",
+                        (int) WebhookConfig.DEFAULT_POLL_INTERVAL.toMillis(), 10, 60_000)),
+                reader.bool("BATCHCALL_WEBHOOK_REQUIRE_HTTPS", false),
+                Duration.ofSeconds(reader.integer("BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS",
+                        (int) WebhookConfig.DEFAULT_ROTATION_GRACE.toSeconds(), 0, 7 * 24 * 3600)));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, egress, webhooks);
     }
 
     private static String defaultNodeId() {
@@ -186,6 +196,17 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 problems.add(name + " must be " + expected + ", got '" + value + "'");
             }
             return value;
+        }
+
+        boolean bool(String name, boolean fallback) {
+            return optional(name).map(value -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> {
+                    problems.add(name + " must be true or false, got '" + value + "'");
+                    yield fallback;
+                }
+            }).orElse(fallback);
         }
 
         double probability(String name, double fallback) {
