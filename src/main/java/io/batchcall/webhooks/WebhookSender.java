@@ -67,7 +67,9 @@ public final class WebhookSender implements AutoCloseable {
         this.metrics = metrics;
         // Redirects are never followed: a 3xx is a failed attempt (Standard Webhooks), and following one would let
         // a receiver point us at an address the egress policy refuses.
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+        // HTTP/1.1: no h2c upgrade attempt on plain-http receivers, which many small servers mishandle.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(config.requestTimeout()).executor(requests).build();
         this.loop = Thread.ofPlatform().name("batchcall-webhooks").daemon(true).unstarted(this::run);
     }
