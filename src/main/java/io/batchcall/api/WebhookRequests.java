@@ -21,7 +21,8 @@ final class WebhookRequests {
                     Stream.of("batch.created", "batch.started", "batch.completed", "batch.failed", "batch.cancelled",
                             "batch.retried", "batch.deleted"),
                     Arrays.stream(RecipientStatus.values()).map(s -> "recipient." + s.wireName()),
-                    Stream.of("post_call_transcription", "call_initiation_failure", "webhook.test"))
+                    Stream.of("post_call_transcription", "call_initiation_failure", "webhook.test",
+                            "webhook.endpoint_disabled"))
             .flatMap(s -> s).toList();
     /** The wildcards {@code event_types} accepts besides exact types. */
     static final List<String> WILDCARDS = List.of("*", "batch.*", "recipient.*", "webhook.*");

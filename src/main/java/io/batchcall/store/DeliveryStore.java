@@ -39,6 +39,7 @@ public final class DeliveryStore {
     private final int maxInFlightPerEndpoint;
     private final RetrySchedule schedule;
     private final RandomGenerator random;
+    private final Outbox outbox;
 
     public DeliveryStore(Database database, Clock clock, CredentialCipher cipher, IdSource ids, String nodeId,
                          Duration lease, int maxInFlightPerEndpoint, RetrySchedule schedule, RandomGenerator random) {
@@ -51,6 +52,7 @@ public final class DeliveryStore {
         this.maxInFlightPerEndpoint = maxInFlightPerEndpoint;
         this.schedule = schedule;
         this.random = random;
+        this.outbox = new Outbox(ids);
     }
 
     /**
@@ -247,7 +249,7 @@ public final class DeliveryStore {
             boolean disable = !endpoint.autoDisabled() && (attempt.gone() || endpoint.health().shouldAutoDisable(now));
             if (disable || endpoint.autoDisabled()) {
                 if (disable) {
-                    disableAndHold(handle, due, attempt.gone() ? "gone" : "failures");
+                    disableAndHold(handle, due, attempt.gone() ? "gone" : "failures", endpoint, now);
                 }
                 return moveDelivery(handle, due, "held", now, status, error, null) ? Recorded.HELD : Recorded.STALE;
             }
@@ -263,7 +265,11 @@ public final class DeliveryStore {
 
     private record EndpointAfterFailure(EndpointHealth health, boolean retryEnabled, boolean autoDisabled) {}
 
-    private void disableAndHold(Handle handle, Due due, String reason) {
+    /**
+     * Disables the endpoint, holds its pending deliveries, and writes {@code webhook.endpoint_disabled} (to the
+     * workspace's webhooks that subscribe to {@code webhook.*}), all in the attempt's transaction.
+     */
+    private void disableAndHold(Handle handle, Due due, String reason, EndpointAfterFailure endpoint, Instant now) {
         handle.createUpdate("""
                         UPDATE webhook_endpoints SET is_auto_disabled = true, disabled_reason = :reason
                         WHERE workspace_id = :workspace AND id = :endpoint""")
@@ -277,6 +283,14 @@ public final class DeliveryStore {
                 .bind("workspace", due.workspace().value())
                 .bind("endpoint", due.endpointId())
                 .execute();
+        var data = new java.util.LinkedHashMap<String, Object>();
+        data.put("webhook_id", due.endpointId());
+        data.put("reason", reason);
+        data.put("consecutive_failures", endpoint.health().consecutiveFailures());
+        data.put("last_success_at_unix", endpoint.health().lastSuccessAt().map(Instant::getEpochSecond).orElse(null));
+        data.put("disabled_at_unix", now.getEpochSecond());
+        outbox.append(handle, List.of(new Outbox.Event(due.workspace(), "webhook.endpoint_disabled",
+                "webhook:" + due.endpointId(), null, null, null, null, data)), now);
     }
 
     /** Moves a delivery this node holds the lease of; false when the lease was taken back meanwhile. */

@@ -171,4 +171,26 @@ class ConfigTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems().getFirst())
                         .contains("add up to at most 1"));
     }
+
+    @Test
+    void webhook_settings_are_read_with_their_defaults_and_bounds() {
+        var defaults = Config.fromEnvironment(Map.of());
+        assertThat(defaults.webhooks()).isEqualTo(WebhookConfig.defaults());
+        assertThat(defaults.egress().allowPrivateNetworks()).isFalse();
+
+        var set = Config.fromEnvironment(Map.of("BATCHCALL_WEBHOOK_TIMEOUT_SECS", "5",
+                "BATCHCALL_WEBHOOK_MAX_IN_FLIGHT", "4", "BATCHCALL_WEBHOOK_POLL_MS", "250",
+                "BATCHCALL_WEBHOOK_REQUIRE_HTTPS", "true", "BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS", "60",
+                "BATCHCALL_ALLOW_PRIVATE_NETWORKS", "TRUE"));
+        assertThat(set.webhooks()).isEqualTo(new WebhookConfig(java.time.Duration.ofSeconds(5), 4,
+                java.time.Duration.ofMillis(250), true, java.time.Duration.ofSeconds(60)));
+        assertThat(set.webhooks().lease()).isEqualTo(java.time.Duration.ofSeconds(35));
+        assertThat(set.egress().allowPrivateNetworks()).isTrue();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnvironment(Map.of(
+                        "BATCHCALL_WEBHOOK_TIMEOUT_SECS", "0", "BATCHCALL_WEBHOOK_REQUIRE_HTTPS", "yes")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("BATCHCALL_WEBHOOK_TIMEOUT_SECS")
+                .hasMessageContaining("BATCHCALL_WEBHOOK_REQUIRE_HTTPS must be true or false");
+    }
 }

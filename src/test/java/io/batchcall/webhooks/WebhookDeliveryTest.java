@@ -256,9 +256,11 @@ class WebhookDeliveryTest {
     }
 
     @Test
-    void gone_410_disables_the_webhook_at_once_and_holds_the_delivery() {
-        var hook = webhook(List.of("*"), true);
-        receiver.answer(request -> Response.status(410));
+    void gone_410_disables_the_webhook_at_once_holds_the_delivery_and_tells_the_other_webhooks() {
+        var hook = webhook(List.of("recipient.*"), true);
+        webhooks.create(workspace, new WebhookStore.NewWebhook("ops", receiver.url("/ops"), Map.of(),
+                List.of("webhook.*"), true));
+        receiver.answer(request -> request.path().equals("/hook") ? Response.status(410) : Response.status(200));
         var event = recipientEvent("r1", "dispatched");
         sendUntilIdle();
 
@@ -266,7 +268,10 @@ class WebhookDeliveryTest {
         assertThat(endpoint.autoDisabled()).isTrue();
         assertThat(endpoint.disabledReason()).contains("gone");
         assertThat(state(hook.id(), event)).isEqualTo("held");
-        assertThat(receiver.requests()).hasSize(1);
+        assertThat(receiver.requests()).extracting(Receiver.Request::path).containsExactly("/hook", "/ops");
+        var notice = receiver.requests().getLast();
+        assertThat(notice.header("Batchcall-Event-Type")).isEqualTo("webhook.endpoint_disabled");
+        assertThat(notice.body()).contains("\"webhook_id\":\"" + hook.id() + "\"", "\"reason\":\"gone\"");
     }
 
     @Test
