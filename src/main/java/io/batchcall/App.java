@@ -15,6 +15,8 @@ import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RouteGroup;
 import io.batchcall.api.TwilioCallbackRoutes;
+import io.batchcall.api.ConvaiSettingsRoutes;
+import io.batchcall.api.WebhookRoutes;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
@@ -56,6 +58,14 @@ import io.batchcall.store.Database;
 import io.batchcall.store.EmbeddedPostgresServer;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.WorkspaceStore;
+import io.batchcall.domain.EgressPolicy;
+import io.batchcall.domain.RetrySchedule;
+import io.batchcall.store.DeliveryLog;
+import io.batchcall.store.DeliveryStore;
+import io.batchcall.store.WebhookStore;
+import io.batchcall.webhooks.WebhookMetrics;
+import io.batchcall.webhooks.WebhookSender;
+import io.batchcall.webhooks.WebhookUrls;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -166,10 +176,21 @@ public final class App implements AutoCloseable {
         }
         var attempts = new AttemptStore(database);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
-        // Where workspaces may make us send traffic: checked when agents and numbers are saved, and at each dial.
+        // Where workspaces may make us send traffic: checked when agents, numbers and webhooks are saved, at each
+        // dial, and before each webhook delivery.
         var egress = new EgressPolicy(config.egress().allowPrivateNetworks(), EgressPolicy::systemResolve);
+        // Webhooks: the sender is created here so that the dispatcher's notification listener can wake it, and
+        // started after the dispatcher (so it stops before it, right after HTTP).
+        var webhookConfig = config.webhooks();
+        var webhookUrls = new WebhookUrls(egress, webhookConfig.requireHttps());
+        var webhookStore = new WebhookStore(database, clock, cipher, ids);
+        var deliveryStore = new DeliveryStore(database, clock, cipher, ids, config.nodeId(), webhookConfig.lease(),
+                webhookConfig.maxInFlightPerEndpoint(), RetrySchedule.STANDARD, new SplittableRandom());
+        var deliveryLog = new DeliveryLog(database, clock);
+        var webhookSender = new WebhookSender(deliveryStore, webhookUrls, webhookConfig, clock,
+                new WebhookMetrics(meters, deliveryLog, clock));
         var dispatching = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
-                idempotency, callbackTokens, egress);
+                idempotency, callbackTokens, egress, webhookSender);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters, config.observability().metricsToken(),
@@ -184,6 +205,9 @@ public final class App implements AutoCloseable {
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
                         new RecipientUploadRoutes(config.uploads()),
+                        new WebhookRoutes(webhookStore, deliveryStore, deliveryLog, webhookSender, webhookUrls,
+                                webhookConfig.rotationGrace(), clock),
+                        new ConvaiSettingsRoutes(webhookStore),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
                                 dispatching.twilio()::onStatusCallback)),
                 extraRoutes.stream()).toList();
@@ -204,7 +228,7 @@ public final class App implements AutoCloseable {
                                             PrometheusMeterRegistry meters, WorkspaceStore workspaces,
                                             AgentStore agents, PhoneNumberStore phoneNumbers,
                                             IdempotencyStore idempotency, CallbackTokens callbackTokens,
-                                            EgressPolicy egress) {
+                                            EgressPolicy egress, WebhookSender webhookSender) {
         var timers = new ScheduledTimers();
         running.push(timers);
         var registry = new CallRegistry(clock);
@@ -232,6 +256,7 @@ public final class App implements AutoCloseable {
                 providers, agents, phoneNumbers, credentials, config.dispatch(), meters);
         notifications.onReconnect(dispatcher::resynchronise);
         notifications.on(Notifications.WAKE, payload -> dispatcher.wake());
+        notifications.on(DeliveryStore.CHANNEL, payload -> webhookSender.wake());
         notifications.on(Notifications.CANCEL, payload -> {
             var parts = payload.split(":", 3);
             if (parts.length == 3) {
@@ -245,6 +270,7 @@ public final class App implements AutoCloseable {
         running.push(new Housekeeping(idempotency, workspaces, meters).start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
         running.push(dispatcher.start());
+        running.push(webhookSender.start());
         Supplier<List<String>> problems = () -> Stream.of(
                         recorder.healthy() ? null : "the call-event writer is stopped or stuck",
                         dispatcher.healthy() ? null : "the dispatch loop is stopped or stuck")

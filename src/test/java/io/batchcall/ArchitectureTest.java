@@ -22,17 +22,20 @@ class ArchitectureTest {
                 .layer("Store").definedBy("io.batchcall.store..")
                 .layer("Telephony").definedBy("io.batchcall.telephony..")
                 .layer("Dispatch").definedBy("io.batchcall.dispatch..")
+                .layer("Webhooks").definedBy("io.batchcall.webhooks..")
                 .layer("Api").definedBy("io.batchcall.api..")
                 .layer("Wire").definedBy("io.batchcall.wire..")
                 .whereLayer("App").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Api").mayOnlyBeAccessedByLayers("App")
                 .whereLayer("Dispatch").mayOnlyBeAccessedByLayers("Api", "App")
-                .whereLayer("Store").mayOnlyBeAccessedByLayers("Dispatch", "Api", "App")
+                .whereLayer("Webhooks").mayOnlyBeAccessedByLayers("Api", "App")
+                .whereLayer("Store").mayOnlyBeAccessedByLayers("Dispatch", "Webhooks", "Api", "App")
                 .whereLayer("Telephony").mayOnlyBeAccessedByLayers("Dispatch", "App")
-                .whereLayer("Config").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App")
-                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Api", "App", "Wire")
+                .whereLayer("Config").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App")
+                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App",
+                        "Wire")
                 // The public API's JSON shapes: responses (api) and event bodies (store) are the same records.
-                .whereLayer("Wire").mayOnlyBeAccessedByLayers("Store", "Api", "App")
+                .whereLayer("Wire").mayOnlyBeAccessedByLayers("Store", "Webhooks", "Api", "App")
                 .check(CLASSES);
     }
 

@@ -64,6 +64,31 @@ final class OpenApiDocument {
             new Operation("get", "/v1/convai/batch-calling/{batch_id}/attempts", "Batch calling", "Every dial of a"
                     + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
                     + " narrows it to one recipient", true, "object"),
+            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/test", "Webhooks", "Send a webhook.test event"
+                    + " now and answer the attempt: {event_id, attempt, succeeded, status_code, duration_ms, error_class,"
+                    + " error, response_excerpt}", true, "object"),
+            new Operation("get", WebhookRoutes.PATH + "/{webhook_id}/deliveries", "Webhooks", "The webhook's"
+                    + " deliveries, newest event first: {deliveries:[{event_id, event_type, state, attempts,"
+                    + " next_attempt_at_unix, last_status, last_error, ...}], next_cursor, has_more}; filters state,"
+                    + " event_type, batch_call_id; cursor, page_size (at most 100)", true, "object"),
+            new Operation("get", WebhookRoutes.PATH + "/{webhook_id}/deliveries/{event_id}", "Webhooks", "One delivery"
+                    + " with every attempt (started_at_unix_ms, duration_ms, status_code, error_class, error,"
+                    + " response_excerpt of at most 2 KiB) and the event as sent", true, "object"),
+            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/deliveries/{event_id}/retry", "Webhooks",
+                    "Send one delivery again now (same webhook-id and body, a new timestamp); 409 while it is being"
+                    + " sent", true, "object"),
+            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/replay", "Webhooks", "Queue a time range of"
+                    + " events again for this webhook, in order, with their own ids: {since_unix, until_unix?,"
+                    + " event_types?, batch_call_id?, only?: failed|all} -> {queued}", true, "object"),
+            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/rotate-secret", "Webhooks", "A new secret"
+                    + " (shown once); the old one keeps signing until previous_secret_expires_at_unix (webhook-signature"
+                    + " carries both; ElevenLabs-Signature keeps the old one)", true, "object"),
+            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/rotate-secret/complete", "Webhooks", "End the"
+                    + " rotation now: only the new secret signs", true, "object"),
+            new Operation("get", WebhookRoutes.FEED, "Webhooks", "The pull feed of events in commit order:"
+                    + " after_seq, type (exact or batch.*, recipient.*), batch_call_id, page_size -> {events:[{seq,"
+                    + " event_id, type, occurred_at_unix, batch_call_id, recipient_id, conversation_id, event}],"
+                    + " next_after_seq, has_more}", true, "object"),
             new Operation("post", RecipientUploadRoutes.PATH, "Batch calling", "Check a CSV or XLSX file of"
                     + " recipients (multipart field file, at most 10 MB and 10,000 rows): answers the recipients"
                     + " shaped as submit takes them, recipient_rows, errors [{row, column, message, value}], counts"
@@ -77,11 +102,19 @@ final class OpenApiDocument {
 
     static ObjectNode build() {
         var document = (ObjectNode) read("/openapi/elevenlabs-batch-calling.openapi.json");
-        var phoneNumbers = read("/openapi/elevenlabs-phone-numbers.openapi.json");
         var paths = (ObjectNode) document.get("paths");
-        paths.setAll((ObjectNode) phoneNumbers.get("paths"));
         var schemas = (ObjectNode) document.get("components").get("schemas");
-        schemas.setAll((ObjectNode) phoneNumbers.get("components").get("schemas"));
+        for (var subset : List.of("/openapi/elevenlabs-phone-numbers.openapi.json",
+                "/openapi/elevenlabs-webhooks.openapi.json")) {
+            var other = read(subset);
+            paths.setAll((ObjectNode) other.get("paths"));
+            // Shared schemas (HTTPValidationError, ...) are the same in every subset; the first one read stays.
+            other.get("components").get("schemas").properties().forEach(entry -> {
+                if (!schemas.has(entry.getKey())) {
+                    schemas.set(entry.getKey(), entry.getValue());
+                }
+            });
+        }
         document.put("openapi", "3.1.0");
         document.set("info", Json.MAPPER.createObjectNode()
                 .put("title", "batchcall")
@@ -154,13 +187,36 @@ final class OpenApiDocument {
                 "GetPhoneNumberExotelResponseModel", "GetPhoneNumberSIPTrunkResponseModel")) {
             extend(schemas, model, "cps", "number", "Calls per second this number may start, across all nodes");
         }
+        var eventTypes = "batchcall events this webhook receives: exact types (batch.completed, recipient.failed,"
+                + " ...) or the wildcards batch.*, recipient.*, webhook.*, *";
+        for (var model : List.of("WebhookHMACSettings", "Body_Update_workspace_webhook_v1_workspace_webhooks__webhook_id__patch",
+                "WorkspaceWebhookResponseModel")) {
+            extend(schemas, model, "event_types", "array", eventTypes);
+        }
+        extend(schemas, "WebhookHMACSettings", "retry_enabled", "boolean", "Retry failed deliveries for about 3 days"
+                + " (default true); false means one attempt");
+        extend(schemas, "Body_Update_workspace_webhook_v1_workspace_webhooks__webhook_id__patch", "webhook_url",
+                "string", "A new URL for the webhook");
+        extend(schemas, "WorkspaceWebhookResponseModel", "retry_enabled", "boolean", "Whether failed deliveries"
+                + " are retried");
+        extend(schemas, "WorkspaceWebhookResponseModel", "request_headers", "object", "Headers sent with every"
+                + " delivery");
+        extend(schemas, "WorkspaceWebhookResponseModel", "disabled_reason", "string", "Why it was disabled"
+                + " automatically: failures (ElevenLabs' rule) or gone (it answered 410)");
+        extend(schemas, "WorkspaceWebhookResponseModel", "previous_secret_expires_at_unix", "integer", "While a"
+                + " rotation lasts: when the previous secret stops signing");
     }
 
     private static void extend(ObjectNode schemas, String model, String field, String type, String description) {
         var schema = schemas.get(model);
         if (schema instanceof ObjectNode object && object.get("properties") instanceof ObjectNode properties) {
-            properties.putObject(field).put("type", type).put("description", description)
+            var property = properties.putObject(field).put("type", type).put("description", description)
                     .put("x-batchcall-extension", true);
+            switch (type) {
+                case "array" -> property.putObject("items").put("type", "string");
+                case "object" -> property.putObject("additionalProperties").put("type", "string");
+                default -> { }
+            }
         }
     }
 

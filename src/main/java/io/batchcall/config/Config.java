@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
                      SipConfig sip, ObservabilityConfig observability, EgressConfig egress,
-                     UploadLimitsConfig uploads, RateLimitConfig rateLimits, RequestLimitsConfig requestLimits) {
+                     UploadLimitsConfig uploads, RateLimitConfig rateLimits, RequestLimitsConfig requestLimits,
+                     WebhookConfig webhooks) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -104,9 +105,18 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.integer("BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
                         RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS, 1, 1_000));
         var requestLimits = requestLimits(reader);
+        var webhooks = new WebhookConfig(
+                Duration.ofSeconds(reader.integer("BATCHCALL_WEBHOOK_TIMEOUT_SECS",
+                        (int) WebhookConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds(), 1, 300)),
+                reader.integer("BATCHCALL_WEBHOOK_MAX_IN_FLIGHT", WebhookConfig.DEFAULT_MAX_IN_FLIGHT, 1, 1_000),
+                Duration.ofMillis(reader.integer("BATCHCALL_WEBHOOK_POLL_MS",
+                        (int) WebhookConfig.DEFAULT_POLL_INTERVAL.toMillis(), 10, 60_000)),
+                reader.bool("BATCHCALL_WEBHOOK_REQUIRE_HTTPS", false),
+                Duration.ofSeconds(reader.integer("BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS",
+                        (int) WebhookConfig.DEFAULT_ROTATION_GRACE.toSeconds(), 0, 7 * 24 * 3600)));
         reader.failIfProblems();
         return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
-                egress, uploads, rateLimits, requestLimits);
+                egress, uploads, rateLimits, requestLimits, webhooks);
     }
 
     private static RequestLimitsConfig requestLimits(Reader reader) {

@@ -100,7 +100,7 @@ final class Outbox {
     }
 
     /** The envelope as it is delivered; written field by field so that raw client data stays byte for byte. */
-    private static String envelope(Event event, String eventId, Instant now) {
+    static String envelope(Event event, String eventId, Instant now) {
         var out = new java.io.StringWriter();
         try (var json = WireJson.MAPPER.createGenerator(out)) {
             json.writeStartObject();

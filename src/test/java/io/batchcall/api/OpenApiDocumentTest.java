@@ -47,5 +47,12 @@ class OpenApiDocumentTest {
                 + "/x-batchcall-extension").asBoolean()).isTrue();
         assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1submit/post/x-batchcall-extension").isMissingNode())
                 .isTrue();
+        assertThat(document.at("/paths/~1v1~1workspace~1webhooks/post/operationId").asText())
+                .isEqualTo("create_workspace_webhook_route");
+        assertThat(document.at("/paths/~1v1~1workspace~1webhooks/post/x-batchcall-extension").isMissingNode()).isTrue();
+        assertThat(document.at("/paths/~1v1~1workspace~1webhooks~1{webhook_id}~1replay/post/x-batchcall-extension")
+                .asBoolean()).isTrue();
+        assertThat(document.at("/components/schemas/WebhookHMACSettings/properties/event_types/x-batchcall-extension")
+                .asBoolean()).isTrue();
     }
 }

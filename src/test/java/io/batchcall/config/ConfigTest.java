@@ -251,4 +251,26 @@ class ConfigTest {
                 "BATCHCALL_RATE_LIMIT_PER_ADDRESS", "-1", "BATCHCALL_UPLOAD_MAX_CELL_CHARS", "lots")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(3));
     }
+
+    @Test
+    void webhook_settings_are_read_with_their_defaults_and_bounds() {
+        var defaults = Config.fromEnvironment(Map.of());
+        assertThat(defaults.webhooks()).isEqualTo(WebhookConfig.defaults());
+        assertThat(defaults.egress().allowPrivateNetworks()).isFalse();
+
+        var set = Config.fromEnvironment(Map.of("BATCHCALL_WEBHOOK_TIMEOUT_SECS", "5",
+                "BATCHCALL_WEBHOOK_MAX_IN_FLIGHT", "4", "BATCHCALL_WEBHOOK_POLL_MS", "250",
+                "BATCHCALL_WEBHOOK_REQUIRE_HTTPS", "true", "BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS", "60",
+                "BATCHCALL_ALLOW_PRIVATE_NETWORKS", "TRUE"));
+        assertThat(set.webhooks()).isEqualTo(new WebhookConfig(java.time.Duration.ofSeconds(5), 4,
+                java.time.Duration.ofMillis(250), true, java.time.Duration.ofSeconds(60)));
+        assertThat(set.webhooks().lease()).isEqualTo(java.time.Duration.ofSeconds(35));
+        assertThat(set.egress().allowPrivateNetworks()).isTrue();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnvironment(Map.of(
+                        "BATCHCALL_WEBHOOK_TIMEOUT_SECS", "0", "BATCHCALL_WEBHOOK_REQUIRE_HTTPS", "yes")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("BATCHCALL_WEBHOOK_TIMEOUT_SECS")
+                .hasMessageContaining("BATCHCALL_WEBHOOK_REQUIRE_HTTPS must be true or false");
+    }
 }
