@@ -24,6 +24,7 @@ public final class ApiErrors {
         routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.httpStatus(), e.code(), e.getMessage()));
         routes.exception(TooManyRequests.class, (e, ctx) -> {
             ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            closeIfBodyUnread(ctx, 429);
             respond(ctx, 429, e.code(), e.getMessage());
         });
         routes.exception(HttpResponseException.class, (e, ctx) -> {
@@ -50,7 +51,19 @@ public final class ApiErrors {
     record ValidationBody(List<Violation> detail) {}
 
     static void respond(Context ctx, int status, String code, String message) {
+        closeIfBodyUnread(ctx, status);
         ctx.status(status).json(new ErrorBody(new ErrorDetail(code, message)));
+    }
+
+    /**
+     * A body refused before it was read (too large, or no room to read it) is left on the connection, which the
+     * server then closes after the response. Saying so in the response keeps clients from sending their next
+     * request on a connection about to close (it would fail with no answer at all).
+     */
+    private static void closeIfBodyUnread(Context ctx, int status) {
+        if ((status == 413 || status == 429 || status == 503) && ctx.req().getContentLengthLong() != 0) {
+            ctx.header("Connection", "close");
+        }
     }
 
     /** The 422 for a body that is not JSON at all, as FastAPI reports it. */
