@@ -25,8 +25,8 @@ public final class Settings {
             new Setting("BATCHCALL_ADMIN_TOKEN", "unset: admin API off",
                     "Bearer token of the /admin API (at least " + Config.MIN_ADMIN_TOKEN_LENGTH + " characters)."),
             new Setting("BATCHCALL_SECRET_KEY", "unset: generated",
-                    Config.SECRET_KEY_BYTES + " random bytes in base64 that encrypt provider credentials at rest (unset: kept in"
-                            + " $BATCHCALL_DATA_DIR/secret.key)."),
+                    Config.SECRET_KEY_BYTES + " random bytes in base64 that encrypt provider credentials at rest"
+                            + " (unset: kept in $BATCHCALL_DATA_DIR/secret.key)."),
             new Setting("BATCHCALL_NODE_ID", "host name + pid", "This node's name in leases and logs."),
             new Setting("BATCHCALL_LEASE_TIMEOUT_SECS", Long.toString(DispatchConfig.DEFAULT_LEASE_TIMEOUT.toSeconds()),
                     "How long a node's claim on a call lives without a heartbeat (3 to 3600)."),
@@ -103,7 +103,6 @@ public final class Settings {
                     "API-key look-ups in the database at once per node."));
 
     private Settings() {}
-
 
     /** The settings as a plain-text table: name, default, meaning. */
     public static String table() {
