@@ -20,6 +20,7 @@ import io.batchcall.api.WebhookRoutes;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
+import io.batchcall.config.Settings;
 import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.IdSource;
 import io.batchcall.dispatch.AttemptRecorder;
@@ -111,6 +112,10 @@ public final class App implements AutoCloseable {
     private App() {}
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.exit(answerCommandLine(args, System.out, System.err));
+            return;
+        }
         Config config;
         try {
             config = Config.fromEnvironment(System.getenv());
@@ -121,6 +126,33 @@ public final class App implements AutoCloseable {
         }
         var app = start(config, Clock.systemUTC(), System.out, List.of());
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "batchcall-shutdown"));
+    }
+
+    /**
+     * Answers {@code --version} and {@code --help} (the settings table from {@link Settings}); anything else is a
+     * usage error. Returns the exit status.
+     */
+    static int answerCommandLine(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 1 && args[0].equals("--version")) {
+            out.println("batchcall " + Version.current());
+            return 0;
+        }
+        var usage = """
+                batchcall %s: self-hosted batch calling server for voice AI agents.
+
+                Usage: java -jar batchcall.jar            start the server (configured by the variables below)
+                       java -jar batchcall.jar --version  print the version
+                       java -jar batchcall.jar --help     print this help
+
+                Settings (environment variables):
+                %s""".formatted(Version.current(), Settings.table());
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.print(usage);
+            return 0;
+        }
+        err.println("batchcall: unknown arguments " + String.join(" ", args) + "\n");
+        err.print(usage);
+        return 2;
     }
 
     /**
@@ -139,7 +171,7 @@ public final class App implements AutoCloseable {
     }
 
     private void startComponents(Config config, Clock clock, PrintStream console, List<RouteGroup> extraRoutes) {
-        log.info("batchcall starting nodeId={} database={}", config.nodeId(),
+        log.info("batchcall starting version={} nodeId={} database={}", Version.current(), config.nodeId(),
                 config.database().embedded() ? "embedded" : "external");
         var meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         if (!config.observability().showsWorkspaces()) {
@@ -193,7 +225,8 @@ public final class App implements AutoCloseable {
                 idempotency, callbackTokens, egress, webhookSender);
 
         var routes = Stream.concat(Stream.of(
-                        new OperationsRoutes(database, meters, config.observability().metricsToken(),
+                        new OperationsRoutes(Version.current(), database, meters,
+                                config.observability().metricsToken(),
                                 dispatching.problems()),
                         new Authentication(keys, config.rateLimits(), clock, meters),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),

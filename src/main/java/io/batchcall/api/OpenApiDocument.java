@@ -23,8 +23,9 @@ final class OpenApiDocument {
 
     /** Routes beyond the ElevenLabs subsets: their agents and conversations subset, our extensions and ours. */
     static final List<Operation> OWN_OPERATIONS = List.of(
-            new Operation("get", "/health", "Operations", "Liveness: 200 while the process serves HTTP", false,
-                    "{\"status\":\"ok\"}"),
+            new Operation("get", "/health", "Operations",
+                    "Liveness: 200 while the process serves HTTP, with this build's version", false,
+                    "{\"status\":\"ok\",\"version\":\"0.1.0\"}"),
             new Operation("get", "/ready", "Operations", "Readiness: the database answers and is fully migrated",
                     false, "{\"status\":\"ready\"}"),
             new Operation("get", "/metrics", "Operations", "Prometheus metrics (text format)", false, "text"),

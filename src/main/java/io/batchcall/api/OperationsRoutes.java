@@ -19,23 +19,31 @@ public final class OperationsRoutes implements RouteGroup {
     private static final String BEARER = "Bearer ";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
+    private final String version;
     private final Database database;
     private final PrometheusMeterRegistry meters;
     private final Optional<byte[]> metricsToken;
     private final Supplier<List<String>> dispatchProblems;
 
-    /** {@code dispatchProblems}: what keeps this node's dispatching from working (a stopped or stuck thread). */
-    public OperationsRoutes(Database database, PrometheusMeterRegistry meters, Optional<String> metricsToken,
+    /**
+     * {@code version}: this build's, shown by /health. {@code dispatchProblems}: what keeps this node's dispatching
+     * from working (a stopped or stuck thread).
+     */
+    public OperationsRoutes(String version, Database database, PrometheusMeterRegistry meters, Optional<String> metricsToken,
                             Supplier<List<String>> dispatchProblems) {
+        this.version = version;
         this.database = database;
         this.meters = meters;
         this.metricsToken = metricsToken.map(token -> token.getBytes(StandardCharsets.UTF_8));
         this.dispatchProblems = dispatchProblems;
     }
 
+    /** {@code /health}'s answer: {@code {"status":"ok","version":"..."}}, in that order. */
+    private record Health(String status, String version) {}
+
     @Override
     public void register(RoutesConfig routes) {
-        routes.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
+        routes.get("/health", ctx -> ctx.json(new Health("ok", version)));
         routes.get("/ready", this::ready);
         routes.get("/metrics", this::metrics);
         var openApi = OpenApiDocument.build().toString();

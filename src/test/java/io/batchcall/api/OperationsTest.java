@@ -21,11 +21,12 @@ class OperationsTest {
     }
 
     @Test
-    void health_answers_without_a_key() {
+    void health_answers_without_a_key_with_the_build_version() {
         var response = server.anonymous().get("/health");
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.json().get("status").asText()).isEqualTo("ok");
+        assertThat(response.json().get("version").asText()).matches("\\d+\\.\\d+\\.\\d+\\S*");
     }
 
     @Test
