@@ -62,7 +62,7 @@ public final class Settings {
             new Setting("BATCHCALL_METRICS_TOKEN", "unset: /metrics open",
                     "Bearer token /metrics requires (it then shows workspace labels)."),
             new Setting("BATCHCALL_ALLOW_PRIVATE_NETWORKS", "false",
-                    "true: trunks, agent SIP URIs and media stream URLs may be loopback or private addresses."),
+                    "true: trunks, agent SIP URIs, media stream URLs and webhook URLs may be loopback or private."),
             new Setting("BATCHCALL_UPLOAD_MAX_COLUMNS", Integer.toString(UploadLimitsConfig.DEFAULT_MAX_COLUMNS),
                     "Columns in any row of an uploaded spreadsheet."),
             new Setting("BATCHCALL_UPLOAD_MAX_CELL_CHARS",
@@ -100,7 +100,18 @@ public final class Settings {
                     "Burst allowed for unknown keys per client address."),
             new Setting("BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
                     Integer.toString(RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS),
-                    "API-key look-ups in the database at once per node."));
+                    "API-key look-ups in the database at once per node."),
+            new Setting("BATCHCALL_WEBHOOK_TIMEOUT_SECS",
+                    Long.toString(WebhookConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds()),
+                    "How long one webhook request may take."),
+            new Setting("BATCHCALL_WEBHOOK_MAX_IN_FLIGHT", Integer.toString(WebhookConfig.DEFAULT_MAX_IN_FLIGHT),
+                    "Requests in flight to one webhook at once, across all nodes."),
+            new Setting("BATCHCALL_WEBHOOK_POLL_MS", Long.toString(WebhookConfig.DEFAULT_POLL_INTERVAL.toMillis()),
+                    "How often the webhook sender looks for due deliveries without a notification."),
+            new Setting("BATCHCALL_WEBHOOK_REQUIRE_HTTPS", "false", "true: refuse plain-http webhook URLs."),
+            new Setting("BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS",
+                    Long.toString(WebhookConfig.DEFAULT_ROTATION_GRACE.toSeconds()),
+                    "How long a rotated-out webhook secret keeps signing."));
 
     private Settings() {}
 
