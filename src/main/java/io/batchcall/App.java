@@ -1,6 +1,8 @@
 package io.batchcall;
 
 import io.batchcall.api.AdminRoutes;
+import io.batchcall.api.AgentCallRoutes;
+import io.batchcall.api.AgentTokens;
 import io.batchcall.api.AgentRoutes;
 import io.batchcall.api.AttemptRoutes;
 import io.batchcall.api.BatchRoutes;
@@ -24,6 +26,7 @@ import io.batchcall.dispatch.CallRegistry;
 import io.batchcall.dispatch.Dispatcher;
 import io.batchcall.dispatch.Housekeeping;
 import io.batchcall.dispatch.LeaseKeeper;
+import io.batchcall.dispatch.PostCallProducer;
 import io.batchcall.dispatch.StaleCallSweep;
 import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
@@ -35,6 +38,7 @@ import io.batchcall.store.AttemptStore;
 import io.batchcall.store.ClaimStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
+import io.batchcall.store.PostCallTranscriptions;
 import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
@@ -165,8 +169,9 @@ public final class App implements AutoCloseable {
         }
         var attempts = new AttemptStore(database);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
+        var agentTokens = new AgentTokens(cipher.derivedKey("agent tokens"), config.telephony().publicUrl());
         var dispatching = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
-                idempotency, callbackTokens);
+                idempotency, callbackTokens, agentTokens);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters, config.observability().metricsToken(),
@@ -178,6 +183,7 @@ public final class App implements AutoCloseable {
                         new BranchRoutes(agents, branches),
                         new PhoneNumberRoutes(phoneNumbers, agents, branches),
                         new ConversationRoutes(conversations),
+                        new AgentCallRoutes(agentTokens, conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
                         new RecipientUploadRoutes(),
@@ -200,7 +206,8 @@ public final class App implements AutoCloseable {
     private Dispatching startDispatching(Config config, Clock clock, Database database, IdSource ids,
                                             PrometheusMeterRegistry meters, WorkspaceStore workspaces,
                                             AgentStore agents, PhoneNumberStore phoneNumbers,
-                                            IdempotencyStore idempotency, CallbackTokens callbackTokens) {
+                                            IdempotencyStore idempotency, CallbackTokens callbackTokens,
+                                            AgentTokens agentTokens) {
         var timers = new ScheduledTimers();
         running.push(timers);
         var registry = new CallRegistry(clock);
@@ -239,6 +246,8 @@ public final class App implements AutoCloseable {
         running.push(leaseKeeper.start());
         running.push(new Housekeeping(idempotency, workspaces, meters).start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
+        running.push(new PostCallProducer(new PostCallTranscriptions(database, clock, ids),
+                config.conversations().postCallReportWait()).start());
         running.push(dispatcher.start());
         Supplier<List<String>> problems = () -> Stream.of(
                         recorder.healthy() ? null : "the call-event writer is stopped or stuck",

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip, ObservabilityConfig observability) {
+                     SipConfig sip, ObservabilityConfig observability, ConversationConfig conversations) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -82,8 +82,11 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.bool("BATCHCALL_METRICS_WORKSPACE_LABELS", false),
                 reader.optional("BATCHCALL_METRICS_TOKEN").flatMap(token -> reader.secret("BATCHCALL_METRICS_TOKEN",
                         token, MIN_ADMIN_TOKEN_LENGTH)));
+        var conversations = new ConversationConfig(Duration.ofSeconds(reader.integer("BATCHCALL_POST_CALL_WAIT_SECS",
+                (int) ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds(), 0, 3_600)));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability);
+        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
+                conversations);
     }
 
     private static String defaultNodeId() {
