@@ -39,6 +39,7 @@ import io.batchcall.store.ClaimStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
 import io.batchcall.store.PostCallTranscriptions;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
@@ -210,18 +211,22 @@ public final class App implements AutoCloseable {
                                             AgentTokens agentTokens) {
         var timers = new ScheduledTimers();
         running.push(timers);
+        AgentAccess agentAccess = conversation -> new AgentAccess.Grant(agentTokens.token(conversation),
+                agentTokens.url(conversation));
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
         var recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, ids), registry, wakeup, meters);
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
-                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder,
+                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), agentAccess,
+                recorder,
                 new AttemptStore(database)::ownedByOthers, clock);
         running.push(twilio);
-        var sip = SipTrunkProvider.start(config.sip(), timers, recorder);
+        var sip = SipTrunkProvider.start(config.sip(), timers, recorder, agentAccess);
         running.push(sip);
         Map<Provider, TelephonyProvider> providers = Map.of(
-                Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()),
+                Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom(),
+                        agentAccess),
                 Provider.TWILIO, twilio,
                 Provider.SIP_TRUNK, sip);
         Function<PhoneNumber, Map<String, String>> credentials =

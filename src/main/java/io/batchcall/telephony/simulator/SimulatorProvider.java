@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.config.SimulatorConfig;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
+import io.batchcall.domain.ConversationRef;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.Timers;
 import java.io.IOException;
@@ -21,7 +24,8 @@ import java.util.random.RandomGenerator;
  * A provider whose calls happen in memory: each rings, then is answered and talks, or ends busy, unanswered or
  * failed. Per recipient, dynamic variables {@code sim_outcome}, {@code sim_ring_ms} and {@code sim_talk_ms}
  * decide exactly; otherwise the configured odds and durations do. A call that would ring longer than the
- * batch's ringing timeout ends as no answer at the timeout.
+ * batch's ringing timeout ends as no answer at the timeout. An answered call to an agent with a
+ * {@code media_stream_url} opens a {@link SimulatedStream} to it, as a Twilio call would.
  */
 public final class SimulatorProvider implements TelephonyProvider {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,6 +34,7 @@ public final class SimulatorProvider implements TelephonyProvider {
     private final Timers timers;
     private final CallEventSink events;
     private final RandomGenerator random;
+    private final AgentAccess agents;
     /** Calls in flight on this node, by provider call id; the simulator cannot know anyone else's. */
     private final ConcurrentHashMap<String, Live> live = new ConcurrentHashMap<>();
 
@@ -38,13 +43,16 @@ public final class SimulatorProvider implements TelephonyProvider {
         final CallRequest request;
         volatile Timers.Scheduled next;
         volatile boolean answered;
+        volatile SimulatedStream stream;
 
         Live(CallRequest request) {
             this.request = request;
         }
     }
 
-    public SimulatorProvider(SimulatorConfig config, Timers timers, CallEventSink events, RandomGenerator random) {
+    public SimulatorProvider(SimulatorConfig config, Timers timers, CallEventSink events, RandomGenerator random,
+                             AgentAccess agents) {
+        this.agents = agents;
         this.config = config;
         this.timers = timers;
         this.events = events;
@@ -89,6 +97,14 @@ public final class SimulatorProvider implements TelephonyProvider {
             case COMPLETED, VOICEMAIL -> {
                 call.answered = true;
                 events.answered(call.request.attempt());
+                var request = call.request;
+                request.agent().mediaStreamUrl().ifPresent(url -> {
+                    var parameters = new java.util.LinkedHashMap<String, String>(StreamParameters.fixed(request,
+                            agents.grant(new ConversationRef(request.attempt().workspaceId(),
+                                    request.conversationId()))));
+                    parameters.putAll(StreamParameters.variables(request));
+                    call.stream = SimulatedStream.open(url, callId, parameters);
+                });
                 Outcome outcome = script.outcome() == SimulatedCall.Script.VOICEMAIL
                         ? new Outcome.Voicemail() : new Outcome.Completed();
                 call.next = timers.schedule(script.talk(), () -> end(callId, outcome, "completed", 200));
@@ -99,6 +115,9 @@ public final class SimulatorProvider implements TelephonyProvider {
     private void end(String callId, Outcome outcome, String status, int sipCode) {
         var call = live.remove(callId);
         if (call != null) {
+            if (call.stream != null) {
+                call.stream.close();
+            }
             events.ended(call.request.attempt(), outcome, Optional.of(status), Optional.of(sipCode));
         }
     }

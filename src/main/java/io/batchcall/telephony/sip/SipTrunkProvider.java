@@ -2,7 +2,9 @@ package io.batchcall.telephony.sip;
 
 import gov.nist.javax.sip.clientauthutils.UserCredentials;
 import io.batchcall.config.SipConfig;
+import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.Provider;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
@@ -27,20 +29,23 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
     private final SipConfig config;
     private final Timers timers;
     private final CallEventSink events;
+    private final AgentAccess agents;
     /** Calls of this node by Call-ID of the trunk leg (the provider call id), kept a while after they end. */
     private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
 
-    private SipTrunkProvider(SipEndpoint endpoint, SipConfig config, Timers timers, CallEventSink events) {
+    private SipTrunkProvider(SipEndpoint endpoint, SipConfig config, Timers timers, CallEventSink events,
+                             AgentAccess agents) {
         this.endpoint = endpoint;
         this.requests = new SipRequests(endpoint);
         this.config = config;
         this.timers = timers;
         this.events = events;
+        this.agents = agents;
     }
 
     /** Starts the SIP stack on the configured address (it listens from now on: close it). */
-    public static SipTrunkProvider start(SipConfig config, Timers timers, CallEventSink events) {
-        return new SipTrunkProvider(SipEndpoint.start(config), config, timers, events);
+    public static SipTrunkProvider start(SipConfig config, Timers timers, CallEventSink events, AgentAccess agents) {
+        return new SipTrunkProvider(SipEndpoint.start(config), config, timers, events, agents);
     }
 
     @Override
@@ -68,7 +73,10 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         }
         AgentBridge.Target agent;
         try {
-            agent = new AgentBridge.Target(requests.agentUri(sipUri.get()), request.to(), request.conversationId());
+            var uri = requests.agentUri(sipUri.get());
+            var grant = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
+            agent = new AgentBridge.Target(uri, request.to(), AgentHeaders.of(request.conversationId(), grant,
+                    request.clientDataJson(), SipRequests.transportOf(uri)));
         } catch (ParseException e) {
             return new PlaceResult.Unusable("the agent's sip_uri cannot be used: " + e.getMessage());
         }
