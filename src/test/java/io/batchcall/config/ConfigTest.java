@@ -106,6 +106,17 @@ class ConfigTest {
     }
 
     @Test
+    void the_post_call_event_waits_30_seconds_for_the_agents_report_unless_told_otherwise() {
+        assertThat(Config.fromEnvironment(Map.of()).conversations().postCallReportWait())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(Config.fromEnvironment(Map.of("BATCHCALL_POST_CALL_WAIT_SECS", "0")).conversations()
+                .postCallReportWait()).isZero();
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_POST_CALL_WAIT_SECS", "3601")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                        .asString().contains("BATCHCALL_POST_CALL_WAIT_SECS"));
+    }
+
+    @Test
     void secrets_are_never_echoed_in_error_messages() {
         assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_API_KEY", "sekrit sekrit")))
                 .isInstanceOf(ConfigException.class)
