@@ -5,6 +5,7 @@ import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.CallResult;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.RecipientStatus;
 import io.batchcall.domain.WorkspaceId;
@@ -159,7 +160,7 @@ public final class AttemptLifecycle {
                             FROM attempts a
                             WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                               AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id"""), refs)
-                    .bind("answeredResult", io.batchcall.domain.CallResult.ANSWERED.wireName())
+                    .bind("answeredResult", CallResult.ANSWERED.wireName())
                     .bind("now", Rows.at(now))
                     .execute();
         }

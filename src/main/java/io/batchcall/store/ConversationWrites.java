@@ -4,7 +4,9 @@ import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.CallResult;
 import io.batchcall.domain.Outcome;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -78,7 +80,7 @@ final class ConversationWrites {
                 .bindArray("resultOutcomes", String.class, results.stream().map(CallResults.Row::outcome).toList())
                 .bindArray("resultAnswered", Boolean.class, results.stream().map(CallResults.Row::answered).toList())
                 .bindArray("results", String.class, results.stream().map(r -> r.result().wireName()).toList())
-                .bindArray("talked", String.class, java.util.Arrays.stream(CallResult.values())
+                .bindArray("talked", String.class, Arrays.stream(CallResult.values())
                         .filter(CallResult::talked).map(CallResult::wireName).toList())
                 .execute();
     }
@@ -87,10 +89,10 @@ final class ConversationWrites {
     private static final class CallResults {
         record Row(String outcome, boolean answered, CallResult result) {}
 
-        static final List<Row> TABLE = java.util.stream.Stream.of(new Outcome.Completed(), new Outcome.Voicemail(),
+        static final List<Row> TABLE = Stream.of(new Outcome.Completed(), new Outcome.Voicemail(),
                         new Outcome.Busy(), new Outcome.NoAnswer(), new Outcome.Failed("", false),
                         new Outcome.Cancelled(), new Outcome.Interrupted(""))
-                .flatMap(outcome -> java.util.stream.Stream.of(true, false)
+                .flatMap(outcome -> Stream.of(true, false)
                         .map(answered -> new Row(outcome.wireName(), answered, CallResult.of(outcome, answered))))
                 .toList();
     }

@@ -42,7 +42,7 @@ final class AgentHeaders {
         headers.put(CONVERSATION, conversationId);
         headers.put(TOKEN, agent.token());
         headers.put(URL, agent.url());
-        int budget = transport.equals(ListeningPoint.UDP) ? UDP_BUDGET_BYTES : TCP_BUDGET_BYTES;
+        int budget = transport.equalsIgnoreCase(ListeningPoint.UDP) ? UDP_BUDGET_BYTES : TCP_BUDGET_BYTES;
         int used = 0;
         for (var variable : CallVariables.of(clientDataJson).entrySet()) {
             var value = variable.getValue();
