@@ -20,6 +20,7 @@ import io.batchcall.api.TwilioCallbackRoutes;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.IdSource;
 import io.batchcall.dispatch.AttemptRecorder;
 import io.batchcall.dispatch.CallRegistry;
@@ -170,28 +171,30 @@ public final class App implements AutoCloseable {
         }
         var attempts = new AttemptStore(database);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
+        // Where workspaces may make us send traffic: checked when agents and numbers are saved, and at each dial.
         var agentTokens = new AgentTokens(cipher.derivedKey("agent tokens"), config.telephony().publicUrl());
+        var egress = new EgressPolicy(config.egress().allowPrivateNetworks(), EgressPolicy::systemResolve);
         var dispatching = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
-                idempotency, callbackTokens, agentTokens);
+                idempotency, callbackTokens, egress, agentTokens);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(database, meters, config.observability().metricsToken(),
                                 dispatching.problems()),
-                        new Authentication(keys),
+                        new Authentication(keys, config.rateLimits(), clock, meters),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                         new WorkspaceRoutes(),
-                        new AgentRoutes(agents, phoneNumbers),
+                        new AgentRoutes(agents, phoneNumbers, egress),
                         new BranchRoutes(agents, branches),
-                        new PhoneNumberRoutes(phoneNumbers, agents, branches),
+                        new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
                         new ConversationRoutes(conversations),
                         new AgentCallRoutes(agentTokens, conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
-                        new RecipientUploadRoutes(),
+                        new RecipientUploadRoutes(config.uploads()),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
                                 dispatching.twilio()::onStatusCallback)),
                 extraRoutes.stream()).toList();
-        server = new ApiServer(config.http(), new ApiErrors(), routes, meters).start();
+        server = new ApiServer(config.http(), config.requestLimits(), new ApiErrors(), routes, meters).start();
         running.push(server);
         log.info("batchcall started nodeId={} port={}", config.nodeId(), server.port());
     }
@@ -208,7 +211,7 @@ public final class App implements AutoCloseable {
                                             PrometheusMeterRegistry meters, WorkspaceStore workspaces,
                                             AgentStore agents, PhoneNumberStore phoneNumbers,
                                             IdempotencyStore idempotency, CallbackTokens callbackTokens,
-                                            AgentTokens agentTokens) {
+                                            EgressPolicy egress, AgentTokens agentTokens) {
         var timers = new ScheduledTimers();
         running.push(timers);
         AgentAccess agentAccess = conversation -> new AgentAccess.Grant(agentTokens.token(conversation),
@@ -219,14 +222,14 @@ public final class App implements AutoCloseable {
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), agentAccess,
-                recorder,
-                new AttemptStore(database)::ownedByOthers, clock);
+                recorder, new AttemptStore(database)::ownedByOthers, clock, egress);
         running.push(twilio);
-        var sip = SipTrunkProvider.start(config.sip(), timers, recorder, agentAccess);
+        var sip = SipTrunkProvider.start(config.sip(), timers, recorder, egress, phoneNumbers::sipTrunkAddresses,
+                clock, agentAccess);
         running.push(sip);
         Map<Provider, TelephonyProvider> providers = Map.of(
                 Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom(),
-                        agentAccess),
+                        agentAccess, egress),
                 Provider.TWILIO, twilio,
                 Provider.SIP_TRUNK, sip);
         Function<PhoneNumber, Map<String, String>> credentials =

@@ -1,6 +1,7 @@
 package io.batchcall.api;
 
 import io.batchcall.domain.Change;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.store.AgentStore;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -17,30 +18,30 @@ final class AgentRequests {
     /** A create request, and the number to assign to the new agent, if any. */
     record Create(AgentStore.NewAgent agent, Optional<String> phoneNumberId) {}
 
-    static Create create(JsonBody body) {
+    static Create create(JsonBody body, EgressPolicy egress) {
         var name = body.requiredNonBlankText("name");
         var config = body.optionalObject("conversation_config").map(c -> c.node().toString()).orElse("{}");
         var tags = tags(body).orElse("[]");
         var limit = concurrencyLimit(body);
         var url = body.optionalText("media_stream_url");
-        url.ifPresent(u -> checkMediaStreamUrl(body, u));
+        url.ifPresent(u -> checkMediaStreamUrl(body, u, egress));
         var sipUri = body.optionalText("sip_uri");
-        sipUri.ifPresent(u -> checkSipUri(body, u));
+        sipUri.ifPresent(u -> checkSipUri(body, u, egress));
         var phoneNumberId = body.optionalText("phone_number_id");
         body.throwIfInvalid();
         return new Create(new AgentStore.NewAgent(name, config, tags, limit, url, sipUri), phoneNumberId);
     }
 
     /** A PATCH: absent fields are kept; an explicit null clears a nullable one (and keeps a required one). */
-    static AgentStore.Changes update(JsonBody body) {
+    static AgentStore.Changes update(JsonBody body, EgressPolicy egress) {
         var name = body.raw("name").isPresent() ? Optional.of(body.requiredNonBlankText("name")) : Optional.<String>empty();
         var config = body.optionalObject("conversation_config").map(c -> c.node().toString());
         var tags = tags(body);
         Change<Integer> limit = change(body, "concurrency_limit", b -> concurrencyLimit(b));
         Change<String> url = change(body, "media_stream_url", b -> b.optionalText("media_stream_url"));
-        url.setValue().ifPresent(u -> checkMediaStreamUrl(body, u));
+        url.setValue().ifPresent(u -> checkMediaStreamUrl(body, u, egress));
         Change<String> sipUri = change(body, "sip_uri", b -> b.optionalText("sip_uri"));
-        sipUri.setValue().ifPresent(u -> checkSipUri(body, u));
+        sipUri.setValue().ifPresent(u -> checkSipUri(body, u, egress));
         Change<String> phoneNumberId = change(body, "phone_number_id", b -> b.optionalText("phone_number_id"));
         body.throwIfInvalid();
         return new AgentStore.Changes(name, config, tags, limit, url, sipUri, phoneNumberId);
@@ -64,7 +65,7 @@ final class AgentRequests {
         return limit;
     }
 
-    private static void checkMediaStreamUrl(JsonBody body, String url) {
+    private static void checkMediaStreamUrl(JsonBody body, String url, EgressPolicy egress) {
         try {
             var uri = new URI(url);
             if (uri.getScheme() == null || uri.getHost() == null) {
@@ -72,18 +73,24 @@ final class AgentRequests {
                         "url_parsing");
             } else if (!uri.getScheme().equalsIgnoreCase("ws") && !uri.getScheme().equalsIgnoreCase("wss")) {
                 body.violate("media_stream_url", "URL scheme should be 'ws' or 'wss'", "url_scheme");
+            } else {
+                egress.refusal(uri.getHost()).ifPresent(refusal -> body.violate("media_stream_url",
+                        "Value error, " + refusal, "value_error"));
             }
         } catch (URISyntaxException e) {
             body.violate("media_stream_url", "Input should be a valid URL, " + e.getReason(), "url_parsing");
         }
     }
 
-    private static void checkSipUri(JsonBody body, String uri) {
+    private static void checkSipUri(JsonBody body, String uri, EgressPolicy egress) {
         var lower = uri.toLowerCase(Locale.ROOT);
         var rest = lower.startsWith("sips:") ? uri.substring(5) : lower.startsWith("sip:") ? uri.substring(4) : null;
         if (rest == null || rest.isBlank() || rest.chars().anyMatch(Character::isWhitespace)) {
             body.violate("sip_uri", "Value error, should be a SIP URI such as sip:agent@example.com (sip: or sips:)",
                     "value_error");
+            return;
         }
+        egress.refusal(EgressPolicy.hostOfSipUri(uri)).ifPresent(refusal -> body.violate("sip_uri",
+                "Value error, " + refusal, "value_error"));
     }
 }

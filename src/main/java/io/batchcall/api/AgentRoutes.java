@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Agent;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.PhoneNumberStore;
@@ -22,10 +25,12 @@ public final class AgentRoutes implements RouteGroup {
 
     private final AgentStore agents;
     private final PhoneNumberStore phoneNumbers;
+    private final EgressPolicy egress;
 
-    public AgentRoutes(AgentStore agents, PhoneNumberStore phoneNumbers) {
+    public AgentRoutes(AgentStore agents, PhoneNumberStore phoneNumbers, EgressPolicy egress) {
         this.agents = agents;
         this.phoneNumbers = phoneNumbers;
+        this.egress = egress;
     }
 
     record CreatedResponse(String agentId) {}
@@ -49,7 +54,7 @@ public final class AgentRoutes implements RouteGroup {
 
     private void create(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
-        var request = AgentRequests.create(JsonBody.of(ctx));
+        var request = AgentRequests.create(JsonBody.of(ctx), egress);
         request.phoneNumberId().ifPresent(id -> requirePhoneNumber(workspace, id));
         ctx.json(new CreatedResponse(agents.create(workspace, request.agent(), request.phoneNumberId()).id()));
     }
@@ -71,7 +76,7 @@ public final class AgentRoutes implements RouteGroup {
     private void update(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
         var agentId = find(workspace, ctx).id();
-        var changes = AgentRequests.update(JsonBody.of(ctx));
+        var changes = AgentRequests.update(JsonBody.of(ctx), egress);
         changes.phoneNumberId().setValue().ifPresent(id -> requirePhoneNumber(workspace, id));
         var updated = agents.update(workspace, agentId, changes).orElseThrow(AgentRoutes::agentNotFound);
         ctx.json(response(workspace, updated));

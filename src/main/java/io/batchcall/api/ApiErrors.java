@@ -22,6 +22,10 @@ public final class ApiErrors {
                 new ValidationBody(e.violations())));
         routes.exception(StateConflict.class, (e, ctx) -> respond(ctx, 409, e.code(), e.getMessage()));
         routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.httpStatus(), e.code(), e.getMessage()));
+        routes.exception(TooManyRequests.class, (e, ctx) -> {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            respond(ctx, 429, e.code(), e.getMessage());
+        });
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             // Javalin's own responses: an unknown route, a method a route does not take.
             if (e.getStatus() == 404) {

@@ -1,6 +1,7 @@
 package io.batchcall.api;
 
 import io.batchcall.config.HttpConfig;
+import io.batchcall.config.RequestLimitsConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
@@ -22,22 +23,23 @@ public final class ApiServer implements AutoCloseable {
     /** How long a stop waits for requests in flight before it cuts them off. */
     private static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(20);
 
-    /** Large enough for 10,000 recipients with generous client data each; larger bodies are a 413. */
-    static final long MAX_REQUEST_BYTES = 64L * 1024 * 1024;
-
     private static final java.util.Set<String> HTTP_METHODS = java.util.Set.of("GET", "POST", "PUT", "PATCH",
             "DELETE");
 
     private final Javalin javalin;
     private final List<String> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public ApiServer(HttpConfig http, ApiErrors errors, List<RouteGroup> groups, MeterRegistry meters) {
+    public ApiServer(HttpConfig http, RequestLimitsConfig limits, ApiErrors errors, List<RouteGroup> groups,
+                     MeterRegistry meters) {
+        var bodies = new RequestBodies(limits);
         this.javalin = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.concurrency.useVirtualThreads = true;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, true));
-            config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            // Javalin's own limit, for the readers that are not ours (multipart uploads); JSON goes through RequestBodies.
+            config.http.maxRequestSize = limits.maxBodyBytes();
+            config.appData(RequestBodies.KEY, bodies);
             config.jetty.host = http.host();
             config.jetty.port = http.port();
             config.jetty.modifyServer(server -> {
@@ -53,6 +55,8 @@ public final class ApiServer implements AutoCloseable {
                 }
             });
             errors.register(config.routes);
+            InboundText.register(config.routes);
+            bodies.register(config.routes);
             groups.forEach(group -> group.register(config.routes));
         });
     }

@@ -60,8 +60,10 @@ public final class BatchRoutes implements RouteGroup {
 
     private void submit(Context ctx) {
         var workspace = Authentication.workspace(ctx);
+        // The body first: the key's fingerprint is computed as the body is read, once, from the socket.
+        var body = JsonBody.of(ctx);
         var claim = IdempotencyKeys.claim(ctx);
-        var submission = Submission.read(JsonBody.of(ctx), clock.instant(), ids);
+        var submission = Submission.read(body, clock.instant(), ids);
         var agent = agents.find(workspace.id(), submission.agentId()).orElseThrow(() -> ApiException.notFound(
                 "agent_not_found", "No agent with id " + submission.agentId() + " in this workspace"));
         submission.branchId().ifPresent(branchId -> branches.find(workspace.id(), agent.id(), branchId)

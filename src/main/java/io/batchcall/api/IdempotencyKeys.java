@@ -2,9 +2,6 @@ package io.batchcall.api;
 
 import io.batchcall.store.IdempotencyClaim;
 import io.javalin.http.Context;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,15 +27,8 @@ final class IdempotencyKeys {
         return Optional.of(new IdempotencyClaim(key, hash(ctx)));
     }
 
-    /** Method, path and body: what makes two requests "the same request". */
+    /** Method, path and body: what makes two requests "the same request"; hashed as the body is read. */
     private static byte[] hash(Context ctx) {
-        try {
-            var digest = MessageDigest.getInstance("SHA-256");
-            digest.update((ctx.method().name() + " " + ctx.path() + "\n").getBytes(StandardCharsets.UTF_8));
-            digest.update(ctx.bodyAsBytes());
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return ctx.appData(RequestBodies.KEY).fingerprint(ctx);
     }
 }

@@ -1,21 +1,14 @@
 package io.batchcall.api;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.batchcall.wire.WireJson;
 
-/** The one JSON mapper: snake_case on the wire (as the API we are compatible with), unknown fields ignored. */
+/**
+ * The one JSON mapper, as the api package names it. It lives in {@code wire}, because event bodies written by the
+ * store must be serialised exactly as responses are.
+ */
 public final class Json {
     private Json() {}
 
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            // Client data is echoed back as given: decimals keep their digits (1.10 stays 1.10).
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
-            .build();
+    public static final ObjectMapper MAPPER = WireJson.MAPPER;
 }

@@ -1,6 +1,5 @@
 package io.batchcall.api;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import java.math.BigDecimal;
@@ -28,19 +27,20 @@ public final class JsonBody {
         this.violations = violations;
     }
 
-    /** Parses the request body, which must be a JSON object. */
+    /**
+     * Parses the request body, which must be a JSON object: the one reader of JSON bodies, so the one place where
+     * the size and JSON limits ({@link RequestBodies}) and the text door ({@link InboundText}) apply.
+     */
     public static JsonBody of(Context ctx) {
-        var text = ctx.body();
-        if (text.isBlank()) {
+        var node = ctx.appData(RequestBodies.KEY).json(ctx);
+        if (node == null) {
             throw ValidationException.of(List.of("body"), "Field required", "missing");
         }
-        JsonNode node;
-        try {
-            node = Json.MAPPER.readTree(text);
-        } catch (JacksonException e) {
-            throw ApiErrors.malformedJson(e.getOriginalMessage());
+        var unstorable = InboundText.scan(node, List.of("body"));
+        if (!unstorable.isEmpty()) {
+            throw new ValidationException(unstorable);
         }
-        if (node == null || !node.isObject()) {
+        if (!node.isObject()) {
             throw ValidationException.of(List.of("body"),
                     "Input should be a valid dictionary or object to extract fields from", "model_attributes_type");
         }

@@ -75,7 +75,9 @@ final class OpenApiDocument {
             new Operation("post", RecipientUploadRoutes.PATH, "Batch calling", "Check a CSV or XLSX file of"
                     + " recipients (multipart field file, at most 10 MB and 10,000 rows): answers the recipients"
                     + " shaped as submit takes them, recipient_rows, errors [{row, column, message, value}], counts"
-                    + " and columns. Nothing is stored", true, "object"));
+                    + " and columns. Nothing is stored. Past a limit (size: 413; rows, columns, cell length: 422) the file is"
+                    + " refused; while the node reads as many uploads as it reads at once, 429 system_busy with"
+                    + " Retry-After", true, "object"));
 
     /** Paths from ElevenLabs' specification whose operations are ElevenLabs' own (agents and conversations too). */
     private static final List<String> ELEVENLABS_PATH_PREFIXES = List.of("/v1/convai/agents",

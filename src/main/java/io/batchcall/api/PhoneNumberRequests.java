@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.batchcall.domain.Change;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.PhoneNumberStore;
 import java.math.BigDecimal;
@@ -30,7 +31,7 @@ final class PhoneNumberRequests {
     private PhoneNumberRequests() {}
 
     /** Reads a create request; the caller still checks that {@code agentId} is a live agent. */
-    static PhoneNumberStore.NewPhoneNumber create(JsonBody body) {
+    static PhoneNumberStore.NewPhoneNumber create(JsonBody body, EgressPolicy egress) {
         // The spec's union defaults provider to "twilio" (CreateTwilioPhoneNumberRequest is its first member).
         var provider = body.has("provider") ? body.raw("provider").filter(p -> p.isTextual())
                 .map(p -> p.textValue()).filter(CREATABLE::contains).flatMap(Provider::fromWire)
@@ -46,7 +47,7 @@ final class PhoneNumberRequests {
         var cps = cps(body);
         var settings = Json.MAPPER.createObjectNode();
         var secrets = new HashMap<String, String>();
-        provider.ifPresent(p -> readProviderFields(p, body, settings, secrets));
+        provider.ifPresent(p -> readProviderFields(p, body, settings, secrets, egress));
         body.throwIfInvalid();
         return new PhoneNumberStore.NewPhoneNumber(provider.orElseThrow(), phoneNumber, label, agentId,
                 settings.toString(), secrets, cps.orElse(provider.orElseThrow().defaultCps()), supportsInbound,
@@ -54,7 +55,7 @@ final class PhoneNumberRequests {
     }
 
     private static void readProviderFields(Provider provider, JsonBody body, ObjectNode settings,
-                                           Map<String, String> secrets) {
+                                           Map<String, String> secrets, EgressPolicy egress) {
         switch (provider) {
             case TWILIO -> {
                 settings.put("sid", body.requiredText("sid"));
@@ -71,7 +72,8 @@ final class PhoneNumberRequests {
             case SIP_TRUNK -> {
                 settings.putNull("outbound_trunk");
                 settings.putNull("inbound_trunk");
-                body.optionalObject("outbound_trunk_config").map(SipTrunkConfigs::outbound).ifPresent(trunk -> {
+                body.optionalObject("outbound_trunk_config").map(c -> SipTrunkConfigs.outbound(c, egress))
+                        .ifPresent(trunk -> {
                     settings.set("outbound_trunk", trunk.settings());
                     trunk.password().setValue().ifPresent(p -> secrets.put(SipTrunkConfigs.OUTBOUND_PASSWORD, p));
                 });
@@ -98,7 +100,7 @@ final class PhoneNumberRequests {
     record Update(PhoneNumberStore.Changes changes, Optional<String> branchId) {}
 
     /** Reads a PATCH of a number of {@code provider}; the caller checks the agent and branch it names. */
-    static Update update(JsonBody body, Provider provider) {
+    static Update update(JsonBody body, Provider provider, EgressPolicy egress) {
         var label = body.optionalText("label");
         Change<String> agentId = !body.has("agent_id") ? Change.keep()
                 : body.optionalText("agent_id").<Change<String>>map(Change::setTo).orElse(Change.clear());
@@ -115,7 +117,7 @@ final class PhoneNumberRequests {
             removed.add("branch_id"); // a branch belongs to one agent: it does not follow the number to another
         }
         if (provider == Provider.SIP_TRUNK) {
-            body.optionalObject("outbound_trunk_config").map(SipTrunkConfigs::outbound).ifPresent(trunk -> {
+            body.optionalObject("outbound_trunk_config").map(c -> SipTrunkConfigs.outbound(c, egress)).ifPresent(trunk -> {
                 settings.set("outbound_trunk", trunk.settings());
                 changeSecret(secrets, SipTrunkConfigs.OUTBOUND_PASSWORD, trunk.password());
             });

@@ -1,8 +1,12 @@
 package io.batchcall.api;
 
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Change;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.PhoneNumber;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Provider;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.BranchStore;
@@ -21,11 +25,14 @@ public final class PhoneNumberRoutes implements RouteGroup {
     private final PhoneNumberStore phoneNumbers;
     private final AgentStore agents;
     private final BranchStore branches;
+    private final EgressPolicy egress;
 
-    public PhoneNumberRoutes(PhoneNumberStore phoneNumbers, AgentStore agents, BranchStore branches) {
+    public PhoneNumberRoutes(PhoneNumberStore phoneNumbers, AgentStore agents, BranchStore branches,
+                             EgressPolicy egress) {
         this.phoneNumbers = phoneNumbers;
         this.agents = agents;
         this.branches = branches;
+        this.egress = egress;
     }
 
     record CreatedResponse(String phoneNumberId) {}
@@ -41,7 +48,7 @@ public final class PhoneNumberRoutes implements RouteGroup {
 
     private void create(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
-        var request = PhoneNumberRequests.create(JsonBody.of(ctx));
+        var request = PhoneNumberRequests.create(JsonBody.of(ctx), egress);
         request.agentId().ifPresent(agentId -> requireAgent(workspace, agentId));
         ctx.json(new CreatedResponse(phoneNumbers.create(workspace, request).id()));
     }
@@ -68,7 +75,7 @@ public final class PhoneNumberRoutes implements RouteGroup {
     private void update(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
         var current = find(workspace, ctx);
-        var update = PhoneNumberRequests.update(JsonBody.of(ctx), current.provider());
+        var update = PhoneNumberRequests.update(JsonBody.of(ctx), current.provider(), egress);
         var changes = update.changes();
         changes.agentId().setValue().ifPresent(agentId -> requireAgent(workspace, agentId));
         update.branchId().ifPresent(branchId -> requireBranch(workspace, branchId, changes.agentId(), current));

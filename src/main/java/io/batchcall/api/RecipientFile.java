@@ -62,6 +62,19 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
         int empty = 0;
         for (var row : sheet.rows()) {
             var rowErrors = new ArrayList<RowError>();
+            for (int c = 0; c < row.cells().size(); c++) {
+                var problem = unstorable(row.cell(c));
+                if (problem != null) {
+                    var column = c < names.size() && !names.get(c).isEmpty() ? names.get(c) : "column " + (c + 1);
+                    rowErrors.add(new RowError(row.number(), column, problem, readable(row.cell(c))));
+                }
+            }
+            if (!rowErrors.isEmpty()) {
+                // Nothing else about such a row matters: it cannot become a recipient.
+                invalid++;
+                errors.addAll(rowErrors);
+                continue;
+            }
             var text = row.cell(phone).strip();
             String number = null;
             if (text.isEmpty()) {
@@ -114,8 +127,54 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
         return lower.equals(PHONE_NUMBER) || OVERRIDES.containsKey(lower) ? lower : name;
     }
 
+    /**
+     * Why a cell's text cannot be stored, or null when it can: PostgreSQL's jsonb refuses U+0000, and a lone
+     * UTF-16 surrogate is not Unicode text at all (it cannot be written as UTF-8). A reader produces either from
+     * a hostile file (XLSX escapes such as {@code _x0000_}, a NUL byte in a CSV).
+     */
+    static String unstorable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\0') {
+                return "Contains the character U+0000 (NUL), which cannot be stored; remove it";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return "Contains an unpaired surrogate (U+" + Integer.toHexString(c).toUpperCase(Locale.ROOT)
+                        + "), which is not valid Unicode text; remove it";
+            }
+        }
+        return null;
+    }
+
+    /** The text with what cannot be stored replaced by U+FFFD, so that the report can show where it was. */
+    private static String readable(String text) {
+        var out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                out.append(c).append(text.charAt(++i));
+            } else {
+                out.append(c == '\0' || Character.isSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+        return out.toString();
+    }
+
     private static void checkHeader(List<String> names, List<String> keys) {
         var violations = new ArrayList<Violation>();
+        for (int c = 0; c < names.size(); c++) {
+            var problem = unstorable(names.get(c));
+            if (problem != null) {
+                violations.add(new Violation(List.of("body", "file"), "Column " + (c + 1) + " of the header row: "
+                        + problem, "value_error"));
+            }
+        }
+        if (!violations.isEmpty()) {
+            // A column name becomes a dynamic variable's name in every recipient: nothing else can be checked.
+            throw new ValidationException(violations);
+        }
         if (!keys.contains(PHONE_NUMBER)) {
             violations.add(new Violation(List.of("body", "file"), "The header row has no phone_number column"
                     + " (it has: " + String.join(", ", names) + ")", "missing"));

@@ -3,19 +3,33 @@ package io.batchcall.api;
 import io.batchcall.api.sheet.CsvSheet;
 import io.batchcall.api.sheet.Sheet;
 import io.batchcall.api.sheet.SheetException;
+import io.batchcall.api.sheet.SheetLimits;
 import io.batchcall.api.sheet.XlsxSheet;
+import io.batchcall.config.UploadLimitsConfig;
 import io.batchcall.domain.Batch;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import java.io.ByteArrayInputStream;
+import io.javalin.http.UploadedFile;
+import jakarta.servlet.MultipartConfigElement;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
 
 /**
  * Our extension {@code POST /v1/convai/batch-calling/recipients/validate}: a CSV or XLSX file (multipart field
  * {@code file}) in, the recipients it holds out, normalised and shaped as submit takes them, with every bad row
  * reported. Nothing is stored. The dashboard previews uploads with it; scripts may use it too.
+ *
+ * <p>An upload is the most expensive request a client can make, so it is bounded on every side: the body is
+ * counted while it is read (a chunked body has no length to check up front), the file goes to a temporary file
+ * rather than the heap, the readers stop at the first limit of {@link SheetLimits}, and only a few uploads are
+ * read at once per node.
  */
 public final class RecipientUploadRoutes implements RouteGroup {
     static final String PATH = "/v1/convai/batch-calling/recipients/validate";
@@ -23,10 +37,30 @@ public final class RecipientUploadRoutes implements RouteGroup {
     public static final long MAX_FILE_BYTES = 10L * 1024 * 1024;
     /** Room for the multipart boundaries and part headers around the file. */
     private static final long MULTIPART_OVERHEAD_BYTES = 64L * 1024;
+    /** Twice the characters of the largest CSV: what an XLSX may expand to through repeated shared strings. */
+    static final long MAX_TOTAL_CHARACTERS = 2 * MAX_FILE_BYTES;
+    /** Uploads are read in well under a second; a client turned away may try again after this. */
+    private static final Duration BUSY_RETRY_AFTER = Duration.ofSeconds(2);
+    /**
+     * Jetty's request attribute for the multipart limits of one request. Set per request, the limits hold for
+     * this route only, and Jetty enforces them as it parses: past them it stops reading and fails.
+     */
+    private static final String MULTIPART_CONFIG = "org.eclipse.jetty.multipartConfig";
+
+    private final SheetLimits limits;
+    private final Semaphore uploads;
+    private final Path temporaryDirectory;
 
     record ValidateResponse(List<com.fasterxml.jackson.databind.node.ObjectNode> recipients,
                             List<Integer> recipientRows, List<RecipientFile.RowError> errors,
                             RecipientFile.Counts counts, RecipientFile.Columns columns, String format) {}
+
+    public RecipientUploadRoutes(UploadLimitsConfig config) {
+        this.limits = new SheetLimits(Batch.MAX_RECIPIENTS, config.maxColumns(), config.maxCellCharacters(),
+                MAX_TOTAL_CHARACTERS);
+        this.uploads = new Semaphore(config.maxConcurrentUploads());
+        this.temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
+    }
 
     @Override
     public void register(RoutesConfig routes) {
@@ -42,40 +76,95 @@ public final class RecipientUploadRoutes implements RouteGroup {
             throw ValidationException.of(List.of("body", "file"), "Field required: send the file as"
                     + " multipart/form-data in a field named file", "missing");
         }
-        var upload = ctx.uploadedFile("file");
+        // Taken before the body is read, so that a client beyond the cap is told at once, not after sending
+        // 10 MB. The price: a client that sends slowly holds its slot until the body ends or the connection idles.
+        if (!uploads.tryAcquire()) {
+            throw new TooManyRequests("system_busy", "This server is reading as many uploads as it reads at once;"
+                    + " try again in a moment", BUSY_RETRY_AFTER);
+        }
+        Path file = null;
+        try {
+            file = receive(ctx);
+            var sheet = read(file);
+            var recipients = RecipientFile.from(sheet.sheet());
+            ctx.json(new ValidateResponse(recipients.recipients(), recipients.recipientRows(), recipients.errors(),
+                    recipients.counts(), recipients.columns(), sheet.format()));
+        } finally {
+            uploads.release();
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /** The uploaded file, copied to a temporary file of ours (owner-only), which the caller deletes. */
+    private Path receive(Context ctx) throws IOException {
+        // Parts past the threshold (0: all) go to disk in this directory, never to the heap.
+        ctx.req().setAttribute(MULTIPART_CONFIG, new MultipartConfigElement(temporaryDirectory.toString(),
+                MAX_FILE_BYTES, MAX_FILE_BYTES + MULTIPART_OVERHEAD_BYTES, 0));
+        UploadedFile upload;
+        try {
+            upload = ctx.uploadedFile("file");
+        } catch (Exception e) { // Javalin rethrows Jetty's checked ServletException undeclared
+            if (sizeExceeded(e)) {
+                throw tooLarge();
+            }
+            throw ValidationException.of(List.of("body", "file"), "The multipart body cannot be read ("
+                    + e.getMessage() + ")", "value_error");
+        }
         if (upload == null) {
             throw ValidationException.of(List.of("body", "file"), "Field required", "missing");
         }
         if (upload.size() > MAX_FILE_BYTES) {
             throw tooLarge();
         }
-        byte[] bytes;
+        var file = Files.createTempFile(temporaryDirectory, "batchcall-upload-", ".tmp");
         try (InputStream in = upload.content()) {
-            bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
         }
-        if (bytes.length > MAX_FILE_BYTES) {
-            throw tooLarge();
+    }
+
+    /** Jetty reports a body past the multipart limits as an exception whose message (or a cause's) says so. */
+    private static boolean sizeExceeded(Throwable e) {
+        for (var cause = e; cause != null; cause = cause.getCause()) {
+            var message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+            if (message.contains("max length exceeded") || message.contains("max file size exceeded")
+                    || message.contains("exceeds max")) {
+                return true;
+            }
         }
-        boolean xlsx = XlsxSheet.looksLikeXlsx(bytes);
-        Sheet sheet;
+        return false;
+    }
+
+    private record ReadSheet(Sheet sheet, String format) {}
+
+    private ReadSheet read(Path file) throws IOException {
+        byte[] head;
+        try (var in = Files.newInputStream(file)) {
+            head = in.readNBytes(4);
+        }
         try {
-            sheet = xlsx ? XlsxSheet.read(new ByteArrayInputStream(bytes), Batch.MAX_RECIPIENTS)
-                    : CsvSheet.read(unlessLegacyExcel(bytes), Batch.MAX_RECIPIENTS);
+            if (XlsxSheet.looksLikeXlsx(head)) {
+                return new ReadSheet(XlsxSheet.read(file, limits), "xlsx");
+            }
+            unlessLegacyExcel(head);
+            // A CSV is at most MAX_FILE_BYTES, and is decoded as a whole to tell UTF-8 from Windows-1252.
+            return new ReadSheet(CsvSheet.read(Files.readAllBytes(file), limits), "csv");
         } catch (SheetException e) {
             throw ValidationException.of(List.of("body", "file"), e.getMessage(), "value_error");
         }
-        var file = RecipientFile.from(sheet);
-        ctx.json(new ValidateResponse(file.recipients(), file.recipientRows(), file.errors(), file.counts(),
-                file.columns(), xlsx ? "xlsx" : "csv"));
     }
 
     /** The old binary .xls format starts with the OLE2 signature; it would read as garbage CSV. */
-    private static byte[] unlessLegacyExcel(byte[] bytes) {
-        if (bytes.length >= 4 && (bytes[0] & 0xFF) == 0xD0 && (bytes[1] & 0xFF) == 0xCF && bytes[2] == 0x11
-                && (bytes[3] & 0xFF) == 0xE0) {
+    private static void unlessLegacyExcel(byte[] head) {
+        if (head.length >= 4 && (head[0] & 0xFF) == 0xD0 && (head[1] & 0xFF) == 0xCF && head[2] == 0x11
+                && (head[3] & 0xFF) == 0xE0) {
             throw new SheetException("This is an old .xls workbook; save it as .xlsx or .csv and upload that");
         }
-        return bytes;
     }
 
     private static ApiException tooLarge() {

@@ -2,8 +2,10 @@ package io.batchcall.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchcall.domain.Change;
+import io.batchcall.domain.EgressPolicy;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads the {@code inbound_trunk_config} and {@code outbound_trunk_config} of a SIP trunk number into what
@@ -24,14 +26,26 @@ final class SipTrunkConfigs {
      */
     record Trunk(ObjectNode settings, Change<String> password) {}
 
-    static Trunk outbound(JsonBody config) {
+    /** Only X- headers may be added: a trunk must not be handed routing, identity or auth headers by a workspace. */
+    private static final Pattern CUSTOM_HEADER = Pattern.compile("(?i)X-[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+
+    static Trunk outbound(JsonBody config, EgressPolicy egress) {
         var settings = Json.MAPPER.createObjectNode();
-        settings.put("address", config.requiredText("address"));
+        var address = config.requiredText("address");
+        var refusal = egress.refusal(EgressPolicy.hostOfTrunkAddress(address));
+        if (refusal.isPresent()) {
+            config.violate("address", "Value error, " + refusal.get(), "value_error");
+        }
+        settings.put("address", address);
         settings.put("transport", config.optionalEnum("transport", TRANSPORTS).orElse("auto"));
         settings.put("media_encryption", config.optionalEnum("media_encryption", MEDIA_ENCRYPTIONS).orElse("allowed"));
-        settings.set("headers", Json.MAPPER.valueToTree(config.optionalTextMap("headers").orElse(Map.of())));
-        settings.set("attributes_to_headers",
-                Json.MAPPER.valueToTree(config.optionalTextMap("attributes_to_headers").orElse(Map.of())));
+        var headers = config.optionalTextMap("headers").orElse(Map.of());
+        headers.keySet().forEach(name -> customHeader(config, "headers", name, name));
+        settings.set("headers", Json.MAPPER.valueToTree(headers));
+        var attributesToHeaders = config.optionalTextMap("attributes_to_headers").orElse(Map.of());
+        attributesToHeaders.forEach((variable, header) -> customHeader(config, "attributes_to_headers", variable,
+                header));
+        settings.set("attributes_to_headers", Json.MAPPER.valueToTree(attributesToHeaders));
         var codecs = config.optionalTextList("enabled_codecs").orElse(List.of());
         for (int i = 0; i < codecs.size(); i++) {
             if (!CODECS.contains(codecs.get(i))) {
@@ -40,6 +54,13 @@ final class SipTrunkConfigs {
         }
         settings.set("enabled_codecs", Json.MAPPER.valueToTree(codecs));
         return new Trunk(settings, credentials(config, settings));
+    }
+
+    private static void customHeader(JsonBody config, String field, String key, String header) {
+        if (!CUSTOM_HEADER.matcher(header).matches()) {
+            config.violateAt(List.of(field, key), "Value error, only custom X- headers may be added (such as"
+                    + " X-Customer-Id), got '" + header + "'", "value_error");
+        }
     }
 
     static Trunk inbound(JsonBody config) {

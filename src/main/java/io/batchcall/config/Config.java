@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
 /** The whole configuration of one batchcall node, read from environment variables. */
 public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip, ObservabilityConfig observability, ConversationConfig conversations) {
+                     SipConfig sip, ObservabilityConfig observability, EgressConfig egress,
+                     UploadLimitsConfig uploads, RateLimitConfig rateLimits, RequestLimitsConfig requestLimits,
+                     ConversationConfig conversations) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -77,16 +79,54 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.text("BATCHCALL_SIP_HOST", "127.0.0.1"),
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
                 Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
-                        10_000)));
+                        10_000)),
+                new SipLimits(
+                        reader.integer("BATCHCALL_SIP_MAX_MESSAGE_BYTES", SipLimits.DEFAULT_MAX_MESSAGE_BYTES,
+                                SipLimits.MIN_MAX_MESSAGE_BYTES, 65_535),
+                        reader.integer("BATCHCALL_SIP_MAX_TCP_CONNECTIONS", SipLimits.DEFAULT_MAX_TCP_CONNECTIONS, 1,
+                                100_000),
+                        Duration.ofMillis(reader.integer("BATCHCALL_SIP_TCP_READ_TIMEOUT_MS",
+                                (int) SipLimits.DEFAULT_TCP_READ_TIMEOUT.toMillis(), 100, 3_600_000))));
         var observability = new ObservabilityConfig(
                 reader.bool("BATCHCALL_METRICS_WORKSPACE_LABELS", false),
                 reader.optional("BATCHCALL_METRICS_TOKEN").flatMap(token -> reader.secret("BATCHCALL_METRICS_TOKEN",
                         token, MIN_ADMIN_TOKEN_LENGTH)));
+        var egress = new EgressConfig(reader.bool("BATCHCALL_ALLOW_PRIVATE_NETWORKS", false));
+        var uploads = new UploadLimitsConfig(
+                reader.integer("BATCHCALL_UPLOAD_MAX_COLUMNS", UploadLimitsConfig.DEFAULT_MAX_COLUMNS, 2, 16_384),
+                reader.integer("BATCHCALL_UPLOAD_MAX_CELL_CHARS", UploadLimitsConfig.DEFAULT_MAX_CELL_CHARACTERS, 100,
+                        1_000_000),
+                reader.integer("BATCHCALL_UPLOADS_CONCURRENT", UploadLimitsConfig.DEFAULT_MAX_CONCURRENT_UPLOADS, 1,
+                        1_000));
+        var rateLimits = new RateLimitConfig(
+                reader.rate("BATCHCALL_RATE_LIMIT_PER_KEY", RateLimitConfig.DEFAULT_PER_KEY),
+                reader.rate("BATCHCALL_RATE_LIMIT_PER_ADDRESS", RateLimitConfig.DEFAULT_PER_ADDRESS),
+                reader.rate("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", RateLimitConfig.DEFAULT_UNKNOWN_KEYS_PER_ADDRESS),
+                reader.integer("BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
+                        RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS, 1, 1_000));
+        var requestLimits = requestLimits(reader);
         var conversations = new ConversationConfig(Duration.ofSeconds(reader.integer("BATCHCALL_POST_CALL_WAIT_SECS",
                 (int) ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds(), 0, 3_600)));
         reader.failIfProblems();
         return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
-                conversations);
+                egress, uploads, rateLimits, requestLimits, conversations);
+    }
+
+    private static RequestLimitsConfig requestLimits(Reader reader) {
+        int maxBodyMb = reader.integer("BATCHCALL_MAX_BODY_MB", RequestLimitsConfig.DEFAULT_MAX_BODY_MB, 1, 1_024);
+        int depth = reader.integer("BATCHCALL_JSON_MAX_DEPTH", RequestLimitsConfig.DEFAULT_JSON_MAX_DEPTH, 8, 1_000);
+        int stringChars = reader.integer("BATCHCALL_JSON_MAX_STRING_CHARS",
+                RequestLimitsConfig.DEFAULT_JSON_MAX_STRING_CHARS, 1_000, 100_000_000);
+        int numberChars = reader.integer("BATCHCALL_JSON_MAX_NUMBER_CHARS",
+                RequestLimitsConfig.DEFAULT_JSON_MAX_NUMBER_CHARS, 20, 1_000);
+        int inFlightMb = reader.integer("BATCHCALL_BODY_MB_IN_FLIGHT",
+                RequestLimitsConfig.defaultBodyMbInFlight(maxBodyMb, Runtime.getRuntime().maxMemory()), 1, 65_536);
+        if (inFlightMb < maxBodyMb) {
+            reader.problem("BATCHCALL_BODY_MB_IN_FLIGHT (" + inFlightMb + ") must be at least BATCHCALL_MAX_BODY_MB ("
+                    + maxBodyMb + "): otherwise the largest body allowed could never be read");
+            return RequestLimitsConfig.defaults();
+        }
+        return RequestLimitsConfig.ofMegabytes(maxBodyMb, depth, stringChars, numberChars, inFlightMb);
     }
 
     private static String defaultNodeId() {
@@ -204,6 +244,12 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 problems.add(name + " must be " + expected + ", got '" + value + "'");
             }
             return value;
+        }
+
+        /** A rate from {@code NAME} (requests a second) and {@code NAME_BURST}. */
+        RateLimitConfig.Rate rate(String name, RateLimitConfig.Rate fallback) {
+            return new RateLimitConfig.Rate(integer(name, fallback.perSecond(), 1, 1_000_000),
+                    integer(name + "_BURST", fallback.burst(), 1, 10_000_000));
         }
 
         double probability(String name, double fallback) {

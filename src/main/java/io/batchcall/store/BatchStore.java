@@ -184,6 +184,7 @@ public final class BatchStore {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = lockStatus(handle, workspace, batchId);
             if (status.isEmpty()) {
+                IdempotencyStore.unclaim(handle, workspace, claim);
                 return Optional.empty();
             }
             switch (status.get()) {
@@ -211,6 +212,7 @@ public final class BatchStore {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = lockStatus(handle, workspace, batchId);
             if (status.isEmpty()) {
+                IdempotencyStore.unclaim(handle, workspace, claim);
                 return Optional.empty();
             }
             if (status.get() == BatchStatus.CANCELLED) {

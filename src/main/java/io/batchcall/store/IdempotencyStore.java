@@ -63,6 +63,18 @@ public final class IdempotencyStore {
     }
 
     /**
+     * Within the claiming transaction: gives a fresh claim back when the change found nothing to act on (no such
+     * batch, a 404), so that a refused request leaves no key behind.
+     */
+    static void unclaim(Handle handle, WorkspaceId workspace, Optional<IdempotencyClaim> claim) {
+        claim.ifPresent(c -> handle.createUpdate("DELETE FROM idempotency_keys WHERE workspace_id = :workspaceId"
+                        + " AND key = :key")
+                .bind("workspaceId", workspace.value())
+                .bind("key", c.key())
+                .execute());
+    }
+
+    /**
      * Runs {@code change} in a transaction that first claims the key (when there is one). The change runs only
      * for a fresh claim; otherwise the earlier outcome is returned and nothing changes.
      */

@@ -218,6 +218,20 @@ public final class PhoneNumberStore {
                 .map(this::open));
     }
 
+    /**
+     * The outbound trunk addresses of every live sip_trunk number, of every workspace, distinct: the peers the SIP
+     * endpoint accepts requests from outside its calls (OPTIONS pings, say). Few rows: one per trunk.
+     */
+    public List<String> sipTrunkAddresses() {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT DISTINCT settings -> 'outbound_trunk' ->> 'address' AS address FROM phone_numbers
+                        WHERE provider = :provider AND deleted_at IS NULL
+                          AND settings -> 'outbound_trunk' ->> 'address' IS NOT NULL""")
+                .bind("provider", Provider.SIP_TRUNK.wireName())
+                .map((rs, ctx) -> rs.getString("address"))
+                .list());
+    }
+
     /** Assigns a live number to an agent (moving it from any other); false when there is no such number. */
     static boolean assign(Handle handle, WorkspaceId workspace, String phoneNumberId, String agentId, Instant now) {
         return handle.createUpdate("""

@@ -52,6 +52,30 @@ class ConfigTest {
     }
 
     @Test
+    void request_limits_default_to_the_documented_values_and_a_share_of_the_heap() {
+        var limits = Config.fromEnvironment(Map.of()).requestLimits();
+
+        assertThat(limits.maxBodyBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThat(limits.jsonMaxDepth()).isEqualTo(64);
+        assertThat(limits.jsonMaxStringChars()).isEqualTo(1_000_000);
+        assertThat(limits.jsonMaxNumberChars()).isEqualTo(100);
+        assertThat(RequestLimitsConfig.defaultBodyMbInFlight(64, 4L * 1024 * 1024 * 1024)).isEqualTo(256);
+        assertThat(RequestLimitsConfig.defaultBodyMbInFlight(64, 512L * 1024 * 1024)).isEqualTo(64);
+    }
+
+    @Test
+    void request_limits_are_read_from_their_variables_and_room_must_hold_one_largest_body() {
+        var limits = Config.fromEnvironment(Map.of("BATCHCALL_MAX_BODY_MB", "8", "BATCHCALL_JSON_MAX_DEPTH", "20",
+                "BATCHCALL_JSON_MAX_STRING_CHARS", "5000", "BATCHCALL_JSON_MAX_NUMBER_CHARS", "40",
+                "BATCHCALL_BODY_MB_IN_FLIGHT", "16")).requestLimits();
+
+        assertThat(limits).isEqualTo(new RequestLimitsConfig(8L << 20, 20, 5000, 40, 16L << 20));
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_MAX_BODY_MB", "100",
+                "BATCHCALL_BODY_MB_IN_FLIGHT", "50")))
+                .hasMessageContaining("BATCHCALL_BODY_MB_IN_FLIGHT (50) must be at least BATCHCALL_MAX_BODY_MB (100)");
+    }
+
+    @Test
     void every_bad_value_is_reported_at_once_not_only_the_first() {
         assertThatThrownBy(() -> Config.fromEnvironment(Map.of(
                 "BATCHCALL_PORT", "eighty",
@@ -114,6 +138,26 @@ class ConfigTest {
         assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_POST_CALL_WAIT_SECS", "3601")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
                         .asString().contains("BATCHCALL_POST_CALL_WAIT_SECS"));
+    }
+
+    @Test
+    void sip_limits_and_private_networks_have_safe_defaults_and_bad_values_are_listed() {
+        var defaults = Config.fromEnvironment(Map.of());
+        assertThat(defaults.sip().limits()).isEqualTo(new SipLimits(16_384, 256, java.time.Duration.ofSeconds(32)));
+        assertThat(defaults.egress().allowPrivateNetworks()).isFalse();
+        var set = Config.fromEnvironment(Map.of("BATCHCALL_SIP_MAX_MESSAGE_BYTES", "8192",
+                "BATCHCALL_SIP_MAX_TCP_CONNECTIONS", "10", "BATCHCALL_SIP_TCP_READ_TIMEOUT_MS", "5000",
+                "BATCHCALL_ALLOW_PRIVATE_NETWORKS", "TRUE"));
+        assertThat(set.sip().limits()).isEqualTo(new SipLimits(8_192, 10, java.time.Duration.ofSeconds(5)));
+        assertThat(set.egress().allowPrivateNetworks()).isTrue();
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SIP_MAX_MESSAGE_BYTES", "1000",
+                "BATCHCALL_SIP_MAX_TCP_CONNECTIONS", "0", "BATCHCALL_SIP_TCP_READ_TIMEOUT_MS", "10",
+                "BATCHCALL_ALLOW_PRIVATE_NETWORKS", "yes")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "BATCHCALL_SIP_MAX_MESSAGE_BYTES must be a whole number from 4096 to 65535, got '1000'",
+                        "BATCHCALL_SIP_MAX_TCP_CONNECTIONS must be a whole number from 1 to 100000, got '0'",
+                        "BATCHCALL_SIP_TCP_READ_TIMEOUT_MS must be a whole number from 100 to 3600000, got '10'",
+                        "BATCHCALL_ALLOW_PRIVATE_NETWORKS must be true or false, got 'yes'"));
     }
 
     @Test
@@ -198,5 +242,24 @@ class ConfigTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "BATCHCALL_METRICS_WORKSPACE_LABELS must be true or false, got 'yes'",
                         "BATCHCALL_METRICS_TOKEN must be at least 16 printable characters without spaces"));
+    }
+
+    @Test
+    void upload_and_rate_limits_have_documented_defaults_and_are_checked() {
+        var defaults = Config.fromEnvironment(Map.of());
+        var tuned = Config.fromEnvironment(Map.of("BATCHCALL_UPLOAD_MAX_COLUMNS", "50",
+                "BATCHCALL_UPLOADS_CONCURRENT", "2", "BATCHCALL_RATE_LIMIT_PER_KEY", "10",
+                "BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS_BURST", "7", "BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS", "3"));
+
+        assertThat(defaults.uploads()).isEqualTo(new UploadLimitsConfig(200, 20_000, 4));
+        assertThat(defaults.rateLimits()).isEqualTo(new RateLimitConfig(new RateLimitConfig.Rate(200, 2_000),
+                new RateLimitConfig.Rate(1_000, 5_000), new RateLimitConfig.Rate(5, 50), 8));
+        assertThat(tuned.uploads()).isEqualTo(new UploadLimitsConfig(50, 20_000, 2));
+        assertThat(tuned.rateLimits().perKey()).isEqualTo(new RateLimitConfig.Rate(10, 2_000));
+        assertThat(tuned.rateLimits().unknownKeysPerAddress()).isEqualTo(new RateLimitConfig.Rate(5, 7));
+        assertThat(tuned.rateLimits().maxConcurrentKeyLookups()).isEqualTo(3);
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_UPLOADS_CONCURRENT", "0",
+                "BATCHCALL_RATE_LIMIT_PER_ADDRESS", "-1", "BATCHCALL_UPLOAD_MAX_CELL_CHARS", "lots")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(3));
     }
 }

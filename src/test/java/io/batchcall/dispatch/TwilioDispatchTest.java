@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AttemptStore;
@@ -80,7 +81,7 @@ class TwilioDispatchTest {
                     recorder,
                     // The store as App wires it; engines exist by the time a look-up asks.
                     (attempt, kind, sids) -> new AttemptStore(engines.getFirst().database)
-                            .ownedByOthers(attempt, kind, sids), clock);
+                            .ownedByOthers(attempt, kind, sids), clock, new EgressPolicy(true, EgressPolicy::systemResolve));
             providers.add(provider);
             return Map.<Provider, TelephonyProvider>of(Provider.TWILIO, provider);
         });

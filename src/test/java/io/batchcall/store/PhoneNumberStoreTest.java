@@ -83,6 +83,26 @@ class PhoneNumberStoreTest {
         assertThat(store.delete(workspace, number.id())).isEqualTo(Deletion.NOT_FOUND);
     }
 
+    @Test
+    void the_sip_endpoint_hears_the_trunks_of_live_sip_trunk_numbers_of_every_workspace_and_no_others() {
+        var other = new WorkspaceId(server.admin().post("/admin/v1/workspaces", "{\"name\":\"Trunks\"}").json()
+                .get("workspace_id").asText());
+        store.create(workspace, sipTrunk("{\"outbound_trunk\":{\"address\":\"trunk-a.test:5060\"}}"));
+        store.create(other, sipTrunk("{\"outbound_trunk\":{\"address\":\"trunk-b.test\"}}"));
+        store.create(other, sipTrunk("{\"outbound_trunk\":{\"address\":\"trunk-a.test:5060\"}}"));
+        store.create(other, sipTrunk("{\"outbound_trunk\":null}"));
+        var deleted = store.create(workspace, sipTrunk("{\"outbound_trunk\":{\"address\":\"gone.test\"}}"));
+        store.delete(workspace, deleted.id());
+
+        assertThat(store.sipTrunkAddresses()).contains("trunk-a.test:5060", "trunk-b.test")
+                .doesNotHaveDuplicates().doesNotContain("gone.test");
+    }
+
+    private static PhoneNumberStore.NewPhoneNumber sipTrunk(String settings) {
+        return new PhoneNumberStore.NewPhoneNumber(Provider.SIP_TRUNK, "+14155552672", "Trunk", Optional.empty(),
+                settings, Map.of(), BigDecimal.ONE, true, true);
+    }
+
     private static PhoneNumberStore.NewPhoneNumber twilio(Map<String, String> secrets) {
         return new PhoneNumberStore.NewPhoneNumber(Provider.TWILIO, "+14155552671", "Main", Optional.empty(),
                 "{\"sid\":\"AC1\"}", secrets, BigDecimal.ONE, true, true);

@@ -38,6 +38,8 @@ public final class JarNode implements AutoCloseable {
         var builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
                 JAR.toString()).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("BATCHCALL_"));
+        // Fake trunks, agents and media servers listen on loopback, which a node refuses by default.
+        builder.environment().put("BATCHCALL_ALLOW_PRIVATE_NETWORKS", "true");
         builder.environment().putAll(env);
         builder.environment().put("BATCHCALL_PORT", Integer.toString(port));
         var process = builder.start();

@@ -54,6 +54,8 @@ public final class TestServer implements AutoCloseable {
             settings.put("BATCHCALL_SIMULATOR_RING_MS", "20");
             settings.put("BATCHCALL_SIMULATOR_TALK_MS", "50");
             settings.put("BATCHCALL_LEASE_TIMEOUT_SECS", "5");
+            // Fake trunks, agents and media servers listen on loopback, which a node refuses by default.
+            settings.put("BATCHCALL_ALLOW_PRIVATE_NETWORKS", "true");
             settings.putAll(env);
             settings.values().removeIf(v -> v == null);
             var console = new ByteArrayOutputStream();

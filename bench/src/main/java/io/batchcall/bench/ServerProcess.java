@@ -50,6 +50,8 @@ final class ServerProcess implements AutoCloseable {
         var env = builder.environment();
         env.keySet().removeIf(name -> name.startsWith("BATCHCALL_"));
         env.put("BATCHCALL_HOST", "127.0.0.1");
+        // The bench's fake peers listen on loopback, which a node refuses by default.
+        env.put("BATCHCALL_ALLOW_PRIVATE_NETWORKS", "true");
         env.put("BATCHCALL_PORT", "0");
         env.put("BATCHCALL_DATA_DIR", workDirectory.resolve("data").toString());
         env.put("BATCHCALL_API_KEY", apiKey);

@@ -21,12 +21,12 @@ public final class CsvSheet {
 
     private CsvSheet() {}
 
-    public static Sheet read(byte[] bytes, int maxRows) {
+    public static Sheet read(byte[] bytes, SheetLimits limits) {
         var text = decode(bytes);
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
-        return parse(text, delimiter(text), maxRows);
+        return parse(text, delimiter(text), limits);
     }
 
     private static String decode(byte[] bytes) {
@@ -64,8 +64,8 @@ public final class CsvSheet {
         return tabs > commas ? '\t' : ',';
     }
 
-    private static Sheet parse(String text, char delimiter, int maxRows) {
-        var sheet = new Sheet.Builder(maxRows);
+    private static Sheet parse(String text, char delimiter, SheetLimits limits) {
+        var sheet = new Sheet.Builder(limits);
         var cells = new ArrayList<String>();
         var cell = new StringBuilder();
         int record = 1;
@@ -74,7 +74,7 @@ public final class CsvSheet {
         while (i < length) {
             char c = text.charAt(i);
             if (c == QUOTE && cell.isEmpty()) {
-                i = quoted(text, i + 1, cell, record);
+                i = quoted(text, i + 1, cell, record, cells.size(), sheet);
                 if (i < length && text.charAt(i) != delimiter && text.charAt(i) != '\n' && text.charAt(i) != '\r') {
                     throw new SheetException("Row " + record + " has text after a closing quote; a quote inside a"
                             + " quoted cell is written as two quotes (\"\")");
@@ -82,6 +82,8 @@ public final class CsvSheet {
             } else if (c == delimiter) {
                 cells.add(cell.toString());
                 cell.setLength(0);
+                // A delimiter promises one more cell: refuse a runaway row here, not after reading all of it.
+                sheet.checkCell(record, cells.size(), 0);
                 i++;
             } else if (c == '\n' || c == '\r') {
                 cells.add(cell.toString());
@@ -92,6 +94,7 @@ public final class CsvSheet {
                 i += c == '\r' && i + 1 < length && text.charAt(i + 1) == '\n' ? 2 : 1;
             } else {
                 cell.append(c);
+                sheet.checkCell(record, cells.size(), cell.length());
                 i++;
             }
         }
@@ -103,19 +106,22 @@ public final class CsvSheet {
     }
 
     /** Reads a quoted cell's content from {@code start} (just after its opening quote); answers the index after it. */
-    private static int quoted(String text, int start, StringBuilder cell, int record) {
+    private static int quoted(String text, int start, StringBuilder cell, int record, int column,
+                              Sheet.Builder sheet) {
         int i = start;
         while (i < text.length()) {
             char c = text.charAt(i);
             if (c == QUOTE) {
                 if (i + 1 < text.length() && text.charAt(i + 1) == QUOTE) {
                     cell.append(QUOTE);
+                    sheet.checkCell(record, column, cell.length());
                     i += 2;
                     continue;
                 }
                 return i + 1;
             }
             cell.append(c);
+            sheet.checkCell(record, column, cell.length());
             i++;
         }
         throw new SheetException("Row " + record + " opens a quoted cell that is never closed");

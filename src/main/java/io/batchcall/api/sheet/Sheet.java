@@ -28,18 +28,43 @@ public record Sheet(List<String> header, List<Row> rows, int blankRows) {
         return cells.stream().allMatch(String::isBlank);
     }
 
-    /** Collects rows as a reader produces them, enforcing the row limit as it goes. */
+    /** Collects rows as a reader produces them, enforcing the limits as it goes. */
     static final class Builder {
-        private final int maxRows;
+        private final SheetLimits limits;
         private List<String> header;
         private final java.util.ArrayList<Row> rows = new java.util.ArrayList<>();
         private int blankRows;
+        private long characters;
 
-        Builder(int maxRows) {
-            this.maxRows = maxRows;
+        Builder(SheetLimits limits) {
+            this.limits = limits;
+        }
+
+        /**
+         * Checks one cell as a reader meets it, before its row is complete: {@code column} counts from 0 and
+         * {@code length} is its length so far. A reader calls it as a cell grows, so that reading stops at the
+         * limit.
+         */
+        void checkCell(int row, int column, int length) {
+            if (column >= limits.maxColumns()) {
+                throw new SheetException("Row " + row + " has more than " + limits.maxColumns() + " columns; a"
+                        + " recipient file needs a phone_number column and one column per dynamic variable");
+            }
+            if (length > limits.maxCellCharacters()) {
+                throw new SheetException("Row " + row + ", column " + (column + 1) + " holds more than "
+                        + limits.maxCellCharacters() + " characters");
+            }
         }
 
         void add(int number, List<String> cells) {
+            for (int c = 0; c < cells.size(); c++) {
+                checkCell(number, c, cells.get(c).length());
+                characters += cells.get(c).length();
+            }
+            if (characters > limits.maxTotalCharacters()) {
+                throw new SheetException("The file holds more than " + limits.maxTotalCharacters() + " characters"
+                        + " of text; split it into several batches");
+            }
             if (blank(cells)) {
                 if (header != null) {
                     blankRows++;
@@ -50,9 +75,9 @@ public record Sheet(List<String> header, List<Row> rows, int blankRows) {
                 header = List.copyOf(cells);
                 return;
             }
-            if (rows.size() == maxRows) {
-                throw new SheetException("The file has more than " + maxRows + " rows of recipients; split it"
-                        + " into several batches");
+            if (rows.size() == limits.maxRows()) {
+                throw new SheetException("The file has more than " + limits.maxRows() + " rows of recipients;"
+                        + " split it into several batches");
             }
             rows.add(new Row(number, cells));
         }

@@ -6,6 +6,7 @@ import io.batchcall.config.SimulatorConfig;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.ConversationRef;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
@@ -28,6 +29,7 @@ import java.util.random.RandomGenerator;
  * {@code media_stream_url} opens a {@link SimulatedStream} to it, as a Twilio call would.
  */
 public final class SimulatorProvider implements TelephonyProvider {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SimulatorProvider.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SimulatorConfig config;
@@ -35,6 +37,7 @@ public final class SimulatorProvider implements TelephonyProvider {
     private final CallEventSink events;
     private final RandomGenerator random;
     private final AgentAccess agents;
+    private final EgressPolicy egress;
     /** Calls in flight on this node, by provider call id; the simulator cannot know anyone else's. */
     private final ConcurrentHashMap<String, Live> live = new ConcurrentHashMap<>();
 
@@ -51,8 +54,9 @@ public final class SimulatorProvider implements TelephonyProvider {
     }
 
     public SimulatorProvider(SimulatorConfig config, Timers timers, CallEventSink events, RandomGenerator random,
-                             AgentAccess agents) {
+                             AgentAccess agents, EgressPolicy egress) {
         this.agents = agents;
+        this.egress = egress;
         this.config = config;
         this.timers = timers;
         this.events = events;
@@ -98,7 +102,8 @@ public final class SimulatorProvider implements TelephonyProvider {
                 call.answered = true;
                 events.answered(call.request.attempt());
                 var request = call.request;
-                request.agent().mediaStreamUrl().ifPresent(url -> {
+                // This server opens the connection (not Twilio's cloud), so the egress policy decides as for trunks.
+                request.agent().mediaStreamUrl().filter(this::reachable).ifPresent(url -> {
                     var parameters = new java.util.LinkedHashMap<String, String>(StreamParameters.fixed(request,
                             agents.grant(new ConversationRef(request.attempt().workspaceId(),
                                     request.conversationId()))));
@@ -110,6 +115,13 @@ public final class SimulatorProvider implements TelephonyProvider {
                 call.next = timers.schedule(script.talk(), () -> end(callId, outcome, "completed", 200));
             }
         }
+    }
+
+    private boolean reachable(String url) {
+        var refusal = Optional.ofNullable(java.net.URI.create(url).getHost()).flatMap(egress::refusal);
+        refusal.ifPresent(reason -> log.info("Simulated media stream not opened: the agent's media_stream_url is"
+                + " refused reason={}", reason));
+        return refusal.isEmpty();
     }
 
     private void end(String callId, Outcome outcome, String status, int sipCode) {

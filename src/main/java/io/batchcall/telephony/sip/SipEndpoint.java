@@ -41,9 +41,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Our one JAIN-SIP stack: listening on UDP and TCP at one address, with the factories that build messages. It
- * hands each event to the call that owns its Call-ID, and answers what belongs to no call (OPTIONS pings with
- * 200, anything else with an error), so that nothing of JAIN-SIP leaks beyond this package.
+ * Our one JAIN-SIP stack: listening on UDP at one address, and on TCP at the same port once a call needs TCP, with
+ * the factories that build messages. Requests from addresses that are neither a trunk nor a party of a live call
+ * are dropped ({@link SipSourceFilter}); messages, inbound TCP connections and their silences are bounded
+ * ({@link io.batchcall.config.SipLimits}). It hands each event to the call that owns its dialog, and answers what
+ * belongs to no call (OPTIONS pings with 200, anything else with an error), so that nothing of JAIN-SIP leaks
+ * beyond this package.
  */
 final class SipEndpoint implements SipListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SipEndpoint.class);
@@ -65,21 +68,28 @@ final class SipEndpoint implements SipListener, AutoCloseable {
     private final MessageFactory messages;
     private final String host;
     private final int port;
+    private final SipPeers peers;
     private final Map<String, Leg> legs = new ConcurrentHashMap<>();
+    /** Opened by the first call that needs TCP; null until then. */
+    private ListeningPoint tcp;
 
-    private SipEndpoint(SipStackImpl stack, SipProvider provider, String host, int port) {
+    private SipEndpoint(SipStackImpl stack, SipProvider provider, String host, int port, SipPeers peers) {
         this.stack = stack;
         this.provider = provider;
         this.host = host;
         this.port = port;
+        this.peers = peers;
         // Built directly rather than through the process-wide SipFactory: nothing global to share or reset.
         this.addresses = new gov.nist.javax.sip.address.AddressFactoryImpl();
         this.headers = new gov.nist.javax.sip.header.HeaderFactoryImpl();
         this.messages = new gov.nist.javax.sip.message.MessageFactoryImpl();
     }
 
-    /** Starts the stack on the configured address; port 0 takes a port free for both UDP and TCP. */
-    static SipEndpoint start(SipConfig config) {
+    /**
+     * Starts the stack on the configured address, UDP only; port 0 takes a port free for both UDP and TCP, so that
+     * TCP can open on it later.
+     */
+    static SipEndpoint start(SipConfig config, SipPeers peers) {
         var properties = new Properties();
         // A unique name: stacks are told apart by it, and tests run several nodes in one JVM.
         properties.setProperty("javax.sip.STACK_NAME", "batchcall-" + UUID.randomUUID());
@@ -89,6 +99,19 @@ final class SipEndpoint implements SipListener, AutoCloseable {
         // Events of different calls are handled in parallel; each call serialises its own.
         properties.setProperty("gov.nist.javax.sip.REENTRANT_LISTENER", "true");
         properties.setProperty("gov.nist.javax.sip.THREAD_POOL_SIZE", "8");
+        var limits = config.limits();
+        // A larger message closes its TCP connection; on UDP it is cut at this size and fails to parse.
+        properties.setProperty("gov.nist.javax.sip.MAX_MESSAGE_SIZE", Integer.toString(limits.maxMessageBytes()));
+        // Past the cap the stack stops accepting: more connections wait in the kernel's backlog until one closes.
+        // Connections we open (to trunks and agents) do not count, so our own calls go on during a flood.
+        properties.setProperty("gov.nist.javax.sip.MAX_CONNECTIONS", Integer.toString(limits.maxTcpConnections()));
+        // Between two reads of one message; SipNetworkLayer bounds the silence before a message too.
+        properties.setProperty("gov.nist.javax.sip.READ_TIMEOUT", Long.toString(limits.tcpReadTimeout().toMillis()));
+        properties.setProperty("gov.nist.javax.sip.NETWORK_LAYER", SipNetworkLayer.class.getName());
+        properties.setProperty(SipNetworkLayer.READ_TIMEOUT_PROPERTY,
+                Long.toString(limits.tcpReadTimeout().toMillis()));
+        // Drops requests from unknown addresses before any transaction is made for them.
+        properties.setProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE", SipSourceFilter.class.getName());
         try {
             var stack = new SipStackImpl(properties);
             int port = config.port();
@@ -96,13 +119,12 @@ final class SipEndpoint implements SipListener, AutoCloseable {
                 int candidate = port != 0 ? port : freePort(config.host());
                 try {
                     var udp = stack.createListeningPoint(config.host(), candidate, ListeningPoint.UDP);
-                    var tcp = stack.createListeningPoint(config.host(), candidate, ListeningPoint.TCP);
                     var provider = stack.createSipProvider(udp);
-                    provider.addListeningPoint(tcp);
-                    var endpoint = new SipEndpoint(stack, provider, config.host(), candidate);
+                    var endpoint = new SipEndpoint(stack, provider, config.host(), candidate, peers);
                     provider.addSipListener(endpoint);
                     stack.start();
-                    log.info("SIP user agent listening host={} port={} transports=udp,tcp", config.host(), candidate);
+                    peers.refreshInBackground();
+                    log.info("SIP user agent listening host={} port={} transports=udp", config.host(), candidate);
                     return endpoint;
                 } catch (javax.sip.InvalidArgumentException | javax.sip.TransportNotSupportedException e) {
                     if (port != 0 || attempt >= PORT_ATTEMPTS) {
@@ -125,6 +147,30 @@ final class SipEndpoint implements SipListener, AutoCloseable {
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /**
+     * Opens TCP on our port for a call that needs it (a tcp trunk or agent), once: until then nothing listens on
+     * TCP, so a node whose trunks and agents all use UDP offers no TCP to anyone.
+     */
+    synchronized void ensureTcp() throws SipException {
+        if (tcp != null) {
+            return;
+        }
+        try {
+            var listeningPoint = stack.createListeningPoint(host, port, ListeningPoint.TCP);
+            provider.addListeningPoint(listeningPoint);
+            tcp = listeningPoint;
+            log.info("SIP user agent listening host={} port={} transports=udp,tcp", host, port);
+        } catch (javax.sip.InvalidArgumentException | javax.sip.TransportNotSupportedException
+                 | javax.sip.ObjectInUseException e) {
+            throw new SipException("cannot listen for SIP over TCP on " + host + ":" + port + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    SipPeers peers() {
+        return peers;
     }
 
     AddressFactory addresses() {
@@ -234,8 +280,15 @@ final class SipEndpoint implements SipListener, AutoCloseable {
     public void processRequest(RequestEvent event) {
         var request = event.getRequest();
         var leg = legOf(request);
-        if (leg.isPresent()) {
+        if (leg.isPresent() && inDialog(event)) {
             leg.get().onRequest(event);
+            return;
+        }
+        if (leg.isPresent()) {
+            // our Call-ID with tags of no dialog of ours: guessed or stale, it must not touch the call
+            if (!request.getMethod().equals(Request.ACK)) {
+                respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST, Optional.empty());
+            }
             return;
         }
         switch (request.getMethod()) {
@@ -247,6 +300,25 @@ final class SipEndpoint implements SipListener, AutoCloseable {
                     Optional.empty());
             default -> respond(event, Response.NOT_IMPLEMENTED, Optional.empty());
         }
+    }
+
+    /**
+     * Whether a request on one of our Call-IDs belongs to one of our dialogs: JAIN-SIP finds the dialog by Call-ID
+     * and both tags, so a request whose tags name no dialog of ours has none. Every request a peer sends us is
+     * in-dialog (we only place calls); an ACK is matched by its transaction and ignored by the calls anyway.
+     */
+    private static boolean inDialog(RequestEvent event) {
+        var dialog = event.getDialog();
+        if (event.getRequest().getMethod().equals(Request.ACK)) {
+            return true;
+        }
+        if (dialog == null || dialog.getLocalTag() == null || dialog.getRemoteTag() == null) {
+            return false;
+        }
+        var from = (javax.sip.header.FromHeader) event.getRequest().getHeader(javax.sip.header.FromHeader.NAME);
+        var to = (javax.sip.header.ToHeader) event.getRequest().getHeader(javax.sip.header.ToHeader.NAME);
+        return from != null && to != null && dialog.getRemoteTag().equals(from.getTag())
+                && dialog.getLocalTag().equals(to.getTag());
     }
 
     @Override

@@ -41,6 +41,12 @@ final class SipRequests {
                 endpoint.addresses().createSipURI(to, trunk.host()));
         invite.addHeader(endpoint.headers().createHeader("P-Asserted-Identity", "<" + caller + ">"));
         extraHeaders.forEach((name, value) -> {
+            // The API takes only X- headers; numbers saved before that rule are held to it here too. A value from
+            // a recipient's variables must not start a header of its own.
+            if (!name.regionMatches(true, 0, "X-", 0, 2) || value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+                log.warn("Trunk header skipped: only X- headers on one line are sent header={}", name);
+                return;
+            }
             try {
                 invite.addHeader(endpoint.headers().createHeader(name, value));
             } catch (ParseException e) {

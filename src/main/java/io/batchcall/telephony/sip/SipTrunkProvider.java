@@ -3,6 +3,8 @@ package io.batchcall.telephony.sip;
 import gov.nist.javax.sip.clientauthutils.UserCredentials;
 import io.batchcall.config.SipConfig;
 import io.batchcall.domain.ConversationRef;
+import io.batchcall.domain.EgressPolicy;
+import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
 import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
@@ -11,11 +13,17 @@ import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.Timers;
+import java.net.InetAddress;
 import java.text.ParseException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import javax.sip.ListeningPoint;
 
 /**
  * The sip_trunk provider: batchcall is the SIP user agent. Each call is an INVITE to
@@ -29,23 +37,31 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
     private final SipConfig config;
     private final Timers timers;
     private final CallEventSink events;
+    private final EgressPolicy egress;
     private final AgentAccess agents;
     /** Calls of this node by Call-ID of the trunk leg (the provider call id), kept a while after they end. */
     private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
 
     private SipTrunkProvider(SipEndpoint endpoint, SipConfig config, Timers timers, CallEventSink events,
-                             AgentAccess agents) {
+                             EgressPolicy egress, AgentAccess agents) {
         this.endpoint = endpoint;
         this.requests = new SipRequests(endpoint);
         this.config = config;
         this.timers = timers;
         this.events = events;
+        this.egress = egress;
         this.agents = agents;
     }
 
-    /** Starts the SIP stack on the configured address (it listens from now on: close it). */
-    public static SipTrunkProvider start(SipConfig config, Timers timers, CallEventSink events, AgentAccess agents) {
-        return new SipTrunkProvider(SipEndpoint.start(config), config, timers, events, agents);
+    /**
+     * Starts the SIP stack on the configured address (it listens from now on: close it). {@code trunkAddresses}
+     * lists the outbound trunk addresses of every live sip_trunk number: requests from them are taken outside
+     * calls too. {@code egress} says where calls and agents may be reached.
+     */
+    public static SipTrunkProvider start(SipConfig config, Timers timers, CallEventSink events, EgressPolicy egress,
+                                         Supplier<List<String>> trunkAddresses, Clock clock, AgentAccess agents) {
+        var peers = new SipPeers(trunkAddresses, egress::resolve, clock);
+        return new SipTrunkProvider(SipEndpoint.start(config, peers), config, timers, events, egress, agents);
     }
 
     @Override
@@ -80,13 +96,37 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         } catch (ParseException e) {
             return new PlaceResult.Unusable("the agent's sip_uri cannot be used: " + e.getMessage());
         }
+        // Checked on what the names resolve to now, not when they were stored: DNS can change. JAIN-SIP resolves
+        // them again a moment later through the JDK, whose cache (30 s by default) gives it the same answer.
+        var trunkHost = egress.check(trunk.host());
+        if (trunkHost instanceof EgressPolicy.Verdict.Refused refused) {
+            return new PlaceResult.Unusable("the trunk address is refused: " + refused.reason());
+        }
+        var agentHost = egress.check(agent.uri().getHost());
+        if (agentHost instanceof EgressPolicy.Verdict.Refused refused) {
+            return new PlaceResult.Unusable("the agent's sip_uri is refused: " + refused.reason());
+        }
+        if (trunk.transport().equalsIgnoreCase(ListeningPoint.TCP)
+                || SipRequests.transportOf(agent.uri()).equalsIgnoreCase(ListeningPoint.TCP)) {
+            try {
+                endpoint.ensureTcp();
+            } catch (javax.sip.SipException e) {
+                return new PlaceResult.Ended(new Outcome.Failed(e.getMessage(), true), Optional.of("unreachable"),
+                        Optional.empty());
+            }
+        }
+        var parties = new ArrayList<InetAddress>(((EgressPolicy.Verdict.Allowed) trunkHost).addresses());
+        parties.addAll(((EgressPolicy.Verdict.Allowed) agentHost).addresses());
         var callId = endpoint.newCallId();
         var credentials = trunk.credentials();
         var authentication = endpoint.authentication((transaction, realm) -> credentials
                 .map(c -> (UserCredentials) new Credentials(c.username(), c.password(), realm)).orElse(null));
         var context = new CallContext(endpoint, requests, timers, config.t1(),
                 new CallReport(events, request.attempt()), authentication, trunk,
-                () -> calls.remove(callId.getCallId()));
+                () -> {
+                    calls.remove(callId.getCallId());
+                    endpoint.peers().leave(parties);
+                });
         var call = new OutboundCall(context, callId.getCallId(), agent);
         try {
             call.prepare(requests.trunkInvite(callId, trunk, request.to(), request.from().phoneNumber(),
@@ -94,6 +134,8 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         } catch (ParseException | javax.sip.InvalidArgumentException e) {
             return new PlaceResult.Unusable("cannot build an INVITE for this trunk: " + e.getMessage());
         }
+        // The call's trunk and agent may now send us requests (BYE, re-INVITE) until the call is forgotten.
+        endpoint.peers().join(parties);
         calls.put(call.callId(), call);
         endpoint.register(call.callId(), call);
         return call.dial(Duration.ofSeconds(request.callConfig().ringingTimeoutSecs()));

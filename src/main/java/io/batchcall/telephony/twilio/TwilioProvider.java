@@ -3,6 +3,7 @@ package io.batchcall.telephony.twilio;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.ConversationRef;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
 import io.batchcall.telephony.CallEventSink;
@@ -13,6 +14,8 @@ import io.batchcall.telephony.CallbackUrls;
 import io.batchcall.telephony.OwnedCalls;
 import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.TelephonyProvider;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,6 +56,7 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     private final CallEventSink events;
     private final OwnedCalls owned;
     private final Clock clock;
+    private final EgressPolicy egress;
     /** When each request whose answer was lost went out, for the look-up that follows; removed by it. */
     private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
     /**
@@ -67,7 +71,7 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     private record Created(String sid, AttemptRef attempt, Instant at) {}
 
     public TwilioProvider(String apiBase, TwilioLimits limits, CallbackUrls callbacks, AgentAccess agents,
-                          CallEventSink events, OwnedCalls owned, Clock clock) {
+                          CallEventSink events, OwnedCalls owned, Clock clock, EgressPolicy egress) {
         this.http = HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
         this.api = new TwilioApi(http, apiBase, limits);
         this.callbacks = callbacks;
@@ -75,6 +79,7 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         this.events = events;
         this.owned = owned;
         this.clock = clock;
+        this.egress = egress;
     }
 
     @Override
@@ -98,6 +103,12 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
             return new PlaceResult.Unusable("agent " + request.agent().id() + " has no media_stream_url: a Twilio"
                     + " call has nowhere to connect the agent");
         }
+        // Twilio connects to it, but a URL that resolves to our own network or a metadata service now (DNS can
+        // change after the agent was saved) is not sent anywhere.
+        var refusal = hostOf(stream.get()).flatMap(egress::refusal);
+        if (refusal.isPresent()) {
+            return new PlaceResult.Unusable("the agent's media_stream_url is refused: " + refusal.get());
+        }
         var agent = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
         if (TwilioCallForm.twiml(request, stream.get(), agent).length() > TwilioCallForm.MAX_TWIML_CHARS) {
             return new PlaceResult.Unusable("the agent's media_stream_url makes the call's TwiML longer than Twilio"
@@ -117,6 +128,14 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
                 yield new PlaceResult.Unknown(unavailable.reason());
             }
         };
+    }
+
+    private static Optional<String> hostOf(String url) {
+        try {
+            return Optional.ofNullable(new URI(url).getHost());
+        } catch (URISyntaxException e) {
+            return Optional.empty(); // the agents API accepts only valid URLs
+        }
     }
 
     private static PlaceResult refused(CallRequest request, TwilioApi.Response.Refused refused) {

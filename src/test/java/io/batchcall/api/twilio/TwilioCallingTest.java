@@ -182,6 +182,10 @@ class TwilioCallingTest {
         assertThat(callbacks.send(forged, params, TwilioCallbacks.sign(forged, params, FakeTwilio.AUTH_TOKEN)))
                 .isEqualTo(403);
 
+        // The create's answer is recorded by the dispatcher on its own thread: wait for it, then check that none
+        // of the refused callbacks moved the attempt past ringing.
+        Await.until(BOUND, "the attempt knows its call", () -> !"dialing".equals(fixtures.queryOne(
+                "SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch), String.class)));
         assertThat(fixtures.queryOne("SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch),
                 String.class)).isEqualTo("ringing");
         assertThat(callbacks.send(url, params, TwilioCallbacks.sign(url, params, FakeTwilio.AUTH_TOKEN)))

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.Await;
 import io.batchcall.support.TestServer;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -121,10 +124,35 @@ class SipTrunkCallTest {
 
             var attempt = awaitAttempts(batch).get(0);
 
-            assertThat(attempt.get("outcome").asText()).isEqualTo("completed");
+            assertThat(attempt.get("outcome").asText()).as(attempt.toString()).isEqualTo("completed");
             assertThat(trunk.awaitExit(CALL_BOUND)).as(trunk.diagnostics()).isZero();
             assertThat(message(trunk.messages(), "INVITE sip:+1")).contains("Via: SIP/2.0/TCP");
             assertMediaFlowsBetween(trunk, agent);
+        }
+    }
+
+    @Test
+    void requests_with_the_call_id_of_a_live_call_but_a_wrong_tag_are_refused_and_the_call_goes_on() throws Exception {
+        // The trunk hangs up by itself 3 s after the call is bridged; the forged requests come before that.
+        try (var trunk = Sipp.start("trunk_answer_hangs_up.xml", Map.of("<pause milliseconds=\"300\"/>",
+                "<pause milliseconds=\"3000\"/>"), 1); var agent = Sipp.start("agent_answer.xml", 1);
+             var forger = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            var batch = submit(number(trunk, ""), agent(agent), 1, 10, 5);
+            Await.until(CALL_BOUND, "the call is bridged", () -> trunk.messages().contains("INVITE sip:trunk@"));
+            var invite = message(trunk.messages(), "INVITE sip:+1");
+            var ourPort = Integer.parseInt(header(invite, "Via").replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+
+            // A re-INVITE would be answered with the session's media description; a BYE would end the call.
+            assertThat(finalAnswer(forger, ourPort, forgedInDialog("INVITE", invite, ourPort, forger)))
+                    .as("the answer to the forged re-INVITE").startsWith("SIP/2.0 481");
+            assertThat(finalAnswer(forger, ourPort, forgedInDialog("BYE", invite, ourPort, forger)))
+                    .as("the answer to the forged BYE").startsWith("SIP/2.0 481");
+
+            var attempt = awaitAttempts(batch).get(0);
+            assertThat(attempt.get("outcome").asText()).isEqualTo("completed");
+            // sipp's scenario passes only if its own BYE, 3 s later, was answered 200: the call was still up
+            assertThat(trunk.awaitExit(CALL_BOUND)).as(trunk.diagnostics()).isZero();
+            assertThat(agent.awaitExit(CALL_BOUND)).as(agent.diagnostics()).isZero();
         }
     }
 
@@ -333,6 +361,48 @@ class SipTrunkCallTest {
         assertThat(ack).contains("m=audio " + trunk.mediaPort() + " RTP/AVP 8");
         var firstInvite = message(trunk.messages(), "INVITE sip:+1");
         assertThat(firstInvite).contains("a=inactive").doesNotContain("m=audio " + agent.mediaPort());
+    }
+
+    /**
+     * A request in the trunk leg's dialog as the trunk would send it, but with a From tag of no dialog: the
+     * recipient's To as From, and our From (with our tag) as To.
+     */
+    private static String forgedInDialog(String method, String invite, int ourPort, DatagramSocket forger) {
+        return method + " sip:batchcall@127.0.0.1:" + ourPort + " SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:" + forger.getLocalPort() + ";rport;branch=z9hG4bKforged"
+                + method + "\r\n"
+                + "From:" + value(invite, "To") + ";tag=forged\r\n"
+                + "To:" + value(invite, "From") + "\r\n"
+                + "Call-ID:" + value(invite, "Call-ID") + "\r\n"
+                + "CSeq: 500 " + method + "\r\n"
+                + "Contact: <sip:forger@127.0.0.1:" + forger.getLocalPort() + ">\r\n"
+                + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    }
+
+    /** Sends a request and returns the first final (non-1xx) response to it. */
+    private static String finalAnswer(DatagramSocket socket, int port, String request) throws java.io.IOException {
+        var bytes = request.getBytes(StandardCharsets.US_ASCII);
+        socket.send(new DatagramPacket(bytes, bytes.length, InetAddress.getLoopbackAddress(), port));
+        socket.setSoTimeout(5_000);
+        while (true) {
+            var packet = new DatagramPacket(new byte[8_192], 8_192);
+            socket.receive(packet);
+            var answer = new String(packet.getData(), 0, packet.getLength(), StandardCharsets.US_ASCII);
+            if (!answer.startsWith("SIP/2.0 1")) {
+                return answer;
+            }
+        }
+    }
+
+    /** One header line of a message, as it is written there (name included). */
+    private static String header(String message, String name) {
+        return message.lines().filter(line -> line.startsWith(name + ":")).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + " in\n" + message));
+    }
+
+    /** The value of one header of a message, after its colon. */
+    private static String value(String message, String name) {
+        return header(message, name).substring(name.length() + 1);
     }
 
     /** The first message in a sipp trace that starts with {@code startLine}, up to the next trace separator. */

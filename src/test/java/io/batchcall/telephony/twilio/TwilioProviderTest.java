@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.batchcall.domain.Agent;
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
@@ -78,7 +79,7 @@ class TwilioProviderTest {
             assertThat(attempt).isEqualTo(ATTEMPT);
             assertThat(kind).isEqualTo(Provider.TWILIO);
             return sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet());
-        }, new MutableClock(NOW));
+        }, new MutableClock(NOW), new EgressPolicy(true, EgressPolicy::systemResolve));
     }
 
     static CallRequest request(TelephonyCallConfig config, Optional<String> mediaStreamUrl) {
@@ -94,6 +95,23 @@ class TwilioProviderTest {
     private static CallRequest request() {
         return request(new TelephonyCallConfig(25, false, Optional.empty()),
                 Optional.of("wss://agent.example.test/media?a=1&b=2"));
+    }
+
+    @Test
+    void a_media_stream_url_that_resolves_to_a_metadata_address_at_dial_time_is_refused_without_calling_twilio() {
+        // The name was fine when the agent was saved; now it resolves to the cloud metadata service.
+        var rebound = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(CALLBACK), AGENT, sink,
+                (attempt, kind, sids) -> java.util.Set.of(), new MutableClock(NOW), new EgressPolicy(true, host -> host.equals("agent.example.test")
+                        ? List.of(java.net.InetAddress.getByName("169.254.169.254"))
+                        : EgressPolicy.systemResolve(host)));
+        int before = twilio.creates().size();
+
+        var result = rebound.place(request());
+
+        assertThat(result).isInstanceOfSatisfying(PlaceResult.Unusable.class, unusable -> assertThat(
+                unusable.reason()).isEqualTo("the agent's media_stream_url is refused: agent.example.test"
+                + " (169.254.169.254) is a link-local address (cloud metadata services live there)"));
+        assertThat(twilio.creates()).hasSize(before);
     }
 
     @Test
