@@ -26,6 +26,8 @@ public final class TestAgent implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final String serverBase;
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
+    /** Every media-stream message received, by event ({@code connected}, {@code start}, {@code stop}). */
+    private final java.util.List<JsonNode> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private TestAgent(String serverBase) {
         this.serverBase = serverBase;
@@ -35,7 +37,8 @@ public final class TestAgent implements AutoCloseable {
             config.jetty.port = 0;
             config.routes.ws("/media", ws -> ws.onMessage(ctx -> {
                 var message = JSON.readTree(ctx.message());
-                if ("start".equals(message.path("event").asText())) {
+                messages.add(message);
+                if (serverBase != null && "start".equals(message.path("event").asText())) {
                     var parameters = message.at("/start/customParameters");
                     // Off the socket's thread: the agent talks to batchcall while the stream stays open.
                     Thread.ofVirtual().start(() -> handle(parameters));
@@ -44,7 +47,10 @@ public final class TestAgent implements AutoCloseable {
         }).start();
     }
 
-    /** Starts the agent; {@code serverBase} is batchcall's address, for URLs that come as paths. */
+    /**
+     * Starts the agent; {@code serverBase} is batchcall's address, for URLs that come as paths. Null: the agent only
+     * listens (it records the stream's messages and calls nobody).
+     */
     public static TestAgent start(String serverBase) {
         return new TestAgent(serverBase);
     }
@@ -55,6 +61,10 @@ public final class TestAgent implements AutoCloseable {
 
     public Map<String, Call> calls() {
         return calls;
+    }
+
+    public java.util.List<JsonNode> messages() {
+        return messages;
     }
 
     private void handle(JsonNode parameters) {
