@@ -165,6 +165,36 @@ test("every scripted Twilio outcome reaches its final recipient status, one crea
   assert.equal(phoneCall.agentNumber, caller.phoneNumber);
   assert.equal(phoneCall.phoneNumberId, caller.phoneNumberId);
   assert.equal(conversation.metadata.batchCall?.batchCallId, batchId);
+  assert.equal(phoneCall.callResult, "answered");
+
+  // The agent's side: the TwiML hands the agent its token and URL; its report must still parse through the SDK.
+  const twiml = field(creates.find((r) => field(r, "To") === answered.phoneNumber), "Twiml");
+  const param = (name) => twiml.match(new RegExp(`<Parameter name="${name}" value="([^"]*)"/>`))?.[1];
+  const agentUrl = param("batchcall_url");
+  assert.equal(agentUrl, `${baseUrl}/agent/v1/conversations/${answered.conversationId}`);
+  const auth = { authorization: `Bearer ${param("batchcall_token")}`, "content-type": "application/json" };
+  const read = await fetch(agentUrl, { headers: auth });
+  assert.equal(read.status, 200, await read.clone().text());
+  assert.equal((await read.json()).batch_call_recipient_id, answered.id);
+  const reported = await fetch(`${agentUrl}/report`, {
+    method: "POST", headers: auth, body: JSON.stringify({
+      transcript: [{ role: "agent", message: "Hello", time_in_call_secs: 0 }, { role: "user", message: "Hi", time_in_call_secs: 1 }],
+      analysis: {
+        call_successful: "failure", transcript_summary: "Not interested.",
+        data_collection_results: { plan: { value: "none" } }, evaluation_criteria_results: { polite: { result: "success" } },
+      },
+      termination_reason: "end_call tool was called.",
+    }),
+  });
+  assert.equal(reported.status, 200, await reported.clone().text());
+  const after = await c.conversations.get(answered.conversationId);
+  assert.equal(after.analysis?.callSuccessful, "failure");
+  assert.equal(after.analysis?.transcriptSummary, "Not interested.");
+  assert.equal(after.analysis?.dataCollectionResults?.plan?.dataCollectionId, "plan");
+  assert.equal(after.analysis?.evaluationCriteriaResults?.polite?.result, "success");
+  assert.equal(after.transcript.length, 2);
+  assert.equal(after.transcript[1].role, "user");
+  assert.equal(after.metadata.terminationReason, "end_call tool was called.");
 });
 
 test("an unsigned or wrongly signed callback is refused with 403 and changes nothing", { skip }, async () => {

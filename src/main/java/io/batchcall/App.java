@@ -1,6 +1,8 @@
 package io.batchcall;
 
 import io.batchcall.api.AdminRoutes;
+import io.batchcall.api.AgentCallRoutes;
+import io.batchcall.api.AgentTokens;
 import io.batchcall.api.AgentRoutes;
 import io.batchcall.api.AttemptRoutes;
 import io.batchcall.api.BatchRoutes;
@@ -28,6 +30,7 @@ import io.batchcall.dispatch.CallRegistry;
 import io.batchcall.dispatch.Dispatcher;
 import io.batchcall.dispatch.Housekeeping;
 import io.batchcall.dispatch.LeaseKeeper;
+import io.batchcall.dispatch.PostCallProducer;
 import io.batchcall.dispatch.StaleCallSweep;
 import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
@@ -39,6 +42,8 @@ import io.batchcall.store.AttemptStore;
 import io.batchcall.store.ClaimStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
+import io.batchcall.store.PostCallTranscriptions;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
@@ -210,6 +215,7 @@ public final class App implements AutoCloseable {
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
         // Where workspaces may make us send traffic: checked when agents, numbers and webhooks are saved, at each
         // dial, and before each webhook delivery.
+        var agentTokens = new AgentTokens(cipher.derivedKey("agent tokens"), config.telephony().publicUrl());
         var egress = new EgressPolicy(config.egress().allowPrivateNetworks(), EgressPolicy::systemResolve);
         // Webhooks: the sender is created here so that the dispatcher's notification listener can wake it, and
         // started after the dispatcher (so it stops before it, right after HTTP).
@@ -222,7 +228,7 @@ public final class App implements AutoCloseable {
         var webhookSender = new WebhookSender(deliveryStore, webhookUrls, webhookConfig, clock,
                 new WebhookMetrics(meters, deliveryLog, clock));
         var dispatching = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
-                idempotency, callbackTokens, egress, webhookSender);
+                idempotency, callbackTokens, egress, webhookSender, agentTokens);
 
         var routes = Stream.concat(Stream.of(
                         new OperationsRoutes(Version.current(), database, meters,
@@ -235,6 +241,7 @@ public final class App implements AutoCloseable {
                         new BranchRoutes(agents, branches),
                         new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
                         new ConversationRoutes(conversations),
+                        new AgentCallRoutes(agentTokens, conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
                         new RecipientUploadRoutes(config.uploads()),
@@ -261,22 +268,26 @@ public final class App implements AutoCloseable {
                                             PrometheusMeterRegistry meters, WorkspaceStore workspaces,
                                             AgentStore agents, PhoneNumberStore phoneNumbers,
                                             IdempotencyStore idempotency, CallbackTokens callbackTokens,
-                                            EgressPolicy egress, WebhookSender webhookSender) {
+                                            EgressPolicy egress, WebhookSender webhookSender,
+                                            AgentTokens agentTokens) {
         var timers = new ScheduledTimers();
         running.push(timers);
+        AgentAccess agentAccess = conversation -> new AgentAccess.Grant(agentTokens.token(conversation),
+                agentTokens.url(conversation));
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
         var recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, ids), registry, wakeup, meters);
         running.push(recorder);
         var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
-                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder,
-                new AttemptStore(database)::ownedByOthers, clock, egress);
+                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), agentAccess,
+                recorder, new AttemptStore(database)::ownedByOthers, clock, egress);
         running.push(twilio);
         var sip = SipTrunkProvider.start(config.sip(), timers, recorder, egress, phoneNumbers::sipTrunkAddresses,
-                clock);
+                clock, agentAccess);
         running.push(sip);
         Map<Provider, TelephonyProvider> providers = Map.of(
-                Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom()),
+                Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom(),
+                        agentAccess, egress),
                 Provider.TWILIO, twilio,
                 Provider.SIP_TRUNK, sip);
         Function<PhoneNumber, Map<String, String>> credentials =
@@ -302,6 +313,8 @@ public final class App implements AutoCloseable {
         running.push(leaseKeeper.start());
         running.push(new Housekeeping(idempotency, workspaces, meters).start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
+        running.push(new PostCallProducer(new PostCallTranscriptions(database, clock, ids),
+                config.conversations().postCallReportWait()).start());
         running.push(dispatcher.start());
         running.push(webhookSender.start());
         Supplier<List<String>> problems = () -> Stream.of(

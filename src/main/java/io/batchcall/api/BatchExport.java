@@ -15,13 +15,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code GET /{batch_id}/export}: the recipients as CSV (RFC 4180, CRLF), one column per dynamic variable name
- * used (sorted). Cells a spreadsheet would run as a formula get a leading apostrophe. Any batch can be exported,
+ * {@code GET /{batch_id}/export}: the recipients as CSV (RFC 4180, CRLF): the fixed columns, then what the
+ * recipient's last conversation says ({@code call_result}, and the agent's {@code call_successful},
+ * {@code transcript_summary}, {@code termination_reason}), one column per dynamic variable name used (sorted), and
+ * one {@code data_collection.<id>} column per data collection id the agent reported (sorted), holding its value. Cells a spreadsheet would run as a formula get a leading apostrophe. Any batch can be exported,
  * running ones too (a snapshot); {@code limit} exports only the first N recipients.
  */
 final class BatchExport {
     private static final List<String> FIXED_COLUMNS = List.of("id", "phone_number", "whatsapp_user_id", "status",
-            "conversation_id", "attempt_count", "last_outcome");
+            "conversation_id", "attempt_count", "last_outcome", "call_result", "call_successful", "transcript_summary",
+            "termination_reason");
+    private static final String DATA_COLLECTION_PREFIX = "data_collection.";
     private static final int CHUNK = 1_000;
 
     private BatchExport() {}
@@ -31,28 +35,33 @@ final class BatchExport {
         var batch = summary.batch();
         int rows = limit.orElse(Integer.MAX_VALUE);
         var variables = recipients.dynamicVariableNames(batch.workspaceId(), batch.id(), rows);
+        var collected = recipients.dataCollectionIds(batch.workspaceId(), batch.id(), rows);
         ctx.contentType("text/csv; charset=utf-8");
         ctx.header("Content-Disposition", "attachment; filename=\"" + batch.id() + ".csv\"");
         var out = new BufferedWriter(new OutputStreamWriter(ctx.outputStream(), StandardCharsets.UTF_8));
         var header = new ArrayList<>(FIXED_COLUMNS);
         header.addAll(variables);
+        collected.forEach(id -> header.add(DATA_COLLECTION_PREFIX + id));
         writeRow(out, header.stream().map(BatchExport::cell).toList());
         int after = -1;
         int written = 0;
-        List<Recipient> chunk;
+        List<RecipientStore.WithResult> chunk;
         do {
-            chunk = recipients.chunk(batch.workspaceId(), batch.id(), after, Math.min(CHUNK, rows - written));
+            chunk = recipients.chunkWithResults(batch.workspaceId(), batch.id(), after,
+                    Math.min(CHUNK, rows - written));
             for (var recipient : chunk) {
-                writeRow(out, row(recipient, variables));
-                after = recipient.position();
+                writeRow(out, row(recipient, variables, collected));
+                after = recipient.recipient().position();
                 written++;
             }
         } while (chunk.size() == CHUNK && written < rows);
         out.flush();
     }
 
-    private static List<String> row(Recipient r, List<String> variables) {
-        var cells = new ArrayList<String>(FIXED_COLUMNS.size() + variables.size());
+    private static List<String> row(RecipientStore.WithResult withResult, List<String> variables,
+                                    List<String> collected) {
+        var r = withResult.recipient();
+        var cells = new ArrayList<String>(FIXED_COLUMNS.size() + variables.size() + collected.size());
         cells.add(cell(r.id()));
         // Validated E.164 (+ and digits): it cannot hide a formula, and an apostrophe would corrupt the number.
         cells.add(quote(r.phoneNumber().orElse("")));
@@ -61,11 +70,29 @@ final class BatchExport {
         cells.add(cell(r.conversationId().orElse("")));
         cells.add(cell(Integer.toString(r.attemptCount())));
         cells.add(cell(r.lastOutcome().orElse("")));
+        cells.add(cell(withResult.callResult().orElse("")));
+        // The agent's verdict only once a call was answered: a recipient never reached has no verdict to show.
+        cells.add(cell(withResult.callResult().isPresent() ? withResult.callSuccessful().orElse("") : ""));
+        cells.add(cell(withResult.transcriptSummary().orElse("")));
+        cells.add(cell(withResult.terminationReason().orElse("")));
         var values = dynamicVariables(r);
         for (var name : variables) {
             cells.add(cell(values.map(v -> v.get(name)).map(BatchExport::text).orElse("")));
         }
+        var results = parse(withResult.dataCollectionResultsJson());
+        for (var id : collected) {
+            cells.add(cell(Optional.ofNullable(results.get(id)).map(result -> result.get("value"))
+                    .map(BatchExport::text).orElse("")));
+        }
         return cells;
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("stored results are JSON", e);
+        }
     }
 
     private static Optional<JsonNode> dynamicVariables(Recipient r) {

@@ -1,8 +1,7 @@
 package io.batchcall.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.store.ConversationStore;
+import io.batchcall.wire.ConversationWire;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
@@ -51,48 +50,6 @@ public final class ConversationRoutes implements RouteGroup {
         var named = conversations.find(workspace, ctx.pathParam("conversation_id"))
                 .orElseThrow(() -> ApiException.notFound("conversation_not_found",
                         "No conversation with that id in this workspace"));
-        var c = named.conversation();
-        var shown = Json.MAPPER.createObjectNode();
-        shown.put("agent_id", c.agentId());
-        shown.put("agent_name", named.agentName().orElse(null));
-        shown.put("conversation_id", c.id());
-        shown.put("status", c.status().wireName());
-        shown.set("transcript", parse(c.transcriptJson()));
-        var metadata = shown.putObject("metadata");
-        metadata.put("start_time_unix_secs", c.startTime().getEpochSecond());
-        metadata.put("call_duration_secs", c.callDurationSecs());
-        metadata.put("termination_reason", c.terminationReason().orElse(""));
-        if (c.batchId().isPresent()) {
-            var batch = metadata.putObject("batch_call");
-            batch.put("batch_call_id", c.batchId().get());
-            batch.put("batch_call_recipient_id", c.recipientId().orElse(null));
-        } else {
-            metadata.putNull("batch_call");
-        }
-        metadata.set("phone_call", c.phoneCall().<JsonNode>map(call -> {
-            var phoneCall = Json.MAPPER.createObjectNode();
-            phoneCall.put("direction", call.direction());
-            phoneCall.put("phone_number_id", c.phoneNumberId().orElse(null));
-            phoneCall.put("agent_number", call.agentNumber());
-            phoneCall.put("external_number", call.externalNumber());
-            phoneCall.put("type", call.type());
-            phoneCall.put("call_sid", call.callSid());
-            phoneCall.put("stream_sid", call.streamSid().orElse(""));
-            return phoneCall;
-        }).orElse(null));
-        shown.set("conversation_initiation_client_data", c.clientDataJson().map(ConversationRoutes::parse).orElse(null));
-        for (var audio : List.of("has_audio", "has_user_audio", "has_response_audio", "has_auxiliary_audio")) {
-            shown.put(audio, false);
-        }
-        shown.put("call_successful", c.callSuccessful().wireName());
-        ctx.json(shown);
-    }
-
-    private static JsonNode parse(String json) {
-        try {
-            return Json.MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("conversations keep their JSON fields as jsonb", e);
-        }
+        ctx.json(ConversationWire.conversation(named.conversation(), named.agentName()));
     }
 }

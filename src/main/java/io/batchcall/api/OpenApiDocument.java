@@ -60,6 +60,14 @@ final class OpenApiDocument {
                     + " filters agent_id and (our extension) batch_call_id", true, "object"),
             new Operation("get", "/v1/convai/conversations/{conversation_id}", "Conversations", "One conversation",
                     true, "object"),
+            new Operation("get", AgentTokens.PATH + "/{conversation_id}", "Agent side of a call", "What the agent"
+                    + " needs to know about its call: conversation_initiation_client_data, batch and recipient ids,"
+                    + " the called number. Authorization: Bearer <the token its call carried>; no API key",
+                    false, "object"),
+            new Operation("post", AgentTokens.PATH + "/{conversation_id}/report", "Agent side of a call", "The"
+                    + " agent reports transcript, analysis and termination_reason (each optional; absent parts"
+                    + " keep their values); answers the conversation as GET conversation. Bearer agent token",
+                    false, "object"),
             new Operation("post", "/callbacks/twilio/{workspace_id}/{attempt_id}/{token}", "Provider callbacks",
                     "Twilio status callbacks (form POST, X-Twilio-Signature verified; 403 otherwise)", false, "none"),
             new Operation("get", "/v1/convai/batch-calling/{batch_id}/attempts", "Batch calling", "Every dial of a"
@@ -157,7 +165,7 @@ final class OpenApiDocument {
         }
         if (operation.needsApiKey()) {
             node.putArray("security").addObject().putArray("ApiKey");
-        } else if (operation.path().startsWith("/admin")) {
+        } else if (operation.path().startsWith("/admin") || operation.path().startsWith(AgentTokens.PATH)) {
             node.putArray("security").addObject().putArray("Bearer");
         }
         var responses = node.putObject("responses");

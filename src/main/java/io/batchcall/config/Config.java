@@ -19,7 +19,7 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                      DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
                      SipConfig sip, ObservabilityConfig observability, EgressConfig egress,
                      UploadLimitsConfig uploads, RateLimitConfig rateLimits, RequestLimitsConfig requestLimits,
-                     WebhookConfig webhooks) {
+                     WebhookConfig webhooks, ConversationConfig conversations) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -114,9 +114,11 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.bool("BATCHCALL_WEBHOOK_REQUIRE_HTTPS", false),
                 Duration.ofSeconds(reader.integer("BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS",
                         (int) WebhookConfig.DEFAULT_ROTATION_GRACE.toSeconds(), 0, 7 * 24 * 3600)));
+        var conversations = new ConversationConfig(Duration.ofSeconds(reader.integer("BATCHCALL_POST_CALL_WAIT_SECS",
+                (int) ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds(), 0, 3_600)));
         reader.failIfProblems();
         return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
-                egress, uploads, rateLimits, requestLimits, webhooks);
+                egress, uploads, rateLimits, requestLimits, webhooks, conversations);
     }
 
     private static RequestLimitsConfig requestLimits(Reader reader) {

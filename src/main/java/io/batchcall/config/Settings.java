@@ -111,7 +111,10 @@ public final class Settings {
             new Setting("BATCHCALL_WEBHOOK_REQUIRE_HTTPS", "false", "true: refuse plain-http webhook URLs."),
             new Setting("BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS",
                     Long.toString(WebhookConfig.DEFAULT_ROTATION_GRACE.toSeconds()),
-                    "How long a rotated-out webhook secret keeps signing."));
+                    "How long a rotated-out webhook secret keeps signing."),
+            new Setting("BATCHCALL_POST_CALL_WAIT_SECS",
+                    Long.toString(ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds()),
+                    "How long post_call_transcription waits for the agent's report after a call ends."));
 
     private Settings() {}
 

@@ -5,6 +5,7 @@ import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.CallResult;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.RecipientStatus;
 import io.batchcall.domain.WorkspaceId;
@@ -154,10 +155,12 @@ public final class AttemptLifecycle {
             var refs = moved.stream().map(Moved::attempt).toList();
             ConversationWrites.opened(handle, refs, now);
             bindRefs(handle.createUpdate("""
-                            UPDATE conversations c SET status = 'in-progress', updated_at = :now
+                            UPDATE conversations c
+                            SET status = 'in-progress', call_result = :answeredResult, updated_at = :now
                             FROM attempts a
                             WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                               AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id"""), refs)
+                    .bind("answeredResult", CallResult.ANSWERED.wireName())
                     .bind("now", Rows.at(now))
                     .execute();
         }

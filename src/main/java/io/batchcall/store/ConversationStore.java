@@ -1,7 +1,10 @@
 package io.batchcall.store;
 
+import io.batchcall.domain.AgentReport;
+import io.batchcall.domain.CallResult;
 import io.batchcall.domain.CallSuccessful;
 import io.batchcall.domain.Conversation;
+import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.ConversationStatus;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.NewConversation;
@@ -10,7 +13,9 @@ import io.batchcall.domain.WorkspaceId;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -23,17 +28,27 @@ public final class ConversationStore {
             c.phone_call ->> 'external_number' AS external_number, c.phone_call ->> 'type' AS call_type,
             c.phone_call ->> 'call_sid' AS call_sid, c.phone_call ->> 'stream_sid' AS stream_sid,
             c.client_data::text AS client_data, c.transcript::text AS transcript,
-            jsonb_array_length(c.transcript) AS message_count
+            jsonb_array_length(c.transcript) AS message_count, c.call_result, c.transcript_summary,
+            c.data_collection_results::text AS data_collection_results,
+            c.evaluation_criteria_results::text AS evaluation_criteria_results
+            """;
+    /** The conversation with its agent's name, joined to {@code c}. */
+    static final String NAMED = "SELECT " + COLUMNS + """
+            , a.name AS agent_name
+             FROM conversations c
+             LEFT JOIN agents a ON a.workspace_id = c.workspace_id AND a.id = c.agent_id
             """;
 
     private final Jdbi jdbi;
     private final Clock clock;
     private final IdSource ids;
+    private final Outbox outbox;
 
     public ConversationStore(Database database, Clock clock, IdSource ids) {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.ids = ids;
+        this.outbox = new Outbox(ids);
     }
 
     /** A conversation with the name its agent has (or had: deleted agents keep their names for history). */
@@ -82,24 +97,71 @@ public final class ConversationStore {
     }
 
     public Optional<Named> find(WorkspaceId workspace, String conversationId) {
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
-                        , a.name AS agent_name
-                         FROM conversations c
-                         LEFT JOIN agents a ON a.workspace_id = c.workspace_id AND a.id = c.agent_id
-                         WHERE c.workspace_id = :workspaceId AND c.id = :id""")
+        return jdbi.withHandle(handle -> find(handle, workspace, conversationId));
+    }
+
+    static Optional<Named> find(Handle handle, WorkspaceId workspace, String conversationId) {
+        return handle.createQuery(NAMED + " WHERE c.workspace_id = :workspaceId AND c.id = :id")
                 .bind("workspaceId", workspace.value())
                 .bind("id", conversationId)
                 .map(ConversationStore::named)
-                .findOne());
+                .findOne();
     }
+
+    /**
+     * Records what the agent reports about its conversation and returns the conversation as it now is, or empty
+     * when there is none. Parts the report leaves out keep their stored values. A report that comes after the
+     * conversation's {@code post_call_transcription} went out is told to subscribers as {@code
+     * conversation.updated}; one that comes while the event waits for it lets the event go at once.
+     */
+    public Optional<Named> report(WorkspaceId workspace, String conversationId, AgentReport report) {
+        return jdbi.inTransaction(handle -> {
+            var now = clock.instant();
+            var sent = handle.createQuery("""
+                            UPDATE conversations SET
+                                transcript = coalesce(CAST(:transcript AS jsonb), transcript),
+                                call_successful = coalesce(:callSuccessful, call_successful),
+                                transcript_summary = coalesce(:summary, transcript_summary),
+                                data_collection_results = coalesce(CAST(:dataCollection AS jsonb),
+                                                                   data_collection_results),
+                                evaluation_criteria_results = coalesce(CAST(:evaluation AS jsonb),
+                                                                       evaluation_criteria_results),
+                                termination_reason = coalesce(:terminationReason, termination_reason),
+                                reported_at = :now, updated_at = :now
+                            WHERE workspace_id = :workspaceId AND id = :id
+                            RETURNING post_call_sent_at IS NOT NULL AS sent, post_call_pending AS pending""")
+                    .bind("transcript", report.transcriptJson().orElse(null))
+                    .bind("callSuccessful", report.callSuccessful().map(CallSuccessful::wireName).orElse(null))
+                    .bind("summary", report.transcriptSummary().orElse(null))
+                    .bind("dataCollection", report.dataCollectionResultsJson().orElse(null))
+                    .bind("evaluation", report.evaluationCriteriaResultsJson().orElse(null))
+                    .bind("terminationReason", report.terminationReason().orElse(null))
+                    .bind("now", Rows.at(now))
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", conversationId)
+                    .map((rs, ctx) -> rs.getBoolean("sent") ? PostCall.AFTER : rs.getBoolean("pending")
+                            ? PostCall.WAITING : PostCall.NOT_DUE)
+                    .findOne();
+            if (sent.isEmpty()) {
+                return Optional.<Named>empty();
+            }
+            var ref = new ConversationRef(workspace, conversationId);
+            switch (sent.get()) {
+                case AFTER -> PostCallEvents.updated(handle, outbox, ref, now);
+                case WAITING -> PostCallEvents.transcriptions(handle, outbox, List.of(ref), now);
+                case NOT_DUE -> { }
+            }
+            return find(handle, workspace, conversationId);
+        });
+    }
+
+    /** Where a report stands against its conversation's post_call_transcription. */
+    private enum PostCall { NOT_DUE, WAITING, AFTER }
 
     /** Newest first (by start time), optionally one agent's or one batch's. */
     public Page<Named> list(WorkspaceId workspace, Optional<String> agentId, Optional<String> batchId,
                             Optional<Keyset> after, int limit) {
-        var rows = jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
-                        , a.name AS agent_name
-                         FROM conversations c
-                         LEFT JOIN agents a ON a.workspace_id = c.workspace_id AND a.id = c.agent_id
+        var rows = jdbi.withHandle(handle -> handle.createQuery(NAMED + """
                          WHERE c.workspace_id = :workspaceId
                            AND (CAST(:agentId AS text) IS NULL OR c.agent_id = :agentId)
                            AND (CAST(:batchId AS text) IS NULL OR c.batch_id = :batchId)
@@ -117,7 +179,7 @@ public final class ConversationStore {
         return Page.of(rows, limit, row -> new Keyset(row.conversation().startTime(), row.conversation().id()));
     }
 
-    private static Named named(ResultSet rs, StatementContext ctx) throws SQLException {
+    static Named named(ResultSet rs, StatementContext ctx) throws SQLException {
         return new Named(conversation(rs, ctx), Rows.optionalText(rs, "agent_name"));
     }
 
@@ -133,6 +195,9 @@ public final class ConversationStore {
                 CallSuccessful.fromWire(rs.getString("call_successful")).orElseThrow(),
                 Rows.instant(rs, "start_time"), rs.getInt("call_duration_secs"),
                 Rows.optionalText(rs, "termination_reason"), call, Rows.optionalText(rs, "client_data"),
-                rs.getString("transcript"), rs.getInt("message_count"));
+                rs.getString("transcript"), rs.getInt("message_count"),
+                Rows.optionalText(rs, "call_result").map(r -> CallResult.fromWire(r).orElseThrow()),
+                Rows.optionalText(rs, "transcript_summary"), rs.getString("data_collection_results"),
+                rs.getString("evaluation_criteria_results"));
     }
 }

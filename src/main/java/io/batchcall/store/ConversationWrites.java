@@ -1,8 +1,12 @@
 package io.batchcall.store;
 
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.CallResult;
+import io.batchcall.domain.Outcome;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -43,25 +47,54 @@ final class ConversationWrites {
                 .execute();
     }
 
-    /** The attempts ended (their outcome is already stored): their conversations close. */
+    /**
+     * The attempts ended (their outcome is already stored): their conversations close, with their call result.
+     * What the agent already reported (its verdict, its termination reason) stays; answered and voicemail calls
+     * now wait for their {@code post_call_transcription}.
+     */
     static void closed(Handle handle, List<AttemptRef> attempts, Instant now) {
+        var results = CallResults.TABLE;
         bindAttempts(handle.createUpdate("""
                         UPDATE conversations c
-                        SET status = CASE WHEN a.answered_at IS NOT NULL THEN 'done' ELSE 'failed' END,
-                            call_successful = CASE WHEN a.outcome = 'completed' THEN 'success'
+                        SET status = CASE WHEN a.answered_at IS NOT NULL OR m.result = 'voicemail' THEN 'done'
+                                          ELSE 'failed' END,
+                            call_successful = CASE WHEN c.reported_at IS NOT NULL THEN c.call_successful
+                                                   WHEN a.outcome = 'completed' THEN 'success'
                                                    WHEN a.answered_at IS NULL THEN 'failure' ELSE 'unknown' END,
                             call_duration_secs = CASE WHEN a.answered_at IS NULL THEN 0
                                 ELSE greatest(0, extract(epoch FROM (:now - a.answered_at)))::integer END,
-                            termination_reason = a.outcome,
+                            termination_reason = coalesce(c.termination_reason, a.outcome),
+                            call_result = m.result,
+                            ended_at = :now,
+                            post_call_pending = m.result = ANY(:talked) AND c.post_call_sent_at IS NULL,
                             -- to_jsonb(NULL) would null the whole object: a dial refused at once has no call id
                             phone_call = jsonb_set(c.phone_call, '{call_sid}',
                                                    coalesce(to_jsonb(a.provider_call_id), 'null'::jsonb)),
                             updated_at = :now
-                        FROM attempts a
+                        FROM attempts a,
+                             unnest(:resultOutcomes, :resultAnswered, :results) AS m(outcome, answered, result)
                         WHERE\s""" + ATTEMPTS + """
-                          AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id"""), attempts)
+                          AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id
+                          AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL)"""), attempts)
                 .bind("now", Rows.at(now))
+                .bindArray("resultOutcomes", String.class, results.stream().map(CallResults.Row::outcome).toList())
+                .bindArray("resultAnswered", Boolean.class, results.stream().map(CallResults.Row::answered).toList())
+                .bindArray("results", String.class, results.stream().map(r -> r.result().wireName()).toList())
+                .bindArray("talked", String.class, Arrays.stream(CallResult.values())
+                        .filter(CallResult::talked).map(CallResult::wireName).toList())
                 .execute();
+    }
+
+    /** {@link CallResult#of} as a table SQL can join: one row per outcome, answered or not. */
+    private static final class CallResults {
+        record Row(String outcome, boolean answered, CallResult result) {}
+
+        static final List<Row> TABLE = Stream.of(new Outcome.Completed(), new Outcome.Voicemail(),
+                        new Outcome.Busy(), new Outcome.NoAnswer(), new Outcome.Failed("", false),
+                        new Outcome.Cancelled(), new Outcome.Interrupted(""))
+                .flatMap(outcome -> Stream.of(true, false)
+                        .map(answered -> new Row(outcome.wireName(), answered, CallResult.of(outcome, answered))))
+                .toList();
     }
 
     private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindAttempts(T statement,

@@ -6,6 +6,7 @@ import io.batchcall.domain.WorkspaceId;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -34,6 +35,56 @@ public final class RecipientStore {
                 .bind("after", afterPosition)
                 .bind("limit", limit)
                 .map(RecipientStore::recipient)
+                .list());
+    }
+
+    /**
+     * A recipient with what its last conversation (the one its {@code conversation_id} names) says: how the call
+     * ended and what the agent reported. Empty parts when it has no conversation or nothing was reported.
+     */
+    public record WithResult(Recipient recipient, Optional<String> callResult, Optional<String> callSuccessful,
+                             Optional<String> transcriptSummary, Optional<String> terminationReason,
+                             String dataCollectionResultsJson) {}
+
+    /** As {@link #chunk}, each recipient with its conversation's results (one query, joined). */
+    public List<WithResult> chunkWithResults(WorkspaceId workspace, String batchId, int afterPosition, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT r.batch_id, r.id, r.position, r.phone_number, r.whatsapp_user_id,
+                               r.client_data::text AS client_data, r.status, r.last_outcome, r.attempt_count,
+                               r.conversation_id, r.created_at, r.updated_at,
+                               c.call_result, c.call_successful, c.transcript_summary, c.termination_reason,
+                               coalesce(c.data_collection_results, '{}')::text AS data_collection_results
+                        FROM recipients r
+                        LEFT JOIN conversations c ON c.workspace_id = r.workspace_id AND c.id = r.conversation_id
+                        WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.position > :after
+                        ORDER BY r.position
+                        LIMIT :limit""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("after", afterPosition)
+                .bind("limit", limit)
+                .map((rs, ctx) -> new WithResult(recipient(rs, ctx), Rows.optionalText(rs, "call_result"),
+                        Rows.optionalText(rs, "call_successful"), Rows.optionalText(rs, "transcript_summary"),
+                        Rows.optionalText(rs, "termination_reason"), rs.getString("data_collection_results")))
+                .list());
+    }
+
+    /** The data collection ids the agent reported for the first {@code limit} recipients' conversations, sorted. */
+    public List<String> dataCollectionIds(WorkspaceId workspace, String batchId, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT DISTINCT name FROM (
+                            SELECT conversation_id FROM recipients
+                            WHERE workspace_id = :workspaceId AND batch_id = :batchId
+                            ORDER BY position
+                            LIMIT :limit) first_recipients
+                        JOIN conversations c ON c.workspace_id = :workspaceId
+                                            AND c.id = first_recipients.conversation_id,
+                        LATERAL jsonb_object_keys(c.data_collection_results) AS name
+                        ORDER BY name""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("limit", limit)
+                .mapTo(String.class)
                 .list());
     }
 

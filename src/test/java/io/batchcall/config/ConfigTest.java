@@ -130,6 +130,17 @@ class ConfigTest {
     }
 
     @Test
+    void the_post_call_event_waits_30_seconds_for_the_agents_report_unless_told_otherwise() {
+        assertThat(Config.fromEnvironment(Map.of()).conversations().postCallReportWait())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(Config.fromEnvironment(Map.of("BATCHCALL_POST_CALL_WAIT_SECS", "0")).conversations()
+                .postCallReportWait()).isZero();
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_POST_CALL_WAIT_SECS", "3601")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                        .asString().contains("BATCHCALL_POST_CALL_WAIT_SECS"));
+    }
+
+    @Test
     void sip_limits_and_private_networks_have_safe_defaults_and_bad_values_are_listed() {
         var defaults = Config.fromEnvironment(Map.of());
         assertThat(defaults.sip().limits()).isEqualTo(new SipLimits(16_384, 256, java.time.Duration.ofSeconds(32)));

@@ -21,6 +21,7 @@ import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.WorkspaceStore;
 import io.batchcall.support.ManualTimers;
 import io.batchcall.support.MutableClock;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -79,7 +80,9 @@ final class Engine implements AutoCloseable {
         var wakeup = new Wakeup();
         this.recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, nodeIds), registry, wakeup, meters);
         this.simulator = new SimulatorProvider(new SimulatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0,
-                0, 0), timers, recorder, new Random(1));
+                0, 0), timers, recorder, new Random(1), conversation -> new AgentAccess.Grant("token",
+                "/agent/v1/conversations/" + conversation.conversationId()),
+                new io.batchcall.domain.EgressPolicy(true, io.batchcall.domain.EgressPolicy::systemResolve));
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));

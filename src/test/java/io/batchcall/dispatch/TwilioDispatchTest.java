@@ -9,6 +9,7 @@ import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AttemptStore;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.support.FakeTwilio;
 import io.batchcall.support.MutableClock;
 import io.batchcall.support.TestDatabase;
@@ -74,7 +75,10 @@ class TwilioDispatchTest {
     private Engine node(String nodeId) {
         var node = new Engine(databaseUrl, clock, nodeId, recorder -> {
             var provider = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(
-                    "https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()), recorder,
+                    "https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()),
+                    conversation -> new AgentAccess.Grant("token-" + conversation.conversationId(),
+                            "https://batchcall.example.test/agent/v1/conversations/" + conversation.conversationId()),
+                    recorder,
                     // The store as App wires it; engines exist by the time a look-up asks.
                     (attempt, kind, sids) -> new AttemptStore(engines.getFirst().database)
                             .ownedByOthers(attempt, kind, sids), clock, new EgressPolicy(true, EgressPolicy::systemResolve));

@@ -5,10 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.config.SimulatorConfig;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
+import io.batchcall.domain.ConversationRef;
+import io.batchcall.domain.EgressPolicy;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.Timers;
 import java.io.IOException;
@@ -21,15 +25,19 @@ import java.util.random.RandomGenerator;
  * A provider whose calls happen in memory: each rings, then is answered and talks, or ends busy, unanswered or
  * failed. Per recipient, dynamic variables {@code sim_outcome}, {@code sim_ring_ms} and {@code sim_talk_ms}
  * decide exactly; otherwise the configured odds and durations do. A call that would ring longer than the
- * batch's ringing timeout ends as no answer at the timeout.
+ * batch's ringing timeout ends as no answer at the timeout. An answered call to an agent with a
+ * {@code media_stream_url} opens a {@link SimulatedStream} to it, as a Twilio call would.
  */
 public final class SimulatorProvider implements TelephonyProvider {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SimulatorProvider.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SimulatorConfig config;
     private final Timers timers;
     private final CallEventSink events;
     private final RandomGenerator random;
+    private final AgentAccess agents;
+    private final EgressPolicy egress;
     /** Calls in flight on this node, by provider call id; the simulator cannot know anyone else's. */
     private final ConcurrentHashMap<String, Live> live = new ConcurrentHashMap<>();
 
@@ -38,13 +46,17 @@ public final class SimulatorProvider implements TelephonyProvider {
         final CallRequest request;
         volatile Timers.Scheduled next;
         volatile boolean answered;
+        volatile SimulatedStream stream;
 
         Live(CallRequest request) {
             this.request = request;
         }
     }
 
-    public SimulatorProvider(SimulatorConfig config, Timers timers, CallEventSink events, RandomGenerator random) {
+    public SimulatorProvider(SimulatorConfig config, Timers timers, CallEventSink events, RandomGenerator random,
+                             AgentAccess agents, EgressPolicy egress) {
+        this.agents = agents;
+        this.egress = egress;
         this.config = config;
         this.timers = timers;
         this.events = events;
@@ -89,6 +101,15 @@ public final class SimulatorProvider implements TelephonyProvider {
             case COMPLETED, VOICEMAIL -> {
                 call.answered = true;
                 events.answered(call.request.attempt());
+                var request = call.request;
+                // This server opens the connection (not Twilio's cloud), so the egress policy decides as for trunks.
+                request.agent().mediaStreamUrl().filter(this::reachable).ifPresent(url -> {
+                    var parameters = new java.util.LinkedHashMap<String, String>(StreamParameters.fixed(request,
+                            agents.grant(new ConversationRef(request.attempt().workspaceId(),
+                                    request.conversationId()))));
+                    parameters.putAll(StreamParameters.variables(request));
+                    call.stream = SimulatedStream.open(url, callId, parameters);
+                });
                 Outcome outcome = script.outcome() == SimulatedCall.Script.VOICEMAIL
                         ? new Outcome.Voicemail() : new Outcome.Completed();
                 call.next = timers.schedule(script.talk(), () -> end(callId, outcome, "completed", 200));
@@ -96,9 +117,19 @@ public final class SimulatorProvider implements TelephonyProvider {
         }
     }
 
+    private boolean reachable(String url) {
+        var refusal = Optional.ofNullable(java.net.URI.create(url).getHost()).flatMap(egress::refusal);
+        refusal.ifPresent(reason -> log.info("Simulated media stream not opened: the agent's media_stream_url is"
+                + " refused reason={}", reason));
+        return refusal.isEmpty();
+    }
+
     private void end(String callId, Outcome outcome, String status, int sipCode) {
         var call = live.remove(callId);
         if (call != null) {
+            if (call.stream != null) {
+                call.stream.close();
+            }
             events.ended(call.request.attempt(), outcome, Optional.of(status), Optional.of(sipCode));
         }
     }

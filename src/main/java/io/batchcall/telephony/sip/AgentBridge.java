@@ -3,6 +3,7 @@ package io.batchcall.telephony.sip;
 import io.batchcall.domain.Outcome;
 import io.batchcall.telephony.Timers;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.ClientTransaction;
@@ -36,7 +37,7 @@ final class AgentBridge {
     private static final Logger log = LoggerFactory.getLogger(AgentBridge.class);
 
     /** Where the agent is, and what it is told about the call. */
-    record Target(SipURI uri, String recipient, String conversationId) {}
+    record Target(SipURI uri, String recipient, Map<String, String> headers) {}
 
     private enum Step { WAITING, INVITING, REINVITING, BRIDGED, ENDED }
 
@@ -86,7 +87,7 @@ final class AgentBridge {
         context.endpoint().register(agentCallId, call);
         try {
             var invite = context.requests().agentInvite(callId, target.uri(), target.recipient(),
-                    target.conversationId());
+                    target.headers());
             agentInvite = context.endpoint().provider().getNewClientTransaction(invite);
             agentInvite.setRetransmitTimer((int) context.t1().toMillis());
             agentInvite.sendRequest();

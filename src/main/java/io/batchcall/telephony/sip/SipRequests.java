@@ -59,14 +59,22 @@ final class SipRequests {
 
     /**
      * An INVITE without SDP to the agent's SIP URI, so that the agent makes the offer in its 200 OK. It comes
-     * from the recipient's number and names the conversation, so that the agent knows whom it talks to.
+     * from the recipient's number and carries {@link AgentHeaders} (the conversation, the agent's token and URL,
+     * the recipient's variables), so that the agent knows whom it talks to.
      */
-    Request agentInvite(CallIdHeader callId, SipURI agent, String recipient, String conversationId)
+    Request agentInvite(CallIdHeader callId, SipURI agent, String recipient, Map<String, String> headers)
             throws ParseException, InvalidArgumentException {
         var transport = transportOf(agent);
         var from = endpoint.addresses().createSipURI(recipient, endpoint.host());
         var invite = invite(agent, callId, transport, from, agent);
-        invite.addHeader(endpoint.headers().createHeader("X-Batchcall-Conversation-Id", conversationId));
+        for (var header : headers.entrySet()) {
+            try {
+                invite.addHeader(endpoint.headers().createHeader(header.getKey(), header.getValue()));
+            } catch (ParseException e) {
+                // A value the SIP stack cannot carry is left out, as AgentHeaders leaves out what does not fit.
+                log.debug("Agent header skipped: not a valid SIP header header={}", header.getKey());
+            }
+        }
         return invite;
     }
 

@@ -2,9 +2,11 @@ package io.batchcall.telephony.sip;
 
 import gov.nist.javax.sip.clientauthutils.UserCredentials;
 import io.batchcall.config.SipConfig;
+import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
@@ -36,17 +38,19 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
     private final Timers timers;
     private final CallEventSink events;
     private final EgressPolicy egress;
+    private final AgentAccess agents;
     /** Calls of this node by Call-ID of the trunk leg (the provider call id), kept a while after they end. */
     private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
 
     private SipTrunkProvider(SipEndpoint endpoint, SipConfig config, Timers timers, CallEventSink events,
-                             EgressPolicy egress) {
+                             EgressPolicy egress, AgentAccess agents) {
         this.endpoint = endpoint;
         this.requests = new SipRequests(endpoint);
         this.config = config;
         this.timers = timers;
         this.events = events;
         this.egress = egress;
+        this.agents = agents;
     }
 
     /**
@@ -55,9 +59,9 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
      * calls too. {@code egress} says where calls and agents may be reached.
      */
     public static SipTrunkProvider start(SipConfig config, Timers timers, CallEventSink events, EgressPolicy egress,
-                                         Supplier<List<String>> trunkAddresses, Clock clock) {
+                                         Supplier<List<String>> trunkAddresses, Clock clock, AgentAccess agents) {
         var peers = new SipPeers(trunkAddresses, egress::resolve, clock);
-        return new SipTrunkProvider(SipEndpoint.start(config, peers), config, timers, events, egress);
+        return new SipTrunkProvider(SipEndpoint.start(config, peers), config, timers, events, egress, agents);
     }
 
     @Override
@@ -85,7 +89,10 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         }
         AgentBridge.Target agent;
         try {
-            agent = new AgentBridge.Target(requests.agentUri(sipUri.get()), request.to(), request.conversationId());
+            var uri = requests.agentUri(sipUri.get());
+            var grant = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
+            agent = new AgentBridge.Target(uri, request.to(), AgentHeaders.of(request.conversationId(), grant,
+                    request.clientDataJson(), SipRequests.transportOf(uri)));
         } catch (ParseException e) {
             return new PlaceResult.Unusable("the agent's sip_uri cannot be used: " + e.getMessage());
         }

@@ -1,7 +1,9 @@
 package io.batchcall.telephony.twilio;
 
 import io.batchcall.domain.MachineDetection;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallRequest;
+import io.batchcall.telephony.StreamParameters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,13 +20,14 @@ final class TwilioCallForm {
 
     private TwilioCallForm() {}
 
-    static List<Map.Entry<String, String>> create(CallRequest request, String mediaStreamUrl, String callbackUrl) {
+    static List<Map.Entry<String, String>> create(CallRequest request, String mediaStreamUrl, String callbackUrl,
+                                                  AgentAccess.Grant agent) {
         var form = new ArrayList<Map.Entry<String, String>>();
         form.add(Map.entry("To", request.to()));
         form.add(Map.entry("From", request.from().phoneNumber()));
         form.add(Map.entry("Timeout",
                 Integer.toString(Math.min(request.callConfig().ringingTimeoutSecs(), MAX_TIMEOUT_SECS))));
-        form.add(Map.entry("Twiml", twiml(request, mediaStreamUrl)));
+        form.add(Map.entry("Twiml", twiml(request, mediaStreamUrl, agent)));
         form.add(Map.entry("StatusCallback", callbackUrl));
         form.add(Map.entry("StatusCallbackMethod", "POST"));
         // Repeated, one value each: Twilio reads a space-separated list as one unknown event.
@@ -46,13 +49,23 @@ final class TwilioCallForm {
         return form;
     }
 
-    /** Connects the call to the agent's bidirectional media stream, telling it which conversation this is. */
-    static String twiml(CallRequest request, String mediaStreamUrl) {
-        return "<Response><Connect><Stream url=\"" + escape(mediaStreamUrl) + "\">"
-                + parameter("conversation_id", request.conversationId())
-                + parameter("batch_id", request.batchId())
-                + parameter("recipient_id", request.recipientId())
-                + "</Stream></Connect></Response>";
+    /**
+     * Connects the call to the agent's bidirectional media stream, telling it which conversation this is, its token
+     * and URL, and the recipient's dynamic variables ({@code var_<name>}) as far as they fit: Twilio refuses TwiML
+     * over {@link #MAX_TWIML_CHARS}, so a variable that would pass it is left out (later, shorter ones still go in).
+     * Nothing is lost to the agent: the URL serves all of them.
+     */
+    static String twiml(CallRequest request, String mediaStreamUrl, AgentAccess.Grant agent) {
+        var twiml = new StringBuilder("<Response><Connect><Stream url=\"" + escape(mediaStreamUrl) + "\">");
+        StreamParameters.fixed(request, agent).forEach((name, value) -> twiml.append(parameter(name, value)));
+        var end = "</Stream></Connect></Response>";
+        StreamParameters.variables(request).forEach((name, value) -> {
+            var parameter = parameter(name, value);
+            if (twiml.length() + parameter.length() + end.length() <= MAX_TWIML_CHARS) {
+                twiml.append(parameter);
+            }
+        });
+        return twiml.append(end).toString();
     }
 
     private static String parameter(String name, String value) {

@@ -2,12 +2,14 @@ package io.batchcall.telephony.twilio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallbackUrls;
 import io.batchcall.telephony.OwnedCalls;
 import io.batchcall.telephony.PlaceResult;
@@ -50,6 +52,7 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     private final HttpClient http;
     private final TwilioApi api;
     private final CallbackUrls callbacks;
+    private final AgentAccess agents;
     private final CallEventSink events;
     private final OwnedCalls owned;
     private final Clock clock;
@@ -67,11 +70,12 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
 
     private record Created(String sid, AttemptRef attempt, Instant at) {}
 
-    public TwilioProvider(String apiBase, TwilioLimits limits, CallbackUrls callbacks, CallEventSink events,
-                          OwnedCalls owned, Clock clock, EgressPolicy egress) {
+    public TwilioProvider(String apiBase, TwilioLimits limits, CallbackUrls callbacks, AgentAccess agents,
+                          CallEventSink events, OwnedCalls owned, Clock clock, EgressPolicy egress) {
         this.http = HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
         this.api = new TwilioApi(http, apiBase, limits);
         this.callbacks = callbacks;
+        this.agents = agents;
         this.events = events;
         this.owned = owned;
         this.clock = clock;
@@ -105,12 +109,13 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         if (refusal.isPresent()) {
             return new PlaceResult.Unusable("the agent's media_stream_url is refused: " + refusal.get());
         }
-        if (TwilioCallForm.twiml(request, stream.get()).length() > TwilioCallForm.MAX_TWIML_CHARS) {
+        var agent = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
+        if (TwilioCallForm.twiml(request, stream.get(), agent).length() > TwilioCallForm.MAX_TWIML_CHARS) {
             return new PlaceResult.Unusable("the agent's media_stream_url makes the call's TwiML longer than Twilio"
                     + " accepts (" + TwilioCallForm.MAX_TWIML_CHARS + " characters)");
         }
         var sentAt = clock.instant();
-        var answer = api.createCall(account.get(), TwilioCallForm.create(request, stream.get(), callback.get()));
+        var answer = api.createCall(account.get(), TwilioCallForm.create(request, stream.get(), callback.get(), agent));
         return switch (answer) {
             case TwilioApi.Response.Ok ok -> {
                 var sid = ok.body().path("sid").asText();

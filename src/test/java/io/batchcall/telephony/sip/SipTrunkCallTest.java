@@ -79,6 +79,44 @@ class SipTrunkCallTest {
     }
 
     @Test
+    void the_agents_invite_carries_its_token_url_and_the_variables_that_fit_and_the_token_opens_its_data() {
+        try (var trunk = Sipp.start("trunk_answer_hangs_up.xml", 1); var agent = Sipp.start("agent_answer.xml", 1)) {
+            var agentId = server.client().post("/v1/convai/agents/create",
+                    "{\"name\":\"SIP agent\",\"sip_uri\":\"" + agent(agent) + "\"}").json().get("agent_id").asText();
+            var big = "y".repeat(250);
+            var response = server.client().post("/v1/convai/batch-calling/submit", """
+                    {"call_name":"SIP vars","agent_id":"%s","agent_phone_number_id":"%s",
+                     "recipients":[{"id":"r0","phone_number":"+14155569000","conversation_initiation_client_data":
+                       {"dynamic_variables":{"first_name":"Ann","balance":12.50,"bad name":"x","line":"a\\nb",
+                        "big1":"%s","big2":"%s","big3":"%s","city":"Paris"}}}]}"""
+                    .formatted(agentId, number(trunk, ""), big, big, big));
+            assertThat(response.status()).as(response.toString()).isEqualTo(200);
+            var batch = response.json().get("id").asText();
+
+            var recipient = awaitFinished(batch).get(0);
+            assertThat(agent.awaitExit(CALL_BOUND)).as(agent.diagnostics()).isZero();
+
+            var invite = agent.messages();
+            var conversation = recipient.get("conversation_id").asText();
+            assertThat(invite).contains("X-Batchcall-Conversation-Id: " + conversation,
+                    "X-Batchcall-Url: /agent/v1/conversations/" + conversation,
+                    "X-Batchcall-Var-first_name: Ann", "X-Batchcall-Var-balance: 12.50",
+                    "X-Batchcall-Var-big1: " + big, "X-Batchcall-Var-city: Paris");
+            // Not a SIP token, a line break, and what would pass the 600-byte UDP budget (big2, big3): left out,
+            // and the call goes on.
+            assertThat(invite).doesNotContain("bad name", "X-Batchcall-Var-line", "X-Batchcall-Var-big2",
+                    "X-Batchcall-Var-big3");
+            var token = java.util.regex.Pattern.compile("X-Batchcall-Token: (\\S+)").matcher(invite);
+            assertThat(token.find()).isTrue();
+            var read = new io.batchcall.support.ApiClient(server.port(), Map.of("Authorization",
+                    "Bearer " + token.group(1))).get("/agent/v1/conversations/" + conversation);
+            assertThat(read.status()).as(read.toString()).isEqualTo(200);
+            assertThat(read.json().at("/conversation_initiation_client_data/dynamic_variables/big3").asText())
+                    .isEqualTo(big);
+        }
+    }
+
+    @Test
     void a_trunk_reached_over_tcp_carries_the_call_the_same_way() {
         try (var trunk = Sipp.start("trunk_answer_hangs_up.xml", Map.of(), 1, "-t", "t1");
              var agent = Sipp.start("agent_answer.xml", 1)) {

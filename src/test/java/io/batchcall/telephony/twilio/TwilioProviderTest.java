@@ -17,6 +17,7 @@ import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.support.FakeTwilio;
 import io.batchcall.support.MutableClock;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.CallbackUrls;
@@ -46,6 +47,8 @@ class TwilioProviderTest {
      * A request timeout far above a loopback answer even on a loaded machine (a timeout that fires early makes a
      * 503 look like a timeout), and far below the slow answer of the timeout test.
      */
+    private static final AgentAccess AGENT = conversation -> new AgentAccess.Grant("ws_1.tok",
+            "https://batchcall.example.test/agent/v1/conversations/" + conversation.conversationId());
     private static final TwilioLimits FAST = new TwilioLimits(Duration.ofSeconds(2), Duration.ofMillis(10), 3);
 
     private static FakeTwilio twilio;
@@ -72,7 +75,7 @@ class TwilioProviderTest {
     }
 
     private TwilioProvider provider(CallbackUrls callbacks) {
-        return new TwilioProvider(twilio.baseUrl(), FAST, callbacks, sink, (attempt, kind, sids) -> {
+        return new TwilioProvider(twilio.baseUrl(), FAST, callbacks, AGENT, sink, (attempt, kind, sids) -> {
             assertThat(attempt).isEqualTo(ATTEMPT);
             assertThat(kind).isEqualTo(Provider.TWILIO);
             return sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet());
@@ -97,7 +100,7 @@ class TwilioProviderTest {
     @Test
     void a_media_stream_url_that_resolves_to_a_metadata_address_at_dial_time_is_refused_without_calling_twilio() {
         // The name was fine when the agent was saved; now it resolves to the cloud metadata service.
-        var rebound = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(CALLBACK), sink,
+        var rebound = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(CALLBACK), AGENT, sink,
                 (attempt, kind, sids) -> java.util.Set.of(), new MutableClock(NOW), new EgressPolicy(true, host -> host.equals("agent.example.test")
                         ? List.of(java.net.InetAddress.getByName("169.254.169.254"))
                         : EgressPolicy.systemResolve(host)));
@@ -130,13 +133,40 @@ class TwilioProviderTest {
                 + " url=\"wss://agent.example.test/media?a=1&amp;b=2\">"
                 + "<Parameter name=\"conversation_id\" value=\"conv_1\"/>"
                 + "<Parameter name=\"batch_id\" value=\"btcal_1\"/>"
-                + "<Parameter name=\"recipient_id\" value=\"rcpt_1\"/></Stream></Connect></Response>");
+                + "<Parameter name=\"recipient_id\" value=\"rcpt_1\"/>"
+                + "<Parameter name=\"batchcall_token\" value=\"ws_1.tok\"/>"
+                + "<Parameter name=\"batchcall_url\""
+                + " value=\"https://batchcall.example.test/agent/v1/conversations/conv_1\"/>"
+                + "</Stream></Connect></Response>");
         assertThat(create.field("Record")).isEqualTo("true");
         assertThat(create.field("MachineDetection")).isEqualTo("DetectMessageEnd");
         assertThat(create.field("AsyncAmd")).isEqualTo("true");
         assertThat(create.field("AsyncAmdStatusCallback")).isEqualTo(CALLBACK);
         assertThat(create.authorization()).isEqualTo("Basic " + Base64.getEncoder().encodeToString(
                 (FakeTwilio.ACCOUNT + ":" + FakeTwilio.AUTH_TOKEN).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void the_recipients_dynamic_variables_go_as_stream_parameters_as_far_as_twilios_twiml_limit_allows() {
+        var big = "x".repeat(3_000);
+        var base = request();
+        var request = new CallRequest(base.attempt(), base.batchId(), base.recipientId(), base.to(), base.from(),
+                base.credentials(), base.agent(), base.callConfig(), base.conversationId(), Optional.of(
+                        "{\"dynamic_variables\":{\"first_name\":\"Ann & <Bo>\",\"balance\":12.50,\"vip\":true,"
+                                + "\"notes\":\"" + big + "\",\"too_much\":\"" + big + "\",\"city\":\"Köln\"}}"));
+
+        var result = provider.place(request);
+
+        assertThat(result).isInstanceOf(PlaceResult.Accepted.class);
+        var twiml = twilio.creates().getFirst().field("Twiml");
+        assertThat(twiml).hasSizeLessThanOrEqualTo(4_000)
+                .contains("<Parameter name=\"var_first_name\" value=\"Ann &amp; &lt;Bo&gt;\"/>"
+                        + "<Parameter name=\"var_balance\" value=\"12.50\"/>"
+                        + "<Parameter name=\"var_vip\" value=\"true\"/>"
+                        + "<Parameter name=\"var_notes\" value=\"" + big + "\"/>"
+                        // too_much would pass 4,000 characters: left out; city, after it, still fits.
+                        + "<Parameter name=\"var_city\" value=\"Köln\"/></Stream>")
+                .doesNotContain("var_too_much");
     }
 
     @Test

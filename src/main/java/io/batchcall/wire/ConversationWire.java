@@ -1,0 +1,76 @@
+package io.batchcall.wire;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.batchcall.domain.CallResult;
+import io.batchcall.domain.Conversation;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A conversation as ElevenLabs' {@code GetConversationResponseModel} has it: the body of GET conversation and the
+ * {@code data} of {@code post_call_transcription}, one serializer for both. Keys the SDK requires are always there
+ * with the right types (it throws on a missing or null required key): {@code transcript}, the four
+ * {@code has_*audio}, {@code metadata.start_time_unix_secs} and {@code call_duration_secs}, {@code stream_sid}
+ * for Twilio, and {@code analysis.call_successful} with a string {@code transcript_summary}. Top-level
+ * {@code call_successful} is our older extension, kept beside {@code analysis}.
+ */
+public final class ConversationWire {
+    private static final List<String> AUDIO = List.of("has_audio", "has_user_audio", "has_response_audio",
+            "has_auxiliary_audio");
+
+    private ConversationWire() {}
+
+    public static ObjectNode conversation(Conversation c, Optional<String> agentName) {
+        var shown = WireJson.MAPPER.createObjectNode();
+        shown.put("agent_id", c.agentId());
+        shown.put("agent_name", agentName.orElse(null));
+        shown.put("conversation_id", c.id());
+        shown.put("status", c.status().wireName());
+        shown.set("transcript", parse(c.transcriptJson()));
+        var metadata = shown.putObject("metadata");
+        metadata.put("start_time_unix_secs", c.startTime().getEpochSecond());
+        metadata.put("call_duration_secs", c.callDurationSecs());
+        metadata.put("termination_reason", c.terminationReason().orElse(""));
+        if (c.batchId().isPresent()) {
+            var batch = metadata.putObject("batch_call");
+            batch.put("batch_call_id", c.batchId().get());
+            batch.put("batch_call_recipient_id", c.recipientId().orElse(null));
+        } else {
+            metadata.putNull("batch_call");
+        }
+        metadata.set("phone_call", c.phoneCall().<JsonNode>map(call -> {
+            var phoneCall = WireJson.MAPPER.createObjectNode();
+            phoneCall.put("direction", call.direction());
+            phoneCall.put("phone_number_id", c.phoneNumberId().orElse(null));
+            phoneCall.put("agent_number", call.agentNumber());
+            phoneCall.put("external_number", call.externalNumber());
+            phoneCall.put("type", call.type());
+            phoneCall.put("call_sid", call.callSid());
+            phoneCall.put("stream_sid", call.streamSid().orElse(""));
+            // Optional in the SDK's model: absent while the call still rings and nobody knows yet.
+            c.callResult().map(CallResult::wireName).ifPresent(result -> phoneCall.put("call_result", result));
+            return phoneCall;
+        }).orElse(null));
+        var analysis = shown.putObject("analysis");
+        analysis.put("call_successful", c.callSuccessful().wireName());
+        analysis.put("transcript_summary", c.transcriptSummary().orElse(""));
+        analysis.set("data_collection_results", parse(c.dataCollectionResultsJson()));
+        analysis.set("evaluation_criteria_results", parse(c.evaluationCriteriaResultsJson()));
+        shown.set("conversation_initiation_client_data", c.clientDataJson().map(ConversationWire::parse).orElse(null));
+        for (var audio : AUDIO) {
+            shown.put(audio, false);
+        }
+        shown.put("call_successful", c.callSuccessful().wireName());
+        return shown;
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return WireJson.MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("conversations keep their JSON fields as jsonb", e);
+        }
+    }
+}
