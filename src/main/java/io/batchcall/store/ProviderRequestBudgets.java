@@ -1,0 +1,39 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.Provider;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Request slots per provider account, reserved in one statement so that nodes reserving at once queue on the
+ * account's row and each gets its own slot: the account's pace holds across nodes, numbers and workspaces.
+ */
+public final class ProviderRequestBudgets {
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    public ProviderRequestBudgets(Database database, Clock clock) {
+        this.jdbi = database.jdbi();
+        this.clock = clock;
+    }
+
+    /** The account's next free slot (now, if it has been idle), reserved; the next one is {@code spacing} later. */
+    public Instant reserve(Provider provider, String account, Duration spacing) {
+        var now = clock.instant();
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        INSERT INTO provider_request_budgets AS b (provider, account, next_request_at)
+                        VALUES (:provider, :account, :now + :spacingMicros * interval '1 microsecond')
+                        ON CONFLICT (provider, account) DO UPDATE
+                        SET next_request_at = greatest(b.next_request_at, :now)
+                                              + :spacingMicros * interval '1 microsecond'
+                        RETURNING next_request_at - :spacingMicros * interval '1 microsecond' AS slot""")
+                .bind("provider", provider.wireName())
+                .bind("account", account)
+                .bind("now", Rows.at(now))
+                .bind("spacingMicros", spacing.toNanos() / 1_000)
+                .map((rs, ctx) -> Rows.instant(rs, "slot"))
+                .one());
+    }
+}
