@@ -32,7 +32,8 @@ public final class ProviderRequestBudgets {
                 .bind("provider", provider.wireName())
                 .bind("account", account)
                 .bind("now", Rows.at(now))
-                .bind("spacingMicros", spacing.toNanos() / 1_000)
+                // Rounded up: timestamptz keeps microseconds, and a slot a nanosecond early is still early.
+                .bind("spacingMicros", (spacing.toNanos() + 999) / 1_000)
                 .map((rs, ctx) -> Rows.instant(rs, "slot"))
                 .one());
     }

@@ -129,6 +129,11 @@ public final class FakeExotel implements AutoCloseable {
                 .withTransformers("response-template");
     }
 
+    /** Forgets the requests received so far; the stubs stay. */
+    public void forgetRequests() {
+        server.resetRequests();
+    }
+
     /** Every request received, oldest first. */
     public List<Sent> requests() {
         var events = new ArrayList<>(server.getAllServeEvents());

@@ -19,8 +19,8 @@ public record ExotelLimits(Duration requestTimeout, int requestsPerMinute, int r
         return new ExotelLimits(Duration.ofSeconds(10), requestsPerMinute, 3, Duration.ofSeconds(30));
     }
 
-    /** The least time between two requests to one account. */
+    /** The least time between two requests to one account, in whole microseconds (what the database keeps). */
     Duration spacing() {
-        return Duration.ofNanos((60_000_000_000L + requestsPerMinute - 1) / requestsPerMinute);
+        return Duration.ofNanos((60_000_000L + requestsPerMinute - 1) / requestsPerMinute * 1_000);
     }
 }
