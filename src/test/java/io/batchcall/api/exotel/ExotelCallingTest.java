@@ -185,4 +185,24 @@ class ExotelCallingTest {
         Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
         assertThat(results(batch)).containsExactly(Map.entry(to.getFirst(), "failed/busy/busy"));
     }
+
+    @Test
+    void an_exotel_number_can_ask_for_calls_streamed_to_the_agent_and_no_other_provider_has_that_setting() {
+        var streaming = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\","
+                + "\"phone_number\":\"+918047112299\",\"label\":\"Stream\",\"account_sid\":\"acme1\","
+                + "\"api_key\":\"k\",\"api_token\":\"t\",\"api_subdomain\":\"api.exotel.com\",\"app_id\":\"1\","
+                + "\"agent_stream\":true}").json(), "phone_number_id");
+        assertThat(server.client().get("/v1/convai/phone-numbers/" + streaming).json().get("agent_stream")
+                .asBoolean()).isTrue();
+        assertThat(server.client().patch("/v1/convai/phone-numbers/" + streaming, "{\"agent_stream\":false}")
+                .json().get("agent_stream").asBoolean()).isFalse();
+        assertThat(server.client().get("/v1/convai/phone-numbers/" + numberId).json().get("agent_stream")
+                .asBoolean()).isFalse();
+
+        var simulated = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"simulator\","
+                + "\"phone_number\":\"+14155550100\",\"label\":\"Sim\"}").json(), "phone_number_id");
+        var refused = server.client().patch("/v1/convai/phone-numbers/" + simulated, "{\"agent_stream\":true}");
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.body()).contains("agent_stream", "only exotel numbers have this setting");
+    }
 }
