@@ -33,10 +33,19 @@ import org.junit.jupiter.api.Test;
  */
 class ExotelDispatchTest {
     /** A pace far above what one test sends, so that no pass waits on it. */
-    private static final ExotelLimits FAST = new ExotelLimits(Duration.ofSeconds(5), 60_000, 3, Duration.ofSeconds(1));
+    private static final ExotelLimits FAST = new ExotelLimits(Duration.ofSeconds(5), 60_000, Duration.ofSeconds(10), 3,
+            Duration.ofSeconds(1));
+    /**
+     * One request a second per account, and no dial waits for a slot: a dial whose slot is not free now is deferred,
+     * so that passes on the mutable clock decide every dial and no test sleeps.
+     */
+    private static final ExotelLimits ONE_A_SECOND = new ExotelLimits(Duration.ofSeconds(5), 60, Duration.ZERO, 3,
+            Duration.ofSeconds(1));
 
     private static FakeExotel exotel;
     private final List<ExotelProvider> providers = new ArrayList<>();
+    private final List<Engine> engines = new ArrayList<>();
+    private String databaseUrl;
     private MutableClock clock;
     private Engine engine;
     private WorkspaceId workspace;
@@ -57,38 +66,51 @@ class ExotelDispatchTest {
     void start() {
         exotel.acceptCalls();
         clock = new MutableClock(Instant.parse("2026-11-29T10:00:00Z"));
-        engine = new Engine(TestDatabase.freshDatabaseUrl(), clock, "node-a", recorder -> {
-            var provider = new ExotelProvider(Optional.of(exotel.baseUrl()), FAST,
-                    (kind, account, spacing) -> new ProviderRequestBudgets(engines().database, clock)
-                            .reserve(kind, account, spacing),
+        databaseUrl = TestDatabase.freshDatabaseUrl();
+        engine = node("node-a", FAST);
+        workspace = engine.workspace(20);
+        agent = engine.agentWithMediaStream(workspace);
+        number = exotelNumber("+918047112233", "3");
+    }
+
+    /** A node with the real Exotel provider, its account pace kept in the shared database. */
+    private Engine node(String nodeId, ExotelLimits limits) {
+        var node = new Engine(databaseUrl, clock, nodeId, recorder -> {
+            var provider = new ExotelProvider(Optional.of(exotel.baseUrl()), limits,
+                    (kind, account, spacing, within) -> new ProviderRequestBudgets(engines.getFirst().database, clock)
+                            .reserve(kind, account, spacing, within),
                     (kind, attempt) -> Optional.of("https://batchcall.example.test/callbacks/exotel/"
                             + attempt.attemptId()), recorder,
-                    (attempt, kind, sids) -> new AttemptStore(engines().database).ownedByOthers(attempt, kind, sids),
+                    (attempt, kind, sids) -> new AttemptStore(engines.getFirst().database)
+                            .ownedByOthers(attempt, kind, sids),
                     clock, new EgressPolicy(true, EgressPolicy::systemResolve));
             providers.add(provider);
             return Map.<Provider, TelephonyProvider>of(Provider.EXOTEL, provider);
         });
-        workspace = engine.workspace(20);
-        agent = engine.agentWithMediaStream(workspace);
-        number = engine.phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(Provider.EXOTEL,
-                "+918047112233", "exotel", Optional.empty(), "{\"account_sid\":\"" + FakeExotel.ACCOUNT + "\","
-                + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\",\"applet_url\":null}",
-                Map.of("api_key", FakeExotel.API_KEY, "api_token", FakeExotel.API_TOKEN), new BigDecimal("3"), false,
-                true)).id();
+        engines.add(node);
+        return node;
     }
 
-    private Engine engines() {
-        return engine;
+    private String exotelNumber(String exophone, String cps) {
+        return engine.phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(Provider.EXOTEL,
+                exophone, "exotel", Optional.empty(), "{\"account_sid\":\"" + FakeExotel.ACCOUNT + "\","
+                + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\",\"applet_url\":null}",
+                Map.of("api_key", FakeExotel.API_KEY, "api_token", FakeExotel.API_TOKEN), new BigDecimal(cps), false,
+                true)).id();
     }
 
     @AfterEach
     void stop() {
         providers.forEach(ExotelProvider::close);
-        engine.close();
+        engines.forEach(Engine::close);
     }
 
     private String submit(int recipients) {
-        return engine.submit(workspace, agent, number, Optional.of(10), clock.instant(),
+        return submit(number, recipients);
+    }
+
+    private String submit(String from, int recipients) {
+        return engine.submit(workspace, agent, from, Optional.of(10), clock.instant(),
                 Engine.calls(recipients, "{}"));
     }
 
@@ -133,5 +155,38 @@ class ExotelDispatchTest {
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
         assertThat(engine.one("SELECT phone_call->>'type' FROM conversations WHERE batch_id = :b", String.class,
                 "b", batch)).isEqualTo("exotel");
+    }
+
+    @Test
+    void two_nodes_dialing_from_two_numbers_of_one_account_never_send_it_more_than_its_pace() {
+        // Each number may start 10 calls a second; the account takes one request a second from both together.
+        var first = node("node-b", ONE_A_SECOND);
+        var second = node("node-c", ONE_A_SECOND);
+        // Each node claims one batch, so that both dial the one account.
+        var batchOnB = submit(exotelNumber("+918047112244", "10"), 4);
+        first.dispatcher.dispatchOnce();
+        var batchOnC = submit(exotelNumber("+918047112255", "10"), 4);
+        second.dispatcher.dispatchOnce();
+        var batches = List.of(batchOnB, batchOnC);
+
+        for (int step = 0; step < 80 && exotel.connects().size() < 8; step++) {
+            var order = step % 2 == 0 ? List.of(first, second) : List.of(second, first);
+            order.forEach(node -> node.dispatcher.dispatchOnce());
+            order.forEach(node -> node.timers.runDue());
+            clock.advance(Duration.ofMillis(250));
+        }
+
+        assertThat(exotel.connects()).hasSize(8);
+        // Both batches call the same four customers, each from its own ExoPhone: every pair is dialed once.
+        assertThat(exotel.connects().stream().map(c -> c.field("CallerId") + ">" + c.field("From")).distinct())
+                .hasSize(8);
+        var dialed = engine.list("SELECT dialed_at FROM attempts WHERE batch_id IN (:a, :b) ORDER BY dialed_at",
+                Instant.class, "a", batches.get(0), "b", batches.get(1));
+        assertThat(dialed).hasSize(8);
+        for (int i = 1; i < dialed.size(); i++) {
+            assertThat(Duration.between(dialed.get(i - 1), dialed.get(i))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        }
+        assertThat(engine.list("SELECT DISTINCT node_id FROM attempts WHERE batch_id IN (:a, :b)", String.class,
+                "a", batches.get(0), "b", batches.get(1))).containsExactlyInAnyOrder("node-b", "node-c");
     }
 }

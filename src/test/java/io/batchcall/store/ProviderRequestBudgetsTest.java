@@ -22,6 +22,7 @@ class ProviderRequestBudgetsTest {
     private static final Instant NOW = Instant.parse("2026-11-29T10:00:00Z");
     /** Exotel's 180 a minute, in whole microseconds as the provider asks for it. */
     private static final Duration SPACING = Duration.ofNanos(333_334_000);
+    private static final Duration ANY_WAIT = Duration.ofHours(1);
 
     @Test
     void four_nodes_reserving_at_once_get_distinct_slots_never_closer_than_the_accounts_spacing() throws Exception {
@@ -40,7 +41,7 @@ class ProviderRequestBudgetsTest {
                 done.add(pool.submit(() -> {
                     start.await();
                     for (int i = 0; i < 25; i++) {
-                        slots.add(budgets.reserve(Provider.EXOTEL, "acme1", SPACING));
+                        slots.add(budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow());
                     }
                     return null;
                 }));
@@ -69,14 +70,35 @@ class ProviderRequestBudgetsTest {
         var database = Database.connect(url, Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var budgets = new ProviderRequestBudgets(database, clock);
 
-        var first = budgets.reserve(Provider.EXOTEL, "acme1", SPACING);
-        var second = budgets.reserve(Provider.EXOTEL, "acme1", SPACING);
-        var otherAccount = budgets.reserve(Provider.EXOTEL, "acme2", SPACING);
+        var first = budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
+        var second = budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
+        var otherAccount = budgets.reserve(Provider.EXOTEL, "acme2", SPACING, ANY_WAIT).orElseThrow();
         clock.advance(Duration.ofMinutes(5));
-        var afterIdle = budgets.reserve(Provider.EXOTEL, "acme1", SPACING);
+        var afterIdle = budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
 
         assertThat(List.of(first, second, otherAccount, afterIdle)).containsExactly(NOW, NOW.plus(SPACING), NOW,
                 NOW.plus(Duration.ofMinutes(5)));
+        database.close();
+    }
+
+    @Test
+    void a_slot_further_ahead_than_the_request_may_wait_is_not_reserved_and_stays_free_for_later() {
+        var clock = new MutableClock(NOW);
+        var database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(),
+                new SimpleMeterRegistry());
+        var budgets = new ProviderRequestBudgets(database, clock);
+        var second = Duration.ofSeconds(1);
+
+        var first = budgets.reserve(Provider.EXOTEL, "acme1", second, second);
+        var next = budgets.reserve(Provider.EXOTEL, "acme1", second, second);
+        var tooFar = budgets.reserve(Provider.EXOTEL, "acme1", second, second);
+        clock.advance(second.multipliedBy(2));
+        var later = budgets.reserve(Provider.EXOTEL, "acme1", second, Duration.ZERO);
+
+        assertThat(first).contains(NOW);
+        assertThat(next).contains(NOW.plus(second));
+        assertThat(tooFar).isEmpty();
+        assertThat(later).contains(NOW.plus(second).plus(second));
         database.close();
     }
 }

@@ -40,6 +40,9 @@ final class ExotelApi {
 
         /** No answer, a timeout or a 5xx: whether Exotel acted on the request is unknown. */
         record Unavailable(String reason) implements Response {}
+
+        /** Not sent: the account's next request slot is further ahead than this request may wait. */
+        record NoSlot() implements Response {}
     }
 
     private final HttpClient http;
@@ -57,18 +60,23 @@ final class ExotelApi {
         this.clock = clock;
     }
 
+    /** A look-up waits for its slot however far ahead: it places nothing, and the sweep asks again anyway. */
+    private static final Duration LOOK_UP_SLOT_WAIT = Duration.ofDays(1);
+
     Response connect(ExotelAccount account, List<Map.Entry<String, String>> form) {
-        return send(account, () -> request(account, calls(account) + "/connect.json")
+        return send(account, limits.dialSlotWait(), () -> request(account, calls(account) + "/connect.json")
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(formEncode(form))).build());
     }
 
     Response details(ExotelAccount account, String callSid) {
-        return send(account, () -> request(account, calls(account) + "/" + encode(callSid) + ".json").GET().build());
+        return send(account, LOOK_UP_SLOT_WAIT,
+                () -> request(account, calls(account) + "/" + encode(callSid) + ".json").GET().build());
     }
 
     Response list(ExotelAccount account, List<Map.Entry<String, String>> query) {
-        return send(account, () -> request(account, calls(account) + ".json?" + formEncode(query)).GET().build());
+        return send(account, LOOK_UP_SLOT_WAIT,
+                () -> request(account, calls(account) + ".json?" + formEncode(query)).GET().build());
     }
 
     private String calls(ExotelAccount account) {
@@ -86,10 +94,14 @@ final class ExotelApi {
      * Sends once in the account's next slot, and again only after a 429 (in a later slot, no sooner than
      * Retry-After), up to the configured retries.
      */
-    private Response send(ExotelAccount account, java.util.function.Supplier<HttpRequest> request) {
+    private Response send(ExotelAccount account, Duration slotWait, java.util.function.Supplier<HttpRequest> request) {
         for (int attempt = 0; ; attempt++) {
             try {
-                if (!awaitSlot(account)) {
+                var slot = budget.reserve(Provider.EXOTEL, account.sid(), limits.spacing(), slotWait);
+                if (slot.isEmpty()) {
+                    return new Response.NoSlot();
+                }
+                if (!awaitSlot(slot.get())) {
                     return new Response.Refused(NOT_SENT, "interrupted while waiting for the account's request slot");
                 }
             } catch (RuntimeException e) {
@@ -115,9 +127,8 @@ final class ExotelApi {
         }
     }
 
-    /** Waits for the account's next request slot; false when interrupted (nothing was sent). */
-    private boolean awaitSlot(ExotelAccount account) {
-        var slot = budget.reserve(Provider.EXOTEL, account.sid(), limits.spacing());
+    /** Waits for a reserved request slot; false when interrupted (nothing was sent). */
+    private boolean awaitSlot(java.time.Instant slot) {
         var wait = Duration.between(clock.instant(), slot);
         return wait.isNegative() || wait.isZero() || pause(wait);
     }

@@ -53,6 +53,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
     private final OwnedCalls owned;
     private final Clock clock;
     private final EgressPolicy egress;
+    private final ExotelLimits limits;
     /** When each request whose answer was lost went out, for the look-up that follows; removed by it. */
     private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
 
@@ -65,6 +66,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
         this.owned = owned;
         this.clock = clock;
         this.egress = egress;
+        this.limits = limits;
     }
 
     @Override
@@ -123,6 +125,9 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                 unanswered.put(request.attempt().attemptId(), sentAt);
                 yield new PlaceResult.Unknown(unavailable.reason());
             }
+            case ExotelApi.Response.NoSlot noSlot -> new PlaceResult.Deferred(limits.deferral(), "Exotel account "
+                    + account.get().sid() + " has no request slot free within " + limits.dialSlotWait().toSeconds()
+                    + " s");
         };
     }
 
@@ -186,6 +191,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                 case ExotelApi.Response.Refused refused -> new CallState.Unknown("Exotel does not know call "
                         + providerCallId.get() + " (" + refused.httpStatus() + ")");
                 case ExotelApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
+                case ExotelApi.Response.NoSlot noSlot -> new CallState.Unknown("no request slot for the look-up");
             };
         }
         var since = sentAt.orElseGet(() -> clock.instant().minus(LOOK_UP_WINDOW)).minus(CLOCK_SKEW);
@@ -197,6 +203,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
             case ExotelApi.Response.Refused refused -> new CallState.Unknown("Exotel refused the look-up: HTTP "
                     + refused.httpStatus() + " " + refused.message());
             case ExotelApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
+            case ExotelApi.Response.NoSlot noSlot -> new CallState.Unknown("no request slot for the look-up");
         };
     }
 

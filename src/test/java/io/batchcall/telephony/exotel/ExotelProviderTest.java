@@ -41,13 +41,16 @@ class ExotelProviderTest {
     private static final Instant NOW = Instant.parse("2026-11-29T10:00:00Z");
     private static final AttemptRef ATTEMPT = new AttemptRef(new WorkspaceId("ws_1"), "att_1");
     private static final String CALLBACK = "https://batchcall.example.test/callbacks/exotel/ws_1/att_1/token";
-    private static final ExotelLimits FAST = new ExotelLimits(Duration.ofSeconds(5), 6_000, 3, Duration.ofSeconds(2));
+    private static final ExotelLimits FAST = new ExotelLimits(Duration.ofSeconds(5), 6_000, Duration.ofSeconds(10), 3,
+            Duration.ofSeconds(2));
 
     private static FakeExotel exotel;
     private final List<String> events = new CopyOnWriteArrayList<>();
     private final Set<String> ownedElsewhere = new HashSet<>();
     private final List<String> reservedFor = new CopyOnWriteArrayList<>();
     private ExotelProvider provider;
+    /** Whether the account's request slots are taken further ahead than a dial may wait. */
+    private volatile boolean slotsTaken;
 
     @BeforeAll
     static void startFake() {
@@ -78,9 +81,9 @@ class ExotelProviderTest {
             case CallEvent.Answered a -> "answered";
             case CallEvent.Ended e -> "ended " + e.outcome().wireName() + " " + e.providerStatus().orElse("-");
         });
-        return new ExotelProvider(Optional.of(exotel.baseUrl()), FAST, (kind, account, spacing) -> {
-            reservedFor.add(kind.wireName() + "/" + account + "/" + spacing.toMillis());
-            return clock.instant();
+        return new ExotelProvider(Optional.of(exotel.baseUrl()), FAST, (kind, account, spacing, within) -> {
+            reservedFor.add(kind.wireName() + "/" + account + "/" + spacing.toMillis() + "/" + within.toSeconds());
+            return slotsTaken ? Optional.empty() : Optional.of(clock.instant());
         }, (kind, attempt) -> Optional.of(CALLBACK), sink,
                 (attempt, kind, sids) -> sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet()),
                 clock, egress);
@@ -125,7 +128,7 @@ class ExotelProviderTest {
                 Map.entry("CustomField", List.of("{\"conversation_id\":\"conv_1\",\"batch_id\":\"btcal_1\","
                         + "\"recipient_id\":\"rcpt_1\",\"attempt_id\":\"att_1\"}")),
                 Map.entry("Record", List.of("true"))));
-        assertThat(reservedFor).containsExactly("exotel/acme1/10");
+        assertThat(reservedFor).containsExactly("exotel/acme1/10/10");
     }
 
     @Test
@@ -238,5 +241,16 @@ class ExotelProviderTest {
         var lookUp = exotel.requests().getLast();
         assertThat(lookUp.query()).contains("From=+919876543210", "DateCreated=gte:2026-11-29 15:29:00");
         assertThat(exotel.connects()).hasSize(1);
+    }
+
+    @Test
+    void a_dial_that_finds_no_request_slot_within_its_wait_is_deferred_without_sending_anything() {
+        slotsTaken = true;
+
+        var result = provider.place(request());
+
+        assertThat(result).isInstanceOfSatisfying(PlaceResult.Deferred.class, deferred ->
+                assertThat(deferred.retryIn()).isEqualTo(Duration.ofSeconds(10)));
+        assertThat(exotel.connects()).isEmpty();
     }
 }
