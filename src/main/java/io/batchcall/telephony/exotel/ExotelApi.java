@@ -13,10 +13,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -94,7 +96,7 @@ final class ExotelApi {
      * Sends once in the account's next slot, and again only after a 429 (in a later slot, no sooner than
      * Retry-After), up to the configured retries.
      */
-    private Response send(ExotelAccount account, Duration slotWait, java.util.function.Supplier<HttpRequest> request) {
+    private Response send(ExotelAccount account, Duration slotWait, Supplier<HttpRequest> request) {
         for (int attempt = 0; ; attempt++) {
             try {
                 var slot = budget.reserve(Provider.EXOTEL, account.sid(), limits.spacing(), slotWait);
@@ -128,7 +130,7 @@ final class ExotelApi {
     }
 
     /** Waits for a reserved request slot; false when interrupted (nothing was sent). */
-    private boolean awaitSlot(java.time.Instant slot) {
+    private boolean awaitSlot(Instant slot) {
         var wait = Duration.between(clock.instant(), slot);
         return wait.isNegative() || wait.isZero() || pause(wait);
     }

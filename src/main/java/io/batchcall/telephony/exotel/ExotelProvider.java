@@ -26,6 +26,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
@@ -213,9 +214,9 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                 .filter(call -> created(call).map(at -> !at.isBefore(since)).orElse(true))
                 .toList();
         var sids = listed.stream().map(call -> call.path("Sid").asText()).toList();
-        java.util.Set<String> taken;
+        Set<String> taken;
         try {
-            taken = sids.isEmpty() ? java.util.Set.of() : owned.ownedByOthers(attempt, Provider.EXOTEL, sids);
+            taken = sids.isEmpty() ? Set.of() : owned.ownedByOthers(attempt, Provider.EXOTEL, sids);
         } catch (RuntimeException e) {
             return new CallState.Unknown("could not check which listed calls other attempts own: " + e);
         }
