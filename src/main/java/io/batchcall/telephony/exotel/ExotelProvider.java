@@ -11,6 +11,7 @@ import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.CallbackUrls;
 import io.batchcall.telephony.OwnedCalls;
 import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.RecentCalls;
 import io.batchcall.telephony.RequestBudget;
 import io.batchcall.telephony.TelephonyProvider;
 import java.net.URI;
@@ -23,6 +24,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +59,8 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
     private final ExotelLimits limits;
     /** When each request whose answer was lost went out, for the look-up that follows; removed by it. */
     private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
+    /** The Sids this node's connects got back, until the look-up window has passed. */
+    private final RecentCalls connected = new RecentCalls(LOOK_UP_WINDOW.plus(CLOCK_SKEW));
 
     public ExotelProvider(Optional<String> apiBase, ExotelLimits limits, RequestBudget budget, CallbackUrls callbacks,
                           CallEventSink events, OwnedCalls owned, Clock clock, EgressPolicy egress) {
@@ -119,6 +123,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                     unanswered.put(request.attempt().attemptId(), sentAt);
                     yield new PlaceResult.Unknown("Exotel accepted the call without a Sid");
                 }
+                connected.remember(sid, request.attempt(), sentAt);
                 yield new PlaceResult.Accepted(sid);
             }
             case ExotelApi.Response.Refused refused -> refused(request, refused);
@@ -214,9 +219,10 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                 .filter(call -> created(call).map(at -> !at.isBefore(since)).orElse(true))
                 .toList();
         var sids = listed.stream().map(call -> call.path("Sid").asText()).toList();
-        Set<String> taken;
+        // Taken: recorded by any node for another attempt, or got back by this node's connect for one.
+        var taken = new HashSet<>(connected.placedForOthers(attempt, sids));
         try {
-            taken = sids.isEmpty() ? Set.of() : owned.ownedByOthers(attempt, Provider.EXOTEL, sids);
+            taken.addAll(sids.isEmpty() ? Set.of() : owned.ownedByOthers(attempt, Provider.EXOTEL, sids));
         } catch (RuntimeException e) {
             return new CallState.Unknown("could not check which listed calls other attempts own: " + e);
         }

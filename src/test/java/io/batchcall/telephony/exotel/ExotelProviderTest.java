@@ -253,4 +253,20 @@ class ExotelProviderTest {
                 assertThat(deferred.retryIn()).isEqualTo(Duration.ofSeconds(10)));
         assertThat(exotel.connects()).isEmpty();
     }
+
+    @Test
+    void a_look_up_skips_a_call_this_node_connected_for_another_attempt_before_any_node_recorded_it() {
+        // Another attempt to the same customer got exo-att_2 a moment ago; the attempts table does not know yet.
+        var other = new CallRequest(new AttemptRef(ATTEMPT.workspaceId(), "att_2"), "btcal_1", "rcpt_2",
+                "+919876543210", request().from(), request().credentials(), request().agent(), request().callConfig(),
+                "conv_2", Optional.empty());
+        assertThat(provider.place(other)).isEqualTo(new PlaceResult.Accepted("exo-att_2"));
+        exotel.refuseConnects(503, "Service Unavailable", null);
+        provider.place(request());
+        exotel.listCalls("2026-11-29 15:30:02", "exo-att_2", "in-progress");
+
+        var state = provider.reconcile(request(), Optional.empty());
+
+        assertThat(state).isEqualTo(new CallState.Unknown("Exotel lists only calls other attempts placed"));
+    }
 }
