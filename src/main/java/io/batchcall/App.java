@@ -12,6 +12,7 @@ import io.batchcall.api.Authentication;
 import io.batchcall.api.BranchRoutes;
 import io.batchcall.api.CallbackTokens;
 import io.batchcall.api.ConversationRoutes;
+import io.batchcall.api.ExotelCallbackRoutes;
 import io.batchcall.api.OperationsRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
@@ -44,8 +45,11 @@ import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
 import io.batchcall.store.PostCallTranscriptions;
 import io.batchcall.telephony.AgentAccess;
+import io.batchcall.store.ProviderRequestBudgets;
 import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
+import io.batchcall.telephony.exotel.ExotelLimits;
+import io.batchcall.telephony.exotel.ExotelProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
@@ -209,7 +213,7 @@ public final class App implements AutoCloseable {
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
                 .ensureDefaultWorkspace(config.security().apiKey(), config.database().embedded());
         if (config.telephony().publicUrl().isEmpty()) {
-            log.info("BATCHCALL_PUBLIC_URL is not set: batches on Twilio numbers fail until it is");
+            log.info("BATCHCALL_PUBLIC_URL is not set: batches on Twilio and Exotel numbers fail until it is");
         }
         var attempts = new AttemptStore(database);
         var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
@@ -249,15 +253,19 @@ public final class App implements AutoCloseable {
                                 webhookConfig.rotationGrace(), clock),
                         new ConvaiSettingsRoutes(webhookStore),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
-                                dispatching.twilio()::onStatusCallback)),
+                                dispatching.twilio()::onStatusCallback),
+                        new ExotelCallbackRoutes(callbackTokens, attempts, dispatching.exotel()::onStatusCallback)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), config.requestLimits(), new ApiErrors(), routes, meters).start();
         running.push(server);
         log.info("batchcall started nodeId={} port={}", config.nodeId(), server.port());
     }
 
-    /** The running dispatcher's faces to HTTP: Twilio's callbacks, and what keeps this node from being ready. */
-    private record Dispatching(TwilioProvider twilio, Supplier<List<String>> problems) {}
+    /**
+     * The running dispatcher's faces to HTTP: Twilio's and Exotel's callbacks, and what keeps this node from being
+     * ready.
+     */
+    private record Dispatching(TwilioProvider twilio, ExotelProvider exotel, Supplier<List<String>> problems) {}
 
     /**
      * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
@@ -282,6 +290,12 @@ public final class App implements AutoCloseable {
                 (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), agentAccess,
                 recorder, new AttemptStore(database)::ownedByOthers, clock, egress);
         running.push(twilio);
+        var budgets = new ProviderRequestBudgets(database, clock);
+        var exotel = new ExotelProvider(config.telephony().exotelApiBase(),
+                ExotelLimits.withRequestsPerMinute(config.telephony().exotelRequestsPerMinute()), budgets::reserve,
+                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder,
+                new AttemptStore(database)::ownedByOthers, clock, egress);
+        running.push(exotel);
         var sip = SipTrunkProvider.start(config.sip(), timers, recorder, egress, phoneNumbers::sipTrunkAddresses,
                 clock, agentAccess);
         running.push(sip);
@@ -289,6 +303,7 @@ public final class App implements AutoCloseable {
                 Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom(),
                         agentAccess, egress),
                 Provider.TWILIO, twilio,
+                Provider.EXOTEL, exotel,
                 Provider.SIP_TRUNK, sip);
         Function<PhoneNumber, Map<String, String>> credentials =
                 number -> phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
@@ -321,7 +336,7 @@ public final class App implements AutoCloseable {
                         recorder.healthy() ? null : "the call-event writer is stopped or stuck",
                         dispatcher.healthy() ? null : "the dispatch loop is stopped or stuck")
                 .filter(java.util.Objects::nonNull).toList();
-        return new Dispatching(twilio, problems);
+        return new Dispatching(twilio, exotel, problems);
     }
 
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {

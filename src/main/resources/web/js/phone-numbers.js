@@ -9,7 +9,9 @@ const PROVIDERS = {
     ['username', 'SIP username', 'text'], ['password', 'SIP password', 'password']] },
   exotel: { label: 'Exotel', fields: [['account_sid', 'Account SID', 'text'], ['api_key', 'API key', 'password'],
     ['api_token', 'API token', 'password'], ['api_subdomain', 'API subdomain (api.exotel.com or api.in.exotel.com)', 'text'],
-    ['app_id', 'App id', 'text']] },
+    ['app_id', 'App id (the flow whose Voicebot applet reaches your agent)', 'text'],
+    ['applet_url', 'Applet URL (optional, replaces the app id\'s flow)', 'text'],
+    ['agent_stream', 'Stream calls straight to the agent\'s media stream URL instead', 'checkbox']] },
 };
 
 export async function render(main) {
@@ -102,9 +104,11 @@ export async function render(main) {
       }
       if (creating) {
         Object.assign(body, { provider: provider.value, phone_number: phone.value.trim() });
-        for (const key of ['sid', 'token', 'account_sid', 'api_key', 'api_token', 'api_subdomain', 'app_id']) {
+        for (const key of ['sid', 'token', 'account_sid', 'api_key', 'api_token', 'api_subdomain', 'app_id',
+          'applet_url']) {
           if (provider.value !== 'sip_trunk' && value(key)) body[key] = value(key);
         }
+        if (provider.value === 'exotel') body.agent_stream = Boolean(inputs.agent_stream?.checked);
       }
       try {
         if (creating) await api('POST', '/v1/convai/phone-numbers', { json: body });

@@ -70,6 +70,9 @@ final class OpenApiDocument {
                     false, "object"),
             new Operation("post", "/callbacks/twilio/{workspace_id}/{attempt_id}/{token}", "Provider callbacks",
                     "Twilio status callbacks (form POST, X-Twilio-Signature verified; 403 otherwise)", false, "none"),
+            new Operation("post", "/callbacks/exotel/{workspace_id}/{attempt_id}/{token}", "Provider callbacks",
+                    "Exotel status callbacks (form or JSON POST, unsigned: the per-attempt URL token is checked; 403"
+                    + " otherwise)", false, "none"),
             new Operation("get", "/v1/convai/batch-calling/{batch_id}/attempts", "Batch calling", "Every dial of a"
                     + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
                     + " narrows it to one recipient", true, "object"),

@@ -91,6 +91,7 @@ final class PhoneNumberRequests {
                 settings.put("api_subdomain", requiredEnum(body, "api_subdomain", EXOTEL_SUBDOMAINS));
                 settings.put("app_id", body.requiredText("app_id"));
                 settings.put("applet_url", body.optionalText("applet_url").orElse(null));
+                settings.put("agent_stream", body.optionalBoolean("agent_stream").orElse(false));
             }
             case SIMULATOR, WHATSAPP -> { }
         }
@@ -133,6 +134,12 @@ final class PhoneNumberRequests {
                 body.raw(field).ifPresent(value -> body.violate(field,
                         "Value error, only sip_trunk numbers have this setting", "value_error"));
             }
+        }
+        if (provider == Provider.EXOTEL) {
+            body.optionalBoolean("agent_stream").ifPresent(stream -> settings.put("agent_stream", stream));
+        } else {
+            body.raw("agent_stream").ifPresent(value -> body.violate("agent_stream",
+                    "Value error, only exotel numbers have this setting", "value_error"));
         }
         body.throwIfInvalid();
         var branchId = Optional.ofNullable(settings.get("branch_id")).map(b -> b.textValue());

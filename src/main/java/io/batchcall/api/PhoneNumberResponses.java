@@ -44,6 +44,10 @@ final class PhoneNumberResponses {
             shown.put("livekit_stack", settings.path("livekit_stack").asText("standard"));
             shown.put("store_sip_messages", settings.path("store_sip_messages").asBoolean(true));
         }
+        if (number.provider() == Provider.EXOTEL) {
+            // Our extension: whether its calls stream straight to the agent's media_stream_url instead of the flow.
+            shown.put("agent_stream", settings.path("agent_stream").asBoolean(false));
+        }
         shown.put("cps", number.cps().doubleValue());
         return shown;
     }

@@ -74,7 +74,11 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                 reader.optional("BATCHCALL_PUBLIC_URL").flatMap(url -> reader.baseUrl("BATCHCALL_PUBLIC_URL", url)),
                 reader.optional("BATCHCALL_TWILIO_API_BASE")
                         .flatMap(url -> reader.baseUrl("BATCHCALL_TWILIO_API_BASE", url))
-                        .orElse(TelephonyConfig.DEFAULT_TWILIO_API_BASE));
+                        .orElse(TelephonyConfig.DEFAULT_TWILIO_API_BASE),
+                reader.optional("BATCHCALL_EXOTEL_API_BASE")
+                        .flatMap(url -> reader.baseUrl("BATCHCALL_EXOTEL_API_BASE", url)),
+                reader.integer("BATCHCALL_EXOTEL_REQUESTS_PER_MINUTE",
+                        TelephonyConfig.DEFAULT_EXOTEL_REQUESTS_PER_MINUTE, 1, 100_000));
         var sip = new SipConfig(
                 reader.text("BATCHCALL_SIP_HOST", "127.0.0.1"),
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),

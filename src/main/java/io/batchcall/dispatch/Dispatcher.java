@@ -211,6 +211,13 @@ public final class Dispatcher implements AutoCloseable {
                 recorder.ended(ref, new Outcome.Failed(unusable.reason(), false), Optional.empty(), Optional.empty(),
                         false);
             }
+            case PlaceResult.Deferred deferred -> {
+                // Not dialing yet: the stale-call sweep must not count its ringing time from this try.
+                call.dialStartedAt = null;
+                log.debug("Dial deferred attemptId={} waitMillis={} reason={}", ref.attemptId(),
+                        deferred.retryIn().toMillis(), deferred.reason());
+                timers.schedule(deferred.retryIn(), () -> placeSafely(call));
+            }
             case PlaceResult.Unknown unknown -> reconciliation.resolve(call,
                     new Reconciliation.WhenUnknown.EndInterrupted("the dial request's fate is unknown ("
                             + unknown.reason() + ") and", false));

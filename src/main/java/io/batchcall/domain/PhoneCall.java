@@ -4,14 +4,15 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The telephony side of a conversation ({@code metadata.phone_call}). {@code type} is {@code twilio} or
- * {@code sip_trunking}, the only two the official SDKs know: every provider that is not Twilio reports itself as
- * a SIP call there. {@code direction} is {@code outbound} or {@code inbound}.
+ * The telephony side of a conversation ({@code metadata.phone_call}). {@code type} is {@code twilio},
+ * {@code exotel} or {@code sip_trunking}, the variants the official SDKs know: every other provider reports itself
+ * as a SIP call there. {@code direction} is {@code outbound} or {@code inbound}.
  */
 public record PhoneCall(String direction, String agentNumber, String externalNumber, String type, String callSid,
                         Optional<String> streamSid) {
     public static final String OUTBOUND = "outbound";
     public static final String TWILIO = "twilio";
+    public static final String EXOTEL = "exotel";
     public static final String SIP_TRUNKING = "sip_trunking";
 
     public PhoneCall {
@@ -19,13 +20,17 @@ public record PhoneCall(String direction, String agentNumber, String externalNum
         Objects.requireNonNull(agentNumber, "agentNumber");
         Objects.requireNonNull(externalNumber, "externalNumber");
         Objects.requireNonNull(callSid, "callSid");
-        if (!TWILIO.equals(type) && !SIP_TRUNKING.equals(type)) {
-            throw new IllegalArgumentException("a phone call's type is twilio or sip_trunking, not " + type);
+        if (!TWILIO.equals(type) && !EXOTEL.equals(type) && !SIP_TRUNKING.equals(type)) {
+            throw new IllegalArgumentException("a phone call's type is twilio, exotel or sip_trunking, not " + type);
         }
     }
 
     /** The wire {@code type} of a call placed through a number of this provider. */
     public static String typeOf(Provider provider) {
-        return provider == Provider.TWILIO ? TWILIO : SIP_TRUNKING;
+        return switch (provider) {
+            case TWILIO -> TWILIO;
+            case EXOTEL -> EXOTEL;
+            case SIP_TRUNK, WHATSAPP, SIMULATOR -> SIP_TRUNKING;
+        };
     }
 }

@@ -27,7 +27,8 @@ final class ConversationWrites {
                             a.phone_number_id, 'initiated', coalesce(a.dialed_at, :now),
                             json_build_object('direction', 'outbound', 'phone_number_id', a.phone_number_id,
                                 'agent_number', p.phone_number, 'external_number', r.phone_number,
-                                'type', CASE WHEN a.provider = 'twilio' THEN 'twilio' ELSE 'sip_trunking' END,
+                                'type', CASE a.provider WHEN 'twilio' THEN 'twilio' WHEN 'exotel' THEN 'exotel'
+                                    ELSE 'sip_trunking' END,
                                 'call_sid', a.provider_call_id, 'stream_sid', '')::jsonb,
                             r.client_data::jsonb, :now, :now
                         FROM attempts a

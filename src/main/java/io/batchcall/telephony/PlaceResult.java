@@ -1,6 +1,7 @@
 package io.batchcall.telephony;
 
 import io.batchcall.domain.Outcome;
+import java.time.Duration;
 import java.util.Optional;
 
 /** What a provider answered to a dial request. */
@@ -19,4 +20,10 @@ public sealed interface PlaceResult {
 
     /** The request may or may not have reached the provider; only the provider can tell (see reconcile). */
     record Unknown(String reason) implements PlaceResult {}
+
+    /**
+     * Nothing was sent: the provider account's request pace is taken too far ahead (several numbers or nodes share
+     * it). Place the call again after {@code retryIn}; until then it has not started dialing.
+     */
+    record Deferred(Duration retryIn, String reason) implements PlaceResult {}
 }

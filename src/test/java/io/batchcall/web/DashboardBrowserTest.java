@@ -128,6 +128,29 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void an_exotel_number_is_added_with_its_credentials_flow_and_agent_stream_choice_in_the_browser() {
+        open("#/phone-numbers");
+        browser.click("#new-number");
+        new org.openqa.selenium.support.ui.Select(browser.find("#number-provider")).selectByValue("exotel");
+        browser.type("#number-phone", "+91 80 4711 2233");
+        browser.type("#number-label", "Mumbai line");
+        browser.type("#number-account_sid", "acme1");
+        browser.type("#number-api_key", "exotel-key");
+        browser.type("#number-api_token", "exotel-token");
+        browser.type("#number-api_subdomain", "api.in.exotel.com");
+        browser.type("#number-app_id", "4242");
+        browser.click("#number-agent_stream");
+        browser.screenshot("exotel-number-form");
+        browser.click("#save-number");
+
+        browser.waitForText("#number-table", "+918047112233");
+        assertThat(browser.text("#number-table")).contains("Mumbai line", "exotel");
+        var stored = server.client().get("/v1/convai/phone-numbers?provider=exotel").json();
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).get("agent_stream").asBoolean()).isTrue();
+    }
+
+    @Test
     void an_agent_and_a_simulator_number_are_created_edited_and_listed_in_the_browser() {
         open("#/agents");
         browser.click("#new-agent");

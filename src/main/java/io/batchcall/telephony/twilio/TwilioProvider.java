@@ -13,6 +13,7 @@ import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallbackUrls;
 import io.batchcall.telephony.OwnedCalls;
 import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.RecentCalls;
 import io.batchcall.telephony.TelephonyProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -29,9 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,16 +58,8 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     private final EgressPolicy egress;
     /** When each request whose answer was lost went out, for the look-up that follows; removed by it. */
     private final Map<String, Instant> unanswered = new ConcurrentHashMap<>();
-    /**
-     * The SIDs this node's creates got back, until the look-up window has passed. Another attempt's SID reaches
-     * the database only when its accepted event is written, a moment (or a database outage) later; a look-up on
-     * this node meanwhile must still know the call is taken.
-     */
-    private final Map<String, Created> created = new ConcurrentHashMap<>();
-    /** The same entries, oldest first, so that forgetting them costs only the ones forgotten. */
-    private final Queue<Created> createdInOrder = new ConcurrentLinkedQueue<>();
-
-    private record Created(String sid, AttemptRef attempt, Instant at) {}
+    /** The SIDs this node's creates got back, until the look-up window has passed. */
+    private final RecentCalls created = new RecentCalls(LOOK_UP_WINDOW.plus(CLOCK_SKEW));
 
     public TwilioProvider(String apiBase, TwilioLimits limits, CallbackUrls callbacks, AgentAccess agents,
                           CallEventSink events, OwnedCalls owned, Clock clock, EgressPolicy egress) {
@@ -119,7 +110,7 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         return switch (answer) {
             case TwilioApi.Response.Ok ok -> {
                 var sid = ok.body().path("sid").asText();
-                remember(sid, request.attempt(), sentAt);
+                created.remember(sid, request.attempt(), sentAt);
                 yield new PlaceResult.Accepted(sid);
             }
             case TwilioApi.Response.Refused refused -> refused(request, refused);
@@ -238,25 +229,8 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
             return Set.of();
         }
         var taken = new HashSet<>(owned.ownedByOthers(attempt, Provider.TWILIO, sids));
-        sids.stream().filter(sid -> {
-            var mine = created.get(sid);
-            return mine != null && !mine.attempt().equals(attempt);
-        }).forEach(taken::add);
+        taken.addAll(created.placedForOthers(attempt, sids));
         return taken;
-    }
-
-    private void remember(String sid, AttemptRef attempt, Instant at) {
-        var entry = new Created(sid, attempt, at);
-        created.put(sid, entry);
-        createdInOrder.add(entry);
-        // Forgotten once no look-up can reach back to it.
-        var horizon = at.minus(LOOK_UP_WINDOW).minus(CLOCK_SKEW);
-        for (var oldest = createdInOrder.peek(); oldest != null && oldest.at().isBefore(horizon);
-             oldest = createdInOrder.peek()) {
-            if (createdInOrder.remove(oldest)) {
-                created.remove(oldest.sid(), oldest);
-            }
-        }
     }
 
     private static Optional<Instant> created(JsonNode call) {
