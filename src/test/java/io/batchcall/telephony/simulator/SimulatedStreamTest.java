@@ -98,7 +98,7 @@ class SimulatedStreamTest {
             allowed.place(request(agent.mediaStreamUrl(), "att_2"));
             timers.advance(SimulatorConfig.defaults().ring());
             timers.advance(SimulatorConfig.defaults().talk());
-            Await.until(Duration.ofSeconds(10), "the control stream stops", () -> events(agent).contains("stop"));
+            Await.until(Duration.ofSeconds(30), "the control stream stops", () -> events(agent).contains("stop"));
             assertThat(agent.messages()).filteredOn(m -> m.path("event").asText().equals("start"))
                     .extracting(m -> m.at("/start/callSid").asText()).containsExactly("sim_att_2");
         }
