@@ -26,12 +26,16 @@ final class SimulatedStream {
 
     private final String streamSid;
     private final String callSid;
-    private final CompletableFuture<WebSocket> socket;
+    /**
+     * The socket once every message queued so far has been sent. A WebSocket takes one send at a time (a second
+     * one while the first is under way fails), so each message is chained after the one before.
+     */
+    private CompletableFuture<WebSocket> sent;
 
     private SimulatedStream(String streamSid, String callSid, CompletableFuture<WebSocket> socket) {
         this.streamSid = streamSid;
         this.callSid = callSid;
-        this.socket = socket;
+        this.sent = socket;
     }
 
     /** Opens the stream and sends {@code connected} and {@code start}. */
@@ -59,8 +63,10 @@ final class SimulatedStream {
     void close() {
         send(Map.of("event", "stop", "sequenceNumber", "2", "streamSid", streamSid, "stop",
                 Map.of("accountSid", "", "callSid", callSid)));
-        socket.thenCompose(ws -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "call ended"))
-                .exceptionally(e -> null);
+        synchronized (this) {
+            sent = sent.thenCompose(ws -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "call ended"));
+            sent.exceptionally(e -> null);
+        }
     }
 
     private void send(Map<String, ?> message) {
@@ -70,9 +76,12 @@ final class SimulatedStream {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a map of strings and numbers always serialises", e);
         }
-        socket.thenCompose(ws -> ws.sendText(text, true)).exceptionally(e -> {
-            log.debug("Simulated media stream message not sent callSid={} error={}", callSid, e.toString());
-            return null;
-        });
+        synchronized (this) {
+            sent = sent.thenCompose(ws -> ws.sendText(text, true));
+            sent.exceptionally(e -> {
+                log.debug("Simulated media stream message not sent callSid={} error={}", callSid, e.toString());
+                return null;
+            });
+        }
     }
 }

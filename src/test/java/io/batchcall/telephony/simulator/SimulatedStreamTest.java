@@ -97,6 +97,8 @@ class SimulatedStreamTest {
                     new EgressPolicy(true, EgressPolicy::systemResolve));
             allowed.place(request(agent.mediaStreamUrl(), "att_2"));
             timers.advance(SimulatorConfig.defaults().ring());
+            // The stream connects on its own thread: let it start before the call's end asks it to stop.
+            Await.until(Duration.ofSeconds(30), "the control stream starts", () -> events(agent).contains("start"));
             timers.advance(SimulatorConfig.defaults().talk());
             Await.until(Duration.ofSeconds(30), "the control stream stops", () -> events(agent).contains("stop"));
             assertThat(agent.messages()).filteredOn(m -> m.path("event").asText().equals("start"))
