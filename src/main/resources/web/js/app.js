@@ -6,6 +6,8 @@ import * as newBatch from './new-batch.js';
 import * as batch from './batch.js';
 import * as agents from './agents.js';
 import * as phoneNumbers from './phone-numbers.js';
+import * as webhooks from './webhooks.js';
+import * as webhook from './webhook.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
@@ -16,6 +18,8 @@ const routes = [
   { pattern: /^#\/batches\/([^/]+)$/, nav: 'batches', page: batch },
   { pattern: /^#\/agents$/, nav: 'agents', page: agents },
   { pattern: /^#\/phone-numbers$/, nav: 'phone-numbers', page: phoneNumbers },
+  { pattern: /^#\/webhooks$/, nav: 'webhooks', page: webhooks },
+  { pattern: /^#\/webhooks\/([^/]+)$/, nav: 'webhooks', page: webhook },
   { pattern: /^#\/batches$/, nav: 'batches', page: batches },
 ];
 

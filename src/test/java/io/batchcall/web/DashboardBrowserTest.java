@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.Browser;
 import io.batchcall.support.Fixtures;
+import io.batchcall.support.Receiver;
 import io.batchcall.support.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,13 +77,18 @@ class DashboardBrowserTest {
         // A real load each time, even to the page already shown: no state (or open dialog) leaks between tests.
         browser.open("about:blank");
         browser.open(baseUrl + hash);
-        browser.until(d -> d.findElement(By.id("top")).isDisplayed() || d.findElements(By.id("api-key")).stream()
-                .anyMatch(input -> input.isDisplayed()) ? true : null, "the sign-in form or a page");
+        awaitSignInOrPage();
         if (!browser.driver().findElement(By.id("top")).isDisplayed()) {
             browser.type("#api-key", TestServer.API_KEY);
             browser.click("#sign-in");
             browser.find("#sign-out");
         }
+    }
+
+    /** Waits for the app to show either the sign-in form or, signed in, the header and a page. */
+    private static void awaitSignInOrPage() {
+        browser.until(d -> d.findElement(By.id("top")).isDisplayed() || d.findElements(By.id("api-key")).stream()
+                .anyMatch(input -> input.isDisplayed()) ? true : null, "the sign-in form or a page");
     }
 
     private static String submit(String name, String recipients, String extra) {
@@ -111,7 +117,8 @@ class DashboardBrowserTest {
     @Test
     void a_wrong_api_key_shows_a_clear_error_and_the_right_one_signs_in() {
         browser.open(baseUrl);
-        if (!browser.all("#sign-out").isEmpty() && browser.find("#sign-out").isDisplayed()) {
+        awaitSignInOrPage();
+        if (browser.driver().findElement(By.id("top")).isDisplayed()) {
             browser.click("#sign-out");
         }
         browser.type("#api-key", "bc_not_a_key_of_this_server_000");
@@ -260,6 +267,70 @@ class DashboardBrowserTest {
         browser.waitForText("#batch-status", "cancelled");
         assertThat(outcome("cancelled")).isEqualTo(2);
         browser.screenshot("batch-cancelled");
+    }
+
+    @Test
+    void a_webhook_is_created_with_its_secret_shown_once_tested_into_its_log_disabled_and_deleted() {
+        try (var receiver = new Receiver()) {
+            open("#/webhooks");
+            browser.click("#new-webhook");
+            browser.type("#webhook-name", "CRM");
+            browser.type("#webhook-url", receiver.url("/hooks/batchcall"));
+            browser.click("#event-batch");
+            browser.click("#webhook-post-call");
+            browser.screenshot("webhook-form");
+            browser.click("#save-webhook");
+
+            var secret = browser.until(d -> {
+                var value = browser.find("#webhook-secret").getAttribute("value");
+                return value != null && value.startsWith("whsec_") ? value : null;
+            }, "the new webhook's secret");
+            browser.click("#copy-secret");
+            browser.find("#copy-status");
+            browser.screenshot("webhook-secret");
+            browser.click("#secret-done");
+            browser.waitForText("#webhook-table", "CRM");
+            assertThat(browser.text("#webhook-table")).contains("batch.*", "post-call").doesNotContain(secret);
+            assertThat(browser.driver().getPageSource()).doesNotContain(secret);
+            var webhookId = browser.find("#webhook-table tr[data-webhook-id]").getAttribute("data-webhook-id");
+            assertThat(server.client().get("/v1/convai/settings").json().at("/webhooks/post_call_webhook_id").asText())
+                    .isEqualTo(webhookId);
+
+            browser.click("#webhook-table a");
+            browser.waitForText("#webhook-title", "CRM");
+            browser.click("#send-test");
+            browser.waitForText("#test-result", "Delivered: 200");
+            browser.waitForText("#delivery-table", "webhook.test");
+            assertThat(receiver.requests()).singleElement().satisfies(request -> {
+                assertThat(request.path()).isEqualTo("/hooks/batchcall");
+                assertThat(request.body()).contains("\"type\":\"webhook.test\"");
+            });
+            var row = browser.find("#delivery-table tr[data-event-id]");
+            assertThat(row.getText()).contains("succeeded");
+            row.sendKeys(Keys.ENTER);
+            browser.until(d -> browser.all("#delivery-attempt-table tbody tr").size() == 1 ? true : null,
+                    "the delivery's one attempt");
+            assertThat(browser.text("#delivery-attempt-table")).contains("200", "ms");
+            browser.screenshot("webhook-delivery-attempts");
+            browser.driver().manage().window().setSize(new Dimension(390, 844));
+            browser.screenshot("webhook-delivery-attempts-phone");
+            browser.driver().manage().window().setSize(new Dimension(1280, 900));
+
+            open("#/webhooks");
+            browser.click("#webhook-table .toggle-webhook");
+            browser.waitForText("#webhook-table", "disabled");
+            browser.waitForText("#webhook-table .toggle-webhook", "Enable");
+            assertThat(server.client().get("/v1/workspace/webhooks").json().at("/webhooks/0/is_disabled").asBoolean())
+                    .isTrue();
+            browser.screenshot("webhooks");
+            browser.click("#webhook-table .delete-webhook");
+            browser.waitForText("dialog[open]", "Delete CRM?");
+            browser.click("#confirm-ok");
+
+            browser.waitForText("#webhook-messages", "CRM was deleted.");
+            browser.find("#webhook-list .empty");
+            assertThat(server.client().get("/v1/workspace/webhooks").json().get("webhooks")).isEmpty();
+        }
     }
 
     @Test

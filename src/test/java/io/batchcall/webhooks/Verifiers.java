@@ -1,5 +1,6 @@
 package io.batchcall.webhooks;
 
+import io.batchcall.support.Receiver;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;

@@ -1,4 +1,4 @@
-package io.batchcall.webhooks;
+package io.batchcall.support;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -15,20 +15,20 @@ import java.util.function.Function;
  * A webhook receiver on loopback (the JDK's HTTP server on port 0): it keeps every request it gets and answers as
  * the test says, per request.
  */
-final class Receiver implements AutoCloseable {
+public final class Receiver implements AutoCloseable {
     /** One request as it arrived; header names lower-cased. */
-    record Request(String path, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Request(String path, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(java.util.Locale.ROOT));
         }
 
-        String eventId() {
+        public String eventId() {
             return header("webhook-id");
         }
     }
 
-    record Response(int status, Map<String, String> headers, String body) {
-        static Response status(int status) {
+    public record Response(int status, Map<String, String> headers, String body) {
+        public static Response status(int status) {
             return new Response(status, Map.of(), "");
         }
     }
@@ -37,7 +37,7 @@ final class Receiver implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Function<Request, Response> answer = request -> Response.status(200);
 
-    Receiver() {
+    public Receiver() {
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -63,15 +63,15 @@ final class Receiver implements AutoCloseable {
         server.start();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
-    void answer(Function<Request, Response> answer) {
+    public void answer(Function<Request, Response> answer) {
         this.answer = answer;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
