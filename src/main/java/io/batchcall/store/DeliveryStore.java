@@ -126,7 +126,18 @@ public final class DeliveryStore {
                                                     AND e.endpoint_id = d.endpoint_id
                                                     AND e.ordering_key = d.ordering_key
                                                     AND e.event_seq < d.event_seq
-                                                    AND e.state IN ('pending', 'in_flight', 'held'))),
+                                                    AND e.state IN ('pending', 'in_flight', 'held'))
+                                  -- A batch's own event also waits for every earlier event of the batch (its
+                                  -- recipients' keys included), so that a receiver gets batch.completed after all of
+                                  -- them. Recipient keys never wait for batch events: no cycle.
+                                  AND NOT (starts_with(d.ordering_key, 'batch:') AND EXISTS (
+                                          SELECT 1 FROM webhook_deliveries e
+                                          JOIN events ev ON ev.workspace_id = e.workspace_id AND ev.seq = e.event_seq
+                                          WHERE e.workspace_id = d.workspace_id
+                                            AND e.endpoint_id = d.endpoint_id
+                                            AND e.event_seq < d.event_seq
+                                            AND e.state IN ('pending', 'in_flight', 'held')
+                                            AND ev.batch_id = substr(d.ordering_key, 7)))),
                             chosen AS (
                                 SELECT workspace_id, endpoint_id, event_seq FROM heads WHERE rank <= room
                                 ORDER BY rank, event_seq LIMIT :limit),
