@@ -233,9 +233,11 @@ public final class BatchStore {
     public boolean delete(WorkspaceId workspace, String batchId) {
         return jdbi.inTransaction(handle -> {
             AttemptStore.lockWorkspace(handle, workspace);
+            // Lock order as every lifecycle write: workspace, then attempts, then the batch (its DELETE below).
+            // Locking the batch row before the attempts deadlocked with the call-event writer.
+            InFlight.batchDeleted(handle, workspace, batchId);
             var doomed = handle.createQuery("""
-                            SELECT status, agent_id FROM batches WHERE workspace_id = :workspaceId AND id = :batchId
-                            FOR UPDATE""")
+                            SELECT status, agent_id FROM batches WHERE workspace_id = :workspaceId AND id = :batchId""")
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)
                     .map((rs, ctx) -> Map.entry(BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
@@ -244,7 +246,6 @@ public final class BatchStore {
             if (doomed.isEmpty()) {
                 return false;
             }
-            InFlight.batchDeleted(handle, workspace, batchId);
             outbox.append(handle, List.of(LifecycleEvents.batchDeleted(new BatchRef(workspace, batchId),
                     doomed.get().getValue(), doomed.get().getKey())), clock.instant());
             boolean deleted = handle.createUpdate("DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
