@@ -273,8 +273,13 @@ public final class BatchStore {
                 .findOne();
     }
 
-    /** Locks the batch row for the rest of the transaction, so that changes to one batch run one at a time. */
+    /**
+     * Locks the batch row for the rest of the transaction, so that changes to one batch run one at a time; its
+     * workspace first, the lock order of every lifecycle write (a cancel moving recipients while the call-event
+     * writer settles the same batch would otherwise wait on each other's rows).
+     */
     private static Optional<BatchStatus> lockStatus(Handle handle, WorkspaceId workspace, String batchId) {
+        AttemptStore.lockWorkspace(handle, workspace);
         return handle.createQuery("""
                         SELECT status FROM batches WHERE workspace_id = :workspaceId AND id = :batchId FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())

@@ -198,7 +198,10 @@ public final class ClaimStore {
      * dialed fail with the reason; calls in flight finish on their own. False when the batch was not running.
      */
     public boolean failBatch(WorkspaceId workspace, String batchId, String reason) {
-        return jdbi.inTransaction(handle -> failBatch(handle, workspace, batchId, reason, clock.instant()));
+        return jdbi.inTransaction(handle -> {
+            AttemptStore.lockWorkspace(handle, workspace);
+            return failBatch(handle, workspace, batchId, reason, clock.instant());
+        });
     }
 
     private boolean failBatch(Handle handle, WorkspaceId workspace, String batchId, String reason, Instant now) {

@@ -30,6 +30,9 @@ public final class Database implements AutoCloseable {
         // every StatementException, and so into every log line that prints one. The SQL state and the server's
         // message are enough to tell what failed; the values are in the database for whoever may see them.
         jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
+        jdbi.setTransactionHandler(new CollisionRetries());
+        jdbi.getConfig(org.jdbi.v3.core.transaction.SerializableTransactionRunner.Configuration.class)
+                .setMaxRetries(CollisionRetries.MAX_RETRIES);
         this.migrationCount = migrationCount;
     }
 

@@ -48,7 +48,13 @@ public final class LeaseStore {
         if (attempts.isEmpty()) {
             return new Renewal(Set.of(), until);
         }
-        var renewed = jdbi.withHandle(handle -> handle.createQuery("""
+        var renewed = jdbi.inTransaction(handle -> {
+            // The lock order of every writer of attempts: their workspaces first. The update alone took its rows in
+            // whatever order the join gave while the call-event writer and batch deletion, holding a workspace,
+            // took theirs in another: the two deadlocked (bench/run's DELETE answered 500).
+            AttemptLifecycle.lockWorkspaces(handle, attempts.stream().map(a -> a.workspaceId().value()).distinct()
+                    .sorted().toList());
+            return handle.createQuery("""
                         UPDATE attempts a SET lease_expires_at = :until
                         FROM unnest(:workspaceIds, :ids) AS held(workspace_id, id)
                         WHERE a.workspace_id = held.workspace_id AND a.id = held.id AND a.phase <> 'ended'
@@ -59,7 +65,8 @@ public final class LeaseStore {
                 .bindArray("workspaceIds", String.class, attempts.stream().map(a -> a.workspaceId().value()).toList())
                 .bindArray("ids", String.class, attempts.stream().map(AttemptRef::attemptId).toList())
                 .mapTo(String.class)
-                .set());
+                .set();
+        });
         return new Renewal(renewed, until);
     }
 

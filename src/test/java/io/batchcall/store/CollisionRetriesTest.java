@@ -1,0 +1,73 @@
+package io.batchcall.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchcall.domain.ApiKeySecret;
+import io.batchcall.domain.IdSource;
+import io.batchcall.support.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Handle;
+import org.junit.jupiter.api.Test;
+
+/** A transaction PostgreSQL picks as a deadlock's victim runs again instead of failing its caller. */
+class CollisionRetriesTest {
+
+    @Test
+    void a_transaction_chosen_as_a_deadlock_victim_runs_again_and_commits() throws Exception {
+        var database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(),
+                new SimpleMeterRegistry());
+        var ids = IdSource.secure();
+        var workspaces = new WorkspaceStore(database, Clock.systemUTC(), ids);
+        var first = workspaces.createWithApiKey("first", 1, ApiKeySecret.generate(ids)).workspace().id().value();
+        var second = workspaces.createWithApiKey("second", 1, ApiKeySecret.generate(ids)).workspace().id().value();
+        var runs = new AtomicInteger();
+        try (Handle other = database.jdbi().open()) {
+            other.begin();
+            lock(other, second);
+            // Locks first, then waits for second: it is the first to wait, so PostgreSQL's deadlock check (run by
+            // the first waiter once deadlock_timeout passes) picks it as the victim.
+            var victim = CompletableFuture.supplyAsync(() -> database.jdbi().inTransaction(handle -> {
+                runs.incrementAndGet();
+                lock(handle, first);
+                lock(handle, second);
+                return handle.createUpdate("UPDATE workspaces SET name = 'renamed' WHERE id = :id")
+                        .bind("id", first).execute();
+            }));
+            awaitWaiting(database, other, victim);
+            lock(other, first);
+            other.commit();
+            assertThat(victim.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+        }
+        assertThat(runs.get()).isEqualTo(2);
+        String name = database.jdbi().withHandle(h -> h.createQuery("SELECT name FROM workspaces WHERE id = :id")
+                .bind("id", first).mapTo(String.class).one());
+        assertThat(name).isEqualTo("renamed");
+        database.close();
+    }
+
+    private static void lock(Handle handle, String workspaceId) {
+        handle.createQuery("SELECT id FROM workspaces WHERE id = :id FOR NO KEY UPDATE")
+                .bind("id", workspaceId).mapTo(String.class).one();
+    }
+
+    private static void awaitWaiting(Database database, Handle other, CompletableFuture<?> victim) throws Exception {
+        int otherPid = other.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+        var deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline && !victim.isDone()) {
+            boolean waiting = database.jdbi().withHandle(h -> h.createQuery("""
+                            SELECT count(*) > 0 FROM pg_stat_activity
+                            WHERE pid <> :other AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'""")
+                    .bind("other", otherPid).mapTo(Boolean.class).one());
+            if (waiting) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("the transaction never waited for the lock held by the other");
+    }
+}
