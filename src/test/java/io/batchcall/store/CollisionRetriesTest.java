@@ -28,17 +28,25 @@ class CollisionRetriesTest {
         var runs = new AtomicInteger();
         try (Handle other = database.jdbi().open()) {
             other.begin();
+            // PostgreSQL's deadlock check runs in a waiter once its deadlock_timeout has passed, and aborts that
+            // waiter. The other waits first with a long timeout; the victim closes the cycle second with a short
+            // one, so its check is the one that finds the cycle.
+            other.execute("SET LOCAL deadlock_timeout = '60s'");
+            int otherPid = other.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
             lock(other, second);
-            // Locks first, then waits for second: it is the first to wait, so PostgreSQL's deadlock check (run by
-            // the first waiter once deadlock_timeout passes) picks it as the victim.
+            var holdsFirst = new java.util.concurrent.CountDownLatch(1);
             var victim = CompletableFuture.supplyAsync(() -> database.jdbi().inTransaction(handle -> {
-                runs.incrementAndGet();
+                handle.execute("SET LOCAL deadlock_timeout = '50ms'");
                 lock(handle, first);
+                if (runs.incrementAndGet() == 1) {
+                    holdsFirst.countDown();
+                    awaitWaiting(database, otherPid);
+                }
                 lock(handle, second);
                 return handle.createUpdate("UPDATE workspaces SET name = 'renamed' WHERE id = :id")
                         .bind("id", first).execute();
             }));
-            awaitWaiting(database, other, victim);
+            assertThat(holdsFirst.await(20, TimeUnit.SECONDS)).isTrue();
             lock(other, first);
             other.commit();
             assertThat(victim.get(30, TimeUnit.SECONDS)).isEqualTo(1);
@@ -55,19 +63,17 @@ class CollisionRetriesTest {
                 .bind("id", workspaceId).mapTo(String.class).one();
     }
 
-    private static void awaitWaiting(Database database, Handle other, CompletableFuture<?> victim) throws Exception {
-        int otherPid = other.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+    private static void awaitWaiting(Database database, int pid) {
         var deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline && !victim.isDone()) {
+        while (System.nanoTime() < deadline) {
             boolean waiting = database.jdbi().withHandle(h -> h.createQuery("""
-                            SELECT count(*) > 0 FROM pg_stat_activity
-                            WHERE pid <> :other AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'""")
-                    .bind("other", otherPid).mapTo(Boolean.class).one());
+                            SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = :pid AND wait_event_type = 'Lock'""")
+                    .bind("pid", pid).mapTo(Boolean.class).one());
             if (waiting) {
                 return;
             }
             Thread.onSpinWait();
         }
-        throw new AssertionError("the transaction never waited for the lock held by the other");
+        throw new AssertionError("the other transaction never waited for the victim's lock");
     }
 }
