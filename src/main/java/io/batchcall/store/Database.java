@@ -53,6 +53,7 @@ public final class Database implements AutoCloseable {
         config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
         var dataSource = new HikariDataSource(config);
         try {
+            SessionPooling.requireOwnSessions(dataSource);
             var flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
             var result = flyway.migrate();
             // The migrations this build ships; /ready compares the database against them.
