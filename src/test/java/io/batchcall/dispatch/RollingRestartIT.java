@@ -7,9 +7,7 @@ import io.batchcall.support.AttemptIntervals;
 import io.batchcall.support.Await;
 import io.batchcall.support.JarNode;
 import io.batchcall.support.TestDatabase;
-import io.batchcall.support.TestServer;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +21,7 @@ class RollingRestartIT {
     private static final int LIMIT = 4;
 
     private static Map<String, String> env(String databaseUrl, String nodeId) {
-        var env = new HashMap<String, String>();
-        env.put("BATCHCALL_DATABASE_URL", databaseUrl);
-        env.put("BATCHCALL_DATABASE_USER", "postgres");
-        env.put("BATCHCALL_API_KEY", KEY);
-        env.put("BATCHCALL_NODE_ID", nodeId);
-        env.put("BATCHCALL_LEASE_TIMEOUT_SECS", "3");
-        env.put("BATCHCALL_DATA_DIR", TestServer.tempDirectory().toString());
-        env.put("BATCHCALL_SECRET_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        return env;
+        return JarNode.clusterEnv(databaseUrl, nodeId, KEY);
     }
 
     @Test

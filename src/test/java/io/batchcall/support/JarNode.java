@@ -29,6 +29,23 @@ public final class JarNode implements AutoCloseable {
         this.port = port;
     }
 
+    /**
+     * The settings of one node of a test cluster: the shared database and secret key, its own node id and data
+     * directory, and a short lease so that a dead node's calls are taken over within seconds. Mutable, for a test's
+     * own additions.
+     */
+    public static java.util.HashMap<String, String> clusterEnv(String databaseUrl, String nodeId, String apiKey) {
+        var env = new java.util.HashMap<String, String>();
+        env.put("BATCHCALL_DATABASE_URL", databaseUrl);
+        env.put("BATCHCALL_DATABASE_USER", "postgres");
+        env.put("BATCHCALL_API_KEY", apiKey);
+        env.put("BATCHCALL_NODE_ID", nodeId);
+        env.put("BATCHCALL_LEASE_TIMEOUT_SECS", "3");
+        env.put("BATCHCALL_DATA_DIR", TestServer.tempDirectory().toString());
+        env.put("BATCHCALL_SECRET_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        return env;
+    }
+
     /** Starts the jar with {@code env} (plus a free port) and returns once it logs that it started. */
     public static JarNode start(Map<String, String> env, Duration bound) throws Exception {
         int port;

@@ -7,12 +7,10 @@ import io.batchcall.support.ApiClient;
 import io.batchcall.support.Await;
 import io.batchcall.support.JarNode;
 import io.batchcall.support.TestDatabase;
-import io.batchcall.support.TestServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,14 +33,7 @@ class WebhookKillIT {
     private record Received(String id, String body) {}
 
     private static Map<String, String> env(String databaseUrl, String nodeId) {
-        var env = new HashMap<String, String>();
-        env.put("BATCHCALL_DATABASE_URL", databaseUrl);
-        env.put("BATCHCALL_DATABASE_USER", "postgres");
-        env.put("BATCHCALL_API_KEY", KEY);
-        env.put("BATCHCALL_NODE_ID", nodeId);
-        env.put("BATCHCALL_LEASE_TIMEOUT_SECS", "3");
-        env.put("BATCHCALL_DATA_DIR", TestServer.tempDirectory().toString());
-        env.put("BATCHCALL_SECRET_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        var env = JarNode.clusterEnv(databaseUrl, nodeId, KEY);
         env.put("BATCHCALL_ALLOW_PRIVATE_NETWORKS", "true");
         // Longer than the receiver holds requests: a timeout there would count as failures, and ten of them without
         // a success disable the webhook (ElevenLabs' rule), which is not what this test is about.
