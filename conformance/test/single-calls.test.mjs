@@ -67,6 +67,22 @@ test("twilio.outboundCall answers the callSid Twilio returned and a conversation
   assert.equal(conversation.metadata.phoneCall.callSid, answer.callSid);
 });
 
+test("twilio.outboundCall whose create is answered 503 sends one create and answers the call the look-up found", { skip: skipTwilio }, async () => {
+  const c = await ai();
+  const to = uniquePhoneNumber();
+  await twilio.script({ [to]: { script: "completed", answer: 503 } });
+
+  const answer = await c.twilio.outboundCall({
+    agentId: await streamingAgent(), agentPhoneNumberId: await twilioNumber(), toNumber: to,
+  });
+
+  assert.equal(answer.success, true, answer.message);
+  const creates = (await twilio.log()).requests.filter((r) => r.method === "POST" && r.form?.To?.[0] === to);
+  assert.equal(creates.length, 1, "a create answered 503 is never sent again");
+  assert.equal(creates[0].status, 503);
+  assert.equal(answer.callSid, creates[0].sid, "the call Twilio created, found by the look-up");
+});
+
 test("twilio.outboundCall that cannot be placed answers success false with the reason and null ids", { skip: skipTwilio }, async () => {
   const c = await ai();
   // An agent without a media stream: a Twilio call has nowhere to connect it, so nothing is dialed.
