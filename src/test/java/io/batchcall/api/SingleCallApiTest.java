@@ -199,6 +199,31 @@ class SingleCallApiTest {
     }
 
     @Test
+    void a_call_the_numbers_pace_holds_past_the_wait_is_cancelled_and_never_dialed_after_its_answer() {
+        // One call every 1,000 s: the first takes the slot, the second cannot be dialed within its wait.
+        var slow = fixtures.phoneNumber(TestServer.API_KEY, null);
+        fixtures.execute("UPDATE phone_numbers SET cps = 0.001 WHERE id = :id", Map.of("id", slow));
+        var first = server.client().post(TWILIO, body(agentId, slow, "+14155550120"));
+        assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
+
+        var second = server.client().post(TWILIO, "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\""
+                + slow + "\",\"to_number\":\"+14155550121\",\"telephony_call_config\":{\"ringing_timeout_secs\":1}}");
+
+        assertThat(second.status()).as(second.toString()).isEqualTo(200);
+        assertThat(second.json().get("success").asBoolean()).isFalse();
+        assertThat(second.json().get("message").asText()).contains("could not be placed within 16 seconds",
+                "will not be dialed");
+        assertThat(second.json().get("callSid").isNull()).isTrue();
+        assertThat(fixtures.queryOne("SELECT status FROM recipients WHERE phone_number = '+14155550121'", Map.of(),
+                String.class)).isEqualTo("cancelled");
+        assertThat(fixtures.queryOne("""
+                SELECT count(*) FROM attempts a JOIN recipients r
+                    ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
+                WHERE r.phone_number = '+14155550121' AND a.dialed_at IS NOT NULL""", Map.of(), Integer.class))
+                .isZero();
+    }
+
+    @Test
     void a_number_of_another_provider_than_the_route_is_refused_with_a_clear_error() {
         var response = server.client().post(SIP, body(agentId, twilioNumber, "+14155550118"));
 
