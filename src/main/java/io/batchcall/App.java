@@ -14,6 +14,8 @@ import io.batchcall.api.CallbackTokens;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.ExotelCallbackRoutes;
 import io.batchcall.api.OperationsRoutes;
+import io.batchcall.api.OutboundCallRoutes;
+import io.batchcall.api.RegisterCallRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RouteGroup;
@@ -63,6 +65,7 @@ import io.batchcall.store.ConversationStore;
 import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.CredentialCipher;
 import io.batchcall.store.Database;
 import io.batchcall.store.EmbeddedPostgresServer;
@@ -252,6 +255,12 @@ public final class App implements AutoCloseable {
                         new WebhookRoutes(webhookStore, deliveryStore, deliveryLog, webhookSender, webhookUrls,
                                 webhookConfig.rotationGrace(), clock),
                         new ConvaiSettingsRoutes(webhookStore),
+                        new OutboundCallRoutes(new SingleCallStore(database, clock, ids), batches, agents, branches,
+                                phoneNumbers, dispatching.registry(), clock, ids),
+                        new RegisterCallRoutes(agents, conversations, agentTokens,
+                                (stream, conversationId, token, url, clientData) -> TwilioProvider.connectTwiml(stream,
+                                        conversationId, new io.batchcall.telephony.AgentAccess.Grant(token, url),
+                                        clientData), clock),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
                                 dispatching.twilio()::onStatusCallback),
                         new ExotelCallbackRoutes(callbackTokens, attempts, dispatching.exotel()::onStatusCallback)),
@@ -265,7 +274,8 @@ public final class App implements AutoCloseable {
      * The running dispatcher's faces to HTTP: Twilio's and Exotel's callbacks, and what keeps this node from being
      * ready.
      */
-    private record Dispatching(TwilioProvider twilio, ExotelProvider exotel, Supplier<List<String>> problems) {}
+    private record Dispatching(TwilioProvider twilio, ExotelProvider exotel, CallRegistry registry,
+                               Supplier<List<String>> problems) {}
 
     /**
      * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
@@ -336,7 +346,7 @@ public final class App implements AutoCloseable {
                         recorder.healthy() ? null : "the call-event writer is stopped or stuck",
                         dispatcher.healthy() ? null : "the dispatch loop is stopped or stuck")
                 .filter(java.util.Objects::nonNull).toList();
-        return new Dispatching(twilio, exotel, problems);
+        return new Dispatching(twilio, exotel, registry, problems);
     }
 
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {

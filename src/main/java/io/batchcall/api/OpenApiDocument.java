@@ -112,14 +112,18 @@ final class OpenApiDocument {
     private static final List<String> ELEVENLABS_PATH_PREFIXES = List.of("/v1/convai/agents",
             "/v1/convai/conversations");
 
+    private static final String WHATSAPP_PATHS = "/v1/convai/whatsapp";
+
     static ObjectNode build() {
         var document = (ObjectNode) read("/openapi/elevenlabs-batch-calling.openapi.json");
         var paths = (ObjectNode) document.get("paths");
         var schemas = (ObjectNode) document.get("components").get("schemas");
         for (var subset : List.of("/openapi/elevenlabs-phone-numbers.openapi.json",
-                "/openapi/elevenlabs-webhooks.openapi.json")) {
+                "/openapi/elevenlabs-webhooks.openapi.json", "/openapi/elevenlabs-outbound-calls.openapi.json")) {
             var other = read(subset);
-            paths.setAll((ObjectNode) other.get("paths"));
+            // The outbound-calls subset also has ElevenLabs' WhatsApp paths, which this server does not serve.
+            other.get("paths").properties().stream().filter(path -> !path.getKey().startsWith(WHATSAPP_PATHS))
+                    .forEach(path -> paths.set(path.getKey(), path.getValue()));
             // Shared schemas (HTTPValidationError, ...) are the same in every subset; the first one read stays.
             other.get("components").get("schemas").properties().forEach(entry -> {
                 if (!schemas.has(entry.getKey())) {
@@ -145,6 +149,7 @@ final class OpenApiDocument {
                     : paths.putObject(operation.path());
             path.set(operation.method(), describe(operation));
         }
+        markSingleCallLimits(paths);
         ((ObjectNode) paths.get(RecipientUploadRoutes.PATH).get("post")).putObject("requestBody").put("required", true)
                 .putObject("content").putObject("multipart/form-data").putObject("schema").put("type", "object")
                 .<ObjectNode>set("required", Json.MAPPER.createArrayNode().add("file"))
@@ -182,6 +187,25 @@ final class OpenApiDocument {
         responses.putObject("422").put("description", "Validation error").putObject("content")
                 .putObject("application/json").putObject("schema").put("$ref", "#/components/schemas/HTTPValidationError");
         return node;
+    }
+
+    /**
+     * ElevenLabs does not document what a single outbound call answers when the limits are full; ours is a 429
+     * at once (never a silent queue), marked as our extension. A simulator number is accepted on every route.
+     */
+    private static void markSingleCallLimits(ObjectNode paths) {
+        for (var path : List.of("/v1/convai/twilio/outbound-call", "/v1/convai/sip-trunk/outbound-call",
+                "/v1/convai/exotel/outbound-call")) {
+            var post = (ObjectNode) paths.get(path).get("post");
+            post.put("x-batchcall-notes", "Waits until the provider takes the call (its id) or refuses it"
+                    + " (success false with the reason), at most the ringing timeout plus 15 seconds. A number of"
+                    + " another provider is a 400 phone_number_provider_mismatch; a simulator number stands in for"
+                    + " any provider.");
+            ((ObjectNode) post.get("responses")).putObject("429").put("description", "The workspace's or the"
+                    + " agent's concurrency limit is full (counting single calls not placed yet): nothing was"
+                    + " stored or dialed; try again after Retry-After (code concurrency_limit_reached)")
+                    .put("x-batchcall-extension", true);
+        }
     }
 
     /** Our extension fields, added to the compatible schemas and marked. */

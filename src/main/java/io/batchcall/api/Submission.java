@@ -73,7 +73,7 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
         });
     }
 
-    private static TelephonyCallConfig callConfig(JsonBody body) {
+    static TelephonyCallConfig callConfig(JsonBody body) {
         var config = body.optionalObject("telephony_call_config");
         if (config.isEmpty()) {
             return TelephonyCallConfig.defaults();

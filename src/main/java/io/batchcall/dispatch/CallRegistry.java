@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
@@ -20,6 +21,8 @@ public final class CallRegistry {
 
     private final Map<String, LiveCall> calls = new ConcurrentHashMap<>();
     private final Map<String, Instant> cancelledBatches = new ConcurrentHashMap<>();
+    /** Who waits for the next change to a batch's calls here (a single outbound call's request), by batch key. */
+    private final Map<String, CompletableFuture<Void>> watchers = new ConcurrentHashMap<>();
     private final Clock clock;
 
     public CallRegistry(Clock clock) {
@@ -39,7 +42,33 @@ public final class CallRegistry {
     }
 
     void remove(AttemptRef ref) {
-        calls.remove(ref.attemptId());
+        var removed = calls.remove(ref.attemptId());
+        if (removed != null) {
+            // Removed once its end is recorded (or left to another node): a waiter reads the outcome now.
+            changed(removed.batchKey());
+        }
+    }
+
+    /**
+     * Completed at the next change this node sees to the batch's calls: an attempt accepted by its provider, an
+     * attempt ended, the batch failed by a claim. Registered before the waiter reads the database, so that a change
+     * between its read and its wait is not missed; a change made by another node is not seen here (the waiter
+     * reads again on its own after a while).
+     */
+    public CompletableFuture<Void> nextChange(String workspaceId, String batchId) {
+        return watchers.computeIfAbsent(batchKey(workspaceId, batchId), key -> new CompletableFuture<>());
+    }
+
+    /** The waiter gave up: nothing is kept for it. */
+    public void stopWatching(String workspaceId, String batchId) {
+        watchers.remove(batchKey(workspaceId, batchId));
+    }
+
+    void changed(String batchKey) {
+        var watcher = watchers.remove(batchKey);
+        if (watcher != null) {
+            watcher.complete(null);
+        }
     }
 
     List<LiveCall> inBatch(String batchKey) {

@@ -88,8 +88,11 @@ public final class Dispatcher implements AutoCloseable {
             var result = claims.claim(workspace, number -> unusable(number, opened));
             result.started().forEach(batchId -> log.info("Batch started workspaceId={} batchId={}", workspace,
                     batchId));
-            result.failed().forEach(failed -> log.info("Batch failed workspaceId={} batchId={} reason={}",
-                    failed.workspace(), failed.batchId(), failed.reason()));
+            result.failed().forEach(failed -> {
+                log.info("Batch failed workspaceId={} batchId={} reason={}", failed.workspace(), failed.batchId(),
+                        failed.reason());
+                registry.changed(CallRegistry.batchKey(failed.workspace().value(), failed.batchId()));
+            });
             for (var claim : result.claims()) {
                 try {
                     schedule(claim, opened, result.claimedAt(), result.leaseUntil());
@@ -228,6 +231,7 @@ public final class Dispatcher implements AutoCloseable {
     private void track(LiveCall call, String providerCallId, java.time.Instant dialedAt) {
         call.providerCallId = providerCallId;
         boolean stillWanted = recorder.accepted(call.claim.attempt(), providerCallId, dialedAt);
+        registry.changed(call.batchKey());
         if (!stillWanted || registry.isCancelled(call.batchKey())) {
             // Not wanted: the attempt was ended meanwhile (by another node's recovery, say) or deleted; the call
             // must not go on without an attempt that counts it against the limits.

@@ -71,7 +71,7 @@ public final class BatchStore {
         });
     }
 
-    private static void requireLive(Handle handle, WorkspaceId workspace, String table, String id, String what) {
+    static void requireLive(Handle handle, WorkspaceId workspace, String table, String id, String what) {
         boolean live = handle.createQuery("SELECT true FROM " + table
                         + " WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL FOR SHARE")
                 .bind("workspaceId", workspace.value())
@@ -85,7 +85,7 @@ public final class BatchStore {
         }
     }
 
-    private static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch,
+    static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch,
                                     Instant now) {
         var config = batch.callConfig();
         handle.createUpdate("""
@@ -115,7 +115,7 @@ public final class BatchStore {
                 .execute();
     }
 
-    private static void insertRecipients(Handle handle, WorkspaceId workspace, String batchId,
+    static void insertRecipients(Handle handle, WorkspaceId workspace, String batchId,
                                          List<NewRecipient> recipients, Instant now) {
         int size = recipients.size();
         var positions = new Integer[size];
@@ -147,7 +147,7 @@ public final class BatchStore {
         return jdbi.withHandle(handle -> summary(handle, workspace, batchId));
     }
 
-    private static Optional<BatchSummary> summary(Handle handle, WorkspaceId workspace, String batchId) {
+    static Optional<BatchSummary> summary(Handle handle, WorkspaceId workspace, String batchId) {
         return handle.createQuery(SUMMARY + "WHERE b.workspace_id = :workspaceId AND b.id = :id")
                 .bind("workspaceId", workspace.value())
                 .bind("id", batchId)
@@ -159,7 +159,8 @@ public final class BatchStore {
     public Page list(WorkspaceId workspace, Optional<String> agentId, Optional<Position> after, int limit) {
         // Only the conditions that apply are in the text: an "x IS NULL OR ..." guard would keep PostgreSQL from
         // seeking the (created_at, id) index to the cursor, and deep pages would scan.
-        var sql = SUMMARY + "WHERE b.workspace_id = :workspaceId"
+        // Single outbound calls are hidden one-recipient batches (origin 'single'): not listed among batches.
+        var sql = SUMMARY + "WHERE b.workspace_id = :workspaceId AND b.origin = 'batch'"
                 + (agentId.isPresent() ? " AND b.agent_id = :agentId" : "")
                 + (after.isPresent() ? " AND (b.created_at, b.id) < (:afterCreatedAt, :afterId)" : "")
                 + " ORDER BY b.created_at DESC, b.id DESC LIMIT :limit";
@@ -265,7 +266,7 @@ public final class BatchStore {
         return workspace.value() + ":" + batchId + ":" + (deleted ? "deleted" : "cancelled");
     }
 
-    private static void notify(Handle handle, String channel, String payload) {
+    static void notify(Handle handle, String channel, String payload) {
         handle.createQuery("SELECT pg_notify(:channel, :payload)")
                 .bind("channel", channel)
                 .bind("payload", payload)

@@ -27,9 +27,25 @@ public final class StreamParameters {
 
     /** The dynamic variables, by parameter name. */
     public static Map<String, String> variables(CallRequest request) {
+        return variables(request.clientDataJson());
+    }
+
+    /** The dynamic variables of this client data (JSON text), by parameter name. */
+    public static Map<String, String> variables(java.util.Optional<String> clientDataJson) {
         var parameters = new LinkedHashMap<String, String>();
-        CallVariables.of(request.clientDataJson()).forEach((name, value) ->
-                parameters.put(VARIABLE_PREFIX + name, value));
+        CallVariables.of(clientDataJson).forEach((name, value) -> parameters.put(VARIABLE_PREFIX + name, value));
+        return parameters;
+    }
+
+    /**
+     * The fixed parameters of a call that is not a batch's (one the user placed and registered): no batch or
+     * recipient id.
+     */
+    public static Map<String, String> fixed(String conversationId, AgentAccess.Grant agent) {
+        var parameters = new LinkedHashMap<String, String>();
+        parameters.put("conversation_id", conversationId);
+        parameters.put("batchcall_token", agent.token());
+        parameters.put("batchcall_url", agent.url());
         return parameters;
     }
 }

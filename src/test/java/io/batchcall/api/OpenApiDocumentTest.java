@@ -55,4 +55,24 @@ class OpenApiDocumentTest {
         assertThat(document.at("/components/schemas/WebhookHMACSettings/properties/event_types/x-batchcall-extension")
                 .asBoolean()).isTrue();
     }
+
+    @Test
+    void single_outbound_calls_are_elevenlabs_operations_with_our_429_marked_as_an_extension() {
+        var document = server.anonymous().get("/openapi.json").json();
+
+        assertThat(document.at("/paths/~1v1~1convai~1twilio~1outbound-call/post/operationId").asText())
+                .isEqualTo("handle_twilio_outbound_call");
+        assertThat(document.at("/paths/~1v1~1convai~1exotel~1outbound-call/post/operationId").asText())
+                .isEqualTo("handle_exotel_outbound_call");
+        assertThat(document.at("/paths/~1v1~1convai~1twilio~1register-call/post/operationId").asText())
+                .isEqualTo("register_twilio_call");
+        assertThat(document.at("/paths/~1v1~1convai~1sip-trunk~1outbound-call/post/x-batchcall-extension")
+                .isMissingNode()).isTrue();
+        assertThat(document.at("/paths/~1v1~1convai~1sip-trunk~1outbound-call/post/responses/429"
+                + "/x-batchcall-extension").asBoolean()).isTrue();
+        assertThat(document.at("/components/schemas/SIPTrunkOutboundCallResponse/required").toString())
+                .contains("sip_call_id");
+        // Not served by this server, so not described.
+        assertThat(document.at("/paths/~1v1~1convai~1whatsapp~1outbound-call").isMissingNode()).isTrue();
+    }
 }

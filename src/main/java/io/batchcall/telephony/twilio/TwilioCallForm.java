@@ -56,10 +56,15 @@ final class TwilioCallForm {
      * Nothing is lost to the agent: the URL serves all of them.
      */
     static String twiml(CallRequest request, String mediaStreamUrl, AgentAccess.Grant agent) {
+        return twiml(mediaStreamUrl, StreamParameters.fixed(request, agent), StreamParameters.variables(request));
+    }
+
+    /** The same TwiML from its parameters: also what register-call answers for a call the user placed. */
+    static String twiml(String mediaStreamUrl, Map<String, String> fixed, Map<String, String> variables) {
         var twiml = new StringBuilder("<Response><Connect><Stream url=\"" + escape(mediaStreamUrl) + "\">");
-        StreamParameters.fixed(request, agent).forEach((name, value) -> twiml.append(parameter(name, value)));
+        fixed.forEach((name, value) -> twiml.append(parameter(name, value)));
         var end = "</Stream></Connect></Response>";
-        StreamParameters.variables(request).forEach((name, value) -> {
+        variables.forEach((name, value) -> {
             var parameter = parameter(name, value);
             if (twiml.length() + parameter.length() + end.length() <= MAX_TWIML_CHARS) {
                 twiml.append(parameter);

@@ -13,6 +13,7 @@ import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallbackUrls;
 import io.batchcall.telephony.OwnedCalls;
 import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.RecentCalls;
 import io.batchcall.telephony.TelephonyProvider;
 import java.net.URI;
@@ -71,6 +72,17 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         this.owned = owned;
         this.clock = clock;
         this.egress = egress;
+    }
+
+    /**
+     * The TwiML that connects a call the user placed through their own Twilio account to the agent's media
+     * stream (register-call): the same Connect/Stream document this provider's own calls run, with the
+     * conversation's id, the agent's token and URL, and the dynamic variables as stream parameters.
+     */
+    public static String connectTwiml(String mediaStreamUrl, String conversationId, AgentAccess.Grant agent,
+                                      Optional<String> clientDataJson) {
+        return TwilioCallForm.twiml(mediaStreamUrl, StreamParameters.fixed(conversationId, agent),
+                StreamParameters.variables(clientDataJson));
     }
 
     @Override

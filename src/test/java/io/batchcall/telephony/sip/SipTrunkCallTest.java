@@ -180,6 +180,50 @@ class SipTrunkCallTest {
     }
 
     @Test
+    void a_single_outbound_call_through_the_trunk_answers_its_sip_call_id_and_is_bridged_to_the_agent() {
+        try (var trunk = Sipp.start("trunk_answer_hangs_up.xml", 1); var agent = Sipp.start("agent_answer.xml", 1)) {
+            var answer = singleCall(number(trunk, ""), agent(agent), "+14155570001");
+
+            assertThat(answer.get("success").asBoolean()).as(answer.toString()).isTrue();
+            var sipCallId = answer.get("sip_call_id").asText();
+            assertThat(sipCallId).isNotBlank();
+            var conversationId = answer.get("conversation_id").asText();
+            assertThat(trunk.awaitExit(CALL_BOUND)).as(trunk.diagnostics()).isZero();
+            assertThat(agent.awaitExit(CALL_BOUND)).as(agent.diagnostics()).isZero();
+            Await.until(CALL_BOUND, "the conversation ends", () -> server.client()
+                    .get("/v1/convai/conversations/" + conversationId).json().get("status").asText().equals("done"));
+            var conversation = server.client().get("/v1/convai/conversations/" + conversationId).json();
+            assertThat(conversation.at("/metadata/phone_call/call_sid").asText()).isEqualTo(sipCallId);
+        }
+    }
+
+    @Test
+    void a_single_outbound_call_the_trunk_refuses_at_once_answers_success_false_with_the_trunks_answer() {
+        // A trunk that rings first has taken the call (success, as on Twilio); one that refuses the INVITE outright
+        // never placed it.
+        try (var trunk = Sipp.start("trunk_refuse_at_once.xml", 1)) {
+            var answer = singleCall(number(trunk, ""), "sip:agent@127.0.0.1:9", "+14155570002");
+
+            assertThat(answer.get("success").asBoolean()).as(answer.toString()).isFalse();
+            assertThat(answer.get("message").asText()).contains("403");
+            assertThat(answer.get("sip_call_id").isNull()).isTrue();
+            assertThat(trunk.awaitExit(CALL_BOUND)).as(trunk.diagnostics()).isZero();
+        }
+    }
+
+    private static JsonNode singleCall(String numberId, String agentSipUri, String to) {
+        var agent = server.client().post("/v1/convai/agents/create",
+                "{\"name\":\"SIP agent\",\"sip_uri\":\"" + agentSipUri + "\"}");
+        assertThat(agent.status()).as(agent.toString()).isEqualTo(200);
+        var response = server.client().post("/v1/convai/sip-trunk/outbound-call", """
+                {"agent_id":"%s","agent_phone_number_id":"%s","to_number":"%s",
+                 "telephony_call_config":{"ringing_timeout_secs":10}}"""
+                .formatted(agent.json().get("agent_id").asText(), numberId, to));
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        return response.json();
+    }
+
+    @Test
     void a_call_ringing_past_its_timeout_is_cancelled_and_ends_unanswered() {
         try (var trunk = Sipp.start("trunk_ring_forever.xml", 1)) {
             var batch = submit(number(trunk, ""), "sip:agent@127.0.0.1:9", 1, 1, 5);

@@ -1,0 +1,263 @@
+package io.batchcall.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.batchcall.support.Await;
+import io.batchcall.support.FakeExotel;
+import io.batchcall.support.FakeTwilio;
+import io.batchcall.support.Fixtures;
+import io.batchcall.support.TestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Single outbound calls through the HTTP API, with WireMock as Twilio and Exotel and the simulator: the answers
+ * ElevenLabs gives, a provider's refusal, full limits, a 503 on create, and register-call's TwiML.
+ */
+class SingleCallApiTest {
+    private static final String PUBLIC_URL = "https://batchcall.example.test";
+    private static final Duration BOUND = Duration.ofSeconds(20);
+    private static final String TWILIO = "/v1/convai/twilio/outbound-call";
+    private static final String SIP = "/v1/convai/sip-trunk/outbound-call";
+    private static final String EXOTEL = "/v1/convai/exotel/outbound-call";
+
+    private static FakeTwilio twilio;
+    private static FakeExotel exotel;
+    private static TestServer server;
+    private static Fixtures fixtures;
+    private static String agentId;
+    private static String twilioNumber;
+    private static String exotelNumber;
+    private static String simulatorNumber;
+
+    @BeforeAll
+    static void start() {
+        twilio = new FakeTwilio();
+        exotel = new FakeExotel();
+        server = TestServer.start(Map.of("BATCHCALL_TWILIO_API_BASE", twilio.baseUrl(),
+                "BATCHCALL_EXOTEL_API_BASE", exotel.baseUrl(), "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
+        fixtures = new Fixtures(server);
+        agentId = agent(TestServer.API_KEY);
+        twilioNumber = twilioNumber(TestServer.API_KEY, "+14155550100");
+        exotelNumber = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\","
+                + "\"phone_number\":\"+918047112233\",\"label\":\"Exotel\",\"account_sid\":\"" + FakeExotel.ACCOUNT
+                + "\",\"api_key\":\"" + FakeExotel.API_KEY + "\",\"api_token\":\"" + FakeExotel.API_TOKEN + "\","
+                + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\"}").json(), "phone_number_id");
+        simulatorNumber = fixtures.phoneNumber(TestServer.API_KEY, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        twilio.close();
+        exotel.close();
+    }
+
+    private static String agent(String key) {
+        return created(server.client(key).post("/v1/convai/agents/create",
+                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}").json(), "agent_id");
+    }
+
+    private static String twilioNumber(String key, String phone) {
+        return created(server.client(key).post("/v1/convai/phone-numbers", "{\"provider\":\"twilio\","
+                + "\"phone_number\":\"" + phone + "\",\"label\":\"Twilio\",\"sid\":\"" + FakeTwilio.ACCOUNT + "\","
+                + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}").json(), "phone_number_id");
+    }
+
+    private static String created(JsonNode body, String field) {
+        assertThat(body.has(field)).as(body.toString()).isTrue();
+        return body.get(field).asText();
+    }
+
+    private static String body(String agent, String number, String to) {
+        return "{\"agent_id\":\"" + agent + "\",\"agent_phone_number_id\":\"" + number + "\",\"to_number\":\"" + to
+                + "\",\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"Ada\"}},"
+                + "\"telephony_call_config\":{\"ringing_timeout_secs\":5}}";
+    }
+
+    @Test
+    void a_twilio_call_answers_success_with_the_conversation_and_the_call_sid_twilio_returned() {
+        twilio.acceptCalls();
+
+        var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550111"));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        var answer = response.json();
+        assertThat(answer.get("success").asBoolean()).isTrue();
+        assertThat(answer.get("message").asText()).isEqualTo("Success");
+        var create = twilio.creates().stream().filter(c -> "+14155550111".equals(c.field("To"))).toList();
+        assertThat(create).hasSize(1);
+        assertThat(answer.get("callSid").asText()).isEqualTo(create.getFirst().sid());
+        var conversation = server.client().get("/v1/convai/conversations/" + answer.get("conversation_id").asText());
+        assertThat(conversation.status()).isEqualTo(200);
+        assertThat(conversation.json().get("agent_id").asText()).isEqualTo(agentId);
+        assertThat(conversation.json().at("/metadata/phone_call/call_sid").asText())
+                .isEqualTo(create.getFirst().sid());
+        // The dynamic variables reach the agent as on a batch's call.
+        assertThat(create.getFirst().field("Twiml")).contains("name=\"var_name\" value=\"Ada\"");
+    }
+
+    @Test
+    void a_single_call_is_not_listed_among_the_workspaces_batches() {
+        twilio.acceptCalls();
+        var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550112"));
+        assertThat(response.json().get("success").asBoolean()).as(response.toString()).isTrue();
+
+        var batchId = fixtures.queryOne("SELECT batch_id FROM attempts WHERE conversation_id = :c",
+                Map.of("c", response.json().get("conversation_id").asText()), String.class);
+        var listed = server.client().get("/v1/convai/batch-calling/workspace?limit=100").json().get("batch_calls");
+        assertThat(listed.findValuesAsText("id")).doesNotContain(batchId);
+    }
+
+    @Test
+    void a_call_twilio_refuses_answers_success_false_with_twilios_reason_and_is_not_dialed_again() {
+        twilio.refuseCreates(400, 21211, "Invalid 'To' Phone Number");
+
+        var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550113"));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.json().get("success").asBoolean()).isFalse();
+        assertThat(response.json().get("message").asText()).contains("21211", "Invalid 'To' Phone Number");
+        assertThat(response.json().has("callSid")).isTrue();
+        assertThat(response.json().get("callSid").isNull()).isTrue();
+        assertThat(twilio.creates().stream().filter(c -> "+14155550113".equals(c.field("To")))).hasSize(1);
+    }
+
+    @Test
+    void a_503_on_create_sends_exactly_one_create_and_answers_what_the_look_up_found() {
+        twilio.refuseCreates(503, 20500, "Service Unavailable");
+        twilio.stub(com.github.tomakehurst.wiremock.client.WireMock.get(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(FakeTwilio.CALLS))
+                .willReturn(FakeTwilio.json(200, "{\"calls\":[]}")));
+
+        var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550114"));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.json().get("success").asBoolean()).isFalse();
+        assertThat(response.json().get("message").asText()).contains("503");
+        var conversationAttempts = fixtures.queryOne("""
+                SELECT count(*) FROM attempts a JOIN recipients r
+                    ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
+                WHERE r.phone_number = '+14155550114'""", Map.of(), Integer.class);
+        assertThat(conversationAttempts).isEqualTo(1);
+        assertThat(twilio.creates().stream().filter(c -> "+14155550114".equals(c.field("To")))).hasSize(1);
+    }
+
+    @Test
+    void a_call_when_the_workspace_limit_is_full_is_a_429_at_once_and_nothing_is_dialed() {
+        var key = server.newWorkspaceKey("Full");
+        var agent = agent(key);
+        var number = twilioNumber(key, "+14155550190");
+        fixtures.execute("UPDATE workspaces SET concurrency_limit = 1 WHERE id = :w",
+                Map.of("w", fixtures.workspaceOf(key)));
+        twilio.acceptCalls();
+        var first = server.client(key).post(TWILIO, body(agent, number, "+14155550115"));
+        assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
+
+        var second = server.client(key).post(TWILIO, body(agent, number, "+14155550116"));
+
+        assertThat(second.status()).as(second.toString()).isEqualTo(429);
+        assertThat(second.json().at("/detail/status").asText()).isEqualTo("concurrency_limit_reached");
+        assertThat(second.json().at("/detail/message").asText()).contains("concurrency limit", "1 calls in flight");
+        assertThat(second.headers().firstValue("Retry-After")).isPresent();
+        assertThat(twilio.creates().stream().filter(c -> "+14155550116".equals(c.field("To")))).isEmpty();
+        assertThat(fixtures.queryOne("SELECT count(*) FROM recipients WHERE phone_number = '+14155550116'",
+                Map.of(), Integer.class)).isZero();
+    }
+
+    @Test
+    void a_simulator_number_places_a_single_call_whose_conversation_and_events_are_recorded() {
+        var response = server.client().post(SIP, body(agentId, simulatorNumber, "+14155550117"));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.json().get("success").asBoolean()).isTrue();
+        assertThat(response.json().get("sip_call_id").asText()).startsWith("sim_");
+        var conversationId = response.json().get("conversation_id").asText();
+        Await.until(BOUND, "the simulated call ends", () -> !List.of("initiated", "in-progress").contains(
+                server.client().get("/v1/convai/conversations/" + conversationId).json().get("status").asText()));
+        assertThat(fixtures.queryOne("SELECT count(*) FROM events e JOIN attempts a ON a.batch_id = e.batch_id"
+                + " WHERE a.conversation_id = :c", Map.of("c", conversationId), Integer.class)).isPositive();
+    }
+
+    @Test
+    void an_exotel_call_answers_exotels_call_sid() {
+        exotel.acceptCalls();
+
+        var response = server.client().post(EXOTEL, body(agentId, exotelNumber, "+919876500001"));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.json().get("success").asBoolean()).isTrue();
+        var connect = exotel.connects().stream().filter(c -> "+919876500001".equals(c.field("From"))).toList();
+        assertThat(connect).hasSize(1);
+        assertThat(response.json().get("callSid").asText()).isEqualTo(connect.getFirst().sid());
+        assertThat(response.json().get("conversation_id").asText()).startsWith("conv");
+    }
+
+    @Test
+    void a_call_the_numbers_pace_holds_past_the_wait_is_cancelled_and_never_dialed_after_its_answer() {
+        // One call every 1,000 s: the first takes the slot, the second cannot be dialed within its wait.
+        var slow = fixtures.phoneNumber(TestServer.API_KEY, null);
+        fixtures.execute("UPDATE phone_numbers SET cps = 0.001 WHERE id = :id", Map.of("id", slow));
+        var first = server.client().post(TWILIO, body(agentId, slow, "+14155550120"));
+        assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
+
+        var second = server.client().post(TWILIO, "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\""
+                + slow + "\",\"to_number\":\"+14155550121\",\"telephony_call_config\":{\"ringing_timeout_secs\":1}}");
+
+        assertThat(second.status()).as(second.toString()).isEqualTo(200);
+        assertThat(second.json().get("success").asBoolean()).isFalse();
+        assertThat(second.json().get("message").asText()).contains("could not be placed within 16 seconds",
+                "will not be dialed");
+        assertThat(second.json().get("callSid").isNull()).isTrue();
+        assertThat(fixtures.queryOne("SELECT status FROM recipients WHERE phone_number = '+14155550121'", Map.of(),
+                String.class)).isEqualTo("cancelled");
+        assertThat(fixtures.queryOne("""
+                SELECT count(*) FROM attempts a JOIN recipients r
+                    ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
+                WHERE r.phone_number = '+14155550121' AND a.dialed_at IS NOT NULL""", Map.of(), Integer.class))
+                .isZero();
+    }
+
+    @Test
+    void a_number_of_another_provider_than_the_route_is_refused_with_a_clear_error() {
+        var response = server.client().post(SIP, body(agentId, twilioNumber, "+14155550118"));
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().at("/detail/status").asText()).isEqualTo("phone_number_provider_mismatch");
+        assertThat(response.json().at("/detail/message").asText()).contains("twilio", "sip_trunk");
+        assertThat(fixtures.queryOne("SELECT count(*) FROM recipients WHERE phone_number = '+14155550118'",
+                Map.of(), Integer.class)).isZero();
+    }
+
+    @Test
+    void a_body_without_to_number_is_a_422_naming_the_field() {
+        var response = server.client().post(TWILIO, "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\""
+                + twilioNumber + "\"}");
+
+        assertThat(response.status()).isEqualTo(422);
+        assertThat(response.json().at("/detail/0/loc/1").asText()).isEqualTo("to_number");
+    }
+
+    @Test
+    void register_call_answers_twiml_connecting_the_call_to_the_agents_stream_with_its_conversation() {
+        var response = server.client().post("/v1/convai/twilio/register-call", "{\"agent_id\":\"" + agentId
+                + "\",\"from_number\":\"+14155550119\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\","
+                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"Ada\"}}}");
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        var twiml = response.body();
+        assertThat(twiml).startsWith("<Response><Connect><Stream url=\"wss://agent.example.test/media\">")
+                .endsWith("</Stream></Connect></Response>")
+                .contains("<Parameter name=\"var_name\" value=\"Ada\"/>", "name=\"batchcall_token\"");
+        var conversationId = twiml.replaceAll(".*name=\"conversation_id\" value=\"([^\"]+)\".*", "$1");
+        var conversation = server.client().get("/v1/convai/conversations/" + conversationId);
+        assertThat(conversation.status()).as(conversationId).isEqualTo(200);
+        assertThat(conversation.json().get("agent_id").asText()).isEqualTo(agentId);
+    }
+}
