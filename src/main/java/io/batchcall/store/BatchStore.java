@@ -219,6 +219,7 @@ public final class BatchStore {
             if (status.get() == BatchStatus.CANCELLED) {
                 throw new StateConflict("batch_cancelled", "A cancelled batch cannot be retried");
             }
+            refuseSingleCall(handle, workspace, batchId, "retried");
             if (BatchTransitions.retry(handle, outbox, workspace, batchId, status.get(), now) == 0) {
                 throw new StateConflict("nothing_to_retry", "No recipient of this batch failed or reached voicemail");
             }
@@ -259,6 +260,23 @@ public final class BatchStore {
             }
             return deleted;
         });
+    }
+
+    /**
+     * A single outbound call is stored as a hidden one-recipient batch; the batch controls that would dial it again
+     * or change it are refused (placing a new call is what a caller of the single-call API does).
+     */
+    static void refuseSingleCall(Handle handle, WorkspaceId workspace, String batchId, String verb) {
+        boolean single = handle.createQuery("""
+                        SELECT origin = 'single' FROM batches WHERE workspace_id = :workspaceId AND id = :batchId""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .mapTo(Boolean.class)
+                .findOne().orElse(false);
+        if (single) {
+            throw new StateConflict("single_call", "This is a single outbound call, not a batch: it cannot be "
+                    + verb + "; place a new call instead");
+        }
     }
 
     /** The payload of a CANCEL notification: which batch, and whether it was deleted (answered calls end too). */

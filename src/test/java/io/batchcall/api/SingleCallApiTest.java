@@ -126,6 +126,14 @@ class SingleCallApiTest {
         assertThat(response.json().has("callSid")).isTrue();
         assertThat(response.json().get("callSid").isNull()).isTrue();
         assertThat(twilio.creates().stream().filter(c -> "+14155550113".equals(c.field("To")))).hasSize(1);
+
+        // The batch controls do not reach a single call: a retry of its hidden batch is refused, nothing dialed.
+        var batchId = fixtures.queryOne("SELECT batch_id FROM attempts WHERE conversation_id = :c",
+                Map.of("c", response.json().get("conversation_id").asText()), String.class);
+        var retry = server.client().post("/v1/convai/batch-calling/" + batchId + "/retry", "");
+        assertThat(retry.status()).as(retry.toString()).isEqualTo(409);
+        assertThat(retry.json().at("/detail/status").asText()).isEqualTo("single_call");
+        assertThat(twilio.creates().stream().filter(c -> "+14155550113".equals(c.field("To")))).hasSize(1);
     }
 
     @Test
