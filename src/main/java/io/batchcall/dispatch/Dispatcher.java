@@ -172,12 +172,17 @@ public final class Dispatcher implements AutoCloseable {
         // seen by the gate, so no attempt is ever dialed after a pause returned (dialed_at is this instant).
         var dialedAt = clock.instant();
         switch (claims.dialGate(ref, call.claim.batchId())) {
-            case DIAL -> { }
-            case STOPPED -> {
+            case ClaimStore.DialGate.Dial dial -> { }
+            case ClaimStore.DialGate.Stopped stopped -> {
                 recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
                 return;
             }
-            case PAUSED -> {
+            case ClaimStore.DialGate.BatchFailed failed -> {
+                recorder.ended(ref, new Outcome.Failed(failed.reason(), false), Optional.empty(), Optional.empty(),
+                        false);
+                return;
+            }
+            case ClaimStore.DialGate.Paused paused -> {
                 // Paused between claim and dial: the claim is given back, and its recipient waits for the resume.
                 claims.unclaim(ref);
                 registry.remove(ref);

@@ -161,13 +161,18 @@ public final class ClaimStore {
     }
 
     /** What the database says of a claimed attempt just before its dial. */
-    public enum DialGate {
+    public sealed interface DialGate {
         /** Dial it. */
-        DIAL,
+        record Dial() implements DialGate {}
+
         /** Do not: it ended (another node's recovery), its recipient or batch was cancelled, or it was deleted. */
-        STOPPED,
+        record Stopped() implements DialGate {}
+
+        /** Do not: its batch failed (its number cannot dial); the attempt fails with the batch's reason. */
+        record BatchFailed(String reason) implements DialGate {}
+
         /** Do not yet: its batch or workspace is paused; the claim is given back ({@link #unclaim}). */
-        PAUSED
+        record Paused() implements DialGate {}
     }
 
     /**
@@ -177,7 +182,7 @@ public final class ClaimStore {
      */
     public DialGate dialGate(AttemptRef attempt, String batchId) {
         return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT a.phase = :dialing AND b.status = ANY(:running) AND r.status = ANY(:open) AS dialable,
+                        SELECT a.phase = :dialing AND r.status = ANY(:open) AS open, b.status, b.failure_reason,
                                b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
                         FROM attempts a
                         JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
@@ -186,15 +191,29 @@ public final class ClaimStore {
                         JOIN workspaces w ON w.id = a.workspace_id
                         WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.batch_id = :batchId""")
                 .bind("dialing", AttemptPhase.DIALING.wireName())
-                .bindArray("running", String.class, BatchStatus.running())
                 .bindArray("open", String.class, RecipientStatus.open())
                 .bind("workspaceId", attempt.workspaceId().value())
                 .bind("attemptId", attempt.attemptId())
                 .bind("batchId", batchId)
-                .map((rs, ctx) -> !rs.getBoolean("dialable") ? DialGate.STOPPED
-                        : rs.getBoolean("paused") ? DialGate.PAUSED : DialGate.DIAL)
+                .map((rs, ctx) -> dialGate(rs.getBoolean("open"),
+                        BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
+                        Rows.optionalText(rs, "failure_reason"), rs.getBoolean("paused")))
                 .findOne()
-                .orElse(DialGate.STOPPED));
+                .orElse(new DialGate.Stopped()));
+    }
+
+    private static DialGate dialGate(boolean open, BatchStatus batch, Optional<String> failureReason,
+                                     boolean paused) {
+        if (!open) {
+            return new DialGate.Stopped();
+        }
+        if (batch == BatchStatus.FAILED) {
+            return new DialGate.BatchFailed(failureReason.orElse("the batch failed"));
+        }
+        if (batch.isFinal()) {
+            return new DialGate.Stopped();
+        }
+        return paused ? new DialGate.Paused() : new DialGate.Dial();
     }
 
     /**
