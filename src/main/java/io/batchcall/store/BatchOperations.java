@@ -234,17 +234,21 @@ public final class BatchOperations {
 
     /** One recipient of a batch, as it is now. */
     public Optional<Recipient> recipient(WorkspaceId workspace, String batchId, String recipientId) {
-        return jdbi.inTransaction(handle -> lockRecipient(handle, workspace, batchId, recipientId));
+        return jdbi.withHandle(handle -> readRecipient(handle, workspace, batchId, recipientId, ""));
     }
 
     private static Optional<Recipient> lockRecipient(Handle handle, WorkspaceId workspace, String batchId,
                                                      String recipientId) {
+        return readRecipient(handle, workspace, batchId, recipientId, " FOR NO KEY UPDATE");
+    }
+
+    private static Optional<Recipient> readRecipient(Handle handle, WorkspaceId workspace, String batchId,
+                                                     String recipientId, String lock) {
         return handle.createQuery("""
                         SELECT batch_id, id, position, phone_number, whatsapp_user_id, client_data::text AS client_data,
                                status, last_outcome, attempt_count, conversation_id, created_at, updated_at
                         FROM recipients
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :id
-                        FOR NO KEY UPDATE""")
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :id""" + lock)
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .bind("id", recipientId)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.ApiClient;
+import io.batchcall.support.Await;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
@@ -257,6 +258,53 @@ class OperateBatchApiTest {
         assertThat(replay.status()).isEqualTo(200);
         assertThat(replay.body()).isEqualTo(first.body());
         assertThat(server.client().get(BASE + id).json().get("status").asText()).isEqualTo("pending");
+    }
+
+    @Test
+    void an_edit_under_one_idempotency_key_is_replayed() {
+        var id = submit(1).get("id").asText();
+        var client = new ApiClient(server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key",
+                "edit-key"));
+
+        var first = client.patch(BASE + id, "{\"name\":\"Once\"}");
+        var replay = client.patch(BASE + id, "{\"name\":\"Once\"}");
+        var other = client.patch(BASE + id, "{\"name\":\"Twice\"}");
+
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(replay.body()).isEqualTo(first.body());
+        assertThat(replay.headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(other.status()).isEqualTo(409);
+        assertThat(server.client().get(BASE + id).json().get("name").asText()).isEqualTo("Once");
+    }
+
+    @Test
+    void cancelling_a_ringing_recipient_cancels_its_call_and_an_answered_one_is_left_to_finish() {
+        var response = server.client().post(BASE + "submit", "{\"call_name\":\"Ring\",\"agent_id\":\"" + agentId
+                + "\",\"recipients\":[{\"id\":\"ringing\",\"phone_number\":\"+14155557001\","
+                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":\"completed\","
+                + "\"sim_ring_ms\":20000,\"sim_talk_ms\":100}}},{\"id\":\"talking\",\"phone_number\":"
+                + "\"+14155557002\",\"conversation_initiation_client_data\":{\"dynamic_variables\":"
+                + "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":1500}}}]}");
+        var id = response.json().get("id").asText();
+        Await.until(java.time.Duration.ofSeconds(10), "one call ringing and one answered", () ->
+                recipientStatus(id, "ringing").equals("initiated") && recipientStatus(id, "talking")
+                        .equals("in_progress"));
+
+        var ringing = server.client().postEmpty(BASE + id + "/recipients/ringing/cancel");
+        var talking = server.client().postEmpty(BASE + id + "/recipients/talking/cancel");
+
+        assertThat(ringing.status()).as(ringing.toString()).isEqualTo(200);
+        assertThat(talking.status()).isEqualTo(200);
+        assertThat(talking.json().get("status").asText()).isEqualTo("in_progress");
+        Await.until(java.time.Duration.ofSeconds(10), "the batch to complete", () ->
+                server.client().batchStatus(id).equals("completed"));
+        assertThat(recipientStatus(id, "ringing")).isEqualTo("cancelled");
+        assertThat(recipientStatus(id, "talking")).isEqualTo("completed");
+    }
+
+    private static String recipientStatus(String batchId, String recipientId) {
+        return fixtures.queryOne("SELECT status FROM recipients WHERE batch_id = :b AND id = :r",
+                Map.of("b", batchId, "r", recipientId), String.class);
     }
 
     @Test
