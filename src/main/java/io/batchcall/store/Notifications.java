@@ -60,15 +60,6 @@ public final class Notifications implements AutoCloseable {
         this.onReconnect = action;
     }
 
-    /**
-     * True when every notification sent since {@code since} has been (or is being) heard: this node has listened
-     * without a break from before that instant.
-     */
-    public boolean heardEverythingSince(Instant since) {
-        var listening = listeningSince;
-        return listening != null && !listening.isAfter(since);
-    }
-
     public Notifications start() {
         thread.start();
         return this;

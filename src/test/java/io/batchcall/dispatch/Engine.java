@@ -57,8 +57,6 @@ final class Engine implements AutoCloseable {
     final AgentStore agents;
     final PhoneNumberStore phoneNumbers;
     final AttemptRecorder recorder;
-    /** Whether this node heard every notification (its listener never broke); a test may say it did not. */
-    volatile boolean notificationsHeard = true;
     private final IdSource ids = new IdSource(new Random(7));
 
     Engine(String databaseUrl, MutableClock clock, String nodeId, Function<AttemptRecorder, Map<Provider,

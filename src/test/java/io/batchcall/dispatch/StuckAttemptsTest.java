@@ -224,7 +224,6 @@ class StuckAttemptsTest {
     void a_cancel_this_node_did_not_hear_of_is_read_from_the_database_before_the_dial() {
         var workspace = nodeA.workspace(20);
         var batch = batch(workspace, 2);
-        nodeA.notificationsHeard = false;
         nodeA.dispatcher.dispatchOnce();
         // Cancelled while this node's notification listener was reconnecting: nothing told the registry.
         nodeA.batches.cancel(workspace, batch, Optional.empty());
