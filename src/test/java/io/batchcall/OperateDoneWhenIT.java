@@ -43,7 +43,7 @@ class OperateDoneWhenIT {
         for (int i = from; i < from + count; i++) {
             list.append(i == from ? "" : ",").append("{\"id\":\"r%d\",\"phone_number\":\"+1415555%04d\",".formatted(i, i))
                     .append("\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":")
-                    .append("\"completed\",\"sim_ring_ms\":20,\"sim_talk_ms\":250}}}");
+                    .append("\"completed\",\"sim_ring_ms\":20,\"sim_talk_ms\":150}}}");
         }
         return list.toString();
     }
