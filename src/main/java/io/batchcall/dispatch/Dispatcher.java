@@ -235,7 +235,7 @@ public final class Dispatcher implements AutoCloseable {
     private void track(LiveCall call, String providerCallId, java.time.Instant dialedAt) {
         call.providerCallId = providerCallId;
         boolean stillWanted = recorder.accepted(call.claim.attempt(), providerCallId, dialedAt);
-        if (!stillWanted || registry.isCancelled(call.batchKey())) {
+        if (!stillWanted || registry.isCancelled(call.batchKey()) || call.recipientCancelled) {
             // Not wanted: the attempt was ended meanwhile (by another node's recovery, say) or deleted; the call
             // must not go on without an attempt that counts it against the limits.
             call.stop(!stillWanted);
@@ -253,13 +253,17 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * One recipient was cancelled: its call, if ringing, is cancelled at the provider; an answered one is left to
-     * finish. A claim of it not yet dialed is stopped by the dial gate, which sees the recipient cancelled.
+     * One recipient was cancelled: its call, if ringing, is cancelled at the provider (one whose dial request is
+     * still on its way, as soon as the provider takes it); an answered one is left to finish. A claim of it not yet
+     * dialed is stopped by the dial gate, which sees the recipient cancelled.
      */
     public void recipientStopped(String workspaceId, String batchId, String recipientId) {
         registry.inBatch(CallRegistry.batchKey(workspaceId, batchId)).stream()
                 .filter(call -> call.claim.recipientId().equals(recipientId))
-                .forEach(call -> call.stop(false));
+                .forEach(call -> {
+                    call.recipientCancelled = true;
+                    call.stop(false);
+                });
     }
 
     /**

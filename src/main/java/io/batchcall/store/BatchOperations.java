@@ -183,7 +183,8 @@ public final class BatchOperations {
     /**
      * Cancels one recipient. A pending one (or one claimed and not yet dialed: the dialer's gate then sees it
      * cancelled) becomes cancelled at once and its batch counts it finished, completing when it was the last open
-     * one. A ringing call is cancelled at the provider by the node that holds it (told by a notification) and the
+     * one. (A claimed one whose dial request was already out is cancelled at the provider once taken; if it was
+     * answered before that, the call goes on while the recipient stays cancelled: a window of a dial's round trip.) A ringing call is cancelled at the provider by the node that holds it (told by a notification) and the
      * recipient becomes cancelled when the call ends; an answered call is left to finish. Empty when there is no
      * such batch or recipient; a final recipient is a conflict.
      */
@@ -221,9 +222,13 @@ public final class BatchOperations {
                     completedFrom.ifPresent(previous -> events.addAll(LifecycleEvents.batchEvents(handle, List.of(
                             new LifecycleEvents.BatchMove(batch, "batch.completed", previous.wireName())))));
                     outbox.append(handle, events, now);
+                    if (status == RecipientStatus.DISPATCHED) {
+                        // Claimed: the dial gate stops it unless its dial request is already out; then the node
+                        // that sent it cancels the call as soon as the provider takes it.
+                        notifyRecipientCancelled(handle, workspace, batchId, recipientId);
+                    }
                 }
-                case INITIATED -> BatchStore.notify(handle, Notifications.CANCEL_RECIPIENT,
-                        workspace.value() + ":" + batchId + ":" + recipientId);
+                case INITIATED -> notifyRecipientCancelled(handle, workspace, batchId, recipientId);
                 default -> {
                     // Answered: left to finish, as a batch cancel leaves answered calls.
                 }
@@ -235,6 +240,12 @@ public final class BatchOperations {
     /** One recipient of a batch, as it is now. */
     public Optional<Recipient> recipient(WorkspaceId workspace, String batchId, String recipientId) {
         return jdbi.withHandle(handle -> readRecipient(handle, workspace, batchId, recipientId, ""));
+    }
+
+    private static void notifyRecipientCancelled(Handle handle, WorkspaceId workspace, String batchId,
+                                                 String recipientId) {
+        BatchStore.notify(handle, Notifications.CANCEL_RECIPIENT, workspace.value() + ":" + batchId + ":"
+                + recipientId);
     }
 
     private static Optional<Recipient> lockRecipient(Handle handle, WorkspaceId workspace, String batchId,

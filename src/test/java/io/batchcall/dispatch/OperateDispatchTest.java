@@ -125,6 +125,41 @@ class OperateDispatchTest {
     }
 
     @Test
+    void a_recipient_cancelled_while_its_dial_request_is_out_has_its_call_cancelled_once_the_provider_takes_it()
+            throws Exception {
+        var provider = new java.util.concurrent.atomic.AtomicReference<ScriptedProvider>();
+        try (var node = new Engine(TestDatabase.freshDatabaseUrl(), engine.clock, "node-s", recorder -> {
+            provider.set(new ScriptedProvider(recorder));
+            return java.util.Map.<Provider, io.batchcall.telephony.TelephonyProvider>of(Provider.TWILIO,
+                    provider.get());
+        })) {
+            var scriptedOps = new BatchOperations(node.database, new IdempotencyStore(node.database, node.clock),
+                    new IdSource(new Random(5)));
+            var ws = node.workspace(20);
+            var batch = node.submit(ws, node.agent(ws, Optional.empty()), node.number(ws, Provider.TWILIO, "1000"),
+                    Optional.empty(), node.clock.instant(), Engine.calls(1, "{}"));
+            var held = new java.util.concurrent.CountDownLatch(1);
+            provider.get().placeHeld = held;
+            node.dispatcher.dispatchOnce();
+            var dialing = Thread.ofVirtual().start(node.timers::runDue);
+            io.batchcall.support.Await.until(Duration.ofSeconds(10), "the dial request to go out",
+                    () -> provider.get().placed.size() == 1);
+
+            scriptedOps.cancelRecipient(ws, batch, "r0", Optional.empty());
+            // What the CANCEL_RECIPIENT notification makes every node do (an engine has no listener).
+            node.dispatcher.recipientStopped(ws.value(), batch, "r0");
+            held.countDown();
+            dialing.join();
+
+            assertThat(provider.get().cancelled).containsExactly("CA-scripted");
+            assertThat(node.one("SELECT status FROM recipients WHERE batch_id = :b", String.class, "b", batch))
+                    .isEqualTo("cancelled");
+            assertThat(node.one("SELECT total_finished FROM batches WHERE id = :b", Integer.class, "b", batch))
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void a_recipient_cancelled_between_its_claim_and_its_dial_is_not_dialed() {
         var batch = submit(2);
         engine.dispatcher.dispatchOnce();
