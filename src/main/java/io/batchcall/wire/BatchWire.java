@@ -51,8 +51,16 @@ public final class BatchWire {
                 b.totalDispatched(), b.totalScheduled(), b.totalFinished(), b.updatedAt().getEpochSecond(),
                 b.status().wireName(), b.retryCount(), CallConfigResponse.of(b.callConfig()),
                 b.targetConcurrencyLimit().orElse(null), summary.agentName(), summary.branchName().orElse(null),
-                b.failureReason().orElse(null), b.pausedAt().isPresent(),
-                b.pausedAt().map(Instant::getEpochSecond).orElse(null));
+                b.failureReason().orElse(null), pausedAt(b).isPresent(),
+                pausedAt(b).map(Instant::getEpochSecond).orElse(null));
+    }
+
+    /**
+     * A batch that finished while paused (cancelled, or its last calls ended) is not shown paused: there is nothing
+     * left to resume, and resuming it is refused.
+     */
+    private static java.util.Optional<Instant> pausedAt(io.batchcall.domain.Batch batch) {
+        return batch.status().isFinal() ? java.util.Optional.empty() : batch.pausedAt();
     }
 
     public static RecipientResponse recipient(Recipient r) {

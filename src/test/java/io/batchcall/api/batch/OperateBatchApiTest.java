@@ -115,6 +115,18 @@ class OperateBatchApiTest {
     }
 
     @Test
+    void a_batch_cancelled_while_paused_is_not_shown_paused() {
+        var id = submit(1).get("id").asText();
+        server.client().postEmpty(BASE + id + "/pause");
+
+        var cancelled = server.client().postEmpty(BASE + id + "/cancel");
+
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("cancelled");
+        assertThat(cancelled.json().get("paused").asBoolean()).isFalse();
+        assertThat(cancelled.json().get("paused_at_unix").isNull()).isTrue();
+    }
+
+    @Test
     void an_unknown_batch_is_404_for_every_operation() {
         assertThat(server.client().postEmpty(BASE + "btcal_nope/pause").status()).isEqualTo(404);
         assertThat(server.client().postEmpty(BASE + "btcal_nope/resume").status()).isEqualTo(404);
