@@ -82,10 +82,17 @@ public final class SingleCallStore {
     /** Why no further call fits, or empty when one does. */
     private static Optional<String> limitsFull(Handle handle, WorkspaceId workspace, String agentId) {
         var workspaceRow = handle.createQuery("""
-                        SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE""")
+                        SELECT concurrency_limit, in_flight, dispatch_paused FROM workspaces
+                        WHERE id = :workspaceId FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
-                .map((rs, ctx) -> new Usage(Optional.of(rs.getInt("concurrency_limit")), rs.getInt("in_flight")))
+                .map((rs, ctx) -> new Usage(Optional.of(rs.getInt("concurrency_limit")), rs.getInt("in_flight"),
+                        rs.getBoolean("dispatch_paused")))
                 .one();
+        if (workspaceRow.dispatchPaused()) {
+            // The workspace's emergency stop holds every dial; a single call would only wait out its request.
+            throw new io.batchcall.domain.StateConflict("dispatch_paused", "Dialing is paused for this workspace "
+                    + "(dispatch_paused); resume it with PATCH /v1/batchcall/workspace before placing calls.");
+        }
         int waiting = waitingSingles(handle, workspace, Optional.empty());
         var workspaceLimit = workspaceRow.limit().orElseThrow();
         if (workspaceRow.inFlight() + waiting >= workspaceLimit) {
@@ -99,7 +106,7 @@ public final class SingleCallStore {
                 .bind("workspaceId", workspace.value())
                 .bind("agentId", agentId)
                 .map((rs, ctx) -> new Usage(Optional.ofNullable((Integer) rs.getObject("concurrency_limit")),
-                        rs.getInt("in_flight")))
+                        rs.getInt("in_flight"), false))
                 .findOne();
         if (agentRow.isPresent() && agentRow.get().limit().isPresent()) {
             int agentWaiting = waitingSingles(handle, workspace, Optional.of(agentId));
@@ -113,7 +120,7 @@ public final class SingleCallStore {
         return Optional.empty();
     }
 
-    private record Usage(Optional<Integer> limit, int inFlight) {}
+    private record Usage(Optional<Integer> limit, int inFlight, boolean dispatchPaused) {}
 
     private static int waitingSingles(Handle handle, WorkspaceId workspace, Optional<String> agentId) {
         var query = handle.createQuery("""

@@ -26,7 +26,8 @@ public final class EventWire {
 
     /**
      * {@code batch.<what>}: the batch as GET returns it (without recipients), the status it came from, and on its
-     * final events how many recipients ended in each status.
+     * final events how many recipients ended in each status. {@code batch.paused} and {@code batch.resumed} carry
+     * the same shape: their {@code previous_status} is the status the batch keeps, and {@code paused} says which.
      */
     public record BatchEvent(@JsonUnwrapped BatchWire.BatchCallResponse batch, String previousStatus,
                              @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> summary) {}

@@ -103,6 +103,26 @@ class SingleCallApiTest {
     }
 
     @Test
+    void while_the_workspaces_dialing_is_paused_a_single_call_is_refused_at_once_and_nothing_is_stored() {
+        twilio.acceptCalls();
+        assertThat(server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":true}").status())
+                .isEqualTo(200);
+        try {
+            int batchesBefore = fixtures.queryOne("SELECT count(*) FROM batches", Map.of(), Integer.class);
+
+            var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550119"));
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(409);
+            assertThat(response.json().at("/detail/status").asText()).isEqualTo("dispatch_paused");
+            assertThat(fixtures.queryOne("SELECT count(*) FROM batches", Map.of(), Integer.class))
+                    .isEqualTo(batchesBefore);
+            assertThat(twilio.creates().stream().filter(c -> "+14155550119".equals(c.field("To")))).isEmpty();
+        } finally {
+            server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":false}");
+        }
+    }
+
+    @Test
     void a_single_call_is_not_listed_among_the_workspaces_batches() {
         twilio.acceptCalls();
         var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550112"));

@@ -57,8 +57,6 @@ final class Engine implements AutoCloseable {
     final AgentStore agents;
     final PhoneNumberStore phoneNumbers;
     final AttemptRecorder recorder;
-    /** Whether this node heard every notification (its listener never broke); a test may say it did not. */
-    volatile boolean notificationsHeard = true;
     private final IdSource ids = new IdSource(new Random(7));
 
     Engine(String databaseUrl, MutableClock clock, String nodeId, Function<AttemptRecorder, Map<Provider,
@@ -87,7 +85,7 @@ final class Engine implements AutoCloseable {
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
         this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
-                providers, credentials, timers, clock, wakeup, meters, since -> notificationsHeard);
+                providers, credentials, timers, clock, wakeup, meters);
         this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
                 agents, phoneNumbers, credentials, new DispatchConfig(LEASE), meters);
     }
