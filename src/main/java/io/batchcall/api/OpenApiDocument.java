@@ -32,6 +32,24 @@ final class OpenApiDocument {
             new Operation("get", "/openapi.json", "Operations", "This document", false, "object"),
             new Operation("get", "/v1/batchcall/workspace", "Workspace", "The workspace an API key belongs to", true,
                     "object"),
+            new Operation("patch", "/v1/batchcall/workspace", "Workspace", "Set dispatch_paused (boolean): the"
+                    + " workspace's emergency stop; while true no batch of the workspace dials", true, "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/pause", "Batch calling", "Pause a batch: no"
+                    + " new dial starts on any node once this returns; calls in progress finish. Answers the batch"
+                    + " with paused true (status keeps its ElevenLabs value). 409 batch_already_finished", true,
+                    "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/resume", "Batch calling", "Resume a paused"
+                    + " batch where it stopped. 409 batch_already_finished", true, "object"),
+            new Operation("patch", "/v1/convai/batch-calling/{batch_id}", "Batch calling", "Edit a batch: name,"
+                    + " target_concurrency_limit (null clears), scheduled_time_unix (before it starts, else 409"
+                    + " batch_already_started), telephony_call_config.ringing_timeout_secs; applies to the next"
+                    + " dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable", true, "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/recipients", "Batch calling", "Append"
+                    + " recipients {recipients:[...]} (validated as submit; duplicates of the batch's recipients"
+                    + " and more than 10,000 in all are a 422). 409 batch_already_finished", true, "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/recipients/{recipient_id}/cancel",
+                    "Batch calling", "Cancel one recipient: pending ones are never dialed, a ringing call is"
+                    + " cancelled, an answered one finishes. 409 recipient_already_finished", true, "object"),
             new Operation("post", "/admin/v1/workspaces", "Admin", "Create a workspace and its first API key (shown"
                     + " once); Authorization: Bearer BATCHCALL_ADMIN_TOKEN", false, "object"),
             new Operation("get", "/admin/v1/workspaces", "Admin", "List workspaces with their keys (never the keys"
@@ -190,6 +208,11 @@ final class OpenApiDocument {
                 "Why the batch failed (only for status failed)");
         extend(schemas, "BatchCallDetailedResponse", "failure_reason", "string",
                 "Why the batch failed (only for status failed)");
+        for (var model : List.of("BatchCallResponse", "BatchCallDetailedResponse")) {
+            extend(schemas, model, "paused", "boolean", "Whether the batch is paused (no new dial starts); its"
+                    + " status keeps its ElevenLabs value");
+            extend(schemas, model, "paused_at_unix", "integer", "When the batch was paused, or null");
+        }
         extend(schemas, "OutboundCallRecipientResponseModel", "attempt_count", "integer",
                 "How many times the recipient was dialed");
         extend(schemas, "OutboundCallRecipientResponseModel", "last_outcome", "string",

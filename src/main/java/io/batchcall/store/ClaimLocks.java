@@ -31,6 +31,9 @@ final class ClaimLocks {
                         FROM batches b
                         WHERE b.workspace_id = :workspaceId AND b.status IN ('pending', 'in_progress')
                           AND b.scheduled_at <= :now
+                          -- A paused batch is skipped here, in the statement that picks due batches: the pause
+                          -- took the workspace lock this claim holds, so it is either seen or not yet committed.
+                          AND b.paused_at IS NULL
                           AND EXISTS (SELECT 1 FROM recipients r
                                       WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id
                                         AND r.status = 'pending'

@@ -87,7 +87,7 @@ final class Engine implements AutoCloseable {
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
         this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
-                providers, credentials, timers, clock, wakeup, meters, since -> notificationsHeard);
+                providers, credentials, timers, clock, wakeup, meters);
         this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
                 agents, phoneNumbers, credentials, new DispatchConfig(LEASE), meters);
     }
