@@ -126,7 +126,7 @@ class BatchControlsBrowserTest {
 
         browser.find("#pause-batch");
         awaitGone("batch-paused");
-        assertThat(browser.text("#batch-paused-badge")).isEmpty();
+        assertThat(browser.all("#batch-paused-badge .badge")).as("the paused badge").isEmpty();
         assertThat(batch(id).get("paused").asBoolean()).isFalse();
         open("#/batches");
         browser.waitForText("tr[data-batch-id=" + id + "]", "Pause me");
