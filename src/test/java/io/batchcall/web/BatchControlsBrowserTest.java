@@ -212,6 +212,23 @@ class BatchControlsBrowserTest {
     }
 
     @Test
+    void a_control_the_server_refuses_shows_the_servers_reason_and_the_page_catches_up() {
+        var id = scheduledBatch("Cancelled elsewhere", 2);
+        open("#/batches/" + id);
+        browser.find("#pause-batch");
+        // Another operator (or a script) cancels it while this page still offers Pause.
+        assertThat(server.client().postEmpty("/v1/convai/batch-calling/" + id + "/cancel").status()).isEqualTo(200);
+
+        browser.click("#pause-batch");
+
+        browser.waitForText("#batch-messages [role=alert]", "The batch has already finished (cancelled)");
+        browser.waitForText("#batch-status", "cancelled");
+        assertThat(browser.all("#pause-batch")).isEmpty();
+        assertThat(browser.all("#edit-batch")).isEmpty();
+        assertThat(batch(id).get("paused").asBoolean()).isFalse();
+    }
+
+    @Test
     void the_emergency_stop_shows_a_banner_on_every_page_until_dialing_is_resumed() {
         try {
             open("#/batches");
