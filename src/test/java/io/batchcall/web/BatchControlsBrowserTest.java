@@ -9,6 +9,8 @@ import io.batchcall.support.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 
 /**
  * The controls of a running batch in a real headless Chromium against the whole app: pause and resume, edit, add
@@ -152,6 +155,29 @@ class BatchControlsBrowserTest {
         assertThat(stored.get("name").asText()).isEqualTo("New name");
         assertThat(stored.get("target_concurrency_limit").asInt()).isEqualTo(7);
         assertThat(stored.at("/telephony_call_config/ringing_timeout_secs").asInt()).isEqualTo(25);
+    }
+
+    @Test
+    void a_batch_not_yet_started_is_rescheduled_at_a_wall_clock_time_in_its_own_time_zone() {
+        long tomorrow = Instant.now().getEpochSecond() + 86_400;
+        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Tokyo later\","
+                + "\"agent_id\":\"" + agentId + "\",\"recipients\":[{\"phone_number\":\"+14155550000\"}],"
+                + "\"scheduled_time_unix\":" + tomorrow + ",\"timezone\":\"Asia/Tokyo\"}");
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        var id = response.json().get("id").asText();
+        open("#/batches/" + id);
+
+        browser.click("#edit-batch");
+        browser.waitForText("dialog[open] label[for=edit-schedule]", "Asia/Tokyo");
+        // Typing into a datetime-local field depends on the browser's locale; its value is the same everywhere.
+        ((JavascriptExecutor) browser.driver()).executeScript("arguments[0].value = '2030-01-02T09:30'",
+                browser.find("#edit-schedule"));
+        browser.click("#save-edit");
+
+        browser.waitForText("#batch-summary", "2030");
+        long expected = LocalDateTime.of(2030, 1, 2, 9, 30).atZone(ZoneId.of("Asia/Tokyo")).toEpochSecond();
+        assertThat(batch(id).get("scheduled_time_unix").asLong()).isEqualTo(expected);
+        assertThat(batch(id).get("name").asText()).as("only the schedule was sent").isEqualTo("Tokyo later");
     }
 
     @Test
