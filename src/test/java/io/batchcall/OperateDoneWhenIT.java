@@ -8,9 +8,7 @@ import io.batchcall.support.AttemptIntervals;
 import io.batchcall.support.Await;
 import io.batchcall.support.JarNode;
 import io.batchcall.support.TestDatabase;
-import io.batchcall.support.TestServer;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
@@ -28,14 +26,7 @@ class OperateDoneWhenIT {
     private static final int APPENDED = 10;
 
     private static Map<String, String> env(String databaseUrl, String nodeId) {
-        var env = new HashMap<String, String>();
-        env.put("BATCHCALL_DATABASE_URL", databaseUrl);
-        env.put("BATCHCALL_DATABASE_USER", "postgres");
-        env.put("BATCHCALL_API_KEY", KEY);
-        env.put("BATCHCALL_NODE_ID", nodeId);
-        env.put("BATCHCALL_DATA_DIR", TestServer.tempDirectory().toString());
-        env.put("BATCHCALL_SECRET_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        return env;
+        return JarNode.clusterEnv(databaseUrl, nodeId, KEY);
     }
 
     private static String recipients(int from, int count) {
