@@ -19,7 +19,8 @@ final class WebhookRequests {
     /** Every event type batchcall writes, which {@code event_types} may name exactly. */
     static final List<String> EVENT_TYPES = Stream.of(
                     Stream.of("batch.created", "batch.started", "batch.completed", "batch.failed", "batch.cancelled",
-                            "batch.retried", "batch.deleted", "batch.paused", "batch.resumed"),
+                            "batch.retried", "batch.deleted", "batch.paused", "batch.resumed",
+                            "batch.updated", "batch.recipients_added"),
                     Arrays.stream(RecipientStatus.values()).map(s -> "recipient." + s.wireName()),
                     Stream.of("post_call_transcription", "call_initiation_failure", "webhook.test",
                             "webhook.endpoint_disabled"))

@@ -106,6 +106,7 @@ public final class BatchOperations {
                     .bind("batchId", batchId)
                     .bind("now", Rows.at(now))
                     .execute();
+            append(handle, workspace, batchId, "batch.updated", status.get(), now);
             // A target raised or a schedule brought forward may let a claim take more now.
             BatchStore.notify(handle, Notifications.WAKE, "");
             return BatchStore.summary(handle, workspace, batchId);
@@ -175,6 +176,7 @@ public final class BatchOperations {
                     .bind("batchId", batchId)
                     .bind("now", Rows.at(now))
                     .execute();
+            append(handle, workspace, batchId, "batch.recipients_added", status.get(), now);
             BatchStore.notify(handle, Notifications.WAKE, "");
             return BatchStore.summary(handle, workspace, batchId);
         });

@@ -26,8 +26,10 @@ public final class EventWire {
 
     /**
      * {@code batch.<what>}: the batch as GET returns it (without recipients), the status it came from, and on its
-     * final events how many recipients ended in each status. {@code batch.paused} and {@code batch.resumed} carry
-     * the same shape: their {@code previous_status} is the status the batch keeps, and {@code paused} says which.
+     * final events how many recipients ended in each status. {@code batch.paused}, {@code batch.resumed},
+     * {@code batch.updated} (a PATCH) and {@code batch.recipients_added} carry the same shape: their
+     * {@code previous_status} is the status the batch keeps; the batch shows what changed (paused, the edited
+     * fields, the new {@code total_calls_scheduled}).
      */
     public record BatchEvent(@JsonUnwrapped BatchWire.BatchCallResponse batch, String previousStatus,
                              @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> summary) {}

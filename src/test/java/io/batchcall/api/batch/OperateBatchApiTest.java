@@ -165,6 +165,10 @@ class OperateBatchApiTest {
         assertThat(edited.json().get("telephony_call_config").get("ringing_timeout_secs").asInt()).isEqualTo(25);
         assertThat(cleared.json().get("target_concurrency_limit").isNull()).isTrue();
         assertThat(cleared.json().get("name").asText()).isEqualTo("Renamed");
+        // Each edit is an event a webhook receives, with the batch as it became.
+        assertThat(events(id, "batch.updated")).isEqualTo(2);
+        assertThat(fixtures.queryList("SELECT body FROM events WHERE batch_id = :b AND type = 'batch.updated'"
+                + " ORDER BY seq", Map.of("b", id), String.class).getFirst()).contains("\"name\":\"Renamed\"");
     }
 
     @Test
@@ -180,6 +184,7 @@ class OperateBatchApiTest {
 
         assertThat(schedule.status()).isEqualTo(409);
         assertThat(schedule.json().get("detail").get("status").asText()).isEqualTo("batch_already_started");
+        assertThat(events(id, "batch.updated")).isZero();
         assertThat(agent.status()).isEqualTo(409);
         assertThat(agent.json().get("detail").get("status").asText()).isEqualTo("field_immutable");
         assertThat(agent.json().get("detail").get("message").asText()).contains("agent_id");
@@ -208,6 +213,8 @@ class OperateBatchApiTest {
                 .isEqualTo("[\"body\",\"recipients\",1,\"phone_number\"]");
         assertThat(invalid.status()).isEqualTo(422);
         assertThat(server.client().get(BASE + id).json().get("total_calls_scheduled").asInt()).isEqualTo(3);
+        // One event for the append that was taken, none for the refused ones.
+        assertThat(events(id, "batch.recipients_added")).isEqualTo(1);
     }
 
     @Test
