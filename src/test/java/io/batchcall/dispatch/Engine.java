@@ -148,16 +148,35 @@ final class Engine implements AutoCloseable {
         return java.util.Collections.nCopies(count, variables);
     }
 
-    /** Passes until nothing more can be claimed or moved, advancing time in steps. */
+    /**
+     * Passes until nothing more can be claimed or moved, advancing time in steps; fails, saying what is still
+     * going on, when that takes more than {@code maxSteps} (a test that went on asserting would report a symptom
+     * instead of the cause). {@link #runSteps} runs a fixed number of steps for tests that stop mid-way.
+     */
     void runUntilIdle(Duration step, int maxSteps) {
         for (int i = 0; i < maxSteps; i++) {
-            dispatcher.dispatchOnce();
-            timers.runDue();
-            if (registry.size() == 0 && dispatcher.dispatchOnce() == 0 && timers.pending() == 0) {
+            if (pass()) {
                 return;
             }
             timers.advance(step);
         }
+        throw new AssertionError("the engine is not idle after " + maxSteps + " steps of " + step + ": "
+                + registry.size() + " calls in flight, " + timers.pending() + " timers pending");
+    }
+
+    /** Runs exactly {@code steps} passes, advancing time by {@code step} after each, idle or not. */
+    void runSteps(Duration step, int steps) {
+        for (int i = 0; i < steps; i++) {
+            pass();
+            timers.advance(step);
+        }
+    }
+
+    /** One pass: claim and dial, fire due timers; true when nothing is left to claim, run or wait for. */
+    private boolean pass() {
+        dispatcher.dispatchOnce();
+        timers.runDue();
+        return registry.size() == 0 && dispatcher.dispatchOnce() == 0 && timers.pending() == 0;
     }
 
     <T> T one(String sql, Class<T> type, Object... params) {
