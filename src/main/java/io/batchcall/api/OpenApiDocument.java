@@ -254,6 +254,8 @@ final class OpenApiDocument {
                 "Why the batch failed (only for status failed)");
         extend(schemas, "BatchCallDetailedResponse", "failure_reason", "string",
                 "Why the batch failed (only for status failed)");
+        extend(schemas, "BatchCallDetailedResponse", "hold_reason", "string", "Why a running batch's due"
+                + " recipients wait: its agent's daily_limit is reached (null otherwise)");
         extend(schemas, "OutboundCallRecipientResponseModel", "attempt_count", "integer",
                 "How many times the recipient was dialed");
         extend(schemas, "OutboundCallRecipientResponseModel", "last_outcome", "string",

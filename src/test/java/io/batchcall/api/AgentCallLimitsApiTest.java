@@ -114,6 +114,29 @@ class AgentCallLimitsApiTest {
     }
 
     @Test
+    void a_batch_held_by_its_agents_daily_limit_says_so_and_its_other_recipients_stay_pending() {
+        var id = create("{\"name\":\"Once a day\",\"platform_settings\":{\"call_limits\":{\"daily_limit\":1}}}");
+        var number = new io.batchcall.support.Fixtures(server).phoneNumber(TestServer.API_KEY, null);
+        var submitted = api.post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Daily\",\"agent_id\":\"" + id
+                + "\",\"agent_phone_number_id\":\"" + number + "\",\"recipients\":[{\"phone_number\":\"+14155550161\"},"
+                + "{\"phone_number\":\"+14155550162\"}]}");
+        assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
+        var batchId = submitted.json().get("id").asText();
+
+        io.batchcall.support.Await.until(java.time.Duration.ofSeconds(30), "the first call is claimed", () ->
+                api.get("/v1/convai/agents/" + id).json().at("/daily_usage/limit_reached").asBoolean());
+
+        var batch = api.get("/v1/convai/batch-calling/" + batchId).json();
+        assertThat(batch.get("status").asText()).isEqualTo("in_progress");
+        assertThat(batch.get("hold_reason").asText()).contains("daily_limit", "1 calls in the last 24 hours");
+        var statuses = new ArrayList<String>();
+        batch.get("recipients").forEach(r -> statuses.add(r.get("status").asText()));
+        assertThat(statuses).contains("pending");
+        assertThat(api.get("/v1/convai/agents/" + id).json().at("/daily_usage/calls_in_last_24h").asInt())
+                .isEqualTo(1);
+    }
+
+    @Test
     void creating_a_branch_answers_its_id_and_its_first_versions_id_as_the_sdk_reads_them() {
         var id = create("{\"name\":\"Branched\"}");
 
