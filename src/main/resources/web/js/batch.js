@@ -116,7 +116,8 @@ export async function render(main, batchId) {
         h('div', {}, h('dt', {}, 'Concurrency limit'), h('dd', { id: 'summary-concurrency' }, batch.target_concurrency_limit ?? 'workspace default')),
         h('div', {}, h('dt', {}, 'Ringing timeout'), h('dd', { id: 'summary-ringing' }, `${batch.telephony_call_config.ringing_timeout_secs} s`)),
         h('div', {}, h('dt', {}, 'Retries'), h('dd', {}, batch.retry_count)),
-        batch.failure_reason ? h('div', {}, h('dt', {}, 'Failure'), h('dd', {}, batch.failure_reason)) : null),
+        batch.failure_reason ? h('div', {}, h('dt', {}, 'Failure'), h('dd', {}, batch.failure_reason)) : null,
+        batch.hold_reason ? h('div', { id: 'hold-reason' }, h('dt', {}, 'On hold'), h('dd', {}, batch.hold_reason)) : null),
       h('div', { class: 'counters' },
         counter('Scheduled', batch.total_calls_scheduled, 'count-scheduled'),
         counter('Dispatched', batch.total_calls_dispatched, 'count-dispatched'),
@@ -181,7 +182,8 @@ export async function render(main, batchId) {
         h('tbody', {}, page.attempts.map((a) => h('tr', {},
           h('td', {}, a.attempt_number), h('td', { class: 'small' }, millisTime(a.dialed_at_unix_ms ?? a.claimed_at_unix_ms)),
           h('td', { class: 'small' }, millisTime(a.answered_at_unix_ms)), h('td', { class: 'small' }, millisTime(a.ended_at_unix_ms)),
-          h('td', {}, (a.outcome ?? a.phase ?? '').replace('_', ' '), a.failure_reason ? h('div', { class: 'small muted' }, a.failure_reason) : null),
+          h('td', {}, (a.outcome ?? a.phase ?? '').replace('_', ' '), a.failure_reason ? h('div', { class: 'small muted' }, a.failure_reason) : null,
+            a.answered_by ? h('div', { class: 'small muted' }, `answered by ${a.answered_by.replaceAll('_', ' ')}`) : null),
           h('td', {}, a.provider_status ?? ''), h('td', {}, a.sip_code ?? ''), h('td', { class: 'mono small' }, a.conversation_id ?? ''))))))
         : empty('Not dialed yet.'));
     } catch (error) {

@@ -115,7 +115,8 @@ public final class ClaimStore {
             if (batches.isEmpty()) {
                 return Result.nothing(now);
             }
-            var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList());
+            var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList(),
+                    now);
             var numbers = ClaimLocks.numbers(handle, workspace,
                     batches.stream().flatMap(b -> b.phoneNumberId().stream()).distinct().toList());
 
@@ -131,8 +132,10 @@ public final class ClaimStore {
                 }
             }
             var agentFree = new HashMap<String, Integer>();
-            agents.forEach((id, agent) -> agentFree.put(id, agent.agent().concurrencyLimit().orElse(workspaceLimit)
-                    - agent.inFlight()));
+            agents.forEach((id, agent) -> {
+                int concurrencyRoom = agent.agent().concurrencyLimit().orElse(workspaceLimit) - agent.inFlight();
+                agentFree.put(id, Math.min(concurrencyRoom, agent.dailyRoom(concurrencyRoom)));
+            });
             var pacing = new HashMap<String, DialSlots>();
             numbers.forEach((id, number) -> pacing.put(id, new DialSlots(number.number().cps(), number.nextDialAt(),
                     now, PACING_HORIZON)));

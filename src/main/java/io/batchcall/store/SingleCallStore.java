@@ -60,7 +60,8 @@ public final class SingleCallStore {
         var batchId = ids.next(Batch.ID_PREFIX);
         return jdbi.inTransaction(handle -> {
             var now = clock.instant();
-            var full = limitsFull(handle, workspace, call.agentId());
+            var full = limitsFull(handle, workspace, call.agentId())
+                    .or(() -> dailyLimitReached(handle, workspace, call.agentId(), now));
             if (full.isPresent()) {
                 return new Placement.LimitsFull(full.get());
             }
@@ -121,6 +122,23 @@ public final class SingleCallStore {
     }
 
     private record Usage(Optional<Integer> limit, int inFlight, boolean dispatchPaused) {}
+
+    /** The agent's daily_limit, counting single calls not claimed yet, as the claim would hold the call. */
+    private static Optional<String> dailyLimitReached(Handle handle, WorkspaceId workspace, String agentId,
+                                                      java.time.Instant now) {
+        var usage = AgentStore.dailyUsage(handle, workspace, agentId, now);
+        if (usage.isEmpty()) {
+            return Optional.empty();
+        }
+        int waiting = waitingSingles(handle, workspace, Optional.of(agentId));
+        if (usage.get().claimed() + waiting < usage.get().limit()) {
+            return Optional.empty();
+        }
+        return Optional.of("The agent's daily_limit is reached: " + usage.get().claimed()
+                + " calls in the last 24 hours and " + waiting + " single calls about to be placed, of "
+                + usage.get().limit() + " allowed. Try again after "
+                + usage.get().nextCallAllowedAt().map(Object::toString).orElse("a call leaves the window") + ".");
+    }
 
     private static int waitingSingles(Handle handle, WorkspaceId workspace, Optional<String> agentId) {
         var query = handle.createQuery("""

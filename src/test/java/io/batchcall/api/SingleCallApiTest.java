@@ -199,6 +199,25 @@ class SingleCallApiTest {
     }
 
     @Test
+    void a_call_past_the_agents_daily_limit_is_a_429_naming_it_and_nothing_is_dialed() {
+        var limited = created(server.client().post("/v1/convai/agents/create", "{\"name\":\"Daily\","
+                + "\"media_stream_url\":\"wss://agent.example.test/media\","
+                + "\"platform_settings\":{\"call_limits\":{\"daily_limit\":1}}}").json(), "agent_id");
+        twilio.acceptCalls();
+        var first = server.client().post(TWILIO, body(limited, twilioNumber, "+14155550120"));
+        assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
+
+        var second = server.client().post(TWILIO, body(limited, twilioNumber, "+14155550121"));
+
+        assertThat(second.status()).as(second.toString()).isEqualTo(429);
+        assertThat(second.json().at("/detail/message").asText()).contains("daily_limit", "1 calls in the last 24 hours");
+        assertThat(twilio.creates().stream().filter(c -> "+14155550121".equals(c.field("To")))).isEmpty();
+        var usage = server.client().get("/v1/convai/agents/" + limited).json().get("daily_usage");
+        assertThat(usage.get("limit_reached").asBoolean()).isTrue();
+        assertThat(usage.get("next_call_allowed_at_unix").isIntegralNumber()).isTrue();
+    }
+
+    @Test
     void a_simulator_number_places_a_single_call_whose_conversation_and_events_are_recorded() {
         var response = server.client().post(SIP, body(agentId, simulatorNumber, "+14155550117"));
 

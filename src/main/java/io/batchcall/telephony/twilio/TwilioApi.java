@@ -66,7 +66,7 @@ final class TwilioApi {
     }
 
     private String calls(TwilioAccount account) {
-        return apiBase + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Calls";
+        return account.apiBase(apiBase) + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Calls";
     }
 
     private Response post(TwilioAccount account, String url, List<Map.Entry<String, String>> form) {
