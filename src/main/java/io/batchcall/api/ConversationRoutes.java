@@ -1,55 +1,317 @@
 package io.batchcall.api;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.batchcall.domain.CallSuccessful;
+import io.batchcall.domain.ConversationStatus;
+import io.batchcall.domain.Provider;
+import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.ConversationStore;
+import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.wire.ConversationWire;
+import io.batchcall.wire.WireJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * {@code /v1/convai/conversations}: the calls batches made, read-only. Shapes follow
- * {@code GetConversationResponseModel} and {@code ConversationSummaryResponseModel}; we record no audio.
+ * {@code /v1/convai/conversations}: the calls batches made. Shapes follow {@code GetConversationResponseModel} and
+ * {@code ConversationSummaryResponseModel}. The list honours every filter of ElevenLabs' that our conversations
+ * carry the data for, and answers 422 on ["query", name] for one they do not (ratings, tools, tags, ...): an
+ * ignored filter would return conversations the caller asked to leave out. Unknown parameters are ignored, as
+ * FastAPI does.
  */
 public final class ConversationRoutes implements RouteGroup {
     private static final String PATH = "/v1/convai/conversations";
+    private static final int MAX_LIST_VALUES = 50;
+
+    /** ElevenLabs' filters over data batchcall does not record, each with what is missing. */
+    static final Map<String, String> REFUSED = refused();
+
+    /** Where a Twilio recording's audio comes from: the provider, with the credentials of the number that called. */
+    @FunctionalInterface
+    public interface Recordings {
+        /** The recording's MP3, or empty when the provider has none (or could not be reached). */
+        Optional<InputStream> open(String settingsJson, Map<String, String> credentials, String recordingSid);
+    }
 
     private final ConversationStore conversations;
+    private final PhoneNumberStore phoneNumbers;
+    private final Recordings recordings;
 
-    public ConversationRoutes(ConversationStore conversations) {
+    public ConversationRoutes(ConversationStore conversations, PhoneNumberStore phoneNumbers, Recordings recordings) {
         this.conversations = conversations;
+        this.phoneNumbers = phoneNumbers;
+        this.recordings = recordings;
     }
-
-    record Summary(String agentId, String agentName, String conversationId, long startTimeUnixSecs,
-                   int callDurationSecs, int messageCount, String status, String callSuccessful) {
-        static Summary of(ConversationStore.Named named) {
-            var c = named.conversation();
-            return new Summary(c.agentId(), named.agentName().orElse(null), c.id(), c.startTime().getEpochSecond(),
-                    c.callDurationSecs(), c.messageCount(), c.status().wireName(), c.callSuccessful().wireName());
-        }
-    }
-
-    record ConversationPage(List<Summary> conversations, String nextCursor, boolean hasMore) {}
 
     @Override
     public void register(RoutesConfig routes) {
         routes.get(PATH, this::list);
         routes.get(PATH + "/{conversation_id}", this::get);
+        routes.delete(PATH + "/{conversation_id}", this::delete);
+        routes.get(PATH + "/{conversation_id}/audio", this::audio);
     }
 
     private void list(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
-        var page = PageQuery.of(ctx);
-        var found = conversations.list(workspace, PageQuery.filter(ctx, "agent_id"),
-                PageQuery.filter(ctx, "batch_call_id"), page.after(), page.pageSize());
-        ctx.json(new ConversationPage(found.items().stream().map(Summary::of).toList(),
-                found.next().map(PageQuery::encode).orElse(null), found.next().isPresent()));
+        var violations = new ArrayList<Violation>();
+        var query = ListQuery.read(ctx, violations);
+        PageQuery page;
+        try {
+            page = PageQuery.of(ctx);
+        } catch (ValidationException e) {
+            violations.addAll(e.violations());
+            page = null;
+        }
+        if (!violations.isEmpty()) {
+            throw new ValidationException(violations);
+        }
+        var shown = WireJson.MAPPER.createObjectNode();
+        var list = shown.putArray("conversations");
+        if (query.matchesNothing()) {
+            shown.putNull("next_cursor");
+            shown.put("has_more", false);
+            ctx.json(shown);
+            return;
+        }
+        var found = conversations.list(workspace, query.filter(), page.after(), page.pageSize());
+        found.items().forEach(named -> list.add(summary(named, query.includeSummary())));
+        shown.put("next_cursor", found.next().map(PageQuery::encode).orElse(null));
+        shown.put("has_more", found.next().isPresent());
+        ctx.json(shown);
+    }
+
+    private static ObjectNode summary(ConversationStore.Named named, boolean includeSummary) {
+        var c = named.conversation();
+        var shown = WireJson.MAPPER.createObjectNode();
+        shown.put("agent_id", c.agentId());
+        shown.put("agent_name", named.agentName().orElse(null));
+        shown.put("branch_id", c.branchId().orElse(null));
+        shown.put("conversation_id", c.id());
+        shown.put("start_time_unix_secs", c.startTime().getEpochSecond());
+        shown.put("call_duration_secs", c.callDurationSecs());
+        shown.put("message_count", c.messageCount());
+        shown.put("status", c.status().wireName());
+        shown.put("termination_reason", c.terminationReason().orElse(""));
+        shown.put("call_successful", c.callSuccessful().wireName());
+        if (includeSummary) {
+            shown.put("transcript_summary", c.transcriptSummary().orElse(null));
+        }
+        c.phoneCall().ifPresent(call -> {
+            shown.put("direction", call.direction());
+            shown.put("conversation_initiation_source", ConversationWire.initiationSource(call));
+        });
+        return shown;
     }
 
     private void get(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
         var named = conversations.find(workspace, ctx.pathParam("conversation_id"))
-                .orElseThrow(() -> ApiException.notFound("conversation_not_found",
-                        "No conversation with that id in this workspace"));
+                .orElseThrow(ConversationRoutes::notFound);
         ctx.json(ConversationWire.conversation(named.conversation(), named.agentName()));
+    }
+
+    /** ElevenLabs answers 200 with an empty object. */
+    private void delete(Context ctx) {
+        var workspace = Authentication.workspace(ctx).id();
+        switch (conversations.delete(workspace, ctx.pathParam("conversation_id"))) {
+            case ConversationStore.Deletion.Deleted deleted -> ctx.json(Map.of());
+            case ConversationStore.Deletion.NotFound notFound -> throw notFound();
+            case ConversationStore.Deletion.InProgress running -> throw ApiException.conflict(
+                    "conversation_in_progress", "The conversation's call has not ended (status "
+                            + running.status().wireName() + "): delete it once it is done or failed");
+        }
+    }
+
+    /**
+     * The call's Twilio recording, streamed from Twilio with the calling number's credentials (nothing is kept
+     * here: Twilio keeps the recording as long as the account's retention says, and deleting it there removes it
+     * here too). 404 when the call was not recorded or Twilio no longer has it.
+     */
+    private void audio(Context ctx) {
+        var workspace = Authentication.workspace(ctx).id();
+        var conversationId = ctx.pathParam("conversation_id");
+        if (conversations.find(workspace, conversationId).isEmpty()) {
+            throw notFound();
+        }
+        var audio = conversations.recording(workspace, conversationId)
+                .flatMap(recording -> open(workspace, recording))
+                .orElseThrow(() -> ApiException.notFound("audio_not_found",
+                        "This conversation has no recording: only Twilio calls made with call recording enabled "
+                                + "have one, and only while Twilio keeps it"));
+        ctx.contentType("audio/mpeg");
+        ctx.result(audio);
+    }
+
+    private Optional<InputStream> open(WorkspaceId workspace, ConversationStore.Recording recording) {
+        var number = phoneNumbers.find(workspace, recording.phoneNumberId())
+                .filter(n -> n.provider() == Provider.TWILIO);
+        var credentials = phoneNumbers.credentials(workspace, recording.phoneNumberId());
+        if (number.isEmpty() || credentials.isEmpty()) {
+            return Optional.empty();
+        }
+        return recordings.open(number.get().settingsJson(), credentials.get(), recording.recordingSid());
+    }
+
+    private static ApiException notFound() {
+        return ApiException.notFound("conversation_not_found", "No conversation with that id in this workspace");
+    }
+
+    /** The list's query, read with every violation collected; {@code matchesNothing} for a value none can have. */
+    record ListQuery(ConversationStore.Filter filter, boolean matchesNothing, boolean includeSummary) {
+        static ListQuery read(Context ctx, List<Violation> violations) {
+            REFUSED.forEach((name, why) -> {
+                if (!values(ctx, name).isEmpty()) {
+                    violations.add(new Violation(List.of("query", name), "Value error, batchcall cannot honour "
+                            + name + ": " + why, "unsupported_filter"));
+                }
+            });
+            var nothing = false;
+            var success = oneOf(ctx, "call_successful", List.of("success", "failure", "unknown", "error"),
+                    violations);
+            // Our success evaluations are never 'error': asking for it is a valid filter no conversation matches.
+            nothing |= success.filter("error"::equals).isPresent();
+            var source = oneOf(ctx, "conversation_initiation_source", INITIATION_SOURCES, violations);
+            var callTypes = source.map(ConversationWire::phoneCallTypes).orElse(List.of());
+            nothing |= source.isPresent() && callTypes.isEmpty();
+            // Every batchcall conversation is a voice call of an agent.
+            nothing |= bool(ctx, "text_only", violations).orElse(false);
+            nothing |= oneOf(ctx, "conversation_product_type", List.of("agents", "speech_engine"), violations)
+                    .filter("speech_engine"::equals).isPresent();
+            bool(ctx, "include_invalid_tool_calls", violations);
+            var summary = oneOf(ctx, "summary_mode", List.of("exclude", "include"), violations);
+            var sort = oneOf(ctx, "sort_direction", List.of("asc", "desc"), violations);
+            var statuses = new HashSet<ConversationStatus>();
+            var statusNames = Arrays.stream(ConversationStatus.values()).map(ConversationStatus::wireName).toList();
+            var excluded = values(ctx, "exclude_statuses");
+            for (int i = 0; i < excluded.size(); i++) {
+                var status = ConversationStatus.fromWire(excluded.get(i));
+                if (status.isEmpty()) {
+                    violations.add(new Violation(List.of("query", "exclude_statuses", i), enumMessage(statusNames),
+                            "enum"));
+                }
+                status.ifPresent(statuses::add);
+            }
+            var after = integer(ctx, "call_start_after_unix", violations);
+            var before = integer(ctx, "call_start_before_unix", violations);
+            var filter = new ConversationStore.Filter(PageQuery.filter(ctx, "agent_id"),
+                    list(ctx, "visited_agent_ids", violations), PageQuery.filter(ctx, "batch_call_id"),
+                    PageQuery.filter(ctx, "branch_id"), list(ctx, "visited_agent_branch_ids", violations),
+                    success.flatMap(CallSuccessful::fromWire),
+                    after.map(Instant::ofEpochSecond), before.map(Instant::ofEpochSecond),
+                    integer(ctx, "call_duration_min_secs", violations).map(Math::toIntExact),
+                    integer(ctx, "call_duration_max_secs", violations).map(Math::toIntExact),
+                    PageQuery.filter(ctx, "user_id"), statuses, values(ctx, "termination_reasons"), callTypes,
+                    sort.filter("asc"::equals).isPresent());
+            return new ListQuery(filter, nothing, summary.filter("include"::equals).isPresent());
+        }
+
+        /** A repeated parameter's values ({@code a=1&a=2}), blanks dropped. */
+        private static List<String> values(Context ctx, String name) {
+            return ctx.queryParams(name).stream().map(String::strip).filter(v -> !v.isEmpty()).toList();
+        }
+
+        private static List<String> list(Context ctx, String name, List<Violation> violations) {
+            var values = values(ctx, name);
+            if (values.size() > MAX_LIST_VALUES) {
+                violations.add(new Violation(List.of("query", name), "List should have at most " + MAX_LIST_VALUES
+                        + " items after validation, not " + values.size(), "too_long"));
+            }
+            return values;
+        }
+
+        private static Optional<String> oneOf(Context ctx, String name, List<String> allowed,
+                                              List<Violation> violations) {
+            var value = PageQuery.filter(ctx, name);
+            if (value.isPresent() && !allowed.contains(value.get())) {
+                violations.add(new Violation(List.of("query", name), enumMessage(allowed), "enum"));
+                return Optional.empty();
+            }
+            return value;
+        }
+
+        private static Optional<Boolean> bool(Context ctx, String name, List<Violation> violations) {
+            var value = PageQuery.filter(ctx, name).map(v -> v.toLowerCase(java.util.Locale.ROOT));
+            if (value.isEmpty()) {
+                return Optional.empty();
+            }
+            // FastAPI's (pydantic's) accepted spellings.
+            if (List.of("true", "1", "yes", "on", "t", "y").contains(value.get())) {
+                return Optional.of(true);
+            }
+            if (List.of("false", "0", "no", "off", "f", "n").contains(value.get())) {
+                return Optional.of(false);
+            }
+            violations.add(new Violation(List.of("query", name),
+                    "Input should be a valid boolean, unable to interpret input", "bool_parsing"));
+            return Optional.empty();
+        }
+
+        private static Optional<Long> integer(Context ctx, String name, List<Violation> violations) {
+            var value = PageQuery.filter(ctx, name);
+            try {
+                var parsed = value.map(Long::parseLong);
+                // Bounds outside what a timestamp or duration can be would overflow the query, not narrow it.
+                if (parsed.filter(v -> Math.abs(v) > 100_000_000_000L).isPresent()) {
+                    violations.add(new Violation(List.of("query", name),
+                            "Input should be less than or equal to 100000000000", "less_than_equal"));
+                    return Optional.empty();
+                }
+                return parsed;
+            } catch (NumberFormatException e) {
+                violations.add(new Violation(List.of("query", name),
+                        "Input should be a valid integer, unable to parse string as an integer", "int_parsing"));
+                return Optional.empty();
+            }
+        }
+
+        private static String enumMessage(List<String> allowed) {
+            var quoted = allowed.stream().map(v -> "'" + v + "'").toList();
+            return "Input should be " + String.join(", ", quoted.subList(0, quoted.size() - 1)) + " or "
+                    + quoted.getLast();
+        }
+    }
+
+    /** ElevenLabs' ConversationInitiationSource values. */
+    private static final List<String> INITIATION_SOURCES = List.of("unknown", "android_sdk", "node_js_sdk",
+            "react_native_sdk", "react_sdk", "js_sdk", "python_sdk", "widget", "sip_trunk", "twilio", "exotel",
+            "genesys", "avaya", "audiocodes", "swift_sdk", "whatsapp", "twilio_sms", "flutter_sdk",
+            "zendesk_integration", "slack_integration", "telegram_integration", "intercom_integration",
+            "freshdesk_integration", "salesforce_integration", "template_preview", "genesys_bot_connector",
+            "subagent_tool");
+
+    private static Map<String, String> refused() {
+        var refused = new LinkedHashMap<String, String>();
+        refused.put("triggered_procedure_ids", "agents here trigger no procedures");
+        refused.put("rating_min", "no user ratings are recorded");
+        refused.put("rating_max", "no user ratings are recorded");
+        refused.put("has_feedback_comment", "no user feedback is recorded");
+        refused.put("evaluation_params", "evaluation results are not indexed for filtering");
+        refused.put("data_collection_params", "data collection results are not indexed for filtering");
+        refused.put("dynamic_variable_params", "dynamic variables are not indexed for filtering");
+        refused.put("data_collection_ids", "summaries do not carry data collection results");
+        refused.put("evaluation_criteria_ids", "summaries do not carry evaluation results");
+        refused.put("tool_names", "tool calls are not recorded");
+        refused.put("tool_names_successful", "tool calls are not recorded");
+        refused.put("tool_names_errored", "tool calls are not recorded");
+        refused.put("main_languages", "the language of a call is not detected");
+        refused.put("search", "transcripts are not indexed for search");
+        refused.put("version_id", "conversations do not record an agent version");
+        refused.put("parent_conversation_id", "there are no subagent conversations");
+        refused.put("topic_ids", "there is no topic discovery");
+        refused.put("tag_ids", "there are no conversation tags");
+        refused.put("workflow_node_entered_id", "agent workflows are not recorded");
+        refused.put("guardrail_types", "guardrails are not recorded");
+        refused.put("custom_guardrail_names", "guardrails are not recorded");
+        return Collections.unmodifiableMap(refused);
     }
 }

@@ -100,8 +100,10 @@ class ConversationApiTest {
         assertThat(c.get("conversation_initiation_client_data").isNull()).isTrue();
         var summary = api.get("/v1/convai/conversations?agent_id=" + agentId).json().at("/conversations/0");
         assertThat(summary.toString()).isEqualTo("{\"agent_id\":\"" + agentId + "\",\"agent_name\":\"Closer\","
-                + "\"conversation_id\":\"" + id + "\",\"start_time_unix_secs\":" + START.getEpochSecond()
-                + ",\"call_duration_secs\":42,\"message_count\":2,\"status\":\"done\",\"call_successful\":\"success\"}");
+                + "\"branch_id\":null,\"conversation_id\":\"" + id + "\",\"start_time_unix_secs\":"
+                + START.getEpochSecond() + ",\"call_duration_secs\":42,\"message_count\":2,\"status\":\"done\","
+                + "\"termination_reason\":\"end_call tool\",\"call_successful\":\"success\","
+                + "\"direction\":\"outbound\",\"conversation_initiation_source\":\"twilio\"}");
     }
 
     @Test
