@@ -30,7 +30,7 @@ import java.util.Optional;
  * FastAPI does.
  */
 public final class ConversationRoutes implements RouteGroup {
-    private static final String PATH = "/v1/convai/conversations";
+    static final String PATH = "/v1/convai/conversations";
     private static final int MAX_LIST_VALUES = 50;
 
     /** ElevenLabs' filters over data batchcall does not record, each with what is missing. */

@@ -163,6 +163,18 @@ class ConversationFiltersApiTest {
                                 + "interpret input");
     }
 
+    @Test
+    void the_openapi_document_marks_batch_call_id_as_our_extension_and_each_refused_filter() {
+        var list = server.anonymous().get("/openapi.json").json().at("/paths/~1v1~1convai~1conversations/get");
+        var byName = new java.util.HashMap<String, com.fasterxml.jackson.databind.JsonNode>();
+        list.get("parameters").forEach(p -> byName.put(p.get("name").asText(), p));
+
+        assertThat(byName.get("batch_call_id").get("x-batchcall-extension").asBoolean()).isTrue();
+        assertThat(byName.get("call_successful").has("x-batchcall-extension")).isFalse();
+        assertThat(byName.get("rating_min").get("x-batchcall-notes").asText()).startsWith("Refused with a 422");
+        assertThat(byName.get("sort_direction").has("x-batchcall-notes")).isFalse();
+    }
+
     private static List<String> ids(String query) {
         var response = api.get("/v1/convai/conversations?page_size=100&" + query);
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
