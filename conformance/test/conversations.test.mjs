@@ -68,6 +68,9 @@ test("conversations.list filters by outcome, status, termination reason, time an
   assert.deepEqual(await listAll({ agentId, callDurationMinSecs: 3600 }), []);
   assert.equal((await listAll({ agentId, callDurationMaxSecs: 3600 })).length, 4);
   assert.deepEqual(await listAll({ agentId, userId: "nobody" }), []);
+  assert.deepEqual(await listAll({ agentId, dynamicVariableParams: ["sim_outcome:eq:busy"] }), [byRecipient["rcp-busy"]]);
+  assert.deepEqual(sorted(await listAll({ agentId, dynamicVariableParams: ["sim_outcome:in:busy|no_answer"] })),
+    sorted(unanswered));
 });
 
 test("conversations.list pages a filtered list in both sort directions, each conversation once", async () => {

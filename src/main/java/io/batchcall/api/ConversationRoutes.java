@@ -6,6 +6,7 @@ import io.batchcall.domain.ConversationStatus;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.ConversationStore;
+import io.batchcall.store.ConversationStore.ValueCondition;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.wire.ConversationWire;
 import io.batchcall.wire.WireJson;
@@ -208,11 +209,76 @@ public final class ConversationRoutes implements RouteGroup {
                     PageQuery.filter(ctx, "branch_id"), list(ctx, "visited_agent_branch_ids", violations),
                     success.flatMap(CallSuccessful::fromWire),
                     after.map(Instant::ofEpochSecond), before.map(Instant::ofEpochSecond),
-                    integer(ctx, "call_duration_min_secs", violations).map(Math::toIntExact),
-                    integer(ctx, "call_duration_max_secs", violations).map(Math::toIntExact),
+                    duration(ctx, "call_duration_min_secs", violations),
+                    duration(ctx, "call_duration_max_secs", violations),
                     PageQuery.filter(ctx, "user_id"), statuses, values(ctx, "termination_reasons"), callTypes,
-                    sort.filter("asc"::equals).isPresent());
+                    valueConditions(ctx, violations), sort.filter("asc"::equals).isPresent());
             return new ListQuery(filter, nothing, summary.filter("include"::equals).isPresent());
+        }
+
+        /**
+         * {@code evaluation_params} ({@code criteria_id:result}), {@code data_collection_params} and {@code
+         * dynamic_variable_params} ({@code id:op:value}, op eq|neq|gt|gte|lt|lte|in, and exists|missing for data
+         * collection), as the SDK documents them.
+         */
+        private static List<ValueCondition> valueConditions(Context ctx, List<Violation> violations) {
+            var conditions = new ArrayList<ValueCondition>();
+            var evaluations = values(ctx, "evaluation_params");
+            for (int i = 0; i < evaluations.size(); i++) {
+                var text = evaluations.get(i);
+                int colon = text.lastIndexOf(':');
+                var result = colon < 0 ? "" : text.substring(colon + 1);
+                if (colon < 1 || CallSuccessful.fromWire(result).isEmpty()) {
+                    violations.add(new Violation(List.of("query", "evaluation_params", i), "Value error, expected"
+                            + " criteria_id:result with result success, failure or unknown", "value_error"));
+                } else {
+                    conditions.add(new ValueCondition(ValueCondition.Field.EVALUATION, text.substring(0, colon),
+                            ValueCondition.Operator.EQ, List.of(result)));
+                }
+            }
+            conditions.addAll(operations(ctx, "data_collection_params", ValueCondition.Field.DATA_COLLECTION,
+                    violations));
+            conditions.addAll(operations(ctx, "dynamic_variable_params", ValueCondition.Field.DYNAMIC_VARIABLE,
+                    violations));
+            return conditions;
+        }
+
+        private static List<ValueCondition> operations(Context ctx, String name, ValueCondition.Field field,
+                                                       List<Violation> violations) {
+            var conditions = new ArrayList<ValueCondition>();
+            var texts = values(ctx, name);
+            for (int i = 0; i < texts.size(); i++) {
+                var parts = texts.get(i).split(":", 3);
+                var op = parts.length >= 2 ? parts[1] : "";
+                var value = parts.length == 3 ? parts[2] : "";
+                var operator = switch (op) {
+                    case "eq", "missing" -> Optional.of(ValueCondition.Operator.EQ);
+                    case "neq", "exists" -> Optional.of(ValueCondition.Operator.NEQ);
+                    case "gt" -> Optional.of(ValueCondition.Operator.GT);
+                    case "gte" -> Optional.of(ValueCondition.Operator.GTE);
+                    case "lt" -> Optional.of(ValueCondition.Operator.LT);
+                    case "lte" -> Optional.of(ValueCondition.Operator.LTE);
+                    case "in" -> Optional.of(ValueCondition.Operator.IN);
+                    default -> Optional.<ValueCondition.Operator>empty();
+                };
+                var numeric = operator.filter(java.util.EnumSet.of(ValueCondition.Operator.GT,
+                        ValueCondition.Operator.GTE, ValueCondition.Operator.LT, ValueCondition.Operator.LTE)::contains)
+                        .isPresent();
+                if (parts.length < 2 || parts[0].isEmpty() || operator.isEmpty()
+                        || (field == ValueCondition.Field.DYNAMIC_VARIABLE && List.of("exists", "missing").contains(op))) {
+                    violations.add(new Violation(List.of("query", name, i), "Value error, expected id:op:value with"
+                            + " op eq, neq, gt, gte, lt, lte or in", "value_error"));
+                } else if (numeric && !value.matches("-?[0-9]+(\\.[0-9]+)?")) {
+                    violations.add(new Violation(List.of("query", name, i), "Value error, " + op
+                            + " needs a numeric value", "value_error"));
+                } else {
+                    var values = op.equals("exists") || op.equals("missing") ? List.of("")
+                            : operator.get() == ValueCondition.Operator.IN ? List.of(value.split("\\|", -1))
+                            : List.of(value);
+                    conditions.add(new ValueCondition(field, parts[0], operator.get(), values));
+                }
+            }
+            return conditions;
         }
 
         /** A repeated parameter's values ({@code a=1&a=2}), blanks dropped. */
@@ -274,6 +340,17 @@ public final class ConversationRoutes implements RouteGroup {
             }
         }
 
+        /** A duration bound; past the longest duration a column can hold it would overflow, not narrow. */
+        private static Optional<Integer> duration(Context ctx, String name, List<Violation> violations) {
+            var value = integer(ctx, name, violations);
+            if (value.filter(v -> Math.abs(v) > Integer.MAX_VALUE).isPresent()) {
+                violations.add(new Violation(List.of("query", name),
+                        "Input should be less than or equal to " + Integer.MAX_VALUE, "less_than_equal"));
+                return Optional.empty();
+            }
+            return value.map(Math::toIntExact);
+        }
+
         private static String enumMessage(List<String> allowed) {
             var quoted = allowed.stream().map(v -> "'" + v + "'").toList();
             return "Input should be " + String.join(", ", quoted.subList(0, quoted.size() - 1)) + " or "
@@ -295,9 +372,6 @@ public final class ConversationRoutes implements RouteGroup {
         refused.put("rating_min", "no user ratings are recorded");
         refused.put("rating_max", "no user ratings are recorded");
         refused.put("has_feedback_comment", "no user feedback is recorded");
-        refused.put("evaluation_params", "evaluation results are not indexed for filtering");
-        refused.put("data_collection_params", "data collection results are not indexed for filtering");
-        refused.put("dynamic_variable_params", "dynamic variables are not indexed for filtering");
         refused.put("data_collection_ids", "summaries do not carry data collection results");
         refused.put("evaluation_criteria_ids", "summaries do not carry evaluation results");
         refused.put("tool_names", "tool calls are not recorded");

@@ -171,8 +171,9 @@ public final class ConversationStore {
                          Optional<Instant> startAfter, Optional<Instant> startBefore, Optional<Integer> minDuration,
                          Optional<Integer> maxDuration, Optional<String> userId,
                          Set<ConversationStatus> excludedStatuses, List<String> terminationReasons,
-                         List<String> phoneCallTypes, boolean oldestFirst) {
+                         List<String> phoneCallTypes, List<ValueCondition> valueConditions, boolean oldestFirst) {
         public Filter {
+            valueConditions = List.copyOf(valueConditions);
             agentIds = List.copyOf(agentIds);
             branchIds = List.copyOf(branchIds);
             excludedStatuses = Set.copyOf(excludedStatuses);
@@ -184,7 +185,59 @@ public final class ConversationStore {
         public static Filter none() {
             return new Filter(Optional.empty(), List.of(), Optional.empty(), Optional.empty(), List.of(),
                     Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    Optional.empty(), Set.of(), List.of(), List.of(), false);
+                    Optional.empty(), Set.of(), List.of(), List.of(), List.of(), false);
+        }
+    }
+
+    /**
+     * A condition on one value the agent reported or the submitter gave: an evaluation criterion's result, a data
+     * collection result's value, or a dynamic variable. An empty value with EQ matches where it is not set, with
+     * NEQ where it is; numeric operators compare numbers (and strings holding one) only.
+     */
+    public record ValueCondition(Field field, String key, Operator operator, List<String> values) {
+        public enum Field { EVALUATION, DATA_COLLECTION, DYNAMIC_VARIABLE }
+
+        public enum Operator { EQ, NEQ, GT, GTE, LT, LTE, IN }
+
+        public ValueCondition {
+            values = List.copyOf(values);
+        }
+
+        /** The condition as SQL, its parameters named after {@code index}; bound by {@link #bind}. */
+        String sql(int index) {
+            var value = switch (field) {
+                case EVALUATION -> "(c.evaluation_criteria_results -> :vk" + index + " -> 'result')";
+                case DATA_COLLECTION -> "(c.data_collection_results -> :vk" + index + " -> 'value')";
+                case DYNAMIC_VARIABLE -> "(c.client_data -> 'dynamic_variables' -> :vk" + index + ")";
+            };
+            var text = "(" + value + " #>> '{}')";
+            var number = "(CASE WHEN jsonb_typeof(" + value + ") = 'number' THEN " + text + "::numeric"
+                    + " WHEN jsonb_typeof(" + value + ") = 'string' AND " + text + " ~ '^-?[0-9]+(\\.[0-9]+)?$'"
+                    + " THEN " + text + "::numeric END)";
+            var unset = values.isEmpty() || values.getFirst().isEmpty();
+            return " AND " + switch (operator) {
+                case EQ -> unset ? text + " IS NULL" : text + " = :vv" + index;
+                case NEQ -> unset ? text + " IS NOT NULL" : text + " IS DISTINCT FROM :vv" + index;
+                case IN -> text + " = ANY(:vs" + index + ")";
+                case GT -> number + " > :vn" + index;
+                case GTE -> number + " >= :vn" + index;
+                case LT -> number + " < :vn" + index;
+                case LTE -> number + " <= :vn" + index;
+            };
+        }
+
+        void bind(org.jdbi.v3.core.statement.Query query, int index) {
+            query.bind("vk" + index, key);
+            var unset = values.isEmpty() || values.getFirst().isEmpty();
+            switch (operator) {
+                case EQ, NEQ -> {
+                    if (!unset) {
+                        query.bind("vv" + index, values.getFirst());
+                    }
+                }
+                case IN -> query.bindArray("vs" + index, String.class, values);
+                case GT, GTE, LT, LTE -> query.bind("vn" + index, new java.math.BigDecimal(values.getFirst()));
+            }
         }
     }
 
@@ -219,6 +272,9 @@ public final class ConversationStore {
         if (!filter.phoneCallTypes().isEmpty()) {
             where.append(" AND c.phone_call ->> 'type' = ANY(:phoneCallTypes)");
         }
+        for (int i = 0; i < filter.valueConditions().size(); i++) {
+            where.append(filter.valueConditions().get(i).sql(i));
+        }
         var direction = filter.oldestFirst() ? "ASC" : "DESC";
         after.ifPresent(x -> where.append(filter.oldestFirst()
                 ? " AND (c.start_time, c.id) > (:afterAt, :afterId)"
@@ -252,6 +308,9 @@ public final class ConversationStore {
             }
             if (!filter.phoneCallTypes().isEmpty()) {
                 query.bindArray("phoneCallTypes", String.class, filter.phoneCallTypes());
+            }
+            for (int i = 0; i < filter.valueConditions().size(); i++) {
+                filter.valueConditions().get(i).bind(query, i);
             }
             after.ifPresent(x -> query.bind("afterAt", Rows.at(x.at())).bind("afterId", x.id()));
             return query.map(ConversationStore::named).list();

@@ -48,13 +48,26 @@ class ConversationFiltersApiTest {
         agentA = agent(api, "{\"name\":\"A\"}");
         agentB = agent(api, "{\"name\":\"B\"}");
         c1 = create(workspace, agentA, ConversationStatus.DONE, CallSuccessful.SUCCESS, T0, 10, "end_call tool",
-                PhoneCall.TWILIO, "{\"user_id\":\"u1\"}");
+                PhoneCall.TWILIO, "{\"user_id\":\"u1\",\"dynamic_variables\":{\"plan\":\"gold\",\"age\":42}}");
         c2 = create(workspace, agentA, ConversationStatus.FAILED, CallSuccessful.FAILURE, T0.plusSeconds(60), 0,
-                "busy", PhoneCall.SIP_TRUNKING, null);
+                "busy", PhoneCall.SIP_TRUNKING, "{\"dynamic_variables\":{\"plan\":\"silver\",\"age\":\"17\"}}");
         c3 = create(workspace, agentB, ConversationStatus.INITIATED, CallSuccessful.UNKNOWN, T0.plusSeconds(120),
                 300, null, PhoneCall.EXOTEL, "{\"user_id\":\"u2\"}");
         c4 = create(workspace, agentB, ConversationStatus.DONE, CallSuccessful.SUCCESS, T0.plusSeconds(180), 45,
                 "end_call tool", PhoneCall.TWILIO, null);
+        // What agents report (AgentCallApiTest covers the report itself): verdicts and collected values.
+        report(c1, "{\"value_framing\":{\"criteria_id\":\"value_framing\",\"result\":\"success\"}}",
+                "{\"budget\":{\"data_collection_id\":\"budget\",\"value\":500}}");
+        report(c2, "{}", "{\"budget\":{\"data_collection_id\":\"budget\",\"value\":\"50\"}}");
+        report(c4, "{\"value_framing\":{\"criteria_id\":\"value_framing\",\"result\":\"failure\"}}",
+                "{\"budget\":{\"data_collection_id\":\"budget\",\"value\":null}}");
+    }
+
+    private static void report(String id, String evaluations, String dataCollection) {
+        database.jdbi().useHandle(handle -> handle.createUpdate("""
+                        UPDATE conversations SET evaluation_criteria_results = CAST(:evaluations AS jsonb),
+                            data_collection_results = CAST(:dataCollection AS jsonb) WHERE id = :id""")
+                .bind("evaluations", evaluations).bind("dataCollection", dataCollection).bind("id", id).execute());
     }
 
     @AfterAll
@@ -82,6 +95,32 @@ class ConversationFiltersApiTest {
         assertThat(ids("conversation_initiation_source=exotel")).containsExactly(c3);
         assertThat(ids("conversation_initiation_source=sip_trunk")).containsExactly(c2);
         assertThat(ids("call_successful=success&agent_id=" + agentA)).containsExactly(c1);
+    }
+
+    @Test
+    void evaluation_data_collection_and_dynamic_variable_filters_match_as_the_sdk_documents_them() {
+        assertThat(ids("evaluation_params=value_framing:success")).containsExactly(c1);
+        assertThat(ids("evaluation_params=value_framing:failure")).containsExactly(c4);
+        assertThat(ids("dynamic_variable_params=plan:eq:gold")).containsExactly(c1);
+        assertThat(ids("dynamic_variable_params=plan:in:gold%7Csilver")).containsExactly(c2, c1);
+        assertThat(ids("dynamic_variable_params=age:gte:18")).containsExactly(c1);
+        assertThat(ids("dynamic_variable_params=age:lt:18")).containsExactly(c2);
+        assertThat(ids("dynamic_variable_params=plan:eq:")).containsExactly(c4, c3);
+        assertThat(ids("dynamic_variable_params=plan:neq:")).containsExactly(c2, c1);
+        assertThat(ids("dynamic_variable_params=plan:neq:gold")).containsExactly(c4, c3, c2);
+        assertThat(ids("data_collection_params=budget:gt:100")).containsExactly(c1);
+        assertThat(ids("data_collection_params=budget:lte:100")).containsExactly(c2);
+        assertThat(ids("data_collection_params=budget:exists")).containsExactly(c2, c1);
+        assertThat(ids("data_collection_params=budget:missing")).containsExactly(c4, c3);
+        assertThat(ids("data_collection_params=budget:gt:100&dynamic_variable_params=plan:eq:gold"
+                + "&evaluation_params=value_framing:success")).containsExactly(c1);
+        assertThat(violations(api.get("/v1/convai/conversations?evaluation_params=value_framing"
+                + "&data_collection_params=budget:gt:lots&dynamic_variable_params=plan:like:g"))).containsExactly(
+                "[\"query\",\"evaluation_params\",0] value_error Value error, expected criteria_id:result with "
+                        + "result success, failure or unknown",
+                "[\"query\",\"data_collection_params\",0] value_error Value error, gt needs a numeric value",
+                "[\"query\",\"dynamic_variable_params\",0] value_error Value error, expected id:op:value with "
+                        + "op eq, neq, gt, gte, lt, lte or in");
     }
 
     @Test
@@ -136,21 +175,22 @@ class ConversationFiltersApiTest {
     @Test
     void a_filter_batchcall_cannot_honour_is_a_422_naming_it_never_ignored() {
         assertThat(violations(api.get("/v1/convai/conversations?rating_min=3&tool_names=transfer"
-                + "&search=refund&dynamic_variable_params=plan:eq:gold"))).containsExactly(
+                + "&search=refund&tag_ids=tag_1"))).containsExactly(
                 "[\"query\",\"rating_min\"] unsupported_filter Value error, batchcall cannot honour rating_min: "
                         + "no user ratings are recorded",
-                "[\"query\",\"dynamic_variable_params\"] unsupported_filter Value error, batchcall cannot honour "
-                        + "dynamic_variable_params: dynamic variables are not indexed for filtering",
                 "[\"query\",\"tool_names\"] unsupported_filter Value error, batchcall cannot honour tool_names: "
                         + "tool calls are not recorded",
                 "[\"query\",\"search\"] unsupported_filter Value error, batchcall cannot honour search: "
-                        + "transcripts are not indexed for search");
+                        + "transcripts are not indexed for search",
+                "[\"query\",\"tag_ids\"] unsupported_filter Value error, batchcall cannot honour tag_ids: "
+                        + "there are no conversation tags");
     }
 
     @Test
     void a_bad_filter_value_is_a_422_in_fastapis_shape() {
         assertThat(violations(api.get("/v1/convai/conversations?call_successful=maybe&sort_direction=up"
-                + "&exclude_statuses=done&exclude_statuses=gone&call_start_after_unix=yesterday&text_only=perhaps")))
+                + "&exclude_statuses=done&exclude_statuses=gone&call_start_after_unix=yesterday&text_only=perhaps"
+                + "&call_duration_min_secs=99999999999")))
                 .containsExactlyInAnyOrder(
                         "[\"query\",\"call_successful\"] enum Input should be 'success', 'failure', 'unknown' or "
                                 + "'error'",
@@ -160,7 +200,9 @@ class ConversationFiltersApiTest {
                         "[\"query\",\"call_start_after_unix\"] int_parsing Input should be a valid integer, unable "
                                 + "to parse string as an integer",
                         "[\"query\",\"text_only\"] bool_parsing Input should be a valid boolean, unable to "
-                                + "interpret input");
+                                + "interpret input",
+                        "[\"query\",\"call_duration_min_secs\"] less_than_equal Input should be less than or "
+                                + "equal to 2147483647");
     }
 
     @Test
