@@ -85,13 +85,13 @@ public final class ConversationRoutes implements RouteGroup {
             return;
         }
         var found = conversations.list(workspace, query.filter(), page.after(), page.pageSize());
-        found.items().forEach(named -> list.add(summary(named, query.includeSummary())));
+        found.items().forEach(named -> list.add(summary(named, query)));
         shown.put("next_cursor", found.next().map(PageQuery::encode).orElse(null));
         shown.put("has_more", found.next().isPresent());
         ctx.json(shown);
     }
 
-    private static ObjectNode summary(ConversationStore.Named named, boolean includeSummary) {
+    private static ObjectNode summary(ConversationStore.Named named, ListQuery query) {
         var c = named.conversation();
         var shown = WireJson.MAPPER.createObjectNode();
         shown.put("agent_id", c.agentId());
@@ -104,8 +104,21 @@ public final class ConversationRoutes implements RouteGroup {
         shown.put("status", c.status().wireName());
         shown.put("termination_reason", c.terminationReason().orElse(""));
         shown.put("call_successful", c.callSuccessful().wireName());
-        if (includeSummary) {
+        if (query.includeSummary()) {
             shown.put("transcript_summary", c.transcriptSummary().orElse(null));
+        }
+        // Only when asked for, as ElevenLabs does: each requested id's collected value, each criterion's result.
+        if (!query.dataCollectionIds().isEmpty()) {
+            var stored = ConversationWire.parse(c.dataCollectionResultsJson());
+            var results = shown.putObject("data_collection_results");
+            query.dataCollectionIds().stream().filter(stored::has)
+                    .forEach(id -> results.set(id, stored.get(id).path("value").deepCopy()));
+        }
+        if (!query.evaluationCriteriaIds().isEmpty()) {
+            var stored = ConversationWire.parse(c.evaluationCriteriaResultsJson());
+            var results = shown.putObject("evaluation_criteria_results");
+            query.evaluationCriteriaIds().stream().filter(stored::has).forEach(id -> results.putObject(id)
+                    .put("result", stored.get(id).path("result").asText("unknown")));
         }
         c.phoneCall().ifPresent(call -> {
             shown.put("direction", call.direction());
@@ -168,7 +181,8 @@ public final class ConversationRoutes implements RouteGroup {
     }
 
     /** The list's query, read with every violation collected; {@code matchesNothing} for a value none can have. */
-    record ListQuery(ConversationStore.Filter filter, boolean matchesNothing, boolean includeSummary) {
+    record ListQuery(ConversationStore.Filter filter, boolean matchesNothing, boolean includeSummary,
+                     List<String> dataCollectionIds, List<String> evaluationCriteriaIds) {
         static ListQuery read(Context ctx, List<Violation> violations) {
             REFUSED.forEach((name, why) -> {
                 if (!values(ctx, name).isEmpty()) {
@@ -213,7 +227,8 @@ public final class ConversationRoutes implements RouteGroup {
                     duration(ctx, "call_duration_max_secs", violations),
                     PageQuery.filter(ctx, "user_id"), statuses, values(ctx, "termination_reasons"), callTypes,
                     valueConditions(ctx, violations), sort.filter("asc"::equals).isPresent());
-            return new ListQuery(filter, nothing, summary.filter("include"::equals).isPresent());
+            return new ListQuery(filter, nothing, summary.filter("include"::equals).isPresent(),
+                    values(ctx, "data_collection_ids"), values(ctx, "evaluation_criteria_ids"));
         }
 
         /**
@@ -372,8 +387,6 @@ public final class ConversationRoutes implements RouteGroup {
         refused.put("rating_min", "no user ratings are recorded");
         refused.put("rating_max", "no user ratings are recorded");
         refused.put("has_feedback_comment", "no user feedback is recorded");
-        refused.put("data_collection_ids", "summaries do not carry data collection results");
-        refused.put("evaluation_criteria_ids", "summaries do not carry evaluation results");
         refused.put("tool_names", "tool calls are not recorded");
         refused.put("tool_names_successful", "tool calls are not recorded");
         refused.put("tool_names_errored", "tool calls are not recorded");

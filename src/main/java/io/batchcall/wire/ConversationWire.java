@@ -96,7 +96,8 @@ public final class ConversationWire {
         };
     }
 
-    private static JsonNode parse(String json) {
+    /** A JSON text the store kept as jsonb (so it parses). */
+    public static JsonNode parse(String json) {
         try {
             return WireJson.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {

@@ -124,6 +124,22 @@ class ConversationFiltersApiTest {
     }
 
     @Test
+    void data_collection_ids_and_evaluation_criteria_ids_add_those_results_to_each_summary() {
+        var page = api.get("/v1/convai/conversations?data_collection_ids=budget&evaluation_criteria_ids=value_framing"
+                + "&evaluation_criteria_ids=tone").json().get("conversations");
+        var plain = api.get("/v1/convai/conversations").json().get("conversations");
+
+        assertThat(page.get(3).get("conversation_id").asText()).isEqualTo(c1);
+        assertThat(page.get(3).get("data_collection_results").toString()).isEqualTo("{\"budget\":500}");
+        assertThat(page.get(3).get("evaluation_criteria_results").toString())
+                .isEqualTo("{\"value_framing\":{\"result\":\"success\"}}");
+        assertThat(page.get(2).get("data_collection_results").toString()).isEqualTo("{\"budget\":\"50\"}");
+        assertThat(page.get(1).get("data_collection_results").toString()).isEqualTo("{}");
+        assertThat(plain.get(3).has("data_collection_results")).isFalse();
+        assertThat(plain.get(3).has("evaluation_criteria_results")).isFalse();
+    }
+
+    @Test
     void values_no_batchcall_conversation_can_have_list_nothing_and_their_opposites_list_everything() {
         assertThat(ids("call_successful=error")).isEmpty();
         assertThat(ids("conversation_initiation_source=widget")).isEmpty();
