@@ -229,7 +229,7 @@ final class OpenApiDocument {
         var list = (ObjectNode) paths.get(ConversationRoutes.PATH).get("get");
         var parameters = (com.fasterxml.jackson.databind.node.ArrayNode) list.get("parameters");
         parameters.forEach(parameter -> {
-            var why = ConversationRoutes.REFUSED.get(parameter.get("name").asText());
+            var why = ConversationListQuery.REFUSED.get(parameter.get("name").asText());
             if (why != null) {
                 ((ObjectNode) parameter).put("x-batchcall-notes", "Refused with a 422: " + why);
             }
