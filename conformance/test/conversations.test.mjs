@@ -6,8 +6,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   newWorkspaceClient, lazy, waitForBatchStatus, createAgent, createSimulatorNumber, uniquePhoneNumber,
-  expectHttpError, assertDetailStatus, assertValidationError, nowUnix,
+  expectHttpError, assertDetailStatus, assertValidationError, nowUnix, pollUntil, streamToText,
 } from "../lib/sdk.mjs";
+import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilioControl } from "../lib/fake-twilio.mjs";
+
+const twilioUrl = process.env.FAKE_TWILIO_URL;
+const skipTwilio = twilioUrl ? false : "FAKE_TWILIO_URL is not set: run the suite through conformance/run <jar>";
+const twilio = twilioUrl ? new FakeTwilioControl(twilioUrl) : null;
 
 const client = lazy(() => newWorkspaceClient("conversations"));
 const ai = async () => (await client()).conversationalAi;
@@ -113,4 +118,31 @@ test("conversations.delete removes a finished conversation: it is then 404 and n
   assertDetailStatus(await expectHttpError(c.conversations.get(id), 404), "conversation_not_found");
   assert.ok(!(await listAll({ agentId })).includes(id));
   assertDetailStatus(await expectHttpError(c.conversations.delete(id), 404), "conversation_not_found");
+});
+
+test("conversations.audio.get streams a recorded Twilio call's recording from Twilio", { skip: skipTwilio }, async () => {
+  const c = await ai();
+  const { agentId } = await c.agents.create(
+    { name: "Recorded agent", conversationConfig: { agent: { firstMessage: "Hello", language: "en" } } },
+    { additionalBodyParameters: { media_stream_url: "wss://agent.conformance.test/media" } },
+  );
+  const number = await c.phoneNumbers.create(
+    { provider: "twilio", phoneNumber: uniquePhoneNumber(), label: "Recorded", sid: ACCOUNT_SID, token: AUTH_TOKEN },
+    { additionalBodyParameters: { cps: 20 } },
+  );
+  const to = uniquePhoneNumber();
+  await twilio.script({ [to]: "completed" });
+
+  const answer = await c.twilio.outboundCall({
+    agentId, agentPhoneNumberId: number.phoneNumberId, toNumber: to, callRecordingEnabled: true,
+  });
+  assert.equal(answer.success, true, answer.message);
+  const conversation = await pollUntil("the recording to arrive", async () => {
+    const got = await c.conversations.get(answer.conversationId);
+    return { done: got.hasAudio === true, value: got };
+  });
+
+  assert.equal(conversation.hasUserAudio, false);
+  const audio = await streamToText(await c.conversations.audio.get(answer.conversationId));
+  assert.equal(audio, `ID3 fake recording of ${answer.callSid}`);
 });
