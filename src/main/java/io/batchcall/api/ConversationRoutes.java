@@ -98,8 +98,10 @@ public final class ConversationRoutes implements RouteGroup {
         if (!query.dataCollectionIds().isEmpty()) {
             var stored = ConversationWire.parse(c.dataCollectionResultsJson());
             var results = shown.putObject("data_collection_results");
-            query.dataCollectionIds().stream().filter(stored::has)
-                    .forEach(id -> results.set(id, stored.get(id).path("value").deepCopy()));
+            query.dataCollectionIds().stream().filter(stored::has).forEach(id -> {
+                var value = stored.get(id).get("value");
+                results.set(id, value == null ? results.nullNode() : value);
+            });
         }
         if (!query.evaluationCriteriaIds().isEmpty()) {
             var stored = ConversationWire.parse(c.evaluationCriteriaResultsJson());

@@ -266,7 +266,11 @@ public final class ConversationStore {
         if (!filter.excludedStatuses().isEmpty()) {
             where.append(" AND c.status <> ALL(:excludedStatuses)");
         }
-        if (!filter.terminationReasons().isEmpty()) {
+        // One reason as '=': the index then yields the page in order; '= ANY' would make the planner fetch every
+        // match and sort it.
+        if (filter.terminationReasons().size() == 1) {
+            where.append(" AND c.termination_reason = :terminationReason");
+        } else if (!filter.terminationReasons().isEmpty()) {
             where.append(" AND c.termination_reason = ANY(:terminationReasons)");
         }
         if (!filter.phoneCallTypes().isEmpty()) {
@@ -303,7 +307,9 @@ public final class ConversationStore {
                 query.bindArray("excludedStatuses", String.class,
                         filter.excludedStatuses().stream().map(ConversationStatus::wireName).sorted().toList());
             }
-            if (!filter.terminationReasons().isEmpty()) {
+            if (filter.terminationReasons().size() == 1) {
+                query.bind("terminationReason", filter.terminationReasons().getFirst());
+            } else if (!filter.terminationReasons().isEmpty()) {
                 query.bindArray("terminationReasons", String.class, filter.terminationReasons());
             }
             if (!filter.phoneCallTypes().isEmpty()) {
