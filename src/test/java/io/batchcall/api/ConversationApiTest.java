@@ -149,6 +149,42 @@ class ConversationApiTest {
     }
 
     @Test
+    void delete_removes_an_ended_conversation_refuses_a_ringing_one_and_never_touches_another_workspaces() {
+        var agentId = agent(api, "{\"name\":\"Deleter\"}");
+        var ringing = create(workspace(api), agentId, "btcal_del", START);
+        var ended = conversations.create(workspace(api), new NewConversation(agentId, Optional.empty(),
+                Optional.empty(), Optional.empty(), ConversationStatus.FAILED, CallSuccessful.FAILURE, START, 0,
+                Optional.of("busy"), Optional.empty(), Optional.empty(), "[]")).id();
+        var other = server.client(server.newWorkspaceKey("Other deleter"));
+
+        var foreign = other.delete("/v1/convai/conversations/" + ended);
+        var refused = api.delete("/v1/convai/conversations/" + ringing);
+        var deleted = api.delete("/v1/convai/conversations/" + ended);
+
+        assertThat(foreign.status()).isEqualTo(404);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().at("/detail/status").asText()).isEqualTo("conversation_in_progress");
+        assertThat(api.get("/v1/convai/conversations/" + ringing).status()).isEqualTo(200);
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(deleted.body()).isEqualTo("{}");
+        assertThat(api.get("/v1/convai/conversations/" + ended).status()).isEqualTo(404);
+        assertThat(api.get("/v1/convai/conversations/" + ended + "/audio").status()).isEqualTo(404);
+    }
+
+    @Test
+    void a_conversation_without_a_recording_has_no_audio() {
+        var agentId = agent(api, "{\"name\":\"Silent\"}");
+        var id = create(workspace(api), agentId, "btcal_silent", START);
+
+        var audio = api.get("/v1/convai/conversations/" + id + "/audio");
+
+        assertThat(audio.status()).isEqualTo(404);
+        assertThat(audio.json().at("/detail/status").asText()).isEqualTo("audio_not_found");
+        assertThat(api.get("/v1/convai/conversations/" + id).json().get("has_audio").asBoolean()).isFalse();
+        assertThat(api.get("/v1/convai/conversations/" + id).json().at("/metadata/cost_fiat").isNull()).isTrue();
+    }
+
+    @Test
     void a_bad_page_size_or_cursor_is_a_422() {
         assertThat(violations(api.get("/v1/convai/conversations?page_size=0"))).containsExactly(
                 "[\"query\",\"page_size\"] greater_than_equal Input should be greater than or equal to 1");
