@@ -234,6 +234,12 @@ final class OpenApiDocument {
                 ((ObjectNode) parameter).put("x-batchcall-notes", "Refused with a 422: " + why);
             }
         });
+        // The official SDK (2.73.0) sends this one, which ElevenLabs' public document does not list yet.
+        parameters.addObject().put("name", "dynamic_variable_params").put("in", "query").put("required", false)
+                .put("description", "Dynamic variable filters. Repeat param. Format: name:op:value where op is one"
+                        + " of eq|neq|gt|gte|lt|lte|in (as the official SDK documents it)")
+                .put("x-batchcall-notes", "Sent by the official SDK; not in ElevenLabs' public document")
+                .putObject("schema").put("type", "array").putObject("items").put("type", "string");
         parameters.addObject().put("name", "batch_call_id").put("in", "query").put("required", false)
                 .put("description", "Only the conversations of this batch call").put("x-batchcall-extension", true)
                 .putObject("schema").put("type", "string");
