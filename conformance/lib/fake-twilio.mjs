@@ -22,6 +22,8 @@
 //   no-answer  no-answer (SipResponseCode 487)
 //   failed     failed (SipResponseCode 404)
 //   machine    in-progress, completed with AnsweredBy=machine_start
+//   amd-machine in-progress, the asynchronous detection result (AnsweredBy=machine_end_beep, no CallStatus) to the
+//              AsyncAmdStatusCallback URL, then completed without AnsweredBy, as Twilio's AsyncAmd sends them
 //   hold       nothing more until /_fake/calls/{sid}/end, a cancel or a hang-up
 // A number without a script gets no callbacks at all (its call stays queued).
 // POST .../Calls/{sid}.json with Status=canceled (a queued or ringing call) or Status=completed (any live call)
@@ -37,7 +39,7 @@ export const AUTH_TOKEN = "conformance-twilio-auth-token";
 const API_VERSION = "2010-04-01";
 /** The pause before each callback, so that the server has stored the create's answer as a real Twilio allows. */
 const CALLBACK_GAP_MS = 40;
-const SCRIPTS = ["completed", "busy", "no-answer", "failed", "machine", "hold"];
+const SCRIPTS = ["completed", "busy", "no-answer", "failed", "machine", "amd-machine", "hold"];
 const LIVE = new Set(["queued", "initiated", "ringing", "in-progress"]);
 
 /** Twilio's request signature: base64(HMAC-SHA1(authToken, url + name1 + value1 + name2 + value2 ...)), by name. */
@@ -161,6 +163,33 @@ export async function startFakeTwilio({ port = 0 } = {}) {
     }
   }
 
+  /** Twilio's AsyncAmdStatusCallback: the detection result alone, signed like every callback. */
+  async function amdResult(call, answeredBy) {
+    await sleep(CALLBACK_GAP_MS);
+    const params = { AccountSid: ACCOUNT_SID, CallSid: call.sid, AnsweredBy: answeredBy, MachineDetectionDuration: "2300" };
+    const sent = { sid: call.sid, to: call.to, url: call.amdCallback, params, status: 0, error: null };
+    callbacks.push(sent);
+    if (!call.amdCallback) {
+      sent.error = "the create asked for no AsyncAmdStatusCallback";
+      return;
+    }
+    try {
+      const response = await fetch(call.amdCallback, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-twilio-signature": sign(call.amdCallback, params, AUTH_TOKEN),
+        },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(15_000),
+      });
+      sent.status = response.status;
+      await response.arrayBuffer();
+    } catch (error) {
+      sent.error = String(error);
+    }
+  }
+
   function end(call, status, extra = {}) {
     call.status = status;
     call.ended = new Date();
@@ -185,6 +214,10 @@ export async function startFakeTwilio({ port = 0 } = {}) {
       case "machine":
         await answer(call);
         return end(call, "completed", { SipResponseCode: "200", AnsweredBy: "machine_start" });
+      case "amd-machine":
+        await answer(call);
+        await amdResult(call, "machine_end_beep");
+        return end(call, "completed", { SipResponseCode: "200" });
       case "busy":
         return end(call, "busy", { SipResponseCode: "486" });
       case "no-answer":
@@ -248,6 +281,7 @@ export async function startFakeTwilio({ port = 0 } = {}) {
       to, from, statusCallback, status: "queued", created: new Date(), answered: null, ended: null,
       answeredBy: null, sequence: 0, queue: Promise.resolve(), number: ++sequence,
       recordingCallback: first(form, "Record") === "true" ? first(form, "RecordingStatusCallback") : undefined,
+      amdCallback: first(form, "AsyncAmd") === "true" ? first(form, "AsyncAmdStatusCallback") : null,
     };
     calls.set(call.sid, call);
     record.sid = call.sid;

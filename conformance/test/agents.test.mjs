@@ -80,3 +80,35 @@ test("agents.get of an unknown id is 404 with a detail status", async () => {
   assert.ok(Array.isArray((await ai.agents.list()).agents));
   assertDetailStatus(await expectHttpError(ai.agents.get("agent_doesnotexist00000000000000"), 404));
 });
+
+test("agents.create without a name stores platformSettings; agents.get returns its callLimits as in force", async () => {
+  const ai = (await client()).conversationalAi;
+  const created = await ai.agents.create({
+    conversationConfig: { agent: { firstMessage: "Hello" } },
+    platformSettings: { callLimits: { agentConcurrencyLimit: 3, dailyLimit: 500, burstingEnabled: false } },
+  });
+  const got = await ai.agents.get(created.agentId);
+  assert.equal(got.name, "");
+  assert.equal(got.conversationConfig.agent.firstMessage, "Hello");
+  assert.deepEqual(
+    { ...got.platformSettings.callLimits },
+    { agentConcurrencyLimit: 3, dailyLimit: 500, burstingEnabled: false },
+  );
+  const updated = await ai.agents.update(created.agentId, {
+    platformSettings: { callLimits: { agentConcurrencyLimit: -1 } },
+  });
+  assert.equal(updated.platformSettings.callLimits.agentConcurrencyLimit, -1);
+  assert.equal(updated.platformSettings.callLimits.dailyLimit, 500, "a PATCH keeps the limits it does not name");
+});
+
+test("agents.branches.create answers createdBranchId and createdVersionId; branches.list has the branch", async () => {
+  const ai = (await client()).conversationalAi;
+  const agentId = await agent();
+  const created = await ai.agents.branches.create(agentId, {
+    parentVersionId: "agtvrs_main", name: `experiment ${Date.now()}`, description: "conformance",
+  });
+  assert.match(created.createdBranchId, /^agtbranch_/);
+  assert.match(created.createdVersionId, /^agtvrs_/);
+  const listed = await ai.agents.branches.list(agentId);
+  assert.ok(listed.results.some((branch) => branch.id === created.createdBranchId));
+});

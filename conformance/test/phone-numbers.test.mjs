@@ -112,3 +112,32 @@ test("an invalid phone number is 422 UnprocessableEntityError with loc [body, ph
   );
   assertValidationError(error, ["body", "phone_number"]);
 });
+
+test("phoneNumbers.list filters by branchId, and listV2 pages, searches and sorts", async () => {
+  const client2 = await newWorkspaceClient("phone-numbers-v2");
+  const ai = client2.conversationalAi;
+  const { agentId } = await createAgent(client2, "Branched agent");
+  const branch = await ai.agents.branches.create(agentId, {
+    parentVersionId: "agtvrs_main", name: "b", description: "",
+  });
+  const numbers = [];
+  for (const label of ["Charlie", "alpha", "Bravo"]) {
+    numbers.push(await createSimulatorNumber(client2, { label }));
+  }
+  await ai.phoneNumbers.update(numbers[1].phoneNumberId, { agentId, branchId: branch.createdBranchId });
+  const forBranch = await ai.phoneNumbers.list({ branchId: branch.createdBranchId });
+  assert.deepEqual(forBranch.map((n) => n.phone_number_id ?? n.phoneNumberId), [numbers[1].phoneNumberId]);
+
+  const first = await ai.phoneNumbers.listV2({ pageSize: 2 });
+  const labels = (page) => page.phoneNumbers.map((n) => n.label);
+  assert.deepEqual(labels(first), ["Charlie", "alpha"]);
+  assert.equal(first.hasMore, true);
+  const second = await ai.phoneNumbers.listV2({ pageSize: 2, cursor: first.nextCursor });
+  assert.deepEqual(labels(second), ["Bravo"]);
+  assert.equal(second.hasMore, false);
+  assert.deepEqual(labels(await ai.phoneNumbers.listV2({ search: "BRAV" })), ["Bravo"]);
+  assert.deepEqual(labels(await ai.phoneNumbers.listV2({ branchId: branch.createdBranchId })), ["alpha"]);
+  const byNumber = await ai.phoneNumbers.listV2({ sortBy: "phone_number", sortDirection: "desc" });
+  const phones = byNumber.phoneNumbers.map((n) => n.phone_number ?? n.phoneNumber);
+  assert.deepEqual(phones, [...phones].sort().reverse());
+});

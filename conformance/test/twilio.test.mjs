@@ -197,6 +197,40 @@ test("every scripted Twilio outcome reaches its final recipient status, one crea
   assert.equal(after.metadata.terminationReason, "end_call tool was called.");
 });
 
+test("with twilioMachineDetection, a machine verdict is its own callback and the call ends a voicemail", { skip }, async () => {
+  const c = await ai();
+  const to = uniquePhoneNumber();
+  await fake.script({ [to]: "amd-machine" });
+  // Its own number: the last test counts this file's creates from the shared one.
+  const phoneNumber = uniquePhoneNumber();
+  const caller = await c.phoneNumbers.create(
+    { provider: "twilio", phoneNumber, label: "AMD caller", sid: ACCOUNT_SID, token: AUTH_TOKEN },
+    { additionalBodyParameters: { cps: 20 } },
+  );
+  const created = await c.batchCalls.create({
+    callName: "AMD", agentId: (await agent()).agentId, agentPhoneNumberId: caller.phoneNumberId,
+    recipients: [{ id: "rcp-amd", phoneNumber: to }],
+    telephonyCallConfig: { twilioMachineDetection: { mode: "enable" } },
+  });
+  const create = await createFor(to);
+  assert.equal(field(create, "AsyncAmd"), "true");
+  assert.equal(field(create, "MachineDetection"), "Enable");
+
+  const batch = await waitForBatchStatus(c, created.id, ["completed", "failed", "cancelled"]);
+  assert.equal(batch.status, "completed");
+  assert.equal(batch.telephonyCallConfig?.twilioMachineDetection?.mode, "enable");
+  const [recipient] = batch.recipients;
+  assert.equal(recipient.status, "voicemail");
+  const [attempt] = await attempts(created.id);
+  assert.equal(attempt.answered_by, "machine_end_beep");
+  assert.equal(attempt.outcome, "voicemail");
+  assert.equal(attempt.provider_status, "completed");
+  const sent = (await fake.log()).callbacks.filter((cb) => cb.sid === create.sid);
+  assert.deepEqual(sent.map((cb) => cb.params.CallStatus ?? `amd:${cb.params.AnsweredBy}`),
+    ["initiated", "ringing", "in-progress", "amd:machine_end_beep", "completed"]);
+  for (const cb of sent) assert.equal(cb.status, 204, `callback answered ${cb.status} ${cb.error ?? ""}`);
+});
+
 test("an unsigned or wrongly signed callback is refused with 403 and changes nothing", { skip }, async () => {
   const c = await ai();
   const to = uniquePhoneNumber();

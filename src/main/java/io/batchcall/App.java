@@ -5,6 +5,7 @@ import io.batchcall.api.AgentCallRoutes;
 import io.batchcall.api.AgentTokens;
 import io.batchcall.api.AgentRoutes;
 import io.batchcall.api.AttemptRoutes;
+import io.batchcall.api.BatchOperationRoutes;
 import io.batchcall.api.BatchRoutes;
 import io.batchcall.api.ApiErrors;
 import io.batchcall.api.ApiServer;
@@ -39,6 +40,7 @@ import io.batchcall.dispatch.Wakeup;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.store.AgentStore;
+import io.batchcall.store.BatchOperations;
 import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.AttemptHistory;
 import io.batchcall.store.AttemptStore;
@@ -243,13 +245,15 @@ public final class App implements AutoCloseable {
                                 dispatching.problems()),
                         new Authentication(keys, config.rateLimits(), clock, meters),
                         new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
-                        new WorkspaceRoutes(),
+                        new WorkspaceRoutes(workspaces),
                         new AgentRoutes(agents, phoneNumbers, egress),
                         new BranchRoutes(agents, branches),
                         new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
                         new ConversationRoutes(conversations, phoneNumbers, dispatching.twilio()::recording),
                         new AgentCallRoutes(agentTokens, conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
+                        new BatchOperationRoutes(new BatchOperations(database, idempotency, ids), batches,
+                                idempotency, ids),
                         new AttemptRoutes(batches, new AttemptHistory(database)),
                         new RecipientUploadRoutes(config.uploads()),
                         new WebhookRoutes(webhookStore, deliveryStore, deliveryLog, webhookSender, webhookUrls,
@@ -320,7 +324,7 @@ public final class App implements AutoCloseable {
         var lease = config.dispatch().leaseTimeout();
         var notifications = new Notifications(database, clock);
         var dispatcher = new Dispatcher(new ClaimStore(database, clock, ids, config.nodeId(), lease), recorder,
-                registry, providers, credentials, timers, clock, wakeup, meters, notifications::heardEverythingSince);
+                registry, providers, credentials, timers, clock, wakeup, meters);
         var leaseKeeper = new LeaseKeeper(new LeaseStore(database, clock, config.nodeId(), lease), registry, recorder,
                 providers, agents, phoneNumbers, credentials, config.dispatch(), meters);
         notifications.onReconnect(dispatcher::resynchronise);
@@ -330,6 +334,12 @@ public final class App implements AutoCloseable {
             var parts = payload.split(":", 3);
             if (parts.length == 3) {
                 dispatcher.batchStopped(parts[0], parts[1], parts[2].equals("deleted"));
+            }
+        });
+        notifications.on(Notifications.CANCEL_RECIPIENT, payload -> {
+            var parts = payload.split(":", 3);
+            if (parts.length == 3) {
+                dispatcher.recipientStopped(parts[0], parts[1], parts[2]);
             }
         });
         Gauge.builder("batchcall.calls.in.flight", registry, CallRegistry::size)

@@ -19,12 +19,13 @@ let onUnauthorized = () => {};
 export function whenUnauthorized(handler) { onUnauthorized = handler; }
 
 /** Calls the API; answers the parsed JSON (null for an empty body), or throws an ApiError in words. */
-export async function api(method, path, { json, form, query, key, raw } = {}) {
+export async function api(method, path, { json, form, query, key, raw, idempotencyKey } = {}) {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value);
   }
   const headers = { 'xi-api-key': key ?? session.key() ?? '' };
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   let body;
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -70,6 +71,15 @@ async function toError(response) {
   if (detail?.message) return new ApiError(response.status, detail.message);
   if (response.status === 413) return new ApiError(413, 'That is too large for the server to accept.');
   return new ApiError(response.status, `The server answered ${response.status} ${response.statusText}.`);
+}
+
+/**
+ * A fresh Idempotency-Key for one operator action, so that sending it again (a retry after a lost answer) is not
+ * applied twice. getRandomValues, unlike randomUUID, also works on a plain-http LAN address.
+ */
+export function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return 'dash-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function describe(problem) {

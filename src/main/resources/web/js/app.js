@@ -1,6 +1,6 @@
 // The shell: sign-in, navigation and a hash router that gives each page the main element.
-import { api, session, whenUnauthorized } from './api.js';
-import { clear, errorBox, h } from './ui.js';
+import { api, newIdempotencyKey, session, whenUnauthorized } from './api.js';
+import { clear, confirmDialog, errorBox, h } from './ui.js';
 import * as batches from './batches.js';
 import * as newBatch from './new-batch.js';
 import * as batch from './batch.js';
@@ -11,6 +11,10 @@ import * as webhook from './webhook.js';
 
 const main = document.getElementById('main');
 const top = document.getElementById('top');
+const dispatchToggle = document.getElementById('dispatch-toggle');
+const dispatchBanner = document.getElementById('dispatch-banner');
+const WORKSPACE_POLL_MS = 15_000;
+let workspaceTimer;
 let leavePage = () => {};
 
 const routes = [
@@ -31,6 +35,8 @@ async function show() {
     return;
   }
   top.hidden = false;
+  // Every page says whether dispatch is stopped, fresh when the operator moves (another tab may have changed it).
+  showWorkspace();
   const route = routes.find((r) => r.pattern.test(location.hash));
   if (!route) {
     location.replace('#/batches');
@@ -48,6 +54,7 @@ async function show() {
 
 function signInPage(problem) {
   top.hidden = true;
+  drawDispatch(null);
   const input = h('input', { type: 'password', id: 'api-key', name: 'api-key', autocomplete: 'off',
     required: true, spellcheck: 'false' });
   const status = h('div', { 'aria-live': 'polite' }, problem ? errorBox(problem) : null);
@@ -60,7 +67,6 @@ function signInPage(problem) {
     try {
       await api('GET', '/v1/batchcall/workspace', { key });
       session.signIn(key);
-      await showWorkspace();
       if (!location.hash || location.hash === '#/sign-in') location.hash = '#/batches';
       else show();
     } catch (error) {
@@ -80,18 +86,65 @@ function signInPage(problem) {
 }
 
 async function showWorkspace() {
+  clearTimeout(workspaceTimer);
+  if (!session.key()) return;
   try {
     const workspace = await api('GET', '/v1/batchcall/workspace');
+    if (!session.key()) return;
     document.getElementById('workspace-name').textContent = `Workspace: ${workspace.name ?? workspace.workspace_id}`;
+    drawDispatch(workspace);
   } catch {
     // The pages report errors themselves.
   }
+  if (session.key()) workspaceTimer = setTimeout(showWorkspace, WORKSPACE_POLL_MS);
 }
+
+/** The workspace's emergency stop (dispatch_paused): the header's toggle and, while it is on, a banner. */
+function drawDispatch(workspace) {
+  const known = typeof workspace?.dispatch_paused === 'boolean';
+  const paused = known && workspace.dispatch_paused;
+  // A server without the setting shows no toggle rather than one that cannot work.
+  dispatchToggle.hidden = !known;
+  dispatchToggle.textContent = paused ? 'Resume dialing' : 'Stop all dialing';
+  dispatchToggle.classList.toggle('resume', paused);
+  dispatchToggle.dataset.paused = String(paused);
+  dispatchToggle.setAttribute('aria-pressed', String(paused));
+  dispatchBanner.hidden = !paused;
+  if (paused) {
+    clear(dispatchBanner, h('strong', {}, 'Dialing is stopped for the whole workspace.'),
+      ' No batch starts a new call until it is resumed; calls already in progress finish.',
+      h('button', { type: 'button', id: 'dispatch-resume', onclick: toggleDispatch }, 'Resume dialing'));
+  } else {
+    clear(dispatchBanner);
+  }
+}
+
+async function toggleDispatch() {
+  const stop = dispatchToggle.dataset.paused !== 'true';
+  const confirmed = stop
+    ? await confirmDialog('Stop all dialing?', 'No batch of this workspace starts a new call, on any node, until you'
+      + ' resume. Calls already in progress finish. Batches keep their place.', 'Stop all dialing', true)
+    : await confirmDialog('Resume dialing?', 'Every running batch of this workspace starts calling again.',
+      'Resume dialing');
+  if (!confirmed) return;
+  try {
+    const workspace = await api('PATCH', '/v1/batchcall/workspace', { json: { dispatch_paused: stop },
+      idempotencyKey: newIdempotencyKey() });
+    drawDispatch(workspace?.dispatch_paused === undefined ? { dispatch_paused: stop } : workspace);
+  } catch (error) {
+    // Kept until the next refresh, so the operator reads why nothing changed.
+    dispatchBanner.hidden = false;
+    clear(dispatchBanner, errorBox(error));
+  }
+}
+
+dispatchToggle.addEventListener('click', toggleDispatch);
 
 document.getElementById('sign-out').addEventListener('click', () => {
   session.signOut();
   leavePage();
   leavePage = () => {};
+  clearTimeout(workspaceTimer);
   document.getElementById('workspace-name').textContent = '';
   signInPage();
 });
@@ -104,5 +157,4 @@ whenUnauthorized((error) => {
 });
 
 window.addEventListener('hashchange', show);
-if (session.key()) showWorkspace();
 show();

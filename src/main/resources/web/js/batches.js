@@ -1,6 +1,6 @@
 // Batches: newest first, a page at a time with the API's cursor, filtered by agent, live while any is active.
 import { allAgents, api } from './api.js';
-import { badge, clear, dateTime, empty, errorBox, h, isActive, progressBar } from './ui.js';
+import { badge, clear, dateTime, empty, errorBox, h, isActive, pausedBadge, progressBar } from './ui.js';
 
 const PAGE_SIZE = 20;
 const POLL_MS = 2000;
@@ -75,7 +75,8 @@ function table(batches) {
     h('tbody', {}, batches.map((batch) => h('tr', { 'data-batch-id': batch.id },
       h('td', {}, h('a', { href: `#/batches/${encodeURIComponent(batch.id)}` }, batch.name)),
       h('td', { class: 'hide-narrow' }, batch.agent_name),
-      h('td', {}, badge(batch.status)),
+      h('td', {}, badge(batch.status), pausedBadge(batch),
+        batch.paused && batch.paused_at_unix ? h('div', { class: 'small muted' }, `since ${dateTime(batch.paused_at_unix)}`) : null),
       h('td', {}, progressBar(batch)),
       h('td', { class: 'hide-narrow small' }, dateTime(batch.created_at_unix)),
       h('td', { class: 'hide-narrow small' }, dateTime(batch.scheduled_time_unix, batch.timezone)))))));

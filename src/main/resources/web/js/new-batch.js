@@ -65,10 +65,8 @@ export async function render(main) {
     updateSubmit();
     if (!file.files.length) { clear(preview); return; }
     clear(preview, h('p', { class: 'muted' }, 'Checking the file…'));
-    const form = new FormData();
-    form.append('file', file.files[0]);
     try {
-      checked = await api('POST', '/v1/convai/batch-calling/recipients/validate', { form });
+      checked = await checkRecipientFile(file.files[0]);
       if (!name.value) name.value = file.files[0].name.replace(/\.(csv|xlsx)$/i, '');
       showPreview();
     } catch (error) {
@@ -78,31 +76,7 @@ export async function render(main) {
   });
 
   function showPreview() {
-    const c = checked.counts;
-    const report = h('div', { id: 'validation-report' },
-      h('p', { id: 'validation-summary', class: checked.errors.length ? 'error' : 'ok' },
-        `${count(c.rows)} rows: ${count(c.valid)} ready, ${count(c.invalid)} with problems`
-        + (c.invalid_numbers ? ` · ${count(c.invalid_numbers)} invalid numbers` : '')
-        + (c.duplicate_numbers ? ` · ${count(c.duplicate_numbers)} duplicate numbers` : '')
-        + (c.empty_phone_numbers ? ` · ${count(c.empty_phone_numbers)} without a number` : '')
-        + (c.blank_rows_skipped ? ` · ${count(c.blank_rows_skipped)} blank rows skipped` : '')));
-    if (checked.errors.length) {
-      report.append(h('div', { class: 'table-wrap' }, h('table', { id: 'row-errors' },
-        h('caption', { class: 'muted small' }, 'Rows with problems (row numbers as your spreadsheet shows them)'),
-        h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Row'), h('th', {}, 'Column'), h('th', {}, 'Value'),
-          h('th', {}, 'Problem'))),
-        h('tbody', {}, checked.errors.map((e) => h('tr', { 'data-row': e.row },
-          h('td', { class: 'num' }, e.row), h('td', {}, e.column), h('td', { class: 'mono' }, e.value ?? ''),
-          h('td', {}, e.message)))))),
-      h('div', { class: 'actions' },
-        h('button', { type: 'button', id: 'drop-bad-rows', onclick: (event) => {
-          dropped = true;
-          event.target.disabled = true;
-          event.target.textContent = `Dropped ${count(c.invalid)} rows`;
-          updateSubmit();
-        } }, `Drop the ${count(c.invalid)} bad rows`),
-        h('span', { class: 'muted small' }, 'or fix the file and choose it again.')));
-    }
+    const report = validationReport(checked, () => { dropped = true; updateSubmit(); });
     const variables = checked.columns.dynamic_variables;
     const overrides = checked.columns.overrides;
     const rows = checked.recipients.slice(0, PREVIEW_ROWS);
@@ -192,6 +166,50 @@ export async function render(main) {
   name.focus();
 }
 
+/** Sends a CSV or XLSX file to the server's checker: its recipients, their file rows, and every row's problem. */
+export function checkRecipientFile(file) {
+  const form = new FormData();
+  form.append('file', file);
+  return api('POST', '/v1/convai/batch-calling/recipients/validate', { form });
+}
+
+/**
+ * The checker's answer in words: a summary line and, when rows have problems, a table of them with a button to
+ * drop them (onDrop is called once it is used). The batch page's "Add recipients" shows the same report.
+ */
+export function validationReport(checked, onDrop) {
+  const c = checked.counts;
+  const report = h('div', { id: 'validation-report' },
+    h('p', { id: 'validation-summary', class: checked.errors.length ? 'error' : 'ok' },
+      `${count(c.rows)} rows: ${count(c.valid)} ready, ${count(c.invalid)} with problems`
+      + (c.invalid_numbers ? ` · ${count(c.invalid_numbers)} invalid numbers` : '')
+      + (c.duplicate_numbers ? ` · ${count(c.duplicate_numbers)} duplicate numbers` : '')
+      + (c.empty_phone_numbers ? ` · ${count(c.empty_phone_numbers)} without a number` : '')
+      + (c.blank_rows_skipped ? ` · ${count(c.blank_rows_skipped)} blank rows skipped` : '')));
+  if (checked.errors.length) {
+    report.append(rowErrorTable(checked.errors),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', id: 'drop-bad-rows', onclick: (event) => {
+          event.target.disabled = true;
+          event.target.textContent = `Dropped ${count(c.invalid)} rows`;
+          onDrop();
+        } }, `Drop the ${count(c.invalid)} bad rows`),
+        h('span', { class: 'muted small' }, 'or fix the file and choose it again.')));
+  }
+  return report;
+}
+
+/** Problems by file row: [{row, column, value, message}], as the checker (or a refused append) reports them. */
+export function rowErrorTable(errors) {
+  return h('div', { class: 'table-wrap' }, h('table', { id: 'row-errors' },
+    h('caption', { class: 'muted small' }, 'Rows with problems (row numbers as your spreadsheet shows them)'),
+    h('thead', {}, h('tr', {}, h('th', { class: 'num' }, 'Row'), h('th', {}, 'Column'), h('th', {}, 'Value'),
+      h('th', {}, 'Problem'))),
+    h('tbody', {}, errors.map((e) => h('tr', { 'data-row': e.row },
+      h('td', { class: 'num' }, e.row), h('td', {}, e.column), h('td', { class: 'mono' }, e.value ?? ''),
+      h('td', {}, e.message))))));
+}
+
 /** Unix seconds of a wall-clock time ("2026-05-01T09:30") in an IANA zone, DST included. */
 export function unixSeconds(local, timeZone) {
   const [date, time] = local.split('T');
@@ -201,6 +219,14 @@ export function unixSeconds(local, timeZone) {
   let guess = wall;
   for (let i = 0; i < 2; i++) guess = wall - offset(guess, timeZone);
   return Math.floor(guess / 1000);
+}
+
+/** The wall-clock time ("2026-05-01T09:30") of unix seconds in an IANA zone: what a datetime-local input shows. */
+export function wallClock(unixSecondsValue, timeZone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric',
+    month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(new Date(unixSecondsValue * 1000)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
 function offset(instant, timeZone) {

@@ -42,6 +42,16 @@ export function badge(status) {
   return h('span', { class: `badge ${status}` }, (status ?? '').replace('_', ' '));
 }
 
+/**
+ * The "paused" mark of a batch (our extension field), with when it was paused; null when it is not paused. EL's
+ * status stays in_progress or pending while paused, so the mark goes beside the status badge, not instead of it.
+ */
+export function pausedBadge(batch) {
+  if (!batch.paused) return null;
+  const since = batch.paused_at_unix ? `Paused since ${dateTime(batch.paused_at_unix)}` : 'Paused';
+  return h('span', { class: 'badge paused', title: since, 'data-paused-at': batch.paused_at_unix ?? '' }, 'paused');
+}
+
 export function empty(message, action) {
   return h('div', { class: 'empty card' }, h('p', {}, message), action);
 }

@@ -100,6 +100,7 @@ public final class AgentRoutes implements RouteGroup {
         var metadata = shown.putObject("metadata");
         metadata.put("created_at_unix_secs", agent.createdAt().getEpochSecond());
         metadata.put("updated_at_unix_secs", agent.updatedAt().getEpochSecond());
+        shown.set("platform_settings", platformSettings(agent));
         shown.set("tags", parse(agent.tagsJson()));
         var numbers = phoneNumbers.list(workspace, Optional.empty(), Optional.of(agent.id()));
         shown.set("phone_numbers", Json.MAPPER.valueToTree(PhoneNumberRoutes.render(workspace, numbers, agents)));
@@ -107,7 +108,31 @@ public final class AgentRoutes implements RouteGroup {
         shown.put("phone_number_id", phoneNumbers.assignedTo(workspace, agent.id()).map(PhoneNumber::id).orElse(null));
         shown.put("media_stream_url", agent.mediaStreamUrl().orElse(null));
         shown.put("sip_uri", agent.sipUri().orElse(null));
+        // Our extension: where the agent stands against its daily_limit, so that a batch held by it says why.
+        shown.set("daily_usage", agents.dailyUsage(workspace, agent.id()).<JsonNode>map(usage -> {
+            var node = Json.MAPPER.createObjectNode();
+            node.put("daily_limit", usage.limit());
+            node.put("calls_in_last_24h", usage.claimed());
+            node.put("limit_reached", usage.reached());
+            node.put("next_call_allowed_at_unix", usage.nextCallAllowedAt().map(at -> at.getEpochSecond())
+                    .orElse(null));
+            return node;
+        }).orElse(null));
         return shown;
+    }
+
+    /**
+     * The platform settings as given, with {@code call_limits} as enforced: {@code agent_concurrency_limit} -1
+     * for none, {@code daily_limit} only when set, {@code bursting_enabled} as stored (it has no effect here).
+     */
+    private static ObjectNode platformSettings(Agent agent) {
+        var settings = parse(agent.platformSettingsJson()).deepCopy();
+        var node = settings instanceof ObjectNode object ? object : Json.MAPPER.createObjectNode();
+        var limits = node.putObject("call_limits");
+        limits.put("agent_concurrency_limit", agent.concurrencyLimit().orElse(-1));
+        agent.dailyLimit().ifPresent(limit -> limits.put("daily_limit", limit));
+        limits.put("bursting_enabled", agent.burstingEnabled());
+        return node;
     }
 
     private static AgentSummary summary(Agent agent, AccessInfo access) {

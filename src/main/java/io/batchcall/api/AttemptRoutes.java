@@ -31,13 +31,13 @@ public final class AttemptRoutes implements RouteGroup {
     record AttemptResponse(String id, String recipientId, int attemptNumber, String provider, String providerCallId,
                            String conversationId, String nodeId, String phase, long claimedAtUnixMs,
                            Long dialedAtUnixMs, Long answeredAtUnixMs, Long endedAtUnixMs, String outcome,
-                           String providerStatus, Integer sipCode, String failureReason) {
+                           String providerStatus, Integer sipCode, String failureReason, String answeredBy) {
         static AttemptResponse of(AttemptHistory.AttemptView a) {
             return new AttemptResponse(a.id(), a.recipientId(), a.attemptNumber(), a.provider(),
                     a.providerCallId().orElse(null), a.conversationId(), a.nodeId(), a.phase(),
                     a.claimedAt().toEpochMilli(), millis(a.dialedAt()), millis(a.answeredAt()), millis(a.endedAt()),
                     a.outcome().orElse(null), a.providerStatus().orElse(null), a.sipCode().orElse(null),
-                    a.failureReason().orElse(null));
+                    a.failureReason().orElse(null), a.answeredBy().orElse(null));
         }
 
         private static Long millis(Optional<Instant> instant) {

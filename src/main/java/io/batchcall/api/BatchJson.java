@@ -7,6 +7,7 @@ import io.batchcall.wire.BatchWire;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Optional;
 
 /** The batch responses ({@link BatchWire} has their shapes), and the detailed one streamed with its recipients. */
 final class BatchJson {
@@ -30,6 +31,12 @@ final class BatchJson {
      * store a chunk at a time, so that memory stays flat however large the batch.
      */
     static void writeDetailed(BatchSummary summary, RecipientStore recipients, OutputStream out) throws IOException {
+        writeDetailed(summary, recipients, Optional.empty(), out);
+    }
+
+    /** With our extension {@code hold_reason}: why a running batch's due recipients are not being dialed, or null. */
+    static void writeDetailed(BatchSummary summary, RecipientStore recipients, Optional<String> holdReason,
+                              OutputStream out) throws IOException {
         var batch = summary.batch();
         try (var json = Json.MAPPER.createGenerator(out)) {
             json.writeStartObject();
@@ -38,6 +45,7 @@ final class BatchJson {
                 json.writeFieldName(field.getKey());
                 json.writeTree(field.getValue());
             }
+            json.writeStringField("hold_reason", holdReason.orElse(null));
             json.writeArrayFieldStart("recipients");
             int after = -1;
             List<Recipient> chunk;

@@ -110,7 +110,19 @@ public final class BatchRoutes implements RouteGroup {
     private void get(Context ctx) throws java.io.IOException {
         var summary = batch(ctx);
         ctx.contentType("application/json");
-        BatchJson.writeDetailed(summary, recipients, ctx.outputStream());
+        BatchJson.writeDetailed(summary, recipients, holdReason(summary.batch()), ctx.outputStream());
+    }
+
+    /** Why a running batch waits although it has recipients to dial: its agent's daily_limit (issue 15). */
+    private Optional<String> holdReason(io.batchcall.domain.Batch batch) {
+        if (batch.status().isFinal()) {
+            return Optional.empty();
+        }
+        return agents.dailyUsage(batch.workspaceId(), batch.agentId())
+                .filter(AgentStore.DailyUsage::reached)
+                .map(usage -> "The agent's daily_limit is reached: " + usage.claimed() + " calls in the last 24 hours"
+                        + " of " + usage.limit() + " allowed; the next call may start at "
+                        + usage.nextCallAllowedAt().map(Object::toString).orElse("once a call leaves the window"));
     }
 
     private void cancel(Context ctx) {

@@ -32,6 +32,23 @@ public final class BranchRoutes implements RouteGroup {
         }
     }
 
+    /**
+     * What creating a branch answers: ElevenLabs' {@code CreateAgentBranchResponseModel} (the SDK reads
+     * {@code created_branch_id} and {@code created_version_id}), plus the branch's summary as before. A branch has
+     * no versions here, so its one version's id is derived from the branch's.
+     */
+    record CreatedBranch(String createdBranchId, String createdVersionId,
+                         @com.fasterxml.jackson.annotation.JsonUnwrapped BranchSummary branch) {
+        static CreatedBranch of(Branch branch) {
+            return new CreatedBranch(branch.id(), versionId(branch), BranchSummary.of(branch));
+        }
+    }
+
+    /** The id of a branch's one version: stable, so that every read of the branch can name the same one. */
+    static String versionId(Branch branch) {
+        return "agtvrs_" + branch.id().substring(branch.id().indexOf('_') + 1);
+    }
+
     record Meta(int total, int page, int pageSize) {}
 
     record BranchList(Meta meta, List<BranchSummary> results) {}
@@ -56,6 +73,6 @@ public final class BranchRoutes implements RouteGroup {
         var name = body.requiredNonBlankText("name");
         var description = body.optionalText("description");
         body.throwIfInvalid();
-        ctx.json(BranchSummary.of(branches.create(workspace, agent.id(), name, description)));
+        ctx.json(CreatedBranch.of(branches.create(workspace, agent.id(), name, description)));
     }
 }

@@ -33,6 +33,24 @@ final class OpenApiDocument {
             new Operation("get", "/openapi.json", "Operations", "This document", false, "object"),
             new Operation("get", "/v1/batchcall/workspace", "Workspace", "The workspace an API key belongs to", true,
                     "object"),
+            new Operation("patch", "/v1/batchcall/workspace", "Workspace", "Set dispatch_paused (boolean): the"
+                    + " workspace's emergency stop; while true no batch of the workspace dials", true, "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/pause", "Batch calling", "Pause a batch: no"
+                    + " new dial starts on any node once this returns; calls in progress finish. Answers the batch"
+                    + " with paused true (status keeps its ElevenLabs value). 409 batch_already_finished", true,
+                    "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/resume", "Batch calling", "Resume a paused"
+                    + " batch where it stopped. 409 batch_already_finished", true, "object"),
+            new Operation("patch", "/v1/convai/batch-calling/{batch_id}", "Batch calling", "Edit a batch: name,"
+                    + " target_concurrency_limit (null clears), scheduled_time_unix (before it starts, else 409"
+                    + " batch_already_started), telephony_call_config.ringing_timeout_secs; applies to the next"
+                    + " dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable", true, "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/recipients", "Batch calling", "Append"
+                    + " recipients {recipients:[...]} (validated as submit; duplicates of the batch's recipients"
+                    + " and more than 10,000 in all are a 422). 409 batch_already_finished", true, "object"),
+            new Operation("post", "/v1/convai/batch-calling/{batch_id}/recipients/{recipient_id}/cancel",
+                    "Batch calling", "Cancel one recipient: pending ones are never dialed, a ringing call is"
+                    + " cancelled, an answered one finishes. 409 recipient_already_finished", true, "object"),
             new Operation("post", "/admin/v1/workspaces", "Admin", "Create a workspace and its first API key (shown"
                     + " once); Authorization: Bearer BATCHCALL_ADMIN_TOKEN", false, "object"),
             new Operation("get", "/admin/v1/workspaces", "Admin", "List workspaces with their keys (never the keys"
@@ -44,19 +62,27 @@ final class OpenApiDocument {
                     false, "object"),
             new Operation("delete", "/admin/v1/workspaces/{workspace_id}/api-keys/{key_id}", "Admin",
                     "Revoke an API key at once", false, "none"),
-            new Operation("post", "/v1/convai/agents/create", "Agents", "Create an agent; returns {agent_id}", true,
-                    "object"),
+            new Operation("post", "/v1/convai/agents/create", "Agents", "Create an agent (name optional;"
+                    + " conversation_config and platform_settings stored as given, platform_settings.call_limits"
+                    + " enforced); returns {agent_id}", true, "object"),
             new Operation("get", "/v1/convai/agents", "Agents", "List agents, newest first, cursor paging", true,
                     "object"),
-            new Operation("get", "/v1/convai/agents/{agent_id}", "Agents", "One agent, with our extension fields"
-                    + " concurrency_limit, phone_number_id, media_stream_url, sip_uri", true, "object"),
+            new Operation("get", "/v1/convai/agents/{agent_id}", "Agents", "One agent, with platform_settings"
+                    + " (call_limits as in force) and our extension fields concurrency_limit, phone_number_id,"
+                    + " media_stream_url, sip_uri, daily_usage {daily_limit, calls_in_last_24h, limit_reached,"
+                    + " next_call_allowed_at_unix}", true, "object"),
             new Operation("patch", "/v1/convai/agents/{agent_id}", "Agents", "Change an agent", true, "object"),
             new Operation("delete", "/v1/convai/agents/{agent_id}", "Agents", "Delete an agent (409 while one of its"
                     + " batches is pending or running)", true, "object"),
             new Operation("get", "/v1/convai/agents/{agent_id}/branches", "Agents", "An agent's branches", true,
                     "object"),
-            new Operation("post", "/v1/convai/agents/{agent_id}/branches", "Agents", "Create a branch", true,
-                    "object"),
+            new Operation("post", "/v1/convai/agents/{agent_id}/branches", "Agents", "Create a branch; returns"
+                    + " {created_branch_id, created_version_id} and the branch's summary", true, "object"),
+            new Operation("get", "/v1/convai/v2/phone-numbers", "Phone numbers", "List phone numbers a page at a"
+                    + " time: page_size (at most 100), cursor, search (id exactly, or label or number containing it,"
+                    + " ignoring case), label, phone_number, provider, supports_outbound, agent_id, branch_id,"
+                    + " sort_by (label, phone_number; creation order when absent), sort_direction -> {phone_numbers,"
+                    + " next_cursor, has_more}", true, "object"),
             new Operation("get", AgentTokens.PATH + "/{conversation_id}", "Agent side of a call", "What the agent"
                     + " needs to know about its call: conversation_initiation_client_data, batch and recipient ids,"
                     + " the called number. Authorization: Bearer <the token its call carried>; no API key",
@@ -107,7 +133,9 @@ final class OpenApiDocument {
 
     /** Paths from ElevenLabs' specification whose operations are ElevenLabs' own (agents and conversations too). */
     private static final List<String> ELEVENLABS_PATH_PREFIXES = List.of("/v1/convai/agents",
-            "/v1/convai/conversations");
+            "/v1/convai/conversations", "/v1/convai/v2/phone-numbers");
+    /** Where the fields that are newer than the specification subsets come from. */
+    private static final String SDK_SOURCE = "@elevenlabs/elevenlabs-js 2.73.0";
 
     private static final String WHATSAPP_PATHS = "/v1/convai/whatsapp";
 
@@ -141,6 +169,7 @@ final class OpenApiDocument {
                         .put("name", "xi-api-key"))
                 .set("Bearer", Json.MAPPER.createObjectNode().put("type", "http").put("scheme", "bearer")));
         extendSchemas(schemas);
+        newerThanTheSubsets(paths, schemas);
         for (var operation : OWN_OPERATIONS) {
             var path = paths.has(operation.path()) ? (ObjectNode) paths.get(operation.path())
                     : paths.putObject(operation.path());
@@ -253,12 +282,48 @@ final class OpenApiDocument {
                         + " call recording enabled have one, streamed from Twilio").put("x-batchcall-extension", true);
     }
 
+    /**
+     * ElevenLabs' own fields that its official SDK has and the specification subsets do not yet (the batch-calling
+     * subset's description lists them): marked with where they come from, not as our extensions.
+     */
+    private static void newerThanTheSubsets(ObjectNode paths, ObjectNode schemas) {
+        if (schemas.get("TelephonyCallConfig") instanceof ObjectNode config
+                && config.get("properties") instanceof ObjectNode properties) {
+            var detection = properties.putObject("twilio_machine_detection");
+            detection.put("title", "Twilio Machine Detection").put("description", "Answering-machine detection for"
+                    + " Twilio calls, asynchronous (the conversation is never delayed); the verdict is recorded on"
+                    + " the attempt and sent as a call.machine_detected event, and a machine makes the outcome"
+                    + " voicemail when the call ends").put("x-batchcall-source", SDK_SOURCE);
+            var anyOf = detection.putArray("anyOf");
+            var object = anyOf.addObject().put("type", "object");
+            object.putObject("properties").putObject("mode").put("type", "string").put("default", "enable")
+                    .putArray("enum").add("enable").add("detect_message_end");
+            anyOf.addObject().put("type", "null");
+        }
+        if (paths.get("/v1/convai/batch-calling/{batch_id}/export") instanceof ObjectNode export
+                && export.get("get") instanceof ObjectNode get) {
+            var parameters = get.has("parameters") ? (com.fasterxml.jackson.databind.node.ArrayNode)
+                    get.get("parameters") : get.putArray("parameters");
+            parameters.addObject().put("name", "limit").put("in", "query").put("required", false)
+                    .put("description", "At most this many recipients, in the batch's order")
+                    .put("x-batchcall-source", SDK_SOURCE)
+                    .putObject("schema").put("type", "integer").put("minimum", 1);
+        }
+    }
+
     /** Our extension fields, added to the compatible schemas and marked. */
     private static void extendSchemas(ObjectNode schemas) {
         extend(schemas, "BatchCallResponse", "failure_reason", "string",
                 "Why the batch failed (only for status failed)");
         extend(schemas, "BatchCallDetailedResponse", "failure_reason", "string",
                 "Why the batch failed (only for status failed)");
+        for (var model : List.of("BatchCallResponse", "BatchCallDetailedResponse")) {
+            extend(schemas, model, "paused", "boolean", "Whether the batch is paused (no new dial starts); its"
+                    + " status keeps its ElevenLabs value");
+            extend(schemas, model, "paused_at_unix", "integer", "When the batch was paused, or null");
+        }
+        extend(schemas, "BatchCallDetailedResponse", "hold_reason", "string", "Why a running batch's due"
+                + " recipients wait: its agent's daily_limit is reached (null otherwise)");
         extend(schemas, "OutboundCallRecipientResponseModel", "attempt_count", "integer",
                 "How many times the recipient was dialed");
         extend(schemas, "OutboundCallRecipientResponseModel", "last_outcome", "string",
@@ -269,7 +334,7 @@ final class OpenApiDocument {
             extend(schemas, model, "cps", "number", "Calls per second this number may start, across all nodes");
         }
         var eventTypes = "batchcall events this webhook receives: exact types (batch.completed, recipient.failed,"
-                + " ...) or the wildcards batch.*, recipient.*, webhook.*, *";
+                + " ..., call.machine_detected) or the wildcards batch.*, recipient.*, call.*, webhook.*, *";
         for (var model : List.of("WebhookHMACSettings", "Body_Update_workspace_webhook_v1_workspace_webhooks__webhook_id__patch",
                 "WorkspaceWebhookResponseModel")) {
             extend(schemas, model, "event_types", "array", eventTypes);

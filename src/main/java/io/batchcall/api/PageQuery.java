@@ -19,6 +19,22 @@ record PageQuery(int pageSize, Optional<Keyset> after) {
 
     static PageQuery of(Context ctx) {
         var violations = new ArrayList<Violation>();
+        int pageSize = pageSize(ctx, violations);
+        var cursorText = Optional.ofNullable(ctx.queryParam("cursor")).filter(c -> !c.isBlank());
+        var after = cursorText.flatMap(PageQuery::decode);
+        if (cursorText.isPresent() && after.isEmpty()) {
+            violations.add(new Violation(List.of("query", "cursor"),
+                    "Value error, not a cursor this server returned", "value_error"));
+        }
+        if (!violations.isEmpty()) {
+            throw new ValidationException(violations);
+        }
+        return new PageQuery(pageSize, after);
+    }
+
+    /** {@code page_size}, 1 to {@link #MAX_PAGE_SIZE} (default {@link #DEFAULT_PAGE_SIZE}); a bad one is added to
+     * {@code violations}. */
+    static int pageSize(Context ctx, List<Violation> violations) {
         int pageSize = DEFAULT_PAGE_SIZE;
         var sizeText = ctx.queryParam("page_size");
         if (sizeText != null) {
@@ -36,16 +52,7 @@ record PageQuery(int pageSize, Optional<Keyset> after) {
                         "Input should be a valid integer, unable to parse string as an integer", "int_parsing"));
             }
         }
-        var cursorText = Optional.ofNullable(ctx.queryParam("cursor")).filter(c -> !c.isBlank());
-        var after = cursorText.flatMap(PageQuery::decode);
-        if (cursorText.isPresent() && after.isEmpty()) {
-            violations.add(new Violation(List.of("query", "cursor"),
-                    "Value error, not a cursor this server returned", "value_error"));
-        }
-        if (!violations.isEmpty()) {
-            throw new ValidationException(violations);
-        }
-        return new PageQuery(pageSize, after);
+        return pageSize;
     }
 
     static String encode(Keyset keyset) {

@@ -21,6 +21,7 @@ import java.util.Optional;
 /** {@code /v1/convai/phone-numbers}: importing caller numbers, listing, assigning to agents, deleting. */
 public final class PhoneNumberRoutes implements RouteGroup {
     private static final String PATH = "/v1/convai/phone-numbers";
+    private static final String V2_PATH = "/v1/convai/v2/phone-numbers";
 
     private final PhoneNumberStore phoneNumbers;
     private final AgentStore agents;
@@ -44,6 +45,20 @@ public final class PhoneNumberRoutes implements RouteGroup {
         routes.get(PATH + "/{phone_number_id}", this::get);
         routes.patch(PATH + "/{phone_number_id}", this::update);
         routes.delete(PATH + "/{phone_number_id}", this::delete);
+        routes.get(V2_PATH, this::page);
+    }
+
+    /** ElevenLabs' paged list: {@code {phone_numbers, next_cursor, has_more}}. */
+    record NumberPage(List<Object> phoneNumbers, String nextCursor, boolean hasMore) {}
+
+    private void page(Context ctx) {
+        var workspace = Authentication.workspace(ctx).id();
+        var query = PhoneNumberPages.of(ctx);
+        var page = phoneNumbers.page(workspace, query.filter(), query.sortBy(), query.descending(), query.after(),
+                query.pageSize());
+        ctx.json(new NumberPage(render(workspace, page.numbers(), agents), page.next().map(next ->
+                PhoneNumberPages.encode(next, query.sortBy(), query.descending())).orElse(null),
+                page.next().isPresent()));
     }
 
     private void create(Context ctx) {
@@ -62,7 +77,8 @@ public final class PhoneNumberRoutes implements RouteGroup {
             throw ValidationException.of(List.of("query", "provider"), "Input should be " + JsonBody.oneOf(allowed),
                     "enum");
         }
-        var numbers = phoneNumbers.list(workspace, provider, PageQuery.filter(ctx, "agent_id"));
+        var numbers = phoneNumbers.list(workspace, provider, PageQuery.filter(ctx, "agent_id"),
+                PageQuery.filter(ctx, "branch_id"));
         ctx.json(render(workspace, numbers, agents));
     }
 

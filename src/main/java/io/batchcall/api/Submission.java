@@ -98,7 +98,8 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
                 detection);
     }
 
-    private static List<NewRecipient> recipients(JsonBody body, boolean whatsapp, IdSource ids) {
+    /** The {@code recipients} list, checked as a submit checks it; appending recipients reads it the same way. */
+    static List<NewRecipient> recipients(JsonBody body, boolean whatsapp, IdSource ids) {
         if (body.raw("recipients").isEmpty()) {
             body.violate("recipients", "Field required", "missing");
             return List.of();

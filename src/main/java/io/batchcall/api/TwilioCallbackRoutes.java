@@ -53,16 +53,20 @@ public final class TwilioCallbackRoutes implements RouteGroup {
         }
         var placement = attempts.placement(ref).filter(p -> p.provider() == Provider.TWILIO)
                 .orElseThrow(() -> ApiException.notFound("attempt_not_found", "No Twilio attempt with that id"));
-        var authToken = phoneNumbers.credentials(ref.workspaceId(), placement.phoneNumberId())
-                .map(secrets -> secrets.get("token"))
+        var secrets = phoneNumbers.credentials(ref.workspaceId(), placement.phoneNumberId())
                 .orElseThrow(() -> ApiException.notFound("phone_number_not_found",
                         "The number that placed this attempt is gone"));
+        // A number with a region_config has two auth tokens, the account's and its region's; a callback signed
+        // with either is Twilio's.
+        var authTokens = java.util.stream.Stream.of(secrets.get("token"), secrets.get("region_token"))
+                .filter(java.util.Objects::nonNull).filter(t -> !t.isBlank()).toList();
         var signature = ctx.header("X-Twilio-Signature");
         // The URL Twilio called, rebuilt from configuration: behind a TLS-terminating proxy the request's own
         // scheme, host and port are not what Twilio signed.
         var url = CallbackTokens.url(publicUrl.get(), PROVIDER, ref.workspaceId().value(), ref.attemptId(), token);
         var params = ctx.formParamMap();
-        if (signature == null || !TwilioSignature.valid(url, params, authToken, signature)) {
+        if (signature == null || authTokens.stream().noneMatch(authToken ->
+                TwilioSignature.valid(url, params, authToken, signature))) {
             log.warn("Twilio callback refused: bad signature attemptId={}", ref.attemptId());
             throw forbidden();
         }

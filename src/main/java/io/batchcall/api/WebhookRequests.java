@@ -19,13 +19,15 @@ final class WebhookRequests {
     /** Every event type batchcall writes, which {@code event_types} may name exactly. */
     static final List<String> EVENT_TYPES = Stream.of(
                     Stream.of("batch.created", "batch.started", "batch.completed", "batch.failed", "batch.cancelled",
-                            "batch.retried", "batch.deleted"),
+                            "batch.retried", "batch.deleted", "batch.paused", "batch.resumed",
+                            "batch.updated", "batch.recipients_added"),
                     Arrays.stream(RecipientStatus.values()).map(s -> "recipient." + s.wireName()),
-                    Stream.of("post_call_transcription", "call_initiation_failure", "webhook.test",
+                    Stream.of("call.machine_detected", "post_call_transcription", "call_initiation_failure",
+                            "webhook.test",
                             "webhook.endpoint_disabled"))
             .flatMap(s -> s).toList();
     /** The wildcards {@code event_types} accepts besides exact types. */
-    static final List<String> WILDCARDS = List.of("*", "batch.*", "recipient.*", "webhook.*");
+    static final List<String> WILDCARDS = List.of("*", "batch.*", "recipient.*", "call.*", "webhook.*");
     /** ElevenLabs' post-call event types, which a post-call webhook receives as the settings select them. */
     static final List<String> POST_CALL_TYPES = List.of("post_call_transcription", "call_initiation_failure");
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");

@@ -118,6 +118,11 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                 registry.find(answered.attempt()).ifPresent(call -> call.answered = true);
                 submit(answered);
             }
+            case CallEvent.MachineDetected detected -> {
+                // The call goes on (the agent may leave a message): it stays registered, its slot stays taken.
+                registry.find(detected.attempt()).ifPresent(call -> call.answered = true);
+                submit(detected);
+            }
             case CallEvent.Ended ended -> {
                 boolean changed = submit(ended);
                 registry.remove(ended.attempt());
@@ -273,6 +278,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                 case CallEvent.Ended e -> ended.contains(e.attempt().attemptId());
                 case CallEvent.Ringing r -> true;
                 case CallEvent.Answered a -> true;
+                case CallEvent.MachineDetected m -> true;
             });
         }
     }

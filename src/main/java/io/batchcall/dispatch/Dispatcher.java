@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +52,6 @@ public final class Dispatcher implements AutoCloseable {
     private final Wakeup wakeup;
     private final Counter dials;
     private final Timer lag;
-    private final Predicate<Instant> notificationsTrusted;
     private final Reconciliation reconciliation;
     private volatile boolean running;
     private volatile long lastPassAt = System.nanoTime();
@@ -61,9 +59,7 @@ public final class Dispatcher implements AutoCloseable {
 
     public Dispatcher(ClaimStore claims, AttemptRecorder recorder, CallRegistry registry,
                       Map<Provider, TelephonyProvider> providers, Function<PhoneNumber, Map<String, String>> credentials,
-                      Timers timers, Clock clock, Wakeup wakeup, MeterRegistry meters,
-                      Predicate<Instant> notificationsTrusted) {
-        this.notificationsTrusted = notificationsTrusted;
+                      Timers timers, Clock clock, Wakeup wakeup, MeterRegistry meters) {
         this.reconciliation = new Reconciliation(recorder, registry);
         this.claims = claims;
         this.recorder = recorder;
@@ -152,8 +148,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Sends the dial request, unless the batch was cancelled while the claim waited for its slot, or this node can
-     * no longer be sure it holds the attempt's lease (another node may have taken it over meanwhile).
+     * Sends the dial request, unless the batch or recipient was cancelled or paused while the claim waited for its
+     * slot, or this node can no longer be sure it holds the attempt's lease (another node may have taken it over
+     * meanwhile).
      */
     private void place(LiveCall call) {
         var ref = call.claim.attempt();
@@ -170,11 +167,32 @@ public final class Dispatcher implements AutoCloseable {
             timers.schedule(LEASE_RECHECK, () -> placeSafely(call));
             return;
         }
-        if (registry.isCancelled(call.batchKey()) || stoppedInDatabase(call)) {
+        if (registry.isCancelled(call.batchKey())) {
             recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
             return;
         }
+        // The dial's instant is read before the database is asked: a pause that returned before this instant is
+        // seen by the gate, so no attempt is ever dialed after a pause returned (dialed_at is this instant).
         var dialedAt = clock.instant();
+        switch (claims.dialGate(ref, call.claim.batchId())) {
+            case ClaimStore.DialGate.Dial dial -> { }
+            case ClaimStore.DialGate.Stopped stopped -> {
+                recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
+                return;
+            }
+            case ClaimStore.DialGate.BatchFailed failed -> {
+                recorder.ended(ref, new Outcome.Failed(failed.reason(), false), Optional.empty(), Optional.empty(),
+                        false);
+                return;
+            }
+            case ClaimStore.DialGate.Paused paused -> {
+                // Paused between claim and dial: the claim is given back, and its recipient waits for the resume.
+                claims.unclaim(ref);
+                registry.remove(ref);
+                wakeup.wake();
+                return;
+            }
+        }
         call.dialStartedAt = dialedAt;
         dials.increment();
         lag.record(Duration.between(call.claim.due(), dialedAt).abs());
@@ -186,17 +204,6 @@ public final class Dispatcher implements AutoCloseable {
             result = new PlaceResult.Unknown(e.getClass().getSimpleName());
         }
         handle(call, result, dialedAt);
-    }
-
-    /**
-     * Whether the claim's batch was cancelled or deleted, asked of the database: only when this node may have
-     * missed the notification that says so (its listener was away since the claim). Otherwise the registry knows.
-     */
-    private boolean stoppedInDatabase(LiveCall call) {
-        if (notificationsTrusted.test(call.claimedAt)) {
-            return false;
-        }
-        return !claims.stillDialable(call.claim.attempt(), call.claim.batchId());
     }
 
     private void handle(LiveCall call, PlaceResult result, java.time.Instant dialedAt) {
@@ -232,7 +239,7 @@ public final class Dispatcher implements AutoCloseable {
         call.providerCallId = providerCallId;
         boolean stillWanted = recorder.accepted(call.claim.attempt(), providerCallId, dialedAt);
         registry.changed(call.batchKey());
-        if (!stillWanted || registry.isCancelled(call.batchKey())) {
+        if (!stillWanted || registry.isCancelled(call.batchKey()) || call.recipientCancelled) {
             // Not wanted: the attempt was ended meanwhile (by another node's recovery, say) or deleted; the call
             // must not go on without an attempt that counts it against the limits.
             call.stop(!stillWanted);
@@ -247,6 +254,20 @@ public final class Dispatcher implements AutoCloseable {
         var key = CallRegistry.batchKey(workspaceId, batchId);
         registry.markCancelled(key);
         registry.inBatch(key).forEach(call -> call.stop(deleted));
+    }
+
+    /**
+     * One recipient was cancelled: its call, if ringing, is cancelled at the provider (one whose dial request is
+     * still on its way, as soon as the provider takes it); an answered one is left to finish. A claim of it not yet
+     * dialed is stopped by the dial gate, which sees the recipient cancelled.
+     */
+    public void recipientStopped(String workspaceId, String batchId, String recipientId) {
+        registry.inBatch(CallRegistry.batchKey(workspaceId, batchId)).stream()
+                .filter(call -> call.claim.recipientId().equals(recipientId))
+                .forEach(call -> {
+                    call.recipientCancelled = true;
+                    call.stop(false);
+                });
     }
 
     /**

@@ -18,6 +18,11 @@ final class LiveCall {
     volatile String providerCallId;
     volatile boolean answered;
     /**
+     * Its recipient was cancelled (one recipient's cancel): a call not yet taken by the provider is cancelled as
+     * soon as it is. Volatile, as {@code providerCallId}: whichever of the two is written last sees the other.
+     */
+    volatile boolean recipientCancelled;
+    /**
      * Until when this node knows it holds the attempt's lease: set at the claim and moved on by every heartbeat
      * that renewed it. Past it another node may have taken the attempt over, so this node must not dial it.
      */

@@ -36,6 +36,30 @@ public sealed interface CallEvent {
     }
 
     /**
+     * Answering-machine detection's verdict ({@code answeredBy}, the provider's word: {@code machine_end_beep},
+     * {@code human}...). Detection never ends the call or frees its slot: the agent may leave a message, so the
+     * attempt lasts until the call ends, and a machine verdict makes that end a voicemail.
+     */
+    record MachineDetected(AttemptRef attempt, String answeredBy) implements CallEvent {
+        public MachineDetected {
+            java.util.Objects.requireNonNull(answeredBy, "answeredBy");
+        }
+
+        public AttemptPhase phase() {
+            return AttemptPhase.ANSWERED;
+        }
+
+        /** Whether the verdict is a machine (a voicemail greeting), as opposed to a human, a fax or unknown. */
+        public boolean machine() {
+            return isMachine(answeredBy);
+        }
+
+        public static boolean isMachine(String answeredBy) {
+            return answeredBy.startsWith("machine_");
+        }
+    }
+
+    /**
      * The call ended with {@code outcome}; {@code reachedProvider} says whether a call exists at the provider (and
      * so a conversation), as opposed to a dial that never went out.
      */

@@ -19,7 +19,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class AgentStore {
     static final String COLUMNS = """
             workspace_id, id, name, conversation_config::text AS conversation_config, tags::text AS tags,
-            concurrency_limit, media_stream_url, sip_uri, created_at, updated_at
+            concurrency_limit, media_stream_url, sip_uri, created_at, updated_at,
+            platform_settings::text AS platform_settings, daily_limit, bursting_enabled
             """;
 
     private final Jdbi jdbi;
@@ -35,12 +36,64 @@ public final class AgentStore {
     /** A new agent: JSON texts as given, empty optionals for "the default". */
     public record NewAgent(String name, String conversationConfigJson, String tagsJson,
                            Optional<Integer> concurrencyLimit, Optional<String> mediaStreamUrl,
-                           Optional<String> sipUri) {}
+                           Optional<String> sipUri, String platformSettingsJson, Optional<Integer> dailyLimit,
+                           boolean burstingEnabled) {
+        /** Without platform settings. */
+        public NewAgent(String name, String conversationConfigJson, String tagsJson,
+                        Optional<Integer> concurrencyLimit, Optional<String> mediaStreamUrl, Optional<String> sipUri) {
+            this(name, conversationConfigJson, tagsJson, concurrencyLimit, mediaStreamUrl, sipUri, "{}",
+                    Optional.empty(), false);
+        }
+    }
 
-    /** A PATCH of an agent: empty optionals keep a required field; a {@link Change} per nullable one. */
+    /**
+     * A PATCH of an agent: empty optionals keep a required field; a {@link Change} per nullable one.
+     * {@code platformSettingsJson} is merged key by key into the stored settings.
+     */
     public record Changes(Optional<String> name, Optional<String> conversationConfigJson, Optional<String> tagsJson,
                           Change<Integer> concurrencyLimit, Change<String> mediaStreamUrl, Change<String> sipUri,
-                          Change<String> phoneNumberId) {}
+                          Change<String> phoneNumberId, Optional<String> platformSettingsJson,
+                          Change<Integer> dailyLimit, Optional<Boolean> burstingEnabled) {}
+
+    /**
+     * An agent's use of its {@code daily_limit}: the calls claimed for it in the last 24 hours, and when the oldest
+     * of them leaves the window (room for the next call, once the limit is reached).
+     */
+    public record DailyUsage(int limit, int claimed, Optional<java.time.Instant> nextCallAllowedAt) {
+        public boolean reached() {
+            return claimed >= limit;
+        }
+    }
+
+    /** The agent's daily usage now; empty when it has no daily limit (or is gone). */
+    public Optional<DailyUsage> dailyUsage(WorkspaceId workspace, String agentId) {
+        return jdbi.withHandle(handle -> dailyUsage(handle, workspace, agentId, clock.instant()));
+    }
+
+    static Optional<DailyUsage> dailyUsage(Handle handle, WorkspaceId workspace, String agentId,
+                                           java.time.Instant now) {
+        var windowStart = now.minus(Agent.DAILY_WINDOW);
+        return handle.createQuery("""
+                        SELECT g.daily_limit, count(a.id)::integer AS claimed,
+                               (array_agg(a.claimed_at ORDER BY a.claimed_at DESC))[g.daily_limit] AS limiting
+                        FROM agents g
+                        LEFT JOIN attempts a ON a.workspace_id = g.workspace_id AND a.agent_id = g.id
+                                            AND a.claimed_at > :windowStart
+                        WHERE g.workspace_id = :workspaceId AND g.id = :agentId AND g.daily_limit IS NOT NULL
+                        GROUP BY g.daily_limit""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId)
+                .bind("windowStart", Rows.at(windowStart))
+                .map((rs, ctx) -> {
+                    int limit = rs.getInt("daily_limit");
+                    int claimed = rs.getInt("claimed");
+                    // The limit-th newest call: once it leaves the window, one more call fits.
+                    var next = claimed >= limit ? Rows.optionalInstant(rs, "limiting").map(at -> at.plus(
+                            Agent.DAILY_WINDOW)) : Optional.<java.time.Instant>empty();
+                    return new DailyUsage(limit, claimed, next);
+                })
+                .findOne();
+    }
 
     /** A live agent of the workspace. */
     public Optional<Agent> find(WorkspaceId workspace, String agentId) {
@@ -53,9 +106,11 @@ public final class AgentStore {
             var now = clock.instant();
             var created = handle.createQuery("""
                             INSERT INTO agents (workspace_id, id, name, conversation_config, tags, concurrency_limit,
-                                                media_stream_url, sip_uri, created_at, updated_at)
+                                                media_stream_url, sip_uri, created_at, updated_at, platform_settings,
+                                                daily_limit, bursting_enabled)
                             VALUES (:workspaceId, :id, :name, CAST(:conversationConfig AS jsonb), CAST(:tags AS jsonb),
-                                    :concurrencyLimit, :mediaStreamUrl, :sipUri, :now, :now)
+                                    :concurrencyLimit, :mediaStreamUrl, :sipUri, :now, :now,
+                                    CAST(:platformSettings AS jsonb), :dailyLimit, :bursting)
                             RETURNING\s""" + COLUMNS)
                     .bind("workspaceId", workspace.value())
                     .bind("id", ids.next(Agent.ID_PREFIX))
@@ -65,6 +120,9 @@ public final class AgentStore {
                     .bind("concurrencyLimit", agent.concurrencyLimit().orElse(null))
                     .bind("mediaStreamUrl", agent.mediaStreamUrl().orElse(null))
                     .bind("sipUri", agent.sipUri().orElse(null))
+                    .bind("platformSettings", agent.platformSettingsJson())
+                    .bind("dailyLimit", agent.dailyLimit().orElse(null))
+                    .bind("bursting", agent.burstingEnabled())
                     .bind("now", Rows.at(now))
                     .map(AgentStore::agent)
                     .one();
@@ -93,6 +151,10 @@ public final class AgentStore {
                                 concurrency_limit = CASE WHEN :changeLimit THEN :concurrencyLimit ELSE concurrency_limit END,
                                 media_stream_url = CASE WHEN :changeUrl THEN :mediaStreamUrl ELSE media_stream_url END,
                                 sip_uri = CASE WHEN :changeSipUri THEN :sipUri ELSE sip_uri END,
+                                platform_settings = platform_settings
+                                    || coalesce(CAST(:platformSettings AS jsonb), '{}'::jsonb),
+                                daily_limit = CASE WHEN :changeDailyLimit THEN :dailyLimit ELSE daily_limit END,
+                                bursting_enabled = coalesce(:bursting, bursting_enabled),
                                 updated_at = :now
                             WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL
                             RETURNING\s""" + COLUMNS)
@@ -107,6 +169,10 @@ public final class AgentStore {
                     .bind("mediaStreamUrl", changes.mediaStreamUrl().newValueOrNull())
                     .bind("changeSipUri", changes.sipUri().changes())
                     .bind("sipUri", changes.sipUri().newValueOrNull())
+                    .bind("platformSettings", changes.platformSettingsJson().orElse(null))
+                    .bind("changeDailyLimit", changes.dailyLimit().changes())
+                    .bind("dailyLimit", changes.dailyLimit().newValueOrNull())
+                    .bind("bursting", changes.burstingEnabled().orElse(null))
                     .bind("now", Rows.at(now))
                     .map(AgentStore::agent)
                     .one());
@@ -194,6 +260,7 @@ public final class AgentStore {
                 rs.getString("conversation_config"), rs.getString("tags"),
                 Optional.ofNullable((Integer) rs.getObject("concurrency_limit")),
                 Rows.optionalText(rs, "media_stream_url"), Rows.optionalText(rs, "sip_uri"),
-                Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+                Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"), rs.getString("platform_settings"),
+                Optional.ofNullable((Integer) rs.getObject("daily_limit")), rs.getBoolean("bursting_enabled"));
     }
 }

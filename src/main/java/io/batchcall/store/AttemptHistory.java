@@ -19,7 +19,8 @@ public final class AttemptHistory {
                               Optional<String> providerCallId, String conversationId, String nodeId, String phase,
                               Instant claimedAt, Optional<Instant> dialedAt, Optional<Instant> answeredAt,
                               Optional<Instant> endedAt, Optional<String> outcome, Optional<String> providerStatus,
-                              Optional<Integer> sipCode, Optional<String> failureReason) {}
+                              Optional<Integer> sipCode, Optional<String> failureReason,
+                              Optional<String> answeredBy) {}
 
     public record Position(Instant claimedAt, String id) {}
 
@@ -32,7 +33,7 @@ public final class AttemptHistory {
         var sql = """
                 SELECT id, recipient_id, attempt_number, provider, provider_call_id, conversation_id, node_id,
                        phase, claimed_at, dialed_at, answered_at, ended_at, outcome, provider_status, sip_code,
-                       failure_reason
+                       failure_reason, answered_by
                 FROM attempts
                 WHERE workspace_id = :workspaceId AND batch_id = :batchId
                 """ + (recipientId.isPresent() ? " AND recipient_id = :recipientId" : "")
@@ -51,7 +52,8 @@ public final class AttemptHistory {
                         Rows.instant(rs, "claimed_at"), Rows.optionalInstant(rs, "dialed_at"),
                         Rows.optionalInstant(rs, "answered_at"), Rows.optionalInstant(rs, "ended_at"),
                         Rows.optionalText(rs, "outcome"), Rows.optionalText(rs, "provider_status"),
-                        Optional.ofNullable((Integer) rs.getObject("sip_code")), Rows.optionalText(rs, "failure_reason")))
+                        Optional.ofNullable((Integer) rs.getObject("sip_code")), Rows.optionalText(rs, "failure_reason"),
+                        Rows.optionalText(rs, "answered_by")))
                 .list());
         return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
     }

@@ -7,6 +7,7 @@ import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.CallResult;
 import io.batchcall.domain.IdSource;
+import io.batchcall.domain.Outcome;
 import io.batchcall.domain.RecipientStatus;
 import io.batchcall.domain.WorkspaceId;
 import java.time.Clock;
@@ -74,12 +75,18 @@ public final class AttemptLifecycle {
         var accepted = new ArrayList<CallEvent.Accepted>();
         var ringing = new ArrayList<AttemptRef>();
         var answered = new ArrayList<AttemptRef>();
+        var detected = new ArrayList<CallEvent.MachineDetected>();
         var ended = new ArrayList<CallEvent.Ended>();
         for (var event : group) {
             switch (event) {
                 case CallEvent.Accepted a -> accepted.add(a);
                 case CallEvent.Ringing r -> ringing.add(r.attempt());
                 case CallEvent.Answered a -> answered.add(a.attempt());
+                case CallEvent.MachineDetected m -> {
+                    // A verdict means something answered, even when the answered callback is late or lost.
+                    answered.add(m.attempt());
+                    detected.add(m);
+                }
                 case CallEvent.Ended e -> ended.add(e);
             }
         }
@@ -87,6 +94,7 @@ public final class AttemptLifecycle {
         var acceptedIds = accept(handle, accepted, now, events);
         events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now));
         events.addAll(reached(handle, answer(handle, answered, now), RecipientStatus.IN_PROGRESS, now));
+        events.addAll(LifecycleEvents.machineDetections(handle, detect(handle, detected)));
         var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events);
         outbox.append(handle, events, now);
         return new Result(acceptedIds, result.endedAttemptIds(), result.completedBatchIds());
@@ -168,6 +176,60 @@ public final class AttemptLifecycle {
     }
 
     /**
+     * Records detection verdicts, the first one per attempt (a repeated callback changes nothing). The attempt keeps
+     * its phase and its slot: the call goes on, and {@link #end} reads the verdict when the call really ends. A
+     * verdict that arrives after the end is still recorded, but the outcome stays as it ended. Returns the attempts
+     * whose verdict this recorded.
+     */
+    private static List<AttemptRef> detect(Handle handle, List<CallEvent.MachineDetected> detected) {
+        if (detected.isEmpty()) {
+            return List.of();
+        }
+        var first = new LinkedHashMap<String, CallEvent.MachineDetected>();
+        detected.forEach(m -> first.putIfAbsent(m.attempt().workspaceId().value() + "/" + m.attempt().attemptId(),
+                m));
+        var unique = List.copyOf(first.values());
+        return handle.createQuery("""
+                        UPDATE attempts a SET answered_by = e.answered_by
+                        FROM unnest(:workspaceIds, :ids, :verdicts) AS e(workspace_id, id, answered_by)
+                        WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.answered_by IS NULL
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                .bindArray("workspaceIds", String.class, unique.stream().map(m -> m.attempt().workspaceId().value())
+                        .toList())
+                .bindArray("ids", String.class, unique.stream().map(m -> m.attempt().attemptId()).toList())
+                .bindArray("verdicts", String.class, unique.stream().map(CallEvent.MachineDetected::answeredBy)
+                        .toList())
+                .map((rs, ctx) -> moved(rs).attempt())
+                .list();
+    }
+
+    /**
+     * An answered call whose detection said "machine" ended as a voicemail, whatever the provider's final status
+     * says ({@code completed} covers humans and machines alike). Runs under the workspaces' locks, so a verdict
+     * recorded by another node's group is seen.
+     */
+    private static List<CallEvent.Ended> withVerdicts(Handle handle, List<CallEvent.Ended> ends) {
+        var completed = ends.stream().filter(e -> e.outcome() instanceof Outcome.Completed).toList();
+        if (completed.isEmpty()) {
+            return ends;
+        }
+        var machines = Set.copyOf(bindRefs(handle.createQuery("""
+                        SELECT a.workspace_id || '/' || a.id FROM attempts a
+                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                          AND a.answered_by LIKE 'machine\\_%'"""), completed.stream().map(CallEvent.Ended::attempt)
+                .toList())
+                .mapTo(String.class).list());
+        if (machines.isEmpty()) {
+            return ends;
+        }
+        return ends.stream().map(e -> e.outcome() instanceof Outcome.Completed
+                && machines.contains(e.attempt().workspaceId().value() + "/" + e.attempt().attemptId())
+                ? new CallEvent.Ended(e.attempt(), new Outcome.Voicemail(), e.providerStatus(), e.sipCode(),
+                        e.reachedProvider())
+                : e).toList();
+    }
+
+    /**
      * The attempts reached their provider: conversations open, recipients move to {@code status} (from an earlier
      * one only), and their batches show the change (to the second). Returns the moves' events.
      */
@@ -230,7 +292,7 @@ public final class AttemptLifecycle {
         var ends = new LinkedHashMap<String, CallEvent.Ended>();
         group.forEach(end -> ends.putIfAbsent(end.attempt().workspaceId().value() + "/" + end.attempt().attemptId(),
                 end));
-        var unique = List.copyOf(ends.values());
+        var unique = withVerdicts(handle, List.copyOf(ends.values()));
         var changed = endAttempts(handle, unique, now);
         if (changed.isEmpty()) {
             return new Ends(Set.of(), List.of());

@@ -297,7 +297,7 @@ public final class BatchStore {
      * workspace first, the lock order of every lifecycle write (a cancel moving recipients while the call-event
      * writer settles the same batch would otherwise wait on each other's rows).
      */
-    private static Optional<BatchStatus> lockStatus(Handle handle, WorkspaceId workspace, String batchId) {
+    static Optional<BatchStatus> lockStatus(Handle handle, WorkspaceId workspace, String batchId) {
         AttemptStore.lockWorkspace(handle, workspace);
         return handle.createQuery("""
                         SELECT status FROM batches WHERE workspace_id = :workspaceId AND id = :batchId FOR NO KEY UPDATE""")
@@ -319,7 +319,7 @@ public final class BatchStore {
                 BatchStatus.fromWire(rs.getString("status")).orElseThrow(), Rows.optionalText(rs, "failure_reason"),
                 rs.getInt("retry_count"), rs.getInt("total_scheduled"), rs.getInt("total_dispatched"),
                 rs.getInt("total_finished"), Rows.instant(rs, "scheduled_at"), Rows.instant(rs, "created_at"),
-                Rows.instant(rs, "updated_at"));
+                Rows.instant(rs, "updated_at"), Rows.optionalInstant(rs, "paused_at"));
         return new BatchSummary(batch, rs.getString("agent_name"), Rows.optionalText(rs, "branch_name"),
                 Rows.optionalText(rs, "phone_provider").flatMap(Provider::fromWire));
     }

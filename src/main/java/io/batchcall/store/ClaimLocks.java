@@ -31,6 +31,9 @@ final class ClaimLocks {
                         FROM batches b
                         WHERE b.workspace_id = :workspaceId AND b.status IN ('pending', 'in_progress')
                           AND b.scheduled_at <= :now
+                          -- A paused batch is skipped here, in the statement that picks due batches: the pause
+                          -- took the workspace lock this claim holds, so it is either seen or not yet committed.
+                          AND b.paused_at IS NULL
                           AND EXISTS (SELECT 1 FROM recipients r
                                       WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id
                                         AND r.status = 'pending'
@@ -48,17 +51,33 @@ final class ClaimLocks {
                 .list();
     }
 
-    record LockedAgent(Agent agent, int inFlight, boolean deleted) {}
+    /**
+     * An agent with its calls in flight and, when it has a {@code daily_limit}, the calls claimed for it in the
+     * last 24 hours (0 without one: nothing to count).
+     */
+    record LockedAgent(Agent agent, int inFlight, boolean deleted, int claimedInDailyWindow) {
+        /** How many more calls the agent's daily limit allows now; the concurrency limit when it has none. */
+        int dailyRoom(int otherwise) {
+            return agent.dailyLimit().map(limit -> Math.max(0, limit - claimedInDailyWindow)).orElse(otherwise);
+        }
+    }
 
-    static Map<String, LockedAgent> agents(Handle handle, WorkspaceId workspace, List<String> ids) {
+    static Map<String, LockedAgent> agents(Handle handle, WorkspaceId workspace, List<String> ids, Instant now) {
         var found = new HashMap<String, LockedAgent>();
+        // The count is read under the agent's lock, which every claim for the agent takes first: two nodes
+        // cannot both see room for the same last call of the day.
         handle.createQuery("SELECT " + AgentStore.COLUMNS + """
-                        , in_flight, deleted_at IS NOT NULL AS deleted
+                        , in_flight, deleted_at IS NOT NULL AS deleted,
+                          CASE WHEN daily_limit IS NULL THEN 0
+                               ELSE (SELECT count(*) FROM attempts a
+                                     WHERE a.workspace_id = agents.workspace_id AND a.agent_id = agents.id
+                                       AND a.claimed_at > :windowStart)::integer END AS claimed_in_window
                         FROM agents WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
                 .bindArray("ids", String.class, ids)
+                .bind("windowStart", Rows.at(now.minus(Agent.DAILY_WINDOW)))
                 .map((rs, ctx) -> new LockedAgent(AgentStore.agent(rs, ctx), rs.getInt("in_flight"),
-                        rs.getBoolean("deleted")))
+                        rs.getBoolean("deleted"), rs.getInt("claimed_in_window")))
                 .forEach(agent -> found.put(agent.agent().id(), agent));
         return found;
     }

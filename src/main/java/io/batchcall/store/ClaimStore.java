@@ -79,8 +79,10 @@ public final class ClaimStore {
     /** Workspaces with a batch that is due and not finished: the ones worth a claim. */
     public List<WorkspaceId> workspacesWithDueBatches() {
         return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT DISTINCT workspace_id FROM batches
-                        WHERE status = ANY(:running) AND scheduled_at <= :now""")
+                        SELECT DISTINCT b.workspace_id FROM batches b
+                        JOIN workspaces w ON w.id = b.workspace_id
+                        WHERE b.status = ANY(:running) AND b.scheduled_at <= :now AND b.paused_at IS NULL
+                          AND NOT w.dispatch_paused""")
                 .bindArray("running", String.class, BatchStatus.running())
                 .bind("now", Rows.at(clock.instant()))
                 .map((rs, ctx) -> new WorkspaceId(rs.getString(1)))
@@ -95,9 +97,11 @@ public final class ClaimStore {
     public Result claim(WorkspaceId workspace, Function<PhoneNumber, Optional<String>> unusable) {
         return jdbi.inTransaction(handle -> {
             var limits = handle.createQuery("""
-                            SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE""")
+                            SELECT concurrency_limit, in_flight, dispatch_paused FROM workspaces
+                            WHERE id = :workspaceId FOR NO KEY UPDATE""")
                     .bind("workspaceId", workspace.value())
-                    .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2)})
+                    // A workspace whose dispatch is paused (its emergency stop) claims nothing: as full.
+                    .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getBoolean(3) ? rs.getInt(1) : rs.getInt(2)})
                     .findOne();
             // Read after the lock: claims and ends are then stamped in the order they really happened, so the
             // attempts' timestamps show the limits as they were enforced.
@@ -111,7 +115,8 @@ public final class ClaimStore {
             if (batches.isEmpty()) {
                 return Result.nothing(now);
             }
-            var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList());
+            var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList(),
+                    now);
             var numbers = ClaimLocks.numbers(handle, workspace,
                     batches.stream().flatMap(b -> b.phoneNumberId().stream()).distinct().toList());
 
@@ -127,8 +132,10 @@ public final class ClaimStore {
                 }
             }
             var agentFree = new HashMap<String, Integer>();
-            agents.forEach((id, agent) -> agentFree.put(id, agent.agent().concurrencyLimit().orElse(workspaceLimit)
-                    - agent.inFlight()));
+            agents.forEach((id, agent) -> {
+                int concurrencyRoom = agent.agent().concurrencyLimit().orElse(workspaceLimit) - agent.inFlight();
+                agentFree.put(id, Math.min(concurrencyRoom, agent.dailyRoom(concurrencyRoom)));
+            });
             var pacing = new HashMap<String, DialSlots>();
             numbers.forEach((id, number) -> pacing.put(id, new DialSlots(number.number().cps(), number.nextDialAt(),
                     now, PACING_HORIZON)));
@@ -156,25 +163,113 @@ public final class ClaimStore {
         });
     }
 
+    /** What the database says of a claimed attempt just before its dial. */
+    public sealed interface DialGate {
+        /** Dial it. */
+        record Dial() implements DialGate {}
+
+        /** Do not: it ended (another node's recovery), its recipient or batch was cancelled, or it was deleted. */
+        record Stopped() implements DialGate {}
+
+        /** Do not: its batch failed (its number cannot dial); the attempt fails with the batch's reason. */
+        record BatchFailed(String reason) implements DialGate {}
+
+        /** Do not yet: its batch or workspace is paused; the claim is given back ({@link #unclaim}). */
+        record Paused() implements DialGate {}
+    }
+
     /**
-     * Whether a claimed attempt may still be dialed: it has not ended (another node's recovery may have ended it)
-     * and its batch is still running. Asked only when this node may have missed the notification of a cancel.
+     * Asked right before every dial, after the dial's instant was read: a pause (or cancel) committed before this
+     * read is seen, and one committed after it returned after the dial's instant. So a pause that returned is
+     * never followed by a dial on any node, whatever notification that node missed. One indexed read per dial.
      */
-    public boolean stillDialable(AttemptRef attempt, String batchId) {
+    public DialGate dialGate(AttemptRef attempt, String batchId) {
         return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT EXISTS (
-                            SELECT 1 FROM attempts a
-                            JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
-                            WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.batch_id = :batchId
-                              AND a.phase = :dialing AND b.status = ANY(:running))""")
+                        SELECT a.phase = :dialing AND r.status = ANY(:open) AS open, b.status, b.failure_reason,
+                               b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
+                        FROM attempts a
+                        JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
+                        JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
+                                         AND r.id = a.recipient_id
+                        JOIN workspaces w ON w.id = a.workspace_id
+                        WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.batch_id = :batchId""")
                 .bind("dialing", AttemptPhase.DIALING.wireName())
-                .bindArray("running", String.class, BatchStatus.running())
+                .bindArray("open", String.class, RecipientStatus.open())
                 .bind("workspaceId", attempt.workspaceId().value())
                 .bind("attemptId", attempt.attemptId())
                 .bind("batchId", batchId)
-                .mapTo(Boolean.class)
-                .one());
+                .map((rs, ctx) -> dialGate(rs.getBoolean("open"),
+                        BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
+                        Rows.optionalText(rs, "failure_reason"), rs.getBoolean("paused")))
+                .findOne()
+                .orElse(new DialGate.Stopped()));
     }
+
+    private static DialGate dialGate(boolean open, BatchStatus batch, Optional<String> failureReason,
+                                     boolean paused) {
+        if (!open) {
+            return new DialGate.Stopped();
+        }
+        if (batch == BatchStatus.FAILED) {
+            return new DialGate.BatchFailed(failureReason.orElse("the batch failed"));
+        }
+        if (batch.isFinal()) {
+            return new DialGate.Stopped();
+        }
+        return paused ? new DialGate.Paused() : new DialGate.Dial();
+    }
+
+    /**
+     * Gives back a claim that was never dialed (its batch was paused between claim and dial): the attempt goes
+     * as if it had never been opened, its recipient is pending again and is claimed after the resume, and the
+     * in-flight counts fall. False when the attempt was dialed or ended meanwhile (nothing is changed then).
+     */
+    public boolean unclaim(AttemptRef attempt) {
+        return jdbi.inTransaction(handle -> {
+            AttemptStore.lockWorkspace(handle, attempt.workspaceId());
+            var now = clock.instant();
+            var gone = handle.createQuery("""
+                            DELETE FROM attempts
+                            WHERE workspace_id = :workspaceId AND id = :attemptId AND phase = :dialing
+                              AND provider_call_id IS NULL AND dialed_at IS NULL
+                            RETURNING batch_id, recipient_id, agent_id, attempt_number""")
+                    .bind("workspaceId", attempt.workspaceId().value())
+                    .bind("attemptId", attempt.attemptId())
+                    .bind("dialing", AttemptPhase.DIALING.wireName())
+                    .map((rs, ctx) -> new Unclaimed(rs.getString("batch_id"), rs.getString("recipient_id"),
+                            rs.getString("agent_id"), rs.getInt("attempt_number")))
+                    .findOne();
+            if (gone.isEmpty()) {
+                return false;
+            }
+            var released = gone.get();
+            var batch = new BatchRef(attempt.workspaceId(), released.batchId());
+            // Back to pending is the way a claim is undone (not a forward move of the lifecycle): only from
+            // dispatched, the status the claim set; a recipient cancelled meanwhile stays cancelled.
+            var moved = handle.createQuery("""
+                            UPDATE recipients SET status = :pending, attempt_count = attempt_count - 1,
+                                updated_at = :now
+                            WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :recipientId
+                              AND status = :dispatched
+                            RETURNING id""")
+                    .bind("pending", RecipientStatus.PENDING.wireName())
+                    .bind("dispatched", RecipientStatus.DISPATCHED.wireName())
+                    .bind("workspaceId", attempt.workspaceId().value())
+                    .bind("batchId", released.batchId())
+                    .bind("recipientId", released.recipientId())
+                    .bind("now", Rows.at(now))
+                    .mapTo(String.class)
+                    .findOne();
+            InFlight.unclaimed(handle, attempt.workspaceId(), released.agentId(), released.batchId(),
+                    released.attemptNumber() == 1 && moved.isPresent(), now);
+            moved.ifPresent(id -> outbox.append(handle, LifecycleEvents.recipientEvents(handle, List.of(
+                    new LifecycleEvents.RecipientMove(batch, id, RecipientStatus.DISPATCHED.wireName(),
+                            Optional.empty()))), now));
+            return true;
+        });
+    }
+
+    private record Unclaimed(String batchId, String recipientId, String agentId, int attemptNumber) {}
 
     /** Of these batches, the ones cancelled or deleted. */
     public List<StoppedBatch> stoppedBatches(List<BatchRef> batches) {

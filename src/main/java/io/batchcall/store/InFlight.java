@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
@@ -70,6 +71,52 @@ final class InFlight {
                     .bind("now", Rows.at(now))
                     .execute();
         }
+    }
+
+    /**
+     * A claim given back before its dial (its batch was paused meanwhile): it stops counting everywhere, and a first
+     * attempt no longer counts its recipient as dispatched. The caller holds the workspace's lock.
+     */
+    static void unclaimed(Handle handle, WorkspaceId workspace, String agentId, String batchId, boolean firstDial,
+                          Instant now) {
+        released(handle, List.of(new Release(workspace, agentId, batchId)));
+        handle.createUpdate("""
+                        UPDATE batches SET in_flight = in_flight - 1,
+                            total_dispatched = total_dispatched - :firstDial, updated_at = :now
+                        WHERE workspace_id = :workspaceId AND id = :batchId""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("firstDial", firstDial ? 1 : 0)
+                .bind("now", Rows.at(now))
+                .execute();
+    }
+
+    /**
+     * Recipients of a batch became final without an attempt ending (one was cancelled while pending): the batch
+     * counts them finished and, when that was its last open recipient, completes (from pending too: a batch whose
+     * every recipient was cancelled before its start has nothing left to do). Returns the status it completed from.
+     */
+    static Optional<BatchStatus> finishedWithoutAttempt(Handle handle, BatchRef batch, int finished, Instant now) {
+        return handle.createQuery("""
+                        UPDATE batches b SET total_finished = b.total_finished + :finished,
+                            status = CASE WHEN b.status = ANY(:completable)
+                                               AND b.total_finished + :finished >= b.total_scheduled
+                                          THEN :completed ELSE b.status END,
+                            updated_at = :now
+                        FROM (SELECT status FROM batches WHERE workspace_id = :workspaceId AND id = :batchId) before
+                        WHERE b.workspace_id = :workspaceId AND b.id = :batchId
+                        RETURNING b.status, before.status AS previous""")
+                .bind("finished", finished)
+                .bindArray("completable", String.class, BatchStatus.from(BatchStatus.COMPLETED).stream()
+                        .filter(s -> BatchStatus.fromWire(s).filter(BatchStatus::isFinal).isEmpty()).toList())
+                .bind("completed", BatchStatus.COMPLETED.wireName())
+                .bind("workspaceId", batch.workspaceId().value())
+                .bind("batchId", batch.batchId())
+                .bind("now", Rows.at(now))
+                .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
+                        && !rs.getString("status").equals(rs.getString("previous"))
+                        ? BatchStatus.fromWire(rs.getString("previous")) : Optional.<BatchStatus>empty())
+                .one();
     }
 
     /**

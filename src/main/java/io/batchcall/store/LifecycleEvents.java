@@ -4,6 +4,7 @@ import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Recipient;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.wire.BatchWire;
@@ -154,6 +155,37 @@ final class LifecycleEvents {
                     return new Outbox.Event(new WorkspaceId(rs.getString("workspace_id")), "call_initiation_failure",
                             Outbox.recipientKey(batchId, recipientId), batchId, recipientId,
                             rs.getString("conversation_id"), rs.getString("agent_id"), data);
+                })
+                .list();
+    }
+
+    /**
+     * {@code call.machine_detected}: answering-machine detection's verdict for attempts that just recorded one.
+     * Its own event, as ElevenLabs has it: the call goes on, and the recipient's final event follows when it ends.
+     */
+    static List<Outbox.Event> machineDetections(Handle handle, List<AttemptRef> detected) {
+        if (detected.isEmpty()) {
+            return List.of();
+        }
+        var attempts = attempts(handle, detected);
+        return handle.createQuery("""
+                        SELECT workspace_id, id, batch_id, recipient_id, answered_by
+                        FROM attempts
+                        WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                        ORDER BY claimed_at, id""")
+                .bindArray("workspaceIds", String.class, detected.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray("ids", String.class, detected.stream().map(AttemptRef::attemptId).toList())
+                .map((rs, ctx) -> {
+                    var attempt = attempts.get(rs.getString("id"));
+                    var batchId = rs.getString("batch_id");
+                    var recipientId = rs.getString("recipient_id");
+                    var answeredBy = rs.getString("answered_by");
+                    var data = new EventWire.MachineDetected(batchId, recipientId, attempt.data().conversationId(),
+                            attempt.agentId(), answeredBy, CallEvent.MachineDetected.isMachine(answeredBy),
+                            attempt.data());
+                    return new Outbox.Event(new WorkspaceId(rs.getString("workspace_id")), "call.machine_detected",
+                            Outbox.recipientKey(batchId, recipientId), batchId, recipientId,
+                            attempt.data().conversationId(), attempt.agentId(), data);
                 })
                 .list();
     }

@@ -24,6 +24,11 @@ public final class Notifications implements AutoCloseable {
     public static final String WAKE = "batchcall_wake";
     /** A batch was cancelled or deleted (payload {@code workspace:batch}): stop its calls. */
     public static final String CANCEL = "batchcall_cancel";
+    /**
+     * One recipient was cancelled (payload {@code workspace:batch:recipient}): cancel its ringing call. A channel of
+     * its own, so that a node that does not know it ignores it instead of reading it as a whole batch's cancel.
+     */
+    public static final String CANCEL_RECIPIENT = "batchcall_cancel_recipient";
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration RECONNECT_BACKOFF = Duration.ofSeconds(1);
 
@@ -53,15 +58,6 @@ public final class Notifications implements AutoCloseable {
      */
     public void onReconnect(Runnable action) {
         this.onReconnect = action;
-    }
-
-    /**
-     * True when every notification sent since {@code since} has been (or is being) heard: this node has listened
-     * without a break from before that instant.
-     */
-    public boolean heardEverythingSince(Instant since) {
-        var listening = listeningSince;
-        return listening != null && !listening.isAfter(since);
     }
 
     public Notifications start() {

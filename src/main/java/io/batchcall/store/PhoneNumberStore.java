@@ -90,17 +90,101 @@ public final class PhoneNumberStore {
 
     /** Live numbers, oldest first, optionally only one provider's or one agent's. */
     public List<PhoneNumber> list(WorkspaceId workspace, Optional<Provider> provider, Optional<String> agentId) {
+        return list(workspace, provider, agentId, Optional.empty());
+    }
+
+    /** Live numbers, oldest first, optionally only one provider's, one agent's or one branch's. */
+    public List<PhoneNumber> list(WorkspaceId workspace, Optional<Provider> provider, Optional<String> agentId,
+                                  Optional<String> branchId) {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
                          FROM phone_numbers
                          WHERE workspace_id = :workspaceId AND deleted_at IS NULL
                            AND (CAST(:provider AS text) IS NULL OR provider = :provider)
                            AND (CAST(:agentId AS text) IS NULL OR agent_id = :agentId)
+                           AND (CAST(:branchId AS text) IS NULL OR settings->>'branch_id' = :branchId)
                          ORDER BY created_at, id""")
                 .bind("workspaceId", workspace.value())
                 .bind("provider", provider.map(Provider::wireName).orElse(null))
                 .bind("agentId", agentId.orElse(null))
+                .bind("branchId", branchId.orElse(null))
                 .map(PhoneNumberStore::phoneNumber)
                 .list());
+    }
+
+    /** What the paged list filters on; every present field must match. */
+    public record Filter(Optional<Provider> provider, Optional<String> agentId, Optional<String> branchId,
+                         Optional<String> search, Optional<String> label, Optional<String> phoneNumber,
+                         Optional<Boolean> supportsOutbound) {}
+
+    /** The paged list's order: by label, phone number or (when neither is asked for) creation, then id. */
+    public enum SortBy {
+        LABEL("label"),
+        PHONE_NUMBER("phone_number"),
+        // Fixed-width digits sort as the times do; no colons, which the SQL parser would read as parameters.
+        CREATED("to_char(created_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')");
+
+        /** The sort key as text, so that one keyset comparison serves every order. */
+        private final String key;
+
+        SortBy(String key) {
+            this.key = key;
+        }
+    }
+
+    /** Where a page starts: after the row with this sort key and id. */
+    public record After(String key, String id) {}
+
+    /** One page, and where the next one starts, when there is one. */
+    public record NumberPage(List<PhoneNumber> numbers, Optional<After> next) {}
+
+    /**
+     * A page of live numbers matching {@code filter}, in {@code sortBy} order (descending when {@code descending}),
+     * keyset-paged on (sort key, id). A workspace has few numbers, so the filters scan its rows.
+     */
+    public NumberPage page(WorkspaceId workspace, Filter filter, SortBy sortBy, boolean descending,
+                           Optional<After> after, int limit) {
+        var direction = descending ? "DESC" : "ASC";
+        var sql = "SELECT " + COLUMNS + ", " + sortBy.key + " AS sort_key" + """
+                 FROM phone_numbers
+                 WHERE workspace_id = :workspaceId AND deleted_at IS NULL
+                   AND (CAST(:provider AS text) IS NULL OR provider = :provider)
+                   AND (CAST(:agentId AS text) IS NULL OR agent_id = :agentId)
+                   AND (CAST(:branchId AS text) IS NULL OR settings->>'branch_id' = :branchId)
+                   AND (CAST(:search AS text) IS NULL OR id = :search
+                        OR label ILIKE :searchPattern ESCAPE '!' OR phone_number ILIKE :searchPattern ESCAPE '!')
+                   AND (CAST(:labelPattern AS text) IS NULL OR label ILIKE :labelPattern ESCAPE '!')
+                   AND (CAST(:phoneNumber AS text) IS NULL OR phone_number = :phoneNumber)
+                   AND (CAST(:supportsOutbound AS boolean) IS NULL OR supports_outbound = :supportsOutbound)
+                """ + (after.isPresent() ? "AND (" + sortBy.key + ", id) " + (descending ? "<" : ">")
+                + " (:afterKey, :afterId)\n" : "")
+                + "ORDER BY sort_key " + direction + ", id " + direction + " LIMIT :limit";
+        var rows = jdbi.withHandle(handle -> handle.createQuery(sql)
+                .bind("workspaceId", workspace.value())
+                .bind("provider", filter.provider().map(Provider::wireName).orElse(null))
+                .bind("agentId", filter.agentId().orElse(null))
+                .bind("branchId", filter.branchId().orElse(null))
+                .bind("search", filter.search().orElse(null))
+                .bind("searchPattern", filter.search().map(PhoneNumberStore::containing).orElse(null))
+                .bind("labelPattern", filter.label().map(PhoneNumberStore::containing).orElse(null))
+                .bind("phoneNumber", filter.phoneNumber().orElse(null))
+                .bind("supportsOutbound", filter.supportsOutbound().orElse(null))
+                .bind("afterKey", after.map(After::key).orElse(null))
+                .bind("afterId", after.map(After::id).orElse(null))
+                .bind("limit", limit + 1)
+                .map((rs, ctx) -> Map.entry(phoneNumber(rs, ctx), rs.getString("sort_key")))
+                .list());
+        if (rows.size() <= limit) {
+            return new NumberPage(rows.stream().map(Map.Entry::getKey).toList(), Optional.empty());
+        }
+        var last = rows.get(limit - 1);
+        return new NumberPage(rows.subList(0, limit).stream().map(Map.Entry::getKey).toList(),
+                Optional.of(new After(last.getValue(), last.getKey().id())));
+    }
+
+    private static String containing(String text) {
+        // '!' escapes, not a backslash: Jdbi's parser reads '\\' as an escaped quote, and with two such literals in
+        // one statement the parameters between them would be taken for text.
+        return "%" + text.replaceAll("([!%_])", "!$1") + "%";
     }
 
     public PhoneNumber create(WorkspaceId workspace, NewPhoneNumber number) {

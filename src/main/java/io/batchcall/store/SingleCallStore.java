@@ -60,7 +60,8 @@ public final class SingleCallStore {
         var batchId = ids.next(Batch.ID_PREFIX);
         return jdbi.inTransaction(handle -> {
             var now = clock.instant();
-            var full = limitsFull(handle, workspace, call.agentId());
+            var full = limitsFull(handle, workspace, call.agentId())
+                    .or(() -> dailyLimitReached(handle, workspace, call.agentId(), now));
             if (full.isPresent()) {
                 return new Placement.LimitsFull(full.get());
             }
@@ -82,10 +83,17 @@ public final class SingleCallStore {
     /** Why no further call fits, or empty when one does. */
     private static Optional<String> limitsFull(Handle handle, WorkspaceId workspace, String agentId) {
         var workspaceRow = handle.createQuery("""
-                        SELECT concurrency_limit, in_flight FROM workspaces WHERE id = :workspaceId FOR NO KEY UPDATE""")
+                        SELECT concurrency_limit, in_flight, dispatch_paused FROM workspaces
+                        WHERE id = :workspaceId FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
-                .map((rs, ctx) -> new Usage(Optional.of(rs.getInt("concurrency_limit")), rs.getInt("in_flight")))
+                .map((rs, ctx) -> new Usage(Optional.of(rs.getInt("concurrency_limit")), rs.getInt("in_flight"),
+                        rs.getBoolean("dispatch_paused")))
                 .one();
+        if (workspaceRow.dispatchPaused()) {
+            // The workspace's emergency stop holds every dial; a single call would only wait out its request.
+            throw new io.batchcall.domain.StateConflict("dispatch_paused", "Dialing is paused for this workspace "
+                    + "(dispatch_paused); resume it with PATCH /v1/batchcall/workspace before placing calls.");
+        }
         int waiting = waitingSingles(handle, workspace, Optional.empty());
         var workspaceLimit = workspaceRow.limit().orElseThrow();
         if (workspaceRow.inFlight() + waiting >= workspaceLimit) {
@@ -99,7 +107,7 @@ public final class SingleCallStore {
                 .bind("workspaceId", workspace.value())
                 .bind("agentId", agentId)
                 .map((rs, ctx) -> new Usage(Optional.ofNullable((Integer) rs.getObject("concurrency_limit")),
-                        rs.getInt("in_flight")))
+                        rs.getInt("in_flight"), false))
                 .findOne();
         if (agentRow.isPresent() && agentRow.get().limit().isPresent()) {
             int agentWaiting = waitingSingles(handle, workspace, Optional.of(agentId));
@@ -113,7 +121,24 @@ public final class SingleCallStore {
         return Optional.empty();
     }
 
-    private record Usage(Optional<Integer> limit, int inFlight) {}
+    private record Usage(Optional<Integer> limit, int inFlight, boolean dispatchPaused) {}
+
+    /** The agent's daily_limit, counting single calls not claimed yet, as the claim would hold the call. */
+    private static Optional<String> dailyLimitReached(Handle handle, WorkspaceId workspace, String agentId,
+                                                      java.time.Instant now) {
+        var usage = AgentStore.dailyUsage(handle, workspace, agentId, now);
+        if (usage.isEmpty()) {
+            return Optional.empty();
+        }
+        int waiting = waitingSingles(handle, workspace, Optional.of(agentId));
+        if (usage.get().claimed() + waiting < usage.get().limit()) {
+            return Optional.empty();
+        }
+        return Optional.of("The agent's daily_limit is reached: " + usage.get().claimed()
+                + " calls in the last 24 hours and " + waiting + " single calls about to be placed, of "
+                + usage.get().limit() + " allowed. Try again after "
+                + usage.get().nextCallAllowedAt().map(Object::toString).orElse("a call leaves the window") + ".");
+    }
 
     private static int waitingSingles(Handle handle, WorkspaceId workspace, Optional<String> agentId) {
         var query = handle.createQuery("""

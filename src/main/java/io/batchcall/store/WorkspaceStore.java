@@ -90,6 +90,34 @@ public final class WorkspaceStore {
                 .findOne());
     }
 
+    /** Whether the workspace's emergency stop is on: while it is, no batch of the workspace dials. */
+    public boolean dispatchPaused(WorkspaceId id) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT dispatch_paused FROM workspaces WHERE id = :id")
+                .bind("id", id.value())
+                .mapTo(Boolean.class)
+                .findOne()
+                .orElse(false));
+    }
+
+    /**
+     * Turns the emergency stop on or off. It takes the workspace's lock, which every claim holds, so a claim either
+     * sees it or committed before; dials already claimed are stopped by the dialer's gate. Turning it off wakes
+     * every node's dispatcher.
+     */
+    public void setDispatchPaused(WorkspaceId id, boolean paused) {
+        jdbi.useTransaction(handle -> {
+            AttemptStore.lockWorkspace(handle, id);
+            handle.createUpdate("UPDATE workspaces SET dispatch_paused = :paused, updated_at = :now WHERE id = :id")
+                    .bind("id", id.value())
+                    .bind("paused", paused)
+                    .bind("now", Rows.at(clock.instant()))
+                    .execute();
+            if (!paused) {
+                handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
+            }
+        });
+    }
+
     private Workspace insert(Handle handle, String name, int concurrencyLimit, boolean isDefault) {
         var now = clock.instant();
         return handle.createQuery("""

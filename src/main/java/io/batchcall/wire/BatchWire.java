@@ -6,11 +6,13 @@ import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.Recipient;
 import io.batchcall.domain.TelephonyCallConfig;
+import java.time.Instant;
 
 /**
  * The batch shapes, exactly as ElevenLabs has them: every key the spec lists, nullable ones as explicit null,
  * integers as integers; plus our documented extensions ({@code failure_reason} on batches, {@code attempt_count}
- * and {@code last_outcome} on recipients).
+ * and {@code last_outcome} on recipients, {@code paused} and {@code paused_at_unix} on batches: a paused batch keeps its
+ * EL {@code status}).
  */
 public final class BatchWire {
     private BatchWire() {}
@@ -32,7 +34,8 @@ public final class BatchWire {
                                     int totalCallsDispatched, int totalCallsScheduled, int totalCallsFinished,
                                     long lastUpdatedAtUnix, String status, int retryCount,
                                     CallConfigResponse telephonyCallConfig, Integer targetConcurrencyLimit,
-                                    String agentName, String branchName, String failureReason) {}
+                                    String agentName, String branchName, String failureReason, boolean paused,
+                                    Long pausedAtUnix) {}
 
     public record RecipientResponse(String id, String phoneNumber, String whatsappUserId, String status,
                                     long createdAtUnix, long updatedAtUnix, String conversationId,
@@ -48,7 +51,16 @@ public final class BatchWire {
                 b.totalDispatched(), b.totalScheduled(), b.totalFinished(), b.updatedAt().getEpochSecond(),
                 b.status().wireName(), b.retryCount(), CallConfigResponse.of(b.callConfig()),
                 b.targetConcurrencyLimit().orElse(null), summary.agentName(), summary.branchName().orElse(null),
-                b.failureReason().orElse(null));
+                b.failureReason().orElse(null), pausedAt(b).isPresent(),
+                pausedAt(b).map(Instant::getEpochSecond).orElse(null));
+    }
+
+    /**
+     * A batch that finished while paused (cancelled, or its last calls ended) is not shown paused: there is nothing
+     * left to resume, and resuming it is refused.
+     */
+    private static java.util.Optional<Instant> pausedAt(io.batchcall.domain.Batch batch) {
+        return batch.status().isFinal() ? java.util.Optional.empty() : batch.pausedAt();
     }
 
     public static RecipientResponse recipient(Recipient r) {

@@ -26,10 +26,21 @@ public final class EventWire {
 
     /**
      * {@code batch.<what>}: the batch as GET returns it (without recipients), the status it came from, and on its
-     * final events how many recipients ended in each status.
+     * final events how many recipients ended in each status. {@code batch.paused}, {@code batch.resumed},
+     * {@code batch.updated} (a PATCH) and {@code batch.recipients_added} carry the same shape: their
+     * {@code previous_status} is the status the batch keeps; the batch shows what changed (paused, the edited
+     * fields, the new {@code total_calls_scheduled}).
      */
     public record BatchEvent(@JsonUnwrapped BatchWire.BatchCallResponse batch, String previousStatus,
                              @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Integer> summary) {}
+
+    /**
+     * {@code call.machine_detected}: answering-machine detection's verdict, as the provider words it
+     * ({@code answered_by}: {@code machine_end_beep}, {@code human}, {@code fax}...); {@code is_machine} says whether
+     * the call's outcome will be {@code voicemail} when it ends. The call goes on meanwhile.
+     */
+    public record MachineDetected(String batchCallId, String batchCallRecipientId, String conversationId,
+                                  String agentId, String answeredBy, boolean isMachine, AttemptData attempt) {}
 
     /** {@code batch.deleted}: the batch is gone; only its id and last status remain. */
     public record DeletedBatch(String id, String previousStatus) {}

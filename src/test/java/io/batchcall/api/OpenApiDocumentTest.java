@@ -75,4 +75,21 @@ class OpenApiDocumentTest {
         // Not served by this server, so not described.
         assertThat(document.at("/paths/~1v1~1convai~1whatsapp~1outbound-call").isMissingNode()).isTrue();
     }
+
+    @Test
+    void the_sdks_newer_fields_and_the_paged_phone_number_list_are_in_the_document() {
+        var document = server.anonymous().get("/openapi.json").json();
+
+        var detection = document.at("/components/schemas/TelephonyCallConfig/properties/twilio_machine_detection");
+        assertThat(detection.at("/anyOf/0/properties/mode/enum").toString())
+                .isEqualTo("[\"enable\",\"detect_message_end\"]");
+        assertThat(detection.get("x-batchcall-extension")).as("ElevenLabs' own field").isNull();
+        var export = document.at("/paths/~1v1~1convai~1batch-calling~1{batch_id}~1export/get/parameters");
+        assertThat(export.findValuesAsText("name")).contains("batch_id", "limit");
+        var v2 = document.at("/paths/~1v1~1convai~1v2~1phone-numbers/get");
+        assertThat(v2.get("summary").asText()).contains("branch_id", "sort_by", "next_cursor");
+        assertThat(v2.has("x-batchcall-extension")).as("ElevenLabs' own operation").isFalse();
+        assertThat(document.at("/paths/~1v1~1convai~1phone-numbers/get/parameters").findValuesAsText("name"))
+                .contains("branch_id");
+    }
 }

@@ -103,6 +103,26 @@ class SingleCallApiTest {
     }
 
     @Test
+    void while_the_workspaces_dialing_is_paused_a_single_call_is_refused_at_once_and_nothing_is_stored() {
+        twilio.acceptCalls();
+        assertThat(server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":true}").status())
+                .isEqualTo(200);
+        try {
+            int batchesBefore = fixtures.queryOne("SELECT count(*) FROM batches", Map.of(), Integer.class);
+
+            var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550119"));
+
+            assertThat(response.status()).as(response.toString()).isEqualTo(409);
+            assertThat(response.json().at("/detail/status").asText()).isEqualTo("dispatch_paused");
+            assertThat(fixtures.queryOne("SELECT count(*) FROM batches", Map.of(), Integer.class))
+                    .isEqualTo(batchesBefore);
+            assertThat(twilio.creates().stream().filter(c -> "+14155550119".equals(c.field("To")))).isEmpty();
+        } finally {
+            server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":false}");
+        }
+    }
+
+    @Test
     void a_single_call_is_not_listed_among_the_workspaces_batches() {
         twilio.acceptCalls();
         var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550112"));
@@ -176,6 +196,25 @@ class SingleCallApiTest {
         assertThat(twilio.creates().stream().filter(c -> "+14155550116".equals(c.field("To")))).isEmpty();
         assertThat(fixtures.queryOne("SELECT count(*) FROM recipients WHERE phone_number = '+14155550116'",
                 Map.of(), Integer.class)).isZero();
+    }
+
+    @Test
+    void a_call_past_the_agents_daily_limit_is_a_429_naming_it_and_nothing_is_dialed() {
+        var limited = created(server.client().post("/v1/convai/agents/create", "{\"name\":\"Daily\","
+                + "\"media_stream_url\":\"wss://agent.example.test/media\","
+                + "\"platform_settings\":{\"call_limits\":{\"daily_limit\":1}}}").json(), "agent_id");
+        twilio.acceptCalls();
+        var first = server.client().post(TWILIO, body(limited, twilioNumber, "+14155550120"));
+        assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
+
+        var second = server.client().post(TWILIO, body(limited, twilioNumber, "+14155550121"));
+
+        assertThat(second.status()).as(second.toString()).isEqualTo(429);
+        assertThat(second.json().at("/detail/message").asText()).contains("daily_limit", "1 calls in the last 24 hours");
+        assertThat(twilio.creates().stream().filter(c -> "+14155550121".equals(c.field("To")))).isEmpty();
+        var usage = server.client().get("/v1/convai/agents/" + limited).json().get("daily_usage");
+        assertThat(usage.get("limit_reached").asBoolean()).isTrue();
+        assertThat(usage.get("next_call_allowed_at_unix").isIntegralNumber()).isTrue();
     }
 
     @Test

@@ -57,8 +57,6 @@ final class Engine implements AutoCloseable {
     final AgentStore agents;
     final PhoneNumberStore phoneNumbers;
     final AttemptRecorder recorder;
-    /** Whether this node heard every notification (its listener never broke); a test may say it did not. */
-    volatile boolean notificationsHeard = true;
     private final IdSource ids = new IdSource(new Random(7));
 
     Engine(String databaseUrl, MutableClock clock, String nodeId, Function<AttemptRecorder, Map<Provider,
@@ -87,7 +85,7 @@ final class Engine implements AutoCloseable {
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
         this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
-                providers, credentials, timers, clock, wakeup, meters, since -> notificationsHeard);
+                providers, credentials, timers, clock, wakeup, meters);
         this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
                 agents, phoneNumbers, credentials, new DispatchConfig(LEASE), meters);
     }
@@ -150,16 +148,35 @@ final class Engine implements AutoCloseable {
         return java.util.Collections.nCopies(count, variables);
     }
 
-    /** Passes until nothing more can be claimed or moved, advancing time in steps. */
+    /**
+     * Passes until nothing more can be claimed or moved, advancing time in steps; fails, saying what is still
+     * going on, when that takes more than {@code maxSteps} (a test that went on asserting would report a symptom
+     * instead of the cause). {@link #runSteps} runs a fixed number of steps for tests that stop mid-way.
+     */
     void runUntilIdle(Duration step, int maxSteps) {
         for (int i = 0; i < maxSteps; i++) {
-            dispatcher.dispatchOnce();
-            timers.runDue();
-            if (registry.size() == 0 && dispatcher.dispatchOnce() == 0 && timers.pending() == 0) {
+            if (pass()) {
                 return;
             }
             timers.advance(step);
         }
+        throw new AssertionError("the engine is not idle after " + maxSteps + " steps of " + step + ": "
+                + registry.size() + " calls in flight, " + timers.pending() + " timers pending");
+    }
+
+    /** Runs exactly {@code steps} passes, advancing time by {@code step} after each, idle or not. */
+    void runSteps(Duration step, int steps) {
+        for (int i = 0; i < steps; i++) {
+            pass();
+            timers.advance(step);
+        }
+    }
+
+    /** One pass: claim and dial, fire due timers; true when nothing is left to claim, run or wait for. */
+    private boolean pass() {
+        dispatcher.dispatchOnce();
+        timers.runDue();
+        return registry.size() == 0 && dispatcher.dispatchOnce() == 0 && timers.pending() == 0;
     }
 
     <T> T one(String sql, Class<T> type, Object... params) {

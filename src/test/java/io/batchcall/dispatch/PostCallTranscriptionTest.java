@@ -150,7 +150,8 @@ class PostCallTranscriptionTest {
         var number = engine.number(workspace, Provider.SIMULATOR, "1000");
         var batch = engine.submit(workspace, agent, number, Optional.empty(), engine.clock.instant(),
                 List.of("{\"sim_outcome\":\"completed\",\"sim_talk_ms\":60000}"));
-        engine.runUntilIdle(Duration.ofMillis(500), 10);
+        // Into the minute-long call, which is still going on.
+        engine.runSteps(Duration.ofMillis(500), 10);
         var conversation = conversationOf(batch, "r0");
         assertThat(engine.one("SELECT status FROM conversations WHERE id = :c", String.class, "c", conversation))
                 .isEqualTo("in-progress");

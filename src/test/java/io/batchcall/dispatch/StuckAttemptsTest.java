@@ -195,16 +195,23 @@ class StuckAttemptsTest {
     }
 
     @Test
-    void an_accepted_report_for_an_attempt_another_node_ended_changes_nothing_and_the_call_is_hung_up() {
+    void an_accepted_report_for_an_attempt_another_node_ended_changes_nothing_and_the_call_is_hung_up()
+            throws Exception {
         var workspace = nodeA.workspace(20);
         var batch = batch(workspace, 1);
+        // Ended while the dial request is out: before the dial, the dial gate would see it ended and not dial.
+        var held = new CountDownLatch(1);
+        providerA.get().placeHeld = held;
         nodeA.dispatcher.dispatchOnce();
         var attempt = nodeA.registry.all().getFirst();
+        var dialing = Thread.ofVirtual().start(nodeA.timers::runDue);
+        Await.until(Duration.ofSeconds(10), "the dial request to go out", () -> providerA.get().placed.size() == 1);
         nodeA.jdbi.useHandle(handle -> handle.execute("""
                 UPDATE attempts SET phase = 'ended', outcome = 'interrupted', ended_at = now(),
                     failure_reason = 'ended by another node' WHERE id = ?""", attempt.claim.attempt().attemptId()));
 
-        nodeA.timers.runDue();
+        held.countDown();
+        dialing.join();
 
         assertThat(providerA.get().placed).hasSize(1);
         assertThat(providerA.get().cancelled).containsExactly("CA-scripted");
@@ -217,7 +224,6 @@ class StuckAttemptsTest {
     void a_cancel_this_node_did_not_hear_of_is_read_from_the_database_before_the_dial() {
         var workspace = nodeA.workspace(20);
         var batch = batch(workspace, 2);
-        nodeA.notificationsHeard = false;
         nodeA.dispatcher.dispatchOnce();
         // Cancelled while this node's notification listener was reconnecting: nothing told the registry.
         nodeA.batches.cancel(workspace, batch, Optional.empty());

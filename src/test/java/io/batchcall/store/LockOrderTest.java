@@ -82,6 +82,41 @@ class LockOrderTest {
         }
     }
 
+    @Test
+    void a_pause_waits_for_a_lifecycle_write_holding_either_attempt_and_then_pauses() throws Exception {
+        var operations = new BatchOperations(database, new IdempotencyStore(database, clock), IdSource.secure());
+        var batchId = batchId();
+        for (var held : attempts) {
+            var paused = besideLifecycleWrite(held, () -> operations.pause(workspace, batchId, Optional.empty()));
+            assertThat(((Idempotent.Done<Optional<io.batchcall.domain.BatchSummary>>) paused).value().orElseThrow()
+                    .batch().pausedAt()).isPresent();
+        }
+    }
+
+    @Test
+    void a_recipient_cancel_and_a_claim_given_back_wait_for_a_lifecycle_write_instead_of_deadlocking()
+            throws Exception {
+        var operations = new BatchOperations(database, new IdempotencyStore(database, clock), IdSource.secure());
+        var claims = new ClaimStore(database, clock, IdSource.secure(), "node-a", Duration.ofSeconds(30));
+        var batchId = batchId();
+        var recipientOfSecond = database.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT recipient_id FROM attempts WHERE id = :id").bind("id", attempts.get(1).attemptId())
+                .mapTo(String.class).one());
+
+        var cancelled = besideLifecycleWrite(attempts.get(0), () -> operations.cancelRecipient(workspace, batchId,
+                recipientOfSecond, Optional.empty()));
+        boolean givenBack = besideLifecycleWrite(attempts.get(1), () -> claims.unclaim(attempts.get(0)));
+
+        assertThat(((Idempotent.Done<Optional<io.batchcall.domain.Recipient>>) cancelled).value().orElseThrow()
+                .status().wireName()).isEqualTo("cancelled");
+        assertThat(givenBack).isTrue();
+    }
+
+    private String batchId() {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT batch_id FROM attempts WHERE id = :id")
+                .bind("id", attempts.get(0).attemptId()).mapTo(String.class).one());
+    }
+
     /**
      * Plays a lifecycle write beside {@code other}: the workspace and {@code held} are locked, {@code other} starts
      * and is seen waiting, then every other attempt is locked too (what the writer does next) and the write

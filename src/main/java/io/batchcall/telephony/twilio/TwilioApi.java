@@ -71,8 +71,9 @@ final class TwilioApi {
      * caller closes the stream.
      */
     Optional<InputStream> recording(TwilioAccount account, String recordingSid) {
-        var url = apiBase + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Recordings/" + encode(recordingSid)
-                + ".mp3";
+        // From the region the call was placed in: Twilio stores a recording there.
+        var url = account.apiBase(apiBase) + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Recordings/"
+                + encode(recordingSid) + ".mp3";
         try {
             var response = http.send(request(account, url).setHeader("Accept", "audio/mpeg").GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
@@ -90,7 +91,7 @@ final class TwilioApi {
     }
 
     private String calls(TwilioAccount account) {
-        return apiBase + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Calls";
+        return account.apiBase(apiBase) + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Calls";
     }
 
     private Response post(TwilioAccount account, String url, List<Map.Entry<String, String>> form) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.EgressPolicy;
+import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
 import io.batchcall.telephony.CallEventSink;
@@ -274,12 +275,10 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         var answeredBy = Optional.ofNullable(params.get("AnsweredBy")).filter(by -> !by.isBlank());
         var status = params.get("CallStatus");
         if (status == null) {
-            // Asynchronous machine detection's result: the call goes on (the agent may leave a message), but the
-            // attempt is a voicemail, and its slot is free for the next call.
-            answeredBy.filter(TwilioStatus::isMachine).ifPresent(by -> {
-                events.answered(attempt);
-                events.ended(attempt, new Outcome.Voicemail(), Optional.of(by), Optional.empty());
-            });
+            // Asynchronous machine detection's result: the call goes on (the agent may leave a message), so the
+            // attempt keeps its slot until Twilio's terminal callback; the verdict is recorded and makes that end
+            // a voicemail.
+            answeredBy.ifPresent(by -> events.report(new CallEvent.MachineDetected(attempt, by)));
             return;
         }
         var sipCode = Optional.ofNullable(params.get("SipResponseCode")).flatMap(TwilioProvider::integer);

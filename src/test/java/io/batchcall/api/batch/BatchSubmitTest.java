@@ -12,12 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class BatchSubmitTest {
-    /** Every key of BatchCallResponse in the spec, plus our extension failure_reason. */
+    /** Every key of BatchCallResponse in the spec, plus our extensions failure_reason, paused, paused_at_unix. */
     static final List<String> BATCH_KEYS = List.of("id", "phone_number_id", "phone_provider", "whatsapp_params",
             "name", "agent_id", "branch_id", "environment", "created_at_unix", "scheduled_time_unix", "timezone",
             "total_calls_dispatched", "total_calls_scheduled", "total_calls_finished", "last_updated_at_unix",
             "status", "retry_count", "telephony_call_config", "target_concurrency_limit", "agent_name",
-            "branch_name", "failure_reason");
+            "branch_name", "failure_reason", "paused", "paused_at_unix");
 
     private static TestServer server;
     private static Fixtures fixtures;

@@ -195,6 +195,30 @@ class TwilioCallingTest {
     }
 
     @Test
+    void a_regional_number_dials_with_its_regions_token_and_accepts_callbacks_signed_with_it() {
+        var regional = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"twilio\","
+                + "\"phone_number\":\"+14155550177\",\"label\":\"Dublin\",\"sid\":\"" + FakeTwilio.ACCOUNT
+                + "\",\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50,\"region_config\":{\"region_id\":\"ie1\","
+                + "\"edge_location\":\"dublin\",\"token\":\"ie1-region-token\"}}").json(), "phone_number_id");
+        var to = "+14155550677";
+        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Regional\","
+                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + regional + "\",\"recipients\":["
+                + "{\"phone_number\":\"" + to + "\"}]}");
+        var batch = response.json().get("id").asText();
+        var create = createFor(to);
+
+        assertThat(create.authorization()).isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString(
+                (FakeTwilio.ACCOUNT + ":ie1-region-token").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        var url = create.field("StatusCallback");
+        var params = Map.of("CallSid", create.sid(), "CallStatus", "busy", "To", to);
+        assertThat(callbacks.send(url, params, TwilioCallbacks.sign(url, params, "another-accounts-token")))
+                .isEqualTo(403);
+        assertThat(callbacks.send(url, params, TwilioCallbacks.sign(url, params, "ie1-region-token")))
+                .isEqualTo(204);
+        Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
+    }
+
+    @Test
     void cancelling_a_batch_cancels_its_ringing_call_at_twilio() {
         var to = numbers(4, 1);
         var batch = submit(to);

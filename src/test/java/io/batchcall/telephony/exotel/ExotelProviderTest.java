@@ -79,6 +79,7 @@ class ExotelProviderTest {
             case CallEvent.Accepted a -> "accepted";
             case CallEvent.Ringing r -> "ringing";
             case CallEvent.Answered a -> "answered";
+            case CallEvent.MachineDetected m -> "machine detected " + m.answeredBy();
             case CallEvent.Ended e -> "ended " + e.outcome().wireName() + " " + e.providerStatus().orElse("-");
         });
         return new ExotelProvider(Optional.of(exotel.baseUrl()), FAST, (kind, account, spacing, within) -> {

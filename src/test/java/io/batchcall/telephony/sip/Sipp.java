@@ -77,9 +77,45 @@ final class Sipp implements AutoCloseable {
             command.addAll(List.of(extraArguments));
             var process = new ProcessBuilder(command).directory(directory.toFile())
                     .redirectErrorStream(true).redirectOutput(directory.resolve("screen.log").toFile()).start();
-            return new Sipp(process, directory, port, mediaPort);
+            var sipp = new Sipp(process, directory, port, mediaPort);
+            var transport = List.of(extraArguments).indexOf("-t");
+            boolean tcp = transport >= 0 && transport + 1 < extraArguments.length
+                    && extraArguments[transport + 1].startsWith("t");
+            sipp.awaitListening(tcp);
+            return sipp;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Waits until sipp has bound its SIP port (UDP, or TCP when started with {@code -t t1}): on a loaded machine it can take seconds to start, and an INVITE sent
+     * before then is retransmitted only until Timer B (3.2 s at the tests' T1), failing the call as unanswered. The
+     * port is read from /proc/net/udp rather than probed by binding it, which could take it from sipp.
+     */
+    private void awaitListening(boolean tcp) {
+        var table = Path.of(tcp ? "/proc/net/tcp" : "/proc/net/udp");
+        if (!Files.isReadable(table)) {
+            return;
+        }
+        var local = ":%04X ".formatted(port);
+        io.batchcall.support.Await.until(Duration.ofSeconds(30), "sipp listening on " + (tcp ? "tcp" : "udp") + " port " + port, () -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("sipp exited before listening: " + screen());
+            }
+            try {
+                return Files.readAllLines(table).stream().anyMatch(line -> line.contains(local));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private String screen() {
+        try {
+            return Files.readString(directory.resolve("screen.log"));
+        } catch (IOException e) {
+            return e.toString();
         }
     }
 

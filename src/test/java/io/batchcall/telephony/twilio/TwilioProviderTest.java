@@ -356,8 +356,8 @@ class TwilioProviderTest {
         assertThat(sink.events).containsExactly("ringing", "answered", "answered", "ended completed completed -",
                 "ended busy busy 486", "ended no_answer no-answer 487", "ended failed failed 404",
                 "ended failed failed 503", "ended no_answer failed 480", "answered", "ended voicemail completed -",
-                "answered", "ended failed completed -", "ended cancelled canceled -", "answered",
-                "ended voicemail machine_end_silence -");
+                "answered", "ended failed completed -", "ended cancelled canceled -",
+                "machine detected machine_end_silence", "machine detected human");
     }
 
     @Test
