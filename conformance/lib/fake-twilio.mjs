@@ -16,7 +16,8 @@
 // after another, with increasing SequenceNumber, each signed with X-Twilio-Signature (base64 HMAC-SHA1 of the URL
 // followed by every parameter's name and value, sorted by name, keyed by the auth token):
 //   initiated, ringing, then by the To number's script:
-//   completed  in-progress, completed (CallDuration, SipResponseCode 200)
+//   completed  in-progress, completed (CallDuration, SipResponseCode 200); a recorded call (Record=true) then
+//              gets its recording callback, and its MP3 is served at GET .../Recordings/{RecordingSid}.mp3
 //   busy       busy (SipResponseCode 486)
 //   no-answer  no-answer (SipResponseCode 487)
 //   failed     failed (SipResponseCode 404)
@@ -53,6 +54,7 @@ export async function startFakeTwilio({ port = 0 } = {}) {
   const callbacks = []; // every callback sent: {sid, to, url, params, status, error}
   const scripts = new Map(); // To -> {script, answer}
   const calls = new Map(); // sid -> call
+  const recordings = new Map(); // RecordingSid -> CallSid, for recorded calls that completed
   let sequence = 0;
 
   const callsPath = `/${API_VERSION}/Accounts/${ACCOUNT_SID}/Calls`;
@@ -125,6 +127,42 @@ export async function startFakeTwilio({ port = 0 } = {}) {
     }
   }
 
+  /**
+   * A recorded call's recording status callback, as Twilio sends it once the recording is stored: to the create's
+   * RecordingStatusCallback, signed like the status callbacks. The MP3 is then served at Recordings/{sid}.mp3.
+   */
+  async function recorded(call) {
+    const recordingSid = "RE" + randomBytes(16).toString("hex");
+    recordings.set(recordingSid, call.sid);
+    const params = {
+      AccountSid: ACCOUNT_SID,
+      CallSid: call.sid,
+      RecordingSid: recordingSid,
+      RecordingUrl: `https://api.twilio.com/${API_VERSION}/Accounts/${ACCOUNT_SID}/Recordings/${recordingSid}`,
+      RecordingStatus: "completed",
+      RecordingDuration: "1",
+      RecordingChannels: "1",
+      RecordingSource: "OutboundAPI",
+    };
+    const sent = { sid: call.sid, to: call.to, url: call.recordingCallback, params, status: 0, error: null };
+    callbacks.push(sent);
+    try {
+      const response = await fetch(call.recordingCallback, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-twilio-signature": sign(call.recordingCallback, params, AUTH_TOKEN),
+        },
+        body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(15_000),
+      });
+      sent.status = response.status;
+      await response.arrayBuffer();
+    } catch (error) {
+      sent.error = String(error);
+    }
+  }
+
   /** Twilio's AsyncAmdStatusCallback: the detection result alone, signed like every callback. */
   async function amdResult(call, answeredBy) {
     await sleep(CALLBACK_GAP_MS);
@@ -170,7 +208,9 @@ export async function startFakeTwilio({ port = 0 } = {}) {
     switch (script) {
       case "completed":
         await answer(call);
-        return end(call, "completed", { SipResponseCode: "200" });
+        await end(call, "completed", { SipResponseCode: "200" });
+        if (call.recordingCallback) await recorded(call);
+        return;
       case "machine":
         await answer(call);
         return end(call, "completed", { SipResponseCode: "200", AnsweredBy: "machine_start" });
@@ -240,6 +280,7 @@ export async function startFakeTwilio({ port = 0 } = {}) {
       sid: "CA" + randomBytes(16).toString("hex"),
       to, from, statusCallback, status: "queued", created: new Date(), answered: null, ended: null,
       answeredBy: null, sequence: 0, queue: Promise.resolve(), number: ++sequence,
+      recordingCallback: first(form, "Record") === "true" ? first(form, "RecordingStatusCallback") : undefined,
       amdCallback: first(form, "AsyncAmd") === "true" ? first(form, "AsyncAmdStatusCallback") : null,
     };
     calls.set(call.sid, call);
@@ -320,6 +361,12 @@ export async function startFakeTwilio({ port = 0 } = {}) {
 
     if (!url.pathname.startsWith(`/${API_VERSION}/Accounts/`)) {
       return send(res, 404, twilioError(404, 20404, "The requested resource was not found"));
+    }
+    const recording = url.pathname.match(new RegExp(`^/${API_VERSION}/Accounts/${ACCOUNT_SID}/Recordings/(RE[0-9a-f]{32})\\.mp3$`));
+    if (recording && req.method === "GET" && record.authorized) {
+      if (!recordings.has(recording[1])) return send(res, 404, twilioError(404, 20404, "The requested resource was not found"));
+      res.writeHead(200, { "content-type": "audio/mpeg" });
+      return res.end(Buffer.from(`ID3 fake recording of ${recordings.get(recording[1])}`));
     }
     if (!record.authorized || !url.pathname.startsWith(callsPath)) {
       return send(res, 401, twilioError(401, 20003, "Authenticate"));

@@ -249,7 +249,7 @@ public final class App implements AutoCloseable {
                         new AgentRoutes(agents, phoneNumbers, egress),
                         new BranchRoutes(agents, branches),
                         new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
-                        new ConversationRoutes(conversations),
+                        new ConversationRoutes(conversations, phoneNumbers, dispatching.twilio()::recording),
                         new AgentCallRoutes(agentTokens, conversations),
                         new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
                         new BatchOperationRoutes(new BatchOperations(database, idempotency, ids), batches,
@@ -266,7 +266,7 @@ public final class App implements AutoCloseable {
                                         conversationId, new io.batchcall.telephony.AgentAccess.Grant(token, url),
                                         clientData), clock),
                         new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
-                                dispatching.twilio()::onStatusCallback),
+                                dispatching.twilio()::onStatusCallback, conversations),
                         new ExotelCallbackRoutes(callbackTokens, attempts, dispatching.exotel()::onStatusCallback)),
                 extraRoutes.stream()).toList();
         server = new ApiServer(config.http(), config.requestLimits(), new ApiErrors(), routes, meters).start();

@@ -4,6 +4,7 @@ import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AttemptStore;
+import io.batchcall.store.ConversationStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -27,13 +28,15 @@ public final class TwilioCallbackRoutes implements RouteGroup {
     private final AttemptStore attempts;
     private final PhoneNumberStore phoneNumbers;
     private final BiConsumer<AttemptRef, Map<String, String>> report;
+    private final ConversationStore conversations;
 
     public TwilioCallbackRoutes(CallbackTokens tokens, AttemptStore attempts, PhoneNumberStore phoneNumbers,
-                                BiConsumer<AttemptRef, Map<String, String>> report) {
+                                BiConsumer<AttemptRef, Map<String, String>> report, ConversationStore conversations) {
         this.tokens = tokens;
         this.attempts = attempts;
         this.phoneNumbers = phoneNumbers;
         this.report = report;
+        this.conversations = conversations;
     }
 
     @Override
@@ -72,6 +75,11 @@ public final class TwilioCallbackRoutes implements RouteGroup {
         var callSid = single.getOrDefault("CallSid", "");
         if (placement.providerCallId().filter(sid -> !sid.equals(callSid)).isPresent()) {
             log.warn("Twilio callback for another call ignored attemptId={}", ref.attemptId());
+        } else if (single.containsKey("RecordingSid")) {
+            // A recording status callback says nothing about the call's state: only where its audio is.
+            if ("completed".equals(single.get("RecordingStatus"))) {
+                conversations.recorded(ref.workspaceId(), ref.attemptId(), single.get("RecordingSid"));
+            }
         } else {
             report.accept(ref, single);
         }

@@ -21,6 +21,11 @@ public enum ConversationStatus {
         return wireName;
     }
 
+    /** The call is over: nothing but the agent's report writes to the conversation any more. */
+    public boolean ended() {
+        return this == PROCESSING || this == DONE || this == FAILED;
+    }
+
     public static Optional<ConversationStatus> fromWire(String name) {
         return Arrays.stream(values()).filter(s -> s.wireName.equals(name)).findFirst();
     }

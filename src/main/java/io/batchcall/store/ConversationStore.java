@@ -13,8 +13,10 @@ import io.batchcall.domain.WorkspaceId;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
@@ -30,7 +32,8 @@ public final class ConversationStore {
             c.client_data::text AS client_data, c.transcript::text AS transcript,
             jsonb_array_length(c.transcript) AS message_count, c.call_result, c.transcript_summary,
             c.data_collection_results::text AS data_collection_results,
-            c.evaluation_criteria_results::text AS evaluation_criteria_results
+            c.evaluation_criteria_results::text AS evaluation_criteria_results, c.branch_id,
+            c.recording_sid IS NOT NULL AS has_audio
             """;
     /** The conversation with its agent's name, joined to {@code c}. */
     static final String NAMED = "SELECT " + COLUMNS + """
@@ -158,25 +161,234 @@ public final class ConversationStore {
     /** Where a report stands against its conversation's post_call_transcription. */
     private enum PostCall { NOT_DUE, WAITING, AFTER }
 
-    /** Newest first (by start time), optionally one agent's or one batch's. */
-    public Page<Named> list(WorkspaceId workspace, Optional<String> agentId, Optional<String> batchId,
-                            Optional<Keyset> after, int limit) {
-        var rows = jdbi.withHandle(handle -> handle.createQuery(NAMED + """
-                         WHERE c.workspace_id = :workspaceId
-                           AND (CAST(:agentId AS text) IS NULL OR c.agent_id = :agentId)
-                           AND (CAST(:batchId AS text) IS NULL OR c.batch_id = :batchId)
-                           AND (CAST(:afterAt AS timestamptz) IS NULL OR (c.start_time, c.id) < (:afterAt, :afterId))
-                         ORDER BY c.start_time DESC, c.id DESC
-                         LIMIT :limit""")
-                .bind("workspaceId", workspace.value())
-                .bind("agentId", agentId.orElse(null))
-                .bind("batchId", batchId.orElse(null))
-                .bind("afterAt", Rows.at(after.map(Keyset::at).orElse(null)))
-                .bind("afterId", after.map(Keyset::id).orElse(null))
-                .bind("limit", limit + 1)
-                .map(ConversationStore::named)
-                .list());
+    /**
+     * What GET /v1/convai/conversations may ask for; an empty field or list filters nothing. Start bounds are a
+     * half-open window {@code [startAfter, startBefore)}, duration bounds are inclusive, {@code agentIds} and
+     * {@code branchIds} match any of their values (ElevenLabs' visited agents and branches: ours have one each).
+     */
+    public record Filter(Optional<String> agentId, List<String> agentIds, Optional<String> batchId,
+                         Optional<String> branchId, List<String> branchIds, Optional<CallSuccessful> callSuccessful,
+                         Optional<Instant> startAfter, Optional<Instant> startBefore, Optional<Integer> minDuration,
+                         Optional<Integer> maxDuration, Optional<String> userId,
+                         Set<ConversationStatus> excludedStatuses, List<String> terminationReasons,
+                         List<String> phoneCallTypes, List<ValueCondition> valueConditions, boolean oldestFirst) {
+        public Filter {
+            valueConditions = List.copyOf(valueConditions);
+            agentIds = List.copyOf(agentIds);
+            branchIds = List.copyOf(branchIds);
+            excludedStatuses = Set.copyOf(excludedStatuses);
+            terminationReasons = List.copyOf(terminationReasons);
+            phoneCallTypes = List.copyOf(phoneCallTypes);
+        }
+
+        /** Every conversation of the workspace, newest first. */
+        public static Filter none() {
+            return new Filter(Optional.empty(), List.of(), Optional.empty(), Optional.empty(), List.of(),
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Set.of(), List.of(), List.of(), List.of(), false);
+        }
+    }
+
+    /**
+     * A condition on one value the agent reported or the submitter gave: an evaluation criterion's result, a data
+     * collection result's value, or a dynamic variable. An empty value with EQ matches where it is not set, with
+     * NEQ where it is; numeric operators compare numbers (and strings holding one) only.
+     */
+    public record ValueCondition(Field field, String key, Operator operator, List<String> values) {
+        public enum Field { EVALUATION, DATA_COLLECTION, DYNAMIC_VARIABLE }
+
+        public enum Operator { EQ, NEQ, GT, GTE, LT, LTE, IN }
+
+        public ValueCondition {
+            values = List.copyOf(values);
+        }
+
+        /** The condition as SQL, its parameters named after {@code index}; bound by {@link #bind}. */
+        String sql(int index) {
+            var value = switch (field) {
+                case EVALUATION -> "(c.evaluation_criteria_results -> :vk" + index + " -> 'result')";
+                case DATA_COLLECTION -> "(c.data_collection_results -> :vk" + index + " -> 'value')";
+                case DYNAMIC_VARIABLE -> "(c.client_data -> 'dynamic_variables' -> :vk" + index + ")";
+            };
+            var text = "(" + value + " #>> '{}')";
+            var number = "(CASE WHEN jsonb_typeof(" + value + ") = 'number' THEN " + text + "::numeric"
+                    + " WHEN jsonb_typeof(" + value + ") = 'string' AND " + text + " ~ '^-?[0-9]+(\\.[0-9]+)?$'"
+                    + " THEN " + text + "::numeric END)";
+            var unset = values.isEmpty() || values.getFirst().isEmpty();
+            return " AND " + switch (operator) {
+                case EQ -> unset ? text + " IS NULL" : text + " = :vv" + index;
+                case NEQ -> unset ? text + " IS NOT NULL" : text + " IS DISTINCT FROM :vv" + index;
+                case IN -> text + " = ANY(:vs" + index + ")";
+                case GT -> number + " > :vn" + index;
+                case GTE -> number + " >= :vn" + index;
+                case LT -> number + " < :vn" + index;
+                case LTE -> number + " <= :vn" + index;
+            };
+        }
+
+        void bind(org.jdbi.v3.core.statement.Query query, int index) {
+            query.bind("vk" + index, key);
+            var unset = values.isEmpty() || values.getFirst().isEmpty();
+            switch (operator) {
+                case EQ, NEQ -> {
+                    if (!unset) {
+                        query.bind("vv" + index, values.getFirst());
+                    }
+                }
+                case IN -> query.bindArray("vs" + index, String.class, values);
+                case GT, GTE, LT, LTE -> query.bind("vn" + index, new java.math.BigDecimal(values.getFirst()));
+            }
+        }
+    }
+
+    /**
+     * One page of the workspace's conversations, ordered by start time (then id) either way. Only the conditions
+     * a filter sets are in the statement: a constant {@code :x IS NULL OR ...} would let a generic plan pick one
+     * index for every combination, while these stay plain range conditions each index of V120 serves.
+     */
+    public Page<Named> list(WorkspaceId workspace, Filter filter, Optional<Keyset> after, int limit) {
+        var where = new StringBuilder(" WHERE c.workspace_id = :workspaceId");
+        filter.agentId().ifPresent(x -> where.append(" AND c.agent_id = :agentId"));
+        if (!filter.agentIds().isEmpty()) {
+            where.append(" AND c.agent_id = ANY(:agentIds)");
+        }
+        filter.batchId().ifPresent(x -> where.append(" AND c.batch_id = :batchId"));
+        filter.branchId().ifPresent(x -> where.append(" AND c.branch_id = :branchId"));
+        if (!filter.branchIds().isEmpty()) {
+            where.append(" AND c.branch_id = ANY(:branchIds)");
+        }
+        filter.callSuccessful().ifPresent(x -> where.append(" AND c.call_successful = :callSuccessful"));
+        filter.startAfter().ifPresent(x -> where.append(" AND c.start_time >= :startAfter"));
+        filter.startBefore().ifPresent(x -> where.append(" AND c.start_time < :startBefore"));
+        filter.minDuration().ifPresent(x -> where.append(" AND c.call_duration_secs >= :minDuration"));
+        filter.maxDuration().ifPresent(x -> where.append(" AND c.call_duration_secs <= :maxDuration"));
+        filter.userId().ifPresent(x -> where.append(" AND c.client_data ->> 'user_id' = :userId"));
+        if (!filter.excludedStatuses().isEmpty()) {
+            where.append(" AND c.status <> ALL(:excludedStatuses)");
+        }
+        // One reason as '=': the index then yields the page in order; '= ANY' would make the planner fetch every
+        // match and sort it.
+        if (filter.terminationReasons().size() == 1) {
+            where.append(" AND c.termination_reason = :terminationReason");
+        } else if (!filter.terminationReasons().isEmpty()) {
+            where.append(" AND c.termination_reason = ANY(:terminationReasons)");
+        }
+        if (!filter.phoneCallTypes().isEmpty()) {
+            where.append(" AND c.phone_call ->> 'type' = ANY(:phoneCallTypes)");
+        }
+        for (int i = 0; i < filter.valueConditions().size(); i++) {
+            where.append(filter.valueConditions().get(i).sql(i));
+        }
+        var direction = filter.oldestFirst() ? "ASC" : "DESC";
+        after.ifPresent(x -> where.append(filter.oldestFirst()
+                ? " AND (c.start_time, c.id) > (:afterAt, :afterId)"
+                : " AND (c.start_time, c.id) < (:afterAt, :afterId)"));
+        var sql = NAMED + where + " ORDER BY c.start_time " + direction + ", c.id " + direction + " LIMIT :limit";
+        var rows = jdbi.withHandle(handle -> {
+            var query = handle.createQuery(sql)
+                    .bind("workspaceId", workspace.value())
+                    .bind("limit", limit + 1);
+            filter.agentId().ifPresent(x -> query.bind("agentId", x));
+            if (!filter.agentIds().isEmpty()) {
+                query.bindArray("agentIds", String.class, filter.agentIds());
+            }
+            filter.batchId().ifPresent(x -> query.bind("batchId", x));
+            filter.branchId().ifPresent(x -> query.bind("branchId", x));
+            if (!filter.branchIds().isEmpty()) {
+                query.bindArray("branchIds", String.class, filter.branchIds());
+            }
+            filter.callSuccessful().ifPresent(x -> query.bind("callSuccessful", x.wireName()));
+            filter.startAfter().ifPresent(x -> query.bind("startAfter", Rows.at(x)));
+            filter.startBefore().ifPresent(x -> query.bind("startBefore", Rows.at(x)));
+            filter.minDuration().ifPresent(x -> query.bind("minDuration", x));
+            filter.maxDuration().ifPresent(x -> query.bind("maxDuration", x));
+            filter.userId().ifPresent(x -> query.bind("userId", x));
+            if (!filter.excludedStatuses().isEmpty()) {
+                query.bindArray("excludedStatuses", String.class,
+                        filter.excludedStatuses().stream().map(ConversationStatus::wireName).sorted().toList());
+            }
+            if (filter.terminationReasons().size() == 1) {
+                query.bind("terminationReason", filter.terminationReasons().getFirst());
+            } else if (!filter.terminationReasons().isEmpty()) {
+                query.bindArray("terminationReasons", String.class, filter.terminationReasons());
+            }
+            if (!filter.phoneCallTypes().isEmpty()) {
+                query.bindArray("phoneCallTypes", String.class, filter.phoneCallTypes());
+            }
+            for (int i = 0; i < filter.valueConditions().size(); i++) {
+                filter.valueConditions().get(i).bind(query, i);
+            }
+            after.ifPresent(x -> query.bind("afterAt", Rows.at(x.at())).bind("afterId", x.id()));
+            return query.map(ConversationStore::named).list();
+        });
         return Page.of(rows, limit, row -> new Keyset(row.conversation().startTime(), row.conversation().id()));
+    }
+
+    /** What deleting a conversation did. */
+    public sealed interface Deletion {
+        record Deleted() implements Deletion {}
+
+        record NotFound() implements Deletion {}
+
+        /** Its call has not ended: the dispatcher still writes to it. */
+        record InProgress(ConversationStatus status) implements Deletion {}
+    }
+
+    /**
+     * Deletes a conversation whose call has ended. One that is still initiated or in progress stays: the call's
+     * end writes its outcome into it, and deleting it under a live call would make that end vanish from history.
+     * The recipient that made it keeps the id (the batch's record of what happened), which then answers 404.
+     */
+    public Deletion delete(WorkspaceId workspace, String conversationId) {
+        return jdbi.inTransaction(handle -> {
+            var status = handle.createQuery("""
+                            SELECT status FROM conversations WHERE workspace_id = :workspaceId AND id = :id
+                            FOR UPDATE""")
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", conversationId)
+                    .mapTo(String.class)
+                    .findOne()
+                    .map(text -> ConversationStatus.fromWire(text).orElseThrow());
+            if (status.isEmpty()) {
+                return new Deletion.NotFound();
+            }
+            if (!status.get().ended()) {
+                return new Deletion.InProgress(status.get());
+            }
+            handle.createUpdate("DELETE FROM conversations WHERE workspace_id = :workspaceId AND id = :id")
+                    .bind("workspaceId", workspace.value())
+                    .bind("id", conversationId)
+                    .execute();
+            return new Deletion.Deleted();
+        });
+    }
+
+    /** Records the provider's recording of an attempt's call on its conversation; false when there is none. */
+    public boolean recorded(WorkspaceId workspace, String attemptId, String recordingSid) {
+        return jdbi.withHandle(handle -> handle.createUpdate("""
+                        UPDATE conversations c SET recording_sid = :recordingSid, updated_at = :now
+                        FROM attempts a
+                        WHERE a.workspace_id = :workspaceId AND a.id = :attemptId
+                          AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id""")
+                .bind("recordingSid", recordingSid)
+                .bind("now", Rows.at(clock.instant()))
+                .bind("workspaceId", workspace.value())
+                .bind("attemptId", attemptId)
+                .execute() > 0);
+    }
+
+    /** Where a conversation's recording is: the provider's recording id and the number that placed the call. */
+    public record Recording(String recordingSid, String phoneNumberId) {}
+
+    public Optional<Recording> recording(WorkspaceId workspace, String conversationId) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT recording_sid, phone_number_id FROM conversations
+                        WHERE workspace_id = :workspaceId AND id = :id
+                          AND recording_sid IS NOT NULL AND phone_number_id IS NOT NULL""")
+                .bind("workspaceId", workspace.value())
+                .bind("id", conversationId)
+                .map((rs, ctx) -> new Recording(rs.getString("recording_sid"), rs.getString("phone_number_id")))
+                .findOne());
     }
 
     static Named named(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -198,6 +410,7 @@ public final class ConversationStore {
                 rs.getString("transcript"), rs.getInt("message_count"),
                 Rows.optionalText(rs, "call_result").map(r -> CallResult.fromWire(r).orElseThrow()),
                 Rows.optionalText(rs, "transcript_summary"), rs.getString("data_collection_results"),
-                rs.getString("evaluation_criteria_results"));
+                rs.getString("evaluation_criteria_results"), Rows.optionalText(rs, "branch_id"),
+                rs.getBoolean("has_audio"));
     }
 }

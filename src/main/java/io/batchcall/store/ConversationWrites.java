@@ -22,9 +22,9 @@ final class ConversationWrites {
     static void opened(Handle handle, List<AttemptRef> attempts, Instant now) {
         bindAttempts(handle.createUpdate("""
                         INSERT INTO conversations (workspace_id, id, agent_id, batch_id, recipient_id, phone_number_id,
-                            status, start_time, phone_call, client_data, created_at, updated_at)
+                            branch_id, status, start_time, phone_call, client_data, created_at, updated_at)
                         SELECT a.workspace_id, a.conversation_id, a.agent_id, a.batch_id, a.recipient_id,
-                            a.phone_number_id, 'initiated', coalesce(a.dialed_at, :now),
+                            a.phone_number_id, b.branch_id, 'initiated', coalesce(a.dialed_at, :now),
                             json_build_object('direction', 'outbound', 'phone_number_id', a.phone_number_id,
                                 'agent_number', p.phone_number, 'external_number', r.phone_number,
                                 'type', CASE a.provider WHEN 'twilio' THEN 'twilio' WHEN 'exotel' THEN 'exotel'
@@ -35,6 +35,7 @@ final class ConversationWrites {
                         JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
                                          AND r.id = a.recipient_id
                         LEFT JOIN phone_numbers p ON p.workspace_id = a.workspace_id AND p.id = a.phone_number_id
+                        LEFT JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
                         WHERE\s""" + ATTEMPTS + """
                          ON CONFLICT (workspace_id, id) DO NOTHING"""), attempts)
                 .bind("now", Rows.at(now))

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchcall.domain.CallResult;
 import io.batchcall.domain.Conversation;
+import io.batchcall.domain.PhoneCall;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,12 +28,20 @@ public final class ConversationWire {
         shown.put("agent_id", c.agentId());
         shown.put("agent_name", agentName.orElse(null));
         shown.put("conversation_id", c.id());
+        // ElevenLabs' user_id is the one given in conversation_initiation_client_data.
+        var clientData = c.clientDataJson().map(ConversationWire::parse);
+        shown.put("user_id", clientData.map(data -> data.path("user_id")).filter(JsonNode::isTextual)
+                .map(JsonNode::asText).orElse(null));
+        shown.put("branch_id", c.branchId().orElse(null));
         shown.put("status", c.status().wireName());
         shown.set("transcript", parse(c.transcriptJson()));
         var metadata = shown.putObject("metadata");
         metadata.put("start_time_unix_secs", c.startTime().getEpochSecond());
         metadata.put("call_duration_secs", c.callDurationSecs());
         metadata.put("termination_reason", c.terminationReason().orElse(""));
+        // Required (nullable) in the SDK's model: batchcall does not price calls.
+        metadata.putNull("cost_fiat");
+        c.phoneCall().ifPresent(call -> metadata.put("conversation_initiation_source", initiationSource(call)));
         if (c.batchId().isPresent()) {
             var batch = metadata.putObject("batch_call");
             batch.put("batch_call_id", c.batchId().get());
@@ -58,15 +67,37 @@ public final class ConversationWire {
         analysis.put("transcript_summary", c.transcriptSummary().orElse(""));
         analysis.set("data_collection_results", parse(c.dataCollectionResultsJson()));
         analysis.set("evaluation_criteria_results", parse(c.evaluationCriteriaResultsJson()));
-        shown.set("conversation_initiation_client_data", c.clientDataJson().map(ConversationWire::parse).orElse(null));
+        shown.set("conversation_initiation_client_data", clientData.orElse(null));
+        // A provider recording is the whole call's mixed audio: there are no separate user or agent tracks.
         for (var audio : AUDIO) {
-            shown.put(audio, false);
+            shown.put(audio, audio.equals("has_audio") && c.hasAudio());
         }
         shown.put("call_successful", c.callSuccessful().wireName());
         return shown;
     }
 
-    private static JsonNode parse(String json) {
+    /** ElevenLabs' {@code conversation_initiation_source} of a phone call: the provider that carried it. */
+    public static String initiationSource(PhoneCall call) {
+        return switch (call.type()) {
+            case PhoneCall.TWILIO -> "twilio";
+            case PhoneCall.EXOTEL -> "exotel";
+            case PhoneCall.SIP_TRUNKING -> "sip_trunk";
+            default -> "unknown";
+        };
+    }
+
+    /** The {@code metadata.phone_call.type}s a {@code conversation_initiation_source} covers (none: no call of ours). */
+    public static List<String> phoneCallTypes(String initiationSource) {
+        return switch (initiationSource) {
+            case "twilio" -> List.of(PhoneCall.TWILIO);
+            case "exotel" -> List.of(PhoneCall.EXOTEL);
+            case "sip_trunk" -> List.of(PhoneCall.SIP_TRUNKING);
+            default -> List.of();
+        };
+    }
+
+    /** A JSON text the store kept as jsonb (so it parses). */
+    public static JsonNode parse(String json) {
         try {
             return WireJson.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {

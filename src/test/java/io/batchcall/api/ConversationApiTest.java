@@ -100,8 +100,10 @@ class ConversationApiTest {
         assertThat(c.get("conversation_initiation_client_data").isNull()).isTrue();
         var summary = api.get("/v1/convai/conversations?agent_id=" + agentId).json().at("/conversations/0");
         assertThat(summary.toString()).isEqualTo("{\"agent_id\":\"" + agentId + "\",\"agent_name\":\"Closer\","
-                + "\"conversation_id\":\"" + id + "\",\"start_time_unix_secs\":" + START.getEpochSecond()
-                + ",\"call_duration_secs\":42,\"message_count\":2,\"status\":\"done\",\"call_successful\":\"success\"}");
+                + "\"branch_id\":null,\"conversation_id\":\"" + id + "\",\"start_time_unix_secs\":"
+                + START.getEpochSecond() + ",\"call_duration_secs\":42,\"message_count\":2,\"status\":\"done\","
+                + "\"termination_reason\":\"end_call tool\",\"call_successful\":\"success\","
+                + "\"direction\":\"outbound\",\"conversation_initiation_source\":\"twilio\"}");
     }
 
     @Test
@@ -144,6 +146,42 @@ class ConversationApiTest {
         }
         assertThat(other.get("/v1/convai/conversations").json().get("conversations")).isEmpty();
         assertThat(other.get("/v1/convai/conversations?agent_id=" + agentId).json().get("conversations")).isEmpty();
+    }
+
+    @Test
+    void delete_removes_an_ended_conversation_refuses_a_ringing_one_and_never_touches_another_workspaces() {
+        var agentId = agent(api, "{\"name\":\"Deleter\"}");
+        var ringing = create(workspace(api), agentId, "btcal_del", START);
+        var ended = conversations.create(workspace(api), new NewConversation(agentId, Optional.empty(),
+                Optional.empty(), Optional.empty(), ConversationStatus.FAILED, CallSuccessful.FAILURE, START, 0,
+                Optional.of("busy"), Optional.empty(), Optional.empty(), "[]")).id();
+        var other = server.client(server.newWorkspaceKey("Other deleter"));
+
+        var foreign = other.delete("/v1/convai/conversations/" + ended);
+        var refused = api.delete("/v1/convai/conversations/" + ringing);
+        var deleted = api.delete("/v1/convai/conversations/" + ended);
+
+        assertThat(foreign.status()).isEqualTo(404);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().at("/detail/status").asText()).isEqualTo("conversation_in_progress");
+        assertThat(api.get("/v1/convai/conversations/" + ringing).status()).isEqualTo(200);
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(deleted.body()).isEqualTo("{}");
+        assertThat(api.get("/v1/convai/conversations/" + ended).status()).isEqualTo(404);
+        assertThat(api.get("/v1/convai/conversations/" + ended + "/audio").status()).isEqualTo(404);
+    }
+
+    @Test
+    void a_conversation_without_a_recording_has_no_audio() {
+        var agentId = agent(api, "{\"name\":\"Silent\"}");
+        var id = create(workspace(api), agentId, "btcal_silent", START);
+
+        var audio = api.get("/v1/convai/conversations/" + id + "/audio");
+
+        assertThat(audio.status()).isEqualTo(404);
+        assertThat(audio.json().at("/detail/status").asText()).isEqualTo("audio_not_found");
+        assertThat(api.get("/v1/convai/conversations/" + id).json().get("has_audio").asBoolean()).isFalse();
+        assertThat(api.get("/v1/convai/conversations/" + id).json().at("/metadata/cost_fiat").isNull()).isTrue();
     }
 
     @Test

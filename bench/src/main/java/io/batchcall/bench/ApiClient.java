@@ -93,6 +93,12 @@ final class ApiClient {
         return send(keyed(workspace.apiKey(), "/v1/convai/batch-calling/workspace" + query).GET());
     }
 
+    /** The first page (30) of the workspace's conversations with a query string of filters (may be empty). */
+    Response listConversations(Workspace workspace, String query) {
+        return send(keyed(workspace.apiKey(), "/v1/convai/conversations" + (query.isEmpty() ? "" : "?" + query))
+                .GET());
+    }
+
     void deleteBatch(Workspace workspace, String batchId) {
         send(keyed(workspace.apiKey(), "/v1/convai/batch-calling/" + batchId).DELETE());
     }

@@ -128,6 +128,8 @@ public final class Bench {
                     submit.batchIds().getFirst()));
             var list = timed("list: " + sizes.listBatches() + " batches, down to " + sizes.listDepth(),
                     () -> new ListScenario(api, database, sizes).run());
+            var conversationList = timed("conversations: " + sizes.conversations() + " conversations, each filter",
+                    () -> new ConversationListScenario(api, database, sizes).run());
             var dispatch = timed("dispatch: " + sizes.dispatchRecipients() + " recipients at concurrency "
                     + sizes.dispatchConcurrency(), () -> new DispatchScenario(api, database, sizes).run());
             var floor = timed("floor: the same recipients, plain JDBC", () -> new FloorBaseline(database, sizes).run());
@@ -142,12 +144,14 @@ public final class Bench {
             figures.addAll(submit.figures(floor.insertsPerSecond()));
             figures.addAll(get.figures());
             figures.addAll(list.figures());
+            figures.addAll(conversationList.figures());
             figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch()));
             figures.addAll(refill.figures());
             figures.addAll(capacity.figures());
             details.put("submit", submit.details());
             details.put("get", get.details());
             details.put("list", list.details());
+            details.put("conversations", conversationList.details());
             details.put("dispatch", dispatch.details());
             details.put("floor", Map.of("dispatch", floor.dispatch().details(),
                     "inserts_per_second", floor.insertsPerSecond()));

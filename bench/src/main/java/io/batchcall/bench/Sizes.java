@@ -14,7 +14,7 @@ import java.util.TreeSet;
 record Sizes(int submitBatches, int submitRecipients, int getRequests, int listBatches, int listDepth,
              int listRequests, int dispatchRecipients, int dispatchConcurrency, int refillRecipients,
              int refillConcurrency, Duration refillTalk, int capacityCalls, Duration capacityTalk,
-             Duration capacitySteady, Duration statsSettle) {
+             Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests) {
 
     /** The most recipients one batch may have (the API's limit). */
     static final int MAX_BATCH = 10_000;
@@ -37,7 +37,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             Map.entry("capacity-steady-secs", new long[] {10, 3}),
             // pg_stat_database counts a backend's commits up to 10 s late (PGSTAT_IDLE_INTERVAL): waiting that
             // long before reading makes the commit counts exact; the quick run only shows them approximately.
-            Map.entry("stats-settle-secs", new long[] {11, 2}));
+            Map.entry("stats-settle-secs", new long[] {11, 2}),
+            Map.entry("conversations", new long[] {1_000_000, 100_000}),
+            Map.entry("conversation-requests", new long[] {100, 20}));
 
     Sizes {
         if (submitRecipients < 1 || submitRecipients > MAX_BATCH) {
@@ -78,6 +80,8 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
                 Math.toIntExact(values.get("capacity-calls")),
                 Duration.ofSeconds(values.get("capacity-talk-secs")),
                 Duration.ofSeconds(values.get("capacity-steady-secs")),
-                Duration.ofSeconds(values.get("stats-settle-secs")));
+                Duration.ofSeconds(values.get("stats-settle-secs")),
+                Math.toIntExact(values.get("conversations")),
+                Math.toIntExact(values.get("conversation-requests")));
     }
 }

@@ -3,6 +3,7 @@ package io.batchcall.telephony.twilio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -63,6 +64,30 @@ final class TwilioApi {
 
     Response listCalls(TwilioAccount account, List<Map.Entry<String, String>> query) {
         return send(account, request(account, calls(account) + ".json?" + formEncode(query)).GET());
+    }
+
+    /**
+     * A recording's MP3 as Twilio streams it; empty when Twilio has none under that id or cannot be reached. The
+     * caller closes the stream.
+     */
+    Optional<InputStream> recording(TwilioAccount account, String recordingSid) {
+        // From the region the call was placed in: Twilio stores a recording there.
+        var url = account.apiBase(apiBase) + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Recordings/"
+                + encode(recordingSid) + ".mp3";
+        try {
+            var response = http.send(request(account, url).setHeader("Accept", "audio/mpeg").GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() == 200) {
+                return Optional.of(response.body());
+            }
+            response.body().close();
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     private String calls(TwilioAccount account) {

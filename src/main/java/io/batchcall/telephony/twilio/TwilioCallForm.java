@@ -36,6 +36,10 @@ final class TwilioCallForm {
         }
         if (request.callConfig().recordingEnabled()) {
             form.add(Map.entry("Record", "true"));
+            // The recording's id comes to the same callback once Twilio has stored it: GET .../audio serves it.
+            form.add(Map.entry("RecordingStatusCallback", callbackUrl));
+            form.add(Map.entry("RecordingStatusCallbackMethod", "POST"));
+            form.add(Map.entry("RecordingStatusCallbackEvent", "completed"));
         }
         request.callConfig().machineDetection().ifPresent(detection -> {
             form.add(Map.entry("MachineDetection", detection == MachineDetection.DETECT_MESSAGE_END

@@ -260,6 +260,12 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         return TwilioStatus.of(call.path("sid").asText(), call.path("status").asText(), Optional.empty(), answeredBy);
     }
 
+    /** A call's recording, fetched from Twilio with the account of the number that placed the call. */
+    public Optional<java.io.InputStream> recording(String settingsJson, Map<String, String> credentials,
+                                                   String recordingSid) {
+        return TwilioAccount.of(settingsJson, credentials).flatMap(account -> api.recording(account, recordingSid));
+    }
+
     /**
      * A status callback whose signature was verified. Reported through the sink, which only moves an attempt
      * forward: a duplicate or a callback older than one already seen (a lower {@code SequenceNumber}) is always
