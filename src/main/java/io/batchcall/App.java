@@ -2,33 +2,31 @@ package io.batchcall;
 
 import io.batchcall.api.AdminRoutes;
 import io.batchcall.api.AgentCallRoutes;
-import io.batchcall.api.AgentTokens;
 import io.batchcall.api.AgentRoutes;
-import io.batchcall.api.AttemptRoutes;
-import io.batchcall.api.BatchOperationRoutes;
-import io.batchcall.api.BatchRoutes;
+import io.batchcall.api.AgentTokens;
 import io.batchcall.api.ApiErrors;
 import io.batchcall.api.ApiServer;
+import io.batchcall.api.AttemptRoutes;
 import io.batchcall.api.Authentication;
+import io.batchcall.api.BatchOperationRoutes;
+import io.batchcall.api.BatchRoutes;
 import io.batchcall.api.BranchRoutes;
 import io.batchcall.api.CallbackTokens;
+import io.batchcall.api.ConvaiSettingsRoutes;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.ExotelCallbackRoutes;
 import io.batchcall.api.OperationsRoutes;
 import io.batchcall.api.OutboundCallRoutes;
-import io.batchcall.api.RegisterCallRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
+import io.batchcall.api.RegisterCallRoutes;
 import io.batchcall.api.RouteGroup;
 import io.batchcall.api.TwilioCallbackRoutes;
-import io.batchcall.api.ConvaiSettingsRoutes;
 import io.batchcall.api.WebhookRoutes;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
 import io.batchcall.config.Settings;
-import io.batchcall.domain.EgressPolicy;
-import io.batchcall.domain.IdSource;
 import io.batchcall.dispatch.AttemptRecorder;
 import io.batchcall.dispatch.CallRegistry;
 import io.batchcall.dispatch.Dispatcher;
@@ -37,56 +35,56 @@ import io.batchcall.dispatch.LeaseKeeper;
 import io.batchcall.dispatch.PostCallProducer;
 import io.batchcall.dispatch.StaleCallSweep;
 import io.batchcall.dispatch.Wakeup;
+import io.batchcall.domain.EgressPolicy;
+import io.batchcall.domain.IdSource;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
+import io.batchcall.domain.RetrySchedule;
 import io.batchcall.store.AgentStore;
-import io.batchcall.store.BatchOperations;
-import io.batchcall.store.AttemptLifecycle;
+import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.AttemptHistory;
+import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.AttemptStore;
+import io.batchcall.store.BatchOperations;
+import io.batchcall.store.BatchStore;
+import io.batchcall.store.BranchStore;
 import io.batchcall.store.ClaimStore;
+import io.batchcall.store.ConversationStore;
+import io.batchcall.store.CredentialCipher;
+import io.batchcall.store.Database;
+import io.batchcall.store.DeliveryLog;
+import io.batchcall.store.DeliveryStore;
+import io.batchcall.store.EmbeddedPostgresServer;
+import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
+import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.PostCallTranscriptions;
-import io.batchcall.telephony.AgentAccess;
 import io.batchcall.store.ProviderRequestBudgets;
+import io.batchcall.store.RecipientStore;
+import io.batchcall.store.SingleCallStore;
+import io.batchcall.store.WebhookStore;
+import io.batchcall.store.WorkspaceStore;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.exotel.ExotelLimits;
 import io.batchcall.telephony.exotel.ExotelProvider;
 import io.batchcall.telephony.simulator.SimulatorProvider;
+import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
-import io.batchcall.telephony.sip.SipTrunkProvider;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.batchcall.store.ApiKeyStore;
-import io.batchcall.store.BatchStore;
-import io.batchcall.store.BranchStore;
-import io.batchcall.store.ConversationStore;
-import io.batchcall.store.IdempotencyStore;
-import io.batchcall.store.PhoneNumberStore;
-import io.batchcall.store.RecipientStore;
-import io.batchcall.store.SingleCallStore;
-import io.batchcall.store.CredentialCipher;
-import io.batchcall.store.Database;
-import io.batchcall.store.EmbeddedPostgresServer;
-import io.batchcall.store.PhoneNumberStore;
-import io.batchcall.store.WorkspaceStore;
-import io.batchcall.domain.EgressPolicy;
-import io.batchcall.domain.RetrySchedule;
-import io.batchcall.store.DeliveryLog;
-import io.batchcall.store.DeliveryStore;
-import io.batchcall.store.WebhookStore;
 import io.batchcall.webhooks.WebhookMetrics;
 import io.batchcall.webhooks.WebhookSender;
 import io.batchcall.webhooks.WebhookUrls;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -95,10 +93,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,6 +119,7 @@ public final class App implements AutoCloseable {
 
     /** What to close, most recently started first. */
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+
     private ApiServer server;
 
     private App() {}
@@ -185,7 +184,10 @@ public final class App implements AutoCloseable {
     }
 
     private void startComponents(Config config, Clock clock, PrintStream console, List<RouteGroup> extraRoutes) {
-        log.info("batchcall starting version={} nodeId={} database={}", Version.current(), config.nodeId(),
+        log.info(
+                "batchcall starting version={} nodeId={} database={}",
+                Version.current(),
+                config.nodeId(),
                 config.database().embedded() ? "embedded" : "external");
         var meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         if (!config.observability().showsWorkspaces()) {
@@ -204,8 +206,8 @@ public final class App implements AutoCloseable {
         var database = openDatabase(config, meters);
         var ids = IdSource.secure();
         // Created now so that a missing or unreadable key stops the start, not the first call that needs it.
-        var cipher = CredentialCipher.fromConfiguredOrStoredKey(config.security().secretKey(),
-                config.database().dataDirectory());
+        var cipher = CredentialCipher.fromConfiguredOrStoredKey(
+                config.security().secretKey(), config.database().dataDirectory());
         var workspaces = new WorkspaceStore(database, clock, ids);
         var keys = new ApiKeyStore(database, clock, ids);
         var agents = new AgentStore(database, clock, ids);
@@ -216,59 +218,112 @@ public final class App implements AutoCloseable {
         var batches = new BatchStore(database, clock, ids, idempotency);
         var recipients = new RecipientStore(database);
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
-                .ensureDefaultWorkspace(config.security().apiKey(), config.database().embedded());
+                .ensureDefaultWorkspace(
+                        config.security().apiKey(), config.database().embedded());
         if (config.telephony().publicUrl().isEmpty()) {
             log.info("BATCHCALL_PUBLIC_URL is not set: batches on Twilio and Exotel numbers fail until it is");
         }
         var attempts = new AttemptStore(database);
-        var callbackTokens = new CallbackTokens(cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
+        var callbackTokens = new CallbackTokens(
+                cipher.derivedKey("callback tokens"), config.telephony().publicUrl());
         // Where workspaces may make us send traffic: checked when agents, numbers and webhooks are saved, at each
         // dial, and before each webhook delivery.
-        var agentTokens = new AgentTokens(cipher.derivedKey("agent tokens"), config.telephony().publicUrl());
+        var agentTokens = new AgentTokens(
+                cipher.derivedKey("agent tokens"), config.telephony().publicUrl());
         var egress = new EgressPolicy(config.egress().allowPrivateNetworks(), EgressPolicy::systemResolve);
         // Webhooks: the sender is created here so that the dispatcher's notification listener can wake it, and
         // started after the dispatcher (so it stops before it, right after HTTP).
         var webhookConfig = config.webhooks();
         var webhookUrls = new WebhookUrls(egress, webhookConfig.requireHttps());
         var webhookStore = new WebhookStore(database, clock, cipher, ids);
-        var deliveryStore = new DeliveryStore(database, clock, cipher, ids, config.nodeId(), webhookConfig.lease(),
-                webhookConfig.maxInFlightPerEndpoint(), RetrySchedule.STANDARD, new SplittableRandom());
+        var deliveryStore = new DeliveryStore(
+                database,
+                clock,
+                cipher,
+                ids,
+                config.nodeId(),
+                webhookConfig.lease(),
+                webhookConfig.maxInFlightPerEndpoint(),
+                RetrySchedule.STANDARD,
+                new SplittableRandom());
         var deliveryLog = new DeliveryLog(database, clock);
-        var webhookSender = new WebhookSender(deliveryStore, webhookUrls, webhookConfig, clock,
-                new WebhookMetrics(meters, deliveryLog, clock));
-        var dispatching = startDispatching(config, clock, database, ids, meters, workspaces, agents, phoneNumbers,
-                idempotency, callbackTokens, egress, webhookSender, agentTokens);
+        var webhookSender = new WebhookSender(
+                deliveryStore, webhookUrls, webhookConfig, clock, new WebhookMetrics(meters, deliveryLog, clock));
+        var dispatching = startDispatching(
+                config,
+                clock,
+                database,
+                ids,
+                meters,
+                workspaces,
+                agents,
+                phoneNumbers,
+                idempotency,
+                callbackTokens,
+                egress,
+                webhookSender,
+                agentTokens);
 
-        var routes = Stream.concat(Stream.of(
-                        new OperationsRoutes(Version.current(), database, meters,
-                                config.observability().metricsToken(),
-                                dispatching.problems()),
-                        new Authentication(keys, config.rateLimits(), clock, meters),
-                        new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
-                        new WorkspaceRoutes(workspaces),
-                        new AgentRoutes(agents, phoneNumbers, egress),
-                        new BranchRoutes(agents, branches),
-                        new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
-                        new ConversationRoutes(conversations, phoneNumbers, dispatching.twilio()::recording),
-                        new AgentCallRoutes(agentTokens, conversations),
-                        new BatchRoutes(batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
-                        new BatchOperationRoutes(new BatchOperations(database, idempotency, ids), batches,
-                                idempotency, ids),
-                        new AttemptRoutes(batches, new AttemptHistory(database)),
-                        new RecipientUploadRoutes(config.uploads()),
-                        new WebhookRoutes(webhookStore, deliveryStore, deliveryLog, webhookSender, webhookUrls,
-                                webhookConfig.rotationGrace(), clock),
-                        new ConvaiSettingsRoutes(webhookStore),
-                        new OutboundCallRoutes(new SingleCallStore(database, clock, ids), batches, agents, branches,
-                                phoneNumbers, dispatching.registry(), clock, ids),
-                        new RegisterCallRoutes(agents, conversations, agentTokens,
-                                (stream, conversationId, token, url, clientData) -> TwilioProvider.connectTwiml(stream,
-                                        conversationId, new io.batchcall.telephony.AgentAccess.Grant(token, url),
-                                        clientData), clock),
-                        new TwilioCallbackRoutes(callbackTokens, attempts, phoneNumbers,
-                                dispatching.twilio()::onStatusCallback, conversations),
-                        new ExotelCallbackRoutes(callbackTokens, attempts, dispatching.exotel()::onStatusCallback)),
-                extraRoutes.stream()).toList();
+        var routes = Stream.concat(
+                        Stream.of(
+                                new OperationsRoutes(
+                                        Version.current(),
+                                        database,
+                                        meters,
+                                        config.observability().metricsToken(),
+                                        dispatching.problems()),
+                                new Authentication(keys, config.rateLimits(), clock, meters),
+                                new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
+                                new WorkspaceRoutes(workspaces),
+                                new AgentRoutes(agents, phoneNumbers, egress),
+                                new BranchRoutes(agents, branches),
+                                new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
+                                new ConversationRoutes(conversations, phoneNumbers, dispatching.twilio()::recording),
+                                new AgentCallRoutes(agentTokens, conversations),
+                                new BatchRoutes(
+                                        batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
+                                new BatchOperationRoutes(
+                                        new BatchOperations(database, idempotency, ids), batches, idempotency, ids),
+                                new AttemptRoutes(batches, new AttemptHistory(database)),
+                                new RecipientUploadRoutes(config.uploads()),
+                                new WebhookRoutes(
+                                        webhookStore,
+                                        deliveryStore,
+                                        deliveryLog,
+                                        webhookSender,
+                                        webhookUrls,
+                                        webhookConfig.rotationGrace(),
+                                        clock),
+                                new ConvaiSettingsRoutes(webhookStore),
+                                new OutboundCallRoutes(
+                                        new SingleCallStore(database, clock, ids),
+                                        batches,
+                                        agents,
+                                        branches,
+                                        phoneNumbers,
+                                        dispatching.registry(),
+                                        clock,
+                                        ids),
+                                new RegisterCallRoutes(
+                                        agents,
+                                        conversations,
+                                        agentTokens,
+                                        (stream, conversationId, token, url, clientData) -> TwilioProvider.connectTwiml(
+                                                stream,
+                                                conversationId,
+                                                new io.batchcall.telephony.AgentAccess.Grant(token, url),
+                                                clientData),
+                                        clock),
+                                new TwilioCallbackRoutes(
+                                        callbackTokens,
+                                        attempts,
+                                        phoneNumbers,
+                                        dispatching.twilio()::onStatusCallback,
+                                        conversations),
+                                new ExotelCallbackRoutes(
+                                        callbackTokens, attempts, dispatching.exotel()::onStatusCallback)),
+                        extraRoutes.stream())
+                .toList();
         server = new ApiServer(config.http(), config.requestLimits(), new ApiErrors(), routes, meters).start();
         running.push(server);
         log.info("batchcall started nodeId={} port={}", config.nodeId(), server.port());
@@ -278,55 +333,91 @@ public final class App implements AutoCloseable {
      * The running dispatcher's faces to HTTP: Twilio's and Exotel's callbacks, and what keeps this node from being
      * ready.
      */
-    private record Dispatching(TwilioProvider twilio, ExotelProvider exotel, CallRegistry registry,
-                               Supplier<List<String>> problems) {}
+    private record Dispatching(
+            TwilioProvider twilio, ExotelProvider exotel, CallRegistry registry, Supplier<List<String>> problems) {}
 
     /**
      * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
      * stopped after it, in reverse order: stop claiming, drain calls, stop heartbeats, stop listening. Returns
      * the Twilio provider, which its callback route reports to, and the dispatcher's health for /ready.
      */
-    private Dispatching startDispatching(Config config, Clock clock, Database database, IdSource ids,
-                                            PrometheusMeterRegistry meters, WorkspaceStore workspaces,
-                                            AgentStore agents, PhoneNumberStore phoneNumbers,
-                                            IdempotencyStore idempotency, CallbackTokens callbackTokens,
-                                            EgressPolicy egress, WebhookSender webhookSender,
-                                            AgentTokens agentTokens) {
+    private Dispatching startDispatching(
+            Config config,
+            Clock clock,
+            Database database,
+            IdSource ids,
+            PrometheusMeterRegistry meters,
+            WorkspaceStore workspaces,
+            AgentStore agents,
+            PhoneNumberStore phoneNumbers,
+            IdempotencyStore idempotency,
+            CallbackTokens callbackTokens,
+            EgressPolicy egress,
+            WebhookSender webhookSender,
+            AgentTokens agentTokens) {
         var timers = new ScheduledTimers();
         running.push(timers);
-        AgentAccess agentAccess = conversation -> new AgentAccess.Grant(agentTokens.token(conversation),
-                agentTokens.url(conversation));
+        AgentAccess agentAccess =
+                conversation -> new AgentAccess.Grant(agentTokens.token(conversation), agentTokens.url(conversation));
         var registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
         var recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, ids), registry, wakeup, meters);
         running.push(recorder);
-        var twilio = new TwilioProvider(config.telephony().twilioApiBase(), TwilioLimits.defaults(),
-                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), agentAccess,
-                recorder, new AttemptStore(database)::ownedByOthers, clock, egress);
+        var twilio = new TwilioProvider(
+                config.telephony().twilioApiBase(),
+                TwilioLimits.defaults(),
+                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt),
+                agentAccess,
+                recorder,
+                new AttemptStore(database)::ownedByOthers,
+                clock,
+                egress);
         running.push(twilio);
         var budgets = new ProviderRequestBudgets(database, clock);
-        var exotel = new ExotelProvider(config.telephony().exotelApiBase(),
-                ExotelLimits.withRequestsPerMinute(config.telephony().exotelRequestsPerMinute()), budgets::reserve,
-                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt), recorder,
-                new AttemptStore(database)::ownedByOthers, clock, egress);
+        var exotel = new ExotelProvider(
+                config.telephony().exotelApiBase(),
+                ExotelLimits.withRequestsPerMinute(config.telephony().exotelRequestsPerMinute()),
+                budgets::reserve,
+                (provider, attempt) -> callbackTokens.statusCallback(provider.wireName(), attempt),
+                recorder,
+                new AttemptStore(database)::ownedByOthers,
+                clock,
+                egress);
         running.push(exotel);
-        var sip = SipTrunkProvider.start(config.sip(), timers, recorder, egress, phoneNumbers::sipTrunkAddresses,
-                clock, agentAccess);
+        var sip = SipTrunkProvider.start(
+                config.sip(), timers, recorder, egress, phoneNumbers::sipTrunkAddresses, clock, agentAccess);
         running.push(sip);
         Map<Provider, TelephonyProvider> providers = Map.of(
-                Provider.SIMULATOR, new SimulatorProvider(config.simulator(), timers, recorder, new SplittableRandom(),
-                        agentAccess, egress),
+                Provider.SIMULATOR,
+                        new SimulatorProvider(
+                                config.simulator(), timers, recorder, new SplittableRandom(), agentAccess, egress),
                 Provider.TWILIO, twilio,
                 Provider.EXOTEL, exotel,
                 Provider.SIP_TRUNK, sip);
-        Function<PhoneNumber, Map<String, String>> credentials =
-                number -> phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
+        Function<PhoneNumber, Map<String, String>> credentials = number ->
+                phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         var lease = config.dispatch().leaseTimeout();
         var notifications = new Notifications(database, clock);
-        var dispatcher = new Dispatcher(new ClaimStore(database, clock, ids, config.nodeId(), lease), recorder,
-                registry, providers, credentials, timers, clock, wakeup, meters);
-        var leaseKeeper = new LeaseKeeper(new LeaseStore(database, clock, config.nodeId(), lease), registry, recorder,
-                providers, agents, phoneNumbers, credentials, config.dispatch(), meters);
+        var dispatcher = new Dispatcher(
+                new ClaimStore(database, clock, ids, config.nodeId(), lease),
+                recorder,
+                registry,
+                providers,
+                credentials,
+                timers,
+                clock,
+                wakeup,
+                meters);
+        var leaseKeeper = new LeaseKeeper(
+                new LeaseStore(database, clock, config.nodeId(), lease),
+                registry,
+                recorder,
+                providers,
+                agents,
+                phoneNumbers,
+                credentials,
+                config.dispatch(),
+                meters);
         notifications.onReconnect(dispatcher::resynchronise);
         notifications.on(Notifications.WAKE, payload -> dispatcher.wake());
         notifications.on(DeliveryStore.CHANNEL, payload -> webhookSender.wake());
@@ -343,19 +434,23 @@ public final class App implements AutoCloseable {
             }
         });
         Gauge.builder("batchcall.calls.in.flight", registry, CallRegistry::size)
-                .description("Calls this node is placing or tracking").register(meters);
+                .description("Calls this node is placing or tracking")
+                .register(meters);
         running.push(notifications.start());
         running.push(leaseKeeper.start());
         running.push(new Housekeeping(idempotency, workspaces, meters).start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
-        running.push(new PostCallProducer(new PostCallTranscriptions(database, clock, ids),
-                config.conversations().postCallReportWait()).start());
+        running.push(new PostCallProducer(
+                        new PostCallTranscriptions(database, clock, ids),
+                        config.conversations().postCallReportWait())
+                .start());
         running.push(dispatcher.start());
         running.push(webhookSender.start());
         Supplier<List<String>> problems = () -> Stream.of(
                         recorder.healthy() ? null : "the call-event writer is stopped or stuck",
                         dispatcher.healthy() ? null : "the dispatch loop is stopped or stuck")
-                .filter(java.util.Objects::nonNull).toList();
+                .filter(java.util.Objects::nonNull)
+                .toList();
         return new Dispatching(twilio, exotel, registry, problems);
     }
 
@@ -368,8 +463,8 @@ public final class App implements AutoCloseable {
             running.push(database);
             return database;
         }
-        var database = Database.connect(settings.externalUrl().orElseThrow(), settings.user(), settings.password(),
-                meters);
+        var database =
+                Database.connect(settings.externalUrl().orElseThrow(), settings.user(), settings.password(), meters);
         running.push(database);
         return database;
     }
@@ -393,12 +488,16 @@ public final class App implements AutoCloseable {
                 component.close();
                 long millis = (System.nanoTime() - started) / 1_000_000;
                 if (millis > SLOW_STOP_MILLIS) {
-                    log.info("Component stopped slowly component={} millis={}", component.getClass().getSimpleName(),
+                    log.info(
+                            "Component stopped slowly component={} millis={}",
+                            component.getClass().getSimpleName(),
                             millis);
                 }
             } catch (Exception e) {
-                log.warn("Component did not stop cleanly component={} error={}",
-                        component.getClass().getSimpleName(), e.toString());
+                log.warn(
+                        "Component did not stop cleanly component={} error={}",
+                        component.getClass().getSimpleName(),
+                        e.toString());
             }
         }
         log.info("batchcall stopped");

@@ -29,8 +29,13 @@ final class FirstStart {
     private final IdSource ids;
     private final PrintStream console;
 
-    FirstStart(WorkspaceStore workspaces, ApiKeyStore keys, AgentStore agents, PhoneNumberStore phoneNumbers,
-               IdSource ids, PrintStream console) {
+    FirstStart(
+            WorkspaceStore workspaces,
+            ApiKeyStore keys,
+            AgentStore agents,
+            PhoneNumberStore phoneNumbers,
+            IdSource ids,
+            PrintStream console) {
         this.workspaces = workspaces;
         this.keys = keys;
         this.agents = agents;
@@ -60,17 +65,32 @@ final class FirstStart {
         // A key set in the environment after the first start is added to the default workspace, which lets an
         // operator rotate keys by configuration. A key that was revoked stays revoked.
         if (configuredKey.isPresent() && !keys.exists(key)) {
-            workspaces.findDefault().flatMap(workspace -> keys.issue(workspace.id(), key)).ifPresent(issued ->
-                    log.info("BATCHCALL_API_KEY added to the default workspace keyId={}", issued.id()));
+            workspaces
+                    .findDefault()
+                    .flatMap(workspace -> keys.issue(workspace.id(), key))
+                    .ifPresent(issued ->
+                            log.info("BATCHCALL_API_KEY added to the default workspace keyId={}", issued.id()));
         }
     }
 
     private void createDemo(WorkspaceId workspace) {
-        var number = phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(Provider.SIMULATOR,
-                DEMO_NUMBER, "Simulator (demo)", Optional.empty(), "{}", Map.of(), Provider.SIMULATOR.defaultCps(),
-                false, true));
-        var agent = agents.create(workspace, new AgentStore.NewAgent("Demo agent", "{}", "[\"demo\"]",
-                Optional.empty(), Optional.empty(), Optional.empty()), Optional.of(number.id()));
+        var number = phoneNumbers.create(
+                workspace,
+                new PhoneNumberStore.NewPhoneNumber(
+                        Provider.SIMULATOR,
+                        DEMO_NUMBER,
+                        "Simulator (demo)",
+                        Optional.empty(),
+                        "{}",
+                        Map.of(),
+                        Provider.SIMULATOR.defaultCps(),
+                        false,
+                        true));
+        var agent = agents.create(
+                workspace,
+                new AgentStore.NewAgent(
+                        "Demo agent", "{}", "[\"demo\"]", Optional.empty(), Optional.empty(), Optional.empty()),
+                Optional.of(number.id()));
         log.info("Demo agent and simulator number created agentId={} phoneNumberId={}", agent.id(), number.id());
         console.println("  A demo agent and a simulator number (it dials nobody) are ready:");
         console.println("    agent_id             " + agent.id());

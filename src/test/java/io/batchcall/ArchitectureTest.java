@@ -1,7 +1,7 @@
 package io.batchcall;
 
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -15,55 +15,88 @@ class ArchitectureTest {
 
     @Test
     void packages_depend_only_on_what_style_md_allows() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("App").definedBy("io.batchcall")
-                .layer("Config").definedBy("io.batchcall.config..")
-                .layer("Domain").definedBy("io.batchcall.domain..")
-                .layer("Store").definedBy("io.batchcall.store..")
-                .layer("Telephony").definedBy("io.batchcall.telephony..")
-                .layer("Dispatch").definedBy("io.batchcall.dispatch..")
-                .layer("Webhooks").definedBy("io.batchcall.webhooks..")
-                .layer("Api").definedBy("io.batchcall.api..")
-                .layer("Wire").definedBy("io.batchcall.wire..")
-                .whereLayer("App").mayNotBeAccessedByAnyLayer()
-                .whereLayer("Api").mayOnlyBeAccessedByLayers("App")
-                .whereLayer("Dispatch").mayOnlyBeAccessedByLayers("Api", "App")
-                .whereLayer("Webhooks").mayOnlyBeAccessedByLayers("Api", "App")
-                .whereLayer("Store").mayOnlyBeAccessedByLayers("Dispatch", "Webhooks", "Api", "App")
-                .whereLayer("Telephony").mayOnlyBeAccessedByLayers("Dispatch", "App")
-                .whereLayer("Config").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App")
-                .whereLayer("Domain").mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App",
-                        "Wire")
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("App")
+                .definedBy("io.batchcall")
+                .layer("Config")
+                .definedBy("io.batchcall.config..")
+                .layer("Domain")
+                .definedBy("io.batchcall.domain..")
+                .layer("Store")
+                .definedBy("io.batchcall.store..")
+                .layer("Telephony")
+                .definedBy("io.batchcall.telephony..")
+                .layer("Dispatch")
+                .definedBy("io.batchcall.dispatch..")
+                .layer("Webhooks")
+                .definedBy("io.batchcall.webhooks..")
+                .layer("Api")
+                .definedBy("io.batchcall.api..")
+                .layer("Wire")
+                .definedBy("io.batchcall.wire..")
+                .whereLayer("App")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("Api")
+                .mayOnlyBeAccessedByLayers("App")
+                .whereLayer("Dispatch")
+                .mayOnlyBeAccessedByLayers("Api", "App")
+                .whereLayer("Webhooks")
+                .mayOnlyBeAccessedByLayers("Api", "App")
+                .whereLayer("Store")
+                .mayOnlyBeAccessedByLayers("Dispatch", "Webhooks", "Api", "App")
+                .whereLayer("Telephony")
+                .mayOnlyBeAccessedByLayers("Dispatch", "App")
+                .whereLayer("Config")
+                .mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App")
+                .whereLayer("Domain")
+                .mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App", "Wire")
                 // The public API's JSON shapes: responses (api) and event bodies (store) are the same records.
-                .whereLayer("Wire").mayOnlyBeAccessedByLayers("Store", "Webhooks", "Api", "App")
+                .whereLayer("Wire")
+                .mayOnlyBeAccessedByLayers("Store", "Webhooks", "Api", "App")
                 .check(CLASSES);
     }
 
     @Test
     void the_domain_and_config_use_the_jdk_only() {
-        noClasses().that().resideInAnyPackage("io.batchcall.domain..", "io.batchcall.config..")
-                .should().dependOnClassesThat().resideOutsideOfPackages("io.batchcall.domain..",
-                        "io.batchcall.config..", "java..")
+        noClasses()
+                .that()
+                .resideInAnyPackage("io.batchcall.domain..", "io.batchcall.config..")
+                .should()
+                .dependOnClassesThat()
+                .resideOutsideOfPackages("io.batchcall.domain..", "io.batchcall.config..", "java..")
                 .check(CLASSES);
     }
 
     @Test
     void nothing_reads_the_wall_clock_outside_app() {
-        noClasses().that().resideOutsideOfPackage("io.batchcall")
-                .should().callMethod(java.time.Instant.class, "now")
-                .orShould().callMethod(java.lang.System.class, "currentTimeMillis")
-                .orShould().callMethod(java.time.Clock.class, "systemUTC")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.batchcall")
+                .should()
+                .callMethod(java.time.Instant.class, "now")
+                .orShould()
+                .callMethod(java.lang.System.class, "currentTimeMillis")
+                .orShould()
+                .callMethod(java.time.Clock.class, "systemUTC")
                 .check(CLASSES);
     }
 
     @Test
     void no_class_is_named_manager_helper_util_impl_or_base() {
-        noClasses().should().haveSimpleNameEndingWith("Manager")
-                .orShould().haveSimpleNameEndingWith("Helper")
-                .orShould().haveSimpleNameEndingWith("Util")
-                .orShould().haveSimpleNameEndingWith("Utils")
-                .orShould().haveSimpleNameEndingWith("Impl")
-                .orShould().haveSimpleNameStartingWith("Base")
+        noClasses()
+                .should()
+                .haveSimpleNameEndingWith("Manager")
+                .orShould()
+                .haveSimpleNameEndingWith("Helper")
+                .orShould()
+                .haveSimpleNameEndingWith("Util")
+                .orShould()
+                .haveSimpleNameEndingWith("Utils")
+                .orShould()
+                .haveSimpleNameEndingWith("Impl")
+                .orShould()
+                .haveSimpleNameStartingWith("Base")
                 .check(CLASSES);
     }
 
@@ -84,15 +117,17 @@ class ArchitectureTest {
                         try {
                             var text = java.nio.file.Files.readString(f);
                             return writesInFlight.matcher(text).find()
-                                    || (f.toString().contains("/store/") && completes.matcher(text).find()
-                                        && text.contains("UPDATE batches"));
+                                    || (f.toString().contains("/store/")
+                                            && completes.matcher(text).find()
+                                            && text.contains("UPDATE batches"));
                         } catch (java.io.IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
                     })
                     .map(java.nio.file.Path::toString)
                     .toList();
-            org.assertj.core.api.Assertions.assertThat(offenders).as("files that write in_flight or complete batches")
+            org.assertj.core.api.Assertions.assertThat(offenders)
+                    .as("files that write in_flight or complete batches")
                     .isEmpty();
         }
     }

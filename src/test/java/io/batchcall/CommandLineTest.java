@@ -14,7 +14,9 @@ class CommandLineTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return App.answerCommandLine(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return App.answerCommandLine(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -35,8 +37,11 @@ class CommandLineTest {
         assertThat(run("--help")).isZero();
 
         assertThat(printed(out)).contains("--version", "--help");
-        assertThat(Settings.ALL).allSatisfy(setting -> assertThat(printed(out))
-                .contains(setting.name()).contains(setting.defaultValue()).contains(setting.meaning()));
+        assertThat(Settings.ALL)
+                .allSatisfy(setting -> assertThat(printed(out))
+                        .contains(setting.name())
+                        .contains(setting.defaultValue())
+                        .contains(setting.meaning()));
         assertThat(Settings.ALL).extracting(Setting::name).hasSizeGreaterThan(30);
     }
 

@@ -45,8 +45,13 @@ class EventsDoneWhenIT {
     private static final int RECIPIENTS = 50;
 
     /** One request as the receiver got it, with its place in the order of arrival. */
-    private record Received(long arrival, Map<String, String> headers, String body, JsonNode event,
-                            boolean elevenLabsVerified, boolean standardVerified) {
+    private record Received(
+            long arrival,
+            Map<String, String> headers,
+            String body,
+            JsonNode event,
+            boolean elevenLabsVerified,
+            boolean standardVerified) {
         String eventId() {
             return event.path("event_id").asText();
         }
@@ -69,8 +74,13 @@ class EventsDoneWhenIT {
             var body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             long arrival = arrivals.incrementAndGet();
             var headers = new HashMap<String, String>();
-            for (var name : List.of("ElevenLabs-Signature", "webhook-id", "webhook-timestamp", "webhook-signature",
-                    "Batchcall-Sequence", "Batchcall-Event-Type")) {
+            for (var name : List.of(
+                    "ElevenLabs-Signature",
+                    "webhook-id",
+                    "webhook-timestamp",
+                    "webhook-signature",
+                    "Batchcall-Sequence",
+                    "Batchcall-Event-Type")) {
                 headers.put(name, exchange.getRequestHeaders().getFirst(name));
             }
             long now = System.currentTimeMillis() / 1000;
@@ -80,10 +90,19 @@ class EventsDoneWhenIT {
             } catch (Exception e) {
                 event = Json.MAPPER.createObjectNode();
             }
-            received.add(new Received(arrival, headers, body, event,
+            received.add(new Received(
+                    arrival,
+                    headers,
+                    body,
+                    event,
                     elevenLabsAccepts(headers.get("ElevenLabs-Signature"), body, secret.get(), now),
-                    standardWebhooksAccepts(headers.get("webhook-id"), headers.get("webhook-timestamp"),
-                            headers.get("webhook-signature"), body, secret.get(), now)));
+                    standardWebhooksAccepts(
+                            headers.get("webhook-id"),
+                            headers.get("webhook-timestamp"),
+                            headers.get("webhook-signature"),
+                            body,
+                            secret.get(),
+                            now)));
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -98,24 +117,37 @@ class EventsDoneWhenIT {
         env.put("BATCHCALL_POST_CALL_WAIT_SECS", "5");
         env.put("BATCHCALL_WEBHOOK_POLL_MS", "200");
         try (var node = JarNode.start(env, Duration.ofSeconds(60));
-             // No BATCHCALL_PUBLIC_URL: the agent's URL comes as a path and the agent prepends our address.
-             var agent = TestAgent.start("http://127.0.0.1:" + node.port())) {
+                // No BATCHCALL_PUBLIC_URL: the agent's URL comes as a path and the agent prepends our address.
+                var agent = TestAgent.start("http://127.0.0.1:" + node.port())) {
             var api = ApiClient.withKey(node.port(), KEY);
-            var created = api.post("/v1/workspace/webhooks", "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"all\","
-                    + "\"webhook_url\":\"http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook\","
-                    + "\"event_types\":[\"*\"]}}");
+            var created = api.post(
+                    "/v1/workspace/webhooks",
+                    "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"all\","
+                            + "\"webhook_url\":\"http://127.0.0.1:"
+                            + receiver.getAddress().getPort() + "/hook\","
+                            + "\"event_types\":[\"*\"]}}");
             assertThat(created.status()).as(created.toString()).isEqualTo(200);
             var webhook = created.json().get("webhook_id").asText();
             secret.set(created.json().get("webhook_secret").asText());
             assertThat(secret.get()).startsWith("whsec_");
-            var settings = api.patch("/v1/convai/settings", "{\"webhooks\":{\"post_call_webhook_id\":\"" + webhook
-                    + "\",\"events\":[\"transcript\",\"call_initiation_failure\"]}}");
+            var settings = api.patch(
+                    "/v1/convai/settings",
+                    "{\"webhooks\":{\"post_call_webhook_id\":\"" + webhook
+                            + "\",\"events\":[\"transcript\",\"call_initiation_failure\"]}}");
             assertThat(settings.status()).as(settings.toString()).isEqualTo(200);
 
-            var agentId = api.post("/v1/convai/agents/create", "{\"name\":\"Done when\",\"media_stream_url\":\""
-                    + agent.mediaStreamUrl() + "\"}").json().get("agent_id").asText();
-            var numberId = api.post("/v1/convai/phone-numbers", "{\"provider\":\"simulator\",\"phone_number\":"
-                    + "\"+14155550100\",\"label\":\"sim\"}").json().get("phone_number_id").asText();
+            var agentId = api.post(
+                            "/v1/convai/agents/create",
+                            "{\"name\":\"Done when\",\"media_stream_url\":\"" + agent.mediaStreamUrl() + "\"}")
+                    .json()
+                    .get("agent_id")
+                    .asText();
+            var numberId = api.post(
+                            "/v1/convai/phone-numbers",
+                            "{\"provider\":\"simulator\",\"phone_number\":" + "\"+14155550100\",\"label\":\"sim\"}")
+                    .json()
+                    .get("phone_number_id")
+                    .asText();
             var recipients = new StringBuilder();
             for (int i = 0; i < RECIPIENTS; i++) {
                 recipients.append(i == 0 ? "" : ",").append("""
@@ -123,17 +155,24 @@ class EventsDoneWhenIT {
                           {"dynamic_variables":{"first_name":"P%02d","sim_outcome":"%s","sim_ring_ms":30,\
                         "sim_talk_ms":400}}}""".formatted(i, i, i, OUTCOMES.get(i % OUTCOMES.size())));
             }
-            var submitted = api.post("/v1/convai/batch-calling/submit", "{\"call_name\":\"done when\",\"agent_id\":\""
-                    + agentId + "\",\"agent_phone_number_id\":\"" + numberId + "\",\"recipients\":[" + recipients
-                    + "]}");
+            var submitted = api.post(
+                    "/v1/convai/batch-calling/submit",
+                    "{\"call_name\":\"done when\",\"agent_id\":\""
+                            + agentId + "\",\"agent_phone_number_id\":\"" + numberId + "\",\"recipients\":["
+                            + recipients
+                            + "]}");
             assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
             var batch = submitted.json().get("id").asText();
-            Await.until(Duration.ofSeconds(40), "the batch completes", () -> api.batchStatus(batch).equals("completed"));
+            Await.until(
+                    Duration.ofSeconds(40),
+                    "the batch completes",
+                    () -> api.batchStatus(batch).equals("completed"));
 
             // Conversation id -> the outcome its recipient was scripted with.
             var outcomeByConversation = new LinkedHashMap<String, String>();
             var recipientByConversation = new HashMap<String, String>();
-            for (var recipient : api.get("/v1/convai/batch-calling/" + batch).json().get("recipients")) {
+            for (var recipient :
+                    api.get("/v1/convai/batch-calling/" + batch).json().get("recipients")) {
                 int index = Integer.parseInt(recipient.get("id").asText().substring(1));
                 var conversation = recipient.get("conversation_id").asText();
                 outcomeByConversation.put(conversation, OUTCOMES.get(index % OUTCOMES.size()));
@@ -144,31 +183,48 @@ class EventsDoneWhenIT {
             var notConnected = conversationsWith(outcomeByConversation, Set.of("busy", "no_answer", "failed"));
 
             try {
-                Await.until(Duration.ofSeconds(20), "the agent reported every talked call",
+                Await.until(
+                        Duration.ofSeconds(20),
+                        "the agent reported every talked call",
                         () -> agent.calls().keySet().containsAll(talked));
             } catch (AssertionError e) {
-                var missing = talked.stream().filter(c -> !agent.calls().containsKey(c))
-                        .map(c -> c + "=" + outcomeByConversation.get(c)).toList();
-                var messages = agent.messages().stream().collect(Collectors.groupingBy(
-                        m -> m.path("event").asText(), Collectors.counting()));
-                throw new AssertionError(e.getMessage() + "; reported " + agent.calls().size() + " of " + talked.size()
-                        + ", missing " + missing + ", stream messages " + messages + "\nnode:\n" + node.output()
-                        .lines().filter(l -> !l.contains(" DEBUG ")).collect(Collectors.joining("\n")), e);
+                var missing = talked.stream()
+                        .filter(c -> !agent.calls().containsKey(c))
+                        .map(c -> c + "=" + outcomeByConversation.get(c))
+                        .toList();
+                var messages = agent.messages().stream()
+                        .collect(Collectors.groupingBy(m -> m.path("event").asText(), Collectors.counting()));
+                throw new AssertionError(
+                        e.getMessage() + "; reported " + agent.calls().size() + " of " + talked.size()
+                                + ", missing " + missing + ", stream messages " + messages + "\nnode:\n"
+                                + node.output()
+                                        .lines()
+                                        .filter(l -> !l.contains(" DEBUG "))
+                                        .collect(Collectors.joining("\n")),
+                        e);
             }
             // Every event of the workspace (the feed is in commit order) at the receiver, post-call ones included.
-            Await.until(Duration.ofSeconds(30), "one post-call event per call, and every feed event, at the receiver",
+            Await.until(
+                    Duration.ofSeconds(30),
+                    "one post-call event per call, and every feed event, at the receiver",
                     () -> {
                         var ids = received.stream().map(Received::eventId).collect(Collectors.toSet());
                         return ofType(received, "post_call_transcription").size() >= talked.size()
                                 && ofType(received, "call_initiation_failure").size() >= notConnected.size()
-                                && feed(api).stream().allMatch(e -> ids.contains(e.get("event_id").asText()));
+                                && feed(api).stream()
+                                        .allMatch(e ->
+                                                ids.contains(e.get("event_id").asText()));
                     });
             var feed = feed(api);
 
             // Every delivery verifies under both schemes, and webhook-id is the event id.
             assertThat(received).allSatisfy(r -> {
-                assertThat(r.elevenLabsVerified()).as("ElevenLabs-Signature of %s", r.body()).isTrue();
-                assertThat(r.standardVerified()).as("Standard Webhooks signature of %s", r.body()).isTrue();
+                assertThat(r.elevenLabsVerified())
+                        .as("ElevenLabs-Signature of %s", r.body())
+                        .isTrue();
+                assertThat(r.standardVerified())
+                        .as("Standard Webhooks signature of %s", r.body())
+                        .isTrue();
                 assertThat(r.headers().get("webhook-id")).isEqualTo(r.eventId());
             });
 
@@ -176,73 +232,114 @@ class EventsDoneWhenIT {
             // busy, unanswered or failed dial, matched by conversation id.
             var transcriptions = byConversation(ofType(received, "post_call_transcription"));
             assertThat(transcriptions.keySet()).containsExactlyInAnyOrderElementsOf(talked);
-            assertThat(transcriptions).allSatisfy((conversation, copies) ->
-                    assertThat(copies).as("post_call_transcription of %s", conversation).hasSize(1));
+            assertThat(transcriptions)
+                    .allSatisfy((conversation, copies) -> assertThat(copies)
+                            .as("post_call_transcription of %s", conversation)
+                            .hasSize(1));
             var failures = byConversation(ofType(received, "call_initiation_failure"));
             assertThat(failures.keySet()).containsExactlyInAnyOrderElementsOf(notConnected);
             assertThat(failures).allSatisfy((conversation, copies) -> {
-                assertThat(copies).as("call_initiation_failure of %s", conversation).hasSize(1);
-                assertThat(copies.getFirst().event().at("/data/failure_reason").asText()).isEqualTo(
-                        switch (outcomeByConversation.get(conversation)) {
-                            case "busy" -> "busy";
-                            case "no_answer" -> "no-answer";
-                            default -> "unknown";
-                        });
-                assertThat(copies.getFirst().event().at("/data/batch_call/batch_call_id").asText()).isEqualTo(batch);
+                assertThat(copies)
+                        .as("call_initiation_failure of %s", conversation)
+                        .hasSize(1);
+                assertThat(copies.getFirst().event().at("/data/failure_reason").asText())
+                        .isEqualTo(
+                                switch (outcomeByConversation.get(conversation)) {
+                                    case "busy" -> "busy";
+                                    case "no_answer" -> "no-answer";
+                                    default -> "unknown";
+                                });
+                assertThat(copies.getFirst()
+                                .event()
+                                .at("/data/batch_call/batch_call_id")
+                                .asText())
+                        .isEqualTo(batch);
             });
 
             // batch.completed: after every recipient event of its batch in the feed's commit order, and each
             // ordering key's events arrived in that order.
             var seqById = new HashMap<String, Long>();
-            feed.forEach(e -> seqById.put(e.get("event_id").asText(), e.get("seq").asLong()));
-            var completed = feed.stream().filter(e -> e.get("type").asText().equals("batch.completed")).toList();
+            feed.forEach(
+                    e -> seqById.put(e.get("event_id").asText(), e.get("seq").asLong()));
+            var completed = feed.stream()
+                    .filter(e -> e.get("type").asText().equals("batch.completed"))
+                    .toList();
             assertThat(completed).hasSize(1);
             long completedSeq = completed.getFirst().get("seq").asLong();
-            var recipientEvents = feed.stream().filter(e -> batch.equals(e.path("batch_call_id").asText())
-                    && (e.get("type").asText().startsWith("recipient.")
-                    || e.get("type").asText().equals("call_initiation_failure"))).toList();
+            var recipientEvents = feed.stream()
+                    .filter(e -> batch.equals(e.path("batch_call_id").asText())
+                            && (e.get("type").asText().startsWith("recipient.")
+                                    || e.get("type").asText().equals("call_initiation_failure")))
+                    .toList();
             assertThat(recipientEvents).hasSizeGreaterThan(RECIPIENTS * 3);
-            assertThat(recipientEvents).allSatisfy(e -> assertThat(e.get("seq").asLong())
-                    .as("%s of %s", e.get("type").asText(), e.path("recipient_id").asText()).isLessThan(completedSeq));
-            assertThat(received).allSatisfy(r -> assertThat(r.headers().get("Batchcall-Sequence"))
-                    .isEqualTo(Long.toString(seqById.get(r.eventId()))));
-            var byKey = received.stream().sorted((a, b) -> Long.compare(a.arrival(), b.arrival()))
-                    .collect(Collectors.groupingBy(r -> orderingKey(feed, r.eventId()), LinkedHashMap::new,
-                            Collectors.toList()));
-            assertThat(byKey).allSatisfy((key, inArrival) -> assertThat(inArrival)
-                    .extracting(r -> seqById.get(r.eventId())).as("arrival order of %s", key).isSorted());
+            assertThat(recipientEvents)
+                    .allSatisfy(e -> assertThat(e.get("seq").asLong())
+                            .as(
+                                    "%s of %s",
+                                    e.get("type").asText(),
+                                    e.path("recipient_id").asText())
+                            .isLessThan(completedSeq));
+            assertThat(received)
+                    .allSatisfy(r -> assertThat(r.headers().get("Batchcall-Sequence"))
+                            .isEqualTo(Long.toString(seqById.get(r.eventId()))));
+            var byKey = received.stream()
+                    .sorted((a, b) -> Long.compare(a.arrival(), b.arrival()))
+                    .collect(Collectors.groupingBy(
+                            r -> orderingKey(feed, r.eventId()), LinkedHashMap::new, Collectors.toList()));
+            assertThat(byKey)
+                    .allSatisfy((key, inArrival) -> assertThat(inArrival)
+                            .extracting(r -> seqById.get(r.eventId()))
+                            .as("arrival order of %s", key)
+                            .isSorted());
             var batchKey = byKey.get("batch:" + batch);
             assertThat(batchKey).extracting(Received::type).last().isEqualTo("batch.completed");
 
             // The agent's analysis in GET conversation, the export and the post_call_transcription's data.analysis.
-            var export = csv(api.get("/v1/convai/batch-calling/" + batch + "/export").body());
+            var export =
+                    csv(api.get("/v1/convai/batch-calling/" + batch + "/export").body());
             var header = export.getFirst();
-            var exported = export.subList(1, export.size()).stream().collect(Collectors.toMap(
-                    row -> row.get(header.indexOf("conversation_id")), row -> row));
+            var exported = export.subList(1, export.size()).stream()
+                    .collect(Collectors.toMap(row -> row.get(header.indexOf("conversation_id")), row -> row));
             for (var conversation : talked) {
                 var name = "P" + recipientByConversation.get(conversation).substring(1);
                 var shown = api.get("/v1/convai/conversations/" + conversation).json();
-                assertThat(shown.at("/analysis/call_successful").asText()).as(conversation).isEqualTo("success");
+                assertThat(shown.at("/analysis/call_successful").asText())
+                        .as(conversation)
+                        .isEqualTo("success");
                 assertThat(shown.at("/analysis/transcript_summary").asText()).isEqualTo("Greeted " + name);
                 var row = exported.get(conversation);
-                assertThat(row.get(header.indexOf("call_successful"))).as(conversation).isEqualTo("success");
+                assertThat(row.get(header.indexOf("call_successful")))
+                        .as(conversation)
+                        .isEqualTo("success");
                 assertThat(row.get(header.indexOf("transcript_summary"))).isEqualTo("Greeted " + name);
                 var data = transcriptions.get(conversation).getFirst().event().get("data");
-                assertThat(data.at("/analysis/call_successful").asText()).as(conversation).isEqualTo("success");
+                assertThat(data.at("/analysis/call_successful").asText())
+                        .as(conversation)
+                        .isEqualTo("success");
                 assertThat(data.at("/analysis/transcript_summary").asText()).isEqualTo("Greeted " + name);
                 assertThat(data.at("/metadata/phone_call/call_result").asText())
-                        .isEqualTo(outcomeByConversation.get(conversation).equals("completed") ? "answered" : "voicemail");
+                        .isEqualTo(
+                                outcomeByConversation.get(conversation).equals("completed") ? "answered" : "voicemail");
             }
             // A batch's own events wait for every earlier event of the batch: nothing the batch.completed follows in
             // seq order may arrive after it.
-            long recipientEventsArrivingLater = received.stream().filter(r -> (r.type().startsWith("recipient.")
-                    || r.type().equals("call_initiation_failure"))
-                    && r.arrival() > batchKey.getLast().arrival()).count();
-            assertThat(recipientEventsArrivingLater).as("recipient events arriving after batch.completed").isZero();
-            System.out.printf("events done-when test: requests=%d feed events=%d post_call=%d initiation failures=%d"
-                    + " batch.completed arrival=%d of %d (recipient.* arriving after it: %d), %d ms%n",
-                    received.size(), feed.size(), transcriptions.size(), failures.size(), batchKey.getLast().arrival(),
-                    arrivals.get(), recipientEventsArrivingLater,
+            long recipientEventsArrivingLater = received.stream()
+                    .filter(r -> (r.type().startsWith("recipient.") || r.type().equals("call_initiation_failure"))
+                            && r.arrival() > batchKey.getLast().arrival())
+                    .count();
+            assertThat(recipientEventsArrivingLater)
+                    .as("recipient events arriving after batch.completed")
+                    .isZero();
+            System.out.printf(
+                    "events done-when test: requests=%d feed events=%d post_call=%d initiation failures=%d"
+                            + " batch.completed arrival=%d of %d (recipient.* arriving after it: %d), %d ms%n",
+                    received.size(),
+                    feed.size(),
+                    transcriptions.size(),
+                    failures.size(),
+                    batchKey.getLast().arrival(),
+                    arrivals.get(),
+                    recipientEventsArrivingLater,
                     (System.nanoTime() - started) / 1_000_000);
         } finally {
             receiver.stop(0);
@@ -250,7 +347,10 @@ class EventsDoneWhenIT {
     }
 
     private static List<String> conversationsWith(Map<String, String> outcomes, Set<String> wanted) {
-        return outcomes.entrySet().stream().filter(e -> wanted.contains(e.getValue())).map(Map.Entry::getKey).toList();
+        return outcomes.entrySet().stream()
+                .filter(e -> wanted.contains(e.getValue()))
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     private static List<Received> ofType(List<Received> received, String type) {
@@ -258,14 +358,20 @@ class EventsDoneWhenIT {
     }
 
     private static Map<String, List<Received>> byConversation(List<Received> received) {
-        return received.stream().collect(Collectors.groupingBy(r -> r.event().at("/data/conversation_id").asText()));
+        return received.stream()
+                .collect(Collectors.groupingBy(
+                        r -> r.event().at("/data/conversation_id").asText()));
     }
 
     /** Recipient events are ordered per recipient, batch events per batch; the feed says which is which. */
     private static String orderingKey(List<JsonNode> feed, String eventId) {
-        var event = feed.stream().filter(e -> e.get("event_id").asText().equals(eventId)).findFirst().orElseThrow();
+        var event = feed.stream()
+                .filter(e -> e.get("event_id").asText().equals(eventId))
+                .findFirst()
+                .orElseThrow();
         var recipient = event.path("recipient_id");
-        return recipient.isTextual() ? "recipient:" + event.path("batch_call_id").asText() + "/" + recipient.asText()
+        return recipient.isTextual()
+                ? "recipient:" + event.path("batch_call_id").asText() + "/" + recipient.asText()
                 : "batch:" + event.path("batch_call_id").asText();
     }
 
@@ -274,7 +380,8 @@ class EventsDoneWhenIT {
         var events = new ArrayList<JsonNode>();
         long after = 0;
         while (true) {
-            var page = api.get("/v1/workspace/webhook-events?page_size=100&after_seq=" + after).json();
+            var page = api.get("/v1/workspace/webhook-events?page_size=100&after_seq=" + after)
+                    .json();
             page.get("events").forEach(events::add);
             after = page.get("next_after_seq").asLong();
             if (!page.get("has_more").asBoolean()) {
@@ -344,17 +451,21 @@ class EventsDoneWhenIT {
     }
 
     /** Standard Webhooks: base64 HMAC-SHA256 of "id.t.body" keyed with the base64 after whsec_, any v1, ±5 min. */
-    private static boolean standardWebhooksAccepts(String id, String timestamp, String signatures, String body,
-                                                   String secret, long nowSeconds) {
-        if (id == null || timestamp == null || signatures == null || secret == null
+    private static boolean standardWebhooksAccepts(
+            String id, String timestamp, String signatures, String body, String secret, long nowSeconds) {
+        if (id == null
+                || timestamp == null
+                || signatures == null
+                || secret == null
                 || Math.abs(nowSeconds - Long.parseLong(timestamp)) > 300) {
             return false;
         }
-        var expected = hmac(Base64.getDecoder().decode(secret.substring("whsec_".length())),
-                id + "." + timestamp + "." + body);
+        var expected = hmac(
+                Base64.getDecoder().decode(secret.substring("whsec_".length())), id + "." + timestamp + "." + body);
         for (var entry : signatures.split(" ")) {
             var parts = entry.split(",", 2);
-            if (parts.length == 2 && parts[0].equals("v1")
+            if (parts.length == 2
+                    && parts[0].equals("v1")
                     && MessageDigest.isEqual(Base64.getDecoder().decode(parts[1]), expected)) {
                 return true;
             }

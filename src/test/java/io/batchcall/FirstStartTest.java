@@ -25,13 +25,19 @@ class FirstStartTest {
 
     private static Started startEmbedded(Path dataDirectory, Map<String, String> extra) {
         var env = new HashMap<String, String>(Map.of(
-                "BATCHCALL_PORT", "0",
-                "BATCHCALL_DATA_DIR", dataDirectory.toString(),
-                "BATCHCALL_ADMIN_TOKEN", TestServer.ADMIN_TOKEN));
+                "BATCHCALL_PORT",
+                "0",
+                "BATCHCALL_DATA_DIR",
+                dataDirectory.toString(),
+                "BATCHCALL_ADMIN_TOKEN",
+                TestServer.ADMIN_TOKEN));
         env.putAll(extra);
         var console = new ByteArrayOutputStream();
-        var app = App.start(Config.fromEnvironment(env), Clock.systemUTC(),
-                new PrintStream(console, true, StandardCharsets.UTF_8), List.of());
+        var app = App.start(
+                Config.fromEnvironment(env),
+                Clock.systemUTC(),
+                new PrintStream(console, true, StandardCharsets.UTF_8),
+                List.of());
         return new Started(app, console.toString(StandardCharsets.UTF_8));
     }
 
@@ -49,26 +55,39 @@ class FirstStartTest {
             assertThat(ApiClient.anonymous(app.port()).get("/health").status()).isEqualTo(200);
             var agent = java.util.regex.Pattern.compile("agent_[a-z0-9]{28}").matcher(first.console());
             assertThat(agent.find()).as("the demo agent is printed").isTrue();
-            var submitted = ApiClient.withKey(app.port(), key).post("/v1/convai/batch-calling/submit",
-                    "{\"call_name\":\"demo\",\"agent_id\":\"" + agent.group()
-                            + "\",\"recipients\":[{\"phone_number\":\"+14155550123\"}]}");
+            var submitted = ApiClient.withKey(app.port(), key)
+                    .post(
+                            "/v1/convai/batch-calling/submit",
+                            "{\"call_name\":\"demo\",\"agent_id\":\"" + agent.group()
+                                    + "\",\"recipients\":[{\"phone_number\":\"+14155550123\"}]}");
             assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
             assertThat(submitted.json().get("phone_provider").asText()).isEqualTo("simulator");
             workspaceId = ApiClient.admin(app.port(), TestServer.ADMIN_TOKEN)
-                    .post("/admin/v1/workspaces", "{\"name\":\"Survives restarts\"}").json()
-                    .get("workspace_id").asText();
+                    .post("/admin/v1/workspaces", "{\"name\":\"Survives restarts\"}")
+                    .json()
+                    .get("workspace_id")
+                    .asText();
         }
 
         var second = startEmbedded(dataDirectory, Map.of());
         try (var app = second.app()) {
             assertThat(second.console()).doesNotContainPattern(PRINTED_KEY);
-            assertThat(ApiClient.withKey(app.port(), key).get("/v1/batchcall/workspace").status()).isEqualTo(200);
-            assertThat(ApiClient.admin(app.port(), TestServer.ADMIN_TOKEN).get("/admin/v1/workspaces/" + workspaceId)
-                    .json().get("name").asText()).isEqualTo("Survives restarts");
+            assertThat(ApiClient.withKey(app.port(), key)
+                            .get("/v1/batchcall/workspace")
+                            .status())
+                    .isEqualTo(200);
+            assertThat(ApiClient.admin(app.port(), TestServer.ADMIN_TOKEN)
+                            .get("/admin/v1/workspaces/" + workspaceId)
+                            .json()
+                            .get("name")
+                            .asText())
+                    .isEqualTo("Survives restarts");
         }
         assertThat(Files.exists(dataDirectory.resolve("secret.key"))).isTrue();
         assertThat(Files.exists(dataDirectory.resolve("postgres/PG_VERSION"))).isTrue();
-        assertThat(Files.readString(dataDirectory.resolve("postgres/PG_VERSION")).strip()).isEqualTo("17");
+        assertThat(Files.readString(dataDirectory.resolve("postgres/PG_VERSION"))
+                        .strip())
+                .isEqualTo("17");
     }
 
     @Test
@@ -78,17 +97,21 @@ class FirstStartTest {
         try (var app = started.app()) {
             var settings = new java.util.HashMap<String, String>();
             // The embedded server's own settings, read through its SQL interface.
-            var port = Files.readAllLines(dataDirectory.resolve("postgres/postmaster.pid")).get(3).strip();
-            try (var connection = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
-                    + "/postgres", "postgres", "");
-                 var statement = connection.createStatement();
-                 var rows = statement.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN"
-                         + " ('synchronous_commit', 'fsync', 'full_page_writes')")) {
+            var port = Files.readAllLines(dataDirectory.resolve("postgres/postmaster.pid"))
+                    .get(3)
+                    .strip();
+            try (var connection = java.sql.DriverManager.getConnection(
+                            "jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+                    var statement = connection.createStatement();
+                    var rows = statement.executeQuery("SELECT name, setting FROM pg_settings WHERE name IN"
+                            + " ('synchronous_commit', 'fsync', 'full_page_writes')")) {
                 while (rows.next()) {
                     settings.put(rows.getString(1), rows.getString(2));
                 }
             }
-            assertThat(settings).containsEntry("synchronous_commit", "on").containsEntry("fsync", "on")
+            assertThat(settings)
+                    .containsEntry("synchronous_commit", "on")
+                    .containsEntry("fsync", "on")
                     .containsEntry("full_page_writes", "on");
             assertThat(ApiClient.anonymous(app.port()).get("/ready").status()).isEqualTo(200);
         }
@@ -102,8 +125,12 @@ class FirstStartTest {
         var started = startEmbedded(dataDirectory, Map.of("BATCHCALL_API_KEY", configured));
         try (var app = started.app()) {
             assertThat(started.console()).doesNotContain(configured).doesNotContainPattern(PRINTED_KEY);
-            assertThat(ApiClient.withKey(app.port(), configured).get("/v1/batchcall/workspace").json()
-                    .get("name").asText()).isEqualTo("Default");
+            assertThat(ApiClient.withKey(app.port(), configured)
+                            .get("/v1/batchcall/workspace")
+                            .json()
+                            .get("name")
+                            .asText())
+                    .isEqualTo("Default");
         }
     }
 }

@@ -21,8 +21,7 @@ class JarStartIT {
     private static final Duration FIRST_START_BOUND = Duration.ofSeconds(30);
 
     @Test
-    void the_jar_starts_on_an_embedded_database_prints_its_key_once_and_keeps_data_across_restarts()
-            throws Exception {
+    void the_jar_starts_on_an_embedded_database_prints_its_key_once_and_keeps_data_across_restarts() throws Exception {
         assertThat(JarNode.JAR).as("built by mvn package").exists();
         var dataDirectory = TestServer.tempDirectory().resolve("data");
         var env = Map.of("BATCHCALL_DATA_DIR", dataDirectory.toString());
@@ -30,30 +29,47 @@ class JarStartIT {
         String key;
         try (var first = JarNode.start(env, FIRST_START_BOUND)) {
             var matcher = PRINTED_KEY.matcher(first.output());
-            assertThat(matcher.find()).as("key printed on first start:\n%s", first.output()).isTrue();
+            assertThat(matcher.find())
+                    .as("key printed on first start:\n%s", first.output())
+                    .isTrue();
             key = matcher.group();
-            assertThat(ApiClient.anonymous(first.port()).get("/health").status()).isEqualTo(200);
-            assertThat(ApiClient.withKey(first.port(), key).get("/v1/batchcall/workspace").status()).isEqualTo(200);
+            assertThat(ApiClient.anonymous(first.port()).get("/health").status())
+                    .isEqualTo(200);
+            assertThat(ApiClient.withKey(first.port(), key)
+                            .get("/v1/batchcall/workspace")
+                            .status())
+                    .isEqualTo(200);
 
             assertThat(first.stop()).isIn(0, 143);
             assertThat(first.output()).contains("Embedded PostgreSQL stopped");
         }
         assertThat(Files.exists(dataDirectory.resolve("postgres/postmaster.pid")))
-                .as("PostgreSQL stopped with the server").isFalse();
+                .as("PostgreSQL stopped with the server")
+                .isFalse();
 
         try (var second = JarNode.start(env, FIRST_START_BOUND)) {
             assertThat(second.output()).doesNotContainPattern(PRINTED_KEY);
-            assertThat(ApiClient.withKey(second.port(), key).get("/v1/batchcall/workspace").status()).isEqualTo(200);
+            assertThat(ApiClient.withKey(second.port(), key)
+                            .get("/v1/batchcall/workspace")
+                            .status())
+                    .isEqualTo(200);
             second.stop();
         }
     }
 
     @Test
     void bad_settings_stop_the_jar_at_once_listing_every_problem() throws Exception {
-        var builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                JarNode.JAR.toString()).redirectErrorStream(true);
-        builder.environment().putAll(Map.of("BATCHCALL_PORT", "eighty", "BATCHCALL_API_KEY", "short",
-                "BATCHCALL_DATA_DIR", TestServer.tempDirectory().toString()));
+        var builder = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"), "-jar", JarNode.JAR.toString())
+                .redirectErrorStream(true);
+        builder.environment()
+                .putAll(Map.of(
+                        "BATCHCALL_PORT",
+                        "eighty",
+                        "BATCHCALL_API_KEY",
+                        "short",
+                        "BATCHCALL_DATA_DIR",
+                        TestServer.tempDirectory().toString()));
         var process = builder.start();
         var output = new ArrayList<String>();
         try (var reader = process.inputReader(StandardCharsets.UTF_8)) {

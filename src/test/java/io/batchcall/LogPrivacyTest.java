@@ -33,10 +33,12 @@ class LogPrivacyTest {
     private static final Duration BOUND = Duration.ofSeconds(20);
     /** Recipients' numbers: each must appear in no log line. */
     private static final String SUBMIT_NUMBER = "+14155557301";
+
     private static final String SIMULATED_NUMBER = "+14155557302";
     private static final String SIP_NUMBER = "+14155557303";
     /** Client data: dynamic variables and an override, each must appear in no log line. */
     private static final String SECRET_NAME = "Zebulon Quartermaine";
+
     private static final String SECRET_OVERRIDE = "Your account 88-1234-secret is overdue";
 
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -74,32 +76,47 @@ class LogPrivacyTest {
                 CREATE UNIQUE INDEX privacy_probe_unique ON conversations
                 ((client_data -> 'dynamic_variables' ->> 'name'))""");
 
-        var refused = server.client().post("/v1/convai/batch-calling/submit",
-                submit(agent, simulator, SUBMIT_NUMBER, "refuse-me"));
+        var refused = server.client()
+                .post("/v1/convai/batch-calling/submit", submit(agent, simulator, SUBMIT_NUMBER, "refuse-me"));
         var first = submitted(agent, simulator, SIMULATED_NUMBER, "first");
-        Await.until(BOUND, "the first batch completes", () -> server.client().batchStatus(first).equals("completed"));
+        Await.until(
+                BOUND,
+                "the first batch completes",
+                () -> server.client().batchStatus(first).equals("completed"));
         var second = submitted(agent, simulator, SIMULATED_NUMBER, "second");
         // The call-event writer logs the failure (and retries it, or records it against that attempt alone).
-        Await.until(BOUND, "the second batch's conversation fails the unique index",
+        Await.until(
+                BOUND,
+                "the second batch's conversation fails the unique index",
                 () -> logged().contains("privacy_probe_unique")
                         || server.client().batchStatus(second).equals("completed"));
         // The writer may go on retrying the group; let it record it, so that the server stops cleanly.
         schema("DROP INDEX privacy_probe_unique");
         var sipBatch = submitted(sipAgent(), deadTrunk(), SIP_NUMBER, "sip");
         // Timer B is 3.2 s here; the bound is generous because a loaded machine delays the retransmissions too.
-        Await.until(BOUND.multipliedBy(3), "the SIP call ends",
+        Await.until(
+                BOUND.multipliedBy(3),
+                "the SIP call ends",
                 () -> server.client().batchStatus(sipBatch).equals("completed"));
 
         assertThat(refused.status()).isEqualTo(500);
         var log = logged();
         assertThat(log).contains("privacy probe refused a recipient");
-        assertThat(log).doesNotContain(SUBMIT_NUMBER, SIMULATED_NUMBER, SIP_NUMBER, digitsOf(SIMULATED_NUMBER),
-                digitsOf(SIP_NUMBER), SECRET_NAME, SECRET_OVERRIDE, "refuse-me");
+        assertThat(log)
+                .doesNotContain(
+                        SUBMIT_NUMBER,
+                        SIMULATED_NUMBER,
+                        SIP_NUMBER,
+                        digitsOf(SIMULATED_NUMBER),
+                        digitsOf(SIP_NUMBER),
+                        SECRET_NAME,
+                        SECRET_OVERRIDE,
+                        "refuse-me");
     }
 
     private String submitted(String agent, String numberId, String recipient, String marker) {
-        var response = server.client().post("/v1/convai/batch-calling/submit", submit(agent, numberId, recipient,
-                marker));
+        var response =
+                server.client().post("/v1/convai/batch-calling/submit", submit(agent, numberId, recipient, marker));
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
@@ -109,13 +126,12 @@ class LogPrivacyTest {
                 {"call_name":"Privacy","agent_id":"%s","agent_phone_number_id":"%s",
                  "recipients":[{"phone_number":"%s","conversation_initiation_client_data":{
                    "dynamic_variables":{"name":"%s","marker":"%s"},
-                   "conversation_config_override":{"agent":{"first_message":"%s"}}}}]}"""
-                .formatted(agent, numberId, recipient, SECRET_NAME, marker, SECRET_OVERRIDE);
+                   "conversation_config_override":{"agent":{"first_message":"%s"}}}}]}""".formatted(agent, numberId, recipient, SECRET_NAME, marker, SECRET_OVERRIDE);
     }
 
     private String sipAgent() {
-        var created = server.client().post("/v1/convai/agents/create",
-                "{\"name\":\"SIP agent\",\"sip_uri\":\"sip:agent@127.0.0.1:9\"}");
+        var created = server.client()
+                .post("/v1/convai/agents/create", "{\"name\":\"SIP agent\",\"sip_uri\":\"sip:agent@127.0.0.1:9\"}");
         assertThat(created.status()).as(created.toString()).isEqualTo(200);
         return created.json().get("agent_id").asText();
     }

@@ -39,19 +39,22 @@ public final class AdminRoutes implements RouteGroup {
 
     record ApiKeyResponse(String keyId, String prefix, long createdAtUnix, Long lastUsedAtUnix, Long revokedAtUnix) {
         static ApiKeyResponse of(ApiKey key) {
-            return new ApiKeyResponse(key.id(), key.prefix(), key.createdAt().getEpochSecond(),
+            return new ApiKeyResponse(
+                    key.id(),
+                    key.prefix(),
+                    key.createdAt().getEpochSecond(),
                     key.lastUsedAt().map(Instant::getEpochSecond).orElse(null),
                     key.revokedAt().map(Instant::getEpochSecond).orElse(null));
         }
     }
 
-    record WorkspaceResponse(String workspaceId, String name, int concurrencyLimit, long createdAtUnix,
-                             List<ApiKeyResponse> apiKeys) {}
+    record WorkspaceResponse(
+            String workspaceId, String name, int concurrencyLimit, long createdAtUnix, List<ApiKeyResponse> apiKeys) {}
 
     record WorkspaceListResponse(List<WorkspaceResponse> workspaces) {}
 
-    record CreatedWorkspaceResponse(String workspaceId, String name, int concurrencyLimit, String apiKey,
-                                    String apiKeyId) {}
+    record CreatedWorkspaceResponse(
+            String workspaceId, String name, int concurrencyLimit, String apiKey, String apiKeyId) {}
 
     record CreatedApiKeyResponse(String keyId, String apiKey, String prefix, long createdAtUnix) {}
 
@@ -72,11 +75,12 @@ public final class AdminRoutes implements RouteGroup {
         }
         var authorization = ctx.header("Authorization");
         var presented = authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                ? authorization.substring(BEARER.length()).strip() : "";
+                ? authorization.substring(BEARER.length()).strip()
+                : "";
         // Both sides hashed first: equal lengths, so the comparison time says nothing about the token.
         if (!MessageDigest.isEqual(sha256(presented), adminTokenHash.get())) {
-            throw new ApiException(401, "invalid_admin_token",
-                    "The admin API needs Authorization: Bearer <BATCHCALL_ADMIN_TOKEN>");
+            throw new ApiException(
+                    401, "invalid_admin_token", "The admin API needs Authorization: Bearer <BATCHCALL_ADMIN_TOKEN>");
         }
     }
 
@@ -90,13 +94,20 @@ public final class AdminRoutes implements RouteGroup {
         var key = ApiKeySecret.generate(ids);
         var created = workspaces.createWithApiKey(name, limit.orElse(Workspace.DEFAULT_CONCURRENCY_LIMIT), key);
         var workspace = created.workspace();
-        ctx.status(201).json(new CreatedWorkspaceResponse(workspace.id().value(), workspace.name(),
-                workspace.concurrencyLimit(), key.value(), created.apiKey().id()));
+        ctx.status(201)
+                .json(new CreatedWorkspaceResponse(
+                        workspace.id().value(),
+                        workspace.name(),
+                        workspace.concurrencyLimit(),
+                        key.value(),
+                        created.apiKey().id()));
     }
 
     private void listWorkspaces(Context ctx) {
         var all = workspaces.list();
-        var keysByWorkspace = workspaces.apiKeysOf(all.stream().map(Workspace::id).toList()).stream()
+        var keysByWorkspace = workspaces
+                .apiKeysOf(all.stream().map(Workspace::id).toList())
+                .stream()
                 .collect(Collectors.groupingBy(ApiKey::workspaceId));
         ctx.json(new WorkspaceListResponse(all.stream()
                 .map(w -> response(w, keysByWorkspace.getOrDefault(w.id(), List.of())))
@@ -129,8 +140,12 @@ public final class AdminRoutes implements RouteGroup {
     private void issueKey(Context ctx) {
         var key = ApiKeySecret.generate(ids);
         var issued = keys.issue(workspaceId(ctx), key).orElseThrow(AdminRoutes::workspaceNotFound);
-        ctx.status(201).json(new CreatedApiKeyResponse(issued.id(), key.value(), issued.prefix(),
-                issued.createdAt().getEpochSecond()));
+        ctx.status(201)
+                .json(new CreatedApiKeyResponse(
+                        issued.id(),
+                        key.value(),
+                        issued.prefix(),
+                        issued.createdAt().getEpochSecond()));
     }
 
     private void revokeKey(Context ctx) {
@@ -141,8 +156,11 @@ public final class AdminRoutes implements RouteGroup {
     }
 
     private static void checkNameLength(JsonBody body, Optional<String> name) {
-        name.filter(n -> n.length() > Workspace.MAX_NAME_LENGTH).ifPresent(n -> body.violate("name",
-                "String should have at most " + Workspace.MAX_NAME_LENGTH + " characters", "string_too_long"));
+        name.filter(n -> n.length() > Workspace.MAX_NAME_LENGTH)
+                .ifPresent(n -> body.violate(
+                        "name",
+                        "String should have at most " + Workspace.MAX_NAME_LENGTH + " characters",
+                        "string_too_long"));
     }
 
     private static void checkLimit(JsonBody body, Optional<Integer> limit) {
@@ -151,8 +169,12 @@ public final class AdminRoutes implements RouteGroup {
     }
 
     private static WorkspaceResponse response(Workspace workspace, List<ApiKey> keys) {
-        return new WorkspaceResponse(workspace.id().value(), workspace.name(), workspace.concurrencyLimit(),
-                workspace.createdAt().getEpochSecond(), keys.stream().map(ApiKeyResponse::of).toList());
+        return new WorkspaceResponse(
+                workspace.id().value(),
+                workspace.name(),
+                workspace.concurrencyLimit(),
+                workspace.createdAt().getEpochSecond(),
+                keys.stream().map(ApiKeyResponse::of).toList());
     }
 
     private static WorkspaceId workspaceId(Context ctx) {

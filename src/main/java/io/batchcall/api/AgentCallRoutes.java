@@ -32,10 +32,17 @@ public final class AgentCallRoutes implements RouteGroup {
     }
 
     /** What an agent is told about its call. */
-    record AgentConversation(String conversationId, String agentId, String status, String batchCallId,
-                             String batchCallRecipientId, String phoneNumber, String agentPhoneNumber,
-                             String phoneNumberId,
-                             @JsonRawValue String conversationInitiationClientData, String reportUrl) {}
+    record AgentConversation(
+            String conversationId,
+            String agentId,
+            String status,
+            String batchCallId,
+            String batchCallRecipientId,
+            String phoneNumber,
+            String agentPhoneNumber,
+            String phoneNumberId,
+            @JsonRawValue String conversationInitiationClientData,
+            String reportUrl) {}
 
     @Override
     public void register(RoutesConfig routes) {
@@ -45,32 +52,47 @@ public final class AgentCallRoutes implements RouteGroup {
 
     private void read(Context ctx) {
         var ref = authorized(ctx);
-        var c = conversations.find(ref.workspaceId(), ref.conversationId()).orElseThrow(AgentCallRoutes::notFound)
+        var c = conversations
+                .find(ref.workspaceId(), ref.conversationId())
+                .orElseThrow(AgentCallRoutes::notFound)
                 .conversation();
-        ctx.json(new AgentConversation(c.id(), c.agentId(), c.status().wireName(), c.batchId().orElse(null),
-                c.recipientId().orElse(null), c.phoneCall().map(PhoneCall::externalNumber).orElse(null),
-                c.phoneCall().map(PhoneCall::agentNumber).orElse(null), c.phoneNumberId().orElse(null),
-                c.clientDataJson().orElse(null), tokens.url(ref) + "/report"));
+        ctx.json(new AgentConversation(
+                c.id(),
+                c.agentId(),
+                c.status().wireName(),
+                c.batchId().orElse(null),
+                c.recipientId().orElse(null),
+                c.phoneCall().map(PhoneCall::externalNumber).orElse(null),
+                c.phoneCall().map(PhoneCall::agentNumber).orElse(null),
+                c.phoneNumberId().orElse(null),
+                c.clientDataJson().orElse(null),
+                tokens.url(ref) + "/report"));
     }
 
     private void report(Context ctx) {
         var ref = authorized(ctx);
         var report = AgentReportRequest.parse(JsonBody.of(ctx));
-        var named = conversations.report(ref.workspaceId(), ref.conversationId(), report)
+        var named = conversations
+                .report(ref.workspaceId(), ref.conversationId(), report)
                 .orElseThrow(AgentCallRoutes::notFound);
         ctx.json(ConversationWire.conversation(named.conversation(), named.agentName()));
     }
 
     private ConversationRef authorized(Context ctx) {
         var authorization = ctx.header("Authorization");
-        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+        if (authorization == null
+                || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
                 || authorization.substring(BEARER.length()).isBlank()) {
-            throw new ApiException(401, "needs_authorization",
+            throw new ApiException(
+                    401,
+                    "needs_authorization",
                     "An Authorization: Bearer header with the call's agent token is required");
         }
-        return tokens.verify(ctx.pathParam("conversation_id"), authorization.substring(BEARER.length()).strip())
-                .orElseThrow(() -> new ApiException(401, "invalid_agent_token",
-                        "This token does not open this conversation"));
+        return tokens.verify(
+                        ctx.pathParam("conversation_id"),
+                        authorization.substring(BEARER.length()).strip())
+                .orElseThrow(() ->
+                        new ApiException(401, "invalid_agent_token", "This token does not open this conversation"));
     }
 
     private static ApiException notFound() {

@@ -22,8 +22,8 @@ final class AgentReportRequest {
     static final int MAX_RESULTS = 200;
     static final int MAX_TERMINATION_REASON_CHARS = 500;
     private static final List<String> ROLES = List.of("user", "agent");
-    private static final List<String> VERDICTS = Arrays.stream(CallSuccessful.values())
-            .map(CallSuccessful::wireName).toList();
+    private static final List<String> VERDICTS =
+            Arrays.stream(CallSuccessful.values()).map(CallSuccessful::wireName).toList();
 
     private AgentReportRequest() {}
 
@@ -34,10 +34,10 @@ final class AgentReportRequest {
                 .map(v -> CallSuccessful.fromWire(v).orElseThrow());
         var summary = analysis.flatMap(a -> a.optionalText("transcript_summary"));
         analysis.ifPresent(a -> longest(a, "transcript_summary", summary, MAX_TEXT_CHARS));
-        var collected = analysis.flatMap(a -> results(a, "data_collection_results", "data_collection_id",
-                Optional.empty()));
-        var evaluated = analysis.flatMap(a -> results(a, "evaluation_criteria_results", "criteria_id",
-                Optional.of(VERDICTS)));
+        var collected =
+                analysis.flatMap(a -> results(a, "data_collection_results", "data_collection_id", Optional.empty()));
+        var evaluated =
+                analysis.flatMap(a -> results(a, "evaluation_criteria_results", "criteria_id", Optional.of(VERDICTS)));
         var reason = body.optionalText("termination_reason");
         longest(body, "termination_reason", reason, MAX_TERMINATION_REASON_CHARS);
         body.throwIfInvalid();
@@ -50,8 +50,11 @@ final class AgentReportRequest {
             return Optional.empty();
         }
         if (value.size() > MAX_TRANSCRIPT_ITEMS) {
-            body.violate("transcript", "List should have at most " + MAX_TRANSCRIPT_ITEMS + " items after"
-                    + " validation, not " + value.size(), "too_long");
+            body.violate(
+                    "transcript",
+                    "List should have at most " + MAX_TRANSCRIPT_ITEMS + " items after" + " validation, not "
+                            + value.size(),
+                    "too_long");
             return Optional.empty();
         }
         var items = body.optionalObjectArray("transcript").orElse(List.of());
@@ -80,8 +83,8 @@ final class AgentReportRequest {
      * A map of results keyed by id; each entry an object whose {@code idField} defaults to its key. With
      * {@code verdicts}, each entry needs a {@code result} among them (evaluation criteria).
      */
-    private static Optional<String> results(JsonBody analysis, String field, String idField,
-                                            Optional<List<String>> verdicts) {
+    private static Optional<String> results(
+            JsonBody analysis, String field, String idField, Optional<List<String>> verdicts) {
         return analysis.optionalObject(field).map(results -> {
             var stored = Json.MAPPER.createObjectNode();
             if (results.node().size() > MAX_RESULTS) {
@@ -93,8 +96,10 @@ final class AgentReportRequest {
                 var entryBody = results.optionalObject(name);
                 if (entryBody.isEmpty()) {
                     if (entry.getValue().isNull()) {
-                        results.violate(name, "Input should be a valid dictionary or object to extract fields"
-                                + " from", "model_attributes_type");
+                        results.violate(
+                                name,
+                                "Input should be a valid dictionary or object to extract fields" + " from",
+                                "model_attributes_type");
                     }
                     return;
                 }
@@ -104,13 +109,15 @@ final class AgentReportRequest {
                 longest(e, "rationale", Optional.of(rationale), MAX_TEXT_CHARS);
                 ObjectNode node = stored.putObject(name);
                 node.put(idField, id);
-                verdicts.ifPresentOrElse(allowed -> {
-                    var result = e.optionalEnum("result", allowed);
-                    if (e.raw("result").isEmpty()) {
-                        e.violate("result", "Field required", "missing");
-                    }
-                    node.put("result", result.orElse(null));
-                }, () -> node.set("value", e.raw("value").orElse(Json.MAPPER.nullNode())));
+                verdicts.ifPresentOrElse(
+                        allowed -> {
+                            var result = e.optionalEnum("result", allowed);
+                            if (e.raw("result").isEmpty()) {
+                                e.violate("result", "Field required", "missing");
+                            }
+                            node.put("result", result.orElse(null));
+                        },
+                        () -> node.set("value", e.raw("value").orElse(Json.MAPPER.nullNode())));
                 node.put("rationale", rationale);
             });
             return stored.toString();
@@ -118,7 +125,8 @@ final class AgentReportRequest {
     }
 
     private static void longest(JsonBody body, String field, Optional<String> value, int maximum) {
-        value.filter(v -> v.length() > maximum).ifPresent(v -> body.violate(field,
-                "String should have at most " + maximum + " characters", "string_too_long"));
+        value.filter(v -> v.length() > maximum)
+                .ifPresent(v -> body.violate(
+                        field, "String should have at most " + maximum + " characters", "string_too_long"));
     }
 }

@@ -4,11 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Agent;
 import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.PhoneNumber;
-import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.PhoneNumberStore;
@@ -38,8 +36,15 @@ public final class AgentRoutes implements RouteGroup {
     record AccessInfo(boolean isCreator, String creatorName, String creatorEmail, String role) {}
 
     /** The SDK requires voice_id as a string: the agent's TTS voice, or "" when its config names none. */
-    record AgentSummary(String agentId, String name, String voiceId, List<String> tags, long createdAtUnixSecs,
-                        Long lastCallTimeUnixSecs, boolean archived, AccessInfo accessInfo) {}
+    record AgentSummary(
+            String agentId,
+            String name,
+            String voiceId,
+            List<String> tags,
+            long createdAtUnixSecs,
+            Long lastCallTimeUnixSecs,
+            boolean archived,
+            AccessInfo accessInfo) {}
 
     record AgentPage(List<AgentSummary> agents, String nextCursor, boolean hasMore) {}
 
@@ -56,7 +61,8 @@ public final class AgentRoutes implements RouteGroup {
         var workspace = Authentication.workspace(ctx).id();
         var request = AgentRequests.create(JsonBody.of(ctx), egress);
         request.phoneNumberId().ifPresent(id -> requirePhoneNumber(workspace, id));
-        ctx.json(new CreatedResponse(agents.create(workspace, request.agent(), request.phoneNumberId()).id()));
+        ctx.json(new CreatedResponse(agents.create(workspace, request.agent(), request.phoneNumberId())
+                .id()));
     }
 
     private void list(Context ctx) {
@@ -64,8 +70,10 @@ public final class AgentRoutes implements RouteGroup {
         var page = PageQuery.of(ctx);
         var found = agents.list(workspace.id(), PageQuery.filter(ctx, "search"), page.after(), page.pageSize());
         var access = new AccessInfo(true, workspace.name(), "", "admin");
-        ctx.json(new AgentPage(found.items().stream().map(agent -> summary(agent, access)).toList(),
-                found.next().map(PageQuery::encode).orElse(null), found.next().isPresent()));
+        ctx.json(new AgentPage(
+                found.items().stream().map(agent -> summary(agent, access)).toList(),
+                found.next().map(PageQuery::encode).orElse(null),
+                found.next().isPresent()));
     }
 
     private void get(Context ctx) {
@@ -87,8 +95,10 @@ public final class AgentRoutes implements RouteGroup {
         switch (agents.delete(workspace, ctx.pathParam("agent_id"))) {
             case DELETED -> ctx.json(Map.of());
             case NOT_FOUND -> throw agentNotFound();
-            case IN_USE_BY_ACTIVE_BATCH -> throw ApiException.conflict("agent_has_active_batches",
-                    "A pending or in-progress batch calls for this agent; cancel it or let it finish first");
+            case IN_USE_BY_ACTIVE_BATCH ->
+                throw ApiException.conflict(
+                        "agent_has_active_batches",
+                        "A pending or in-progress batch calls for this agent; cancel it or let it finish first");
         }
     }
 
@@ -104,20 +114,34 @@ public final class AgentRoutes implements RouteGroup {
         shown.set("tags", parse(agent.tagsJson()));
         var numbers = phoneNumbers.list(workspace, Optional.empty(), Optional.of(agent.id()));
         shown.set("phone_numbers", Json.MAPPER.valueToTree(PhoneNumberRoutes.render(workspace, numbers, agents)));
-        shown.set("concurrency_limit", Json.MAPPER.valueToTree(agent.concurrencyLimit().orElse(null)));
-        shown.put("phone_number_id", phoneNumbers.assignedTo(workspace, agent.id()).map(PhoneNumber::id).orElse(null));
+        shown.set(
+                "concurrency_limit",
+                Json.MAPPER.valueToTree(agent.concurrencyLimit().orElse(null)));
+        shown.put(
+                "phone_number_id",
+                phoneNumbers
+                        .assignedTo(workspace, agent.id())
+                        .map(PhoneNumber::id)
+                        .orElse(null));
         shown.put("media_stream_url", agent.mediaStreamUrl().orElse(null));
         shown.put("sip_uri", agent.sipUri().orElse(null));
         // Our extension: where the agent stands against its daily_limit, so that a batch held by it says why.
-        shown.set("daily_usage", agents.dailyUsage(workspace, agent.id()).<JsonNode>map(usage -> {
-            var node = Json.MAPPER.createObjectNode();
-            node.put("daily_limit", usage.limit());
-            node.put("calls_in_last_24h", usage.claimed());
-            node.put("limit_reached", usage.reached());
-            node.put("next_call_allowed_at_unix", usage.nextCallAllowedAt().map(at -> at.getEpochSecond())
-                    .orElse(null));
-            return node;
-        }).orElse(null));
+        shown.set(
+                "daily_usage",
+                agents.dailyUsage(workspace, agent.id())
+                        .<JsonNode>map(usage -> {
+                            var node = Json.MAPPER.createObjectNode();
+                            node.put("daily_limit", usage.limit());
+                            node.put("calls_in_last_24h", usage.claimed());
+                            node.put("limit_reached", usage.reached());
+                            node.put(
+                                    "next_call_allowed_at_unix",
+                                    usage.nextCallAllowedAt()
+                                            .map(at -> at.getEpochSecond())
+                                            .orElse(null));
+                            return node;
+                        })
+                        .orElse(null));
         return shown;
     }
 
@@ -138,8 +162,15 @@ public final class AgentRoutes implements RouteGroup {
     private static AgentSummary summary(Agent agent, AccessInfo access) {
         List<String> tags = Json.MAPPER.convertValue(parse(agent.tagsJson()), TAGS);
         var voice = parse(agent.conversationConfigJson()).at("/tts/voice_id");
-        return new AgentSummary(agent.id(), agent.name(), voice.isTextual() ? voice.textValue() : "", tags,
-                agent.createdAt().getEpochSecond(), null, false, access);
+        return new AgentSummary(
+                agent.id(),
+                agent.name(),
+                voice.isTextual() ? voice.textValue() : "",
+                tags,
+                agent.createdAt().getEpochSecond(),
+                null,
+                false,
+                access);
     }
 
     private Agent find(WorkspaceId workspace, Context ctx) {

@@ -49,7 +49,8 @@ public final class AgentTokens {
         var expected = token(claimed).getBytes(StandardCharsets.UTF_8);
         // Constant time: a token compared byte by byte with early exit leaks its prefix through timing.
         return MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8))
-                ? Optional.of(claimed) : Optional.empty();
+                ? Optional.of(claimed)
+                : Optional.empty();
     }
 
     private String mac(ConversationRef conversation) {
@@ -57,7 +58,8 @@ public final class AgentTokens {
             var mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
             var message = "agent/" + conversation.workspaceId().value() + "/" + conversation.conversationId();
-            return Base64.getUrlEncoder().withoutPadding()
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
                     .encodeToString(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);

@@ -18,8 +18,8 @@ public final class ApiErrors {
     private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
 
     public void register(RoutesConfig routes) {
-        routes.exception(ValidationException.class, (e, ctx) -> ctx.status(422).json(
-                new ValidationBody(e.violations())));
+        routes.exception(
+                ValidationException.class, (e, ctx) -> ctx.status(422).json(new ValidationBody(e.violations())));
         routes.exception(StateConflict.class, (e, ctx) -> respond(ctx, 409, e.code(), e.getMessage()));
         routes.exception(ApiException.class, (e, ctx) -> respond(ctx, e.httpStatus(), e.code(), e.getMessage()));
         routes.exception(TooManyRequests.class, (e, ctx) -> {
@@ -37,9 +37,16 @@ public final class ApiErrors {
         });
         routes.exception(Exception.class, (e, ctx) -> {
             var reference = UUID.randomUUID().toString();
-            log.error("Request failed unexpectedly reference={} method={} path={}", reference, ctx.method(),
-                    ctx.path(), e);
-            respond(ctx, 500, "internal_error",
+            log.error(
+                    "Request failed unexpectedly reference={} method={} path={}",
+                    reference,
+                    ctx.method(),
+                    ctx.path(),
+                    e);
+            respond(
+                    ctx,
+                    500,
+                    "internal_error",
                     "An unexpected error occurred; the server log has the details under reference " + reference);
         });
     }
@@ -68,7 +75,7 @@ public final class ApiErrors {
 
     /** The 422 for a body that is not JSON at all, as FastAPI reports it. */
     static ValidationException malformedJson(String reason) {
-        return new ValidationException(List.of(new Violation(List.of("body"), "JSON decode error: " + reason,
-                "json_invalid")));
+        return new ValidationException(
+                List.of(new Violation(List.of("body"), "JSON decode error: " + reason, "json_invalid")));
     }
 }

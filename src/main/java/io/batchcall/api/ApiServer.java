@@ -23,21 +23,25 @@ public final class ApiServer implements AutoCloseable {
     /** How long a stop waits for requests in flight before it cuts them off. */
     private static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(20);
 
-    private static final java.util.Set<String> HTTP_METHODS = java.util.Set.of("GET", "POST", "PUT", "PATCH",
-            "DELETE");
+    private static final java.util.Set<String> HTTP_METHODS = java.util.Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
 
     private final Javalin javalin;
     private final List<String> routes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public ApiServer(HttpConfig http, RequestLimitsConfig limits, ApiErrors errors, List<RouteGroup> groups,
-                     MeterRegistry meters) {
+    public ApiServer(
+            HttpConfig http,
+            RequestLimitsConfig limits,
+            ApiErrors errors,
+            List<RouteGroup> groups,
+            MeterRegistry meters) {
         var bodies = new RequestBodies(limits);
         this.javalin = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.concurrency.useVirtualThreads = true;
             config.jsonMapper(new JavalinJackson(Json.MAPPER, true));
-            // Javalin's own limit, for the readers that are not ours (multipart uploads); JSON goes through RequestBodies.
+            // Javalin's own limit, for the readers that are not ours (multipart uploads); JSON goes through
+            // RequestBodies.
             config.http.maxRequestSize = limits.maxBodyBytes();
             config.appData(RequestBodies.KEY, bodies);
             config.jetty.host = http.host();

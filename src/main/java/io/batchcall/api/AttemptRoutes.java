@@ -28,16 +28,43 @@ public final class AttemptRoutes implements RouteGroup {
         this.history = history;
     }
 
-    record AttemptResponse(String id, String recipientId, int attemptNumber, String provider, String providerCallId,
-                           String conversationId, String nodeId, String phase, long claimedAtUnixMs,
-                           Long dialedAtUnixMs, Long answeredAtUnixMs, Long endedAtUnixMs, String outcome,
-                           String providerStatus, Integer sipCode, String failureReason, String answeredBy) {
+    record AttemptResponse(
+            String id,
+            String recipientId,
+            int attemptNumber,
+            String provider,
+            String providerCallId,
+            String conversationId,
+            String nodeId,
+            String phase,
+            long claimedAtUnixMs,
+            Long dialedAtUnixMs,
+            Long answeredAtUnixMs,
+            Long endedAtUnixMs,
+            String outcome,
+            String providerStatus,
+            Integer sipCode,
+            String failureReason,
+            String answeredBy) {
         static AttemptResponse of(AttemptHistory.AttemptView a) {
-            return new AttemptResponse(a.id(), a.recipientId(), a.attemptNumber(), a.provider(),
-                    a.providerCallId().orElse(null), a.conversationId(), a.nodeId(), a.phase(),
-                    a.claimedAt().toEpochMilli(), millis(a.dialedAt()), millis(a.answeredAt()), millis(a.endedAt()),
-                    a.outcome().orElse(null), a.providerStatus().orElse(null), a.sipCode().orElse(null),
-                    a.failureReason().orElse(null), a.answeredBy().orElse(null));
+            return new AttemptResponse(
+                    a.id(),
+                    a.recipientId(),
+                    a.attemptNumber(),
+                    a.provider(),
+                    a.providerCallId().orElse(null),
+                    a.conversationId(),
+                    a.nodeId(),
+                    a.phase(),
+                    a.claimedAt().toEpochMilli(),
+                    millis(a.dialedAt()),
+                    millis(a.answeredAt()),
+                    millis(a.endedAt()),
+                    a.outcome().orElse(null),
+                    a.providerStatus().orElse(null),
+                    a.sipCode().orElse(null),
+                    a.failureReason().orElse(null),
+                    a.answeredBy().orElse(null));
         }
 
         private static Long millis(Optional<Instant> instant) {
@@ -59,14 +86,19 @@ public final class AttemptRoutes implements RouteGroup {
             throw ApiException.notFound("batch_not_found", "No batch call with id " + batchId + " in this workspace");
         }
         int limit = Math.min(QueryParameters.integerAtLeast(ctx, "limit", 1).orElse(DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
-        var page = history.page(workspace.id(), batchId, QueryParameters.text(ctx, "recipient_id"),
-                decode(QueryParameters.text(ctx, "cursor")), limit);
+        var page = history.page(
+                workspace.id(),
+                batchId,
+                QueryParameters.text(ctx, "recipient_id"),
+                decode(QueryParameters.text(ctx, "cursor")),
+                limit);
         String next = null;
         if (page.hasMore()) {
             var last = page.attempts().getLast();
             next = encode(new AttemptHistory.Position(last.claimedAt(), last.id()));
         }
-        ctx.json(new AttemptPage(page.attempts().stream().map(AttemptResponse::of).toList(), next, page.hasMore()));
+        ctx.json(new AttemptPage(
+                page.attempts().stream().map(AttemptResponse::of).toList(), next, page.hasMore()));
     }
 
     private static String encode(AttemptHistory.Position position) {
@@ -79,14 +111,16 @@ public final class AttemptRoutes implements RouteGroup {
             try {
                 var parts = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8).split(":", 3);
                 if (parts.length == 3 && parts[0].equals("a1")) {
-                    return new AttemptHistory.Position(Instant.EPOCH.plus(Long.parseLong(parts[1]), ChronoUnit.MICROS),
-                            parts[2]);
+                    return new AttemptHistory.Position(
+                            Instant.EPOCH.plus(Long.parseLong(parts[1]), ChronoUnit.MICROS), parts[2]);
                 }
             } catch (IllegalArgumentException e) {
                 // reported below
             }
-            throw ValidationException.of(List.of("query", "cursor"),
-                    "Value error, cursor must be a next_cursor value returned by this API", "value_error");
+            throw ValidationException.of(
+                    List.of("query", "cursor"),
+                    "Value error, cursor must be a next_cursor value returned by this API",
+                    "value_error");
         });
     }
 }

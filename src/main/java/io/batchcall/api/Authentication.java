@@ -32,6 +32,7 @@ public final class Authentication implements RouteGroup {
      * means the database is slow or the node is flooded; answering 429 then is better than queueing.
      */
     private static final Duration LOOKUP_SLOT_WAIT = Duration.ofSeconds(2);
+
     private static final Duration LOOKUP_RETRY_AFTER = Duration.ofSeconds(1);
 
     private final ApiKeyStore keys;
@@ -46,7 +47,8 @@ public final class Authentication implements RouteGroup {
         this.keys = keys;
         this.meters = meters;
         this.lookedUp = Counter.builder("batchcall.api.key.lookups")
-                .description("API keys looked up in the database").register(meters);
+                .description("API keys looked up in the database")
+                .register(meters);
         this.addresses = new TokenBuckets(limits.perAddress(), clock);
         this.unknownKeys = new TokenBuckets(limits.unknownKeysPerAddress(), clock);
         this.perKey = new TokenBuckets(limits.perKey(), clock);
@@ -65,14 +67,18 @@ public final class Authentication implements RouteGroup {
         refuseWhileWaiting(addresses.take(address), "address_rate", "Too many requests from this address");
         var presented = presentedKey(ctx);
         if (presented == null) {
-            throw new ApiException(401, "needs_authorization",
+            throw new ApiException(
+                    401,
+                    "needs_authorization",
                     "Neither authorization header nor xi-api-key received, please provide one.");
         }
         var secret = new ApiKeySecret(presented);
         var keyId = HexFormat.of().formatHex(secret.hash());
         if (!perKey.tracks(keyId)) {
-            refuseWhileWaiting(unknownKeys.wait(address), "unknown_keys", "Too many requests with unknown API keys"
-                    + " from this address");
+            refuseWhileWaiting(
+                    unknownKeys.wait(address),
+                    "unknown_keys",
+                    "Too many requests with unknown API keys" + " from this address");
         }
         var workspace = lookUp(secret);
         if (workspace.isEmpty()) {
@@ -93,8 +99,10 @@ public final class Authentication implements RouteGroup {
         }
         if (!acquired) {
             refused("lookups_busy");
-            throw new TooManyRequests("system_busy", "This server is checking as many API keys as it checks at"
-                    + " once; try again in a moment", LOOKUP_RETRY_AFTER);
+            throw new TooManyRequests(
+                    "system_busy",
+                    "This server is checking as many API keys as it checks at" + " once; try again in a moment",
+                    LOOKUP_RETRY_AFTER);
         }
         try {
             lookedUp.increment();
@@ -107,16 +115,20 @@ public final class Authentication implements RouteGroup {
     private void refuseWhileWaiting(Duration wait, String reason, String message) {
         if (!wait.isZero()) {
             refused(reason);
-            throw new TooManyRequests("rate_limit_exceeded", message + "; try again in "
-                    + Math.max(1, (wait.toMillis() + 999) / 1000) + " s", wait);
+            throw new TooManyRequests(
+                    "rate_limit_exceeded",
+                    message + "; try again in " + Math.max(1, (wait.toMillis() + 999) / 1000) + " s",
+                    wait);
         }
     }
 
     /** Counted by reason, so that an operator sees which limit bites (and can tell a flood from a tight limit). */
     private void refused(String reason) {
-        Counter.builder("batchcall.requests.refused").tag("reason", reason)
+        Counter.builder("batchcall.requests.refused")
+                .tag("reason", reason)
                 .description("Requests refused with a 429 before any work, by the limit that refused them")
-                .register(meters).increment();
+                .register(meters)
+                .increment();
     }
 
     private static String presentedKey(Context ctx) {

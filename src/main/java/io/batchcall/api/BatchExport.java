@@ -22,8 +22,17 @@ import java.util.Optional;
  * running ones too (a snapshot); {@code limit} exports only the first N recipients.
  */
 final class BatchExport {
-    private static final List<String> FIXED_COLUMNS = List.of("id", "phone_number", "whatsapp_user_id", "status",
-            "conversation_id", "attempt_count", "last_outcome", "call_result", "call_successful", "transcript_summary",
+    private static final List<String> FIXED_COLUMNS = List.of(
+            "id",
+            "phone_number",
+            "whatsapp_user_id",
+            "status",
+            "conversation_id",
+            "attempt_count",
+            "last_outcome",
+            "call_result",
+            "call_successful",
+            "transcript_summary",
             "termination_reason");
     private static final String DATA_COLLECTION_PREFIX = "data_collection.";
     private static final int CHUNK = 1_000;
@@ -47,8 +56,8 @@ final class BatchExport {
         int written = 0;
         List<RecipientStore.WithResult> chunk;
         do {
-            chunk = recipients.chunkWithResults(batch.workspaceId(), batch.id(), after,
-                    Math.min(CHUNK, rows - written));
+            chunk = recipients.chunkWithResults(
+                    batch.workspaceId(), batch.id(), after, Math.min(CHUNK, rows - written));
             for (var recipient : chunk) {
                 writeRow(out, row(recipient, variables, collected));
                 after = recipient.recipient().position();
@@ -58,8 +67,8 @@ final class BatchExport {
         out.flush();
     }
 
-    private static List<String> row(RecipientStore.WithResult withResult, List<String> variables,
-                                    List<String> collected) {
+    private static List<String> row(
+            RecipientStore.WithResult withResult, List<String> variables, List<String> collected) {
         var r = withResult.recipient();
         var cells = new ArrayList<String>(FIXED_COLUMNS.size() + variables.size() + collected.size());
         cells.add(cell(r.id()));
@@ -72,7 +81,10 @@ final class BatchExport {
         cells.add(cell(r.lastOutcome().orElse("")));
         cells.add(cell(withResult.callResult().orElse("")));
         // The agent's verdict only once a call was answered: a recipient never reached has no verdict to show.
-        cells.add(cell(withResult.callResult().isPresent() ? withResult.callSuccessful().orElse("") : ""));
+        cells.add(cell(
+                withResult.callResult().isPresent()
+                        ? withResult.callSuccessful().orElse("")
+                        : ""));
         cells.add(cell(withResult.transcriptSummary().orElse("")));
         cells.add(cell(withResult.terminationReason().orElse("")));
         var values = dynamicVariables(r);
@@ -81,8 +93,10 @@ final class BatchExport {
         }
         var results = parse(withResult.dataCollectionResultsJson());
         for (var id : collected) {
-            cells.add(cell(Optional.ofNullable(results.get(id)).map(result -> result.get("value"))
-                    .map(BatchExport::text).orElse("")));
+            cells.add(cell(Optional.ofNullable(results.get(id))
+                    .map(result -> result.get("value"))
+                    .map(BatchExport::text)
+                    .orElse("")));
         }
         return cells;
     }
@@ -96,13 +110,15 @@ final class BatchExport {
     }
 
     private static Optional<JsonNode> dynamicVariables(Recipient r) {
-        return r.clientDataJson().map(text -> {
-            try {
-                return Json.MAPPER.readTree(text).get("dynamic_variables");
-            } catch (IOException e) {
-                throw new IllegalStateException("stored client data is JSON", e);
-            }
-        }).filter(JsonNode::isObject);
+        return r.clientDataJson()
+                .map(text -> {
+                    try {
+                        return Json.MAPPER.readTree(text).get("dynamic_variables");
+                    } catch (IOException e) {
+                        throw new IllegalStateException("stored client data is JSON", e);
+                    }
+                })
+                .filter(JsonNode::isObject);
     }
 
     /** Strings as they are; numbers, booleans, objects and arrays as JSON; null as an empty cell. */
@@ -122,7 +138,9 @@ final class BatchExport {
     }
 
     private static String quote(String value) {
-        boolean needsQuotes = value.indexOf(',') >= 0 || value.indexOf('"') >= 0 || value.indexOf('\n') >= 0
+        boolean needsQuotes = value.indexOf(',') >= 0
+                || value.indexOf('"') >= 0
+                || value.indexOf('\n') >= 0
                 || value.indexOf('\r') >= 0;
         return needsQuotes ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
     }

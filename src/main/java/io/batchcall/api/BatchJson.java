@@ -35,8 +35,9 @@ final class BatchJson {
     }
 
     /** With our extension {@code hold_reason}: why a running batch's due recipients are not being dialed, or null. */
-    static void writeDetailed(BatchSummary summary, RecipientStore recipients, Optional<String> holdReason,
-                              OutputStream out) throws IOException {
+    static void writeDetailed(
+            BatchSummary summary, RecipientStore recipients, Optional<String> holdReason, OutputStream out)
+            throws IOException {
         var batch = summary.batch();
         try (var json = Json.MAPPER.createGenerator(out)) {
             json.writeStartObject();

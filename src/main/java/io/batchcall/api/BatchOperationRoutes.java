@@ -31,8 +31,8 @@ public final class BatchOperationRoutes implements RouteGroup {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BatchOperationRoutes.class);
     private static final String BASE = "/v1/convai/batch-calling";
     /** What PATCH may change. */
-    private static final Set<String> EDITABLE = Set.of("name", "target_concurrency_limit", "scheduled_time_unix",
-            "telephony_call_config");
+    private static final Set<String> EDITABLE =
+            Set.of("name", "target_concurrency_limit", "scheduled_time_unix", "telephony_call_config");
     /** What PATCH refuses with 409: a batch's calls are placed by one agent from one number, for good. */
     private static final Set<String> IMMUTABLE = Set.of("agent_id", "agent_phone_number_id", "phone_number_id");
 
@@ -41,8 +41,8 @@ public final class BatchOperationRoutes implements RouteGroup {
     private final IdempotencyStore idempotency;
     private final IdSource ids;
 
-    public BatchOperationRoutes(BatchOperations operations, BatchStore batches, IdempotencyStore idempotency,
-                                IdSource ids) {
+    public BatchOperationRoutes(
+            BatchOperations operations, BatchStore batches, IdempotencyStore idempotency, IdSource ids) {
         this.operations = operations;
         this.batches = batches;
         this.idempotency = idempotency;
@@ -86,9 +86,11 @@ public final class BatchOperationRoutes implements RouteGroup {
         body.node().fieldNames().forEachRemaining(fields::add);
         for (var field : fields) {
             if (IMMUTABLE.contains(field)) {
-                throw new io.batchcall.domain.StateConflict("field_immutable", "The batch's " + field
-                        + " cannot change: its claimed and finished calls were placed with it, and a batch's calls"
-                        + " all come from one agent and one number. Cancel the batch and submit a new one instead");
+                throw new io.batchcall.domain.StateConflict(
+                        "field_immutable",
+                        "The batch's " + field
+                                + " cannot change: its claimed and finished calls were placed with it, and a batch's calls"
+                                + " all come from one agent and one number. Cancel the batch and submit a new one instead");
             }
             if (!EDITABLE.contains(field)) {
                 body.violate(field, "Extra inputs are not permitted", "extra_forbidden");
@@ -105,8 +107,12 @@ public final class BatchOperationRoutes implements RouteGroup {
         var ringing = body.optionalObject("telephony_call_config").flatMap(config -> {
             var configFields = new ArrayList<String>();
             config.node().fieldNames().forEachRemaining(configFields::add);
-            configFields.stream().filter(f -> !f.equals("ringing_timeout_secs")).forEach(f -> config.violate(f,
-                    "Extra inputs are not permitted: only ringing_timeout_secs can change", "extra_forbidden"));
+            configFields.stream()
+                    .filter(f -> !f.equals("ringing_timeout_secs"))
+                    .forEach(f -> config.violate(
+                            f,
+                            "Extra inputs are not permitted: only ringing_timeout_secs can change",
+                            "extra_forbidden"));
             var value = config.optionalInt("ringing_timeout_secs");
             config.atLeast("ringing_timeout_secs", value, TelephonyCallConfig.MIN_RINGING_TIMEOUT_SECS);
             config.atMost("ringing_timeout_secs", value, TelephonyCallConfig.MAX_RINGING_TIMEOUT_SECS);
@@ -121,17 +127,29 @@ public final class BatchOperationRoutes implements RouteGroup {
         var body = JsonBody.of(ctx);
         var claim = IdempotencyKeys.claim(ctx);
         var batch = batches.find(workspace.id(), batchId(ctx)).orElseThrow(() -> batchNotFound(batchId(ctx)));
-        var recipients = Submission.recipients(body, batch.batch().whatsappParamsJson().isPresent(), ids);
+        var recipients =
+                Submission.recipients(body, batch.batch().whatsappParamsJson().isPresent(), ids);
         body.throwIfInvalid();
         try {
-            respondBatch(ctx, workspace, claim, operations.appendRecipients(workspace.id(), batchId(ctx), recipients,
-                    claim));
+            respondBatch(
+                    ctx,
+                    workspace,
+                    claim,
+                    operations.appendRecipients(workspace.id(), batchId(ctx), recipients, claim));
         } catch (RecipientsRefused e) {
-            throw new ValidationException(e.refusals().stream().map(r -> new Violation(r.index() < 0
-                    ? List.<Object>of("body", "recipients")
-                    : List.<Object>of("body", "recipients", r.index(), r.field()), r.message(), r.type())).toList());
+            throw new ValidationException(e.refusals().stream()
+                    .map(r -> new Violation(
+                            r.index() < 0
+                                    ? List.<Object>of("body", "recipients")
+                                    : List.<Object>of("body", "recipients", r.index(), r.field()),
+                            r.message(),
+                            r.type()))
+                    .toList());
         }
-        log.info("Recipients appended workspaceId={} batchId={} count={}", workspace.id(), batchId(ctx),
+        log.info(
+                "Recipients appended workspaceId={} batchId={} count={}",
+                workspace.id(),
+                batchId(ctx),
                 recipients.size());
     }
 
@@ -140,18 +158,37 @@ public final class BatchOperationRoutes implements RouteGroup {
         var claim = IdempotencyKeys.claim(ctx);
         var recipientId = ctx.pathParam("recipient_id");
         var result = operations.cancelRecipient(workspace.id(), batchId(ctx), recipientId, claim);
-        respond(ctx, workspace, claim, result, BatchJson::recipient, () -> operations.recipient(workspace.id(),
-                batchId(ctx), recipientId), () -> batches.find(workspace.id(), batchId(ctx)).isEmpty()
-                ? batchNotFound(batchId(ctx))
-                : ApiException.notFound("recipient_not_found", "No recipient with id " + recipientId
-                        + " in batch " + batchId(ctx)));
-        log.info("Recipient cancelled workspaceId={} batchId={} recipientId={}", workspace.id(), batchId(ctx),
+        respond(
+                ctx,
+                workspace,
+                claim,
+                result,
+                BatchJson::recipient,
+                () -> operations.recipient(workspace.id(), batchId(ctx), recipientId),
+                () -> batches.find(workspace.id(), batchId(ctx)).isEmpty()
+                        ? batchNotFound(batchId(ctx))
+                        : ApiException.notFound(
+                                "recipient_not_found",
+                                "No recipient with id " + recipientId + " in batch " + batchId(ctx)));
+        log.info(
+                "Recipient cancelled workspaceId={} batchId={} recipientId={}",
+                workspace.id(),
+                batchId(ctx),
                 recipientId);
     }
 
-    private void respondBatch(Context ctx, Workspace workspace, Optional<IdempotencyClaim> claim,
-                              Idempotent<Optional<BatchSummary>> result) {
-        respond(ctx, workspace, claim, result, BatchJson::batch, () -> batches.find(workspace.id(), batchId(ctx)),
+    private void respondBatch(
+            Context ctx,
+            Workspace workspace,
+            Optional<IdempotencyClaim> claim,
+            Idempotent<Optional<BatchSummary>> result) {
+        respond(
+                ctx,
+                workspace,
+                claim,
+                result,
+                BatchJson::batch,
+                () -> batches.find(workspace.id(), batchId(ctx)),
                 () -> batchNotFound(batchId(ctx)));
     }
 
@@ -159,9 +196,14 @@ public final class BatchOperationRoutes implements RouteGroup {
      * Answers a change made under an optional Idempotency-Key, storing the response for later replays; a replay
      * whose first request did not live to store its response shows the object as it is now.
      */
-    private <T> void respond(Context ctx, Workspace workspace, Optional<IdempotencyClaim> claim,
-                             Idempotent<Optional<T>> result, Function<T, Object> wire, Supplier<Optional<T>> now,
-                             Supplier<ApiException> notFound) {
+    private <T> void respond(
+            Context ctx,
+            Workspace workspace,
+            Optional<IdempotencyClaim> claim,
+            Idempotent<Optional<T>> result,
+            Function<T, Object> wire,
+            Supplier<Optional<T>> now,
+            Supplier<ApiException> notFound) {
         switch (result) {
             case Idempotent.Done<Optional<T>> done -> {
                 var body = json(wire.apply(done.value().orElseThrow(notFound)));
@@ -171,14 +213,19 @@ public final class BatchOperationRoutes implements RouteGroup {
             case Idempotent.Replay<Optional<T>> replay -> {
                 ctx.header("Idempotent-Replayed", "true");
                 if (replay.status().isPresent() && replay.body().isPresent()) {
-                    ctx.status(replay.status().get()).contentType("application/json").result(replay.body().get());
+                    ctx.status(replay.status().get())
+                            .contentType("application/json")
+                            .result(replay.body().get());
                 } else {
-                    ctx.status(200).contentType("application/json")
+                    ctx.status(200)
+                            .contentType("application/json")
                             .result(json(wire.apply(now.get().orElseThrow(notFound))));
                 }
             }
-            case Idempotent.KeyReused<Optional<T>> reused -> throw ApiException.conflict("idempotency_key_reused",
-                    "This Idempotency-Key was already used with a different request in the last 24 hours");
+            case Idempotent.KeyReused<Optional<T>> reused ->
+                throw ApiException.conflict(
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was already used with a different request in the last 24 hours");
         }
     }
 

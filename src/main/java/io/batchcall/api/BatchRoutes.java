@@ -8,8 +8,8 @@ import io.batchcall.domain.Workspace;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.BranchStore;
-import io.batchcall.store.Idempotent;
 import io.batchcall.store.IdempotencyStore;
+import io.batchcall.store.Idempotent;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.RecipientStore;
 import io.javalin.config.RoutesConfig;
@@ -34,8 +34,15 @@ public final class BatchRoutes implements RouteGroup {
     private final Clock clock;
     private final IdSource ids;
 
-    public BatchRoutes(BatchStore batches, RecipientStore recipients, AgentStore agents, BranchStore branches,
-                       PhoneNumberStore phoneNumbers, IdempotencyStore idempotency, Clock clock, IdSource ids) {
+    public BatchRoutes(
+            BatchStore batches,
+            RecipientStore recipients,
+            AgentStore agents,
+            BranchStore branches,
+            PhoneNumberStore phoneNumbers,
+            IdempotencyStore idempotency,
+            Clock clock,
+            IdSource ids) {
         this.batches = batches;
         this.recipients = recipients;
         this.agents = agents;
@@ -54,8 +61,9 @@ public final class BatchRoutes implements RouteGroup {
         routes.delete(BASE + "/{batch_id}", this::delete);
         routes.post(BASE + "/{batch_id}/cancel", this::cancel);
         routes.post(BASE + "/{batch_id}/retry", this::retry);
-        routes.get(BASE + "/{batch_id}/export", ctx -> BatchExport.write(ctx, batch(ctx), recipients,
-                QueryParameters.integerAtLeast(ctx, "limit", 1)));
+        routes.get(
+                BASE + "/{batch_id}/export",
+                ctx -> BatchExport.write(ctx, batch(ctx), recipients, QueryParameters.integerAtLeast(ctx, "limit", 1)));
     }
 
     private void submit(Context ctx) {
@@ -64,44 +72,64 @@ public final class BatchRoutes implements RouteGroup {
         var body = JsonBody.of(ctx);
         var claim = IdempotencyKeys.claim(ctx);
         var submission = Submission.read(body, clock.instant(), ids);
-        var agent = agents.find(workspace.id(), submission.agentId()).orElseThrow(() -> ApiException.notFound(
-                "agent_not_found", "No agent with id " + submission.agentId() + " in this workspace"));
-        submission.branchId().ifPresent(branchId -> branches.find(workspace.id(), agent.id(), branchId)
-                .orElseThrow(() -> ApiException.notFound("branch_not_found",
-                        "No branch with id " + branchId + " on agent " + agent.id())));
+        var agent = agents.find(workspace.id(), submission.agentId())
+                .orElseThrow(() -> ApiException.notFound(
+                        "agent_not_found", "No agent with id " + submission.agentId() + " in this workspace"));
+        submission
+                .branchId()
+                .ifPresent(branchId -> branches.find(workspace.id(), agent.id(), branchId)
+                        .orElseThrow(() -> ApiException.notFound(
+                                "branch_not_found", "No branch with id " + branchId + " on agent " + agent.id())));
         var phoneNumberId = callerNumber(workspace, submission, agent.id());
-        var batch = new NewBatch(submission.name(), agent.id(), submission.branchId(), phoneNumberId,
-                submission.environment(), submission.timezone(), submission.whatsappParamsJson(),
-                submission.callConfig(), submission.targetConcurrencyLimit(), submission.scheduledAt(),
+        var batch = new NewBatch(
+                submission.name(),
+                agent.id(),
+                submission.branchId(),
+                phoneNumberId,
+                submission.environment(),
+                submission.timezone(),
+                submission.whatsappParamsJson(),
+                submission.callConfig(),
+                submission.targetConcurrencyLimit(),
+                submission.scheduledAt(),
                 submission.recipients());
-        respond(ctx, workspace, claim, batches.submit(workspace.id(), batch, claim).map(Optional::of));
+        respond(
+                ctx,
+                workspace,
+                claim,
+                batches.submit(workspace.id(), batch, claim).map(Optional::of));
     }
 
     /** The number calls come from: the one named, else the agent's; a phone batch without one is a 422. */
     private Optional<String> callerNumber(Workspace workspace, Submission submission, String agentId) {
         if (submission.phoneNumberId().isPresent()) {
             var id = submission.phoneNumberId().get();
-            return Optional.of(phoneNumbers.find(workspace.id(), id).orElseThrow(() -> ApiException.notFound(
-                    "phone_number_not_found", "No phone number with id " + id + " in this workspace")).id());
+            return Optional.of(phoneNumbers
+                    .find(workspace.id(), id)
+                    .orElseThrow(() -> ApiException.notFound(
+                            "phone_number_not_found", "No phone number with id " + id + " in this workspace"))
+                    .id());
         }
         var assigned = phoneNumbers.assignedTo(workspace.id(), agentId);
         if (assigned.isEmpty() && !submission.whatsapp()) {
-            throw ValidationException.of(List.of("body", "agent_phone_number_id"),
+            throw ValidationException.of(
+                    List.of("body", "agent_phone_number_id"),
                     "Field required: agent " + agentId + " has no assigned phone number, so the batch must name"
-                            + " one in agent_phone_number_id", "missing");
+                            + " one in agent_phone_number_id",
+                    "missing");
         }
         return assigned.map(number -> number.id());
     }
 
     private void list(Context ctx) {
         var workspace = Authentication.workspace(ctx);
-        int limit = Math.min(QueryParameters.integerAtLeast(ctx, "limit", 1).orElse(DEFAULT_PAGE_SIZE),
-                MAX_PAGE_SIZE);
+        int limit = Math.min(QueryParameters.integerAtLeast(ctx, "limit", 1).orElse(DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE);
         var after = ListCursor.decode(QueryParameters.text(ctx, "last_doc"));
         var page = batches.list(workspace.id(), QueryParameters.text(ctx, "agent_id"), after, limit);
         var items = page.batches();
         String next = page.hasMore()
-                ? ListCursor.encode(new BatchStore.Position(items.getLast().batch().createdAt(),
+                ? ListCursor.encode(new BatchStore.Position(
+                        items.getLast().batch().createdAt(),
                         items.getLast().batch().id()))
                 : null;
         ctx.json(new BatchJson.ListResponse(items.stream().map(BatchJson::batch).toList(), next, page.hasMore()));
@@ -149,8 +177,11 @@ public final class BatchRoutes implements RouteGroup {
     }
 
     /** Answers a change made under an optional Idempotency-Key, storing the response for later replays. */
-    private void respond(Context ctx, Workspace workspace, Optional<io.batchcall.store.IdempotencyClaim> claim,
-                         Idempotent<Optional<BatchSummary>> result) {
+    private void respond(
+            Context ctx,
+            Workspace workspace,
+            Optional<io.batchcall.store.IdempotencyClaim> claim,
+            Idempotent<Optional<BatchSummary>> result) {
         switch (result) {
             case Idempotent.Done<Optional<BatchSummary>> done -> {
                 var summary = done.value().orElseThrow(() -> batchNotFound(ctx.pathParam("batch_id")));
@@ -161,7 +192,9 @@ public final class BatchRoutes implements RouteGroup {
             case Idempotent.Replay<Optional<BatchSummary>> replay -> {
                 ctx.header("Idempotent-Replayed", "true");
                 if (replay.status().isPresent() && replay.body().isPresent()) {
-                    ctx.status(replay.status().get()).contentType("application/json").result(replay.body().get());
+                    ctx.status(replay.status().get())
+                            .contentType("application/json")
+                            .result(replay.body().get());
                 } else {
                     // The first request committed but did not live to store its response: show the batch now.
                     var summary = batches.find(workspace.id(), replay.resourceId())
@@ -169,9 +202,10 @@ public final class BatchRoutes implements RouteGroup {
                     ctx.status(200).contentType("application/json").result(json(BatchJson.batch(summary)));
                 }
             }
-            case Idempotent.KeyReused<Optional<BatchSummary>> reused -> throw ApiException.conflict(
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was already used with a different request in the last 24 hours");
+            case Idempotent.KeyReused<Optional<BatchSummary>> reused ->
+                throw ApiException.conflict(
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was already used with a different request in the last 24 hours");
         }
     }
 

@@ -23,12 +23,24 @@ public final class BranchRoutes implements RouteGroup {
         this.branches = branches;
     }
 
-    record BranchSummary(String id, String name, String agentId, String description, long createdAt,
-                         long lastCommittedAt, boolean isArchived) {
+    record BranchSummary(
+            String id,
+            String name,
+            String agentId,
+            String description,
+            long createdAt,
+            long lastCommittedAt,
+            boolean isArchived) {
         static BranchSummary of(Branch branch) {
             long created = branch.createdAt().getEpochSecond();
-            return new BranchSummary(branch.id(), branch.name(), branch.agentId(), branch.description().orElse(""),
-                    created, created, false);
+            return new BranchSummary(
+                    branch.id(),
+                    branch.name(),
+                    branch.agentId(),
+                    branch.description().orElse(""),
+                    created,
+                    created,
+                    false);
         }
     }
 
@@ -37,8 +49,10 @@ public final class BranchRoutes implements RouteGroup {
      * {@code created_branch_id} and {@code created_version_id}), plus the branch's summary as before. A branch has
      * no versions here, so its one version's id is derived from the branch's.
      */
-    record CreatedBranch(String createdBranchId, String createdVersionId,
-                         @com.fasterxml.jackson.annotation.JsonUnwrapped BranchSummary branch) {
+    record CreatedBranch(
+            String createdBranchId,
+            String createdVersionId,
+            @com.fasterxml.jackson.annotation.JsonUnwrapped BranchSummary branch) {
         static CreatedBranch of(Branch branch) {
             return new CreatedBranch(branch.id(), versionId(branch), BranchSummary.of(branch));
         }
@@ -62,7 +76,9 @@ public final class BranchRoutes implements RouteGroup {
     private void list(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
         var agent = agents.find(workspace, ctx.pathParam("agent_id")).orElseThrow(AgentRoutes::agentNotFound);
-        var found = branches.list(workspace, agent.id()).stream().map(BranchSummary::of).toList();
+        var found = branches.list(workspace, agent.id()).stream()
+                .map(BranchSummary::of)
+                .toList();
         ctx.json(new BranchList(new Meta(found.size(), 0, found.size()), found));
     }
 

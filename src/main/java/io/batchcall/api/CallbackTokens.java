@@ -27,8 +27,8 @@ public final class CallbackTokens {
 
     /** The public URL a provider calls back about an attempt; empty without {@code BATCHCALL_PUBLIC_URL}. */
     public Optional<String> statusCallback(String provider, AttemptRef attempt) {
-        return publicUrl.map(base -> url(base, provider, attempt.workspaceId().value(), attempt.attemptId(),
-                token(attempt)));
+        return publicUrl.map(
+                base -> url(base, provider, attempt.workspaceId().value(), attempt.attemptId(), token(attempt)));
     }
 
     /** The exact public URL of a callback as the provider called it: what its signature covers. */
@@ -45,7 +45,8 @@ public final class CallbackTokens {
             var mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
             var message = attempt.workspaceId().value() + "/" + attempt.attemptId();
-            return Base64.getUrlEncoder().withoutPadding()
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
                     .encodeToString(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA256 is part of every JDK", e);
@@ -54,7 +55,7 @@ public final class CallbackTokens {
 
     /** Whether {@code presented} is the attempt's token, compared in constant time. */
     boolean matches(AttemptRef attempt, String presented) {
-        return MessageDigest.isEqual(token(attempt).getBytes(StandardCharsets.UTF_8),
-                presented.getBytes(StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(
+                token(attempt).getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -16,8 +16,14 @@ import java.util.List;
 public final class ConvaiSettingsRoutes implements RouteGroup {
     static final String PATH = "/v1/convai/settings";
     /** ElevenLabs' WebhookEventType values, and the ones batchcall sends. */
-    private static final List<String> EVENT_TYPES = List.of("transcript", "audio", "call_initiation_failure",
-            "unredacted_transcript", "unredacted_audio", "answering_machine_detection");
+    private static final List<String> EVENT_TYPES = List.of(
+            "transcript",
+            "audio",
+            "call_initiation_failure",
+            "unredacted_transcript",
+            "unredacted_audio",
+            "answering_machine_detection");
+
     private static final List<String> SENT = List.of("transcript", "call_initiation_failure");
 
     private final WebhookStore webhooks;
@@ -57,17 +63,25 @@ public final class ConvaiSettingsRoutes implements RouteGroup {
                     if (!EVENT_TYPES.contains(event)) {
                         h.violateAt(List.of("events", i), "Input should be " + JsonBody.oneOf(EVENT_TYPES), "enum");
                     } else if (!SENT.contains(event)) {
-                        h.violateAt(List.of("events", i), "Value error, batchcall does not send '" + event
-                                + "' events (it sends transcript and call_initiation_failure)", "value_error");
+                        h.violateAt(
+                                List.of("events", i),
+                                "Value error, batchcall does not send '" + event
+                                        + "' events (it sends transcript and call_initiation_failure)",
+                                "value_error");
                     }
                 }
                 events = listed.get().stream().distinct().toList();
             }
-            h.optionalEnum("transcript_format", List.of("json", "opentelemetry")).filter("opentelemetry"::equals)
-                    .ifPresent(f -> h.violate("transcript_format", "Value error, batchcall sends transcripts as json"
-                            + " only", "value_error"));
-            h.optionalBoolean("send_audio").filter(Boolean::booleanValue).ifPresent(f -> h.violate("send_audio",
-                    "Value error, batchcall does not send audio webhooks", "value_error"));
+            h.optionalEnum("transcript_format", List.of("json", "opentelemetry"))
+                    .filter("opentelemetry"::equals)
+                    .ifPresent(f -> h.violate(
+                            "transcript_format",
+                            "Value error, batchcall sends transcripts as json" + " only",
+                            "value_error"));
+            h.optionalBoolean("send_audio")
+                    .filter(Boolean::booleanValue)
+                    .ifPresent(f -> h.violate(
+                            "send_audio", "Value error, batchcall does not send audio webhooks", "value_error"));
         }
         var mcp = body.optionalBoolean("can_use_mcp_servers");
         var rag = body.optionalInt("rag_retention_period_days");
@@ -90,17 +104,21 @@ public final class ConvaiSettingsRoutes implements RouteGroup {
         mcp.ifPresent(v -> other.put("can_use_mcp_servers", v));
         rag.ifPresent(v -> other.put("rag_retention_period_days", v));
         if (body.has("conversation_embedding_retention_days")) {
-            other.set("conversation_embedding_retention_days", body.node().get("conversation_embedding_retention_days"));
+            other.set(
+                    "conversation_embedding_retention_days", body.node().get("conversation_embedding_retention_days"));
         }
         stack.ifPresent(v -> other.put("default_livekit_stack", v));
         if (body.has("conversation_initiation_client_data_webhook")) {
-            other.set("conversation_initiation_client_data_webhook",
+            other.set(
+                    "conversation_initiation_client_data_webhook",
                     body.node().get("conversation_initiation_client_data_webhook"));
         }
         var saved = new WebhookStore.ConvaiSettings(postCall, events, other.toString());
         if (!webhooks.saveSettings(workspace, saved)) {
-            throw ValidationException.of(List.of("body", "webhooks", "post_call_webhook_id"),
-                    "Value error, no webhook with that id in this workspace", "value_error");
+            throw ValidationException.of(
+                    List.of("body", "webhooks", "post_call_webhook_id"),
+                    "Value error, no webhook with that id in this workspace",
+                    "value_error");
         }
         ctx.json(render(webhooks.settings(workspace)));
     }

@@ -21,8 +21,12 @@ import java.util.Optional;
  * store's {@link ConversationStore.Filter}, a 422 for each filter batchcall cannot honour; {@code matchesNothing}
  * for a valid value no batchcall conversation can have.
  */
-record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNothing, boolean includeSummary,
-                             List<String> dataCollectionIds, List<String> evaluationCriteriaIds) {
+record ConversationListQuery(
+        ConversationStore.Filter filter,
+        boolean matchesNothing,
+        boolean includeSummary,
+        List<String> dataCollectionIds,
+        List<String> evaluationCriteriaIds) {
     private static final int MAX_LIST_VALUES = 50;
 
     /** ElevenLabs' filters over data batchcall does not record, each with what is missing. */
@@ -31,13 +35,14 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
     static ConversationListQuery read(Context ctx, List<Violation> violations) {
         REFUSED.forEach((name, why) -> {
             if (!values(ctx, name).isEmpty()) {
-                violations.add(new Violation(List.of("query", name), "Value error, batchcall cannot honour "
-                        + name + ": " + why, "unsupported_filter"));
+                violations.add(new Violation(
+                        List.of("query", name),
+                        "Value error, batchcall cannot honour " + name + ": " + why,
+                        "unsupported_filter"));
             }
         });
         var nothing = false;
-        var success = oneOf(ctx, "call_successful", List.of("success", "failure", "unknown", "error"),
-                violations);
+        var success = oneOf(ctx, "call_successful", List.of("success", "failure", "unknown", "error"), violations);
         // Our success evaluations are never 'error': asking for it is a valid filter no conversation matches.
         nothing |= success.filter("error"::equals).isPresent();
         var source = oneOf(ctx, "conversation_initiation_source", INITIATION_SOURCES, violations);
@@ -46,34 +51,49 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
         // Every batchcall conversation is a voice call of an agent.
         nothing |= bool(ctx, "text_only", violations).orElse(false);
         nothing |= oneOf(ctx, "conversation_product_type", List.of("agents", "speech_engine"), violations)
-                .filter("speech_engine"::equals).isPresent();
+                .filter("speech_engine"::equals)
+                .isPresent();
         bool(ctx, "include_invalid_tool_calls", violations);
         var summary = oneOf(ctx, "summary_mode", List.of("exclude", "include"), violations);
         var sort = oneOf(ctx, "sort_direction", List.of("asc", "desc"), violations);
         var statuses = new HashSet<ConversationStatus>();
-        var statusNames = Arrays.stream(ConversationStatus.values()).map(ConversationStatus::wireName).toList();
+        var statusNames = Arrays.stream(ConversationStatus.values())
+                .map(ConversationStatus::wireName)
+                .toList();
         var excluded = values(ctx, "exclude_statuses");
         for (int i = 0; i < excluded.size(); i++) {
             var status = ConversationStatus.fromWire(excluded.get(i));
             if (status.isEmpty()) {
-                violations.add(new Violation(List.of("query", "exclude_statuses", i), enumMessage(statusNames),
-                        "enum"));
+                violations.add(
+                        new Violation(List.of("query", "exclude_statuses", i), enumMessage(statusNames), "enum"));
             }
             status.ifPresent(statuses::add);
         }
         var after = integer(ctx, "call_start_after_unix", violations);
         var before = integer(ctx, "call_start_before_unix", violations);
-        var filter = new ConversationStore.Filter(PageQuery.filter(ctx, "agent_id"),
-                list(ctx, "visited_agent_ids", violations), PageQuery.filter(ctx, "batch_call_id"),
-                PageQuery.filter(ctx, "branch_id"), list(ctx, "visited_agent_branch_ids", violations),
+        var filter = new ConversationStore.Filter(
+                PageQuery.filter(ctx, "agent_id"),
+                list(ctx, "visited_agent_ids", violations),
+                PageQuery.filter(ctx, "batch_call_id"),
+                PageQuery.filter(ctx, "branch_id"),
+                list(ctx, "visited_agent_branch_ids", violations),
                 success.flatMap(CallSuccessful::fromWire),
-                after.map(Instant::ofEpochSecond), before.map(Instant::ofEpochSecond),
+                after.map(Instant::ofEpochSecond),
+                before.map(Instant::ofEpochSecond),
                 duration(ctx, "call_duration_min_secs", violations),
                 duration(ctx, "call_duration_max_secs", violations),
-                PageQuery.filter(ctx, "user_id"), statuses, values(ctx, "termination_reasons"), callTypes,
-                valueConditions(ctx, violations), sort.filter("asc"::equals).isPresent());
-        return new ConversationListQuery(filter, nothing, summary.filter("include"::equals).isPresent(),
-                values(ctx, "data_collection_ids"), values(ctx, "evaluation_criteria_ids"));
+                PageQuery.filter(ctx, "user_id"),
+                statuses,
+                values(ctx, "termination_reasons"),
+                callTypes,
+                valueConditions(ctx, violations),
+                sort.filter("asc"::equals).isPresent());
+        return new ConversationListQuery(
+                filter,
+                nothing,
+                summary.filter("include"::equals).isPresent(),
+                values(ctx, "data_collection_ids"),
+                values(ctx, "evaluation_criteria_ids"));
     }
 
     /**
@@ -89,22 +109,26 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
             int colon = text.lastIndexOf(':');
             var result = colon < 0 ? "" : text.substring(colon + 1);
             if (colon < 1 || CallSuccessful.fromWire(result).isEmpty()) {
-                violations.add(new Violation(List.of("query", "evaluation_params", i), "Value error, expected"
-                        + " criteria_id:result with result success, failure or unknown", "value_error"));
+                violations.add(new Violation(
+                        List.of("query", "evaluation_params", i),
+                        "Value error, expected" + " criteria_id:result with result success, failure or unknown",
+                        "value_error"));
             } else {
-                conditions.add(new ValueCondition(ValueCondition.Field.EVALUATION, text.substring(0, colon),
-                        ValueCondition.Operator.EQ, List.of(result)));
+                conditions.add(new ValueCondition(
+                        ValueCondition.Field.EVALUATION,
+                        text.substring(0, colon),
+                        ValueCondition.Operator.EQ,
+                        List.of(result)));
             }
         }
-        conditions.addAll(operations(ctx, "data_collection_params", ValueCondition.Field.DATA_COLLECTION,
-                violations));
-        conditions.addAll(operations(ctx, "dynamic_variable_params", ValueCondition.Field.DYNAMIC_VARIABLE,
-                violations));
+        conditions.addAll(operations(ctx, "data_collection_params", ValueCondition.Field.DATA_COLLECTION, violations));
+        conditions.addAll(
+                operations(ctx, "dynamic_variable_params", ValueCondition.Field.DYNAMIC_VARIABLE, violations));
         return conditions;
     }
 
-    private static List<ValueCondition> operations(Context ctx, String name, ValueCondition.Field field,
-                                                   List<Violation> violations) {
+    private static List<ValueCondition> operations(
+            Context ctx, String name, ValueCondition.Field field, List<Violation> violations) {
         var conditions = new ArrayList<ValueCondition>();
         var texts = values(ctx, name);
         for (int i = 0; i < texts.size(); i++) {
@@ -121,20 +145,30 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
                 case "in" -> Optional.of(ValueCondition.Operator.IN);
                 default -> Optional.<ValueCondition.Operator>empty();
             };
-            var numeric = operator.filter(java.util.EnumSet.of(ValueCondition.Operator.GT,
-                    ValueCondition.Operator.GTE, ValueCondition.Operator.LT, ValueCondition.Operator.LTE)::contains)
+            var numeric = operator.filter(java.util.EnumSet.of(
+                            ValueCondition.Operator.GT,
+                            ValueCondition.Operator.GTE,
+                            ValueCondition.Operator.LT,
+                            ValueCondition.Operator.LTE)::contains)
                     .isPresent();
-            if (parts.length < 2 || parts[0].isEmpty() || operator.isEmpty()
-                    || (field == ValueCondition.Field.DYNAMIC_VARIABLE && List.of("exists", "missing").contains(op))) {
-                violations.add(new Violation(List.of("query", name, i), "Value error, expected id:op:value with"
-                        + " op eq, neq, gt, gte, lt, lte or in", "value_error"));
+            if (parts.length < 2
+                    || parts[0].isEmpty()
+                    || operator.isEmpty()
+                    || (field == ValueCondition.Field.DYNAMIC_VARIABLE
+                            && List.of("exists", "missing").contains(op))) {
+                violations.add(new Violation(
+                        List.of("query", name, i),
+                        "Value error, expected id:op:value with" + " op eq, neq, gt, gte, lt, lte or in",
+                        "value_error"));
             } else if (numeric && !value.matches("-?[0-9]+(\\.[0-9]+)?")) {
-                violations.add(new Violation(List.of("query", name, i), "Value error, " + op
-                        + " needs a numeric value", "value_error"));
+                violations.add(new Violation(
+                        List.of("query", name, i), "Value error, " + op + " needs a numeric value", "value_error"));
             } else {
-                var values = op.equals("exists") || op.equals("missing") ? List.of("")
-                        : operator.get() == ValueCondition.Operator.IN ? List.of(value.split("\\|", -1))
-                        : List.of(value);
+                var values = op.equals("exists") || op.equals("missing")
+                        ? List.of("")
+                        : operator.get() == ValueCondition.Operator.IN
+                                ? List.of(value.split("\\|", -1))
+                                : List.of(value);
                 conditions.add(new ValueCondition(field, parts[0], operator.get(), values));
             }
         }
@@ -143,20 +177,24 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
 
     /** A repeated parameter's values ({@code a=1&a=2}), blanks dropped. */
     private static List<String> values(Context ctx, String name) {
-        return ctx.queryParams(name).stream().map(String::strip).filter(v -> !v.isEmpty()).toList();
+        return ctx.queryParams(name).stream()
+                .map(String::strip)
+                .filter(v -> !v.isEmpty())
+                .toList();
     }
 
     private static List<String> list(Context ctx, String name, List<Violation> violations) {
         var values = values(ctx, name);
         if (values.size() > MAX_LIST_VALUES) {
-            violations.add(new Violation(List.of("query", name), "List should have at most " + MAX_LIST_VALUES
-                    + " items after validation, not " + values.size(), "too_long"));
+            violations.add(new Violation(
+                    List.of("query", name),
+                    "List should have at most " + MAX_LIST_VALUES + " items after validation, not " + values.size(),
+                    "too_long"));
         }
         return values;
     }
 
-    private static Optional<String> oneOf(Context ctx, String name, List<String> allowed,
-                                          List<Violation> violations) {
+    private static Optional<String> oneOf(Context ctx, String name, List<String> allowed, List<Violation> violations) {
         var value = PageQuery.filter(ctx, name);
         if (value.isPresent() && !allowed.contains(value.get())) {
             violations.add(new Violation(List.of("query", name), enumMessage(allowed), "enum"));
@@ -177,8 +215,8 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
         if (List.of("false", "0", "no", "off", "f", "n").contains(value.get())) {
             return Optional.of(false);
         }
-        violations.add(new Violation(List.of("query", name),
-                "Input should be a valid boolean, unable to interpret input", "bool_parsing"));
+        violations.add(new Violation(
+                List.of("query", name), "Input should be a valid boolean, unable to interpret input", "bool_parsing"));
         return Optional.empty();
     }
 
@@ -188,14 +226,18 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
             var parsed = value.map(Long::parseLong);
             // Bounds outside what a timestamp or duration can be would overflow the query, not narrow it.
             if (parsed.filter(v -> Math.abs(v) > 100_000_000_000L).isPresent()) {
-                violations.add(new Violation(List.of("query", name),
-                        "Input should be less than or equal to 100000000000", "less_than_equal"));
+                violations.add(new Violation(
+                        List.of("query", name),
+                        "Input should be less than or equal to 100000000000",
+                        "less_than_equal"));
                 return Optional.empty();
             }
             return parsed;
         } catch (NumberFormatException e) {
-            violations.add(new Violation(List.of("query", name),
-                    "Input should be a valid integer, unable to parse string as an integer", "int_parsing"));
+            violations.add(new Violation(
+                    List.of("query", name),
+                    "Input should be a valid integer, unable to parse string as an integer",
+                    "int_parsing"));
             return Optional.empty();
         }
     }
@@ -204,8 +246,10 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
     private static Optional<Integer> duration(Context ctx, String name, List<Violation> violations) {
         var value = integer(ctx, name, violations);
         if (value.filter(v -> Math.abs(v) > Integer.MAX_VALUE).isPresent()) {
-            violations.add(new Violation(List.of("query", name),
-                    "Input should be less than or equal to " + Integer.MAX_VALUE, "less_than_equal"));
+            violations.add(new Violation(
+                    List.of("query", name),
+                    "Input should be less than or equal to " + Integer.MAX_VALUE,
+                    "less_than_equal"));
             return Optional.empty();
         }
         return value.map(Math::toIntExact);
@@ -213,16 +257,37 @@ record ConversationListQuery(ConversationStore.Filter filter, boolean matchesNot
 
     private static String enumMessage(List<String> allowed) {
         var quoted = allowed.stream().map(v -> "'" + v + "'").toList();
-        return "Input should be " + String.join(", ", quoted.subList(0, quoted.size() - 1)) + " or "
-                + quoted.getLast();
+        return "Input should be " + String.join(", ", quoted.subList(0, quoted.size() - 1)) + " or " + quoted.getLast();
     }
 
     /** ElevenLabs' ConversationInitiationSource values. */
-    private static final List<String> INITIATION_SOURCES = List.of("unknown", "android_sdk", "node_js_sdk",
-            "react_native_sdk", "react_sdk", "js_sdk", "python_sdk", "widget", "sip_trunk", "twilio", "exotel",
-            "genesys", "avaya", "audiocodes", "swift_sdk", "whatsapp", "twilio_sms", "flutter_sdk",
-            "zendesk_integration", "slack_integration", "telegram_integration", "intercom_integration",
-            "freshdesk_integration", "salesforce_integration", "template_preview", "genesys_bot_connector",
+    private static final List<String> INITIATION_SOURCES = List.of(
+            "unknown",
+            "android_sdk",
+            "node_js_sdk",
+            "react_native_sdk",
+            "react_sdk",
+            "js_sdk",
+            "python_sdk",
+            "widget",
+            "sip_trunk",
+            "twilio",
+            "exotel",
+            "genesys",
+            "avaya",
+            "audiocodes",
+            "swift_sdk",
+            "whatsapp",
+            "twilio_sms",
+            "flutter_sdk",
+            "zendesk_integration",
+            "slack_integration",
+            "telegram_integration",
+            "intercom_integration",
+            "freshdesk_integration",
+            "salesforce_integration",
+            "template_preview",
+            "genesys_bot_connector",
             "subagent_tool");
 
     private static Map<String, String> refused() {

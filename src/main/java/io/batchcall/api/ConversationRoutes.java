@@ -106,8 +106,10 @@ public final class ConversationRoutes implements RouteGroup {
         if (!query.evaluationCriteriaIds().isEmpty()) {
             var stored = ConversationWire.parse(c.evaluationCriteriaResultsJson());
             var results = shown.putObject("evaluation_criteria_results");
-            query.evaluationCriteriaIds().stream().filter(stored::has).forEach(id -> results.putObject(id)
-                    .put("result", stored.get(id).path("result").asText("unknown")));
+            query.evaluationCriteriaIds().stream()
+                    .filter(stored::has)
+                    .forEach(id -> results.putObject(id)
+                            .put("result", stored.get(id).path("result").asText("unknown")));
         }
         c.phoneCall().ifPresent(call -> {
             shown.put("direction", call.direction());
@@ -118,7 +120,8 @@ public final class ConversationRoutes implements RouteGroup {
 
     private void get(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
-        var named = conversations.find(workspace, ctx.pathParam("conversation_id"))
+        var named = conversations
+                .find(workspace, ctx.pathParam("conversation_id"))
                 .orElseThrow(ConversationRoutes::notFound);
         ctx.json(ConversationWire.conversation(named.conversation(), named.agentName()));
     }
@@ -129,9 +132,11 @@ public final class ConversationRoutes implements RouteGroup {
         switch (conversations.delete(workspace, ctx.pathParam("conversation_id"))) {
             case ConversationStore.Deletion.Deleted deleted -> ctx.json(Map.of());
             case ConversationStore.Deletion.NotFound notFound -> throw notFound();
-            case ConversationStore.Deletion.InProgress running -> throw ApiException.conflict(
-                    "conversation_in_progress", "The conversation's call has not ended (status "
-                            + running.status().wireName() + "): delete it once it is done or failed");
+            case ConversationStore.Deletion.InProgress running ->
+                throw ApiException.conflict(
+                        "conversation_in_progress",
+                        "The conversation's call has not ended (status "
+                                + running.status().wireName() + "): delete it once it is done or failed");
         }
     }
 
@@ -146,9 +151,11 @@ public final class ConversationRoutes implements RouteGroup {
         if (conversations.find(workspace, conversationId).isEmpty()) {
             throw notFound();
         }
-        var audio = conversations.recording(workspace, conversationId)
+        var audio = conversations
+                .recording(workspace, conversationId)
                 .flatMap(recording -> open(workspace, recording))
-                .orElseThrow(() -> ApiException.notFound("audio_not_found",
+                .orElseThrow(() -> ApiException.notFound(
+                        "audio_not_found",
                         "This conversation has no recording: only Twilio calls made with call recording enabled "
                                 + "have one, and only while Twilio keeps it"));
         ctx.contentType("audio/mpeg");
@@ -156,8 +163,8 @@ public final class ConversationRoutes implements RouteGroup {
     }
 
     private Optional<InputStream> open(WorkspaceId workspace, ConversationStore.Recording recording) {
-        var number = phoneNumbers.find(workspace, recording.phoneNumberId())
-                .filter(n -> n.provider() == Provider.TWILIO);
+        var number =
+                phoneNumbers.find(workspace, recording.phoneNumberId()).filter(n -> n.provider() == Provider.TWILIO);
         var credentials = phoneNumbers.credentials(workspace, recording.phoneNumberId());
         if (number.isEmpty() || credentials.isEmpty()) {
             return Optional.empty();

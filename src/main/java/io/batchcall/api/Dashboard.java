@@ -11,8 +11,9 @@ import java.util.Map;
  */
 final class Dashboard {
     private static final Map<String, String> HEADERS = Map.of(
-            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none';"
-                    + " base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            "Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' data:; object-src 'none';"
+                            + " base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
             "X-Content-Type-Options", "nosniff",
             "Referrer-Policy", "no-referrer",
             // Every release changes these files, and they are small: always revalidate.

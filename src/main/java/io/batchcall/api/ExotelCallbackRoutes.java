@@ -28,8 +28,8 @@ public final class ExotelCallbackRoutes implements RouteGroup {
     private final AttemptStore attempts;
     private final BiConsumer<AttemptRef, Map<String, String>> report;
 
-    public ExotelCallbackRoutes(CallbackTokens tokens, AttemptStore attempts,
-                                BiConsumer<AttemptRef, Map<String, String>> report) {
+    public ExotelCallbackRoutes(
+            CallbackTokens tokens, AttemptStore attempts, BiConsumer<AttemptRef, Map<String, String>> report) {
         this.tokens = tokens;
         this.attempts = attempts;
         this.report = report;
@@ -46,7 +46,8 @@ public final class ExotelCallbackRoutes implements RouteGroup {
             log.warn("Exotel callback refused: bad token attemptId={}", ref.attemptId());
             throw new ApiException(403, "forbidden", "Callback token does not match this attempt");
         }
-        var placement = attempts.placement(ref).filter(p -> p.provider() == Provider.EXOTEL)
+        var placement = attempts.placement(ref)
+                .filter(p -> p.provider() == Provider.EXOTEL)
                 .orElseThrow(() -> ApiException.notFound("attempt_not_found", "No Exotel attempt with that id"));
         var params = params(ctx);
         var callSid = params.getOrDefault("CallSid", "");
@@ -77,8 +78,11 @@ public final class ExotelCallbackRoutes implements RouteGroup {
     /** {@code {"Legs":[{"AnsweredBy":"HUMAN"}]}} becomes {@code Legs[0][AnsweredBy]=HUMAN}, as in the form. */
     private static void flatten(String prefix, JsonNode node, Map<String, String> into) {
         if (node.isObject()) {
-            node.properties().forEach(field -> flatten(prefix.isEmpty() ? field.getKey()
-                    : prefix + "[" + field.getKey() + "]", field.getValue(), into));
+            node.properties()
+                    .forEach(field -> flatten(
+                            prefix.isEmpty() ? field.getKey() : prefix + "[" + field.getKey() + "]",
+                            field.getValue(),
+                            into));
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
                 flatten(prefix + "[" + i + "]", node.get(i), into);

@@ -21,8 +21,10 @@ final class IdempotencyKeys {
             return Optional.empty();
         }
         if (key.isBlank() || key.length() > MAX_LENGTH) {
-            throw ValidationException.of(List.of("header", "idempotency-key"),
-                    "String should have 1 to " + MAX_LENGTH + " characters", "string_too_long");
+            throw ValidationException.of(
+                    List.of("header", "idempotency-key"),
+                    "String should have 1 to " + MAX_LENGTH + " characters",
+                    "string_too_long");
         }
         return Optional.of(new IdempotencyClaim(key, hash(ctx)));
     }

@@ -41,17 +41,20 @@ final class InboundText {
             query = ctx.queryParamMap();
         } catch (IllegalArgumentException e) {
             // URLDecoder's answer to "%zz" or a lone "%": the client sent a query that is not percent-encoding.
-            throw ValidationException.of(List.of("query"),
-                    "Value error, the query string is not valid percent-encoding", "value_error");
+            throw ValidationException.of(
+                    List.of("query"), "Value error, the query string is not valid percent-encoding", "value_error");
         }
         query.forEach((name, values) -> {
             problem(name).ifPresent(p -> violations.add(p.at(List.of("query", printable(name)))));
-            values.forEach(value -> problem(value).ifPresent(p -> violations.add(p.at(List.of("query", printable(name))))));
+            values.forEach(value ->
+                    problem(value).ifPresent(p -> violations.add(p.at(List.of("query", printable(name))))));
         });
-        ctx.pathParamMap().forEach((name, value) ->
-                problem(value).ifPresent(p -> violations.add(p.at(List.of("path", name)))));
-        Optional.ofNullable(ctx.header(IDEMPOTENCY_KEY)).flatMap(InboundText::problem).ifPresent(p ->
-                violations.add(p.at(List.of("header", IDEMPOTENCY_KEY.toLowerCase(java.util.Locale.ROOT)))));
+        ctx.pathParamMap()
+                .forEach((name, value) -> problem(value).ifPresent(p -> violations.add(p.at(List.of("path", name)))));
+        Optional.ofNullable(ctx.header(IDEMPOTENCY_KEY))
+                .flatMap(InboundText::problem)
+                .ifPresent(p ->
+                        violations.add(p.at(List.of("header", IDEMPOTENCY_KEY.toLowerCase(java.util.Locale.ROOT)))));
         if (!violations.isEmpty()) {
             throw new ValidationException(violations.subList(0, Math.min(violations.size(), MAX_REPORTED)));
         }
@@ -72,8 +75,11 @@ final class InboundText {
             problem(node.textValue()).ifPresent(p -> violations.add(p.at(loc)));
         } else if (node.isNumber()) {
             if (!storableNumber(node)) {
-                violations.add(new Violation(loc, "Input should be a number with a decimal exponent between -"
-                        + MAX_DECIMAL_EXPONENT + " and " + MAX_DECIMAL_EXPONENT, "number_too_large"));
+                violations.add(new Violation(
+                        loc,
+                        "Input should be a number with a decimal exponent between -" + MAX_DECIMAL_EXPONENT + " and "
+                                + MAX_DECIMAL_EXPONENT,
+                        "number_too_large"));
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
@@ -141,8 +147,10 @@ final class InboundText {
     /** The two kinds of text PostgreSQL refuses, with Pydantic-style messages. */
     enum Problem {
         NUL("String should not contain the NUL character (U+0000)", "string_nul"),
-        UNPAIRED_SURROGATE("Input should be a valid string, unable to parse raw data as a unicode string:"
-                + " it holds an unpaired UTF-16 surrogate", "string_unicode");
+        UNPAIRED_SURROGATE(
+                "Input should be a valid string, unable to parse raw data as a unicode string:"
+                        + " it holds an unpaired UTF-16 surrogate",
+                "string_unicode");
 
         private final String msg;
         private final String type;

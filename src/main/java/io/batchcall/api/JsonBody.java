@@ -41,8 +41,10 @@ public final class JsonBody {
             throw new ValidationException(unstorable);
         }
         if (!node.isObject()) {
-            throw ValidationException.of(List.of("body"),
-                    "Input should be a valid dictionary or object to extract fields from", "model_attributes_type");
+            throw ValidationException.of(
+                    List.of("body"),
+                    "Input should be a valid dictionary or object to extract fields from",
+                    "model_attributes_type");
         }
         return new JsonBody(node, List.of("body"), new ArrayList<>());
     }
@@ -100,7 +102,8 @@ public final class JsonBody {
             if (value.isIntegralNumber() && value.canConvertToLong()) {
                 return Optional.of(value.longValue());
             }
-            if (value.isNumber() && value.doubleValue() == Math.rint(value.doubleValue())
+            if (value.isNumber()
+                    && value.doubleValue() == Math.rint(value.doubleValue())
                     && Math.abs(value.doubleValue()) < 9.0e15) {
                 return Optional.of((long) value.doubleValue());
             }
@@ -113,7 +116,8 @@ public final class JsonBody {
         if (value.isIntegralNumber() && value.canConvertToInt()) {
             return Optional.of(value.intValue());
         }
-        if (value.isNumber() && value.doubleValue() == Math.rint(value.doubleValue())
+        if (value.isNumber()
+                && value.doubleValue() == Math.rint(value.doubleValue())
                 && Math.abs(value.doubleValue()) <= Integer.MAX_VALUE) {
             return Optional.of((int) value.doubleValue());
         }
@@ -198,28 +202,32 @@ public final class JsonBody {
     /** Pydantic's way of listing choices: {@code 'a', 'b' or 'c'}. */
     static String oneOf(List<String> allowed) {
         var quoted = allowed.stream().map(a -> "'" + a + "'").toList();
-        return quoted.size() == 1 ? quoted.getFirst()
-                : quoted.subList(0, quoted.size() - 1).stream().collect(Collectors.joining(", "))
-                        + " or " + quoted.getLast();
+        return quoted.size() == 1
+                ? quoted.getFirst()
+                : quoted.subList(0, quoted.size() - 1).stream().collect(Collectors.joining(", ")) + " or "
+                        + quoted.getLast();
     }
 
     /** Checks an integer against a lower bound, as Pydantic's {@code ge}. */
     public void atLeast(String field, Optional<? extends Number> value, long minimum) {
-        value.filter(v -> v.longValue() < minimum).ifPresent(v ->
-                violate(field, "Input should be greater than or equal to " + minimum, "greater_than_equal"));
+        value.filter(v -> v.longValue() < minimum)
+                .ifPresent(v ->
+                        violate(field, "Input should be greater than or equal to " + minimum, "greater_than_equal"));
     }
 
     /** Checks an integer against an upper bound, as Pydantic's {@code le}. */
     public void atMost(String field, Optional<? extends Number> value, long maximum) {
-        value.filter(v -> v.longValue() > maximum).ifPresent(v ->
-                violate(field, "Input should be less than or equal to " + maximum, "less_than_equal"));
+        value.filter(v -> v.longValue() > maximum)
+                .ifPresent(v -> violate(field, "Input should be less than or equal to " + maximum, "less_than_equal"));
     }
 
     /** The nested object in {@code field}, read with its own loc; empty when absent or null. */
     public Optional<JsonBody> optionalObject(String field) {
         return raw(field).flatMap(value -> {
             if (!value.isObject()) {
-                violate(field, "Input should be a valid dictionary or object to extract fields from",
+                violate(
+                        field,
+                        "Input should be a valid dictionary or object to extract fields from",
                         "model_attributes_type");
                 return Optional.empty();
             }
@@ -238,9 +246,11 @@ public final class JsonBody {
             var fieldLoc = append(field);
             for (int i = 0; i < value.size(); i++) {
                 var element = value.get(i);
-                var elementLoc = Stream.concat(fieldLoc.stream(), Stream.of((Object) i)).toList();
+                var elementLoc =
+                        Stream.concat(fieldLoc.stream(), Stream.of((Object) i)).toList();
                 if (!element.isObject()) {
-                    violations.add(new Violation(elementLoc,
+                    violations.add(new Violation(
+                            elementLoc,
                             "Input should be a valid dictionary or object to extract fields from",
                             "model_attributes_type"));
                 } else {
@@ -258,7 +268,8 @@ public final class JsonBody {
 
     /** Records a violation at a loc relative to this object (a field, then indexes or further fields). */
     public void violateAt(List<Object> relativeLoc, String msg, String type) {
-        violations.add(new Violation(Stream.concat(loc.stream(), relativeLoc.stream()).toList(), msg, type));
+        violations.add(
+                new Violation(Stream.concat(loc.stream(), relativeLoc.stream()).toList(), msg, type));
     }
 
     public boolean valid() {

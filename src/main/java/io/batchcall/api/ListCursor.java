@@ -29,14 +29,16 @@ final class ListCursor {
             try {
                 var parts = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8).split(":", 3);
                 if (parts.length == 3 && parts[0].equals(VERSION) && !parts[2].isEmpty()) {
-                    return new BatchStore.Position(Instant.EPOCH.plus(Long.parseLong(parts[1]), ChronoUnit.MICROS),
-                            parts[2]);
+                    return new BatchStore.Position(
+                            Instant.EPOCH.plus(Long.parseLong(parts[1]), ChronoUnit.MICROS), parts[2]);
                 }
             } catch (IllegalArgumentException e) {
                 // reported below
             }
-            throw ValidationException.of(List.of("query", "last_doc"),
-                    "Value error, last_doc must be a next_doc value returned by this API", "value_error");
+            throw ValidationException.of(
+                    List.of("query", "last_doc"),
+                    "Value error, last_doc must be a next_doc value returned by this API",
+                    "value_error");
         });
     }
 }

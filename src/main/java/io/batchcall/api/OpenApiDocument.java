@@ -24,116 +24,295 @@ final class OpenApiDocument {
 
     /** Routes beyond the ElevenLabs subsets: their agents and conversations subset, our extensions and ours. */
     static final List<Operation> OWN_OPERATIONS = List.of(
-            new Operation("get", "/health", "Operations",
-                    "Liveness: 200 while the process serves HTTP, with this build's version", false,
+            new Operation(
+                    "get",
+                    "/health",
+                    "Operations",
+                    "Liveness: 200 while the process serves HTTP, with this build's version",
+                    false,
                     "{\"status\":\"ok\",\"version\":\"0.1.0\"}"),
-            new Operation("get", "/ready", "Operations", "Readiness: the database answers and is fully migrated",
-                    false, "{\"status\":\"ready\"}"),
+            new Operation(
+                    "get",
+                    "/ready",
+                    "Operations",
+                    "Readiness: the database answers and is fully migrated",
+                    false,
+                    "{\"status\":\"ready\"}"),
             new Operation("get", "/metrics", "Operations", "Prometheus metrics (text format)", false, "text"),
             new Operation("get", "/openapi.json", "Operations", "This document", false, "object"),
-            new Operation("get", "/v1/batchcall/workspace", "Workspace", "The workspace an API key belongs to", true,
+            new Operation(
+                    "get",
+                    "/v1/batchcall/workspace",
+                    "Workspace",
+                    "The workspace an API key belongs to",
+                    true,
                     "object"),
-            new Operation("patch", "/v1/batchcall/workspace", "Workspace", "Set dispatch_paused (boolean): the"
-                    + " workspace's emergency stop; while true no batch of the workspace dials", true, "object"),
-            new Operation("post", "/v1/convai/batch-calling/{batch_id}/pause", "Batch calling", "Pause a batch: no"
-                    + " new dial starts on any node once this returns; calls in progress finish. Answers the batch"
-                    + " with paused true (status keeps its ElevenLabs value). 409 batch_already_finished", true,
+            new Operation(
+                    "patch",
+                    "/v1/batchcall/workspace",
+                    "Workspace",
+                    "Set dispatch_paused (boolean): the"
+                            + " workspace's emergency stop; while true no batch of the workspace dials",
+                    true,
                     "object"),
-            new Operation("post", "/v1/convai/batch-calling/{batch_id}/resume", "Batch calling", "Resume a paused"
-                    + " batch where it stopped. 409 batch_already_finished", true, "object"),
-            new Operation("patch", "/v1/convai/batch-calling/{batch_id}", "Batch calling", "Edit a batch: name,"
-                    + " target_concurrency_limit (null clears), scheduled_time_unix (before it starts, else 409"
-                    + " batch_already_started), telephony_call_config.ringing_timeout_secs; applies to the next"
-                    + " dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable", true, "object"),
-            new Operation("post", "/v1/convai/batch-calling/{batch_id}/recipients", "Batch calling", "Append"
-                    + " recipients {recipients:[...]} (validated as submit; duplicates of the batch's recipients"
-                    + " and more than 10,000 in all are a 422). 409 batch_already_finished", true, "object"),
-            new Operation("post", "/v1/convai/batch-calling/{batch_id}/recipients/{recipient_id}/cancel",
-                    "Batch calling", "Cancel one recipient: pending ones are never dialed, a ringing call is"
-                    + " cancelled, an answered one finishes. 409 recipient_already_finished", true, "object"),
-            new Operation("post", "/admin/v1/workspaces", "Admin", "Create a workspace and its first API key (shown"
-                    + " once); Authorization: Bearer BATCHCALL_ADMIN_TOKEN", false, "object"),
-            new Operation("get", "/admin/v1/workspaces", "Admin", "List workspaces with their keys (never the keys"
-                    + " themselves)", false, "object"),
+            new Operation(
+                    "post",
+                    "/v1/convai/batch-calling/{batch_id}/pause",
+                    "Batch calling",
+                    "Pause a batch: no"
+                            + " new dial starts on any node once this returns; calls in progress finish. Answers the batch"
+                            + " with paused true (status keeps its ElevenLabs value). 409 batch_already_finished",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    "/v1/convai/batch-calling/{batch_id}/resume",
+                    "Batch calling",
+                    "Resume a paused" + " batch where it stopped. 409 batch_already_finished",
+                    true,
+                    "object"),
+            new Operation(
+                    "patch",
+                    "/v1/convai/batch-calling/{batch_id}",
+                    "Batch calling",
+                    "Edit a batch: name,"
+                            + " target_concurrency_limit (null clears), scheduled_time_unix (before it starts, else 409"
+                            + " batch_already_started), telephony_call_config.ringing_timeout_secs; applies to the next"
+                            + " dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    "/v1/convai/batch-calling/{batch_id}/recipients",
+                    "Batch calling",
+                    "Append"
+                            + " recipients {recipients:[...]} (validated as submit; duplicates of the batch's recipients"
+                            + " and more than 10,000 in all are a 422). 409 batch_already_finished",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    "/v1/convai/batch-calling/{batch_id}/recipients/{recipient_id}/cancel",
+                    "Batch calling",
+                    "Cancel one recipient: pending ones are never dialed, a ringing call is"
+                            + " cancelled, an answered one finishes. 409 recipient_already_finished",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    "/admin/v1/workspaces",
+                    "Admin",
+                    "Create a workspace and its first API key (shown"
+                            + " once); Authorization: Bearer BATCHCALL_ADMIN_TOKEN",
+                    false,
+                    "object"),
+            new Operation(
+                    "get",
+                    "/admin/v1/workspaces",
+                    "Admin",
+                    "List workspaces with their keys (never the keys" + " themselves)",
+                    false,
+                    "object"),
             new Operation("get", "/admin/v1/workspaces/{workspace_id}", "Admin", "One workspace", false, "object"),
-            new Operation("patch", "/admin/v1/workspaces/{workspace_id}", "Admin", "Change name or concurrency_limit",
-                    false, "object"),
-            new Operation("post", "/admin/v1/workspaces/{workspace_id}/api-keys", "Admin", "Issue another API key",
-                    false, "object"),
-            new Operation("delete", "/admin/v1/workspaces/{workspace_id}/api-keys/{key_id}", "Admin",
-                    "Revoke an API key at once", false, "none"),
-            new Operation("post", "/v1/convai/agents/create", "Agents", "Create an agent (name optional;"
-                    + " conversation_config and platform_settings stored as given, platform_settings.call_limits"
-                    + " enforced); returns {agent_id}", true, "object"),
-            new Operation("get", "/v1/convai/agents", "Agents", "List agents, newest first, cursor paging", true,
+            new Operation(
+                    "patch",
+                    "/admin/v1/workspaces/{workspace_id}",
+                    "Admin",
+                    "Change name or concurrency_limit",
+                    false,
                     "object"),
-            new Operation("get", "/v1/convai/agents/{agent_id}", "Agents", "One agent, with platform_settings"
-                    + " (call_limits as in force) and our extension fields concurrency_limit, phone_number_id,"
-                    + " media_stream_url, sip_uri, daily_usage {daily_limit, calls_in_last_24h, limit_reached,"
-                    + " next_call_allowed_at_unix}", true, "object"),
+            new Operation(
+                    "post",
+                    "/admin/v1/workspaces/{workspace_id}/api-keys",
+                    "Admin",
+                    "Issue another API key",
+                    false,
+                    "object"),
+            new Operation(
+                    "delete",
+                    "/admin/v1/workspaces/{workspace_id}/api-keys/{key_id}",
+                    "Admin",
+                    "Revoke an API key at once",
+                    false,
+                    "none"),
+            new Operation(
+                    "post",
+                    "/v1/convai/agents/create",
+                    "Agents",
+                    "Create an agent (name optional;"
+                            + " conversation_config and platform_settings stored as given, platform_settings.call_limits"
+                            + " enforced); returns {agent_id}",
+                    true,
+                    "object"),
+            new Operation(
+                    "get", "/v1/convai/agents", "Agents", "List agents, newest first, cursor paging", true, "object"),
+            new Operation(
+                    "get",
+                    "/v1/convai/agents/{agent_id}",
+                    "Agents",
+                    "One agent, with platform_settings"
+                            + " (call_limits as in force) and our extension fields concurrency_limit, phone_number_id,"
+                            + " media_stream_url, sip_uri, daily_usage {daily_limit, calls_in_last_24h, limit_reached,"
+                            + " next_call_allowed_at_unix}",
+                    true,
+                    "object"),
             new Operation("patch", "/v1/convai/agents/{agent_id}", "Agents", "Change an agent", true, "object"),
-            new Operation("delete", "/v1/convai/agents/{agent_id}", "Agents", "Delete an agent (409 while one of its"
-                    + " batches is pending or running)", true, "object"),
-            new Operation("get", "/v1/convai/agents/{agent_id}/branches", "Agents", "An agent's branches", true,
+            new Operation(
+                    "delete",
+                    "/v1/convai/agents/{agent_id}",
+                    "Agents",
+                    "Delete an agent (409 while one of its" + " batches is pending or running)",
+                    true,
                     "object"),
-            new Operation("post", "/v1/convai/agents/{agent_id}/branches", "Agents", "Create a branch; returns"
-                    + " {created_branch_id, created_version_id} and the branch's summary", true, "object"),
-            new Operation("get", "/v1/convai/v2/phone-numbers", "Phone numbers", "List phone numbers a page at a"
-                    + " time: page_size (at most 100), cursor, search (id exactly, or label or number containing it,"
-                    + " ignoring case), label, phone_number, provider, supports_outbound, agent_id, branch_id,"
-                    + " sort_by (label, phone_number; creation order when absent), sort_direction -> {phone_numbers,"
-                    + " next_cursor, has_more}", true, "object"),
-            new Operation("get", AgentTokens.PATH + "/{conversation_id}", "Agent side of a call", "What the agent"
-                    + " needs to know about its call: conversation_initiation_client_data, batch and recipient ids,"
-                    + " the called number. Authorization: Bearer <the token its call carried>; no API key",
-                    false, "object"),
-            new Operation("post", AgentTokens.PATH + "/{conversation_id}/report", "Agent side of a call", "The"
-                    + " agent reports transcript, analysis and termination_reason (each optional; absent parts"
-                    + " keep their values); answers the conversation as GET conversation. Bearer agent token",
-                    false, "object"),
-            new Operation("post", "/callbacks/twilio/{workspace_id}/{attempt_id}/{token}", "Provider callbacks",
-                    "Twilio status callbacks (form POST, X-Twilio-Signature verified; 403 otherwise)", false, "none"),
-            new Operation("post", "/callbacks/exotel/{workspace_id}/{attempt_id}/{token}", "Provider callbacks",
+            new Operation(
+                    "get", "/v1/convai/agents/{agent_id}/branches", "Agents", "An agent's branches", true, "object"),
+            new Operation(
+                    "post",
+                    "/v1/convai/agents/{agent_id}/branches",
+                    "Agents",
+                    "Create a branch; returns" + " {created_branch_id, created_version_id} and the branch's summary",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    "/v1/convai/v2/phone-numbers",
+                    "Phone numbers",
+                    "List phone numbers a page at a"
+                            + " time: page_size (at most 100), cursor, search (id exactly, or label or number containing it,"
+                            + " ignoring case), label, phone_number, provider, supports_outbound, agent_id, branch_id,"
+                            + " sort_by (label, phone_number; creation order when absent), sort_direction -> {phone_numbers,"
+                            + " next_cursor, has_more}",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    AgentTokens.PATH + "/{conversation_id}",
+                    "Agent side of a call",
+                    "What the agent"
+                            + " needs to know about its call: conversation_initiation_client_data, batch and recipient ids,"
+                            + " the called number. Authorization: Bearer <the token its call carried>; no API key",
+                    false,
+                    "object"),
+            new Operation(
+                    "post",
+                    AgentTokens.PATH + "/{conversation_id}/report",
+                    "Agent side of a call",
+                    "The"
+                            + " agent reports transcript, analysis and termination_reason (each optional; absent parts"
+                            + " keep their values); answers the conversation as GET conversation. Bearer agent token",
+                    false,
+                    "object"),
+            new Operation(
+                    "post",
+                    "/callbacks/twilio/{workspace_id}/{attempt_id}/{token}",
+                    "Provider callbacks",
+                    "Twilio status callbacks (form POST, X-Twilio-Signature verified; 403 otherwise)",
+                    false,
+                    "none"),
+            new Operation(
+                    "post",
+                    "/callbacks/exotel/{workspace_id}/{attempt_id}/{token}",
+                    "Provider callbacks",
                     "Exotel status callbacks (form or JSON POST, unsigned: the per-attempt URL token is checked; 403"
-                    + " otherwise)", false, "none"),
-            new Operation("get", "/v1/convai/batch-calling/{batch_id}/attempts", "Batch calling", "Every dial of a"
-                    + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
-                    + " narrows it to one recipient", true, "object"),
-            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/test", "Webhooks", "Send a webhook.test event"
-                    + " now and answer the attempt: {event_id, attempt, succeeded, status_code, duration_ms, error_class,"
-                    + " error, response_excerpt}", true, "object"),
-            new Operation("get", WebhookRoutes.PATH + "/{webhook_id}/deliveries", "Webhooks", "The webhook's"
-                    + " deliveries, newest event first: {deliveries:[{event_id, event_type, state, attempts,"
-                    + " next_attempt_at_unix, last_status, last_error, ...}], next_cursor, has_more}; filters state,"
-                    + " event_type, batch_call_id; cursor, page_size (at most 100)", true, "object"),
-            new Operation("get", WebhookRoutes.PATH + "/{webhook_id}/deliveries/{event_id}", "Webhooks", "One delivery"
-                    + " with every attempt (started_at_unix_ms, duration_ms, status_code, error_class, error,"
-                    + " response_excerpt of at most 2 KiB) and the event as sent", true, "object"),
-            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/deliveries/{event_id}/retry", "Webhooks",
+                            + " otherwise)",
+                    false,
+                    "none"),
+            new Operation(
+                    "get",
+                    "/v1/convai/batch-calling/{batch_id}/attempts",
+                    "Batch calling",
+                    "Every dial of a"
+                            + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
+                            + " narrows it to one recipient",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    WebhookRoutes.PATH + "/{webhook_id}/test",
+                    "Webhooks",
+                    "Send a webhook.test event"
+                            + " now and answer the attempt: {event_id, attempt, succeeded, status_code, duration_ms, error_class,"
+                            + " error, response_excerpt}",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    WebhookRoutes.PATH + "/{webhook_id}/deliveries",
+                    "Webhooks",
+                    "The webhook's"
+                            + " deliveries, newest event first: {deliveries:[{event_id, event_type, state, attempts,"
+                            + " next_attempt_at_unix, last_status, last_error, ...}], next_cursor, has_more}; filters state,"
+                            + " event_type, batch_call_id; cursor, page_size (at most 100)",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    WebhookRoutes.PATH + "/{webhook_id}/deliveries/{event_id}",
+                    "Webhooks",
+                    "One delivery"
+                            + " with every attempt (started_at_unix_ms, duration_ms, status_code, error_class, error,"
+                            + " response_excerpt of at most 2 KiB) and the event as sent",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    WebhookRoutes.PATH + "/{webhook_id}/deliveries/{event_id}/retry",
+                    "Webhooks",
                     "Send one delivery again now (same webhook-id and body, a new timestamp); 409 while it is being"
-                    + " sent", true, "object"),
-            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/replay", "Webhooks", "Queue a time range of"
-                    + " events again for this webhook, in order, with their own ids: {since_unix, until_unix?,"
-                    + " event_types?, batch_call_id?, only?: failed|all} -> {queued}", true, "object"),
-            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/rotate-secret", "Webhooks", "A new secret"
-                    + " (shown once); the old one keeps signing until previous_secret_expires_at_unix (webhook-signature"
-                    + " carries both; ElevenLabs-Signature keeps the old one)", true, "object"),
-            new Operation("post", WebhookRoutes.PATH + "/{webhook_id}/rotate-secret/complete", "Webhooks", "End the"
-                    + " rotation now: only the new secret signs", true, "object"),
-            new Operation("get", WebhookRoutes.FEED, "Webhooks", "The pull feed of events in commit order:"
-                    + " after_seq, type (exact or batch.*, recipient.*), batch_call_id, page_size -> {events:[{seq,"
-                    + " event_id, type, occurred_at_unix, batch_call_id, recipient_id, conversation_id, event}],"
-                    + " next_after_seq, has_more}", true, "object"),
-            new Operation("post", RecipientUploadRoutes.PATH, "Batch calling", "Check a CSV or XLSX file of"
-                    + " recipients (multipart field file, at most 10 MB and 10,000 rows): answers the recipients"
-                    + " shaped as submit takes them, recipient_rows, errors [{row, column, message, value}], counts"
-                    + " and columns. Nothing is stored. Past a limit (size: 413; rows, columns, cell length: 422) the file is"
-                    + " refused; while the node reads as many uploads as it reads at once, 429 system_busy with"
-                    + " Retry-After", true, "object"));
+                            + " sent",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    WebhookRoutes.PATH + "/{webhook_id}/replay",
+                    "Webhooks",
+                    "Queue a time range of"
+                            + " events again for this webhook, in order, with their own ids: {since_unix, until_unix?,"
+                            + " event_types?, batch_call_id?, only?: failed|all} -> {queued}",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    WebhookRoutes.PATH + "/{webhook_id}/rotate-secret",
+                    "Webhooks",
+                    "A new secret"
+                            + " (shown once); the old one keeps signing until previous_secret_expires_at_unix (webhook-signature"
+                            + " carries both; ElevenLabs-Signature keeps the old one)",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    WebhookRoutes.PATH + "/{webhook_id}/rotate-secret/complete",
+                    "Webhooks",
+                    "End the" + " rotation now: only the new secret signs",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    WebhookRoutes.FEED,
+                    "Webhooks",
+                    "The pull feed of events in commit order:"
+                            + " after_seq, type (exact or batch.*, recipient.*), batch_call_id, page_size -> {events:[{seq,"
+                            + " event_id, type, occurred_at_unix, batch_call_id, recipient_id, conversation_id, event}],"
+                            + " next_after_seq, has_more}",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    RecipientUploadRoutes.PATH,
+                    "Batch calling",
+                    "Check a CSV or XLSX file of"
+                            + " recipients (multipart field file, at most 10 MB and 10,000 rows): answers the recipients"
+                            + " shaped as submit takes them, recipient_rows, errors [{row, column, message, value}], counts"
+                            + " and columns. Nothing is stored. Past a limit (size: 413; rows, columns, cell length: 422) the file is"
+                            + " refused; while the node reads as many uploads as it reads at once, 429 system_busy with"
+                            + " Retry-After",
+                    true,
+                    "object"));
 
     /** Paths from ElevenLabs' specification whose operations are ElevenLabs' own (agents and conversations too). */
-    private static final List<String> ELEVENLABS_PATH_PREFIXES = List.of("/v1/convai/agents",
-            "/v1/convai/conversations", "/v1/convai/v2/phone-numbers");
+    private static final List<String> ELEVENLABS_PATH_PREFIXES =
+            List.of("/v1/convai/agents", "/v1/convai/conversations", "/v1/convai/v2/phone-numbers");
     /** Where the fields that are newer than the specification subsets come from. */
     private static final String SDK_SOURCE = "@elevenlabs/elevenlabs-js 2.73.0";
 
@@ -143,11 +322,14 @@ final class OpenApiDocument {
         var document = (ObjectNode) read("/openapi/elevenlabs-batch-calling.openapi.json");
         var paths = (ObjectNode) document.get("paths");
         var schemas = (ObjectNode) document.get("components").get("schemas");
-        for (var subset : List.of("/openapi/elevenlabs-phone-numbers.openapi.json",
-                "/openapi/elevenlabs-webhooks.openapi.json", "/openapi/elevenlabs-outbound-calls.openapi.json")) {
+        for (var subset : List.of(
+                "/openapi/elevenlabs-phone-numbers.openapi.json",
+                "/openapi/elevenlabs-webhooks.openapi.json",
+                "/openapi/elevenlabs-outbound-calls.openapi.json")) {
             var other = read(subset);
             // The outbound-calls subset also has ElevenLabs' WhatsApp paths, which this server does not serve.
-            other.get("paths").properties().stream().filter(path -> !path.getKey().startsWith(WHATSAPP_PATHS))
+            other.get("paths").properties().stream()
+                    .filter(path -> !path.getKey().startsWith(WHATSAPP_PATHS))
                     .forEach(path -> paths.set(path.getKey(), path.getValue()));
             // Shared schemas (HTTPValidationError, ...) are the same in every subset; the first one read stays.
             other.get("components").get("schemas").properties().forEach(entry -> {
@@ -157,30 +339,60 @@ final class OpenApiDocument {
             });
         }
         document.put("openapi", "3.1.0");
-        document.set("info", Json.MAPPER.createObjectNode()
-                .put("title", "batchcall")
-                .put("version", "1")
-                .put("description", "Self-hosted batch calling, wire-compatible with ElevenLabs' batch calling API."
-                        + " Compatible operations are ElevenLabs' own (from their public OpenAPI document); ours are"
-                        + " marked x-batchcall-extension: true, as are extension fields in compatible schemas."));
-        document.set("servers", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode().put("url", "/")));
-        ((ObjectNode) document.get("components")).set("securitySchemes", Json.MAPPER.createObjectNode()
-                .<ObjectNode>set("ApiKey", Json.MAPPER.createObjectNode().put("type", "apiKey").put("in", "header")
-                        .put("name", "xi-api-key"))
-                .set("Bearer", Json.MAPPER.createObjectNode().put("type", "http").put("scheme", "bearer")));
+        document.set(
+                "info",
+                Json.MAPPER
+                        .createObjectNode()
+                        .put("title", "batchcall")
+                        .put("version", "1")
+                        .put(
+                                "description",
+                                "Self-hosted batch calling, wire-compatible with ElevenLabs' batch calling API."
+                                        + " Compatible operations are ElevenLabs' own (from their public OpenAPI document); ours are"
+                                        + " marked x-batchcall-extension: true, as are extension fields in compatible schemas."));
+        document.set(
+                "servers",
+                Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode().put("url", "/")));
+        ((ObjectNode) document.get("components"))
+                .set(
+                        "securitySchemes",
+                        Json.MAPPER
+                                .createObjectNode()
+                                .<ObjectNode>set(
+                                        "ApiKey",
+                                        Json.MAPPER
+                                                .createObjectNode()
+                                                .put("type", "apiKey")
+                                                .put("in", "header")
+                                                .put("name", "xi-api-key"))
+                                .set(
+                                        "Bearer",
+                                        Json.MAPPER
+                                                .createObjectNode()
+                                                .put("type", "http")
+                                                .put("scheme", "bearer")));
         extendSchemas(schemas);
         newerThanTheSubsets(paths, schemas);
         for (var operation : OWN_OPERATIONS) {
-            var path = paths.has(operation.path()) ? (ObjectNode) paths.get(operation.path())
+            var path = paths.has(operation.path())
+                    ? (ObjectNode) paths.get(operation.path())
                     : paths.putObject(operation.path());
             path.set(operation.method(), describe(operation));
         }
         markSingleCallLimits(paths);
         addConversations(paths, schemas);
-        ((ObjectNode) paths.get(RecipientUploadRoutes.PATH).get("post")).putObject("requestBody").put("required", true)
-                .putObject("content").putObject("multipart/form-data").putObject("schema").put("type", "object")
+        ((ObjectNode) paths.get(RecipientUploadRoutes.PATH).get("post"))
+                .putObject("requestBody")
+                .put("required", true)
+                .putObject("content")
+                .putObject("multipart/form-data")
+                .putObject("schema")
+                .put("type", "object")
                 .<ObjectNode>set("required", Json.MAPPER.createArrayNode().add("file"))
-                .putObject("properties").putObject("file").put("type", "string").put("format", "binary");
+                .putObject("properties")
+                .putObject("file")
+                .put("type", "string")
+                .put("format", "binary");
         return document;
     }
 
@@ -195,8 +407,13 @@ final class OpenApiDocument {
         var parameters = node.putArray("parameters");
         var matcher = PATH_PARAMETER.matcher(operation.path());
         while (matcher.find()) {
-            parameters.addObject().put("name", matcher.group(1)).put("in", "path").put("required", true)
-                    .putObject("schema").put("type", "string");
+            parameters
+                    .addObject()
+                    .put("name", matcher.group(1))
+                    .put("in", "path")
+                    .put("required", true)
+                    .putObject("schema")
+                    .put("type", "string");
         }
         if (operation.needsApiKey()) {
             node.putArray("security").addObject().putArray("ApiKey");
@@ -206,13 +423,30 @@ final class OpenApiDocument {
         var responses = node.putObject("responses");
         switch (operation.response()) {
             case "none" -> responses.putObject("204").put("description", "Done, no body");
-            case "text" -> responses.putObject("200").put("description", "OK").putObject("content")
-                    .putObject("text/plain").putObject("schema").put("type", "string");
-            default -> responses.putObject("200").put("description", "OK").putObject("content")
-                    .putObject("application/json").putObject("schema").put("type", "object");
+            case "text" ->
+                responses
+                        .putObject("200")
+                        .put("description", "OK")
+                        .putObject("content")
+                        .putObject("text/plain")
+                        .putObject("schema")
+                        .put("type", "string");
+            default ->
+                responses
+                        .putObject("200")
+                        .put("description", "OK")
+                        .putObject("content")
+                        .putObject("application/json")
+                        .putObject("schema")
+                        .put("type", "object");
         }
-        responses.putObject("422").put("description", "Validation error").putObject("content")
-                .putObject("application/json").putObject("schema").put("$ref", "#/components/schemas/HTTPValidationError");
+        responses
+                .putObject("422")
+                .put("description", "Validation error")
+                .putObject("content")
+                .putObject("application/json")
+                .putObject("schema")
+                .put("$ref", "#/components/schemas/HTTPValidationError");
         return node;
     }
 
@@ -221,16 +455,24 @@ final class OpenApiDocument {
      * at once (never a silent queue), marked as our extension. A simulator number is accepted on every route.
      */
     private static void markSingleCallLimits(ObjectNode paths) {
-        for (var path : List.of("/v1/convai/twilio/outbound-call", "/v1/convai/sip-trunk/outbound-call",
+        for (var path : List.of(
+                "/v1/convai/twilio/outbound-call",
+                "/v1/convai/sip-trunk/outbound-call",
                 "/v1/convai/exotel/outbound-call")) {
             var post = (ObjectNode) paths.get(path).get("post");
-            post.put("x-batchcall-notes", "Waits until the provider takes the call (its id) or refuses it"
-                    + " (success false with the reason), at most the ringing timeout plus 15 seconds. A number of"
-                    + " another provider is a 400 phone_number_provider_mismatch; a simulator number stands in for"
-                    + " any provider.");
-            ((ObjectNode) post.get("responses")).putObject("429").put("description", "The workspace's or the"
-                    + " agent's concurrency limit is full (counting single calls not placed yet): nothing was"
-                    + " stored or dialed; try again after Retry-After (code concurrency_limit_reached)")
+            post.put(
+                    "x-batchcall-notes",
+                    "Waits until the provider takes the call (its id) or refuses it"
+                            + " (success false with the reason), at most the ringing timeout plus 15 seconds. A number of"
+                            + " another provider is a 400 phone_number_provider_mismatch; a simulator number stands in for"
+                            + " any provider.");
+            ((ObjectNode) post.get("responses"))
+                    .putObject("429")
+                    .put(
+                            "description",
+                            "The workspace's or the"
+                                    + " agent's concurrency limit is full (counting single calls not placed yet): nothing was"
+                                    + " stored or dialed; try again after Retry-After (code concurrency_limit_reached)")
                     .put("x-batchcall-extension", true);
         }
     }
@@ -241,20 +483,29 @@ final class OpenApiDocument {
      */
     private static void addConversations(ObjectNode paths, ObjectNode schemas) {
         var subset = read("/openapi/elevenlabs-conversations.openapi.json");
-        var served = Map.of(ConversationRoutes.PATH, List.of("get"),
-                ConversationRoutes.PATH + "/{conversation_id}", List.of("get", "delete"),
-                ConversationRoutes.PATH + "/{conversation_id}/audio", List.of("get"));
+        var served = Map.of(
+                ConversationRoutes.PATH,
+                List.of("get"),
+                ConversationRoutes.PATH + "/{conversation_id}",
+                List.of("get", "delete"),
+                ConversationRoutes.PATH + "/{conversation_id}/audio",
+                List.of("get"));
         served.forEach((path, methods) -> {
             var item = paths.putObject(path);
-            methods.forEach(method -> item.set(method, subset.get("paths").get(path).get(method).deepCopy()));
+            methods.forEach(method ->
+                    item.set(method, subset.get("paths").get(path).get(method).deepCopy()));
         });
         subset.get("components").get("schemas").properties().forEach(entry -> {
             if (!schemas.has(entry.getKey())) {
                 schemas.set(entry.getKey(), entry.getValue());
             }
         });
-        extend(schemas, "GetConversationResponseModel", "call_successful", "string", "The same as"
-                + " analysis.call_successful, kept at the top level for older clients");
+        extend(
+                schemas,
+                "GetConversationResponseModel",
+                "call_successful",
+                "string",
+                "The same as" + " analysis.call_successful, kept at the top level for older clients");
         var list = (ObjectNode) paths.get(ConversationRoutes.PATH).get("get");
         var parameters = (com.fasterxml.jackson.databind.node.ArrayNode) list.get("parameters");
         parameters.forEach(parameter -> {
@@ -264,22 +515,48 @@ final class OpenApiDocument {
             }
         });
         // The official SDK (2.73.0) sends this one, which ElevenLabs' public document does not list yet.
-        parameters.addObject().put("name", "dynamic_variable_params").put("in", "query").put("required", false)
-                .put("description", "Dynamic variable filters. Repeat param. Format: name:op:value where op is one"
-                        + " of eq|neq|gt|gte|lt|lte|in (as the official SDK documents it)")
+        parameters
+                .addObject()
+                .put("name", "dynamic_variable_params")
+                .put("in", "query")
+                .put("required", false)
+                .put(
+                        "description",
+                        "Dynamic variable filters. Repeat param. Format: name:op:value where op is one"
+                                + " of eq|neq|gt|gte|lt|lte|in (as the official SDK documents it)")
                 .put("x-batchcall-notes", "Sent by the official SDK; not in ElevenLabs' public document")
-                .putObject("schema").put("type", "array").putObject("items").put("type", "string");
-        parameters.addObject().put("name", "batch_call_id").put("in", "query").put("required", false)
-                .put("description", "Only the conversations of this batch call").put("x-batchcall-extension", true)
-                .putObject("schema").put("type", "string");
-        list.put("x-batchcall-notes", "Start bounds are a half-open window [call_start_after_unix,"
-                + " call_start_before_unix); duration bounds are inclusive.");
-        ((ObjectNode) paths.get(ConversationRoutes.PATH + "/{conversation_id}").get("delete").get("responses"))
-                .putObject("409").put("description", "The conversation's call has not ended"
-                        + " (conversation_in_progress)").put("x-batchcall-extension", true);
-        ((ObjectNode) paths.get(ConversationRoutes.PATH + "/{conversation_id}/audio").get("get").get("responses"))
-                .putObject("404").put("description", "No recording (audio_not_found): only Twilio calls made with"
-                        + " call recording enabled have one, streamed from Twilio").put("x-batchcall-extension", true);
+                .putObject("schema")
+                .put("type", "array")
+                .putObject("items")
+                .put("type", "string");
+        parameters
+                .addObject()
+                .put("name", "batch_call_id")
+                .put("in", "query")
+                .put("required", false)
+                .put("description", "Only the conversations of this batch call")
+                .put("x-batchcall-extension", true)
+                .putObject("schema")
+                .put("type", "string");
+        list.put(
+                "x-batchcall-notes",
+                "Start bounds are a half-open window [call_start_after_unix,"
+                        + " call_start_before_unix); duration bounds are inclusive.");
+        ((ObjectNode) paths.get(ConversationRoutes.PATH + "/{conversation_id}")
+                        .get("delete")
+                        .get("responses"))
+                .putObject("409")
+                .put("description", "The conversation's call has not ended" + " (conversation_in_progress)")
+                .put("x-batchcall-extension", true);
+        ((ObjectNode) paths.get(ConversationRoutes.PATH + "/{conversation_id}/audio")
+                        .get("get")
+                        .get("responses"))
+                .putObject("404")
+                .put(
+                        "description",
+                        "No recording (audio_not_found): only Twilio calls made with"
+                                + " call recording enabled have one, streamed from Twilio")
+                .put("x-batchcall-extension", true);
     }
 
     /**
@@ -290,78 +567,153 @@ final class OpenApiDocument {
         if (schemas.get("TelephonyCallConfig") instanceof ObjectNode config
                 && config.get("properties") instanceof ObjectNode properties) {
             var detection = properties.putObject("twilio_machine_detection");
-            detection.put("title", "Twilio Machine Detection").put("description", "Answering-machine detection for"
-                    + " Twilio calls, asynchronous (the conversation is never delayed); the verdict is recorded on"
-                    + " the attempt and sent as a call.machine_detected event, and a machine makes the outcome"
-                    + " voicemail when the call ends").put("x-batchcall-source", SDK_SOURCE);
+            detection
+                    .put("title", "Twilio Machine Detection")
+                    .put(
+                            "description",
+                            "Answering-machine detection for"
+                                    + " Twilio calls, asynchronous (the conversation is never delayed); the verdict is recorded on"
+                                    + " the attempt and sent as a call.machine_detected event, and a machine makes the outcome"
+                                    + " voicemail when the call ends")
+                    .put("x-batchcall-source", SDK_SOURCE);
             var anyOf = detection.putArray("anyOf");
             var object = anyOf.addObject().put("type", "object");
-            object.putObject("properties").putObject("mode").put("type", "string").put("default", "enable")
-                    .putArray("enum").add("enable").add("detect_message_end");
+            object.putObject("properties")
+                    .putObject("mode")
+                    .put("type", "string")
+                    .put("default", "enable")
+                    .putArray("enum")
+                    .add("enable")
+                    .add("detect_message_end");
             anyOf.addObject().put("type", "null");
         }
         if (paths.get("/v1/convai/batch-calling/{batch_id}/export") instanceof ObjectNode export
                 && export.get("get") instanceof ObjectNode get) {
-            var parameters = get.has("parameters") ? (com.fasterxml.jackson.databind.node.ArrayNode)
-                    get.get("parameters") : get.putArray("parameters");
-            parameters.addObject().put("name", "limit").put("in", "query").put("required", false)
+            var parameters = get.has("parameters")
+                    ? (com.fasterxml.jackson.databind.node.ArrayNode) get.get("parameters")
+                    : get.putArray("parameters");
+            parameters
+                    .addObject()
+                    .put("name", "limit")
+                    .put("in", "query")
+                    .put("required", false)
                     .put("description", "At most this many recipients, in the batch's order")
                     .put("x-batchcall-source", SDK_SOURCE)
-                    .putObject("schema").put("type", "integer").put("minimum", 1);
+                    .putObject("schema")
+                    .put("type", "integer")
+                    .put("minimum", 1);
         }
     }
 
     /** Our extension fields, added to the compatible schemas and marked. */
     private static void extendSchemas(ObjectNode schemas) {
-        extend(schemas, "BatchCallResponse", "failure_reason", "string",
+        extend(
+                schemas,
+                "BatchCallResponse",
+                "failure_reason",
+                "string",
                 "Why the batch failed (only for status failed)");
-        extend(schemas, "BatchCallDetailedResponse", "failure_reason", "string",
+        extend(
+                schemas,
+                "BatchCallDetailedResponse",
+                "failure_reason",
+                "string",
                 "Why the batch failed (only for status failed)");
         for (var model : List.of("BatchCallResponse", "BatchCallDetailedResponse")) {
-            extend(schemas, model, "paused", "boolean", "Whether the batch is paused (no new dial starts); its"
-                    + " status keeps its ElevenLabs value");
+            extend(
+                    schemas,
+                    model,
+                    "paused",
+                    "boolean",
+                    "Whether the batch is paused (no new dial starts); its" + " status keeps its ElevenLabs value");
             extend(schemas, model, "paused_at_unix", "integer", "When the batch was paused, or null");
         }
-        extend(schemas, "BatchCallDetailedResponse", "hold_reason", "string", "Why a running batch's due"
-                + " recipients wait: its agent's daily_limit is reached (null otherwise)");
-        extend(schemas, "OutboundCallRecipientResponseModel", "attempt_count", "integer",
+        extend(
+                schemas,
+                "BatchCallDetailedResponse",
+                "hold_reason",
+                "string",
+                "Why a running batch's due" + " recipients wait: its agent's daily_limit is reached (null otherwise)");
+        extend(
+                schemas,
+                "OutboundCallRecipientResponseModel",
+                "attempt_count",
+                "integer",
                 "How many times the recipient was dialed");
-        extend(schemas, "OutboundCallRecipientResponseModel", "last_outcome", "string",
+        extend(
+                schemas,
+                "OutboundCallRecipientResponseModel",
+                "last_outcome",
+                "string",
                 "How the last attempt ended: completed, busy, no_answer, voicemail, failed, cancelled, interrupted");
-        for (var model : List.of("CreateTwilioPhoneNumberRequest", "CreateExotelPhoneNumberRequest",
-                "CreateSIPTrunkPhoneNumberRequestV2", "UpdatePhoneNumberRequest", "GetPhoneNumberTwilioResponseModel",
-                "GetPhoneNumberExotelResponseModel", "GetPhoneNumberSIPTrunkResponseModel")) {
+        for (var model : List.of(
+                "CreateTwilioPhoneNumberRequest",
+                "CreateExotelPhoneNumberRequest",
+                "CreateSIPTrunkPhoneNumberRequestV2",
+                "UpdatePhoneNumberRequest",
+                "GetPhoneNumberTwilioResponseModel",
+                "GetPhoneNumberExotelResponseModel",
+                "GetPhoneNumberSIPTrunkResponseModel")) {
             extend(schemas, model, "cps", "number", "Calls per second this number may start, across all nodes");
         }
         var eventTypes = "batchcall events this webhook receives: exact types (batch.completed, recipient.failed,"
                 + " ..., call.machine_detected) or the wildcards batch.*, recipient.*, call.*, webhook.*, *";
-        for (var model : List.of("WebhookHMACSettings", "Body_Update_workspace_webhook_v1_workspace_webhooks__webhook_id__patch",
+        for (var model : List.of(
+                "WebhookHMACSettings",
+                "Body_Update_workspace_webhook_v1_workspace_webhooks__webhook_id__patch",
                 "WorkspaceWebhookResponseModel")) {
             extend(schemas, model, "event_types", "array", eventTypes);
         }
-        extend(schemas, "WebhookHMACSettings", "retry_enabled", "boolean", "Retry failed deliveries for about 3 days"
-                + " (default true); false means one attempt");
-        extend(schemas, "Body_Update_workspace_webhook_v1_workspace_webhooks__webhook_id__patch", "webhook_url",
-                "string", "A new URL for the webhook");
-        extend(schemas, "WorkspaceWebhookResponseModel", "retry_enabled", "boolean", "Whether failed deliveries"
-                + " are retried");
-        extend(schemas, "WorkspaceWebhookResponseModel", "request_headers", "object", "Headers sent with every"
-                + " delivery");
-        extend(schemas, "WorkspaceWebhookResponseModel", "disabled_reason", "string", "Why it was disabled"
-                + " automatically: failures (ElevenLabs' rule) or gone (it answered 410)");
-        extend(schemas, "WorkspaceWebhookResponseModel", "previous_secret_expires_at_unix", "integer", "While a"
-                + " rotation lasts: when the previous secret stops signing");
+        extend(
+                schemas,
+                "WebhookHMACSettings",
+                "retry_enabled",
+                "boolean",
+                "Retry failed deliveries for about 3 days" + " (default true); false means one attempt");
+        extend(
+                schemas,
+                "Body_Update_workspace_webhook_v1_workspace_webhooks__webhook_id__patch",
+                "webhook_url",
+                "string",
+                "A new URL for the webhook");
+        extend(
+                schemas,
+                "WorkspaceWebhookResponseModel",
+                "retry_enabled",
+                "boolean",
+                "Whether failed deliveries" + " are retried");
+        extend(
+                schemas,
+                "WorkspaceWebhookResponseModel",
+                "request_headers",
+                "object",
+                "Headers sent with every" + " delivery");
+        extend(
+                schemas,
+                "WorkspaceWebhookResponseModel",
+                "disabled_reason",
+                "string",
+                "Why it was disabled" + " automatically: failures (ElevenLabs' rule) or gone (it answered 410)");
+        extend(
+                schemas,
+                "WorkspaceWebhookResponseModel",
+                "previous_secret_expires_at_unix",
+                "integer",
+                "While a" + " rotation lasts: when the previous secret stops signing");
     }
 
     private static void extend(ObjectNode schemas, String model, String field, String type, String description) {
         var schema = schemas.get(model);
         if (schema instanceof ObjectNode object && object.get("properties") instanceof ObjectNode properties) {
-            var property = properties.putObject(field).put("type", type).put("description", description)
+            var property = properties
+                    .putObject(field)
+                    .put("type", type)
+                    .put("description", description)
                     .put("x-batchcall-extension", true);
             switch (type) {
                 case "array" -> property.putObject("items").put("type", "string");
                 case "object" -> property.putObject("additionalProperties").put("type", "string");
-                default -> { }
+                default -> {}
             }
         }
     }

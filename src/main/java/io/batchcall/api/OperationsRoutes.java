@@ -29,8 +29,12 @@ public final class OperationsRoutes implements RouteGroup {
      * {@code version}: this build's, shown by /health. {@code dispatchProblems}: what keeps this node's dispatching
      * from working (a stopped or stuck thread).
      */
-    public OperationsRoutes(String version, Database database, PrometheusMeterRegistry meters, Optional<String> metricsToken,
-                            Supplier<List<String>> dispatchProblems) {
+    public OperationsRoutes(
+            String version,
+            Database database,
+            PrometheusMeterRegistry meters,
+            Optional<String> metricsToken,
+            Supplier<List<String>> dispatchProblems) {
         this.version = version;
         this.database = database;
         this.meters = meters;
@@ -53,11 +57,15 @@ public final class OperationsRoutes implements RouteGroup {
     private void metrics(Context ctx) {
         if (metricsToken.isPresent()) {
             var header = Optional.ofNullable(ctx.header("Authorization")).orElse("");
-            var given = header.startsWith(BEARER) ? header.substring(BEARER.length()).strip() : "";
+            var given = header.startsWith(BEARER)
+                    ? header.substring(BEARER.length()).strip()
+                    : "";
             // Constant time: the token must not be guessable a byte at a time from response times.
             if (!MessageDigest.isEqual(metricsToken.get(), given.getBytes(StandardCharsets.UTF_8))) {
                 ctx.header("WWW-Authenticate", "Bearer");
-                throw new ApiException(401, "invalid_metrics_token",
+                throw new ApiException(
+                        401,
+                        "invalid_metrics_token",
                         "/metrics needs Authorization: Bearer with the node's BATCHCALL_METRICS_TOKEN");
             }
         }

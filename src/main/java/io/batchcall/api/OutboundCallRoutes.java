@@ -61,8 +61,15 @@ public final class OutboundCallRoutes implements RouteGroup {
     private final Clock clock;
     private final IdSource ids;
 
-    public OutboundCallRoutes(SingleCallStore singleCalls, BatchStore batches, AgentStore agents, BranchStore branches,
-                              PhoneNumberStore phoneNumbers, CallRegistry registry, Clock clock, IdSource ids) {
+    public OutboundCallRoutes(
+            SingleCallStore singleCalls,
+            BatchStore batches,
+            AgentStore agents,
+            BranchStore branches,
+            PhoneNumberStore phoneNumbers,
+            CallRegistry registry,
+            Clock clock,
+            IdSource ids) {
         this.singleCalls = singleCalls;
         this.batches = batches;
         this.agents = agents;
@@ -96,38 +103,62 @@ public final class OutboundCallRoutes implements RouteGroup {
             data.optionalText("environment");
         });
         var config = Submission.callConfig(body);
-        var recording = route.provider() == Provider.TWILIO ? body.optionalBoolean("call_recording_enabled")
+        var recording = route.provider() == Provider.TWILIO
+                ? body.optionalBoolean("call_recording_enabled")
                 : Optional.<Boolean>empty();
         body.throwIfInvalid();
-        var callConfig = recording.map(record -> new TelephonyCallConfig(config.ringingTimeoutSecs(), record,
-                config.machineDetection())).orElse(config);
+        var callConfig = recording
+                .map(record -> new TelephonyCallConfig(config.ringingTimeoutSecs(), record, config.machineDetection()))
+                .orElse(config);
 
-        var agent = agents.find(workspace.id(), agentId).orElseThrow(() -> ApiException.notFound("agent_not_found",
-                "No agent with id " + agentId + " in this workspace"));
-        var number = phoneNumbers.find(workspace.id(), numberId).orElseThrow(() -> ApiException.notFound(
-                "phone_number_not_found", "No phone number with id " + numberId + " in this workspace"));
+        var agent = agents.find(workspace.id(), agentId)
+                .orElseThrow(() ->
+                        ApiException.notFound("agent_not_found", "No agent with id " + agentId + " in this workspace"));
+        var number = phoneNumbers
+                .find(workspace.id(), numberId)
+                .orElseThrow(() -> ApiException.notFound(
+                        "phone_number_not_found", "No phone number with id " + numberId + " in this workspace"));
         requireProvider(number, route);
         var branchId = clientData.flatMap(data -> data.optionalText("branch_id"));
-        branchId.ifPresent(branch -> branches.find(workspace.id(), agent.id(), branch).orElseThrow(() ->
-                ApiException.notFound("branch_not_found", "No branch with id " + branch + " on agent " + agent.id())));
-        var recipient = new NewRecipient(ids.next(NewRecipient.ID_PREFIX), E164.normalise(to), Optional.empty(),
+        branchId.ifPresent(branch -> branches.find(workspace.id(), agent.id(), branch)
+                .orElseThrow(() -> ApiException.notFound(
+                        "branch_not_found", "No branch with id " + branch + " on agent " + agent.id())));
+        var recipient = new NewRecipient(
+                ids.next(NewRecipient.ID_PREFIX),
+                E164.normalise(to),
+                Optional.empty(),
                 clientData.map(data -> json(data.node())));
-        var call = new NewBatch("Single outbound call", agent.id(), branchId, Optional.of(number.id()),
-                clientData.flatMap(data -> data.optionalText("environment")), Optional.empty(), Optional.empty(),
-                callConfig, Optional.of(1), clock.instant(), java.util.List.of(recipient));
+        var call = new NewBatch(
+                "Single outbound call",
+                agent.id(),
+                branchId,
+                Optional.of(number.id()),
+                clientData.flatMap(data -> data.optionalText("environment")),
+                Optional.empty(),
+                Optional.empty(),
+                callConfig,
+                Optional.of(1),
+                clock.instant(),
+                java.util.List.of(recipient));
 
         var placement = singleCalls.place(workspace.id(), call);
         switch (placement) {
-            case SingleCallStore.Placement.LimitsFull full -> throw new TooManyRequests("concurrency_limit_reached",
-                    full.message(), Duration.ofSeconds(callConfig.ringingTimeoutSecs()));
+            case SingleCallStore.Placement.LimitsFull full ->
+                throw new TooManyRequests(
+                        "concurrency_limit_reached",
+                        full.message(),
+                        Duration.ofSeconds(callConfig.ringingTimeoutSecs()));
             case SingleCallStore.Placement.Queued queued -> {
                 var bound = Duration.ofSeconds(callConfig.ringingTimeoutSecs()).plus(DIAL_MARGIN);
                 var progress = await(workspace.id(), queued.batchId(), bound);
                 if (progress instanceof Progress.Waiting) {
                     progress = giveUp(workspace.id(), queued.batchId(), bound);
                 }
-                log.info("Single call answered workspaceId={} batchId={} placed={}", workspace.id(),
-                        queued.batchId(), progress instanceof Progress.Placed);
+                log.info(
+                        "Single call answered workspaceId={} batchId={} placed={}",
+                        workspace.id(),
+                        queued.batchId(),
+                        progress instanceof Progress.Placed);
                 ctx.status(200).contentType("application/json").result(json(answer(route, progress)));
             }
         }
@@ -136,9 +167,12 @@ public final class OutboundCallRoutes implements RouteGroup {
     /** A simulator number stands in for any provider (tests, demos); any other must be the route's provider. */
     private static void requireProvider(PhoneNumber number, Route route) {
         if (number.provider() != route.provider() && number.provider() != Provider.SIMULATOR) {
-            throw new ApiException(400, "phone_number_provider_mismatch", "Phone number " + number.id() + " is a "
-                    + number.provider().wireName() + " number; " + route.path() + " places calls from "
-                    + route.provider().wireName() + " numbers only");
+            throw new ApiException(
+                    400,
+                    "phone_number_provider_mismatch",
+                    "Phone number " + number.id() + " is a "
+                            + number.provider().wireName() + " number; " + route.path() + " places calls from "
+                            + route.provider().wireName() + " numbers only");
         }
     }
 
@@ -177,8 +211,10 @@ public final class OutboundCallRoutes implements RouteGroup {
         } catch (StateConflict finished) {
             return singleCalls.progress(workspace, batchId);
         }
-        return new Progress.NotPlaced("The call could not be placed within " + bound.toSeconds() + " seconds (the"
-                + " number's pace or the provider held it); it was cancelled and will not be dialed", Optional.empty());
+        return new Progress.NotPlaced(
+                "The call could not be placed within " + bound.toSeconds() + " seconds (the"
+                        + " number's pace or the provider held it); it was cancelled and will not be dialed",
+                Optional.empty());
     }
 
     private static LinkedHashMap<String, Object> answer(Route route, Progress progress) {

@@ -23,8 +23,8 @@ record PageQuery(int pageSize, Optional<Keyset> after) {
         var cursorText = Optional.ofNullable(ctx.queryParam("cursor")).filter(c -> !c.isBlank());
         var after = cursorText.flatMap(PageQuery::decode);
         if (cursorText.isPresent() && after.isEmpty()) {
-            violations.add(new Violation(List.of("query", "cursor"),
-                    "Value error, not a cursor this server returned", "value_error"));
+            violations.add(new Violation(
+                    List.of("query", "cursor"), "Value error, not a cursor this server returned", "value_error"));
         }
         if (!violations.isEmpty()) {
             throw new ValidationException(violations);
@@ -41,24 +41,32 @@ record PageQuery(int pageSize, Optional<Keyset> after) {
             try {
                 pageSize = Integer.parseInt(sizeText.strip());
                 if (pageSize < 1) {
-                    violations.add(new Violation(List.of("query", "page_size"),
-                            "Input should be greater than or equal to 1", "greater_than_equal"));
+                    violations.add(new Violation(
+                            List.of("query", "page_size"),
+                            "Input should be greater than or equal to 1",
+                            "greater_than_equal"));
                 } else if (pageSize > MAX_PAGE_SIZE) {
-                    violations.add(new Violation(List.of("query", "page_size"),
-                            "Input should be less than or equal to " + MAX_PAGE_SIZE, "less_than_equal"));
+                    violations.add(new Violation(
+                            List.of("query", "page_size"),
+                            "Input should be less than or equal to " + MAX_PAGE_SIZE,
+                            "less_than_equal"));
                 }
             } catch (NumberFormatException e) {
-                violations.add(new Violation(List.of("query", "page_size"),
-                        "Input should be a valid integer, unable to parse string as an integer", "int_parsing"));
+                violations.add(new Violation(
+                        List.of("query", "page_size"),
+                        "Input should be a valid integer, unable to parse string as an integer",
+                        "int_parsing"));
             }
         }
         return pageSize;
     }
 
     static String encode(Keyset keyset) {
-        var micros = Math.addExact(Math.multiplyExact(keyset.at().getEpochSecond(), 1_000_000L),
+        var micros = Math.addExact(
+                Math.multiplyExact(keyset.at().getEpochSecond(), 1_000_000L),
                 keyset.at().getNano() / 1_000);
-        return Base64.getUrlEncoder().withoutPadding()
+        return Base64.getUrlEncoder()
+                .withoutPadding()
                 .encodeToString((micros + "|" + keyset.id()).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -70,7 +78,8 @@ record PageQuery(int pageSize, Optional<Keyset> after) {
                 return Optional.empty();
             }
             long micros = Long.parseLong(text.substring(0, bar));
-            var at = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+            var at = Instant.ofEpochSecond(
+                    Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
             return Optional.of(new Keyset(at, text.substring(bar + 1)));
         } catch (IllegalArgumentException e) {
             return Optional.empty();

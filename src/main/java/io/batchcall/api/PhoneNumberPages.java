@@ -22,8 +22,12 @@ final class PhoneNumberPages {
 
     private PhoneNumberPages() {}
 
-    record Query(PhoneNumberStore.Filter filter, PhoneNumberStore.SortBy sortBy, boolean descending, int pageSize,
-                 Optional<PhoneNumberStore.After> after) {}
+    record Query(
+            PhoneNumberStore.Filter filter,
+            PhoneNumberStore.SortBy sortBy,
+            boolean descending,
+            int pageSize,
+            Optional<PhoneNumberStore.After> after) {}
 
     static Query of(Context ctx) {
         var violations = new ArrayList<Violation>();
@@ -31,24 +35,31 @@ final class PhoneNumberPages {
         var provider = PageQuery.filter(ctx, "provider").flatMap(name -> {
             var found = Provider.fromWire(name);
             if (found.isEmpty()) {
-                violations.add(new Violation(List.of("query", "provider"), "Input should be " + JsonBody.oneOf(
-                        Arrays.stream(Provider.values()).map(Provider::wireName).toList()), "enum"));
+                violations.add(new Violation(
+                        List.of("query", "provider"),
+                        "Input should be "
+                                + JsonBody.oneOf(Arrays.stream(Provider.values())
+                                        .map(Provider::wireName)
+                                        .toList()),
+                        "enum"));
             }
             return found;
         });
-        var sortBy = PageQuery.filter(ctx, "sort_by").map(name -> switch (name) {
-            case "label" -> PhoneNumberStore.SortBy.LABEL;
-            case "phone_number" -> PhoneNumberStore.SortBy.PHONE_NUMBER;
-            default -> {
-                violations.add(new Violation(List.of("query", "sort_by"), "Input should be 'label' or 'phone_number'",
-                        "enum"));
-                yield PhoneNumberStore.SortBy.CREATED;
-            }
-        }).orElse(PhoneNumberStore.SortBy.CREATED);
+        var sortBy = PageQuery.filter(ctx, "sort_by")
+                .map(name -> switch (name) {
+                    case "label" -> PhoneNumberStore.SortBy.LABEL;
+                    case "phone_number" -> PhoneNumberStore.SortBy.PHONE_NUMBER;
+                    default -> {
+                        violations.add(new Violation(
+                                List.of("query", "sort_by"), "Input should be 'label' or 'phone_number'", "enum"));
+                        yield PhoneNumberStore.SortBy.CREATED;
+                    }
+                })
+                .orElse(PhoneNumberStore.SortBy.CREATED);
         var direction = PageQuery.filter(ctx, "sort_direction").orElse("asc");
         if (!direction.equals("asc") && !direction.equals("desc")) {
-            violations.add(new Violation(List.of("query", "sort_direction"), "Input should be 'asc' or 'desc'",
-                    "enum"));
+            violations.add(
+                    new Violation(List.of("query", "sort_direction"), "Input should be 'asc' or 'desc'", "enum"));
         }
         boolean descending = direction.equals("desc");
         var supportsOutbound = PageQuery.filter(ctx, "supports_outbound").flatMap(text -> {
@@ -60,8 +71,10 @@ final class PhoneNumberPages {
                     return Optional.of(false);
                 }
                 default -> {
-                    violations.add(new Violation(List.of("query", "supports_outbound"),
-                            "Input should be a valid boolean, unable to interpret input", "bool_parsing"));
+                    violations.add(new Violation(
+                            List.of("query", "supports_outbound"),
+                            "Input should be a valid boolean, unable to interpret input",
+                            "bool_parsing"));
                     return Optional.empty();
                 }
             }
@@ -69,16 +82,22 @@ final class PhoneNumberPages {
         var cursor = PageQuery.filter(ctx, "cursor");
         var after = cursor.flatMap(text -> decode(text, sortBy, descending));
         if (cursor.isPresent() && after.isEmpty()) {
-            violations.add(new Violation(List.of("query", "cursor"),
+            violations.add(new Violation(
+                    List.of("query", "cursor"),
                     "Value error, not a cursor this server returned for this sort_by and sort_direction",
                     "value_error"));
         }
         if (!violations.isEmpty()) {
             throw new ValidationException(violations);
         }
-        var filter = new PhoneNumberStore.Filter(provider, PageQuery.filter(ctx, "agent_id"),
-                PageQuery.filter(ctx, "branch_id"), PageQuery.filter(ctx, "search"), PageQuery.filter(ctx, "label"),
-                PageQuery.filter(ctx, "phone_number"), supportsOutbound);
+        var filter = new PhoneNumberStore.Filter(
+                provider,
+                PageQuery.filter(ctx, "agent_id"),
+                PageQuery.filter(ctx, "branch_id"),
+                PageQuery.filter(ctx, "search"),
+                PageQuery.filter(ctx, "label"),
+                PageQuery.filter(ctx, "phone_number"),
+                supportsOutbound);
         return new Query(filter, sortBy, descending, pageSize, after);
     }
 
@@ -87,12 +106,15 @@ final class PhoneNumberPages {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Optional<PhoneNumberStore.After> decode(String cursor, PhoneNumberStore.SortBy sortBy,
-                                                           boolean descending) {
+    private static Optional<PhoneNumberStore.After> decode(
+            String cursor, PhoneNumberStore.SortBy sortBy, boolean descending) {
         try {
             var parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\n", -1);
-            if (parts.length == 5 && parts[0].equals(VERSION) && parts[1].equals(sortBy.name())
-                    && parts[2].equals(descending ? "desc" : "asc") && !parts[4].isEmpty()) {
+            if (parts.length == 5
+                    && parts[0].equals(VERSION)
+                    && parts[1].equals(sortBy.name())
+                    && parts[2].equals(descending ? "desc" : "asc")
+                    && !parts[4].isEmpty()) {
                 return Optional.of(new PhoneNumberStore.After(parts[3], parts[4]));
             }
         } catch (IllegalArgumentException e) {

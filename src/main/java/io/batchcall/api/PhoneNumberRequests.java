@@ -21,8 +21,8 @@ import java.util.Optional;
 final class PhoneNumberRequests {
     static final List<String> CREATABLE = List.of("twilio", "sip_trunk", "exotel", "simulator");
     private static final List<String> TWILIO_REGIONS = List.of("us1", "ie1", "au1");
-    private static final List<String> TWILIO_EDGES = List.of("ashburn", "dublin", "frankfurt", "sao-paulo",
-            "singapore", "sydney", "tokyo", "umatilla", "roaming");
+    private static final List<String> TWILIO_EDGES = List.of(
+            "ashburn", "dublin", "frankfurt", "sao-paulo", "singapore", "sydney", "tokyo", "umatilla", "roaming");
     private static final List<String> EXOTEL_SUBDOMAINS = List.of("api.in.exotel.com", "api.exotel.com");
     private static final List<String> LIVEKIT_STACKS = List.of("standard", "static");
     private static final BigDecimal MAX_CPS = new BigDecimal("10000");
@@ -33,8 +33,12 @@ final class PhoneNumberRequests {
     /** Reads a create request; the caller still checks that {@code agentId} is a live agent. */
     static PhoneNumberStore.NewPhoneNumber create(JsonBody body, EgressPolicy egress) {
         // The spec's union defaults provider to "twilio" (CreateTwilioPhoneNumberRequest is its first member).
-        var provider = body.has("provider") ? body.raw("provider").filter(p -> p.isTextual())
-                .map(p -> p.textValue()).filter(CREATABLE::contains).flatMap(Provider::fromWire)
+        var provider = body.has("provider")
+                ? body.raw("provider")
+                        .filter(p -> p.isTextual())
+                        .map(p -> p.textValue())
+                        .filter(CREATABLE::contains)
+                        .flatMap(Provider::fromWire)
                 : Optional.of(Provider.TWILIO);
         if (provider.isEmpty()) {
             body.violate("provider", "Input should be " + JsonBody.oneOf(CREATABLE), "enum");
@@ -49,13 +53,20 @@ final class PhoneNumberRequests {
         var secrets = new HashMap<String, String>();
         provider.ifPresent(p -> readProviderFields(p, body, settings, secrets, egress));
         body.throwIfInvalid();
-        return new PhoneNumberStore.NewPhoneNumber(provider.orElseThrow(), phoneNumber, label, agentId,
-                settings.toString(), secrets, cps.orElse(provider.orElseThrow().defaultCps()), supportsInbound,
+        return new PhoneNumberStore.NewPhoneNumber(
+                provider.orElseThrow(),
+                phoneNumber,
+                label,
+                agentId,
+                settings.toString(),
+                secrets,
+                cps.orElse(provider.orElseThrow().defaultCps()),
+                supportsInbound,
                 supportsOutbound);
     }
 
-    private static void readProviderFields(Provider provider, JsonBody body, ObjectNode settings,
-                                           Map<String, String> secrets, EgressPolicy egress) {
+    private static void readProviderFields(
+            Provider provider, JsonBody body, ObjectNode settings, Map<String, String> secrets, EgressPolicy egress) {
         switch (provider) {
             case TWILIO -> {
                 settings.put("sid", body.requiredText("sid"));
@@ -72,15 +83,22 @@ final class PhoneNumberRequests {
             case SIP_TRUNK -> {
                 settings.putNull("outbound_trunk");
                 settings.putNull("inbound_trunk");
-                body.optionalObject("outbound_trunk_config").map(c -> SipTrunkConfigs.outbound(c, egress))
+                body.optionalObject("outbound_trunk_config")
+                        .map(c -> SipTrunkConfigs.outbound(c, egress))
                         .ifPresent(trunk -> {
-                    settings.set("outbound_trunk", trunk.settings());
-                    trunk.password().setValue().ifPresent(p -> secrets.put(SipTrunkConfigs.OUTBOUND_PASSWORD, p));
-                });
-                body.optionalObject("inbound_trunk_config").map(SipTrunkConfigs::inbound).ifPresent(trunk -> {
-                    settings.set("inbound_trunk", trunk.settings());
-                    trunk.password().setValue().ifPresent(p -> secrets.put(SipTrunkConfigs.INBOUND_PASSWORD, p));
-                });
+                            settings.set("outbound_trunk", trunk.settings());
+                            trunk.password()
+                                    .setValue()
+                                    .ifPresent(p -> secrets.put(SipTrunkConfigs.OUTBOUND_PASSWORD, p));
+                        });
+                body.optionalObject("inbound_trunk_config")
+                        .map(SipTrunkConfigs::inbound)
+                        .ifPresent(trunk -> {
+                            settings.set("inbound_trunk", trunk.settings());
+                            trunk.password()
+                                    .setValue()
+                                    .ifPresent(p -> secrets.put(SipTrunkConfigs.INBOUND_PASSWORD, p));
+                        });
                 settings.put("livekit_stack", "standard");
                 settings.put("store_sip_messages", true);
             }
@@ -91,9 +109,10 @@ final class PhoneNumberRequests {
                 settings.put("api_subdomain", requiredEnum(body, "api_subdomain", EXOTEL_SUBDOMAINS));
                 settings.put("app_id", body.requiredText("app_id"));
                 settings.put("applet_url", body.optionalText("applet_url").orElse(null));
-                settings.put("agent_stream", body.optionalBoolean("agent_stream").orElse(false));
+                settings.put(
+                        "agent_stream", body.optionalBoolean("agent_stream").orElse(false));
             }
-            case SIMULATOR, WHATSAPP -> { }
+            case SIMULATOR, WHATSAPP -> {}
         }
     }
 
@@ -103,8 +122,11 @@ final class PhoneNumberRequests {
     /** Reads a PATCH of a number of {@code provider}; the caller checks the agent and branch it names. */
     static Update update(JsonBody body, Provider provider, EgressPolicy egress) {
         var label = body.optionalText("label");
-        Change<String> agentId = !body.has("agent_id") ? Change.keep()
-                : body.optionalText("agent_id").<Change<String>>map(Change::setTo).orElse(Change.clear());
+        Change<String> agentId = !body.has("agent_id")
+                ? Change.keep()
+                : body.optionalText("agent_id")
+                        .<Change<String>>map(Change::setTo)
+                        .orElse(Change.clear());
         var cps = cps(body);
         var settings = Json.MAPPER.createObjectNode();
         var removed = new HashSet<String>();
@@ -118,40 +140,46 @@ final class PhoneNumberRequests {
             removed.add("branch_id"); // a branch belongs to one agent: it does not follow the number to another
         }
         if (provider == Provider.SIP_TRUNK) {
-            body.optionalObject("outbound_trunk_config").map(c -> SipTrunkConfigs.outbound(c, egress)).ifPresent(trunk -> {
-                settings.set("outbound_trunk", trunk.settings());
-                changeSecret(secrets, SipTrunkConfigs.OUTBOUND_PASSWORD, trunk.password());
-            });
-            body.optionalObject("inbound_trunk_config").map(SipTrunkConfigs::inbound).ifPresent(trunk -> {
-                settings.set("inbound_trunk", trunk.settings());
-                changeSecret(secrets, SipTrunkConfigs.INBOUND_PASSWORD, trunk.password());
-            });
+            body.optionalObject("outbound_trunk_config")
+                    .map(c -> SipTrunkConfigs.outbound(c, egress))
+                    .ifPresent(trunk -> {
+                        settings.set("outbound_trunk", trunk.settings());
+                        changeSecret(secrets, SipTrunkConfigs.OUTBOUND_PASSWORD, trunk.password());
+                    });
+            body.optionalObject("inbound_trunk_config")
+                    .map(SipTrunkConfigs::inbound)
+                    .ifPresent(trunk -> {
+                        settings.set("inbound_trunk", trunk.settings());
+                        changeSecret(secrets, SipTrunkConfigs.INBOUND_PASSWORD, trunk.password());
+                    });
             body.optionalEnum("livekit_stack", LIVEKIT_STACKS).ifPresent(stack -> settings.put("livekit_stack", stack));
             body.optionalBoolean("store_sip_messages").ifPresent(store -> settings.put("store_sip_messages", store));
         } else {
-            for (var field : List.of("outbound_trunk_config", "inbound_trunk_config", "livekit_stack",
-                    "store_sip_messages")) {
-                body.raw(field).ifPresent(value -> body.violate(field,
-                        "Value error, only sip_trunk numbers have this setting", "value_error"));
+            for (var field :
+                    List.of("outbound_trunk_config", "inbound_trunk_config", "livekit_stack", "store_sip_messages")) {
+                body.raw(field)
+                        .ifPresent(value -> body.violate(
+                                field, "Value error, only sip_trunk numbers have this setting", "value_error"));
             }
         }
         if (provider == Provider.EXOTEL) {
             body.optionalBoolean("agent_stream").ifPresent(stream -> settings.put("agent_stream", stream));
         } else {
-            body.raw("agent_stream").ifPresent(value -> body.violate("agent_stream",
-                    "Value error, only exotel numbers have this setting", "value_error"));
+            body.raw("agent_stream")
+                    .ifPresent(value -> body.violate(
+                            "agent_stream", "Value error, only exotel numbers have this setting", "value_error"));
         }
         body.throwIfInvalid();
         var branchId = Optional.ofNullable(settings.get("branch_id")).map(b -> b.textValue());
-        return new Update(new PhoneNumberStore.Changes(label, agentId, settings.toString(), removed, secrets, cps),
-                branchId);
+        return new Update(
+                new PhoneNumberStore.Changes(label, agentId, settings.toString(), removed, secrets, cps), branchId);
     }
 
     private static void changeSecret(Map<String, Optional<String>> secrets, String key, Change<String> change) {
         switch (change) {
             case Change.SetTo<String>(var value) -> secrets.put(key, Optional.of(value));
             case Change.Clear<String>() -> secrets.put(key, Optional.empty());
-            case Change.Keep<String>() -> { }
+            case Change.Keep<String>() -> {}
         }
     }
 
@@ -170,7 +198,9 @@ final class PhoneNumberRequests {
         } catch (NumberParseException e) {
             // reported below, like a number that parses but is not valid
         }
-        body.violate("phone_number", "Value error, value is not a valid phone number in E.164 form (+ and country code)",
+        body.violate(
+                "phone_number",
+                "Value error, value is not a valid phone number in E.164 form (+ and country code)",
                 "value_error");
         return text;
     }
@@ -183,8 +213,10 @@ final class PhoneNumberRequests {
             } else if (value.compareTo(MAX_CPS) > 0) {
                 body.violate("cps", "Input should be less than or equal to " + MAX_CPS, "less_than_equal");
             } else if (value.stripTrailingZeros().scale() > CPS_DECIMAL_PLACES) {
-                body.violate("cps", "Decimal input should have no more than " + CPS_DECIMAL_PLACES
-                        + " decimal places", "decimal_max_places");
+                body.violate(
+                        "cps",
+                        "Decimal input should have no more than " + CPS_DECIMAL_PLACES + " decimal places",
+                        "decimal_max_places");
             }
         });
         return cps;

@@ -36,11 +36,15 @@ final class PhoneNumberResponses {
         shown.put("provider", number.provider().wireName());
         if (number.provider() == Provider.SIP_TRUNK) {
             var outbound = settings.path("outbound_trunk") instanceof ObjectNode trunk
-                    ? SipTrunkConfigs.response(trunk, true) : null;
+                    ? SipTrunkConfigs.response(trunk, true)
+                    : null;
             shown.set("provider_config", outbound);
             shown.set("outbound_trunk", outbound);
-            shown.set("inbound_trunk", settings.path("inbound_trunk") instanceof ObjectNode trunk
-                    ? SipTrunkConfigs.response(trunk, false) : null);
+            shown.set(
+                    "inbound_trunk",
+                    settings.path("inbound_trunk") instanceof ObjectNode trunk
+                            ? SipTrunkConfigs.response(trunk, false)
+                            : null);
             shown.put("livekit_stack", settings.path("livekit_stack").asText("standard"));
             shown.put("store_sip_messages", settings.path("store_sip_messages").asBoolean(true));
         }

@@ -1,12 +1,9 @@
 package io.batchcall.api;
 
-import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Change;
 import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.PhoneNumber;
-import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Provider;
-import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.BranchStore;
@@ -16,7 +13,6 @@ import io.javalin.http.Context;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** {@code /v1/convai/phone-numbers}: importing caller numbers, listing, assigning to agents, deleting. */
 public final class PhoneNumberRoutes implements RouteGroup {
@@ -28,8 +24,8 @@ public final class PhoneNumberRoutes implements RouteGroup {
     private final BranchStore branches;
     private final EgressPolicy egress;
 
-    public PhoneNumberRoutes(PhoneNumberStore phoneNumbers, AgentStore agents, BranchStore branches,
-                             EgressPolicy egress) {
+    public PhoneNumberRoutes(
+            PhoneNumberStore phoneNumbers, AgentStore agents, BranchStore branches, EgressPolicy egress) {
         this.phoneNumbers = phoneNumbers;
         this.agents = agents;
         this.branches = branches;
@@ -54,10 +50,13 @@ public final class PhoneNumberRoutes implements RouteGroup {
     private void page(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
         var query = PhoneNumberPages.of(ctx);
-        var page = phoneNumbers.page(workspace, query.filter(), query.sortBy(), query.descending(), query.after(),
-                query.pageSize());
-        ctx.json(new NumberPage(render(workspace, page.numbers(), agents), page.next().map(next ->
-                PhoneNumberPages.encode(next, query.sortBy(), query.descending())).orElse(null),
+        var page = phoneNumbers.page(
+                workspace, query.filter(), query.sortBy(), query.descending(), query.after(), query.pageSize());
+        ctx.json(new NumberPage(
+                render(workspace, page.numbers(), agents),
+                page.next()
+                        .map(next -> PhoneNumberPages.encode(next, query.sortBy(), query.descending()))
+                        .orElse(null),
                 page.next().isPresent()));
     }
 
@@ -73,12 +72,13 @@ public final class PhoneNumberRoutes implements RouteGroup {
         var providerName = PageQuery.filter(ctx, "provider");
         var provider = providerName.flatMap(Provider::fromWire);
         if (providerName.isPresent() && provider.isEmpty()) {
-            var allowed = Arrays.stream(Provider.values()).map(Provider::wireName).toList();
-            throw ValidationException.of(List.of("query", "provider"), "Input should be " + JsonBody.oneOf(allowed),
-                    "enum");
+            var allowed =
+                    Arrays.stream(Provider.values()).map(Provider::wireName).toList();
+            throw ValidationException.of(
+                    List.of("query", "provider"), "Input should be " + JsonBody.oneOf(allowed), "enum");
         }
-        var numbers = phoneNumbers.list(workspace, provider, PageQuery.filter(ctx, "agent_id"),
-                PageQuery.filter(ctx, "branch_id"));
+        var numbers = phoneNumbers.list(
+                workspace, provider, PageQuery.filter(ctx, "agent_id"), PageQuery.filter(ctx, "branch_id"));
         ctx.json(render(workspace, numbers, agents));
     }
 
@@ -104,14 +104,16 @@ public final class PhoneNumberRoutes implements RouteGroup {
         switch (phoneNumbers.delete(workspace, ctx.pathParam("phone_number_id"))) {
             case DELETED -> ctx.json(Map.of());
             case NOT_FOUND -> throw notFound();
-            case IN_USE_BY_ACTIVE_BATCH -> throw ApiException.conflict("phone_number_in_use",
-                    "A pending or in-progress batch calls from this number; cancel it or let it finish first");
+            case IN_USE_BY_ACTIVE_BATCH ->
+                throw ApiException.conflict(
+                        "phone_number_in_use",
+                        "A pending or in-progress batch calls from this number; cancel it or let it finish first");
         }
     }
 
     /** A branch named in a PATCH must be a branch of the agent the number will have. */
-    private void requireBranch(WorkspaceId workspace, String branchId, Change<String> agentChange,
-                               PhoneNumber current) {
+    private void requireBranch(
+            WorkspaceId workspace, String branchId, Change<String> agentChange, PhoneNumber current) {
         var agentId = agentChange.changes() ? agentChange.setValue() : current.agentId();
         if (agentId.flatMap(agent -> branches.find(workspace, agent, branchId)).isEmpty()) {
             throw ApiException.notFound("branch_not_found", "No branch with that id for the number's agent");
@@ -130,8 +132,12 @@ public final class PhoneNumberRoutes implements RouteGroup {
 
     /** Numbers in their response models, with the names of their agents looked up in one query. */
     static List<Object> render(WorkspaceId workspace, List<PhoneNumber> numbers, AgentStore agents) {
-        var names = agents.names(workspace, numbers.stream().flatMap(n -> n.agentId().stream()).distinct().toList());
-        return numbers.stream().<Object>map(number -> PhoneNumberResponses.of(number, names)).toList();
+        var names = agents.names(
+                workspace,
+                numbers.stream().flatMap(n -> n.agentId().stream()).distinct().toList());
+        return numbers.stream()
+                .<Object>map(number -> PhoneNumberResponses.of(number, names))
+                .toList();
     }
 
     static ApiException notFound() {

@@ -17,8 +17,10 @@ final class QueryParameters {
             try {
                 return Integer.parseInt(value.strip());
             } catch (NumberFormatException e) {
-                throw ValidationException.of(List.of("query", name),
-                        "Input should be a valid integer, unable to parse string as an integer", "int_parsing");
+                throw ValidationException.of(
+                        List.of("query", name),
+                        "Input should be a valid integer, unable to parse string as an integer",
+                        "int_parsing");
             }
         });
     }
@@ -26,8 +28,10 @@ final class QueryParameters {
     static Optional<Integer> integerAtLeast(Context ctx, String name, int minimum) {
         var value = integer(ctx, name);
         value.filter(v -> v < minimum).ifPresent(v -> {
-            throw ValidationException.of(List.of("query", name),
-                    "Input should be greater than or equal to " + minimum, "greater_than_equal");
+            throw ValidationException.of(
+                    List.of("query", name),
+                    "Input should be greater than or equal to " + minimum,
+                    "greater_than_equal");
         });
         return value;
     }

@@ -19,8 +19,12 @@ import java.util.regex.Pattern;
  * reported (row, column, message) and left out of {@code recipients}; the first row with a number keeps it and
  * later rows with the same number are duplicates.
  */
-record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, List<RowError> errors,
-                     Counts counts, Columns columns) {
+record RecipientFile(
+        List<ObjectNode> recipients,
+        List<Integer> recipientRows,
+        List<RowError> errors,
+        Counts counts,
+        Columns columns) {
     static final String PHONE_NUMBER = "phone_number";
     /** Override columns and where each goes under conversation_config_override. */
     private static final Map<String, List<String>> OVERRIDES = Map.of(
@@ -30,12 +34,19 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
             "voice_id", List.of("tts", "voice_id"));
     /** A plain number: no leading zeros, sign or exponent tricks, few enough digits to survive JavaScript. */
     private static final Pattern PLAIN_NUMBER = Pattern.compile("-?(0|[1-9]\\d{0,14})(\\.\\d{1,6})?");
+
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     record RowError(int row, String column, String message, String value) {}
 
-    record Counts(int rows, int valid, int invalid, int invalidNumbers, int duplicateNumbers,
-                  int emptyPhoneNumbers, int blankRowsSkipped) {}
+    record Counts(
+            int rows,
+            int valid,
+            int invalid,
+            int invalidNumbers,
+            int duplicateNumbers,
+            int emptyPhoneNumbers,
+            int blankRowsSkipped) {}
 
     record Columns(List<String> dynamicVariables, List<String> overrides) {}
 
@@ -84,28 +95,41 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
                 var e164 = E164.normalise(text);
                 if (e164.isEmpty()) {
                     invalidNumbers++;
-                    rowErrors.add(new RowError(row.number(), PHONE_NUMBER, "Not a valid phone number: use"
-                            + " international format with + and the country code, e.g. +14155550123", text));
+                    rowErrors.add(new RowError(
+                            row.number(),
+                            PHONE_NUMBER,
+                            "Not a valid phone number: use"
+                                    + " international format with + and the country code, e.g. +14155550123",
+                            text));
                 } else {
                     number = e164.get();
                     var first = firstRowOfNumber.putIfAbsent(number, row.number());
                     if (first != null) {
                         duplicates++;
-                        rowErrors.add(new RowError(row.number(), PHONE_NUMBER,
-                                "Duplicate: row " + first + " has the same number " + number, text));
+                        rowErrors.add(new RowError(
+                                row.number(),
+                                PHONE_NUMBER,
+                                "Duplicate: row " + first + " has the same number " + number,
+                                text));
                     }
                 }
             }
             for (int c = names.size(); c < row.cells().size(); c++) {
                 if (!row.cell(c).isBlank()) {
-                    rowErrors.add(new RowError(row.number(), "column " + (c + 1), "A value in a column that has no"
-                            + " name in the header row", row.cell(c)));
+                    rowErrors.add(new RowError(
+                            row.number(),
+                            "column " + (c + 1),
+                            "A value in a column that has no" + " name in the header row",
+                            row.cell(c)));
                 }
             }
             for (int c = 0; c < names.size(); c++) {
                 if (names.get(c).isEmpty() && !row.cell(c).isBlank()) {
-                    rowErrors.add(new RowError(row.number(), "column " + (c + 1), "A value in a column that has no"
-                            + " name in the header row", row.cell(c)));
+                    rowErrors.add(new RowError(
+                            row.number(),
+                            "column " + (c + 1),
+                            "A value in a column that has no" + " name in the header row",
+                            row.cell(c)));
                 }
             }
             if (rowErrors.isEmpty()) {
@@ -116,8 +140,8 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
                 errors.addAll(rowErrors);
             }
         }
-        var counts = new Counts(sheet.rows().size(), recipients.size(), invalid, invalidNumbers, duplicates, empty,
-                sheet.blankRows());
+        var counts = new Counts(
+                sheet.rows().size(), recipients.size(), invalid, invalidNumbers, duplicates, empty, sheet.blankRows());
         return new RecipientFile(recipients, rows, errors, counts, new Columns(variables, overrides));
     }
 
@@ -141,7 +165,8 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
             if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                return "Contains an unpaired surrogate (U+" + Integer.toHexString(c).toUpperCase(Locale.ROOT)
+                return "Contains an unpaired surrogate (U+"
+                        + Integer.toHexString(c).toUpperCase(Locale.ROOT)
                         + "), which is not valid Unicode text; remove it";
             }
         }
@@ -167,8 +192,10 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
         for (int c = 0; c < names.size(); c++) {
             var problem = unstorable(names.get(c));
             if (problem != null) {
-                violations.add(new Violation(List.of("body", "file"), "Column " + (c + 1) + " of the header row: "
-                        + problem, "value_error"));
+                violations.add(new Violation(
+                        List.of("body", "file"),
+                        "Column " + (c + 1) + " of the header row: " + problem,
+                        "value_error"));
             }
         }
         if (!violations.isEmpty()) {
@@ -176,15 +203,19 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
             throw new ValidationException(violations);
         }
         if (!keys.contains(PHONE_NUMBER)) {
-            violations.add(new Violation(List.of("body", "file"), "The header row has no phone_number column"
-                    + " (it has: " + String.join(", ", names) + ")", "missing"));
+            violations.add(new Violation(
+                    List.of("body", "file"),
+                    "The header row has no phone_number column" + " (it has: " + String.join(", ", names) + ")",
+                    "missing"));
         }
         var seen = new HashMap<String, Integer>();
         for (int c = 0; c < keys.size(); c++) {
             var first = seen.putIfAbsent(keys.get(c), c);
             if (first != null && !names.get(c).isEmpty()) {
-                violations.add(new Violation(List.of("body", "file"), "Columns " + (first + 1) + " and " + (c + 1)
-                        + " are both named " + names.get(c), "value_error"));
+                violations.add(new Violation(
+                        List.of("body", "file"),
+                        "Columns " + (first + 1) + " and " + (c + 1) + " are both named " + names.get(c),
+                        "value_error"));
             }
         }
         if (!violations.isEmpty()) {
@@ -192,8 +223,8 @@ record RecipientFile(List<ObjectNode> recipients, List<Integer> recipientRows, L
         }
     }
 
-    private static ObjectNode recipient(String number, Sheet.Row row, List<String> names, List<String> keys,
-                                        int phone) {
+    private static ObjectNode recipient(
+            String number, Sheet.Row row, List<String> names, List<String> keys, int phone) {
         var recipient = NODES.objectNode().put(PHONE_NUMBER, number);
         var variables = new LinkedHashMap<String, String>();
         var override = NODES.objectNode();

@@ -51,13 +51,17 @@ public final class RecipientUploadRoutes implements RouteGroup {
     private final Semaphore uploads;
     private final Path temporaryDirectory;
 
-    record ValidateResponse(List<com.fasterxml.jackson.databind.node.ObjectNode> recipients,
-                            List<Integer> recipientRows, List<RecipientFile.RowError> errors,
-                            RecipientFile.Counts counts, RecipientFile.Columns columns, String format) {}
+    record ValidateResponse(
+            List<com.fasterxml.jackson.databind.node.ObjectNode> recipients,
+            List<Integer> recipientRows,
+            List<RecipientFile.RowError> errors,
+            RecipientFile.Counts counts,
+            RecipientFile.Columns columns,
+            String format) {}
 
     public RecipientUploadRoutes(UploadLimitsConfig config) {
-        this.limits = new SheetLimits(Batch.MAX_RECIPIENTS, config.maxColumns(), config.maxCellCharacters(),
-                MAX_TOTAL_CHARACTERS);
+        this.limits = new SheetLimits(
+                Batch.MAX_RECIPIENTS, config.maxColumns(), config.maxCellCharacters(), MAX_TOTAL_CHARACTERS);
         this.uploads = new Semaphore(config.maxConcurrentUploads());
         this.temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     }
@@ -73,22 +77,31 @@ public final class RecipientUploadRoutes implements RouteGroup {
             throw tooLarge();
         }
         if (!ctx.isMultipartFormData()) {
-            throw ValidationException.of(List.of("body", "file"), "Field required: send the file as"
-                    + " multipart/form-data in a field named file", "missing");
+            throw ValidationException.of(
+                    List.of("body", "file"),
+                    "Field required: send the file as" + " multipart/form-data in a field named file",
+                    "missing");
         }
         // Taken before the body is read, so that a client beyond the cap is told at once, not after sending
         // 10 MB. The price: a client that sends slowly holds its slot until the body ends or the connection idles.
         if (!uploads.tryAcquire()) {
-            throw new TooManyRequests("system_busy", "This server is reading as many uploads as it reads at once;"
-                    + " try again in a moment", BUSY_RETRY_AFTER);
+            throw new TooManyRequests(
+                    "system_busy",
+                    "This server is reading as many uploads as it reads at once;" + " try again in a moment",
+                    BUSY_RETRY_AFTER);
         }
         Path file = null;
         try {
             file = receive(ctx);
             var sheet = read(file);
             var recipients = RecipientFile.from(sheet.sheet());
-            ctx.json(new ValidateResponse(recipients.recipients(), recipients.recipientRows(), recipients.errors(),
-                    recipients.counts(), recipients.columns(), sheet.format()));
+            ctx.json(new ValidateResponse(
+                    recipients.recipients(),
+                    recipients.recipientRows(),
+                    recipients.errors(),
+                    recipients.counts(),
+                    recipients.columns(),
+                    sheet.format()));
         } finally {
             uploads.release();
             if (file != null) {
@@ -100,8 +113,14 @@ public final class RecipientUploadRoutes implements RouteGroup {
     /** The uploaded file, copied to a temporary file of ours (owner-only), which the caller deletes. */
     private Path receive(Context ctx) throws IOException {
         // Parts past the threshold (0: all) go to disk in this directory, never to the heap.
-        ctx.req().setAttribute(MULTIPART_CONFIG, new MultipartConfigElement(temporaryDirectory.toString(),
-                MAX_FILE_BYTES, MAX_FILE_BYTES + MULTIPART_OVERHEAD_BYTES, 0));
+        ctx.req()
+                .setAttribute(
+                        MULTIPART_CONFIG,
+                        new MultipartConfigElement(
+                                temporaryDirectory.toString(),
+                                MAX_FILE_BYTES,
+                                MAX_FILE_BYTES + MULTIPART_OVERHEAD_BYTES,
+                                0));
         UploadedFile upload;
         try {
             upload = ctx.uploadedFile("file");
@@ -109,8 +128,10 @@ public final class RecipientUploadRoutes implements RouteGroup {
             if (sizeExceeded(e)) {
                 throw tooLarge();
             }
-            throw ValidationException.of(List.of("body", "file"), "The multipart body cannot be read ("
-                    + e.getMessage() + ")", "value_error");
+            throw ValidationException.of(
+                    List.of("body", "file"),
+                    "The multipart body cannot be read (" + e.getMessage() + ")",
+                    "value_error");
         }
         if (upload == null) {
             throw ValidationException.of(List.of("body", "file"), "Field required", "missing");
@@ -132,7 +153,8 @@ public final class RecipientUploadRoutes implements RouteGroup {
     private static boolean sizeExceeded(Throwable e) {
         for (var cause = e; cause != null; cause = cause.getCause()) {
             var message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-            if (message.contains("max length exceeded") || message.contains("max file size exceeded")
+            if (message.contains("max length exceeded")
+                    || message.contains("max file size exceeded")
                     || message.contains("exceeds max")) {
                 return true;
             }
@@ -161,14 +183,19 @@ public final class RecipientUploadRoutes implements RouteGroup {
 
     /** The old binary .xls format starts with the OLE2 signature; it would read as garbage CSV. */
     private static void unlessLegacyExcel(byte[] head) {
-        if (head.length >= 4 && (head[0] & 0xFF) == 0xD0 && (head[1] & 0xFF) == 0xCF && head[2] == 0x11
+        if (head.length >= 4
+                && (head[0] & 0xFF) == 0xD0
+                && (head[1] & 0xFF) == 0xCF
+                && head[2] == 0x11
                 && (head[3] & 0xFF) == 0xE0) {
             throw new SheetException("This is an old .xls workbook; save it as .xlsx or .csv and upload that");
         }
     }
 
     private static ApiException tooLarge() {
-        return new ApiException(413, "file_too_large", "The file is larger than "
-                + MAX_FILE_BYTES / (1024 * 1024) + " MB; split it into several batches");
+        return new ApiException(
+                413,
+                "file_too_large",
+                "The file is larger than " + MAX_FILE_BYTES / (1024 * 1024) + " MB; split it into several batches");
     }
 }

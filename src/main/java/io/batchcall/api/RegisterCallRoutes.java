@@ -26,8 +26,12 @@ public final class RegisterCallRoutes implements RouteGroup {
     /** Builds the TwiML that connects a call to an agent's media stream. */
     @FunctionalInterface
     public interface ConnectTwiml {
-        String build(String mediaStreamUrl, String conversationId, String agentToken, String agentUrl,
-                     Optional<String> clientDataJson);
+        String build(
+                String mediaStreamUrl,
+                String conversationId,
+                String agentToken,
+                String agentUrl,
+                Optional<String> clientDataJson);
     }
 
     private final AgentStore agents;
@@ -36,8 +40,12 @@ public final class RegisterCallRoutes implements RouteGroup {
     private final ConnectTwiml twiml;
     private final Clock clock;
 
-    public RegisterCallRoutes(AgentStore agents, ConversationStore conversations, AgentTokens agentTokens,
-                              ConnectTwiml twiml, Clock clock) {
+    public RegisterCallRoutes(
+            AgentStore agents,
+            ConversationStore conversations,
+            AgentTokens agentTokens,
+            ConnectTwiml twiml,
+            Clock clock) {
         this.agents = agents;
         this.conversations = conversations;
         this.agentTokens = agentTokens;
@@ -57,24 +65,43 @@ public final class RegisterCallRoutes implements RouteGroup {
         body.requiredText("from_number");
         body.requiredText("to_number");
         body.optionalEnum("direction", DIRECTIONS);
-        var clientData = body.optionalObject("conversation_initiation_client_data").map(data -> {
-            data.optionalObject("dynamic_variables");
-            return json(data.node());
-        });
+        var clientData = body.optionalObject("conversation_initiation_client_data")
+                .map(data -> {
+                    data.optionalObject("dynamic_variables");
+                    return json(data.node());
+                });
         body.throwIfInvalid();
-        var agent = agents.find(workspace.id(), agentId).orElseThrow(() -> ApiException.notFound("agent_not_found",
-                "No agent with id " + agentId + " in this workspace"));
-        var stream = agent.mediaStreamUrl().orElseThrow(() -> ApiException.conflict("agent_has_no_media_stream",
-                "Agent " + agentId + " has no media_stream_url: a Twilio call connects to the agent's media stream,"
-                        + " so set one on the agent first"));
+        var agent = agents.find(workspace.id(), agentId)
+                .orElseThrow(() ->
+                        ApiException.notFound("agent_not_found", "No agent with id " + agentId + " in this workspace"));
+        var stream = agent.mediaStreamUrl()
+                .orElseThrow(() -> ApiException.conflict(
+                        "agent_has_no_media_stream",
+                        "Agent " + agentId
+                                + " has no media_stream_url: a Twilio call connects to the agent's media stream,"
+                                + " so set one on the agent first"));
         // No call SID comes with the request, so the conversation has no phone_call part; the agent learns the
         // call's details from the stream's start message, as with any Twilio stream.
-        var conversation = conversations.create(workspace.id(), new NewConversation(agent.id(), Optional.empty(),
-                Optional.empty(), Optional.empty(), ConversationStatus.INITIATED, CallSuccessful.UNKNOWN,
-                clock.instant(), 0, Optional.empty(), Optional.empty(), clientData, "[]"));
+        var conversation = conversations.create(
+                workspace.id(),
+                new NewConversation(
+                        agent.id(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        ConversationStatus.INITIATED,
+                        CallSuccessful.UNKNOWN,
+                        clock.instant(),
+                        0,
+                        Optional.empty(),
+                        Optional.empty(),
+                        clientData,
+                        "[]"));
         var ref = new ConversationRef(workspace.id(), conversation.id());
-        ctx.status(200).contentType("text/html").result(twiml.build(stream, conversation.id(),
-                agentTokens.token(ref), agentTokens.url(ref), clientData));
+        ctx.status(200)
+                .contentType("text/html")
+                .result(twiml.build(
+                        stream, conversation.id(), agentTokens.token(ref), agentTokens.url(ref), clientData));
     }
 
     private static String json(Object value) {

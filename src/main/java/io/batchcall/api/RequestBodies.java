@@ -35,9 +35,11 @@ final class RequestBodies {
     static final int SMALL_BODY_BYTES = 64 * 1024;
     /** How long a large body waits for room before its request is told to come back. */
     static final Duration ROOM_WAIT = Duration.ofSeconds(2);
+
     static final int RETRY_AFTER_SECS = 2;
     /** Chunked bodies (no Content-Length) take room in steps of this many bytes as they arrive. */
     private static final int ROOM_STEP_BYTES = 1024 * 1024;
+
     private static final String STATE_ATTRIBUTE = "batchcall.request-body";
 
     private final RequestLimitsConfig limits;
@@ -57,9 +59,13 @@ final class RequestBodies {
         // Json.MAPPER reads the tree; only the parser under it, from a copy of its factory, carries the request
         // limits. Stored JSON is read back by Json.MAPPER's own parser (Jackson's larger defaults), so that
         // lowering a limit later never makes stored data unreadable.
-        this.parsers = Json.MAPPER.getFactory().rebuild().streamReadConstraints(constraints)
+        this.parsers = Json.MAPPER
+                .getFactory()
+                .rebuild()
+                .streamReadConstraints(constraints)
                 // Not the socket's stream: what follows the JSON value is still read (counted, hashed).
-                .disable(StreamReadFeature.AUTO_CLOSE_SOURCE).build();
+                .disable(StreamReadFeature.AUTO_CLOSE_SOURCE)
+                .build();
         this.roomKib = new Semaphore(kib(limits.bodyBytesInFlight()), true);
     }
 
@@ -79,14 +85,17 @@ final class RequestBodies {
         if (state.consumed) {
             throw new IllegalStateException("the request body was already read");
         }
-        try (var in = state.open(ctx); var parser = parsers.createParser(in)) {
+        try (var in = state.open(ctx);
+                var parser = parsers.createParser(in)) {
             JsonNode node = Json.MAPPER.readTree(parser);
             // Anything after the value (a second document, garbage) is read too, so that it counts and is hashed.
             in.transferTo(OutputStream.nullOutputStream());
             return node == null || node.isMissingNode() ? null : node;
         } catch (StreamConstraintsException e) {
-            throw new ValidationException(List.of(new Violation(List.of("body"), "JSON limit exceeded: "
-                    + withoutJacksonMethod(e.getOriginalMessage()), "json_limit")));
+            throw new ValidationException(List.of(new Violation(
+                    List.of("body"),
+                    "JSON limit exceeded: " + withoutJacksonMethod(e.getOriginalMessage()),
+                    "json_limit")));
         } catch (JacksonException e) {
             var cause = rootCause(e);
             if (cause instanceof BodyLimit limit) {
@@ -116,8 +125,7 @@ final class RequestBodies {
             } catch (BodyLimit e) {
                 throw answer(e, ctx);
             } catch (IOException e) {
-                throw new ApiException(400, "body_unreadable", "The request body could not be read: "
-                        + e.getMessage());
+                throw new ApiException(400, "body_unreadable", "The request body could not be read: " + e.getMessage());
             }
         }
         return state.digest.digest();
@@ -151,9 +159,12 @@ final class RequestBodies {
     }
 
     private ApiException tooLarge() {
-        return new ApiException(413, "request_too_large", "The request body is larger than "
-                + limits.maxBodyBytes() / (1024 * 1024) + " MB (BATCHCALL_MAX_BODY_MB); split the batch into"
-                + " several submits");
+        return new ApiException(
+                413,
+                "request_too_large",
+                "The request body is larger than "
+                        + limits.maxBodyBytes() / (1024 * 1024) + " MB (BATCHCALL_MAX_BODY_MB); split the batch into"
+                        + " several submits");
     }
 
     /** One request's body: its digest, whether it was read, and the room it holds. */
@@ -268,7 +279,9 @@ final class RequestBodies {
             return tooLarge();
         }
         ctx.header("Retry-After", Integer.toString(RETRY_AFTER_SECS));
-        return new ApiException(503, "server_busy", "The server is reading other large requests; retry in "
-                + RETRY_AFTER_SECS + " seconds (Retry-After)");
+        return new ApiException(
+                503,
+                "server_busy",
+                "The server is reading other large requests; retry in " + RETRY_AFTER_SECS + " seconds (Retry-After)");
     }
 }

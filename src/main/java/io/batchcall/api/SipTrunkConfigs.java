@@ -38,13 +38,16 @@ final class SipTrunkConfigs {
         }
         settings.put("address", address);
         settings.put("transport", config.optionalEnum("transport", TRANSPORTS).orElse("auto"));
-        settings.put("media_encryption", config.optionalEnum("media_encryption", MEDIA_ENCRYPTIONS).orElse("allowed"));
+        settings.put(
+                "media_encryption",
+                config.optionalEnum("media_encryption", MEDIA_ENCRYPTIONS).orElse("allowed"));
         var headers = config.optionalTextMap("headers").orElse(Map.of());
         headers.keySet().forEach(name -> customHeader(config, "headers", name, name));
         settings.set("headers", Json.MAPPER.valueToTree(headers));
-        var attributesToHeaders = config.optionalTextMap("attributes_to_headers").orElse(Map.of());
-        attributesToHeaders.forEach((variable, header) -> customHeader(config, "attributes_to_headers", variable,
-                header));
+        var attributesToHeaders =
+                config.optionalTextMap("attributes_to_headers").orElse(Map.of());
+        attributesToHeaders.forEach(
+                (variable, header) -> customHeader(config, "attributes_to_headers", variable, header));
         settings.set("attributes_to_headers", Json.MAPPER.valueToTree(attributesToHeaders));
         var codecs = config.optionalTextList("enabled_codecs").orElse(List.of());
         for (int i = 0; i < codecs.size(); i++) {
@@ -58,20 +61,35 @@ final class SipTrunkConfigs {
 
     private static void customHeader(JsonBody config, String field, String key, String header) {
         if (!CUSTOM_HEADER.matcher(header).matches()) {
-            config.violateAt(List.of(field, key), "Value error, only custom X- headers may be added (such as"
-                    + " X-Customer-Id), got '" + header + "'", "value_error");
+            config.violateAt(
+                    List.of(field, key),
+                    "Value error, only custom X- headers may be added (such as" + " X-Customer-Id), got '" + header
+                            + "'",
+                    "value_error");
         }
     }
 
     static Trunk inbound(JsonBody config) {
         var settings = Json.MAPPER.createObjectNode();
-        settings.set("allowed_addresses",
-                Json.MAPPER.valueToTree(config.optionalTextList("allowed_addresses").orElse(List.of())));
-        settings.set("allowed_numbers", Json.MAPPER.valueToTree(config.optionalTextList("allowed_numbers").orElse(null)));
-        settings.put("media_encryption", config.optionalEnum("media_encryption", MEDIA_ENCRYPTIONS).orElse("allowed"));
-        settings.set("remote_domains", Json.MAPPER.valueToTree(config.optionalTextList("remote_domains").orElse(null)));
-        settings.set("attributes_to_headers",
-                Json.MAPPER.valueToTree(config.optionalTextMap("attributes_to_headers").orElse(Map.of())));
+        settings.set(
+                "allowed_addresses",
+                Json.MAPPER.valueToTree(
+                        config.optionalTextList("allowed_addresses").orElse(List.of())));
+        settings.set(
+                "allowed_numbers",
+                Json.MAPPER.valueToTree(
+                        config.optionalTextList("allowed_numbers").orElse(null)));
+        settings.put(
+                "media_encryption",
+                config.optionalEnum("media_encryption", MEDIA_ENCRYPTIONS).orElse("allowed"));
+        settings.set(
+                "remote_domains",
+                Json.MAPPER.valueToTree(
+                        config.optionalTextList("remote_domains").orElse(null)));
+        settings.set(
+                "attributes_to_headers",
+                Json.MAPPER.valueToTree(
+                        config.optionalTextMap("attributes_to_headers").orElse(Map.of())));
         return new Trunk(settings, credentials(config, settings));
     }
 
@@ -82,7 +100,11 @@ final class SipTrunkConfigs {
             return Change.clear();
         }
         settings.put("username", credentials.get().requiredText("username"));
-        return credentials.get().optionalText("password").<Change<String>>map(Change::setTo).orElse(Change.keep());
+        return credentials
+                .get()
+                .optionalText("password")
+                .<Change<String>>map(Change::setTo)
+                .orElse(Change.keep());
     }
 
     /** The trunk as the GET models show it: credentials only as {@code has_auth_credentials} and the username. */

@@ -21,10 +21,18 @@ import java.util.Set;
  * (the whole list is one 422). References to other objects (agent, branch, number) are checked afterwards by
  * {@link BatchRoutes}, as FastAPI validates the body before the handler runs.
  */
-record Submission(String name, String agentId, Optional<String> phoneNumberId, Optional<String> branchId,
-                  Optional<String> environment, Optional<String> timezone, Optional<String> whatsappParamsJson,
-                  TelephonyCallConfig callConfig, Optional<Integer> targetConcurrencyLimit, Instant scheduledAt,
-                  List<NewRecipient> recipients) {
+record Submission(
+        String name,
+        String agentId,
+        Optional<String> phoneNumberId,
+        Optional<String> branchId,
+        Optional<String> environment,
+        Optional<String> timezone,
+        Optional<String> whatsappParamsJson,
+        TelephonyCallConfig callConfig,
+        Optional<Integer> targetConcurrencyLimit,
+        Instant scheduledAt,
+        List<NewRecipient> recipients) {
     private static final int MAX_RECIPIENT_ID_LENGTH = 128;
     private static final Set<String> IANA_ZONES = ZoneId.getAvailableZoneIds();
 
@@ -40,8 +48,9 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
         var branchId = body.optionalText("branch_id");
         var environment = body.optionalText("environment");
         var timezone = body.optionalText("timezone");
-        timezone.filter(zone -> !isIanaZone(zone)).ifPresent(zone -> body.violate("timezone",
-                "Value error, not an IANA time zone name such as Europe/Berlin", "value_error"));
+        timezone.filter(zone -> !isIanaZone(zone))
+                .ifPresent(zone -> body.violate(
+                        "timezone", "Value error, not an IANA time zone name such as Europe/Berlin", "value_error"));
         var whatsappParams = whatsappParams(body);
         var callConfig = callConfig(body);
         var target = body.optionalInt("target_concurrency_limit");
@@ -52,8 +61,18 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
                 .orElse(now);
         var recipients = recipients(body, whatsappParams.isPresent(), ids);
         body.throwIfInvalid();
-        return new Submission(name, agentId, phoneNumberId, branchId, environment, timezone, whatsappParams,
-                callConfig, target, scheduled, recipients);
+        return new Submission(
+                name,
+                agentId,
+                phoneNumberId,
+                branchId,
+                environment,
+                timezone,
+                whatsappParams,
+                callConfig,
+                target,
+                scheduled,
+                recipients);
     }
 
     private static boolean isIanaZone(String zone) {
@@ -83,19 +102,21 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
         reader.atLeast("ringing_timeout_secs", ringing, TelephonyCallConfig.MIN_RINGING_TIMEOUT_SECS);
         reader.atMost("ringing_timeout_secs", ringing, TelephonyCallConfig.MAX_RINGING_TIMEOUT_SECS);
         var recording = reader.optionalBoolean("twilio_call_recording_enabled").orElse(false);
-        var detection = reader.optionalObject("twilio_machine_detection").map(amd -> {
-            var mode = amd.optionalText("mode").orElse(MachineDetection.ENABLE.wireName());
-            var parsed = MachineDetection.fromWire(mode);
-            if (parsed.isEmpty()) {
-                amd.violate("mode", "Input should be 'enable' or 'detect_message_end'", "literal_error");
-            }
-            return parsed;
-        }).flatMap(mode -> mode);
+        var detection = reader.optionalObject("twilio_machine_detection")
+                .map(amd -> {
+                    var mode = amd.optionalText("mode").orElse(MachineDetection.ENABLE.wireName());
+                    var parsed = MachineDetection.fromWire(mode);
+                    if (parsed.isEmpty()) {
+                        amd.violate("mode", "Input should be 'enable' or 'detect_message_end'", "literal_error");
+                    }
+                    return parsed;
+                })
+                .flatMap(mode -> mode);
         if (!reader.valid()) {
             return TelephonyCallConfig.defaults();
         }
-        return new TelephonyCallConfig(ringing.orElse(TelephonyCallConfig.DEFAULT_RINGING_TIMEOUT_SECS), recording,
-                detection);
+        return new TelephonyCallConfig(
+                ringing.orElse(TelephonyCallConfig.DEFAULT_RINGING_TIMEOUT_SECS), recording, detection);
     }
 
     /** The {@code recipients} list, checked as a submit checks it; appending recipients reads it the same way. */
@@ -110,8 +131,10 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
             if (count == 0) {
                 body.violate("recipients", "List should have at least 1 item after validation, not 0", "too_short");
             } else if (count > Batch.MAX_RECIPIENTS) {
-                body.violate("recipients", "List should have at most " + Batch.MAX_RECIPIENTS
-                        + " items after validation, not " + count, "too_long");
+                body.violate(
+                        "recipients",
+                        "List should have at most " + Batch.MAX_RECIPIENTS + " items after validation, not " + count,
+                        "too_long");
                 return List.of();
             }
         }
@@ -123,8 +146,10 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
             final int index = i;
             var recipient = elements.get(index);
             var id = recipient.optionalText("id").map(String::strip);
-            id.filter(value -> value.isEmpty() || value.length() > MAX_RECIPIENT_ID_LENGTH).ifPresent(value ->
-                    recipient.violate("id", "String should have 1 to " + MAX_RECIPIENT_ID_LENGTH + " characters",
+            id.filter(value -> value.isEmpty() || value.length() > MAX_RECIPIENT_ID_LENGTH)
+                    .ifPresent(value -> recipient.violate(
+                            "id",
+                            "String should have 1 to " + MAX_RECIPIENT_ID_LENGTH + " characters",
                             "string_too_long"));
             id.ifPresent(value -> duplicate(recipient, "id", value, index, firstIndexOfId, "id"));
             var phone = recipient.optionalText("phone_number").flatMap(text -> {
@@ -134,34 +159,50 @@ record Submission(String name, String agentId, Optional<String> phoneNumberId, O
                 }
                 return e164;
             });
-            phone.ifPresent(number -> duplicate(recipient, "phone_number", number, index, firstIndexOfNumber,
-                    "phone number"));
-            var whatsappUser = recipient.optionalText("whatsapp_user_id").map(String::strip).filter(s -> !s.isEmpty());
-            whatsappUser.ifPresent(user -> duplicate(recipient, "whatsapp_user_id", user, index, firstIndexOfWhatsapp,
-                    "WhatsApp user"));
+            phone.ifPresent(
+                    number -> duplicate(recipient, "phone_number", number, index, firstIndexOfNumber, "phone number"));
+            var whatsappUser = recipient
+                    .optionalText("whatsapp_user_id")
+                    .map(String::strip)
+                    .filter(s -> !s.isEmpty());
+            whatsappUser.ifPresent(user ->
+                    duplicate(recipient, "whatsapp_user_id", user, index, firstIndexOfWhatsapp, "WhatsApp user"));
             boolean hasPhone = recipient.raw("phone_number").isPresent();
             if (!hasPhone && !(whatsapp && whatsappUser.isPresent())) {
-                recipient.violate("phone_number", whatsapp
-                        ? "Field required: a recipient needs a phone_number or a whatsapp_user_id"
-                        : "Field required: a recipient needs a phone_number (whatsapp_user_id is for WhatsApp"
-                          + " batches, which set whatsapp_params)", "missing");
+                recipient.violate(
+                        "phone_number",
+                        whatsapp
+                                ? "Field required: a recipient needs a phone_number or a whatsapp_user_id"
+                                : "Field required: a recipient needs a phone_number (whatsapp_user_id is for WhatsApp"
+                                        + " batches, which set whatsapp_params)",
+                        "missing");
             }
-            var clientData = recipient.optionalObject("conversation_initiation_client_data").map(data -> {
-                data.optionalObject("dynamic_variables");
-                return text(data.node());
-            });
-            recipients.add(new NewRecipient(id.orElseGet(() -> ids.next(NewRecipient.ID_PREFIX)), phone,
-                    whatsappUser, clientData));
+            var clientData = recipient
+                    .optionalObject("conversation_initiation_client_data")
+                    .map(data -> {
+                        data.optionalObject("dynamic_variables");
+                        return text(data.node());
+                    });
+            recipients.add(new NewRecipient(
+                    id.orElseGet(() -> ids.next(NewRecipient.ID_PREFIX)), phone, whatsappUser, clientData));
         }
         return recipients;
     }
 
-    private static void duplicate(JsonBody recipient, String field, String value, int index,
-                                  HashMap<String, Integer> firstIndex, String what) {
+    private static void duplicate(
+            JsonBody recipient,
+            String field,
+            String value,
+            int index,
+            HashMap<String, Integer> firstIndex,
+            String what) {
         var first = firstIndex.putIfAbsent(value, index);
         if (first != null) {
-            recipient.violate(field, "Value error, duplicate " + what + ": recipients " + first + " and " + index
-                    + " both have " + value, "value_error");
+            recipient.violate(
+                    field,
+                    "Value error, duplicate " + what + ": recipients " + first + " and " + index + " both have "
+                            + value,
+                    "value_error");
         }
     }
 

@@ -17,6 +17,7 @@ final class TokenBuckets {
     static final int MAX_TRACKED = 100_000;
     /** A sweep walks the whole table; at most one a second, so that a full table costs no CPU per request. */
     private static final long SWEEP_INTERVAL_MILLIS = 1_000;
+
     private static final double MILLIS_PER_SECOND = 1_000.0;
 
     private final RateLimitConfig.Rate rate;

@@ -30,8 +30,12 @@ public final class TwilioCallbackRoutes implements RouteGroup {
     private final BiConsumer<AttemptRef, Map<String, String>> report;
     private final ConversationStore conversations;
 
-    public TwilioCallbackRoutes(CallbackTokens tokens, AttemptStore attempts, PhoneNumberStore phoneNumbers,
-                                BiConsumer<AttemptRef, Map<String, String>> report, ConversationStore conversations) {
+    public TwilioCallbackRoutes(
+            CallbackTokens tokens,
+            AttemptStore attempts,
+            PhoneNumberStore phoneNumbers,
+            BiConsumer<AttemptRef, Map<String, String>> report,
+            ConversationStore conversations) {
         this.tokens = tokens;
         this.attempts = attempts;
         this.phoneNumbers = phoneNumbers;
@@ -51,22 +55,28 @@ public final class TwilioCallbackRoutes implements RouteGroup {
         if (publicUrl.isEmpty() || !tokens.matches(ref, token)) {
             throw forbidden();
         }
-        var placement = attempts.placement(ref).filter(p -> p.provider() == Provider.TWILIO)
+        var placement = attempts.placement(ref)
+                .filter(p -> p.provider() == Provider.TWILIO)
                 .orElseThrow(() -> ApiException.notFound("attempt_not_found", "No Twilio attempt with that id"));
-        var secrets = phoneNumbers.credentials(ref.workspaceId(), placement.phoneNumberId())
-                .orElseThrow(() -> ApiException.notFound("phone_number_not_found",
-                        "The number that placed this attempt is gone"));
+        var secrets = phoneNumbers
+                .credentials(ref.workspaceId(), placement.phoneNumberId())
+                .orElseThrow(() ->
+                        ApiException.notFound("phone_number_not_found", "The number that placed this attempt is gone"));
         // A number with a region_config has two auth tokens, the account's and its region's; a callback signed
         // with either is Twilio's.
         var authTokens = java.util.stream.Stream.of(secrets.get("token"), secrets.get("region_token"))
-                .filter(java.util.Objects::nonNull).filter(t -> !t.isBlank()).toList();
+                .filter(java.util.Objects::nonNull)
+                .filter(t -> !t.isBlank())
+                .toList();
         var signature = ctx.header("X-Twilio-Signature");
         // The URL Twilio called, rebuilt from configuration: behind a TLS-terminating proxy the request's own
         // scheme, host and port are not what Twilio signed.
-        var url = CallbackTokens.url(publicUrl.get(), PROVIDER, ref.workspaceId().value(), ref.attemptId(), token);
+        var url =
+                CallbackTokens.url(publicUrl.get(), PROVIDER, ref.workspaceId().value(), ref.attemptId(), token);
         var params = ctx.formParamMap();
-        if (signature == null || authTokens.stream().noneMatch(authToken ->
-                TwilioSignature.valid(url, params, authToken, signature))) {
+        if (signature == null
+                || authTokens.stream()
+                        .noneMatch(authToken -> TwilioSignature.valid(url, params, authToken, signature))) {
             log.warn("Twilio callback refused: bad signature attemptId={}", ref.attemptId());
             throw forbidden();
         }

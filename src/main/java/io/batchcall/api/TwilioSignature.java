@@ -19,13 +19,15 @@ final class TwilioSignature {
 
     static String of(String url, Map<String, List<String>> params, String authToken) {
         var message = new StringBuilder(url);
-        new TreeMap<>(params).forEach((name, values) -> values.stream().sorted()
-                .forEach(value -> message.append(name).append(value)));
+        new TreeMap<>(params)
+                .forEach((name, values) -> values.stream()
+                        .sorted()
+                        .forEach(value -> message.append(name).append(value)));
         try {
             var mac = Mac.getInstance("HmacSHA1");
             mac.init(new SecretKeySpec(authToken.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
-            return Base64.getEncoder().encodeToString(mac.doFinal(message.toString()
-                    .getBytes(StandardCharsets.UTF_8)));
+            return Base64.getEncoder()
+                    .encodeToString(mac.doFinal(message.toString().getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA1 is part of every JDK", e);
         }
@@ -33,7 +35,8 @@ final class TwilioSignature {
 
     /** Whether {@code presented} signs these parameters at this URL, compared in constant time. */
     static boolean valid(String url, Map<String, List<String>> params, String authToken, String presented) {
-        return MessageDigest.isEqual(of(url, params, authToken).getBytes(StandardCharsets.UTF_8),
+        return MessageDigest.isEqual(
+                of(url, params, authToken).getBytes(StandardCharsets.UTF_8),
                 presented.getBytes(StandardCharsets.UTF_8));
     }
 }

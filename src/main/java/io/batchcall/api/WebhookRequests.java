@@ -18,23 +18,51 @@ import java.util.stream.Stream;
 final class WebhookRequests {
     /** Every event type batchcall writes, which {@code event_types} may name exactly. */
     static final List<String> EVENT_TYPES = Stream.of(
-                    Stream.of("batch.created", "batch.started", "batch.completed", "batch.failed", "batch.cancelled",
-                            "batch.retried", "batch.deleted", "batch.paused", "batch.resumed",
-                            "batch.updated", "batch.recipients_added"),
+                    Stream.of(
+                            "batch.created",
+                            "batch.started",
+                            "batch.completed",
+                            "batch.failed",
+                            "batch.cancelled",
+                            "batch.retried",
+                            "batch.deleted",
+                            "batch.paused",
+                            "batch.resumed",
+                            "batch.updated",
+                            "batch.recipients_added"),
                     Arrays.stream(RecipientStatus.values()).map(s -> "recipient." + s.wireName()),
-                    Stream.of("call.machine_detected", "post_call_transcription", "call_initiation_failure",
+                    Stream.of(
+                            "call.machine_detected",
+                            "post_call_transcription",
+                            "call_initiation_failure",
                             "webhook.test",
                             "webhook.endpoint_disabled"))
-            .flatMap(s -> s).toList();
+            .flatMap(s -> s)
+            .toList();
     /** The wildcards {@code event_types} accepts besides exact types. */
     static final List<String> WILDCARDS = List.of("*", "batch.*", "recipient.*", "call.*", "webhook.*");
     /** ElevenLabs' post-call event types, which a post-call webhook receives as the settings select them. */
     static final List<String> POST_CALL_TYPES = List.of("post_call_transcription", "call_initiation_failure");
+
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
     /** Headers a webhook may not set: ours (content, signatures) and those HTTP itself manages. */
-    private static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "connection",
-            "expect", "upgrade", "transfer-encoding", "te", "trailer", "keep-alive", "user-agent",
-            "elevenlabs-signature", "webhook-id", "webhook-timestamp", "webhook-signature");
+    private static final Set<String> RESERVED_HEADERS = Set.of(
+            "content-type",
+            "content-length",
+            "host",
+            "connection",
+            "expect",
+            "upgrade",
+            "transfer-encoding",
+            "te",
+            "trailer",
+            "keep-alive",
+            "user-agent",
+            "elevenlabs-signature",
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature");
+
     static final int MAX_PAGE_SIZE = 100;
     static final int DEFAULT_PAGE_SIZE = 30;
 
@@ -57,8 +85,8 @@ final class WebhookRequests {
         var name = fields.requiredNonBlankText("name");
         var url = fields.requiredText("webhook_url");
         if (fields.raw("webhook_url").filter(n -> n.isTextual()).isPresent()) {
-            urls.refusal(url).ifPresent(reason -> fields.violate("webhook_url", "Value error, " + reason,
-                    "value_error"));
+            urls.refusal(url)
+                    .ifPresent(reason -> fields.violate("webhook_url", "Value error, " + reason, "value_error"));
         }
         var headers = requestHeaders(fields).orElse(Map.of());
         var eventTypes = eventTypes(fields).orElse(List.of());
@@ -81,13 +109,16 @@ final class WebhookRequests {
         // subscribing to one is refused rather than silently never sent.
         body.optionalTextList("events").ifPresent(events -> {
             for (int i = 0; i < events.size(); i++) {
-                body.violateAt(List.of("events", i), "Value error, batchcall does not send the workspace event '"
-                        + events.get(i) + "'; use event_types for batchcall events", "value_error");
+                body.violateAt(
+                        List.of("events", i),
+                        "Value error, batchcall does not send the workspace event '" + events.get(i)
+                                + "'; use event_types for batchcall events",
+                        "value_error");
             }
         });
         var url = body.optionalText("webhook_url");
-        url.ifPresent(u -> urls.refusal(u).ifPresent(reason -> body.violate("webhook_url", "Value error, " + reason,
-                "value_error")));
+        url.ifPresent(u -> urls.refusal(u)
+                .ifPresent(reason -> body.violate("webhook_url", "Value error, " + reason, "value_error")));
         body.throwIfInvalid();
         return new WebhookStore.WebhookUpdate(name, disabled.orElse(false), retry, headers, eventTypes, url);
     }
@@ -96,15 +127,17 @@ final class WebhookRequests {
         var headers = body.optionalTextMap("request_headers");
         headers.ifPresent(map -> map.forEach((name, value) -> {
             if (!HEADER_NAME.matcher(name).matches()) {
-                body.violateAt(List.of("request_headers", name), "Value error, not a valid HTTP header name",
-                        "value_error");
+                body.violateAt(
+                        List.of("request_headers", name), "Value error, not a valid HTTP header name", "value_error");
             } else if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))
                     || name.toLowerCase(Locale.ROOT).startsWith("batchcall-")) {
-                body.violateAt(List.of("request_headers", name), "Value error, batchcall sets this header itself",
+                body.violateAt(
+                        List.of("request_headers", name),
+                        "Value error, batchcall sets this header itself",
                         "value_error");
             } else if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-                body.violateAt(List.of("request_headers", name), "Value error, a header value is one line",
-                        "value_error");
+                body.violateAt(
+                        List.of("request_headers", name), "Value error, a header value is one line", "value_error");
             }
         }));
         return headers;
@@ -115,8 +148,11 @@ final class WebhookRequests {
         types.ifPresent(list -> {
             for (int i = 0; i < list.size(); i++) {
                 if (!EVENT_TYPES.contains(list.get(i)) && !WILDCARDS.contains(list.get(i))) {
-                    body.violateAt(List.of("event_types", i), "Value error, not an event type batchcall sends (or"
-                            + " one of " + String.join(", ", WILDCARDS) + ")", "value_error");
+                    body.violateAt(
+                            List.of("event_types", i),
+                            "Value error, not an event type batchcall sends (or" + " one of "
+                                    + String.join(", ", WILDCARDS) + ")",
+                            "value_error");
                 }
             }
         });
@@ -124,8 +160,12 @@ final class WebhookRequests {
     }
 
     /** The replay body: {@code {since_unix, until_unix?, event_types?, batch_call_id?, only?: failed|all}}. */
-    record Replay(long sinceUnix, Optional<Long> untilUnix, Optional<List<String>> eventTypes,
-                  Optional<String> batchId, boolean onlyFailed) {}
+    record Replay(
+            long sinceUnix,
+            Optional<Long> untilUnix,
+            Optional<List<String>> eventTypes,
+            Optional<String> batchId,
+            boolean onlyFailed) {}
 
     static Replay replay(JsonBody body) {
         var since = body.optionalLong("since_unix");
@@ -146,12 +186,14 @@ final class WebhookRequests {
     static int pageSize(Context ctx) {
         int size = QueryParameters.integer(ctx, "page_size").orElse(DEFAULT_PAGE_SIZE);
         if (size < 1) {
-            throw ValidationException.of(List.of("query", "page_size"), "Input should be greater than or equal to 1",
-                    "greater_than_equal");
+            throw ValidationException.of(
+                    List.of("query", "page_size"), "Input should be greater than or equal to 1", "greater_than_equal");
         }
         if (size > MAX_PAGE_SIZE) {
-            throw ValidationException.of(List.of("query", "page_size"),
-                    "Input should be less than or equal to " + MAX_PAGE_SIZE, "less_than_equal");
+            throw ValidationException.of(
+                    List.of("query", "page_size"),
+                    "Input should be less than or equal to " + MAX_PAGE_SIZE,
+                    "less_than_equal");
         }
         return size;
     }
@@ -167,8 +209,8 @@ final class WebhookRequests {
             } catch (NumberFormatException ignored) {
                 // reported below
             }
-            throw ValidationException.of(List.of("query", name), "Input should be a valid integer, at least 0",
-                    "int_parsing");
+            throw ValidationException.of(
+                    List.of("query", name), "Input should be a valid integer, at least 0", "int_parsing");
         });
     }
 
@@ -177,8 +219,11 @@ final class WebhookRequests {
         var patterns = new ArrayList<String>();
         QueryParameters.text(ctx, "type").ifPresent(type -> {
             if (!EVENT_TYPES.contains(type) && !WILDCARDS.contains(type)) {
-                throw ValidationException.of(List.of("query", "type"), "Value error, not an event type batchcall"
-                        + " sends (or one of " + String.join(", ", WILDCARDS) + ")", "value_error");
+                throw ValidationException.of(
+                        List.of("query", "type"),
+                        "Value error, not an event type batchcall" + " sends (or one of " + String.join(", ", WILDCARDS)
+                                + ")",
+                        "value_error");
             }
             patterns.add(type);
         });

@@ -36,8 +36,14 @@ public final class WebhookRoutes implements RouteGroup {
     private final Duration rotationGrace;
     private final Clock clock;
 
-    public WebhookRoutes(WebhookStore webhooks, DeliveryStore deliveries, DeliveryLog log, WebhookSender sender,
-                         WebhookUrls urls, Duration rotationGrace, Clock clock) {
+    public WebhookRoutes(
+            WebhookStore webhooks,
+            DeliveryStore deliveries,
+            DeliveryLog log,
+            WebhookSender sender,
+            WebhookUrls urls,
+            Duration rotationGrace,
+            Clock clock) {
         this.webhooks = webhooks;
         this.deliveries = deliveries;
         this.log = log;
@@ -49,11 +55,22 @@ public final class WebhookRoutes implements RouteGroup {
 
     record Usage(String usageType) {}
 
-    record WebhookResponse(String name, String webhookId, String webhookUrl, boolean isDisabled,
-                           boolean isAutoDisabled, long createdAtUnix, String authType, List<Usage> usage,
-                           Integer mostRecentFailureErrorCode, Long mostRecentFailureTimestamp,
-                           List<String> eventTypes, boolean retryEnabled, Map<String, String> requestHeaders,
-                           String disabledReason, Long previousSecretExpiresAtUnix) {}
+    record WebhookResponse(
+            String name,
+            String webhookId,
+            String webhookUrl,
+            boolean isDisabled,
+            boolean isAutoDisabled,
+            long createdAtUnix,
+            String authType,
+            List<Usage> usage,
+            Integer mostRecentFailureErrorCode,
+            Long mostRecentFailureTimestamp,
+            List<String> eventTypes,
+            boolean retryEnabled,
+            Map<String, String> requestHeaders,
+            String disabledReason,
+            Long previousSecretExpiresAtUnix) {}
 
     record ListResponse(List<WebhookResponse> webhooks) {}
 
@@ -63,24 +80,57 @@ public final class WebhookRoutes implements RouteGroup {
 
     record RotatedResponse(String webhookId, String webhookSecret, long previousSecretExpiresAtUnix) {}
 
-    record AttemptResponse(String eventId, int attempt, boolean succeeded, Integer statusCode, long durationMs,
-                           String errorClass, String error, String responseExcerpt) {}
+    record AttemptResponse(
+            String eventId,
+            int attempt,
+            boolean succeeded,
+            Integer statusCode,
+            long durationMs,
+            String errorClass,
+            String error,
+            String responseExcerpt) {}
 
-    record DeliveryResponse(String eventId, long eventSeq, String eventType, String state, int attempts,
-                            long nextAttemptAtUnix, Integer lastStatus, String lastError, long createdAtUnix,
-                            Long deliveredAtUnix, String batchCallId, String recipientId, String conversationId) {}
+    record DeliveryResponse(
+            String eventId,
+            long eventSeq,
+            String eventType,
+            String state,
+            int attempts,
+            long nextAttemptAtUnix,
+            Integer lastStatus,
+            String lastError,
+            long createdAtUnix,
+            Long deliveredAtUnix,
+            String batchCallId,
+            String recipientId,
+            String conversationId) {}
 
     record DeliveriesResponse(List<DeliveryResponse> deliveries, String nextCursor, boolean hasMore) {}
 
-    record LoggedAttempt(int attempt, String nodeId, long startedAtUnixMs, int durationMs, Integer statusCode,
-                         String errorClass, String error, String responseExcerpt, Long signedTimestamp) {}
+    record LoggedAttempt(
+            int attempt,
+            String nodeId,
+            long startedAtUnixMs,
+            int durationMs,
+            Integer statusCode,
+            String errorClass,
+            String error,
+            String responseExcerpt,
+            Long signedTimestamp) {}
 
     record DeliveryDetailResponse(DeliveryResponse delivery, List<LoggedAttempt> attempts, JsonNode event) {}
 
     record ReplayResponse(int queued) {}
 
-    record FeedEvent(long seq, String eventId, String type, long occurredAtUnix, String batchCallId,
-                     String recipientId, String conversationId, JsonNode event) {}
+    record FeedEvent(
+            long seq,
+            String eventId,
+            String type,
+            long occurredAtUnix,
+            String batchCallId,
+            String recipientId,
+            String conversationId,
+            JsonNode event) {}
 
     record FeedResponse(List<FeedEvent> events, long nextAfterSeq, boolean hasMore) {}
 
@@ -102,9 +152,13 @@ public final class WebhookRoutes implements RouteGroup {
 
     private void list(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
-        boolean usages = QueryParameters.text(ctx, "include_usages").map(Boolean::parseBoolean).orElse(false);
+        boolean usages = QueryParameters.text(ctx, "include_usages")
+                .map(Boolean::parseBoolean)
+                .orElse(false);
         var postCall = usages ? webhooks.settings(workspace).postCallWebhookId() : Optional.<String>empty();
-        ctx.json(new ListResponse(webhooks.list(workspace).stream().map(w -> render(w, usages, postCall)).toList()));
+        ctx.json(new ListResponse(webhooks.list(workspace).stream()
+                .map(w -> render(w, usages, postCall))
+                .toList()));
     }
 
     private void create(Context ctx) {
@@ -134,10 +188,15 @@ public final class WebhookRoutes implements RouteGroup {
         var attempt = sender.deliver(due);
         var answered = attempt.result() instanceof DeliveryAttempt.Result.Answered a ? a : null;
         var noAnswer = attempt.result() instanceof DeliveryAttempt.Result.NoAnswer n ? n : null;
-        ctx.json(new AttemptResponse(due.eventId(), attempt.number(), attempt.succeeded(),
-                answered == null ? null : answered.status(), attempt.duration().toMillis(),
+        ctx.json(new AttemptResponse(
+                due.eventId(),
+                attempt.number(),
+                attempt.succeeded(),
+                answered == null ? null : answered.status(),
+                attempt.duration().toMillis(),
                 noAnswer == null ? (attempt.succeeded() ? null : "http") : noAnswer.errorClass(),
-                noAnswer == null ? null : noAnswer.error(), answered == null ? null : answered.excerpt()));
+                noAnswer == null ? null : noAnswer.error(),
+                answered == null ? null : answered.excerpt()));
     }
 
     private void deliveries(Context ctx) {
@@ -145,18 +204,26 @@ public final class WebhookRoutes implements RouteGroup {
         var endpoint = find(workspace, ctx);
         int size = WebhookRequests.pageSize(ctx);
         var state = QueryParameters.text(ctx, "state");
-        state.filter(s -> !List.of("pending", "in_flight", "held", "succeeded", "failed").contains(s))
+        state.filter(s -> !List.of("pending", "in_flight", "held", "succeeded", "failed")
+                        .contains(s))
                 .ifPresent(s -> {
-                    throw ValidationException.of(List.of("query", "state"), "Input should be 'pending', 'in_flight',"
-                            + " 'held', 'succeeded' or 'failed'", "enum");
+                    throw ValidationException.of(
+                            List.of("query", "state"),
+                            "Input should be 'pending', 'in_flight'," + " 'held', 'succeeded' or 'failed'",
+                            "enum");
                 });
-        var filter = new DeliveryLog.Filter(state, QueryParameters.text(ctx, "event_type"),
-                QueryParameters.text(ctx, "batch_call_id"), WebhookRequests.sequence(ctx, "cursor"));
+        var filter = new DeliveryLog.Filter(
+                state,
+                QueryParameters.text(ctx, "event_type"),
+                QueryParameters.text(ctx, "batch_call_id"),
+                WebhookRequests.sequence(ctx, "cursor"));
         var rows = log.deliveries(workspace, endpoint.id(), filter, size + 1);
         boolean more = rows.size() > size;
         var page = more ? rows.subList(0, size) : rows;
-        ctx.json(new DeliveriesResponse(page.stream().map(WebhookRoutes::render).toList(),
-                more ? Long.toString(page.getLast().eventSeq()) : null, more));
+        ctx.json(new DeliveriesResponse(
+                page.stream().map(WebhookRoutes::render).toList(),
+                more ? Long.toString(page.getLast().eventSeq()) : null,
+                more));
     }
 
     private void delivery(Context ctx) {
@@ -164,9 +231,18 @@ public final class WebhookRoutes implements RouteGroup {
         var endpoint = find(workspace, ctx);
         var detail = log.delivery(workspace, endpoint.id(), ctx.pathParam("event_id"))
                 .orElseThrow(WebhookRoutes::deliveryNotFound);
-        var attempts = detail.attempts().stream().map(a -> new LoggedAttempt(a.attempt(), a.nodeId(),
-                a.startedAt().toEpochMilli(), a.durationMs(), a.statusCode().orElse(null), a.errorClass().orElse(null),
-                a.error().orElse(null), a.responseExcerpt().orElse(null), a.signedAt().orElse(null))).toList();
+        var attempts = detail.attempts().stream()
+                .map(a -> new LoggedAttempt(
+                        a.attempt(),
+                        a.nodeId(),
+                        a.startedAt().toEpochMilli(),
+                        a.durationMs(),
+                        a.statusCode().orElse(null),
+                        a.errorClass().orElse(null),
+                        a.error().orElse(null),
+                        a.responseExcerpt().orElse(null),
+                        a.signedAt().orElse(null)))
+                .toList();
         ctx.json(new DeliveryDetailResponse(render(detail.delivery()), attempts, tree(detail.body())));
     }
 
@@ -177,11 +253,14 @@ public final class WebhookRoutes implements RouteGroup {
         switch (log.retry(workspace, endpoint.id(), eventId)) {
             case QUEUED -> {
                 sender.wake();
-                ctx.json(render(log.delivery(workspace, endpoint.id(), eventId).orElseThrow().delivery()));
+                ctx.json(render(log.delivery(workspace, endpoint.id(), eventId)
+                        .orElseThrow()
+                        .delivery()));
             }
             case NOT_FOUND -> throw deliveryNotFound();
-            case IN_FLIGHT -> throw ApiException.conflict("delivery_in_flight",
-                    "The delivery is being sent right now; look at its attempts in a moment");
+            case IN_FLIGHT ->
+                throw ApiException.conflict(
+                        "delivery_in_flight", "The delivery is being sent right now; look at its attempts in a moment");
         }
     }
 
@@ -191,14 +270,25 @@ public final class WebhookRoutes implements RouteGroup {
         var request = WebhookRequests.replay(JsonBody.of(ctx));
         var patterns = request.eventTypes().orElseGet(() -> {
             var subscribed = new ArrayList<>(endpoint.eventTypes());
-            if (webhooks.settings(workspace).postCallWebhookId().filter(endpoint.id()::equals).isPresent()) {
+            if (webhooks.settings(workspace)
+                    .postCallWebhookId()
+                    .filter(endpoint.id()::equals)
+                    .isPresent()) {
                 subscribed.addAll(WebhookRequests.POST_CALL_TYPES);
             }
             return subscribed;
         });
-        var until = request.untilUnix().map(Instant::ofEpochSecond).orElse(clock.instant().plusSeconds(1));
-        int queued = log.replay(workspace, endpoint.id(), Instant.ofEpochSecond(request.sinceUnix()), until,
-                patterns, request.batchId(), request.onlyFailed());
+        var until = request.untilUnix()
+                .map(Instant::ofEpochSecond)
+                .orElse(clock.instant().plusSeconds(1));
+        int queued = log.replay(
+                workspace,
+                endpoint.id(),
+                Instant.ofEpochSecond(request.sinceUnix()),
+                until,
+                patterns,
+                request.batchId(),
+                request.onlyFailed());
         sender.wake();
         ctx.json(new ReplayResponse(queued));
     }
@@ -207,7 +297,9 @@ public final class WebhookRoutes implements RouteGroup {
         var workspace = Authentication.workspace(ctx).id();
         var rotated = webhooks.rotateSecret(workspace, ctx.pathParam("webhook_id"), rotationGrace)
                 .orElseThrow(WebhookRoutes::notFound);
-        ctx.json(new RotatedResponse(rotated.id(), rotated.secret().value(),
+        ctx.json(new RotatedResponse(
+                rotated.id(),
+                rotated.secret().value(),
                 rotated.previousSecretUntil().orElseThrow().getEpochSecond()));
     }
 
@@ -222,14 +314,28 @@ public final class WebhookRoutes implements RouteGroup {
         var workspace = Authentication.workspace(ctx).id();
         int size = WebhookRequests.pageSize(ctx);
         long after = WebhookRequests.sequence(ctx, "after_seq").orElse(0L);
-        var rows = log.events(workspace, after, WebhookRequests.typeFilter(ctx),
-                QueryParameters.text(ctx, "batch_call_id"), size + 1);
+        var rows = log.events(
+                workspace,
+                after,
+                WebhookRequests.typeFilter(ctx),
+                QueryParameters.text(ctx, "batch_call_id"),
+                size + 1);
         boolean more = rows.size() > size;
         var page = more ? rows.subList(0, size) : rows;
-        ctx.json(new FeedResponse(page.stream().map(e -> new FeedEvent(e.seq(), e.id(), e.type(),
-                        e.occurredAt().getEpochSecond(), e.batchId().orElse(null), e.recipientId().orElse(null),
-                        e.conversationId().orElse(null), tree(e.body()))).toList(),
-                page.isEmpty() ? after : page.getLast().seq(), more));
+        ctx.json(new FeedResponse(
+                page.stream()
+                        .map(e -> new FeedEvent(
+                                e.seq(),
+                                e.id(),
+                                e.type(),
+                                e.occurredAt().getEpochSecond(),
+                                e.batchId().orElse(null),
+                                e.recipientId().orElse(null),
+                                e.conversationId().orElse(null),
+                                tree(e.body())))
+                        .toList(),
+                page.isEmpty() ? after : page.getLast().seq(),
+                more));
     }
 
     private WebhookEndpoint find(WorkspaceId workspace, Context ctx) {
@@ -237,20 +343,44 @@ public final class WebhookRoutes implements RouteGroup {
     }
 
     private static WebhookResponse render(WebhookEndpoint w, boolean usages, Optional<String> postCallWebhookId) {
-        var usage = !usages ? null : postCallWebhookId.filter(w.id()::equals).isPresent()
-                ? List.of(new Usage("ConvAI Settings")) : List.<Usage>of();
-        return new WebhookResponse(w.name(), w.id(), w.url(), w.disabled(), w.autoDisabled(),
-                w.createdAt().getEpochSecond(), "hmac", usage, w.mostRecentFailureCode().orElse(null),
-                w.mostRecentFailureAt().map(Instant::getEpochSecond).orElse(null), w.eventTypes(), w.retryEnabled(),
-                w.requestHeaders(), w.disabledReason().orElse(null),
+        var usage = !usages
+                ? null
+                : postCallWebhookId.filter(w.id()::equals).isPresent()
+                        ? List.of(new Usage("ConvAI Settings"))
+                        : List.<Usage>of();
+        return new WebhookResponse(
+                w.name(),
+                w.id(),
+                w.url(),
+                w.disabled(),
+                w.autoDisabled(),
+                w.createdAt().getEpochSecond(),
+                "hmac",
+                usage,
+                w.mostRecentFailureCode().orElse(null),
+                w.mostRecentFailureAt().map(Instant::getEpochSecond).orElse(null),
+                w.eventTypes(),
+                w.retryEnabled(),
+                w.requestHeaders(),
+                w.disabledReason().orElse(null),
                 w.previousSecretUntil().map(Instant::getEpochSecond).orElse(null));
     }
 
     private static DeliveryResponse render(DeliveryLog.Delivery d) {
-        return new DeliveryResponse(d.eventId(), d.eventSeq(), d.eventType(), d.state(), d.attempts(),
-                d.nextAttemptAt().getEpochSecond(), d.lastStatus().orElse(null), d.lastError().orElse(null),
-                d.createdAt().getEpochSecond(), d.deliveredAt().map(Instant::getEpochSecond).orElse(null),
-                d.batchId().orElse(null), d.recipientId().orElse(null), d.conversationId().orElse(null));
+        return new DeliveryResponse(
+                d.eventId(),
+                d.eventSeq(),
+                d.eventType(),
+                d.state(),
+                d.attempts(),
+                d.nextAttemptAt().getEpochSecond(),
+                d.lastStatus().orElse(null),
+                d.lastError().orElse(null),
+                d.createdAt().getEpochSecond(),
+                d.deliveredAt().map(Instant::getEpochSecond).orElse(null),
+                d.batchId().orElse(null),
+                d.recipientId().orElse(null),
+                d.conversationId().orElse(null));
     }
 
     private static JsonNode tree(String body) {

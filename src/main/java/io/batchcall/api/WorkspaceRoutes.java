@@ -28,7 +28,10 @@ public final class WorkspaceRoutes implements RouteGroup {
 
     private void current(Context ctx) {
         var workspace = Authentication.workspace(ctx);
-        ctx.json(new WorkspaceResponse(workspace.id().value(), workspace.name(), workspace.concurrencyLimit(),
+        ctx.json(new WorkspaceResponse(
+                workspace.id().value(),
+                workspace.name(),
+                workspace.concurrencyLimit(),
                 workspaces.dispatchPaused(workspace.id())));
     }
 
@@ -41,8 +44,9 @@ public final class WorkspaceRoutes implements RouteGroup {
         var body = JsonBody.of(ctx);
         var fields = new java.util.ArrayList<String>();
         body.node().fieldNames().forEachRemaining(fields::add);
-        fields.stream().filter(f -> !f.equals("dispatch_paused")).forEach(f -> body.violate(f,
-                "Extra inputs are not permitted", "extra_forbidden"));
+        fields.stream()
+                .filter(f -> !f.equals("dispatch_paused"))
+                .forEach(f -> body.violate(f, "Extra inputs are not permitted", "extra_forbidden"));
         var paused = body.optionalBoolean("dispatch_paused");
         if (paused.isEmpty() && body.valid()) {
             body.violate("dispatch_paused", "Field required", "missing");

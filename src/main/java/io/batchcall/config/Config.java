@@ -15,11 +15,22 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** The whole configuration of one batchcall node, read from environment variables. */
-public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig security, String nodeId,
-                     DispatchConfig dispatch, SimulatorConfig simulator, TelephonyConfig telephony,
-                     SipConfig sip, ObservabilityConfig observability, EgressConfig egress,
-                     UploadLimitsConfig uploads, RateLimitConfig rateLimits, RequestLimitsConfig requestLimits,
-                     WebhookConfig webhooks, ConversationConfig conversations) {
+public record Config(
+        HttpConfig http,
+        DatabaseConfig database,
+        SecurityConfig security,
+        String nodeId,
+        DispatchConfig dispatch,
+        SimulatorConfig simulator,
+        TelephonyConfig telephony,
+        SipConfig sip,
+        ObservabilityConfig observability,
+        EgressConfig egress,
+        UploadLimitsConfig uploads,
+        RateLimitConfig rateLimits,
+        RequestLimitsConfig requestLimits,
+        WebhookConfig webhooks,
+        ConversationConfig conversations) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -35,8 +46,7 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
     public static Config fromEnvironment(Map<String, String> env) {
         var reader = new Reader(env);
         var http = new HttpConfig(
-                reader.text("BATCHCALL_HOST", "127.0.0.1"),
-                reader.integer("BATCHCALL_PORT", 8080, 0, 65_535));
+                reader.text("BATCHCALL_HOST", "127.0.0.1"), reader.integer("BATCHCALL_PORT", 8080, 0, 65_535));
         var database = new DatabaseConfig(
                 reader.optional("BATCHCALL_DATABASE_URL").flatMap(url -> reader.jdbcUrl("BATCHCALL_DATABASE_URL", url)),
                 reader.optional("BATCHCALL_DATABASE_USER"),
@@ -47,22 +57,29 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
             reader.onlyWith("BATCHCALL_DATABASE_PASSWORD", "BATCHCALL_DATABASE_URL");
         }
         var security = new SecurityConfig(
-                reader.optional("BATCHCALL_API_KEY").flatMap(key -> reader.secret("BATCHCALL_API_KEY", key,
-                        MIN_API_KEY_LENGTH)),
-                reader.optional("BATCHCALL_ADMIN_TOKEN").flatMap(token -> reader.secret("BATCHCALL_ADMIN_TOKEN", token,
-                        MIN_ADMIN_TOKEN_LENGTH)),
+                reader.optional("BATCHCALL_API_KEY")
+                        .flatMap(key -> reader.secret("BATCHCALL_API_KEY", key, MIN_API_KEY_LENGTH)),
+                reader.optional("BATCHCALL_ADMIN_TOKEN")
+                        .flatMap(token -> reader.secret("BATCHCALL_ADMIN_TOKEN", token, MIN_ADMIN_TOKEN_LENGTH)),
                 reader.optional("BATCHCALL_SECRET_KEY").flatMap(key -> reader.aesKey("BATCHCALL_SECRET_KEY", key)));
         var nodeId = reader.optional("BATCHCALL_NODE_ID")
-                .map(id -> reader.matching("BATCHCALL_NODE_ID", id, NODE_ID, "1 to 64 letters, digits, '.', '_' or '-'"))
+                .map(id ->
+                        reader.matching("BATCHCALL_NODE_ID", id, NODE_ID, "1 to 64 letters, digits, '.', '_' or '-'"))
                 .orElseGet(Config::defaultNodeId);
-        var dispatch = new DispatchConfig(Duration.ofSeconds(reader.integer("BATCHCALL_LEASE_TIMEOUT_SECS",
-                (int) DispatchConfig.DEFAULT_LEASE_TIMEOUT.toSeconds(), 3, 3_600)));
+        var dispatch = new DispatchConfig(Duration.ofSeconds(reader.integer(
+                "BATCHCALL_LEASE_TIMEOUT_SECS", (int) DispatchConfig.DEFAULT_LEASE_TIMEOUT.toSeconds(), 3, 3_600)));
         var simulatorDefaults = SimulatorConfig.defaults();
         var simulator = new SimulatorConfig(
-                Duration.ofMillis(reader.integer("BATCHCALL_SIMULATOR_RING_MS",
-                        (int) simulatorDefaults.ring().toMillis(), 0, 3_600_000)),
-                Duration.ofMillis(reader.integer("BATCHCALL_SIMULATOR_TALK_MS",
-                        (int) simulatorDefaults.talk().toMillis(), 0, 3_600_000)),
+                Duration.ofMillis(reader.integer(
+                        "BATCHCALL_SIMULATOR_RING_MS",
+                        (int) simulatorDefaults.ring().toMillis(),
+                        0,
+                        3_600_000)),
+                Duration.ofMillis(reader.integer(
+                        "BATCHCALL_SIMULATOR_TALK_MS",
+                        (int) simulatorDefaults.talk().toMillis(),
+                        0,
+                        3_600_000)),
                 reader.probability("BATCHCALL_SIMULATOR_BUSY", simulatorDefaults.busy()),
                 reader.probability("BATCHCALL_SIMULATOR_NO_ANSWER", simulatorDefaults.noAnswer()),
                 reader.probability("BATCHCALL_SIMULATOR_VOICEMAIL", simulatorDefaults.voicemail()),
@@ -77,63 +94,108 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
                         .orElse(TelephonyConfig.DEFAULT_TWILIO_API_BASE),
                 reader.optional("BATCHCALL_EXOTEL_API_BASE")
                         .flatMap(url -> reader.baseUrl("BATCHCALL_EXOTEL_API_BASE", url)),
-                reader.integer("BATCHCALL_EXOTEL_REQUESTS_PER_MINUTE",
-                        TelephonyConfig.DEFAULT_EXOTEL_REQUESTS_PER_MINUTE, 1, 100_000));
+                reader.integer(
+                        "BATCHCALL_EXOTEL_REQUESTS_PER_MINUTE",
+                        TelephonyConfig.DEFAULT_EXOTEL_REQUESTS_PER_MINUTE,
+                        1,
+                        100_000));
         var sip = new SipConfig(
                 reader.text("BATCHCALL_SIP_HOST", "127.0.0.1"),
                 reader.integer("BATCHCALL_SIP_PORT", 0, 0, 65_535),
-                Duration.ofMillis(reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10,
-                        10_000)),
+                Duration.ofMillis(
+                        reader.integer("BATCHCALL_SIP_T1_MS", (int) SipConfig.DEFAULT_T1.toMillis(), 10, 10_000)),
                 new SipLimits(
-                        reader.integer("BATCHCALL_SIP_MAX_MESSAGE_BYTES", SipLimits.DEFAULT_MAX_MESSAGE_BYTES,
-                                SipLimits.MIN_MAX_MESSAGE_BYTES, 65_535),
-                        reader.integer("BATCHCALL_SIP_MAX_TCP_CONNECTIONS", SipLimits.DEFAULT_MAX_TCP_CONNECTIONS, 1,
-                                100_000),
-                        Duration.ofMillis(reader.integer("BATCHCALL_SIP_TCP_READ_TIMEOUT_MS",
-                                (int) SipLimits.DEFAULT_TCP_READ_TIMEOUT.toMillis(), 100, 3_600_000))));
+                        reader.integer(
+                                "BATCHCALL_SIP_MAX_MESSAGE_BYTES",
+                                SipLimits.DEFAULT_MAX_MESSAGE_BYTES,
+                                SipLimits.MIN_MAX_MESSAGE_BYTES,
+                                65_535),
+                        reader.integer(
+                                "BATCHCALL_SIP_MAX_TCP_CONNECTIONS", SipLimits.DEFAULT_MAX_TCP_CONNECTIONS, 1, 100_000),
+                        Duration.ofMillis(reader.integer(
+                                "BATCHCALL_SIP_TCP_READ_TIMEOUT_MS",
+                                (int) SipLimits.DEFAULT_TCP_READ_TIMEOUT.toMillis(),
+                                100,
+                                3_600_000))));
         var observability = new ObservabilityConfig(
                 reader.bool("BATCHCALL_METRICS_WORKSPACE_LABELS", false),
-                reader.optional("BATCHCALL_METRICS_TOKEN").flatMap(token -> reader.secret("BATCHCALL_METRICS_TOKEN",
-                        token, MIN_ADMIN_TOKEN_LENGTH)));
+                reader.optional("BATCHCALL_METRICS_TOKEN")
+                        .flatMap(token -> reader.secret("BATCHCALL_METRICS_TOKEN", token, MIN_ADMIN_TOKEN_LENGTH)));
         var egress = new EgressConfig(reader.bool("BATCHCALL_ALLOW_PRIVATE_NETWORKS", false));
         var uploads = new UploadLimitsConfig(
                 reader.integer("BATCHCALL_UPLOAD_MAX_COLUMNS", UploadLimitsConfig.DEFAULT_MAX_COLUMNS, 2, 16_384),
-                reader.integer("BATCHCALL_UPLOAD_MAX_CELL_CHARS", UploadLimitsConfig.DEFAULT_MAX_CELL_CHARACTERS, 100,
+                reader.integer(
+                        "BATCHCALL_UPLOAD_MAX_CELL_CHARS",
+                        UploadLimitsConfig.DEFAULT_MAX_CELL_CHARACTERS,
+                        100,
                         1_000_000),
-                reader.integer("BATCHCALL_UPLOADS_CONCURRENT", UploadLimitsConfig.DEFAULT_MAX_CONCURRENT_UPLOADS, 1,
-                        1_000));
+                reader.integer(
+                        "BATCHCALL_UPLOADS_CONCURRENT", UploadLimitsConfig.DEFAULT_MAX_CONCURRENT_UPLOADS, 1, 1_000));
         var rateLimits = new RateLimitConfig(
                 reader.rate("BATCHCALL_RATE_LIMIT_PER_KEY", RateLimitConfig.DEFAULT_PER_KEY),
                 reader.rate("BATCHCALL_RATE_LIMIT_PER_ADDRESS", RateLimitConfig.DEFAULT_PER_ADDRESS),
                 reader.rate("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", RateLimitConfig.DEFAULT_UNKNOWN_KEYS_PER_ADDRESS),
-                reader.integer("BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
-                        RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS, 1, 1_000));
+                reader.integer(
+                        "BATCHCALL_AUTH_MAX_CONCURRENT_LOOKUPS",
+                        RateLimitConfig.DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS,
+                        1,
+                        1_000));
         var requestLimits = requestLimits(reader);
         var webhooks = new WebhookConfig(
-                Duration.ofSeconds(reader.integer("BATCHCALL_WEBHOOK_TIMEOUT_SECS",
-                        (int) WebhookConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds(), 1, 300)),
+                Duration.ofSeconds(reader.integer(
+                        "BATCHCALL_WEBHOOK_TIMEOUT_SECS",
+                        (int) WebhookConfig.DEFAULT_REQUEST_TIMEOUT.toSeconds(),
+                        1,
+                        300)),
                 reader.integer("BATCHCALL_WEBHOOK_MAX_IN_FLIGHT", WebhookConfig.DEFAULT_MAX_IN_FLIGHT, 1, 1_000),
-                Duration.ofMillis(reader.integer("BATCHCALL_WEBHOOK_POLL_MS",
-                        (int) WebhookConfig.DEFAULT_POLL_INTERVAL.toMillis(), 10, 60_000)),
+                Duration.ofMillis(reader.integer(
+                        "BATCHCALL_WEBHOOK_POLL_MS", (int) WebhookConfig.DEFAULT_POLL_INTERVAL.toMillis(), 10, 60_000)),
                 reader.bool("BATCHCALL_WEBHOOK_REQUIRE_HTTPS", false),
-                Duration.ofSeconds(reader.integer("BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS",
-                        (int) WebhookConfig.DEFAULT_ROTATION_GRACE.toSeconds(), 0, 7 * 24 * 3600)));
-        var conversations = new ConversationConfig(Duration.ofSeconds(reader.integer("BATCHCALL_POST_CALL_WAIT_SECS",
-                (int) ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds(), 0, 3_600)));
+                Duration.ofSeconds(reader.integer(
+                        "BATCHCALL_WEBHOOK_ROTATION_GRACE_SECS",
+                        (int) WebhookConfig.DEFAULT_ROTATION_GRACE.toSeconds(),
+                        0,
+                        7 * 24 * 3600)));
+        var conversations = new ConversationConfig(Duration.ofSeconds(reader.integer(
+                "BATCHCALL_POST_CALL_WAIT_SECS",
+                (int) ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds(),
+                0,
+                3_600)));
         reader.failIfProblems();
-        return new Config(http, database, security, nodeId, dispatch, simulator, telephony, sip, observability,
-                egress, uploads, rateLimits, requestLimits, webhooks, conversations);
+        return new Config(
+                http,
+                database,
+                security,
+                nodeId,
+                dispatch,
+                simulator,
+                telephony,
+                sip,
+                observability,
+                egress,
+                uploads,
+                rateLimits,
+                requestLimits,
+                webhooks,
+                conversations);
     }
 
     private static RequestLimitsConfig requestLimits(Reader reader) {
         int maxBodyMb = reader.integer("BATCHCALL_MAX_BODY_MB", RequestLimitsConfig.DEFAULT_MAX_BODY_MB, 1, 1_024);
         int depth = reader.integer("BATCHCALL_JSON_MAX_DEPTH", RequestLimitsConfig.DEFAULT_JSON_MAX_DEPTH, 8, 1_000);
-        int stringChars = reader.integer("BATCHCALL_JSON_MAX_STRING_CHARS",
-                RequestLimitsConfig.DEFAULT_JSON_MAX_STRING_CHARS, 1_000, 100_000_000);
-        int numberChars = reader.integer("BATCHCALL_JSON_MAX_NUMBER_CHARS",
-                RequestLimitsConfig.DEFAULT_JSON_MAX_NUMBER_CHARS, 20, 1_000);
-        int inFlightMb = reader.integer("BATCHCALL_BODY_MB_IN_FLIGHT",
-                RequestLimitsConfig.defaultBodyMbInFlight(maxBodyMb, Runtime.getRuntime().maxMemory()), 1, 65_536);
+        int stringChars = reader.integer(
+                "BATCHCALL_JSON_MAX_STRING_CHARS",
+                RequestLimitsConfig.DEFAULT_JSON_MAX_STRING_CHARS,
+                1_000,
+                100_000_000);
+        int numberChars = reader.integer(
+                "BATCHCALL_JSON_MAX_NUMBER_CHARS", RequestLimitsConfig.DEFAULT_JSON_MAX_NUMBER_CHARS, 20, 1_000);
+        int inFlightMb = reader.integer(
+                "BATCHCALL_BODY_MB_IN_FLIGHT",
+                RequestLimitsConfig.defaultBodyMbInFlight(
+                        maxBodyMb, Runtime.getRuntime().maxMemory()),
+                1,
+                65_536);
         if (inFlightMb < maxBodyMb) {
             reader.problem("BATCHCALL_BODY_MB_IN_FLIGHT (" + inFlightMb + ") must be at least BATCHCALL_MAX_BODY_MB ("
                     + maxBodyMb + "): otherwise the largest body allowed could never be read");
@@ -149,7 +211,8 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
         } catch (UnknownHostException e) {
             host = "node";
         }
-        var id = host.replaceAll("[^A-Za-z0-9._-]", "-") + "-" + ProcessHandle.current().pid();
+        var id = host.replaceAll("[^A-Za-z0-9._-]", "-") + "-"
+                + ProcessHandle.current().pid();
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 
@@ -191,14 +254,16 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
         }
 
         boolean bool(String name, boolean fallback) {
-            return optional(name).map(value -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> {
-                    problems.add(name + " must be true or false, got '" + value + "'");
-                    yield fallback;
-                }
-            }).orElse(fallback);
+            return optional(name)
+                    .map(value -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                        case "true" -> true;
+                        case "false" -> false;
+                        default -> {
+                            problems.add(name + " must be true or false, got '" + value + "'");
+                            yield fallback;
+                        }
+                    })
+                    .orElse(fallback);
         }
 
         Optional<String> jdbcUrl(String name, String value) {
@@ -241,8 +306,10 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
         Optional<String> baseUrl(String name, String value) {
             try {
                 var uri = new URI(value);
-                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
-                        && uri.getRawQuery() == null && uri.getRawFragment() == null) {
+                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                        && uri.getHost() != null
+                        && uri.getRawQuery() == null
+                        && uri.getRawFragment() == null) {
                     return Optional.of(value.replaceAll("/+$", ""));
                 }
             } catch (URISyntaxException ignored) {
@@ -261,23 +328,26 @@ public record Config(HttpConfig http, DatabaseConfig database, SecurityConfig se
 
         /** A rate from {@code NAME} (requests a second) and {@code NAME_BURST}. */
         RateLimitConfig.Rate rate(String name, RateLimitConfig.Rate fallback) {
-            return new RateLimitConfig.Rate(integer(name, fallback.perSecond(), 1, 1_000_000),
+            return new RateLimitConfig.Rate(
+                    integer(name, fallback.perSecond(), 1, 1_000_000),
                     integer(name + "_BURST", fallback.burst(), 1, 10_000_000));
         }
 
         double probability(String name, double fallback) {
-            return optional(name).map(value -> {
-                try {
-                    double parsed = Double.parseDouble(value);
-                    if (parsed >= 0 && parsed <= 1) {
-                        return parsed;
-                    }
-                } catch (NumberFormatException ignored) {
-                    // reported below
-                }
-                problems.add(name + " must be a probability from 0 to 1, got '" + value + "'");
-                return 0.0;
-            }).orElse(fallback);
+            return optional(name)
+                    .map(value -> {
+                        try {
+                            double parsed = Double.parseDouble(value);
+                            if (parsed >= 0 && parsed <= 1) {
+                                return parsed;
+                            }
+                        } catch (NumberFormatException ignored) {
+                            // reported below
+                        }
+                        problems.add(name + " must be a probability from 0 to 1, got '" + value + "'");
+                        return 0.0;
+                    })
+                    .orElse(fallback);
         }
 
         void problem(String text) {

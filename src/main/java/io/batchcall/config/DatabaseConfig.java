@@ -8,8 +8,8 @@ import java.util.Optional;
  * {@code dataDirectory}. The data directory is used in both cases for files batchcall keeps beside its data,
  * such as a generated secret key.
  */
-public record DatabaseConfig(Optional<String> externalUrl, Optional<String> user, Optional<String> password,
-                             Path dataDirectory) {
+public record DatabaseConfig(
+        Optional<String> externalUrl, Optional<String> user, Optional<String> password, Path dataDirectory) {
 
     public boolean embedded() {
         return externalUrl.isEmpty();
@@ -18,7 +18,7 @@ public record DatabaseConfig(Optional<String> externalUrl, Optional<String> user
     @Override
     public String toString() {
         // The password never reaches a log line through this record.
-        return "DatabaseConfig[externalUrl=" + externalUrl + ", user=" + user + ", password="
-                + password.map(p -> "***") + ", dataDirectory=" + dataDirectory + "]";
+        return "DatabaseConfig[externalUrl=" + externalUrl + ", user=" + user + ", password=" + password.map(p -> "***")
+                + ", dataDirectory=" + dataDirectory + "]";
     }
 }

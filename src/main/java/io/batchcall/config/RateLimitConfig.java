@@ -24,13 +24,17 @@ public record RateLimitConfig(Rate perKey, Rate perAddress, Rate unknownKeysPerA
      * fast requests from 127.0.0.1) are never throttled.
      */
     public static final Rate DEFAULT_PER_KEY = new Rate(200, 2_000);
+
     public static final Rate DEFAULT_PER_ADDRESS = new Rate(1_000, 5_000);
     public static final Rate DEFAULT_UNKNOWN_KEYS_PER_ADDRESS = new Rate(5, 50);
     /** Of the pool's 20 connections. */
     public static final int DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS = 8;
 
     public static RateLimitConfig defaults() {
-        return new RateLimitConfig(DEFAULT_PER_KEY, DEFAULT_PER_ADDRESS, DEFAULT_UNKNOWN_KEYS_PER_ADDRESS,
+        return new RateLimitConfig(
+                DEFAULT_PER_KEY,
+                DEFAULT_PER_ADDRESS,
+                DEFAULT_UNKNOWN_KEYS_PER_ADDRESS,
                 DEFAULT_MAX_CONCURRENT_KEY_LOOKUPS);
     }
 }

@@ -11,8 +11,8 @@ package io.batchcall.config;
  * @param bodyBytesInFlight    large bodies being read and handled at once across the node; a request that finds
  *                             no room within a short wait is a 503 with Retry-After
  */
-public record RequestLimitsConfig(long maxBodyBytes, int jsonMaxDepth, int jsonMaxStringChars,
-                                  int jsonMaxNumberChars, long bodyBytesInFlight) {
+public record RequestLimitsConfig(
+        long maxBodyBytes, int jsonMaxDepth, int jsonMaxStringChars, int jsonMaxNumberChars, long bodyBytesInFlight) {
     static final int DEFAULT_MAX_BODY_MB = 64;
     static final int DEFAULT_JSON_MAX_DEPTH = 64;
     static final int DEFAULT_JSON_MAX_STRING_CHARS = 1_000_000;
@@ -23,6 +23,7 @@ public record RequestLimitsConfig(long maxBodyBytes, int jsonMaxDepth, int jsonM
      * under half of it.
      */
     static final int HEAP_SHARE_FOR_BODIES = 16;
+
     private static final long MB = 1024L * 1024;
 
     public RequestLimitsConfig {
@@ -35,7 +36,10 @@ public record RequestLimitsConfig(long maxBodyBytes, int jsonMaxDepth, int jsonM
     }
 
     public static RequestLimitsConfig defaults() {
-        return ofMegabytes(DEFAULT_MAX_BODY_MB, DEFAULT_JSON_MAX_DEPTH, DEFAULT_JSON_MAX_STRING_CHARS,
+        return ofMegabytes(
+                DEFAULT_MAX_BODY_MB,
+                DEFAULT_JSON_MAX_DEPTH,
+                DEFAULT_JSON_MAX_STRING_CHARS,
                 DEFAULT_JSON_MAX_NUMBER_CHARS,
                 defaultBodyMbInFlight(DEFAULT_MAX_BODY_MB, Runtime.getRuntime().maxMemory()));
     }
@@ -45,9 +49,9 @@ public record RequestLimitsConfig(long maxBodyBytes, int jsonMaxDepth, int jsonM
         return (int) Math.max(maxBodyMb, Math.min(65_536, maxHeapBytes / HEAP_SHARE_FOR_BODIES / MB));
     }
 
-    static RequestLimitsConfig ofMegabytes(int maxBodyMb, int jsonMaxDepth, int jsonMaxStringChars,
-                                           int jsonMaxNumberChars, int bodyMbInFlight) {
-        return new RequestLimitsConfig(maxBodyMb * MB, jsonMaxDepth, jsonMaxStringChars, jsonMaxNumberChars,
-                bodyMbInFlight * MB);
+    static RequestLimitsConfig ofMegabytes(
+            int maxBodyMb, int jsonMaxDepth, int jsonMaxStringChars, int jsonMaxNumberChars, int bodyMbInFlight) {
+        return new RequestLimitsConfig(
+                maxBodyMb * MB, jsonMaxDepth, jsonMaxStringChars, jsonMaxNumberChars, bodyMbInFlight * MB);
     }
 }

@@ -7,8 +7,8 @@ import java.time.Duration;
  * {@code sim_ring_ms}, {@code sim_talk_ms} dynamic variables): how long calls ring and talk, and how often
  * they end busy, unanswered, on voicemail or failed (the rest complete).
  */
-public record SimulatorConfig(Duration ring, Duration talk, double busy, double noAnswer, double voicemail,
-                              double failed) {
+public record SimulatorConfig(
+        Duration ring, Duration talk, double busy, double noAnswer, double voicemail, double failed) {
     public static SimulatorConfig defaults() {
         return new SimulatorConfig(Duration.ofSeconds(2), Duration.ofSeconds(5), 0.1, 0.1, 0.1, 0.05);
     }

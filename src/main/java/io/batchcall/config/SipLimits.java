@@ -11,6 +11,7 @@ import java.time.Duration;
 public record SipLimits(int maxMessageBytes, int maxTcpConnections, Duration tcpReadTimeout) {
     /** Large enough for an INVITE with a long SDP and many headers; JAIN-SIP accepts nothing under 4096. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16_384;
+
     public static final int MIN_MAX_MESSAGE_BYTES = 4_096;
     public static final int DEFAULT_MAX_TCP_CONNECTIONS = 256;
     public static final Duration DEFAULT_TCP_READ_TIMEOUT = Duration.ofSeconds(32);

@@ -9,8 +9,8 @@ import java.util.Optional;
  * the number's own {@code api_subdomain} (a fake in tests), and how many requests a minute one Exotel account is
  * sent by all nodes together.
  */
-public record TelephonyConfig(Optional<String> publicUrl, String twilioApiBase, Optional<String> exotelApiBase,
-                              int exotelRequestsPerMinute) {
+public record TelephonyConfig(
+        Optional<String> publicUrl, String twilioApiBase, Optional<String> exotelApiBase, int exotelRequestsPerMinute) {
     public static final String DEFAULT_TWILIO_API_BASE = "https://api.twilio.com";
     /**
      * Exotel allows 200 Voice API requests a minute per account; 180 leaves a tenth for the account's other

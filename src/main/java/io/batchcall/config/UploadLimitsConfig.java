@@ -9,10 +9,10 @@ public record UploadLimitsConfig(int maxColumns, int maxCellCharacters, int maxC
     public static final int DEFAULT_MAX_COLUMNS = 200;
     /** Room for a long system prompt override in one cell. */
     public static final int DEFAULT_MAX_CELL_CHARACTERS = 20_000;
+
     public static final int DEFAULT_MAX_CONCURRENT_UPLOADS = 4;
 
     public static UploadLimitsConfig defaults() {
-        return new UploadLimitsConfig(DEFAULT_MAX_COLUMNS, DEFAULT_MAX_CELL_CHARACTERS,
-                DEFAULT_MAX_CONCURRENT_UPLOADS);
+        return new UploadLimitsConfig(DEFAULT_MAX_COLUMNS, DEFAULT_MAX_CELL_CHARACTERS, DEFAULT_MAX_CONCURRENT_UPLOADS);
     }
 }

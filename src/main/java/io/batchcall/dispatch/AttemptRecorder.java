@@ -1,8 +1,8 @@
 package io.batchcall.dispatch;
 
 import io.batchcall.domain.AttemptRef;
-import io.batchcall.domain.Outcome;
 import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.Outcome;
 import io.batchcall.store.AttemptLifecycle;
 import io.batchcall.store.DatabaseFailures;
 import io.batchcall.telephony.CallEventSink;
@@ -37,6 +37,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttemptRecorder.class);
     /** How long a group is retried against an unreachable database before lease recovery is left to it. */
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(10);
+
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /**
@@ -62,6 +63,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     private final Thread writer;
     /** The reports the writer is recording now, for the oldest-waiting gauge. */
     private volatile List<Pending> inProgress = List.of();
+
     private volatile boolean closed;
 
     /** A report waiting for the writer, and its caller waiting for it to be recorded. */
@@ -86,8 +88,13 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
      * With the group write and the bounds given directly: tests use it to inject a failure the database cannot
      * produce, and to see the bounds work without waiting for minutes.
      */
-    AttemptRecorder(Function<List<CallEvent>, AttemptLifecycle.Result> store, CallRegistry registry, Wakeup wakeup,
-                    MeterRegistry meters, Duration reportWait, Duration stuckAfter) {
+    AttemptRecorder(
+            Function<List<CallEvent>, AttemptLifecycle.Result> store,
+            CallRegistry registry,
+            Wakeup wakeup,
+            MeterRegistry meters,
+            Duration reportWait,
+            Duration stuckAfter) {
         this.store = store;
         this.reportWait = reportWait;
         this.stuckAfter = stuckAfter;
@@ -98,10 +105,16 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                 .description("Call reports PostgreSQL refused for good, recorded as interrupted attempts on their own")
                 .register(meters);
         Gauge.builder("batchcall.call.events.queue.depth", this, AttemptRecorder::depth)
-                .description("Call reports waiting for or being recorded by this node's writer").register(meters);
-        Gauge.builder("batchcall.call.events.oldest.wait.seconds", this, r -> r.oldestWait().toMillis() / 1000.0)
-                .description("How long the oldest call report waiting for the writer has waited").register(meters);
-        this.writer = Thread.ofPlatform().name("batchcall-call-events").daemon(true).start(this::write);
+                .description("Call reports waiting for or being recorded by this node's writer")
+                .register(meters);
+        Gauge.builder(
+                        "batchcall.call.events.oldest.wait.seconds",
+                        this,
+                        r -> r.oldestWait().toMillis() / 1000.0)
+                .description("How long the oldest call report waiting for the writer has waited")
+                .register(meters);
+        this.writer =
+                Thread.ofPlatform().name("batchcall-call-events").daemon(true).start(this::write);
     }
 
     /** The provider took the call; false when the attempt is gone or already ended (its call must be stopped). */
@@ -128,16 +141,22 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                 registry.remove(ended.attempt());
                 wakeup.wake();
                 if (changed) {
-                    Counter.builder("batchcall.attempt.outcomes").tag("outcome", ended.outcome().wireName())
-                            .register(meters).increment();
+                    Counter.builder("batchcall.attempt.outcomes")
+                            .tag("outcome", ended.outcome().wireName())
+                            .register(meters)
+                            .increment();
                 }
             }
         }
     }
 
     /** An end, with whether the call reached the provider (and so has a conversation). */
-    void ended(AttemptRef ref, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode,
-               boolean reachedProvider) {
+    void ended(
+            AttemptRef ref,
+            Outcome outcome,
+            Optional<String> providerStatus,
+            Optional<Integer> sipCode,
+            boolean reachedProvider) {
         report(new CallEvent.Ended(ref, outcome, providerStatus, sipCode, reachedProvider));
     }
 
@@ -175,7 +194,8 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         try {
             return pending.recorded().get(reportWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            log.warn("Call report not stored in time, going on; it stays queued attemptId={}",
+            log.warn(
+                    "Call report not stored in time, going on; it stays queued attemptId={}",
                     pending.attempt().attemptId());
             return pending.unrecordedAnswer();
         } catch (InterruptedException e) {
@@ -204,8 +224,11 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
             } catch (Throwable e) {
                 // An Error (out of memory included) or a bug must not end the one thread every call reports to.
                 // What this group held is left to lease recovery, which asks the providers.
-                log.error("Call-event writer failed on a group; its attempts are left to lease recovery reports={}"
-                        + " error={}", taken.size(), e.toString());
+                log.error(
+                        "Call-event writer failed on a group; its attempts are left to lease recovery reports={}"
+                                + " error={}",
+                        taken.size(),
+                        e.toString());
                 taken.forEach(pending -> pending.recorded().complete(pending.unrecordedAnswer()));
             } finally {
                 taken.clear();
@@ -227,8 +250,10 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     /** Each attempt's reports in their own transaction, so that the one PostgreSQL refuses is the only one lost. */
     private void isolate(List<Pending> taken) throws InterruptedException {
         var byAttempt = new LinkedHashMap<String, List<Pending>>();
-        taken.forEach(p -> byAttempt.computeIfAbsent(p.attempt().workspaceId().value() + "/"
-                + p.attempt().attemptId(), key -> new ArrayList<>()).add(p));
+        taken.forEach(p -> byAttempt
+                .computeIfAbsent(
+                        p.attempt().workspaceId().value() + "/" + p.attempt().attemptId(), key -> new ArrayList<>())
+                .add(p));
         for (var reports : byAttempt.values()) {
             switch (persistently(reports)) {
                 case Written.Stored stored -> complete(reports, stored.result());
@@ -247,10 +272,17 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         var ref = reports.getFirst().attempt();
         var state = DatabaseFailures.sqlState(failure).orElse("none");
         isolated.increment();
-        log.error("Call report refused by the database; its attempt ends interrupted attemptId={} sqlState={}",
-                ref.attemptId(), state);
-        var end = new CallEvent.Ended(ref, new Outcome.Interrupted("its call report could not be stored"
-                + " (PostgreSQL refused it, SQL state " + state + ")"), Optional.empty(), Optional.empty(), false);
+        log.error(
+                "Call report refused by the database; its attempt ends interrupted attemptId={} sqlState={}",
+                ref.attemptId(),
+                state);
+        var end = new CallEvent.Ended(
+                ref,
+                new Outcome.Interrupted(
+                        "its call report could not be stored" + " (PostgreSQL refused it, SQL state " + state + ")"),
+                Optional.empty(),
+                Optional.empty(),
+                false);
         var fallback = new Pending(end, new CompletableFuture<>(), System.nanoTime());
         switch (persistently(List.of(fallback))) {
             case Written.Stored stored -> {
@@ -259,8 +291,10 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
             }
             case Written.GaveUp gaveUp -> reports.forEach(p -> p.recorded().complete(p.unrecordedAnswer()));
             case Written.Refused refused -> {
-                log.error("Even the interrupted end of an attempt was refused; lease recovery is left to it"
-                        + " attemptId={} sqlState={}", ref.attemptId(),
+                log.error(
+                        "Even the interrupted end of an attempt was refused; lease recovery is left to it"
+                                + " attemptId={} sqlState={}",
+                        ref.attemptId(),
                         DatabaseFailures.sqlState(refused.failure()).orElse("none"));
                 reports.forEach(p -> p.recorded().complete(false));
             }
@@ -273,13 +307,17 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         var accepted = result.acceptedAttemptIds();
         var ended = result.endedAttemptIds();
         for (var pending : taken) {
-            pending.recorded().complete(switch (pending.report()) {
-                case CallEvent.Accepted a -> accepted.contains(a.attempt().attemptId());
-                case CallEvent.Ended e -> ended.contains(e.attempt().attemptId());
-                case CallEvent.Ringing r -> true;
-                case CallEvent.Answered a -> true;
-                case CallEvent.MachineDetected m -> true;
-            });
+            pending.recorded()
+                    .complete(
+                            switch (pending.report()) {
+                                case CallEvent.Accepted a ->
+                                    accepted.contains(a.attempt().attemptId());
+                                case CallEvent.Ended e ->
+                                    ended.contains(e.attempt().attemptId());
+                                case CallEvent.Ringing r -> true;
+                                case CallEvent.Answered a -> true;
+                                case CallEvent.MachineDetected m -> true;
+                            });
         }
     }
 
@@ -305,12 +343,16 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                     return new Written.Refused(e);
                 }
                 if (System.nanoTime() > deadline || closed) {
-                    log.error("Call events could not be recorded; lease recovery will resolve their attempts"
-                            + " sqlState={}", DatabaseFailures.sqlState(e).orElse("none"));
+                    log.error(
+                            "Call events could not be recorded; lease recovery will resolve their attempts"
+                                    + " sqlState={}",
+                            DatabaseFailures.sqlState(e).orElse("none"));
                     return new Written.GaveUp();
                 }
-                log.warn("Call events not recorded yet, retrying sqlState={} error={}",
-                        DatabaseFailures.sqlState(e).orElse("none"), e.getClass().getSimpleName());
+                log.warn(
+                        "Call events not recorded yet, retrying sqlState={} error={}",
+                        DatabaseFailures.sqlState(e).orElse("none"),
+                        e.getClass().getSimpleName());
                 Thread.sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }

@@ -23,6 +23,7 @@ public final class CallRegistry {
     private final Map<String, Instant> cancelledBatches = new ConcurrentHashMap<>();
     /** Who waits for the next change to a batch's calls here (a single outbound call's request), by batch key. */
     private final Map<String, CompletableFuture<Void>> watchers = new ConcurrentHashMap<>();
+
     private final Clock clock;
 
     public CallRegistry(Clock clock) {
@@ -72,7 +73,9 @@ public final class CallRegistry {
     }
 
     List<LiveCall> inBatch(String batchKey) {
-        return calls.values().stream().filter(call -> call.batchKey().equals(batchKey)).toList();
+        return calls.values().stream()
+                .filter(call -> call.batchKey().equals(batchKey))
+                .toList();
     }
 
     List<LiveCall> all() {
@@ -98,7 +101,8 @@ public final class CallRegistry {
     }
 
     public Map<String, Long> countByWorkspace() {
-        return calls.values().stream().collect(Collectors.groupingBy(
-                call -> call.claim.attempt().workspaceId().value(), Collectors.counting()));
+        return calls.values().stream()
+                .collect(Collectors.groupingBy(
+                        call -> call.claim.attempt().workspaceId().value(), Collectors.counting()));
     }
 }

@@ -34,6 +34,7 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     /** The longest a due batch waits for a pass when nothing wakes the loop: scheduled starts are this precise. */
     private static final Duration IDLE_POLL = Duration.ofMillis(250);
+
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** How long a stopping node waits for its calls in flight to end. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -57,9 +58,16 @@ public final class Dispatcher implements AutoCloseable {
     private volatile long lastPassAt = System.nanoTime();
     private Thread loop;
 
-    public Dispatcher(ClaimStore claims, AttemptRecorder recorder, CallRegistry registry,
-                      Map<Provider, TelephonyProvider> providers, Function<PhoneNumber, Map<String, String>> credentials,
-                      Timers timers, Clock clock, Wakeup wakeup, MeterRegistry meters) {
+    public Dispatcher(
+            ClaimStore claims,
+            AttemptRecorder recorder,
+            CallRegistry registry,
+            Map<Provider, TelephonyProvider> providers,
+            Function<PhoneNumber, Map<String, String>> credentials,
+            Timers timers,
+            Clock clock,
+            Wakeup wakeup,
+            MeterRegistry meters) {
         this.reconciliation = new Reconciliation(recorder, registry);
         this.claims = claims;
         this.recorder = recorder;
@@ -69,8 +77,11 @@ public final class Dispatcher implements AutoCloseable {
         this.timers = timers;
         this.clock = clock;
         this.wakeup = wakeup;
-        this.dials = Counter.builder("batchcall.dials").description("Dial requests sent to providers").register(meters);
-        this.lag = Timer.builder("batchcall.dispatch.lag").description("From a recipient being due to its dial")
+        this.dials = Counter.builder("batchcall.dials")
+                .description("Dial requests sent to providers")
+                .register(meters);
+        this.lag = Timer.builder("batchcall.dispatch.lag")
+                .description("From a recipient being due to its dial")
                 .register(meters);
     }
 
@@ -82,10 +93,13 @@ public final class Dispatcher implements AutoCloseable {
             // whose credentials cannot be opened fails its batch instead of leaving claimed attempts behind.
             var opened = new HashMap<String, Map<String, String>>();
             var result = claims.claim(workspace, number -> unusable(number, opened));
-            result.started().forEach(batchId -> log.info("Batch started workspaceId={} batchId={}", workspace,
-                    batchId));
+            result.started()
+                    .forEach(batchId -> log.info("Batch started workspaceId={} batchId={}", workspace, batchId));
             result.failed().forEach(failed -> {
-                log.info("Batch failed workspaceId={} batchId={} reason={}", failed.workspace(), failed.batchId(),
+                log.info(
+                        "Batch failed workspaceId={} batchId={} reason={}",
+                        failed.workspace(),
+                        failed.batchId(),
                         failed.reason());
                 registry.changed(CallRegistry.batchKey(failed.workspace().value(), failed.batchId()));
             });
@@ -94,10 +108,17 @@ public final class Dispatcher implements AutoCloseable {
                     schedule(claim, opened, result.claimedAt(), result.leaseUntil());
                 } catch (RuntimeException e) {
                     // Claimed, but it cannot be placed: end it now rather than leave a slot taken until recovery.
-                    log.error("Claimed call could not be scheduled attemptId={} error={}", claim.attempt().attemptId(),
+                    log.error(
+                            "Claimed call could not be scheduled attemptId={} error={}",
+                            claim.attempt().attemptId(),
                             e.getClass().getSimpleName());
-                    recorder.ended(claim.attempt(), new Outcome.Interrupted("the call could not be scheduled: "
-                            + e.getClass().getSimpleName()), Optional.empty(), Optional.empty(), false);
+                    recorder.ended(
+                            claim.attempt(),
+                            new Outcome.Interrupted("the call could not be scheduled: "
+                                    + e.getClass().getSimpleName()),
+                            Optional.empty(),
+                            Optional.empty(),
+                            false);
                 }
                 claimed++;
             }
@@ -121,12 +142,19 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private void schedule(Claim claim, Map<String, Map<String, String>> opened, Instant claimedAt,
-                          Instant leaseUntil) {
+    private void schedule(Claim claim, Map<String, Map<String, String>> opened, Instant claimedAt, Instant leaseUntil) {
         var provider = providers.get(claim.from().provider());
-        var request = new CallRequest(claim.attempt(), claim.batchId(), claim.recipientId(), claim.to(), claim.from(),
-                opened.getOrDefault(claim.from().id(), Map.of()), claim.agent(), claim.callConfig(),
-                claim.conversationId(), claim.clientDataJson());
+        var request = new CallRequest(
+                claim.attempt(),
+                claim.batchId(),
+                claim.recipientId(),
+                claim.to(),
+                claim.from(),
+                opened.getOrDefault(claim.from().id(), Map.of()),
+                claim.agent(),
+                claim.callConfig(),
+                claim.conversationId(),
+                claim.clientDataJson());
         var call = new LiveCall(claim, request, provider, claimedAt, leaseUntil);
         registry.add(call);
         var wait = Duration.between(clock.instant(), claim.dialAt());
@@ -139,11 +167,18 @@ public final class Dispatcher implements AutoCloseable {
             place(call);
         } catch (Throwable e) {
             var ref = call.claim.attempt();
-            log.error("Placing a call failed; its attempt ends interrupted attemptId={} error={}", ref.attemptId(),
+            log.error(
+                    "Placing a call failed; its attempt ends interrupted attemptId={} error={}",
+                    ref.attemptId(),
                     e.getClass().getSimpleName());
             call.stop(true);
-            recorder.ended(ref, new Outcome.Interrupted("placing the call failed: " + e.getClass().getSimpleName()),
-                    Optional.empty(), Optional.empty(), call.providerCallId != null);
+            recorder.ended(
+                    ref,
+                    new Outcome.Interrupted(
+                            "placing the call failed: " + e.getClass().getSimpleName()),
+                    Optional.empty(),
+                    Optional.empty(),
+                    call.providerCallId != null);
         }
     }
 
@@ -175,14 +210,14 @@ public final class Dispatcher implements AutoCloseable {
         // seen by the gate, so no attempt is ever dialed after a pause returned (dialed_at is this instant).
         var dialedAt = clock.instant();
         switch (claims.dialGate(ref, call.claim.batchId())) {
-            case ClaimStore.DialGate.Dial dial -> { }
+            case ClaimStore.DialGate.Dial dial -> {}
             case ClaimStore.DialGate.Stopped stopped -> {
                 recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
                 return;
             }
             case ClaimStore.DialGate.BatchFailed failed -> {
-                recorder.ended(ref, new Outcome.Failed(failed.reason(), false), Optional.empty(), Optional.empty(),
-                        false);
+                recorder.ended(
+                        ref, new Outcome.Failed(failed.reason(), false), Optional.empty(), Optional.empty(), false);
                 return;
             }
             case ClaimStore.DialGate.Paused paused -> {
@@ -210,27 +245,35 @@ public final class Dispatcher implements AutoCloseable {
         var ref = call.claim.attempt();
         switch (result) {
             case PlaceResult.Accepted accepted -> track(call, accepted.providerCallId(), dialedAt);
-            case PlaceResult.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(),
-                    ended.sipCode(), true);
+            case PlaceResult.Ended ended ->
+                recorder.ended(ref, ended.outcome(), ended.providerStatus(), ended.sipCode(), true);
             case PlaceResult.Unusable unusable -> {
                 // The batch fails first: ending its last attempt first would complete it instead.
                 if (claims.failBatch(ref.workspaceId(), call.claim.batchId(), unusable.reason())) {
-                    log.info("Batch failed workspaceId={} batchId={} reason={}", ref.workspaceId(),
-                            call.claim.batchId(), unusable.reason());
+                    log.info(
+                            "Batch failed workspaceId={} batchId={} reason={}",
+                            ref.workspaceId(),
+                            call.claim.batchId(),
+                            unusable.reason());
                 }
-                recorder.ended(ref, new Outcome.Failed(unusable.reason(), false), Optional.empty(), Optional.empty(),
-                        false);
+                recorder.ended(
+                        ref, new Outcome.Failed(unusable.reason(), false), Optional.empty(), Optional.empty(), false);
             }
             case PlaceResult.Deferred deferred -> {
                 // Not dialing yet: the stale-call sweep must not count its ringing time from this try.
                 call.dialStartedAt = null;
-                log.debug("Dial deferred attemptId={} waitMillis={} reason={}", ref.attemptId(),
-                        deferred.retryIn().toMillis(), deferred.reason());
+                log.debug(
+                        "Dial deferred attemptId={} waitMillis={} reason={}",
+                        ref.attemptId(),
+                        deferred.retryIn().toMillis(),
+                        deferred.reason());
                 timers.schedule(deferred.retryIn(), () -> placeSafely(call));
             }
-            case PlaceResult.Unknown unknown -> reconciliation.resolve(call,
-                    new Reconciliation.WhenUnknown.EndInterrupted("the dial request's fate is unknown ("
-                            + unknown.reason() + ") and", false));
+            case PlaceResult.Unknown unknown ->
+                reconciliation.resolve(
+                        call,
+                        new Reconciliation.WhenUnknown.EndInterrupted(
+                                "the dial request's fate is unknown (" + unknown.reason() + ") and", false));
         }
     }
 
@@ -279,8 +322,10 @@ public final class Dispatcher implements AutoCloseable {
         if (live.isEmpty()) {
             return;
         }
-        var batches = live.stream().map(call -> new BatchRef(call.claim.attempt().workspaceId(), call.claim.batchId()))
-                .distinct().toList();
+        var batches = live.stream()
+                .map(call -> new BatchRef(call.claim.attempt().workspaceId(), call.claim.batchId()))
+                .distinct()
+                .toList();
         for (var stopped : claims.stoppedBatches(batches)) {
             batchStopped(stopped.workspace().value(), stopped.batchId(), stopped.deleted());
         }
@@ -288,8 +333,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** True while the loop runs and has finished a pass recently: what /ready reports for dispatching. */
     public boolean healthy() {
-        return loop != null && loop.isAlive() && running
-                && System.nanoTime() - lastPassAt < STUCK_AFTER.toNanos();
+        return loop != null && loop.isAlive() && running && System.nanoTime() - lastPassAt < STUCK_AFTER.toNanos();
     }
 
     public void wake() {
@@ -314,8 +358,11 @@ public final class Dispatcher implements AutoCloseable {
             } catch (Throwable e) {
                 // An Error included: the loop is the node's only dispatcher and must outlive one bad pass.
                 lastPassAt = System.nanoTime();
-                log.warn("Dispatch pass failed, retrying after backoffMs={} error={} sqlState={}", backoff.toMillis(),
-                        e.getClass().getSimpleName(), DatabaseFailures.sqlState(e).orElse("none"));
+                log.warn(
+                        "Dispatch pass failed, retrying after backoffMs={} error={} sqlState={}",
+                        backoff.toMillis(),
+                        e.getClass().getSimpleName(),
+                        DatabaseFailures.sqlState(e).orElse("none"));
                 if (!wakeup.awaitQuietly(backoff)) {
                     return;
                 }
@@ -341,8 +388,10 @@ public final class Dispatcher implements AutoCloseable {
             wakeup.awaitQuietly(Duration.ofMillis(100));
         }
         if (registry.size() > 0) {
-            log.warn("Stopping with calls in flight; their leases will expire and another node resolves them"
-                    + " calls={}", registry.size());
+            log.warn(
+                    "Stopping with calls in flight; their leases will expire and another node resolves them"
+                            + " calls={}",
+                    registry.size());
         }
     }
 }

@@ -29,26 +29,34 @@ public final class Housekeeping implements AutoCloseable {
         this.idempotency = idempotency;
         this.workspaces = workspaces;
         this.inFlight = MultiGauge.builder("batchcall.workspace.calls.in.flight")
-                .description("Calls in flight per workspace, across all nodes").register(meters);
+                .description("Calls in flight per workspace, across all nodes")
+                .register(meters);
     }
 
     public void runOnce() {
         idempotency.deleteExpired();
-        inFlight.register(workspaces.callsInFlight().entrySet().stream()
-                .map(entry -> MultiGauge.Row.of(Tags.of("workspace", entry.getKey().value()), entry.getValue()))
-                .toList(), true);
+        inFlight.register(
+                workspaces.callsInFlight().entrySet().stream()
+                        .map(entry -> MultiGauge.Row.of(
+                                Tags.of("workspace", entry.getKey().value()), entry.getValue()))
+                        .toList(),
+                true);
     }
 
     public Housekeeping start() {
         scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("batchcall-housekeeping").daemon(true).factory());
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                runOnce();
-            } catch (RuntimeException e) {
-                log.warn("Housekeeping failed, retrying at the next round error={}", e.toString());
-            }
-        }, 0, PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        runOnce();
+                    } catch (RuntimeException e) {
+                        log.warn("Housekeeping failed, retrying at the next round error={}", e.toString());
+                    }
+                },
+                0,
+                PERIOD.toMillis(),
+                TimeUnit.MILLISECONDS);
         return this;
     }
 

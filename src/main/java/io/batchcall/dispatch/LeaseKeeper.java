@@ -45,10 +45,16 @@ public final class LeaseKeeper implements AutoCloseable {
     private final Reconciliation reconciliation;
     private ScheduledExecutorService scheduler;
 
-    public LeaseKeeper(LeaseStore leases, CallRegistry registry, AttemptRecorder recorder,
-                       Map<Provider, TelephonyProvider> providers, AgentStore agents, PhoneNumberStore phoneNumbers,
-                       Function<PhoneNumber, Map<String, String>> credentials, DispatchConfig config,
-                       MeterRegistry meters) {
+    public LeaseKeeper(
+            LeaseStore leases,
+            CallRegistry registry,
+            AttemptRecorder recorder,
+            Map<Provider, TelephonyProvider> providers,
+            AgentStore agents,
+            PhoneNumberStore phoneNumbers,
+            Function<PhoneNumber, Map<String, String>> credentials,
+            DispatchConfig config,
+            MeterRegistry meters) {
         this.leases = leases;
         this.registry = registry;
         this.recorder = recorder;
@@ -59,7 +65,8 @@ public final class LeaseKeeper implements AutoCloseable {
         this.config = config;
         this.reconciliation = new Reconciliation(recorder, registry);
         this.recovered = Counter.builder("batchcall.leases.recovered")
-                .description("Attempts taken over from nodes that stopped renewing their leases").register(meters);
+                .description("Attempts taken over from nodes that stopped renewing their leases")
+                .register(meters);
     }
 
     /**
@@ -70,7 +77,8 @@ public final class LeaseKeeper implements AutoCloseable {
      */
     public int beatOnce() {
         var live = registry.all();
-        var renewal = leases.renew(live.stream().map(call -> call.claim.attempt()).toList());
+        var renewal =
+                leases.renew(live.stream().map(call -> call.claim.attempt()).toList());
         var lost = new ArrayList<LiveCall>();
         for (var call : live) {
             if (renewal.renewedAttemptIds().contains(call.claim.attempt().attemptId())) {
@@ -80,7 +88,8 @@ public final class LeaseKeeper implements AutoCloseable {
             }
         }
         if (!lost.isEmpty()) {
-            var ended = leases.endedOrGone(lost.stream().map(call -> call.claim.attempt()).toList());
+            var ended = leases.endedOrGone(
+                    lost.stream().map(call -> call.claim.attempt()).toList());
             for (var call : lost) {
                 // Still tracked here and ended in the database: either its end is being recorded right now by this
                 // node (then the registry lets go of it in a moment) or another node ended it.
@@ -90,11 +99,13 @@ public final class LeaseKeeper implements AutoCloseable {
                 call.leaseLost = true;
                 registry.remove(call.claim.attempt());
                 if (ended.contains(call.claim.attempt().attemptId())) {
-                    log.warn("Attempt ended elsewhere while this node held its call; stopping the call attemptId={}",
+                    log.warn(
+                            "Attempt ended elsewhere while this node held its call; stopping the call attemptId={}",
                             call.claim.attempt().attemptId());
                     call.stop(true);
                 } else {
-                    log.warn("Lease taken over by another node; letting the call go attemptId={}",
+                    log.warn(
+                            "Lease taken over by another node; letting the call go attemptId={}",
                             call.claim.attempt().attemptId());
                 }
             }
@@ -113,11 +124,17 @@ public final class LeaseKeeper implements AutoCloseable {
             } catch (Throwable e) {
                 // One orphan that cannot be resolved (its provider failed, its credentials cannot be opened) must
                 // not stop the others, nor come back at every beat: it ends interrupted, freeing its slots.
-                log.error("Recovering an attempt failed; it ends interrupted attemptId={} error={}",
-                        orphan.attempt().attemptId(), e.getClass().getSimpleName());
-                recorder.ended(orphan.attempt(), new Outcome.Interrupted("node " + orphan.previousNode()
-                        + " stopped during the call (" + orphan.phase() + ") and recovering it failed: "
-                        + e.getClass().getSimpleName()), Optional.empty(), Optional.empty(),
+                log.error(
+                        "Recovering an attempt failed; it ends interrupted attemptId={} error={}",
+                        orphan.attempt().attemptId(),
+                        e.getClass().getSimpleName());
+                recorder.ended(
+                        orphan.attempt(),
+                        new Outcome.Interrupted("node " + orphan.previousNode()
+                                + " stopped during the call (" + orphan.phase() + ") and recovering it failed: "
+                                + e.getClass().getSimpleName()),
+                        Optional.empty(),
+                        Optional.empty(),
                         orphan.providerCallId().isPresent());
             }
         }
@@ -127,26 +144,50 @@ public final class LeaseKeeper implements AutoCloseable {
     private void resolve(LeaseStore.Orphan orphan) {
         var ref = orphan.attempt();
         var request = request(orphan);
-        var provider = request.flatMap(r -> Optional.ofNullable(providers.get(r.from().provider())));
+        var provider =
+                request.flatMap(r -> Optional.ofNullable(providers.get(r.from().provider())));
         var context = "node " + orphan.previousNode() + " stopped during the call (" + orphan.phase() + ")";
         if (provider.isEmpty()) {
-            log.warn("Lease recovered attemptId={} previousNode={} phase={} state=Unknown", ref.attemptId(),
-                    orphan.previousNode(), orphan.phase());
-            recorder.ended(ref, new Outcome.Interrupted(context + " and its number or agent is gone"),
-                    Optional.empty(), Optional.empty(), orphan.providerCallId().isPresent());
+            log.warn(
+                    "Lease recovered attemptId={} previousNode={} phase={} state=Unknown",
+                    ref.attemptId(),
+                    orphan.previousNode(),
+                    orphan.phase());
+            recorder.ended(
+                    ref,
+                    new Outcome.Interrupted(context + " and its number or agent is gone"),
+                    Optional.empty(),
+                    Optional.empty(),
+                    orphan.providerCallId().isPresent());
             return;
         }
-        var claim = new Claim(ref, orphan.batchId(), orphan.recipientId(), orphan.attemptNumber(), orphan.to(),
-                request.get().from(), request.get().agent(), orphan.callConfig(), orphan.conversationId(),
-                orphan.clientDataJson(), orphan.dialAt(), orphan.claimedAt());
+        var claim = new Claim(
+                ref,
+                orphan.batchId(),
+                orphan.recipientId(),
+                orphan.attemptNumber(),
+                orphan.to(),
+                request.get().from(),
+                request.get().agent(),
+                orphan.callConfig(),
+                orphan.conversationId(),
+                orphan.clientDataJson(),
+                orphan.dialAt(),
+                orphan.claimedAt());
         var call = new LiveCall(claim, request.get(), provider.get(), orphan.takenAt(), orphan.leaseUntil());
         call.providerCallId = orphan.providerCallId().orElse(null);
         call.answered = orphan.phase().equals(AttemptPhase.ANSWERED.wireName());
         call.dialStartedAt = orphan.dialAt();
-        var state = reconciliation.resolve(call, new Reconciliation.WhenUnknown.EndInterrupted(context + " and",
-                orphan.providerCallId().isPresent()));
-        log.warn("Lease recovered attemptId={} previousNode={} phase={} state={}", ref.attemptId(),
-                orphan.previousNode(), orphan.phase(), state.getClass().getSimpleName());
+        var state = reconciliation.resolve(
+                call,
+                new Reconciliation.WhenUnknown.EndInterrupted(
+                        context + " and", orphan.providerCallId().isPresent()));
+        log.warn(
+                "Lease recovered attemptId={} previousNode={} phase={} state={}",
+                ref.attemptId(),
+                orphan.previousNode(),
+                orphan.phase(),
+                state.getClass().getSimpleName());
     }
 
     private Optional<CallRequest> request(LeaseStore.Orphan orphan) {
@@ -156,9 +197,17 @@ public final class LeaseKeeper implements AutoCloseable {
         if (number.isEmpty() || agent.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new CallRequest(orphan.attempt(), orphan.batchId(), orphan.recipientId(), orphan.to(),
-                number.get(), credentials.apply(number.get()), agent.get(), orphan.callConfig(),
-                orphan.conversationId(), orphan.clientDataJson()));
+        return Optional.of(new CallRequest(
+                orphan.attempt(),
+                orphan.batchId(),
+                orphan.recipientId(),
+                orphan.to(),
+                number.get(),
+                credentials.apply(number.get()),
+                agent.get(),
+                orphan.callConfig(),
+                orphan.conversationId(),
+                orphan.clientDataJson()));
     }
 
     public LeaseKeeper start() {
@@ -174,8 +223,10 @@ public final class LeaseKeeper implements AutoCloseable {
             beatOnce();
             recoverOnce();
         } catch (RuntimeException e) {
-            log.warn("Lease upkeep failed, retrying at the next beat error={} sqlState={}",
-                    e.getClass().getSimpleName(), DatabaseFailures.sqlState(e).orElse("none"));
+            log.warn(
+                    "Lease upkeep failed, retrying at the next beat error={} sqlState={}",
+                    e.getClass().getSimpleName(),
+                    DatabaseFailures.sqlState(e).orElse("none"));
         }
     }
 

@@ -39,8 +39,7 @@ final class LiveCall {
      */
     final Duration leaseMargin;
 
-    LiveCall(Claim claim, CallRequest request, TelephonyProvider provider, Instant claimedAt,
-             Instant leaseHeldUntil) {
+    LiveCall(Claim claim, CallRequest request, TelephonyProvider provider, Instant claimedAt, Instant leaseHeldUntil) {
         this.claim = claim;
         this.claimedAt = claimedAt;
         this.leaseMargin = Duration.between(claimedAt, leaseHeldUntil).dividedBy(6);
@@ -70,7 +69,9 @@ final class LiveCall {
                 provider.hangUp(request, callId);
             }
         } catch (RuntimeException e) {
-            log.warn("Provider did not stop a call attemptId={} error={}", claim.attempt().attemptId(),
+            log.warn(
+                    "Provider did not stop a call attemptId={} error={}",
+                    claim.attempt().attemptId(),
                     e.getClass().getSimpleName());
         }
     }

@@ -19,6 +19,7 @@ public final class PostCallProducer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostCallProducer.class);
     /** How often a node looks for conversations whose wait is over. */
     private static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
+
     private static final int BATCH = 200;
 
     private final PostCallTranscriptions transcriptions;
@@ -44,13 +45,17 @@ public final class PostCallProducer implements AutoCloseable {
     public PostCallProducer start() {
         scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("batchcall-post-call").daemon(true).factory());
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                runOnce();
-            } catch (RuntimeException e) {
-                log.warn("Post-call events not appended, retrying at the next round error={}", e.toString());
-            }
-        }, 0, POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        runOnce();
+                    } catch (RuntimeException e) {
+                        log.warn("Post-call events not appended, retrying at the next round error={}", e.toString());
+                    }
+                },
+                0,
+                POLL_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
         return this;
     }
 

@@ -33,7 +33,8 @@ final class Reconciliation {
         try {
             return call.provider.reconcile(call.request, Optional.ofNullable(call.providerCallId));
         } catch (RuntimeException e) {
-            return new CallState.Unknown("the provider's look-up failed: " + e.getClass().getSimpleName());
+            return new CallState.Unknown(
+                    "the provider's look-up failed: " + e.getClass().getSimpleName());
         }
     }
 
@@ -54,14 +55,18 @@ final class Reconciliation {
         switch (state) {
             case CallState.Ringing ringing -> follow(call, ringing.providerCallId(), false);
             case CallState.Answered answered -> follow(call, answered.providerCallId(), true);
-            case CallState.Ended ended -> recorder.ended(ref, ended.outcome(), ended.providerStatus(),
-                    ended.sipCode(), true);
+            case CallState.Ended ended ->
+                recorder.ended(ref, ended.outcome(), ended.providerStatus(), ended.sipCode(), true);
             case CallState.Unknown unknown -> {
                 switch (whenUnknown) {
-                    case WhenUnknown.EndInterrupted end -> recorder.ended(ref, new Outcome.Interrupted(
-                            end.context() + " " + unknown.reason()), Optional.empty(), Optional.empty(),
-                            end.reachedProvider());
-                    case WhenUnknown.AskAgainLater later -> { }
+                    case WhenUnknown.EndInterrupted end ->
+                        recorder.ended(
+                                ref,
+                                new Outcome.Interrupted(end.context() + " " + unknown.reason()),
+                                Optional.empty(),
+                                Optional.empty(),
+                                end.reachedProvider());
+                    case WhenUnknown.AskAgainLater later -> {}
                 }
             }
         }

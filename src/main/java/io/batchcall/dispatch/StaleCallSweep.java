@@ -1,12 +1,10 @@
 package io.batchcall.dispatch;
 
-import io.batchcall.domain.Outcome;
 import io.batchcall.telephony.CallState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +29,7 @@ public final class StaleCallSweep implements AutoCloseable {
     static final Duration ANSWERED_RECHECK = Duration.ofMinutes(5);
     /** After this, a call its provider cannot tell about ends as interrupted (Twilio cuts calls at 4 hours). */
     static final Duration GIVE_UP_AFTER = Duration.ofHours(5);
+
     private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(15);
 
     private final CallRegistry registry;
@@ -38,6 +37,7 @@ public final class StaleCallSweep implements AutoCloseable {
     private final Clock clock;
     /** When each tracked call is next due for a look-up, by attempt id. */
     private final Map<String, Instant> nextCheck = new ConcurrentHashMap<>();
+
     private ScheduledExecutorService scheduler;
 
     public StaleCallSweep(CallRegistry registry, AttemptRecorder recorder, Clock clock) {
@@ -49,8 +49,8 @@ public final class StaleCallSweep implements AutoCloseable {
     /** Asks about every overdue call once; returns how many were asked about. */
     public int sweepOnce() {
         var now = clock.instant();
-        var live = registry.all().stream().collect(Collectors.toMap(call -> call.claim.attempt().attemptId(),
-                call -> call));
+        var live = registry.all().stream()
+                .collect(Collectors.toMap(call -> call.claim.attempt().attemptId(), call -> call));
         nextCheck.keySet().retainAll(live.keySet());
         int asked = 0;
         for (var call : live.values()) {
@@ -59,7 +59,9 @@ public final class StaleCallSweep implements AutoCloseable {
                 // Not dialed yet (waiting for its paced slot or its lease): the dispatcher decides about it.
                 continue;
             }
-            var ringDeadline = dialStarted.plusSeconds(call.claim.callConfig().ringingTimeoutSecs()).plus(RING_GRACE);
+            var ringDeadline = dialStarted
+                    .plusSeconds(call.claim.callConfig().ringingTimeoutSecs())
+                    .plus(RING_GRACE);
             var id = call.claim.attempt().attemptId();
             if (now.isBefore(nextCheck.computeIfAbsent(id, key -> ringDeadline))) {
                 continue;
@@ -81,21 +83,29 @@ public final class StaleCallSweep implements AutoCloseable {
         var ref = call.claim.attempt();
         boolean unnamed = call.providerCallId == null;
         Reconciliation.WhenUnknown whenUnknown = unnamed
-                ? new Reconciliation.WhenUnknown.EndInterrupted("the dial request never returned a call id and the"
-                        + " provider cannot find the call:", false)
-                : givenUp ? new Reconciliation.WhenUnknown.EndInterrupted("no end was reported for hours and the"
-                        + " provider cannot tell:", true)
-                : new Reconciliation.WhenUnknown.AskAgainLater();
+                ? new Reconciliation.WhenUnknown.EndInterrupted(
+                        "the dial request never returned a call id and the" + " provider cannot find the call:", false)
+                : givenUp
+                        ? new Reconciliation.WhenUnknown.EndInterrupted(
+                                "no end was reported for hours and the" + " provider cannot tell:", true)
+                        : new Reconciliation.WhenUnknown.AskAgainLater();
         var state = reconciliation.resolve(call, whenUnknown);
         switch (state) {
-            case CallState.Ended ended -> log.info("Overdue call resolved by its provider attemptId={} outcome={}",
-                    ref.attemptId(), ended.outcome().wireName());
-            case CallState.Unknown unknown -> log.warn("Overdue call unknown to its provider attemptId={}"
-                    + " endedInterrupted={} reason={}", ref.attemptId(), unnamed || givenUp, unknown.reason());
+            case CallState.Ended ended ->
+                log.info(
+                        "Overdue call resolved by its provider attemptId={} outcome={}",
+                        ref.attemptId(),
+                        ended.outcome().wireName());
+            case CallState.Unknown unknown ->
+                log.warn(
+                        "Overdue call unknown to its provider attemptId={}" + " endedInterrupted={} reason={}",
+                        ref.attemptId(),
+                        unnamed || givenUp,
+                        unknown.reason());
             case CallState.Answered answered -> {
                 return ANSWERED_RECHECK;
             }
-            case CallState.Ringing ringing -> { }
+            case CallState.Ringing ringing -> {}
         }
         return RINGING_RECHECK;
     }
@@ -103,8 +113,8 @@ public final class StaleCallSweep implements AutoCloseable {
     public StaleCallSweep start() {
         scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("batchcall-stale-calls").daemon(true).factory());
-        scheduler.scheduleWithFixedDelay(this::tick, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                this::tick, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 

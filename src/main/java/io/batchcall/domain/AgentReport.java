@@ -9,9 +9,13 @@ import java.util.Optional;
  * objects keyed by id), and why the call ended. An absent part leaves what is stored, so a late report can add to
  * an earlier one.
  */
-public record AgentReport(Optional<String> transcriptJson, Optional<CallSuccessful> callSuccessful,
-                          Optional<String> transcriptSummary, Optional<String> dataCollectionResultsJson,
-                          Optional<String> evaluationCriteriaResultsJson, Optional<String> terminationReason) {
+public record AgentReport(
+        Optional<String> transcriptJson,
+        Optional<CallSuccessful> callSuccessful,
+        Optional<String> transcriptSummary,
+        Optional<String> dataCollectionResultsJson,
+        Optional<String> evaluationCriteriaResultsJson,
+        Optional<String> terminationReason) {
     public AgentReport {
         Objects.requireNonNull(transcriptJson, "transcriptJson");
         Objects.requireNonNull(callSuccessful, "callSuccessful");

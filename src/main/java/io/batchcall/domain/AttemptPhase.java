@@ -37,7 +37,10 @@ public enum AttemptPhase {
 
     /** The phases an attempt may move to {@code next} from, by wire name: what a guarded UPDATE allows. */
     public static List<String> from(AttemptPhase next) {
-        return Arrays.stream(values()).filter(p -> p.canMoveTo(next)).map(AttemptPhase::wireName).toList();
+        return Arrays.stream(values())
+                .filter(p -> p.canMoveTo(next))
+                .map(AttemptPhase::wireName)
+                .toList();
     }
 
     public static Optional<AttemptPhase> fromWire(String name) {

@@ -7,5 +7,8 @@ import java.util.Optional;
  * The changes {@code PATCH} makes to a batch, each empty when not asked for. {@code targetConcurrencyLimit} is
  * present when the request named it, and then holds the new limit or nothing (the limit is cleared).
  */
-public record BatchEdit(Optional<String> name, Optional<Optional<Integer>> targetConcurrencyLimit,
-                        Optional<Instant> scheduledAt, Optional<Integer> ringingTimeoutSecs) {}
+public record BatchEdit(
+        Optional<String> name,
+        Optional<Optional<Integer>> targetConcurrencyLimit,
+        Optional<Instant> scheduledAt,
+        Optional<Integer> ringingTimeoutSecs) {}

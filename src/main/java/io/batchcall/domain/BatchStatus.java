@@ -40,12 +40,18 @@ public enum BatchStatus {
 
     /** The statuses a batch may move to {@code next} from, by wire name: what a guarded UPDATE allows. */
     public static java.util.List<String> from(BatchStatus next) {
-        return Arrays.stream(values()).filter(s -> s.canMoveTo(next)).map(BatchStatus::wireName).toList();
+        return Arrays.stream(values())
+                .filter(s -> s.canMoveTo(next))
+                .map(BatchStatus::wireName)
+                .toList();
     }
 
     /** The statuses of a batch that still runs (its recipients may be dialed), by wire name. */
     public static java.util.List<String> running() {
-        return Arrays.stream(values()).filter(s -> !s.isFinal()).map(BatchStatus::wireName).toList();
+        return Arrays.stream(values())
+                .filter(s -> !s.isFinal())
+                .map(BatchStatus::wireName)
+                .toList();
     }
 
     public static Optional<BatchStatus> fromWire(String name) {

@@ -63,8 +63,13 @@ public sealed interface CallEvent {
      * The call ended with {@code outcome}; {@code reachedProvider} says whether a call exists at the provider (and
      * so a conversation), as opposed to a dial that never went out.
      */
-    record Ended(AttemptRef attempt, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode,
-                 boolean reachedProvider) implements CallEvent {
+    record Ended(
+            AttemptRef attempt,
+            Outcome outcome,
+            Optional<String> providerStatus,
+            Optional<Integer> sipCode,
+            boolean reachedProvider)
+            implements CallEvent {
         public AttemptPhase phase() {
             return AttemptPhase.ENDED;
         }

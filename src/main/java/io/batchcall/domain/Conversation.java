@@ -10,13 +10,27 @@ import java.util.Optional;
  * it rings. {@code branchId} is the agent branch its batch ran on; {@code hasAudio} tells that the provider
  * recorded the call (a Twilio recording), which {@code GET .../audio} serves.
  */
-public record Conversation(WorkspaceId workspaceId, String id, String agentId, Optional<String> batchId,
-                           Optional<String> recipientId, Optional<String> phoneNumberId, ConversationStatus status,
-                           CallSuccessful callSuccessful, Instant startTime, int callDurationSecs,
-                           Optional<String> terminationReason, Optional<PhoneCall> phoneCall,
-                           Optional<String> clientDataJson, String transcriptJson, int messageCount,
-                           Optional<CallResult> callResult, Optional<String> transcriptSummary,
-                           String dataCollectionResultsJson, String evaluationCriteriaResultsJson,
-                           Optional<String> branchId, boolean hasAudio) {
+public record Conversation(
+        WorkspaceId workspaceId,
+        String id,
+        String agentId,
+        Optional<String> batchId,
+        Optional<String> recipientId,
+        Optional<String> phoneNumberId,
+        ConversationStatus status,
+        CallSuccessful callSuccessful,
+        Instant startTime,
+        int callDurationSecs,
+        Optional<String> terminationReason,
+        Optional<PhoneCall> phoneCall,
+        Optional<String> clientDataJson,
+        String transcriptJson,
+        int messageCount,
+        Optional<CallResult> callResult,
+        Optional<String> transcriptSummary,
+        String dataCollectionResultsJson,
+        String evaluationCriteriaResultsJson,
+        Optional<String> branchId,
+        boolean hasAudio) {
     public static final String ID_PREFIX = "conv";
 }

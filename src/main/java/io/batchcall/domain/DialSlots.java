@@ -17,7 +17,9 @@ public final class DialSlots {
     private Instant next;
 
     public DialSlots(BigDecimal cps, Optional<Instant> nextFree, Instant now, Duration horizon) {
-        long nanos = BigDecimal.valueOf(1_000_000_000L).divide(cps, 0, RoundingMode.CEILING).longValue();
+        long nanos = BigDecimal.valueOf(1_000_000_000L)
+                .divide(cps, 0, RoundingMode.CEILING)
+                .longValue();
         this.gap = Duration.ofNanos(Math.max(1, nanos));
         this.next = nextFree.filter(at -> at.isAfter(now)).orElse(now);
         this.horizon = now.plus(horizon);

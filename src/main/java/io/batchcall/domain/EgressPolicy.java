@@ -23,14 +23,14 @@ public final class EgressPolicy {
     }
 
     /** Cloud metadata services by name: refused before any lookup, whatever they resolve to here. */
-    private static final Set<String> METADATA_NAMES = Set.of("metadata", "metadata.google.internal",
-            "metadata.goog", "instance-data", "instance-data.ec2.internal");
+    private static final Set<String> METADATA_NAMES = Set.of(
+            "metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal");
     /**
      * Metadata addresses outside link-local (which is refused as a whole): AWS's IPv6 one (in fc00::/7),
      * Alibaba's (in 100.64/10) and Oracle's (in 192.0.0.0/24).
      */
-    private static final Set<String> METADATA_ADDRESSES = Set.of("fd00:ec2:0:0:0:0:0:254", "100.100.100.200",
-            "192.0.0.192");
+    private static final Set<String> METADATA_ADDRESSES =
+            Set.of("fd00:ec2:0:0:0:0:0:254", "100.100.100.200", "192.0.0.192");
 
     private final boolean allowPrivateNetworks;
     private final Resolver resolver;
@@ -89,8 +89,8 @@ public final class EgressPolicy {
             var refusal = refusal(address);
             if (refusal.isPresent()) {
                 var literal = address.getHostAddress();
-                return new Verdict.Refused((literal.equalsIgnoreCase(name) ? host : host + " (" + literal + ")")
-                        + " is " + refusal.get());
+                return new Verdict.Refused(
+                        (literal.equalsIgnoreCase(name) ? host : host + " (" + literal + ")") + " is " + refusal.get());
             }
         }
         return new Verdict.Allowed(List.copyOf(addresses));
@@ -137,7 +137,9 @@ public final class EgressPolicy {
 
     /** The IPv4 address inside an IPv4-compatible IPv6 address (::a.b.c.d), which reaches that IPv4 host. */
     private static Optional<InetAddress> embeddedIpv4(InetAddress address) {
-        if (address instanceof Inet6Address v6 && v6.isIPv4CompatibleAddress() && !v6.isAnyLocalAddress()
+        if (address instanceof Inet6Address v6
+                && v6.isIPv4CompatibleAddress()
+                && !v6.isAnyLocalAddress()
                 && !v6.isLoopbackAddress()) {
             var bytes = v6.getAddress();
             try {
@@ -151,7 +153,8 @@ public final class EgressPolicy {
 
     private static String unbracketed(String host) {
         var stripped = host.strip();
-        return stripped.startsWith("[") && stripped.endsWith("]") ? stripped.substring(1, stripped.length() - 1)
+        return stripped.startsWith("[") && stripped.endsWith("]")
+                ? stripped.substring(1, stripped.length() - 1)
                 : stripped;
     }
 

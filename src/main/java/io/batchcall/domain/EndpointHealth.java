@@ -14,6 +14,8 @@ public record EndpointHealth(int consecutiveFailures, Optional<Instant> lastSucc
 
     public boolean shouldAutoDisable(Instant now) {
         return consecutiveFailures >= FAILURES_TO_DISABLE
-                && lastSuccessAt.map(success -> success.isBefore(now.minus(SUCCESS_WINDOW))).orElse(true);
+                && lastSuccessAt
+                        .map(success -> success.isBefore(now.minus(SUCCESS_WINDOW)))
+                        .orElse(true);
     }
 }

@@ -16,8 +16,11 @@ public final class FairShare {
     public record Candidate(String batchId, String agentId, String numberId, int batchRoom) {}
 
     /** Calls per batch id; batches that get none are absent. */
-    public static Map<String, Integer> share(List<Candidate> batches, int workspaceRoom, Map<String, Integer> agentRoom,
-                                             Map<String, Integer> numberRoom) {
+    public static Map<String, Integer> share(
+            List<Candidate> batches,
+            int workspaceRoom,
+            Map<String, Integer> agentRoom,
+            Map<String, Integer> numberRoom) {
         var shares = new HashMap<String, Integer>();
         var batchRoom = new HashMap<String, Integer>();
         batches.forEach(b -> batchRoom.put(b.batchId(), b.batchRoom()));
@@ -28,7 +31,9 @@ public final class FairShare {
         while (free > 0 && progressed) {
             progressed = false;
             for (var batch : batches) {
-                if (free > 0 && batchRoom.get(batch.batchId()) > 0 && agents.getOrDefault(batch.agentId(), 0) > 0
+                if (free > 0
+                        && batchRoom.get(batch.batchId()) > 0
+                        && agents.getOrDefault(batch.agentId(), 0) > 0
                         && numbers.getOrDefault(batch.numberId(), 0) > 0) {
                     shares.merge(batch.batchId(), 1, Integer::sum);
                     batchRoom.merge(batch.batchId(), -1, Integer::sum);

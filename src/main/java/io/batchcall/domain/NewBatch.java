@@ -5,10 +5,18 @@ import java.util.List;
 import java.util.Optional;
 
 /** A validated submission, ready to be stored with its recipients in one transaction. */
-public record NewBatch(String name, String agentId, Optional<String> branchId, Optional<String> phoneNumberId,
-                       Optional<String> environment, Optional<String> timezone, Optional<String> whatsappParamsJson,
-                       TelephonyCallConfig callConfig, Optional<Integer> targetConcurrencyLimit, Instant scheduledAt,
-                       List<NewRecipient> recipients) {
+public record NewBatch(
+        String name,
+        String agentId,
+        Optional<String> branchId,
+        Optional<String> phoneNumberId,
+        Optional<String> environment,
+        Optional<String> timezone,
+        Optional<String> whatsappParamsJson,
+        TelephonyCallConfig callConfig,
+        Optional<Integer> targetConcurrencyLimit,
+        Instant scheduledAt,
+        List<NewRecipient> recipients) {
     public NewBatch {
         recipients = List.copyOf(recipients);
         if (recipients.isEmpty() || recipients.size() > Batch.MAX_RECIPIENTS) {

@@ -8,8 +8,13 @@ import java.util.Optional;
  * {@code exotel} or {@code sip_trunking}, the variants the official SDKs know: every other provider reports itself
  * as a SIP call there. {@code direction} is {@code outbound} or {@code inbound}.
  */
-public record PhoneCall(String direction, String agentNumber, String externalNumber, String type, String callSid,
-                        Optional<String> streamSid) {
+public record PhoneCall(
+        String direction,
+        String agentNumber,
+        String externalNumber,
+        String type,
+        String callSid,
+        Optional<String> streamSid) {
     public static final String OUTBOUND = "outbound";
     public static final String TWILIO = "twilio";
     public static final String EXOTEL = "exotel";

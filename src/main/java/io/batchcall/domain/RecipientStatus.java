@@ -41,12 +41,18 @@ public enum RecipientStatus {
 
     /** The statuses a recipient may move to {@code next} from, by wire name: what a guarded UPDATE allows. */
     public static java.util.List<String> from(RecipientStatus next) {
-        return Arrays.stream(values()).filter(s -> s.canMoveTo(next)).map(RecipientStatus::wireName).toList();
+        return Arrays.stream(values())
+                .filter(s -> s.canMoveTo(next))
+                .map(RecipientStatus::wireName)
+                .toList();
     }
 
     /** The statuses that are not final, by wire name. */
     public static java.util.List<String> open() {
-        return Arrays.stream(values()).filter(s -> !s.isFinal()).map(RecipientStatus::wireName).toList();
+        return Arrays.stream(values())
+                .filter(s -> !s.isFinal())
+                .map(RecipientStatus::wireName)
+                .toList();
     }
 
     /** What {@code POST /retry} dials again: calls that did not reach a person. */

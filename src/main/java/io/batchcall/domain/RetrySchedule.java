@@ -12,10 +12,20 @@ import java.util.random.RandomGenerator;
  * adds attempts.
  */
 public record RetrySchedule(List<Duration> delays, double jitter, Duration retryAfterCap) {
-    public static final RetrySchedule STANDARD = new RetrySchedule(List.of(Duration.ofSeconds(30),
-            Duration.ofMinutes(2), Duration.ofMinutes(8), Duration.ofMinutes(30), Duration.ofHours(2),
-            Duration.ofHours(5), Duration.ofHours(10), Duration.ofHours(14), Duration.ofHours(20),
-            Duration.ofHours(24)), 0.10, Duration.ofHours(24));
+    public static final RetrySchedule STANDARD = new RetrySchedule(
+            List.of(
+                    Duration.ofSeconds(30),
+                    Duration.ofMinutes(2),
+                    Duration.ofMinutes(8),
+                    Duration.ofMinutes(30),
+                    Duration.ofHours(2),
+                    Duration.ofHours(5),
+                    Duration.ofHours(10),
+                    Duration.ofHours(14),
+                    Duration.ofHours(20),
+                    Duration.ofHours(24)),
+            0.10,
+            Duration.ofHours(24));
 
     public RetrySchedule {
         delays = List.copyOf(delays);

@@ -4,8 +4,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /** How each call of a batch is placed: how long it may ring, whether it is recorded, machine detection. */
-public record TelephonyCallConfig(int ringingTimeoutSecs, boolean recordingEnabled,
-                                  Optional<MachineDetection> machineDetection) {
+public record TelephonyCallConfig(
+        int ringingTimeoutSecs, boolean recordingEnabled, Optional<MachineDetection> machineDetection) {
     public static final int DEFAULT_RINGING_TIMEOUT_SECS = 60;
     public static final int MIN_RINGING_TIMEOUT_SECS = 1;
     public static final int MAX_RINGING_TIMEOUT_SECS = 999;

@@ -34,15 +34,34 @@ public final class AgentStore {
     }
 
     /** A new agent: JSON texts as given, empty optionals for "the default". */
-    public record NewAgent(String name, String conversationConfigJson, String tagsJson,
-                           Optional<Integer> concurrencyLimit, Optional<String> mediaStreamUrl,
-                           Optional<String> sipUri, String platformSettingsJson, Optional<Integer> dailyLimit,
-                           boolean burstingEnabled) {
+    public record NewAgent(
+            String name,
+            String conversationConfigJson,
+            String tagsJson,
+            Optional<Integer> concurrencyLimit,
+            Optional<String> mediaStreamUrl,
+            Optional<String> sipUri,
+            String platformSettingsJson,
+            Optional<Integer> dailyLimit,
+            boolean burstingEnabled) {
         /** Without platform settings. */
-        public NewAgent(String name, String conversationConfigJson, String tagsJson,
-                        Optional<Integer> concurrencyLimit, Optional<String> mediaStreamUrl, Optional<String> sipUri) {
-            this(name, conversationConfigJson, tagsJson, concurrencyLimit, mediaStreamUrl, sipUri, "{}",
-                    Optional.empty(), false);
+        public NewAgent(
+                String name,
+                String conversationConfigJson,
+                String tagsJson,
+                Optional<Integer> concurrencyLimit,
+                Optional<String> mediaStreamUrl,
+                Optional<String> sipUri) {
+            this(
+                    name,
+                    conversationConfigJson,
+                    tagsJson,
+                    concurrencyLimit,
+                    mediaStreamUrl,
+                    sipUri,
+                    "{}",
+                    Optional.empty(),
+                    false);
         }
     }
 
@@ -50,10 +69,17 @@ public final class AgentStore {
      * A PATCH of an agent: empty optionals keep a required field; a {@link Change} per nullable one.
      * {@code platformSettingsJson} is merged key by key into the stored settings.
      */
-    public record Changes(Optional<String> name, Optional<String> conversationConfigJson, Optional<String> tagsJson,
-                          Change<Integer> concurrencyLimit, Change<String> mediaStreamUrl, Change<String> sipUri,
-                          Change<String> phoneNumberId, Optional<String> platformSettingsJson,
-                          Change<Integer> dailyLimit, Optional<Boolean> burstingEnabled) {}
+    public record Changes(
+            Optional<String> name,
+            Optional<String> conversationConfigJson,
+            Optional<String> tagsJson,
+            Change<Integer> concurrencyLimit,
+            Change<String> mediaStreamUrl,
+            Change<String> sipUri,
+            Change<String> phoneNumberId,
+            Optional<String> platformSettingsJson,
+            Change<Integer> dailyLimit,
+            Optional<Boolean> burstingEnabled) {}
 
     /**
      * An agent's use of its {@code daily_limit}: the calls claimed for it in the last 24 hours, and when the oldest
@@ -70,8 +96,8 @@ public final class AgentStore {
         return jdbi.withHandle(handle -> dailyUsage(handle, workspace, agentId, clock.instant()));
     }
 
-    static Optional<DailyUsage> dailyUsage(Handle handle, WorkspaceId workspace, String agentId,
-                                           java.time.Instant now) {
+    static Optional<DailyUsage> dailyUsage(
+            Handle handle, WorkspaceId workspace, String agentId, java.time.Instant now) {
         var windowStart = now.minus(Agent.DAILY_WINDOW);
         return handle.createQuery("""
                         SELECT g.daily_limit, count(a.id)::integer AS claimed,
@@ -88,8 +114,9 @@ public final class AgentStore {
                     int limit = rs.getInt("daily_limit");
                     int claimed = rs.getInt("claimed");
                     // The limit-th newest call: once it leaves the window, one more call fits.
-                    var next = claimed >= limit ? Rows.optionalInstant(rs, "limiting").map(at -> at.plus(
-                            Agent.DAILY_WINDOW)) : Optional.<java.time.Instant>empty();
+                    var next = claimed >= limit
+                            ? Rows.optionalInstant(rs, "limiting").map(at -> at.plus(Agent.DAILY_WINDOW))
+                            : Optional.<java.time.Instant>empty();
                     return new DailyUsage(limit, claimed, next);
                 })
                 .findOne();
@@ -139,9 +166,10 @@ public final class AgentStore {
             }
             var now = clock.instant();
             switch (changes.phoneNumberId()) {
-                case Change.SetTo<String>(var number) -> PhoneNumberStore.assign(handle, workspace, number, agentId, now);
+                case Change.SetTo<String>(var number) ->
+                    PhoneNumberStore.assign(handle, workspace, number, agentId, now);
                 case Change.Clear<String>() -> PhoneNumberStore.unassignAll(handle, workspace, agentId, now);
-                case Change.Keep<String>() -> { }
+                case Change.Keep<String>() -> {}
             }
             return Optional.of(handle.createQuery("""
                             UPDATE agents
@@ -222,7 +250,10 @@ public final class AgentStore {
                         ORDER BY created_at DESC, id DESC
                         LIMIT :limit""")
                 .bind("workspaceId", workspace.value())
-                .bind("pattern", search.map(s -> "%" + s.replaceAll("([\\\\%_])", "\\\\$1") + "%").orElse(null))
+                .bind(
+                        "pattern",
+                        search.map(s -> "%" + s.replaceAll("([\\\\%_])", "\\\\$1") + "%")
+                                .orElse(null))
                 .bind("afterAt", Rows.at(after.map(Keyset::at).orElse(null)))
                 .bind("afterId", after.map(Keyset::id).orElse(null))
                 .bind("limit", limit + 1)
@@ -236,7 +267,8 @@ public final class AgentStore {
         if (agentIds.isEmpty()) {
             return Map.of();
         }
-        return jdbi.withHandle(handle -> handle.createQuery("""
+        return jdbi.withHandle(handle -> handle
+                .createQuery("""
                         SELECT id, name FROM agents
                         WHERE workspace_id = :workspaceId AND id = ANY(:ids) AND deleted_at IS NULL""")
                 .bind("workspaceId", workspace.value())
@@ -256,11 +288,19 @@ public final class AgentStore {
     }
 
     static Agent agent(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Agent(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"), rs.getString("name"),
-                rs.getString("conversation_config"), rs.getString("tags"),
+        return new Agent(
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("id"),
+                rs.getString("name"),
+                rs.getString("conversation_config"),
+                rs.getString("tags"),
                 Optional.ofNullable((Integer) rs.getObject("concurrency_limit")),
-                Rows.optionalText(rs, "media_stream_url"), Rows.optionalText(rs, "sip_uri"),
-                Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"), rs.getString("platform_settings"),
-                Optional.ofNullable((Integer) rs.getObject("daily_limit")), rs.getBoolean("bursting_enabled"));
+                Rows.optionalText(rs, "media_stream_url"),
+                Rows.optionalText(rs, "sip_uri"),
+                Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"),
+                rs.getString("platform_settings"),
+                Optional.ofNullable((Integer) rs.getObject("daily_limit")),
+                rs.getBoolean("bursting_enabled"));
     }
 }

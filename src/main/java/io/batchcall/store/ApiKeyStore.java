@@ -70,7 +70,10 @@ public final class ApiKeyStore {
     public Optional<ApiKey> issue(WorkspaceId workspace, ApiKeySecret key) {
         return jdbi.inTransaction(handle -> {
             boolean exists = handle.createQuery("SELECT true FROM workspaces WHERE id = :id")
-                    .bind("id", workspace.value()).mapTo(Boolean.class).findOne().isPresent();
+                    .bind("id", workspace.value())
+                    .mapTo(Boolean.class)
+                    .findOne()
+                    .isPresent();
             return exists ? Optional.of(insert(handle, workspace, key, ids, clock)) : Optional.empty();
         });
     }
@@ -78,7 +81,10 @@ public final class ApiKeyStore {
     /** True when the key is known (to this workspace) by its hash, revoked or not. */
     public boolean exists(ApiKeySecret key) {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT true FROM api_keys WHERE key_hash = :hash")
-                .bind("hash", key.hash()).mapTo(Boolean.class).findOne().isPresent());
+                .bind("hash", key.hash())
+                .mapTo(Boolean.class)
+                .findOne()
+                .isPresent());
     }
 
     /** Revokes a key at once; false when there is no such live key in that workspace. */
@@ -86,10 +92,11 @@ public final class ApiKeyStore {
         return jdbi.withHandle(handle -> handle.createUpdate("""
                         UPDATE api_keys SET revoked_at = :now
                         WHERE workspace_id = :workspaceId AND id = :keyId AND revoked_at IS NULL""")
-                .bind("workspaceId", workspace.value())
-                .bind("keyId", keyId)
-                .bind("now", Rows.at(clock.instant()))
-                .execute()) == 1;
+                        .bind("workspaceId", workspace.value())
+                        .bind("keyId", keyId)
+                        .bind("now", Rows.at(clock.instant()))
+                        .execute())
+                == 1;
     }
 
     static ApiKey insert(Handle handle, WorkspaceId workspace, ApiKeySecret key, IdSource ids, Clock clock) {
@@ -111,14 +118,21 @@ public final class ApiKeyStore {
                         SELECT workspace_id, id, prefix, created_at, last_used_at, revoked_at
                         FROM api_keys WHERE workspace_id = ANY(:workspaceIds)
                         ORDER BY workspace_id, created_at, id""")
-                .bindArray("workspaceIds", String.class, workspaces.stream().map(WorkspaceId::value).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        workspaces.stream().map(WorkspaceId::value).toList())
                 .map(ApiKeyStore::apiKey)
                 .list());
     }
 
     private static ApiKey apiKey(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new ApiKey(rs.getString("id"), new WorkspaceId(rs.getString("workspace_id")), rs.getString("prefix"),
-                Rows.instant(rs, "created_at"), Rows.optionalInstant(rs, "last_used_at"),
+        return new ApiKey(
+                rs.getString("id"),
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("prefix"),
+                Rows.instant(rs, "created_at"),
+                Rows.optionalInstant(rs, "last_used_at"),
                 Rows.optionalInstant(rs, "revoked_at"));
     }
 }

@@ -15,20 +15,32 @@ public final class AttemptHistory {
     }
 
     /** One attempt as the attempts endpoint shows it. */
-    public record AttemptView(String id, String recipientId, int attemptNumber, String provider,
-                              Optional<String> providerCallId, String conversationId, String nodeId, String phase,
-                              Instant claimedAt, Optional<Instant> dialedAt, Optional<Instant> answeredAt,
-                              Optional<Instant> endedAt, Optional<String> outcome, Optional<String> providerStatus,
-                              Optional<Integer> sipCode, Optional<String> failureReason,
-                              Optional<String> answeredBy) {}
+    public record AttemptView(
+            String id,
+            String recipientId,
+            int attemptNumber,
+            String provider,
+            Optional<String> providerCallId,
+            String conversationId,
+            String nodeId,
+            String phase,
+            Instant claimedAt,
+            Optional<Instant> dialedAt,
+            Optional<Instant> answeredAt,
+            Optional<Instant> endedAt,
+            Optional<String> outcome,
+            Optional<String> providerStatus,
+            Optional<Integer> sipCode,
+            Optional<String> failureReason,
+            Optional<String> answeredBy) {}
 
     public record Position(Instant claimedAt, String id) {}
 
     public record Page(List<AttemptView> attempts, boolean hasMore) {}
 
     /** A page of the batch's attempts, or of one recipient's when {@code recipientId} is given. */
-    public Page page(WorkspaceId workspace, String batchId, Optional<String> recipientId, Optional<Position> after,
-                     int limit) {
+    public Page page(
+            WorkspaceId workspace, String batchId, Optional<String> recipientId, Optional<Position> after, int limit) {
         // Only the conditions that apply are in the text, so that the index seek is used.
         var sql = """
                 SELECT id, recipient_id, attempt_number, provider, provider_call_id, conversation_id, node_id,
@@ -46,13 +58,23 @@ public final class AttemptHistory {
                 .bind("afterClaimedAt", after.map(p -> Rows.at(p.claimedAt())).orElse(null))
                 .bind("afterId", after.map(Position::id).orElse(null))
                 .bind("limit", limit + 1)
-                .map((rs, ctx) -> new AttemptView(rs.getString("id"), rs.getString("recipient_id"),
-                        rs.getInt("attempt_number"), rs.getString("provider"), Rows.optionalText(rs, "provider_call_id"),
-                        rs.getString("conversation_id"), rs.getString("node_id"), rs.getString("phase"),
-                        Rows.instant(rs, "claimed_at"), Rows.optionalInstant(rs, "dialed_at"),
-                        Rows.optionalInstant(rs, "answered_at"), Rows.optionalInstant(rs, "ended_at"),
-                        Rows.optionalText(rs, "outcome"), Rows.optionalText(rs, "provider_status"),
-                        Optional.ofNullable((Integer) rs.getObject("sip_code")), Rows.optionalText(rs, "failure_reason"),
+                .map((rs, ctx) -> new AttemptView(
+                        rs.getString("id"),
+                        rs.getString("recipient_id"),
+                        rs.getInt("attempt_number"),
+                        rs.getString("provider"),
+                        Rows.optionalText(rs, "provider_call_id"),
+                        rs.getString("conversation_id"),
+                        rs.getString("node_id"),
+                        rs.getString("phase"),
+                        Rows.instant(rs, "claimed_at"),
+                        Rows.optionalInstant(rs, "dialed_at"),
+                        Rows.optionalInstant(rs, "answered_at"),
+                        Rows.optionalInstant(rs, "ended_at"),
+                        Rows.optionalText(rs, "outcome"),
+                        Rows.optionalText(rs, "provider_status"),
+                        Optional.ofNullable((Integer) rs.getObject("sip_code")),
+                        Rows.optionalText(rs, "failure_reason"),
                         Rows.optionalText(rs, "answered_by")))
                 .list());
         return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);

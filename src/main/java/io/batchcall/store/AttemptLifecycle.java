@@ -45,8 +45,7 @@ public final class AttemptLifecycle {
      * What a group did: the attempts that exist (and had not ended) for their Accepted event, the attempts it
      * ended (the rest had ended before), and the batches it completed.
      */
-    public record Result(Set<String> acceptedAttemptIds, Set<String> endedAttemptIds, List<String> completedBatchIds) {
-    }
+    public record Result(Set<String> acceptedAttemptIds, Set<String> endedAttemptIds, List<String> completedBatchIds) {}
 
     private record Moved(AttemptRef attempt, String batchId, String recipientId, String agentId) {}
 
@@ -55,8 +54,13 @@ public final class AttemptLifecycle {
         return jdbi.inTransaction(handle -> {
             // Lock order for every change to in-flight counts: workspaces (sorted), then attempts, agents, batches.
             // Read the time after the locks, so that ends and claims are stamped in the order they happened.
-            lockWorkspaces(handle, group.stream().map(e -> e.attempt().workspaceId().value()).distinct().sorted()
-                    .toList());
+            lockWorkspaces(
+                    handle,
+                    group.stream()
+                            .map(e -> e.attempt().workspaceId().value())
+                            .distinct()
+                            .sorted()
+                            .toList());
             return apply(handle, group, clock.instant());
         });
     }
@@ -64,7 +68,8 @@ public final class AttemptLifecycle {
     static void lockWorkspaces(Handle handle, List<String> sortedIds) {
         handle.createQuery("SELECT id FROM workspaces WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE")
                 .bindArray("ids", String.class, sortedIds)
-                .mapTo(String.class).list();
+                .mapTo(String.class)
+                .list();
     }
 
     /**
@@ -100,8 +105,8 @@ public final class AttemptLifecycle {
         return new Result(acceptedIds, result.endedAttemptIds(), result.completedBatchIds());
     }
 
-    private static Set<String> accept(Handle handle, List<CallEvent.Accepted> accepted, Instant now,
-                                      List<Outbox.Event> events) {
+    private static Set<String> accept(
+            Handle handle, List<CallEvent.Accepted> accepted, Instant now, List<Outbox.Event> events) {
         if (accepted.isEmpty()) {
             return Set.of();
         }
@@ -118,12 +123,26 @@ public final class AttemptLifecycle {
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
                 .bind("ringing", AttemptPhase.RINGING.wireName())
                 .bind("ended", AttemptPhase.ENDED.wireName())
-                .bindArray("workspaceIds", String.class, accepted.stream().map(a -> a.attempt().workspaceId().value())
-                        .toList())
-                .bindArray("ids", String.class, accepted.stream().map(a -> a.attempt().attemptId()).toList())
-                .bindArray("callIds", String.class, accepted.stream().map(CallEvent.Accepted::providerCallId).toList())
-                .bindArray("dialedAts", java.time.OffsetDateTime.class, accepted.stream()
-                        .map(a -> Rows.at(a.dialedAt())).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        accepted.stream()
+                                .map(a -> a.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        accepted.stream().map(a -> a.attempt().attemptId()).toList())
+                .bindArray(
+                        "callIds",
+                        String.class,
+                        accepted.stream()
+                                .map(CallEvent.Accepted::providerCallId)
+                                .toList())
+                .bindArray(
+                        "dialedAts",
+                        java.time.OffsetDateTime.class,
+                        accepted.stream().map(a -> Rows.at(a.dialedAt())).toList())
                 .map((rs, ctx) -> moved(rs))
                 .list();
         events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now));
@@ -186,19 +205,30 @@ public final class AttemptLifecycle {
             return List.of();
         }
         var first = new LinkedHashMap<String, CallEvent.MachineDetected>();
-        detected.forEach(m -> first.putIfAbsent(m.attempt().workspaceId().value() + "/" + m.attempt().attemptId(),
-                m));
+        detected.forEach(m -> first.putIfAbsent(
+                m.attempt().workspaceId().value() + "/" + m.attempt().attemptId(), m));
         var unique = List.copyOf(first.values());
         return handle.createQuery("""
                         UPDATE attempts a SET answered_by = e.answered_by
                         FROM unnest(:workspaceIds, :ids, :verdicts) AS e(workspace_id, id, answered_by)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.answered_by IS NULL
                         RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
-                .bindArray("workspaceIds", String.class, unique.stream().map(m -> m.attempt().workspaceId().value())
-                        .toList())
-                .bindArray("ids", String.class, unique.stream().map(m -> m.attempt().attemptId()).toList())
-                .bindArray("verdicts", String.class, unique.stream().map(CallEvent.MachineDetected::answeredBy)
-                        .toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        unique.stream()
+                                .map(m -> m.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        unique.stream().map(m -> m.attempt().attemptId()).toList())
+                .bindArray(
+                        "verdicts",
+                        String.class,
+                        unique.stream()
+                                .map(CallEvent.MachineDetected::answeredBy)
+                                .toList())
                 .map((rs, ctx) -> moved(rs).attempt())
                 .list();
     }
@@ -209,32 +239,42 @@ public final class AttemptLifecycle {
      * recorded by another node's group is seen.
      */
     private static List<CallEvent.Ended> withVerdicts(Handle handle, List<CallEvent.Ended> ends) {
-        var completed = ends.stream().filter(e -> e.outcome() instanceof Outcome.Completed).toList();
+        var completed = ends.stream()
+                .filter(e -> e.outcome() instanceof Outcome.Completed)
+                .toList();
         if (completed.isEmpty()) {
             return ends;
         }
-        var machines = Set.copyOf(bindRefs(handle.createQuery("""
+        var machines = Set.copyOf(bindRefs(
+                        handle.createQuery("""
                         SELECT a.workspace_id || '/' || a.id FROM attempts a
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                          AND a.answered_by LIKE 'machine\\_%'"""), completed.stream().map(CallEvent.Ended::attempt)
-                .toList())
-                .mapTo(String.class).list());
+                          AND a.answered_by LIKE 'machine\\_%'"""),
+                        completed.stream().map(CallEvent.Ended::attempt).toList())
+                .mapTo(String.class)
+                .list());
         if (machines.isEmpty()) {
             return ends;
         }
-        return ends.stream().map(e -> e.outcome() instanceof Outcome.Completed
-                && machines.contains(e.attempt().workspaceId().value() + "/" + e.attempt().attemptId())
-                ? new CallEvent.Ended(e.attempt(), new Outcome.Voicemail(), e.providerStatus(), e.sipCode(),
-                        e.reachedProvider())
-                : e).toList();
+        return ends.stream()
+                .map(e -> e.outcome() instanceof Outcome.Completed
+                                && machines.contains(e.attempt().workspaceId().value() + "/"
+                                        + e.attempt().attemptId())
+                        ? new CallEvent.Ended(
+                                e.attempt(),
+                                new Outcome.Voicemail(),
+                                e.providerStatus(),
+                                e.sipCode(),
+                                e.reachedProvider())
+                        : e)
+                .toList();
     }
 
     /**
      * The attempts reached their provider: conversations open, recipients move to {@code status} (from an earlier
      * one only), and their batches show the change (to the second). Returns the moves' events.
      */
-    private static List<Outbox.Event> reached(Handle handle, List<Moved> moved, RecipientStatus status,
-                                              Instant now) {
+    private static List<Outbox.Event> reached(Handle handle, List<Moved> moved, RecipientStatus status, Instant now) {
         if (moved.isEmpty()) {
             return List.of();
         }
@@ -252,35 +292,63 @@ public final class AttemptLifecycle {
                 .bind("status", status.wireName())
                 .bind("now", Rows.at(now))
                 // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
-                .bindArray("earlier", String.class, RecipientStatus.from(status).stream()
-                        .filter(s -> !s.equals(RecipientStatus.PENDING.wireName())).toList())
-                .bindArray("workspaceIds", String.class, moved.stream().map(m -> m.attempt().workspaceId().value())
-                        .toList())
-                .bindArray("batchIds", String.class, moved.stream().map(Moved::batchId).toList())
-                .bindArray("ids", String.class, moved.stream().map(Moved::recipientId).toList())
-                .bindArray("attemptIds", String.class, moved.stream().map(m -> m.attempt().attemptId()).toList())
+                .bindArray(
+                        "earlier",
+                        String.class,
+                        RecipientStatus.from(status).stream()
+                                .filter(s -> !s.equals(RecipientStatus.PENDING.wireName()))
+                                .toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        moved.stream()
+                                .map(m -> m.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        moved.stream().map(Moved::batchId).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        moved.stream().map(Moved::recipientId).toList())
+                .bindArray(
+                        "attemptIds",
+                        String.class,
+                        moved.stream().map(m -> m.attempt().attemptId()).toList())
                 .map((rs, ctx) -> recipientMove(rs))
                 .list();
         // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
         // written when the second changes, not once per call event.
-        var batches = moved.stream().map(m -> new BatchRef(m.attempt().workspaceId(), m.batchId())).distinct()
-                .sorted(InFlight.BATCH_ORDER).toList();
+        var batches = moved.stream()
+                .map(m -> new BatchRef(m.attempt().workspaceId(), m.batchId()))
+                .distinct()
+                .sorted(InFlight.BATCH_ORDER)
+                .toList();
         handle.createUpdate("""
                         UPDATE batches b SET updated_at = :now
                         FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
                         WHERE b.workspace_id = t.workspace_id AND b.id = t.id
                           AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))""")
                 .bind("now", Rows.at(now))
-                .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        batches.stream().map(BatchRef::batchId).toList())
                 .execute();
         return LifecycleEvents.recipientEvents(handle, moves);
     }
 
     private static LifecycleEvents.RecipientMove recipientMove(java.sql.ResultSet rs) throws java.sql.SQLException {
         var workspace = new WorkspaceId(rs.getString("workspace_id"));
-        return new LifecycleEvents.RecipientMove(new BatchRef(workspace, rs.getString("batch_id")),
-                rs.getString("id"), rs.getString("previous"),
+        return new LifecycleEvents.RecipientMove(
+                new BatchRef(workspace, rs.getString("batch_id")),
+                rs.getString("id"),
+                rs.getString("previous"),
                 java.util.Optional.of(new AttemptRef(workspace, rs.getString("attempt_id"))));
     }
 
@@ -290,19 +358,22 @@ public final class AttemptLifecycle {
     private static Ends end(Handle handle, List<CallEvent.Ended> group, Instant now, List<Outbox.Event> events) {
         // One end per attempt: the first report wins, as it would one transaction after another.
         var ends = new LinkedHashMap<String, CallEvent.Ended>();
-        group.forEach(end -> ends.putIfAbsent(end.attempt().workspaceId().value() + "/" + end.attempt().attemptId(),
-                end));
+        group.forEach(end -> ends.putIfAbsent(
+                end.attempt().workspaceId().value() + "/" + end.attempt().attemptId(), end));
         var unique = withVerdicts(handle, List.copyOf(ends.values()));
         var changed = endAttempts(handle, unique, now);
         if (changed.isEmpty()) {
             return new Ends(Set.of(), List.of());
         }
-        var released = changed.stream().map(c -> new InFlight.Release(c.attempt().workspaceId(), c.agentId(),
-                c.batchId())).toList();
+        var released = changed.stream()
+                .map(c -> new InFlight.Release(c.attempt().workspaceId(), c.agentId(), c.batchId()))
+                .toList();
         InFlight.released(handle, released);
         var byId = unique.stream().collect(Collectors.toMap(e -> e.attempt().attemptId(), e -> e, (a, b) -> a));
-        var reached = changed.stream().map(Moved::attempt)
-                .filter(ref -> byId.get(ref.attemptId()).reachedProvider()).toList();
+        var reached = changed.stream()
+                .map(Moved::attempt)
+                .filter(ref -> byId.get(ref.attemptId()).reachedProvider())
+                .toList();
         if (!reached.isEmpty()) {
             ConversationWrites.opened(handle, reached, now);
             ConversationWrites.closed(handle, reached, now);
@@ -313,10 +384,15 @@ public final class AttemptLifecycle {
         var completed = InFlight.settleBatches(handle, released, finished, now);
         events.addAll(LifecycleEvents.recipientEvents(handle, moves));
         events.addAll(LifecycleEvents.initiationFailures(handle, reached));
-        events.addAll(LifecycleEvents.batchEvents(handle, completed.stream().map(batch -> new LifecycleEvents.BatchMove(
-                batch, "batch.completed", BatchStatus.IN_PROGRESS.wireName())).toList()));
+        events.addAll(LifecycleEvents.batchEvents(
+                handle,
+                completed.stream()
+                        .map(batch -> new LifecycleEvents.BatchMove(
+                                batch, "batch.completed", BatchStatus.IN_PROGRESS.wireName()))
+                        .toList()));
         handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
-        return new Ends(changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()),
+        return new Ends(
+                changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()),
                 completed.stream().map(BatchRef::batchId).toList());
     }
 
@@ -332,21 +408,39 @@ public final class AttemptLifecycle {
                 .bind("ended", AttemptPhase.ENDED.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ENDED))
                 .bind("now", Rows.at(now))
-                .bindArray("workspaceIds", String.class, ends.stream().map(e -> e.attempt().workspaceId().value())
-                        .toList())
-                .bindArray("ids", String.class, ends.stream().map(e -> e.attempt().attemptId()).toList())
-                .bindArray("outcomes", String.class, ends.stream().map(e -> e.outcome().wireName()).toList())
-                .bindArray("statuses", String.class, ends.stream().map(e -> e.providerStatus().orElse(null)).toList())
-                .bindArray("sipCodes", Integer.class, ends.stream().map(e -> e.sipCode().orElse(null)).toList())
-                .bindArray("reasons", String.class, ends.stream().map(e -> e.outcome().failureReason()).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        ends.stream()
+                                .map(e -> e.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        ends.stream().map(e -> e.attempt().attemptId()).toList())
+                .bindArray(
+                        "outcomes",
+                        String.class,
+                        ends.stream().map(e -> e.outcome().wireName()).toList())
+                .bindArray(
+                        "statuses",
+                        String.class,
+                        ends.stream().map(e -> e.providerStatus().orElse(null)).toList())
+                .bindArray(
+                        "sipCodes",
+                        Integer.class,
+                        ends.stream().map(e -> e.sipCode().orElse(null)).toList())
+                .bindArray(
+                        "reasons",
+                        String.class,
+                        ends.stream().map(e -> e.outcome().failureReason()).toList())
                 .map((rs, ctx) -> moved(rs))
                 .list();
     }
 
     /** Moves each recipient to its final status; returns the moves (each one a recipient its batch finished). */
-    private static List<LifecycleEvents.RecipientMove> finishRecipients(Handle handle, List<Moved> changed,
-                                                                        Map<String, CallEvent.Ended> ends,
-                                                                        Instant now) {
+    private static List<LifecycleEvents.RecipientMove> finishRecipients(
+            Handle handle, List<Moved> changed, Map<String, CallEvent.Ended> ends, Instant now) {
         return handle.createQuery("""
                         UPDATE recipients r SET status = e.status, last_outcome = e.outcome, updated_at = :now
                         FROM (SELECT e.*, before.status AS previous
@@ -359,28 +453,63 @@ public final class AttemptLifecycle {
                         RETURNING r.workspace_id, r.batch_id, r.id, e.previous, e.attempt_id""")
                 .bind("now", Rows.at(now))
                 .bindArray("open", String.class, RecipientStatus.open())
-                .bindArray("workspaceIds", String.class, changed.stream().map(c -> c.attempt().workspaceId().value())
-                        .toList())
-                .bindArray("batchIds", String.class, changed.stream().map(Moved::batchId).toList())
-                .bindArray("ids", String.class, changed.stream().map(Moved::recipientId).toList())
-                .bindArray("statuses", String.class, changed.stream().map(c -> ends.get(c.attempt().attemptId())
-                        .outcome().recipientStatus().wireName()).toList())
-                .bindArray("outcomes", String.class, changed.stream().map(c -> ends.get(c.attempt().attemptId())
-                        .outcome().wireName()).toList())
-                .bindArray("attemptIds", String.class, changed.stream().map(c -> c.attempt().attemptId()).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        changed.stream()
+                                .map(c -> c.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        changed.stream().map(Moved::batchId).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        changed.stream().map(Moved::recipientId).toList())
+                .bindArray(
+                        "statuses",
+                        String.class,
+                        changed.stream()
+                                .map(c -> ends.get(c.attempt().attemptId())
+                                        .outcome()
+                                        .recipientStatus()
+                                        .wireName())
+                                .toList())
+                .bindArray(
+                        "outcomes",
+                        String.class,
+                        changed.stream()
+                                .map(c -> ends.get(c.attempt().attemptId())
+                                        .outcome()
+                                        .wireName())
+                                .toList())
+                .bindArray(
+                        "attemptIds",
+                        String.class,
+                        changed.stream().map(c -> c.attempt().attemptId()).toList())
                 .map((rs, ctx) -> recipientMove(rs))
                 .list();
     }
 
     private static Moved moved(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new Moved(new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
-                rs.getString("batch_id"), rs.getString("recipient_id"), rs.getString("agent_id"));
+        return new Moved(
+                new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
+                rs.getString("batch_id"),
+                rs.getString("recipient_id"),
+                rs.getString("agent_id"));
     }
 
-    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindRefs(T statement,
-                                                                                      List<AttemptRef> refs) {
+    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindRefs(
+            T statement, List<AttemptRef> refs) {
         return statement
-                .bindArray("workspaceIds", String.class, refs.stream().map(r -> r.workspaceId().value()).toList())
-                .bindArray("ids", String.class, refs.stream().map(AttemptRef::attemptId).toList());
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        refs.stream().map(r -> r.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        refs.stream().map(AttemptRef::attemptId).toList());
     }
 }

@@ -30,7 +30,8 @@ public final class AttemptStore {
                         WHERE workspace_id = :workspaceId AND id = :id""")
                 .bind("workspaceId", ref.workspaceId().value())
                 .bind("id", ref.attemptId())
-                .map((rs, ctx) -> new Placement(rs.getString("phone_number_id"),
+                .map((rs, ctx) -> new Placement(
+                        rs.getString("phone_number_id"),
                         Provider.fromWire(rs.getString("provider")).orElseThrow(),
                         Rows.optionalText(rs, "provider_call_id")))
                 .findOne());

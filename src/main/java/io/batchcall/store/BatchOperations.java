@@ -42,8 +42,8 @@ public final class BatchOperations {
      * it is dialed once this returns (the dialer asks the database right before each dial). A paused batch is
      * returned unchanged; a finished one is a conflict. Empty when there is no such batch.
      */
-    public Idempotent<Optional<BatchSummary>> pause(WorkspaceId workspace, String batchId,
-                                                    Optional<IdempotencyClaim> claim) {
+    public Idempotent<Optional<BatchSummary>> pause(
+            WorkspaceId workspace, String batchId, Optional<IdempotencyClaim> claim) {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = runningStatus(handle, workspace, batchId, claim, "paused");
             if (status.isEmpty()) {
@@ -57,8 +57,8 @@ public final class BatchOperations {
     }
 
     /** Resumes a paused batch where it stopped: its pending recipients are claimed again. */
-    public Idempotent<Optional<BatchSummary>> resume(WorkspaceId workspace, String batchId,
-                                                     Optional<IdempotencyClaim> claim) {
+    public Idempotent<Optional<BatchSummary>> resume(
+            WorkspaceId workspace, String batchId, Optional<IdempotencyClaim> claim) {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = runningStatus(handle, workspace, batchId, claim, "resumed");
             if (status.isEmpty()) {
@@ -76,15 +76,16 @@ public final class BatchOperations {
      * Changes what may change while a batch runs; the next claim reads the new values, so they apply to the next
      * dial. The schedule only moves before the batch started.
      */
-    public Idempotent<Optional<BatchSummary>> edit(WorkspaceId workspace, String batchId, BatchEdit edit,
-                                                   Optional<IdempotencyClaim> claim) {
+    public Idempotent<Optional<BatchSummary>> edit(
+            WorkspaceId workspace, String batchId, BatchEdit edit, Optional<IdempotencyClaim> claim) {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = runningStatus(handle, workspace, batchId, claim, "edited");
             if (status.isEmpty()) {
                 return Optional.empty();
             }
             if (edit.scheduledAt().isPresent() && status.get() != BatchStatus.PENDING) {
-                throw new StateConflict("batch_already_started",
+                throw new StateConflict(
+                        "batch_already_started",
                         "The batch has already started; its scheduled_time_unix can no longer change");
             }
             handle.createUpdate("""
@@ -97,10 +98,15 @@ public final class BatchOperations {
                             WHERE workspace_id = :workspaceId AND id = :batchId""")
                     .bind("name", edit.name().orElse(null))
                     .bind("setTarget", edit.targetConcurrencyLimit().isPresent())
-                    .bind("target", edit.targetConcurrencyLimit().flatMap(t -> t).orElse(null))
+                    .bind(
+                            "target",
+                            edit.targetConcurrencyLimit().flatMap(t -> t).orElse(null))
                     // The schedule is kept to the second, as the API shows it (and as submit stores it).
-                    .bind("scheduledAt", edit.scheduledAt().map(at -> Rows.at(at.truncatedTo(ChronoUnit.SECONDS)))
-                            .orElse(null))
+                    .bind(
+                            "scheduledAt",
+                            edit.scheduledAt()
+                                    .map(at -> Rows.at(at.truncatedTo(ChronoUnit.SECONDS)))
+                                    .orElse(null))
                     .bind("ringingTimeout", edit.ringingTimeoutSecs().orElse(null))
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)
@@ -118,20 +124,23 @@ public final class BatchOperations {
      * number or WhatsApp user the batch already has is refused (with its index), and so is a list that would take
      * the batch past {@link Batch#MAX_RECIPIENTS}. A completed batch is finished too: it is not reopened.
      */
-    public Idempotent<Optional<BatchSummary>> appendRecipients(WorkspaceId workspace, String batchId,
-                                                               List<NewRecipient> recipients,
-                                                               Optional<IdempotencyClaim> claim) {
+    public Idempotent<Optional<BatchSummary>> appendRecipients(
+            WorkspaceId workspace, String batchId, List<NewRecipient> recipients, Optional<IdempotencyClaim> claim) {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = runningStatus(handle, workspace, batchId, claim, "given more recipients");
             if (status.isEmpty()) {
                 return Optional.empty();
             }
-            var current = BatchStore.summary(handle, workspace, batchId).orElseThrow().batch();
+            var current =
+                    BatchStore.summary(handle, workspace, batchId).orElseThrow().batch();
             if (current.totalScheduled() + recipients.size() > Batch.MAX_RECIPIENTS) {
-                throw new RecipientsRefused(List.of(new RecipientsRefused.Refusal(-1, "recipients",
+                throw new RecipientsRefused(List.of(new RecipientsRefused.Refusal(
+                        -1,
+                        "recipients",
                         "List should have at most " + (Batch.MAX_RECIPIENTS - current.totalScheduled())
                                 + " items: the batch has " + current.totalScheduled() + " recipients and takes at most "
-                                + Batch.MAX_RECIPIENTS, "too_long")));
+                                + Batch.MAX_RECIPIENTS,
+                        "too_long")));
             }
             var duplicates = duplicates(handle, workspace, batchId, recipients);
             if (!duplicates.isEmpty()) {
@@ -159,14 +168,29 @@ public final class BatchOperations {
                     .bind("batchId", batchId)
                     .bind("pending", RecipientStatus.PENDING.wireName())
                     .bind("now", Rows.at(now))
-                    .bindArray("ids", String.class, recipients.stream().map(NewRecipient::id).toList())
+                    .bindArray(
+                            "ids",
+                            String.class,
+                            recipients.stream().map(NewRecipient::id).toList())
                     .bindArray("positions", Integer.class, positions)
-                    .bindArray("phoneNumbers", String.class,
-                            recipients.stream().map(r -> r.phoneNumber().orElse(null)).toList())
-                    .bindArray("whatsappUserIds", String.class,
-                            recipients.stream().map(r -> r.whatsappUserId().orElse(null)).toList())
-                    .bindArray("clientData", String.class,
-                            recipients.stream().map(r -> r.clientDataJson().orElse(null)).toList())
+                    .bindArray(
+                            "phoneNumbers",
+                            String.class,
+                            recipients.stream()
+                                    .map(r -> r.phoneNumber().orElse(null))
+                                    .toList())
+                    .bindArray(
+                            "whatsappUserIds",
+                            String.class,
+                            recipients.stream()
+                                    .map(r -> r.whatsappUserId().orElse(null))
+                                    .toList())
+                    .bindArray(
+                            "clientData",
+                            String.class,
+                            recipients.stream()
+                                    .map(r -> r.clientDataJson().orElse(null))
+                                    .toList())
                     .execute();
             handle.createUpdate("""
                             UPDATE batches SET total_scheduled = total_scheduled + :count, updated_at = :now
@@ -190,8 +214,8 @@ public final class BatchOperations {
      * recipient becomes cancelled when the call ends; an answered call is left to finish. Empty when there is no
      * such batch or recipient; a final recipient is a conflict.
      */
-    public Idempotent<Optional<Recipient>> cancelRecipient(WorkspaceId workspace, String batchId,
-                                                           String recipientId, Optional<IdempotencyClaim> claim) {
+    public Idempotent<Optional<Recipient>> cancelRecipient(
+            WorkspaceId workspace, String batchId, String recipientId, Optional<IdempotencyClaim> claim) {
         return idempotency.inTransaction(workspace, claim, batchId + "/" + recipientId, (handle, now) -> {
             var batchStatus = BatchStore.lockStatus(handle, workspace, batchId);
             var recipient = batchStatus.flatMap(s -> lockRecipient(handle, workspace, batchId, recipientId));
@@ -201,8 +225,9 @@ public final class BatchOperations {
             }
             var status = recipient.get().status();
             if (status.isFinal()) {
-                throw new StateConflict("recipient_already_finished", "The recipient has already finished ("
-                        + status.wireName() + "); there is nothing to cancel");
+                throw new StateConflict(
+                        "recipient_already_finished",
+                        "The recipient has already finished (" + status.wireName() + "); there is nothing to cancel");
             }
             var batch = new BatchRef(workspace, batchId);
             switch (status) {
@@ -218,11 +243,13 @@ public final class BatchOperations {
                             .bind("now", Rows.at(now))
                             .execute();
                     var completedFrom = InFlight.finishedWithoutAttempt(handle, batch, 1, now);
-                    var events = new ArrayList<>(LifecycleEvents.recipientEvents(handle, List.of(
-                            new LifecycleEvents.RecipientMove(batch, recipientId, status.wireName(),
-                                    Optional.empty()))));
-                    completedFrom.ifPresent(previous -> events.addAll(LifecycleEvents.batchEvents(handle, List.of(
-                            new LifecycleEvents.BatchMove(batch, "batch.completed", previous.wireName())))));
+                    var events = new ArrayList<>(LifecycleEvents.recipientEvents(
+                            handle,
+                            List.of(new LifecycleEvents.RecipientMove(
+                                    batch, recipientId, status.wireName(), Optional.empty()))));
+                    completedFrom.ifPresent(previous -> events.addAll(LifecycleEvents.batchEvents(
+                            handle,
+                            List.of(new LifecycleEvents.BatchMove(batch, "batch.completed", previous.wireName())))));
                     outbox.append(handle, events, now);
                     if (status == RecipientStatus.DISPATCHED) {
                         // Claimed: the dial gate stops it unless its dial request is already out; then the node
@@ -244,19 +271,19 @@ public final class BatchOperations {
         return jdbi.withHandle(handle -> readRecipient(handle, workspace, batchId, recipientId, ""));
     }
 
-    private static void notifyRecipientCancelled(Handle handle, WorkspaceId workspace, String batchId,
-                                                 String recipientId) {
-        BatchStore.notify(handle, Notifications.CANCEL_RECIPIENT, workspace.value() + ":" + batchId + ":"
-                + recipientId);
+    private static void notifyRecipientCancelled(
+            Handle handle, WorkspaceId workspace, String batchId, String recipientId) {
+        BatchStore.notify(
+                handle, Notifications.CANCEL_RECIPIENT, workspace.value() + ":" + batchId + ":" + recipientId);
     }
 
-    private static Optional<Recipient> lockRecipient(Handle handle, WorkspaceId workspace, String batchId,
-                                                     String recipientId) {
+    private static Optional<Recipient> lockRecipient(
+            Handle handle, WorkspaceId workspace, String batchId, String recipientId) {
         return readRecipient(handle, workspace, batchId, recipientId, " FOR NO KEY UPDATE");
     }
 
-    private static Optional<Recipient> readRecipient(Handle handle, WorkspaceId workspace, String batchId,
-                                                     String recipientId, String lock) {
+    private static Optional<Recipient> readRecipient(
+            Handle handle, WorkspaceId workspace, String batchId, String recipientId, String lock) {
         return handle.createQuery("""
                         SELECT batch_id, id, position, phone_number, whatsapp_user_id, client_data::text AS client_data,
                                status, last_outcome, attempt_count, conversation_id, created_at, updated_at
@@ -270,64 +297,85 @@ public final class BatchOperations {
     }
 
     /** The batch's status, locked; empty (and the key given back) when there is none; a finished batch refused. */
-    private static Optional<BatchStatus> runningStatus(Handle handle, WorkspaceId workspace, String batchId,
-                                                       Optional<IdempotencyClaim> claim, String what) {
+    private static Optional<BatchStatus> runningStatus(
+            Handle handle, WorkspaceId workspace, String batchId, Optional<IdempotencyClaim> claim, String what) {
         var status = BatchStore.lockStatus(handle, workspace, batchId);
         if (status.isEmpty()) {
             IdempotencyStore.unclaim(handle, workspace, claim);
             return Optional.empty();
         }
         if (status.get().isFinal()) {
-            throw new StateConflict("batch_already_finished", "The batch has already finished ("
-                    + status.get().wireName() + "); it cannot be " + what);
+            throw new StateConflict(
+                    "batch_already_finished",
+                    "The batch has already finished (" + status.get().wireName() + "); it cannot be " + what);
         }
         BatchStore.refuseSingleCall(handle, workspace, batchId, what);
         return status;
     }
 
-    private static boolean setPaused(Handle handle, WorkspaceId workspace, String batchId,
-                                     Optional<Instant> pausedAt, Instant now) {
+    private static boolean setPaused(
+            Handle handle, WorkspaceId workspace, String batchId, Optional<Instant> pausedAt, Instant now) {
         return handle.createUpdate("""
                         UPDATE batches SET paused_at = :pausedAt, updated_at = :now
                         WHERE workspace_id = :workspaceId AND id = :batchId
                           AND (paused_at IS NULL) = :pausing""")
-                .bind("pausedAt", pausedAt.map(Rows::at).orElse(null))
-                .bind("pausing", pausedAt.isPresent())
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bind("now", Rows.at(now))
-                .execute() == 1;
+                        .bind("pausedAt", pausedAt.map(Rows::at).orElse(null))
+                        .bind("pausing", pausedAt.isPresent())
+                        .bind("workspaceId", workspace.value())
+                        .bind("batchId", batchId)
+                        .bind("now", Rows.at(now))
+                        .execute()
+                == 1;
     }
 
-    private void append(Handle handle, WorkspaceId workspace, String batchId, String type, BatchStatus status,
-                        Instant now) {
-        outbox.append(handle, LifecycleEvents.batchEvents(handle, List.of(new LifecycleEvents.BatchMove(
-                new BatchRef(workspace, batchId), type, status.wireName()))), now);
+    private void append(
+            Handle handle, WorkspaceId workspace, String batchId, String type, BatchStatus status, Instant now) {
+        outbox.append(
+                handle,
+                LifecycleEvents.batchEvents(
+                        handle,
+                        List.of(new LifecycleEvents.BatchMove(
+                                new BatchRef(workspace, batchId), type, status.wireName()))),
+                now);
     }
 
     /** The appended recipients whose id, number or WhatsApp user the batch already has, by index. */
-    private static List<RecipientsRefused.Refusal> duplicates(Handle handle, WorkspaceId workspace, String batchId,
-                                                              List<NewRecipient> recipients) {
+    private static List<RecipientsRefused.Refusal> duplicates(
+            Handle handle, WorkspaceId workspace, String batchId, List<NewRecipient> recipients) {
         var existing = handle.createQuery("""
                         SELECT id, phone_number, whatsapp_user_id FROM recipients
                         WHERE workspace_id = :workspaceId AND batch_id = :batchId
                           AND (id = ANY(:ids) OR phone_number = ANY(:phones) OR whatsapp_user_id = ANY(:users))""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
-                .bindArray("ids", String.class, recipients.stream().map(NewRecipient::id).toList())
-                .bindArray("phones", String.class, recipients.stream().flatMap(r -> r.phoneNumber().stream()).toList())
-                .bindArray("users", String.class, recipients.stream().flatMap(r -> r.whatsappUserId().stream())
-                        .toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        recipients.stream().map(NewRecipient::id).toList())
+                .bindArray(
+                        "phones",
+                        String.class,
+                        recipients.stream()
+                                .flatMap(r -> r.phoneNumber().stream())
+                                .toList())
+                .bindArray(
+                        "users",
+                        String.class,
+                        recipients.stream()
+                                .flatMap(r -> r.whatsappUserId().stream())
+                                .toList())
                 .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
                 .list();
         Map<String, java.util.Set<String>> taken = new HashMap<>();
         for (var row : existing) {
             taken.computeIfAbsent("id", k -> new java.util.HashSet<>()).add(row[0]);
             if (row[1] != null) {
-                taken.computeIfAbsent("phone_number", k -> new java.util.HashSet<>()).add(row[1]);
+                taken.computeIfAbsent("phone_number", k -> new java.util.HashSet<>())
+                        .add(row[1]);
             }
             if (row[2] != null) {
-                taken.computeIfAbsent("whatsapp_user_id", k -> new java.util.HashSet<>()).add(row[2]);
+                taken.computeIfAbsent("whatsapp_user_id", k -> new java.util.HashSet<>())
+                        .add(row[2]);
             }
         }
         var refusals = new ArrayList<RecipientsRefused.Refusal>();
@@ -339,10 +387,16 @@ public final class BatchOperations {
             values.put("whatsapp_user_id", r.whatsappUserId());
             for (var field : values.entrySet()) {
                 var value = field.getValue();
-                if (value.isPresent() && taken.getOrDefault(field.getKey(), java.util.Set.of()).contains(value.get())) {
-                    refusals.add(new RecipientsRefused.Refusal(i, field.getKey(), "Value error, duplicate "
-                            + field.getKey().replace('_', ' ') + ": the batch already has a recipient with "
-                            + value.get(), "value_error"));
+                if (value.isPresent()
+                        && taken.getOrDefault(field.getKey(), java.util.Set.of())
+                                .contains(value.get())) {
+                    refusals.add(new RecipientsRefused.Refusal(
+                            i,
+                            field.getKey(),
+                            "Value error, duplicate "
+                                    + field.getKey().replace('_', ' ') + ": the batch already has a recipient with "
+                                    + value.get(),
+                            "value_error"));
                 }
             }
         }

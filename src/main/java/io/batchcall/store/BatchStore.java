@@ -61,8 +61,8 @@ public final class BatchStore {
             // The agent and number were looked up before this transaction; lock them (FOR SHARE) and look again, so
             // that a delete racing this submit either sees the new batch (and refuses) or is seen here.
             requireLive(handle, workspace, "agents", batch.agentId(), "agent");
-            batch.phoneNumberId().ifPresent(number -> requireLive(handle, workspace, "phone_numbers", number,
-                    "phone number"));
+            batch.phoneNumberId()
+                    .ifPresent(number -> requireLive(handle, workspace, "phone_numbers", number, "phone number"));
             insertBatch(handle, workspace, batchId, batch, now);
             insertRecipients(handle, workspace, batchId, batch.recipients(), now);
             BatchTransitions.created(handle, outbox, workspace, batchId, now);
@@ -80,13 +80,13 @@ public final class BatchStore {
                 .findOne()
                 .isPresent();
         if (!live) {
-            throw new StateConflict(what.replace(' ', '_') + "_deleted",
+            throw new StateConflict(
+                    what.replace(' ', '_') + "_deleted",
                     "The " + what + " " + id + " was deleted while the batch was being submitted");
         }
     }
 
-    static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch,
-                                    Instant now) {
+    static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch, Instant now) {
         var config = batch.callConfig();
         handle.createUpdate("""
                         INSERT INTO batches (workspace_id, id, name, agent_id, branch_id, phone_number_id, environment,
@@ -106,7 +106,11 @@ public final class BatchStore {
                 .bind("whatsappParams", batch.whatsappParamsJson().orElse(null))
                 .bind("ringingTimeout", config.ringingTimeoutSecs())
                 .bind("recording", config.recordingEnabled())
-                .bind("machineDetection", config.machineDetection().map(MachineDetection::wireName).orElse(null))
+                .bind(
+                        "machineDetection",
+                        config.machineDetection()
+                                .map(MachineDetection::wireName)
+                                .orElse(null))
                 .bind("targetConcurrencyLimit", batch.targetConcurrencyLimit().orElse(null))
                 .bind("total", batch.recipients().size())
                 // The schedule is kept to the second, as the API shows it.
@@ -115,8 +119,8 @@ public final class BatchStore {
                 .execute();
     }
 
-    static void insertRecipients(Handle handle, WorkspaceId workspace, String batchId,
-                                         List<NewRecipient> recipients, Instant now) {
+    static void insertRecipients(
+            Handle handle, WorkspaceId workspace, String batchId, List<NewRecipient> recipients, Instant now) {
         int size = recipients.size();
         var positions = new Integer[size];
         for (int i = 0; i < size; i++) {
@@ -132,14 +136,29 @@ public final class BatchStore {
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .bind("now", Rows.at(now))
-                .bindArray("ids", String.class, recipients.stream().map(NewRecipient::id).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        recipients.stream().map(NewRecipient::id).toList())
                 .bindArray("positions", Integer.class, (Object[]) positions)
-                .bindArray("phoneNumbers", String.class,
-                        recipients.stream().map(r -> r.phoneNumber().orElse(null)).toList())
-                .bindArray("whatsappUserIds", String.class,
-                        recipients.stream().map(r -> r.whatsappUserId().orElse(null)).toList())
-                .bindArray("clientData", String.class,
-                        recipients.stream().map(r -> r.clientDataJson().orElse(null)).toList())
+                .bindArray(
+                        "phoneNumbers",
+                        String.class,
+                        recipients.stream()
+                                .map(r -> r.phoneNumber().orElse(null))
+                                .toList())
+                .bindArray(
+                        "whatsappUserIds",
+                        String.class,
+                        recipients.stream()
+                                .map(r -> r.whatsappUserId().orElse(null))
+                                .toList())
+                .bindArray(
+                        "clientData",
+                        String.class,
+                        recipients.stream()
+                                .map(r -> r.clientDataJson().orElse(null))
+                                .toList())
                 .execute();
     }
 
@@ -169,8 +188,8 @@ public final class BatchStore {
                     .bind("workspaceId", workspace.value())
                     .bind("limit", limit + 1);
             agentId.ifPresent(agent -> query.bind("agentId", agent));
-            after.ifPresent(position -> query.bind("afterCreatedAt", Rows.at(position.createdAt()))
-                    .bind("afterId", position.id()));
+            after.ifPresent(position ->
+                    query.bind("afterCreatedAt", Rows.at(position.createdAt())).bind("afterId", position.id()));
             return query.map(BatchStore::batchSummary).list();
         });
         return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
@@ -180,8 +199,8 @@ public final class BatchStore {
      * Cancels a pending or running batch: recipients not yet dialed become cancelled. A cancelled batch is
      * returned unchanged; a finished one is a conflict. Empty when there is no such batch.
      */
-    public Idempotent<Optional<BatchSummary>> cancel(WorkspaceId workspace, String batchId,
-                                                     Optional<IdempotencyClaim> claim) {
+    public Idempotent<Optional<BatchSummary>> cancel(
+            WorkspaceId workspace, String batchId, Optional<IdempotencyClaim> claim) {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = lockStatus(handle, workspace, batchId);
             if (status.isEmpty()) {
@@ -192,8 +211,11 @@ public final class BatchStore {
                 case CANCELLED -> {
                     return summary(handle, workspace, batchId);
                 }
-                case COMPLETED, FAILED -> throw new StateConflict("batch_already_finished",
-                        "The batch has already finished (" + status.get().wireName() + "); there is nothing to cancel");
+                case COMPLETED, FAILED ->
+                    throw new StateConflict(
+                            "batch_already_finished",
+                            "The batch has already finished (" + status.get().wireName()
+                                    + "); there is nothing to cancel");
                 case PENDING, IN_PROGRESS -> {
                     BatchTransitions.cancel(handle, outbox, workspace, batchId, status.get(), now);
                     notify(handle, Notifications.CANCEL, stopped(workspace, batchId, false));
@@ -208,8 +230,8 @@ public final class BatchStore {
      * Sends failed and voicemail recipients back to pending and counts one more retry; the batch runs again.
      * Empty when there is no such batch.
      */
-    public Idempotent<Optional<BatchSummary>> retry(WorkspaceId workspace, String batchId,
-                                                    Optional<IdempotencyClaim> claim) {
+    public Idempotent<Optional<BatchSummary>> retry(
+            WorkspaceId workspace, String batchId, Optional<IdempotencyClaim> claim) {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             var status = lockStatus(handle, workspace, batchId);
             if (status.isEmpty()) {
@@ -242,18 +264,25 @@ public final class BatchStore {
                             SELECT status, agent_id FROM batches WHERE workspace_id = :workspaceId AND id = :batchId""")
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)
-                    .map((rs, ctx) -> Map.entry(BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
-                            rs.getString("agent_id")))
+                    .map((rs, ctx) -> Map.entry(
+                            BatchStatus.fromWire(rs.getString("status")).orElseThrow(), rs.getString("agent_id")))
                     .findOne();
             if (doomed.isEmpty()) {
                 return false;
             }
-            outbox.append(handle, List.of(LifecycleEvents.batchDeleted(new BatchRef(workspace, batchId),
-                    doomed.get().getValue(), doomed.get().getKey())), clock.instant());
-            boolean deleted = handle.createUpdate("DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
-                    .bind("workspaceId", workspace.value())
-                    .bind("batchId", batchId)
-                    .execute() == 1;
+            outbox.append(
+                    handle,
+                    List.of(LifecycleEvents.batchDeleted(
+                            new BatchRef(workspace, batchId),
+                            doomed.get().getValue(),
+                            doomed.get().getKey())),
+                    clock.instant());
+            boolean deleted =
+                    handle.createUpdate("DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
+                                    .bind("workspaceId", workspace.value())
+                                    .bind("batchId", batchId)
+                                    .execute()
+                            == 1;
             if (deleted) {
                 notify(handle, Notifications.CANCEL, stopped(workspace, batchId, true));
                 notify(handle, Notifications.WAKE, "");
@@ -272,10 +301,12 @@ public final class BatchStore {
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .mapTo(Boolean.class)
-                .findOne().orElse(false);
+                .findOne()
+                .orElse(false);
         if (single) {
-            throw new StateConflict("single_call", "This is a single outbound call, not a batch: it cannot be "
-                    + verb + "; place a new call instead");
+            throw new StateConflict(
+                    "single_call",
+                    "This is a single outbound call, not a batch: it cannot be " + verb + "; place a new call instead");
         }
     }
 
@@ -309,18 +340,35 @@ public final class BatchStore {
     }
 
     static BatchSummary batchSummary(ResultSet rs, StatementContext ctx) throws SQLException {
-        var batch = new Batch(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"), rs.getString("name"),
-                rs.getString("agent_id"), Rows.optionalText(rs, "branch_id"), Rows.optionalText(rs, "phone_number_id"),
-                Rows.optionalText(rs, "environment"), Rows.optionalText(rs, "timezone"),
+        var batch = new Batch(
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("id"),
+                rs.getString("name"),
+                rs.getString("agent_id"),
+                Rows.optionalText(rs, "branch_id"),
+                Rows.optionalText(rs, "phone_number_id"),
+                Rows.optionalText(rs, "environment"),
+                Rows.optionalText(rs, "timezone"),
                 Rows.optionalText(rs, "whatsapp_params"),
-                new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
+                new TelephonyCallConfig(
+                        rs.getInt("ringing_timeout_secs"),
+                        rs.getBoolean("recording_enabled"),
                         Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
                 Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")),
-                BatchStatus.fromWire(rs.getString("status")).orElseThrow(), Rows.optionalText(rs, "failure_reason"),
-                rs.getInt("retry_count"), rs.getInt("total_scheduled"), rs.getInt("total_dispatched"),
-                rs.getInt("total_finished"), Rows.instant(rs, "scheduled_at"), Rows.instant(rs, "created_at"),
-                Rows.instant(rs, "updated_at"), Rows.optionalInstant(rs, "paused_at"));
-        return new BatchSummary(batch, rs.getString("agent_name"), Rows.optionalText(rs, "branch_name"),
+                BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
+                Rows.optionalText(rs, "failure_reason"),
+                rs.getInt("retry_count"),
+                rs.getInt("total_scheduled"),
+                rs.getInt("total_dispatched"),
+                rs.getInt("total_finished"),
+                Rows.instant(rs, "scheduled_at"),
+                Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"),
+                Rows.optionalInstant(rs, "paused_at"));
+        return new BatchSummary(
+                batch,
+                rs.getString("agent_name"),
+                Rows.optionalText(rs, "branch_name"),
                 Rows.optionalText(rs, "phone_provider").flatMap(Provider::fromWire));
     }
 }

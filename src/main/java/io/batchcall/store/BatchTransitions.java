@@ -22,15 +22,15 @@ final class BatchTransitions {
      * Fails a running batch: recipients not yet dialed fail with it; calls in flight finish on their own. False when
      * the batch was not running.
      */
-    static boolean fail(Handle handle, Outbox outbox, WorkspaceId workspace, String batchId, String reason,
-                        Instant now) {
+    static boolean fail(
+            Handle handle, Outbox outbox, WorkspaceId workspace, String batchId, String reason, Instant now) {
         var batch = new BatchRef(workspace, batchId);
         var previous = previousStatus(handle, batch, BatchStatus.FAILED);
         if (previous.isEmpty()) {
             return false;
         }
-        var moved = moveRecipients(handle, batch, RecipientStatus.PENDING, RecipientStatus.FAILED,
-                Optional.of("failed"), now);
+        var moved = moveRecipients(
+                handle, batch, RecipientStatus.PENDING, RecipientStatus.FAILED, Optional.of("failed"), now);
         handle.createUpdate("""
                         UPDATE batches SET status = :failed, failure_reason = :reason,
                             total_finished = total_finished + :moved, updated_at = :now
@@ -47,11 +47,11 @@ final class BatchTransitions {
     }
 
     /** Cancels a running batch (the caller holds its row): recipients not yet dialed are cancelled. */
-    static void cancel(Handle handle, Outbox outbox, WorkspaceId workspace, String batchId, BatchStatus previous,
-                       Instant now) {
+    static void cancel(
+            Handle handle, Outbox outbox, WorkspaceId workspace, String batchId, BatchStatus previous, Instant now) {
         var batch = new BatchRef(workspace, batchId);
-        var moved = moveRecipients(handle, batch, RecipientStatus.PENDING, RecipientStatus.CANCELLED,
-                Optional.of("cancelled"), now);
+        var moved = moveRecipients(
+                handle, batch, RecipientStatus.PENDING, RecipientStatus.CANCELLED, Optional.of("cancelled"), now);
         handle.createUpdate("""
                         UPDATE batches SET status = :cancelled, total_finished = total_finished + :moved,
                             updated_at = :now
@@ -63,7 +63,11 @@ final class BatchTransitions {
                 .bind("moved", moved.size())
                 .bind("now", Rows.at(now))
                 .execute();
-        append(handle, outbox, moved, new LifecycleEvents.BatchMove(batch, "batch.cancelled", previous.wireName()),
+        append(
+                handle,
+                outbox,
+                moved,
+                new LifecycleEvents.BatchMove(batch, "batch.cancelled", previous.wireName()),
                 now);
     }
 
@@ -71,8 +75,8 @@ final class BatchTransitions {
      * Sends failed and voicemail recipients back to pending (their next dial is a new attempt) and the batch back
      * to running; returns how many recipients, 0 when none could be retried.
      */
-    static int retry(Handle handle, Outbox outbox, WorkspaceId workspace, String batchId, BatchStatus previous,
-                     Instant now) {
+    static int retry(
+            Handle handle, Outbox outbox, WorkspaceId workspace, String batchId, BatchStatus previous, Instant now) {
         var batch = new BatchRef(workspace, batchId);
         var moved = handle.createQuery("""
                         UPDATE recipients r SET status = :pending, next_attempt_at = NULL, updated_at = :now
@@ -81,13 +85,18 @@ final class BatchTransitions {
                         WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = p.id
                         RETURNING r.id, p.previous""")
                 .bind("pending", RecipientStatus.PENDING.wireName())
-                .bindArray("retryable", String.class, java.util.Arrays.stream(RecipientStatus.values())
-                        .filter(RecipientStatus::isRetryable).map(RecipientStatus::wireName).toList())
+                .bindArray(
+                        "retryable",
+                        String.class,
+                        java.util.Arrays.stream(RecipientStatus.values())
+                                .filter(RecipientStatus::isRetryable)
+                                .map(RecipientStatus::wireName)
+                                .toList())
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .bind("now", Rows.at(now))
-                .map((rs, ctx) -> new LifecycleEvents.RecipientMove(batch, rs.getString("id"),
-                        rs.getString("previous"), Optional.empty()))
+                .map((rs, ctx) -> new LifecycleEvents.RecipientMove(
+                        batch, rs.getString("id"), rs.getString("previous"), Optional.empty()))
                 .list();
         if (moved.isEmpty()) {
             return 0;
@@ -104,21 +113,29 @@ final class BatchTransitions {
                 .bind("moved", moved.size())
                 .bind("now", Rows.at(now))
                 .execute();
-        append(handle, outbox, moved, new LifecycleEvents.BatchMove(batch, "batch.retried", previous.wireName()),
-                now);
+        append(handle, outbox, moved, new LifecycleEvents.BatchMove(batch, "batch.retried", previous.wireName()), now);
         return moved.size();
     }
 
     /** {@code batch.created}, in the submit's transaction. */
     static void created(Handle handle, Outbox outbox, WorkspaceId workspace, String batchId, Instant now) {
-        outbox.append(handle, LifecycleEvents.batchEvents(handle, List.of(new LifecycleEvents.BatchMove(
-                new BatchRef(workspace, batchId), "batch.created", null))), now);
+        outbox.append(
+                handle,
+                LifecycleEvents.batchEvents(
+                        handle,
+                        List.of(new LifecycleEvents.BatchMove(
+                                new BatchRef(workspace, batchId), "batch.created", null))),
+                now);
     }
 
     /** {@code batch.started}: batches that left pending with their first claim. */
     static List<Outbox.Event> started(Handle handle, WorkspaceId workspace, List<String> batchIds) {
-        return LifecycleEvents.batchEvents(handle, batchIds.stream().map(id -> new LifecycleEvents.BatchMove(
-                new BatchRef(workspace, id), "batch.started", BatchStatus.PENDING.wireName())).toList());
+        return LifecycleEvents.batchEvents(
+                handle,
+                batchIds.stream()
+                        .map(id -> new LifecycleEvents.BatchMove(
+                                new BatchRef(workspace, id), "batch.started", BatchStatus.PENDING.wireName()))
+                        .toList());
     }
 
     private static Optional<String> previousStatus(Handle handle, BatchRef batch, BatchStatus next) {
@@ -133,9 +150,13 @@ final class BatchTransitions {
                 .findOne();
     }
 
-    private static List<LifecycleEvents.RecipientMove> moveRecipients(Handle handle, BatchRef batch,
-                                                                      RecipientStatus from, RecipientStatus to,
-                                                                      Optional<String> outcome, Instant now) {
+    private static List<LifecycleEvents.RecipientMove> moveRecipients(
+            Handle handle,
+            BatchRef batch,
+            RecipientStatus from,
+            RecipientStatus to,
+            Optional<String> outcome,
+            Instant now) {
         if (!from.canMoveTo(to)) {
             throw new IllegalArgumentException(from + " cannot move to " + to);
         }
@@ -150,13 +171,17 @@ final class BatchTransitions {
                 .bind("workspaceId", batch.workspaceId().value())
                 .bind("batchId", batch.batchId())
                 .bind("now", Rows.at(now))
-                .map((rs, ctx) -> new LifecycleEvents.RecipientMove(batch, rs.getString("id"), from.wireName(),
-                        Optional.empty()))
+                .map((rs, ctx) ->
+                        new LifecycleEvents.RecipientMove(batch, rs.getString("id"), from.wireName(), Optional.empty()))
                 .list();
     }
 
-    private static void append(Handle handle, Outbox outbox, List<LifecycleEvents.RecipientMove> moved,
-                               LifecycleEvents.BatchMove batchMove, Instant now) {
+    private static void append(
+            Handle handle,
+            Outbox outbox,
+            List<LifecycleEvents.RecipientMove> moved,
+            LifecycleEvents.BatchMove batchMove,
+            Instant now) {
         var events = new ArrayList<>(LifecycleEvents.recipientEvents(handle, moved));
         events.addAll(LifecycleEvents.batchEvents(handle, List.of(batchMove)));
         outbox.append(handle, events, now);

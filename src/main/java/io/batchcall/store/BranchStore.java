@@ -64,7 +64,12 @@ public final class BranchStore {
     }
 
     static Branch branch(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Branch(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"), rs.getString("agent_id"),
-                rs.getString("name"), Rows.optionalText(rs, "description"), Rows.instant(rs, "created_at"));
+        return new Branch(
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("id"),
+                rs.getString("agent_id"),
+                rs.getString("name"),
+                Rows.optionalText(rs, "description"),
+                Rows.instant(rs, "created_at"));
     }
 }

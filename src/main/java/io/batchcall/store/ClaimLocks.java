@@ -20,8 +20,15 @@ final class ClaimLocks {
     private ClaimLocks() {}
 
     /** A due batch: what its claim needs, and whether this is its first (it was still pending). */
-    record DueBatch(String id, String agentId, Optional<String> phoneNumberId, Optional<Integer> target,
-                    int inFlight, TelephonyCallConfig callConfig, Instant scheduledAt, boolean pending) {}
+    record DueBatch(
+            String id,
+            String agentId,
+            Optional<String> phoneNumberId,
+            Optional<Integer> target,
+            int inFlight,
+            TelephonyCallConfig callConfig,
+            Instant scheduledAt,
+            boolean pending) {}
 
     static List<DueBatch> dueBatches(Handle handle, WorkspaceId workspace, Instant now) {
         return handle.createQuery("""
@@ -42,12 +49,18 @@ final class ClaimLocks {
                         FOR NO KEY UPDATE OF b""")
                 .bind("workspaceId", workspace.value())
                 .bind("now", Rows.at(now))
-                .map((rs, ctx) -> new DueBatch(rs.getString("id"), rs.getString("agent_id"),
+                .map((rs, ctx) -> new DueBatch(
+                        rs.getString("id"),
+                        rs.getString("agent_id"),
                         Rows.optionalText(rs, "phone_number_id"),
-                        Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")), rs.getInt("in_flight"),
-                        new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
+                        Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")),
+                        rs.getInt("in_flight"),
+                        new TelephonyCallConfig(
+                                rs.getInt("ringing_timeout_secs"),
+                                rs.getBoolean("recording_enabled"),
                                 Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
-                        Rows.instant(rs, "scheduled_at"), rs.getBoolean("pending")))
+                        Rows.instant(rs, "scheduled_at"),
+                        rs.getBoolean("pending")))
                 .list();
     }
 
@@ -58,7 +71,9 @@ final class ClaimLocks {
     record LockedAgent(Agent agent, int inFlight, boolean deleted, int claimedInDailyWindow) {
         /** How many more calls the agent's daily limit allows now; the concurrency limit when it has none. */
         int dailyRoom(int otherwise) {
-            return agent.dailyLimit().map(limit -> Math.max(0, limit - claimedInDailyWindow)).orElse(otherwise);
+            return agent.dailyLimit()
+                    .map(limit -> Math.max(0, limit - claimedInDailyWindow))
+                    .orElse(otherwise);
         }
     }
 
@@ -76,8 +91,11 @@ final class ClaimLocks {
                 .bind("workspaceId", workspace.value())
                 .bindArray("ids", String.class, ids)
                 .bind("windowStart", Rows.at(now.minus(Agent.DAILY_WINDOW)))
-                .map((rs, ctx) -> new LockedAgent(AgentStore.agent(rs, ctx), rs.getInt("in_flight"),
-                        rs.getBoolean("deleted"), rs.getInt("claimed_in_window")))
+                .map((rs, ctx) -> new LockedAgent(
+                        AgentStore.agent(rs, ctx),
+                        rs.getInt("in_flight"),
+                        rs.getBoolean("deleted"),
+                        rs.getInt("claimed_in_window")))
                 .forEach(agent -> found.put(agent.agent().id(), agent));
         return found;
     }
@@ -92,8 +110,10 @@ final class ClaimLocks {
                         FROM phone_numbers WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
                 .bindArray("ids", String.class, ids)
-                .map((rs, ctx) -> new LockedNumber(PhoneNumberStore.phoneNumber(rs, ctx),
-                        Rows.optionalInstant(rs, "next_dial_at"), rs.getBoolean("deleted")))
+                .map((rs, ctx) -> new LockedNumber(
+                        PhoneNumberStore.phoneNumber(rs, ctx),
+                        Rows.optionalInstant(rs, "next_dial_at"),
+                        rs.getBoolean("deleted")))
                 .forEach(number -> found.put(number.number().id(), number));
         return found;
     }

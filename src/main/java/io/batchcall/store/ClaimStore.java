@@ -1,23 +1,21 @@
 package io.batchcall.store;
 
 import io.batchcall.domain.Agent;
-import io.batchcall.store.ClaimLocks.DueBatch;
-import io.batchcall.store.ClaimLocks.LockedAgent;
-import io.batchcall.store.ClaimLocks.LockedNumber;
 import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.AttemptRef;
-import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
 import io.batchcall.domain.DialSlots;
 import io.batchcall.domain.FairShare;
 import io.batchcall.domain.IdSource;
-import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.RecipientStatus;
-import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
+import io.batchcall.store.ClaimLocks.DueBatch;
+import io.batchcall.store.ClaimLocks.LockedAgent;
+import io.batchcall.store.ClaimLocks.LockedNumber;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,8 +64,8 @@ public final class ClaimStore {
      * What one claim did: recipients to dial, batches it started (their first claim), batches it failed, when it
      * claimed them and until when their leases run unless renewed.
      */
-    public record Result(List<Claim> claims, List<String> started, List<Unplaceable> failed, Instant claimedAt,
-                         Instant leaseUntil) {
+    public record Result(
+            List<Claim> claims, List<String> started, List<Unplaceable> failed, Instant claimedAt, Instant leaseUntil) {
         static Result nothing(Instant now) {
             return new Result(List.of(), List.of(), List.of(), now, now);
         }
@@ -115,10 +113,18 @@ public final class ClaimStore {
             if (batches.isEmpty()) {
                 return Result.nothing(now);
             }
-            var agents = ClaimLocks.agents(handle, workspace, batches.stream().map(DueBatch::agentId).distinct().toList(),
+            var agents = ClaimLocks.agents(
+                    handle,
+                    workspace,
+                    batches.stream().map(DueBatch::agentId).distinct().toList(),
                     now);
-            var numbers = ClaimLocks.numbers(handle, workspace,
-                    batches.stream().flatMap(b -> b.phoneNumberId().stream()).distinct().toList());
+            var numbers = ClaimLocks.numbers(
+                    handle,
+                    workspace,
+                    batches.stream()
+                            .flatMap(b -> b.phoneNumberId().stream())
+                            .distinct()
+                            .toList());
 
             var failed = new ArrayList<Unplaceable>();
             var usable = new ArrayList<DueBatch>();
@@ -137,8 +143,8 @@ public final class ClaimStore {
                 agentFree.put(id, Math.min(concurrencyRoom, agent.dailyRoom(concurrencyRoom)));
             });
             var pacing = new HashMap<String, DialSlots>();
-            numbers.forEach((id, number) -> pacing.put(id, new DialSlots(number.number().cps(), number.nextDialAt(),
-                    now, PACING_HORIZON)));
+            numbers.forEach((id, number) ->
+                    pacing.put(id, new DialSlots(number.number().cps(), number.nextDialAt(), now, PACING_HORIZON)));
 
             var shares = share(usable, workspaceFree, workspaceLimit, agents, agentFree, pacing);
             var claims = new ArrayList<Claim>();
@@ -146,18 +152,34 @@ public final class ClaimStore {
                 int share = shares.getOrDefault(batch.id(), 0);
                 if (share > 0) {
                     var numberId = batch.phoneNumberId().orElseThrow();
-                    claims.addAll(claimRecipients(handle, workspace, batch, share, agents.get(batch.agentId()).agent(),
-                            numbers.get(numberId).number(), pacing.get(numberId), now));
+                    claims.addAll(claimRecipients(
+                            handle,
+                            workspace,
+                            batch,
+                            share,
+                            agents.get(batch.agentId()).agent(),
+                            numbers.get(numberId).number(),
+                            pacing.get(numberId),
+                            now));
                 }
             }
             recordClaims(handle, workspace, claims, pacing, now);
             var claimedBatches = Set.copyOf(claims.stream().map(Claim::batchId).toList());
-            var started = usable.stream().filter(DueBatch::pending).map(DueBatch::id)
-                    .filter(claimedBatches::contains).toList();
+            var started = usable.stream()
+                    .filter(DueBatch::pending)
+                    .map(DueBatch::id)
+                    .filter(claimedBatches::contains)
+                    .toList();
             var events = new ArrayList<>(BatchTransitions.started(handle, workspace, started));
-            events.addAll(LifecycleEvents.recipientEvents(handle, claims.stream().map(claim ->
-                    new LifecycleEvents.RecipientMove(new BatchRef(workspace, claim.batchId()), claim.recipientId(),
-                            RecipientStatus.PENDING.wireName(), Optional.of(claim.attempt()))).toList()));
+            events.addAll(LifecycleEvents.recipientEvents(
+                    handle,
+                    claims.stream()
+                            .map(claim -> new LifecycleEvents.RecipientMove(
+                                    new BatchRef(workspace, claim.batchId()),
+                                    claim.recipientId(),
+                                    RecipientStatus.PENDING.wireName(),
+                                    Optional.of(claim.attempt())))
+                            .toList()));
             outbox.append(handle, events, now);
             return new Result(claims, started, failed, now, now.plus(lease));
         });
@@ -198,15 +220,16 @@ public final class ClaimStore {
                 .bind("workspaceId", attempt.workspaceId().value())
                 .bind("attemptId", attempt.attemptId())
                 .bind("batchId", batchId)
-                .map((rs, ctx) -> dialGate(rs.getBoolean("open"),
+                .map((rs, ctx) -> dialGate(
+                        rs.getBoolean("open"),
                         BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
-                        Rows.optionalText(rs, "failure_reason"), rs.getBoolean("paused")))
+                        Rows.optionalText(rs, "failure_reason"),
+                        rs.getBoolean("paused")))
                 .findOne()
                 .orElse(new DialGate.Stopped()));
     }
 
-    private static DialGate dialGate(boolean open, BatchStatus batch, Optional<String> failureReason,
-                                     boolean paused) {
+    private static DialGate dialGate(boolean open, BatchStatus batch, Optional<String> failureReason, boolean paused) {
         if (!open) {
             return new DialGate.Stopped();
         }
@@ -236,8 +259,11 @@ public final class ClaimStore {
                     .bind("workspaceId", attempt.workspaceId().value())
                     .bind("attemptId", attempt.attemptId())
                     .bind("dialing", AttemptPhase.DIALING.wireName())
-                    .map((rs, ctx) -> new Unclaimed(rs.getString("batch_id"), rs.getString("recipient_id"),
-                            rs.getString("agent_id"), rs.getInt("attempt_number")))
+                    .map((rs, ctx) -> new Unclaimed(
+                            rs.getString("batch_id"),
+                            rs.getString("recipient_id"),
+                            rs.getString("agent_id"),
+                            rs.getInt("attempt_number")))
                     .findOne();
             if (gone.isEmpty()) {
                 return false;
@@ -260,11 +286,20 @@ public final class ClaimStore {
                     .bind("now", Rows.at(now))
                     .mapTo(String.class)
                     .findOne();
-            InFlight.unclaimed(handle, attempt.workspaceId(), released.agentId(), released.batchId(),
-                    released.attemptNumber() == 1 && moved.isPresent(), now);
-            moved.ifPresent(id -> outbox.append(handle, LifecycleEvents.recipientEvents(handle, List.of(
-                    new LifecycleEvents.RecipientMove(batch, id, RecipientStatus.DISPATCHED.wireName(),
-                            Optional.empty()))), now));
+            InFlight.unclaimed(
+                    handle,
+                    attempt.workspaceId(),
+                    released.agentId(),
+                    released.batchId(),
+                    released.attemptNumber() == 1 && moved.isPresent(),
+                    now);
+            moved.ifPresent(id -> outbox.append(
+                    handle,
+                    LifecycleEvents.recipientEvents(
+                            handle,
+                            List.of(new LifecycleEvents.RecipientMove(
+                                    batch, id, RecipientStatus.DISPATCHED.wireName(), Optional.empty()))),
+                    now));
             return true;
         });
     }
@@ -281,10 +316,16 @@ public final class ClaimStore {
                         FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
                         LEFT JOIN batches b ON b.workspace_id = t.workspace_id AND b.id = t.id
                         WHERE b.id IS NULL OR b.status = 'cancelled'""")
-                .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
-                .map((rs, ctx) -> new StoppedBatch(new WorkspaceId(rs.getString("workspace_id")),
-                        rs.getString("id"), rs.getBoolean("deleted")))
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        batches.stream().map(BatchRef::batchId).toList())
+                .map((rs, ctx) -> new StoppedBatch(
+                        new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"), rs.getBoolean("deleted")))
                 .list());
     }
 
@@ -303,9 +344,11 @@ public final class ClaimStore {
         return BatchTransitions.fail(handle, outbox, workspace, batchId, reason, now);
     }
 
-    private static Optional<String> unplaceableReason(DueBatch batch, Map<String, LockedAgent> agents,
-                                                      Map<String, LockedNumber> numbers,
-                                                      Function<PhoneNumber, Optional<String>> unusable) {
+    private static Optional<String> unplaceableReason(
+            DueBatch batch,
+            Map<String, LockedAgent> agents,
+            Map<String, LockedNumber> numbers,
+            Function<PhoneNumber, Optional<String>> unusable) {
         var agent = agents.get(batch.agentId());
         if (agent == null || agent.deleted()) {
             return Optional.of("agent " + batch.agentId() + " was deleted");
@@ -321,21 +364,41 @@ public final class ClaimStore {
     }
 
     /** Each batch's share of the free capacity, within every limit and its number's pace. */
-    private static Map<String, Integer> share(List<DueBatch> batches, int workspaceFree, int workspaceLimit,
-                                              Map<String, LockedAgent> agents, Map<String, Integer> agentFree,
-                                              Map<String, DialSlots> pacing) {
-        var candidates = batches.stream().map(batch -> new FairShare.Candidate(batch.id(), batch.agentId(),
-                batch.phoneNumberId().orElseThrow(), Concurrency.batchLimit(batch.target(), workspaceLimit,
-                        agents.get(batch.agentId()).agent().concurrencyLimit()) - batch.inFlight())).toList();
+    private static Map<String, Integer> share(
+            List<DueBatch> batches,
+            int workspaceFree,
+            int workspaceLimit,
+            Map<String, LockedAgent> agents,
+            Map<String, Integer> agentFree,
+            Map<String, DialSlots> pacing) {
+        var candidates = batches.stream()
+                .map(batch -> new FairShare.Candidate(
+                        batch.id(),
+                        batch.agentId(),
+                        batch.phoneNumberId().orElseThrow(),
+                        Concurrency.batchLimit(
+                                        batch.target(),
+                                        workspaceLimit,
+                                        agents.get(batch.agentId()).agent().concurrencyLimit())
+                                - batch.inFlight()))
+                .toList();
         var slots = new HashMap<String, Integer>();
         pacing.forEach((id, dialSlots) -> slots.put(id, dialSlots.available(MAX_PER_CLAIM)));
         return FairShare.share(candidates, Math.min(workspaceFree, MAX_PER_CLAIM), agentFree, slots);
     }
 
-    private List<Claim> claimRecipients(Handle handle, WorkspaceId workspace, DueBatch batch, int share, Agent agent,
-                                        PhoneNumber number, DialSlots pacing, Instant now) {
+    private List<Claim> claimRecipients(
+            Handle handle,
+            WorkspaceId workspace,
+            DueBatch batch,
+            int share,
+            Agent agent,
+            PhoneNumber number,
+            DialSlots pacing,
+            Instant now) {
         var due = batch.scheduledAt();
-        return handle.createQuery("""
+        return handle
+                .createQuery("""
                         WITH picked AS (
                             -- A CTE runs exactly once; a LIMIT subquery inside UPDATE ... FROM may be rescanned
                             -- and take more rows than the limit.
@@ -355,9 +418,14 @@ public final class ClaimStore {
                 .bind("batchId", batch.id())
                 .bind("share", share)
                 .bind("now", Rows.at(now))
-                .map((rs, ctx) -> new Object[] {rs.getString("id"), rs.getInt("position"), rs.getString("phone_number"),
-                        rs.getString("client_data"), rs.getInt("attempt_count"),
-                        Rows.optionalInstant(rs, "next_attempt_at")})
+                .map((rs, ctx) -> new Object[] {
+                    rs.getString("id"),
+                    rs.getInt("position"),
+                    rs.getString("phone_number"),
+                    rs.getString("client_data"),
+                    rs.getInt("attempt_count"),
+                    Rows.optionalInstant(rs, "next_attempt_at")
+                })
                 .list()
                 .stream()
                 .sorted(java.util.Comparator.comparingInt(row -> (Integer) row[1]))
@@ -365,17 +433,26 @@ public final class ClaimStore {
                     @SuppressWarnings("unchecked")
                     var nextAttempt = (Optional<Instant>) row[5];
                     var recipientDue = nextAttempt.filter(at -> at.isAfter(due)).orElse(due);
-                    return new Claim(new AttemptRef(workspace, ids.next(AttemptRef.ID_PREFIX)), batch.id(),
-                            (String) row[0], (Integer) row[4], (String) row[2], number, agent,
-                            batch.callConfig(), ids.next("conv"), Optional.ofNullable((String) row[3]), pacing.take(),
+                    return new Claim(
+                            new AttemptRef(workspace, ids.next(AttemptRef.ID_PREFIX)),
+                            batch.id(),
+                            (String) row[0],
+                            (Integer) row[4],
+                            (String) row[2],
+                            number,
+                            agent,
+                            batch.callConfig(),
+                            ids.next("conv"),
+                            Optional.ofNullable((String) row[3]),
+                            pacing.take(),
                             recipientDue);
                 })
                 .toList();
     }
 
     /** Opens the attempts and counts them in flight, in the lock order workspace, agents, batches. */
-    private void recordClaims(Handle handle, WorkspaceId workspace, List<Claim> claims, Map<String, DialSlots> pacing,
-                              Instant now) {
+    private void recordClaims(
+            Handle handle, WorkspaceId workspace, List<Claim> claims, Map<String, DialSlots> pacing, Instant now) {
         if (claims.isEmpty()) {
             return;
         }
@@ -395,15 +472,41 @@ public final class ClaimStore {
                 .bind("leaseUntil", Rows.at(now.plus(lease)))
                 .bind("dialing", AttemptPhase.DIALING.wireName())
                 .bind("now", Rows.at(now))
-                .bindArray("ids", String.class, claims.stream().map(c -> c.attempt().attemptId()).toList())
-                .bindArray("batchIds", String.class, claims.stream().map(Claim::batchId).toList())
-                .bindArray("recipientIds", String.class, claims.stream().map(Claim::recipientId).toList())
-                .bindArray("attemptNumbers", Integer.class, claims.stream().map(Claim::attemptNumber).toList())
-                .bindArray("agentIds", String.class, claims.stream().map(c -> c.agent().id()).toList())
-                .bindArray("phoneNumberIds", String.class, claims.stream().map(c -> c.from().id()).toList())
-                .bindArray("providers", String.class, claims.stream().map(c -> c.from().provider().wireName()).toList())
-                .bindArray("conversationIds", String.class, claims.stream().map(Claim::conversationId).toList())
-                .bindArray("dialAts", java.time.OffsetDateTime.class,
+                .bindArray(
+                        "ids",
+                        String.class,
+                        claims.stream().map(c -> c.attempt().attemptId()).toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        claims.stream().map(Claim::batchId).toList())
+                .bindArray(
+                        "recipientIds",
+                        String.class,
+                        claims.stream().map(Claim::recipientId).toList())
+                .bindArray(
+                        "attemptNumbers",
+                        Integer.class,
+                        claims.stream().map(Claim::attemptNumber).toList())
+                .bindArray(
+                        "agentIds",
+                        String.class,
+                        claims.stream().map(c -> c.agent().id()).toList())
+                .bindArray(
+                        "phoneNumberIds",
+                        String.class,
+                        claims.stream().map(c -> c.from().id()).toList())
+                .bindArray(
+                        "providers",
+                        String.class,
+                        claims.stream().map(c -> c.from().provider().wireName()).toList())
+                .bindArray(
+                        "conversationIds",
+                        String.class,
+                        claims.stream().map(Claim::conversationId).toList())
+                .bindArray(
+                        "dialAts",
+                        java.time.OffsetDateTime.class,
                         claims.stream().map(c -> Rows.at(c.dialAt())).toList())
                 .execute();
         InFlight.claimed(handle, workspace, claims, now);
@@ -417,5 +520,4 @@ public final class ClaimStore {
                     .execute();
         }
     }
-
 }

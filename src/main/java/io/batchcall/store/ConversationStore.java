@@ -134,7 +134,11 @@ public final class ConversationStore {
                             WHERE workspace_id = :workspaceId AND id = :id
                             RETURNING post_call_sent_at IS NOT NULL AS sent, post_call_pending AS pending""")
                     .bind("transcript", report.transcriptJson().orElse(null))
-                    .bind("callSuccessful", report.callSuccessful().map(CallSuccessful::wireName).orElse(null))
+                    .bind(
+                            "callSuccessful",
+                            report.callSuccessful()
+                                    .map(CallSuccessful::wireName)
+                                    .orElse(null))
                     .bind("summary", report.transcriptSummary().orElse(null))
                     .bind("dataCollection", report.dataCollectionResultsJson().orElse(null))
                     .bind("evaluation", report.evaluationCriteriaResultsJson().orElse(null))
@@ -142,8 +146,9 @@ public final class ConversationStore {
                     .bind("now", Rows.at(now))
                     .bind("workspaceId", workspace.value())
                     .bind("id", conversationId)
-                    .map((rs, ctx) -> rs.getBoolean("sent") ? PostCall.AFTER : rs.getBoolean("pending")
-                            ? PostCall.WAITING : PostCall.NOT_DUE)
+                    .map((rs, ctx) -> rs.getBoolean("sent")
+                            ? PostCall.AFTER
+                            : rs.getBoolean("pending") ? PostCall.WAITING : PostCall.NOT_DUE)
                     .findOne();
             if (sent.isEmpty()) {
                 return Optional.<Named>empty();
@@ -152,26 +157,41 @@ public final class ConversationStore {
             switch (sent.get()) {
                 case AFTER -> PostCallEvents.updated(handle, outbox, ref, now);
                 case WAITING -> PostCallEvents.transcriptions(handle, outbox, List.of(ref), now);
-                case NOT_DUE -> { }
+                case NOT_DUE -> {}
             }
             return find(handle, workspace, conversationId);
         });
     }
 
     /** Where a report stands against its conversation's post_call_transcription. */
-    private enum PostCall { NOT_DUE, WAITING, AFTER }
+    private enum PostCall {
+        NOT_DUE,
+        WAITING,
+        AFTER
+    }
 
     /**
      * What GET /v1/convai/conversations may ask for; an empty field or list filters nothing. Start bounds are a
      * half-open window {@code [startAfter, startBefore)}, duration bounds are inclusive, {@code agentIds} and
      * {@code branchIds} match any of their values (ElevenLabs' visited agents and branches: ours have one each).
      */
-    public record Filter(Optional<String> agentId, List<String> agentIds, Optional<String> batchId,
-                         Optional<String> branchId, List<String> branchIds, Optional<CallSuccessful> callSuccessful,
-                         Optional<Instant> startAfter, Optional<Instant> startBefore, Optional<Integer> minDuration,
-                         Optional<Integer> maxDuration, Optional<String> userId,
-                         Set<ConversationStatus> excludedStatuses, List<String> terminationReasons,
-                         List<String> phoneCallTypes, List<ValueCondition> valueConditions, boolean oldestFirst) {
+    public record Filter(
+            Optional<String> agentId,
+            List<String> agentIds,
+            Optional<String> batchId,
+            Optional<String> branchId,
+            List<String> branchIds,
+            Optional<CallSuccessful> callSuccessful,
+            Optional<Instant> startAfter,
+            Optional<Instant> startBefore,
+            Optional<Integer> minDuration,
+            Optional<Integer> maxDuration,
+            Optional<String> userId,
+            Set<ConversationStatus> excludedStatuses,
+            List<String> terminationReasons,
+            List<String> phoneCallTypes,
+            List<ValueCondition> valueConditions,
+            boolean oldestFirst) {
         public Filter {
             valueConditions = List.copyOf(valueConditions);
             agentIds = List.copyOf(agentIds);
@@ -183,9 +203,23 @@ public final class ConversationStore {
 
         /** Every conversation of the workspace, newest first. */
         public static Filter none() {
-            return new Filter(Optional.empty(), List.of(), Optional.empty(), Optional.empty(), List.of(),
-                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    Optional.empty(), Set.of(), List.of(), List.of(), List.of(), false);
+            return new Filter(
+                    Optional.empty(),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Set.of(),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    false);
         }
     }
 
@@ -195,9 +229,21 @@ public final class ConversationStore {
      * NEQ where it is; numeric operators compare numbers (and strings holding one) only.
      */
     public record ValueCondition(Field field, String key, Operator operator, List<String> values) {
-        public enum Field { EVALUATION, DATA_COLLECTION, DYNAMIC_VARIABLE }
+        public enum Field {
+            EVALUATION,
+            DATA_COLLECTION,
+            DYNAMIC_VARIABLE
+        }
 
-        public enum Operator { EQ, NEQ, GT, GTE, LT, LTE, IN }
+        public enum Operator {
+            EQ,
+            NEQ,
+            GT,
+            GTE,
+            LT,
+            LTE,
+            IN
+        }
 
         public ValueCondition {
             values = List.copyOf(values);
@@ -215,15 +261,16 @@ public final class ConversationStore {
                     + " WHEN jsonb_typeof(" + value + ") = 'string' AND " + text + " ~ '^-?[0-9]+(\\.[0-9]+)?$'"
                     + " THEN " + text + "::numeric END)";
             var unset = values.isEmpty() || values.getFirst().isEmpty();
-            return " AND " + switch (operator) {
-                case EQ -> unset ? text + " IS NULL" : text + " = :vv" + index;
-                case NEQ -> unset ? text + " IS NOT NULL" : text + " IS DISTINCT FROM :vv" + index;
-                case IN -> text + " = ANY(:vs" + index + ")";
-                case GT -> number + " > :vn" + index;
-                case GTE -> number + " >= :vn" + index;
-                case LT -> number + " < :vn" + index;
-                case LTE -> number + " <= :vn" + index;
-            };
+            return " AND "
+                    + switch (operator) {
+                        case EQ -> unset ? text + " IS NULL" : text + " = :vv" + index;
+                        case NEQ -> unset ? text + " IS NOT NULL" : text + " IS DISTINCT FROM :vv" + index;
+                        case IN -> text + " = ANY(:vs" + index + ")";
+                        case GT -> number + " > :vn" + index;
+                        case GTE -> number + " >= :vn" + index;
+                        case LT -> number + " < :vn" + index;
+                        case LTE -> number + " <= :vn" + index;
+                    };
         }
 
         void bind(org.jdbi.v3.core.statement.Query query, int index) {
@@ -280,9 +327,10 @@ public final class ConversationStore {
             where.append(filter.valueConditions().get(i).sql(i));
         }
         var direction = filter.oldestFirst() ? "ASC" : "DESC";
-        after.ifPresent(x -> where.append(filter.oldestFirst()
-                ? " AND (c.start_time, c.id) > (:afterAt, :afterId)"
-                : " AND (c.start_time, c.id) < (:afterAt, :afterId)"));
+        after.ifPresent(x -> where.append(
+                filter.oldestFirst()
+                        ? " AND (c.start_time, c.id) > (:afterAt, :afterId)"
+                        : " AND (c.start_time, c.id) < (:afterAt, :afterId)"));
         var sql = NAMED + where + " ORDER BY c.start_time " + direction + ", c.id " + direction + " LIMIT :limit";
         var rows = jdbi.withHandle(handle -> {
             var query = handle.createQuery(sql)
@@ -304,8 +352,13 @@ public final class ConversationStore {
             filter.maxDuration().ifPresent(x -> query.bind("maxDuration", x));
             filter.userId().ifPresent(x -> query.bind("userId", x));
             if (!filter.excludedStatuses().isEmpty()) {
-                query.bindArray("excludedStatuses", String.class,
-                        filter.excludedStatuses().stream().map(ConversationStatus::wireName).sorted().toList());
+                query.bindArray(
+                        "excludedStatuses",
+                        String.class,
+                        filter.excludedStatuses().stream()
+                                .map(ConversationStatus::wireName)
+                                .sorted()
+                                .toList());
             }
             if (filter.terminationReasons().size() == 1) {
                 query.bind("terminationReason", filter.terminationReasons().getFirst());
@@ -321,7 +374,11 @@ public final class ConversationStore {
             after.ifPresent(x -> query.bind("afterAt", Rows.at(x.at())).bind("afterId", x.id()));
             return query.map(ConversationStore::named).list();
         });
-        return Page.of(rows, limit, row -> new Keyset(row.conversation().startTime(), row.conversation().id()));
+        return Page.of(
+                rows,
+                limit,
+                row -> new Keyset(
+                        row.conversation().startTime(), row.conversation().id()));
     }
 
     /** What deleting a conversation did. */
@@ -370,11 +427,12 @@ public final class ConversationStore {
                         FROM attempts a
                         WHERE a.workspace_id = :workspaceId AND a.id = :attemptId
                           AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id""")
-                .bind("recordingSid", recordingSid)
-                .bind("now", Rows.at(clock.instant()))
-                .bind("workspaceId", workspace.value())
-                .bind("attemptId", attemptId)
-                .execute() > 0);
+                        .bind("recordingSid", recordingSid)
+                        .bind("now", Rows.at(clock.instant()))
+                        .bind("workspaceId", workspace.value())
+                        .bind("attemptId", attemptId)
+                        .execute()
+                > 0);
     }
 
     /** Where a conversation's recording is: the provider's recording id and the number that placed the call. */
@@ -397,20 +455,37 @@ public final class ConversationStore {
 
     private static Conversation conversation(ResultSet rs, StatementContext ctx) throws SQLException {
         var callType = Rows.optionalText(rs, "call_type");
-        Optional<PhoneCall> call = callType.isEmpty() ? Optional.empty() : Optional.of(new PhoneCall(
-                rs.getString("direction"), rs.getString("agent_number"), rs.getString("external_number"),
-                callType.get(), rs.getString("call_sid"), Rows.optionalText(rs, "stream_sid")));
-        return new Conversation(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"),
-                rs.getString("agent_id"), Rows.optionalText(rs, "batch_id"), Rows.optionalText(rs, "recipient_id"),
+        Optional<PhoneCall> call = callType.isEmpty()
+                ? Optional.empty()
+                : Optional.of(new PhoneCall(
+                        rs.getString("direction"),
+                        rs.getString("agent_number"),
+                        rs.getString("external_number"),
+                        callType.get(),
+                        rs.getString("call_sid"),
+                        Rows.optionalText(rs, "stream_sid")));
+        return new Conversation(
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("id"),
+                rs.getString("agent_id"),
+                Rows.optionalText(rs, "batch_id"),
+                Rows.optionalText(rs, "recipient_id"),
                 Rows.optionalText(rs, "phone_number_id"),
                 ConversationStatus.fromWire(rs.getString("status")).orElseThrow(),
                 CallSuccessful.fromWire(rs.getString("call_successful")).orElseThrow(),
-                Rows.instant(rs, "start_time"), rs.getInt("call_duration_secs"),
-                Rows.optionalText(rs, "termination_reason"), call, Rows.optionalText(rs, "client_data"),
-                rs.getString("transcript"), rs.getInt("message_count"),
-                Rows.optionalText(rs, "call_result").map(r -> CallResult.fromWire(r).orElseThrow()),
-                Rows.optionalText(rs, "transcript_summary"), rs.getString("data_collection_results"),
-                rs.getString("evaluation_criteria_results"), Rows.optionalText(rs, "branch_id"),
+                Rows.instant(rs, "start_time"),
+                rs.getInt("call_duration_secs"),
+                Rows.optionalText(rs, "termination_reason"),
+                call,
+                Rows.optionalText(rs, "client_data"),
+                rs.getString("transcript"),
+                rs.getInt("message_count"),
+                Rows.optionalText(rs, "call_result")
+                        .map(r -> CallResult.fromWire(r).orElseThrow()),
+                Rows.optionalText(rs, "transcript_summary"),
+                rs.getString("data_collection_results"),
+                rs.getString("evaluation_criteria_results"),
+                Rows.optionalText(rs, "branch_id"),
                 rs.getBoolean("has_audio"));
     }
 }

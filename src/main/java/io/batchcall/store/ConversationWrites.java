@@ -45,8 +45,7 @@ final class ConversationWrites {
                         FROM attempts a
                         WHERE\s""" + ATTEMPTS + """
                           AND r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
-                          AND r.conversation_id IS DISTINCT FROM a.conversation_id"""), attempts)
-                .execute();
+                          AND r.conversation_id IS DISTINCT FROM a.conversation_id"""), attempts).execute();
     }
 
     /**
@@ -79,11 +78,25 @@ final class ConversationWrites {
                           AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id
                           AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL)"""), attempts)
                 .bind("now", Rows.at(now))
-                .bindArray("resultOutcomes", String.class, results.stream().map(CallResults.Row::outcome).toList())
-                .bindArray("resultAnswered", Boolean.class, results.stream().map(CallResults.Row::answered).toList())
-                .bindArray("results", String.class, results.stream().map(r -> r.result().wireName()).toList())
-                .bindArray("talked", String.class, Arrays.stream(CallResult.values())
-                        .filter(CallResult::talked).map(CallResult::wireName).toList())
+                .bindArray(
+                        "resultOutcomes",
+                        String.class,
+                        results.stream().map(CallResults.Row::outcome).toList())
+                .bindArray(
+                        "resultAnswered",
+                        Boolean.class,
+                        results.stream().map(CallResults.Row::answered).toList())
+                .bindArray(
+                        "results",
+                        String.class,
+                        results.stream().map(r -> r.result().wireName()).toList())
+                .bindArray(
+                        "talked",
+                        String.class,
+                        Arrays.stream(CallResult.values())
+                                .filter(CallResult::talked)
+                                .map(CallResult::wireName)
+                                .toList())
                 .execute();
     }
 
@@ -91,18 +104,29 @@ final class ConversationWrites {
     private static final class CallResults {
         record Row(String outcome, boolean answered, CallResult result) {}
 
-        static final List<Row> TABLE = Stream.of(new Outcome.Completed(), new Outcome.Voicemail(),
-                        new Outcome.Busy(), new Outcome.NoAnswer(), new Outcome.Failed("", false),
-                        new Outcome.Cancelled(), new Outcome.Interrupted(""))
+        static final List<Row> TABLE = Stream.of(
+                        new Outcome.Completed(),
+                        new Outcome.Voicemail(),
+                        new Outcome.Busy(),
+                        new Outcome.NoAnswer(),
+                        new Outcome.Failed("", false),
+                        new Outcome.Cancelled(),
+                        new Outcome.Interrupted(""))
                 .flatMap(outcome -> Stream.of(true, false)
                         .map(answered -> new Row(outcome.wireName(), answered, CallResult.of(outcome, answered))))
                 .toList();
     }
 
-    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindAttempts(T statement,
-                                                                                          List<AttemptRef> attempts) {
+    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindAttempts(
+            T statement, List<AttemptRef> attempts) {
         return statement
-                .bindArray("workspaceIds", String.class, attempts.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray("ids", String.class, attempts.stream().map(AttemptRef::attemptId).toList());
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        attempts.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        attempts.stream().map(AttemptRef::attemptId).toList());
     }
 }

@@ -59,7 +59,10 @@ public final class CredentialCipher {
             Files.createDirectories(file.getParent());
             var key = new byte[KEY_BYTES];
             new SecureRandom().nextBytes(key);
-            var temporary = Files.createTempFile(file.getParent(), "secret", ".tmp",
+            var temporary = Files.createTempFile(
+                    file.getParent(),
+                    "secret",
+                    ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(temporary, Base64.getEncoder().encodeToString(key) + "\n");
             Files.move(temporary, file);
@@ -91,7 +94,10 @@ public final class CredentialCipher {
             var cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             var sealed = cipher.doFinal(plaintext);
-            return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
+            return ByteBuffer.allocate(NONCE_BYTES + sealed.length)
+                    .put(nonce)
+                    .put(sealed)
+                    .array();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is part of every JDK", e);
         }
@@ -107,8 +113,9 @@ public final class CredentialCipher {
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, 0, NONCE_BYTES));
             return cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("an encrypted credential could not be decrypted: wrong"
-                    + " BATCHCALL_SECRET_KEY or altered data", e);
+            throw new IllegalStateException(
+                    "an encrypted credential could not be decrypted: wrong" + " BATCHCALL_SECRET_KEY or altered data",
+                    e);
         }
     }
 }

@@ -37,8 +37,8 @@ public final class Database implements AutoCloseable {
     }
 
     /** Opens the pool and brings the schema up to date. */
-    public static Database connect(String jdbcUrl, Optional<String> user, Optional<String> password,
-                                   MeterRegistry meters) {
+    public static Database connect(
+            String jdbcUrl, Optional<String> user, Optional<String> password, MeterRegistry meters) {
         var config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         user.ifPresent(config::setUsername);
@@ -54,11 +54,18 @@ public final class Database implements AutoCloseable {
         var dataSource = new HikariDataSource(config);
         try {
             SessionPooling.requireOwnSessions(dataSource);
-            var flyway = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+            var flyway = Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration")
+                    .load();
             var result = flyway.migrate();
             // The migrations this build ships; /ready compares the database against them.
-            int migrations = (int) Arrays.stream(flyway.info().all()).filter(m -> m.getState().isResolved()).count();
-            log.info("Database ready migrationsApplied={} schemaVersion={}", result.migrationsExecuted,
+            int migrations = (int) Arrays.stream(flyway.info().all())
+                    .filter(m -> m.getState().isResolved())
+                    .count();
+            log.info(
+                    "Database ready migrationsApplied={} schemaVersion={}",
+                    result.migrationsExecuted,
                     result.targetSchemaVersion);
             return new Database(dataSource, migrations);
         } catch (RuntimeException e) {

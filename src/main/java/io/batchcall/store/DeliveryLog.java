@@ -29,28 +29,56 @@ public final class DeliveryLog {
         this.clock = clock;
     }
 
-    public record Delivery(String eventId, long eventSeq, String eventType, String state, int attempts,
-                           Instant nextAttemptAt, Optional<Integer> lastStatus, Optional<String> lastError,
-                           Instant createdAt, Optional<Instant> deliveredAt, Optional<String> batchId,
-                           Optional<String> recipientId, Optional<String> conversationId) {}
+    public record Delivery(
+            String eventId,
+            long eventSeq,
+            String eventType,
+            String state,
+            int attempts,
+            Instant nextAttemptAt,
+            Optional<Integer> lastStatus,
+            Optional<String> lastError,
+            Instant createdAt,
+            Optional<Instant> deliveredAt,
+            Optional<String> batchId,
+            Optional<String> recipientId,
+            Optional<String> conversationId) {}
 
-    public record Attempt(int attempt, String nodeId, Instant startedAt, int durationMs, Optional<Integer> statusCode,
-                          Optional<String> errorClass, Optional<String> error, Optional<String> responseExcerpt,
-                          Optional<Long> signedAt) {}
+    public record Attempt(
+            int attempt,
+            String nodeId,
+            Instant startedAt,
+            int durationMs,
+            Optional<Integer> statusCode,
+            Optional<String> errorClass,
+            Optional<String> error,
+            Optional<String> responseExcerpt,
+            Optional<Long> signedAt) {}
 
     /** One delivery, every attempt in order, and the event's body exactly as it is sent. */
     public record DeliveryDetail(Delivery delivery, List<Attempt> attempts, String body) {}
 
-    public record Filter(Optional<String> state, Optional<String> eventType, Optional<String> batchId,
-                         Optional<Long> beforeSeq) {}
+    public record Filter(
+            Optional<String> state, Optional<String> eventType, Optional<String> batchId, Optional<Long> beforeSeq) {}
 
-    public record FeedEvent(long seq, String id, String type, Optional<String> batchId, Optional<String> recipientId,
-                            Optional<String> conversationId, Instant occurredAt, String body) {}
+    public record FeedEvent(
+            long seq,
+            String id,
+            String type,
+            Optional<String> batchId,
+            Optional<String> recipientId,
+            Optional<String> conversationId,
+            Instant occurredAt,
+            String body) {}
 
     /** One endpoint's open deliveries, for the metrics: how many, and since when the oldest waits. */
     public record Backlog(String endpointId, long open, Optional<Instant> oldest) {}
 
-    public enum RetryResult { QUEUED, NOT_FOUND, IN_FLIGHT }
+    public enum RetryResult {
+        QUEUED,
+        NOT_FOUND,
+        IN_FLIGHT
+    }
 
     private static final String DELIVERY_COLUMNS = """
             d.event_id, d.event_seq, e.type, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error,
@@ -89,22 +117,29 @@ public final class DeliveryLog {
                 .bind("event", eventId)
                 .map((rs, ctx) -> new DeliveryDetail(delivery(rs), new ArrayList<>(), rs.getString("body")))
                 .findOne()
-                .map(detail -> new DeliveryDetail(detail.delivery(), handle.createQuery("""
+                .map(detail -> new DeliveryDetail(
+                        detail.delivery(),
+                        handle.createQuery("""
                                 SELECT attempt, node_id, started_at, duration_ms, status_code, error_class, error,
                                        response_excerpt, signed_at
                                 FROM webhook_attempts
                                 WHERE workspace_id = :workspace AND endpoint_id = :endpoint AND event_seq = :seq
                                 ORDER BY id""")
-                        .bind("workspace", workspace.value())
-                        .bind("endpoint", endpointId)
-                        .bind("seq", detail.delivery().eventSeq())
-                        .map((rs, ctx) -> new Attempt(rs.getInt("attempt"), rs.getString("node_id"),
-                                Rows.instant(rs, "started_at"), rs.getInt("duration_ms"),
-                                Optional.ofNullable((Integer) rs.getObject("status_code")),
-                                Rows.optionalText(rs, "error_class"), Rows.optionalText(rs, "error"),
-                                Rows.optionalText(rs, "response_excerpt"),
-                                Optional.ofNullable((Long) rs.getObject("signed_at"))))
-                        .list(), detail.body())));
+                                .bind("workspace", workspace.value())
+                                .bind("endpoint", endpointId)
+                                .bind("seq", detail.delivery().eventSeq())
+                                .map((rs, ctx) -> new Attempt(
+                                        rs.getInt("attempt"),
+                                        rs.getString("node_id"),
+                                        Rows.instant(rs, "started_at"),
+                                        rs.getInt("duration_ms"),
+                                        Optional.ofNullable((Integer) rs.getObject("status_code")),
+                                        Rows.optionalText(rs, "error_class"),
+                                        Rows.optionalText(rs, "error"),
+                                        Rows.optionalText(rs, "response_excerpt"),
+                                        Optional.ofNullable((Long) rs.getObject("signed_at"))))
+                                .list(),
+                        detail.body())));
     }
 
     /** Sends one delivery again now, whatever became of it (same webhook-id and body, a new timestamp). */
@@ -146,8 +181,14 @@ public final class DeliveryLog {
      * first time. {@code patterns} select the event types; {@code onlyFailed} limits the replay to deliveries
      * that were given up. Events already waiting for it are left alone. Returns how many were queued.
      */
-    public int replay(WorkspaceId workspace, String endpointId, Instant since, Instant until, List<String> patterns,
-                      Optional<String> batchId, boolean onlyFailed) {
+    public int replay(
+            WorkspaceId workspace,
+            String endpointId,
+            Instant since,
+            Instant until,
+            List<String> patterns,
+            Optional<String> batchId,
+            boolean onlyFailed) {
         return jdbi.inTransaction(handle -> {
             var now = Rows.at(clock.instant());
             int queued = handle.createUpdate("""
@@ -190,8 +231,8 @@ public final class DeliveryLog {
      * The pull feed: the workspace's events after {@code afterSeq}, in commit order per ordering key (seq order),
      * optionally of matching types ({@code recipient.*}) and one batch.
      */
-    public List<FeedEvent> events(WorkspaceId workspace, long afterSeq, List<String> patterns, Optional<String> batchId,
-                                  int limit) {
+    public List<FeedEvent> events(
+            WorkspaceId workspace, long afterSeq, List<String> patterns, Optional<String> batchId, int limit) {
         return jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT e.seq, e.id, e.type, e.batch_id, e.recipient_id, e.conversation_id, e.occurred_at,
                                e.body
@@ -207,9 +248,14 @@ public final class DeliveryLog {
                 .bind("batch", batchId.orElse(null))
                 .bindArray("patterns", String.class, patterns)
                 .bind("limit", limit)
-                .map((rs, ctx) -> new FeedEvent(rs.getLong("seq"), rs.getString("id"), rs.getString("type"),
-                        Rows.optionalText(rs, "batch_id"), Rows.optionalText(rs, "recipient_id"),
-                        Rows.optionalText(rs, "conversation_id"), Rows.instant(rs, "occurred_at"),
+                .map((rs, ctx) -> new FeedEvent(
+                        rs.getLong("seq"),
+                        rs.getString("id"),
+                        rs.getString("type"),
+                        Rows.optionalText(rs, "batch_id"),
+                        Rows.optionalText(rs, "recipient_id"),
+                        Rows.optionalText(rs, "conversation_id"),
+                        Rows.instant(rs, "occurred_at"),
                         rs.getString("body")))
                 .list());
     }
@@ -223,17 +269,25 @@ public final class DeliveryLog {
                                                       AND d.state IN ('pending', 'in_flight', 'held')
                         WHERE w.deleted_at IS NULL
                         GROUP BY w.workspace_id, w.id""")
-                .map((rs, ctx) -> new Backlog(rs.getString("id"), rs.getLong("open"),
-                        Rows.optionalInstant(rs, "oldest")))
+                .map((rs, ctx) ->
+                        new Backlog(rs.getString("id"), rs.getLong("open"), Rows.optionalInstant(rs, "oldest")))
                 .list());
     }
 
     private static Delivery delivery(ResultSet rs) throws SQLException {
-        return new Delivery(rs.getString("event_id"), rs.getLong("event_seq"), rs.getString("type"),
-                rs.getString("state"), rs.getInt("attempts"), Rows.instant(rs, "next_attempt_at"),
-                Optional.ofNullable((Integer) rs.getObject("last_status")), Rows.optionalText(rs, "last_error"),
-                Rows.instant(rs, "created_at"), Rows.optionalInstant(rs, "delivered_at"),
-                Rows.optionalText(rs, "batch_id"), Rows.optionalText(rs, "recipient_id"),
+        return new Delivery(
+                rs.getString("event_id"),
+                rs.getLong("event_seq"),
+                rs.getString("type"),
+                rs.getString("state"),
+                rs.getInt("attempts"),
+                Rows.instant(rs, "next_attempt_at"),
+                Optional.ofNullable((Integer) rs.getObject("last_status")),
+                Rows.optionalText(rs, "last_error"),
+                Rows.instant(rs, "created_at"),
+                Rows.optionalInstant(rs, "delivered_at"),
+                Rows.optionalText(rs, "batch_id"),
+                Rows.optionalText(rs, "recipient_id"),
                 Rows.optionalText(rs, "conversation_id"));
     }
 }

@@ -41,8 +41,16 @@ public final class DeliveryStore {
     private final RandomGenerator random;
     private final Outbox outbox;
 
-    public DeliveryStore(Database database, Clock clock, CredentialCipher cipher, IdSource ids, String nodeId,
-                         Duration lease, int maxInFlightPerEndpoint, RetrySchedule schedule, RandomGenerator random) {
+    public DeliveryStore(
+            Database database,
+            Clock clock,
+            CredentialCipher cipher,
+            IdSource ids,
+            String nodeId,
+            Duration lease,
+            int maxInFlightPerEndpoint,
+            RetrySchedule schedule,
+            RandomGenerator random) {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.cipher = cipher;
@@ -59,9 +67,18 @@ public final class DeliveryStore {
      * A delivery this node holds the lease of: what to send where, signed with which secrets. {@code
      * previousSecret} is the rotated-out secret while its grace period lasts.
      */
-    public record Due(WorkspaceId workspace, String endpointId, long eventSeq, String eventId, String eventType,
-                      int attempt, String url, Map<String, String> requestHeaders, WebhookSecret secret,
-                      Optional<WebhookSecret> previousSecret, String body) {
+    public record Due(
+            WorkspaceId workspace,
+            String endpointId,
+            long eventSeq,
+            String eventId,
+            String eventType,
+            int attempt,
+            String url,
+            Map<String, String> requestHeaders,
+            WebhookSecret secret,
+            Optional<WebhookSecret> previousSecret,
+            String body) {
         @Override
         public String toString() {
             return "Due[endpoint=" + endpointId + ", event=" + eventId + ", attempt=" + attempt + "]";
@@ -70,7 +87,9 @@ public final class DeliveryStore {
 
     /** What an attempt meant for its delivery. */
     public enum Recorded {
-        SUCCEEDED, RETRYING, FAILED,
+        SUCCEEDED,
+        RETRYING,
+        FAILED,
         /** Its endpoint is (now) disabled automatically; the delivery waits for it to be enabled again. */
         HELD,
         /** The lease had been taken back meanwhile: the attempt is logged, the delivery is another node's. */
@@ -88,7 +107,8 @@ public final class DeliveryStore {
     public List<Due> claim(int limit) {
         var now = clock.instant();
         return jdbi.inTransaction(handle -> {
-            var rooms = handle.createQuery("""
+            var rooms = handle
+                    .createQuery("""
                             SELECT w.workspace_id, w.id,
                                    :max - (SELECT count(*) FROM webhook_deliveries f
                                            WHERE f.workspace_id = w.workspace_id AND f.endpoint_id = w.id
@@ -105,7 +125,9 @@ public final class DeliveryStore {
                     .bind("endpoints", ENDPOINTS_PER_CLAIM)
                     .map((rs, ctx) -> new Room(rs.getString("workspace_id"), rs.getString("id"), rs.getInt("room")))
                     .list()
-                    .stream().filter(r -> r.room() > 0).toList();
+                    .stream()
+                    .filter(r -> r.room() > 0)
+                    .toList();
             if (rooms.isEmpty()) {
                 return List.<Due>of();
             }
@@ -157,9 +179,18 @@ public final class DeliveryStore {
                             JOIN events ev ON ev.workspace_id = c.workspace_id AND ev.seq = c.event_seq
                             JOIN webhook_endpoints w ON w.workspace_id = c.workspace_id AND w.id = c.endpoint_id
                             ORDER BY c.event_seq""")
-                    .bindArray("workspaces", String.class, rooms.stream().map(Room::workspaceId).toList())
-                    .bindArray("endpoints", String.class, rooms.stream().map(Room::endpointId).toList())
-                    .bindArray("rooms", Integer.class, rooms.stream().map(Room::room).toList())
+                    .bindArray(
+                            "workspaces",
+                            String.class,
+                            rooms.stream().map(Room::workspaceId).toList())
+                    .bindArray(
+                            "endpoints",
+                            String.class,
+                            rooms.stream().map(Room::endpointId).toList())
+                    .bindArray(
+                            "rooms",
+                            Integer.class,
+                            rooms.stream().map(Room::room).toList())
                     .bind("now", Rows.at(now))
                     .bind("limit", limit)
                     .bind("node", nodeId)
@@ -176,7 +207,14 @@ public final class DeliveryStore {
     public Optional<Due> claimTest(WorkspaceId workspace, String endpointId) {
         var now = clock.instant();
         var eventId = ids.next(Outbox.ID_PREFIX);
-        var event = new Outbox.Event(workspace, "webhook.test", "webhook:" + endpointId, null, null, null, null,
+        var event = new Outbox.Event(
+                workspace,
+                "webhook.test",
+                "webhook:" + endpointId,
+                null,
+                null,
+                null,
+                null,
                 Map.of("webhook_id", endpointId, "message", "A test event from batchcall"));
         var body = Outbox.envelope(event, eventId, now);
         return jdbi.inTransaction(handle -> handle.createQuery("""
@@ -223,11 +261,12 @@ public final class DeliveryStore {
         var now = clock.instant();
         return jdbi.inTransaction(handle -> {
             insertAttempt(handle, due, attempt);
-            var answered = attempt.result() instanceof DeliveryAttempt.Result.Answered a ? Optional.of(a)
+            var answered = attempt.result() instanceof DeliveryAttempt.Result.Answered a
+                    ? Optional.of(a)
                     : Optional.<DeliveryAttempt.Result.Answered>empty();
             var error = switch (attempt.result()) {
-                case DeliveryAttempt.Result.Answered a -> a.status() >= 200 && a.status() < 300 ? null
-                        : "HTTP " + a.status();
+                case DeliveryAttempt.Result.Answered a ->
+                    a.status() >= 200 && a.status() < 300 ? null : "HTTP " + a.status();
                 case DeliveryAttempt.Result.NoAnswer n -> n.errorClass() + ": " + n.error();
             };
             if (attempt.succeeded()) {
@@ -239,7 +278,8 @@ public final class DeliveryStore {
                         .bind("now", Rows.at(now))
                         .execute();
                 return moveDelivery(handle, due, "succeeded", now, answered.map(a -> a.status()), null, now)
-                        ? Recorded.SUCCEEDED : Recorded.STALE;
+                        ? Recorded.SUCCEEDED
+                        : Recorded.STALE;
             }
             var endpoint = handle.createQuery("""
                             UPDATE webhook_endpoints
@@ -252,12 +292,14 @@ public final class DeliveryStore {
                     .bind("status", attempt.status().orElse(null))
                     .bind("now", Rows.at(now))
                     .map((rs, ctx) -> new EndpointAfterFailure(
-                            new EndpointHealth(rs.getInt("consecutive_failures"),
-                                    Rows.optionalInstant(rs, "last_success_at")),
-                            rs.getBoolean("retry_enabled"), rs.getBoolean("is_auto_disabled")))
+                            new EndpointHealth(
+                                    rs.getInt("consecutive_failures"), Rows.optionalInstant(rs, "last_success_at")),
+                            rs.getBoolean("retry_enabled"),
+                            rs.getBoolean("is_auto_disabled")))
                     .one();
             var status = attempt.status();
-            boolean disable = !endpoint.autoDisabled() && (attempt.gone() || endpoint.health().shouldAutoDisable(now));
+            boolean disable = !endpoint.autoDisabled()
+                    && (attempt.gone() || endpoint.health().shouldAutoDisable(now));
             if (disable || endpoint.autoDisabled()) {
                 if (disable) {
                     disableAndHold(handle, due, attempt.gone() ? "gone" : "failures", endpoint, now);
@@ -265,10 +307,12 @@ public final class DeliveryStore {
                 return moveDelivery(handle, due, "held", now, status, error, null) ? Recorded.HELD : Recorded.STALE;
             }
             var delay = endpoint.retryEnabled() && !due.eventType().equals("webhook.test")
-                    ? schedule.delayAfter(due.attempt(), attempt.retryAfter(), random) : Optional.<Duration>empty();
+                    ? schedule.delayAfter(due.attempt(), attempt.retryAfter(), random)
+                    : Optional.<Duration>empty();
             if (delay.isPresent()) {
                 return moveDelivery(handle, due, "pending", now.plus(delay.get()), status, error, null)
-                        ? Recorded.RETRYING : Recorded.STALE;
+                        ? Recorded.RETRYING
+                        : Recorded.STALE;
             }
             return moveDelivery(handle, due, "failed", now, status, error, null) ? Recorded.FAILED : Recorded.STALE;
         });
@@ -298,15 +342,33 @@ public final class DeliveryStore {
         data.put("webhook_id", due.endpointId());
         data.put("reason", reason);
         data.put("consecutive_failures", endpoint.health().consecutiveFailures());
-        data.put("last_success_at_unix", endpoint.health().lastSuccessAt().map(Instant::getEpochSecond).orElse(null));
+        data.put(
+                "last_success_at_unix",
+                endpoint.health().lastSuccessAt().map(Instant::getEpochSecond).orElse(null));
         data.put("disabled_at_unix", now.getEpochSecond());
-        outbox.append(handle, List.of(new Outbox.Event(due.workspace(), "webhook.endpoint_disabled",
-                "webhook:" + due.endpointId(), null, null, null, null, data)), now);
+        outbox.append(
+                handle,
+                List.of(new Outbox.Event(
+                        due.workspace(),
+                        "webhook.endpoint_disabled",
+                        "webhook:" + due.endpointId(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        data)),
+                now);
     }
 
     /** Moves a delivery this node holds the lease of; false when the lease was taken back meanwhile. */
-    private boolean moveDelivery(Handle handle, Due due, String state, Instant nextAttemptAt,
-                                 Optional<Integer> status, String error, Instant deliveredAt) {
+    private boolean moveDelivery(
+            Handle handle,
+            Due due,
+            String state,
+            Instant nextAttemptAt,
+            Optional<Integer> status,
+            String error,
+            Instant deliveredAt) {
         return handle.createUpdate("""
                         UPDATE webhook_deliveries
                            SET state = :state, next_attempt_at = :next, lease_owner = NULL, lease_until = NULL,
@@ -314,17 +376,18 @@ public final class DeliveryStore {
                                delivered_at = COALESCE(:deliveredAt, delivered_at)
                          WHERE workspace_id = :workspace AND endpoint_id = :endpoint AND event_seq = :seq
                            AND state = 'in_flight' AND lease_owner = :node AND attempts = :attempt""")
-                .bind("state", state)
-                .bind("next", Rows.at(nextAttemptAt))
-                .bind("status", status.orElse(null))
-                .bind("error", error)
-                .bind("deliveredAt", Rows.at(deliveredAt))
-                .bind("workspace", due.workspace().value())
-                .bind("endpoint", due.endpointId())
-                .bind("seq", due.eventSeq())
-                .bind("node", nodeId)
-                .bind("attempt", due.attempt())
-                .execute() == 1;
+                        .bind("state", state)
+                        .bind("next", Rows.at(nextAttemptAt))
+                        .bind("status", status.orElse(null))
+                        .bind("error", error)
+                        .bind("deliveredAt", Rows.at(deliveredAt))
+                        .bind("workspace", due.workspace().value())
+                        .bind("endpoint", due.endpointId())
+                        .bind("seq", due.eventSeq())
+                        .bind("node", nodeId)
+                        .bind("attempt", due.attempt())
+                        .execute()
+                == 1;
     }
 
     private void insertAttempt(Handle handle, Due due, DeliveryAttempt attempt) {
@@ -354,7 +417,8 @@ public final class DeliveryStore {
                 .bind("attempt", attempt.number())
                 .bind("node", nodeId)
                 .bind("startedAt", Rows.at(attempt.startedAt()))
-                .bind("durationMs", (int) Math.min(Integer.MAX_VALUE, attempt.duration().toMillis()))
+                .bind("durationMs", (int)
+                        Math.min(Integer.MAX_VALUE, attempt.duration().toMillis()))
                 .bind("status", status)
                 .bind("errorClass", errorClass)
                 .bind("error", error)
@@ -370,7 +434,8 @@ public final class DeliveryStore {
      */
     public int reapExpiredLeases() {
         var now = clock.instant();
-        return jdbi.inTransaction(handle -> handle.createUpdate("""
+        return jdbi.inTransaction(
+                handle -> handle.createUpdate("""
                         WITH expired AS (
                             SELECT workspace_id, endpoint_id, event_seq, attempts, lease_owner
                             FROM webhook_deliveries
@@ -387,17 +452,23 @@ public final class DeliveryStore {
                             started_at, duration_ms, error_class, error)
                         SELECT workspace_id, endpoint_id, event_seq, attempts, lease_owner, :now, 0, 'lease_expired',
                                'the node sending it stopped before recording a result'
-                        FROM expired""")
-                .bind("now", Rows.at(now))
-                .execute());
+                        FROM expired""").bind("now", Rows.at(now)).execute());
     }
 
     private Due due(ResultSet rs) throws SQLException {
         var previous = rs.getBytes("previous_secret");
-        return new Due(new WorkspaceId(rs.getString("workspace_id")), rs.getString("endpoint_id"),
-                rs.getLong("event_seq"), rs.getString("event_id"), rs.getString("type"), rs.getInt("attempts"),
-                rs.getString("url"), WebhookStore.headers(rs.getString("request_headers")),
-                unseal(rs.getBytes("secret")), Optional.ofNullable(previous).map(this::unseal), rs.getString("body"));
+        return new Due(
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("endpoint_id"),
+                rs.getLong("event_seq"),
+                rs.getString("event_id"),
+                rs.getString("type"),
+                rs.getInt("attempts"),
+                rs.getString("url"),
+                WebhookStore.headers(rs.getString("request_headers")),
+                unseal(rs.getBytes("secret")),
+                Optional.ofNullable(previous).map(this::unseal),
+                rs.getString("body"));
     }
 
     private WebhookSecret unseal(byte[] sealed) {

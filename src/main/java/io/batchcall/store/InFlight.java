@@ -25,12 +25,13 @@ final class InFlight {
     private InFlight() {}
 
     /** Batches in lock order. */
-    static final java.util.Comparator<BatchRef> BATCH_ORDER = java.util.Comparator
-            .comparing((BatchRef b) -> b.workspaceId().value()).thenComparing(BatchRef::batchId);
+    static final java.util.Comparator<BatchRef> BATCH_ORDER = java.util.Comparator.comparing(
+                    (BatchRef b) -> b.workspaceId().value())
+            .thenComparing(BatchRef::batchId);
 
     private record AgentKey(String workspaceId, String agentId) {
-        static final java.util.Comparator<AgentKey> ORDER = java.util.Comparator.comparing(AgentKey::workspaceId)
-                .thenComparing(AgentKey::agentId);
+        static final java.util.Comparator<AgentKey> ORDER =
+                java.util.Comparator.comparing(AgentKey::workspaceId).thenComparing(AgentKey::agentId);
     }
 
     /** An attempt that stops counting: its workspace, agent and batch. */
@@ -56,7 +57,8 @@ final class InFlight {
                     .execute();
         }
         var perBatch = count(claims, Claim::batchId);
-        var firstDials = count(claims.stream().filter(c -> c.attemptNumber() == 1).toList(), Claim::batchId);
+        var firstDials =
+                count(claims.stream().filter(c -> c.attemptNumber() == 1).toList(), Claim::batchId);
         for (var batch : perBatch.keySet()) {
             handle.createUpdate("""
                             UPDATE batches SET in_flight = in_flight + :count,
@@ -77,8 +79,8 @@ final class InFlight {
      * A claim given back before its dial (its batch was paused meanwhile): it stops counting everywhere, and a first
      * attempt no longer counts its recipient as dispatched. The caller holds the workspace's lock.
      */
-    static void unclaimed(Handle handle, WorkspaceId workspace, String agentId, String batchId, boolean firstDial,
-                          Instant now) {
+    static void unclaimed(
+            Handle handle, WorkspaceId workspace, String agentId, String batchId, boolean firstDial, Instant now) {
         released(handle, List.of(new Release(workspace, agentId, batchId)));
         handle.createUpdate("""
                         UPDATE batches SET in_flight = in_flight - 1,
@@ -107,15 +109,22 @@ final class InFlight {
                         WHERE b.workspace_id = :workspaceId AND b.id = :batchId
                         RETURNING b.status, before.status AS previous""")
                 .bind("finished", finished)
-                .bindArray("completable", String.class, BatchStatus.from(BatchStatus.COMPLETED).stream()
-                        .filter(s -> BatchStatus.fromWire(s).filter(BatchStatus::isFinal).isEmpty()).toList())
+                .bindArray(
+                        "completable",
+                        String.class,
+                        BatchStatus.from(BatchStatus.COMPLETED).stream()
+                                .filter(s -> BatchStatus.fromWire(s)
+                                        .filter(BatchStatus::isFinal)
+                                        .isEmpty())
+                                .toList())
                 .bind("completed", BatchStatus.COMPLETED.wireName())
                 .bind("workspaceId", batch.workspaceId().value())
                 .bind("batchId", batch.batchId())
                 .bind("now", Rows.at(now))
                 .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
-                        && !rs.getString("status").equals(rs.getString("previous"))
-                        ? BatchStatus.fromWire(rs.getString("previous")) : Optional.<BatchStatus>empty())
+                                && !rs.getString("status").equals(rs.getString("previous"))
+                        ? BatchStatus.fromWire(rs.getString("previous"))
+                        : Optional.<BatchStatus>empty())
                 .one();
     }
 
@@ -143,8 +152,14 @@ final class InFlight {
                         UPDATE agents a SET in_flight = a.in_flight - c.n
                         FROM unnest(:workspaceIds, :ids, :counts) AS c(workspace_id, id, n)
                         WHERE a.workspace_id = c.workspace_id AND a.id = c.id""")
-                .bindArray("workspaceIds", String.class, perAgent.keySet().stream().map(AgentKey::workspaceId).toList())
-                .bindArray("ids", String.class, perAgent.keySet().stream().map(AgentKey::agentId).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        perAgent.keySet().stream().map(AgentKey::workspaceId).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        perAgent.keySet().stream().map(AgentKey::agentId).toList())
                 .bindArray("counts", Integer.class, List.copyOf(perAgent.values()))
                 .execute();
     }
@@ -171,12 +186,13 @@ final class InFlight {
      * Ended attempts stop counting on their batches, which count their recipients that became final; a running
      * batch whose every recipient is final completes. Returns the batches completed.
      */
-    static List<BatchRef> settleBatches(Handle handle, List<Release> released, Map<BatchRef, Integer> finishedPerBatch,
-                                      Instant now) {
+    static List<BatchRef> settleBatches(
+            Handle handle, List<Release> released, Map<BatchRef, Integer> finishedPerBatch, Instant now) {
         var ended = new TreeMap<BatchRef, Integer>(BATCH_ORDER);
         released.forEach(r -> ended.merge(new BatchRef(r.workspace(), r.batchId()), 1, Integer::sum));
         var keys = List.copyOf(ended.keySet());
-        return handle.createQuery("""
+        return handle
+                .createQuery("""
                         UPDATE batches b SET in_flight = b.in_flight - c.ended,
                             total_finished = b.total_finished + c.finished,
                             status = CASE WHEN b.status = :inProgress
@@ -189,14 +205,28 @@ final class InFlight {
                 .bind("now", Rows.at(now))
                 .bind("inProgress", BatchStatus.IN_PROGRESS.wireName())
                 .bind("completed", BatchStatus.COMPLETED.wireName())
-                .bindArray("workspaceIds", String.class, keys.stream().map(k -> k.workspaceId().value()).toList())
-                .bindArray("ids", String.class, keys.stream().map(BatchRef::batchId).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        keys.stream().map(k -> k.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        keys.stream().map(BatchRef::batchId).toList())
                 .bindArray("ended", Integer.class, keys.stream().map(ended::get).toList())
-                .bindArray("finished", Integer.class, keys.stream().map(k -> finishedPerBatch.getOrDefault(k, 0))
-                        .toList())
+                .bindArray(
+                        "finished",
+                        Integer.class,
+                        keys.stream()
+                                .map(k -> finishedPerBatch.getOrDefault(k, 0))
+                                .toList())
                 .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
-                        ? new BatchRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")) : null)
-                .list().stream().filter(java.util.Objects::nonNull).toList();
+                        ? new BatchRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"))
+                        : null)
+                .list()
+                .stream()
+                .filter(java.util.Objects::nonNull)
+                .toList();
     }
 
     private static <T> Map<String, Integer> count(List<T> items, Function<T, String> key) {

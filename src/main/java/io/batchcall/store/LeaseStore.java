@@ -30,11 +30,24 @@ public final class LeaseStore {
     }
 
     /** An attempt whose node stopped renewing its lease, now held by this node, to be resolved. */
-    public record Orphan(AttemptRef attempt, String batchId, String recipientId, int attemptNumber, String phase,
-                         Optional<String> providerCallId, String conversationId, String to,
-                         Optional<String> clientDataJson, TelephonyCallConfig callConfig, String phoneNumberId,
-                         String agentId, Instant dialAt, Instant claimedAt, String previousNode, Instant takenAt,
-                         Instant leaseUntil) {}
+    public record Orphan(
+            AttemptRef attempt,
+            String batchId,
+            String recipientId,
+            int attemptNumber,
+            String phase,
+            Optional<String> providerCallId,
+            String conversationId,
+            String to,
+            Optional<String> clientDataJson,
+            TelephonyCallConfig callConfig,
+            String phoneNumberId,
+            String agentId,
+            Instant dialAt,
+            Instant claimedAt,
+            String previousNode,
+            Instant takenAt,
+            Instant leaseUntil) {}
 
     /** The leases a heartbeat renewed, and until when they now run. */
     public record Renewal(Set<String> renewedAttemptIds, Instant until) {}
@@ -52,20 +65,31 @@ public final class LeaseStore {
             // The lock order of every writer of attempts: their workspaces first. The update alone took its rows in
             // whatever order the join gave while the call-event writer and batch deletion, holding a workspace,
             // took theirs in another: the two deadlocked (bench/run's DELETE answered 500).
-            AttemptLifecycle.lockWorkspaces(handle, attempts.stream().map(a -> a.workspaceId().value()).distinct()
-                    .sorted().toList());
+            AttemptLifecycle.lockWorkspaces(
+                    handle,
+                    attempts.stream()
+                            .map(a -> a.workspaceId().value())
+                            .distinct()
+                            .sorted()
+                            .toList());
             return handle.createQuery("""
                         UPDATE attempts a SET lease_expires_at = :until
                         FROM unnest(:workspaceIds, :ids) AS held(workspace_id, id)
                         WHERE a.workspace_id = held.workspace_id AND a.id = held.id AND a.phase <> 'ended'
                           AND a.lease_owner = :nodeId
                         RETURNING a.id""")
-                .bind("until", Rows.at(until))
-                .bind("nodeId", nodeId)
-                .bindArray("workspaceIds", String.class, attempts.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray("ids", String.class, attempts.stream().map(AttemptRef::attemptId).toList())
-                .mapTo(String.class)
-                .set();
+                    .bind("until", Rows.at(until))
+                    .bind("nodeId", nodeId)
+                    .bindArray(
+                            "workspaceIds",
+                            String.class,
+                            attempts.stream().map(a -> a.workspaceId().value()).toList())
+                    .bindArray(
+                            "ids",
+                            String.class,
+                            attempts.stream().map(AttemptRef::attemptId).toList())
+                    .mapTo(String.class)
+                    .set();
         });
         return new Renewal(renewed, until);
     }
@@ -79,8 +103,14 @@ public final class LeaseStore {
                         SELECT t.id FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
                         LEFT JOIN attempts a ON a.workspace_id = t.workspace_id AND a.id = t.id
                         WHERE a.id IS NULL OR a.phase = 'ended'""")
-                .bindArray("workspaceIds", String.class, attempts.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray("ids", String.class, attempts.stream().map(AttemptRef::attemptId).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        attempts.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        attempts.stream().map(AttemptRef::attemptId).toList())
                 .mapTo(String.class)
                 .set());
     }
@@ -112,14 +142,25 @@ public final class LeaseStore {
                     .bind("limit", limit)
                     .map((rs, ctx) -> new Orphan(
                             new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
-                            rs.getString("batch_id"), rs.getString("recipient_id"), rs.getInt("attempt_number"),
-                            rs.getString("phase"), Rows.optionalText(rs, "provider_call_id"),
-                            rs.getString("conversation_id"), rs.getString("recipient_number"),
+                            rs.getString("batch_id"),
+                            rs.getString("recipient_id"),
+                            rs.getInt("attempt_number"),
+                            rs.getString("phase"),
+                            Rows.optionalText(rs, "provider_call_id"),
+                            rs.getString("conversation_id"),
+                            rs.getString("recipient_number"),
                             Rows.optionalText(rs, "client_data"),
-                            new TelephonyCallConfig(rs.getInt("ringing_timeout_secs"), rs.getBoolean("recording_enabled"),
+                            new TelephonyCallConfig(
+                                    rs.getInt("ringing_timeout_secs"),
+                                    rs.getBoolean("recording_enabled"),
                                     Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
-                            rs.getString("phone_number_id"), rs.getString("agent_id"), Rows.instant(rs, "dial_at"),
-                            Rows.instant(rs, "claimed_at"), rs.getString("previous_node"), now, now.plus(lease)))
+                            rs.getString("phone_number_id"),
+                            rs.getString("agent_id"),
+                            Rows.instant(rs, "dial_at"),
+                            Rows.instant(rs, "claimed_at"),
+                            rs.getString("previous_node"),
+                            now,
+                            now.plus(lease)))
                     .list();
         });
     }

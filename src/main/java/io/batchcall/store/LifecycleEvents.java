@@ -42,23 +42,33 @@ final class LifecycleEvents {
             return List.of();
         }
         var recipients = recipients(handle, moves);
-        var attempts = attempts(handle, moves.stream().flatMap(m -> m.attempt().stream()).toList());
-        var batches = counts(handle, moves.stream().map(RecipientMove::batch).distinct().toList());
+        var attempts = attempts(
+                handle, moves.stream().flatMap(m -> m.attempt().stream()).toList());
+        var batches = counts(
+                handle, moves.stream().map(RecipientMove::batch).distinct().toList());
         var events = new ArrayList<Outbox.Event>(moves.size());
         for (var move : moves) {
-            var recipient = recipients.get(new RecipientKey(move.batch().workspaceId().value(), move.batch().batchId(),
-                    move.recipientId()));
+            var recipient = recipients.get(new RecipientKey(
+                    move.batch().workspaceId().value(), move.batch().batchId(), move.recipientId()));
             if (recipient == null) {
                 continue;
             }
             var attempt = move.attempt().map(ref -> attempts.get(ref.attemptId()));
-            var data = new EventWire.RecipientEvent(move.batch().batchId(), move.previousStatus(),
-                    BatchWire.recipient(recipient), attempt.map(AttemptRow::data).orElse(null),
+            var data = new EventWire.RecipientEvent(
+                    move.batch().batchId(),
+                    move.previousStatus(),
+                    BatchWire.recipient(recipient),
+                    attempt.map(AttemptRow::data).orElse(null),
                     batches.get(move.batch()));
-            events.add(new Outbox.Event(move.batch().workspaceId(), "recipient." + recipient.status().wireName(),
-                    Outbox.recipientKey(move.batch().batchId(), move.recipientId()), move.batch().batchId(),
-                    move.recipientId(), recipient.conversationId().orElse(null),
-                    attempt.map(AttemptRow::agentId).orElse(null), data));
+            events.add(new Outbox.Event(
+                    move.batch().workspaceId(),
+                    "recipient." + recipient.status().wireName(),
+                    Outbox.recipientKey(move.batch().batchId(), move.recipientId()),
+                    move.batch().batchId(),
+                    move.recipientId(),
+                    recipient.conversationId().orElse(null),
+                    attempt.map(AttemptRow::agentId).orElse(null),
+                    data));
         }
         return events;
     }
@@ -70,11 +80,18 @@ final class LifecycleEvents {
         var summaries = new HashMap<BatchRef, BatchSummary>();
         handle.createQuery(BatchStore.SUMMARY + """
                         WHERE (b.workspace_id, b.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
-                .bindArray("workspaceIds", String.class, moves.stream().map(m -> m.batch().workspaceId().value())
-                        .toList())
-                .bindArray("ids", String.class, moves.stream().map(m -> m.batch().batchId()).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        moves.stream().map(m -> m.batch().workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        moves.stream().map(m -> m.batch().batchId()).toList())
                 .map(BatchStore::batchSummary)
-                .forEach(summary -> summaries.put(new BatchRef(summary.batch().workspaceId(), summary.batch().id()),
+                .forEach(summary -> summaries.put(
+                        new BatchRef(
+                                summary.batch().workspaceId(), summary.batch().id()),
                         summary));
         var events = new ArrayList<Outbox.Event>(moves.size());
         for (var move : moves) {
@@ -83,20 +100,34 @@ final class LifecycleEvents {
                 continue;
             }
             var status = summary.batch().status();
-            var data = new EventWire.BatchEvent(BatchWire.batch(summary), move.previousStatus(),
+            var data = new EventWire.BatchEvent(
+                    BatchWire.batch(summary),
+                    move.previousStatus(),
                     status.isFinal() ? statusCounts(handle, move.batch()) : null);
-            events.add(new Outbox.Event(move.batch().workspaceId(), move.type(),
-                    Outbox.batchKey(move.batch().batchId()), move.batch().batchId(), null, null,
-                    summary.batch().agentId(), data));
+            events.add(new Outbox.Event(
+                    move.batch().workspaceId(),
+                    move.type(),
+                    Outbox.batchKey(move.batch().batchId()),
+                    move.batch().batchId(),
+                    null,
+                    null,
+                    summary.batch().agentId(),
+                    data));
         }
         return events;
     }
 
     /** {@code batch.deleted}: written before the rows go, with the status the batch had. */
     static Outbox.Event batchDeleted(BatchRef batch, String agentId, BatchStatus previous) {
-        return new Outbox.Event(batch.workspaceId(), "batch.deleted", Outbox.batchKey(batch.batchId()),
-                batch.batchId(), null, null, agentId, new EventWire.DeletedBatch(batch.batchId(),
-                previous.wireName()));
+        return new Outbox.Event(
+                batch.workspaceId(),
+                "batch.deleted",
+                Outbox.batchKey(batch.batchId()),
+                batch.batchId(),
+                null,
+                null,
+                agentId,
+                new EventWire.DeletedBatch(batch.batchId(), previous.wireName()));
     }
 
     /**
@@ -118,8 +149,14 @@ final class LifecycleEvents {
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                           AND a.outcome IN ('busy', 'no_answer', 'failed')
                         ORDER BY a.claimed_at, a.id""")
-                .bindArray("workspaceIds", String.class, ended.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray("ids", String.class, ended.stream().map(AttemptRef::attemptId).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        ended.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        ended.stream().map(AttemptRef::attemptId).toList())
                 .map((rs, ctx) -> {
                     var outcome = rs.getString("outcome");
                     var reason = switch (outcome) {
@@ -149,12 +186,21 @@ final class LifecycleEvents {
                     }
                     var batchId = rs.getString("batch_id");
                     var recipientId = rs.getString("recipient_id");
-                    var data = new EventWire.CallInitiationFailure(rs.getString("agent_id"),
-                            rs.getString("conversation_id"), reason, new EventWire.FailureMetadata(type, body),
+                    var data = new EventWire.CallInitiationFailure(
+                            rs.getString("agent_id"),
+                            rs.getString("conversation_id"),
+                            reason,
+                            new EventWire.FailureMetadata(type, body),
                             new EventWire.BatchCallRef(batchId, recipientId));
-                    return new Outbox.Event(new WorkspaceId(rs.getString("workspace_id")), "call_initiation_failure",
-                            Outbox.recipientKey(batchId, recipientId), batchId, recipientId,
-                            rs.getString("conversation_id"), rs.getString("agent_id"), data);
+                    return new Outbox.Event(
+                            new WorkspaceId(rs.getString("workspace_id")),
+                            "call_initiation_failure",
+                            Outbox.recipientKey(batchId, recipientId),
+                            batchId,
+                            recipientId,
+                            rs.getString("conversation_id"),
+                            rs.getString("agent_id"),
+                            data);
                 })
                 .list();
     }
@@ -173,19 +219,36 @@ final class LifecycleEvents {
                         FROM attempts
                         WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                         ORDER BY claimed_at, id""")
-                .bindArray("workspaceIds", String.class, detected.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray("ids", String.class, detected.stream().map(AttemptRef::attemptId).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        detected.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        detected.stream().map(AttemptRef::attemptId).toList())
                 .map((rs, ctx) -> {
                     var attempt = attempts.get(rs.getString("id"));
                     var batchId = rs.getString("batch_id");
                     var recipientId = rs.getString("recipient_id");
                     var answeredBy = rs.getString("answered_by");
-                    var data = new EventWire.MachineDetected(batchId, recipientId, attempt.data().conversationId(),
-                            attempt.agentId(), answeredBy, CallEvent.MachineDetected.isMachine(answeredBy),
+                    var data = new EventWire.MachineDetected(
+                            batchId,
+                            recipientId,
+                            attempt.data().conversationId(),
+                            attempt.agentId(),
+                            answeredBy,
+                            CallEvent.MachineDetected.isMachine(answeredBy),
                             attempt.data());
-                    return new Outbox.Event(new WorkspaceId(rs.getString("workspace_id")), "call.machine_detected",
-                            Outbox.recipientKey(batchId, recipientId), batchId, recipientId,
-                            attempt.data().conversationId(), attempt.agentId(), data);
+                    return new Outbox.Event(
+                            new WorkspaceId(rs.getString("workspace_id")),
+                            "call.machine_detected",
+                            Outbox.recipientKey(batchId, recipientId),
+                            batchId,
+                            recipientId,
+                            attempt.data().conversationId(),
+                            attempt.agentId(),
+                            data);
                 })
                 .list();
     }
@@ -198,12 +261,21 @@ final class LifecycleEvents {
                                r.conversation_id, r.created_at, r.updated_at
                         FROM recipients r
                         WHERE (r.workspace_id, r.batch_id, r.id) IN (SELECT * FROM unnest(:workspaceIds, :batchIds, :ids))""")
-                .bindArray("workspaceIds", String.class, moves.stream().map(m -> m.batch().workspaceId().value())
-                        .toList())
-                .bindArray("batchIds", String.class, moves.stream().map(m -> m.batch().batchId()).toList())
-                .bindArray("ids", String.class, moves.stream().map(RecipientMove::recipientId).toList())
-                .map((rs, ctx) -> Map.entry(new RecipientKey(rs.getString("workspace_id"), rs.getString("batch_id"),
-                        rs.getString("id")), RecipientStore.recipient(rs, ctx)))
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        moves.stream().map(m -> m.batch().workspaceId().value()).toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        moves.stream().map(m -> m.batch().batchId()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        moves.stream().map(RecipientMove::recipientId).toList())
+                .map((rs, ctx) -> Map.entry(
+                        new RecipientKey(rs.getString("workspace_id"), rs.getString("batch_id"), rs.getString("id")),
+                        RecipientStore.recipient(rs, ctx)))
                 .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
         return found;
     }
@@ -218,14 +290,31 @@ final class LifecycleEvents {
                                dialed_at, answered_at, ended_at, conversation_id, failure_reason, agent_id
                         FROM attempts
                         WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
-                .bindArray("workspaceIds", String.class, refs.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray("ids", String.class, refs.stream().map(AttemptRef::attemptId).toList())
-                .map((rs, ctx) -> Map.entry(rs.getString("id"), new AttemptRow(new EventWire.AttemptData(
-                        rs.getInt("attempt_number"), rs.getString("phase"), rs.getString("outcome"),
-                        rs.getString("provider"), rs.getString("provider_call_id"), (Integer) rs.getObject("sip_code"),
-                        rs.getString("provider_status"), unix(Rows.optionalInstant(rs, "dialed_at")),
-                        unix(Rows.optionalInstant(rs, "answered_at")), unix(Rows.optionalInstant(rs, "ended_at")),
-                        rs.getString("conversation_id"), rs.getString("failure_reason")), rs.getString("agent_id"))))
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        refs.stream().map(a -> a.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        refs.stream().map(AttemptRef::attemptId).toList())
+                .map((rs, ctx) -> Map.entry(
+                        rs.getString("id"),
+                        new AttemptRow(
+                                new EventWire.AttemptData(
+                                        rs.getInt("attempt_number"),
+                                        rs.getString("phase"),
+                                        rs.getString("outcome"),
+                                        rs.getString("provider"),
+                                        rs.getString("provider_call_id"),
+                                        (Integer) rs.getObject("sip_code"),
+                                        rs.getString("provider_status"),
+                                        unix(Rows.optionalInstant(rs, "dialed_at")),
+                                        unix(Rows.optionalInstant(rs, "answered_at")),
+                                        unix(Rows.optionalInstant(rs, "ended_at")),
+                                        rs.getString("conversation_id"),
+                                        rs.getString("failure_reason")),
+                                rs.getString("agent_id"))))
                 .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
         return found;
     }
@@ -236,11 +325,21 @@ final class LifecycleEvents {
                         SELECT workspace_id, id, status, total_scheduled, total_dispatched, total_finished
                         FROM batches
                         WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
-                .bindArray("workspaceIds", String.class, batches.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray("ids", String.class, batches.stream().map(BatchRef::batchId).toList())
-                .map((rs, ctx) -> Map.entry(new BatchRef(new WorkspaceId(rs.getString("workspace_id")),
-                        rs.getString("id")), new EventWire.BatchCounts(rs.getString("status"),
-                        rs.getInt("total_scheduled"), rs.getInt("total_dispatched"), rs.getInt("total_finished"))))
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        batches.stream().map(BatchRef::batchId).toList())
+                .map((rs, ctx) -> Map.entry(
+                        new BatchRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
+                        new EventWire.BatchCounts(
+                                rs.getString("status"),
+                                rs.getInt("total_scheduled"),
+                                rs.getInt("total_dispatched"),
+                                rs.getInt("total_finished"))))
                 .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
         return found;
     }

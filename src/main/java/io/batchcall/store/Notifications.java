@@ -29,23 +29,26 @@ public final class Notifications implements AutoCloseable {
      * its own, so that a node that does not know it ignores it instead of reading it as a whole batch's cancel.
      */
     public static final String CANCEL_RECIPIENT = "batchcall_cancel_recipient";
+
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration RECONNECT_BACKOFF = Duration.ofSeconds(1);
 
     private final DataSource dataSource;
     private final Clock clock;
     private final Map<String, Consumer<String>> listeners = new ConcurrentHashMap<>();
-    private volatile Runnable onReconnect = () -> { };
+    private volatile Runnable onReconnect = () -> {};
     private volatile boolean running = true;
     /** Since when this node has been listening without a break; null while it is not. */
     private volatile Instant listeningSince;
+
     private boolean everListened;
     private final Thread thread;
 
     public Notifications(Database database, Clock clock) {
         this.dataSource = database.dataSource();
         this.clock = clock;
-        this.thread = Thread.ofPlatform().name("batchcall-notifications").daemon(true).unstarted(this::listen);
+        this.thread =
+                Thread.ofPlatform().name("batchcall-notifications").daemon(true).unstarted(this::listen);
     }
 
     public void on(String channel, Consumer<String> listener) {
@@ -78,7 +81,7 @@ public final class Notifications implements AutoCloseable {
                 listeningSince = clock.instant();
                 everListened = true;
                 // A wake-up may have been missed while not listening: tell everyone to look once.
-                listeners.getOrDefault(WAKE, payload -> { }).accept("");
+                listeners.getOrDefault(WAKE, payload -> {}).accept("");
                 if (reconnected) {
                     runQuietly(onReconnect);
                 }
@@ -112,7 +115,8 @@ public final class Notifications implements AutoCloseable {
         try {
             action.run();
         } catch (RuntimeException e) {
-            log.warn("Catching up after a listener break failed; the next break tries again error={}",
+            log.warn(
+                    "Catching up after a listener break failed; the next break tries again error={}",
                     e.getClass().getSimpleName());
         }
     }

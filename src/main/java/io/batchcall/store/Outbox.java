@@ -16,6 +16,7 @@ import org.jdbi.v3.core.Handle;
 final class Outbox {
     /** Wakes the nodes' webhook senders: a delivery is due. */
     static final String DELIVERIES = "batchcall_webhooks";
+
     static final String ID_PREFIX = "evt";
 
     private final IdSource ids;
@@ -25,8 +26,15 @@ final class Outbox {
     }
 
     /** An event to append; {@code data} is a response record (or JSON tree) of the public API's shapes. */
-    record Event(WorkspaceId workspace, String type, String orderingKey, String batchId, String recipientId,
-                 String conversationId, String agentId, Object data) {}
+    record Event(
+            WorkspaceId workspace,
+            String type,
+            String orderingKey,
+            String batchId,
+            String recipientId,
+            String conversationId,
+            String agentId,
+            Object data) {}
 
     static String recipientKey(String batchId, String recipientId) {
         return "recipient:" + batchId + "/" + recipientId;
@@ -84,14 +92,33 @@ final class Outbox {
                                         OR 'call_initiation_failure' = ANY(s.webhook_events)))))""")
                 .bind("now", Rows.at(now))
                 .bindArray("ordinals", Integer.class, (Object[]) ordinals)
-                .bindArray("workspaceIds", String.class, events.stream().map(e -> e.workspace().value()).toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        events.stream().map(e -> e.workspace().value()).toList())
                 .bindArray("ids", String.class, eventIds)
-                .bindArray("types", String.class, events.stream().map(Event::type).toList())
-                .bindArray("keys", String.class, events.stream().map(Event::orderingKey).toList())
-                .bindArray("batchIds", String.class, events.stream().map(Event::batchId).toList())
-                .bindArray("recipientIds", String.class, events.stream().map(Event::recipientId).toList())
-                .bindArray("conversationIds", String.class, events.stream().map(Event::conversationId).toList())
-                .bindArray("agentIds", String.class, events.stream().map(Event::agentId).toList())
+                .bindArray(
+                        "types", String.class, events.stream().map(Event::type).toList())
+                .bindArray(
+                        "keys",
+                        String.class,
+                        events.stream().map(Event::orderingKey).toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        events.stream().map(Event::batchId).toList())
+                .bindArray(
+                        "recipientIds",
+                        String.class,
+                        events.stream().map(Event::recipientId).toList())
+                .bindArray(
+                        "conversationIds",
+                        String.class,
+                        events.stream().map(Event::conversationId).toList())
+                .bindArray(
+                        "agentIds",
+                        String.class,
+                        events.stream().map(Event::agentId).toList())
                 .bindArray("bodies", String.class, bodies)
                 .execute();
         if (deliveries > 0) {

@@ -35,6 +35,7 @@ public final class PhoneNumberStore {
             """;
     /** Credentials are a flat map of strings: a plain mapper, apart from the API's, is all they need. */
     private static final ObjectMapper CREDENTIALS_JSON = new ObjectMapper();
+
     private static final TypeReference<Map<String, String>> SECRETS = new TypeReference<>() {};
 
     private final Jdbi jdbi;
@@ -50,9 +51,16 @@ public final class PhoneNumberStore {
     }
 
     /** A number to import: non-secret provider settings as JSON text, secrets apart (empty: none). */
-    public record NewPhoneNumber(Provider provider, String phoneNumber, String label, Optional<String> agentId,
-                                 String settingsJson, Map<String, String> credentials, BigDecimal cps,
-                                 boolean supportsInbound, boolean supportsOutbound) {
+    public record NewPhoneNumber(
+            Provider provider,
+            String phoneNumber,
+            String label,
+            Optional<String> agentId,
+            String settingsJson,
+            Map<String, String> credentials,
+            BigDecimal cps,
+            boolean supportsInbound,
+            boolean supportsOutbound) {
         public NewPhoneNumber {
             credentials = Map.copyOf(credentials);
         }
@@ -62,9 +70,13 @@ public final class PhoneNumberStore {
      * A PATCH: {@code settingsJson} is merged over the stored settings key by key, {@code removedSettings} are
      * dropped; in {@code credentials} a present value sets that secret and an empty one removes it.
      */
-    public record Changes(Optional<String> label, Change<String> agentId, String settingsJson,
-                          Set<String> removedSettings, Map<String, Optional<String>> credentials,
-                          Optional<BigDecimal> cps) {
+    public record Changes(
+            Optional<String> label,
+            Change<String> agentId,
+            String settingsJson,
+            Set<String> removedSettings,
+            Map<String, Optional<String>> credentials,
+            Optional<BigDecimal> cps) {
         public Changes {
             removedSettings = Set.copyOf(removedSettings);
             credentials = Map.copyOf(credentials);
@@ -94,8 +106,8 @@ public final class PhoneNumberStore {
     }
 
     /** Live numbers, oldest first, optionally only one provider's, one agent's or one branch's. */
-    public List<PhoneNumber> list(WorkspaceId workspace, Optional<Provider> provider, Optional<String> agentId,
-                                  Optional<String> branchId) {
+    public List<PhoneNumber> list(
+            WorkspaceId workspace, Optional<Provider> provider, Optional<String> agentId, Optional<String> branchId) {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
                          FROM phone_numbers
                          WHERE workspace_id = :workspaceId AND deleted_at IS NULL
@@ -112,9 +124,14 @@ public final class PhoneNumberStore {
     }
 
     /** What the paged list filters on; every present field must match. */
-    public record Filter(Optional<Provider> provider, Optional<String> agentId, Optional<String> branchId,
-                         Optional<String> search, Optional<String> label, Optional<String> phoneNumber,
-                         Optional<Boolean> supportsOutbound) {}
+    public record Filter(
+            Optional<Provider> provider,
+            Optional<String> agentId,
+            Optional<String> branchId,
+            Optional<String> search,
+            Optional<String> label,
+            Optional<String> phoneNumber,
+            Optional<Boolean> supportsOutbound) {}
 
     /** The paged list's order: by label, phone number or (when neither is asked for) creation, then id. */
     public enum SortBy {
@@ -141,8 +158,8 @@ public final class PhoneNumberStore {
      * A page of live numbers matching {@code filter}, in {@code sortBy} order (descending when {@code descending}),
      * keyset-paged on (sort key, id). A workspace has few numbers, so the filters scan its rows.
      */
-    public NumberPage page(WorkspaceId workspace, Filter filter, SortBy sortBy, boolean descending,
-                           Optional<After> after, int limit) {
+    public NumberPage page(
+            WorkspaceId workspace, Filter filter, SortBy sortBy, boolean descending, Optional<After> after, int limit) {
         var direction = descending ? "DESC" : "ASC";
         var sql = "SELECT " + COLUMNS + ", " + sortBy.key + " AS sort_key" + """
                  FROM phone_numbers
@@ -155,8 +172,10 @@ public final class PhoneNumberStore {
                    AND (CAST(:labelPattern AS text) IS NULL OR label ILIKE :labelPattern ESCAPE '!')
                    AND (CAST(:phoneNumber AS text) IS NULL OR phone_number = :phoneNumber)
                    AND (CAST(:supportsOutbound AS boolean) IS NULL OR supports_outbound = :supportsOutbound)
-                """ + (after.isPresent() ? "AND (" + sortBy.key + ", id) " + (descending ? "<" : ">")
-                + " (:afterKey, :afterId)\n" : "")
+                """
+                + (after.isPresent()
+                        ? "AND (" + sortBy.key + ", id) " + (descending ? "<" : ">") + " (:afterKey, :afterId)\n"
+                        : "")
                 + "ORDER BY sort_key " + direction + ", id " + direction + " LIMIT :limit";
         var rows = jdbi.withHandle(handle -> handle.createQuery(sql)
                 .bind("workspaceId", workspace.value())
@@ -164,8 +183,12 @@ public final class PhoneNumberStore {
                 .bind("agentId", filter.agentId().orElse(null))
                 .bind("branchId", filter.branchId().orElse(null))
                 .bind("search", filter.search().orElse(null))
-                .bind("searchPattern", filter.search().map(PhoneNumberStore::containing).orElse(null))
-                .bind("labelPattern", filter.label().map(PhoneNumberStore::containing).orElse(null))
+                .bind(
+                        "searchPattern",
+                        filter.search().map(PhoneNumberStore::containing).orElse(null))
+                .bind(
+                        "labelPattern",
+                        filter.label().map(PhoneNumberStore::containing).orElse(null))
                 .bind("phoneNumber", filter.phoneNumber().orElse(null))
                 .bind("supportsOutbound", filter.supportsOutbound().orElse(null))
                 .bind("afterKey", after.map(After::key).orElse(null))
@@ -177,7 +200,8 @@ public final class PhoneNumberStore {
             return new NumberPage(rows.stream().map(Map.Entry::getKey).toList(), Optional.empty());
         }
         var last = rows.get(limit - 1);
-        return new NumberPage(rows.subList(0, limit).stream().map(Map.Entry::getKey).toList(),
+        return new NumberPage(
+                rows.subList(0, limit).stream().map(Map.Entry::getKey).toList(),
                 Optional.of(new After(last.getValue(), last.getKey().id())));
     }
 
@@ -228,8 +252,9 @@ public final class PhoneNumberStore {
                 return Optional.empty();
             }
             var secrets = new HashMap<>(sealed.get().map(this::open).orElse(Map.of()));
-            changes.credentials().forEach((key, value) -> value.ifPresentOrElse(v -> secrets.put(key, v),
-                    () -> secrets.remove(key)));
+            changes.credentials()
+                    .forEach(
+                            (key, value) -> value.ifPresentOrElse(v -> secrets.put(key, v), () -> secrets.remove(key)));
             return Optional.of(handle.createQuery("""
                             UPDATE phone_numbers
                             SET label = coalesce(:label, label),
@@ -321,11 +346,12 @@ public final class PhoneNumberStore {
         return handle.createUpdate("""
                         UPDATE phone_numbers SET agent_id = :agentId, agent_assigned_at = :now, updated_at = :now
                         WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL""")
-                .bind("workspaceId", workspace.value())
-                .bind("id", phoneNumberId)
-                .bind("agentId", agentId)
-                .bind("now", Rows.at(now))
-                .execute() == 1;
+                        .bind("workspaceId", workspace.value())
+                        .bind("id", phoneNumberId)
+                        .bind("agentId", agentId)
+                        .bind("now", Rows.at(now))
+                        .execute()
+                == 1;
     }
 
     static void unassignAll(Handle handle, WorkspaceId workspace, String agentId, Instant now) {
@@ -380,10 +406,19 @@ public final class PhoneNumberStore {
     }
 
     static PhoneNumber phoneNumber(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new PhoneNumber(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"),
-                Provider.fromWire(rs.getString("provider")).orElseThrow(), rs.getString("phone_number"),
-                rs.getString("label"), Rows.optionalText(rs, "agent_id"), rs.getString("settings"),
-                rs.getBoolean("has_credentials"), rs.getBigDecimal("cps"), rs.getBoolean("supports_inbound"),
-                rs.getBoolean("supports_outbound"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+        return new PhoneNumber(
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("id"),
+                Provider.fromWire(rs.getString("provider")).orElseThrow(),
+                rs.getString("phone_number"),
+                rs.getString("label"),
+                Rows.optionalText(rs, "agent_id"),
+                rs.getString("settings"),
+                rs.getBoolean("has_credentials"),
+                rs.getBigDecimal("cps"),
+                rs.getBoolean("supports_inbound"),
+                rs.getBoolean("supports_outbound"),
+                Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"));
     }
 }

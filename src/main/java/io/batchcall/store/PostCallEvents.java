@@ -33,10 +33,16 @@ final class PostCallEvents {
                           AND post_call_pending
                         RETURNING workspace_id, id""")
                 .bind("now", Rows.at(now))
-                .bindArray("workspaceIds", String.class, refs.stream().map(r -> r.workspaceId().value()).toList())
-                .bindArray("ids", String.class, refs.stream().map(ConversationRef::conversationId).toList())
-                .map((rs, ctx) -> new ConversationRef(new WorkspaceId(rs.getString("workspace_id")),
-                        rs.getString("id")))
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        refs.stream().map(r -> r.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        refs.stream().map(ConversationRef::conversationId).toList())
+                .map((rs, ctx) ->
+                        new ConversationRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")))
                 .list();
         append(handle, outbox, TRANSCRIPTION, claimed, now);
         return claimed.size();
@@ -75,10 +81,17 @@ final class PostCallEvents {
                 .map(named -> {
                     var c = named.conversation();
                     var key = c.batchId().isPresent()
-                            ? Outbox.recipientKey(c.batchId().get(), c.recipientId().orElse(""))
+                            ? Outbox.recipientKey(
+                                    c.batchId().get(), c.recipientId().orElse(""))
                             : "conversation:" + c.id();
-                    return new Outbox.Event(c.workspaceId(), type, key, c.batchId().orElse(null),
-                            c.recipientId().orElse(null), c.id(), c.agentId(),
+                    return new Outbox.Event(
+                            c.workspaceId(),
+                            type,
+                            key,
+                            c.batchId().orElse(null),
+                            c.recipientId().orElse(null),
+                            c.id(),
+                            c.agentId(),
                             ConversationWire.conversation(c, named.agentName()));
                 })
                 .list();

@@ -35,8 +35,8 @@ public final class PostCallTranscriptions {
                             FOR UPDATE SKIP LOCKED""")
                     .bind("cutoff", Rows.at(now.minus(wait)))
                     .bind("limit", limit)
-                    .map((rs, ctx) -> new ConversationRef(new WorkspaceId(rs.getString("workspace_id")),
-                            rs.getString("id")))
+                    .map((rs, ctx) ->
+                            new ConversationRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")))
                     .list();
             return PostCallEvents.transcriptions(handle, outbox, due, now);
         });

@@ -42,9 +42,13 @@ public final class RecipientStore {
      * A recipient with what its last conversation (the one its {@code conversation_id} names) says: how the call
      * ended and what the agent reported. Empty parts when it has no conversation or nothing was reported.
      */
-    public record WithResult(Recipient recipient, Optional<String> callResult, Optional<String> callSuccessful,
-                             Optional<String> transcriptSummary, Optional<String> terminationReason,
-                             String dataCollectionResultsJson) {}
+    public record WithResult(
+            Recipient recipient,
+            Optional<String> callResult,
+            Optional<String> callSuccessful,
+            Optional<String> transcriptSummary,
+            Optional<String> terminationReason,
+            String dataCollectionResultsJson) {}
 
     /** As {@link #chunk}, each recipient with its conversation's results (one query, joined). */
     public List<WithResult> chunkWithResults(WorkspaceId workspace, String batchId, int afterPosition, int limit) {
@@ -63,9 +67,13 @@ public final class RecipientStore {
                 .bind("batchId", batchId)
                 .bind("after", afterPosition)
                 .bind("limit", limit)
-                .map((rs, ctx) -> new WithResult(recipient(rs, ctx), Rows.optionalText(rs, "call_result"),
-                        Rows.optionalText(rs, "call_successful"), Rows.optionalText(rs, "transcript_summary"),
-                        Rows.optionalText(rs, "termination_reason"), rs.getString("data_collection_results")))
+                .map((rs, ctx) -> new WithResult(
+                        recipient(rs, ctx),
+                        Rows.optionalText(rs, "call_result"),
+                        Rows.optionalText(rs, "call_successful"),
+                        Rows.optionalText(rs, "transcript_summary"),
+                        Rows.optionalText(rs, "termination_reason"),
+                        rs.getString("data_collection_results")))
                 .list());
     }
 
@@ -108,11 +116,18 @@ public final class RecipientStore {
     }
 
     static Recipient recipient(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Recipient(rs.getString("batch_id"), rs.getString("id"), rs.getInt("position"),
-                Rows.optionalText(rs, "phone_number"), Rows.optionalText(rs, "whatsapp_user_id"),
-                Rows.optionalText(rs, "client_data"), RecipientStatus.fromWire(rs.getString("status")).orElseThrow(),
-                Rows.optionalText(rs, "last_outcome"), rs.getInt("attempt_count"),
-                Rows.optionalText(rs, "conversation_id"), Rows.instant(rs, "created_at"),
+        return new Recipient(
+                rs.getString("batch_id"),
+                rs.getString("id"),
+                rs.getInt("position"),
+                Rows.optionalText(rs, "phone_number"),
+                Rows.optionalText(rs, "whatsapp_user_id"),
+                Rows.optionalText(rs, "client_data"),
+                RecipientStatus.fromWire(rs.getString("status")).orElseThrow(),
+                Rows.optionalText(rs, "last_outcome"),
+                rs.getInt("attempt_count"),
+                Rows.optionalText(rs, "conversation_id"),
+                Rows.instant(rs, "created_at"),
                 Rows.instant(rs, "updated_at"));
     }
 }

@@ -19,7 +19,8 @@ final class SessionPooling {
     private SessionPooling() {}
 
     static void requireOwnSessions(DataSource dataSource) {
-        try (Connection first = dataSource.getConnection(); Connection second = dataSource.getConnection()) {
+        try (Connection first = dataSource.getConnection();
+                Connection second = dataSource.getConnection()) {
             first.setAutoCommit(true);
             second.setAutoCommit(true);
             int firstProcess = serverProcess(first);
@@ -33,14 +34,14 @@ final class SessionPooling {
                         to PostgreSQL directly.""");
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("Could not check how the database connection is pooled: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Could not check how the database connection is pooled: " + e.getMessage(), e);
         }
     }
 
     private static int serverProcess(Connection connection) throws SQLException {
         try (var statement = connection.createStatement();
-             var result = statement.executeQuery("SELECT pg_backend_pid()")) {
+                var result = statement.executeQuery("SELECT pg_backend_pid()")) {
             result.next();
             return result.getInt(1);
         }

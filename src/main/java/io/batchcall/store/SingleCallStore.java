@@ -66,8 +66,9 @@ public final class SingleCallStore {
                 return new Placement.LimitsFull(full.get());
             }
             BatchStore.requireLive(handle, workspace, "agents", call.agentId(), "agent");
-            call.phoneNumberId().ifPresent(number -> BatchStore.requireLive(handle, workspace, "phone_numbers",
-                    number, "phone number"));
+            call.phoneNumberId()
+                    .ifPresent(number ->
+                            BatchStore.requireLive(handle, workspace, "phone_numbers", number, "phone number"));
             BatchStore.insertBatch(handle, workspace, batchId, call, now);
             handle.createUpdate("UPDATE batches SET origin = 'single' WHERE workspace_id = :workspaceId AND id = :id")
                     .bind("workspaceId", workspace.value())
@@ -86,13 +87,17 @@ public final class SingleCallStore {
                         SELECT concurrency_limit, in_flight, dispatch_paused FROM workspaces
                         WHERE id = :workspaceId FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
-                .map((rs, ctx) -> new Usage(Optional.of(rs.getInt("concurrency_limit")), rs.getInt("in_flight"),
+                .map((rs, ctx) -> new Usage(
+                        Optional.of(rs.getInt("concurrency_limit")),
+                        rs.getInt("in_flight"),
                         rs.getBoolean("dispatch_paused")))
                 .one();
         if (workspaceRow.dispatchPaused()) {
             // The workspace's emergency stop holds every dial; a single call would only wait out its request.
-            throw new io.batchcall.domain.StateConflict("dispatch_paused", "Dialing is paused for this workspace "
-                    + "(dispatch_paused); resume it with PATCH /v1/batchcall/workspace before placing calls.");
+            throw new io.batchcall.domain.StateConflict(
+                    "dispatch_paused",
+                    "Dialing is paused for this workspace "
+                            + "(dispatch_paused); resume it with PATCH /v1/batchcall/workspace before placing calls.");
         }
         int waiting = waitingSingles(handle, workspace, Optional.empty());
         var workspaceLimit = workspaceRow.limit().orElseThrow();
@@ -106,14 +111,17 @@ public final class SingleCallStore {
                         WHERE workspace_id = :workspaceId AND id = :agentId""")
                 .bind("workspaceId", workspace.value())
                 .bind("agentId", agentId)
-                .map((rs, ctx) -> new Usage(Optional.ofNullable((Integer) rs.getObject("concurrency_limit")),
-                        rs.getInt("in_flight"), false))
+                .map((rs, ctx) -> new Usage(
+                        Optional.ofNullable((Integer) rs.getObject("concurrency_limit")),
+                        rs.getInt("in_flight"),
+                        false))
                 .findOne();
         if (agentRow.isPresent() && agentRow.get().limit().isPresent()) {
             int agentWaiting = waitingSingles(handle, workspace, Optional.of(agentId));
             int agentLimit = agentRow.get().limit().get();
             if (agentRow.get().inFlight() + agentWaiting >= agentLimit) {
-                return Optional.of("The agent's concurrency limit is reached: " + agentRow.get().inFlight()
+                return Optional.of("The agent's concurrency limit is reached: "
+                        + agentRow.get().inFlight()
                         + " calls in flight and " + agentWaiting + " single calls about to be placed, of "
                         + agentLimit + " allowed. Try again when a call ends.");
             }
@@ -124,8 +132,8 @@ public final class SingleCallStore {
     private record Usage(Optional<Integer> limit, int inFlight, boolean dispatchPaused) {}
 
     /** The agent's daily_limit, counting single calls not claimed yet, as the claim would hold the call. */
-    private static Optional<String> dailyLimitReached(Handle handle, WorkspaceId workspace, String agentId,
-                                                      java.time.Instant now) {
+    private static Optional<String> dailyLimitReached(
+            Handle handle, WorkspaceId workspace, String agentId, java.time.Instant now) {
         var usage = AgentStore.dailyUsage(handle, workspace, agentId, now);
         if (usage.isEmpty()) {
             return Optional.empty();
@@ -143,8 +151,7 @@ public final class SingleCallStore {
     private static int waitingSingles(Handle handle, WorkspaceId workspace, Optional<String> agentId) {
         var query = handle.createQuery("""
                         SELECT count(*) FROM batches
-                        WHERE workspace_id = :workspaceId AND origin = 'single' AND status = 'pending'"""
-                        + (agentId.isPresent() ? " AND agent_id = :agentId" : ""))
+                        WHERE workspace_id = :workspaceId AND origin = 'single' AND status = 'pending'""" + (agentId.isPresent() ? " AND agent_id = :agentId" : ""))
                 .bind("workspaceId", workspace.value());
         agentId.ifPresent(agent -> query.bind("agentId", agent));
         return query.mapTo(Integer.class).one();
@@ -178,8 +185,9 @@ public final class SingleCallStore {
                     }
                     var status = BatchStatus.fromWire(rs.getString("status")).orElseThrow();
                     if (status.isFinal()) {
-                        return new Progress.NotPlaced(Rows.optionalText(rs, "batch_reason")
-                                .orElse("the call was " + status.wireName()), Optional.empty());
+                        return new Progress.NotPlaced(
+                                Rows.optionalText(rs, "batch_reason").orElse("the call was " + status.wireName()),
+                                Optional.empty());
                     }
                     return new Progress.Waiting();
                 })

@@ -46,23 +46,31 @@ public final class WebhookStore {
         this.ids = ids;
     }
 
-    public record NewWebhook(String name, String url, Map<String, String> requestHeaders, List<String> eventTypes,
-                             boolean retryEnabled) {}
+    public record NewWebhook(
+            String name,
+            String url,
+            Map<String, String> requestHeaders,
+            List<String> eventTypes,
+            boolean retryEnabled) {}
 
     /** A webhook just created or re-keyed, with its secret: the only time the secret is shown. */
     public record Keyed(String id, WebhookSecret secret, Optional<Instant> previousSecretUntil) {}
 
     /** ElevenLabs' PATCH: name and is_disabled always; the rest when present. */
-    public record WebhookUpdate(String name, boolean disabled, Optional<Boolean> retryEnabled,
-                                Optional<Map<String, String>> requestHeaders, Optional<List<String>> eventTypes,
-                                Optional<String> url) {}
+    public record WebhookUpdate(
+            String name,
+            boolean disabled,
+            Optional<Boolean> retryEnabled,
+            Optional<Map<String, String>> requestHeaders,
+            Optional<List<String>> eventTypes,
+            Optional<String> url) {}
 
     /**
      * The workspace's ElevenLabs post-call settings: which webhook receives post-call events, which of them
      * ({@code transcript}, {@code call_initiation_failure}; none = both), and every other settings field as JSON.
      */
-    public record ConvaiSettings(Optional<String> postCallWebhookId, List<String> webhookEvents,
-                                 String otherSettingsJson) {}
+    public record ConvaiSettings(
+            Optional<String> postCallWebhookId, List<String> webhookEvents, String otherSettingsJson) {}
 
     public Keyed create(WorkspaceId workspace, NewWebhook webhook) {
         var secret = WebhookSecret.generate(random);
@@ -145,7 +153,9 @@ public final class WebhookStore {
                     .bind("name", update.name())
                     .bind("disabled", update.disabled())
                     .bind("retryEnabled", update.retryEnabled().orElse(null))
-                    .bind("headers", update.requestHeaders().map(WebhookStore::json).orElse(null))
+                    .bind(
+                            "headers",
+                            update.requestHeaders().map(WebhookStore::json).orElse(null))
                     .bind("setEventTypes", update.eventTypes().isPresent())
                     .bindArray("eventTypes", String.class, update.eventTypes().orElse(List.of()))
                     .bind("url", update.url().orElse(null))
@@ -232,10 +242,11 @@ public final class WebhookStore {
                         UPDATE webhook_endpoints
                            SET previous_secret = NULL, previous_secret_until = NULL, updated_at = :now
                          WHERE workspace_id = :workspace AND id = :id AND deleted_at IS NULL""")
-                .bind("workspace", workspace.value())
-                .bind("id", id)
-                .bind("now", Rows.at(clock.instant()))
-                .execute()) > 0;
+                        .bind("workspace", workspace.value())
+                        .bind("id", id)
+                        .bind("now", Rows.at(clock.instant()))
+                        .execute())
+                > 0;
     }
 
     public ConvaiSettings settings(WorkspaceId workspace) {
@@ -243,8 +254,10 @@ public final class WebhookStore {
                         SELECT post_call_webhook_id, webhook_events, settings::text AS settings
                         FROM convai_settings WHERE workspace_id = :workspace""")
                 .bind("workspace", workspace.value())
-                .map((rs, ctx) -> new ConvaiSettings(Rows.optionalText(rs, "post_call_webhook_id"),
-                        Arrays.asList((String[]) rs.getArray("webhook_events").getArray()), rs.getString("settings")))
+                .map((rs, ctx) -> new ConvaiSettings(
+                        Rows.optionalText(rs, "post_call_webhook_id"),
+                        Arrays.asList((String[]) rs.getArray("webhook_events").getArray()),
+                        rs.getString("settings")))
                 .findOne()
                 .orElse(new ConvaiSettings(Optional.empty(), List.of(), "{}")));
     }
@@ -306,14 +319,22 @@ public final class WebhookStore {
     }
 
     private static WebhookEndpoint endpoint(ResultSet rs) throws SQLException {
-        return new WebhookEndpoint(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"),
-                rs.getString("name"), rs.getString("url"), headers(rs.getString("request_headers")),
-                Arrays.asList((String[]) rs.getArray("event_types").getArray()), rs.getBoolean("retry_enabled"),
-                rs.getBoolean("is_disabled"), rs.getBoolean("is_auto_disabled"),
-                Rows.optionalText(rs, "disabled_reason"), rs.getInt("consecutive_failures"),
+        return new WebhookEndpoint(
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("id"),
+                rs.getString("name"),
+                rs.getString("url"),
+                headers(rs.getString("request_headers")),
+                Arrays.asList((String[]) rs.getArray("event_types").getArray()),
+                rs.getBoolean("retry_enabled"),
+                rs.getBoolean("is_disabled"),
+                rs.getBoolean("is_auto_disabled"),
+                Rows.optionalText(rs, "disabled_reason"),
+                rs.getInt("consecutive_failures"),
                 Rows.optionalInstant(rs, "last_success_at"),
                 Optional.ofNullable((Integer) rs.getObject("most_recent_failure_error_code")),
-                Rows.optionalInstant(rs, "most_recent_failure_at"), Rows.optionalInstant(rs, "previous_secret_until"),
+                Rows.optionalInstant(rs, "most_recent_failure_at"),
+                Rows.optionalInstant(rs, "previous_secret_until"),
                 Rows.instant(rs, "created_at"));
     }
 }

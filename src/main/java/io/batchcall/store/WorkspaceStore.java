@@ -66,11 +66,10 @@ public final class WorkspaceStore {
     }
 
     public List<Workspace> list() {
-        return jdbi.withHandle(handle -> handle.createQuery("""
+        return jdbi.withHandle(
+                handle -> handle.createQuery("""
                         SELECT id, name, concurrency_limit, created_at, updated_at
-                        FROM workspaces ORDER BY created_at, id""")
-                .map(WorkspaceStore::workspace)
-                .list());
+                        FROM workspaces ORDER BY created_at, id""").map(WorkspaceStore::workspace).list());
     }
 
     /** Changes the given fields; empty when the workspace does not exist. */
@@ -136,14 +135,16 @@ public final class WorkspaceStore {
     private static Optional<Workspace> findDefault(Handle handle) {
         return handle.createQuery("""
                         SELECT id, name, concurrency_limit, created_at, updated_at
-                        FROM workspaces WHERE is_default""")
-                .map(WorkspaceStore::workspace)
-                .findOne();
+                        FROM workspaces WHERE is_default""").map(WorkspaceStore::workspace).findOne();
     }
 
     static Workspace workspace(ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws SQLException {
-        return new Workspace(new WorkspaceId(rs.getString("id")), rs.getString("name"),
-                rs.getInt("concurrency_limit"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+        return new Workspace(
+                new WorkspaceId(rs.getString("id")),
+                rs.getString("name"),
+                rs.getInt("concurrency_limit"),
+                Rows.instant(rs, "created_at"),
+                Rows.instant(rs, "updated_at"));
     }
 
     /** Calls in flight per workspace, as counted by the claims and ends of every node. */

@@ -21,8 +21,8 @@ public interface CallEventSink {
         report(new CallEvent.Answered(attempt));
     }
 
-    default void ended(AttemptRef attempt, Outcome outcome, Optional<String> providerStatus,
-                       Optional<Integer> sipCode) {
+    default void ended(
+            AttemptRef attempt, Outcome outcome, Optional<String> providerStatus, Optional<Integer> sipCode) {
         report(new CallEvent.Ended(attempt, outcome, providerStatus, sipCode, true));
     }
 }

@@ -11,12 +11,21 @@ import java.util.Optional;
  * Everything a provider needs to place one attempt: who to call, from which number and account, which agent to
  * connect, how long to let it ring, the conversation id, and the recipient's client data (JSON text).
  */
-public record CallRequest(AttemptRef attempt, String batchId, String recipientId, String to, PhoneNumber from,
-                          Map<String, String> credentials, Agent agent, TelephonyCallConfig callConfig,
-                          String conversationId, Optional<String> clientDataJson) {
+public record CallRequest(
+        AttemptRef attempt,
+        String batchId,
+        String recipientId,
+        String to,
+        PhoneNumber from,
+        Map<String, String> credentials,
+        Agent agent,
+        TelephonyCallConfig callConfig,
+        String conversationId,
+        Optional<String> clientDataJson) {
     @Override
     public String toString() {
         // Credentials and the full number never reach a log line through this record.
-        return "CallRequest[attempt=" + attempt.attemptId() + ", provider=" + from.provider().wireName() + "]";
+        return "CallRequest[attempt=" + attempt.attemptId() + ", provider="
+                + from.provider().wireName() + "]";
     }
 }

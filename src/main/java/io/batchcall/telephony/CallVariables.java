@@ -1,7 +1,7 @@
 package io.batchcall.telephony;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -26,10 +26,12 @@ public final class CallVariables {
 
     public static Map<String, String> of(Optional<String> clientDataJson) {
         var variables = new LinkedHashMap<String, String>();
-        clientDataJson.map(CallVariables::parse).map(data -> data.get("dynamic_variables"))
+        clientDataJson
+                .map(CallVariables::parse)
+                .map(data -> data.get("dynamic_variables"))
                 .filter(JsonNode::isObject)
-                .ifPresent(object -> object.properties().forEach(entry -> variables.put(entry.getKey(),
-                        text(entry.getValue()))));
+                .ifPresent(object ->
+                        object.properties().forEach(entry -> variables.put(entry.getKey(), text(entry.getValue()))));
         return variables;
     }
 

@@ -45,9 +45,11 @@ public final class RecentCalls {
 
     /** Of {@code callIds}, those this node placed for an attempt other than {@code attempt}. */
     public Set<String> placedForOthers(AttemptRef attempt, Collection<String> callIds) {
-        return callIds.stream().filter(id -> {
-            var placed = byCallId.get(id);
-            return placed != null && !placed.attempt().equals(attempt);
-        }).collect(Collectors.toSet());
+        return callIds.stream()
+                .filter(id -> {
+                    var placed = byCallId.get(id);
+                    return placed != null && !placed.attempt().equals(attempt);
+                })
+                .collect(Collectors.toSet());
     }
 }

@@ -12,8 +12,8 @@ public final class ScheduledTimers implements Timers, AutoCloseable {
 
     @Override
     public Scheduled schedule(Duration delay, Runnable task) {
-        var future = scheduler.schedule(() -> Thread.ofVirtual().start(task), Math.max(0, delay.toNanos()),
-                TimeUnit.NANOSECONDS);
+        var future = scheduler.schedule(
+                () -> Thread.ofVirtual().start(task), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
         return () -> future.cancel(false);
     }
 

@@ -34,9 +34,12 @@ public final class WebhookMetrics {
         this.log = log;
         this.clock = clock;
         this.backlog = MultiGauge.builder("batchcall.webhook.backlog")
-                .description("Open deliveries (pending, in flight or held) per webhook").register(meters);
-        this.oldest = MultiGauge.builder("batchcall.webhook.oldest.pending").baseUnit("seconds")
-                .description("Age of the oldest open delivery per webhook").register(meters);
+                .description("Open deliveries (pending, in flight or held) per webhook")
+                .register(meters);
+        this.oldest = MultiGauge.builder("batchcall.webhook.oldest.pending")
+                .baseUnit("seconds")
+                .description("Age of the oldest open delivery per webhook")
+                .register(meters);
     }
 
     void recorded(Due due, DeliveryAttempt attempt, Recorded recorded) {
@@ -44,10 +47,13 @@ public final class WebhookMetrics {
         Counter.builder("batchcall.webhook.deliveries")
                 .description("Webhook attempts by what they meant for their delivery")
                 .tags("endpoint", due.endpointId(), "type", due.eventType(), "outcome", outcome)
-                .register(meters).increment();
-        Timer.builder("batchcall.webhook.attempt").description("Webhook attempt latency")
+                .register(meters)
+                .increment();
+        Timer.builder("batchcall.webhook.attempt")
+                .description("Webhook attempt latency")
                 .tags("outcome", attempt.succeeded() ? "success" : "failure")
-                .register(meters).record(attempt.duration());
+                .register(meters)
+                .record(attempt.duration());
     }
 
     /** Re-reads the backlog when the last read is older than the refresh interval. */
@@ -58,10 +64,23 @@ public final class WebhookMetrics {
         }
         backlogReadAt = now;
         var rows = log.backlog();
-        backlog.register(rows.stream().map(row -> MultiGauge.Row.of(Tags.of("endpoint", row.endpointId()),
-                row.open())).toList(), true);
-        oldest.register(rows.stream().map(row -> MultiGauge.Row.of(Tags.of("endpoint", row.endpointId()),
-                row.oldest().map(at -> Math.max(0, Duration.between(at, now).toMillis()) / 1000.0).orElse(0.0)))
-                .toList(), true);
+        backlog.register(
+                rows.stream()
+                        .map(row -> MultiGauge.Row.of(Tags.of("endpoint", row.endpointId()), row.open()))
+                        .toList(),
+                true);
+        oldest.register(
+                rows.stream()
+                        .map(row -> MultiGauge.Row.of(
+                                Tags.of("endpoint", row.endpointId()),
+                                row.oldest()
+                                        .map(at -> Math.max(
+                                                        0,
+                                                        Duration.between(at, now)
+                                                                .toMillis())
+                                                / 1000.0)
+                                        .orElse(0.0)))
+                        .toList(),
+                true);
     }
 }

@@ -44,6 +44,7 @@ public final class WebhookSender implements AutoCloseable {
     static final String USER_AGENT = "batchcall-webhooks/1";
     /** How many deliveries one pass claims at most. */
     private static final int CLAIM_LIMIT = 200;
+
     private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -58,8 +59,8 @@ public final class WebhookSender implements AutoCloseable {
     private final Thread loop;
     private volatile boolean running;
 
-    public WebhookSender(DeliveryStore deliveries, WebhookUrls urls, WebhookConfig config, Clock clock,
-                         WebhookMetrics metrics) {
+    public WebhookSender(
+            DeliveryStore deliveries, WebhookUrls urls, WebhookConfig config, Clock clock, WebhookMetrics metrics) {
         this.deliveries = deliveries;
         this.urls = urls;
         this.config = config;
@@ -68,9 +69,12 @@ public final class WebhookSender implements AutoCloseable {
         // Redirects are never followed: a 3xx is a failed attempt (Standard Webhooks), and following one would let
         // a receiver point us at an address the egress policy refuses.
         // HTTP/1.1: no h2c upgrade attempt on plain-http receivers, which many small servers mishandle.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(config.requestTimeout()).executor(requests).build();
+                .connectTimeout(config.requestTimeout())
+                .executor(requests)
+                .build();
         this.loop = Thread.ofPlatform().name("batchcall-webhooks").daemon(true).unstarted(this::run);
     }
 
@@ -103,7 +107,9 @@ public final class WebhookSender implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 break;
             } catch (java.util.concurrent.ExecutionException e) {
-                log.warn("Webhook delivery failed to record error={}", e.getCause().toString());
+                log.warn(
+                        "Webhook delivery failed to record error={}",
+                        e.getCause().toString());
             }
         }
         metrics.refreshBacklog();
@@ -116,8 +122,11 @@ public final class WebhookSender implements AutoCloseable {
         var recorded = deliveries.record(due, attempt);
         metrics.recorded(due, attempt, recorded);
         if (recorded == Recorded.HELD) {
-            log.warn("Webhook disabled automatically; its deliveries are held until it is enabled again"
-                    + " endpointId={} status={}", due.endpointId(), attempt.status().map(String::valueOf).orElse("-"));
+            log.warn(
+                    "Webhook disabled automatically; its deliveries are held until it is enabled again"
+                            + " endpointId={} status={}",
+                    due.endpointId(),
+                    attempt.status().map(String::valueOf).orElse("-"));
         }
         return attempt;
     }
@@ -128,10 +137,15 @@ public final class WebhookSender implements AutoCloseable {
         long started = System.nanoTime();
         var refusal = urls.refusal(due.url());
         if (refusal.isPresent()) {
-            return new DeliveryAttempt(due.attempt(), startedAt, Duration.ZERO, signedAt,
+            return new DeliveryAttempt(
+                    due.attempt(),
+                    startedAt,
+                    Duration.ZERO,
+                    signedAt,
                     new Result.NoAnswer("refused_address", refusal.get()));
         }
-        var request = HttpRequest.newBuilder(URI.create(due.url())).timeout(config.requestTimeout())
+        var request = HttpRequest.newBuilder(URI.create(due.url()))
+                .timeout(config.requestTimeout())
                 .POST(HttpRequest.BodyPublishers.ofString(due.body(), StandardCharsets.UTF_8));
         // The workspace's own headers first, so that ours (and the signatures) win over any of the same name.
         due.requestHeaders().forEach(request::setHeader);
@@ -149,12 +163,15 @@ public final class WebhookSender implements AutoCloseable {
             try (var body = response.body()) {
                 excerpt = excerpt(body);
             }
-            result = new Result.Answered(response.statusCode(), excerpt,
+            result = new Result.Answered(
+                    response.statusCode(),
+                    excerpt,
                     response.headers().firstValue("Retry-After").flatMap(value -> retryAfter(value, startedAt)));
         } catch (HttpConnectTimeoutException e) {
             result = new Result.NoAnswer("connect", "connect timed out");
         } catch (HttpTimeoutException e) {
-            result = new Result.NoAnswer("timeout", "no response within " + config.requestTimeout().toSeconds() + " s");
+            result = new Result.NoAnswer(
+                    "timeout", "no response within " + config.requestTimeout().toSeconds() + " s");
         } catch (ConnectException e) {
             result = new Result.NoAnswer("connect", String.valueOf(e.getMessage()));
         } catch (SSLException e) {
@@ -165,15 +182,19 @@ public final class WebhookSender implements AutoCloseable {
             Thread.currentThread().interrupt();
             result = new Result.NoAnswer("io", "interrupted while sending (node stopping)");
         }
-        return new DeliveryAttempt(due.attempt(), startedAt, Duration.ofNanos(System.nanoTime() - started), signedAt,
-                result);
+        return new DeliveryAttempt(
+                due.attempt(), startedAt, Duration.ofNanos(System.nanoTime() - started), signedAt, result);
     }
 
     /** The first 2 KiB of a response body as text (invalid UTF-8 replaced); the rest is not read. */
     static String excerpt(InputStream body) throws IOException {
         var bytes = body.readNBytes(DeliveryAttempt.EXCERPT_BYTES);
-        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        return StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                .decode(java.nio.ByteBuffer.wrap(bytes))
+                .toString();
     }
 
     /** {@code Retry-After} in seconds or as an HTTP date (RFC 9110); ignored when it is neither. */
@@ -184,7 +205,8 @@ public final class WebhookSender implements AutoCloseable {
             return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds));
         } catch (NumberFormatException notSeconds) {
             try {
-                var at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                var at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant();
                 return Optional.of(at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO);
             } catch (DateTimeParseException notDate) {
                 return Optional.empty();

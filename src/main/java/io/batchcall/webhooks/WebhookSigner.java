@@ -26,12 +26,13 @@ import javax.crypto.spec.SecretKeySpec;
 public final class WebhookSigner {
     private WebhookSigner() {}
 
-    public static Map<String, String> headers(String eventId, long timestamp, String body, WebhookSecret secret,
-                                              Optional<WebhookSecret> previous) {
+    public static Map<String, String> headers(
+            String eventId, long timestamp, String body, WebhookSecret secret, Optional<WebhookSecret> previous) {
         var headers = new LinkedHashMap<String, String>();
         var elevenLabsKey = previous.orElse(secret).value().getBytes(StandardCharsets.UTF_8);
-        headers.put("ElevenLabs-Signature", "t=" + timestamp + ",v0="
-                + HexFormat.of().formatHex(hmac(elevenLabsKey, timestamp + "." + body)));
+        headers.put(
+                "ElevenLabs-Signature",
+                "t=" + timestamp + ",v0=" + HexFormat.of().formatHex(hmac(elevenLabsKey, timestamp + "." + body)));
         headers.put("webhook-id", eventId);
         headers.put("webhook-timestamp", Long.toString(timestamp));
         var signed = eventId + "." + timestamp + "." + body;

@@ -30,7 +30,9 @@ public final class WebhookUrls {
         } catch (URISyntaxException e) {
             return Optional.of("URL is not valid: " + e.getReason());
         }
-        var scheme = Optional.ofNullable(uri.getScheme()).map(s -> s.toLowerCase(Locale.ROOT)).orElse("");
+        var scheme = Optional.ofNullable(uri.getScheme())
+                .map(s -> s.toLowerCase(Locale.ROOT))
+                .orElse("");
         if (!scheme.equals("https") && !scheme.equals("http")) {
             return Optional.of("URL should be an http or https URL");
         }

@@ -19,39 +19,85 @@ public final class BatchWire {
 
     public record MachineDetectionResponse(String mode) {}
 
-    public record CallConfigResponse(int ringingTimeoutSecs, boolean twilioCallRecordingEnabled,
-                                     MachineDetectionResponse twilioMachineDetection) {
+    public record CallConfigResponse(
+            int ringingTimeoutSecs,
+            boolean twilioCallRecordingEnabled,
+            MachineDetectionResponse twilioMachineDetection) {
         static CallConfigResponse of(TelephonyCallConfig config) {
-            return new CallConfigResponse(config.ringingTimeoutSecs(), config.recordingEnabled(),
-                    config.machineDetection().map(MachineDetection::wireName).map(MachineDetectionResponse::new)
+            return new CallConfigResponse(
+                    config.ringingTimeoutSecs(),
+                    config.recordingEnabled(),
+                    config.machineDetection()
+                            .map(MachineDetection::wireName)
+                            .map(MachineDetectionResponse::new)
                             .orElse(null));
         }
     }
 
-    public record BatchCallResponse(String id, String phoneNumberId, String phoneProvider,
-                                    @JsonRawValue String whatsappParams, String name, String agentId, String branchId,
-                                    String environment, long createdAtUnix, long scheduledTimeUnix, String timezone,
-                                    int totalCallsDispatched, int totalCallsScheduled, int totalCallsFinished,
-                                    long lastUpdatedAtUnix, String status, int retryCount,
-                                    CallConfigResponse telephonyCallConfig, Integer targetConcurrencyLimit,
-                                    String agentName, String branchName, String failureReason, boolean paused,
-                                    Long pausedAtUnix) {}
+    public record BatchCallResponse(
+            String id,
+            String phoneNumberId,
+            String phoneProvider,
+            @JsonRawValue String whatsappParams,
+            String name,
+            String agentId,
+            String branchId,
+            String environment,
+            long createdAtUnix,
+            long scheduledTimeUnix,
+            String timezone,
+            int totalCallsDispatched,
+            int totalCallsScheduled,
+            int totalCallsFinished,
+            long lastUpdatedAtUnix,
+            String status,
+            int retryCount,
+            CallConfigResponse telephonyCallConfig,
+            Integer targetConcurrencyLimit,
+            String agentName,
+            String branchName,
+            String failureReason,
+            boolean paused,
+            Long pausedAtUnix) {}
 
-    public record RecipientResponse(String id, String phoneNumber, String whatsappUserId, String status,
-                                    long createdAtUnix, long updatedAtUnix, String conversationId,
-                                    @JsonRawValue String conversationInitiationClientData, int attemptCount,
-                                    String lastOutcome) {}
+    public record RecipientResponse(
+            String id,
+            String phoneNumber,
+            String whatsappUserId,
+            String status,
+            long createdAtUnix,
+            long updatedAtUnix,
+            String conversationId,
+            @JsonRawValue String conversationInitiationClientData,
+            int attemptCount,
+            String lastOutcome) {}
 
     public static BatchCallResponse batch(BatchSummary summary) {
         var b = summary.batch();
-        return new BatchCallResponse(b.id(), b.phoneNumberId().orElse(null),
-                summary.phoneProvider().map(Provider::wireName).orElse(null), b.whatsappParamsJson().orElse(null),
-                b.name(), b.agentId(), b.branchId().orElse(null), b.environment().orElse(null),
-                b.createdAt().getEpochSecond(), b.scheduledAt().getEpochSecond(), b.timezone().orElse(null),
-                b.totalDispatched(), b.totalScheduled(), b.totalFinished(), b.updatedAt().getEpochSecond(),
-                b.status().wireName(), b.retryCount(), CallConfigResponse.of(b.callConfig()),
-                b.targetConcurrencyLimit().orElse(null), summary.agentName(), summary.branchName().orElse(null),
-                b.failureReason().orElse(null), pausedAt(b).isPresent(),
+        return new BatchCallResponse(
+                b.id(),
+                b.phoneNumberId().orElse(null),
+                summary.phoneProvider().map(Provider::wireName).orElse(null),
+                b.whatsappParamsJson().orElse(null),
+                b.name(),
+                b.agentId(),
+                b.branchId().orElse(null),
+                b.environment().orElse(null),
+                b.createdAt().getEpochSecond(),
+                b.scheduledAt().getEpochSecond(),
+                b.timezone().orElse(null),
+                b.totalDispatched(),
+                b.totalScheduled(),
+                b.totalFinished(),
+                b.updatedAt().getEpochSecond(),
+                b.status().wireName(),
+                b.retryCount(),
+                CallConfigResponse.of(b.callConfig()),
+                b.targetConcurrencyLimit().orElse(null),
+                summary.agentName(),
+                summary.branchName().orElse(null),
+                b.failureReason().orElse(null),
+                pausedAt(b).isPresent(),
                 pausedAt(b).map(Instant::getEpochSecond).orElse(null));
     }
 
@@ -64,9 +110,16 @@ public final class BatchWire {
     }
 
     public static RecipientResponse recipient(Recipient r) {
-        return new RecipientResponse(r.id(), r.phoneNumber().orElse(null), r.whatsappUserId().orElse(null),
-                r.status().wireName(), r.createdAt().getEpochSecond(), r.updatedAt().getEpochSecond(),
-                r.conversationId().orElse(null), r.clientDataJson().orElse(null), r.attemptCount(),
+        return new RecipientResponse(
+                r.id(),
+                r.phoneNumber().orElse(null),
+                r.whatsappUserId().orElse(null),
+                r.status().wireName(),
+                r.createdAt().getEpochSecond(),
+                r.updatedAt().getEpochSecond(),
+                r.conversationId().orElse(null),
+                r.clientDataJson().orElse(null),
+                r.attemptCount(),
                 r.lastOutcome().orElse(null));
     }
 }

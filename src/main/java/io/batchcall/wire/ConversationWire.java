@@ -18,8 +18,8 @@ import java.util.Optional;
  * {@code call_successful} is our older extension, kept beside {@code analysis}.
  */
 public final class ConversationWire {
-    private static final List<String> AUDIO = List.of("has_audio", "has_user_audio", "has_response_audio",
-            "has_auxiliary_audio");
+    private static final List<String> AUDIO =
+            List.of("has_audio", "has_user_audio", "has_response_audio", "has_auxiliary_audio");
 
     private ConversationWire() {}
 
@@ -30,8 +30,13 @@ public final class ConversationWire {
         shown.put("conversation_id", c.id());
         // ElevenLabs' user_id is the one given in conversation_initiation_client_data.
         var clientData = c.clientDataJson().map(ConversationWire::parse);
-        shown.put("user_id", clientData.map(data -> data.path("user_id")).filter(JsonNode::isTextual)
-                .map(JsonNode::asText).orElse(null));
+        shown.put(
+                "user_id",
+                clientData
+                        .map(data -> data.path("user_id"))
+                        .filter(JsonNode::isTextual)
+                        .map(JsonNode::asText)
+                        .orElse(null));
         shown.put("branch_id", c.branchId().orElse(null));
         shown.put("status", c.status().wireName());
         shown.set("transcript", parse(c.transcriptJson()));
@@ -49,19 +54,25 @@ public final class ConversationWire {
         } else {
             metadata.putNull("batch_call");
         }
-        metadata.set("phone_call", c.phoneCall().<JsonNode>map(call -> {
-            var phoneCall = WireJson.MAPPER.createObjectNode();
-            phoneCall.put("direction", call.direction());
-            phoneCall.put("phone_number_id", c.phoneNumberId().orElse(null));
-            phoneCall.put("agent_number", call.agentNumber());
-            phoneCall.put("external_number", call.externalNumber());
-            phoneCall.put("type", call.type());
-            phoneCall.put("call_sid", call.callSid());
-            phoneCall.put("stream_sid", call.streamSid().orElse(""));
-            // Optional in the SDK's model: absent while the call still rings and nobody knows yet.
-            c.callResult().map(CallResult::wireName).ifPresent(result -> phoneCall.put("call_result", result));
-            return phoneCall;
-        }).orElse(null));
+        metadata.set(
+                "phone_call",
+                c.phoneCall()
+                        .<JsonNode>map(call -> {
+                            var phoneCall = WireJson.MAPPER.createObjectNode();
+                            phoneCall.put("direction", call.direction());
+                            phoneCall.put("phone_number_id", c.phoneNumberId().orElse(null));
+                            phoneCall.put("agent_number", call.agentNumber());
+                            phoneCall.put("external_number", call.externalNumber());
+                            phoneCall.put("type", call.type());
+                            phoneCall.put("call_sid", call.callSid());
+                            phoneCall.put("stream_sid", call.streamSid().orElse(""));
+                            // Optional in the SDK's model: absent while the call still rings and nobody knows yet.
+                            c.callResult()
+                                    .map(CallResult::wireName)
+                                    .ifPresent(result -> phoneCall.put("call_result", result));
+                            return phoneCall;
+                        })
+                        .orElse(null));
         var analysis = shown.putObject("analysis");
         analysis.put("call_successful", c.callSuccessful().wireName());
         analysis.put("transcript_summary", c.transcriptSummary().orElse(""));

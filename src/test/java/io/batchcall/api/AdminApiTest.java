@@ -35,20 +35,26 @@ class AdminApiTest {
         var key = body.get("api_key").asText();
         assertThat(server.client(key).get("/v1/batchcall/workspace").json().get("workspace_id"))
                 .isEqualTo(body.get("workspace_id"));
-        var listed = server.admin().get("/admin/v1/workspaces/" + body.get("workspace_id").asText()).body();
+        var listed = server.admin()
+                .get("/admin/v1/workspaces/" + body.get("workspace_id").asText())
+                .body();
         assertThat(listed).doesNotContain(key).contains(key.substring(0, 8));
     }
 
     @Test
     void a_new_workspace_has_the_default_concurrency_limit_of_20() {
-        var body = server.admin().post("/admin/v1/workspaces", "{\"name\":\"Defaults\"}").json();
+        var body = server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Defaults\"}")
+                .json();
 
         assertThat(body.get("concurrency_limit").asInt()).isEqualTo(20);
     }
 
     @Test
     void listing_shows_every_workspace_with_its_keys_but_never_a_key_itself() {
-        var created = server.admin().post("/admin/v1/workspaces", "{\"name\":\"Listed\"}").json();
+        var created = server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Listed\"}")
+                .json();
 
         var list = server.admin().get("/admin/v1/workspaces");
 
@@ -60,14 +66,16 @@ class AdminApiTest {
                     .isEqualTo(created.get("api_key_id").asText());
             assertThat(w.get("api_keys").get(0).get("revoked_at_unix").isNull()).isTrue();
         });
-        assertThat(list.body()).doesNotContain(created.get("api_key").asText())
-                .doesNotContain(TestServer.API_KEY);
+        assertThat(list.body()).doesNotContain(created.get("api_key").asText()).doesNotContain(TestServer.API_KEY);
     }
 
     @Test
     void patch_changes_only_the_given_fields() {
-        var id = server.admin().post("/admin/v1/workspaces", "{\"name\":\"Before\",\"concurrency_limit\":3}")
-                .json().get("workspace_id").asText();
+        var id = server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Before\",\"concurrency_limit\":3}")
+                .json()
+                .get("workspace_id")
+                .asText();
 
         var renamed = server.admin().patch("/admin/v1/workspaces/" + id, "{\"name\":\"After\"}");
         var limited = server.admin().patch("/admin/v1/workspaces/" + id, "{\"concurrency_limit\":12}");
@@ -81,8 +89,11 @@ class AdminApiTest {
 
     @Test
     void bad_input_is_a_422_naming_every_field_and_changes_nothing() {
-        var id = server.admin().post("/admin/v1/workspaces", "{\"name\":\"Stable\",\"concurrency_limit\":3}")
-                .json().get("workspace_id").asText();
+        var id = server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Stable\",\"concurrency_limit\":3}")
+                .json()
+                .get("workspace_id")
+                .asText();
 
         var response = server.admin().patch("/admin/v1/workspaces/" + id, "{\"name\":\"  \",\"concurrency_limit\":0}");
 
@@ -105,16 +116,27 @@ class AdminApiTest {
         assertThat(missing.status()).isEqualTo(422);
         assertThat(missing.json().at("/detail/0/loc").toString()).isEqualTo("[\"body\",\"name\"]");
         assertThat(missing.json().at("/detail/0/type").asText()).isEqualTo("missing");
-        assertThat(wrongType.json().get("detail")).extracting(v -> v.get("type").asText())
+        assertThat(wrongType.json().get("detail"))
+                .extracting(v -> v.get("type").asText())
                 .containsExactly("string_type", "int_type");
     }
 
     @Test
     void unknown_workspaces_and_keys_are_404() {
         assertThat(server.admin().get("/admin/v1/workspaces/ws_nope").status()).isEqualTo(404);
-        assertThat(server.admin().patch("/admin/v1/workspaces/ws_nope", "{\"name\":\"x\"}").status()).isEqualTo(404);
-        assertThat(server.admin().postEmpty("/admin/v1/workspaces/ws_nope/api-keys").status()).isEqualTo(404);
-        var id = server.admin().post("/admin/v1/workspaces", "{\"name\":\"Keys\"}").json().get("workspace_id").asText();
+        assertThat(server.admin()
+                        .patch("/admin/v1/workspaces/ws_nope", "{\"name\":\"x\"}")
+                        .status())
+                .isEqualTo(404);
+        assertThat(server.admin()
+                        .postEmpty("/admin/v1/workspaces/ws_nope/api-keys")
+                        .status())
+                .isEqualTo(404);
+        var id = server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Keys\"}")
+                .json()
+                .get("workspace_id")
+                .asText();
         var response = server.admin().delete("/admin/v1/workspaces/" + id + "/api-keys/key_nope");
         assertThat(response.status()).isEqualTo(404);
         assertThat(response.json().at("/detail/status").asText()).isEqualTo("api_key_not_found");
@@ -125,19 +147,27 @@ class AdminApiTest {
         var a = server.admin().post("/admin/v1/workspaces", "{\"name\":\"A\"}").json();
         var b = server.admin().post("/admin/v1/workspaces", "{\"name\":\"B\"}").json();
 
-        var response = server.admin().delete("/admin/v1/workspaces/" + b.get("workspace_id").asText()
-                + "/api-keys/" + a.get("api_key_id").asText());
+        var response = server.admin()
+                .delete("/admin/v1/workspaces/" + b.get("workspace_id").asText() + "/api-keys/"
+                        + a.get("api_key_id").asText());
 
         assertThat(response.status()).isEqualTo(404);
-        assertThat(server.client(a.get("api_key").asText()).get("/v1/batchcall/workspace").status()).isEqualTo(200);
+        assertThat(server.client(a.get("api_key").asText())
+                        .get("/v1/batchcall/workspace")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void a_wrong_or_missing_admin_token_is_a_401_and_an_api_key_is_not_an_admin_token() {
-        assertThat(ApiClient.admin(server.port(), "wrong-token-wrong-token").get("/admin/v1/workspaces").status())
+        assertThat(ApiClient.admin(server.port(), "wrong-token-wrong-token")
+                        .get("/admin/v1/workspaces")
+                        .status())
                 .isEqualTo(401);
         assertThat(server.anonymous().get("/admin/v1/workspaces").status()).isEqualTo(401);
-        assertThat(ApiClient.admin(server.port(), TestServer.API_KEY).get("/admin/v1/workspaces").status())
+        assertThat(ApiClient.admin(server.port(), TestServer.API_KEY)
+                        .get("/admin/v1/workspaces")
+                        .status())
                 .isEqualTo(401);
     }
 

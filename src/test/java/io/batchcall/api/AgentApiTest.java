@@ -44,9 +44,12 @@ class AgentApiTest {
         var agent = api.get("/v1/convai/agents/" + id).json();
         assertThat(agent.get("agent_id").asText()).isEqualTo(id);
         assertThat(agent.get("name").asText()).isEqualTo("Support");
-        assertThat(agent.at("/conversation_config/agent/first_message").asText()).isEqualTo("Hi");
-        assertThat(agent.at("/metadata/created_at_unix_secs").isIntegralNumber()).isTrue();
-        assertThat(agent.at("/metadata/updated_at_unix_secs").isIntegralNumber()).isTrue();
+        assertThat(agent.at("/conversation_config/agent/first_message").asText())
+                .isEqualTo("Hi");
+        assertThat(agent.at("/metadata/created_at_unix_secs").isIntegralNumber())
+                .isTrue();
+        assertThat(agent.at("/metadata/updated_at_unix_secs").isIntegralNumber())
+                .isTrue();
         assertThat(agent.get("tags").toString()).isEqualTo("[\"a\",\"b\"]");
         assertThat(agent.get("phone_numbers").isArray()).isTrue();
         assertThat(agent.get("concurrency_limit").asInt()).isEqualTo(5);
@@ -82,25 +85,28 @@ class AgentApiTest {
 
         assertThat(response.status()).isEqualTo(422);
         // name is optional, as in ElevenLabs' create.
-        assertThat(violations(response)).containsExactly(
-                "[\"body\",\"conversation_config\"] model_attributes_type"
-                        + " Input should be a valid dictionary or object to extract fields from",
-                "[\"body\",\"tags\",1] string_type Input should be a valid string",
-                "[\"body\",\"concurrency_limit\"] greater_than_equal Input should be greater than or equal to 1",
-                "[\"body\",\"media_stream_url\"] url_scheme URL scheme should be 'ws' or 'wss'",
-                "[\"body\",\"sip_uri\"] value_error"
-                        + " Value error, should be a SIP URI such as sip:agent@example.com (sip: or sips:)");
+        assertThat(violations(response))
+                .containsExactly(
+                        "[\"body\",\"conversation_config\"] model_attributes_type"
+                                + " Input should be a valid dictionary or object to extract fields from",
+                        "[\"body\",\"tags\",1] string_type Input should be a valid string",
+                        "[\"body\",\"concurrency_limit\"] greater_than_equal Input should be greater than or equal to 1",
+                        "[\"body\",\"media_stream_url\"] url_scheme URL scheme should be 'ws' or 'wss'",
+                        "[\"body\",\"sip_uri\"] value_error"
+                                + " Value error, should be a SIP URI such as sip:agent@example.com (sip: or sips:)");
     }
 
     @Test
     void a_blank_name_a_relative_stream_url_and_a_huge_limit_are_422s() {
-        var response = api.post("/v1/convai/agents/create",
+        var response = api.post(
+                "/v1/convai/agents/create",
                 "{\"name\":\" \",\"media_stream_url\":\"/stream\",\"concurrency_limit\":100001}");
 
-        assertThat(violations(response)).containsExactly(
-                "[\"body\",\"name\"] string_too_short String should have at least 1 character",
-                "[\"body\",\"concurrency_limit\"] less_than_equal Input should be less than or equal to 100000",
-                "[\"body\",\"media_stream_url\"] url_parsing Input should be a valid URL, relative URL without a base");
+        assertThat(violations(response))
+                .containsExactly(
+                        "[\"body\",\"name\"] string_too_short String should have at least 1 character",
+                        "[\"body\",\"concurrency_limit\"] less_than_equal Input should be less than or equal to 100000",
+                        "[\"body\",\"media_stream_url\"] url_parsing Input should be a valid URL, relative URL without a base");
     }
 
     @Test
@@ -110,7 +116,8 @@ class AgentApiTest {
                  "sip_uri":"sips:a@example.com","conversation_config":{"k":1}}""");
 
         var renamed = api.patch("/v1/convai/agents/" + id, "{\"name\":\"After\",\"concurrency_limit\":null}");
-        var cleared = api.patch("/v1/convai/agents/" + id,
+        var cleared = api.patch(
+                "/v1/convai/agents/" + id,
                 "{\"media_stream_url\":null,\"sip_uri\":null,\"tags\":[\"y\"],\"name\":null}");
 
         assertThat(renamed.status()).isEqualTo(200);
@@ -130,13 +137,14 @@ class AgentApiTest {
     void an_invalid_patch_is_a_422_and_changes_nothing() {
         var id = agent(api, "{\"name\":\"Stable\",\"concurrency_limit\":2}");
 
-        var response = api.patch("/v1/convai/agents/" + id,
-                "{\"name\":\"Changed\",\"concurrency_limit\":0,\"sip_uri\":\"sip:\"}");
+        var response = api.patch(
+                "/v1/convai/agents/" + id, "{\"name\":\"Changed\",\"concurrency_limit\":0,\"sip_uri\":\"sip:\"}");
 
-        assertThat(violations(response)).containsExactly(
-                "[\"body\",\"concurrency_limit\"] greater_than_equal Input should be greater than or equal to 1",
-                "[\"body\",\"sip_uri\"] value_error"
-                        + " Value error, should be a SIP URI such as sip:agent@example.com (sip: or sips:)");
+        assertThat(violations(response))
+                .containsExactly(
+                        "[\"body\",\"concurrency_limit\"] greater_than_equal Input should be greater than or equal to 1",
+                        "[\"body\",\"sip_uri\"] value_error"
+                                + " Value error, should be a SIP URI such as sip:agent@example.com (sip: or sips:)");
         var agent = api.get("/v1/convai/agents/" + id).json();
         assertThat(agent.get("name").asText()).isEqualTo("Stable");
         assertThat(agent.get("concurrency_limit").asInt()).isEqualTo(2);
@@ -148,20 +156,31 @@ class AgentApiTest {
         var second = simulatorNumber(api, "+14155550102");
         var id = agent(api, "{\"name\":\"Caller\",\"phone_number_id\":\"" + first + "\"}");
 
-        var assigned = api.patch("/v1/convai/agents/" + id, "{\"phone_number_id\":\"" + second + "\"}").json();
+        var assigned = api.patch("/v1/convai/agents/" + id, "{\"phone_number_id\":\"" + second + "\"}")
+                .json();
 
         assertThat(assigned.get("phone_number_id").asText()).isEqualTo(second);
-        assertThat(assigned.get("phone_numbers")).extracting(n -> n.get("phone_number_id").asText())
+        assertThat(assigned.get("phone_numbers"))
+                .extracting(n -> n.get("phone_number_id").asText())
                 .containsExactlyInAnyOrder(first, second);
-        assertThat(assigned.at("/phone_numbers/0/assigned_agent/agent_name").asText()).isEqualTo("Caller");
-        assertThat(api.get("/v1/convai/phone-numbers/" + first).json().at("/assigned_agent/agent_id").asText())
+        assertThat(assigned.at("/phone_numbers/0/assigned_agent/agent_name").asText())
+                .isEqualTo("Caller");
+        assertThat(api.get("/v1/convai/phone-numbers/" + first)
+                        .json()
+                        .at("/assigned_agent/agent_id")
+                        .asText())
                 .isEqualTo(id);
 
-        var unassigned = api.patch("/v1/convai/agents/" + id, "{\"phone_number_id\":null}").json();
+        var unassigned = api.patch("/v1/convai/agents/" + id, "{\"phone_number_id\":null}")
+                .json();
 
         assertThat(unassigned.get("phone_number_id").isNull()).isTrue();
         assertThat(unassigned.get("phone_numbers").toString()).isEqualTo("[]");
-        assertThat(api.get("/v1/convai/phone-numbers/" + first).json().get("assigned_agent").isNull()).isTrue();
+        assertThat(api.get("/v1/convai/phone-numbers/" + first)
+                        .json()
+                        .get("assigned_agent")
+                        .isNull())
+                .isTrue();
     }
 
     @Test
@@ -174,7 +193,11 @@ class AgentApiTest {
 
         api.patch("/v1/convai/phone-numbers/" + older, "{\"label\":\"renamed\"}");
 
-        assertThat(api.get("/v1/convai/agents/" + id).json().get("phone_number_id").asText()).isEqualTo(newer);
+        assertThat(api.get("/v1/convai/agents/" + id)
+                        .json()
+                        .get("phone_number_id")
+                        .asText())
+                .isEqualTo(newer);
     }
 
     @Test
@@ -209,7 +232,8 @@ class AgentApiTest {
             assertThat(response.json().at("/detail/status").asText()).isEqualTo("agent_not_found");
         }
         assertThat(other.get("/v1/convai/agents").json().get("agents")).isEmpty();
-        assertThat(api.get("/v1/convai/agents/" + id).json().get("name").asText()).isEqualTo("Private");
+        assertThat(api.get("/v1/convai/agents/" + id).json().get("name").asText())
+                .isEqualTo("Private");
     }
 
     @Test
@@ -227,7 +251,11 @@ class AgentApiTest {
         }
         assertThat(api.get("/v1/convai/agents?page_size=100").json().get("agents"))
                 .noneSatisfy(a -> assertThat(a.get("agent_id").asText()).isEqualTo(id));
-        assertThat(api.get("/v1/convai/phone-numbers/" + number).json().get("assigned_agent").isNull()).isTrue();
+        assertThat(api.get("/v1/convai/phone-numbers/" + number)
+                        .json()
+                        .get("assigned_agent")
+                        .isNull())
+                .isTrue();
     }
 
     @Test
@@ -260,10 +288,14 @@ class AgentApiTest {
         String cursor = null;
         int pages = 0;
         do {
-            var page = client.get("/v1/convai/agents?page_size=3" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+            var page = client.get("/v1/convai/agents?page_size=3" + (cursor == null ? "" : "&cursor=" + cursor))
+                    .json();
             page.get("agents").forEach(a -> seen.add(a.get("agent_id").asText()));
-            assertThat(page.get("has_more").asBoolean()).isEqualTo(!page.get("next_cursor").isNull());
-            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+            assertThat(page.get("has_more").asBoolean())
+                    .isEqualTo(!page.get("next_cursor").isNull());
+            cursor = page.get("next_cursor").isNull()
+                    ? null
+                    : page.get("next_cursor").asText();
             pages++;
         } while (cursor != null);
 
@@ -284,9 +316,11 @@ class AgentApiTest {
         var percent = agent(client, "{\"name\":\"100% bot\"}");
 
         assertThat(client.get("/v1/convai/agents?search=BOT").json().get("agents"))
-                .extracting(a -> a.get("agent_id").asText()).containsExactly(percent, sales);
+                .extracting(a -> a.get("agent_id").asText())
+                .containsExactly(percent, sales);
         assertThat(client.get("/v1/convai/agents?search=%25").json().get("agents"))
-                .extracting(a -> a.get("agent_id").asText()).containsExactly(percent);
+                .extracting(a -> a.get("agent_id").asText())
+                .containsExactly(percent);
     }
 
     @Test
@@ -295,10 +329,10 @@ class AgentApiTest {
                 .containsExactly(
                         "[\"query\",\"page_size\"] greater_than_equal Input should be greater than or equal to 1",
                         "[\"query\",\"cursor\"] value_error Value error, not a cursor this server returned");
-        assertThat(violations(api.get("/v1/convai/agents?page_size=101"))).containsExactly(
-                "[\"query\",\"page_size\"] less_than_equal Input should be less than or equal to 100");
-        assertThat(violations(api.get("/v1/convai/agents?page_size=many"))).containsExactly(
-                "[\"query\",\"page_size\"] int_parsing"
+        assertThat(violations(api.get("/v1/convai/agents?page_size=101")))
+                .containsExactly("[\"query\",\"page_size\"] less_than_equal Input should be less than or equal to 100");
+        assertThat(violations(api.get("/v1/convai/agents?page_size=many")))
+                .containsExactly("[\"query\",\"page_size\"] int_parsing"
                         + " Input should be a valid integer, unable to parse string as an integer");
     }
 
@@ -306,7 +340,8 @@ class AgentApiTest {
     void a_branch_is_created_and_listed_as_an_agent_branch_summary() {
         var id = agent(api, "{\"name\":\"Branchy\"}");
 
-        var created = api.post("/v1/convai/agents/" + id + "/branches",
+        var created = api.post(
+                "/v1/convai/agents/" + id + "/branches",
                 "{\"name\":\"experiment\",\"description\":\"try a shorter greeting\"}");
         var plain = api.post("/v1/convai/agents/" + id + "/branches", "{\"name\":\"plain\",\"description\":null}");
         var list = api.get("/v1/convai/agents/" + id + "/branches");
@@ -317,12 +352,14 @@ class AgentApiTest {
         assertThat(branch.get("agent_id").asText()).isEqualTo(id);
         assertThat(branch.get("description").asText()).isEqualTo("try a shorter greeting");
         assertThat(branch.get("created_at").isIntegralNumber()).isTrue();
-        assertThat(branch.get("last_committed_at").asLong()).isEqualTo(branch.get("created_at").asLong());
+        assertThat(branch.get("last_committed_at").asLong())
+                .isEqualTo(branch.get("created_at").asLong());
         assertThat(branch.get("is_archived").asBoolean()).isFalse();
         assertThat(plain.json().get("description").asText()).isEmpty();
         assertThat(list.status()).isEqualTo(200);
         assertThat(list.json().at("/meta/total").asInt()).isEqualTo(2);
-        assertThat(list.json().get("results")).extracting(b -> b.get("name").asText())
+        assertThat(list.json().get("results"))
+                .extracting(b -> b.get("name").asText())
                 .containsExactly("experiment", "plain");
     }
 
@@ -338,8 +375,12 @@ class AgentApiTest {
 
     private static List<HttpResult> everyEndpointOf(ApiClient client, String agentId) {
         var path = "/v1/convai/agents/" + agentId;
-        return List.of(client.get(path), client.patch(path, "{\"name\":\"x\"}"), client.delete(path),
-                client.get(path + "/branches"), client.post(path + "/branches", "{\"name\":\"x\"}"));
+        return List.of(
+                client.get(path),
+                client.patch(path, "{\"name\":\"x\"}"),
+                client.delete(path),
+                client.get(path + "/branches"),
+                client.post(path + "/branches", "{\"name\":\"x\"}"));
     }
 
     static String agent(ApiClient client, String json) {
@@ -349,7 +390,8 @@ class AgentApiTest {
     }
 
     static String simulatorNumber(ApiClient client, String number) {
-        var response = client.post("/v1/convai/phone-numbers",
+        var response = client.post(
+                "/v1/convai/phone-numbers",
                 "{\"provider\":\"simulator\",\"phone_number\":\"" + number + "\",\"label\":\"sim\"}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("phone_number_id").asText();
@@ -364,7 +406,8 @@ class AgentApiTest {
         assertThat(response.status()).as(response.toString()).isEqualTo(422);
         var out = new ArrayList<String>();
         for (JsonNode v : response.json().get("detail")) {
-            out.add(v.get("loc").toString() + " " + v.get("type").asText() + " " + v.get("msg").asText());
+            out.add(v.get("loc").toString() + " " + v.get("type").asText() + " "
+                    + v.get("msg").asText());
         }
         return out;
     }

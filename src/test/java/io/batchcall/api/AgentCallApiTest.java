@@ -44,8 +44,13 @@ class AgentCallApiTest {
     @BeforeAll
     static void start() {
         java.util.Arrays.fill(SECRET, (byte) 7);
-        server = TestServer.start(Map.of("BATCHCALL_SECRET_KEY", Base64.getEncoder().encodeToString(SECRET),
-                "BATCHCALL_PUBLIC_URL", "https://calls.example.test"), List.of());
+        server = TestServer.start(
+                Map.of(
+                        "BATCHCALL_SECRET_KEY",
+                        Base64.getEncoder().encodeToString(SECRET),
+                        "BATCHCALL_PUBLIC_URL",
+                        "https://calls.example.test"),
+                List.of());
         database = new DirectDatabase(server);
         conversations = new ConversationStore(database.database(), Clock.systemUTC(), IdSource.secure());
         tokens = new AgentTokens(new CredentialCipher(SECRET).derivedKey("agent tokens"), Optional.empty());
@@ -61,10 +66,20 @@ class AgentCallApiTest {
     private static ConversationRef conversation() {
         var workspace = new WorkspaceId(AgentApiTest.workspaceId(api));
         var agentId = agent(api, "{\"name\":\"Caller\"}");
-        var call = new PhoneCall(PhoneCall.OUTBOUND, "+14155552671", "+14155550123", PhoneCall.TWILIO, "CA1",
-                Optional.of("MZ1"));
-        var id = conversations.create(workspace, NewConversation.initiated(agentId, "btcal_7", "rcp_7", "phnum_7",
-                Instant.parse("2026-05-01T10:00:00Z"), call, Optional.of(CLIENT_DATA))).id();
+        var call = new PhoneCall(
+                PhoneCall.OUTBOUND, "+14155552671", "+14155550123", PhoneCall.TWILIO, "CA1", Optional.of("MZ1"));
+        var id = conversations
+                .create(
+                        workspace,
+                        NewConversation.initiated(
+                                agentId,
+                                "btcal_7",
+                                "rcp_7",
+                                "phnum_7",
+                                Instant.parse("2026-05-01T10:00:00Z"),
+                                call,
+                                Optional.of(CLIENT_DATA)))
+                .id();
         return new ConversationRef(workspace, id);
     }
 
@@ -98,12 +113,13 @@ class AgentCallApiTest {
         assertThat(c.get("phone_number").asText()).isEqualTo("+14155550123");
         assertThat(c.get("agent_phone_number").asText()).isEqualTo("+14155552671");
         assertThat(c.at("/conversation_initiation_client_data/conversation_config_override/agent/first_message")
-                .asText()).isEqualTo("Hallo Ann");
+                        .asText())
+                .isEqualTo("Hallo Ann");
         // Stored as jsonb: keys may come back in another order, values exactly as given.
         assertThat(c.at("/conversation_initiation_client_data/dynamic_variables"))
                 .isEqualTo(json("{\"first_name\":\"Ann\",\"balance\":12.50}"));
-        assertThat(c.get("report_url").asText()).isEqualTo("https://calls.example.test/agent/v1/conversations/"
-                + ref.conversationId() + "/report");
+        assertThat(c.get("report_url").asText())
+                .isEqualTo("https://calls.example.test/agent/v1/conversations/" + ref.conversationId() + "/report");
     }
 
     @Test
@@ -115,7 +131,10 @@ class AgentCallApiTest {
         var missing = server.anonymous().get(path);
         assertThat(missing.status()).isEqualTo(401);
         assertThat(missing.json().at("/detail/status").asText()).isEqualTo("needs_authorization");
-        for (var token : List.of(tokens.token(other), "nope", TestServer.API_KEY,
+        for (var token : List.of(
+                tokens.token(other),
+                "nope",
+                TestServer.API_KEY,
                 tokens.token(ref).substring(0, tokens.token(ref).length() - 2) + "xx",
                 new AgentTokens(new byte[32], Optional.empty()).token(ref))) {
             var response = agentWith(token).get(path);
@@ -145,13 +164,15 @@ class AgentCallApiTest {
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         var c = api.get("/v1/convai/conversations/" + ref.conversationId()).json();
         assertThat(response.json()).isEqualTo(c);
-        assertThat(c.get("transcript").toString()).isEqualTo("[{\"role\":\"agent\",\"message\":\"Hallo Ann\","
-                + "\"time_in_call_secs\":0},{\"role\":\"user\",\"message\":\"Hi\",\"time_in_call_secs\":2}]");
-        assertThat(c.get("analysis")).isEqualTo(json("{\"call_successful\":\"success\","
-                + "\"transcript_summary\":\"Ann upgraded.\",\"data_collection_results\":{\"age\":"
-                + "{\"data_collection_id\":\"age\",\"value\":41,\"rationale\":\"\"},\"plan\":{\"data_collection_id\":"
-                + "\"plan\",\"value\":\"gold\",\"rationale\":\"said so\"}},\"evaluation_criteria_results\":{\"polite\":"
-                + "{\"criteria_id\":\"polite\",\"result\":\"success\",\"rationale\":\"\"}}}"));
+        assertThat(c.get("transcript").toString())
+                .isEqualTo("[{\"role\":\"agent\",\"message\":\"Hallo Ann\","
+                        + "\"time_in_call_secs\":0},{\"role\":\"user\",\"message\":\"Hi\",\"time_in_call_secs\":2}]");
+        assertThat(c.get("analysis"))
+                .isEqualTo(json("{\"call_successful\":\"success\","
+                        + "\"transcript_summary\":\"Ann upgraded.\",\"data_collection_results\":{\"age\":"
+                        + "{\"data_collection_id\":\"age\",\"value\":41,\"rationale\":\"\"},\"plan\":{\"data_collection_id\":"
+                        + "\"plan\",\"value\":\"gold\",\"rationale\":\"said so\"}},\"evaluation_criteria_results\":{\"polite\":"
+                        + "{\"criteria_id\":\"polite\",\"result\":\"success\",\"rationale\":\"\"}}}"));
         assertThat(c.at("/metadata/termination_reason").asText()).isEqualTo("end_call tool was called.");
         assertThat(c.get("call_successful").asText()).isEqualTo("success");
         assertThat(c.at("/metadata/phone_call/stream_sid").asText()).isEqualTo("MZ1");
@@ -174,24 +195,26 @@ class AgentCallApiTest {
                    "evaluation_criteria_results":{"polite":{"result":"great"},"kind":{}}},
                  "termination_reason":%s}""".formatted("\"" + "x".repeat(501) + "\""));
 
-        assertThat(violations(response)).containsExactlyInAnyOrder(
-                "[\"body\",\"transcript\",2] model_attributes_type Input should be a valid dictionary or object to"
-                        + " extract fields from",
-                "[\"body\",\"transcript\",0,\"role\"] enum Input should be 'user' or 'agent'",
-                "[\"body\",\"transcript\",0,\"time_in_call_secs\"] greater_than_equal Input should be greater than"
-                        + " or equal to 0",
-                "[\"body\",\"transcript\",1,\"role\"] missing Field required",
-                "[\"body\",\"transcript\",1,\"time_in_call_secs\"] missing Field required",
-                "[\"body\",\"transcript\",1,\"message\"] string_type Input should be a valid string",
-                "[\"body\",\"analysis\",\"call_successful\"] enum Input should be 'success', 'failure' or 'unknown'",
-                "[\"body\",\"analysis\",\"transcript_summary\"] string_type Input should be a valid string",
-                "[\"body\",\"analysis\",\"data_collection_results\",\"plan\"] model_attributes_type Input should be"
-                        + " a valid dictionary or object to extract fields from",
-                "[\"body\",\"analysis\",\"evaluation_criteria_results\",\"polite\",\"result\"] enum Input should be"
-                        + " 'success', 'failure' or 'unknown'",
-                "[\"body\",\"analysis\",\"evaluation_criteria_results\",\"kind\",\"result\"] missing Field required",
-                "[\"body\",\"termination_reason\"] string_too_long String should have at most 500 characters");
-        assertThat(api.get("/v1/convai/conversations/" + ref.conversationId()).json()).isEqualTo(before);
+        assertThat(violations(response))
+                .containsExactlyInAnyOrder(
+                        "[\"body\",\"transcript\",2] model_attributes_type Input should be a valid dictionary or object to"
+                                + " extract fields from",
+                        "[\"body\",\"transcript\",0,\"role\"] enum Input should be 'user' or 'agent'",
+                        "[\"body\",\"transcript\",0,\"time_in_call_secs\"] greater_than_equal Input should be greater than"
+                                + " or equal to 0",
+                        "[\"body\",\"transcript\",1,\"role\"] missing Field required",
+                        "[\"body\",\"transcript\",1,\"time_in_call_secs\"] missing Field required",
+                        "[\"body\",\"transcript\",1,\"message\"] string_type Input should be a valid string",
+                        "[\"body\",\"analysis\",\"call_successful\"] enum Input should be 'success', 'failure' or 'unknown'",
+                        "[\"body\",\"analysis\",\"transcript_summary\"] string_type Input should be a valid string",
+                        "[\"body\",\"analysis\",\"data_collection_results\",\"plan\"] model_attributes_type Input should be"
+                                + " a valid dictionary or object to extract fields from",
+                        "[\"body\",\"analysis\",\"evaluation_criteria_results\",\"polite\",\"result\"] enum Input should be"
+                                + " 'success', 'failure' or 'unknown'",
+                        "[\"body\",\"analysis\",\"evaluation_criteria_results\",\"kind\",\"result\"] missing Field required",
+                        "[\"body\",\"termination_reason\"] string_too_long String should have at most 500 characters");
+        assertThat(api.get("/v1/convai/conversations/" + ref.conversationId()).json())
+                .isEqualTo(before);
         assertThat(violations(report(ref, "[1]"))).hasSize(1);
     }
 }

@@ -39,7 +39,10 @@ class AgentCallLimitsApiTest {
     private static List<String> violations(HttpResult response) {
         assertThat(response.status()).as(response.toString()).isEqualTo(422);
         var found = new ArrayList<String>();
-        response.json().get("detail").forEach(v -> found.add(v.get("loc").toString() + " " + v.get("msg").asText()));
+        response.json()
+                .get("detail")
+                .forEach(v ->
+                        found.add(v.get("loc").toString() + " " + v.get("msg").asText()));
         return found;
     }
 
@@ -49,7 +52,8 @@ class AgentCallLimitsApiTest {
 
         var agent = api.get("/v1/convai/agents/" + id).json();
         assertThat(agent.get("name").asText()).isEmpty();
-        assertThat(agent.at("/conversation_config/agent/first_message").asText()).isEqualTo("Hi");
+        assertThat(agent.at("/conversation_config/agent/first_message").asText())
+                .isEqualTo("Hi");
     }
 
     @Test
@@ -60,9 +64,11 @@ class AgentCallLimitsApiTest {
 
         var agent = api.get("/v1/convai/agents/" + id).json();
         assertThat(agent.at("/platform_settings/widget/variant").asText()).isEqualTo("compact");
-        assertThat(agent.at("/platform_settings/call_limits").toString()).isEqualTo(
-                "{\"agent_concurrency_limit\":4,\"daily_limit\":250,\"bursting_enabled\":true}");
-        assertThat(agent.get("concurrency_limit").asInt()).as("one limit, two names").isEqualTo(4);
+        assertThat(agent.at("/platform_settings/call_limits").toString())
+                .isEqualTo("{\"agent_concurrency_limit\":4,\"daily_limit\":250,\"bursting_enabled\":true}");
+        assertThat(agent.get("concurrency_limit").asInt())
+                .as("one limit, two names")
+                .isEqualTo(4);
         assertThat(agent.at("/daily_usage/calls_in_last_24h").asInt()).isZero();
         assertThat(agent.at("/daily_usage/limit_reached").asBoolean()).isFalse();
     }
@@ -90,9 +96,13 @@ class AgentCallLimitsApiTest {
         assertThat(agent.at("/platform_settings/call_limits").toString())
                 .isEqualTo("{\"agent_concurrency_limit\":-1,\"daily_limit\":10,\"bursting_enabled\":false}");
         assertThat(agent.get("concurrency_limit").isNull()).isTrue();
-        assertThat(agent.at("/platform_settings/privacy/record_voice").asBoolean()).isFalse();
+        assertThat(agent.at("/platform_settings/privacy/record_voice").asBoolean())
+                .isFalse();
         api.patch("/v1/convai/agents/" + id, "{\"platform_settings\":{\"call_limits\":{\"daily_limit\":null}}}");
-        assertThat(api.get("/v1/convai/agents/" + id).json().at("/platform_settings/call_limits").has("daily_limit"))
+        assertThat(api.get("/v1/convai/agents/" + id)
+                        .json()
+                        .at("/platform_settings/call_limits")
+                        .has("daily_limit"))
                 .isFalse();
     }
 
@@ -110,21 +120,31 @@ class AgentCallLimitsApiTest {
                                 + " Input should be a valid boolean");
         assertThat(violations(api.post("/v1/convai/agents/create", """
                 {"concurrency_limit":2,"platform_settings":{"call_limits":{"agent_concurrency_limit":5}}}""")))
-                .singleElement().asString().startsWith("[\"body\",\"concurrency_limit\"] Value error");
+                .singleElement()
+                .asString()
+                .startsWith("[\"body\",\"concurrency_limit\"] Value error");
     }
 
     @Test
     void a_batch_held_by_its_agents_daily_limit_says_so_and_its_other_recipients_stay_pending() {
         var id = create("{\"name\":\"Once a day\",\"platform_settings\":{\"call_limits\":{\"daily_limit\":1}}}");
         var number = new io.batchcall.support.Fixtures(server).phoneNumber(TestServer.API_KEY, null);
-        var submitted = api.post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Daily\",\"agent_id\":\"" + id
-                + "\",\"agent_phone_number_id\":\"" + number + "\",\"recipients\":[{\"phone_number\":\"+14155550161\"},"
-                + "{\"phone_number\":\"+14155550162\"}]}");
+        var submitted = api.post(
+                "/v1/convai/batch-calling/submit",
+                "{\"call_name\":\"Daily\",\"agent_id\":\"" + id
+                        + "\",\"agent_phone_number_id\":\"" + number
+                        + "\",\"recipients\":[{\"phone_number\":\"+14155550161\"},"
+                        + "{\"phone_number\":\"+14155550162\"}]}");
         assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
         var batchId = submitted.json().get("id").asText();
 
-        io.batchcall.support.Await.until(java.time.Duration.ofSeconds(30), "the first call is claimed", () ->
-                api.get("/v1/convai/agents/" + id).json().at("/daily_usage/limit_reached").asBoolean());
+        io.batchcall.support.Await.until(
+                java.time.Duration.ofSeconds(30),
+                "the first call is claimed",
+                () -> api.get("/v1/convai/agents/" + id)
+                        .json()
+                        .at("/daily_usage/limit_reached")
+                        .asBoolean());
 
         var batch = api.get("/v1/convai/batch-calling/" + batchId).json();
         assertThat(batch.get("status").asText()).isEqualTo("in_progress");
@@ -132,7 +152,10 @@ class AgentCallLimitsApiTest {
         var statuses = new ArrayList<String>();
         batch.get("recipients").forEach(r -> statuses.add(r.get("status").asText()));
         assertThat(statuses).contains("pending");
-        assertThat(api.get("/v1/convai/agents/" + id).json().at("/daily_usage/calls_in_last_24h").asInt())
+        assertThat(api.get("/v1/convai/agents/" + id)
+                        .json()
+                        .at("/daily_usage/calls_in_last_24h")
+                        .asInt())
                 .isEqualTo(1);
     }
 
@@ -140,13 +163,15 @@ class AgentCallLimitsApiTest {
     void creating_a_branch_answers_its_id_and_its_first_versions_id_as_the_sdk_reads_them() {
         var id = create("{\"name\":\"Branched\"}");
 
-        var created = api.post("/v1/convai/agents/" + id + "/branches", "{\"name\":\"experiment\"}").json();
+        var created = api.post("/v1/convai/agents/" + id + "/branches", "{\"name\":\"experiment\"}")
+                .json();
 
         var branchId = created.get("created_branch_id").asText();
         assertThat(branchId).startsWith("agtbranch_");
         assertThat(created.get("created_version_id").asText()).startsWith("agtvrs_");
         var listed = api.get("/v1/convai/agents/" + id + "/branches").json().get("results");
-        assertThat(listed).singleElement().satisfies(branch ->
-                assertThat(branch.get("id").asText()).isEqualTo(branchId));
+        assertThat(listed)
+                .singleElement()
+                .satisfies(branch -> assertThat(branch.get("id").asText()).isEqualTo(branchId));
     }
 }

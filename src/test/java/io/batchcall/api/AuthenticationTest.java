@@ -27,8 +27,9 @@ class AuthenticationTest {
         var response = server.anonymous().get("/v1/batchcall/workspace");
 
         assertThat(response.status()).isEqualTo(401);
-        assertThat(response.body()).isEqualTo("{\"detail\":{\"status\":\"needs_authorization\",\"message\":"
-                + "\"Neither authorization header nor xi-api-key received, please provide one.\"}}");
+        assertThat(response.body())
+                .isEqualTo("{\"detail\":{\"status\":\"needs_authorization\",\"message\":"
+                        + "\"Neither authorization header nor xi-api-key received, please provide one.\"}}");
     }
 
     @Test
@@ -36,7 +37,8 @@ class AuthenticationTest {
         var response = server.client("bc_this_key_was_never_issued_000").get("/v1/batchcall/workspace");
 
         assertThat(response.status()).isEqualTo(401);
-        assertThat(response.body()).isEqualTo("{\"detail\":{\"status\":\"invalid_api_key\",\"message\":\"Invalid API key\"}}");
+        assertThat(response.body())
+                .isEqualTo("{\"detail\":{\"status\":\"invalid_api_key\",\"message\":\"Invalid API key\"}}");
     }
 
     @Test
@@ -47,7 +49,8 @@ class AuthenticationTest {
 
         assertThat(viaHeader.status()).isEqualTo(200);
         assertThat(viaBearer.status()).isEqualTo(200);
-        assertThat(viaBearer.json().get("workspace_id")).isEqualTo(viaHeader.json().get("workspace_id"));
+        assertThat(viaBearer.json().get("workspace_id"))
+                .isEqualTo(viaHeader.json().get("workspace_id"));
     }
 
     @Test
@@ -71,19 +74,30 @@ class AuthenticationTest {
 
     @Test
     void a_revoked_key_is_refused_at_once_while_other_keys_of_the_workspace_keep_working() {
-        var created = server.admin().post("/admin/v1/workspaces", "{\"name\":\"Revocation\"}").json();
+        var created = server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Revocation\"}")
+                .json();
         var workspaceId = created.get("workspace_id").asText();
         var first = created.get("api_key").asText();
-        var second = server.admin().postEmpty("/admin/v1/workspaces/" + workspaceId + "/api-keys").json();
+        var second = server.admin()
+                .postEmpty("/admin/v1/workspaces/" + workspaceId + "/api-keys")
+                .json();
         assertThat(server.client(first).get("/v1/batchcall/workspace").status()).isEqualTo(200);
 
-        var revoked = server.admin().delete("/admin/v1/workspaces/" + workspaceId + "/api-keys/"
-                + created.get("api_key_id").asText());
+        var revoked = server.admin()
+                .delete("/admin/v1/workspaces/" + workspaceId + "/api-keys/"
+                        + created.get("api_key_id").asText());
 
         assertThat(revoked.status()).isEqualTo(204);
-        assertThat(server.client(first).get("/v1/batchcall/workspace").json().at("/detail/status").asText())
+        assertThat(server.client(first)
+                        .get("/v1/batchcall/workspace")
+                        .json()
+                        .at("/detail/status")
+                        .asText())
                 .isEqualTo("invalid_api_key");
-        assertThat(server.client(second.get("api_key").asText()).get("/v1/batchcall/workspace").status())
+        assertThat(server.client(second.get("api_key").asText())
+                        .get("/v1/batchcall/workspace")
+                        .status())
                 .isEqualTo(200);
     }
 }

@@ -26,11 +26,12 @@ class DashboardFilesTest {
         var page = server.anonymous().get("/");
 
         assertThat(page.status()).isEqualTo(200);
-        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type)
-                .startsWith("text/html"));
+        assertThat(page.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
         assertThat(page.body()).contains("<script type=\"module\" src=\"js/app.js\">");
-        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(policy -> assertThat(policy)
-                .contains("default-src 'self'", "frame-ancestors 'none'"));
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .hasValueSatisfying(
+                        policy -> assertThat(policy).contains("default-src 'self'", "frame-ancestors 'none'"));
     }
 
     @Test
@@ -53,6 +54,7 @@ class DashboardFilesTest {
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().at("/detail/status").asText()).isEqualTo("not_found");
         assertThat(missingFile.status()).isEqualTo(404);
-        assertThat(server.anonymous().get("/health").json().get("status").asText()).isEqualTo("ok");
+        assertThat(server.anonymous().get("/health").json().get("status").asText())
+                .isEqualTo("ok");
     }
 }

@@ -76,7 +76,9 @@ class ErrorResponsesTest {
         assertThat(response.status()).isEqualTo(500);
         assertThat(response.json().at("/detail/status").asText()).isEqualTo("internal_error");
         assertThat(response.json().at("/detail/message").asText()).contains("reference");
-        assertThat(response.body()).doesNotContain("secret internal detail").doesNotContain("IllegalStateException")
+        assertThat(response.body())
+                .doesNotContain("secret internal detail")
+                .doesNotContain("IllegalStateException")
                 .doesNotContain("at io.batchcall");
     }
 

@@ -34,10 +34,27 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 class HostileInputFuzzTest {
     private static final String SEED = "20261130";
     /** Rows a request could create or change; api_keys is left out (its last-used time moves on any request). */
-    private static final List<String> TABLES = List.of("workspaces", "agents", "branches", "phone_numbers",
-            "batches", "recipients", "attempts", "conversations", "idempotency_keys");
-    private static final List<String> QUERY_NAMES = List.of("agent_id", "batch_call_id", "cursor", "last_doc",
-            "limit", "page_size", "provider", "recipient_id", "search");
+    private static final List<String> TABLES = List.of(
+            "workspaces",
+            "agents",
+            "branches",
+            "phone_numbers",
+            "batches",
+            "recipients",
+            "attempts",
+            "conversations",
+            "idempotency_keys");
+
+    private static final List<String> QUERY_NAMES = List.of(
+            "agent_id",
+            "batch_call_id",
+            "cursor",
+            "last_doc",
+            "limit",
+            "page_size",
+            "provider",
+            "recipient_id",
+            "search");
 
     private static TestServer server;
     private static Fixtures fixtures;
@@ -68,8 +85,14 @@ class HostileInputFuzzTest {
     }
 
     /** One hostile request: a route, what fills its path parameters, a query, a key, and a body. */
-    record Hostile(String route, String pathValue, boolean realAgentInPath, String queryName, String queryValue,
-                   String idempotencyKey, byte[] body) {
+    record Hostile(
+            String route,
+            String pathValue,
+            boolean realAgentInPath,
+            String queryName,
+            String queryValue,
+            String idempotencyKey,
+            byte[] body) {
         String method() {
             return route.substring(0, route.indexOf(' '));
         }
@@ -105,7 +128,8 @@ class HostileInputFuzzTest {
 
         assertThat(response.status()).as(request + " -> " + response).isLessThan(500);
         if (response.status() >= 400) {
-            assertThat(snapshot()).as("a refused request changed something: " + request + " -> " + response)
+            assertThat(snapshot())
+                    .as("a refused request changed something: " + request + " -> " + response)
                     .isEqualTo(before);
         }
     }
@@ -114,12 +138,18 @@ class HostileInputFuzzTest {
     @Example
     void a_cancel_or_retry_of_a_batch_that_does_not_exist_leaves_no_idempotency_key_behind() {
         for (var action : List.of("cancel", "retry")) {
-            var response = raw.send("POST", "/v1/convai/batch-calling/btcal_missing/" + action,
-                    Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "missing-" + action), null);
+            var response = raw.send(
+                    "POST",
+                    "/v1/convai/batch-calling/btcal_missing/" + action,
+                    Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "missing-" + action),
+                    null);
 
             assertThat(response.status()).isEqualTo(404);
-            assertThat(fixtures.queryOne("SELECT count(*) FROM idempotency_keys WHERE key = :key",
-                    Map.of("key", "missing-" + action), Integer.class)).isZero();
+            assertThat(fixtures.queryOne(
+                            "SELECT count(*) FROM idempotency_keys WHERE key = :key",
+                            Map.of("key", "missing-" + action),
+                            Integer.class))
+                    .isZero();
         }
     }
 
@@ -128,37 +158,81 @@ class HostileInputFuzzTest {
     void the_node_still_dispatches_afterwards() {
         var submitted = server.client().post("/v1/convai/batch-calling/submit", """
                 {"call_name":"After the fuzz","agent_id":"%s","recipients":[{"phone_number":"+14155550199",
-                  "conversation_initiation_client_data":{"dynamic_variables":{"sim_outcome":"completed"}}}]}"""
-                .formatted(agentId));
+                  "conversation_initiation_client_data":{"dynamic_variables":{"sim_outcome":"completed"}}}]}""".formatted(agentId));
         assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
         var batchId = submitted.json().get("id").asText();
-        Await.until(Duration.ofSeconds(30), "an ordinary batch completes after the fuzzing",
+        Await.until(
+                Duration.ofSeconds(30),
+                "an ordinary batch completes after the fuzzing",
                 () -> server.client().batchStatus(batchId).equals("completed"));
     }
 
     @Provide
     Arbitrary<Hostile> hostileRequests() {
-        return Combinators.combine(Arbitraries.of(routes), Arbitraries.of(HOSTILE_URL_TEXT),
-                        Arbitraries.of(true, false), Arbitraries.of(QUERY_NAMES), Arbitraries.of(HOSTILE_URL_TEXT),
-                        Arbitraries.of(HOSTILE_KEYS), bodies())
+        return Combinators.combine(
+                        Arbitraries.of(routes),
+                        Arbitraries.of(HOSTILE_URL_TEXT),
+                        Arbitraries.of(true, false),
+                        Arbitraries.of(QUERY_NAMES),
+                        Arbitraries.of(HOSTILE_URL_TEXT),
+                        Arbitraries.of(HOSTILE_KEYS),
+                        bodies())
                 .as(Hostile::new);
     }
 
     /** Percent-encoded text for paths and queries, as a client (or an attacker) writes it on the wire. */
-    private static final List<String> HOSTILE_URL_TEXT = List.of("%00", "a%00b", "%ED%A0%80", "%ED%B0%80x",
-            "%C0%80", "%zz", "%", "%FF%FE", "%E2%80%AE", "..%2F..%2Fetc", "%F0%9F%98%80", "-1", "0", "1e999999",
-            "99999999999999999999999", "%20", "null", "[]", "x".repeat(3_000), "btcal_" + "0".repeat(28));
+    private static final List<String> HOSTILE_URL_TEXT = List.of(
+            "%00",
+            "a%00b",
+            "%ED%A0%80",
+            "%ED%B0%80x",
+            "%C0%80",
+            "%zz",
+            "%",
+            "%FF%FE",
+            "%E2%80%AE",
+            "..%2F..%2Fetc",
+            "%F0%9F%98%80",
+            "-1",
+            "0",
+            "1e999999",
+            "99999999999999999999999",
+            "%20",
+            "null",
+            "[]",
+            "x".repeat(3_000),
+            "btcal_" + "0".repeat(28));
 
     /** Idempotency-Key values; empty means none is sent. */
-    private static final List<String> HOSTILE_KEYS = List.of("", "", "ok-key", "a\u0000b", " ", "k".repeat(300),
-            "\u00ff\u00fe");
+    private static final List<String> HOSTILE_KEYS =
+            List.of("", "", "ok-key", "a\u0000b", " ", "k".repeat(300), "\u00ff\u00fe");
 
     /** Raw JSON values to put where a body's field is, and whole bodies that are not JSON at all. */
-    private static final List<String> HOSTILE_JSON_VALUES = List.of("\"\\u0000\"", "\"a\\u0000b\"", "\"\\ud800\"",
-            "\"x\\udc00\"", "\"\\udc00\\ud800\"", "\"\\ud83d\\ude00 fine\"", "1e999999", "-1e-999999",
-            "9".repeat(200), "1.5", "-0", "true", "null", "[]", "{}", "[\"\\u0000\"]", "{\"\\u0000\":1}",
-            "{\"k\\ud800\":\"v\"}", "\"" + "s".repeat(1_100_000) + "\"", "[".repeat(5_000) + "]".repeat(5_000),
-            "{\"a\":".repeat(200) + "1" + "}".repeat(200), "\"\"", "\"   \"", "\"+14155550123\"");
+    private static final List<String> HOSTILE_JSON_VALUES = List.of(
+            "\"\\u0000\"",
+            "\"a\\u0000b\"",
+            "\"\\ud800\"",
+            "\"x\\udc00\"",
+            "\"\\udc00\\ud800\"",
+            "\"\\ud83d\\ude00 fine\"",
+            "1e999999",
+            "-1e-999999",
+            "9".repeat(200),
+            "1.5",
+            "-0",
+            "true",
+            "null",
+            "[]",
+            "{}",
+            "[\"\\u0000\"]",
+            "{\"\\u0000\":1}",
+            "{\"k\\ud800\":\"v\"}",
+            "\"" + "s".repeat(1_100_000) + "\"",
+            "[".repeat(5_000) + "]".repeat(5_000),
+            "{\"a\":".repeat(200) + "1" + "}".repeat(200),
+            "\"\"",
+            "\"   \"",
+            "\"+14155550123\"");
 
     private static final List<String> TEMPLATES = List.of(
             "{\"name\":%s}",
@@ -180,26 +254,39 @@ class HostileInputFuzzTest {
 
     /** Bodies that are not JSON, or not UTF-8: each is sent whole. */
     private static final List<byte[]> HOSTILE_RAW_BODIES = List.of(
-            bytes("{\"name\":\""), new byte[] {(byte) 0xFF, '"', '}'},
-            bytes("{\"name\":\""), new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'},
-            bytes("{\"name\":\""), new byte[] {(byte) 0xC0, (byte) 0x80, '"', '}'},
+            bytes("{\"name\":\""),
+            new byte[] {(byte) 0xFF, '"', '}'},
+            bytes("{\"name\":\""),
+            new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'},
+            bytes("{\"name\":\""),
+            new byte[] {(byte) 0xC0, (byte) 0x80, '"', '}'},
             new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'},
             new byte[] {(byte) 0xFE, (byte) 0xFF, 0, '{', 0, '}'},
-            bytes("{'name': 'single quotes'}"), bytes("{\"name\":\"a\"} trailing"), bytes("NaN"), bytes("{"),
-            bytes(""), bytes("[1,2,3]"), bytes("\"just a string\""), bytes("{\"name\":NaN}"),
-            bytes("{\"name\":\"a\",\"name\":\"b\"}"), bytes("{\"name\":\"a\"}\u0000"));
+            bytes("{'name': 'single quotes'}"),
+            bytes("{\"name\":\"a\"} trailing"),
+            bytes("NaN"),
+            bytes("{"),
+            bytes(""),
+            bytes("[1,2,3]"),
+            bytes("\"just a string\""),
+            bytes("{\"name\":NaN}"),
+            bytes("{\"name\":\"a\",\"name\":\"b\"}"),
+            bytes("{\"name\":\"a\"}\u0000"));
 
     private static Arbitrary<byte[]> bodies() {
-        var templated = Combinators.combine(Arbitraries.of(TEMPLATES), Arbitraries.of(HOSTILE_JSON_VALUES),
-                Arbitraries.of(HOSTILE_JSON_VALUES)).as((template, first, second) -> {
+        var templated = Combinators.combine(
+                        Arbitraries.of(TEMPLATES),
+                        Arbitraries.of(HOSTILE_JSON_VALUES),
+                        Arbitraries.of(HOSTILE_JSON_VALUES))
+                .as((template, first, second) -> {
                     // The first placeholder gets the first value, any others the second.
                     var filled = template.replaceFirst("%s", java.util.regex.Matcher.quoteReplacement(first))
-                            .replace("%s", second).replace("AGENT", agentId);
+                            .replace("%s", second)
+                            .replace("AGENT", agentId);
                     return filled.getBytes(StandardCharsets.UTF_8);
                 });
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, templated),
-                net.jqwik.api.Tuple.of(2, Arbitraries.of(rawBodies())));
+                net.jqwik.api.Tuple.of(6, templated), net.jqwik.api.Tuple.of(2, Arbitraries.of(rawBodies())));
     }
 
     private static List<byte[]> rawBodies() {
@@ -229,7 +316,8 @@ class HostileInputFuzzTest {
                 .map(table -> "'" + table + "=' || coalesce((SELECT md5(string_agg(t::text, ',' ORDER BY t::text))"
                         + " FROM " + table + " t), '')")
                 .collect(java.util.stream.Collectors.joining(" || ' ' || ", "SELECT ", ""));
-        try (var statement = database.createStatement(); var rows = statement.executeQuery(sql)) {
+        try (var statement = database.createStatement();
+                var rows = statement.executeQuery(sql)) {
             rows.next();
             return rows.getString(1);
         } catch (java.sql.SQLException e) {

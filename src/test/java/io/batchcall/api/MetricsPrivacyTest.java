@@ -28,7 +28,8 @@ class MetricsPrivacyTest {
             var metrics = server.anonymous().get("/metrics");
 
             assertThat(metrics.status()).isEqualTo(200);
-            assertThat(metrics.body()).contains("batchcall_calls_in_flight")
+            assertThat(metrics.body())
+                    .contains("batchcall_calls_in_flight")
                     .doesNotContain(workspace, "workspace=\"", "workspace_id=\"");
         }
     }
@@ -38,9 +39,13 @@ class MetricsPrivacyTest {
         try (var server = TestServer.start(Map.of("BATCHCALL_METRICS_WORKSPACE_LABELS", "true"), List.of())) {
             var workspace = runOneBatch(server);
 
-            Await.until(BOUND, "the per-workspace gauge lists the workspace",
-                    () -> server.anonymous().get("/metrics").body().contains(
-                            "batchcall_workspace_calls_in_flight{workspace=\"" + workspace + "\"}"));
+            Await.until(
+                    BOUND,
+                    "the per-workspace gauge lists the workspace",
+                    () -> server.anonymous()
+                            .get("/metrics")
+                            .body()
+                            .contains("batchcall_workspace_calls_in_flight{workspace=\"" + workspace + "\"}"));
         }
     }
 
@@ -60,9 +65,13 @@ class MetricsPrivacyTest {
             assertThat(anonymous.body()).doesNotContain(workspace);
             assertThat(wrong.status()).isEqualTo(401);
             assertThat(server.anonymous().get("/health").status()).isEqualTo(200);
-            Await.until(BOUND, "the token holder sees the per-workspace gauge",
-                    () -> withToken.get("/metrics").body().contains(
-                            "batchcall_workspace_calls_in_flight{workspace=\"" + workspace + "\"}"));
+            Await.until(
+                    BOUND,
+                    "the token holder sees the per-workspace gauge",
+                    () -> withToken
+                            .get("/metrics")
+                            .body()
+                            .contains("batchcall_workspace_calls_in_flight{workspace=\"" + workspace + "\"}"));
         }
     }
 
@@ -76,7 +85,10 @@ class MetricsPrivacyTest {
                  "recipients":[{"phone_number":"+14155550123"}]}""".formatted(agent, number));
         assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
         var batch = submitted.json().get("id").asText();
-        Await.until(BOUND, "the batch completes", () -> server.client().batchStatus(batch).equals("completed"));
+        Await.until(
+                BOUND,
+                "the batch completes",
+                () -> server.client().batchStatus(batch).equals("completed"));
         return fixtures.workspaceOf(TestServer.API_KEY);
     }
 }

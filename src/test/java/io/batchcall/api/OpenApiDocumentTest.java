@@ -30,7 +30,9 @@ class OpenApiDocumentTest {
             var method = route.substring(0, route.indexOf(' ')).toLowerCase(Locale.ROOT);
             var path = route.substring(route.indexOf(' ') + 1);
             assertThat(paths.has(path)).as("path %s in /openapi.json", path).isTrue();
-            assertThat(paths.get(path).has(method)).as("%s in /openapi.json", route).isTrue();
+            assertThat(paths.get(path).has(method))
+                    .as("%s in /openapi.json", route)
+                    .isTrue();
         });
     }
 
@@ -39,41 +41,59 @@ class OpenApiDocumentTest {
         var document = server.anonymous().get("/openapi.json").json();
 
         assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
-        assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1submit/post/operationId").asText())
+        assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1submit/post/operationId")
+                        .asText())
                 .isEqualTo("create_batch_call");
         assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1{batch_id}~1attempts/get/x-batchcall-extension")
-                .asBoolean()).isTrue();
-        assertThat(document.at("/components/schemas/OutboundCallRecipientResponseModel/properties/attempt_count"
-                + "/x-batchcall-extension").asBoolean()).isTrue();
-        assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1submit/post/x-batchcall-extension").isMissingNode())
+                        .asBoolean())
                 .isTrue();
-        assertThat(document.at("/paths/~1v1~1workspace~1webhooks/post/operationId").asText())
+        assertThat(document.at("/components/schemas/OutboundCallRecipientResponseModel/properties/attempt_count"
+                                + "/x-batchcall-extension")
+                        .asBoolean())
+                .isTrue();
+        assertThat(document.at("/paths/~1v1~1convai~1batch-calling~1submit/post/x-batchcall-extension")
+                        .isMissingNode())
+                .isTrue();
+        assertThat(document.at("/paths/~1v1~1workspace~1webhooks/post/operationId")
+                        .asText())
                 .isEqualTo("create_workspace_webhook_route");
-        assertThat(document.at("/paths/~1v1~1workspace~1webhooks/post/x-batchcall-extension").isMissingNode()).isTrue();
+        assertThat(document.at("/paths/~1v1~1workspace~1webhooks/post/x-batchcall-extension")
+                        .isMissingNode())
+                .isTrue();
         assertThat(document.at("/paths/~1v1~1workspace~1webhooks~1{webhook_id}~1replay/post/x-batchcall-extension")
-                .asBoolean()).isTrue();
+                        .asBoolean())
+                .isTrue();
         assertThat(document.at("/components/schemas/WebhookHMACSettings/properties/event_types/x-batchcall-extension")
-                .asBoolean()).isTrue();
+                        .asBoolean())
+                .isTrue();
     }
 
     @Test
     void single_outbound_calls_are_elevenlabs_operations_with_our_429_marked_as_an_extension() {
         var document = server.anonymous().get("/openapi.json").json();
 
-        assertThat(document.at("/paths/~1v1~1convai~1twilio~1outbound-call/post/operationId").asText())
+        assertThat(document.at("/paths/~1v1~1convai~1twilio~1outbound-call/post/operationId")
+                        .asText())
                 .isEqualTo("handle_twilio_outbound_call");
-        assertThat(document.at("/paths/~1v1~1convai~1exotel~1outbound-call/post/operationId").asText())
+        assertThat(document.at("/paths/~1v1~1convai~1exotel~1outbound-call/post/operationId")
+                        .asText())
                 .isEqualTo("handle_exotel_outbound_call");
-        assertThat(document.at("/paths/~1v1~1convai~1twilio~1register-call/post/operationId").asText())
+        assertThat(document.at("/paths/~1v1~1convai~1twilio~1register-call/post/operationId")
+                        .asText())
                 .isEqualTo("register_twilio_call");
         assertThat(document.at("/paths/~1v1~1convai~1sip-trunk~1outbound-call/post/x-batchcall-extension")
-                .isMissingNode()).isTrue();
+                        .isMissingNode())
+                .isTrue();
         assertThat(document.at("/paths/~1v1~1convai~1sip-trunk~1outbound-call/post/responses/429"
-                + "/x-batchcall-extension").asBoolean()).isTrue();
-        assertThat(document.at("/components/schemas/SIPTrunkOutboundCallResponse/required").toString())
+                                + "/x-batchcall-extension")
+                        .asBoolean())
+                .isTrue();
+        assertThat(document.at("/components/schemas/SIPTrunkOutboundCallResponse/required")
+                        .toString())
                 .contains("sip_call_id");
         // Not served by this server, so not described.
-        assertThat(document.at("/paths/~1v1~1convai~1whatsapp~1outbound-call").isMissingNode()).isTrue();
+        assertThat(document.at("/paths/~1v1~1convai~1whatsapp~1outbound-call").isMissingNode())
+                .isTrue();
     }
 
     @Test
@@ -83,13 +103,18 @@ class OpenApiDocumentTest {
         var detection = document.at("/components/schemas/TelephonyCallConfig/properties/twilio_machine_detection");
         assertThat(detection.at("/anyOf/0/properties/mode/enum").toString())
                 .isEqualTo("[\"enable\",\"detect_message_end\"]");
-        assertThat(detection.get("x-batchcall-extension")).as("ElevenLabs' own field").isNull();
+        assertThat(detection.get("x-batchcall-extension"))
+                .as("ElevenLabs' own field")
+                .isNull();
         var export = document.at("/paths/~1v1~1convai~1batch-calling~1{batch_id}~1export/get/parameters");
         assertThat(export.findValuesAsText("name")).contains("batch_id", "limit");
         var v2 = document.at("/paths/~1v1~1convai~1v2~1phone-numbers/get");
         assertThat(v2.get("summary").asText()).contains("branch_id", "sort_by", "next_cursor");
-        assertThat(v2.has("x-batchcall-extension")).as("ElevenLabs' own operation").isFalse();
-        assertThat(document.at("/paths/~1v1~1convai~1phone-numbers/get/parameters").findValuesAsText("name"))
+        assertThat(v2.has("x-batchcall-extension"))
+                .as("ElevenLabs' own operation")
+                .isFalse();
+        assertThat(document.at("/paths/~1v1~1convai~1phone-numbers/get/parameters")
+                        .findValuesAsText("name"))
                 .contains("branch_id");
     }
 }

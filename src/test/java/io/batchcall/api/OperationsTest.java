@@ -44,8 +44,8 @@ class OperationsTest {
         var response = server.anonymous().get("/metrics");
 
         assertThat(response.status()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("text/plain"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
         assertThat(response.body())
                 .contains("jvm_memory_used_bytes")
                 .contains("hikaricp_connections_active")

@@ -29,8 +29,12 @@ class PhoneNumberApiTest {
             {"provider":"exotel","phone_number":"+919876543210","label":"India","account_sid":"acct",
              "api_key":"exotel-secret-key","api_token":"exotel-secret-token","api_subdomain":"api.in.exotel.com",
              "app_id":"12345"}""";
-    private static final List<String> SECRETS = List.of("twilio-secret-token", "region-secret-token",
-            "trunk-secret-password", "exotel-secret-key", "exotel-secret-token");
+    private static final List<String> SECRETS = List.of(
+            "twilio-secret-token",
+            "region-secret-token",
+            "trunk-secret-password",
+            "exotel-secret-key",
+            "exotel-secret-token");
 
     private static TestServer server;
     private static DirectDatabase database;
@@ -57,18 +61,24 @@ class PhoneNumberApiTest {
 
         assertThat(id).startsWith("phnum_");
         assertThat(number.status()).isEqualTo(200);
-        assertThat(number.json().toString()).isEqualTo("{\"phone_number\":\"+14155552671\",\"label\":\"Main\","
-                + "\"supports_inbound\":true,\"supports_outbound\":true,\"phone_number_id\":\"" + id + "\","
-                + "\"assigned_agent\":null,\"provider\":\"twilio\",\"cps\":1.0}");
+        assertThat(number.json().toString())
+                .isEqualTo("{\"phone_number\":\"+14155552671\",\"label\":\"Main\","
+                        + "\"supports_inbound\":true,\"supports_outbound\":true,\"phone_number_id\":\"" + id + "\","
+                        + "\"assigned_agent\":null,\"provider\":\"twilio\",\"cps\":1.0}");
     }
 
     @Test
     void a_number_without_a_provider_is_read_as_twilio() {
-        assertThat(violations(api.post("/v1/convai/phone-numbers",
-                "{\"phone_number\":\"+14155552671\",\"label\":\"x\"}"))).containsExactly(
-                "[\"body\",\"sid\"] missing Field required", "[\"body\",\"token\"] missing Field required");
+        assertThat(violations(
+                        api.post("/v1/convai/phone-numbers", "{\"phone_number\":\"+14155552671\",\"label\":\"x\"}")))
+                .containsExactly(
+                        "[\"body\",\"sid\"] missing Field required", "[\"body\",\"token\"] missing Field required");
         var id = create(api, "{\"phone_number\":\"+14155552671\",\"label\":\"x\",\"sid\":\"AC1\",\"token\":\"t\"}");
-        assertThat(api.get("/v1/convai/phone-numbers/" + id).json().get("provider").asText()).isEqualTo("twilio");
+        assertThat(api.get("/v1/convai/phone-numbers/" + id)
+                        .json()
+                        .get("provider")
+                        .asText())
+                .isEqualTo("twilio");
     }
 
     @Test
@@ -82,7 +92,8 @@ class PhoneNumberApiTest {
         assertThat(number.at("/outbound_trunk/transport").asText()).isEqualTo("tls");
         assertThat(number.at("/outbound_trunk/media_encryption").asText()).isEqualTo("allowed");
         assertThat(number.at("/outbound_trunk/headers/X-Team").asText()).isEqualTo("a");
-        assertThat(number.at("/outbound_trunk/has_auth_credentials").asBoolean()).isTrue();
+        assertThat(number.at("/outbound_trunk/has_auth_credentials").asBoolean())
+                .isTrue();
         assertThat(number.at("/outbound_trunk/username").asText()).isEqualTo("trunk-user");
         assertThat(number.at("/inbound_trunk/allowed_addresses/0").asText()).isEqualTo("10.0.0.0/8");
         assertThat(number.at("/inbound_trunk/allowed_numbers").isNull()).isTrue();
@@ -97,8 +108,12 @@ class PhoneNumberApiTest {
     @Test
     void exotel_and_simulator_numbers_have_the_minimal_model_and_their_providers_default_cps() {
         var exotel = api.get("/v1/convai/phone-numbers/" + create(api, EXOTEL)).json();
-        var simulator = api.get("/v1/convai/phone-numbers/" + create(api,
-                "{\"provider\":\"simulator\",\"phone_number\":\"+14155552672\",\"label\":\"Sim\",\"cps\":2.5}")).json();
+        var simulator = api.get(
+                        "/v1/convai/phone-numbers/"
+                                + create(
+                                        api,
+                                        "{\"provider\":\"simulator\",\"phone_number\":\"+14155552672\",\"label\":\"Sim\",\"cps\":2.5}"))
+                .json();
 
         assertThat(exotel.get("provider").asText()).isEqualTo("exotel");
         assertThat(exotel.get("cps").asDouble()).isEqualTo(3.0);
@@ -109,46 +124,55 @@ class PhoneNumberApiTest {
 
     @Test
     void each_providers_required_fields_are_422s_at_their_exact_loc() {
-        assertThat(violations(api.post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\"}"))).containsExactly(
-                "[\"body\",\"phone_number\"] missing Field required", "[\"body\",\"label\"] missing Field required",
-                "[\"body\",\"account_sid\"] missing Field required", "[\"body\",\"api_key\"] missing Field required",
-                "[\"body\",\"api_token\"] missing Field required",
-                "[\"body\",\"api_subdomain\"] missing Field required", "[\"body\",\"app_id\"] missing Field required");
+        assertThat(violations(api.post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\"}")))
+                .containsExactly(
+                        "[\"body\",\"phone_number\"] missing Field required",
+                        "[\"body\",\"label\"] missing Field required",
+                        "[\"body\",\"account_sid\"] missing Field required",
+                        "[\"body\",\"api_key\"] missing Field required",
+                        "[\"body\",\"api_token\"] missing Field required",
+                        "[\"body\",\"api_subdomain\"] missing Field required",
+                        "[\"body\",\"app_id\"] missing Field required");
         assertThat(violations(api.post("/v1/convai/phone-numbers", """
                 {"provider":"sip_trunk","phone_number":"+14155552671","label":"x",
                  "outbound_trunk_config":{"transport":"carrier-pigeon","credentials":{"password":"p"},
                    "enabled_codecs":["OPUS"]},
-                 "inbound_trunk_config":{"media_encryption":"maybe"}}"""))).containsExactly(
-                "[\"body\",\"outbound_trunk_config\",\"address\"] missing Field required",
-                "[\"body\",\"outbound_trunk_config\",\"transport\"] enum"
-                        + " Input should be 'auto', 'udp', 'tcp' or 'tls'",
-                "[\"body\",\"outbound_trunk_config\",\"enabled_codecs\",0] enum"
-                        + " Input should be 'G722/8000', 'PCMU/8000' or 'PCMA/8000'",
-                "[\"body\",\"outbound_trunk_config\",\"credentials\",\"username\"] missing Field required",
-                "[\"body\",\"inbound_trunk_config\",\"media_encryption\"] enum"
-                        + " Input should be 'disabled', 'allowed' or 'required'");
+                 "inbound_trunk_config":{"media_encryption":"maybe"}}""")))
+                .containsExactly(
+                        "[\"body\",\"outbound_trunk_config\",\"address\"] missing Field required",
+                        "[\"body\",\"outbound_trunk_config\",\"transport\"] enum"
+                                + " Input should be 'auto', 'udp', 'tcp' or 'tls'",
+                        "[\"body\",\"outbound_trunk_config\",\"enabled_codecs\",0] enum"
+                                + " Input should be 'G722/8000', 'PCMU/8000' or 'PCMA/8000'",
+                        "[\"body\",\"outbound_trunk_config\",\"credentials\",\"username\"] missing Field required",
+                        "[\"body\",\"inbound_trunk_config\",\"media_encryption\"] enum"
+                                + " Input should be 'disabled', 'allowed' or 'required'");
         assertThat(violations(api.post("/v1/convai/phone-numbers", """
                 {"provider":"twilio","phone_number":"+14155552671","label":"x","sid":"AC","token":"t",
-                 "region_config":{"region_id":"mars1","edge_location":"dublin"}}"""))).containsExactly(
-                "[\"body\",\"region_config\",\"region_id\"] enum Input should be 'us1', 'ie1' or 'au1'",
-                "[\"body\",\"region_config\",\"token\"] missing Field required");
+                 "region_config":{"region_id":"mars1","edge_location":"dublin"}}""")))
+                .containsExactly(
+                        "[\"body\",\"region_config\",\"region_id\"] enum Input should be 'us1', 'ie1' or 'au1'",
+                        "[\"body\",\"region_config\",\"token\"] missing Field required");
     }
 
     @Test
     void an_invalid_number_an_unknown_provider_and_a_bad_cps_are_422s() {
-        assertThat(violations(api.post("/v1/convai/phone-numbers",
-                "{\"provider\":\"vonage\",\"phone_number\":\"12345\",\"label\":\"x\",\"cps\":0}"))).containsExactly(
-                "[\"body\",\"provider\"] enum Input should be 'twilio', 'sip_trunk', 'exotel' or 'simulator'",
-                "[\"body\",\"phone_number\"] value_error"
-                        + " Value error, value is not a valid phone number in E.164 form (+ and country code)",
-                "[\"body\",\"cps\"] greater_than Input should be greater than 0");
+        assertThat(violations(api.post(
+                        "/v1/convai/phone-numbers",
+                        "{\"provider\":\"vonage\",\"phone_number\":\"12345\",\"label\":\"x\",\"cps\":0}")))
+                .containsExactly(
+                        "[\"body\",\"provider\"] enum Input should be 'twilio', 'sip_trunk', 'exotel' or 'simulator'",
+                        "[\"body\",\"phone_number\"] value_error"
+                                + " Value error, value is not a valid phone number in E.164 form (+ and country code)",
+                        "[\"body\",\"cps\"] greater_than Input should be greater than 0");
         var simulator = "{\"provider\":\"simulator\",\"phone_number\":\"+14155552671\",\"label\":\"x\",\"cps\":";
-        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "0.0001}"))).containsExactly(
-                "[\"body\",\"cps\"] decimal_max_places Decimal input should have no more than 3 decimal places");
-        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "10001}"))).containsExactly(
-                "[\"body\",\"cps\"] less_than_equal Input should be less than or equal to 10000");
-        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "\"fast\"}"))).containsExactly(
-                "[\"body\",\"cps\"] float_type Input should be a valid number");
+        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "0.0001}")))
+                .containsExactly(
+                        "[\"body\",\"cps\"] decimal_max_places Decimal input should have no more than 3 decimal places");
+        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "10001}")))
+                .containsExactly("[\"body\",\"cps\"] less_than_equal Input should be less than or equal to 10000");
+        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "\"fast\"}")))
+                .containsExactly("[\"body\",\"cps\"] float_type Input should be a valid number");
     }
 
     @Test
@@ -156,8 +180,10 @@ class PhoneNumberApiTest {
         var foreignAgent = agent(server.client(server.newWorkspaceKey("Agents elsewhere")), "{\"name\":\"theirs\"}");
 
         for (var agentId : List.of("agent_nope", foreignAgent)) {
-            var response = api.post("/v1/convai/phone-numbers", "{\"provider\":\"simulator\","
-                    + "\"phone_number\":\"+14155552671\",\"label\":\"x\",\"agent_id\":\"" + agentId + "\"}");
+            var response = api.post(
+                    "/v1/convai/phone-numbers",
+                    "{\"provider\":\"simulator\"," + "\"phone_number\":\"+14155552671\",\"label\":\"x\",\"agent_id\":\""
+                            + agentId + "\"}");
             assertThat(response.status()).isEqualTo(404);
             assertThat(response.json().at("/detail/status").asText()).isEqualTo("agent_not_found");
         }
@@ -168,15 +194,21 @@ class PhoneNumberApiTest {
         var client = server.client(server.newWorkspaceKey("Listing"));
         var agentId = agent(client, "{\"name\":\"Lister\"}");
         var twilio = create(client, TWILIO);
-        var sip = create(client, SIP.replace("\"label\":\"Trunk\"", "\"label\":\"Trunk\",\"agent_id\":\"" + agentId + "\""));
+        var sip = create(
+                client, SIP.replace("\"label\":\"Trunk\"", "\"label\":\"Trunk\",\"agent_id\":\"" + agentId + "\""));
 
         assertThat(ids(client.get("/v1/convai/phone-numbers"))).containsExactly(twilio, sip);
         assertThat(ids(client.get("/v1/convai/phone-numbers?provider=twilio"))).containsExactly(twilio);
-        assertThat(ids(client.get("/v1/convai/phone-numbers?agent_id=" + agentId))).containsExactly(sip);
-        assertThat(client.get("/v1/convai/phone-numbers").json().get(1).at("/assigned_agent/agent_name").asText())
+        assertThat(ids(client.get("/v1/convai/phone-numbers?agent_id=" + agentId)))
+                .containsExactly(sip);
+        assertThat(client.get("/v1/convai/phone-numbers")
+                        .json()
+                        .get(1)
+                        .at("/assigned_agent/agent_name")
+                        .asText())
                 .isEqualTo("Lister");
-        assertThat(violations(client.get("/v1/convai/phone-numbers?provider=vonage"))).containsExactly(
-                "[\"query\",\"provider\"] enum"
+        assertThat(violations(client.get("/v1/convai/phone-numbers?provider=vonage")))
+                .containsExactly("[\"query\",\"provider\"] enum"
                         + " Input should be 'twilio', 'sip_trunk', 'exotel', 'whatsapp' or 'simulator'");
     }
 
@@ -187,8 +219,7 @@ class PhoneNumberApiTest {
 
         var patched = api.patch("/v1/convai/phone-numbers/" + id, """
                 {"label":"Renamed","agent_id":"%s","cps":4,"environment":"staging","livekit_stack":"static",
-                 "outbound_trunk_config":{"address":"sip2.example.com","credentials":{"username":"new-user"}}}"""
-                .formatted(agentId));
+                 "outbound_trunk_config":{"address":"sip2.example.com","credentials":{"username":"new-user"}}}""".formatted(agentId));
 
         assertThat(patched.status()).isEqualTo(200);
         var number = patched.json();
@@ -208,13 +239,18 @@ class PhoneNumberApiTest {
     @Test
     void patch_assigns_a_branch_of_the_agent_and_refuses_a_branch_of_another_agent() {
         var agentId = agent(api, "{\"name\":\"With branch\"}");
-        var branch = api.post("/v1/convai/agents/" + agentId + "/branches", "{\"name\":\"b\"}").json().get("id").asText();
+        var branch = api.post("/v1/convai/agents/" + agentId + "/branches", "{\"name\":\"b\"}")
+                .json()
+                .get("id")
+                .asText();
         var otherAgent = agent(api, "{\"name\":\"Other\"}");
         var id = create(api, TWILIO);
 
-        var assigned = api.patch("/v1/convai/phone-numbers/" + id,
+        var assigned = api.patch(
+                "/v1/convai/phone-numbers/" + id,
                 "{\"agent_id\":\"" + agentId + "\",\"branch_id\":\"" + branch + "\"}");
-        var wrong = api.patch("/v1/convai/phone-numbers/" + id,
+        var wrong = api.patch(
+                "/v1/convai/phone-numbers/" + id,
                 "{\"agent_id\":\"" + otherAgent + "\",\"branch_id\":\"" + branch + "\"}");
         var unassigned = api.patch("/v1/convai/phone-numbers/" + id, "{\"agent_id\":null}");
 
@@ -228,13 +264,18 @@ class PhoneNumberApiTest {
     void an_invalid_patch_is_a_422_and_changes_nothing() {
         var id = create(api, TWILIO);
 
-        assertThat(violations(api.patch("/v1/convai/phone-numbers/" + id,
-                "{\"label\":\"new\",\"outbound_trunk_config\":{\"address\":\"a\"},\"cps\":-1,\"livekit_stack\":\"x\"}")))
-                .containsExactly("[\"body\",\"cps\"] greater_than Input should be greater than 0",
+        assertThat(
+                        violations(
+                                api.patch(
+                                        "/v1/convai/phone-numbers/" + id,
+                                        "{\"label\":\"new\",\"outbound_trunk_config\":{\"address\":\"a\"},\"cps\":-1,\"livekit_stack\":\"x\"}")))
+                .containsExactly(
+                        "[\"body\",\"cps\"] greater_than Input should be greater than 0",
                         "[\"body\",\"outbound_trunk_config\"] value_error"
                                 + " Value error, only sip_trunk numbers have this setting",
                         "[\"body\",\"livekit_stack\"] value_error Value error, only sip_trunk numbers have this setting");
-        assertThat(api.get("/v1/convai/phone-numbers/" + id).json().get("label").asText()).isEqualTo("Main");
+        assertThat(api.get("/v1/convai/phone-numbers/" + id).json().get("label").asText())
+                .isEqualTo("Main");
         var unknownAgent = api.patch("/v1/convai/phone-numbers/" + id, "{\"agent_id\":\"agent_nope\"}");
         assertThat(unknownAgent.status()).isEqualTo(404);
         assertThat(unknownAgent.json().at("/detail/status").asText()).isEqualTo("agent_not_found");
@@ -298,7 +339,8 @@ class PhoneNumberApiTest {
         bodies.add(client.get("/v1/convai/agents/" + agentId).body());
         for (var id : ids) {
             bodies.add(client.get("/v1/convai/phone-numbers/" + id).body());
-            bodies.add(client.patch("/v1/convai/phone-numbers/" + id, "{\"label\":\"again\"}").body());
+            bodies.add(client.patch("/v1/convai/phone-numbers/" + id, "{\"label\":\"again\"}")
+                    .body());
         }
 
         assertThat(bodies).allSatisfy(body -> assertThat(body).doesNotContain(SECRETS));

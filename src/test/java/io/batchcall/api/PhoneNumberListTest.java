@@ -26,16 +26,22 @@ class PhoneNumberListTest {
         server = TestServer.start();
         // A workspace of its own, so that the lists hold exactly these numbers.
         api = server.client(server.newWorkspaceKey("Numbers"));
-        agentId = api.post("/v1/convai/agents/create", "{\"name\":\"Branched\"}").json().get("agent_id").asText();
-        branchId = api.post("/v1/convai/agents/" + agentId + "/branches", "{\"name\":\"b\"}").json()
-                .get("created_branch_id").asText();
+        agentId = api.post("/v1/convai/agents/create", "{\"name\":\"Branched\"}")
+                .json()
+                .get("agent_id")
+                .asText();
+        branchId = api.post("/v1/convai/agents/" + agentId + "/branches", "{\"name\":\"b\"}")
+                .json()
+                .get("created_branch_id")
+                .asText();
         // Created in this order; labels and numbers sort differently from it.
         ids.add(number("Charlie", "+14155550103", "simulator"));
         ids.add(number("alpha", "+14155550102", "simulator"));
         ids.add(number("Bravo office", "+14155550101", "simulator"));
         ids.add(number("Delta", "+14155550104", "twilio"));
-        var patched = api.patch("/v1/convai/phone-numbers/" + ids.get(1), "{\"agent_id\":\"" + agentId
-                + "\",\"branch_id\":\"" + branchId + "\"}");
+        var patched = api.patch(
+                "/v1/convai/phone-numbers/" + ids.get(1),
+                "{\"agent_id\":\"" + agentId + "\",\"branch_id\":\"" + branchId + "\"}");
         assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
     }
 
@@ -46,8 +52,10 @@ class PhoneNumberListTest {
 
     private static String number(String label, String phone, String provider) {
         var extra = provider.equals("twilio") ? ",\"sid\":\"AC1\",\"token\":\"t\"" : "";
-        var response = api.post("/v1/convai/phone-numbers", "{\"provider\":\"" + provider + "\",\"phone_number\":\""
-                + phone + "\",\"label\":\"" + label + "\"" + extra + "}");
+        var response = api.post(
+                "/v1/convai/phone-numbers",
+                "{\"provider\":\"" + provider + "\",\"phone_number\":\"" + phone + "\",\"label\":\"" + label + "\""
+                        + extra + "}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("phone_number_id").asText();
     }
@@ -64,7 +72,9 @@ class PhoneNumberListTest {
 
         assertThat(listed.status()).isEqualTo(200);
         assertThat(labels(listed.json())).containsExactly("alpha");
-        assertThat(labels(api.get("/v1/convai/phone-numbers?branch_id=agtbranch_none").json())).isEmpty();
+        assertThat(labels(api.get("/v1/convai/phone-numbers?branch_id=agtbranch_none")
+                        .json()))
+                .isEmpty();
     }
 
     @Test
@@ -73,7 +83,9 @@ class PhoneNumberListTest {
 
         assertThat(labels(first.get("phone_numbers"))).containsExactly("Charlie", "alpha", "Bravo office");
         assertThat(first.get("has_more").asBoolean()).isTrue();
-        var second = api.get(V2 + "?page_size=3&cursor=" + first.get("next_cursor").asText()).json();
+        var second = api.get(
+                        V2 + "?page_size=3&cursor=" + first.get("next_cursor").asText())
+                .json();
         assertThat(labels(second.get("phone_numbers"))).containsExactly("Delta");
         assertThat(second.get("has_more").asBoolean()).isFalse();
         assertThat(second.get("next_cursor").isNull()).isTrue();
@@ -81,10 +93,12 @@ class PhoneNumberListTest {
 
     @Test
     void the_v2_list_sorts_by_phone_number_or_label_in_either_direction_across_pages() {
-        var byNumber = api.get(V2 + "?sort_by=phone_number&sort_direction=desc&page_size=2").json();
+        var byNumber = api.get(V2 + "?sort_by=phone_number&sort_direction=desc&page_size=2")
+                .json();
         assertThat(labels(byNumber.get("phone_numbers"))).containsExactly("Delta", "Charlie");
         var rest = api.get(V2 + "?sort_by=phone_number&sort_direction=desc&page_size=2&cursor="
-                + byNumber.get("next_cursor").asText()).json();
+                        + byNumber.get("next_cursor").asText())
+                .json();
         assertThat(labels(rest.get("phone_numbers"))).containsExactly("alpha", "Bravo office");
 
         var byLabel = labels(api.get(V2 + "?sort_by=label").json().get("phone_numbers"));
@@ -94,17 +108,24 @@ class PhoneNumberListTest {
 
     @Test
     void the_v2_list_searches_and_filters_as_elevenlabs_documents() {
-        assertThat(labels(api.get(V2 + "?search=BRAVO").json().get("phone_numbers"))).containsExactly("Bravo office");
+        assertThat(labels(api.get(V2 + "?search=BRAVO").json().get("phone_numbers")))
+                .containsExactly("Bravo office");
         assertThat(labels(api.get(V2 + "?search=" + ids.get(3)).json().get("phone_numbers")))
                 .containsExactly("Delta");
-        assertThat(labels(api.get(V2 + "?search=0102").json().get("phone_numbers"))).containsExactly("alpha");
-        assertThat(labels(api.get(V2 + "?label=LPH").json().get("phone_numbers"))).containsExactly("alpha");
+        assertThat(labels(api.get(V2 + "?search=0102").json().get("phone_numbers")))
+                .containsExactly("alpha");
+        assertThat(labels(api.get(V2 + "?label=LPH").json().get("phone_numbers")))
+                .containsExactly("alpha");
         assertThat(labels(api.get(V2 + "?phone_number=%2B14155550101").json().get("phone_numbers")))
                 .containsExactly("Bravo office");
-        assertThat(labels(api.get(V2 + "?provider=twilio").json().get("phone_numbers"))).containsExactly("Delta");
-        assertThat(labels(api.get(V2 + "?agent_id=" + agentId + "&branch_id=" + branchId).json()
-                .get("phone_numbers"))).containsExactly("alpha");
-        assertThat(labels(api.get(V2 + "?supports_outbound=false").json().get("phone_numbers"))).isEmpty();
+        assertThat(labels(api.get(V2 + "?provider=twilio").json().get("phone_numbers")))
+                .containsExactly("Delta");
+        assertThat(labels(api.get(V2 + "?agent_id=" + agentId + "&branch_id=" + branchId)
+                        .json()
+                        .get("phone_numbers")))
+                .containsExactly("alpha");
+        assertThat(labels(api.get(V2 + "?supports_outbound=false").json().get("phone_numbers")))
+                .isEmpty();
     }
 
     @Test

@@ -18,8 +18,8 @@ class RateLimitTest {
 
     @Test
     void a_key_over_its_rate_gets_elevenlabs_shaped_429s_with_retry_after_while_other_keys_go_on() {
-        try (var server = TestServer.start(Map.of("BATCHCALL_RATE_LIMIT_PER_KEY", "1",
-                "BATCHCALL_RATE_LIMIT_PER_KEY_BURST", "5"), List.of())) {
+        try (var server = TestServer.start(
+                Map.of("BATCHCALL_RATE_LIMIT_PER_KEY", "1", "BATCHCALL_RATE_LIMIT_PER_KEY_BURST", "5"), List.of())) {
             var other = server.newWorkspaceKey("other");
             for (int i = 0; i < 5; i++) {
                 assertThat(server.client().get(WORKSPACE).status()).isEqualTo(200);
@@ -34,8 +34,9 @@ class RateLimitTest {
 
     @Test
     void an_address_over_its_rate_gets_429s_for_every_v1_request_but_health_and_metrics_still_answer() {
-        try (var server = TestServer.start(Map.of("BATCHCALL_RATE_LIMIT_PER_ADDRESS", "1",
-                "BATCHCALL_RATE_LIMIT_PER_ADDRESS_BURST", "10"), List.of())) {
+        try (var server = TestServer.start(
+                Map.of("BATCHCALL_RATE_LIMIT_PER_ADDRESS", "1", "BATCHCALL_RATE_LIMIT_PER_ADDRESS_BURST", "10"),
+                List.of())) {
             for (int i = 0; i < 10; i++) {
                 server.client().get(WORKSPACE);
             }
@@ -50,12 +51,15 @@ class RateLimitTest {
 
     @Test
     void after_its_budget_of_unknown_keys_an_address_is_refused_before_any_key_is_looked_up() {
-        try (var server = TestServer.start(Map.of("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", "1",
-                "BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS_BURST", "3"), List.of())) {
+        try (var server = TestServer.start(
+                Map.of("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", "1", "BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS_BURST", "3"),
+                List.of())) {
             var unused = server.newWorkspaceKey("never used yet");
             assertThat(server.client().get(WORKSPACE).status()).isEqualTo(200);
             for (int i = 0; i < 3; i++) {
-                assertThat(server.client("bc_invented_key_number_" + i + "_000000").get(WORKSPACE).status())
+                assertThat(server.client("bc_invented_key_number_" + i + "_000000")
+                                .get(WORKSPACE)
+                                .status())
                         .isEqualTo(401);
             }
 
@@ -74,7 +78,8 @@ class RateLimitTest {
         assertThat(response.status()).as(response.toString()).isEqualTo(429);
         assertThat(response.json().at("/detail/status").asText()).isEqualTo("rate_limit_exceeded");
         assertThat(response.json().at("/detail/message").asText()).contains(because);
-        assertThat(response.headers().firstValue("Retry-After")).hasValueSatisfying(
-                seconds -> assertThat(Integer.parseInt(seconds)).isBetween(1, 60));
+        assertThat(response.headers().firstValue("Retry-After"))
+                .hasValueSatisfying(
+                        seconds -> assertThat(Integer.parseInt(seconds)).isBetween(1, 60));
     }
 }

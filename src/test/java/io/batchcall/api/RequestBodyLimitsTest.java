@@ -33,12 +33,14 @@ class RequestBodyLimitsTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of(
-                "BATCHCALL_MAX_BODY_MB", "1",
-                "BATCHCALL_BODY_MB_IN_FLIGHT", "1",
-                "BATCHCALL_JSON_MAX_DEPTH", "16",
-                "BATCHCALL_JSON_MAX_STRING_CHARS", "2000",
-                "BATCHCALL_JSON_MAX_NUMBER_CHARS", "30"), List.of());
+        server = TestServer.start(
+                Map.of(
+                        "BATCHCALL_MAX_BODY_MB", "1",
+                        "BATCHCALL_BODY_MB_IN_FLIGHT", "1",
+                        "BATCHCALL_JSON_MAX_DEPTH", "16",
+                        "BATCHCALL_JSON_MAX_STRING_CHARS", "2000",
+                        "BATCHCALL_JSON_MAX_NUMBER_CHARS", "30"),
+                List.of());
         raw = new RawHttp(server.port());
     }
 
@@ -55,7 +57,9 @@ class RequestBodyLimitsTest {
         assertThat(response.status()).as(response.toString()).isEqualTo(422);
         assertThat(response.json().at("/detail/0/loc").toString()).isEqualTo("[\"body\"]");
         assertThat(response.json().at("/detail/0/type").asText()).isEqualTo("json_limit");
-        assertThat(response.json().at("/detail/0/msg").asText()).contains(mentions).doesNotContain("StreamRead");
+        assertThat(response.json().at("/detail/0/msg").asText())
+                .contains(mentions)
+                .doesNotContain("StreamRead");
     }
 
     @Test
@@ -104,8 +108,12 @@ class RequestBodyLimitsTest {
 
     @Test
     void a_chunked_body_within_the_limits_is_read_like_any_other() {
-        var response = raw.sendChunked("POST", CREATE_AGENT, jsonHeaders(),
-                "{\"name\":\"Chunked agent\"}".getBytes(StandardCharsets.UTF_8), 5);
+        var response = raw.sendChunked(
+                "POST",
+                CREATE_AGENT,
+                jsonHeaders(),
+                "{\"name\":\"Chunked agent\"}".getBytes(StandardCharsets.UTF_8),
+                5);
 
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
     }
@@ -126,11 +134,16 @@ class RequestBodyLimitsTest {
             assertThat(busy.get().json().at("/detail/status").asText()).isEqualTo("server_busy");
             assertThat(busy.get().headers().firstValue("Retry-After")).hasValue("2");
             // A small body needs no room: the node still takes ordinary edits.
-            assertThat(server.client().post(CREATE_AGENT, "{\"name\":\"Small\"}").status()).isEqualTo(200);
+            assertThat(server.client()
+                            .post(CREATE_AGENT, "{\"name\":\"Small\"}")
+                            .status())
+                    .isEqualTo(200);
         }
 
-        Await.until(Duration.ofSeconds(20), "the stalled request's room is returned", () ->
-                raw.send("POST", CREATE_AGENT, jsonHeaders(), body).status() == 200);
+        Await.until(
+                Duration.ofSeconds(20),
+                "the stalled request's room is returned",
+                () -> raw.send("POST", CREATE_AGENT, jsonHeaders(), body).status() == 200);
     }
 
     @Test
@@ -139,9 +152,12 @@ class RequestBodyLimitsTest {
             var bad = padded(900 * 1024);
             bad[bad.length - 1] = '!';
 
-            assertThat(raw.send("POST", CREATE_AGENT, jsonHeaders(), bad).status()).isEqualTo(422);
+            assertThat(raw.send("POST", CREATE_AGENT, jsonHeaders(), bad).status())
+                    .isEqualTo(422);
         }
-        assertThat(raw.send("POST", CREATE_AGENT, jsonHeaders(), padded(900 * 1024)).status()).isEqualTo(200);
+        assertThat(raw.send("POST", CREATE_AGENT, jsonHeaders(), padded(900 * 1024))
+                        .status())
+                .isEqualTo(200);
     }
 
     /** An agent create of exactly {@code size} bytes: a name and an ignored field of padding. */

@@ -39,15 +39,30 @@ class SingleCallApiTest {
     static void start() {
         twilio = new FakeTwilio();
         exotel = new FakeExotel();
-        server = TestServer.start(Map.of("BATCHCALL_TWILIO_API_BASE", twilio.baseUrl(),
-                "BATCHCALL_EXOTEL_API_BASE", exotel.baseUrl(), "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
+        server = TestServer.start(
+                Map.of(
+                        "BATCHCALL_TWILIO_API_BASE",
+                        twilio.baseUrl(),
+                        "BATCHCALL_EXOTEL_API_BASE",
+                        exotel.baseUrl(),
+                        "BATCHCALL_PUBLIC_URL",
+                        PUBLIC_URL),
+                List.of());
         fixtures = new Fixtures(server);
         agentId = agent(TestServer.API_KEY);
         twilioNumber = twilioNumber(TestServer.API_KEY, "+14155550100");
-        exotelNumber = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\","
-                + "\"phone_number\":\"+918047112233\",\"label\":\"Exotel\",\"account_sid\":\"" + FakeExotel.ACCOUNT
-                + "\",\"api_key\":\"" + FakeExotel.API_KEY + "\",\"api_token\":\"" + FakeExotel.API_TOKEN + "\","
-                + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\"}").json(), "phone_number_id");
+        exotelNumber = created(
+                server.client()
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"exotel\","
+                                        + "\"phone_number\":\"+918047112233\",\"label\":\"Exotel\",\"account_sid\":\""
+                                        + FakeExotel.ACCOUNT
+                                        + "\",\"api_key\":\"" + FakeExotel.API_KEY + "\",\"api_token\":\""
+                                        + FakeExotel.API_TOKEN + "\","
+                                        + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\"}")
+                        .json(),
+                "phone_number_id");
         simulatorNumber = fixtures.phoneNumber(TestServer.API_KEY, null);
     }
 
@@ -59,14 +74,26 @@ class SingleCallApiTest {
     }
 
     private static String agent(String key) {
-        return created(server.client(key).post("/v1/convai/agents/create",
-                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}").json(), "agent_id");
+        return created(
+                server.client(key)
+                        .post(
+                                "/v1/convai/agents/create",
+                                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}")
+                        .json(),
+                "agent_id");
     }
 
     private static String twilioNumber(String key, String phone) {
-        return created(server.client(key).post("/v1/convai/phone-numbers", "{\"provider\":\"twilio\","
-                + "\"phone_number\":\"" + phone + "\",\"label\":\"Twilio\",\"sid\":\"" + FakeTwilio.ACCOUNT + "\","
-                + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}").json(), "phone_number_id");
+        return created(
+                server.client(key)
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"twilio\","
+                                        + "\"phone_number\":\"" + phone + "\",\"label\":\"Twilio\",\"sid\":\""
+                                        + FakeTwilio.ACCOUNT + "\","
+                                        + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}")
+                        .json(),
+                "phone_number_id");
     }
 
     private static String created(JsonNode body, String field) {
@@ -90,10 +117,13 @@ class SingleCallApiTest {
         var answer = response.json();
         assertThat(answer.get("success").asBoolean()).isTrue();
         assertThat(answer.get("message").asText()).isEqualTo("Success");
-        var create = twilio.creates().stream().filter(c -> "+14155550111".equals(c.field("To"))).toList();
+        var create = twilio.creates().stream()
+                .filter(c -> "+14155550111".equals(c.field("To")))
+                .toList();
         assertThat(create).hasSize(1);
         assertThat(answer.get("callSid").asText()).isEqualTo(create.getFirst().sid());
-        var conversation = server.client().get("/v1/convai/conversations/" + answer.get("conversation_id").asText());
+        var conversation = server.client()
+                .get("/v1/convai/conversations/" + answer.get("conversation_id").asText());
         assertThat(conversation.status()).isEqualTo(200);
         assertThat(conversation.json().get("agent_id").asText()).isEqualTo(agentId);
         assertThat(conversation.json().at("/metadata/phone_call/call_sid").asText())
@@ -105,7 +135,9 @@ class SingleCallApiTest {
     @Test
     void while_the_workspaces_dialing_is_paused_a_single_call_is_refused_at_once_and_nothing_is_stored() {
         twilio.acceptCalls();
-        assertThat(server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":true}").status())
+        assertThat(server.client()
+                        .patch("/v1/batchcall/workspace", "{\"dispatch_paused\":true}")
+                        .status())
                 .isEqualTo(200);
         try {
             int batchesBefore = fixtures.queryOne("SELECT count(*) FROM batches", Map.of(), Integer.class);
@@ -116,7 +148,8 @@ class SingleCallApiTest {
             assertThat(response.json().at("/detail/status").asText()).isEqualTo("dispatch_paused");
             assertThat(fixtures.queryOne("SELECT count(*) FROM batches", Map.of(), Integer.class))
                     .isEqualTo(batchesBefore);
-            assertThat(twilio.creates().stream().filter(c -> "+14155550119".equals(c.field("To")))).isEmpty();
+            assertThat(twilio.creates().stream().filter(c -> "+14155550119".equals(c.field("To"))))
+                    .isEmpty();
         } finally {
             server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":false}");
         }
@@ -126,11 +159,18 @@ class SingleCallApiTest {
     void a_single_call_is_not_listed_among_the_workspaces_batches() {
         twilio.acceptCalls();
         var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550112"));
-        assertThat(response.json().get("success").asBoolean()).as(response.toString()).isTrue();
+        assertThat(response.json().get("success").asBoolean())
+                .as(response.toString())
+                .isTrue();
 
-        var batchId = fixtures.queryOne("SELECT batch_id FROM attempts WHERE conversation_id = :c",
-                Map.of("c", response.json().get("conversation_id").asText()), String.class);
-        var listed = server.client().get("/v1/convai/batch-calling/workspace?limit=100").json().get("batch_calls");
+        var batchId = fixtures.queryOne(
+                "SELECT batch_id FROM attempts WHERE conversation_id = :c",
+                Map.of("c", response.json().get("conversation_id").asText()),
+                String.class);
+        var listed = server.client()
+                .get("/v1/convai/batch-calling/workspace?limit=100")
+                .json()
+                .get("batch_calls");
         assertThat(listed.findValuesAsText("id")).doesNotContain(batchId);
     }
 
@@ -145,22 +185,26 @@ class SingleCallApiTest {
         assertThat(response.json().get("message").asText()).contains("21211", "Invalid 'To' Phone Number");
         assertThat(response.json().has("callSid")).isTrue();
         assertThat(response.json().get("callSid").isNull()).isTrue();
-        assertThat(twilio.creates().stream().filter(c -> "+14155550113".equals(c.field("To")))).hasSize(1);
+        assertThat(twilio.creates().stream().filter(c -> "+14155550113".equals(c.field("To"))))
+                .hasSize(1);
 
         // The batch controls do not reach a single call: a retry of its hidden batch is refused, nothing dialed.
-        var batchId = fixtures.queryOne("SELECT batch_id FROM attempts WHERE conversation_id = :c",
-                Map.of("c", response.json().get("conversation_id").asText()), String.class);
+        var batchId = fixtures.queryOne(
+                "SELECT batch_id FROM attempts WHERE conversation_id = :c",
+                Map.of("c", response.json().get("conversation_id").asText()),
+                String.class);
         var retry = server.client().post("/v1/convai/batch-calling/" + batchId + "/retry", "");
         assertThat(retry.status()).as(retry.toString()).isEqualTo(409);
         assertThat(retry.json().at("/detail/status").asText()).isEqualTo("single_call");
-        assertThat(twilio.creates().stream().filter(c -> "+14155550113".equals(c.field("To")))).hasSize(1);
+        assertThat(twilio.creates().stream().filter(c -> "+14155550113".equals(c.field("To"))))
+                .hasSize(1);
     }
 
     @Test
     void a_503_on_create_sends_exactly_one_create_and_answers_what_the_look_up_found() {
         twilio.refuseCreates(503, 20500, "Service Unavailable");
         twilio.stub(com.github.tomakehurst.wiremock.client.WireMock.get(
-                com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(FakeTwilio.CALLS))
+                        com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(FakeTwilio.CALLS))
                 .willReturn(FakeTwilio.json(200, "{\"calls\":[]}")));
 
         var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550114"));
@@ -173,7 +217,8 @@ class SingleCallApiTest {
                     ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
                 WHERE r.phone_number = '+14155550114'""", Map.of(), Integer.class);
         assertThat(conversationAttempts).isEqualTo(1);
-        assertThat(twilio.creates().stream().filter(c -> "+14155550114".equals(c.field("To")))).hasSize(1);
+        assertThat(twilio.creates().stream().filter(c -> "+14155550114".equals(c.field("To"))))
+                .hasSize(1);
     }
 
     @Test
@@ -181,8 +226,8 @@ class SingleCallApiTest {
         var key = server.newWorkspaceKey("Full");
         var agent = agent(key);
         var number = twilioNumber(key, "+14155550190");
-        fixtures.execute("UPDATE workspaces SET concurrency_limit = 1 WHERE id = :w",
-                Map.of("w", fixtures.workspaceOf(key)));
+        fixtures.execute(
+                "UPDATE workspaces SET concurrency_limit = 1 WHERE id = :w", Map.of("w", fixtures.workspaceOf(key)));
         twilio.acceptCalls();
         var first = server.client(key).post(TWILIO, body(agent, number, "+14155550115"));
         assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
@@ -193,16 +238,24 @@ class SingleCallApiTest {
         assertThat(second.json().at("/detail/status").asText()).isEqualTo("concurrency_limit_reached");
         assertThat(second.json().at("/detail/message").asText()).contains("concurrency limit", "1 calls in flight");
         assertThat(second.headers().firstValue("Retry-After")).isPresent();
-        assertThat(twilio.creates().stream().filter(c -> "+14155550116".equals(c.field("To")))).isEmpty();
-        assertThat(fixtures.queryOne("SELECT count(*) FROM recipients WHERE phone_number = '+14155550116'",
-                Map.of(), Integer.class)).isZero();
+        assertThat(twilio.creates().stream().filter(c -> "+14155550116".equals(c.field("To"))))
+                .isEmpty();
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM recipients WHERE phone_number = '+14155550116'", Map.of(), Integer.class))
+                .isZero();
     }
 
     @Test
     void a_call_past_the_agents_daily_limit_is_a_429_naming_it_and_nothing_is_dialed() {
-        var limited = created(server.client().post("/v1/convai/agents/create", "{\"name\":\"Daily\","
-                + "\"media_stream_url\":\"wss://agent.example.test/media\","
-                + "\"platform_settings\":{\"call_limits\":{\"daily_limit\":1}}}").json(), "agent_id");
+        var limited = created(
+                server.client()
+                        .post(
+                                "/v1/convai/agents/create",
+                                "{\"name\":\"Daily\","
+                                        + "\"media_stream_url\":\"wss://agent.example.test/media\","
+                                        + "\"platform_settings\":{\"call_limits\":{\"daily_limit\":1}}}")
+                        .json(),
+                "agent_id");
         twilio.acceptCalls();
         var first = server.client().post(TWILIO, body(limited, twilioNumber, "+14155550120"));
         assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
@@ -210,8 +263,10 @@ class SingleCallApiTest {
         var second = server.client().post(TWILIO, body(limited, twilioNumber, "+14155550121"));
 
         assertThat(second.status()).as(second.toString()).isEqualTo(429);
-        assertThat(second.json().at("/detail/message").asText()).contains("daily_limit", "1 calls in the last 24 hours");
-        assertThat(twilio.creates().stream().filter(c -> "+14155550121".equals(c.field("To")))).isEmpty();
+        assertThat(second.json().at("/detail/message").asText())
+                .contains("daily_limit", "1 calls in the last 24 hours");
+        assertThat(twilio.creates().stream().filter(c -> "+14155550121".equals(c.field("To"))))
+                .isEmpty();
         var usage = server.client().get("/v1/convai/agents/" + limited).json().get("daily_usage");
         assertThat(usage.get("limit_reached").asBoolean()).isTrue();
         assertThat(usage.get("next_call_allowed_at_unix").isIntegralNumber()).isTrue();
@@ -225,10 +280,21 @@ class SingleCallApiTest {
         assertThat(response.json().get("success").asBoolean()).isTrue();
         assertThat(response.json().get("sip_call_id").asText()).startsWith("sim_");
         var conversationId = response.json().get("conversation_id").asText();
-        Await.until(BOUND, "the simulated call ends", () -> !List.of("initiated", "in-progress").contains(
-                server.client().get("/v1/convai/conversations/" + conversationId).json().get("status").asText()));
-        assertThat(fixtures.queryOne("SELECT count(*) FROM events e JOIN attempts a ON a.batch_id = e.batch_id"
-                + " WHERE a.conversation_id = :c", Map.of("c", conversationId), Integer.class)).isPositive();
+        Await.until(
+                BOUND,
+                "the simulated call ends",
+                () -> !List.of("initiated", "in-progress")
+                        .contains(server.client()
+                                .get("/v1/convai/conversations/" + conversationId)
+                                .json()
+                                .get("status")
+                                .asText()));
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM events e JOIN attempts a ON a.batch_id = e.batch_id"
+                                + " WHERE a.conversation_id = :c",
+                        Map.of("c", conversationId),
+                        Integer.class))
+                .isPositive();
     }
 
     @Test
@@ -239,9 +305,12 @@ class SingleCallApiTest {
 
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         assertThat(response.json().get("success").asBoolean()).isTrue();
-        var connect = exotel.connects().stream().filter(c -> "+919876500001".equals(c.field("From"))).toList();
+        var connect = exotel.connects().stream()
+                .filter(c -> "+919876500001".equals(c.field("From")))
+                .toList();
         assertThat(connect).hasSize(1);
-        assertThat(response.json().get("callSid").asText()).isEqualTo(connect.getFirst().sid());
+        assertThat(response.json().get("callSid").asText())
+                .isEqualTo(connect.getFirst().sid());
         assertThat(response.json().get("conversation_id").asText()).startsWith("conv");
     }
 
@@ -253,21 +322,24 @@ class SingleCallApiTest {
         var first = server.client().post(TWILIO, body(agentId, slow, "+14155550120"));
         assertThat(first.json().get("success").asBoolean()).as(first.toString()).isTrue();
 
-        var second = server.client().post(TWILIO, "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\""
-                + slow + "\",\"to_number\":\"+14155550121\",\"telephony_call_config\":{\"ringing_timeout_secs\":1}}");
+        var second = server.client()
+                .post(
+                        TWILIO,
+                        "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + slow
+                                + "\",\"to_number\":\"+14155550121\",\"telephony_call_config\":{\"ringing_timeout_secs\":1}}");
 
         assertThat(second.status()).as(second.toString()).isEqualTo(200);
         assertThat(second.json().get("success").asBoolean()).isFalse();
-        assertThat(second.json().get("message").asText()).contains("could not be placed within 16 seconds",
-                "will not be dialed");
+        assertThat(second.json().get("message").asText())
+                .contains("could not be placed within 16 seconds", "will not be dialed");
         assertThat(second.json().get("callSid").isNull()).isTrue();
-        assertThat(fixtures.queryOne("SELECT status FROM recipients WHERE phone_number = '+14155550121'", Map.of(),
-                String.class)).isEqualTo("cancelled");
+        assertThat(fixtures.queryOne(
+                        "SELECT status FROM recipients WHERE phone_number = '+14155550121'", Map.of(), String.class))
+                .isEqualTo("cancelled");
         assertThat(fixtures.queryOne("""
                 SELECT count(*) FROM attempts a JOIN recipients r
                     ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
-                WHERE r.phone_number = '+14155550121' AND a.dialed_at IS NOT NULL""", Map.of(), Integer.class))
-                .isZero();
+                WHERE r.phone_number = '+14155550121' AND a.dialed_at IS NOT NULL""", Map.of(), Integer.class)).isZero();
     }
 
     @Test
@@ -277,14 +349,15 @@ class SingleCallApiTest {
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.json().at("/detail/status").asText()).isEqualTo("phone_number_provider_mismatch");
         assertThat(response.json().at("/detail/message").asText()).contains("twilio", "sip_trunk");
-        assertThat(fixtures.queryOne("SELECT count(*) FROM recipients WHERE phone_number = '+14155550118'",
-                Map.of(), Integer.class)).isZero();
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM recipients WHERE phone_number = '+14155550118'", Map.of(), Integer.class))
+                .isZero();
     }
 
     @Test
     void a_body_without_to_number_is_a_422_naming_the_field() {
-        var response = server.client().post(TWILIO, "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\""
-                + twilioNumber + "\"}");
+        var response = server.client()
+                .post(TWILIO, "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + twilioNumber + "\"}");
 
         assertThat(response.status()).isEqualTo(422);
         assertThat(response.json().at("/detail/0/loc/1").asText()).isEqualTo("to_number");
@@ -292,14 +365,18 @@ class SingleCallApiTest {
 
     @Test
     void register_call_answers_twiml_connecting_the_call_to_the_agents_stream_with_its_conversation() {
-        var response = server.client().post("/v1/convai/twilio/register-call", "{\"agent_id\":\"" + agentId
-                + "\",\"from_number\":\"+14155550119\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\","
-                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"Ada\"}}}");
+        var response = server.client()
+                .post(
+                        "/v1/convai/twilio/register-call",
+                        "{\"agent_id\":\"" + agentId
+                                + "\",\"from_number\":\"+14155550119\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\","
+                                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"Ada\"}}}");
 
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
         var twiml = response.body();
-        assertThat(twiml).startsWith("<Response><Connect><Stream url=\"wss://agent.example.test/media\">")
+        assertThat(twiml)
+                .startsWith("<Response><Connect><Stream url=\"wss://agent.example.test/media\">")
                 .endsWith("</Stream></Connect></Response>")
                 .contains("<Parameter name=\"var_name\" value=\"Ada\"/>", "name=\"batchcall_token\"");
         var conversationId = twiml.replaceAll(".*name=\"conversation_id\" value=\"([^\"]+)\".*", "$1");

@@ -52,16 +52,20 @@ public final class SubmitHeapHarness {
                     }
                 }
             });
-            long baseline = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            long baseline =
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             var http = HttpClient.newHttpClient();
             long started = System.nanoTime();
             var answers = new ArrayList<CompletableFuture<HttpResponse<String>>>();
             for (int i = 0; i < SUBMITS; i++) {
-                answers.add(http.sendAsync(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + server.port() + "/v1/convai/batch-calling/submit"))
-                        .timeout(Duration.ofMinutes(5))
-                        .header("xi-api-key", TestServer.API_KEY).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                answers.add(http.sendAsync(
+                        HttpRequest.newBuilder(URI.create(
+                                        "http://127.0.0.1:" + server.port() + "/v1/convai/batch-calling/submit"))
+                                .timeout(Duration.ofMinutes(5))
+                                .header("xi-api-key", TestServer.API_KEY)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString()));
             }
             var statuses = new TreeMap<Integer, Integer>();
@@ -70,9 +74,13 @@ public final class SubmitHeapHarness {
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
             sampler.interrupt();
-            System.out.printf("statuses=%s elapsedMs=%d maxHeapMb=%d baselineMb=%d peakSampledMb=%d"
-                            + " peakAfterGcMb=%d%n", statuses, millis,
-                    Runtime.getRuntime().maxMemory() >> 20, baseline >> 20, peakSampled.get() >> 20,
+            System.out.printf(
+                    "statuses=%s elapsedMs=%d maxHeapMb=%d baselineMb=%d peakSampledMb=%d" + " peakAfterGcMb=%d%n",
+                    statuses,
+                    millis,
+                    Runtime.getRuntime().maxMemory() >> 20,
+                    baseline >> 20,
+                    peakSampled.get() >> 20,
                     peakAfterGc.get() >> 20);
         }
         // A thread of the SIP stack outlives the server's close in this setting; the numbers are printed.
@@ -82,36 +90,52 @@ public final class SubmitHeapHarness {
     /** Records the heap used after each collection: the high-water mark of what requests kept alive. */
     private static void watchCollections(AtomicLong peakAfterGc) {
         for (var collector : ManagementFactory.getGarbageCollectorMXBeans()) {
-            ((NotificationEmitter) collector).addNotificationListener((notification, handback) -> {
-                if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-                    var info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-                    long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
-                            .mapToLong(m -> m.getUsed()).sum();
-                    peakAfterGc.accumulateAndGet(used, Math::max);
-                }
-            }, null, null);
+            ((NotificationEmitter) collector)
+                    .addNotificationListener(
+                            (notification, handback) -> {
+                                if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                                        notification.getType())) {
+                                    var info = GarbageCollectionNotificationInfo.from(
+                                            (CompositeData) notification.getUserData());
+                                    long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream()
+                                            .mapToLong(m -> m.getUsed())
+                                            .sum();
+                                    peakAfterGc.accumulateAndGet(used, Math::max);
+                                }
+                            },
+                            null,
+                            null);
         }
     }
 
     /** About 20 MB: 10,000 recipients, each with 16 dynamic variables of ~100 characters and an override. */
     private static byte[] body(String agentId) {
         var json = new StringBuilder(21 * 1024 * 1024);
-        json.append("{\"call_name\":\"Heap\",\"agent_id\":\"").append(agentId)
-                .append("\",\"scheduled_time_unix\":").append(System.currentTimeMillis() / 1000 + 86_400)
+        json.append("{\"call_name\":\"Heap\",\"agent_id\":\"")
+                .append(agentId)
+                .append("\",\"scheduled_time_unix\":")
+                .append(System.currentTimeMillis() / 1000 + 86_400)
                 .append(",\"recipients\":[");
         var filler = "x".repeat(100);
         for (int i = 0; i < RECIPIENTS; i++) {
             if (i > 0) {
                 json.append(',');
             }
-            json.append("{\"phone_number\":\"+1415555").append(String.format("%04d", i))
+            json.append("{\"phone_number\":\"+1415555")
+                    .append(String.format("%04d", i))
                     .append("\",\"conversation_initiation_client_data\":{\"dynamic_variables\":{");
             for (int v = 0; v < 16; v++) {
-                json.append(v == 0 ? "" : ",").append("\"var_").append(v).append("\":\"").append(filler).append(i)
+                json.append(v == 0 ? "" : ",")
+                        .append("\"var_")
+                        .append(v)
+                        .append("\":\"")
+                        .append(filler)
+                        .append(i)
                         .append('"');
             }
             json.append("},\"conversation_config_override\":{\"agent\":{\"first_message\":\"")
-                    .append("Hello there, this is a long first message for recipient ".repeat(4)).append(i)
+                    .append("Hello there, this is a long first message for recipient ".repeat(4))
+                    .append(i)
                     .append("\",\"language\":\"en\"}}}}");
         }
         json.append("]}");

@@ -45,21 +45,22 @@ class TextAtTheDoorTest {
     }
 
     private static HttpResult post(String target, byte[] body) {
-        return raw.send("POST", target, Map.of("xi-api-key", TestServer.API_KEY,
-                "Content-Type", "application/json"), body);
+        return raw.send(
+                "POST", target, Map.of("xi-api-key", TestServer.API_KEY, "Content-Type", "application/json"), body);
     }
 
     private static String submitWithClientData(String clientData) {
         return """
                 {"call_name":"Door","agent_id":"%s","recipients":[
                   {"phone_number":"+14155550123"},
-                  {"phone_number":"+14155550124","conversation_initiation_client_data":%s}]}"""
-                .formatted(agentId, clientData);
+                  {"phone_number":"+14155550124","conversation_initiation_client_data":%s}]}""".formatted(agentId, clientData);
     }
 
     private static void assertRefused(HttpResult response, String loc) {
         assertThat(response.status()).as(response.toString()).isEqualTo(422);
-        assertThat(response.json().at("/detail/0/loc").toString()).as(response.toString()).isEqualTo(loc);
+        assertThat(response.json().at("/detail/0/loc").toString())
+                .as(response.toString())
+                .isEqualTo(loc);
     }
 
     @Test
@@ -78,10 +79,14 @@ class TextAtTheDoorTest {
 
     @Test
     void broken_percent_encodings_in_the_query_are_never_a_server_error() {
-        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%zz").status()).isLessThan(500);
-        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%C0%80").status()).isLessThan(500);
-        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%ED%A0%80").status()).isLessThan(500);
-        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%").status()).isLessThan(500);
+        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%zz").status())
+                .isLessThan(500);
+        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%C0%80").status())
+                .isLessThan(500);
+        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%ED%A0%80").status())
+                .isLessThan(500);
+        assertThat(get("/v1/convai/batch-calling/workspace?agent_id=%").status())
+                .isLessThan(500);
     }
 
     @Test
@@ -106,30 +111,36 @@ class TextAtTheDoorTest {
     void a_nul_in_a_dynamic_variable_is_refused_at_submit_and_no_batch_is_created() {
         int before = batchCount();
 
-        var response = server.client().post(SUBMIT, submitWithClientData(
-                "{\"dynamic_variables\":{\"name\":\"a\\u0000\"}}"));
+        var response =
+                server.client().post(SUBMIT, submitWithClientData("{\"dynamic_variables\":{\"name\":\"a\\u0000\"}}"));
 
-        assertRefused(response, "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
-                + "\"dynamic_variables\",\"name\"]");
+        assertRefused(
+                response,
+                "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
+                        + "\"dynamic_variables\",\"name\"]");
         assertThat(batchCount()).isEqualTo(before);
     }
 
     @Test
     void a_nul_in_an_object_key_at_any_depth_is_refused_with_the_key_shown_safely() {
-        var response = server.client().post(SUBMIT, submitWithClientData(
-                "{\"conversation_config_override\":{\"agent\":{\"x\\u0000y\":1}}}"));
+        var response = server.client()
+                .post(SUBMIT, submitWithClientData("{\"conversation_config_override\":{\"agent\":{\"x\\u0000y\":1}}}"));
 
-        assertRefused(response, "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
-                + "\"conversation_config_override\",\"agent\",\"x\uFFFDy\"]");
+        assertRefused(
+                response,
+                "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
+                        + "\"conversation_config_override\",\"agent\",\"x\uFFFDy\"]");
     }
 
     @Test
     void an_unpaired_surrogate_escaped_in_json_is_a_422_on_the_field() {
-        var response = server.client().post(SUBMIT, submitWithClientData(
-                "{\"dynamic_variables\":{\"tags\":[\"ok\",\"\\ud800\"]}}"));
+        var response = server.client()
+                .post(SUBMIT, submitWithClientData("{\"dynamic_variables\":{\"tags\":[\"ok\",\"\\ud800\"]}}"));
 
-        assertRefused(response, "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
-                + "\"dynamic_variables\",\"tags\",1]");
+        assertRefused(
+                response,
+                "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
+                        + "\"dynamic_variables\",\"tags\",1]");
         assertThat(response.json().at("/detail/0/type").asText()).isEqualTo("string_unicode");
     }
 
@@ -144,8 +155,12 @@ class TextAtTheDoorTest {
     void a_surrogate_encoded_as_raw_utf8_bytes_and_invalid_utf8_are_422s_not_server_errors() {
         var prefix = "{\"name\":\"".getBytes(StandardCharsets.US_ASCII);
         var suffix = "\"}".getBytes(StandardCharsets.US_ASCII);
-        for (var bad : new byte[][] {{(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xFF},
-                {(byte) 0xC0, (byte) 0x80}, {(byte) 0xE2, (byte) 0x82}}) {
+        for (var bad : new byte[][] {
+            {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+            {(byte) 0xFF},
+            {(byte) 0xC0, (byte) 0x80},
+            {(byte) 0xE2, (byte) 0x82}
+        }) {
             var body = new java.io.ByteArrayOutputStream();
             body.writeBytes(prefix);
             body.writeBytes(bad);
@@ -159,8 +174,11 @@ class TextAtTheDoorTest {
 
     @Test
     void a_nul_in_the_idempotency_key_header_is_a_422_on_the_header() {
-        var response = raw.send("POST", "/v1/convai/batch-calling/btcal_missing/cancel",
-                Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "a\u0000b"), null);
+        var response = raw.send(
+                "POST",
+                "/v1/convai/batch-calling/btcal_missing/cancel",
+                Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "a\u0000b"),
+                null);
 
         assertThat(response.status()).as(response.toString()).isIn(400, 422);
         if (response.status() == 422) {
@@ -170,11 +188,13 @@ class TextAtTheDoorTest {
 
     @Test
     void a_number_postgresql_cannot_hold_in_jsonb_is_refused_at_submit() {
-        var response = server.client().post(SUBMIT, submitWithClientData(
-                "{\"dynamic_variables\":{\"huge\":1e999999}}"));
+        var response =
+                server.client().post(SUBMIT, submitWithClientData("{\"dynamic_variables\":{\"huge\":1e999999}}"));
 
-        assertRefused(response, "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
-                + "\"dynamic_variables\",\"huge\"]");
+        assertRefused(
+                response,
+                "[\"body\",\"recipients\",1,\"conversation_initiation_client_data\","
+                        + "\"dynamic_variables\",\"huge\"]");
     }
 
     @Test
@@ -189,12 +209,15 @@ class TextAtTheDoorTest {
         assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
         var batchId = submitted.json().get("id").asText();
 
-        Await.until(Duration.ofSeconds(30), "the batch completes",
+        Await.until(
+                Duration.ofSeconds(30),
+                "the batch completes",
                 () -> server.client().batchStatus(batchId).equals("completed"));
 
         var batch = server.client().get("/v1/convai/batch-calling/" + batchId).json();
         assertThat(batch.get("total_calls_finished").asInt()).isEqualTo(2);
-        assertThat(batch.at("/recipients/1/conversation_initiation_client_data/dynamic_variables/name").asText())
+        assertThat(batch.at("/recipients/1/conversation_initiation_client_data/dynamic_variables/name")
+                        .asText())
                 .isEqualTo("a\u0001\u001f\uffff\uD83D\uDE00\uD83D\uDE00");
     }
 

@@ -42,9 +42,13 @@ class WebhookApiTest {
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/", exchange -> {
             var body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            received.add(Map.of("id", String.valueOf(exchange.getRequestHeaders().getFirst("webhook-id")),
-                    "type", String.valueOf(exchange.getRequestHeaders().getFirst("Batchcall-Event-Type")),
-                    "body", body));
+            received.add(Map.of(
+                    "id",
+                    String.valueOf(exchange.getRequestHeaders().getFirst("webhook-id")),
+                    "type",
+                    String.valueOf(exchange.getRequestHeaders().getFirst("Batchcall-Event-Type")),
+                    "body",
+                    body));
             var reply = "thanks".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(answer.get(), reply.length);
             exchange.getResponseBody().write(reply);
@@ -71,8 +75,10 @@ class WebhookApiTest {
     }
 
     private JsonNode create(String extra) {
-        var response = client.post("/v1/workspace/webhooks", "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"CRM\","
-                + "\"webhook_url\":\"" + url() + "\"" + extra + "}}");
+        var response = client.post(
+                "/v1/workspace/webhooks",
+                "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"CRM\"," + "\"webhook_url\":\"" + url() + "\"" + extra
+                        + "}}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json();
     }
@@ -83,7 +89,9 @@ class WebhookApiTest {
 
     private static void assertViolation(HttpResult response, String... loc) {
         assertThat(response.status()).as(response.toString()).isEqualTo(422);
-        var locs = response.json().get("detail").findValues("loc").stream().map(JsonNode::toString).toList();
+        var locs = response.json().get("detail").findValues("loc").stream()
+                .map(JsonNode::toString)
+                .toList();
         var expected = new StringBuilder("[");
         for (int i = 0; i < loc.length; i++) {
             expected.append(i == 0 ? "" : ",").append(loc[i].matches("\\d+") ? loc[i] : "\"" + loc[i] + "\"");
@@ -112,27 +120,43 @@ class WebhookApiTest {
         assertThat(webhook.get("event_types")).hasToString("[\"batch.*\"]");
         assertThat(webhook.get("retry_enabled").asBoolean()).isTrue();
         assertThat(webhook.get("request_headers")).hasToString("{\"X-Team\":\"calls\"}");
-        var stored = fixtures.execute("UPDATE webhook_endpoints SET name = name WHERE id = :id AND position("
-                + "CAST(:secret AS bytea) IN secret) = 0", Map.of("id", id, "secret", secret));
+        var stored = fixtures.execute(
+                "UPDATE webhook_endpoints SET name = name WHERE id = :id AND position("
+                        + "CAST(:secret AS bytea) IN secret) = 0",
+                Map.of("id", id, "secret", secret));
         assertThat(stored).as("the secret is sealed at rest").isEqualTo(1);
     }
 
     @Test
     void create_refuses_bad_input_with_every_violation_and_stores_nothing() {
         assertViolation(client.post("/v1/workspace/webhooks", "{}"), "body", "settings");
-        assertViolation(client.post("/v1/workspace/webhooks", "{\"settings\":{\"auth_type\":\"oauth2\",\"name\":\"x\","
-                + "\"webhook_url\":\"" + url() + "\"}}"), "body", "settings", "auth_type");
-        var many = client.post("/v1/workspace/webhooks", "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\" \","
-                + "\"webhook_url\":\"ftp://example.com/x\",\"request_headers\":{\"webhook-id\":\"x\",\"A\":1},"
-                + "\"event_types\":[\"batch.*\",\"nonsense\"],\"retry_enabled\":\"yes\"}}");
+        assertViolation(
+                client.post(
+                        "/v1/workspace/webhooks",
+                        "{\"settings\":{\"auth_type\":\"oauth2\",\"name\":\"x\"," + "\"webhook_url\":\"" + url()
+                                + "\"}}"),
+                "body",
+                "settings",
+                "auth_type");
+        var many = client.post(
+                "/v1/workspace/webhooks",
+                "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\" \","
+                        + "\"webhook_url\":\"ftp://example.com/x\",\"request_headers\":{\"webhook-id\":\"x\",\"A\":1},"
+                        + "\"event_types\":[\"batch.*\",\"nonsense\"],\"retry_enabled\":\"yes\"}}");
         assertViolation(many, "body", "settings", "name");
         assertViolation(many, "body", "settings", "webhook_url");
         assertViolation(many, "body", "settings", "request_headers", "webhook-id");
         assertViolation(many, "body", "settings", "request_headers", "A");
         assertViolation(many, "body", "settings", "event_types", "1");
         assertViolation(many, "body", "settings", "retry_enabled");
-        assertViolation(client.post("/v1/workspace/webhooks", "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"m\","
-                + "\"webhook_url\":\"http://169.254.169.254/latest\"}}"), "body", "settings", "webhook_url");
+        assertViolation(
+                client.post(
+                        "/v1/workspace/webhooks",
+                        "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"m\","
+                                + "\"webhook_url\":\"http://169.254.169.254/latest\"}}"),
+                "body",
+                "settings",
+                "webhook_url");
         assertThat(client.post("/v1/workspace/webhooks", "{").status()).isEqualTo(422);
         assertThat(list()).isEmpty();
     }
@@ -140,8 +164,10 @@ class WebhookApiTest {
     @Test
     void patch_renames_disables_and_resubscribes_and_refuses_what_it_cannot_do() {
         var id = create("").get("webhook_id").asText();
-        var ok = client.patch("/v1/workspace/webhooks/" + id, "{\"is_disabled\":true,\"name\":\"Renamed\","
-                + "\"retry_enabled\":false,\"event_types\":[\"recipient.*\"],\"request_headers\":{\"X-A\":\"b\"}}");
+        var ok = client.patch(
+                "/v1/workspace/webhooks/" + id,
+                "{\"is_disabled\":true,\"name\":\"Renamed\","
+                        + "\"retry_enabled\":false,\"event_types\":[\"recipient.*\"],\"request_headers\":{\"X-A\":\"b\"}}");
         assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
         assertThat(ok.json()).hasToString("{\"status\":\"ok\"}");
         var webhook = list().get(0);
@@ -152,10 +178,16 @@ class WebhookApiTest {
 
         assertViolation(client.patch("/v1/workspace/webhooks/" + id, "{\"name\":\"x\"}"), "body", "is_disabled");
         assertViolation(client.patch("/v1/workspace/webhooks/" + id, "{\"is_disabled\":false}"), "body", "name");
-        assertViolation(client.patch("/v1/workspace/webhooks/" + id, "{\"is_disabled\":false,\"name\":\"x\","
-                + "\"events\":[\"speech_to_text\"]}"), "body", "events", "0");
+        assertViolation(
+                client.patch(
+                        "/v1/workspace/webhooks/" + id,
+                        "{\"is_disabled\":false,\"name\":\"x\"," + "\"events\":[\"speech_to_text\"]}"),
+                "body",
+                "events",
+                "0");
         assertThat(client.patch("/v1/workspace/webhooks/whk_nope", "{\"is_disabled\":false,\"name\":\"x\"}")
-                .status()).isEqualTo(404);
+                        .status())
+                .isEqualTo(404);
         assertThat(list().get(0).get("name").asText()).isEqualTo("Renamed");
     }
 
@@ -175,38 +207,60 @@ class WebhookApiTest {
         var other = server.client(server.newWorkspaceKey("other " + System.nanoTime()));
         assertThat(other.get("/v1/workspace/webhooks").json().get("webhooks")).isEmpty();
         assertThat(other.delete("/v1/workspace/webhooks/" + id).status()).isEqualTo(404);
-        assertThat(other.postEmpty("/v1/workspace/webhooks/" + id + "/test").status()).isEqualTo(404);
-        assertThat(other.get("/v1/workspace/webhooks/" + id + "/deliveries").status()).isEqualTo(404);
+        assertThat(other.postEmpty("/v1/workspace/webhooks/" + id + "/test").status())
+                .isEqualTo(404);
+        assertThat(other.get("/v1/workspace/webhooks/" + id + "/deliveries").status())
+                .isEqualTo(404);
     }
 
     @Test
     void convai_settings_name_the_post_call_webhook_and_keep_other_fields() {
         var defaults = client.get("/v1/convai/settings").json();
-        assertThat(defaults.get("webhooks").get("post_call_webhook_id").isNull()).isTrue();
+        assertThat(defaults.get("webhooks").get("post_call_webhook_id").isNull())
+                .isTrue();
         assertThat(defaults.get("webhooks").get("events")).isEmpty();
         assertThat(defaults.get("rag_retention_period_days").asInt()).isEqualTo(10);
 
         var id = create("").get("webhook_id").asText();
-        var patched = client.patch("/v1/convai/settings", "{\"webhooks\":{\"post_call_webhook_id\":\"" + id
-                + "\",\"events\":[\"transcript\"]},\"rag_retention_period_days\":20}");
+        var patched = client.patch(
+                "/v1/convai/settings",
+                "{\"webhooks\":{\"post_call_webhook_id\":\"" + id
+                        + "\",\"events\":[\"transcript\"]},\"rag_retention_period_days\":20}");
         assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
         var got = client.get("/v1/convai/settings").json();
         assertThat(got.get("webhooks").get("post_call_webhook_id").asText()).isEqualTo(id);
         assertThat(got.get("webhooks").get("events")).hasToString("[\"transcript\"]");
         assertThat(got.get("rag_retention_period_days").asInt()).isEqualTo(20);
-        var usage = client.get("/v1/workspace/webhooks?include_usages=true").json().get("webhooks").get(0).get("usage");
+        var usage = client.get("/v1/workspace/webhooks?include_usages=true")
+                .json()
+                .get("webhooks")
+                .get(0)
+                .get("usage");
         assertThat(usage).hasToString("[{\"usage_type\":\"ConvAI Settings\"}]");
 
-        assertViolation(client.patch("/v1/convai/settings", "{\"webhooks\":{\"post_call_webhook_id\":\"whk_none\"}}"),
-                "body", "webhooks", "post_call_webhook_id");
-        assertViolation(client.patch("/v1/convai/settings", "{\"webhooks\":{\"events\":[\"audio\",\"bogus\"]}}"),
-                "body", "webhooks", "events", "0");
-        assertViolation(client.patch("/v1/convai/settings", "{\"rag_retention_period_days\":31}"),
-                "body", "rag_retention_period_days");
+        assertViolation(
+                client.patch("/v1/convai/settings", "{\"webhooks\":{\"post_call_webhook_id\":\"whk_none\"}}"),
+                "body",
+                "webhooks",
+                "post_call_webhook_id");
+        assertViolation(
+                client.patch("/v1/convai/settings", "{\"webhooks\":{\"events\":[\"audio\",\"bogus\"]}}"),
+                "body",
+                "webhooks",
+                "events",
+                "0");
+        assertViolation(
+                client.patch("/v1/convai/settings", "{\"rag_retention_period_days\":31}"),
+                "body",
+                "rag_retention_period_days");
         assertThat(client.get("/v1/convai/settings").json()).isEqualTo(got);
 
         client.delete("/v1/workspace/webhooks/" + id);
-        assertThat(client.get("/v1/convai/settings").json().get("webhooks").get("post_call_webhook_id").isNull())
+        assertThat(client.get("/v1/convai/settings")
+                        .json()
+                        .get("webhooks")
+                        .get("post_call_webhook_id")
+                        .isNull())
                 .isTrue();
     }
 
@@ -231,75 +285,107 @@ class WebhookApiTest {
         assertThat(failed.get("status_code").asInt()).isEqualTo(500);
 
         var log = client.get("/v1/workspace/webhooks/" + id + "/deliveries").json();
-        assertThat(log.get("deliveries")).extracting(d -> d.get("state").asText()).containsExactly("failed",
-                "succeeded");
-        var detail = client.get("/v1/workspace/webhooks/" + id + "/deliveries/" + eventId).json();
+        assertThat(log.get("deliveries"))
+                .extracting(d -> d.get("state").asText())
+                .containsExactly("failed", "succeeded");
+        var detail = client.get("/v1/workspace/webhooks/" + id + "/deliveries/" + eventId)
+                .json();
         assertThat(detail.get("delivery").get("state").asText()).isEqualTo("succeeded");
         assertThat(detail.get("attempts")).hasSize(1);
         assertThat(detail.get("attempts").get(0).get("status_code").asInt()).isEqualTo(200);
         assertThat(detail.get("event").get("type").asText()).isEqualTo("webhook.test");
-        assertThat(client.get("/v1/workspace/webhooks/" + id + "/deliveries/evt_none").status()).isEqualTo(404);
-        assertThat(client.postEmpty("/v1/workspace/webhooks/whk_none/test").status()).isEqualTo(404);
+        assertThat(client.get("/v1/workspace/webhooks/" + id + "/deliveries/evt_none")
+                        .status())
+                .isEqualTo(404);
+        assertThat(client.postEmpty("/v1/workspace/webhooks/whk_none/test").status())
+                .isEqualTo(404);
         assertViolation(client.get("/v1/workspace/webhooks/" + id + "/deliveries?state=lost"), "query", "state");
-        assertViolation(client.get("/v1/workspace/webhooks/" + id + "/deliveries?page_size=0"), "query",
-                "page_size");
+        assertViolation(client.get("/v1/workspace/webhooks/" + id + "/deliveries?page_size=0"), "query", "page_size");
     }
 
     @Test
     void batch_events_reach_a_subscribed_webhook_and_the_feed_replay_and_retry_serve_them() {
-        var id = create(",\"event_types\":[\"batch.*\",\"recipient.*\"]").get("webhook_id").asText();
+        var id = create(",\"event_types\":[\"batch.*\",\"recipient.*\"]")
+                .get("webhook_id")
+                .asText();
         var agent = fixtures.agent(key, "Agent");
         fixtures.phoneNumber(key, agent);
-        var batch = client.post("/v1/convai/batch-calling/submit", "{\"call_name\":\"W\",\"agent_id\":\"" + agent
-                + "\",\"recipients\":[{\"id\":\"r1\",\"phone_number\":\"+14155550001\","
-                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":\"completed\"}}}]}")
-                .json().get("id").asText();
-        Await.until(Duration.ofSeconds(20), "the batch completes", () -> client.batchStatus(batch).equals("completed"));
-        var feed = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=100").json();
-        var events = java.util.stream.StreamSupport.stream(feed.get("events").spliterator(), false).toList();
+        var batch = client.post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"W\",\"agent_id\":\"" + agent
+                                + "\",\"recipients\":[{\"id\":\"r1\",\"phone_number\":\"+14155550001\","
+                                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":\"completed\"}}}]}")
+                .json()
+                .get("id")
+                .asText();
+        Await.until(
+                Duration.ofSeconds(20),
+                "the batch completes",
+                () -> client.batchStatus(batch).equals("completed"));
+        var feed = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=100")
+                .json();
+        var events = java.util.stream.StreamSupport.stream(feed.get("events").spliterator(), false)
+                .toList();
         var types = events.stream().map(e -> e.get("type").asText()).toList();
         assertThat(types.getFirst()).isEqualTo("batch.created");
         assertThat(types.getLast()).isEqualTo("batch.completed");
         // Only what this webhook subscribes to (a failed dial would also write call_initiation_failure).
-        var eventIds = events.stream().filter(e -> e.get("type").asText().startsWith("batch.")
-                || e.get("type").asText().startsWith("recipient.")).map(e -> e.get("event_id").asText()).toList();
-        assertThat(events).allSatisfy(e -> assertThat(e.get("event").get("event_id").asText())
-                .isEqualTo(e.get("event_id").asText()));
+        var eventIds = events.stream()
+                .filter(e -> e.get("type").asText().startsWith("batch.")
+                        || e.get("type").asText().startsWith("recipient."))
+                .map(e -> e.get("event_id").asText())
+                .toList();
+        assertThat(events)
+                .allSatisfy(e -> assertThat(e.get("event").get("event_id").asText())
+                        .isEqualTo(e.get("event_id").asText()));
         try {
-            Await.until(Duration.ofSeconds(20), "every event is delivered", () -> eventIds.stream().allMatch(e ->
-                    received.stream().anyMatch(r -> r.get("id").equals(e))));
+            Await.until(
+                    Duration.ofSeconds(20),
+                    "every event is delivered",
+                    () -> eventIds.stream()
+                            .allMatch(e ->
+                                    received.stream().anyMatch(r -> r.get("id").equals(e))));
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + ": " + client.get("/v1/workspace/webhooks/" + id
-                    + "/deliveries?page_size=100").body() + " / " + list(), e);
+            throw new AssertionError(
+                    e.getMessage() + ": "
+                            + client.get("/v1/workspace/webhooks/" + id + "/deliveries?page_size=100")
+                                    .body() + " / " + list(),
+                    e);
         }
 
-        var firstPage = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=2").json();
+        var firstPage = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=2")
+                .json();
         assertThat(firstPage.get("has_more").asBoolean()).isTrue();
         var next = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=2&after_seq="
-                + firstPage.get("next_after_seq").asLong()).json();
+                        + firstPage.get("next_after_seq").asLong())
+                .json();
         assertThat(next.get("events").get(0).get("event_id").asText()).isEqualTo(eventIds.get(2));
-        var recipientOnly = client.get("/v1/workspace/webhook-events?type=recipient.*&batch_call_id=" + batch).json();
-        assertThat(recipientOnly.get("events")).isNotEmpty().allSatisfy(e -> assertThat(e.get("type").asText())
-                .startsWith("recipient."));
+        var recipientOnly = client.get("/v1/workspace/webhook-events?type=recipient.*&batch_call_id=" + batch)
+                .json();
+        assertThat(recipientOnly.get("events"))
+                .isNotEmpty()
+                .allSatisfy(e -> assertThat(e.get("type").asText()).startsWith("recipient."));
         assertViolation(client.get("/v1/workspace/webhook-events?type=nope"), "query", "type");
         assertViolation(client.get("/v1/workspace/webhook-events?after_seq=-1"), "query", "after_seq");
 
         int before = received.size();
-        var replayed = client.post("/v1/workspace/webhooks/" + id + "/replay", "{\"since_unix\":0,\"batch_call_id\":\""
-                + batch + "\"}");
+        var replayed = client.post(
+                "/v1/workspace/webhooks/" + id + "/replay", "{\"since_unix\":0,\"batch_call_id\":\"" + batch + "\"}");
         assertThat(replayed.status()).as(replayed.toString()).isEqualTo(200);
         assertThat(replayed.json().get("queued").asInt()).isEqualTo(eventIds.size());
-        Await.until(Duration.ofSeconds(20), "the replay is delivered", () -> received.size() >= before
-                + eventIds.size());
-        assertThat(received.subList(before, before + eventIds.size())).extracting(r -> r.get("id"))
+        Await.until(
+                Duration.ofSeconds(20), "the replay is delivered", () -> received.size() >= before + eventIds.size());
+        assertThat(received.subList(before, before + eventIds.size()))
+                .extracting(r -> r.get("id"))
                 .containsExactlyInAnyOrderElementsOf(eventIds);
-        assertViolation(client.post("/v1/workspace/webhooks/" + id + "/replay", "{\"until_unix\":1}"), "body",
-                "since_unix");
+        assertViolation(
+                client.post("/v1/workspace/webhooks/" + id + "/replay", "{\"until_unix\":1}"), "body", "since_unix");
 
-        var retried = client.postEmpty("/v1/workspace/webhooks/" + id + "/deliveries/" + eventIds.getFirst()
-                + "/retry");
+        var retried =
+                client.postEmpty("/v1/workspace/webhooks/" + id + "/deliveries/" + eventIds.getFirst() + "/retry");
         assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
-        assertThat(client.postEmpty("/v1/workspace/webhooks/" + id + "/deliveries/evt_none/retry").status())
+        assertThat(client.postEmpty("/v1/workspace/webhooks/" + id + "/deliveries/evt_none/retry")
+                        .status())
                 .isEqualTo(404);
     }
 
@@ -310,12 +396,18 @@ class WebhookApiTest {
         var rotated = client.postEmpty("/v1/workspace/webhooks/" + id + "/rotate-secret");
         assertThat(rotated.status()).isEqualTo(200);
         var secret = rotated.json().get("webhook_secret").asText();
-        assertThat(secret).startsWith("whsec_").isNotEqualTo(created.get("webhook_secret").asText());
+        assertThat(secret)
+                .startsWith("whsec_")
+                .isNotEqualTo(created.get("webhook_secret").asText());
         assertThat(list().get(0).get("previous_secret_expires_at_unix").asLong())
                 .isEqualTo(rotated.json().get("previous_secret_expires_at_unix").asLong());
-        assertThat(client.postEmpty("/v1/workspace/webhooks/" + id + "/rotate-secret/complete").status())
+        assertThat(client.postEmpty("/v1/workspace/webhooks/" + id + "/rotate-secret/complete")
+                        .status())
                 .isEqualTo(200);
-        assertThat(list().get(0).get("previous_secret_expires_at_unix").isNull()).isTrue();
-        assertThat(client.postEmpty("/v1/workspace/webhooks/whk_none/rotate-secret").status()).isEqualTo(404);
+        assertThat(list().get(0).get("previous_secret_expires_at_unix").isNull())
+                .isTrue();
+        assertThat(client.postEmpty("/v1/workspace/webhooks/whk_none/rotate-secret")
+                        .status())
+                .isEqualTo(404);
     }
 }

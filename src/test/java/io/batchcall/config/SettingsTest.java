@@ -46,15 +46,18 @@ class SettingsTest {
     void the_help_table_shows_every_setting_with_its_default() {
         var table = Settings.table();
 
-        assertThat(Settings.ALL).allSatisfy(setting -> assertThat(table)
-                .containsPattern("(?m)^  " + setting.name() + " +\\Q" + setting.defaultValue() + "\\E +\\S"));
+        assertThat(Settings.ALL)
+                .allSatisfy(setting -> assertThat(table)
+                        .containsPattern("(?m)^  " + setting.name() + " +\\Q" + setting.defaultValue() + "\\E +\\S"));
     }
 
     @Test
     void the_readme_documents_every_setting() throws IOException {
         var readme = Files.readString(Path.of("README.md"));
 
-        assertThat(Settings.ALL).allSatisfy(setting -> assertThat(readme).contains(setting.name().replaceFirst(
-                "^BATCHCALL_(RATE_LIMIT_[A-Z_]+)_BURST$", "BATCHCALL_$1")));
+        assertThat(Settings.ALL)
+                .allSatisfy(setting -> assertThat(readme)
+                        .contains(
+                                setting.name().replaceFirst("^BATCHCALL_(RATE_LIMIT_[A-Z_]+)_BURST$", "BATCHCALL_$1")));
     }
 }

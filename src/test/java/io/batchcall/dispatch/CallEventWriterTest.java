@@ -52,21 +52,25 @@ class CallEventWriterTest {
     private String dialedBatch(WorkspaceId workspace, int size) {
         var agent = engine.agent(workspace, Optional.empty());
         var number = engine.number(workspace, Provider.TWILIO, "1000");
-        var batch = engine.submit(workspace, agent, number, Optional.of(size), clock.instant(),
-                Engine.calls(size, "{}"));
+        var batch =
+                engine.submit(workspace, agent, number, Optional.of(size), clock.instant(), Engine.calls(size, "{}"));
         assertThat(engine.dispatcher.dispatchOnce()).isEqualTo(size);
         engine.timers.runDue();
         return batch;
     }
 
     private List<AttemptRef> attempts(WorkspaceId workspace, String batch) {
-        return engine.list("SELECT id FROM attempts WHERE batch_id = :b ORDER BY recipient_id", String.class,
-                "b", batch).stream().map(id -> new AttemptRef(workspace, id)).toList();
+        return engine
+                .list("SELECT id FROM attempts WHERE batch_id = :b ORDER BY recipient_id", String.class, "b", batch)
+                .stream()
+                .map(id -> new AttemptRef(workspace, id))
+                .toList();
     }
 
     @Test
-    void a_report_the_database_refuses_for_good_ends_only_its_own_attempt_and_every_other_report_in_its_group_is_recorded()
-            throws Exception {
+    void
+            a_report_the_database_refuses_for_good_ends_only_its_own_attempt_and_every_other_report_in_its_group_is_recorded()
+                    throws Exception {
         var workspace = engine.workspace(50);
         var batch = dialedBatch(workspace, 10);
         var attempts = attempts(workspace, batch);
@@ -88,8 +92,8 @@ class CallEventWriterTest {
         var pool = Executors.newVirtualThreadPerTaskExecutor();
         var reporters = new ArrayList<java.util.concurrent.Future<?>>();
         for (var attempt : attempts) {
-            reporters.add(pool.submit(() -> engine.recorder.ended(attempt, new Outcome.Completed(), Optional.of(
-                    "completed"), Optional.empty())));
+            reporters.add(pool.submit(() -> engine.recorder.ended(
+                    attempt, new Outcome.Completed(), Optional.of("completed"), Optional.empty())));
         }
         Await.until(Duration.ofSeconds(10), "every end queued", () -> engine.recorder.depth() == 10);
         lock.rollback();
@@ -99,20 +103,37 @@ class CallEventWriterTest {
         }
         pool.close();
 
-        assertThat(engine.list("SELECT id || ':' || status || '/' || last_outcome FROM recipients"
-                + " WHERE batch_id = :b ORDER BY position", String.class, "b", batch))
-                .containsExactly("r0:completed/completed", "r1:completed/completed", "r2:completed/completed",
-                        "r3:failed/interrupted", "r4:completed/completed", "r5:completed/completed",
-                        "r6:completed/completed", "r7:completed/completed", "r8:completed/completed",
+        assertThat(engine.list(
+                        "SELECT id || ':' || status || '/' || last_outcome FROM recipients"
+                                + " WHERE batch_id = :b ORDER BY position",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly(
+                        "r0:completed/completed",
+                        "r1:completed/completed",
+                        "r2:completed/completed",
+                        "r3:failed/interrupted",
+                        "r4:completed/completed",
+                        "r5:completed/completed",
+                        "r6:completed/completed",
+                        "r7:completed/completed",
+                        "r8:completed/completed",
                         "r9:completed/completed");
-        assertThat(engine.one("SELECT failure_reason FROM attempts WHERE recipient_id = 'r3' AND batch_id = :b",
-                String.class, "b", batch)).contains("could not be stored").contains("P0001");
+        assertThat(engine.one(
+                        "SELECT failure_reason FROM attempts WHERE recipient_id = 'r3' AND batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .contains("could not be stored")
+                .contains("P0001");
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
         assertThat(engine.one("SELECT total_finished FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isEqualTo(10);
-        assertThat(engine.one("SELECT in_flight FROM batches WHERE id = :b", Integer.class, "b", batch)).isZero();
-        assertThat(engine.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w",
-                workspace.value())).isZero();
+        assertThat(engine.one("SELECT in_flight FROM batches WHERE id = :b", Integer.class, "b", batch))
+                .isZero();
+        assertThat(engine.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+                .isZero();
         assertThat(engine.recorder.healthy()).isTrue();
         assertThat(engine.recorder.depth()).isZero();
     }
@@ -124,31 +145,46 @@ class CallEventWriterTest {
         var attempts = attempts(workspace, batch);
         var events = new AttemptLifecycle(engine.database, clock, io.batchcall.domain.IdSource.secure());
         var calls = new AtomicInteger();
-        try (var recorder = new AttemptRecorder(group -> {
-            if (calls.incrementAndGet() == 1) {
-                throw new OutOfMemoryError("injected");
-            }
-            return events.apply(group);
-        }, engine.registry, new Wakeup(), new SimpleMeterRegistry(), Duration.ofSeconds(5), Duration.ofSeconds(60))) {
+        try (var recorder = new AttemptRecorder(
+                group -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new OutOfMemoryError("injected");
+                    }
+                    return events.apply(group);
+                },
+                engine.registry,
+                new Wakeup(),
+                new SimpleMeterRegistry(),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(60))) {
             recorder.ended(attempts.get(0), new Outcome.Busy(), Optional.empty(), Optional.empty());
             recorder.ended(attempts.get(1), new Outcome.Busy(), Optional.empty(), Optional.empty());
 
             assertThat(recorder.healthy()).isTrue();
-            assertThat(engine.list("SELECT id || ':' || phase FROM attempts WHERE batch_id = :b"
-                    + " ORDER BY recipient_id", String.class, "b", batch))
-                    .containsExactly(attempts.get(0).attemptId() + ":ringing", attempts.get(1).attemptId() + ":ended");
+            assertThat(engine.list(
+                            "SELECT id || ':' || phase FROM attempts WHERE batch_id = :b" + " ORDER BY recipient_id",
+                            String.class,
+                            "b",
+                            batch))
+                    .containsExactly(
+                            attempts.get(0).attemptId() + ":ringing",
+                            attempts.get(1).attemptId() + ":ended");
         }
     }
 
     @Test
-    void a_reporter_waits_a_bounded_time_and_its_report_is_still_recorded_once_the_database_lets_it()
-            throws Exception {
+    void a_reporter_waits_a_bounded_time_and_its_report_is_still_recorded_once_the_database_lets_it() throws Exception {
         var workspace = engine.workspace(50);
         var batch = dialedBatch(workspace, 1);
         var attempt = attempts(workspace, batch).getFirst();
         var events = new AttemptLifecycle(engine.database, clock, io.batchcall.domain.IdSource.secure());
-        try (var recorder = new AttemptRecorder(events::apply, engine.registry, new Wakeup(),
-                new SimpleMeterRegistry(), Duration.ofMillis(300), Duration.ofMillis(500))) {
+        try (var recorder = new AttemptRecorder(
+                events::apply,
+                engine.registry,
+                new Wakeup(),
+                new SimpleMeterRegistry(),
+                Duration.ofMillis(300),
+                Duration.ofMillis(500))) {
             var lock = engine.jdbi.open();
             lock.begin();
             lock.execute("SELECT id FROM workspaces WHERE id = ? FOR NO KEY UPDATE", workspace.value());
@@ -161,8 +197,15 @@ class CallEventWriterTest {
 
             lock.rollback();
             lock.close();
-            Await.until(Duration.ofSeconds(10), "the report to be recorded", () -> "answered".equals(engine.one(
-                    "SELECT phase FROM attempts WHERE id = :id", String.class, "id", attempt.attemptId())));
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "the report to be recorded",
+                    () -> "answered"
+                            .equals(engine.one(
+                                    "SELECT phase FROM attempts WHERE id = :id",
+                                    String.class,
+                                    "id",
+                                    attempt.attemptId())));
             Await.until(Duration.ofSeconds(10), "the writer to be healthy again", recorder::healthy);
         }
     }

@@ -53,13 +53,20 @@ class CrashSafetyTest {
         var workspace = nodeA.workspace(20);
         var agent = nodeA.agent(workspace, Optional.empty());
         var number = nodeA.number(workspace, Provider.SIMULATOR, "1000");
-        var batch = nodeA.submit(workspace, agent, number, Optional.of(3), clock.instant(),
-                java.util.stream.Stream.concat(Engine.calls(3, LONG_CALL).stream(), Engine.calls(4, SHORT_CALL).stream())
+        var batch = nodeA.submit(
+                workspace,
+                agent,
+                number,
+                Optional.of(3),
+                clock.instant(),
+                java.util.stream.Stream.concat(
+                                Engine.calls(3, LONG_CALL).stream(), Engine.calls(4, SHORT_CALL).stream())
                         .toList());
         nodeA.dispatcher.dispatchOnce();
         nodeA.timers.advance(Duration.ofSeconds(1));
-        assertThat(count(nodeA, "SELECT count(*) FROM recipients WHERE batch_id = :b AND status = 'in_progress'",
-                batch)).isEqualTo(3);
+        assertThat(count(
+                        nodeA, "SELECT count(*) FROM recipients WHERE batch_id = :b AND status = 'in_progress'", batch))
+                .isEqualTo(3);
 
         // Node A dies: it renews nothing and dials nothing more. Node B runs on the same database.
         nodeB = nodeA.secondNode("node-b");
@@ -68,19 +75,38 @@ class CrashSafetyTest {
         nodeB.runUntilIdle(Duration.ofMillis(100), 1_000);
 
         assertThat(recovered).isEqualTo(3);
-        assertThat(nodeB.list("SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b"
-                + " ORDER BY position", String.class, "b", batch)).containsExactly("failed/interrupted",
-                "failed/interrupted", "failed/interrupted", "completed/completed", "completed/completed",
-                "completed/completed", "completed/completed");
-        assertThat(count(nodeB, "SELECT max(attempt_count) FROM recipients WHERE batch_id = :b", batch)).isEqualTo(1);
-        assertThat(count(nodeB, "SELECT count(*) FROM attempts WHERE batch_id = :b", batch)).isEqualTo(7);
+        assertThat(nodeB.list(
+                        "SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b"
+                                + " ORDER BY position",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly(
+                        "failed/interrupted",
+                        "failed/interrupted",
+                        "failed/interrupted",
+                        "completed/completed",
+                        "completed/completed",
+                        "completed/completed",
+                        "completed/completed");
+        assertThat(count(nodeB, "SELECT max(attempt_count) FROM recipients WHERE batch_id = :b", batch))
+                .isEqualTo(1);
+        assertThat(count(nodeB, "SELECT count(*) FROM attempts WHERE batch_id = :b", batch))
+                .isEqualTo(7);
         assertThat(nodeB.batchStatus(batch)).isEqualTo("completed");
-        assertThat(count(nodeB, "SELECT total_finished FROM batches WHERE id = :b", batch)).isEqualTo(7);
-        assertThat(count(nodeB, "SELECT total_dispatched FROM batches WHERE id = :b", batch)).isEqualTo(7);
-        assertThat(nodeB.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w",
-                workspace.value())).isZero();
-        assertThat(nodeB.one("SELECT failure_reason FROM attempts WHERE batch_id = :b AND outcome = 'interrupted'"
-                + " LIMIT 1", String.class, "b", batch)).contains("node-a");
+        assertThat(count(nodeB, "SELECT total_finished FROM batches WHERE id = :b", batch))
+                .isEqualTo(7);
+        assertThat(count(nodeB, "SELECT total_dispatched FROM batches WHERE id = :b", batch))
+                .isEqualTo(7);
+        assertThat(nodeB.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+                .isZero();
+        assertThat(nodeB.one(
+                        "SELECT failure_reason FROM attempts WHERE batch_id = :b AND outcome = 'interrupted'"
+                                + " LIMIT 1",
+                        String.class,
+                        "b",
+                        batch))
+                .contains("node-a");
     }
 
     @Test
@@ -110,8 +136,7 @@ class CrashSafetyTest {
     private String twilioBatch(Engine engine, WorkspaceId workspace, int recipients) {
         var agent = engine.agent(workspace, Optional.empty());
         var number = engine.number(workspace, Provider.TWILIO, "1000");
-        return engine.submit(workspace, agent, number, Optional.of(5), clock.instant(),
-                Engine.calls(recipients, "{}"));
+        return engine.submit(workspace, agent, number, Optional.of(5), clock.instant(), Engine.calls(recipients, "{}"));
     }
 
     @Test
@@ -127,8 +152,12 @@ class CrashSafetyTest {
 
         assertThat(provider.get().placed).hasSize(1);
         assertThat(provider.get().reconciled).hasSize(1);
-        assertThat(nodeB.one("SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b",
-                String.class, "b", batch)).isEqualTo("failed/interrupted");
+        assertThat(nodeB.one(
+                        "SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo("failed/interrupted");
         nodeB.runUntilIdle(Duration.ofSeconds(1), 10);
         assertThat(provider.get().placed).hasSize(1);
         assertThat(nodeB.batchStatus(batch)).isEqualTo("completed");
@@ -151,10 +180,19 @@ class CrashSafetyTest {
         assertThat(nodeB.one("SELECT provider_call_id FROM attempts WHERE batch_id = :b", String.class, "b", batch))
                 .isEqualTo("CA-found");
         var attempt = nodeB.one("SELECT id FROM attempts WHERE batch_id = :b", String.class, "b", batch);
-        provider.get().events.ended(new io.batchcall.domain.AttemptRef(workspace, attempt), new Outcome.Busy(),
-                Optional.of("busy"), Optional.of(486));
-        assertThat(nodeB.one("SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b",
-                String.class, "b", batch)).isEqualTo("failed/busy");
+        provider.get()
+                .events
+                .ended(
+                        new io.batchcall.domain.AttemptRef(workspace, attempt),
+                        new Outcome.Busy(),
+                        Optional.of("busy"),
+                        Optional.of(486));
+        assertThat(nodeB.one(
+                        "SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo("failed/busy");
         assertThat(provider.get().placed).hasSize(1);
     }
 
@@ -176,8 +214,8 @@ class CrashSafetyTest {
                 .containsOnly("failed");
         assertThat(nodeB.one("SELECT total_finished FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isEqualTo(12);
-        assertThat(nodeB.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w",
-                workspace.value())).isZero();
+        assertThat(nodeB.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+                .isZero();
     }
 
     @Test
@@ -206,11 +244,13 @@ class CrashSafetyTest {
         // The delete lands between the submit's lookup and its transaction.
         nodeA.jdbi.useHandle(handle -> handle.execute("UPDATE agents SET deleted_at = now() WHERE id = ?", agent));
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeA.submit(workspace, agent, number,
-                        Optional.empty(), clock.instant(), Engine.calls(2, SHORT_CALL)))
-                .isInstanceOfSatisfying(io.batchcall.domain.StateConflict.class,
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodeA.submit(
+                        workspace, agent, number, Optional.empty(), clock.instant(), Engine.calls(2, SHORT_CALL)))
+                .isInstanceOfSatisfying(
+                        io.batchcall.domain.StateConflict.class,
                         e -> assertThat(e.code()).isEqualTo("agent_deleted"));
-        assertThat(nodeA.one("SELECT count(*) FROM batches WHERE workspace_id = :w", Integer.class,
-                "w", workspace.value())).isZero();
+        assertThat(nodeA.one(
+                        "SELECT count(*) FROM batches WHERE workspace_id = :w", Integer.class, "w", workspace.value()))
+                .isZero();
     }
 }

@@ -36,8 +36,21 @@ class DailyLimitTest {
     }
 
     private String agent(Optional<Integer> dailyLimit) {
-        return engine.agents.create(workspace, new AgentStore.NewAgent("agent", "{}", "[]", Optional.empty(),
-                Optional.empty(), Optional.empty(), "{}", dailyLimit, false), Optional.empty()).id();
+        return engine.agents
+                .create(
+                        workspace,
+                        new AgentStore.NewAgent(
+                                "agent",
+                                "{}",
+                                "[]",
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                "{}",
+                                dailyLimit,
+                                false),
+                        Optional.empty())
+                .id();
     }
 
     private int attempts(String batchId) {
@@ -54,8 +67,12 @@ class DailyLimitTest {
 
         assertThat(attempts(batch)).isEqualTo(3);
         assertThat(engine.batchStatus(batch)).isEqualTo("in_progress");
-        assertThat(engine.list("SELECT status FROM recipients WHERE batch_id = :b ORDER BY position", String.class,
-                "b", batch)).containsExactly("completed", "completed", "completed", "pending", "pending");
+        assertThat(engine.list(
+                        "SELECT status FROM recipients WHERE batch_id = :b ORDER BY position",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly("completed", "completed", "completed", "pending", "pending");
         var usage = engine.agents.dailyUsage(workspace, agent).orElseThrow();
         assertThat(usage.reached()).isTrue();
         assertThat(usage.claimed()).isEqualTo(3);
@@ -63,7 +80,9 @@ class DailyLimitTest {
 
         engine.clock.set(firstClaim.plus(Duration.ofHours(23)));
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
-        assertThat(attempts(batch)).as("still within 24 hours of the first three").isEqualTo(3);
+        assertThat(attempts(batch))
+                .as("still within 24 hours of the first three")
+                .isEqualTo(3);
 
         engine.clock.set(firstClaim.plus(Duration.ofHours(24)).plusSeconds(1));
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
@@ -75,8 +94,8 @@ class DailyLimitTest {
     @Test
     void an_agent_without_a_daily_limit_is_held_by_nothing_but_concurrency() {
         var agent = agent(Optional.empty());
-        var batch = engine.submit(workspace, agent, number, Optional.empty(), engine.clock.instant(),
-                Engine.calls(6, TALK));
+        var batch = engine.submit(
+                workspace, agent, number, Optional.empty(), engine.clock.instant(), Engine.calls(6, TALK));
 
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
 

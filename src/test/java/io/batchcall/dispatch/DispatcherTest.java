@@ -49,14 +49,29 @@ class DispatcherTest {
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
 
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
-        assertThat(engine.one("SELECT total_calls FROM (SELECT total_scheduled + total_dispatched + total_finished"
-                + " AS total_calls FROM batches WHERE id = :id) t", Integer.class, "id", batch)).isEqualTo(30);
+        assertThat(engine.one(
+                        "SELECT total_calls FROM (SELECT total_scheduled + total_dispatched + total_finished"
+                                + " AS total_calls FROM batches WHERE id = :id) t",
+                        Integer.class,
+                        "id",
+                        batch))
+                .isEqualTo(30);
         assertThat(engine.list("SELECT status FROM recipients WHERE batch_id = :b", String.class, "b", batch))
-                .hasSize(10).containsOnly("completed");
-        assertThat(engine.one("SELECT count(*) FROM attempts WHERE batch_id = :b AND phase = 'ended'"
-                + " AND outcome = 'completed'", Integer.class, "b", batch)).isEqualTo(10);
-        assertThat(engine.one("SELECT count(*) FROM conversations WHERE batch_id = :b AND status = 'done'",
-                Integer.class, "b", batch)).isEqualTo(10);
+                .hasSize(10)
+                .containsOnly("completed");
+        assertThat(engine.one(
+                        "SELECT count(*) FROM attempts WHERE batch_id = :b AND phase = 'ended'"
+                                + " AND outcome = 'completed'",
+                        Integer.class,
+                        "b",
+                        batch))
+                .isEqualTo(10);
+        assertThat(engine.one(
+                        "SELECT count(*) FROM conversations WHERE batch_id = :b AND status = 'done'",
+                        Integer.class,
+                        "b",
+                        batch))
+                .isEqualTo(10);
         assertThat(inFlight("batches", batch)).isZero();
         assertThat(inFlight("agents", agent)).isZero();
         assertThat(inFlight("workspaces", workspace.value())).isZero();
@@ -81,8 +96,8 @@ class DispatcherTest {
     @Test
     void without_a_target_a_batch_gets_the_smaller_of_half_the_workspace_and_70_percent_of_the_agent() {
         var limitedAgent = engine.agent(workspace, Optional.of(4));
-        var batch = engine.submit(workspace, limitedAgent, number, Optional.empty(), engine.clock.instant(),
-                Engine.calls(10, TALK));
+        var batch = engine.submit(
+                workspace, limitedAgent, number, Optional.empty(), engine.clock.instant(), Engine.calls(10, TALK));
         var open = submit(Optional.empty(), Engine.calls(20, TALK));
 
         engine.dispatcher.dispatchOnce();
@@ -97,9 +112,12 @@ class DispatcherTest {
         var agentA = engine.agent(small, Optional.of(2));
         var agentB = engine.agent(small, Optional.empty());
         var numberId = engine.number(small, Provider.SIMULATOR, "1000");
-        var a1 = engine.submit(small, agentA, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(10, TALK));
-        var a2 = engine.submit(small, agentA, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(10, TALK));
-        var b1 = engine.submit(small, agentB, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(10, TALK));
+        var a1 =
+                engine.submit(small, agentA, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(10, TALK));
+        var a2 =
+                engine.submit(small, agentA, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(10, TALK));
+        var b1 =
+                engine.submit(small, agentB, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(10, TALK));
 
         engine.dispatcher.dispatchOnce();
         engine.dispatcher.dispatchOnce();
@@ -115,10 +133,10 @@ class DispatcherTest {
         var tight = engine.workspace(2);
         var agentId = engine.agent(tight, Optional.empty());
         var numberId = engine.number(tight, Provider.SIMULATOR, "1000");
-        var first = engine.submit(tight, agentId, numberId, Optional.of(10), engine.clock.instant(),
-                Engine.calls(6, TALK));
-        var second = engine.submit(tight, agentId, numberId, Optional.of(10), engine.clock.instant(),
-                Engine.calls(6, TALK));
+        var first =
+                engine.submit(tight, agentId, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(6, TALK));
+        var second =
+                engine.submit(tight, agentId, numberId, Optional.of(10), engine.clock.instant(), Engine.calls(6, TALK));
 
         engine.dispatcher.dispatchOnce();
 
@@ -146,13 +164,21 @@ class DispatcherTest {
     @Test
     void dials_on_a_number_are_paced_by_its_calls_per_second_even_with_free_capacity() {
         var slow = engine.number(workspace, Provider.SIMULATOR, "2");
-        var batch = engine.submit(workspace, agent, slow, Optional.of(10), engine.clock.instant(),
+        var batch = engine.submit(
+                workspace,
+                agent,
+                slow,
+                Optional.of(10),
+                engine.clock.instant(),
                 Engine.calls(6, "{\"sim_outcome\":\"busy\",\"sim_ring_ms\":10}"));
 
         engine.runUntilIdle(Duration.ofMillis(50), 1_000);
 
-        var dials = engine.list("SELECT dialed_at FROM attempts WHERE batch_id = :b ORDER BY dialed_at",
-                java.time.OffsetDateTime.class, "b", batch);
+        var dials = engine.list(
+                "SELECT dialed_at FROM attempts WHERE batch_id = :b ORDER BY dialed_at",
+                java.time.OffsetDateTime.class,
+                "b",
+                batch);
         assertThat(dials).hasSize(6);
         for (int i = 1; i < dials.size(); i++) {
             assertThat(Duration.between(dials.get(i - 1), dials.get(i))).isGreaterThanOrEqualTo(Duration.ofMillis(500));
@@ -161,19 +187,31 @@ class DispatcherTest {
 
     @Test
     void each_simulated_outcome_leaves_the_status_and_last_outcome_users_expect() {
-        var batch = submit(Optional.of(10), List.of(
-                "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":10}",
-                "{\"sim_outcome\":\"busy\",\"sim_ring_ms\":10}",
-                "{\"sim_outcome\":\"no_answer\",\"sim_ring_ms\":10}",
-                "{\"sim_outcome\":\"voicemail\",\"sim_ring_ms\":10,\"sim_talk_ms\":10}",
-                "{\"sim_outcome\":\"failed\",\"sim_ring_ms\":10}",
-                "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":60000}"));
+        var batch = submit(
+                Optional.of(10),
+                List.of(
+                        "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":10}",
+                        "{\"sim_outcome\":\"busy\",\"sim_ring_ms\":10}",
+                        "{\"sim_outcome\":\"no_answer\",\"sim_ring_ms\":10}",
+                        "{\"sim_outcome\":\"voicemail\",\"sim_ring_ms\":10,\"sim_talk_ms\":10}",
+                        "{\"sim_outcome\":\"failed\",\"sim_ring_ms\":10}",
+                        "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":60000}"));
 
         engine.runUntilIdle(Duration.ofSeconds(1), 1_000);
 
-        assertThat(engine.list("SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b"
-                + " ORDER BY position", String.class, "b", batch)).containsExactly("completed/completed",
-                "failed/busy", "failed/no_answer", "voicemail/voicemail", "failed/failed", "failed/no_answer");
+        assertThat(engine.list(
+                        "SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b"
+                                + " ORDER BY position",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly(
+                        "completed/completed",
+                        "failed/busy",
+                        "failed/no_answer",
+                        "voicemail/voicemail",
+                        "failed/failed",
+                        "failed/no_answer");
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
         assertThat(engine.one("SELECT total_finished FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isEqualTo(6);
@@ -181,10 +219,12 @@ class DispatcherTest {
 
     @Test
     void cancelling_a_running_batch_cancels_ringing_calls_and_lets_answered_calls_finish() {
-        var batch = submit(Optional.of(2), List.of(
-                "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":5000}",
-                "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":20000}",
-                "{\"sim_outcome\":\"completed\"}"));
+        var batch = submit(
+                Optional.of(2),
+                List.of(
+                        "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":5000}",
+                        "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":20000}",
+                        "{\"sim_outcome\":\"completed\"}"));
         engine.dispatcher.dispatchOnce();
         engine.timers.advance(Duration.ofMillis(100));
 
@@ -192,8 +232,12 @@ class DispatcherTest {
         engine.dispatcher.batchStopped(workspace.value(), batch, false);
         engine.runUntilIdle(Duration.ofSeconds(1), 100);
 
-        assertThat(engine.list("SELECT status FROM recipients WHERE batch_id = :b ORDER BY position", String.class,
-                "b", batch)).containsExactly("completed", "cancelled", "cancelled");
+        assertThat(engine.list(
+                        "SELECT status FROM recipients WHERE batch_id = :b ORDER BY position",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly("completed", "cancelled", "cancelled");
         assertThat(engine.batchStatus(batch)).isEqualTo("cancelled");
         assertThat(engine.one("SELECT total_finished FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isEqualTo(3);
@@ -206,33 +250,58 @@ class DispatcherTest {
         engine.runUntilIdle(Duration.ofMillis(100), 100);
         var attemptId = engine.one("SELECT id FROM attempts WHERE batch_id = :b", String.class, "b", batch);
         var ref = new io.batchcall.domain.AttemptRef(workspace, attemptId);
-        var before = engine.one("SELECT row_to_json(b)::text FROM (SELECT status, total_finished, in_flight"
-                + " FROM batches WHERE id = :b) b", String.class, "b", batch);
+        var before = engine.one(
+                "SELECT row_to_json(b)::text FROM (SELECT status, total_finished, in_flight"
+                        + " FROM batches WHERE id = :b) b",
+                String.class,
+                "b",
+                batch);
 
         engine.recorder.answered(ref);
         engine.recorder.ringing(ref);
         engine.recorder.ended(ref, new io.batchcall.domain.Outcome.Completed(), Optional.empty(), Optional.empty());
 
-        assertThat(engine.one("SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b",
-                String.class, "b", batch)).isEqualTo("failed/busy");
-        assertThat(engine.one("SELECT row_to_json(b)::text FROM (SELECT status, total_finished, in_flight"
-                + " FROM batches WHERE id = :b) b", String.class, "b", batch)).isEqualTo(before);
+        assertThat(engine.one(
+                        "SELECT status || '/' || last_outcome FROM recipients WHERE batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo("failed/busy");
+        assertThat(engine.one(
+                        "SELECT row_to_json(b)::text FROM (SELECT status, total_finished, in_flight"
+                                + " FROM batches WHERE id = :b) b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo(before);
         assertThat(inFlight("workspaces", workspace.value())).isZero();
     }
 
     @Test
     void retry_dials_failed_recipients_again_as_their_second_attempt() {
-        var batch = submit(Optional.of(5), List.of("{\"sim_outcome\":\"busy\",\"sim_ring_ms\":10}",
-                "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":10}"));
+        var batch = submit(
+                Optional.of(5),
+                List.of(
+                        "{\"sim_outcome\":\"busy\",\"sim_ring_ms\":10}",
+                        "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":10}"));
         engine.runUntilIdle(Duration.ofMillis(100), 100);
 
         engine.batches.retry(workspace, batch, Optional.empty());
         engine.runUntilIdle(Duration.ofMillis(100), 100);
 
-        assertThat(engine.list("SELECT recipient_id || '#' || attempt_number FROM attempts WHERE batch_id = :b"
-                + " ORDER BY claimed_at, recipient_id", String.class, "b", batch)).containsExactly("r0#1", "r1#1", "r0#2");
-        assertThat(engine.one("SELECT attempt_count FROM recipients WHERE batch_id = :b AND id = 'r0'",
-                Integer.class, "b", batch)).isEqualTo(2);
+        assertThat(engine.list(
+                        "SELECT recipient_id || '#' || attempt_number FROM attempts WHERE batch_id = :b"
+                                + " ORDER BY claimed_at, recipient_id",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly("r0#1", "r1#1", "r0#2");
+        assertThat(engine.one(
+                        "SELECT attempt_count FROM recipients WHERE batch_id = :b AND id = 'r0'",
+                        Integer.class,
+                        "b",
+                        batch))
+                .isEqualTo(2);
         assertThat(engine.one("SELECT total_dispatched FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isEqualTo(2);
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
@@ -258,8 +327,8 @@ class DispatcherTest {
     @Test
     void a_batch_on_a_number_whose_provider_this_server_lacks_fails_with_a_reason() {
         var twilio = engine.number(workspace, Provider.TWILIO, "1");
-        var batch = engine.submit(workspace, agent, twilio, Optional.empty(), engine.clock.instant(),
-                Engine.calls(3, TALK));
+        var batch = engine.submit(
+                workspace, agent, twilio, Optional.empty(), engine.clock.instant(), Engine.calls(3, TALK));
 
         engine.dispatcher.dispatchOnce();
 

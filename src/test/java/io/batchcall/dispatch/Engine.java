@@ -59,8 +59,11 @@ final class Engine implements AutoCloseable {
     final AttemptRecorder recorder;
     private final IdSource ids = new IdSource(new Random(7));
 
-    Engine(String databaseUrl, MutableClock clock, String nodeId, Function<AttemptRecorder, Map<Provider,
-            TelephonyProvider>> extraProviders) {
+    Engine(
+            String databaseUrl,
+            MutableClock clock,
+            String nodeId,
+            Function<AttemptRecorder, Map<Provider, TelephonyProvider>> extraProviders) {
         this.clock = clock;
         this.databaseUrl = databaseUrl;
         this.timers = new ManualTimers(clock);
@@ -77,37 +80,77 @@ final class Engine implements AutoCloseable {
         this.registry = new CallRegistry(clock);
         var wakeup = new Wakeup();
         this.recorder = new AttemptRecorder(new AttemptLifecycle(database, clock, nodeIds), registry, wakeup, meters);
-        this.simulator = new SimulatorProvider(new SimulatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0,
-                0, 0), timers, recorder, new Random(1), conversation -> new AgentAccess.Grant("token",
-                "/agent/v1/conversations/" + conversation.conversationId()),
+        this.simulator = new SimulatorProvider(
+                new SimulatorConfig(Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0, 0, 0),
+                timers,
+                recorder,
+                new Random(1),
+                conversation ->
+                        new AgentAccess.Grant("token", "/agent/v1/conversations/" + conversation.conversationId()),
                 new io.batchcall.domain.EgressPolicy(true, io.batchcall.domain.EgressPolicy::systemResolve));
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
-        this.dispatcher = new Dispatcher(new ClaimStore(database, clock, nodeIds, nodeId, LEASE), recorder, registry,
-                providers, credentials, timers, clock, wakeup, meters);
-        this.leases = new LeaseKeeper(new LeaseStore(database, clock, nodeId, LEASE), registry, recorder, providers,
-                agents, phoneNumbers, credentials, new DispatchConfig(LEASE), meters);
+        this.dispatcher = new Dispatcher(
+                new ClaimStore(database, clock, nodeIds, nodeId, LEASE),
+                recorder,
+                registry,
+                providers,
+                credentials,
+                timers,
+                clock,
+                wakeup,
+                meters);
+        this.leases = new LeaseKeeper(
+                new LeaseStore(database, clock, nodeId, LEASE),
+                registry,
+                recorder,
+                providers,
+                agents,
+                phoneNumbers,
+                credentials,
+                new DispatchConfig(LEASE),
+                meters);
     }
 
     final String databaseUrl;
 
     static Engine start(String databaseUrl) {
-        return new Engine(databaseUrl, new MutableClock(Instant.parse("2026-11-29T10:00:00Z")), "node-a",
-                recorder -> Map.of());
+        return new Engine(
+                databaseUrl, new MutableClock(Instant.parse("2026-11-29T10:00:00Z")), "node-a", recorder -> Map.of());
     }
 
     /** An agent whose calls connect to a media stream (Twilio calls need one). */
     String agentWithMediaStream(WorkspaceId workspace) {
-        return agents.create(workspace, new AgentStore.NewAgent("agent", "{}", "[]", Optional.empty(),
-                Optional.of("wss://agent.example.test/media"), Optional.empty()), Optional.empty()).id();
+        return agents.create(
+                        workspace,
+                        new AgentStore.NewAgent(
+                                "agent",
+                                "{}",
+                                "[]",
+                                Optional.empty(),
+                                Optional.of("wss://agent.example.test/media"),
+                                Optional.empty()),
+                        Optional.empty())
+                .id();
     }
 
     /** A Twilio number with an account SID and auth token. */
     String twilioNumber(WorkspaceId workspace, String sid, String token, String cps) {
-        return phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(Provider.TWILIO, "+14155550100",
-                "twilio", Optional.empty(), "{\"sid\":\"" + sid + "\"}", Map.of("token", token),
-                new BigDecimal(cps), false, true)).id();
+        return phoneNumbers
+                .create(
+                        workspace,
+                        new PhoneNumberStore.NewPhoneNumber(
+                                Provider.TWILIO,
+                                "+14155550100",
+                                "twilio",
+                                Optional.empty(),
+                                "{\"sid\":\"" + sid + "\"}",
+                                Map.of("token", token),
+                                new BigDecimal(cps),
+                                false,
+                                true))
+                .id();
     }
 
     /** A second node on the same database and clock. */
@@ -116,32 +159,71 @@ final class Engine implements AutoCloseable {
     }
 
     WorkspaceId workspace(int concurrencyLimit) {
-        return workspaces.createWithApiKey("ws", concurrencyLimit, ApiKeySecret.generate(ids)).workspace().id();
+        return workspaces
+                .createWithApiKey("ws", concurrencyLimit, ApiKeySecret.generate(ids))
+                .workspace()
+                .id();
     }
 
     String agent(WorkspaceId workspace, Optional<Integer> concurrencyLimit) {
-        return agents.create(workspace, new AgentStore.NewAgent("agent", "{}", "[]", concurrencyLimit,
-                Optional.empty(), Optional.empty()), Optional.empty()).id();
+        return agents.create(
+                        workspace,
+                        new AgentStore.NewAgent(
+                                "agent", "{}", "[]", concurrencyLimit, Optional.empty(), Optional.empty()),
+                        Optional.empty())
+                .id();
     }
 
     String number(WorkspaceId workspace, Provider provider, String cps) {
-        return phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(provider, "+14155550100", "n",
-                Optional.empty(), "{}", Map.of(), new BigDecimal(cps), false, true)).id();
+        return phoneNumbers
+                .create(
+                        workspace,
+                        new PhoneNumberStore.NewPhoneNumber(
+                                provider,
+                                "+14155550100",
+                                "n",
+                                Optional.empty(),
+                                "{}",
+                                Map.of(),
+                                new BigDecimal(cps),
+                                false,
+                                true))
+                .id();
     }
 
     /** Submits a batch whose recipients carry the given dynamic variables (JSON object bodies), one each. */
-    String submit(WorkspaceId workspace, String agentId, String numberId, Optional<Integer> target,
-                  Instant scheduledAt, List<String> variables) {
+    String submit(
+            WorkspaceId workspace,
+            String agentId,
+            String numberId,
+            Optional<Integer> target,
+            Instant scheduledAt,
+            List<String> variables) {
         var recipients = new ArrayList<NewRecipient>();
         for (int i = 0; i < variables.size(); i++) {
-            recipients.add(new NewRecipient("r" + i, Optional.of("+1415555%04d".formatted(i)), Optional.empty(),
+            recipients.add(new NewRecipient(
+                    "r" + i,
+                    Optional.of("+1415555%04d".formatted(i)),
+                    Optional.empty(),
                     Optional.of("{\"dynamic_variables\":" + variables.get(i) + "}")));
         }
-        var batch = new NewBatch("batch", agentId, Optional.empty(), Optional.of(numberId), Optional.empty(),
-                Optional.empty(), Optional.empty(), new TelephonyCallConfig(30, false, Optional.empty()), target,
-                scheduledAt, recipients);
+        var batch = new NewBatch(
+                "batch",
+                agentId,
+                Optional.empty(),
+                Optional.of(numberId),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                new TelephonyCallConfig(30, false, Optional.empty()),
+                target,
+                scheduledAt,
+                recipients);
         var result = batches.submit(workspace, batch, Optional.empty());
-        return ((io.batchcall.store.Idempotent.Done<io.batchcall.domain.BatchSummary>) result).value().batch().id();
+        return ((io.batchcall.store.Idempotent.Done<io.batchcall.domain.BatchSummary>) result)
+                .value()
+                .batch()
+                .id();
     }
 
     static List<String> calls(int count, String variables) {

@@ -33,14 +33,14 @@ import org.junit.jupiter.api.Test;
  */
 class ExotelDispatchTest {
     /** A pace far above what one test sends, so that no pass waits on it. */
-    private static final ExotelLimits FAST = new ExotelLimits(Duration.ofSeconds(5), 60_000, Duration.ofSeconds(10), 3,
-            Duration.ofSeconds(1));
+    private static final ExotelLimits FAST =
+            new ExotelLimits(Duration.ofSeconds(5), 60_000, Duration.ofSeconds(10), 3, Duration.ofSeconds(1));
     /**
      * One request a second per account, and no dial waits for a slot: a dial whose slot is not free now is deferred,
      * so that passes on the mutable clock decide every dial and no test sleeps.
      */
-    private static final ExotelLimits ONE_A_SECOND = new ExotelLimits(Duration.ofSeconds(5), 60, Duration.ZERO, 3,
-            Duration.ofSeconds(1));
+    private static final ExotelLimits ONE_A_SECOND =
+            new ExotelLimits(Duration.ofSeconds(5), 60, Duration.ZERO, 3, Duration.ofSeconds(1));
 
     private static FakeExotel exotel;
     private final List<ExotelProvider> providers = new ArrayList<>();
@@ -76,14 +76,18 @@ class ExotelDispatchTest {
     /** A node with the real Exotel provider, its account pace kept in the shared database. */
     private Engine node(String nodeId, ExotelLimits limits) {
         var node = new Engine(databaseUrl, clock, nodeId, recorder -> {
-            var provider = new ExotelProvider(Optional.of(exotel.baseUrl()), limits,
+            var provider = new ExotelProvider(
+                    Optional.of(exotel.baseUrl()),
+                    limits,
                     (kind, account, spacing, within) -> new ProviderRequestBudgets(engines.getFirst().database, clock)
                             .reserve(kind, account, spacing, within),
-                    (kind, attempt) -> Optional.of("https://batchcall.example.test/callbacks/exotel/"
-                            + attempt.attemptId()), recorder,
-                    (attempt, kind, sids) -> new AttemptStore(engines.getFirst().database)
-                            .ownedByOthers(attempt, kind, sids),
-                    clock, new EgressPolicy(true, EgressPolicy::systemResolve));
+                    (kind, attempt) ->
+                            Optional.of("https://batchcall.example.test/callbacks/exotel/" + attempt.attemptId()),
+                    recorder,
+                    (attempt, kind, sids) ->
+                            new AttemptStore(engines.getFirst().database).ownedByOthers(attempt, kind, sids),
+                    clock,
+                    new EgressPolicy(true, EgressPolicy::systemResolve));
             providers.add(provider);
             return Map.<Provider, TelephonyProvider>of(Provider.EXOTEL, provider);
         });
@@ -92,11 +96,21 @@ class ExotelDispatchTest {
     }
 
     private String exotelNumber(String exophone, String cps) {
-        return engine.phoneNumbers.create(workspace, new PhoneNumberStore.NewPhoneNumber(Provider.EXOTEL,
-                exophone, "exotel", Optional.empty(), "{\"account_sid\":\"" + FakeExotel.ACCOUNT + "\","
-                + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\",\"applet_url\":null}",
-                Map.of("api_key", FakeExotel.API_KEY, "api_token", FakeExotel.API_TOKEN), new BigDecimal(cps), false,
-                true)).id();
+        return engine.phoneNumbers
+                .create(
+                        workspace,
+                        new PhoneNumberStore.NewPhoneNumber(
+                                Provider.EXOTEL,
+                                exophone,
+                                "exotel",
+                                Optional.empty(),
+                                "{\"account_sid\":\"" + FakeExotel.ACCOUNT + "\","
+                                        + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\",\"applet_url\":null}",
+                                Map.of("api_key", FakeExotel.API_KEY, "api_token", FakeExotel.API_TOKEN),
+                                new BigDecimal(cps),
+                                false,
+                                true))
+                .id();
     }
 
     @AfterEach
@@ -110,13 +124,15 @@ class ExotelDispatchTest {
     }
 
     private String submit(String from, int recipients) {
-        return engine.submit(workspace, agent, from, Optional.of(10), clock.instant(),
-                Engine.calls(recipients, "{}"));
+        return engine.submit(workspace, agent, from, Optional.of(10), clock.instant(), Engine.calls(recipients, "{}"));
     }
 
     private String attemptValue(String column, String batch) {
-        return engine.one("SELECT coalesce((SELECT " + column + "::text FROM attempts WHERE batch_id = :b), '-')",
-                String.class, "b", batch);
+        return engine.one(
+                "SELECT coalesce((SELECT " + column + "::text FROM attempts WHERE batch_id = :b), '-')",
+                String.class,
+                "b",
+                batch);
     }
 
     @Test
@@ -128,7 +144,8 @@ class ExotelDispatchTest {
         engine.runUntilIdle(Duration.ofMillis(100), 50);
 
         assertThat(exotel.connects()).hasSize(1);
-        assertThat(exotel.requests().stream().filter(r -> r.method().equals("GET"))).hasSize(1);
+        assertThat(exotel.requests().stream().filter(r -> r.method().equals("GET")))
+                .hasSize(1);
         assertThat(attemptValue("outcome", batch)).isEqualTo("interrupted");
         assertThat(attemptValue("failure_reason", batch)).contains("503", "no such call");
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
@@ -153,8 +170,9 @@ class ExotelDispatchTest {
         assertThat(attemptValue("outcome", batch)).isEqualTo("no_answer");
         assertThat(attemptValue("provider_status", batch)).isEqualTo("no-answer");
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
-        assertThat(engine.one("SELECT phone_call->>'type' FROM conversations WHERE batch_id = :b", String.class,
-                "b", batch)).isEqualTo("exotel");
+        assertThat(engine.one(
+                        "SELECT phone_call->>'type' FROM conversations WHERE batch_id = :b", String.class, "b", batch))
+                .isEqualTo("exotel");
     }
 
     @Test
@@ -178,15 +196,29 @@ class ExotelDispatchTest {
 
         assertThat(exotel.connects()).hasSize(8);
         // Both batches call the same four customers, each from its own ExoPhone: every pair is dialed once.
-        assertThat(exotel.connects().stream().map(c -> c.field("CallerId") + ">" + c.field("From")).distinct())
+        assertThat(exotel.connects().stream()
+                        .map(c -> c.field("CallerId") + ">" + c.field("From"))
+                        .distinct())
                 .hasSize(8);
-        var dialed = engine.list("SELECT dialed_at FROM attempts WHERE batch_id IN (:a, :b) ORDER BY dialed_at",
-                Instant.class, "a", batches.get(0), "b", batches.get(1));
+        var dialed = engine.list(
+                "SELECT dialed_at FROM attempts WHERE batch_id IN (:a, :b) ORDER BY dialed_at",
+                Instant.class,
+                "a",
+                batches.get(0),
+                "b",
+                batches.get(1));
         assertThat(dialed).hasSize(8);
         for (int i = 1; i < dialed.size(); i++) {
-            assertThat(Duration.between(dialed.get(i - 1), dialed.get(i))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            assertThat(Duration.between(dialed.get(i - 1), dialed.get(i)))
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
         }
-        assertThat(engine.list("SELECT DISTINCT node_id FROM attempts WHERE batch_id IN (:a, :b)", String.class,
-                "a", batches.get(0), "b", batches.get(1))).containsExactlyInAnyOrder("node-b", "node-c");
+        assertThat(engine.list(
+                        "SELECT DISTINCT node_id FROM attempts WHERE batch_id IN (:a, :b)",
+                        String.class,
+                        "a",
+                        batches.get(0),
+                        "b",
+                        batches.get(1)))
+                .containsExactlyInAnyOrder("node-b", "node-c");
     }
 }

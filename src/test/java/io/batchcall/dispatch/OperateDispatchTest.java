@@ -28,8 +28,8 @@ class OperateDispatchTest {
     @BeforeEach
     void start() {
         engine = Engine.start(TestDatabase.freshDatabaseUrl());
-        operations = new BatchOperations(engine.database, new IdempotencyStore(engine.database, engine.clock),
-                new IdSource(new Random(3)));
+        operations = new BatchOperations(
+                engine.database, new IdempotencyStore(engine.database, engine.clock), new IdSource(new Random(3)));
         workspace = engine.workspace(20);
         agent = engine.agent(workspace, Optional.empty());
         number = engine.number(workspace, Provider.SIMULATOR, "1000");
@@ -41,8 +41,8 @@ class OperateDispatchTest {
     }
 
     private String submit(int calls) {
-        return engine.submit(workspace, agent, number, Optional.of(5), engine.clock.instant(),
-                Engine.calls(calls, TALK));
+        return engine.submit(
+                workspace, agent, number, Optional.of(5), engine.clock.instant(), Engine.calls(calls, TALK));
     }
 
     private int count(String sql, String batch) {
@@ -57,12 +57,17 @@ class OperateDispatchTest {
         operations.pause(workspace, batch, Optional.empty());
         engine.runUntilIdle(Duration.ofMillis(100), 200);
 
-        assertThat(count("SELECT count(*) FROM attempts WHERE batch_id = :b", batch)).isZero();
-        assertThat(count("SELECT count(*) FROM recipients WHERE batch_id = :b AND status = 'pending'"
-                + " AND attempt_count = 0", batch)).isEqualTo(8);
-        assertThat(count("SELECT in_flight + total_dispatched FROM batches WHERE id = :b", batch)).isZero();
-        assertThat(engine.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w",
-                workspace.value())).isZero();
+        assertThat(count("SELECT count(*) FROM attempts WHERE batch_id = :b", batch))
+                .isZero();
+        assertThat(count(
+                        "SELECT count(*) FROM recipients WHERE batch_id = :b AND status = 'pending'"
+                                + " AND attempt_count = 0",
+                        batch))
+                .isEqualTo(8);
+        assertThat(count("SELECT in_flight + total_dispatched FROM batches WHERE id = :b", batch))
+                .isZero();
+        assertThat(engine.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+                .isZero();
         assertThat(engine.batchStatus(batch)).isEqualTo("in_progress");
 
         operations.resume(workspace, batch, Optional.empty());
@@ -73,7 +78,8 @@ class OperateDispatchTest {
                 .isEqualTo(8);
         assertThat(count("SELECT count(DISTINCT recipient_id) FROM attempts WHERE batch_id = :b", batch))
                 .isEqualTo(8);
-        assertThat(count("SELECT total_dispatched FROM batches WHERE id = :b", batch)).isEqualTo(8);
+        assertThat(count("SELECT total_dispatched FROM batches WHERE id = :b", batch))
+                .isEqualTo(8);
     }
 
     @Test
@@ -89,7 +95,8 @@ class OperateDispatchTest {
         assertThat(dialed).isEqualTo(5);
         assertThat(count("SELECT count(*) FROM attempts WHERE batch_id = :b AND outcome = 'completed'", batch))
                 .isEqualTo(5);
-        assertThat(count("SELECT count(*) FROM attempts WHERE batch_id = :b", batch)).isEqualTo(5);
+        assertThat(count("SELECT count(*) FROM attempts WHERE batch_id = :b", batch))
+                .isEqualTo(5);
         assertThat(engine.batchStatus(batch)).isEqualTo("in_progress");
     }
 
@@ -102,7 +109,8 @@ class OperateDispatchTest {
         engine.runUntilIdle(Duration.ofMillis(100), 100);
 
         assertThat(count("SELECT count(*) FROM attempts WHERE batch_id = :b", first)
-                + count("SELECT count(*) FROM attempts WHERE batch_id = :b", second)).isZero();
+                        + count("SELECT count(*) FROM attempts WHERE batch_id = :b", second))
+                .isZero();
 
         engine.workspaces.setDispatchPaused(workspace, false);
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
@@ -119,9 +127,14 @@ class OperateDispatchTest {
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
 
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
-        assertThat(engine.list("SELECT recipient_id FROM attempts WHERE batch_id = :b ORDER BY recipient_id",
-                String.class, "b", batch)).containsExactly("r0", "r1", "r3");
-        assertThat(count("SELECT total_finished FROM batches WHERE id = :b", batch)).isEqualTo(4);
+        assertThat(engine.list(
+                        "SELECT recipient_id FROM attempts WHERE batch_id = :b ORDER BY recipient_id",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly("r0", "r1", "r3");
+        assertThat(count("SELECT total_finished FROM batches WHERE id = :b", batch))
+                .isEqualTo(4);
     }
 
     @Test
@@ -130,19 +143,26 @@ class OperateDispatchTest {
         var provider = new java.util.concurrent.atomic.AtomicReference<ScriptedProvider>();
         try (var node = new Engine(TestDatabase.freshDatabaseUrl(), engine.clock, "node-s", recorder -> {
             provider.set(new ScriptedProvider(recorder));
-            return java.util.Map.<Provider, io.batchcall.telephony.TelephonyProvider>of(Provider.TWILIO,
-                    provider.get());
+            return java.util.Map.<Provider, io.batchcall.telephony.TelephonyProvider>of(
+                    Provider.TWILIO, provider.get());
         })) {
-            var scriptedOps = new BatchOperations(node.database, new IdempotencyStore(node.database, node.clock),
-                    new IdSource(new Random(5)));
+            var scriptedOps = new BatchOperations(
+                    node.database, new IdempotencyStore(node.database, node.clock), new IdSource(new Random(5)));
             var ws = node.workspace(20);
-            var batch = node.submit(ws, node.agent(ws, Optional.empty()), node.number(ws, Provider.TWILIO, "1000"),
-                    Optional.empty(), node.clock.instant(), Engine.calls(1, "{}"));
+            var batch = node.submit(
+                    ws,
+                    node.agent(ws, Optional.empty()),
+                    node.number(ws, Provider.TWILIO, "1000"),
+                    Optional.empty(),
+                    node.clock.instant(),
+                    Engine.calls(1, "{}"));
             var held = new java.util.concurrent.CountDownLatch(1);
             provider.get().placeHeld = held;
             node.dispatcher.dispatchOnce();
             var dialing = Thread.ofVirtual().start(node.timers::runDue);
-            io.batchcall.support.Await.until(Duration.ofSeconds(10), "the dial request to go out",
+            io.batchcall.support.Await.until(
+                    Duration.ofSeconds(10),
+                    "the dial request to go out",
                     () -> provider.get().placed.size() == 1);
 
             scriptedOps.cancelRecipient(ws, batch, "r0", Optional.empty());
@@ -168,11 +188,17 @@ class OperateDispatchTest {
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
 
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
-        assertThat(engine.one("SELECT dialed_at IS NULL FROM attempts WHERE batch_id = :b AND recipient_id = 'r1'",
-                Boolean.class, "b", batch)).isTrue();
-        assertThat(engine.one("SELECT status FROM recipients WHERE batch_id = :b AND id = 'r1'", String.class,
-                "b", batch)).isEqualTo("cancelled");
-        assertThat(count("SELECT total_finished FROM batches WHERE id = :b", batch)).isEqualTo(2);
+        assertThat(engine.one(
+                        "SELECT dialed_at IS NULL FROM attempts WHERE batch_id = :b AND recipient_id = 'r1'",
+                        Boolean.class,
+                        "b",
+                        batch))
+                .isTrue();
+        assertThat(engine.one(
+                        "SELECT status FROM recipients WHERE batch_id = :b AND id = 'r1'", String.class, "b", batch))
+                .isEqualTo("cancelled");
+        assertThat(count("SELECT total_finished FROM batches WHERE id = :b", batch))
+                .isEqualTo(2);
         assertThat(count("SELECT in_flight FROM batches WHERE id = :b", batch)).isZero();
     }
 }

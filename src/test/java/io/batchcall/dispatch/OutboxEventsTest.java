@@ -41,7 +41,10 @@ class OutboxEventsTest {
                 .bind("b", batch)
                 .map((rs, ctx) -> {
                     try {
-                        return new Event(rs.getLong("seq"), rs.getString("type"), rs.getString("ordering_key"),
+                        return new Event(
+                                rs.getLong("seq"),
+                                rs.getString("type"),
+                                rs.getString("ordering_key"),
                                 WireJson.MAPPER.readTree(rs.getString("body")));
                     } catch (java.io.IOException e) {
                         throw new java.io.UncheckedIOException(e);
@@ -55,9 +58,17 @@ class OutboxEventsTest {
         var workspace = engine.workspace(20);
         var agent = engine.agent(workspace, Optional.empty());
         var number = engine.number(workspace, Provider.SIMULATOR, "1000");
-        var batch = engine.submit(workspace, agent, number, Optional.empty(), engine.clock.instant(), List.of(
-                "{\"sim_outcome\":\"completed\"}", "{\"sim_outcome\":\"busy\"}", "{\"sim_outcome\":\"voicemail\"}",
-                "{\"sim_outcome\":\"no_answer\"}"));
+        var batch = engine.submit(
+                workspace,
+                agent,
+                number,
+                Optional.empty(),
+                engine.clock.instant(),
+                List.of(
+                        "{\"sim_outcome\":\"completed\"}",
+                        "{\"sim_outcome\":\"busy\"}",
+                        "{\"sim_outcome\":\"voicemail\"}",
+                        "{\"sim_outcome\":\"no_answer\"}"));
 
         engine.runUntilIdle(Duration.ofMillis(500), 200);
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
@@ -66,29 +77,47 @@ class OutboxEventsTest {
         assertThat(events.getFirst().type()).isEqualTo("batch.created");
         assertThat(events.getLast().type()).isEqualTo("batch.completed");
         assertThat(events).filteredOn(e -> e.type().equals("batch.started")).hasSize(1);
-        var perRecipient = events.stream().filter(e -> e.type().startsWith("recipient."))
-                .collect(Collectors.groupingBy(e -> e.body().get("data").get("recipient").get("id").asText(),
+        var perRecipient = events.stream()
+                .filter(e -> e.type().startsWith("recipient."))
+                .collect(Collectors.groupingBy(
+                        e -> e.body().get("data").get("recipient").get("id").asText(),
                         Collectors.mapping(Event::type, Collectors.toList())));
-        assertThat(perRecipient).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "r0", List.of("recipient.dispatched", "recipient.initiated", "recipient.in_progress",
-                        "recipient.completed"),
-                "r1", List.of("recipient.dispatched", "recipient.initiated", "recipient.failed"),
-                "r2", List.of("recipient.dispatched", "recipient.initiated", "recipient.in_progress",
-                        "recipient.voicemail"),
-                "r3", List.of("recipient.dispatched", "recipient.initiated", "recipient.failed")));
+        assertThat(perRecipient)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "r0",
+                                List.of(
+                                        "recipient.dispatched",
+                                        "recipient.initiated",
+                                        "recipient.in_progress",
+                                        "recipient.completed"),
+                        "r1", List.of("recipient.dispatched", "recipient.initiated", "recipient.failed"),
+                        "r2",
+                                List.of(
+                                        "recipient.dispatched",
+                                        "recipient.initiated",
+                                        "recipient.in_progress",
+                                        "recipient.voicemail"),
+                        "r3", List.of("recipient.dispatched", "recipient.initiated", "recipient.failed")));
         assertThat(events).filteredOn(e -> e.type().startsWith("recipient.")).allSatisfy(e -> {
             var data = e.body().get("data");
-            assertThat(e.type()).isEqualTo("recipient." + data.get("recipient").get("status").asText());
-            assertThat(e.key()).isEqualTo("recipient:" + batch + "/" + data.get("recipient").get("id").asText());
+            assertThat(e.type())
+                    .isEqualTo(
+                            "recipient." + data.get("recipient").get("status").asText());
+            assertThat(e.key())
+                    .isEqualTo("recipient:" + batch + "/"
+                            + data.get("recipient").get("id").asText());
             assertThat(data.get("batch_call_id").asText()).isEqualTo(batch);
             assertThat(data.get("attempt").get("number").asInt()).isEqualTo(1);
-            assertThat(data.get("previous_status").asText()).isNotEqualTo(data.get("recipient").get("status")
-                    .asText());
+            assertThat(data.get("previous_status").asText())
+                    .isNotEqualTo(data.get("recipient").get("status").asText());
             assertThat(e.body().get("event_id").asText()).startsWith("evt_");
         });
 
-        var failures = events.stream().filter(e -> e.type().equals("call_initiation_failure")).toList();
-        assertThat(failures).extracting(e -> e.body().get("data").get("failure_reason").asText())
+        var failures = events.stream()
+                .filter(e -> e.type().equals("call_initiation_failure"))
+                .toList();
+        assertThat(failures)
+                .extracting(e -> e.body().get("data").get("failure_reason").asText())
                 .containsExactlyInAnyOrder("busy", "no-answer");
         assertThat(failures).allSatisfy(e -> {
             var data = e.body().get("data");
@@ -114,19 +143,31 @@ class OutboxEventsTest {
         var later = engine.clock.instant().plusSeconds(3600);
         var cancelled = engine.submit(workspace, agent, number, Optional.empty(), later, Engine.calls(2, "{}"));
         engine.batches.cancel(workspace, cancelled, Optional.empty());
-        assertThat(events(cancelled)).extracting(Event::type).containsExactly("batch.created",
-                "recipient.cancelled", "recipient.cancelled", "batch.cancelled");
+        assertThat(events(cancelled))
+                .extracting(Event::type)
+                .containsExactly("batch.created", "recipient.cancelled", "recipient.cancelled", "batch.cancelled");
 
-        var retried = engine.submit(workspace, agent, number, Optional.empty(), engine.clock.instant(),
+        var retried = engine.submit(
+                workspace,
+                agent,
+                number,
+                Optional.empty(),
+                engine.clock.instant(),
                 List.of("{\"sim_outcome\":\"busy\"}"));
         engine.runUntilIdle(Duration.ofMillis(500), 200);
         engine.batches.retry(workspace, retried, Optional.empty());
         var afterRetry = events(retried);
         assertThat(afterRetry.get(afterRetry.size() - 2).type()).isEqualTo("recipient.pending");
-        assertThat(afterRetry.get(afterRetry.size() - 2).body().get("data").get("previous_status").asText())
+        assertThat(afterRetry
+                        .get(afterRetry.size() - 2)
+                        .body()
+                        .get("data")
+                        .get("previous_status")
+                        .asText())
                 .isEqualTo("failed");
         assertThat(afterRetry.getLast().type()).isEqualTo("batch.retried");
-        assertThat(afterRetry.getLast().body().get("data").get("retry_count").asInt()).isEqualTo(1);
+        assertThat(afterRetry.getLast().body().get("data").get("retry_count").asInt())
+                .isEqualTo(1);
 
         engine.batches.delete(workspace, retried);
         var deleted = events(retried).getLast();

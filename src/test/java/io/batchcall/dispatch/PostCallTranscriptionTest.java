@@ -40,8 +40,8 @@ class PostCallTranscriptionTest {
     void start() {
         engine = Engine.start(TestDatabase.freshDatabaseUrl());
         conversations = new ConversationStore(engine.database, engine.clock, IdSource.secure());
-        producer = new PostCallProducer(new PostCallTranscriptions(engine.database, engine.clock, IdSource.secure()),
-                WAIT);
+        producer = new PostCallProducer(
+                new PostCallTranscriptions(engine.database, engine.clock, IdSource.secure()), WAIT);
     }
 
     @AfterEach
@@ -59,7 +59,9 @@ class PostCallTranscriptionTest {
                 .bind("b", batch)
                 .map((rs, ctx) -> {
                     try {
-                        return new Event(rs.getString("type"), rs.getString("conversation_id"),
+                        return new Event(
+                                rs.getString("type"),
+                                rs.getString("conversation_id"),
                                 rs.getString("ordering_key"),
                                 WireJson.MAPPER.readTree(rs.getString("body")).get("data"));
                     } catch (java.io.IOException e) {
@@ -70,14 +72,21 @@ class PostCallTranscriptionTest {
     }
 
     private String conversationOf(String batch, String recipient) {
-        return engine.one("SELECT conversation_id FROM recipients WHERE batch_id = :b AND id = :r", String.class,
-                "b", batch, "r", recipient);
+        return engine.one(
+                "SELECT conversation_id FROM recipients WHERE batch_id = :b AND id = :r",
+                String.class,
+                "b",
+                batch,
+                "r",
+                recipient);
     }
 
     private String batchOf(WorkspaceId workspace, String... outcomes) {
         var agent = engine.agent(workspace, Optional.empty());
         var number = engine.number(workspace, Provider.SIMULATOR, "1000");
-        var variables = java.util.Arrays.stream(outcomes).map(o -> "{\"sim_outcome\":\"" + o + "\"}").toList();
+        var variables = java.util.Arrays.stream(outcomes)
+                .map(o -> "{\"sim_outcome\":\"" + o + "\"}")
+                .toList();
         var batch = engine.submit(workspace, agent, number, Optional.empty(), engine.clock.instant(), variables);
         engine.runUntilIdle(Duration.ofMillis(500), 200);
         assertThat(engine.batchStatus(batch)).isEqualTo("completed");
@@ -85,10 +94,13 @@ class PostCallTranscriptionTest {
     }
 
     private static AgentReport report(CallSuccessful verdict, String summary) {
-        return new AgentReport(Optional.of("[{\"role\":\"agent\",\"message\":\"Hi\",\"time_in_call_secs\":0}]"),
-                Optional.of(verdict), Optional.of(summary),
+        return new AgentReport(
+                Optional.of("[{\"role\":\"agent\",\"message\":\"Hi\",\"time_in_call_secs\":0}]"),
+                Optional.of(verdict),
+                Optional.of(summary),
                 Optional.of("{\"plan\":{\"data_collection_id\":\"plan\",\"value\":\"gold\",\"rationale\":\"\"}}"),
-                Optional.empty(), Optional.of("end_call tool was called."));
+                Optional.empty(),
+                Optional.of("end_call tool was called."));
     }
 
     @Test
@@ -104,22 +116,29 @@ class PostCallTranscriptionTest {
         assertThat(producer.runOnce()).isZero();
 
         var sent = events(batch);
-        assertThat(sent).extracting(Event::conversationId)
+        assertThat(sent)
+                .extracting(Event::conversationId)
                 .containsExactlyInAnyOrder(conversationOf(batch, "r0"), conversationOf(batch, "r1"));
         assertThat(sent).allSatisfy(e -> {
             assertThat(e.type()).isEqualTo("post_call_transcription");
             var now = conversations.find(workspace, e.conversationId()).orElseThrow();
             // The same serializer as GET conversation: the event's data is that body, key for key.
             assertThat(e.data().toString())
-                    .isEqualTo(ConversationWire.conversation(now.conversation(), now.agentName()).toString());
+                    .isEqualTo(ConversationWire.conversation(now.conversation(), now.agentName())
+                            .toString());
             assertThat(e.key()).startsWith("recipient:" + batch + "/");
             assertThat(e.data().at("/analysis/transcript_summary").asText()).isEmpty();
             assertThat(e.data().get("status").asText()).isEqualTo("done");
         });
-        assertThat(sent).extracting(e -> e.data().at("/metadata/phone_call/call_result").asText())
+        assertThat(sent)
+                .extracting(e -> e.data().at("/metadata/phone_call/call_result").asText())
                 .containsExactlyInAnyOrder("answered", "voicemail");
-        assertThat(engine.list("SELECT call_result FROM conversations WHERE batch_id = :b ORDER BY recipient_id",
-                String.class, "b", batch)).containsExactly("answered", "voicemail", "busy", "no_answer", "failed");
+        assertThat(engine.list(
+                        "SELECT call_result FROM conversations WHERE batch_id = :b ORDER BY recipient_id",
+                        String.class,
+                        "b",
+                        batch))
+                .containsExactly("answered", "voicemail", "busy", "no_answer", "failed");
     }
 
     @Test
@@ -135,7 +154,8 @@ class PostCallTranscriptionTest {
         var data = sent.getFirst().data();
         assertThat(data.at("/analysis/call_successful").asText()).isEqualTo("failure");
         assertThat(data.at("/analysis/transcript_summary").asText()).isEqualTo("Declined the offer");
-        assertThat(data.at("/analysis/data_collection_results/plan/value").asText()).isEqualTo("gold");
+        assertThat(data.at("/analysis/data_collection_results/plan/value").asText())
+                .isEqualTo("gold");
         assertThat(data.at("/metadata/termination_reason").asText()).isEqualTo("end_call tool was called.");
         assertThat(data.at("/transcript/0/message").asText()).isEqualTo("Hi");
         engine.clock.advance(WAIT.plusSeconds(1));
@@ -148,7 +168,12 @@ class PostCallTranscriptionTest {
         var workspace = engine.workspace(20);
         var agent = engine.agent(workspace, Optional.empty());
         var number = engine.number(workspace, Provider.SIMULATOR, "1000");
-        var batch = engine.submit(workspace, agent, number, Optional.empty(), engine.clock.instant(),
+        var batch = engine.submit(
+                workspace,
+                agent,
+                number,
+                Optional.empty(),
+                engine.clock.instant(),
                 List.of("{\"sim_outcome\":\"completed\",\"sim_talk_ms\":60000}"));
         // Into the minute-long call, which is still going on.
         engine.runSteps(Duration.ofMillis(500), 10);
@@ -176,13 +201,19 @@ class PostCallTranscriptionTest {
         engine.clock.advance(WAIT.plusSeconds(1));
         assertThat(producer.runOnce()).isEqualTo(1);
 
-        var updated = conversations.report(workspace, conversationOf(batch, "r0"),
-                report(CallSuccessful.SUCCESS, "Bought gold")).orElseThrow();
+        var updated = conversations
+                .report(workspace, conversationOf(batch, "r0"), report(CallSuccessful.SUCCESS, "Bought gold"))
+                .orElseThrow();
 
         assertThat(updated.conversation().transcriptSummary()).contains("Bought gold");
-        assertThat(events(batch)).extracting(Event::type)
+        assertThat(events(batch))
+                .extracting(Event::type)
                 .containsExactly("post_call_transcription", "conversation.updated");
-        assertThat(events(batch).getLast().data().at("/analysis/transcript_summary").asText())
+        assertThat(events(batch)
+                        .getLast()
+                        .data()
+                        .at("/analysis/transcript_summary")
+                        .asText())
                 .isEqualTo("Bought gold");
         assertThat(producer.runOnce()).isZero();
     }
@@ -190,10 +221,11 @@ class PostCallTranscriptionTest {
     @Test
     void producers_on_two_nodes_racing_over_many_conversations_send_each_event_exactly_once() throws Exception {
         var workspace = engine.workspace(100);
-        var batch = batchOf(workspace, java.util.Collections.nCopies(60, "completed").toArray(String[]::new));
+        var batch = batchOf(
+                workspace, java.util.Collections.nCopies(60, "completed").toArray(String[]::new));
         engine.clock.advance(WAIT.plusSeconds(1));
-        var second = new PostCallProducer(new PostCallTranscriptions(engine.database, engine.clock,
-                IdSource.secure()), WAIT);
+        var second = new PostCallProducer(
+                new PostCallTranscriptions(engine.database, engine.clock, IdSource.secure()), WAIT);
         var start = new CountDownLatch(1);
         var tasks = new ArrayList<Callable<Integer>>();
         for (var node : List.of(producer, second, producer, second)) {

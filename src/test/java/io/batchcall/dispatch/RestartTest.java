@@ -20,9 +20,16 @@ class RestartTest {
         for (int i = 0; i < 5; i++) {
             recipients.append(i == 0 ? "" : ",").append("{\"phone_number\":\"+1415555%04d\"}".formatted(i));
         }
-        return server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"" + name + "\",\"agent_id\":\""
-                + agent + "\",\"scheduled_time_unix\":" + Instant.now().plusSeconds(86_400).getEpochSecond()
-                + ",\"recipients\":[" + recipients + "]}").json().get("id").asText();
+        return server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"" + name + "\",\"agent_id\":\""
+                                + agent + "\",\"scheduled_time_unix\":"
+                                + Instant.now().plusSeconds(86_400).getEpochSecond()
+                                + ",\"recipients\":[" + recipients + "]}")
+                .json()
+                .get("id")
+                .asText();
     }
 
     @Test
@@ -45,18 +52,28 @@ class RestartTest {
         });
 
         // Workspace labels on, so that the per-workspace gauge is among the series checked below.
-        try (var second = TestServer.startOn(databaseUrl, Map.of("BATCHCALL_METRICS_WORKSPACE_LABELS", "true"),
-                List.of())) {
+        try (var second =
+                TestServer.startOn(databaseUrl, Map.of("BATCHCALL_METRICS_WORKSPACE_LABELS", "true"), List.of())) {
             for (var batchId : List.of(scheduled, immediate)) {
-                Await.until(Duration.ofSeconds(30), "batch " + batchId + " to complete", () -> second.client().batchStatus(batchId).equals("completed"));
-                var batch = second.client().get("/v1/convai/batch-calling/" + batchId).json();
+                Await.until(
+                        Duration.ofSeconds(30),
+                        "batch " + batchId + " to complete",
+                        () -> second.client().batchStatus(batchId).equals("completed"));
+                var batch = second.client()
+                        .get("/v1/convai/batch-calling/" + batchId)
+                        .json();
                 assertThat(batch.get("total_calls_finished").asInt()).isEqualTo(5);
-                assertThat(batch.get("recipients")).allSatisfy(r -> assertThat(r.get("attempt_count").asInt())
-                        .isEqualTo(1));
+                assertThat(batch.get("recipients"))
+                        .allSatisfy(
+                                r -> assertThat(r.get("attempt_count").asInt()).isEqualTo(1));
             }
-            assertThat(second.anonymous().get("/metrics").body()).contains("batchcall_dials_total 10.0")
-                    .contains("batchcall_calls_in_flight").contains("batchcall_attempt_outcomes_total")
-                    .contains("batchcall_dispatch_lag_seconds_count 10").contains("batchcall_leases_recovered_total").contains("batchcall_workspace_calls_in_flight{workspace=");
+            assertThat(second.anonymous().get("/metrics").body())
+                    .contains("batchcall_dials_total 10.0")
+                    .contains("batchcall_calls_in_flight")
+                    .contains("batchcall_attempt_outcomes_total")
+                    .contains("batchcall_dispatch_lag_seconds_count 10")
+                    .contains("batchcall_leases_recovered_total")
+                    .contains("batchcall_workspace_calls_in_flight{workspace=");
         }
     }
 }

@@ -32,27 +32,43 @@ class RollingRestartIT {
         var nodeB = JarNode.start(env(databaseUrl, "node-b"), Duration.ofSeconds(60));
         try {
             var viaA = ApiClient.withKey(nodeA.port(), KEY);
-            var agent = viaA.post("/v1/convai/agents/create", "{\"name\":\"Rolling\"}").json().get("agent_id")
+            var agent = viaA.post("/v1/convai/agents/create", "{\"name\":\"Rolling\"}")
+                    .json()
+                    .get("agent_id")
                     .asText();
-            var number = viaA.post("/v1/convai/phone-numbers", "{\"provider\":\"simulator\",\"phone_number\":"
-                    + "\"+14155550100\",\"label\":\"sim\",\"agent_id\":\"" + agent + "\"}").json()
-                    .get("phone_number_id").asText();
+            var number = viaA.post(
+                            "/v1/convai/phone-numbers",
+                            "{\"provider\":\"simulator\",\"phone_number\":"
+                                    + "\"+14155550100\",\"label\":\"sim\",\"agent_id\":\"" + agent + "\"}")
+                    .json()
+                    .get("phone_number_id")
+                    .asText();
             var recipients = new StringBuilder();
             for (int i = 0; i < RECIPIENTS; i++) {
-                recipients.append(i == 0 ? "" : ",").append("{\"phone_number\":\"+1415555%04d\",".formatted(i))
+                recipients
+                        .append(i == 0 ? "" : ",")
+                        .append("{\"phone_number\":\"+1415555%04d\",".formatted(i))
                         .append("\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":")
                         .append("\"completed\",\"sim_ring_ms\":20,\"sim_talk_ms\":1500}}}");
             }
-            var batchId = viaA.post("/v1/convai/batch-calling/submit", "{\"call_name\":\"rolling\",\"agent_id\":\""
-                    + agent + "\",\"agent_phone_number_id\":\"" + number + "\",\"target_concurrency_limit\":" + LIMIT
-                    + ",\"recipients\":[" + recipients + "]}").json().get("id").asText();
+            var batchId = viaA.post(
+                            "/v1/convai/batch-calling/submit",
+                            "{\"call_name\":\"rolling\",\"agent_id\":\""
+                                    + agent + "\",\"agent_phone_number_id\":\"" + number
+                                    + "\",\"target_concurrency_limit\":" + LIMIT
+                                    + ",\"recipients\":[" + recipients + "]}")
+                    .json()
+                    .get("id")
+                    .asText();
 
             nodeA = restartWhileBusy(nodeA, nodeB, "node-a", databaseUrl, batchId);
             nodeB = restartWhileBusy(nodeB, nodeA, "node-b", databaseUrl, batchId);
 
             var via = ApiClient.withKey(nodeB.port(), KEY);
-            Await.until(Duration.ofSeconds(120), "the batch to complete", () ->
-                    via.batchStatus(batchId).equals("completed"));
+            Await.until(
+                    Duration.ofSeconds(120),
+                    "the batch to complete",
+                    () -> via.batchStatus(batchId).equals("completed"));
             var batch = via.get("/v1/convai/batch-calling/" + batchId).json();
             var attempts = AttemptIntervals.all(via, batchId);
             // Stopped nodes let their calls finish: every call completes, none is interrupted or dialed again.
@@ -73,12 +89,15 @@ class RollingRestartIT {
     }
 
     /** Waits until {@code node} has a call in flight, stops it with SIGTERM and starts it again. */
-    private static JarNode restartWhileBusy(JarNode node, JarNode other, String nodeId, String databaseUrl,
-                                            String batchId) throws Exception {
+    private static JarNode restartWhileBusy(
+            JarNode node, JarNode other, String nodeId, String databaseUrl, String batchId) throws Exception {
         var viaOther = ApiClient.withKey(other.port(), KEY);
-        Await.until(Duration.ofSeconds(60), nodeId + " to have calls in flight", () ->
-                AttemptIntervals.all(viaOther, batchId).stream().anyMatch(a -> a.get("node_id").asText()
-                        .equals(nodeId) && !a.get("phase").asText().equals("ended")));
+        Await.until(
+                Duration.ofSeconds(60),
+                nodeId + " to have calls in flight",
+                () -> AttemptIntervals.all(viaOther, batchId).stream()
+                        .anyMatch(a -> a.get("node_id").asText().equals(nodeId)
+                                && !a.get("phase").asText().equals("ended")));
         assertThat(viaOther.batchStatus(batchId)).isEqualTo("in_progress");
         assertThat(node.stop()).as("exit code after SIGTERM").isIn(0, 143);
         return JarNode.start(env(databaseUrl, nodeId), Duration.ofSeconds(60));

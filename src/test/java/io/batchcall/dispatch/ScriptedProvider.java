@@ -23,9 +23,11 @@ final class ScriptedProvider implements TelephonyProvider {
     volatile CallState onReconcile = new CallState.Unknown("the scripted provider does not know");
     /** When set, place and reconcile throw it, as a provider client with a bug or a broken peer would. */
     volatile RuntimeException placeFailure;
+
     volatile RuntimeException reconcileFailure;
     /** When set, a dial request does not return until it is counted down (a hung HTTP request, say). */
     volatile java.util.concurrent.CountDownLatch placeHeld;
+
     final CallEventSink events;
 
     ScriptedProvider(CallEventSink events) {

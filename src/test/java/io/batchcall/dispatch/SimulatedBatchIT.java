@@ -20,29 +20,40 @@ class SimulatedBatchIT {
 
     @Test
     void two_hundred_simulated_calls_complete_never_more_than_seven_at_once_with_counters_matching() throws Exception {
-        try (var node = JarNode.start(Map.of("BATCHCALL_DATA_DIR", TestServer.tempDirectory().resolve("data")
-                .toString()), Duration.ofSeconds(60))) {
+        try (var node = JarNode.start(
+                Map.of(
+                        "BATCHCALL_DATA_DIR",
+                        TestServer.tempDirectory().resolve("data").toString()),
+                Duration.ofSeconds(60))) {
             var key = find(node.output(), "bc_[A-Za-z0-9]{40}");
             var agent = find(node.output(), "agent_[a-z0-9]{28}");
             var client = ApiClient.withKey(node.port(), key);
             var recipients = new StringBuilder();
             for (int i = 0; i < 200; i++) {
-                recipients.append(i == 0 ? "" : ",").append("{\"phone_number\":\"+1415555%04d\",".formatted(i))
+                recipients
+                        .append(i == 0 ? "" : ",")
+                        .append("{\"phone_number\":\"+1415555%04d\",".formatted(i))
                         .append("\"conversation_initiation_client_data\":{\"dynamic_variables\":")
                         .append("{\"sim_outcome\":\"completed\",\"sim_ring_ms\":50,\"sim_talk_ms\":300}}}");
             }
-            var submitted = client.post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Two hundred\","
-                    + "\"agent_id\":\"" + agent + "\",\"target_concurrency_limit\":7,\"recipients\":[" + recipients
-                    + "]}");
+            var submitted = client.post(
+                    "/v1/convai/batch-calling/submit",
+                    "{\"call_name\":\"Two hundred\","
+                            + "\"agent_id\":\"" + agent + "\",\"target_concurrency_limit\":7,\"recipients\":["
+                            + recipients
+                            + "]}");
             assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
             var batchId = submitted.json().get("id").asText();
 
-            Await.until(Duration.ofSeconds(90), "the batch to complete", () ->
-                    client.batchStatus(batchId).equals("completed"));
+            Await.until(
+                    Duration.ofSeconds(90),
+                    "the batch to complete",
+                    () -> client.batchStatus(batchId).equals("completed"));
 
             var batch = client.get("/v1/convai/batch-calling/" + batchId).json();
             var attempts = AttemptIntervals.all(client, batchId);
-            assertThat(batch.get("recipients")).hasSize(200)
+            assertThat(batch.get("recipients"))
+                    .hasSize(200)
                     .allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("completed"));
             assertThat(batch.get("total_calls_scheduled").asInt()).isEqualTo(200);
             assertThat(batch.get("total_calls_dispatched").asInt()).isEqualTo(200);
@@ -54,7 +65,9 @@ class SimulatedBatchIT {
 
     private static String find(String text, String regex) {
         var matcher = Pattern.compile(regex).matcher(text);
-        assertThat(matcher.find()).as("%s in the server's output:%n%s", regex, text).isTrue();
+        assertThat(matcher.find())
+                .as("%s in the server's output:%n%s", regex, text)
+                .isTrue();
         return matcher.group();
     }
 }

@@ -41,10 +41,20 @@ class SingleCallDispatchTest {
     }
 
     private Placement place(WorkspaceId workspace, String agent, String number, String to) {
-        return singleCalls.place(workspace, new NewBatch("Single outbound call", agent, Optional.empty(),
-                Optional.of(number), Optional.empty(), Optional.empty(), Optional.empty(),
-                new TelephonyCallConfig(30, false, Optional.empty()), Optional.of(1), engine.clock.instant(),
-                List.of(new NewRecipient("r0", Optional.of(to), Optional.empty(), Optional.empty()))));
+        return singleCalls.place(
+                workspace,
+                new NewBatch(
+                        "Single outbound call",
+                        agent,
+                        Optional.empty(),
+                        Optional.of(number),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        new TelephonyCallConfig(30, false, Optional.empty()),
+                        Optional.of(1),
+                        engine.clock.instant(),
+                        List.of(new NewRecipient("r0", Optional.of(to), Optional.empty(), Optional.empty()))));
     }
 
     private static String queued(Placement placement) {
@@ -100,10 +110,11 @@ class SingleCallDispatchTest {
         var second = place(workspace, agent, number, "+14155550004");
 
         assertThat(second).isInstanceOf(Placement.LimitsFull.class);
-        assertThat(((Placement.LimitsFull) second).message()).contains("workspace's concurrency limit",
-                "1 single calls about to be placed", "of 1 allowed");
-        assertThat(engine.one("SELECT count(*) FROM batches WHERE workspace_id = :w", Integer.class,
-                "w", workspace.value())).isEqualTo(1);
+        assertThat(((Placement.LimitsFull) second).message())
+                .contains("workspace's concurrency limit", "1 single calls about to be placed", "of 1 allowed");
+        assertThat(engine.one(
+                        "SELECT count(*) FROM batches WHERE workspace_id = :w", Integer.class, "w", workspace.value()))
+                .isEqualTo(1);
     }
 
     @Test

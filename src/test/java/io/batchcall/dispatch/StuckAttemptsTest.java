@@ -59,8 +59,14 @@ class StuckAttemptsTest {
     }
 
     private String recipients(String batch) {
-        return String.join(",", nodeA.list("SELECT status || '/' || coalesce(last_outcome, '-') FROM recipients"
-                + " WHERE batch_id = :b ORDER BY position", String.class, "b", batch));
+        return String.join(
+                ",",
+                nodeA.list(
+                        "SELECT status || '/' || coalesce(last_outcome, '-') FROM recipients"
+                                + " WHERE batch_id = :b ORDER BY position",
+                        String.class,
+                        "b",
+                        batch));
     }
 
     private int inFlight(WorkspaceId workspace) {
@@ -79,7 +85,8 @@ class StuckAttemptsTest {
 
         assertThat(recipients(batch)).isEqualTo("failed/interrupted,failed/interrupted");
         assertThat(nodeA.list("SELECT failure_reason FROM attempts WHERE batch_id = :b", String.class, "b", batch))
-                .allSatisfy(reason -> assertThat(reason).contains("fate is unknown").contains("look-up failed"));
+                .allSatisfy(
+                        reason -> assertThat(reason).contains("fate is unknown").contains("look-up failed"));
         assertThat(inFlight(workspace)).isZero();
         assertThat(nodeA.registry.size()).isZero();
         assertThat(nodeA.batchStatus(batch)).isEqualTo("completed");
@@ -100,8 +107,10 @@ class StuckAttemptsTest {
 
         assertThat(nodeA.batchStatus(batch)).isEqualTo("failed");
         assertThat(nodeA.one("SELECT failure_reason FROM batches WHERE id = :b", String.class, "b", batch))
-                .contains("cannot be decrypted").contains(number);
-        assertThat(nodeA.one("SELECT count(*) FROM attempts WHERE batch_id = :b", Integer.class, "b", batch)).isZero();
+                .contains("cannot be decrypted")
+                .contains(number);
+        assertThat(nodeA.one("SELECT count(*) FROM attempts WHERE batch_id = :b", Integer.class, "b", batch))
+                .isZero();
         assertThat(providerA.get().placed).isEmpty();
         assertThat(inFlight(workspace)).isZero();
     }
@@ -122,7 +131,8 @@ class StuckAttemptsTest {
 
         assertThat(recipients(batch)).isEqualTo("failed/interrupted,failed/interrupted");
         assertThat(nodeA.list("SELECT failure_reason FROM attempts WHERE batch_id = :b", String.class, "b", batch))
-                .allSatisfy(reason -> assertThat(reason).contains("node-a stopped").contains("look-up failed"));
+                .allSatisfy(
+                        reason -> assertThat(reason).contains("node-a stopped").contains("look-up failed"));
         assertThat(inFlight(workspace)).isZero();
         clock.advance(Engine.LEASE.plusSeconds(1));
         assertThat(nodeB.leases.recoverOnce()).isZero();
@@ -137,7 +147,10 @@ class StuckAttemptsTest {
         providerA.get().placeHeld = held;
         nodeA.dispatcher.dispatchOnce();
         var dialing = Thread.ofVirtual().start(nodeA.timers::runDue);
-        Await.until(Duration.ofSeconds(10), "the dial request to go out", () -> providerA.get().placed.size() == 1);
+        Await.until(
+                Duration.ofSeconds(10),
+                "the dial request to go out",
+                () -> providerA.get().placed.size() == 1);
 
         var sweep = new StaleCallSweep(nodeA.registry, nodeA.recorder, clock);
         clock.advance(Duration.ofSeconds(30).plus(StaleCallSweep.RING_GRACE).plusSeconds(1));
@@ -150,8 +163,9 @@ class StuckAttemptsTest {
         dialing.join();
         assertThat(providerA.get().cancelled).containsExactly("CA-scripted");
         assertThat(recipients(batch)).isEqualTo("failed/interrupted");
-        assertThat(nodeA.one("SELECT provider_call_id IS NULL FROM attempts WHERE batch_id = :b", Boolean.class, "b",
-                batch)).isTrue();
+        assertThat(nodeA.one(
+                        "SELECT provider_call_id IS NULL FROM attempts WHERE batch_id = :b", Boolean.class, "b", batch))
+                .isTrue();
         assertThat(providerA.get().placed).hasSize(1);
     }
 
@@ -205,8 +219,12 @@ class StuckAttemptsTest {
         nodeA.dispatcher.dispatchOnce();
         var attempt = nodeA.registry.all().getFirst();
         var dialing = Thread.ofVirtual().start(nodeA.timers::runDue);
-        Await.until(Duration.ofSeconds(10), "the dial request to go out", () -> providerA.get().placed.size() == 1);
-        nodeA.jdbi.useHandle(handle -> handle.execute("""
+        Await.until(
+                Duration.ofSeconds(10),
+                "the dial request to go out",
+                () -> providerA.get().placed.size() == 1);
+        nodeA.jdbi.useHandle(
+                handle -> handle.execute("""
                 UPDATE attempts SET phase = 'ended', outcome = 'interrupted', ended_at = now(),
                     failure_reason = 'ended by another node' WHERE id = ?""", attempt.claim.attempt().attemptId()));
 
@@ -215,9 +233,15 @@ class StuckAttemptsTest {
 
         assertThat(providerA.get().placed).hasSize(1);
         assertThat(providerA.get().cancelled).containsExactly("CA-scripted");
-        assertThat(nodeA.one("SELECT phase || '/' || outcome || '/' || coalesce(provider_call_id, '-')"
-                + " FROM attempts WHERE batch_id = :b", String.class, "b", batch)).isEqualTo("ended/interrupted/-");
-        assertThat(nodeA.one("SELECT count(*) FROM conversations", Integer.class)).isZero();
+        assertThat(nodeA.one(
+                        "SELECT phase || '/' || outcome || '/' || coalesce(provider_call_id, '-')"
+                                + " FROM attempts WHERE batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo("ended/interrupted/-");
+        assertThat(nodeA.one("SELECT count(*) FROM conversations", Integer.class))
+                .isZero();
     }
 
     @Test

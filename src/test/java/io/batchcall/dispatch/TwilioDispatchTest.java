@@ -9,10 +9,10 @@ import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.AttemptStore;
-import io.batchcall.telephony.AgentAccess;
 import io.batchcall.support.FakeTwilio;
 import io.batchcall.support.MutableClock;
 import io.batchcall.support.TestDatabase;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
@@ -74,14 +74,20 @@ class TwilioDispatchTest {
 
     private Engine node(String nodeId) {
         var node = new Engine(databaseUrl, clock, nodeId, recorder -> {
-            var provider = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(
-                    "https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()),
-                    conversation -> new AgentAccess.Grant("token-" + conversation.conversationId(),
+            var provider = new TwilioProvider(
+                    twilio.baseUrl(),
+                    FAST,
+                    (kind, attempt) ->
+                            Optional.of("https://batchcall.example.test/callbacks/twilio/" + attempt.attemptId()),
+                    conversation -> new AgentAccess.Grant(
+                            "token-" + conversation.conversationId(),
                             "https://batchcall.example.test/agent/v1/conversations/" + conversation.conversationId()),
                     recorder,
                     // The store as App wires it; engines exist by the time a look-up asks.
-                    (attempt, kind, sids) -> new AttemptStore(engines.getFirst().database)
-                            .ownedByOthers(attempt, kind, sids), clock, new EgressPolicy(true, EgressPolicy::systemResolve));
+                    (attempt, kind, sids) ->
+                            new AttemptStore(engines.getFirst().database).ownedByOthers(attempt, kind, sids),
+                    clock,
+                    new EgressPolicy(true, EgressPolicy::systemResolve));
             providers.add(provider);
             return Map.<Provider, TelephonyProvider>of(Provider.TWILIO, provider);
         });
@@ -90,14 +96,17 @@ class TwilioDispatchTest {
     }
 
     private String submit(String number, int recipients) {
-        return engine.submit(workspace, agent, number, Optional.of(10), clock.instant(),
-                Engine.calls(recipients, "{}"));
+        return engine.submit(
+                workspace, agent, number, Optional.of(10), clock.instant(), Engine.calls(recipients, "{}"));
     }
 
     private String attemptValue(String column, String batch) {
         // '-' when the attempt has no such value, or is not claimed yet.
-        return engine.one("SELECT coalesce((SELECT " + column + "::text FROM attempts WHERE batch_id = :b), '-')",
-                String.class, "b", batch);
+        return engine.one(
+                "SELECT coalesce((SELECT " + column + "::text FROM attempts WHERE batch_id = :b), '-')",
+                String.class,
+                "b",
+                batch);
     }
 
     @Test
@@ -120,28 +129,38 @@ class TwilioDispatchTest {
         assertThat(twilio.creates()).hasSize(6);
         assertThat(engine.list("SELECT DISTINCT node_id FROM attempts WHERE batch_id = :b", String.class, "b", batch))
                 .containsExactlyInAnyOrder("node-a", "node-b");
-        var slots = engine.list("SELECT dial_at FROM attempts WHERE batch_id = :b ORDER BY dial_at", Instant.class,
-                "b", batch);
+        var slots = engine.list(
+                "SELECT dial_at FROM attempts WHERE batch_id = :b ORDER BY dial_at", Instant.class, "b", batch);
         for (int i = 1; i < slots.size(); i++) {
             assertThat(Duration.between(slots.get(i - 1), slots.get(i))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
         }
-        assertThat(engine.one("SELECT count(*) FROM attempts WHERE batch_id = :b AND dialed_at < dial_at",
-                Integer.class, "b", batch)).isZero();
+        assertThat(engine.one(
+                        "SELECT count(*) FROM attempts WHERE batch_id = :b AND dialed_at < dial_at",
+                        Integer.class,
+                        "b",
+                        batch))
+                .isZero();
     }
 
     @Test
     void a_503_on_create_is_looked_up_once_and_a_call_twilio_has_is_tracked_not_dialed_again() {
         var number = engine.twilioNumber(workspace, FakeTwilio.ACCOUNT, FakeTwilio.AUTH_TOKEN, "1");
         twilio.refuseCreates(503, 20500, "Service Unavailable");
-        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[{\"sid\":"
-                + "\"CAfound\",\"status\":\"ringing\",\"date_created\":\"Sun, 29 Nov 2026 10:00:00 +0000\"}]}")));
+        twilio.stub(
+                get(urlPathEqualTo(FakeTwilio.CALLS))
+                        .willReturn(
+                                FakeTwilio.json(
+                                        200,
+                                        "{\"calls\":[{\"sid\":"
+                                                + "\"CAfound\",\"status\":\"ringing\",\"date_created\":\"Sun, 29 Nov 2026 10:00:00 +0000\"}]}")));
         var batch = submit(number, 1);
 
         // The call found goes on ringing: the engine stops with it in flight.
         engine.runSteps(Duration.ofMillis(100), 20);
 
         assertThat(twilio.creates()).hasSize(1);
-        assertThat(twilio.requests().stream().filter(r -> r.method().equals("GET"))).hasSize(1);
+        assertThat(twilio.requests().stream().filter(r -> r.method().equals("GET")))
+                .hasSize(1);
         assertThat(attemptValue("provider_call_id", batch)).isEqualTo("CAfound");
         assertThat(attemptValue("phase", batch)).isEqualTo("ringing");
     }
@@ -171,8 +190,10 @@ class TwilioDispatchTest {
         // Another node looks up: only the attempts table, not its memory, can tell it CAearlier is taken.
         var second = node("node-b");
         var batch = submit(number, 1);
-        passUntil(second, () -> !attemptValue("provider_call_id", batch).equals("-")
-                || !attemptValue("outcome", batch).equals("-"));
+        passUntil(
+                second,
+                () -> !attemptValue("provider_call_id", batch).equals("-")
+                        || !attemptValue("outcome", batch).equals("-"));
 
         assertThat(twilio.creates()).hasSize(1);
         assertThat(attemptValue("provider_call_id", batch)).isEqualTo("CAmine");
@@ -207,8 +228,8 @@ class TwilioDispatchTest {
     /** A one-recipient batch whose create Twilio answers with {@code sid}; returns once the SID is recorded. */
     private String placeOneCallAs(String sid, String number) {
         twilio.acceptCalls();
-        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(201, "{\"sid\":\"" + sid
-                + "\",\"status\":\"queued\"}")));
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
+                .willReturn(FakeTwilio.json(201, "{\"sid\":\"" + sid + "\",\"status\":\"queued\"}")));
         var batch = submit(number, 1);
         passUntil(engine, () -> attemptValue("provider_call_id", batch).equals(sid));
         return batch;
@@ -216,10 +237,12 @@ class TwilioDispatchTest {
 
     /** Twilio's Calls list answering with these SIDs, ringing, created at the test's start. */
     private static void listCalls(String... sids) {
-        var calls = java.util.Arrays.stream(sids).map(sid -> "{\"sid\":\"" + sid + "\",\"status\":\"ringing\","
-                + "\"date_created\":\"Sun, 29 Nov 2026 10:00:00 +0000\"}").collect(Collectors.joining(","));
-        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[" + calls
-                + "]}")));
+        var calls = java.util.Arrays.stream(sids)
+                .map(sid -> "{\"sid\":\"" + sid + "\",\"status\":\"ringing\","
+                        + "\"date_created\":\"Sun, 29 Nov 2026 10:00:00 +0000\"}")
+                .collect(Collectors.joining(","));
+        twilio.stub(
+                get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[" + calls + "]}")));
     }
 
     private void pass(Engine node) {

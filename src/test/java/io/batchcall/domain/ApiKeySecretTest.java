@@ -25,7 +25,10 @@ class ApiKeySecretTest {
         var a = new ApiKeySecret("bc_aaaaaaaaaaaaaaaaaaaaaaaa");
         var b = new ApiKeySecret("bc_aaaaaaaaaaaaaaaaaaaaaaab");
 
-        assertThat(a.hash()).hasSize(32).isEqualTo(new ApiKeySecret(a.value()).hash()).isNotEqualTo(b.hash());
+        assertThat(a.hash())
+                .hasSize(32)
+                .isEqualTo(new ApiKeySecret(a.value()).hash())
+                .isNotEqualTo(b.hash());
     }
 
     @Test

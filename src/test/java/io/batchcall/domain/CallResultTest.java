@@ -8,7 +8,8 @@ class CallResultTest {
     @Test
     void an_answered_call_is_answered_whatever_ended_it_and_voicemail_stays_voicemail() {
         assertThat(CallResult.of(new Outcome.Completed(), true)).isEqualTo(CallResult.ANSWERED);
-        assertThat(CallResult.of(new Outcome.Failed("agent unreachable", true), true)).isEqualTo(CallResult.ANSWERED);
+        assertThat(CallResult.of(new Outcome.Failed("agent unreachable", true), true))
+                .isEqualTo(CallResult.ANSWERED);
         assertThat(CallResult.of(new Outcome.Interrupted("node died"), true)).isEqualTo(CallResult.ANSWERED);
         assertThat(CallResult.of(new Outcome.Voicemail(), true)).isEqualTo(CallResult.VOICEMAIL);
         assertThat(CallResult.of(new Outcome.Voicemail(), false)).isEqualTo(CallResult.VOICEMAIL);

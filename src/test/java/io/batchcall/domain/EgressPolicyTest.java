@@ -27,17 +27,44 @@ class EgressPolicyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"169.254.169.254", "169.254.1.1", "[fe80::1]", "fe80::1", "fd00:ec2::254",
-            "100.100.100.200", "192.0.0.192", "metadata.google.internal", "METADATA.GOOGLE.INTERNAL.", "224.0.0.1"})
+    @ValueSource(
+            strings = {
+                "169.254.169.254",
+                "169.254.1.1",
+                "[fe80::1]",
+                "fe80::1",
+                "fd00:ec2::254",
+                "100.100.100.200",
+                "192.0.0.192",
+                "metadata.google.internal",
+                "METADATA.GOOGLE.INTERNAL.",
+                "224.0.0.1"
+            })
     void link_local_metadata_and_multicast_are_refused_even_with_private_networks_allowed(String host) {
         assertThat(LENIENT.refusal(host)).isPresent();
         assertThat(STRICT.refusal(host)).isPresent();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"127.0.0.1", "127.8.9.10", "::1", "[::1]", "10.1.2.3", "172.16.0.1", "172.31.255.255",
-            "192.168.0.1", "fc00::1", "fd12:3456::1", "100.64.0.1", "100.127.255.255", "0.0.0.0", "::",
-            "::ffff:127.0.0.1", "::127.0.0.1"})
+    @ValueSource(
+            strings = {
+                "127.0.0.1",
+                "127.8.9.10",
+                "::1",
+                "[::1]",
+                "10.1.2.3",
+                "172.16.0.1",
+                "172.31.255.255",
+                "192.168.0.1",
+                "fc00::1",
+                "fd12:3456::1",
+                "100.64.0.1",
+                "100.127.255.255",
+                "0.0.0.0",
+                "::",
+                "::ffff:127.0.0.1",
+                "::127.0.0.1"
+            })
     void loopback_and_private_ranges_are_refused_unless_allowed(String host) {
         assertThat(STRICT.refusal(host)).isPresent();
         assertThat(LENIENT.refusal(host)).isEmpty();
@@ -51,17 +78,21 @@ class EgressPolicyTest {
 
     @Test
     void a_name_is_refused_when_any_of_its_addresses_is_and_the_reason_names_that_address() {
-        assertThat(STRICT.refusal("trunk.example")).hasValue("trunk.example (10.0.0.5) is a loopback or"
-                + " private-network address, refused unless the operator sets BATCHCALL_ALLOW_PRIVATE_NETWORKS=true");
+        assertThat(STRICT.refusal("trunk.example"))
+                .hasValue(
+                        "trunk.example (10.0.0.5) is a loopback or"
+                                + " private-network address, refused unless the operator sets BATCHCALL_ALLOW_PRIVATE_NETWORKS=true");
         assertThat(LENIENT.check("trunk.example")).isInstanceOf(EgressPolicy.Verdict.Allowed.class);
     }
 
     @Test
     void hosts_are_read_from_trunk_addresses_and_sip_uris() {
-        assertThat(EgressPolicy.hostOfTrunkAddress("sip:trunk.example:5060;transport=tcp")).isEqualTo("trunk.example");
+        assertThat(EgressPolicy.hostOfTrunkAddress("sip:trunk.example:5060;transport=tcp"))
+                .isEqualTo("trunk.example");
         assertThat(EgressPolicy.hostOfTrunkAddress("[2001:db8::1]:5060")).isEqualTo("[2001:db8::1]");
         assertThat(EgressPolicy.hostOfTrunkAddress("fe80::1")).isEqualTo("fe80::1");
-        assertThat(EgressPolicy.hostOfSipUri("sip:agent@10.0.0.5:5060;transport=tcp")).isEqualTo("10.0.0.5");
+        assertThat(EgressPolicy.hostOfSipUri("sip:agent@10.0.0.5:5060;transport=tcp"))
+                .isEqualTo("10.0.0.5");
         assertThat(EgressPolicy.hostOfSipUri("sips:agent;x=1@[::1]")).isEqualTo("[::1]");
     }
 }

@@ -17,8 +17,9 @@ class PhoneMaskTest {
         var text = "Detail: Key (phone_number)=(+14155550199) already exists. INVITE sip:+447700900123@10.0.0.1:5060"
                 + " From: <sip:4155550100@trunk> at 2026-11-29T10:00:00Z attempt att_12345678 port 5060";
 
-        assertThat(PhoneMask.maskWithin(text)).isEqualTo("Detail: Key (phone_number)=(+1********99) already exists."
-                + " INVITE sip:+44********23@10.0.0.1:5060 From: <sip:41******00@trunk> at 2026-11-29T10:00:00Z"
-                + " attempt att_12345678 port 5060");
+        assertThat(PhoneMask.maskWithin(text))
+                .isEqualTo("Detail: Key (phone_number)=(+1********99) already exists."
+                        + " INVITE sip:+44********23@10.0.0.1:5060 From: <sip:41******00@trunk> at 2026-11-29T10:00:00Z"
+                        + " attempt att_12345678 port 5060");
     }
 }

@@ -22,8 +22,9 @@ class RetryScheduleTest {
             total = total.plus(base);
         }
         assertThat(schedule.maxAttempts()).isEqualTo(11);
-        assertThat(schedule.delays().subList(0, 4)).containsExactly(Duration.ofSeconds(30), Duration.ofMinutes(2),
-                Duration.ofMinutes(8), Duration.ofMinutes(30));
+        assertThat(schedule.delays().subList(0, 4))
+                .containsExactly(
+                        Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofMinutes(8), Duration.ofMinutes(30));
         assertThat(total.toMinutes() / (24.0 * 60)).isBetween(3.1, 3.3);
         assertThat(schedule.delayAfter(11, Optional.empty(), random)).isEmpty();
     }
@@ -31,17 +32,24 @@ class RetryScheduleTest {
     @Test
     void retry_after_replaces_the_delay_up_to_a_day_but_adds_no_attempt() {
         var random = new Random(1);
-        assertThat(schedule.delayAfter(1, Optional.of(Duration.ofSeconds(7)), random)).contains(Duration.ofSeconds(7));
-        assertThat(schedule.delayAfter(1, Optional.of(Duration.ofDays(3)), random)).contains(Duration.ofHours(24));
-        assertThat(schedule.delayAfter(11, Optional.of(Duration.ofSeconds(7)), random)).isEmpty();
+        assertThat(schedule.delayAfter(1, Optional.of(Duration.ofSeconds(7)), random))
+                .contains(Duration.ofSeconds(7));
+        assertThat(schedule.delayAfter(1, Optional.of(Duration.ofDays(3)), random))
+                .contains(Duration.ofHours(24));
+        assertThat(schedule.delayAfter(11, Optional.of(Duration.ofSeconds(7)), random))
+                .isEmpty();
     }
 
     @Test
     void a_webhook_is_disabled_after_ten_failures_only_without_a_success_in_seven_days() {
         var now = Instant.parse("2026-11-29T10:00:00Z");
-        assertThat(new EndpointHealth(10, Optional.empty()).shouldAutoDisable(now)).isTrue();
-        assertThat(new EndpointHealth(9, Optional.empty()).shouldAutoDisable(now)).isFalse();
-        assertThat(new EndpointHealth(50, Optional.of(now.minus(Duration.ofDays(6)))).shouldAutoDisable(now)).isFalse();
-        assertThat(new EndpointHealth(10, Optional.of(now.minus(Duration.ofDays(8)))).shouldAutoDisable(now)).isTrue();
+        assertThat(new EndpointHealth(10, Optional.empty()).shouldAutoDisable(now))
+                .isTrue();
+        assertThat(new EndpointHealth(9, Optional.empty()).shouldAutoDisable(now))
+                .isFalse();
+        assertThat(new EndpointHealth(50, Optional.of(now.minus(Duration.ofDays(6)))).shouldAutoDisable(now))
+                .isFalse();
+        assertThat(new EndpointHealth(10, Optional.of(now.minus(Duration.ofDays(8)))).shouldAutoDisable(now))
+                .isTrue();
     }
 }

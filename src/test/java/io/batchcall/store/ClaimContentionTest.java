@@ -31,27 +31,56 @@ class ClaimContentionTest {
 
     @Test
     void eight_nodes_claiming_at_once_never_take_a_recipient_twice_or_exceed_the_workspace_limit() throws Exception {
-        var database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(),
-                new SimpleMeterRegistry());
+        var database = Database.connect(
+                TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var clock = Clock.systemUTC();
         var ids = IdSource.secure();
         var workspace = new WorkspaceStore(database, clock, ids)
-                .createWithApiKey("contended", 6, ApiKeySecret.generate(ids)).workspace().id();
-        var agent = new AgentStore(database, clock, ids).create(workspace, new AgentStore.NewAgent("a", "{}", "[]",
-                Optional.empty(), Optional.empty(), Optional.empty()), Optional.empty()).id();
-        var number = new PhoneNumberStore(database, clock, new CredentialCipher(new byte[32]), ids).create(workspace,
-                new PhoneNumberStore.NewPhoneNumber(Provider.SIMULATOR, "+14155550100", "n", Optional.empty(), "{}",
-                        Map.of(), new BigDecimal("10000"), false, true)).id();
+                .createWithApiKey("contended", 6, ApiKeySecret.generate(ids))
+                .workspace()
+                .id();
+        var agent = new AgentStore(database, clock, ids)
+                .create(
+                        workspace,
+                        new AgentStore.NewAgent("a", "{}", "[]", Optional.empty(), Optional.empty(), Optional.empty()),
+                        Optional.empty())
+                .id();
+        var number = new PhoneNumberStore(database, clock, new CredentialCipher(new byte[32]), ids)
+                .create(
+                        workspace,
+                        new PhoneNumberStore.NewPhoneNumber(
+                                Provider.SIMULATOR,
+                                "+14155550100",
+                                "n",
+                                Optional.empty(),
+                                "{}",
+                                Map.of(),
+                                new BigDecimal("10000"),
+                                false,
+                                true))
+                .id();
         var batches = new BatchStore(database, clock, ids, new IdempotencyStore(database, clock));
         var recipients = new ArrayList<NewRecipient>();
         for (int i = 0; i < 300; i++) {
-            recipients.add(new NewRecipient("r" + i, Optional.of("+1415555%04d".formatted(i)), Optional.empty(),
-                    Optional.empty()));
+            recipients.add(new NewRecipient(
+                    "r" + i, Optional.of("+1415555%04d".formatted(i)), Optional.empty(), Optional.empty()));
         }
         for (int b = 0; b < 3; b++) {
-            batches.submit(workspace, new NewBatch("b" + b, agent, Optional.empty(), Optional.of(number),
-                    Optional.empty(), Optional.empty(), Optional.empty(), TelephonyCallConfig.defaults(),
-                    Optional.of(4), clock.instant(), recipients), Optional.empty());
+            batches.submit(
+                    workspace,
+                    new NewBatch(
+                            "b" + b,
+                            agent,
+                            Optional.empty(),
+                            Optional.of(number),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            TelephonyCallConfig.defaults(),
+                            Optional.of(4),
+                            clock.instant(),
+                            recipients),
+                    Optional.empty());
         }
         var lifecycle = new AttemptLifecycle(database, clock, ids);
         var claimed = Collections.synchronizedList(new ArrayList<Claim>());
@@ -64,20 +93,30 @@ class ClaimContentionTest {
                 var claims = new ClaimStore(database, clock, ids, "node-" + node, Duration.ofSeconds(30));
                 pool.submit(() -> {
                     for (int round = 0; round < 400 && claimed.size() < 900; round++) {
-                        List<Claim> mine = claims.claim(workspace, n -> java.util.Optional.empty()).claims();
+                        List<Claim> mine = claims.claim(workspace, n -> java.util.Optional.empty())
+                                .claims();
                         claimed.addAll(mine);
                         for (var claim : mine) {
                             if (!seen.add(claim.batchId() + "/" + claim.recipientId())) {
                                 duplicates.incrementAndGet();
                             }
                         }
-                        highest.accumulateAndGet(database.jdbi().withHandle(h -> h.createQuery(
-                                        "SELECT in_flight FROM workspaces WHERE id = :w").bind("w", workspace.value())
-                                .mapTo(Integer.class).one()), Math::max);
+                        highest.accumulateAndGet(
+                                database.jdbi()
+                                        .withHandle(h -> h.createQuery("SELECT in_flight FROM workspaces WHERE id = :w")
+                                                .bind("w", workspace.value())
+                                                .mapTo(Integer.class)
+                                                .one()),
+                                Math::max);
                         if (!mine.isEmpty()) {
-                            lifecycle.apply(mine.stream().<CallEvent>map(claim -> new CallEvent.Ended(claim.attempt(),
-                                    new Outcome.Completed(), Optional.<String>empty(), Optional.<Integer>empty(),
-                                    false)).toList());
+                            lifecycle.apply(mine.stream()
+                                    .<CallEvent>map(claim -> new CallEvent.Ended(
+                                            claim.attempt(),
+                                            new Outcome.Completed(),
+                                            Optional.<String>empty(),
+                                            Optional.<Integer>empty(),
+                                            false))
+                                    .toList());
                         }
                     }
                     return null;
@@ -88,12 +127,17 @@ class ClaimContentionTest {
         assertThat(duplicates.get()).isZero();
         assertThat(claimed).hasSize(900);
         assertThat(highest.get()).isBetween(1, 6);
-        int attemptRows = database.jdbi().withHandle(h -> h.createQuery(
-                "SELECT count(*) FROM attempts WHERE workspace_id = :w").bind("w", workspace.value())
-                .mapTo(Integer.class).one());
-        int completedBatches = database.jdbi().withHandle(h -> h.createQuery(
-                "SELECT count(*) FROM batches WHERE workspace_id = :w AND status = 'completed'")
-                .bind("w", workspace.value()).mapTo(Integer.class).one());
+        int attemptRows = database.jdbi()
+                .withHandle(h -> h.createQuery("SELECT count(*) FROM attempts WHERE workspace_id = :w")
+                        .bind("w", workspace.value())
+                        .mapTo(Integer.class)
+                        .one());
+        int completedBatches = database.jdbi()
+                .withHandle(h -> h.createQuery(
+                                "SELECT count(*) FROM batches WHERE workspace_id = :w AND status = 'completed'")
+                        .bind("w", workspace.value())
+                        .mapTo(Integer.class)
+                        .one());
         assertThat(attemptRows).isEqualTo(900);
         assertThat(completedBatches).isEqualTo(3);
         database.close();

@@ -19,12 +19,20 @@ class CollisionRetriesTest {
 
     @Test
     void a_transaction_chosen_as_a_deadlock_victim_runs_again_and_commits() throws Exception {
-        var database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(),
-                new SimpleMeterRegistry());
+        var database = Database.connect(
+                TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var ids = IdSource.secure();
         var workspaces = new WorkspaceStore(database, Clock.systemUTC(), ids);
-        var first = workspaces.createWithApiKey("first", 1, ApiKeySecret.generate(ids)).workspace().id().value();
-        var second = workspaces.createWithApiKey("second", 1, ApiKeySecret.generate(ids)).workspace().id().value();
+        var first = workspaces
+                .createWithApiKey("first", 1, ApiKeySecret.generate(ids))
+                .workspace()
+                .id()
+                .value();
+        var second = workspaces
+                .createWithApiKey("second", 1, ApiKeySecret.generate(ids))
+                .workspace()
+                .id()
+                .value();
         var runs = new AtomicInteger();
         try (Handle other = database.jdbi().open()) {
             other.begin();
@@ -32,7 +40,9 @@ class CollisionRetriesTest {
             // waiter. The other waits first with a long timeout; the victim closes the cycle second with a short
             // one, so its check is the one that finds the cycle.
             other.execute("SET LOCAL deadlock_timeout = '60s'");
-            int otherPid = other.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+            int otherPid = other.createQuery("SELECT pg_backend_pid()")
+                    .mapTo(Integer.class)
+                    .one();
             lock(other, second);
             var holdsFirst = new java.util.concurrent.CountDownLatch(1);
             var victim = CompletableFuture.supplyAsync(() -> database.jdbi().inTransaction(handle -> {
@@ -44,7 +54,8 @@ class CollisionRetriesTest {
                 }
                 lock(handle, second);
                 return handle.createUpdate("UPDATE workspaces SET name = 'renamed' WHERE id = :id")
-                        .bind("id", first).execute();
+                        .bind("id", first)
+                        .execute();
             }));
             assertThat(holdsFirst.await(20, TimeUnit.SECONDS)).isTrue();
             lock(other, first);
@@ -52,23 +63,31 @@ class CollisionRetriesTest {
             assertThat(victim.get(30, TimeUnit.SECONDS)).isEqualTo(1);
         }
         assertThat(runs.get()).isEqualTo(2);
-        String name = database.jdbi().withHandle(h -> h.createQuery("SELECT name FROM workspaces WHERE id = :id")
-                .bind("id", first).mapTo(String.class).one());
+        String name = database.jdbi()
+                .withHandle(h -> h.createQuery("SELECT name FROM workspaces WHERE id = :id")
+                        .bind("id", first)
+                        .mapTo(String.class)
+                        .one());
         assertThat(name).isEqualTo("renamed");
         database.close();
     }
 
     private static void lock(Handle handle, String workspaceId) {
         handle.createQuery("SELECT id FROM workspaces WHERE id = :id FOR NO KEY UPDATE")
-                .bind("id", workspaceId).mapTo(String.class).one();
+                .bind("id", workspaceId)
+                .mapTo(String.class)
+                .one();
     }
 
     private static void awaitWaiting(Database database, int pid) {
         var deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            boolean waiting = database.jdbi().withHandle(h -> h.createQuery("""
+            boolean waiting = database.jdbi()
+                    .withHandle(h -> h.createQuery("""
                             SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = :pid AND wait_event_type = 'Lock'""")
-                    .bind("pid", pid).mapTo(Boolean.class).one());
+                            .bind("pid", pid)
+                            .mapTo(Boolean.class)
+                            .one());
             if (waiting) {
                 return;
             }

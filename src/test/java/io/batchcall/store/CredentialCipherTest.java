@@ -40,7 +40,8 @@ class CredentialCipherTest {
         otherKey[0] = 1;
 
         assertThatThrownBy(() -> new CredentialCipher(new byte[32]).decrypt(altered))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("BATCHCALL_SECRET_KEY");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("BATCHCALL_SECRET_KEY");
         assertThatThrownBy(() -> new CredentialCipher(otherKey).decrypt(sealed))
                 .isInstanceOf(IllegalStateException.class);
     }
@@ -54,7 +55,8 @@ class CredentialCipherTest {
         var keyText = Files.readString(keyFile);
         var second = CredentialCipher.fromConfiguredOrStoredKey(Optional.empty(), dataDirectory);
 
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)))
+                .isEqualTo("rw-------");
         assertThat(Files.readString(keyFile)).isEqualTo(keyText);
         var sealed = first.encrypt("kept across restarts".getBytes(StandardCharsets.UTF_8));
         assertThat(new String(second.decrypt(sealed), StandardCharsets.UTF_8)).isEqualTo("kept across restarts");

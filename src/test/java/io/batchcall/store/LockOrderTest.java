@@ -43,26 +43,61 @@ class LockOrderTest {
 
     @BeforeEach
     void twoCallsInFlight() {
-        database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(),
-                new SimpleMeterRegistry());
+        database = Database.connect(
+                TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var ids = IdSource.secure();
         workspace = new WorkspaceStore(database, clock, ids)
-                .createWithApiKey("locks", 10, ApiKeySecret.generate(ids)).workspace().id();
-        var agent = new AgentStore(database, clock, ids).create(workspace, new AgentStore.NewAgent("a", "{}", "[]",
-                Optional.empty(), Optional.empty(), Optional.empty()), Optional.empty()).id();
-        var number = new PhoneNumberStore(database, clock, new CredentialCipher(new byte[32]), ids).create(workspace,
-                new PhoneNumberStore.NewPhoneNumber(Provider.SIMULATOR, "+14155550100", "n", Optional.empty(), "{}",
-                        Map.of(), new BigDecimal("10000"), false, true)).id();
-        new BatchStore(database, clock, ids, new IdempotencyStore(database, clock)).submit(workspace,
-                new NewBatch("b", agent, Optional.empty(), Optional.of(number), Optional.empty(), Optional.empty(),
-                        Optional.empty(), TelephonyCallConfig.defaults(), Optional.of(10), clock.instant(),
-                        List.of(new NewRecipient("r1", Optional.of("+14155550101"), Optional.empty(),
-                                        Optional.empty()),
-                                new NewRecipient("r2", Optional.of("+14155550102"), Optional.empty(),
-                                        Optional.empty()))), Optional.empty());
+                .createWithApiKey("locks", 10, ApiKeySecret.generate(ids))
+                .workspace()
+                .id();
+        var agent = new AgentStore(database, clock, ids)
+                .create(
+                        workspace,
+                        new AgentStore.NewAgent("a", "{}", "[]", Optional.empty(), Optional.empty(), Optional.empty()),
+                        Optional.empty())
+                .id();
+        var number = new PhoneNumberStore(database, clock, new CredentialCipher(new byte[32]), ids)
+                .create(
+                        workspace,
+                        new PhoneNumberStore.NewPhoneNumber(
+                                Provider.SIMULATOR,
+                                "+14155550100",
+                                "n",
+                                Optional.empty(),
+                                "{}",
+                                Map.of(),
+                                new BigDecimal("10000"),
+                                false,
+                                true))
+                .id();
+        new BatchStore(database, clock, ids, new IdempotencyStore(database, clock))
+                .submit(
+                        workspace,
+                        new NewBatch(
+                                "b",
+                                agent,
+                                Optional.empty(),
+                                Optional.of(number),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                TelephonyCallConfig.defaults(),
+                                Optional.of(10),
+                                clock.instant(),
+                                List.of(
+                                        new NewRecipient(
+                                                "r1", Optional.of("+14155550101"), Optional.empty(), Optional.empty()),
+                                        new NewRecipient(
+                                                "r2",
+                                                Optional.of("+14155550102"),
+                                                Optional.empty(),
+                                                Optional.empty()))),
+                        Optional.empty());
         attempts = new ClaimStore(database, clock, ids, "node-a", Duration.ofSeconds(30))
-                .claim(workspace, n -> Optional.empty()).claims().stream().map(Claim::attempt)
-                .sorted(Comparator.comparing(AttemptRef::attemptId)).toList();
+                .claim(workspace, n -> Optional.empty()).claims().stream()
+                        .map(Claim::attempt)
+                        .sorted(Comparator.comparing(AttemptRef::attemptId))
+                        .toList();
         assertThat(attempts).hasSize(2);
     }
 
@@ -77,7 +112,8 @@ class LockOrderTest {
         for (var held : attempts) {
             var renewal = besideLifecycleWrite(held, () -> leases.renew(attempts));
             assertThat(renewal.renewedAttemptIds())
-                    .containsExactlyInAnyOrderElementsOf(attempts.stream().map(AttemptRef::attemptId).toList());
+                    .containsExactlyInAnyOrderElementsOf(
+                            attempts.stream().map(AttemptRef::attemptId).toList());
             assertThat(renewal.until()).isAfter(Instant.now());
         }
     }
@@ -88,8 +124,12 @@ class LockOrderTest {
         var batchId = batchId();
         for (var held : attempts) {
             var paused = besideLifecycleWrite(held, () -> operations.pause(workspace, batchId, Optional.empty()));
-            assertThat(((Idempotent.Done<Optional<io.batchcall.domain.BatchSummary>>) paused).value().orElseThrow()
-                    .batch().pausedAt()).isPresent();
+            assertThat(((Idempotent.Done<Optional<io.batchcall.domain.BatchSummary>>) paused)
+                            .value()
+                            .orElseThrow()
+                            .batch()
+                            .pausedAt())
+                    .isPresent();
         }
     }
 
@@ -99,22 +139,32 @@ class LockOrderTest {
         var operations = new BatchOperations(database, new IdempotencyStore(database, clock), IdSource.secure());
         var claims = new ClaimStore(database, clock, IdSource.secure(), "node-a", Duration.ofSeconds(30));
         var batchId = batchId();
-        var recipientOfSecond = database.jdbi().withHandle(h -> h.createQuery(
-                        "SELECT recipient_id FROM attempts WHERE id = :id").bind("id", attempts.get(1).attemptId())
-                .mapTo(String.class).one());
+        var recipientOfSecond = database.jdbi()
+                .withHandle(h -> h.createQuery("SELECT recipient_id FROM attempts WHERE id = :id")
+                        .bind("id", attempts.get(1).attemptId())
+                        .mapTo(String.class)
+                        .one());
 
-        var cancelled = besideLifecycleWrite(attempts.get(0), () -> operations.cancelRecipient(workspace, batchId,
-                recipientOfSecond, Optional.empty()));
+        var cancelled = besideLifecycleWrite(
+                attempts.get(0),
+                () -> operations.cancelRecipient(workspace, batchId, recipientOfSecond, Optional.empty()));
         boolean givenBack = besideLifecycleWrite(attempts.get(1), () -> claims.unclaim(attempts.get(0)));
 
-        assertThat(((Idempotent.Done<Optional<io.batchcall.domain.Recipient>>) cancelled).value().orElseThrow()
-                .status().wireName()).isEqualTo("cancelled");
+        assertThat(((Idempotent.Done<Optional<io.batchcall.domain.Recipient>>) cancelled)
+                        .value()
+                        .orElseThrow()
+                        .status()
+                        .wireName())
+                .isEqualTo("cancelled");
         assertThat(givenBack).isTrue();
     }
 
     private String batchId() {
-        return database.jdbi().withHandle(h -> h.createQuery("SELECT batch_id FROM attempts WHERE id = :id")
-                .bind("id", attempts.get(0).attemptId()).mapTo(String.class).one());
+        return database.jdbi()
+                .withHandle(h -> h.createQuery("SELECT batch_id FROM attempts WHERE id = :id")
+                        .bind("id", attempts.get(0).attemptId())
+                        .mapTo(String.class)
+                        .one());
     }
 
     /**
@@ -127,7 +177,9 @@ class LockOrderTest {
             writer.begin();
             AttemptLifecycle.lockWorkspaces(writer, List.of(workspace.value()));
             lockAttempt(writer, held);
-            int writerPid = writer.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+            int writerPid = writer.createQuery("SELECT pg_backend_pid()")
+                    .mapTo(Integer.class)
+                    .one();
             var running = CompletableFuture.supplyAsync(other);
             awaitSomeoneWaitingOnALock(writerPid, running);
             for (var attempt : attempts) {
@@ -155,12 +207,13 @@ class LockOrderTest {
                 running.get();
                 throw new AssertionError("the other write did not wait for the lifecycle write holding the workspace");
             }
-            boolean waiting = database.jdbi().withHandle(h -> h.createQuery("""
+            boolean waiting = database.jdbi()
+                    .withHandle(h -> h.createQuery("""
                             SELECT count(*) > 0 FROM pg_stat_activity
                             WHERE pid <> :writer AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'""")
-                    .bind("writer", writerPid)
-                    .mapTo(Boolean.class)
-                    .one());
+                            .bind("writer", writerPid)
+                            .mapTo(Boolean.class)
+                            .one());
             if (waiting) {
                 return;
             }

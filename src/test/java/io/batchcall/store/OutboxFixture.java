@@ -21,10 +21,10 @@ public final class OutboxFixture {
     }
 
     /** A recipient event of {@code batch}/{@code recipient}, ordered on the recipient's key; returns its id. */
-    public String recipientEvent(WorkspaceId workspace, String type, String batch, String recipient,
-                                 Map<String, Object> data) {
-        return append(new Outbox.Event(workspace, type, Outbox.recipientKey(batch, recipient), batch, recipient, null,
-                null, data));
+    public String recipientEvent(
+            WorkspaceId workspace, String type, String batch, String recipient, Map<String, Object> data) {
+        return append(new Outbox.Event(
+                workspace, type, Outbox.recipientKey(batch, recipient), batch, recipient, null, null, data));
     }
 
     public String batchEvent(WorkspaceId workspace, String type, String batch, Map<String, Object> data) {
@@ -33,10 +33,11 @@ public final class OutboxFixture {
 
     private String append(Outbox.Event event) {
         database.jdbi().useTransaction(handle -> outbox.append(handle, List.of(event), clock.instant()));
-        return database.jdbi().withHandle(handle -> handle.createQuery(
-                        "SELECT id FROM events WHERE workspace_id = :w ORDER BY seq DESC LIMIT 1")
-                .bind("w", event.workspace().value())
-                .mapTo(String.class)
-                .one());
+        return database.jdbi()
+                .withHandle(handle -> handle.createQuery(
+                                "SELECT id FROM events WHERE workspace_id = :w ORDER BY seq DESC LIMIT 1")
+                        .bind("w", event.workspace().value())
+                        .mapTo(String.class)
+                        .one());
     }
 }

@@ -28,9 +28,13 @@ class PhoneNumberStoreTest {
     static void start() {
         server = TestServer.start();
         database = new DirectDatabase(server);
-        store = new PhoneNumberStore(database.database(), Clock.systemUTC(), new CredentialCipher(new byte[32]),
-                IdSource.secure());
-        workspace = new WorkspaceId(server.client().get("/v1/batchcall/workspace").json().get("workspace_id").asText());
+        store = new PhoneNumberStore(
+                database.database(), Clock.systemUTC(), new CredentialCipher(new byte[32]), IdSource.secure());
+        workspace = new WorkspaceId(server.client()
+                .get("/v1/batchcall/workspace")
+                .json()
+                .get("workspace_id")
+                .asText());
     }
 
     @AfterAll
@@ -43,16 +47,18 @@ class PhoneNumberStoreTest {
     void credentials_are_sealed_in_their_column_and_nowhere_else_in_clear() {
         var number = store.create(workspace, twilio(Map.of("token", "plain-twilio-token-42")));
 
-        var stored = database.jdbi().withHandle(handle -> handle.createQuery("""
+        var stored = database.jdbi()
+                .withHandle(handle -> handle.createQuery("""
                         SELECT credentials, settings::text AS settings FROM phone_numbers
                         WHERE workspace_id = :workspaceId AND id = :id""")
-                .bind("workspaceId", workspace.value())
-                .bind("id", number.id())
-                .mapToMap()
-                .one());
+                        .bind("workspaceId", workspace.value())
+                        .bind("id", number.id())
+                        .mapToMap()
+                        .one());
 
         assertThat(new String((byte[]) stored.get("credentials"), StandardCharsets.ISO_8859_1))
-                .doesNotContain("plain-twilio-token-42").doesNotContain("token");
+                .doesNotContain("plain-twilio-token-42")
+                .doesNotContain("token");
         assertThat((String) stored.get("settings")).doesNotContain("plain-twilio-token-42");
         assertThat(number.hasCredentials()).isTrue();
         assertThat(store.credentials(workspace, number.id())).contains(Map.of("token", "plain-twilio-token-42"));
@@ -64,11 +70,26 @@ class PhoneNumberStoreTest {
         assertThat(number.hasCredentials()).isFalse();
         assertThat(store.credentials(workspace, number.id())).isEmpty();
 
-        store.update(workspace, number.id(), new PhoneNumberStore.Changes(Optional.empty(), Change.keep(), "{}",
-                Set.of(), Map.of("outbound_password", Optional.of("p1"), "inbound_password", Optional.of("p2")),
-                Optional.empty()));
-        store.update(workspace, number.id(), new PhoneNumberStore.Changes(Optional.empty(), Change.keep(), "{}",
-                Set.of(), Map.of("inbound_password", Optional.empty()), Optional.empty()));
+        store.update(
+                workspace,
+                number.id(),
+                new PhoneNumberStore.Changes(
+                        Optional.empty(),
+                        Change.keep(),
+                        "{}",
+                        Set.of(),
+                        Map.of("outbound_password", Optional.of("p1"), "inbound_password", Optional.of("p2")),
+                        Optional.empty()));
+        store.update(
+                workspace,
+                number.id(),
+                new PhoneNumberStore.Changes(
+                        Optional.empty(),
+                        Change.keep(),
+                        "{}",
+                        Set.of(),
+                        Map.of("inbound_password", Optional.empty()),
+                        Optional.empty()));
 
         assertThat(store.credentials(workspace, number.id())).contains(Map.of("outbound_password", "p1"));
     }
@@ -85,8 +106,11 @@ class PhoneNumberStoreTest {
 
     @Test
     void the_sip_endpoint_hears_the_trunks_of_live_sip_trunk_numbers_of_every_workspace_and_no_others() {
-        var other = new WorkspaceId(server.admin().post("/admin/v1/workspaces", "{\"name\":\"Trunks\"}").json()
-                .get("workspace_id").asText());
+        var other = new WorkspaceId(server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Trunks\"}")
+                .json()
+                .get("workspace_id")
+                .asText());
         store.create(workspace, sipTrunk("{\"outbound_trunk\":{\"address\":\"trunk-a.test:5060\"}}"));
         store.create(other, sipTrunk("{\"outbound_trunk\":{\"address\":\"trunk-b.test\"}}"));
         store.create(other, sipTrunk("{\"outbound_trunk\":{\"address\":\"trunk-a.test:5060\"}}"));
@@ -94,17 +118,35 @@ class PhoneNumberStoreTest {
         var deleted = store.create(workspace, sipTrunk("{\"outbound_trunk\":{\"address\":\"gone.test\"}}"));
         store.delete(workspace, deleted.id());
 
-        assertThat(store.sipTrunkAddresses()).contains("trunk-a.test:5060", "trunk-b.test")
-                .doesNotHaveDuplicates().doesNotContain("gone.test");
+        assertThat(store.sipTrunkAddresses())
+                .contains("trunk-a.test:5060", "trunk-b.test")
+                .doesNotHaveDuplicates()
+                .doesNotContain("gone.test");
     }
 
     private static PhoneNumberStore.NewPhoneNumber sipTrunk(String settings) {
-        return new PhoneNumberStore.NewPhoneNumber(Provider.SIP_TRUNK, "+14155552672", "Trunk", Optional.empty(),
-                settings, Map.of(), BigDecimal.ONE, true, true);
+        return new PhoneNumberStore.NewPhoneNumber(
+                Provider.SIP_TRUNK,
+                "+14155552672",
+                "Trunk",
+                Optional.empty(),
+                settings,
+                Map.of(),
+                BigDecimal.ONE,
+                true,
+                true);
     }
 
     private static PhoneNumberStore.NewPhoneNumber twilio(Map<String, String> secrets) {
-        return new PhoneNumberStore.NewPhoneNumber(Provider.TWILIO, "+14155552671", "Main", Optional.empty(),
-                "{\"sid\":\"AC1\"}", secrets, BigDecimal.ONE, true, true);
+        return new PhoneNumberStore.NewPhoneNumber(
+                Provider.TWILIO,
+                "+14155552671",
+                "Main",
+                Optional.empty(),
+                "{\"sid\":\"AC1\"}",
+                secrets,
+                BigDecimal.ONE,
+                true,
+                true);
     }
 }

@@ -22,6 +22,7 @@ class ProviderRequestBudgetsTest {
     private static final Instant NOW = Instant.parse("2026-11-29T10:00:00Z");
     /** Exotel's 180 a minute, in whole microseconds as the provider asks for it. */
     private static final Duration SPACING = Duration.ofNanos(333_334_000);
+
     private static final Duration ANY_WAIT = Duration.ofHours(1);
 
     @Test
@@ -41,7 +42,8 @@ class ProviderRequestBudgetsTest {
                 done.add(pool.submit(() -> {
                     start.await();
                     for (int i = 0; i < 25; i++) {
-                        slots.add(budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow());
+                        slots.add(budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT)
+                                .orElseThrow());
                     }
                     return null;
                 }));
@@ -71,21 +73,24 @@ class ProviderRequestBudgetsTest {
         var budgets = new ProviderRequestBudgets(database, clock);
 
         var first = budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
-        var second = budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
-        var otherAccount = budgets.reserve(Provider.EXOTEL, "acme2", SPACING, ANY_WAIT).orElseThrow();
+        var second =
+                budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
+        var otherAccount =
+                budgets.reserve(Provider.EXOTEL, "acme2", SPACING, ANY_WAIT).orElseThrow();
         clock.advance(Duration.ofMinutes(5));
-        var afterIdle = budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
+        var afterIdle =
+                budgets.reserve(Provider.EXOTEL, "acme1", SPACING, ANY_WAIT).orElseThrow();
 
-        assertThat(List.of(first, second, otherAccount, afterIdle)).containsExactly(NOW, NOW.plus(SPACING), NOW,
-                NOW.plus(Duration.ofMinutes(5)));
+        assertThat(List.of(first, second, otherAccount, afterIdle))
+                .containsExactly(NOW, NOW.plus(SPACING), NOW, NOW.plus(Duration.ofMinutes(5)));
         database.close();
     }
 
     @Test
     void a_slot_further_ahead_than_the_request_may_wait_is_not_reserved_and_stays_free_for_later() {
         var clock = new MutableClock(NOW);
-        var database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(),
-                new SimpleMeterRegistry());
+        var database = Database.connect(
+                TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var budgets = new ProviderRequestBudgets(database, clock);
         var second = Duration.ofSeconds(1);
 

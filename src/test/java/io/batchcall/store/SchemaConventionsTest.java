@@ -14,8 +14,12 @@ import org.junit.jupiter.api.Test;
 /** The schema rules every migration must keep, checked on the migrated database itself. */
 class SchemaConventionsTest {
     /** Indexes that cannot start with workspace_id, each with the reason in its migration. */
-    private static final Set<String> EXCEPTIONS = Set.of("api_keys_by_hash", "attempts_by_provider_call_id",
-            "webhook_deliveries_due", "webhook_deliveries_leases", "conversations_post_call_due");
+    private static final Set<String> EXCEPTIONS = Set.of(
+            "api_keys_by_hash",
+            "attempts_by_provider_call_id",
+            "webhook_deliveries_due",
+            "webhook_deliveries_leases",
+            "conversations_post_call_due");
 
     private static TestServer server;
 
@@ -32,7 +36,8 @@ class SchemaConventionsTest {
     @Test
     void every_index_on_a_tenant_owned_table_starts_with_workspace_id() {
         var jdbi = Jdbi.create(server.databaseUrl(), "postgres", "");
-        List<Map<String, Object>> indexes = jdbi.withHandle(handle -> handle.createQuery("""
+        List<Map<String, Object>> indexes =
+                jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT i.relname AS index_name, t.relname AS table_name,
                                a.attname AS first_column
                         FROM pg_index x
@@ -42,8 +47,7 @@ class SchemaConventionsTest {
                         LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]
                         WHERE n.nspname = 'public'
                           AND EXISTS (SELECT 1 FROM pg_attribute c
-                                      WHERE c.attrelid = t.oid AND c.attname = 'workspace_id' AND NOT c.attisdropped)""")
-                .mapToMap().list());
+                                      WHERE c.attrelid = t.oid AND c.attname = 'workspace_id' AND NOT c.attisdropped)""").mapToMap().list());
 
         assertThat(indexes).isNotEmpty();
         assertThat(indexes)

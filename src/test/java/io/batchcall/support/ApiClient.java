@@ -11,7 +11,8 @@ import java.util.Map;
 
 /** A real HTTP client against a server on loopback, with the key (or none) it presents. */
 public final class ApiClient {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String baseUrl;
     private final Map<String, String> headers;
@@ -42,7 +43,8 @@ public final class ApiClient {
     }
 
     public HttpResult post(String path, String json) {
-        return send(request(path).header("Content-Type", "application/json")
+        return send(request(path)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
@@ -54,15 +56,17 @@ public final class ApiClient {
     public HttpResult postFile(String path, String field, String fileName, byte[] content) {
         var boundary = "----batchcall" + Long.toHexString(System.nanoTime());
         var head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\""
-                + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                        + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         var tail = ("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return send(request(path).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        return send(request(path)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArrays(java.util.List.of(head, content, tail))));
     }
 
     public HttpResult patch(String path, String json) {
-        return send(request(path).header("Content-Type", "application/json")
+        return send(request(path)
+                .header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
     }
 

@@ -13,7 +13,8 @@ public final class AttemptIntervals {
         String cursor = null;
         do {
             var page = client.get("/v1/convai/batch-calling/" + batchId + "/attempts?limit=1000"
-                    + (cursor == null ? "" : "&cursor=" + cursor)).json();
+                            + (cursor == null ? "" : "&cursor=" + cursor))
+                    .json();
             page.get("attempts").forEach(attempts::add);
             cursor = page.get("has_more").asBoolean() ? page.get("next_cursor").asText() : null;
         } while (cursor != null);

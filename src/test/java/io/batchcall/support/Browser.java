@@ -41,8 +41,8 @@ public final class Browser implements AutoCloseable {
 
     /** The chromium and chromedriver executables on the PATH, when both are installed. */
     public static Optional<Map.Entry<Path, Path>> installed() {
-        return executable("chromium").flatMap(chromium -> executable("chromedriver")
-                .map(driver -> Map.entry(chromium, driver)));
+        return executable("chromium")
+                .flatMap(chromium -> executable("chromedriver").map(driver -> Map.entry(chromium, driver)));
     }
 
     private static Optional<Path> executable(String name) {
@@ -57,15 +57,26 @@ public final class Browser implements AutoCloseable {
         try {
             var downloads = Files.createTempDirectory("batchcall-downloads");
             var profile = Files.createTempDirectory("batchcall-chromium");
-            var service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
-                    .usingAnyFreePort().build();
+            var service = new ChromeDriverService.Builder()
+                    .usingDriverExecutable(chromedriver.toFile())
+                    .usingAnyFreePort()
+                    .build();
             var options = new ChromeOptions().setBinary(chromium.toFile());
-            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,900",
+            options.addArguments(
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
                     "--user-data-dir=" + profile);
-            options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
-                    "download.prompt_for_download", false));
+            options.setExperimentalOption(
+                    "prefs",
+                    Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
             return new Browser(new ChromeDriver(service, options), downloads, profile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -85,8 +96,12 @@ public final class Browser implements AutoCloseable {
     }
 
     public WebElement find(String css) {
-        return until(d -> d.findElements(By.cssSelector(css)).stream().filter(WebElement::isDisplayed).findFirst()
-                .orElse(null), "an element " + css);
+        return until(
+                d -> d.findElements(By.cssSelector(css)).stream()
+                        .filter(WebElement::isDisplayed)
+                        .findFirst()
+                        .orElse(null),
+                "an element " + css);
     }
 
     public java.util.List<WebElement> all(String css) {
@@ -99,14 +114,16 @@ public final class Browser implements AutoCloseable {
     }
 
     public void click(String css) {
-        until(d -> {
-            var element = find(css);
-            if (!element.isEnabled()) {
-                return null;
-            }
-            element.click();
-            return true;
-        }, "an enabled " + css + " to click");
+        until(
+                d -> {
+                    var element = find(css);
+                    if (!element.isEnabled()) {
+                        return null;
+                    }
+                    element.click();
+                    return true;
+                },
+                "an enabled " + css + " to click");
     }
 
     public void type(String css, String text) {
@@ -117,15 +134,19 @@ public final class Browser implements AutoCloseable {
 
     /** Waits, up to a bound, for the function to answer something other than null or false. */
     public <T> T until(Function<WebDriver, T> condition, String what) {
-        return new WebDriverWait(driver, PATIENCE).withMessage(what)
-                .ignoring(StaleElementReferenceException.class).until(condition::apply);
+        return new WebDriverWait(driver, PATIENCE)
+                .withMessage(what)
+                .ignoring(StaleElementReferenceException.class)
+                .until(condition::apply);
     }
 
     public void waitForText(String css, String expected) {
-        until(d -> {
-            var found = d.findElements(By.cssSelector(css));
-            return !found.isEmpty() && found.getFirst().getText().contains(expected);
-        }, "'" + expected + "' in " + css);
+        until(
+                d -> {
+                    var found = d.findElements(By.cssSelector(css));
+                    return !found.isEmpty() && found.getFirst().getText().contains(expected);
+                },
+                "'" + expected + "' in " + css);
     }
 
     public void screenshot(String name) {
@@ -142,7 +163,8 @@ public final class Browser implements AutoCloseable {
         driver.quit();
         for (var dir : new Path[] {downloads, profile}) {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(path -> path.toFile().delete());
             } catch (IOException e) {
                 // A temp directory left behind is harmless.
             }

@@ -15,8 +15,8 @@ public final class DirectDatabase implements AutoCloseable {
     private final Database database;
 
     public DirectDatabase(TestServer server) {
-        this.database = Database.connect(server.databaseUrl(), Optional.of("postgres"), Optional.empty(),
-                new SimpleMeterRegistry());
+        this.database = Database.connect(
+                server.databaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
     }
 
     public Database database() {

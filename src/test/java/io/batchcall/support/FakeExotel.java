@@ -33,13 +33,21 @@ public final class FakeExotel implements AutoCloseable {
     public static final String CONNECT = CALLS + "/connect.json";
     /** The Sid each call gets: derived from our attempt id in CustomField, so a callback can name it too. */
     private static final String SID = "exo-{{parseJson f.CustomField 'ids'}}{{ids.attempt_id}}";
+
     private static final String FORM = "{{formData request.body 'f' urlDecode=true}}";
 
     private final WireMockServer server;
 
     /** One request as sent: method, path, query, form fields, auth header, when it arrived, and the answer. */
-    public record Sent(String method, String path, String query, Map<String, List<String>> form,
-                       String authorization, Instant at, int status, String responseBody) {
+    public record Sent(
+            String method,
+            String path,
+            String query,
+            Map<String, List<String>> form,
+            String authorization,
+            Instant at,
+            int status,
+            String responseBody) {
         public String field(String name) {
             var values = form.getOrDefault(name, List.of());
             return values.isEmpty() ? null : values.getFirst();
@@ -47,14 +55,18 @@ public final class FakeExotel implements AutoCloseable {
 
         /** The Sid Exotel gave this connect request's call. */
         public String sid() {
-            var matcher = java.util.regex.Pattern.compile("\"Sid\"\\s*:\\s*\"([^\"]+)\"").matcher(responseBody);
+            var matcher = java.util.regex.Pattern.compile("\"Sid\"\\s*:\\s*\"([^\"]+)\"")
+                    .matcher(responseBody);
             return matcher.find() ? matcher.group(1) : null;
         }
     }
 
     public FakeExotel() {
-        server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1")
-                .templatingEnabled(true).globalTemplating(false));
+        server = new WireMockServer(options()
+                .dynamicPort()
+                .bindAddress("127.0.0.1")
+                .templatingEnabled(true)
+                .globalTemplating(false));
         server.start();
         acceptCalls();
     }
@@ -66,10 +78,17 @@ public final class FakeExotel implements AutoCloseable {
     /** Every connect with the right key and token answered 200 with the call, in progress; others 401. */
     public void acceptCalls() {
         server.resetAll();
-        server.stubFor(post(urlPathEqualTo(CONNECT)).atPriority(10).willReturn(json(401,
-                "{\"RestException\":{\"Status\":401,\"Message\":\"Authentication is required\"}}")));
-        server.stubFor(connect().willReturn(json(200, FORM + "{\"Call\":{\"Sid\":\"" + SID
-                + "\",\"Status\":\"in-progress\",\"From\":\"{{f.From}}\",\"Direction\":\"outbound-api\"}}")));
+        server.stubFor(post(urlPathEqualTo(CONNECT))
+                .atPriority(10)
+                .willReturn(
+                        json(401, "{\"RestException\":{\"Status\":401,\"Message\":\"Authentication is required\"}}")));
+        server.stubFor(
+                connect()
+                        .willReturn(
+                                json(
+                                        200,
+                                        FORM + "{\"Call\":{\"Sid\":\"" + SID
+                                                + "\",\"Status\":\"in-progress\",\"From\":\"{{f.From}}\",\"Direction\":\"outbound-api\"}}")));
     }
 
     /**
@@ -78,14 +97,17 @@ public final class FakeExotel implements AutoCloseable {
      */
     public void completeCalls(String status) {
         acceptCalls();
-        server.stubFor(connect().willReturn(json(200, FORM + "{\"Call\":{\"Sid\":\"" + SID
-                        + "\",\"Status\":\"in-progress\"}}"))
-                .withServeEventListener("webhook", webhook().withMethod(RequestMethod.POST)
-                        .withUrl(FORM.replace("request.", "originalRequest.") + "{{f.StatusCallback}}")
-                        .withHeader("Content-Type", "application/x-www-form-urlencoded")
-                        .withBody(FORM.replace("request.", "originalRequest.") + "CallSid="
-                                + SID + "&Status=" + status + "&EventType=terminal&Legs%5B0%5D%5BAnsweredBy%5D=HUMAN")
-                        .withFixedDelay(50)));
+        server.stubFor(connect()
+                .willReturn(json(200, FORM + "{\"Call\":{\"Sid\":\"" + SID + "\",\"Status\":\"in-progress\"}}"))
+                .withServeEventListener(
+                        "webhook",
+                        webhook()
+                                .withMethod(RequestMethod.POST)
+                                .withUrl(FORM.replace("request.", "originalRequest.") + "{{f.StatusCallback}}")
+                                .withHeader("Content-Type", "application/x-www-form-urlencoded")
+                                .withBody(FORM.replace("request.", "originalRequest.") + "CallSid=" + SID + "&Status="
+                                        + status + "&EventType=terminal&Legs%5B0%5D%5BAnsweredBy%5D=HUMAN")
+                                .withFixedDelay(50)));
     }
 
     private static MappingBuilder connect() {
@@ -108,9 +130,12 @@ public final class FakeExotel implements AutoCloseable {
 
     /** The call-details API answering for one call. */
     public void callIs(String sid, String status, String answeredBy) {
-        server.stubFor(get(urlPathEqualTo(CALLS + "/" + sid + ".json")).willReturn(json(200, "{\"Call\":{\"Sid\":\""
-                + sid + "\",\"Status\":\"" + status + "\",\"AnsweredBy\":"
-                + (answeredBy == null ? "null" : "\"" + answeredBy + "\"") + "}}")));
+        server.stubFor(get(urlPathEqualTo(CALLS + "/" + sid + ".json"))
+                .willReturn(json(
+                        200,
+                        "{\"Call\":{\"Sid\":\""
+                                + sid + "\",\"Status\":\"" + status + "\",\"AnsweredBy\":"
+                                + (answeredBy == null ? "null" : "\"" + answeredBy + "\"") + "}}")));
     }
 
     /** The bulk call-details API listing these calls (Sid, Status), created at {@code dateCreated} India time. */
@@ -120,12 +145,15 @@ public final class FakeExotel implements AutoCloseable {
             calls.add("{\"Sid\":\"" + sidsAndStatuses[i] + "\",\"Status\":\"" + sidsAndStatuses[i + 1]
                     + "\",\"DateCreated\":\"" + dateCreated + "\"}");
         }
-        server.stubFor(get(urlPathEqualTo(CALLS + ".json")).willReturn(json(200, "{\"Metadata\":{},\"Calls\":["
-                + String.join(",", calls) + "]}")));
+        server.stubFor(get(urlPathEqualTo(CALLS + ".json"))
+                .willReturn(json(200, "{\"Metadata\":{},\"Calls\":[" + String.join(",", calls) + "]}")));
     }
 
     public static ResponseDefinitionBuilder json(int status, String body) {
-        return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body)
+        return aResponse()
+                .withStatus(status)
+                .withHeader("Content-Type", "application/json")
+                .withBody(body)
                 .withTransformers("response-template");
     }
 
@@ -143,7 +171,9 @@ public final class FakeExotel implements AutoCloseable {
 
     /** The connect requests received, oldest first. */
     public List<Sent> connects() {
-        return requests().stream().filter(r -> r.method().equals("POST") && r.path().equals(CONNECT)).toList();
+        return requests().stream()
+                .filter(r -> r.method().equals("POST") && r.path().equals(CONNECT))
+                .toList();
     }
 
     private static Sent sent(ServeEvent event) {
@@ -153,9 +183,15 @@ public final class FakeExotel implements AutoCloseable {
         var path = question < 0 ? url : url.substring(0, question);
         var query = question < 0 ? "" : URLDecoder.decode(url.substring(question + 1), StandardCharsets.UTF_8);
         var response = event.getResponse();
-        return new Sent(request.getMethod().getName(), path, query, FakeTwilio.form(request.getBodyAsString()),
-                request.getHeader("Authorization"), request.getLoggedDate().toInstant(),
-                response == null ? 0 : response.getStatus(), response == null ? "" : response.getBodyAsString());
+        return new Sent(
+                request.getMethod().getName(),
+                path,
+                query,
+                FakeTwilio.form(request.getBodyAsString()),
+                request.getHeader("Authorization"),
+                request.getLoggedDate().toInstant(),
+                response == null ? 0 : response.getStatus(),
+                response == null ? "" : response.getBodyAsString());
     }
 
     @Override

@@ -31,8 +31,14 @@ public final class FakeTwilio implements AutoCloseable {
     private final WireMockServer server;
 
     /** One request as sent: method, path, query, form fields and, for a create, the SID it was given. */
-    public record Sent(String method, String path, String query, Map<String, List<String>> form,
-                       String authorization, int status, String responseBody) {
+    public record Sent(
+            String method,
+            String path,
+            String query,
+            Map<String, List<String>> form,
+            String authorization,
+            int status,
+            String responseBody) {
         public String field(String name) {
             var values = form.getOrDefault(name, List.of());
             return values.isEmpty() ? null : values.getFirst();
@@ -40,7 +46,8 @@ public final class FakeTwilio implements AutoCloseable {
 
         /** The SID in a created call's response. */
         public String sid() {
-            var matcher = java.util.regex.Pattern.compile("\"sid\"\\s*:\\s*\"([^\"]+)\"").matcher(responseBody);
+            var matcher = java.util.regex.Pattern.compile("\"sid\"\\s*:\\s*\"([^\"]+)\"")
+                    .matcher(responseBody);
             return matcher.find() ? matcher.group(1) : null;
         }
     }
@@ -58,8 +65,9 @@ public final class FakeTwilio implements AutoCloseable {
     /** Every create answered 201 with a fresh SID, as Twilio does; updates and fetches answered 200. */
     public void acceptCalls() {
         server.resetAll();
-        server.stubFor(post(urlPathEqualTo(CALLS)).willReturn(json(201,
-                "{\"sid\":\"CA{{randomValue length=32 type='HEXADECIMAL'}}\",\"status\":\"queued\"}")));
+        server.stubFor(post(urlPathEqualTo(CALLS))
+                .willReturn(json(
+                        201, "{\"sid\":\"CA{{randomValue length=32 type='HEXADECIMAL'}}\",\"status\":\"queued\"}")));
         server.stubFor(post(urlPathMatching("/2010-04-01/Accounts/" + ACCOUNT + "/Calls/CA[^/]+\\.json"))
                 .willReturn(json(200, "{\"sid\":\"{{request.pathSegments.[4]}}\",\"status\":\"canceled\"}")));
     }
@@ -71,19 +79,25 @@ public final class FakeTwilio implements AutoCloseable {
     /** A create answered with this status and Twilio error body. */
     public void refuseCreates(int status, int code, String message) {
         server.resetAll();
-        server.stubFor(post(urlPathEqualTo(CALLS)).willReturn(json(status, "{\"code\":" + code + ",\"message\":\""
-                + message + "\",\"status\":" + status + "}")));
+        server.stubFor(post(urlPathEqualTo(CALLS))
+                .willReturn(json(
+                        status, "{\"code\":" + code + ",\"message\":\"" + message + "\",\"status\":" + status + "}")));
     }
 
     /** A fetch of one call answered with its status (and AMD result, if any). */
     public void callIs(String sid, String status, String answeredBy) {
         server.stubFor(get(urlPathEqualTo("/2010-04-01/Accounts/" + ACCOUNT + "/Calls/" + sid + ".json"))
-                .willReturn(json(200, "{\"sid\":\"" + sid + "\",\"status\":\"" + status + "\",\"answered_by\":"
-                        + (answeredBy == null ? "null" : "\"" + answeredBy + "\"") + "}")));
+                .willReturn(json(
+                        200,
+                        "{\"sid\":\"" + sid + "\",\"status\":\"" + status + "\",\"answered_by\":"
+                                + (answeredBy == null ? "null" : "\"" + answeredBy + "\"") + "}")));
     }
 
     public static ResponseDefinitionBuilder json(int status, String body) {
-        return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body)
+        return aResponse()
+                .withStatus(status)
+                .withHeader("Content-Type", "application/json")
+                .withBody(body)
                 .withTransformers("response-template");
     }
 
@@ -96,7 +110,9 @@ public final class FakeTwilio implements AutoCloseable {
 
     /** The create requests received, oldest first. */
     public List<Sent> creates() {
-        return requests().stream().filter(r -> r.method().equals("POST") && r.path().equals(CALLS)).toList();
+        return requests().stream()
+                .filter(r -> r.method().equals("POST") && r.path().equals(CALLS))
+                .toList();
     }
 
     private static Sent sent(ServeEvent event) {
@@ -106,8 +122,13 @@ public final class FakeTwilio implements AutoCloseable {
         var path = question < 0 ? url : url.substring(0, question);
         var query = question < 0 ? "" : URLDecoder.decode(url.substring(question + 1), StandardCharsets.UTF_8);
         var response = event.getResponse();
-        return new Sent(request.getMethod().getName(), path, query, form(request.getBodyAsString()),
-                request.getHeader("Authorization"), response == null ? 0 : response.getStatus(),
+        return new Sent(
+                request.getMethod().getName(),
+                path,
+                query,
+                form(request.getBodyAsString()),
+                request.getHeader("Authorization"),
+                response == null ? 0 : response.getStatus(),
                 response == null ? "" : response.getBodyAsString());
     }
 

@@ -20,15 +20,18 @@ public final class Fixtures {
     }
 
     public String workspaceOf(String apiKey) {
-        return server.client(apiKey).get("/v1/batchcall/workspace").json().get("workspace_id").asText();
+        return server.client(apiKey)
+                .get("/v1/batchcall/workspace")
+                .json()
+                .get("workspace_id")
+                .asText();
     }
 
     public String agent(String apiKey, String name) {
         var id = "agent_" + UUID.randomUUID().toString().replace("-", "").substring(0, 28);
         execute("""
                 INSERT INTO agents (workspace_id, id, name, created_at, updated_at)
-                VALUES (:workspaceId, :id, :name, :now, :now)""",
-                Map.of("workspaceId", workspaceOf(apiKey), "id", id, "name", name));
+                VALUES (:workspaceId, :id, :name, :now, :now)""", Map.of("workspaceId", workspaceOf(apiKey), "id", id, "name", name));
         return id;
     }
 
@@ -41,8 +44,7 @@ public final class Fixtures {
                 INSERT INTO phone_numbers (workspace_id, id, provider, phone_number, label, agent_id, cps,
                     agent_assigned_at, created_at, updated_at)
                 VALUES (:workspaceId, :id, 'simulator', '+14155550100', 'Simulator', :agentId, 1000,
-                    CASE WHEN CAST(:agentId AS text) IS NULL THEN NULL ELSE :now END, :now, :now)""",
-                params);
+                    CASE WHEN CAST(:agentId AS text) IS NULL THEN NULL ELSE :now END, :now, :now)""", params);
         return id;
     }
 
@@ -50,8 +52,7 @@ public final class Fixtures {
         var id = "agtbranch_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
         execute("""
                 INSERT INTO branches (workspace_id, id, agent_id, name, created_at)
-                VALUES (:workspaceId, :id, :agentId, :name, :now)""",
-                Map.of("workspaceId", workspaceOf(apiKey), "id", id, "agentId", agentId, "name", name));
+                VALUES (:workspaceId, :id, :agentId, :name, :now)""", Map.of("workspaceId", workspaceOf(apiKey), "id", id, "agentId", agentId, "name", name));
         return id;
     }
 

@@ -52,8 +52,9 @@ public final class JarNode implements AutoCloseable {
         try (var socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        var builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
-                JAR.toString()).redirectErrorStream(true);
+        var builder = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"), "-jar", JAR.toString())
+                .redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("BATCHCALL_"));
         // Fake trunks, agents and media servers listen on loopback, which a node refuses by default.
         builder.environment().put("BATCHCALL_ALLOW_PRIVATE_NETWORKS", "true");
@@ -64,8 +65,8 @@ public final class JarNode implements AutoCloseable {
         var started = new CompletableFuture<Void>();
         var drained = new CompletableFuture<Void>();
         Thread.ofVirtual().start(() -> {
-            try (var reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (var reader =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
                     output.add(line);
@@ -76,8 +77,8 @@ public final class JarNode implements AutoCloseable {
             } catch (IOException e) {
                 started.completeExceptionally(e);
             }
-            started.completeExceptionally(new AssertionError("the jar exited before starting:\n"
-                    + String.join("\n", output)));
+            started.completeExceptionally(
+                    new AssertionError("the jar exited before starting:\n" + String.join("\n", output)));
             drained.complete(null);
         });
         try {

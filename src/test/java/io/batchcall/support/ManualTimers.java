@@ -58,8 +58,10 @@ public final class ManualTimers implements Timers {
         while (true) {
             Task next;
             synchronized (this) {
-                next = tasks.stream().filter(t -> !t.cancelled && !t.due.isAfter(end))
-                        .min(Comparator.comparing((Task t) -> t.due).thenComparingLong(t -> t.order)).orElse(null);
+                next = tasks.stream()
+                        .filter(t -> !t.cancelled && !t.due.isAfter(end))
+                        .min(Comparator.comparing((Task t) -> t.due).thenComparingLong(t -> t.order))
+                        .orElse(null);
                 if (next != null) {
                     tasks.remove(next);
                 }

@@ -35,7 +35,10 @@ public final class PgBouncer implements AutoCloseable {
         var path = System.getenv("PATH");
         var dirs = new ArrayList<String>(path == null ? List.of() : List.of(path.split(File.pathSeparator)));
         dirs.add("/usr/sbin");
-        return dirs.stream().map(dir -> Path.of(dir, "pgbouncer")).filter(Files::isExecutable).findFirst();
+        return dirs.stream()
+                .map(dir -> Path.of(dir, "pgbouncer"))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     /** Starts PgBouncer in front of the database of {@code jdbcUrl} (user postgres, no password). */
@@ -61,8 +64,13 @@ public final class PgBouncer implements AutoCloseable {
                     ignore_startup_parameters = extra_float_digits,options
                     logfile = %s
                     pidfile = %s
-                    """.formatted(target.getPort(), port, directory.resolve("users.txt"), poolMode,
-                    directory.resolve("pgbouncer.log"), directory.resolve("pgbouncer.pid")));
+                    """.formatted(
+                            target.getPort(),
+                            port,
+                            directory.resolve("users.txt"),
+                            poolMode,
+                            directory.resolve("pgbouncer.log"),
+                            directory.resolve("pgbouncer.pid")));
             try (Stream<Path> files = Files.list(directory)) {
                 for (var file : files.toList()) {
                     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
@@ -75,8 +83,10 @@ public final class PgBouncer implements AutoCloseable {
                 command.addAll(List.of("-u", "postgres"));
             }
             command.add(directory.resolve("pgbouncer.ini").toString());
-            var process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(directory.resolve("stdout.txt").toFile()).start();
+            var process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(directory.resolve("stdout.txt").toFile())
+                    .start();
             var bouncer = new PgBouncer(process, directory, port);
             bouncer.awaitListening();
             return bouncer;

@@ -24,7 +24,8 @@ public final class RawHttp {
     /** Sends {@code method target} with the headers and body given (Content-Length set when body is not null). */
     public HttpResult send(String method, String target, Map<String, String> headers, byte[] body) {
         var head = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        headers.forEach(
+                (name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         if (body != null) {
             head.append("Content-Length: ").append(body.length).append("\r\n");
         }
@@ -38,12 +39,13 @@ public final class RawHttp {
     }
 
     /** Sends the body in chunks of {@code chunkSize} bytes without a Content-Length. */
-    public HttpResult sendChunked(String method, String target, Map<String, String> headers, byte[] body,
-                                  int chunkSize) {
+    public HttpResult sendChunked(
+            String method, String target, Map<String, String> headers, byte[] body, int chunkSize) {
         var request = new ByteArrayOutputStream();
         var head = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                 + "Transfer-Encoding: chunked\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        headers.forEach(
+                (name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         request.writeBytes(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
         for (int offset = 0; offset < body.length; offset += chunkSize) {
             int length = Math.min(chunkSize, body.length - offset);
@@ -92,7 +94,9 @@ public final class RawHttp {
         if (headers.getOrDefault("Transfer-Encoding", java.util.List.of()).contains("chunked")) {
             body = dechunk(body);
         }
-        return new HttpResult(status, java.net.http.HttpHeaders.of(headers, (a, b) -> true),
+        return new HttpResult(
+                status,
+                java.net.http.HttpHeaders.of(headers, (a, b) -> true),
                 new String(body.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
     }
 

@@ -46,13 +46,17 @@ public final class Receiver implements AutoCloseable {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", exchange -> {
             var headers = new java.util.HashMap<String, String>();
-            exchange.getRequestHeaders().forEach((name, values) ->
-                    headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
-            var request = new Request(exchange.getRequestURI().getPath(), Map.copyOf(headers),
+            exchange.getRequestHeaders()
+                    .forEach((name, values) ->
+                            headers.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
+            var request = new Request(
+                    exchange.getRequestURI().getPath(),
+                    Map.copyOf(headers),
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             requests.add(request);
             var response = answer.apply(request);
-            response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+            response.headers()
+                    .forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
             var body = response.body().getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(response.status(), body.length == 0 ? -1 : body.length);
             if (body.length > 0) {

@@ -32,19 +32,24 @@ public final class TestAgent implements AutoCloseable {
     private TestAgent(String serverBase) {
         this.serverBase = serverBase;
         this.server = Javalin.create(config -> {
-            config.startup.showJavalinBanner = false;
-            config.jetty.host = "127.0.0.1";
-            config.jetty.port = 0;
-            config.routes.ws("/media", ws -> ws.onMessage(ctx -> {
-                var message = JSON.readTree(ctx.message());
-                messages.add(message);
-                if (serverBase != null && "start".equals(message.path("event").asText())) {
-                    var parameters = message.at("/start/customParameters");
-                    // Off the socket's thread: the agent talks to batchcall while the stream stays open.
-                    Thread.ofVirtual().start(() -> handle(parameters));
-                }
-            }));
-        }).start();
+                    config.startup.showJavalinBanner = false;
+                    config.jetty.host = "127.0.0.1";
+                    config.jetty.port = 0;
+                    config.routes.ws(
+                            "/media",
+                            ws -> ws.onMessage(ctx -> {
+                                var message = JSON.readTree(ctx.message());
+                                messages.add(message);
+                                if (serverBase != null
+                                        && "start".equals(message.path("event").asText())) {
+                                    var parameters = message.at("/start/customParameters");
+                                    // Off the socket's thread: the agent talks to batchcall while the stream stays
+                                    // open.
+                                    Thread.ofVirtual().start(() -> handle(parameters));
+                                }
+                            }));
+                })
+                .start();
     }
 
     /**
@@ -72,24 +77,36 @@ public final class TestAgent implements AutoCloseable {
             var url = parameters.get("batchcall_url").asText();
             var base = url.startsWith("/") ? serverBase + url : url;
             var token = "Bearer " + parameters.get("batchcall_token").asText();
-            var read = http.send(HttpRequest.newBuilder(URI.create(base)).header("Authorization", token).build(),
+            var read = http.send(
+                    HttpRequest.newBuilder(URI.create(base))
+                            .header("Authorization", token)
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             var conversation = JSON.readTree(read.body());
-            var name = conversation.at("/conversation_initiation_client_data/dynamic_variables/first_name").asText();
+            var name = conversation
+                    .at("/conversation_initiation_client_data/dynamic_variables/first_name")
+                    .asText();
             var report = JSON.createObjectNode();
-            report.putArray("transcript").addObject().put("role", "agent").put("message", "Hello " + name)
+            report.putArray("transcript")
+                    .addObject()
+                    .put("role", "agent")
+                    .put("message", "Hello " + name)
                     .put("time_in_call_secs", 0);
             var analysis = report.putObject("analysis");
             analysis.put("call_successful", "success");
             analysis.put("transcript_summary", "Greeted " + name);
             analysis.putObject("data_collection_results").putObject("greeted").put("value", name);
             report.put("termination_reason", "end_call tool was called.");
-            var reported = http.send(HttpRequest.newBuilder(URI.create(base + "/report")).header("Authorization", token)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(report.toString())).build(),
+            var reported = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/report"))
+                            .header("Authorization", token)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(report.toString()))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
-            calls.put(parameters.get("conversation_id").asText(), new Call(parameters, conversation,
-                    reported.statusCode()));
+            calls.put(
+                    parameters.get("conversation_id").asText(),
+                    new Call(parameters, conversation, reported.statusCode()));
         } catch (java.io.IOException | InterruptedException e) {
             throw new IllegalStateException("the test agent could not talk to batchcall", e);
         }

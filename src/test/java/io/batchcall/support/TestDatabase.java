@@ -36,7 +36,7 @@ public final class TestDatabase {
     public static String freshDatabaseUrl() {
         var name = "test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
         try (var connection = server().getPostgresDatabase().getConnection();
-             var statement = connection.createStatement()) {
+                var statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException("could not create test database " + name, e);

@@ -47,7 +47,9 @@ public final class TestServer implements AutoCloseable {
             settings.put("BATCHCALL_PORT", "0");
             settings.put("BATCHCALL_DATABASE_URL", databaseUrl);
             settings.put("BATCHCALL_DATABASE_USER", "postgres");
-            settings.put("BATCHCALL_DATA_DIR", Files.createTempDirectory("batchcall-test").toString());
+            settings.put(
+                    "BATCHCALL_DATA_DIR",
+                    Files.createTempDirectory("batchcall-test").toString());
             settings.put("BATCHCALL_API_KEY", API_KEY);
             settings.put("BATCHCALL_ADMIN_TOKEN", ADMIN_TOKEN);
             // Simulated calls that ring and talk briefly, so that batches started by API tests end quickly.
@@ -59,8 +61,11 @@ public final class TestServer implements AutoCloseable {
             settings.putAll(env);
             settings.values().removeIf(v -> v == null);
             var console = new ByteArrayOutputStream();
-            var app = App.start(Config.fromEnvironment(settings), Clock.systemUTC(),
-                    new PrintStream(console, true, StandardCharsets.UTF_8), extraRoutes);
+            var app = App.start(
+                    Config.fromEnvironment(settings),
+                    Clock.systemUTC(),
+                    new PrintStream(console, true, StandardCharsets.UTF_8),
+                    extraRoutes);
             return new TestServer(app, databaseUrl, console);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

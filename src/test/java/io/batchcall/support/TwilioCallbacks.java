@@ -25,7 +25,8 @@ import javax.crypto.spec.SecretKeySpec;
  * loopback, as a TLS-terminating proxy would forward it.
  */
 public final class TwilioCallbacks {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String publicUrl;
     private final int serverPort;
@@ -59,16 +60,19 @@ public final class TwilioCallbacks {
             throw new AssertionError("callback URL " + callbackUrl + " is not under " + publicUrl);
         }
         var local = "http://127.0.0.1:" + serverPort + callbackUrl.substring(publicUrl.length());
-        var body = params.entrySet().stream().map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+        var body = params.entrySet().stream()
+                .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
                 .collect(Collectors.joining("&"));
-        var request = HttpRequest.newBuilder(URI.create(local)).timeout(Duration.ofSeconds(30))
+        var request = HttpRequest.newBuilder(URI.create(local))
+                .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (signature != null) {
             request.header("X-Twilio-Signature", signature);
         }
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -79,8 +83,9 @@ public final class TwilioCallbacks {
 
     /** Base64(HMAC-SHA1(token, url + each parameter's name and value, by name)), Twilio's algorithm. */
     public static String sign(String url, Map<String, String> params, String authToken) {
-        var data = url + new TreeMap<>(params).entrySet().stream().map(e -> e.getKey() + e.getValue())
-                .collect(Collectors.joining());
+        var data = url
+                + new TreeMap<>(params)
+                        .entrySet().stream().map(e -> e.getKey() + e.getValue()).collect(Collectors.joining());
         try {
             var mac = Mac.getInstance("HmacSHA1");
             mac.init(new SecretKeySpec(authToken.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));

@@ -51,7 +51,9 @@ class BatchControlsBrowserTest {
             Assumptions.abort("Browser tests skipped: chromium and chromedriver are not on the PATH"
                     + " (apt-get install -y chromium chromium-driver)");
         }
-        assertThat(installed).as("chromium and chromedriver on the PATH (CI installs them)").isPresent();
+        assertThat(installed)
+                .as("chromium and chromedriver on the PATH (CI installs them)")
+                .isPresent();
         server = TestServer.start();
         baseUrl = "http://127.0.0.1:" + server.port() + "/";
         var fixtures = new Fixtures(server);
@@ -73,8 +75,12 @@ class BatchControlsBrowserTest {
     private static void open(String hash) {
         browser.open("about:blank");
         browser.open(baseUrl + hash);
-        browser.until(d -> d.findElement(By.id("top")).isDisplayed() || d.findElements(By.id("api-key")).stream()
-                .anyMatch(input -> input.isDisplayed()) ? true : null, "the sign-in form or a page");
+        browser.until(
+                d -> d.findElement(By.id("top")).isDisplayed()
+                                || d.findElements(By.id("api-key")).stream().anyMatch(input -> input.isDisplayed())
+                        ? true
+                        : null,
+                "the sign-in form or a page");
         if (!browser.driver().findElement(By.id("top")).isDisplayed()) {
             browser.type("#api-key", TestServer.API_KEY);
             browser.click("#sign-in");
@@ -84,12 +90,17 @@ class BatchControlsBrowserTest {
 
     /** A batch of {@code size} recipients (+14155550000 onwards) that starts tomorrow. */
     private static String scheduledBatch(String name, int size) {
-        var recipients = IntStream.range(0, size).mapToObj(i -> "{\"phone_number\":\"+1415555" + String.format("%04d", i)
-                + "\"}").collect(Collectors.joining(",", "[", "]"));
+        var recipients = IntStream.range(0, size)
+                .mapToObj(i -> "{\"phone_number\":\"+1415555" + String.format("%04d", i) + "\"}")
+                .collect(Collectors.joining(",", "[", "]"));
         long tomorrow = Instant.now().getEpochSecond() + 86_400;
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"" + name
-                + "\",\"agent_id\":\"" + agentId + "\",\"recipients\":" + recipients + ",\"scheduled_time_unix\":"
-                + tomorrow + "}");
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"" + name
+                                + "\",\"agent_id\":\"" + agentId + "\",\"recipients\":" + recipients
+                                + ",\"scheduled_time_unix\":"
+                                + tomorrow + "}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
@@ -101,7 +112,8 @@ class BatchControlsBrowserTest {
     }
 
     private static void awaitGone(String id) {
-        browser.until(d -> d.findElements(By.id(id)).stream().noneMatch(e -> e.isDisplayed()) ? true : null,
+        browser.until(
+                d -> d.findElements(By.id(id)).stream().noneMatch(e -> e.isDisplayed()) ? true : null,
                 "#" + id + " gone");
     }
 
@@ -114,7 +126,9 @@ class BatchControlsBrowserTest {
 
         browser.waitForText("#batch-paused-badge", "paused");
         browser.waitForText("#batch-paused", "Paused since");
-        assertThat(browser.text("#batch-status")).as("EL's status keeps its values").contains("pending");
+        assertThat(browser.text("#batch-status"))
+                .as("EL's status keeps its values")
+                .contains("pending");
         var paused = batch(id);
         assertThat(paused.get("paused").asBoolean()).isTrue();
         assertThat(paused.get("paused_at_unix").asLong()).isPositive();
@@ -129,7 +143,9 @@ class BatchControlsBrowserTest {
 
         browser.find("#pause-batch");
         awaitGone("batch-paused");
-        assertThat(browser.all("#batch-paused-badge .badge")).as("the paused badge").isEmpty();
+        assertThat(browser.all("#batch-paused-badge .badge"))
+                .as("the paused badge")
+                .isEmpty();
         assertThat(batch(id).get("paused").asBoolean()).isFalse();
         open("#/batches");
         browser.waitForText("tr[data-batch-id=" + id + "]", "Pause me");
@@ -154,15 +170,20 @@ class BatchControlsBrowserTest {
         var stored = batch(id);
         assertThat(stored.get("name").asText()).isEqualTo("New name");
         assertThat(stored.get("target_concurrency_limit").asInt()).isEqualTo(7);
-        assertThat(stored.at("/telephony_call_config/ringing_timeout_secs").asInt()).isEqualTo(25);
+        assertThat(stored.at("/telephony_call_config/ringing_timeout_secs").asInt())
+                .isEqualTo(25);
     }
 
     @Test
     void a_batch_not_yet_started_is_rescheduled_at_a_wall_clock_time_in_its_own_time_zone() {
         long tomorrow = Instant.now().getEpochSecond() + 86_400;
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Tokyo later\","
-                + "\"agent_id\":\"" + agentId + "\",\"recipients\":[{\"phone_number\":\"+14155550000\"}],"
-                + "\"scheduled_time_unix\":" + tomorrow + ",\"timezone\":\"Asia/Tokyo\"}");
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"Tokyo later\","
+                                + "\"agent_id\":\"" + agentId
+                                + "\",\"recipients\":[{\"phone_number\":\"+14155550000\"}],"
+                                + "\"scheduled_time_unix\":" + tomorrow + ",\"timezone\":\"Asia/Tokyo\"}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         var id = response.json().get("id").asText();
         open("#/batches/" + id);
@@ -170,20 +191,25 @@ class BatchControlsBrowserTest {
         browser.click("#edit-batch");
         browser.waitForText("dialog[open] label[for=edit-schedule]", "Asia/Tokyo");
         // Typing into a datetime-local field depends on the browser's locale; its value is the same everywhere.
-        ((JavascriptExecutor) browser.driver()).executeScript("arguments[0].value = '2030-01-02T09:30'",
-                browser.find("#edit-schedule"));
+        ((JavascriptExecutor) browser.driver())
+                .executeScript("arguments[0].value = '2030-01-02T09:30'", browser.find("#edit-schedule"));
         browser.click("#save-edit");
 
         browser.waitForText("#batch-summary", "2030");
-        long expected = LocalDateTime.of(2030, 1, 2, 9, 30).atZone(ZoneId.of("Asia/Tokyo")).toEpochSecond();
+        long expected = LocalDateTime.of(2030, 1, 2, 9, 30)
+                .atZone(ZoneId.of("Asia/Tokyo"))
+                .toEpochSecond();
         assertThat(batch(id).get("scheduled_time_unix").asLong()).isEqualTo(expected);
-        assertThat(batch(id).get("name").asText()).as("only the schedule was sent").isEqualTo("Tokyo later");
+        assertThat(batch(id).get("name").asText())
+                .as("only the schedule was sent")
+                .isEqualTo("Tokyo later");
     }
 
     @Test
     void recipients_added_from_a_csv_file_grow_the_total_and_a_refused_row_shows_its_error() throws IOException {
         var id = scheduledBatch("Growing", 2);
-        var file = Files.writeString(Files.createTempFile("more", ".csv"),
+        var file = Files.writeString(
+                Files.createTempFile("more", ".csv"),
                 "phone_number,name\n+14155550100,Ada\n12345,Bad\n+14155550101,Bob\n");
         open("#/batches/" + id);
         browser.waitForText("#count-scheduled", "2");
@@ -191,7 +217,8 @@ class BatchControlsBrowserTest {
         browser.click("#add-recipients");
         browser.find("#add-recipients-file").sendKeys(file.toAbsolutePath().toString());
         browser.waitForText("#validation-summary", "3 rows: 2 ready, 1 with problems");
-        assertThat(browser.all("#row-errors tbody tr")).extracting(r -> r.getAttribute("data-row"))
+        assertThat(browser.all("#row-errors tbody tr"))
+                .extracting(r -> r.getAttribute("data-row"))
                 .containsExactly("3");
         assertThat(browser.find("#add-recipients-submit").isEnabled()).isFalse();
         browser.click("#drop-bad-rows");
@@ -204,15 +231,16 @@ class BatchControlsBrowserTest {
         assertThat(browser.text("#recipient-table")).contains("+14155550100", "+14155550101");
 
         // The file checker cannot know the batch's numbers: the server refuses the duplicate, by the file's row.
-        var duplicate = Files.writeString(Files.createTempFile("dup", ".csv"),
-                "phone_number,name\n+14155550102,Cy\n+14155550000,Again\n");
+        var duplicate = Files.writeString(
+                Files.createTempFile("dup", ".csv"), "phone_number,name\n+14155550102,Cy\n+14155550000,Again\n");
         browser.click("#add-recipients");
         browser.find("#add-recipients-file").sendKeys(duplicate.toAbsolutePath().toString());
         browser.waitForText("#validation-summary", "2 rows: 2 ready, 0 with problems");
         browser.click("#add-recipients-submit");
 
         browser.waitForText("#append-errors tr[data-row='3']", "+14155550000");
-        assertThat(browser.find("#add-recipients-result [role=alert]").getText()).isNotBlank();
+        assertThat(browser.find("#add-recipients-result [role=alert]").getText())
+                .isNotBlank();
         browser.screenshot("add-recipients-refused");
         assertThat(batch(id).get("total_calls_scheduled").asInt()).isEqualTo(4);
     }
@@ -230,7 +258,8 @@ class BatchControlsBrowserTest {
         browser.click("#confirm-ok");
 
         browser.waitForText("tr[data-recipient-id='" + cancelled + "']", "cancelled");
-        assertThat(browser.all("tr[data-recipient-id='" + cancelled + "'] .cancel-recipient")).isEmpty();
+        assertThat(browser.all("tr[data-recipient-id='" + cancelled + "'] .cancel-recipient"))
+                .isEmpty();
         assertThat(browser.text("tr[data-recipient-id='" + kept + "']")).contains("pending");
         var stored = batch(id).get("recipients");
         assertThat(stored.findValuesAsText("status")).containsExactly("pending", "cancelled", "pending");
@@ -243,7 +272,10 @@ class BatchControlsBrowserTest {
         open("#/batches/" + id);
         browser.find("#pause-batch");
         // Another operator (or a script) cancels it while this page still offers Pause.
-        assertThat(server.client().postEmpty("/v1/convai/batch-calling/" + id + "/cancel").status()).isEqualTo(200);
+        assertThat(server.client()
+                        .postEmpty("/v1/convai/batch-calling/" + id + "/cancel")
+                        .status())
+                .isEqualTo(200);
 
         browser.click("#pause-batch");
 
@@ -265,7 +297,11 @@ class BatchControlsBrowserTest {
             browser.click("#confirm-ok");
 
             browser.waitForText("#dispatch-banner", "Dialing is stopped for the whole workspace");
-            assertThat(server.client().get("/v1/batchcall/workspace").json().get("dispatch_paused").asBoolean())
+            assertThat(server.client()
+                            .get("/v1/batchcall/workspace")
+                            .json()
+                            .get("dispatch_paused")
+                            .asBoolean())
                     .isTrue();
             browser.screenshot("dispatch-stopped");
             for (var page : new String[] {"#/agents", "#/batches/new", "#/webhooks"}) {
@@ -279,11 +315,16 @@ class BatchControlsBrowserTest {
 
             awaitGone("dispatch-banner");
             browser.waitForText("#dispatch-toggle", "Stop all dialing");
-            assertThat(server.client().get("/v1/batchcall/workspace").json().get("dispatch_paused").asBoolean())
+            assertThat(server.client()
+                            .get("/v1/batchcall/workspace")
+                            .json()
+                            .get("dispatch_paused")
+                            .asBoolean())
                     .isFalse();
             open("#/batches");
             browser.find("#dispatch-toggle");
-            assertThat(browser.driver().findElement(By.id("dispatch-banner")).isDisplayed()).isFalse();
+            assertThat(browser.driver().findElement(By.id("dispatch-banner")).isDisplayed())
+                    .isFalse();
         } finally {
             // The other tests' batches must not see a stopped workspace, whatever happened above.
             server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":false}");

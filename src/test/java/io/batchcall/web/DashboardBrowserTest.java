@@ -8,7 +8,6 @@ import io.batchcall.support.Receiver;
 import io.batchcall.support.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -53,7 +52,9 @@ class DashboardBrowserTest {
             Assumptions.abort("Browser tests skipped: chromium and chromedriver are not on the PATH"
                     + " (apt-get install -y chromium chromium-driver)");
         }
-        assertThat(installed).as("chromium and chromedriver on the PATH (CI installs them)").isPresent();
+        assertThat(installed)
+                .as("chromium and chromedriver on the PATH (CI installs them)")
+                .isPresent();
         server = TestServer.start();
         baseUrl = "http://127.0.0.1:" + server.port() + "/";
         var fixtures = new Fixtures(server);
@@ -87,27 +88,39 @@ class DashboardBrowserTest {
 
     /** Waits for the app to show either the sign-in form or, signed in, the header and a page. */
     private static void awaitSignInOrPage() {
-        browser.until(d -> d.findElement(By.id("top")).isDisplayed() || d.findElements(By.id("api-key")).stream()
-                .anyMatch(input -> input.isDisplayed()) ? true : null, "the sign-in form or a page");
+        browser.until(
+                d -> d.findElement(By.id("top")).isDisplayed()
+                                || d.findElements(By.id("api-key")).stream().anyMatch(input -> input.isDisplayed())
+                        ? true
+                        : null,
+                "the sign-in form or a page");
     }
 
     private static String submit(String name, String recipients, String extra) {
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"" + name
-                + "\",\"agent_id\":\"" + agentId + "\",\"recipients\":" + recipients + extra + "}");
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"" + name + "\",\"agent_id\":\"" + agentId + "\",\"recipients\":" + recipients
+                                + extra + "}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
 
     private static String recipients(List<String> outcomes) {
-        return IntStream.range(0, outcomes.size()).mapToObj(i -> "{\"phone_number\":\"+1415555" + String.format("%04d", i)
-                + "\",\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"person-" + i
-                + "\",\"sim_outcome\":\"" + outcomes.get(i) + "\"}}}").collect(Collectors.joining(",", "[", "]"));
+        return IntStream.range(0, outcomes.size())
+                .mapToObj(i -> "{\"phone_number\":\"+1415555" + String.format("%04d", i)
+                        + "\",\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"person-" + i
+                        + "\",\"sim_outcome\":\"" + outcomes.get(i) + "\"}}}")
+                .collect(Collectors.joining(",", "[", "]"));
     }
 
     private static void awaitFinished(String expectedStatus) {
         browser.waitForText("#batch-status", expectedStatus);
-        browser.until(d -> "100".equals(d.findElement(By.cssSelector("#batch-progress [role=progressbar]"))
-                .getAttribute("aria-valuenow")), "the progress bar at 100%");
+        browser.until(
+                d -> "100"
+                        .equals(d.findElement(By.cssSelector("#batch-progress [role=progressbar]"))
+                                .getAttribute("aria-valuenow")),
+                "the progress bar at 100%");
     }
 
     private static int outcome(String key) {
@@ -152,7 +165,8 @@ class DashboardBrowserTest {
 
         browser.waitForText("#number-table", "+918047112233");
         assertThat(browser.text("#number-table")).contains("Mumbai line", "exotel");
-        var stored = server.client().get("/v1/convai/phone-numbers?provider=exotel").json();
+        var stored =
+                server.client().get("/v1/convai/phone-numbers?provider=exotel").json();
         assertThat(stored).hasSize(1);
         assertThat(stored.get(0).get("agent_stream").asBoolean()).isTrue();
     }
@@ -184,8 +198,13 @@ class DashboardBrowserTest {
     void a_50_row_csv_with_2_bad_rows_reports_exactly_them_and_the_rest_run_to_100_percent_live() throws IOException {
         var csv = new StringBuilder("phone_number,name,sim_outcome\n");
         for (int i = 0; i < 50; i++) {
-            String number = i == 9 ? "12345" : i == 29 ? "+1 415 555 0101" : "+1415555" + String.format("%04d", 100 + i);
-            csv.append(number).append(",Person ").append(i).append(',').append(i % 10 == 3 ? "busy" : "completed")
+            String number =
+                    i == 9 ? "12345" : i == 29 ? "+1 415 555 0101" : "+1415555" + String.format("%04d", 100 + i);
+            csv.append(number)
+                    .append(",Person ")
+                    .append(i)
+                    .append(',')
+                    .append(i % 10 == 3 ? "busy" : "completed")
                     .append('\n');
         }
         var file = Files.writeString(Files.createTempFile("recipients", ".csv"), csv);
@@ -194,7 +213,9 @@ class DashboardBrowserTest {
         browser.find("#recipients-file").sendKeys(file.toAbsolutePath().toString());
 
         browser.waitForText("#validation-summary", "50 rows: 48 ready, 2 with problems");
-        var badRows = browser.all("#row-errors tbody tr").stream().map(r -> r.getAttribute("data-row")).toList();
+        var badRows = browser.all("#row-errors tbody tr").stream()
+                .map(r -> r.getAttribute("data-row"))
+                .toList();
         assertThat(badRows).containsExactly("11", "31");
         assertThat(browser.text("#row-errors")).contains("12345", "Duplicate: row 3");
         assertThat(browser.find("#submit-batch").isEnabled()).isFalse();
@@ -245,16 +266,19 @@ class DashboardBrowserTest {
         browser.until(d -> Files.exists(file) ? true : null, "the export downloaded");
         var lines = Files.readAllLines(file);
         assertThat(lines).hasSize(4);
-        assertThat(lines.getFirst()).startsWith("id,phone_number,whatsapp_user_id,status,conversation_id,attempt_count,"
-                + "last_outcome");
-        assertThat(lines.subList(1, 4)).extracting(line -> line.split(",")[1] + " " + line.split(",")[6])
+        assertThat(lines.getFirst())
+                .startsWith("id,phone_number,whatsapp_user_id,status,conversation_id,attempt_count," + "last_outcome");
+        assertThat(lines.subList(1, 4))
+                .extracting(line -> line.split(",")[1] + " " + line.split(",")[6])
                 .containsExactly("+14155550000 completed", "+14155550001 voicemail", "+14155550002 busy");
     }
 
     @Test
     void a_scheduled_batch_shows_its_time_in_its_timezone_and_is_cancelled_from_its_page() {
         long tomorrow = Instant.now().getEpochSecond() + 86_400;
-        var id = submit("Tomorrow in Tokyo", recipients(List.of("completed", "completed")),
+        var id = submit(
+                "Tomorrow in Tokyo",
+                recipients(List.of("completed", "completed")),
                 ",\"scheduled_time_unix\":" + tomorrow + ",\"timezone\":\"Asia/Tokyo\"");
         open("#/batches");
         browser.waitForText("tr[data-batch-id=" + id + "]", "GMT+9");
@@ -281,19 +305,27 @@ class DashboardBrowserTest {
             browser.screenshot("webhook-form");
             browser.click("#save-webhook");
 
-            var secret = browser.until(d -> {
-                var value = browser.find("#webhook-secret").getAttribute("value");
-                return value != null && value.startsWith("whsec_") ? value : null;
-            }, "the new webhook's secret");
+            var secret = browser.until(
+                    d -> {
+                        var value = browser.find("#webhook-secret").getAttribute("value");
+                        return value != null && value.startsWith("whsec_") ? value : null;
+                    },
+                    "the new webhook's secret");
             browser.click("#copy-secret");
             browser.find("#copy-status");
             browser.screenshot("webhook-secret");
             browser.click("#secret-done");
             browser.waitForText("#webhook-table", "CRM");
-            assertThat(browser.text("#webhook-table")).contains("batch.*", "post-call").doesNotContain(secret);
+            assertThat(browser.text("#webhook-table"))
+                    .contains("batch.*", "post-call")
+                    .doesNotContain(secret);
             assertThat(browser.driver().getPageSource()).doesNotContain(secret);
             var webhookId = browser.find("#webhook-table tr[data-webhook-id]").getAttribute("data-webhook-id");
-            assertThat(server.client().get("/v1/convai/settings").json().at("/webhooks/post_call_webhook_id").asText())
+            assertThat(server.client()
+                            .get("/v1/convai/settings")
+                            .json()
+                            .at("/webhooks/post_call_webhook_id")
+                            .asText())
                     .isEqualTo(webhookId);
 
             browser.click("#webhook-table a");
@@ -308,7 +340,8 @@ class DashboardBrowserTest {
             var row = browser.find("#delivery-table tr[data-event-id]");
             assertThat(row.getText()).contains("succeeded");
             row.sendKeys(Keys.ENTER);
-            browser.until(d -> browser.all("#delivery-attempt-table tbody tr").size() == 1 ? true : null,
+            browser.until(
+                    d -> browser.all("#delivery-attempt-table tbody tr").size() == 1 ? true : null,
                     "the delivery's one attempt");
             assertThat(browser.text("#delivery-attempt-table")).contains("200", "ms");
             browser.screenshot("webhook-delivery-attempts");
@@ -320,7 +353,11 @@ class DashboardBrowserTest {
             browser.click("#webhook-table .toggle-webhook");
             browser.waitForText("#webhook-table", "disabled");
             browser.waitForText("#webhook-table .toggle-webhook", "Enable");
-            assertThat(server.client().get("/v1/workspace/webhooks").json().at("/webhooks/0/is_disabled").asBoolean())
+            assertThat(server.client()
+                            .get("/v1/workspace/webhooks")
+                            .json()
+                            .at("/webhooks/0/is_disabled")
+                            .asBoolean())
                     .isTrue();
             browser.screenshot("webhooks");
             browser.click("#webhook-table .delete-webhook");
@@ -329,7 +366,8 @@ class DashboardBrowserTest {
 
             browser.waitForText("#webhook-messages", "CRM was deleted.");
             browser.find("#webhook-list .empty");
-            assertThat(server.client().get("/v1/workspace/webhooks").json().get("webhooks")).isEmpty();
+            assertThat(server.client().get("/v1/workspace/webhooks").json().get("webhooks"))
+                    .isEmpty();
         }
     }
 

@@ -1,6 +1,5 @@
 package io.batchcall.webhooks;
 
-import io.batchcall.support.Receiver;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
@@ -39,13 +38,14 @@ final class Verifiers {
         }
         var mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        var expected = "v0=" + HexFormat.of().formatHex(mac.doFinal((timestamp + "." + body)
-                .getBytes(StandardCharsets.UTF_8)));
+        var expected = "v0="
+                + HexFormat.of().formatHex(mac.doFinal((timestamp + "." + body).getBytes(StandardCharsets.UTF_8)));
         return expected.equals(signature);
     }
 
-    static boolean standardWebhooksAccepts(String id, String timestamp, String signatures, String body, String secret,
-                                           long nowSeconds) throws Exception {
+    static boolean standardWebhooksAccepts(
+            String id, String timestamp, String signatures, String body, String secret, long nowSeconds)
+            throws Exception {
         if (id == null || timestamp == null || signatures == null) {
             return false;
         }
@@ -55,11 +55,14 @@ final class Verifiers {
         var key = Base64.getDecoder().decode(secret.substring("whsec_".length()));
         var mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        var expected = Base64.getDecoder().decode(Base64.getEncoder().encodeToString(
-                mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8))));
+        var expected = Base64.getDecoder()
+                .decode(Base64.getEncoder()
+                        .encodeToString(
+                                mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8))));
         for (var entry : signatures.split(" ")) {
             var parts = entry.split(",", 2);
-            if (parts.length == 2 && parts[0].equals("v1")
+            if (parts.length == 2
+                    && parts[0].equals("v1")
                     && MessageDigest.isEqual(Base64.getDecoder().decode(parts[1]), expected)) {
                 return true;
             }

@@ -55,12 +55,13 @@ class WebhookDeliveryTest {
     @BeforeEach
     void start() {
         meters = new SimpleMeterRegistry();
-        database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(),
-                meters);
+        database = Database.connect(TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), meters);
         var ids = IdSource.secure();
         var cipher = new io.batchcall.store.CredentialCipher(new byte[32]);
-        workspace = new WorkspaceStore(database, clock, ids).createWithApiKey("ws", 10,
-                ApiKeySecret.generate(ids)).workspace().id();
+        workspace = new WorkspaceStore(database, clock, ids)
+                .createWithApiKey("ws", 10, ApiKeySecret.generate(ids))
+                .workspace()
+                .id();
         webhooks = new WebhookStore(database, clock, cipher, ids);
         startSender(cipher, ids, 16);
         outbox = new OutboxFixture(database, clock);
@@ -68,13 +69,17 @@ class WebhookDeliveryTest {
     }
 
     private void startSender(io.batchcall.store.CredentialCipher cipher, IdSource ids, int maxInFlight) {
-        var config = new WebhookConfig(Duration.ofSeconds(5), maxInFlight, Duration.ofSeconds(1), false,
-                Duration.ofHours(24));
-        deliveries = new DeliveryStore(database, clock, cipher, ids, "node-a", LEASE, maxInFlight,
-                RetrySchedule.STANDARD, new Random(3));
+        var config = new WebhookConfig(
+                Duration.ofSeconds(5), maxInFlight, Duration.ofSeconds(1), false, Duration.ofHours(24));
+        deliveries = new DeliveryStore(
+                database, clock, cipher, ids, "node-a", LEASE, maxInFlight, RetrySchedule.STANDARD, new Random(3));
         log = new DeliveryLog(database, clock);
-        sender = new WebhookSender(deliveries, new WebhookUrls(new EgressPolicy(true, EgressPolicy::systemResolve),
-                false), config, clock, new WebhookMetrics(meters, log, clock));
+        sender = new WebhookSender(
+                deliveries,
+                new WebhookUrls(new EgressPolicy(true, EgressPolicy::systemResolve), false),
+                config,
+                clock,
+                new WebhookMetrics(meters, log, clock));
     }
 
     @AfterEach
@@ -85,12 +90,18 @@ class WebhookDeliveryTest {
     }
 
     private WebhookStore.Keyed webhook(List<String> eventTypes, boolean retry) {
-        return webhooks.create(workspace, new WebhookStore.NewWebhook("hook", receiver.url("/hook"),
-                Map.of("X-Team", "calls"), eventTypes, retry));
+        return webhooks.create(
+                workspace,
+                new WebhookStore.NewWebhook(
+                        "hook", receiver.url("/hook"), Map.of("X-Team", "calls"), eventTypes, retry));
     }
 
     private String recipientEvent(String recipient, String status) {
-        return outbox.recipientEvent(workspace, "recipient." + status, "batch_1", recipient,
+        return outbox.recipientEvent(
+                workspace,
+                "recipient." + status,
+                "batch_1",
+                recipient,
                 Map.of("recipient", Map.of("id", recipient, "status", status), "note", "Zoë ☎ 東京"));
     }
 
@@ -105,11 +116,17 @@ class WebhookDeliveryTest {
     }
 
     private List<String> delivered(Predicate<Receiver.Request> which) {
-        return receiver.requests().stream().filter(which).map(Receiver.Request::eventId).toList();
+        return receiver.requests().stream()
+                .filter(which)
+                .map(Receiver.Request::eventId)
+                .toList();
     }
 
     private String state(String endpoint, String eventId) {
-        return log.delivery(workspace, endpoint, eventId).orElseThrow().delivery().state();
+        return log.delivery(workspace, endpoint, eventId)
+                .orElseThrow()
+                .delivery()
+                .state();
     }
 
     @Test
@@ -129,12 +146,27 @@ class WebhookDeliveryTest {
             assertThat(request.body()).isEqualTo(stored.body());
             assertThat(request.body()).contains("\"event_id\":\"" + request.eventId() + "\"");
             assertThat(request.header("ElevenLabs-Signature")).matches("t=\\d+,v0=[0-9a-f]{64}");
-            assertThat(Verifiers.elevenLabsAccepts(request.header("ElevenLabs-Signature"), request.body(),
-                    hook.secret().value(), now)).isTrue();
-            assertThat(Verifiers.standardWebhooksAccepts(request.eventId(), request.header("webhook-timestamp"),
-                    request.header("webhook-signature"), request.body(), hook.secret().value(), now)).isTrue();
-            assertThat(Verifiers.elevenLabsAccepts(request.header("ElevenLabs-Signature"), request.body() + " ",
-                    hook.secret().value(), now)).as("a tampered body").isFalse();
+            assertThat(Verifiers.elevenLabsAccepts(
+                            request.header("ElevenLabs-Signature"),
+                            request.body(),
+                            hook.secret().value(),
+                            now))
+                    .isTrue();
+            assertThat(Verifiers.standardWebhooksAccepts(
+                            request.eventId(),
+                            request.header("webhook-timestamp"),
+                            request.header("webhook-signature"),
+                            request.body(),
+                            hook.secret().value(),
+                            now))
+                    .isTrue();
+            assertThat(Verifiers.elevenLabsAccepts(
+                            request.header("ElevenLabs-Signature"),
+                            request.body() + " ",
+                            hook.secret().value(),
+                            now))
+                    .as("a tampered body")
+                    .isFalse();
             assertThat(request.header("webhook-timestamp")).isEqualTo(Long.toString(now));
             assertThat(request.header("content-type")).isEqualTo("application/json");
             assertThat(request.header("X-Team")).isEqualTo("calls");
@@ -161,15 +193,22 @@ class WebhookDeliveryTest {
         var last = receiver.requests().getLast();
         assertThat(last.eventId()).isEqualTo(event);
         assertThat(last.header("Batchcall-Delivery-Attempt")).isEqualTo("6");
-        assertThat(Verifiers.elevenLabsAccepts(last.header("ElevenLabs-Signature"), last.body(), hook.secret().value(),
-                clock.instant().getEpochSecond())).isTrue();
+        assertThat(Verifiers.elevenLabsAccepts(
+                        last.header("ElevenLabs-Signature"),
+                        last.body(),
+                        hook.secret().value(),
+                        clock.instant().getEpochSecond()))
+                .isTrue();
         assertThat(receiver.requests()).extracting(Receiver.Request::body).containsOnly(last.body());
-        assertThat(log.delivery(workspace, hook.id(), event).orElseThrow().attempts()).hasSize(6)
-                .extracting(a -> a.statusCode().orElse(0)).containsExactly(500, 500, 500, 500, 500, 200);
+        assertThat(log.delivery(workspace, hook.id(), event).orElseThrow().attempts())
+                .hasSize(6)
+                .extracting(a -> a.statusCode().orElse(0))
+                .containsExactly(500, 500, 500, 500, 500, 200);
     }
 
     @Test
-    void a_failing_receiver_gets_everything_in_order_per_recipient_once_it_recovers_and_other_recipients_wait_for_nothing() {
+    void
+            a_failing_receiver_gets_everything_in_order_per_recipient_once_it_recovers_and_other_recipients_wait_for_nothing() {
         var hook = webhook(List.of("recipient.*"), true);
         webhooks.find(workspace, hook.id()).orElseThrow();
         var a1 = recipientEvent("a", "dispatched");
@@ -184,8 +223,8 @@ class WebhookDeliveryTest {
         assertThat(delivered(r -> true)).containsExactlyInAnyOrder(a1, b1);
 
         // b's receiver recovers, a's keeps failing: b's events all go out, without waiting for a.
-        receiver.answer(request -> request.body().contains("\"id\":\"a\"") ? Response.status(500)
-                : Response.status(200));
+        receiver.answer(
+                request -> request.body().contains("\"id\":\"a\"") ? Response.status(500) : Response.status(200));
         clock.advance(Duration.ofMinutes(1));
         sendUntilIdle();
         assertThat(state(hook.id(), b1)).isEqualTo("succeeded");
@@ -198,15 +237,19 @@ class WebhookDeliveryTest {
         receiver.answer(request -> Response.status(200));
         clock.advance(Duration.ofMinutes(3));
         sendUntilIdle();
-        var accepted = receiver.requests().stream().filter(r -> r.body().contains("\"id\":\"a\""))
-                .map(Receiver.Request::eventId).distinct().toList();
+        var accepted = receiver.requests().stream()
+                .filter(r -> r.body().contains("\"id\":\"a\""))
+                .map(Receiver.Request::eventId)
+                .distinct()
+                .toList();
         assertThat(accepted).containsExactly(a1, a2, a3);
-        assertThat(List.of(a1, a2, a3, b1, b2)).allSatisfy(id -> assertThat(state(hook.id(), id))
-                .isEqualTo("succeeded"));
+        assertThat(List.of(a1, a2, a3, b1, b2))
+                .allSatisfy(id -> assertThat(state(hook.id(), id)).isEqualTo("succeeded"));
     }
 
     @Test
-    void ten_failures_without_a_success_disable_the_webhook_hold_its_deliveries_and_enabling_it_resumes_them_in_order() {
+    void
+            ten_failures_without_a_success_disable_the_webhook_hold_its_deliveries_and_enabling_it_resumes_them_in_order() {
         var hook = webhook(List.of("recipient.*"), true);
         receiver.answer(request -> Response.status(503));
         var firsts = new java.util.ArrayList<String>();
@@ -221,21 +264,28 @@ class WebhookDeliveryTest {
         assertThat(endpoint.disabledReason()).contains("failures");
         assertThat(endpoint.mostRecentFailureCode()).contains(503);
         var whileHeld = recipientEvent("r0", "completed");
-        assertThat(List.of(firsts.getFirst(), behind, whileHeld)).allSatisfy(id ->
-                assertThat(state(hook.id(), id)).isEqualTo("held"));
+        assertThat(List.of(firsts.getFirst(), behind, whileHeld))
+                .allSatisfy(id -> assertThat(state(hook.id(), id)).isEqualTo("held"));
         int sentBefore = receiver.requests().size();
         clock.advance(Duration.ofDays(1));
         sendUntilIdle();
         assertThat(receiver.requests()).hasSize(sentBefore);
 
         receiver.answer(request -> Response.status(200));
-        webhooks.update(workspace, hook.id(), new WebhookStore.WebhookUpdate("hook", false, Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty()));
+        webhooks.update(
+                workspace,
+                hook.id(),
+                new WebhookStore.WebhookUpdate(
+                        "hook", false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
         sendUntilIdle();
 
-        assertThat(webhooks.find(workspace, hook.id()).orElseThrow().autoDisabled()).isFalse();
-        var r0 = receiver.requests().stream().filter(r -> r.body().contains("\"id\":\"r0\"")).skip(1)
-                .map(Receiver.Request::eventId).toList();
+        assertThat(webhooks.find(workspace, hook.id()).orElseThrow().autoDisabled())
+                .isFalse();
+        var r0 = receiver.requests().stream()
+                .filter(r -> r.body().contains("\"id\":\"r0\""))
+                .skip(1)
+                .map(Receiver.Request::eventId)
+                .toList();
         assertThat(r0).containsExactly(firsts.getFirst(), behind, whileHeld);
         assertThat(firsts).allSatisfy(id -> assertThat(state(hook.id(), id)).isEqualTo("succeeded"));
     }
@@ -259,8 +309,9 @@ class WebhookDeliveryTest {
     @Test
     void gone_410_disables_the_webhook_at_once_holds_the_delivery_and_tells_the_other_webhooks() {
         var hook = webhook(List.of("recipient.*"), true);
-        webhooks.create(workspace, new WebhookStore.NewWebhook("ops", receiver.url("/ops"), Map.of(),
-                List.of("webhook.*"), true));
+        webhooks.create(
+                workspace,
+                new WebhookStore.NewWebhook("ops", receiver.url("/ops"), Map.of(), List.of("webhook.*"), true));
         receiver.answer(request -> request.path().equals("/hook") ? Response.status(410) : Response.status(200));
         var event = recipientEvent("r1", "dispatched");
         sendUntilIdle();
@@ -283,7 +334,8 @@ class WebhookDeliveryTest {
         sendUntilIdle();
 
         var delivery = log.delivery(workspace, hook.id(), event).orElseThrow();
-        assertThat(delivery.delivery().nextAttemptAt()).isEqualTo(clock.instant().plusSeconds(600));
+        assertThat(delivery.delivery().nextAttemptAt())
+                .isEqualTo(clock.instant().plusSeconds(600));
         assertThat(delivery.attempts().getFirst().responseExcerpt()).contains("slow down");
         clock.advance(Duration.ofSeconds(599));
         sendUntilIdle();
@@ -298,7 +350,8 @@ class WebhookDeliveryTest {
     void a_redirect_is_not_followed_and_counts_as_a_failed_attempt() {
         var hook = webhook(List.of("*"), true);
         receiver.answer(request -> request.path().equals("/hook")
-                ? new Response(307, Map.of("Location", receiver.url("/elsewhere")), "") : Response.status(200));
+                ? new Response(307, Map.of("Location", receiver.url("/elsewhere")), "")
+                : Response.status(200));
         var event = recipientEvent("r1", "dispatched");
         sendUntilIdle();
 
@@ -329,7 +382,8 @@ class WebhookDeliveryTest {
     @Test
     void after_a_rotation_both_secrets_verify_until_the_grace_period_ends() throws Exception {
         var hook = webhook(List.of("*"), true);
-        var rotated = webhooks.rotateSecret(workspace, hook.id(), Duration.ofHours(24)).orElseThrow();
+        var rotated = webhooks.rotateSecret(workspace, hook.id(), Duration.ofHours(24))
+                .orElseThrow();
         recipientEvent("r1", "dispatched");
         sendUntilIdle();
         var during = receiver.requests().getLast();
@@ -337,10 +391,22 @@ class WebhookDeliveryTest {
         var oldSecret = hook.secret().value();
         var newSecret = rotated.secret().value();
         assertThat(during.header("webhook-signature").split(" ")).hasSize(2);
-        assertThat(Verifiers.standardWebhooksAccepts(during.eventId(), during.header("webhook-timestamp"),
-                during.header("webhook-signature"), during.body(), newSecret, now)).isTrue();
-        assertThat(Verifiers.standardWebhooksAccepts(during.eventId(), during.header("webhook-timestamp"),
-                during.header("webhook-signature"), during.body(), oldSecret, now)).isTrue();
+        assertThat(Verifiers.standardWebhooksAccepts(
+                        during.eventId(),
+                        during.header("webhook-timestamp"),
+                        during.header("webhook-signature"),
+                        during.body(),
+                        newSecret,
+                        now))
+                .isTrue();
+        assertThat(Verifiers.standardWebhooksAccepts(
+                        during.eventId(),
+                        during.header("webhook-timestamp"),
+                        during.header("webhook-signature"),
+                        during.body(),
+                        oldSecret,
+                        now))
+                .isTrue();
         assertThat(during.header("ElevenLabs-Signature")).containsOnlyOnce("v0=");
         assertThat(Verifiers.elevenLabsAccepts(during.header("ElevenLabs-Signature"), during.body(), oldSecret, now))
                 .isTrue();
@@ -353,8 +419,14 @@ class WebhookDeliveryTest {
         assertThat(after.header("webhook-signature").split(" ")).hasSize(1);
         assertThat(Verifiers.elevenLabsAccepts(after.header("ElevenLabs-Signature"), after.body(), newSecret, now))
                 .isTrue();
-        assertThat(Verifiers.standardWebhooksAccepts(after.eventId(), after.header("webhook-timestamp"),
-                after.header("webhook-signature"), after.body(), oldSecret, now)).isFalse();
+        assertThat(Verifiers.standardWebhooksAccepts(
+                        after.eventId(),
+                        after.header("webhook-timestamp"),
+                        after.header("webhook-signature"),
+                        after.body(),
+                        oldSecret,
+                        now))
+                .isFalse();
     }
 
     @Test
@@ -372,9 +444,11 @@ class WebhookDeliveryTest {
         assertThat(receiver.requests()).extracting(Receiver.Request::eventId).containsExactly(event);
         var detail = log.delivery(workspace, hook.id(), event).orElseThrow();
         assertThat(detail.delivery().state()).isEqualTo("succeeded");
-        assertThat(detail.attempts()).extracting(a -> a.errorClass().orElse("ok"))
+        assertThat(detail.attempts())
+                .extracting(a -> a.errorClass().orElse("ok"))
                 .containsExactly("lease_expired", "ok");
-        assertThat(receiver.requests().getFirst().header("Batchcall-Delivery-Attempt")).isEqualTo("2");
+        assertThat(receiver.requests().getFirst().header("Batchcall-Delivery-Attempt"))
+                .isEqualTo("2");
     }
 
     @Test
@@ -415,9 +489,15 @@ class WebhookDeliveryTest {
         recipientEvent("r1", "initiated");
         sendUntilIdle();
 
-        assertThat(meters.get("batchcall.webhook.deliveries").tags("endpoint", hook.id(), "outcome", "retrying")
-                .counter().count()).isEqualTo(1.0);
-        assertThat(meters.get("batchcall.webhook.backlog").tags("endpoint", hook.id()).gauge().value())
+        assertThat(meters.get("batchcall.webhook.deliveries")
+                        .tags("endpoint", hook.id(), "outcome", "retrying")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(meters.get("batchcall.webhook.backlog")
+                        .tags("endpoint", hook.id())
+                        .gauge()
+                        .value())
                 .isEqualTo(2.0);
         assertThat(meters.get("batchcall.webhook.attempt").timer().count()).isEqualTo(1);
     }

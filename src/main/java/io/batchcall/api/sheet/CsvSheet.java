@@ -31,10 +31,12 @@ public final class CsvSheet {
 
     private static String decode(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return new String(bytes, WINDOWS_1252);
         }
@@ -106,8 +108,7 @@ public final class CsvSheet {
     }
 
     /** Reads a quoted cell's content from {@code start} (just after its opening quote); answers the index after it. */
-    private static int quoted(String text, int start, StringBuilder cell, int record, int column,
-                              Sheet.Builder sheet) {
+    private static int quoted(String text, int start, StringBuilder cell, int record, int column, Sheet.Builder sheet) {
         int i = start;
         while (i < text.length()) {
             char c = text.charAt(i);

@@ -37,6 +37,7 @@ public final class XlsxSheet {
      * the streaming reader walks through: 10,000 rows of 200 cells need well under it.
      */
     static final double MIN_INFLATE_RATIO = 0.01;
+
     static final long MAX_ENTRY_BYTES = 256L * 1024 * 1024;
     /**
      * The shared strings and the styles are the two parts POI holds in memory whole (the sheet itself streams),
@@ -44,6 +45,7 @@ public final class XlsxSheet {
      * what a bomb would inflate to.
      */
     static final long MAX_SHARED_STRINGS_BYTES = 48L * 1024 * 1024;
+
     static final long MAX_STYLES_BYTES = 8L * 1024 * 1024;
     static final int TEMP_FILE_THRESHOLD_BYTES = 1024 * 1024;
 
@@ -70,8 +72,10 @@ public final class XlsxSheet {
             var reader = new XSSFReader(pkg);
             var stringParts = pkg.getPartsByContentType(XSSFRelation.SHARED_STRINGS.getContentType());
             ReadOnlySharedStringsTable strings;
-            try (var in = stringParts.isEmpty() ? InputStream.nullInputStream()
-                    : new Bounded(stringParts.getFirst().getInputStream(), MAX_SHARED_STRINGS_BYTES, "shared strings")) {
+            try (var in = stringParts.isEmpty()
+                    ? InputStream.nullInputStream()
+                    : new Bounded(
+                            stringParts.getFirst().getInputStream(), MAX_SHARED_STRINGS_BYTES, "shared strings")) {
                 strings = new ReadOnlySharedStringsTable(in);
             }
             var styles = new StylesTable();
@@ -86,14 +90,13 @@ public final class XlsxSheet {
             }
             try (var first = sheets.next()) {
                 var xml = XMLHelper.newXMLReader();
-                xml.setContentHandler(new XSSFSheetXMLHandler(styles, null, strings, new Rows(sheet),
-                        new DataFormatter(), false));
+                xml.setContentHandler(
+                        new XSSFSheetXMLHandler(styles, null, strings, new Rows(sheet), new DataFormatter(), false));
                 xml.parse(new InputSource(first));
             }
         } catch (SheetException e) {
             throw e;
-        } catch (IOException | OpenXML4JException | SAXException | ParserConfigurationException
-                 | RuntimeException e) {
+        } catch (IOException | OpenXML4JException | SAXException | ParserConfigurationException | RuntimeException e) {
             // Any other failure inside POI is about the file (the only input here): a 422, not a 500.
             throw new SheetException("The file is not a readable XLSX workbook (" + e.getMessage() + ")");
         }
@@ -149,8 +152,8 @@ public final class XlsxSheet {
             cells.clear();
             rowNumber = rowIndex + 1;
             if (rowIndex < 0 || rowNumber > SheetLimits.EXCEL_ROWS) {
-                throw new SheetException("The workbook has a row past Excel's last row ("
-                        + SheetLimits.EXCEL_ROWS + ")");
+                throw new SheetException(
+                        "The workbook has a row past Excel's last row (" + SheetLimits.EXCEL_ROWS + ")");
             }
         }
 
@@ -186,8 +189,8 @@ public final class XlsxSheet {
                 letters++;
             }
             if (letters == 0 || letters > 3 || index > SheetLimits.EXCEL_COLUMNS) {
-                throw new SheetException("The workbook has a cell at " + abbreviated(reference) + ", past Excel's"
-                        + " last column XFD");
+                throw new SheetException(
+                        "The workbook has a cell at " + abbreviated(reference) + ", past Excel's" + " last column XFD");
             }
             var digits = reference.substring(letters);
             if (!digits.matches("[1-9][0-9]{0,6}") || Integer.parseInt(digits) > SheetLimits.EXCEL_ROWS) {

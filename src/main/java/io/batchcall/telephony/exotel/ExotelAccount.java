@@ -10,8 +10,14 @@ import java.util.Optional;
  * calls run ({@code app_id}, or a full {@code applet_url}), and whether it streams calls straight to the agent's
  * media stream URL instead ({@code agent_stream}, our extension).
  */
-record ExotelAccount(String sid, String apiKey, String apiToken, String subdomain, String appId,
-                     Optional<String> appletUrl, boolean agentStream) {
+record ExotelAccount(
+        String sid,
+        String apiKey,
+        String apiToken,
+        String subdomain,
+        String appId,
+        Optional<String> appletUrl,
+        boolean agentStream) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The account of a number, from its settings JSON and decrypted credentials; empty when any part is missing. */
@@ -27,7 +33,13 @@ record ExotelAccount(String sid, String apiKey, String apiToken, String subdomai
             if (sid.isBlank() || key.isBlank() || token.isBlank() || subdomain.isBlank()) {
                 return Optional.empty();
             }
-            return Optional.of(new ExotelAccount(sid, key, token, subdomain, appId, appletUrl,
+            return Optional.of(new ExotelAccount(
+                    sid,
+                    key,
+                    token,
+                    subdomain,
+                    appId,
+                    appletUrl,
                     settings.path("agent_stream").asBoolean(false)));
         } catch (IOException e) {
             return Optional.empty();

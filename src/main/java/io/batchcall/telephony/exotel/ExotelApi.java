@@ -50,6 +50,7 @@ final class ExotelApi {
     private final HttpClient http;
     /** Replaces every number's {@code https://{api_subdomain}} (a fake in tests); empty in production. */
     private final Optional<String> apiBase;
+
     private final ExotelLimits limits;
     private final RequestBudget budget;
     private final Clock clock;
@@ -66,19 +67,31 @@ final class ExotelApi {
     private static final Duration LOOK_UP_SLOT_WAIT = Duration.ofDays(1);
 
     Response connect(ExotelAccount account, List<Map.Entry<String, String>> form) {
-        return send(account, limits.dialSlotWait(), () -> request(account, calls(account) + "/connect.json")
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(formEncode(form))).build());
+        return send(
+                account,
+                limits.dialSlotWait(),
+                () -> request(account, calls(account) + "/connect.json")
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(formEncode(form)))
+                        .build());
     }
 
     Response details(ExotelAccount account, String callSid) {
-        return send(account, LOOK_UP_SLOT_WAIT,
-                () -> request(account, calls(account) + "/" + encode(callSid) + ".json").GET().build());
+        return send(
+                account,
+                LOOK_UP_SLOT_WAIT,
+                () -> request(account, calls(account) + "/" + encode(callSid) + ".json")
+                        .GET()
+                        .build());
     }
 
     Response list(ExotelAccount account, List<Map.Entry<String, String>> query) {
-        return send(account, LOOK_UP_SLOT_WAIT,
-                () -> request(account, calls(account) + ".json?" + formEncode(query)).GET().build());
+        return send(
+                account,
+                LOOK_UP_SLOT_WAIT,
+                () -> request(account, calls(account) + ".json?" + formEncode(query))
+                        .GET()
+                        .build());
     }
 
     private String calls(ExotelAccount account) {
@@ -86,10 +99,12 @@ final class ExotelApi {
     }
 
     private HttpRequest.Builder request(ExotelAccount account, String url) {
-        var basic = Base64.getEncoder().encodeToString((account.apiKey() + ":" + account.apiToken())
-                .getBytes(StandardCharsets.UTF_8));
-        return HttpRequest.newBuilder(URI.create(url)).timeout(limits.requestTimeout())
-                .header("Authorization", "Basic " + basic).header("Accept", "application/json");
+        var basic = Base64.getEncoder()
+                .encodeToString((account.apiKey() + ":" + account.apiToken()).getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(limits.requestTimeout())
+                .header("Authorization", "Basic " + basic)
+                .header("Accept", "application/json");
     }
 
     /**
@@ -163,13 +178,16 @@ final class ExotelApi {
 
     /** Retry-After in seconds, capped; a second when absent or unreadable. */
     private Duration retryAfter(HttpResponse<String> response) {
-        var wait = response.headers().firstValue("Retry-After").flatMap(value -> {
-            try {
-                return Optional.of(Duration.ofSeconds(Long.parseLong(value.strip())));
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        }).orElse(Duration.ofSeconds(1));
+        var wait = response.headers()
+                .firstValue("Retry-After")
+                .flatMap(value -> {
+                    try {
+                        return Optional.of(Duration.ofSeconds(Long.parseLong(value.strip())));
+                    } catch (NumberFormatException e) {
+                        return Optional.empty();
+                    }
+                })
+                .orElse(Duration.ofSeconds(1));
         return wait.compareTo(limits.maxRetryAfter()) > 0 ? limits.maxRetryAfter() : wait;
     }
 
@@ -184,7 +202,8 @@ final class ExotelApi {
     }
 
     static String formEncode(List<Map.Entry<String, String>> fields) {
-        return fields.stream().map(field -> encode(field.getKey()) + "=" + encode(field.getValue()))
+        return fields.stream()
+                .map(field -> encode(field.getKey()) + "=" + encode(field.getValue()))
                 .collect(Collectors.joining("&"));
     }
 

@@ -25,18 +25,20 @@ final class ExotelCallForm {
     private ExotelCallForm() {}
 
     /** {@code mediaStream} is the agent's URL when the call streams straight to it, else the flow runs. */
-    static List<Map.Entry<String, String>> connect(CallRequest request, ExotelAccount account,
-                                                   Optional<String> mediaStream, String callbackUrl) {
+    static List<Map.Entry<String, String>> connect(
+            CallRequest request, ExotelAccount account, Optional<String> mediaStream, String callbackUrl) {
         var form = new ArrayList<Map.Entry<String, String>>();
         form.add(Map.entry("From", request.to()));
         form.add(Map.entry("CallerId", request.from().phoneNumber()));
         // Transactional: a call the recipient expects (TRAI rules for India); promotional calls are refused to DND
         // numbers.
         form.add(Map.entry("CallType", "trans"));
-        mediaStream.ifPresentOrElse(url -> {
-            form.add(Map.entry("streamurl", url));
-            form.add(Map.entry("streamtype", "bidirectional"));
-        }, () -> form.add(Map.entry("Url", account.flowUrl())));
+        mediaStream.ifPresentOrElse(
+                url -> {
+                    form.add(Map.entry("streamurl", url));
+                    form.add(Map.entry("streamtype", "bidirectional"));
+                },
+                () -> form.add(Map.entry("Url", account.flowUrl())));
         form.add(Map.entry("TimeOut", Integer.toString(request.callConfig().ringingTimeoutSecs())));
         form.add(Map.entry("TimeLimit", Integer.toString(TIME_LIMIT_SECS)));
         form.add(Map.entry("StatusCallback", callbackUrl));

@@ -9,8 +9,12 @@ import java.time.Duration;
  * and how a request Exotel refused with 429 is retried: refused means not done, so sending it again cannot place a
  * second call.
  */
-public record ExotelLimits(Duration requestTimeout, int requestsPerMinute, Duration dialSlotWait,
-                           int rateLimitRetries, Duration maxRetryAfter) {
+public record ExotelLimits(
+        Duration requestTimeout,
+        int requestsPerMinute,
+        Duration dialSlotWait,
+        int rateLimitRetries,
+        Duration maxRetryAfter) {
     public ExotelLimits {
         if (requestsPerMinute < 1) {
             throw new IllegalArgumentException("requestsPerMinute must be positive");
@@ -18,8 +22,8 @@ public record ExotelLimits(Duration requestTimeout, int requestsPerMinute, Durat
     }
 
     public static ExotelLimits withRequestsPerMinute(int requestsPerMinute) {
-        return new ExotelLimits(Duration.ofSeconds(10), requestsPerMinute, Duration.ofSeconds(10), 3,
-                Duration.ofSeconds(30));
+        return new ExotelLimits(
+                Duration.ofSeconds(10), requestsPerMinute, Duration.ofSeconds(10), 3, Duration.ofSeconds(30));
     }
 
     /** How long a deferred dial waits before it asks for a slot again: the slot wait, and never less than a slot. */

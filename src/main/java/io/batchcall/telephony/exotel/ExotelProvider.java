@@ -43,6 +43,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ExotelProvider.class);
     /** Exotel's dates are India time, without a zone. */
     private static final ZoneId EXOTEL_TIME = ZoneId.of("Asia/Kolkata");
+
     private static final DateTimeFormatter EXOTEL_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     /** How far back a look-up searches when this node did not send the request itself (it took over a lease). */
     private static final Duration LOOK_UP_WINDOW = Duration.ofMinutes(15);
@@ -62,9 +63,17 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
     /** The Sids this node's connects got back, until the look-up window has passed. */
     private final RecentCalls connected = new RecentCalls(LOOK_UP_WINDOW.plus(CLOCK_SKEW));
 
-    public ExotelProvider(Optional<String> apiBase, ExotelLimits limits, RequestBudget budget, CallbackUrls callbacks,
-                          CallEventSink events, OwnedCalls owned, Clock clock, EgressPolicy egress) {
-        this.http = HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
+    public ExotelProvider(
+            Optional<String> apiBase,
+            ExotelLimits limits,
+            RequestBudget budget,
+            CallbackUrls callbacks,
+            CallEventSink events,
+            OwnedCalls owned,
+            Clock clock,
+            EgressPolicy egress) {
+        this.http =
+                HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
         this.api = new ExotelApi(http, apiBase, limits, budget, clock);
         this.callbacks = callbacks;
         this.events = events;
@@ -88,8 +97,8 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
         }
         var callback = callbacks.statusCallback(Provider.EXOTEL, request.attempt());
         if (callback.isEmpty()) {
-            return new PlaceResult.Unusable("BATCHCALL_PUBLIC_URL is not set: Exotel calls need a public URL for"
-                    + " their status callbacks");
+            return new PlaceResult.Unusable(
+                    "BATCHCALL_PUBLIC_URL is not set: Exotel calls need a public URL for" + " their status callbacks");
         }
         Optional<String> stream = Optional.empty();
         if (account.get().agentStream()) {
@@ -114,8 +123,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                     + " call has no flow to connect the agent");
         }
         var sentAt = clock.instant();
-        var answer = api.connect(account.get(), ExotelCallForm.connect(request, account.get(), stream,
-                callback.get()));
+        var answer = api.connect(account.get(), ExotelCallForm.connect(request, account.get(), stream, callback.get()));
         return switch (answer) {
             case ExotelApi.Response.Ok ok -> {
                 var sid = call(ok.body()).path("Sid").asText("");
@@ -131,9 +139,13 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                 unanswered.put(request.attempt().attemptId(), sentAt);
                 yield new PlaceResult.Unknown(unavailable.reason());
             }
-            case ExotelApi.Response.NoSlot noSlot -> new PlaceResult.Deferred(limits.deferral(), "Exotel account "
-                    + account.get().sid() + " has no request slot free within " + limits.dialSlotWait().toSeconds()
-                    + " s");
+            case ExotelApi.Response.NoSlot noSlot ->
+                new PlaceResult.Deferred(
+                        limits.deferral(),
+                        "Exotel account "
+                                + account.get().sid() + " has no request slot free within "
+                                + limits.dialSlotWait().toSeconds()
+                                + " s");
         };
     }
 
@@ -149,17 +161,19 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
         int status = refused.httpStatus();
         if (status == 401 || status == 403 || status == 404) {
             // Credentials or account SID wrong: every call from this number would meet the same answer.
-            return new PlaceResult.Unusable("Exotel rejected phone number " + request.from().id() + ": HTTP "
-                    + status + " " + refused.message());
+            return new PlaceResult.Unusable("Exotel rejected phone number "
+                    + request.from().id() + ": HTTP " + status + " " + refused.message());
         }
         if (status == 402) {
-            return new PlaceResult.Unusable("Exotel refused calls from phone number " + request.from().id()
-                    + ": HTTP 402 (account balance or plan) " + refused.message());
+            return new PlaceResult.Unusable("Exotel refused calls from phone number "
+                    + request.from().id() + ": HTTP 402 (account balance or plan) " + refused.message());
         }
         // Still rate limited after every retry, or never sent: nothing was placed, so a later retry is safe.
         boolean retryable = status == 429 || status == ExotelApi.NOT_SENT;
-        return new PlaceResult.Ended(new Outcome.Failed("Exotel refused the call: HTTP " + status + " "
-                + refused.message(), retryable), Optional.of("rejected"), Optional.empty());
+        return new PlaceResult.Ended(
+                new Outcome.Failed("Exotel refused the call: HTTP " + status + " " + refused.message(), retryable),
+                Optional.of("rejected"),
+                Optional.empty());
     }
 
     /**
@@ -168,15 +182,18 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
      */
     @Override
     public void cancel(CallRequest request, String providerCallId) {
-        log.info("Exotel has no cancel for a ringing call; it rings out at its timeout attemptId={}",
+        log.info(
+                "Exotel has no cancel for a ringing call; it rings out at its timeout attemptId={}",
                 request.attempt().attemptId());
     }
 
     /** Nor a hang-up: the call ends when either side hangs up, or at {@code TimeLimit}. */
     @Override
     public void hangUp(CallRequest request, String providerCallId) {
-        log.info("Exotel has no hang-up for a call in progress; it ends with either side or at its time limit"
-                + " attemptId={}", request.attempt().attemptId());
+        log.info(
+                "Exotel has no hang-up for a call in progress; it ends with either side or at its time limit"
+                        + " attemptId={}",
+                request.attempt().attemptId());
     }
 
     /**
@@ -194,20 +211,24 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
         if (providerCallId.isPresent()) {
             return switch (api.details(account.get(), providerCallId.get())) {
                 case ExotelApi.Response.Ok ok -> state(call(ok.body()));
-                case ExotelApi.Response.Refused refused -> new CallState.Unknown("Exotel does not know call "
-                        + providerCallId.get() + " (" + refused.httpStatus() + ")");
+                case ExotelApi.Response.Refused refused ->
+                    new CallState.Unknown(
+                            "Exotel does not know call " + providerCallId.get() + " (" + refused.httpStatus() + ")");
                 case ExotelApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
                 case ExotelApi.Response.NoSlot noSlot -> new CallState.Unknown("no request slot for the look-up");
             };
         }
-        var since = sentAt.orElseGet(() -> clock.instant().minus(LOOK_UP_WINDOW)).minus(CLOCK_SKEW);
-        var query = List.of(Map.entry("From", request.to()),
+        var since =
+                sentAt.orElseGet(() -> clock.instant().minus(LOOK_UP_WINDOW)).minus(CLOCK_SKEW);
+        var query = List.of(
+                Map.entry("From", request.to()),
                 Map.entry("DateCreated", "gte:" + EXOTEL_DATE.format(since.atZone(EXOTEL_TIME))),
                 Map.entry("PageSize", "50"));
         return switch (api.list(account.get(), query)) {
             case ExotelApi.Response.Ok ok -> matching(request.attempt(), ok.body(), since);
-            case ExotelApi.Response.Refused refused -> new CallState.Unknown("Exotel refused the look-up: HTTP "
-                    + refused.httpStatus() + " " + refused.message());
+            case ExotelApi.Response.Refused refused ->
+                new CallState.Unknown(
+                        "Exotel refused the look-up: HTTP " + refused.httpStatus() + " " + refused.message());
             case ExotelApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
             case ExotelApi.Response.NoSlot noSlot -> new CallState.Unknown("no request slot for the look-up");
         };
@@ -226,19 +247,25 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
         } catch (RuntimeException e) {
             return new CallState.Unknown("could not check which listed calls other attempts own: " + e);
         }
-        var calls = listed.stream().filter(call -> !taken.contains(call.path("Sid").asText())).toList();
+        var calls = listed.stream()
+                .filter(call -> !taken.contains(call.path("Sid").asText()))
+                .toList();
         if (calls.size() == 1) {
             return state(calls.getFirst());
         }
-        return new CallState.Unknown(calls.isEmpty()
-                ? (listed.isEmpty() ? "Exotel lists no such call" : "Exotel lists only calls other attempts placed")
-                : "Exotel lists " + calls.size() + " calls that could be it");
+        return new CallState.Unknown(
+                calls.isEmpty()
+                        ? (listed.isEmpty()
+                                ? "Exotel lists no such call"
+                                : "Exotel lists only calls other attempts placed")
+                        : "Exotel lists " + calls.size() + " calls that could be it");
     }
 
     private static Optional<Instant> created(JsonNode call) {
         try {
             return Optional.of(LocalDateTime.parse(call.path("DateCreated").asText(), EXOTEL_DATE)
-                    .atZone(EXOTEL_TIME).toInstant());
+                    .atZone(EXOTEL_TIME)
+                    .toInstant());
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
@@ -267,7 +294,8 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
         }
         // The customer is dialed first, so the first leg is theirs.
         var answeredBy = Optional.ofNullable(params.get("Legs[0][AnsweredBy]"))
-                .or(() -> Optional.ofNullable(params.get("AnsweredBy"))).filter(by -> !by.isBlank());
+                .or(() -> Optional.ofNullable(params.get("AnsweredBy")))
+                .filter(by -> !by.isBlank());
         switch (ExotelStatus.of(params.getOrDefault("CallSid", ""), status, answeredBy)) {
             case CallState.Ringing ringing -> events.ringing(attempt);
             case CallState.Answered answered -> events.answered(attempt);
@@ -278,8 +306,8 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                 }
                 events.ended(attempt, ended.outcome(), ended.providerStatus(), ended.sipCode());
             }
-            case CallState.Unknown unknown -> log.warn("Exotel callback ignored attemptId={} reason={}",
-                    attempt.attemptId(), unknown.reason());
+            case CallState.Unknown unknown ->
+                log.warn("Exotel callback ignored attemptId={} reason={}", attempt.attemptId(), unknown.reason());
         }
     }
 

@@ -31,7 +31,9 @@ final class ExotelStatus {
      * machine is not documented, so anything naming one counts as a voicemail.
      */
     static Outcome answered(Optional<String> answeredBy) {
-        return answeredBy.filter(ExotelStatus::isMachine).<Outcome>map(by -> new Outcome.Voicemail())
+        return answeredBy
+                .filter(ExotelStatus::isMachine)
+                .<Outcome>map(by -> new Outcome.Voicemail())
                 .orElseGet(Outcome.Completed::new);
     }
 

@@ -5,7 +5,11 @@ import java.time.Duration;
 /** What one simulated call will do: its outcome, how long it rings, how long it talks once answered. */
 record SimulatedCall(Script outcome, Duration ring, Duration talk) {
     enum Script {
-        COMPLETED("completed"), BUSY("busy"), NO_ANSWER("no_answer"), VOICEMAIL("voicemail"), FAILED("failed");
+        COMPLETED("completed"),
+        BUSY("busy"),
+        NO_ANSWER("no_answer"),
+        VOICEMAIL("voicemail"),
+        FAILED("failed");
 
         final String wireName;
 
@@ -14,7 +18,9 @@ record SimulatedCall(Script outcome, Duration ring, Duration talk) {
         }
 
         static java.util.Optional<Script> fromWire(String name) {
-            return java.util.Arrays.stream(values()).filter(s -> s.wireName.equals(name)).findFirst();
+            return java.util.Arrays.stream(values())
+                    .filter(s -> s.wireName.equals(name))
+                    .findFirst();
         }
     }
 }

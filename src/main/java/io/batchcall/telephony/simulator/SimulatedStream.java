@@ -22,7 +22,8 @@ final class SimulatedStream {
     private static final Logger log = LoggerFactory.getLogger(SimulatedStream.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
     private final String streamSid;
     private final String callSid;
@@ -41,7 +42,8 @@ final class SimulatedStream {
     /** Opens the stream and sends {@code connected} and {@code start}. */
     static SimulatedStream open(String url, String callSid, Map<String, String> parameters) {
         var streamSid = "MZ" + callSid;
-        var socket = HTTP.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT)
+        var socket = HTTP.newWebSocketBuilder()
+                .connectTimeout(CONNECT_TIMEOUT)
                 .buildAsync(URI.create(url), new WebSocket.Listener() {
                     @Override
                     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
@@ -52,16 +54,40 @@ final class SimulatedStream {
                 });
         var stream = new SimulatedStream(streamSid, callSid, socket);
         stream.send(Map.of("event", "connected", "protocol", "Call", "version", "1.0.0"));
-        stream.send(Map.of("event", "start", "sequenceNumber", "1", "streamSid", streamSid, "start", Map.of(
-                "streamSid", streamSid, "callSid", callSid, "accountSid", "", "tracks", java.util.List.of("inbound"),
-                "customParameters", parameters,
-                "mediaFormat", Map.of("encoding", "audio/x-mulaw", "sampleRate", 8000, "channels", 1))));
+        stream.send(Map.of(
+                "event",
+                "start",
+                "sequenceNumber",
+                "1",
+                "streamSid",
+                streamSid,
+                "start",
+                Map.of(
+                        "streamSid",
+                        streamSid,
+                        "callSid",
+                        callSid,
+                        "accountSid",
+                        "",
+                        "tracks",
+                        java.util.List.of("inbound"),
+                        "customParameters",
+                        parameters,
+                        "mediaFormat",
+                        Map.of("encoding", "audio/x-mulaw", "sampleRate", 8000, "channels", 1))));
         return stream;
     }
 
     /** The call ended: {@code stop}, then a normal close. */
     void close() {
-        send(Map.of("event", "stop", "sequenceNumber", "2", "streamSid", streamSid, "stop",
+        send(Map.of(
+                "event",
+                "stop",
+                "sequenceNumber",
+                "2",
+                "streamSid",
+                streamSid,
+                "stop",
                 Map.of("accountSid", "", "callSid", callSid)));
         synchronized (this) {
             sent = sent.thenCompose(ws -> ws.sendClose(WebSocket.NORMAL_CLOSURE, "call ended"));

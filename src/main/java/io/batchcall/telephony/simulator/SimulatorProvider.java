@@ -3,10 +3,10 @@ package io.batchcall.telephony.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.config.SimulatorConfig;
-import io.batchcall.domain.Outcome;
-import io.batchcall.domain.Provider;
 import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.EgressPolicy;
+import io.batchcall.domain.Outcome;
+import io.batchcall.domain.Provider;
 import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
@@ -53,8 +53,13 @@ public final class SimulatorProvider implements TelephonyProvider {
         }
     }
 
-    public SimulatorProvider(SimulatorConfig config, Timers timers, CallEventSink events, RandomGenerator random,
-                             AgentAccess agents, EgressPolicy egress) {
+    public SimulatorProvider(
+            SimulatorConfig config,
+            Timers timers,
+            CallEventSink events,
+            RandomGenerator random,
+            AgentAccess agents,
+            EgressPolicy egress) {
         this.agents = agents;
         this.egress = egress;
         this.config = config;
@@ -76,8 +81,9 @@ public final class SimulatorProvider implements TelephonyProvider {
         live.put(callId, call);
         var timeout = Duration.ofSeconds(request.callConfig().ringingTimeoutSecs());
         switch (script.outcome()) {
-            case NO_ANSWER -> call.next = timers.schedule(shorter(script.ring(), timeout),
-                    () -> end(callId, new Outcome.NoAnswer(), "no-answer", 480));
+            case NO_ANSWER ->
+                call.next = timers.schedule(
+                        shorter(script.ring(), timeout), () -> end(callId, new Outcome.NoAnswer(), "no-answer", 480));
             case BUSY, FAILED, COMPLETED, VOICEMAIL -> {
                 if (script.ring().compareTo(timeout) >= 0) {
                     call.next = timers.schedule(timeout, () -> end(callId, new Outcome.NoAnswer(), "no-answer", 480));
@@ -104,14 +110,16 @@ public final class SimulatorProvider implements TelephonyProvider {
                 var request = call.request;
                 // This server opens the connection (not Twilio's cloud), so the egress policy decides as for trunks.
                 request.agent().mediaStreamUrl().filter(this::reachable).ifPresent(url -> {
-                    var parameters = new java.util.LinkedHashMap<String, String>(StreamParameters.fixed(request,
-                            agents.grant(new ConversationRef(request.attempt().workspaceId(),
-                                    request.conversationId()))));
+                    var parameters = new java.util.LinkedHashMap<String, String>(StreamParameters.fixed(
+                            request,
+                            agents.grant(
+                                    new ConversationRef(request.attempt().workspaceId(), request.conversationId()))));
                     parameters.putAll(StreamParameters.variables(request));
                     call.stream = SimulatedStream.open(url, callId, parameters);
                 });
                 Outcome outcome = script.outcome() == SimulatedCall.Script.VOICEMAIL
-                        ? new Outcome.Voicemail() : new Outcome.Completed();
+                        ? new Outcome.Voicemail()
+                        : new Outcome.Completed();
                 call.next = timers.schedule(script.talk(), () -> end(callId, outcome, "completed", 200));
             }
         }
@@ -119,8 +127,8 @@ public final class SimulatorProvider implements TelephonyProvider {
 
     private boolean reachable(String url) {
         var refusal = Optional.ofNullable(java.net.URI.create(url).getHost()).flatMap(egress::refusal);
-        refusal.ifPresent(reason -> log.info("Simulated media stream not opened: the agent's media_stream_url is"
-                + " refused reason={}", reason));
+        refusal.ifPresent(reason -> log.info(
+                "Simulated media stream not opened: the agent's media_stream_url is" + " refused reason={}", reason));
         return refusal.isEmpty();
     }
 
@@ -160,7 +168,8 @@ public final class SimulatorProvider implements TelephonyProvider {
     public CallState reconcile(CallRequest request, Optional<String> providerCallId) {
         var call = providerCallId.map(live::get);
         if (call.isPresent() && call.get() != null) {
-            return call.get().answered ? new CallState.Answered(providerCallId.get())
+            return call.get().answered
+                    ? new CallState.Answered(providerCallId.get())
                     : new CallState.Ringing(providerCallId.get());
         }
         return new CallState.Unknown("the simulator keeps calls in the memory of the node that placed them");
@@ -169,13 +178,21 @@ public final class SimulatorProvider implements TelephonyProvider {
     /** The recipient's sim_* variables where given, the configured odds and durations otherwise. */
     SimulatedCall script(CallRequest request) {
         var variables = request.clientDataJson().map(SimulatorProvider::dynamicVariables);
-        var outcome = variables.map(v -> v.get("sim_outcome")).filter(JsonNode::isTextual)
+        var outcome = variables
+                .map(v -> v.get("sim_outcome"))
+                .filter(JsonNode::isTextual)
                 .flatMap(v -> SimulatedCall.Script.fromWire(v.textValue()))
                 .orElseGet(this::randomOutcome);
-        var ring = variables.map(v -> v.get("sim_ring_ms")).filter(JsonNode::isNumber)
-                .map(v -> Duration.ofMillis(Math.max(0, v.longValue()))).orElse(config.ring());
-        var talk = variables.map(v -> v.get("sim_talk_ms")).filter(JsonNode::isNumber)
-                .map(v -> Duration.ofMillis(Math.max(0, v.longValue()))).orElse(config.talk());
+        var ring = variables
+                .map(v -> v.get("sim_ring_ms"))
+                .filter(JsonNode::isNumber)
+                .map(v -> Duration.ofMillis(Math.max(0, v.longValue())))
+                .orElse(config.ring());
+        var talk = variables
+                .map(v -> v.get("sim_talk_ms"))
+                .filter(JsonNode::isNumber)
+                .map(v -> Duration.ofMillis(Math.max(0, v.longValue())))
+                .orElse(config.talk());
         return new SimulatedCall(outcome, ring, talk);
     }
 

@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sip.ClientTransaction;
 import javax.sip.Dialog;
-import javax.sip.ObjectInUseException;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.SipException;
@@ -39,7 +38,13 @@ final class AgentBridge {
     /** Where the agent is, and what it is told about the call. */
     record Target(SipURI uri, String recipient, Map<String, String> headers) {}
 
-    private enum Step { WAITING, INVITING, REINVITING, BRIDGED, ENDED }
+    private enum Step {
+        WAITING,
+        INVITING,
+        REINVITING,
+        BRIDGED,
+        ENDED
+    }
 
     private final OutboundCall call;
     private final CallContext context;
@@ -54,6 +59,7 @@ final class AgentBridge {
     private long reinviteSequence;
     /** The description the trunk has from us now: our inactive offer, then the agent's. */
     private String toTrunk;
+
     private long trunkVersion = 1;
     private String toAgent = "";
     private Timers.Scheduled guard;
@@ -62,8 +68,8 @@ final class AgentBridge {
         this.call = call;
         this.context = context;
         this.target = target;
-        this.toTrunk = SessionDescriptions.inactiveOffer(context.endpoint().host(), sessionId,
-                context.trunk().codecs());
+        this.toTrunk = SessionDescriptions.inactiveOffer(
+                context.endpoint().host(), sessionId, context.trunk().codecs());
     }
 
     /** The first offer to the trunk, sent with the INVITE. */
@@ -86,8 +92,7 @@ final class AgentBridge {
         agentCallId = callId.getCallId();
         context.endpoint().register(agentCallId, call);
         try {
-            var invite = context.requests().agentInvite(callId, target.uri(), target.recipient(),
-                    target.headers());
+            var invite = context.requests().agentInvite(callId, target.uri(), target.recipient(), target.headers());
             agentInvite = context.endpoint().provider().getNewClientTransaction(invite);
             agentInvite.setRetransmitTimer((int) context.t1().toMillis());
             agentInvite.sendRequest();
@@ -98,7 +103,8 @@ final class AgentBridge {
         guard = context.timers().schedule(context.transactionTimeout(), () -> {
             synchronized (call) {
                 if (step == Step.INVITING) {
-                    fail("the agent did not answer within " + context.transactionTimeout().toSeconds() + " s");
+                    fail("the agent did not answer within "
+                            + context.transactionTimeout().toSeconds() + " s");
                 }
             }
         });
@@ -141,8 +147,8 @@ final class AgentBridge {
             return;
         }
         trunkVersion++;
-        toTrunk = SessionDescriptions.reoffer(new String(offer, StandardCharsets.UTF_8), context.endpoint().host(),
-                sessionId, trunkVersion);
+        toTrunk = SessionDescriptions.reoffer(
+                new String(offer, StandardCharsets.UTF_8), context.endpoint().host(), sessionId, trunkVersion);
         try {
             var trunkDialog = call.dialog();
             var reinvite = trunkDialog.createRequest(Request.INVITE);
@@ -169,8 +175,8 @@ final class AgentBridge {
         }
         if (status >= 300) {
             if (step == Step.REINVITING) {
-                fail("the trunk refused the agent's media: " + SipOutcomes.providerStatus(status,
-                        response.getReasonPhrase()));
+                fail("the trunk refused the agent's media: "
+                        + SipOutcomes.providerStatus(status, response.getReasonPhrase()));
             }
             return;
         }
@@ -186,18 +192,20 @@ final class AgentBridge {
 
     void onAgentRequest(RequestEvent event) {
         switch (event.getRequest().getMethod()) {
-            case Request.ACK -> { }
+            case Request.ACK -> {}
             case Request.BYE -> {
                 context.endpoint().respond(event, Response.OK, Optional.empty());
                 boolean wasConnected = step == Step.BRIDGED || step == Step.REINVITING;
                 step = Step.ENDED;
                 cancel(guard);
-                call.agentLegEnded(wasConnected ? new Outcome.Completed()
-                        : new Outcome.Failed("the agent hung up before it was connected", true), "BYE from the agent");
+                call.agentLegEnded(
+                        wasConnected
+                                ? new Outcome.Completed()
+                                : new Outcome.Failed("the agent hung up before it was connected", true),
+                        "BYE from the agent");
             }
             // A session refresh from the agent: answer with what it has from the trunk.
-            case Request.INVITE, Request.UPDATE -> context.endpoint().respond(event, Response.OK,
-                    Optional.of(toAgent));
+            case Request.INVITE, Request.UPDATE -> context.endpoint().respond(event, Response.OK, Optional.of(toAgent));
             default -> context.endpoint().respond(event, Response.OK, Optional.empty());
         }
     }
@@ -205,8 +213,9 @@ final class AgentBridge {
     void onTimeout(ClientTransaction transaction) {
         if (transaction == agentInvite && step == Step.INVITING) {
             fail("the agent did not answer");
-        } else if (step == Step.REINVITING && ((CSeqHeader) transaction.getRequest().getHeader(CSeqHeader.NAME))
-                .getSeqNumber() == reinviteSequence && !owns(transaction.getRequest())) {
+        } else if (step == Step.REINVITING
+                && ((CSeqHeader) transaction.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber() == reinviteSequence
+                && !owns(transaction.getRequest())) {
             fail("the trunk did not answer the re-INVITE");
         }
     }
@@ -215,12 +224,11 @@ final class AgentBridge {
     void hangUp() {
         cancel(guard);
         switch (step) {
-            case WAITING, ENDED -> { }
+            case WAITING, ENDED -> {}
             case INVITING -> {
                 try {
                     if (agentRinging) {
-                        var cancel = context.endpoint().provider()
-                                .getNewClientTransaction(agentInvite.createCancel());
+                        var cancel = context.endpoint().provider().getNewClientTransaction(agentInvite.createCancel());
                         cancel.sendRequest();
                     } else {
                         agentInvite.terminate(); // a 200 that still comes is acknowledged and hung up

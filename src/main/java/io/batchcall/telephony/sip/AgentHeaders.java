@@ -32,12 +32,13 @@ final class AgentHeaders {
     static final int TCP_BUDGET_BYTES = 8_000;
     /** RFC 3261's token characters, which a header name must be made of. */
     private static final Pattern TOKEN_NAME = Pattern.compile("[A-Za-z0-9.!%*_+`'~-]+");
+
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
 
     private AgentHeaders() {}
 
-    static Map<String, String> of(String conversationId, AgentAccess.Grant agent, Optional<String> clientDataJson,
-                                  String transport) {
+    static Map<String, String> of(
+            String conversationId, AgentAccess.Grant agent, Optional<String> clientDataJson, String transport) {
         var headers = new LinkedHashMap<String, String>();
         headers.put(CONVERSATION, conversationId);
         headers.put(TOKEN, agent.token());
@@ -47,7 +48,8 @@ final class AgentHeaders {
         for (var variable : CallVariables.of(clientDataJson).entrySet()) {
             var value = variable.getValue();
             int valueBytes = value.getBytes(StandardCharsets.UTF_8).length;
-            if (!TOKEN_NAME.matcher(variable.getKey()).matches() || CONTROL.matcher(value).find()
+            if (!TOKEN_NAME.matcher(variable.getKey()).matches()
+                    || CONTROL.matcher(value).find()
                     || valueBytes > MAX_VALUE_BYTES) {
                 continue;
             }

@@ -13,11 +13,17 @@ import java.util.concurrent.Executors;
  * writes to the database, which must not hold up the stack.
  */
 final class CallReport {
-    private enum Level { NONE, RINGING, ANSWERED, ENDED }
+    private enum Level {
+        NONE,
+        RINGING,
+        ANSWERED,
+        ENDED
+    }
 
     private final CallEventSink sink;
     private final AttemptRef attempt;
-    private final ExecutorService serial = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
+    private final ExecutorService serial =
+            Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
     private Level level = Level.NONE;
 
     CallReport(CallEventSink sink, AttemptRef attempt) {

@@ -27,7 +27,13 @@ import org.slf4j.LoggerFactory;
 final class OutboundCall implements SipEndpoint.Leg {
     private static final Logger log = LoggerFactory.getLogger(OutboundCall.class);
 
-    enum State { CALLING, PROCEEDING, CANCELLING, ANSWERED, ENDED }
+    enum State {
+        CALLING,
+        PROCEEDING,
+        CANCELLING,
+        ANSWERED,
+        ENDED
+    }
 
     private final CallContext context;
     private final String callId;
@@ -38,9 +44,11 @@ final class OutboundCall implements SipEndpoint.Leg {
     private Dialog dialog;
     /** Why we cancel (ringing timeout or the batch's cancel): set once a CANCEL is wanted, sent or not. */
     private Outcome cancelOutcome;
+
     private Timers.Scheduled ringingTimer;
     /** Ends a call whose trunk answers nothing at all (JAIN-SIP's Timer B may not fire after an ICMP error). */
     private Timers.Scheduled setupTimer;
+
     private Timers.Scheduled cancelGuard;
     private CallState.Ended ending;
 
@@ -70,7 +78,9 @@ final class OutboundCall implements SipEndpoint.Leg {
             try {
                 invite.send();
             } catch (SipException e) {
-                finish(new Outcome.Failed("cannot reach the trunk: " + e.getMessage(), true), "unreachable",
+                finish(
+                        new Outcome.Failed("cannot reach the trunk: " + e.getMessage(), true),
+                        "unreachable",
                         Optional.empty());
                 return placed.join();
             }
@@ -146,7 +156,7 @@ final class OutboundCall implements SipEndpoint.Leg {
                     bye(answeredDialog);
                 }
             }
-            case ANSWERED -> { } // a retransmitted 200: acknowledged again above
+            case ANSWERED -> {} // a retransmitted 200: acknowledged again above
         }
     }
 
@@ -161,7 +171,11 @@ final class OutboundCall implements SipEndpoint.Leg {
         if (state == State.ENDED || state == State.ANSWERED) {
             return;
         }
-        switch (SipOutcomes.ofFailure(status, reason, context.trunk().credentials().isPresent(), invite.challenged(),
+        switch (SipOutcomes.ofFailure(
+                status,
+                reason,
+                context.trunk().credentials().isPresent(),
+                invite.challenged(),
                 Optional.ofNullable(cancelOutcome))) {
             case SipOutcomes.Verdict.Challenge challenge -> answerChallenge(event);
             case SipOutcomes.Verdict.Unusable unusable -> unusable(unusable.reason());
@@ -174,8 +188,10 @@ final class OutboundCall implements SipEndpoint.Leg {
         try {
             invite.answerChallenge(event);
         } catch (SipException e) {
-            finish(new Outcome.Failed("cannot answer the trunk's challenge: " + e.getMessage(), true),
-                    "unreachable", Optional.empty());
+            finish(
+                    new Outcome.Failed("cannot answer the trunk's challenge: " + e.getMessage(), true),
+                    "unreachable",
+                    Optional.empty());
         }
     }
 
@@ -187,15 +203,15 @@ final class OutboundCall implements SipEndpoint.Leg {
             return;
         }
         switch (request.getMethod()) {
-            case Request.ACK -> { }
+            case Request.ACK -> {}
             case Request.BYE -> {
                 context.endpoint().respond(event, Response.OK, Optional.empty());
                 bridge.hangUp();
                 finish(new Outcome.Completed(), "BYE from the trunk", Optional.empty());
             }
             // A session refresh (RFC 4028) offers the same session again: answer with what the trunk has now.
-            case Request.INVITE, Request.UPDATE -> context.endpoint().respond(event, Response.OK,
-                    Optional.of(bridge.descriptionForTrunk()));
+            case Request.INVITE, Request.UPDATE ->
+                context.endpoint().respond(event, Response.OK, Optional.of(bridge.descriptionForTrunk()));
             default -> context.endpoint().respond(event, Response.OK, Optional.empty());
         }
     }
@@ -203,7 +219,8 @@ final class OutboundCall implements SipEndpoint.Leg {
     @Override
     public synchronized void onTimeout(ClientTransaction transaction) {
         if (bridge.owns(transaction.getRequest())
-                || ((CSeqHeader) transaction.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber() > invite.sequence()) {
+                || ((CSeqHeader) transaction.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber()
+                        > invite.sequence()) {
             bridge.onTimeout(transaction);
         } else if (invite.is(transaction) && state == State.CALLING) {
             setupTimedOut(); // Timer B
@@ -216,8 +233,10 @@ final class OutboundCall implements SipEndpoint.Leg {
             return;
         }
         invite.drop();
-        finish(cancelOutcome != null ? cancelOutcome : new Outcome.Failed("the trunk did not answer the INVITE", true),
-                "timeout", Optional.empty());
+        finish(
+                cancelOutcome != null ? cancelOutcome : new Outcome.Failed("the trunk did not answer the INVITE", true),
+                "timeout",
+                Optional.empty());
     }
 
     private synchronized void ringingTimedOut() {

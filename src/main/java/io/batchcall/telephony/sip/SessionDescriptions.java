@@ -13,10 +13,12 @@ import java.util.regex.Pattern;
 final class SessionDescriptions {
     /** RTP payload types of the codecs the phone-number API lets a trunk enable, as RFC 3551 numbers them. */
     private static final Map<String, Integer> PAYLOAD_TYPES = Map.of("PCMU/8000", 0, "PCMA/8000", 8, "G722/8000", 9);
+
     private static final List<String> ALL_CODECS = List.of("PCMU/8000", "PCMA/8000", "G722/8000");
     private static final int TELEPHONE_EVENT = 101;
     /** The discard port: an inactive stream needs a port, and nothing listens for it. */
     private static final int DISCARD_PORT = 9;
+
     private static final Pattern ORIGIN = Pattern.compile("(?m)^o=.*$");
 
     private SessionDescriptions() {}

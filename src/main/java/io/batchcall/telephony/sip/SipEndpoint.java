@@ -106,9 +106,12 @@ final class SipEndpoint implements SipListener, AutoCloseable {
         // Connections we open (to trunks and agents) do not count, so our own calls go on during a flood.
         properties.setProperty("gov.nist.javax.sip.MAX_CONNECTIONS", Integer.toString(limits.maxTcpConnections()));
         // Between two reads of one message; SipNetworkLayer bounds the silence before a message too.
-        properties.setProperty("gov.nist.javax.sip.READ_TIMEOUT", Long.toString(limits.tcpReadTimeout().toMillis()));
+        properties.setProperty(
+                "gov.nist.javax.sip.READ_TIMEOUT",
+                Long.toString(limits.tcpReadTimeout().toMillis()));
         properties.setProperty("gov.nist.javax.sip.NETWORK_LAYER", SipNetworkLayer.class.getName());
-        properties.setProperty(SipNetworkLayer.READ_TIMEOUT_PROPERTY,
+        properties.setProperty(
+                SipNetworkLayer.READ_TIMEOUT_PROPERTY,
                 Long.toString(limits.tcpReadTimeout().toMillis()));
         // Drops requests from unknown addresses before any transaction is made for them.
         properties.setProperty("gov.nist.javax.sip.SIP_MESSAGE_VALVE", SipSourceFilter.class.getName());
@@ -129,8 +132,9 @@ final class SipEndpoint implements SipListener, AutoCloseable {
                 } catch (javax.sip.InvalidArgumentException | javax.sip.TransportNotSupportedException e) {
                     if (port != 0 || attempt >= PORT_ATTEMPTS) {
                         stack.stop();
-                        throw new IllegalStateException("cannot listen for SIP on " + config.host() + ":" + candidate
-                                + ": " + e.getMessage(), e);
+                        throw new IllegalStateException(
+                                "cannot listen for SIP on " + config.host() + ":" + candidate + ": " + e.getMessage(),
+                                e);
                     }
                 }
             }
@@ -142,7 +146,7 @@ final class SipEndpoint implements SipListener, AutoCloseable {
     /** A port free for UDP and TCP right now (the stack binds it a moment later; a lost race is retried). */
     private static int freePort(String host) {
         try (var udp = new DatagramSocket(0, InetAddress.getByName(host));
-             var tcp = new ServerSocket(udp.getLocalPort(), 50, InetAddress.getByName(host))) {
+                var tcp = new ServerSocket(udp.getLocalPort(), 50, InetAddress.getByName(host))) {
             return tcp.getLocalPort();
         } catch (IOException e) {
             return 0;
@@ -162,10 +166,10 @@ final class SipEndpoint implements SipListener, AutoCloseable {
             provider.addListeningPoint(listeningPoint);
             tcp = listeningPoint;
             log.info("SIP user agent listening host={} port={} transports=udp,tcp", host, port);
-        } catch (javax.sip.InvalidArgumentException | javax.sip.TransportNotSupportedException
-                 | javax.sip.ObjectInUseException e) {
-            throw new SipException("cannot listen for SIP over TCP on " + host + ":" + port + ": " + e.getMessage(),
-                    e);
+        } catch (javax.sip.InvalidArgumentException
+                | javax.sip.TransportNotSupportedException
+                | javax.sip.ObjectInUseException e) {
+            throw new SipException("cannot listen for SIP over TCP on " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
 
@@ -292,12 +296,12 @@ final class SipEndpoint implements SipListener, AutoCloseable {
             return;
         }
         switch (request.getMethod()) {
-            case Request.ACK -> { } // an ACK is never answered
+            case Request.ACK -> {} // an ACK is never answered
             case Request.OPTIONS -> respond(event, Response.OK, Optional.empty());
             // batchcall only places calls: inbound INVITEs are refused, in-dialog strays have no dialog here
             case Request.INVITE -> respond(event, Response.FORBIDDEN, Optional.empty());
-            case Request.BYE, Request.CANCEL -> respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST,
-                    Optional.empty());
+            case Request.BYE, Request.CANCEL ->
+                respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST, Optional.empty());
             default -> respond(event, Response.NOT_IMPLEMENTED, Optional.empty());
         }
     }
@@ -317,7 +321,9 @@ final class SipEndpoint implements SipListener, AutoCloseable {
         }
         var from = (javax.sip.header.FromHeader) event.getRequest().getHeader(javax.sip.header.FromHeader.NAME);
         var to = (javax.sip.header.ToHeader) event.getRequest().getHeader(javax.sip.header.ToHeader.NAME);
-        return from != null && to != null && dialog.getRemoteTag().equals(from.getTag())
+        return from != null
+                && to != null
+                && dialog.getRemoteTag().equals(from.getTag())
                 && dialog.getLocalTag().equals(to.getTag());
     }
 
@@ -336,7 +342,10 @@ final class SipEndpoint implements SipListener, AutoCloseable {
 
     @Override
     public void processIOException(IOExceptionEvent event) {
-        log.debug("SIP transport error host={} port={} transport={}", event.getHost(), event.getPort(),
+        log.debug(
+                "SIP transport error host={} port={} transport={}",
+                event.getHost(),
+                event.getPort(),
                 event.getTransport());
     }
 

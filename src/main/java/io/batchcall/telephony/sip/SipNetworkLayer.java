@@ -31,8 +31,8 @@ public final class SipNetworkLayer implements NetworkLayer {
 
     @Override
     public void setSipStack(SipStackImpl stack) {
-        readTimeoutMillis = Integer.parseInt(stack.getConfigurationProperties().getProperty(READ_TIMEOUT_PROPERTY,
-                "0"));
+        readTimeoutMillis =
+                Integer.parseInt(stack.getConfigurationProperties().getProperty(READ_TIMEOUT_PROPERTY, "0"));
     }
 
     @Override

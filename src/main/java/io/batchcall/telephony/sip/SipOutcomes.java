@@ -27,15 +27,15 @@ final class SipOutcomes {
      * @param cancelling why we CANCELled the INVITE, if we did: its 487 (or a challenge crossing the CANCEL) ends
      *                   the call as that
      */
-    static Verdict ofFailure(int status, String reason, boolean hasCredentials, boolean challenged,
-                             Optional<Outcome> cancelling) {
+    static Verdict ofFailure(
+            int status, String reason, boolean hasCredentials, boolean challenged, Optional<Outcome> cancelling) {
         boolean challenge = status == 401 || status == 407;
         if (cancelling.isPresent() && (challenge || status == 487)) {
             return new Verdict.End(cancelling.get(), providerStatus(status, reason), status);
         }
         if (challenge && !hasCredentials) {
-            return new Verdict.Unusable("the trunk asks for digest authentication (" + status
-                    + ") and the number has no credentials");
+            return new Verdict.Unusable(
+                    "the trunk asks for digest authentication (" + status + ") and the number has no credentials");
         }
         if (challenge && challenged) {
             return new Verdict.Unusable("the trunk rejected the number's credentials (" + status + " again)");

@@ -73,8 +73,8 @@ final class SipPeers {
             var resolved = new HashSet<InetAddress>();
             for (var address : trunkAddresses.get()) {
                 try {
-                    resolved.addAll(resolver.resolve(EgressPolicy.hostOfTrunkAddress(address)
-                            .replaceAll("^\\[|\\]$", "")));
+                    resolved.addAll(resolver.resolve(
+                            EgressPolicy.hostOfTrunkAddress(address).replaceAll("^\\[|\\]$", "")));
                 } catch (UnknownHostException | IllegalArgumentException e) {
                     log.debug("Trunk address not resolved address={}", address);
                 }

@@ -29,16 +29,22 @@ final class SipRequests {
      * {@code INVITE sip:<to>@<trunk>} from {@code sip:<from>@<trunk>}, with P-Asserted-Identity (trunks take the
      * caller ID from either), the trunk's own headers and our SDP offer.
      */
-    Request trunkInvite(CallIdHeader callId, TrunkSettings trunk, String to, String from,
-                        Map<String, String> extraHeaders, String sdp) throws ParseException, InvalidArgumentException {
+    Request trunkInvite(
+            CallIdHeader callId,
+            TrunkSettings trunk,
+            String to,
+            String from,
+            Map<String, String> extraHeaders,
+            String sdp)
+            throws ParseException, InvalidArgumentException {
         var target = endpoint.addresses().createSipURI(to, trunk.host());
         target.setPort(trunk.port());
         if (!trunk.transport().equals(ListeningPoint.UDP)) {
             target.setTransportParam(trunk.transport());
         }
         var caller = endpoint.addresses().createSipURI(from, trunk.host());
-        var invite = invite(target, callId, trunk.transport(), caller,
-                endpoint.addresses().createSipURI(to, trunk.host()));
+        var invite = invite(
+                target, callId, trunk.transport(), caller, endpoint.addresses().createSipURI(to, trunk.host()));
         invite.addHeader(endpoint.headers().createHeader("P-Asserted-Identity", "<" + caller + ">"));
         extraHeaders.forEach((name, value) -> {
             // The API takes only X- headers; numbers saved before that rule are held to it here too. A value from
@@ -100,13 +106,20 @@ final class SipRequests {
             throws ParseException, InvalidArgumentException {
         var headers = endpoint.headers();
         var addresses = endpoint.addresses();
-        var fromHeader = headers.createFromHeader(addresses.createAddress(from),
-                UUID.randomUUID().toString().substring(0, 8));
+        var fromHeader = headers.createFromHeader(
+                addresses.createAddress(from), UUID.randomUUID().toString().substring(0, 8));
         var toHeader = headers.createToHeader(addresses.createAddress(to), null);
         List<ViaHeader> vias = List.of(endpoint.via(transport));
-        var invite = endpoint.messages().createRequest(requestUri, Request.INVITE, callId,
-                headers.createCSeqHeader(1L, Request.INVITE), fromHeader, toHeader, vias,
-                headers.createMaxForwardsHeader(MAX_FORWARDS));
+        var invite = endpoint.messages()
+                .createRequest(
+                        requestUri,
+                        Request.INVITE,
+                        callId,
+                        headers.createCSeqHeader(1L, Request.INVITE),
+                        fromHeader,
+                        toHeader,
+                        vias,
+                        headers.createMaxForwardsHeader(MAX_FORWARDS));
         invite.addHeader(endpoint.contact(transport));
         invite.addHeader(headers.createUserAgentHeader(List.of("batchcall")));
         return invite;

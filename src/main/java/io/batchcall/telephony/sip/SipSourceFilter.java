@@ -39,8 +39,10 @@ public final class SipSourceFilter implements SIPMessageValve {
         if (endpoint.peers().admits(source)) {
             return true;
         }
-        log.debug("SIP request dropped: not from a trunk or a party of a live call method={} source={}",
-                request.getMethod(), source.getHostAddress());
+        log.debug(
+                "SIP request dropped: not from a trunk or a party of a live call method={} source={}",
+                request.getMethod(),
+                source.getHostAddress());
         return false;
     }
 

@@ -42,8 +42,13 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
     /** Calls of this node by Call-ID of the trunk leg (the provider call id), kept a while after they end. */
     private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
 
-    private SipTrunkProvider(SipEndpoint endpoint, SipConfig config, Timers timers, CallEventSink events,
-                             EgressPolicy egress, AgentAccess agents) {
+    private SipTrunkProvider(
+            SipEndpoint endpoint,
+            SipConfig config,
+            Timers timers,
+            CallEventSink events,
+            EgressPolicy egress,
+            AgentAccess agents) {
         this.endpoint = endpoint;
         this.requests = new SipRequests(endpoint);
         this.config = config;
@@ -58,8 +63,14 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
      * lists the outbound trunk addresses of every live sip_trunk number: requests from them are taken outside
      * calls too. {@code egress} says where calls and agents may be reached.
      */
-    public static SipTrunkProvider start(SipConfig config, Timers timers, CallEventSink events, EgressPolicy egress,
-                                         Supplier<List<String>> trunkAddresses, Clock clock, AgentAccess agents) {
+    public static SipTrunkProvider start(
+            SipConfig config,
+            Timers timers,
+            CallEventSink events,
+            EgressPolicy egress,
+            Supplier<List<String>> trunkAddresses,
+            Clock clock,
+            AgentAccess agents) {
         var peers = new SipPeers(trunkAddresses, egress::resolve, clock);
         return new SipTrunkProvider(SipEndpoint.start(config, peers), config, timers, events, egress, agents);
     }
@@ -91,8 +102,11 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         try {
             var uri = requests.agentUri(sipUri.get());
             var grant = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
-            agent = new AgentBridge.Target(uri, request.to(), AgentHeaders.of(request.conversationId(), grant,
-                    request.clientDataJson(), SipRequests.transportOf(uri)));
+            agent = new AgentBridge.Target(
+                    uri,
+                    request.to(),
+                    AgentHeaders.of(
+                            request.conversationId(), grant, request.clientDataJson(), SipRequests.transportOf(uri)));
         } catch (ParseException e) {
             return new PlaceResult.Unusable("the agent's sip_uri cannot be used: " + e.getMessage());
         }
@@ -111,8 +125,8 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
             try {
                 endpoint.ensureTcp();
             } catch (javax.sip.SipException e) {
-                return new PlaceResult.Ended(new Outcome.Failed(e.getMessage(), true), Optional.of("unreachable"),
-                        Optional.empty());
+                return new PlaceResult.Ended(
+                        new Outcome.Failed(e.getMessage(), true), Optional.of("unreachable"), Optional.empty());
             }
         }
         var parties = new ArrayList<InetAddress>(((EgressPolicy.Verdict.Allowed) trunkHost).addresses());
@@ -120,17 +134,29 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         var callId = endpoint.newCallId();
         var credentials = trunk.credentials();
         var authentication = endpoint.authentication((transaction, realm) -> credentials
-                .map(c -> (UserCredentials) new Credentials(c.username(), c.password(), realm)).orElse(null));
-        var context = new CallContext(endpoint, requests, timers, config.t1(),
-                new CallReport(events, request.attempt()), authentication, trunk,
+                .map(c -> (UserCredentials) new Credentials(c.username(), c.password(), realm))
+                .orElse(null));
+        var context = new CallContext(
+                endpoint,
+                requests,
+                timers,
+                config.t1(),
+                new CallReport(events, request.attempt()),
+                authentication,
+                trunk,
                 () -> {
                     calls.remove(callId.getCallId());
                     endpoint.peers().leave(parties);
                 });
         var call = new OutboundCall(context, callId.getCallId(), agent);
         try {
-            call.prepare(requests.trunkInvite(callId, trunk, request.to(), request.from().phoneNumber(),
-                    trunk.headersFor(request.clientDataJson()), call.offer()));
+            call.prepare(requests.trunkInvite(
+                    callId,
+                    trunk,
+                    request.to(),
+                    request.from().phoneNumber(),
+                    trunk.headersFor(request.clientDataJson()),
+                    call.offer()));
         } catch (ParseException | javax.sip.InvalidArgumentException e) {
             return new PlaceResult.Unusable("cannot build an INVITE for this trunk: " + e.getMessage());
         }
@@ -142,8 +168,7 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
     }
 
     /** Digest credentials for one realm, as JAIN-SIP's helper asks for them. */
-    private record Credentials(String getUserName, String getPassword, String getSipDomain)
-            implements UserCredentials {
+    private record Credentials(String getUserName, String getPassword, String getSipDomain) implements UserCredentials {
         @Override
         public String toString() {
             return "Credentials[username=" + getUserName + "]";
@@ -163,8 +188,12 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
     /** What this node knows of its own calls; a trunk cannot be asked about calls of a node that died. */
     @Override
     public CallState reconcile(CallRequest request, Optional<String> providerCallId) {
-        return providerCallId.map(calls::get).map(OutboundCall::state).orElseGet(() -> new CallState.Unknown(
-                "a SIP call lives in the memory of the node that placed it, and a trunk cannot be asked about it"));
+        return providerCallId
+                .map(calls::get)
+                .map(OutboundCall::state)
+                .orElseGet(
+                        () -> new CallState.Unknown(
+                                "a SIP call lives in the memory of the node that placed it, and a trunk cannot be asked about it"));
     }
 
     /** Calls in flight or recently ended on this node. */

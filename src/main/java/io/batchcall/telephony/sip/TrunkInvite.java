@@ -42,8 +42,13 @@ final class TrunkInvite {
      */
     void answerChallenge(ResponseEvent event) throws SipException {
         challenged = true;
-        transaction = context.authentication().handleChallenge(event.getResponse(), event.getClientTransaction(),
-                context.endpoint().provider(), 5, true);
+        transaction = context.authentication()
+                .handleChallenge(
+                        event.getResponse(),
+                        event.getClientTransaction(),
+                        context.endpoint().provider(),
+                        5,
+                        true);
         transaction.setRetransmitTimer(millis(context.t1()));
         sequence = ((CSeqHeader) transaction.getRequest().getHeader(CSeqHeader.NAME)).getSeqNumber();
         transaction.sendRequest();

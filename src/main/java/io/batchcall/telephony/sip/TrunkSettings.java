@@ -13,8 +13,14 @@ import java.util.Optional;
  * the password kept apart in its encrypted credentials: where INVITEs go, over which transport, with which extra
  * headers and codecs, and the digest credentials for challenges.
  */
-record TrunkSettings(String host, int port, String transport, Map<String, String> headers,
-                     Map<String, String> attributesToHeaders, List<String> codecs, Optional<Credentials> credentials) {
+record TrunkSettings(
+        String host,
+        int port,
+        String transport,
+        Map<String, String> headers,
+        Map<String, String> attributesToHeaders,
+        List<String> codecs,
+        Optional<Credentials> credentials) {
     static final String PASSWORD_KEY = "outbound_password";
     private static final int DEFAULT_PORT = 5060;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,7 +55,9 @@ record TrunkSettings(String host, int port, String transport, Map<String, String
             case "auto", "udp" -> "udp";
             case "tcp" -> "tcp";
             case "tls" -> throw new Unusable("transport tls is not supported yet: use udp or tcp");
-            default -> throw new Unusable("unknown transport " + trunk.path("transport").asText());
+            default ->
+                throw new Unusable(
+                        "unknown transport " + trunk.path("transport").asText());
         };
         var address = trunk.path("address").asText().strip().replaceFirst("^sips?:", "");
         var hostAndPort = address.split(";", 2)[0];
@@ -75,9 +83,14 @@ record TrunkSettings(String host, int port, String transport, Map<String, String
             }
             credentials = Optional.of(new Credentials(trunk.path("username").asText(), password));
         }
-        return new TrunkSettings(host, port, transport, textMap(trunk.path("headers")),
+        return new TrunkSettings(
+                host,
+                port,
+                transport,
+                textMap(trunk.path("headers")),
                 textMap(trunk.path("attributes_to_headers")),
-                textList(trunk.path("enabled_codecs")), credentials);
+                textList(trunk.path("enabled_codecs")),
+                credentials);
     }
 
     /** The headers a recipient's dynamic variables fill in, by the trunk's {@code attributes_to_headers}. */
@@ -109,7 +122,9 @@ record TrunkSettings(String host, int port, String transport, Map<String, String
     private static Map<String, String> textMap(JsonNode node) {
         var result = new LinkedHashMap<String, String>();
         if (node.isObject()) {
-            node.properties().forEach(entry -> result.put(entry.getKey(), entry.getValue().asText()));
+            node.properties()
+                    .forEach(
+                            entry -> result.put(entry.getKey(), entry.getValue().asText()));
         }
         return result;
     }

@@ -33,14 +33,17 @@ record TwilioAccount(String sid, String token, Optional<Region> region) {
             var sid = settings.path("sid").asText("");
             var regionConfig = settings.path("region_config");
             var regionToken = credentials.getOrDefault("region_token", "");
-            var region = regionConfig.path("region_id").isTextual() && regionConfig.path("edge_location").isTextual()
-                    && !regionToken.isBlank()
-                    ? Optional.of(new Region(regionConfig.get("region_id").asText(),
+            var region = regionConfig.path("region_id").isTextual()
+                            && regionConfig.path("edge_location").isTextual()
+                            && !regionToken.isBlank()
+                    ? Optional.of(new Region(
+                            regionConfig.get("region_id").asText(),
                             regionConfig.get("edge_location").asText()))
                     : Optional.<Region>empty();
             // A region's REST API authenticates with the region's own token.
             var token = region.isPresent() ? regionToken : credentials.getOrDefault("token", "");
-            return sid.isBlank() || token.isBlank() ? Optional.empty()
+            return sid.isBlank() || token.isBlank()
+                    ? Optional.empty()
                     : Optional.of(new TwilioAccount(sid, token, region));
         } catch (IOException e) {
             return Optional.empty();
@@ -61,6 +64,7 @@ record TwilioAccount(String sid, String token, Optional<Region> region) {
     @Override
     public String toString() {
         // The tokens never reach a log line through this record.
-        return "TwilioAccount[sid=" + sid + ", region=" + region.map(r -> r.id() + "/" + r.edge()).orElse("-") + "]";
+        return "TwilioAccount[sid=" + sid + ", region="
+                + region.map(r -> r.id() + "/" + r.edge()).orElse("-") + "]";
     }
 }

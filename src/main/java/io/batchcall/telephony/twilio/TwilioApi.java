@@ -59,11 +59,16 @@ final class TwilioApi {
     }
 
     Response fetchCall(TwilioAccount account, String callSid) {
-        return send(account, request(account, calls(account) + "/" + encode(callSid) + ".json").GET());
+        return send(
+                account,
+                request(account, calls(account) + "/" + encode(callSid) + ".json")
+                        .GET());
     }
 
     Response listCalls(TwilioAccount account, List<Map.Entry<String, String>> query) {
-        return send(account, request(account, calls(account) + ".json?" + formEncode(query)).GET());
+        return send(
+                account,
+                request(account, calls(account) + ".json?" + formEncode(query)).GET());
     }
 
     /**
@@ -75,7 +80,11 @@ final class TwilioApi {
         var url = account.apiBase(apiBase) + "/2010-04-01/Accounts/" + encode(account.sid()) + "/Recordings/"
                 + encode(recordingSid) + ".mp3";
         try {
-            var response = http.send(request(account, url).setHeader("Accept", "audio/mpeg").GET().build(),
+            var response = http.send(
+                    request(account, url)
+                            .setHeader("Accept", "audio/mpeg")
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() == 200) {
                 return Optional.of(response.body());
@@ -95,15 +104,20 @@ final class TwilioApi {
     }
 
     private Response post(TwilioAccount account, String url, List<Map.Entry<String, String>> form) {
-        return send(account, request(account, url).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(formEncode(form))));
+        return send(
+                account,
+                request(account, url)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(formEncode(form))));
     }
 
     private HttpRequest.Builder request(TwilioAccount account, String url) {
-        var basic = Base64.getEncoder().encodeToString((account.sid() + ":" + account.token())
-                .getBytes(StandardCharsets.UTF_8));
-        return HttpRequest.newBuilder(URI.create(url)).timeout(limits.requestTimeout())
-                .header("Authorization", "Basic " + basic).header("Accept", "application/json");
+        var basic = Base64.getEncoder()
+                .encodeToString((account.sid() + ":" + account.token()).getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(limits.requestTimeout())
+                .header("Authorization", "Basic " + basic)
+                .header("Accept", "application/json");
     }
 
     /** Sends once, and again only after a 429, with a growing back-off, up to the configured retries. */
@@ -149,8 +163,8 @@ final class TwilioApi {
         }
         if (status >= 400 && status < 500) {
             var error = errorBody(response.body());
-            return new Response.Refused(status, error.path("code").asInt(0),
-                    error.path("message").asText("HTTP " + status));
+            return new Response.Refused(
+                    status, error.path("code").asInt(0), error.path("message").asText("HTTP " + status));
         }
         return new Response.Unavailable("Twilio answered HTTP " + status);
     }
@@ -185,7 +199,8 @@ final class TwilioApi {
     }
 
     static String formEncode(List<Map.Entry<String, String>> fields) {
-        return fields.stream().map(field -> encode(field.getKey()) + "=" + encode(field.getValue()))
+        return fields.stream()
+                .map(field -> encode(field.getKey()) + "=" + encode(field.getValue()))
                 .collect(Collectors.joining("&"));
     }
 

@@ -20,13 +20,13 @@ final class TwilioCallForm {
 
     private TwilioCallForm() {}
 
-    static List<Map.Entry<String, String>> create(CallRequest request, String mediaStreamUrl, String callbackUrl,
-                                                  AgentAccess.Grant agent) {
+    static List<Map.Entry<String, String>> create(
+            CallRequest request, String mediaStreamUrl, String callbackUrl, AgentAccess.Grant agent) {
         var form = new ArrayList<Map.Entry<String, String>>();
         form.add(Map.entry("To", request.to()));
         form.add(Map.entry("From", request.from().phoneNumber()));
-        form.add(Map.entry("Timeout",
-                Integer.toString(Math.min(request.callConfig().ringingTimeoutSecs(), MAX_TIMEOUT_SECS))));
+        form.add(Map.entry(
+                "Timeout", Integer.toString(Math.min(request.callConfig().ringingTimeoutSecs(), MAX_TIMEOUT_SECS))));
         form.add(Map.entry("Twiml", twiml(request, mediaStreamUrl, agent)));
         form.add(Map.entry("StatusCallback", callbackUrl));
         form.add(Map.entry("StatusCallbackMethod", "POST"));
@@ -42,8 +42,9 @@ final class TwilioCallForm {
             form.add(Map.entry("RecordingStatusCallbackEvent", "completed"));
         }
         request.callConfig().machineDetection().ifPresent(detection -> {
-            form.add(Map.entry("MachineDetection", detection == MachineDetection.DETECT_MESSAGE_END
-                    ? "DetectMessageEnd" : "Enable"));
+            form.add(Map.entry(
+                    "MachineDetection",
+                    detection == MachineDetection.DETECT_MESSAGE_END ? "DetectMessageEnd" : "Enable"));
             // Asynchronous, so that the agent speaks at once instead of after seconds of detection silence;
             // the result comes to the same callback URL.
             form.add(Map.entry("AsyncAmd", "true"));
@@ -82,7 +83,10 @@ final class TwilioCallForm {
     }
 
     static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+        return text.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;")
                 .replace("'", "&apos;");
     }
 }

@@ -2,20 +2,20 @@ package io.batchcall.telephony.twilio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.EgressPolicy;
-import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
+import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
-import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.CallbackUrls;
 import io.batchcall.telephony.OwnedCalls;
 import io.batchcall.telephony.PlaceResult;
-import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.RecentCalls;
+import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.TelephonyProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -63,9 +63,17 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     /** The SIDs this node's creates got back, until the look-up window has passed. */
     private final RecentCalls created = new RecentCalls(LOOK_UP_WINDOW.plus(CLOCK_SKEW));
 
-    public TwilioProvider(String apiBase, TwilioLimits limits, CallbackUrls callbacks, AgentAccess agents,
-                          CallEventSink events, OwnedCalls owned, Clock clock, EgressPolicy egress) {
-        this.http = HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
+    public TwilioProvider(
+            String apiBase,
+            TwilioLimits limits,
+            CallbackUrls callbacks,
+            AgentAccess agents,
+            CallEventSink events,
+            OwnedCalls owned,
+            Clock clock,
+            EgressPolicy egress) {
+        this.http =
+                HttpClient.newBuilder().connectTimeout(limits.requestTimeout()).build();
         this.api = new TwilioApi(http, apiBase, limits);
         this.callbacks = callbacks;
         this.agents = agents;
@@ -80,9 +88,11 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
      * stream (register-call): the same Connect/Stream document this provider's own calls run, with the
      * conversation's id, the agent's token and URL, and the dynamic variables as stream parameters.
      */
-    public static String connectTwiml(String mediaStreamUrl, String conversationId, AgentAccess.Grant agent,
-                                      Optional<String> clientDataJson) {
-        return TwilioCallForm.twiml(mediaStreamUrl, StreamParameters.fixed(conversationId, agent),
+    public static String connectTwiml(
+            String mediaStreamUrl, String conversationId, AgentAccess.Grant agent, Optional<String> clientDataJson) {
+        return TwilioCallForm.twiml(
+                mediaStreamUrl,
+                StreamParameters.fixed(conversationId, agent),
                 StreamParameters.variables(clientDataJson));
     }
 
@@ -99,8 +109,8 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         }
         var callback = callbacks.statusCallback(Provider.TWILIO, request.attempt());
         if (callback.isEmpty()) {
-            return new PlaceResult.Unusable("BATCHCALL_PUBLIC_URL is not set: Twilio calls need a public URL for"
-                    + " their status callbacks");
+            return new PlaceResult.Unusable(
+                    "BATCHCALL_PUBLIC_URL is not set: Twilio calls need a public URL for" + " their status callbacks");
         }
         var stream = request.agent().mediaStreamUrl();
         if (stream.isEmpty()) {
@@ -145,13 +155,12 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     private static PlaceResult refused(CallRequest request, TwilioApi.Response.Refused refused) {
         var what = "Twilio refused the call: " + refused.code() + " " + refused.message();
         if (refused.httpStatus() == 401 || refused.httpStatus() == 403 || ACCOUNT_ERRORS.contains(refused.code())) {
-            return new PlaceResult.Unusable("Twilio rejected phone number " + request.from().id() + ": "
-                    + refused.code() + " " + refused.message());
+            return new PlaceResult.Unusable("Twilio rejected phone number "
+                    + request.from().id() + ": " + refused.code() + " " + refused.message());
         }
         // Still rate limited after every retry: nothing was placed, so a later retry of the recipient is safe.
         boolean retryable = refused.httpStatus() == 429;
-        return new PlaceResult.Ended(new Outcome.Failed(what, retryable), Optional.of("rejected"),
-                Optional.empty());
+        return new PlaceResult.Ended(new Outcome.Failed(what, retryable), Optional.of("rejected"), Optional.empty());
     }
 
     @Override
@@ -169,8 +178,11 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         TwilioAccount.of(request.from().settingsJson(), request.credentials()).ifPresent(account -> {
             var answer = api.updateCall(account, callSid, List.of(Map.entry("Status", status)));
             if (!(answer instanceof TwilioApi.Response.Ok)) {
-                log.warn("Twilio did not update a call attemptId={} status={} answer={}",
-                        request.attempt().attemptId(), status, answer);
+                log.warn(
+                        "Twilio did not update a call attemptId={} status={} answer={}",
+                        request.attempt().attemptId(),
+                        status,
+                        answer);
             }
         });
     }
@@ -190,19 +202,23 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         if (providerCallId.isPresent()) {
             return switch (api.fetchCall(account.get(), providerCallId.get())) {
                 case TwilioApi.Response.Ok ok -> state(ok.body());
-                case TwilioApi.Response.Refused refused -> new CallState.Unknown("Twilio does not know call "
-                        + providerCallId.get() + " (" + refused.httpStatus() + ")");
+                case TwilioApi.Response.Refused refused ->
+                    new CallState.Unknown(
+                            "Twilio does not know call " + providerCallId.get() + " (" + refused.httpStatus() + ")");
                 case TwilioApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
             };
         }
-        var since = sentAt.orElseGet(() -> clock.instant().minus(LOOK_UP_WINDOW)).minus(CLOCK_SKEW);
-        var query = List.of(Map.entry("To", request.to()), Map.entry("From", request.from().phoneNumber()),
+        var since =
+                sentAt.orElseGet(() -> clock.instant().minus(LOOK_UP_WINDOW)).minus(CLOCK_SKEW);
+        var query = List.of(
+                Map.entry("To", request.to()),
+                Map.entry("From", request.from().phoneNumber()),
                 Map.entry("StartTime>", DateTimeFormatter.ISO_LOCAL_DATE.format(since.atZone(ZoneOffset.UTC))),
                 Map.entry("PageSize", "50"));
         return switch (api.listCalls(account.get(), query)) {
             case TwilioApi.Response.Ok ok -> matching(request.attempt(), ok.body(), since);
-            case TwilioApi.Response.Refused refused -> new CallState.Unknown("Twilio refused the look-up: "
-                    + refused.code() + " " + refused.message());
+            case TwilioApi.Response.Refused refused ->
+                new CallState.Unknown("Twilio refused the look-up: " + refused.code() + " " + refused.message());
             case TwilioApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
         };
     }
@@ -218,20 +234,25 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
                 .toList();
         Set<String> taken;
         try {
-            taken = taken(attempt, listed.stream().map(call -> call.path("sid").asText()).toList());
+            taken = taken(
+                    attempt,
+                    listed.stream().map(call -> call.path("sid").asText()).toList());
         } catch (RuntimeException e) {
             return new CallState.Unknown("could not check which listed calls other attempts own: " + e);
         }
-        var calls = listed.stream().filter(call -> !taken.contains(call.path("sid").asText())).toList();
+        var calls = listed.stream()
+                .filter(call -> !taken.contains(call.path("sid").asText()))
+                .toList();
         if (calls.size() == 1) {
             return state(calls.getFirst());
         }
         if (calls.isEmpty()) {
-            return new CallState.Unknown(switch (listed.size()) {
-                case 0 -> "Twilio lists no such call";
-                case 1 -> "Twilio lists one such call, placed by another attempt";
-                default -> "Twilio lists " + listed.size() + " such calls, each placed by another attempt";
-            });
+            return new CallState.Unknown(
+                    switch (listed.size()) {
+                        case 0 -> "Twilio lists no such call";
+                        case 1 -> "Twilio lists one such call, placed by another attempt";
+                        default -> "Twilio lists " + listed.size() + " such calls, each placed by another attempt";
+                    });
         }
         return new CallState.Unknown("Twilio lists " + calls.size() + " calls that could be it");
     }
@@ -248,8 +269,9 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
 
     private static Optional<Instant> created(JsonNode call) {
         try {
-            return Optional.of(ZonedDateTime.parse(call.path("date_created").asText(),
-                    DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return Optional.of(
+                    ZonedDateTime.parse(call.path("date_created").asText(), DateTimeFormatter.RFC_1123_DATE_TIME)
+                            .toInstant());
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
@@ -261,8 +283,8 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
     }
 
     /** A call's recording, fetched from Twilio with the account of the number that placed the call. */
-    public Optional<java.io.InputStream> recording(String settingsJson, Map<String, String> credentials,
-                                                   String recordingSid) {
+    public Optional<java.io.InputStream> recording(
+            String settingsJson, Map<String, String> credentials, String recordingSid) {
         return TwilioAccount.of(settingsJson, credentials).flatMap(account -> api.recording(account, recordingSid));
     }
 
@@ -296,8 +318,8 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
                 }
                 events.ended(attempt, ended.outcome(), ended.providerStatus(), ended.sipCode());
             }
-            case CallState.Unknown unknown -> log.warn("Twilio callback ignored attemptId={} reason={}",
-                    attempt.attemptId(), unknown.reason());
+            case CallState.Unknown unknown ->
+                log.warn("Twilio callback ignored attemptId={} reason={}", attempt.attemptId(), unknown.reason());
         }
     }
 

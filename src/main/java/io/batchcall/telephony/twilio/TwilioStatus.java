@@ -56,7 +56,8 @@ final class TwilioStatus {
         if (code == 486 || code == 600 || code == 603) {
             return new Outcome.Busy();
         }
-        var reason = "Twilio could not connect the call" + sipCode.map(c -> " (SIP " + c + ")").orElse("");
+        var reason = "Twilio could not connect the call"
+                + sipCode.map(c -> " (SIP " + c + ")").orElse("");
         return new Outcome.Failed(reason, code >= 500 && code < 600);
     }
 

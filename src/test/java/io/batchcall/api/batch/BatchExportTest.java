@@ -35,7 +35,8 @@ class BatchExportTest {
                   {"id":"b","phone_number":"+14155550101","conversation_initiation_client_data":
                     {"dynamic_variables":{"name":"Bob","city":"@Berlin","vip":true,"note":"line1\\nline2"}}},
                   {"id":"c","phone_number":"+14155550102"}],
-                 "scheduled_time_unix":%d}""".formatted(agentId, java.time.Instant.now().getEpochSecond() + 86_400));
+                 "scheduled_time_unix":%d}""".formatted(
+                        agentId, java.time.Instant.now().getEpochSecond() + 86_400));
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         batchId = response.json().get("id").asText();
     }
@@ -50,14 +51,16 @@ class BatchExportTest {
         var response = server.client().get("/v1/convai/batch-calling/" + batchId + "/export");
 
         assertThat(response.status()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("text/csv"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
         var lines = response.body().split("\r\n", -1);
-        assertThat(lines[0]).isEqualTo(
-                "id,phone_number,whatsapp_user_id,status,conversation_id,attempt_count,last_outcome,call_result,"
-                + "call_successful,transcript_summary,termination_reason,age,city,name,note,plan,vip");
-        assertThat(lines[1]).isEqualTo("a,+14155550100,,pending,,0,,,,,,41,,\"Ann, \"\"the\"\" first\",,"
-                + "\"'=HYPERLINK(\"\"http://x\"\")\",");
+        assertThat(lines[0])
+                .isEqualTo(
+                        "id,phone_number,whatsapp_user_id,status,conversation_id,attempt_count,last_outcome,call_result,"
+                                + "call_successful,transcript_summary,termination_reason,age,city,name,note,plan,vip");
+        assertThat(lines[1])
+                .isEqualTo("a,+14155550100,,pending,,0,,,,,,41,,\"Ann, \"\"the\"\" first\",,"
+                        + "\"'=HYPERLINK(\"\"http://x\"\")\",");
         assertThat(lines[2]).isEqualTo("b,+14155550101,,pending,,0,,,,,,,'@Berlin,Bob,\"line1\nline2\",,true");
         assertThat(lines[3]).isEqualTo("c,+14155550102,,pending,,0,,,,,,,,,,,");
         assertThat(lines).hasSize(5);
@@ -86,26 +89,39 @@ class BatchExportTest {
                   {"id":"b","phone_number":"+14155550101","conversation_initiation_client_data":
                     {"dynamic_variables":{"sim_outcome":"busy"}}}]}""".formatted(agentId));
         var batch = submitted.json().get("id").asText();
-        Await.until(Duration.ofSeconds(20), "the batch completes",
+        Await.until(
+                Duration.ofSeconds(20),
+                "the batch completes",
                 () -> server.client().batchStatus(batch).equals("completed"));
-        var answered = server.client().get("/v1/convai/batch-calling/" + batch).json().at("/recipients/0");
+        var answered =
+                server.client().get("/v1/convai/batch-calling/" + batch).json().at("/recipients/0");
         try (var database = new DirectDatabase(server)) {
-            new ConversationStore(database.database(), Clock.systemUTC(), IdSource.secure()).report(
-                    new WorkspaceId(fixtures.workspaceOf(TestServer.API_KEY)),
-                    answered.get("conversation_id").asText(), new AgentReport(Optional.empty(),
-                            Optional.of(CallSuccessful.SUCCESS), Optional.of("Wants =gold"),
-                            Optional.of("{\"plan\":{\"data_collection_id\":\"plan\",\"value\":\"gold\","
-                                    + "\"rationale\":\"\"},\"age\":{\"data_collection_id\":\"age\",\"value\":41,"
-                                    + "\"rationale\":\"\"}}"),
-                            Optional.empty(), Optional.of("end_call tool was called.")));
+            new ConversationStore(database.database(), Clock.systemUTC(), IdSource.secure())
+                    .report(
+                            new WorkspaceId(fixtures.workspaceOf(TestServer.API_KEY)),
+                            answered.get("conversation_id").asText(),
+                            new AgentReport(
+                                    Optional.empty(),
+                                    Optional.of(CallSuccessful.SUCCESS),
+                                    Optional.of("Wants =gold"),
+                                    Optional.of("{\"plan\":{\"data_collection_id\":\"plan\",\"value\":\"gold\","
+                                            + "\"rationale\":\"\"},\"age\":{\"data_collection_id\":\"age\",\"value\":41,"
+                                            + "\"rationale\":\"\"}}"),
+                                    Optional.empty(),
+                                    Optional.of("end_call tool was called.")));
         }
 
-        var lines = server.client().get("/v1/convai/batch-calling/" + batch + "/export").body().split("\r\n");
+        var lines = server.client()
+                .get("/v1/convai/batch-calling/" + batch + "/export")
+                .body()
+                .split("\r\n");
 
-        assertThat(lines[0]).isEqualTo("id,phone_number,whatsapp_user_id,status,conversation_id,attempt_count,"
-                + "last_outcome,call_result,call_successful,transcript_summary,termination_reason,sim_outcome,"
-                + "sim_talk_ms,data_collection.age,data_collection.plan");
-        assertThat(lines[1]).startsWith("a,+14155550100,,completed,conv_")
+        assertThat(lines[0])
+                .isEqualTo("id,phone_number,whatsapp_user_id,status,conversation_id,attempt_count,"
+                        + "last_outcome,call_result,call_successful,transcript_summary,termination_reason,sim_outcome,"
+                        + "sim_talk_ms,data_collection.age,data_collection.plan");
+        assertThat(lines[1])
+                .startsWith("a,+14155550100,,completed,conv_")
                 .endsWith(",1,completed,answered,success,Wants =gold,end_call tool was called.,completed,0,41,gold");
         assertThat(lines[2]).startsWith("b,+14155550101,,failed,conv_").endsWith(",1,busy,busy,failure,,busy,busy,,,");
     }

@@ -38,26 +38,36 @@ class BatchLifecycleTest {
     private static JsonNode submit(int recipients, String extra) {
         var list = new StringBuilder();
         for (int i = 0; i < recipients; i++) {
-            list.append(i == 0 ? "" : ",").append("{\"id\":\"r").append(i).append("\",\"phone_number\":\"+1415555")
-                    .append(String.format("%04d", i)).append("\"}");
+            list.append(i == 0 ? "" : ",")
+                    .append("{\"id\":\"r")
+                    .append(i)
+                    .append("\",\"phone_number\":\"+1415555")
+                    .append(String.format("%04d", i))
+                    .append("\"}");
         }
         // Scheduled a day ahead unless the test says otherwise: these tests arrange statuses themselves, and the
         // dispatcher must not dial meanwhile.
-        var schedule = extra.contains("scheduled_time_unix") ? ""
+        var schedule = extra.contains("scheduled_time_unix")
+                ? ""
                 : ",\"scheduled_time_unix\":" + (java.time.Instant.now().getEpochSecond() + 86_400);
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"L\",\"agent_id\":\""
-                + agentId + "\",\"recipients\":[" + list + "]" + extra + schedule + "}");
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"L\",\"agent_id\":\"" + agentId + "\",\"recipients\":[" + list + "]" + extra
+                                + schedule + "}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json();
     }
 
     private static void setRecipient(String batchId, String recipientId, String status) {
-        fixtures.execute("UPDATE recipients SET status = :status WHERE batch_id = :b AND id = :r",
+        fixtures.execute(
+                "UPDATE recipients SET status = :status WHERE batch_id = :b AND id = :r",
                 Map.of("status", status, "b", batchId, "r", recipientId));
     }
 
     private static void setBatch(String batchId, String status, int finished) {
-        fixtures.execute("UPDATE batches SET status = :status, total_finished = :f WHERE id = :b",
+        fixtures.execute(
+                "UPDATE batches SET status = :status, total_finished = :f WHERE id = :b",
                 Map.of("status", status, "f", finished, "b", batchId));
     }
 
@@ -79,9 +89,19 @@ class BatchLifecycleTest {
 
         assertThat(batch.get("recipients")).hasSize(3);
         var recipient = batch.get("recipients").get(0);
-        assertThat(recipient.properties()).extracting(Map.Entry::getKey).containsExactly("id", "phone_number",
-                "whatsapp_user_id", "status", "created_at_unix", "updated_at_unix", "conversation_id",
-                "conversation_initiation_client_data", "attempt_count", "last_outcome");
+        assertThat(recipient.properties())
+                .extracting(Map.Entry::getKey)
+                .containsExactly(
+                        "id",
+                        "phone_number",
+                        "whatsapp_user_id",
+                        "status",
+                        "created_at_unix",
+                        "updated_at_unix",
+                        "conversation_id",
+                        "conversation_initiation_client_data",
+                        "attempt_count",
+                        "last_outcome");
         assertThat(recipient.get("status").asText()).isEqualTo("pending");
         assertThat(recipient.get("conversation_id").isNull()).isTrue();
         assertThat(recipient.get("attempt_count").asInt()).isZero();
@@ -91,11 +111,13 @@ class BatchLifecycleTest {
     @Test
     void an_unknown_batch_is_a_404_on_every_endpoint() {
         var client = server.client();
-        for (var response : new HttpResult[] {client.get("/v1/convai/batch-calling/btcal_nope"),
-                client.postEmpty("/v1/convai/batch-calling/btcal_nope/cancel"),
-                client.postEmpty("/v1/convai/batch-calling/btcal_nope/retry"),
-                client.get("/v1/convai/batch-calling/btcal_nope/export"),
-                client.delete("/v1/convai/batch-calling/btcal_nope")}) {
+        for (var response : new HttpResult[] {
+            client.get("/v1/convai/batch-calling/btcal_nope"),
+            client.postEmpty("/v1/convai/batch-calling/btcal_nope/cancel"),
+            client.postEmpty("/v1/convai/batch-calling/btcal_nope/retry"),
+            client.get("/v1/convai/batch-calling/btcal_nope/export"),
+            client.delete("/v1/convai/batch-calling/btcal_nope")
+        }) {
             assertThat(response.status()).as(response.toString()).isEqualTo(404);
             assertThat(response.json().at("/detail/status").asText()).isEqualTo("batch_not_found");
         }
@@ -112,7 +134,8 @@ class BatchLifecycleTest {
         assertThat(cancelled.json().get("status").asText()).isEqualTo("cancelled");
         assertThat(cancelled.json().get("total_calls_finished").asInt()).isEqualTo(4);
         var batch = server.client().get("/v1/convai/batch-calling/" + id).json();
-        assertThat(batch.get("recipients")).allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("cancelled"));
+        assertThat(batch.get("recipients"))
+                .allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("cancelled"));
     }
 
     @Test
@@ -121,10 +144,13 @@ class BatchLifecycleTest {
         setRecipient(id, "r0", "completed");
         setBatch(id, "in_progress", 1);
 
-        var cancelled = server.client().postEmpty("/v1/convai/batch-calling/" + id + "/cancel").json();
+        var cancelled = server.client()
+                .postEmpty("/v1/convai/batch-calling/" + id + "/cancel")
+                .json();
 
         assertThat(cancelled.get("total_calls_finished").asInt()).isEqualTo(3);
-        var statuses = server.client().get("/v1/convai/batch-calling/" + id).json().get("recipients");
+        var statuses =
+                server.client().get("/v1/convai/batch-calling/" + id).json().get("recipients");
         assertThat(statuses.get(0).get("status").asText()).isEqualTo("completed");
         assertThat(statuses.get(1).get("status").asText()).isEqualTo("cancelled");
     }
@@ -132,7 +158,9 @@ class BatchLifecycleTest {
     @Test
     void cancelling_twice_returns_the_cancelled_batch_unchanged_and_a_finished_batch_cannot_be_cancelled() {
         var id = submit(1, "").get("id").asText();
-        var first = server.client().postEmpty("/v1/convai/batch-calling/" + id + "/cancel").json();
+        var first = server.client()
+                .postEmpty("/v1/convai/batch-calling/" + id + "/cancel")
+                .json();
         var again = server.client().postEmpty("/v1/convai/batch-calling/" + id + "/cancel");
         var done = submit(1, "").get("id").asText();
         setBatch(done, "completed", 1);
@@ -160,8 +188,10 @@ class BatchLifecycleTest {
         assertThat(retried.json().get("status").asText()).isEqualTo("in_progress");
         assertThat(retried.json().get("retry_count").asInt()).isEqualTo(1);
         assertThat(retried.json().get("total_calls_finished").asInt()).isEqualTo(2);
-        var statuses = server.client().get("/v1/convai/batch-calling/" + id).json().get("recipients");
-        assertThat(statuses).extracting(r -> r.get("status").asText())
+        var statuses =
+                server.client().get("/v1/convai/batch-calling/" + id).json().get("recipients");
+        assertThat(statuses)
+                .extracting(r -> r.get("status").asText())
                 .containsExactly("completed", "pending", "pending", "cancelled");
     }
 
@@ -188,11 +218,15 @@ class BatchLifecycleTest {
 
         assertThat(deleted.status()).isEqualTo(204);
         assertThat(deleted.body()).isEmpty();
-        assertThat(server.client().get("/v1/convai/batch-calling/" + id).status()).isEqualTo(404);
-        assertThat(server.client().delete("/v1/convai/batch-calling/" + id).status()).isEqualTo(404);
-        assertThat(server.client().get("/v1/convai/batch-calling/workspace").body()).doesNotContain(id);
-        assertThat(fixtures.queryOne("SELECT count(*) FROM recipients WHERE batch_id = :b", Map.of("b", id),
-                Integer.class)).isZero();
+        assertThat(server.client().get("/v1/convai/batch-calling/" + id).status())
+                .isEqualTo(404);
+        assertThat(server.client().delete("/v1/convai/batch-calling/" + id).status())
+                .isEqualTo(404);
+        assertThat(server.client().get("/v1/convai/batch-calling/workspace").body())
+                .doesNotContain(id);
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM recipients WHERE batch_id = :b", Map.of("b", id), Integer.class))
+                .isZero();
     }
 
     @Test
@@ -200,16 +234,21 @@ class BatchLifecycleTest {
         var body = "{\"call_name\":\"Idem\",\"agent_id\":\"" + agentId
                 + "\",\"recipients\":[{\"phone_number\":\"+14155550100\"}]}";
         var http = HttpClient.newHttpClient();
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
-                        + "/v1/convai/batch-calling/submit"))
-                .header("xi-api-key", TestServer.API_KEY).header("Idempotency-Key", "key-123")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        var request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.port() + "/v1/convai/batch-calling/submit"))
+                .header("xi-api-key", TestServer.API_KEY)
+                .header("Idempotency-Key", "key-123")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
 
         var first = http.send(request, HttpResponse.BodyHandlers.ofString());
         var second = http.send(request, HttpResponse.BodyHandlers.ofString());
-        var otherBody = http.send(HttpRequest.newBuilder(request.uri()).header("xi-api-key", TestServer.API_KEY)
-                .header("Idempotency-Key", "key-123")
-                .POST(HttpRequest.BodyPublishers.ofString(body.replace("Idem", "Other"))).build(),
+        var otherBody = http.send(
+                HttpRequest.newBuilder(request.uri())
+                        .header("xi-api-key", TestServer.API_KEY)
+                        .header("Idempotency-Key", "key-123")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.replace("Idem", "Other")))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(first.statusCode()).isEqualTo(200);
@@ -235,8 +274,9 @@ class BatchLifecycleTest {
         }
 
         assertThat(responses).hasSize(8).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
-        assertThat(responses).extracting(r -> r.json().get("id").asText()).containsOnly(
-                responses.getFirst().json().get("id").asText());
+        assertThat(responses)
+                .extracting(r -> r.json().get("id").asText())
+                .containsOnly(responses.getFirst().json().get("id").asText());
         assertThat(fixtures.queryOne("SELECT count(*) FROM batches WHERE name = 'Race'", Map.of(), Integer.class))
                 .isEqualTo(1);
     }
@@ -262,15 +302,22 @@ class BatchLifecycleTest {
         var id = submit(1, "").get("id").asText();
         var other = server.client(server.newWorkspaceKey("Intruder"));
 
-        for (var response : new HttpResult[] {other.get("/v1/convai/batch-calling/" + id),
-                other.postEmpty("/v1/convai/batch-calling/" + id + "/cancel"),
-                other.postEmpty("/v1/convai/batch-calling/" + id + "/retry"),
-                other.get("/v1/convai/batch-calling/" + id + "/export"),
-                other.delete("/v1/convai/batch-calling/" + id)}) {
+        for (var response : new HttpResult[] {
+            other.get("/v1/convai/batch-calling/" + id),
+            other.postEmpty("/v1/convai/batch-calling/" + id + "/cancel"),
+            other.postEmpty("/v1/convai/batch-calling/" + id + "/retry"),
+            other.get("/v1/convai/batch-calling/" + id + "/export"),
+            other.delete("/v1/convai/batch-calling/" + id)
+        }) {
             assertThat(response.status()).as(response.toString()).isEqualTo(404);
         }
-        assertThat(other.get("/v1/convai/batch-calling/workspace").json().get("batch_calls")).isEmpty();
-        assertThat(server.client().get("/v1/convai/batch-calling/" + id).json().get("status").asText())
+        assertThat(other.get("/v1/convai/batch-calling/workspace").json().get("batch_calls"))
+                .isEmpty();
+        assertThat(server.client()
+                        .get("/v1/convai/batch-calling/" + id)
+                        .json()
+                        .get("status")
+                        .asText())
                 .isEqualTo("pending");
     }
 }

@@ -32,9 +32,11 @@ class BatchListTest {
     }
 
     private static String submit(String apiKey, String agent, String name) {
-        var response = server.client(apiKey).post("/v1/convai/batch-calling/submit",
-                "{\"call_name\":\"" + name + "\",\"agent_id\":\"" + agent
-                        + "\",\"recipients\":[{\"phone_number\":\"+14155550100\"}]}");
+        var response = server.client(apiKey)
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"" + name + "\",\"agent_id\":\"" + agent
+                                + "\",\"recipients\":[{\"phone_number\":\"+14155550100\"}]}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
@@ -44,8 +46,9 @@ class BatchListTest {
         var all = new ArrayList<JsonNode>();
         String cursor = null;
         for (int pages = 0; pages < 1_000; pages++) {
-            var page = server.client(apiKey).get("/v1/convai/batch-calling/workspace?" + query
-                    + (cursor == null ? "" : "&last_doc=" + cursor)).json();
+            var page = server.client(apiKey)
+                    .get("/v1/convai/batch-calling/workspace?" + query + (cursor == null ? "" : "&last_doc=" + cursor))
+                    .json();
             assertThat(page.has("has_more")).isTrue();
             page.get("batch_calls").forEach(all::add);
             if (!page.get("has_more").asBoolean()) {
@@ -76,11 +79,14 @@ class BatchListTest {
 
         var listed = walk(key, "limit=7");
 
-        assertThat(listed).extracting(b -> b.get("id").asText()).containsExactlyInAnyOrderElementsOf(submitted)
+        assertThat(listed)
+                .extracting(b -> b.get("id").asText())
+                .containsExactlyInAnyOrderElementsOf(submitted)
                 .doesNotHaveDuplicates();
         for (int i = 1; i < listed.size(); i++) {
             assertThat(listed.get(i).get("created_at_unix").asLong())
-                    .isLessThanOrEqualTo(listed.get(i - 1).get("created_at_unix").asLong());
+                    .isLessThanOrEqualTo(
+                            listed.get(i - 1).get("created_at_unix").asLong());
         }
     }
 
@@ -93,11 +99,15 @@ class BatchListTest {
         for (int i = 0; i < 6; i++) {
             older.add(submit(key, agent, "old " + i));
         }
-        var first = server.client(key).get("/v1/convai/batch-calling/workspace?limit=3").json();
+        var first = server.client(key)
+                .get("/v1/convai/batch-calling/workspace?limit=3")
+                .json();
         submit(key, agent, "newer");
 
-        var second = server.client(key).get("/v1/convai/batch-calling/workspace?limit=3&last_doc="
-                + first.get("next_doc").asText()).json();
+        var second = server.client(key)
+                .get("/v1/convai/batch-calling/workspace?limit=3&last_doc="
+                        + first.get("next_doc").asText())
+                .json();
 
         var seen = new ArrayList<String>();
         first.get("batch_calls").forEach(b -> seen.add(b.get("id").asText()));
@@ -126,8 +136,11 @@ class BatchListTest {
             submit(key, agent, "b" + i);
         }
 
-        var byDefault = server.client(key).get("/v1/convai/batch-calling/workspace").json();
-        var capped = server.client(key).get("/v1/convai/batch-calling/workspace?limit=500").json();
+        var byDefault =
+                server.client(key).get("/v1/convai/batch-calling/workspace").json();
+        var capped = server.client(key)
+                .get("/v1/convai/batch-calling/workspace?limit=500")
+                .json();
 
         assertThat(byDefault.get("batch_calls")).hasSize(100);
         assertThat(byDefault.get("has_more").asBoolean()).isTrue();

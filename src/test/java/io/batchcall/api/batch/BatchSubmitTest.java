@@ -13,11 +13,31 @@ import org.junit.jupiter.api.Test;
 
 class BatchSubmitTest {
     /** Every key of BatchCallResponse in the spec, plus our extensions failure_reason, paused, paused_at_unix. */
-    static final List<String> BATCH_KEYS = List.of("id", "phone_number_id", "phone_provider", "whatsapp_params",
-            "name", "agent_id", "branch_id", "environment", "created_at_unix", "scheduled_time_unix", "timezone",
-            "total_calls_dispatched", "total_calls_scheduled", "total_calls_finished", "last_updated_at_unix",
-            "status", "retry_count", "telephony_call_config", "target_concurrency_limit", "agent_name",
-            "branch_name", "failure_reason", "paused", "paused_at_unix");
+    static final List<String> BATCH_KEYS = List.of(
+            "id",
+            "phone_number_id",
+            "phone_provider",
+            "whatsapp_params",
+            "name",
+            "agent_id",
+            "branch_id",
+            "environment",
+            "created_at_unix",
+            "scheduled_time_unix",
+            "timezone",
+            "total_calls_dispatched",
+            "total_calls_scheduled",
+            "total_calls_finished",
+            "last_updated_at_unix",
+            "status",
+            "retry_count",
+            "telephony_call_config",
+            "target_concurrency_limit",
+            "agent_name",
+            "branch_name",
+            "failure_reason",
+            "paused",
+            "paused_at_unix");
 
     private static TestServer server;
     private static Fixtures fixtures;
@@ -46,8 +66,7 @@ class BatchSubmitTest {
     @Test
     void a_minimal_submit_answers_a_full_batch_call_response_with_defaults_applied() {
         var batch = submit("""
-                {"call_name":"My batch","agent_id":"%s","recipients":[{"phone_number":"+14155550123"}]}"""
-                .formatted(agentId));
+                {"call_name":"My batch","agent_id":"%s","recipients":[{"phone_number":"+14155550123"}]}""".formatted(agentId));
 
         assertThat(batch.properties()).extracting(java.util.Map.Entry::getKey).containsExactlyElementsOf(BATCH_KEYS);
         assertThat(batch.get("id").asText()).matches("btcal_[a-z0-9]{28}");
@@ -61,9 +80,11 @@ class BatchSubmitTest {
         assertThat(batch.get("total_calls_dispatched").asInt()).isZero();
         assertThat(batch.get("total_calls_finished").asInt()).isZero();
         assertThat(batch.get("retry_count").asInt()).isZero();
-        assertThat(batch.get("telephony_call_config").toString()).isEqualTo(
-                "{\"ringing_timeout_secs\":60,\"twilio_call_recording_enabled\":false,\"twilio_machine_detection\":null}");
-        assertThat(batch.get("scheduled_time_unix").asLong()).isEqualTo(batch.get("created_at_unix").asLong());
+        assertThat(batch.get("telephony_call_config").toString())
+                .isEqualTo(
+                        "{\"ringing_timeout_secs\":60,\"twilio_call_recording_enabled\":false,\"twilio_machine_detection\":null}");
+        assertThat(batch.get("scheduled_time_unix").asLong())
+                .isEqualTo(batch.get("created_at_unix").asLong());
         assertThat(batch.get("branch_id").isNull()).isTrue();
         assertThat(batch.get("timezone").isNull()).isTrue();
         assertThat(batch.get("target_concurrency_limit").isNull()).isTrue();
@@ -84,8 +105,7 @@ class BatchSubmitTest {
                                           "twilio_machine_detection":{"mode":"detect_message_end"}},
                  "unknown_field":"ignored",
                  "recipients":[{"id":"my-rcp-1","phone_number":"+1 (415) 555-0124","conversation_initiation_client_data":%s},
-                               {"phone_number":"+4930901820"}]}"""
-                .formatted(agentId, phoneNumberId, future, branchId, clientData));
+                               {"phone_number":"+4930901820"}]}""".formatted(agentId, phoneNumberId, future, branchId, clientData));
 
         assertThat(batch.get("scheduled_time_unix").asLong()).isEqualTo(future);
         assertThat(batch.get("timezone").asText()).isEqualTo("Europe/Berlin");
@@ -93,10 +113,13 @@ class BatchSubmitTest {
         assertThat(batch.get("branch_name").asText()).isEqualTo("experiment");
         assertThat(batch.get("environment").asText()).isEqualTo("production");
         assertThat(batch.get("target_concurrency_limit").asInt()).isEqualTo(5);
-        assertThat(batch.get("telephony_call_config").toString()).isEqualTo("{\"ringing_timeout_secs\":30,"
-                + "\"twilio_call_recording_enabled\":true,\"twilio_machine_detection\":{\"mode\":\"detect_message_end\"}}");
+        assertThat(batch.get("telephony_call_config").toString())
+                .isEqualTo(
+                        "{\"ringing_timeout_secs\":30,"
+                                + "\"twilio_call_recording_enabled\":true,\"twilio_machine_detection\":{\"mode\":\"detect_message_end\"}}");
 
-        var detailed = server.client().get("/v1/convai/batch-calling/" + batch.get("id").asText());
+        var detailed = server.client()
+                .get("/v1/convai/batch-calling/" + batch.get("id").asText());
         var recipients = detailed.json().get("recipients");
         assertThat(recipients).hasSize(2);
         assertThat(recipients.get(0).get("id").asText()).isEqualTo("my-rcp-1");
@@ -104,7 +127,8 @@ class BatchSubmitTest {
         assertThat(recipients.get(1).get("id").asText()).startsWith("rcp_");
         assertThat(recipients.get(1).get("phone_number").asText()).isEqualTo("+4930901820");
         assertThat(detailed.body()).contains("\"conversation_initiation_client_data\":" + clientData);
-        assertThat(recipients.get(1).get("conversation_initiation_client_data").isNull()).isTrue();
+        assertThat(recipients.get(1).get("conversation_initiation_client_data").isNull())
+                .isTrue();
     }
 
     @Test
@@ -117,7 +141,10 @@ class BatchSubmitTest {
                                 "conversation_initiation_client_data":null}]}""".formatted(agentId));
 
         assertThat(batch.get("phone_number_id").asText()).isEqualTo(phoneNumberId);
-        assertThat(batch.get("telephony_call_config").get("ringing_timeout_secs").asInt()).isEqualTo(60);
+        assertThat(batch.get("telephony_call_config")
+                        .get("ringing_timeout_secs")
+                        .asInt())
+                .isEqualTo(60);
     }
 
     @Test
@@ -126,15 +153,16 @@ class BatchSubmitTest {
                 {"call_name":"Past","agent_id":"%s","scheduled_time_unix":1000,
                  "recipients":[{"phone_number":"+14155550126"}]}""".formatted(agentId));
 
-        assertThat(batch.get("scheduled_time_unix").asLong()).isEqualTo(batch.get("created_at_unix").asLong());
+        assertThat(batch.get("scheduled_time_unix").asLong())
+                .isEqualTo(batch.get("created_at_unix").asLong());
     }
 
     @Test
     void ten_thousand_recipients_are_stored_and_returned_in_order() {
         var recipients = new ArrayList<String>();
         for (int i = 0; i < 10_000; i++) {
-            recipients.add("{\"phone_number\":\"+1415555%04d\",\"conversation_initiation_client_data\":"
-                    .formatted(i) + "{\"dynamic_variables\":{\"n\":" + i + "}}}");
+            recipients.add("{\"phone_number\":\"+1415555%04d\",\"conversation_initiation_client_data\":".formatted(i)
+                    + "{\"dynamic_variables\":{\"n\":" + i + "}}}");
         }
         var body = "{\"call_name\":\"Large\",\"agent_id\":\"" + agentId + "\",\"scheduled_time_unix\":"
                 + (java.time.Instant.now().getEpochSecond() + 86_400) + ",\"recipients\":["
@@ -142,9 +170,14 @@ class BatchSubmitTest {
         var batch = submit(body);
 
         assertThat(batch.get("total_calls_scheduled").asInt()).isEqualTo(10_000);
-        var detailed = server.client().get("/v1/convai/batch-calling/" + batch.get("id").asText()).json();
+        var detailed = server.client()
+                .get("/v1/convai/batch-calling/" + batch.get("id").asText())
+                .json();
         assertThat(detailed.get("recipients")).hasSize(10_000);
-        assertThat(detailed.get("recipients").get(9_999).at("/conversation_initiation_client_data/dynamic_variables/n")
-                .asInt()).isEqualTo(9_999);
+        assertThat(detailed.get("recipients")
+                        .get(9_999)
+                        .at("/conversation_initiation_client_data/dynamic_variables/n")
+                        .asInt())
+                .isEqualTo(9_999);
     }
 }

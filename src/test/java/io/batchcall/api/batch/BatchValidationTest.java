@@ -52,15 +52,18 @@ class BatchValidationTest {
 
     @Test
     void required_fields_missing_are_each_named() {
-        assertThat(violations(submit("{}"))).containsExactly(
-                "[\"body\",\"call_name\"] | missing", "[\"body\",\"agent_id\"] | missing",
-                "[\"body\",\"recipients\"] | missing");
+        assertThat(violations(submit("{}")))
+                .containsExactly(
+                        "[\"body\",\"call_name\"] | missing",
+                        "[\"body\",\"agent_id\"] | missing",
+                        "[\"body\",\"recipients\"] | missing");
     }
 
     @Test
     void an_empty_call_name_and_an_empty_recipient_list_are_refused() {
         assertThat(violations(submit("{\"call_name\":\"  \",\"agent_id\":\"" + agentId + "\",\"recipients\":[]}")))
-                .containsExactly("[\"body\",\"call_name\"] | string_too_short", "[\"body\",\"recipients\"] | too_short");
+                .containsExactly(
+                        "[\"body\",\"call_name\"] | string_too_short", "[\"body\",\"recipients\"] | too_short");
     }
 
     @Test
@@ -76,10 +79,11 @@ class BatchValidationTest {
         var response = submit(withRecipients("""
                 [{"phone_number":"+14155550100"},{"phone_number":"12345"},{"phone_number":"+15550001111"},{}]"""));
 
-        assertThat(violations(response)).containsExactly(
-                "[\"body\",\"recipients\",1,\"phone_number\"] | value_error",
-                "[\"body\",\"recipients\",2,\"phone_number\"] | value_error",
-                "[\"body\",\"recipients\",3,\"phone_number\"] | missing");
+        assertThat(violations(response))
+                .containsExactly(
+                        "[\"body\",\"recipients\",1,\"phone_number\"] | value_error",
+                        "[\"body\",\"recipients\",2,\"phone_number\"] | value_error",
+                        "[\"body\",\"recipients\",3,\"phone_number\"] | missing");
     }
 
     @Test
@@ -109,7 +113,9 @@ class BatchValidationTest {
                  "whatsapp_call_permission_request_template_language_code":"en_US"},
                  "recipients":[{"whatsapp_user_id":"4915112345678"}]}""".formatted(agentId));
         assertThat(whatsapp.status()).as(whatsapp.toString()).isEqualTo(200);
-        assertThat(whatsapp.json().at("/whatsapp_params/whatsapp_call_permission_request_template_name").asText())
+        assertThat(whatsapp.json()
+                        .at("/whatsapp_params/whatsapp_call_permission_request_template_name")
+                        .asText())
                 .isEqualTo("tpl");
     }
 
@@ -119,16 +125,16 @@ class BatchValidationTest {
                 {"call_name":"T","agent_id":"%s","recipients":[{"phone_number":"+14155550100"}],
                  "telephony_call_config":{"ringing_timeout_secs":1000,"twilio_call_recording_enabled":"yes",
                                           "twilio_machine_detection":{"mode":"always"}},
-                 "target_concurrency_limit":0,"timezone":"Mars/Olympus","scheduled_time_unix":"soon"}"""
-                .formatted(agentId));
+                 "target_concurrency_limit":0,"timezone":"Mars/Olympus","scheduled_time_unix":"soon"}""".formatted(agentId));
 
-        assertThat(violations(response)).containsExactlyInAnyOrder(
-                "[\"body\",\"telephony_call_config\",\"ringing_timeout_secs\"] | less_than_equal",
-                "[\"body\",\"telephony_call_config\",\"twilio_call_recording_enabled\"] | bool_type",
-                "[\"body\",\"telephony_call_config\",\"twilio_machine_detection\",\"mode\"] | literal_error",
-                "[\"body\",\"target_concurrency_limit\"] | greater_than_equal",
-                "[\"body\",\"timezone\"] | value_error",
-                "[\"body\",\"scheduled_time_unix\"] | int_type");
+        assertThat(violations(response))
+                .containsExactlyInAnyOrder(
+                        "[\"body\",\"telephony_call_config\",\"ringing_timeout_secs\"] | less_than_equal",
+                        "[\"body\",\"telephony_call_config\",\"twilio_call_recording_enabled\"] | bool_type",
+                        "[\"body\",\"telephony_call_config\",\"twilio_machine_detection\",\"mode\"] | literal_error",
+                        "[\"body\",\"target_concurrency_limit\"] | greater_than_equal",
+                        "[\"body\",\"timezone\"] | value_error",
+                        "[\"body\",\"scheduled_time_unix\"] | int_type");
     }
 
     @Test
@@ -146,7 +152,8 @@ class BatchValidationTest {
 
     @Test
     void an_unknown_agent_is_a_404_agent_not_found() {
-        var response = submit("{\"call_name\":\"x\",\"agent_id\":\"agent_nope\",\"recipients\":[{\"phone_number\":\"+14155550100\"}]}");
+        var response = submit(
+                "{\"call_name\":\"x\",\"agent_id\":\"agent_nope\",\"recipients\":[{\"phone_number\":\"+14155550100\"}]}");
 
         assertThat(response.status()).isEqualTo(404);
         assertThat(response.json().at("/detail/status").asText()).isEqualTo("agent_not_found");
@@ -173,8 +180,7 @@ class BatchValidationTest {
         var branchId = fixtures.branch(TestServer.API_KEY, other, "theirs");
 
         var response = submit("""
-                {"call_name":"x","agent_id":"%s","branch_id":"%s","recipients":[{"phone_number":"+14155550100"}]}"""
-                .formatted(agentId, branchId));
+                {"call_name":"x","agent_id":"%s","branch_id":"%s","recipients":[{"phone_number":"+14155550100"}]}""".formatted(agentId, branchId));
 
         assertThat(response.status()).isEqualTo(404);
     }
@@ -193,12 +199,15 @@ class BatchValidationTest {
     @Test
     void a_refused_submit_creates_nothing() {
         var workspace = fixtures.workspaceOf(TestServer.API_KEY);
-        int before = fixtures.queryOne("SELECT count(*) FROM recipients WHERE workspace_id = :w",
-                Map.of("w", workspace), Integer.class);
+        int before = fixtures.queryOne(
+                "SELECT count(*) FROM recipients WHERE workspace_id = :w", Map.of("w", workspace), Integer.class);
 
         submit(withRecipients("[{\"phone_number\":\"+14155550100\"},{\"phone_number\":\"bad\"}]"));
 
-        assertThat(fixtures.queryOne("SELECT count(*) FROM recipients WHERE workspace_id = :w",
-                Map.of("w", workspace), Integer.class)).isEqualTo(before);
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM recipients WHERE workspace_id = :w",
+                        Map.of("w", workspace),
+                        Integer.class))
+                .isEqualTo(before);
     }
 }

@@ -37,12 +37,19 @@ class OperateBatchApiTest {
     private static JsonNode submit(int recipients) {
         var list = new StringBuilder();
         for (int i = 0; i < recipients; i++) {
-            list.append(i == 0 ? "" : ",").append("{\"id\":\"r").append(i).append("\",\"phone_number\":\"+1415555")
-                    .append(String.format("%04d", i)).append("\"}");
+            list.append(i == 0 ? "" : ",")
+                    .append("{\"id\":\"r")
+                    .append(i)
+                    .append("\",\"phone_number\":\"+1415555")
+                    .append(String.format("%04d", i))
+                    .append("\"}");
         }
-        var response = server.client().post(BASE + "submit", "{\"call_name\":\"Op\",\"agent_id\":\"" + agentId
-                + "\",\"recipients\":[" + list + "],\"scheduled_time_unix\":"
-                + (java.time.Instant.now().getEpochSecond() + 86_400) + "}");
+        var response = server.client()
+                .post(
+                        BASE + "submit",
+                        "{\"call_name\":\"Op\",\"agent_id\":\"" + agentId
+                                + "\",\"recipients\":[" + list + "],\"scheduled_time_unix\":"
+                                + (java.time.Instant.now().getEpochSecond() + 86_400) + "}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json();
     }
@@ -53,8 +60,10 @@ class OperateBatchApiTest {
     }
 
     private static int events(String batchId, String type) {
-        return fixtures.queryOne("SELECT count(*) FROM events WHERE batch_id = :b AND type = :t",
-                Map.of("b", batchId, "t", type), Integer.class);
+        return fixtures.queryOne(
+                "SELECT count(*) FROM events WHERE batch_id = :b AND type = :t",
+                Map.of("b", batchId, "t", type),
+                Integer.class);
     }
 
     private static void setBatch(String batchId, String status) {
@@ -75,13 +84,15 @@ class OperateBatchApiTest {
         assertThat(again.json().get("paused_at_unix")).isEqualTo(paused.json().get("paused_at_unix"));
         assertThat(events(id, "batch.paused")).isEqualTo(1);
         var listed = server.client().get(BASE + "workspace").json().get("batch_calls");
-        assertThat(listed.findValues("id").stream().map(JsonNode::asText).toList()).contains(id);
+        assertThat(listed.findValues("id").stream().map(JsonNode::asText).toList())
+                .contains(id);
         for (var item : listed) {
             if (item.get("id").asText().equals(id)) {
                 assertThat(item.get("paused").asBoolean()).isTrue();
             }
         }
-        assertThat(server.client().get(BASE + id).json().get("paused").asBoolean()).isTrue();
+        assertThat(server.client().get(BASE + id).json().get("paused").asBoolean())
+                .isTrue();
     }
 
     @Test
@@ -105,8 +116,8 @@ class OperateBatchApiTest {
         var pause = server.client().postEmpty(BASE + id + "/pause");
         var resume = server.client().postEmpty(BASE + id + "/resume");
         var edit = server.client().patch(BASE + id, "{\"name\":\"x\"}");
-        var append = server.client().post(BASE + id + "/recipients",
-                "{\"recipients\":[{\"phone_number\":\"+14155559999\"}]}");
+        var append = server.client()
+                .post(BASE + id + "/recipients", "{\"recipients\":[{\"phone_number\":\"+14155559999\"}]}");
 
         for (var response : java.util.List.of(pause, resume, edit, append)) {
             assertThat(response.status()).as(response.toString()).isEqualTo(409);
@@ -128,10 +139,18 @@ class OperateBatchApiTest {
 
     @Test
     void an_unknown_batch_is_404_for_every_operation() {
-        assertThat(server.client().postEmpty(BASE + "btcal_nope/pause").status()).isEqualTo(404);
-        assertThat(server.client().postEmpty(BASE + "btcal_nope/resume").status()).isEqualTo(404);
-        assertThat(server.client().patch(BASE + "btcal_nope", "{\"name\":\"x\"}").status()).isEqualTo(404);
-        assertThat(server.client().postEmpty(BASE + "btcal_nope/recipients/r0/cancel").status()).isEqualTo(404);
+        assertThat(server.client().postEmpty(BASE + "btcal_nope/pause").status())
+                .isEqualTo(404);
+        assertThat(server.client().postEmpty(BASE + "btcal_nope/resume").status())
+                .isEqualTo(404);
+        assertThat(server.client()
+                        .patch(BASE + "btcal_nope", "{\"name\":\"x\"}")
+                        .status())
+                .isEqualTo(404);
+        assertThat(server.client()
+                        .postEmpty(BASE + "btcal_nope/recipients/r0/cancel")
+                        .status())
+                .isEqualTo(404);
     }
 
     @Test
@@ -154,21 +173,33 @@ class OperateBatchApiTest {
         var id = submit(1).get("id").asText();
         long later = java.time.Instant.now().getEpochSecond() + 7_200;
 
-        var edited = server.client().patch(BASE + id, "{\"name\":\"Renamed\",\"target_concurrency_limit\":7,"
-                + "\"scheduled_time_unix\":" + later + ",\"telephony_call_config\":{\"ringing_timeout_secs\":25}}");
+        var edited = server.client()
+                .patch(
+                        BASE + id,
+                        "{\"name\":\"Renamed\",\"target_concurrency_limit\":7," + "\"scheduled_time_unix\":" + later
+                                + ",\"telephony_call_config\":{\"ringing_timeout_secs\":25}}");
         var cleared = server.client().patch(BASE + id, "{\"target_concurrency_limit\":null}");
 
         assertThat(edited.status()).as(edited.toString()).isEqualTo(200);
         assertThat(edited.json().get("name").asText()).isEqualTo("Renamed");
         assertThat(edited.json().get("target_concurrency_limit").asInt()).isEqualTo(7);
         assertThat(edited.json().get("scheduled_time_unix").asLong()).isEqualTo(later);
-        assertThat(edited.json().get("telephony_call_config").get("ringing_timeout_secs").asInt()).isEqualTo(25);
+        assertThat(edited.json()
+                        .get("telephony_call_config")
+                        .get("ringing_timeout_secs")
+                        .asInt())
+                .isEqualTo(25);
         assertThat(cleared.json().get("target_concurrency_limit").isNull()).isTrue();
         assertThat(cleared.json().get("name").asText()).isEqualTo("Renamed");
         // Each edit is an event a webhook receives, with the batch as it became.
         assertThat(events(id, "batch.updated")).isEqualTo(2);
-        assertThat(fixtures.queryList("SELECT body FROM events WHERE batch_id = :b AND type = 'batch.updated'"
-                + " ORDER BY seq", Map.of("b", id), String.class).getFirst()).contains("\"name\":\"Renamed\"");
+        assertThat(fixtures.queryList(
+                                "SELECT body FROM events WHERE batch_id = :b AND type = 'batch.updated'"
+                                        + " ORDER BY seq",
+                                Map.of("b", id),
+                                String.class)
+                        .getFirst())
+                .contains("\"name\":\"Renamed\"");
     }
 
     @Test
@@ -176,8 +207,10 @@ class OperateBatchApiTest {
         var id = submit(1).get("id").asText();
         setBatch(id, "in_progress");
 
-        var schedule = server.client().patch(BASE + id, "{\"scheduled_time_unix\":"
-                + (java.time.Instant.now().getEpochSecond() + 60) + "}");
+        var schedule = server.client()
+                .patch(
+                        BASE + id,
+                        "{\"scheduled_time_unix\":" + (java.time.Instant.now().getEpochSecond() + 60) + "}");
         var agent = server.client().patch(BASE + id, "{\"agent_id\":\"agent_other\"}");
         var unknown = server.client().patch(BASE + id, "{\"colour\":\"red\"}");
         var tooLow = server.client().patch(BASE + id, "{\"target_concurrency_limit\":0}");
@@ -197,22 +230,34 @@ class OperateBatchApiTest {
     void appending_recipients_counts_them_and_refuses_duplicates_by_index() {
         var id = submit(2).get("id").asText();
 
-        var appended = server.client().post(BASE + id + "/recipients",
-                "{\"recipients\":[{\"id\":\"new1\",\"phone_number\":\"+14155558001\"}]}");
-        var duplicate = server.client().post(BASE + id + "/recipients", "{\"recipients\":["
-                + "{\"phone_number\":\"+14155558002\"},{\"phone_number\":\"+14155550001\"}]}");
-        var invalid = server.client().post(BASE + id + "/recipients",
-                "{\"recipients\":[{\"phone_number\":\"not a number\"}]}");
+        var appended = server.client()
+                .post(
+                        BASE + id + "/recipients",
+                        "{\"recipients\":[{\"id\":\"new1\",\"phone_number\":\"+14155558001\"}]}");
+        var duplicate = server.client()
+                .post(
+                        BASE + id + "/recipients",
+                        "{\"recipients\":["
+                                + "{\"phone_number\":\"+14155558002\"},{\"phone_number\":\"+14155550001\"}]}");
+        var invalid = server.client()
+                .post(BASE + id + "/recipients", "{\"recipients\":[{\"phone_number\":\"not a number\"}]}");
 
         assertThat(appended.status()).as(appended.toString()).isEqualTo(200);
         assertThat(appended.json().get("total_calls_scheduled").asInt()).isEqualTo(3);
         assertThat(server.client().get(BASE + id).json().get("recipients").findValues("id").stream()
-                .map(JsonNode::asText).toList()).containsExactly("r0", "r1", "new1");
+                        .map(JsonNode::asText)
+                        .toList())
+                .containsExactly("r0", "r1", "new1");
         assertThat(duplicate.status()).isEqualTo(422);
         assertThat(duplicate.json().get("detail").get(0).get("loc").toString())
                 .isEqualTo("[\"body\",\"recipients\",1,\"phone_number\"]");
         assertThat(invalid.status()).isEqualTo(422);
-        assertThat(server.client().get(BASE + id).json().get("total_calls_scheduled").asInt()).isEqualTo(3);
+        assertThat(server.client()
+                        .get(BASE + id)
+                        .json()
+                        .get("total_calls_scheduled")
+                        .asInt())
+                .isEqualTo(3);
         // One event for the append that was taken, none for the refused ones.
         assertThat(events(id, "batch.recipients_added")).isEqualTo(1);
     }
@@ -222,8 +267,8 @@ class OperateBatchApiTest {
         var id = submit(1).get("id").asText();
         fixtures.execute("UPDATE batches SET total_scheduled = 10000 WHERE id = :b", Map.of("b", id));
 
-        var response = server.client().post(BASE + id + "/recipients",
-                "{\"recipients\":[{\"phone_number\":\"+14155558003\"}]}");
+        var response = server.client()
+                .post(BASE + id + "/recipients", "{\"recipients\":[{\"phone_number\":\"+14155558003\"}]}");
 
         assertThat(response.status()).isEqualTo(422);
         assertThat(response.body()).contains("too_long");
@@ -239,16 +284,21 @@ class OperateBatchApiTest {
 
         assertThat(first.status()).isEqualTo(200);
         assertThat(replay.body()).isEqualTo(first.body());
-        assertThat(server.client().get(BASE + id).json().get("total_calls_scheduled").asInt()).isEqualTo(2);
+        assertThat(server.client()
+                        .get(BASE + id)
+                        .json()
+                        .get("total_calls_scheduled")
+                        .asInt())
+                .isEqualTo(2);
     }
 
     @Test
     void cancelling_the_last_open_recipient_completes_the_batch_with_true_counters() {
         var id = submit(2).get("id").asText();
-        fixtures.execute("UPDATE recipients SET status = 'completed' WHERE batch_id = :b AND id = 'r0'",
-                Map.of("b", id));
-        fixtures.execute("UPDATE batches SET status = 'in_progress', total_finished = 1 WHERE id = :b",
-                Map.of("b", id));
+        fixtures.execute(
+                "UPDATE recipients SET status = 'completed' WHERE batch_id = :b AND id = 'r0'", Map.of("b", id));
+        fixtures.execute(
+                "UPDATE batches SET status = 'in_progress', total_finished = 1 WHERE id = :b", Map.of("b", id));
 
         var cancelled = server.client().postEmpty(BASE + id + "/recipients/r1/cancel");
         var again = server.client().postEmpty(BASE + id + "/recipients/r1/cancel");
@@ -282,8 +332,8 @@ class OperateBatchApiTest {
     @Test
     void an_edit_under_one_idempotency_key_is_replayed() {
         var id = submit(1).get("id").asText();
-        var client = new ApiClient(server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key",
-                "edit-key"));
+        var client =
+                new ApiClient(server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "edit-key"));
 
         var first = client.patch(BASE + id, "{\"name\":\"Once\"}");
         var replay = client.patch(BASE + id, "{\"name\":\"Once\"}");
@@ -298,16 +348,21 @@ class OperateBatchApiTest {
 
     @Test
     void cancelling_a_ringing_recipient_cancels_its_call_and_an_answered_one_is_left_to_finish() {
-        var response = server.client().post(BASE + "submit", "{\"call_name\":\"Ring\",\"agent_id\":\"" + agentId
-                + "\",\"recipients\":[{\"id\":\"ringing\",\"phone_number\":\"+14155557001\","
-                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":\"completed\","
-                + "\"sim_ring_ms\":20000,\"sim_talk_ms\":100}}},{\"id\":\"talking\",\"phone_number\":"
-                + "\"+14155557002\",\"conversation_initiation_client_data\":{\"dynamic_variables\":"
-                + "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":1500}}}]}");
+        var response = server.client()
+                .post(
+                        BASE + "submit",
+                        "{\"call_name\":\"Ring\",\"agent_id\":\"" + agentId
+                                + "\",\"recipients\":[{\"id\":\"ringing\",\"phone_number\":\"+14155557001\","
+                                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":\"completed\","
+                                + "\"sim_ring_ms\":20000,\"sim_talk_ms\":100}}},{\"id\":\"talking\",\"phone_number\":"
+                                + "\"+14155557002\",\"conversation_initiation_client_data\":{\"dynamic_variables\":"
+                                + "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":1500}}}]}");
         var id = response.json().get("id").asText();
-        Await.until(java.time.Duration.ofSeconds(10), "one call ringing and one answered", () ->
-                recipientStatus(id, "ringing").equals("initiated") && recipientStatus(id, "talking")
-                        .equals("in_progress"));
+        Await.until(
+                java.time.Duration.ofSeconds(10),
+                "one call ringing and one answered",
+                () -> recipientStatus(id, "ringing").equals("initiated")
+                        && recipientStatus(id, "talking").equals("in_progress"));
 
         var ringing = server.client().postEmpty(BASE + id + "/recipients/ringing/cancel");
         var talking = server.client().postEmpty(BASE + id + "/recipients/talking/cancel");
@@ -315,15 +370,19 @@ class OperateBatchApiTest {
         assertThat(ringing.status()).as(ringing.toString()).isEqualTo(200);
         assertThat(talking.status()).isEqualTo(200);
         assertThat(talking.json().get("status").asText()).isEqualTo("in_progress");
-        Await.until(java.time.Duration.ofSeconds(10), "the batch to complete", () ->
-                server.client().batchStatus(id).equals("completed"));
+        Await.until(
+                java.time.Duration.ofSeconds(10),
+                "the batch to complete",
+                () -> server.client().batchStatus(id).equals("completed"));
         assertThat(recipientStatus(id, "ringing")).isEqualTo("cancelled");
         assertThat(recipientStatus(id, "talking")).isEqualTo("completed");
     }
 
     private static String recipientStatus(String batchId, String recipientId) {
-        return fixtures.queryOne("SELECT status FROM recipients WHERE batch_id = :b AND id = :r",
-                Map.of("b", batchId, "r", recipientId), String.class);
+        return fixtures.queryOne(
+                "SELECT status FROM recipients WHERE batch_id = :b AND id = :r",
+                Map.of("b", batchId, "r", recipientId),
+                String.class);
     }
 
     @Test

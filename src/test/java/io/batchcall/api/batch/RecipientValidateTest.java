@@ -61,9 +61,10 @@ class RecipientValidateTest {
         var data = ann.get("conversation_initiation_client_data");
         assertThat(data.get("dynamic_variables").toString())
                 .isEqualTo("{\"name\":\"Ann\",\"visits\":3,\"zip\":\"01234\"}");
-        assertThat(data.get("conversation_config_override").toString()).isEqualTo(
-                "{\"agent\":{\"language\":\"de\",\"first_message\":\"Hallo {{name}}\",\"prompt\":{\"prompt\":\"Be brief\"}},"
-                        + "\"tts\":{\"voice_id\":\"voice_1\"}}");
+        assertThat(data.get("conversation_config_override").toString())
+                .isEqualTo(
+                        "{\"agent\":{\"language\":\"de\",\"first_message\":\"Hallo {{name}}\",\"prompt\":{\"prompt\":\"Be brief\"}},"
+                                + "\"tts\":{\"voice_id\":\"voice_1\"}}");
         var ben = body.get("recipients").get(1).get("conversation_initiation_client_data");
         assertThat(ben.has("conversation_config_override")).isFalse();
         assertThat(ben.get("dynamic_variables").get("visits").asText()).isEmpty();
@@ -87,13 +88,19 @@ class RecipientValidateTest {
 
         var body = response.json();
         assertThat(body.get("errors")).hasSize(3);
-        assertThat(body.get("errors").get(0).toString()).contains("\"row\":3", "\"column\":\"phone_number\"",
-                "\"value\":\"not a number\"", "Not a valid phone number");
+        assertThat(body.get("errors").get(0).toString())
+                .contains(
+                        "\"row\":3",
+                        "\"column\":\"phone_number\"",
+                        "\"value\":\"not a number\"",
+                        "Not a valid phone number");
         assertThat(body.get("errors").get(1).toString()).contains("\"row\":4", "Duplicate: row 2 has the same number");
         assertThat(body.get("errors").get(2).toString()).contains("\"row\":6", "Empty");
         assertThat(body.get("recipient_rows").toString()).isEqualTo("[2,7]");
-        assertThat(body.get("counts").toString()).isEqualTo("{\"rows\":5,\"valid\":2,\"invalid\":3,"
-                + "\"invalid_numbers\":1,\"duplicate_numbers\":1,\"empty_phone_numbers\":1,\"blank_rows_skipped\":1}");
+        assertThat(body.get("counts").toString())
+                .isEqualTo(
+                        "{\"rows\":5,\"valid\":2,\"invalid\":3,"
+                                + "\"invalid_numbers\":1,\"duplicate_numbers\":1,\"empty_phone_numbers\":1,\"blank_rows_skipped\":1}");
     }
 
     @Test
@@ -103,31 +110,39 @@ class RecipientValidateTest {
         var body = uploadCsv(csv).json();
 
         assertThat(body.get("errors")).isEmpty();
-        assertThat(body.at("/recipients/0/conversation_initiation_client_data/dynamic_variables/note").asText())
+        assertThat(body.at("/recipients/0/conversation_initiation_client_data/dynamic_variables/note")
+                        .asText())
                 .isEqualTo("says \"hi\"; then\r\nleaves");
     }
 
     @Test
     void a_file_that_is_not_utf_8_is_read_as_windows_1252() {
-        var csv = "phone_number,name\n+14155550101,Jos\u00e9\n".getBytes(java.nio.charset.Charset.forName("windows-1252"));
+        var csv = "phone_number,name\n+14155550101,Jos\u00e9\n"
+                .getBytes(java.nio.charset.Charset.forName("windows-1252"));
 
         var body = upload("legacy.csv", csv).json();
 
-        assertThat(body.at("/recipients/0/conversation_initiation_client_data/dynamic_variables/name").asText())
+        assertThat(body.at("/recipients/0/conversation_initiation_client_data/dynamic_variables/name")
+                        .asText())
                 .isEqualTo("Jos\u00e9");
     }
 
     @Test
     void an_xlsx_workbook_is_read_like_a_csv_with_numbers_as_excel_shows_them() throws IOException {
-        var bytes = workbook(new Object[][] {{"phone_number", "name", "sim_ring_ms"}, {"+14155550101", "Ann", 250.0},
-                {"+14155550101", "Ann again", 10.0}, {14155550102.0, "No plus", 0.0}});
+        var bytes = workbook(new Object[][] {
+            {"phone_number", "name", "sim_ring_ms"},
+            {"+14155550101", "Ann", 250.0},
+            {"+14155550101", "Ann again", 10.0},
+            {14155550102.0, "No plus", 0.0}
+        });
 
         var response = upload("people.xlsx", bytes);
 
         var body = response.json();
         assertThat(body.get("format").asText()).isEqualTo("xlsx");
         assertThat(body.get("recipients")).hasSize(1);
-        assertThat(body.at("/recipients/0/conversation_initiation_client_data/dynamic_variables").toString())
+        assertThat(body.at("/recipients/0/conversation_initiation_client_data/dynamic_variables")
+                        .toString())
                 .isEqualTo("{\"name\":\"Ann\",\"sim_ring_ms\":250}");
         assertThat(body.get("errors")).extracting(e -> e.get("row").asInt()).containsExactly(3, 4);
         assertThat(body.at("/errors/1/value").asText()).isEqualTo("14155550102");
@@ -144,22 +159,36 @@ class RecipientValidateTest {
 
     @Test
     void broken_files_are_422s_that_say_what_is_wrong() {
-        assertThat(uploadCsv("phone_number,name\n+14155550101,\"Ann\n").json().at("/detail/0/msg").asText())
+        assertThat(uploadCsv("phone_number,name\n+14155550101,\"Ann\n")
+                        .json()
+                        .at("/detail/0/msg")
+                        .asText())
                 .contains("Row 2", "never closed");
         assertThat(uploadCsv("").json().at("/detail/0/msg").asText()).contains("empty");
-        assertThat(uploadCsv("phone_number,name,name\n").json().at("/detail/0/msg").asText())
+        assertThat(uploadCsv("phone_number,name,name\n")
+                        .json()
+                        .at("/detail/0/msg")
+                        .asText())
                 .contains("Columns 2 and 3");
-        assertThat(upload("x.xlsx", new byte[] {'P', 'K', 3, 4, 0, 0}).json().at("/detail/0/msg").asText())
+        assertThat(upload("x.xlsx", new byte[] {'P', 'K', 3, 4, 0, 0})
+                        .json()
+                        .at("/detail/0/msg")
+                        .asText())
                 .contains("not a readable XLSX");
-        assertThat(upload("x.xls", new byte[] {(byte) 0xD0, (byte) 0xCF, 0x11, (byte) 0xE0, 0}).json()
-                .at("/detail/0/msg").asText()).contains(".xls");
+        assertThat(upload("x.xls", new byte[] {(byte) 0xD0, (byte) 0xCF, 0x11, (byte) 0xE0, 0})
+                        .json()
+                        .at("/detail/0/msg")
+                        .asText())
+                .contains(".xls");
     }
 
     @Test
     void more_than_10000_rows_is_a_422_and_a_file_over_10_mb_is_a_413() {
         var rows = new StringBuilder("phone_number\n");
-        IntStream.range(0, 10_001).forEach(i -> rows.append("+1415555").append(String.format("%04d", i % 10_000))
-                .append('\n'));
+        IntStream.range(0, 10_001)
+                .forEach(i -> rows.append("+1415555")
+                        .append(String.format("%04d", i % 10_000))
+                        .append('\n'));
         var big = new byte[10 * 1024 * 1024 + 1];
         java.util.Arrays.fill(big, (byte) 'a');
 
@@ -175,10 +204,10 @@ class RecipientValidateTest {
     @Test
     void a_request_without_a_file_is_a_422_and_one_without_a_key_a_401() {
         var json = server.client().post(VALIDATE, "{}");
-        var anonymous = server.anonymous().postFile(VALIDATE, "file", "a.csv", "phone_number\n".getBytes(
-                StandardCharsets.UTF_8));
-        var wrongField = server.client().postFile(VALIDATE, "upload", "a.csv", "phone_number\n".getBytes(
-                StandardCharsets.UTF_8));
+        var anonymous = server.anonymous()
+                .postFile(VALIDATE, "file", "a.csv", "phone_number\n".getBytes(StandardCharsets.UTF_8));
+        var wrongField = server.client()
+                .postFile(VALIDATE, "upload", "a.csv", "phone_number\n".getBytes(StandardCharsets.UTF_8));
 
         assertThat(json.status()).isEqualTo(422);
         assertThat(wrongField.status()).isEqualTo(422);
@@ -188,30 +217,53 @@ class RecipientValidateTest {
 
     @Test
     void validated_recipients_submit_as_they_are_and_validating_stores_nothing() {
-        var before = server.client().get("/v1/convai/batch-calling/workspace").json().get("batch_calls").size();
+        var before = server.client()
+                .get("/v1/convai/batch-calling/workspace")
+                .json()
+                .get("batch_calls")
+                .size();
         var body = uploadCsv("phone_number,name,sim_outcome\n+14155550101,Ann,completed\n+14155550102,Ben,busy\n")
                 .json();
-        var after = server.client().get("/v1/convai/batch-calling/workspace").json().get("batch_calls").size();
+        var after = server.client()
+                .get("/v1/convai/batch-calling/workspace")
+                .json()
+                .get("batch_calls")
+                .size();
 
-        var submit = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"From a file\","
-                + "\"agent_id\":\"" + agentId + "\",\"recipients\":" + body.get("recipients") + "}");
+        var submit = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"From a file\"," + "\"agent_id\":\"" + agentId + "\",\"recipients\":"
+                                + body.get("recipients") + "}");
 
         assertThat(after).isEqualTo(before);
         assertThat(submit.status()).as(submit.toString()).isEqualTo(200);
         var id = submit.json().get("id").asText();
-        Await.until(Duration.ofSeconds(20), "the batch finishes", () -> server.client()
-                .get("/v1/convai/batch-calling/" + id).json().get("status").asText().equals("completed"));
+        Await.until(
+                Duration.ofSeconds(20),
+                "the batch finishes",
+                () -> server.client()
+                        .get("/v1/convai/batch-calling/" + id)
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("completed"));
         JsonNode batch = server.client().get("/v1/convai/batch-calling/" + id).json();
-        assertThat(batch.get("recipients")).extracting(r -> r.get("last_outcome").asText())
+        assertThat(batch.get("recipients"))
+                .extracting(r -> r.get("last_outcome").asText())
                 .containsExactly("completed", "busy");
         var annId = batch.at("/recipients/0/id").asText();
-        var attempts = server.client().get("/v1/convai/batch-calling/" + id + "/attempts?recipient_id=" + annId).json();
-        assertThat(attempts.get("attempts")).singleElement()
+        var attempts = server.client()
+                .get("/v1/convai/batch-calling/" + id + "/attempts?recipient_id=" + annId)
+                .json();
+        assertThat(attempts.get("attempts"))
+                .singleElement()
                 .satisfies(a -> assertThat(a.get("recipient_id").asText()).isEqualTo(annId));
     }
 
     private static byte[] workbook(Object[][] rows) throws IOException {
-        try (var workbook = new XSSFWorkbook(); var out = new ByteArrayOutputStream()) {
+        try (var workbook = new XSSFWorkbook();
+                var out = new ByteArrayOutputStream()) {
             var sheet = workbook.createSheet("Recipients");
             for (int r = 0; r < rows.length; r++) {
                 var row = sheet.createRow(r);

@@ -30,22 +30,31 @@ class UploadHeapHarness {
         }
         wide.append("\n+14155550101").append(",x".repeat(100_000)).append('\n');
         files.put("wide.csv", wide.toString().getBytes(StandardCharsets.UTF_8));
-        files.put("far.xlsx", UploadLimitsTest.withSheetXml(UploadLimitsTest.workbook(),
-                xml -> xml.replace("r=\"B2\"", "r=\"ZZZZZZ2\"")));
+        files.put(
+                "far.xlsx",
+                UploadLimitsTest.withSheetXml(
+                        UploadLimitsTest.workbook(), xml -> xml.replace("r=\"B2\"", "r=\"ZZZZZZ2\"")));
         var row = "<row><c t=\"inlineStr\"><is><t>+14155550101</t></is></c></row>";
-        files.put("bomb.xlsx", UploadLimitsTest.withSheetXml(UploadLimitsTest.workbook(),
-                xml -> xml.replace("</sheetData>", row.repeat(200 * 1024 * 1024 / row.length()) + "</sheetData>")));
+        files.put(
+                "bomb.xlsx",
+                UploadLimitsTest.withSheetXml(
+                        UploadLimitsTest.workbook(),
+                        xml -> xml.replace(
+                                "</sheetData>", row.repeat(200 * 1024 * 1024 / row.length()) + "</sheetData>")));
         var rows = new StringBuilder("phone_number,name,note\n");
         for (int i = 0; i < 10_000; i++) {
-            rows.append("+1415555").append(String.format("%04d", i)).append(",Name ").append(i)
+            rows.append("+1415555")
+                    .append(String.format("%04d", i))
+                    .append(",Name ")
+                    .append(i)
                     .append(",a note of some length for this recipient\n");
         }
         files.put("10000-rows.csv", rows.toString().getBytes(StandardCharsets.UTF_8));
 
         try (var server = TestServer.start()) {
             var client = server.client();
-            client.postFile("/v1/convai/batch-calling/recipients/validate", "file", "warm.xlsx",
-                    UploadLimitsTest.workbook());
+            client.postFile(
+                    "/v1/convai/batch-calling/recipients/validate", "file", "warm.xlsx", UploadLimitsTest.workbook());
             var memory = ManagementFactory.getMemoryMXBean();
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
                 var millis = new ArrayList<Long>();
@@ -63,8 +72,12 @@ class UploadHeapHarness {
                         }
                     });
                     long started = System.nanoTime();
-                    status = client.postFile("/v1/convai/batch-calling/recipients/validate", "file", file.getKey(),
-                            file.getValue()).status();
+                    status = client.postFile(
+                                    "/v1/convai/batch-calling/recipients/validate",
+                                    "file",
+                                    file.getKey(),
+                                    file.getValue())
+                            .status();
                     millis.add((System.nanoTime() - started) / 1_000_000);
                     sampling.set(false);
                     try {
@@ -74,9 +87,15 @@ class UploadHeapHarness {
                     }
                     peaks.add((peak.get() - before) / (1024 * 1024));
                 }
-                System.out.printf("HARNESS %-15s %8d bytes -> %d, median %4d ms, heap peak above idle: median %4d MB,"
-                        + " max %4d MB%n", file.getKey(), file.getValue().length, status, median(millis),
-                        median(peaks), peaks.stream().mapToLong(Long::longValue).max().orElse(0));
+                System.out.printf(
+                        "HARNESS %-15s %8d bytes -> %d, median %4d ms, heap peak above idle: median %4d MB,"
+                                + " max %4d MB%n",
+                        file.getKey(),
+                        file.getValue().length,
+                        status,
+                        median(millis),
+                        median(peaks),
+                        peaks.stream().mapToLong(Long::longValue).max().orElse(0));
             }
         }
     }

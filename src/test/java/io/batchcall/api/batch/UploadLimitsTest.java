@@ -28,12 +28,13 @@ class UploadLimitsTest {
     private static final String VALIDATE = "/v1/convai/batch-calling/recipients/validate";
     /** "Within a second" on a quiet machine; the build machine is shared, so the assertion is looser. */
     private static final Duration PROMPTLY = Duration.ofSeconds(5);
+
     private static TestServer server;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start(Map.of("BATCHCALL_UPLOAD_MAX_CELL_CHARS", "1000",
-                "BATCHCALL_UPLOADS_CONCURRENT", "1"), List.of());
+        server = TestServer.start(
+                Map.of("BATCHCALL_UPLOAD_MAX_CELL_CHARS", "1000", "BATCHCALL_UPLOADS_CONCURRENT", "1"), List.of());
         // The first workbook a JVM reads loads POI's and XMLBeans' classes (seconds); time the requests, not that.
         try {
             assertThat(upload("warm-up.xlsx", workbook()).status()).isEqualTo(200);
@@ -63,8 +64,8 @@ class UploadLimitsTest {
         long started = System.nanoTime();
         var response = upload(name, content);
         var took = Duration.ofNanos(System.nanoTime() - started);
-        System.out.printf("upload %s (%d bytes): %d in %d ms%n", name, content.length, response.status(),
-                took.toMillis());
+        System.out.printf(
+                "upload %s (%d bytes): %d in %d ms%n", name, content.length, response.status(), took.toMillis());
         return new Timed(response, took);
     }
 
@@ -96,8 +97,9 @@ class UploadLimitsTest {
 
     @Test
     void an_xlsx_with_a_row_past_excels_last_row_is_refused() throws IOException {
-        var xlsx = withSheetXml(workbook(), xml -> xml.replace("r=\"B2\"", "r=\"B1048577\"")
-                .replace("<row r=\"2\"", "<row r=\"1048577\""));
+        var xlsx = withSheetXml(
+                workbook(),
+                xml -> xml.replace("r=\"B2\"", "r=\"B1048577\"").replace("<row r=\"2\"", "<row r=\"1048577\""));
 
         var response = upload("deep.xlsx", xlsx);
 
@@ -133,8 +135,9 @@ class UploadLimitsTest {
     void a_zip_bomb_posing_as_a_workbook_is_refused_promptly() throws IOException {
         // 200 MB of one repeated row inflates from a few hundred kB: far past any real workbook's ratio.
         var row = "<row><c t=\"inlineStr\"><is><t>+14155550101</t></is></c></row>";
-        var bomb = withSheetXml(workbook(), xml -> xml.replace("</sheetData>",
-                row.repeat(200 * 1024 * 1024 / row.length()) + "</sheetData>"));
+        var bomb = withSheetXml(
+                workbook(),
+                xml -> xml.replace("</sheetData>", row.repeat(200 * 1024 * 1024 / row.length()) + "</sheetData>"));
 
         var timed = timedUpload("bomb.xlsx", bomb);
 
@@ -146,10 +149,15 @@ class UploadLimitsTest {
     @Test
     void cells_holding_nul_or_a_lone_surrogate_are_reported_as_bad_cells_and_left_out() throws IOException {
         var csv = "phone_number,name\n+14155550101,Ann\n+14155550102,B\u0000b\n";
-        var xlsx = withSheetXml(workbook(new String[][] {{"phone_number", "name"}, {"+14155550101", "Ann"},
-                {"+14155550102", "Bob"}, {"+14155550103", "Cid"}}), xml -> xml);
-        xlsx = withEntry(xlsx, "xl/sharedStrings.xml", xml -> xml.replace(">Bob<", ">B_x0000_b<")
-                .replace(">Cid<", ">C_xD800_d<"));
+        var xlsx = withSheetXml(
+                workbook(new String[][] {
+                    {"phone_number", "name"}, {"+14155550101", "Ann"}, {"+14155550102", "Bob"}, {"+14155550103", "Cid"}
+                }),
+                xml -> xml);
+        xlsx = withEntry(
+                xlsx,
+                "xl/sharedStrings.xml",
+                xml -> xml.replace(">Bob<", ">B_x0000_b<").replace(">Cid<", ">C_xD800_d<"));
 
         var fromCsv = upload("nul.csv", csv.getBytes(StandardCharsets.UTF_8)).json();
         var fromXlsx = upload("nul.xlsx", xlsx).json();
@@ -162,7 +170,8 @@ class UploadLimitsTest {
             assertThat(e.get("value").asText()).doesNotContain("\u0000");
         });
         assertThat(fromXlsx.get("recipient_rows").toString()).isEqualTo("[2]");
-        assertThat(fromXlsx.get("errors")).extracting(e -> e.get("row").asInt() + " " + e.get("column").asText())
+        assertThat(fromXlsx.get("errors"))
+                .extracting(e -> e.get("row").asInt() + " " + e.get("column").asText())
                 .containsExactly("3 name", "4 name");
         assertThat(fromXlsx.at("/errors/1/message").asText()).contains("surrogate");
         assertThat(fromXlsx.toString()).doesNotContain("\\u0000", "\\ud800", "\\uD800");
@@ -170,8 +179,8 @@ class UploadLimitsTest {
 
     @Test
     void a_header_cell_holding_nul_is_a_422_for_the_whole_file() {
-        var response = upload("nul.csv", "phone_number,na\u0000me\n+14155550101,Ann\n".getBytes(
-                StandardCharsets.UTF_8));
+        var response =
+                upload("nul.csv", "phone_number,na\u0000me\n+14155550101,Ann\n".getBytes(StandardCharsets.UTF_8));
 
         assertThat(response.status()).isEqualTo(422);
         assertThat(response.json().at("/detail/0/msg").asText()).contains("Column 2", "U+0000");
@@ -184,8 +193,9 @@ class UploadLimitsTest {
 
             var response = upload.response();
 
-            System.out.printf("chunked upload: %s after the client wrote %d MB%n", response.statusLine(),
-                    sent.get() / (1024 * 1024));
+            System.out.printf(
+                    "chunked upload: %s after the client wrote %d MB%n",
+                    response.statusLine(), sent.get() / (1024 * 1024));
             assertThat(response.statusLine()).contains(" 413 ");
             assertThat(response.body()).contains("file_too_large");
             // The server stopped reading at 10 MB; the rest is what socket buffers took before it closed.
@@ -194,12 +204,15 @@ class UploadLimitsTest {
     }
 
     @Test
-    void an_upload_beyond_the_concurrent_cap_gets_a_429_with_retry_after_and_the_next_one_is_read()
-            throws Exception {
+    void an_upload_beyond_the_concurrent_cap_gets_a_429_with_retry_after_and_the_next_one_is_read() throws Exception {
         // An upload an earlier test cut off may still hold its slot for a moment on a loaded machine: start from a
         // node that reads uploads again, so that the slow upload below is the one holding the only slot.
-        io.batchcall.support.Await.until(Duration.ofSeconds(10), "the node to read uploads", () -> upload("probe.csv",
-                "phone_number\n+14155550104\n".getBytes(StandardCharsets.UTF_8)).status() == 200);
+        io.batchcall.support.Await.until(
+                Duration.ofSeconds(10),
+                "the node to read uploads",
+                () -> upload("probe.csv", "phone_number\n+14155550104\n".getBytes(StandardCharsets.UTF_8))
+                                .status()
+                        == 200);
         // The slow upload must take the only slot before the ones beside it ask: on a loaded machine one of those
         // can win the slot first, and the slow one is refused at once. Then the round starts again.
         for (int round = 1; ; round++) {
@@ -213,8 +226,7 @@ class UploadLimitsTest {
                         slowRefused = true;
                         break;
                     }
-                    refused[0] = upload("beside.csv", "phone_number\n+14155550102\n".getBytes(
-                            StandardCharsets.UTF_8));
+                    refused[0] = upload("beside.csv", "phone_number\n+14155550102\n".getBytes(StandardCharsets.UTF_8));
                     if (refused[0].status() == 429) {
                         break;
                     }
@@ -229,15 +241,17 @@ class UploadLimitsTest {
                             + refused[0] + "; the slow upload's answer: " + slow.response());
                 }
                 assertThat(refused[0].json().at("/detail/status").asText()).isEqualTo("system_busy");
-                assertThat(refused[0].headers().firstValue("Retry-After")).hasValueSatisfying(
-                        seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
+                assertThat(refused[0].headers().firstValue("Retry-After"))
+                        .hasValueSatisfying(
+                                seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
 
                 slow.finish();
 
                 assertThat(slow.response().statusLine()).contains(" 200 ");
             }
             assertThat(upload("after.csv", "phone_number\n+14155550103\n".getBytes(StandardCharsets.UTF_8))
-                    .status()).isEqualTo(200);
+                            .status())
+                    .isEqualTo(200);
             return;
         }
     }
@@ -257,10 +271,12 @@ class UploadLimitsTest {
             socket.setSoTimeout(30_000);
             out = new java.io.BufferedOutputStream(socket.getOutputStream());
             write(("POST " + VALIDATE + " HTTP/1.1\r\nHost: 127.0.0.1\r\nxi-api-key: " + TestServer.API_KEY
-                    + "\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY
-                    + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY
+                            + "\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             chunk(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n"
-                    + "Content-Type: text/csv\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Content-Type: text/csv\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
         }
 
         /** Sends the start of a file and keeps the body open. */
@@ -316,8 +332,9 @@ class UploadLimitsTest {
             }
             var body = new ByteArrayOutputStream();
             if (chunked) {
-                for (int size = Integer.parseInt(line(in).strip(), 16); size > 0;
-                     size = Integer.parseInt(line(in).strip(), 16)) {
+                for (int size = Integer.parseInt(line(in).strip(), 16);
+                        size > 0;
+                        size = Integer.parseInt(line(in).strip(), 16)) {
                     body.write(in.readNBytes(size));
                     line(in);
                 }
@@ -365,7 +382,8 @@ class UploadLimitsTest {
     }
 
     static byte[] workbook(String[][] rows) throws IOException {
-        try (var workbook = new XSSFWorkbook(); var out = new ByteArrayOutputStream()) {
+        try (var workbook = new XSSFWorkbook();
+                var out = new ByteArrayOutputStream()) {
             var sheet = workbook.createSheet("Recipients");
             for (int r = 0; r < rows.length; r++) {
                 var row = sheet.createRow(r);
@@ -385,11 +403,13 @@ class UploadLimitsTest {
     /** The workbook with one zip entry's text rewritten, as a hostile client could send it. */
     static byte[] withEntry(byte[] xlsx, String name, UnaryOperator<String> edit) throws IOException {
         var out = new ByteArrayOutputStream();
-        try (var in = new ZipInputStream(new ByteArrayInputStream(xlsx)); var zip = new ZipOutputStream(out)) {
+        try (var in = new ZipInputStream(new ByteArrayInputStream(xlsx));
+                var zip = new ZipOutputStream(out)) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
                 var bytes = in.readAllBytes();
                 if (entry.getName().equals(name)) {
-                    bytes = edit.apply(new String(bytes, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                    bytes = edit.apply(new String(bytes, StandardCharsets.UTF_8))
+                            .getBytes(StandardCharsets.UTF_8);
                 }
                 zip.putNextEntry(new ZipEntry(entry.getName()));
                 zip.write(bytes);

@@ -31,22 +31,36 @@ class ExotelCallingTest {
     private static Fixtures fixtures;
     /** Posts unsigned form callbacks to the server on loopback, as Exotel (which signs nothing) does. */
     private static TwilioCallbacks callbacks;
+
     private static String agentId;
     private static String numberId;
 
     @BeforeAll
     static void start() {
         exotel = new FakeExotel();
-        server = TestServer.start(Map.of("BATCHCALL_EXOTEL_API_BASE", exotel.baseUrl(),
-                "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
+        server = TestServer.start(
+                Map.of("BATCHCALL_EXOTEL_API_BASE", exotel.baseUrl(), "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
         fixtures = new Fixtures(server);
         callbacks = new TwilioCallbacks(PUBLIC_URL, server.port(), "unused");
-        agentId = created(server.client().post("/v1/convai/agents/create",
-                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}").json(), "agent_id");
-        numberId = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\","
-                + "\"phone_number\":\"+918047112233\",\"label\":\"Exotel\",\"account_sid\":\"" + FakeExotel.ACCOUNT
-                + "\",\"api_key\":\"" + FakeExotel.API_KEY + "\",\"api_token\":\"" + FakeExotel.API_TOKEN + "\","
-                + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\"}").json(), "phone_number_id");
+        agentId = created(
+                server.client()
+                        .post(
+                                "/v1/convai/agents/create",
+                                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}")
+                        .json(),
+                "agent_id");
+        numberId = created(
+                server.client()
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"exotel\","
+                                        + "\"phone_number\":\"+918047112233\",\"label\":\"Exotel\",\"account_sid\":\""
+                                        + FakeExotel.ACCOUNT
+                                        + "\",\"api_key\":\"" + FakeExotel.API_KEY + "\",\"api_token\":\""
+                                        + FakeExotel.API_TOKEN + "\","
+                                        + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\"}")
+                        .json(),
+                "phone_number_id");
     }
 
     @AfterAll
@@ -61,24 +75,35 @@ class ExotelCallingTest {
     }
 
     private static String submit(List<String> numbers) {
-        var recipients = numbers.stream().map(n -> "{\"phone_number\":\"" + n + "\"}")
-                .collect(Collectors.joining(","));
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Exotel\","
-                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + numberId + "\",\"recipients\":["
-                + recipients + "]}");
+        var recipients =
+                numbers.stream().map(n -> "{\"phone_number\":\"" + n + "\"}").collect(Collectors.joining(","));
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"Exotel\","
+                                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + numberId
+                                + "\",\"recipients\":["
+                                + recipients + "]}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
 
     private static List<String> numbers(int block, int count) {
-        return IntStream.range(0, count).mapToObj(i -> "+9198765%02d%03d".formatted(block, i)).toList();
+        return IntStream.range(0, count)
+                .mapToObj(i -> "+9198765%02d%03d".formatted(block, i))
+                .toList();
     }
 
     /** The connect request Exotel got for this customer (dialed first, so in From), once it has come. */
     private static FakeExotel.Sent connectFor(String customer) {
-        Await.until(BOUND, "a connect request to " + customer,
+        Await.until(
+                BOUND,
+                "a connect request to " + customer,
                 () -> exotel.connects().stream().anyMatch(c -> customer.equals(c.field("From"))));
-        return exotel.connects().stream().filter(c -> customer.equals(c.field("From"))).findFirst().orElseThrow();
+        return exotel.connects().stream()
+                .filter(c -> customer.equals(c.field("From")))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static int callback(FakeExotel.Sent connect, String eventType, String status, String answeredBy) {
@@ -100,13 +125,19 @@ class ExotelCallingTest {
                 assertThat(callback(connect, "answered", "in-progress", null)).isEqualTo(200);
                 assertThat(callback(connect, "terminal", "completed", "HUMAN")).isEqualTo(200);
             }
-            case "machine" -> assertThat(callback(connect, "terminal", "completed", "MACHINE")).isEqualTo(200);
+            case "machine" ->
+                assertThat(callback(connect, "terminal", "completed", "MACHINE"))
+                        .isEqualTo(200);
             default -> assertThat(callback(connect, "terminal", script, "NA")).isEqualTo(200);
         }
     }
 
     private static String batchStatus(String batchId) {
-        return server.client().get("/v1/convai/batch-calling/" + batchId).json().get("status").asText();
+        return server.client()
+                .get("/v1/convai/batch-calling/" + batchId)
+                .json()
+                .get("status")
+                .asText();
     }
 
     /** Recipient number to "status/last_outcome/provider_status" of its one attempt. */
@@ -132,20 +163,26 @@ class ExotelCallingTest {
         }
 
         Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
-        assertThat(results(batch)).containsExactlyInAnyOrderEntriesOf(Map.of(
-                to.get(0), "completed/completed/completed",
-                to.get(1), "failed/busy/busy",
-                to.get(2), "failed/no_answer/no-answer",
-                to.get(3), "failed/failed/failed",
-                to.get(4), "voicemail/voicemail/completed"));
+        assertThat(results(batch))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        to.get(0), "completed/completed/completed",
+                        to.get(1), "failed/busy/busy",
+                        to.get(2), "failed/no_answer/no-answer",
+                        to.get(3), "failed/failed/failed",
+                        to.get(4), "voicemail/voicemail/completed"));
         var connect = connectFor(to.get(0));
         assertThat(connect.field("CallerId")).isEqualTo("+918047112233");
-        var conversation = server.client().get("/v1/convai/conversations/" + fixtures.queryOne(
-                "SELECT conversation_id FROM recipients WHERE batch_id = :b AND phone_number = :n",
-                Map.of("b", batch, "n", to.get(0)), String.class)).json();
+        var conversation = server.client()
+                .get("/v1/convai/conversations/"
+                        + fixtures.queryOne(
+                                "SELECT conversation_id FROM recipients WHERE batch_id = :b AND phone_number = :n",
+                                Map.of("b", batch, "n", to.get(0)),
+                                String.class))
+                .json();
         assertThat(conversation.at("/metadata/phone_call/type").asText()).isEqualTo("exotel");
         assertThat(conversation.at("/metadata/phone_call/call_sid").asText()).isEqualTo(connect.sid());
-        assertThat(connect.field("CustomField")).contains(conversation.get("conversation_id").asText());
+        assertThat(connect.field("CustomField"))
+                .contains(conversation.get("conversation_id").asText());
     }
 
     @Test
@@ -170,16 +207,22 @@ class ExotelCallingTest {
         var connect = connectFor(to.getFirst());
         var url = connect.field("StatusCallback");
         var params = Map.of("CallSid", connect.sid(), "Status", "busy", "EventType", "terminal");
-        Await.until(BOUND, "the attempt knows its call", () -> connect.sid().equals(fixtures.queryOne(
-                "SELECT coalesce(provider_call_id, '') FROM attempts WHERE batch_id = :b", Map.of("b", batch),
-                String.class)));
+        Await.until(
+                BOUND,
+                "the attempt knows its call",
+                () -> connect.sid()
+                        .equals(fixtures.queryOne(
+                                "SELECT coalesce(provider_call_id, '') FROM attempts WHERE batch_id = :b",
+                                Map.of("b", batch),
+                                String.class)));
 
         var forged = url.substring(0, url.lastIndexOf('/') + 1) + "not-the-token";
         assertThat(callbacks.send(forged, params, null)).isEqualTo(403);
         var otherAttempt = url.replaceFirst("/att[^/]*/", "/att_someone_else/");
         assertThat(callbacks.send(otherAttempt, params, null)).isEqualTo(403);
-        assertThat(fixtures.queryOne("SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch),
-                String.class)).isEqualTo("ringing");
+        assertThat(fixtures.queryOne(
+                        "SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch), String.class))
+                .isEqualTo("ringing");
 
         assertThat(callbacks.send(url, params, null)).isEqualTo(200);
         Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
@@ -188,19 +231,42 @@ class ExotelCallingTest {
 
     @Test
     void an_exotel_number_can_ask_for_calls_streamed_to_the_agent_and_no_other_provider_has_that_setting() {
-        var streaming = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\","
-                + "\"phone_number\":\"+918047112299\",\"label\":\"Stream\",\"account_sid\":\"acme1\","
-                + "\"api_key\":\"k\",\"api_token\":\"t\",\"api_subdomain\":\"api.exotel.com\",\"app_id\":\"1\","
-                + "\"agent_stream\":true}").json(), "phone_number_id");
-        assertThat(server.client().get("/v1/convai/phone-numbers/" + streaming).json().get("agent_stream")
-                .asBoolean()).isTrue();
-        assertThat(server.client().patch("/v1/convai/phone-numbers/" + streaming, "{\"agent_stream\":false}")
-                .json().get("agent_stream").asBoolean()).isFalse();
-        assertThat(server.client().get("/v1/convai/phone-numbers/" + numberId).json().get("agent_stream")
-                .asBoolean()).isFalse();
+        var streaming = created(
+                server.client()
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"exotel\","
+                                        + "\"phone_number\":\"+918047112299\",\"label\":\"Stream\",\"account_sid\":\"acme1\","
+                                        + "\"api_key\":\"k\",\"api_token\":\"t\",\"api_subdomain\":\"api.exotel.com\",\"app_id\":\"1\","
+                                        + "\"agent_stream\":true}")
+                        .json(),
+                "phone_number_id");
+        assertThat(server.client()
+                        .get("/v1/convai/phone-numbers/" + streaming)
+                        .json()
+                        .get("agent_stream")
+                        .asBoolean())
+                .isTrue();
+        assertThat(server.client()
+                        .patch("/v1/convai/phone-numbers/" + streaming, "{\"agent_stream\":false}")
+                        .json()
+                        .get("agent_stream")
+                        .asBoolean())
+                .isFalse();
+        assertThat(server.client()
+                        .get("/v1/convai/phone-numbers/" + numberId)
+                        .json()
+                        .get("agent_stream")
+                        .asBoolean())
+                .isFalse();
 
-        var simulated = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"simulator\","
-                + "\"phone_number\":\"+14155550100\",\"label\":\"Sim\"}").json(), "phone_number_id");
+        var simulated = created(
+                server.client()
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"simulator\"," + "\"phone_number\":\"+14155550100\",\"label\":\"Sim\"}")
+                        .json(),
+                "phone_number_id");
         var refused = server.client().patch("/v1/convai/phone-numbers/" + simulated, "{\"agent_stream\":true}");
         assertThat(refused.status()).isEqualTo(422);
         assertThat(refused.body()).contains("agent_stream", "only exotel numbers have this setting");

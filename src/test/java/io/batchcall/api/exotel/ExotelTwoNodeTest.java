@@ -34,6 +34,7 @@ class ExotelTwoNodeTest {
      * next ones); production's 10% headroom under Exotel's 200 a minute absorbs seconds of such delay.
      */
     private static final int JITTER_ALLOWANCE = 2;
+
     private static final Duration WINDOW = Duration.ofSeconds(2);
 
     private FakeExotel exotel;
@@ -46,12 +47,20 @@ class ExotelTwoNodeTest {
         exotel.completeCalls("completed");
         // Exotel's callbacks go to the public URL, which is the first node's real address here.
         int port = freePort();
-        var env = Map.of("BATCHCALL_EXOTEL_API_BASE", exotel.baseUrl(),
-                "BATCHCALL_PUBLIC_URL", "http://127.0.0.1:" + port,
-                "BATCHCALL_EXOTEL_REQUESTS_PER_MINUTE", Integer.toString(REQUESTS_PER_MINUTE),
-                "BATCHCALL_NODE_ID", "node-a", "BATCHCALL_PORT", Integer.toString(port),
+        var env = Map.of(
+                "BATCHCALL_EXOTEL_API_BASE",
+                exotel.baseUrl(),
+                "BATCHCALL_PUBLIC_URL",
+                "http://127.0.0.1:" + port,
+                "BATCHCALL_EXOTEL_REQUESTS_PER_MINUTE",
+                Integer.toString(REQUESTS_PER_MINUTE),
+                "BATCHCALL_NODE_ID",
+                "node-a",
+                "BATCHCALL_PORT",
+                Integer.toString(port),
                 // One key for both nodes: each opens the numbers' credentials and checks callback tokens with it.
-                "BATCHCALL_SECRET_KEY", java.util.Base64.getEncoder().encodeToString(new byte[32]));
+                "BATCHCALL_SECRET_KEY",
+                java.util.Base64.getEncoder().encodeToString(new byte[32]));
         first = TestServer.start(env, List.of());
         var secondEnv = new java.util.HashMap<>(env);
         secondEnv.put("BATCHCALL_NODE_ID", "node-b");
@@ -82,20 +91,34 @@ class ExotelTwoNodeTest {
 
     /** An Exotel number of the one account, allowed far more calls a second than the account's pace. */
     private String number(String phoneNumber) {
-        return created(first, "/v1/convai/phone-numbers", "{\"provider\":\"exotel\",\"phone_number\":\""
-                + phoneNumber + "\",\"label\":\"Exotel\",\"account_sid\":\"" + FakeExotel.ACCOUNT + "\",\"api_key\":\""
-                + FakeExotel.API_KEY + "\",\"api_token\":\"" + FakeExotel.API_TOKEN + "\",\"api_subdomain\":"
-                + "\"api.in.exotel.com\",\"app_id\":\"4242\",\"cps\":50}", "phone_number_id");
+        return created(
+                first,
+                "/v1/convai/phone-numbers",
+                "{\"provider\":\"exotel\",\"phone_number\":\""
+                        + phoneNumber + "\",\"label\":\"Exotel\",\"account_sid\":\"" + FakeExotel.ACCOUNT
+                        + "\",\"api_key\":\""
+                        + FakeExotel.API_KEY + "\",\"api_token\":\"" + FakeExotel.API_TOKEN + "\",\"api_subdomain\":"
+                        + "\"api.in.exotel.com\",\"app_id\":\"4242\",\"cps\":50}",
+                "phone_number_id");
     }
 
     private String submit(TestServer node, String agent, String number, List<String> recipients) {
-        var body = recipients.stream().map(n -> "{\"phone_number\":\"" + n + "\"}").collect(Collectors.joining(","));
-        return created(node, "/v1/convai/batch-calling/submit", "{\"call_name\":\"Exotel\",\"agent_id\":\"" + agent
-                + "\",\"agent_phone_number_id\":\"" + number + "\",\"recipients\":[" + body + "]}", "id");
+        var body =
+                recipients.stream().map(n -> "{\"phone_number\":\"" + n + "\"}").collect(Collectors.joining(","));
+        return created(
+                node,
+                "/v1/convai/batch-calling/submit",
+                "{\"call_name\":\"Exotel\",\"agent_id\":\"" + agent + "\",\"agent_phone_number_id\":\"" + number
+                        + "\",\"recipients\":[" + body + "]}",
+                "id");
     }
 
     private String status(String batch) {
-        return first.client().get("/v1/convai/batch-calling/" + batch).json().get("status").asText();
+        return first.client()
+                .get("/v1/convai/batch-calling/" + batch)
+                .json()
+                .get("status")
+                .asText();
     }
 
     @Test
@@ -107,27 +130,40 @@ class ExotelTwoNodeTest {
         // with the next ones on arrival. Both nodes share this test's JVM: one small batch warms them both, once,
         // as it would a server's process; the pace is then measured in steady state.
         var warmUp = submit(first, agent, numberA, List.of("+919876599998", "+919876599999"));
-        Await.until(Duration.ofSeconds(30), "the warm-up batch completes", () -> status(warmUp).equals("completed"));
+        Await.until(
+                Duration.ofSeconds(30),
+                "the warm-up batch completes",
+                () -> status(warmUp).equals("completed"));
         exotel.forgetRequests();
-        var recipients = IntStream.range(0, 50).mapToObj(i -> "+91987650%04d".formatted(i)).toList();
+        var recipients = IntStream.range(0, 50)
+                .mapToObj(i -> "+91987650%04d".formatted(i))
+                .toList();
         var batchA = submit(first, agent, numberA, recipients.subList(0, 25));
         var batchB = submit(second, agent, numberB, recipients.subList(25, 50));
 
-        Await.until(Duration.ofSeconds(60), "both batches complete",
+        Await.until(
+                Duration.ofSeconds(60),
+                "both batches complete",
                 () -> status(batchA).equals("completed") && status(batchB).equals("completed"));
 
         var connects = exotel.connects();
         assertThat(connects).hasSize(50);
-        assertThat(connects.stream().map(c -> c.field("From")).distinct()).hasSize(50)
+        assertThat(connects.stream().map(c -> c.field("From")).distinct())
+                .hasSize(50)
                 .containsExactlyInAnyOrderElementsOf(recipients);
         assertThat(connects.stream().map(c -> c.field("CallerId")).distinct())
                 .containsExactlyInAnyOrder("+918047112233", "+918047112244");
         var fixtures = new Fixtures(first);
-        assertThat(fixtures.queryList("SELECT DISTINCT node_id FROM attempts WHERE batch_id IN (:a, :b)",
-                Map.of("a", batchA, "b", batchB), String.class))
+        assertThat(fixtures.queryList(
+                        "SELECT DISTINCT node_id FROM attempts WHERE batch_id IN (:a, :b)",
+                        Map.of("a", batchA, "b", batchB),
+                        String.class))
                 .containsExactlyInAnyOrder("node-a", "node-b");
-        assertThat(fixtures.queryOne("SELECT count(*) FROM attempts WHERE batch_id IN (:a, :b)"
-                + " AND outcome = 'completed'", Map.of("a", batchA, "b", batchB), Integer.class)).isEqualTo(50);
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM attempts WHERE batch_id IN (:a, :b)" + " AND outcome = 'completed'",
+                        Map.of("a", batchA, "b", batchB),
+                        Integer.class))
+                .isEqualTo(50);
 
         // Requests leave in slots the database hands out at most 10 a second for the account (strictly: see
         // ProviderRequestBudgetsTest); on arrival a request this loaded machine delayed may bunch with the next
@@ -138,15 +174,23 @@ class ExotelTwoNodeTest {
         int busiest = 0;
         for (int i = 0; i < arrivals.size(); i++) {
             var end = arrivals.get(i).plus(WINDOW);
-            int inWindow = (int) arrivals.stream().skip(i).takeWhile(at -> at.isBefore(end)).count();
+            int inWindow = (int)
+                    arrivals.stream().skip(i).takeWhile(at -> at.isBefore(end)).count();
             busiest = Math.max(busiest, inWindow);
         }
         var total = Duration.between(arrivals.getFirst(), arrivals.getLast());
-        log.info("Exotel pace measured requests={} spanMillis={} perMinute={} busiestTwoSeconds={} arrivalsMillis={}",
-                arrivals.size(), total.toMillis(), (arrivals.size() - 1) * 60_000L / Math.max(1, total.toMillis()),
-                busiest, arrivals.stream().map(at -> Long.toString(Duration.between(arrivals.getFirst(), at)
-                        .toMillis())).collect(Collectors.joining(",")));
-        assertThat(busiest).as("requests in the busiest two seconds").isLessThanOrEqualTo(
-                (int) (REQUESTS_PER_MINUTE / 60 * WINDOW.toSeconds()) + JITTER_ALLOWANCE);
+        log.info(
+                "Exotel pace measured requests={} spanMillis={} perMinute={} busiestTwoSeconds={} arrivalsMillis={}",
+                arrivals.size(),
+                total.toMillis(),
+                (arrivals.size() - 1) * 60_000L / Math.max(1, total.toMillis()),
+                busiest,
+                arrivals.stream()
+                        .map(at -> Long.toString(
+                                Duration.between(arrivals.getFirst(), at).toMillis()))
+                        .collect(Collectors.joining(",")));
+        assertThat(busiest)
+                .as("requests in the busiest two seconds")
+                .isLessThanOrEqualTo((int) (REQUESTS_PER_MINUTE / 60 * WINDOW.toSeconds()) + JITTER_ALLOWANCE);
     }
 }

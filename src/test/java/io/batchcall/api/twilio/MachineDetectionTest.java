@@ -33,13 +33,20 @@ class MachineDetectionTest {
     @BeforeAll
     static void start() {
         twilio = new FakeTwilio();
-        server = TestServer.start(Map.of("BATCHCALL_TWILIO_API_BASE", twilio.baseUrl(),
-                "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
+        server = TestServer.start(
+                Map.of("BATCHCALL_TWILIO_API_BASE", twilio.baseUrl(), "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
         fixtures = new Fixtures(server);
         callbacks = new TwilioCallbacks(PUBLIC_URL, server.port(), FakeTwilio.AUTH_TOKEN);
-        numberId = server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"twilio\","
-                + "\"phone_number\":\"+14155550199\",\"label\":\"Twilio\",\"sid\":\"" + FakeTwilio.ACCOUNT + "\","
-                + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}").json().get("phone_number_id").asText();
+        numberId = server.client()
+                .post(
+                        "/v1/convai/phone-numbers",
+                        "{\"provider\":\"twilio\","
+                                + "\"phone_number\":\"+14155550199\",\"label\":\"Twilio\",\"sid\":\""
+                                + FakeTwilio.ACCOUNT + "\","
+                                + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}")
+                .json()
+                .get("phone_number_id")
+                .asText();
     }
 
     @AfterAll
@@ -49,17 +56,27 @@ class MachineDetectionTest {
     }
 
     private static String agent(String name, String limits) {
-        var response = server.client().post("/v1/convai/agents/create", "{\"name\":\"" + name + "\","
-                + "\"media_stream_url\":\"wss://agent.example.test/media\"" + limits + "}");
+        var response = server.client()
+                .post(
+                        "/v1/convai/agents/create",
+                        "{\"name\":\"" + name + "\"," + "\"media_stream_url\":\"wss://agent.example.test/media\""
+                                + limits + "}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("agent_id").asText();
     }
 
     private static String submit(String agentId, List<String> numbers) {
-        var recipients = String.join(",", numbers.stream().map(n -> "{\"phone_number\":\"" + n + "\"}").toList());
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"AMD\","
-                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + numberId + "\",\"recipients\":["
-                + recipients + "],\"telephony_call_config\":{\"twilio_machine_detection\":{\"mode\":\"enable\"}}}");
+        var recipients = String.join(
+                ",",
+                numbers.stream().map(n -> "{\"phone_number\":\"" + n + "\"}").toList());
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"AMD\","
+                                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + numberId
+                                + "\",\"recipients\":["
+                                + recipients
+                                + "],\"telephony_call_config\":{\"twilio_machine_detection\":{\"mode\":\"enable\"}}}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
@@ -70,7 +87,10 @@ class MachineDetectionTest {
 
     private static FakeTwilio.Sent createFor(String to) {
         Await.until(BOUND, "a create request to " + to, () -> dialed(to));
-        return twilio.creates().stream().filter(c -> to.equals(c.field("To"))).findFirst().orElseThrow();
+        return twilio.creates().stream()
+                .filter(c -> to.equals(c.field("To")))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** Twilio's AsyncAmdStatusCallback: no CallStatus, only the verdict. */
@@ -85,12 +105,14 @@ class MachineDetectionTest {
     }
 
     private static int inFlight(String table, String id) {
-        return fixtures.queryOne("SELECT in_flight FROM " + table + " WHERE id = :id", Map.of("id", id),
-                Integer.class);
+        return fixtures.queryOne("SELECT in_flight FROM " + table + " WHERE id = :id", Map.of("id", id), Integer.class);
     }
 
     private static JsonNode attempts(String batchId) {
-        return server.client().get("/v1/convai/batch-calling/" + batchId + "/attempts").json().get("attempts");
+        return server.client()
+                .get("/v1/convai/batch-calling/" + batchId + "/attempts")
+                .json()
+                .get("attempts");
     }
 
     @Test
@@ -112,24 +134,36 @@ class MachineDetectionTest {
         assertThat(attempt.get("answered_by").asText()).isEqualTo("machine_end_beep");
         assertThat(attempt.get("outcome").isNull()).isTrue();
         assertThat(inFlight("agents", agentId)).isEqualTo(1);
-        assertThat(inFlight("workspaces", fixtures.workspaceOf(TestServer.API_KEY))).isEqualTo(1);
+        assertThat(inFlight("workspaces", fixtures.workspaceOf(TestServer.API_KEY)))
+                .isEqualTo(1);
         // Another agent's batch is dialed after the verdict: the dispatcher ran, and still left the limited
         // agent's second recipient waiting.
         var probe = "+14155557003";
         submit(agent("Unlimited", ""), List.of(probe));
         createFor(probe);
-        assertThat(dialed(second)).as("the second recipient is dialed while the first call goes on").isFalse();
-        var event = fixtures.queryList("SELECT body::text FROM events WHERE type = 'call.machine_detected'"
-                + " AND batch_id = :b", Map.of("b", batch), String.class);
-        assertThat(event).singleElement().satisfies(body -> assertThat(body)
-                .contains("\"answered_by\":\"machine_end_beep\"", "\"is_machine\":true",
-                        "\"batch_call_id\":\"" + batch + "\""));
+        assertThat(dialed(second))
+                .as("the second recipient is dialed while the first call goes on")
+                .isFalse();
+        var event = fixtures.queryList(
+                "SELECT body::text FROM events WHERE type = 'call.machine_detected'" + " AND batch_id = :b",
+                Map.of("b", batch),
+                String.class);
+        assertThat(event)
+                .singleElement()
+                .satisfies(body -> assertThat(body)
+                        .contains(
+                                "\"answered_by\":\"machine_end_beep\"",
+                                "\"is_machine\":true",
+                                "\"batch_call_id\":\"" + batch + "\""));
 
-        assertThat(callbacks.status(create, 2, "completed", Map.of("CallDuration", "31"))).isEqualTo(204);
+        assertThat(callbacks.status(create, 2, "completed", Map.of("CallDuration", "31")))
+                .isEqualTo(204);
 
         createFor(second);
-        var recipient = fixtures.queryOne("SELECT status || '/' || last_outcome FROM recipients"
-                + " WHERE batch_id = :b AND phone_number = :n", Map.of("b", batch, "n", first), String.class);
+        var recipient = fixtures.queryOne(
+                "SELECT status || '/' || last_outcome FROM recipients" + " WHERE batch_id = :b AND phone_number = :n",
+                Map.of("b", batch, "n", first),
+                String.class);
         assertThat(recipient).isEqualTo("voicemail/voicemail");
         assertThat(attempts(batch).get(0).get("outcome").asText()).isEqualTo("voicemail");
     }
@@ -143,15 +177,28 @@ class MachineDetectionTest {
         assertThat(callbacks.status(create, 1, "in-progress", Map.of())).isEqualTo(204);
 
         assertThat(verdict(create, "human")).isEqualTo(204);
-        assertThat(verdict(create, "machine_start")).as("a repeated verdict changes nothing").isEqualTo(204);
-        assertThat(callbacks.status(create, 2, "completed", Map.of("CallDuration", "31"))).isEqualTo(204);
+        assertThat(verdict(create, "machine_start"))
+                .as("a repeated verdict changes nothing")
+                .isEqualTo(204);
+        assertThat(callbacks.status(create, 2, "completed", Map.of("CallDuration", "31")))
+                .isEqualTo(204);
 
-        Await.until(BOUND, "the batch completes", () -> server.client().get("/v1/convai/batch-calling/" + batch)
-                .json().get("status").asText().equals("completed"));
+        Await.until(
+                BOUND,
+                "the batch completes",
+                () -> server.client()
+                        .get("/v1/convai/batch-calling/" + batch)
+                        .json()
+                        .get("status")
+                        .asText()
+                        .equals("completed"));
         var attempt = attempts(batch).get(0);
         assertThat(attempt.get("answered_by").asText()).isEqualTo("human");
         assertThat(attempt.get("outcome").asText()).isEqualTo("completed");
-        assertThat(fixtures.queryOne("SELECT count(*) FROM events WHERE type = 'call.machine_detected'"
-                + " AND batch_id = :b", Map.of("b", batch), Integer.class)).isEqualTo(1);
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM events WHERE type = 'call.machine_detected'" + " AND batch_id = :b",
+                        Map.of("b", batch),
+                        Integer.class))
+                .isEqualTo(1);
     }
 }

@@ -36,16 +36,28 @@ class TwilioCallingTest {
     @BeforeAll
     static void start() {
         twilio = new FakeTwilio();
-        server = TestServer.start(Map.of("BATCHCALL_TWILIO_API_BASE", twilio.baseUrl(),
-                "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
+        server = TestServer.start(
+                Map.of("BATCHCALL_TWILIO_API_BASE", twilio.baseUrl(), "BATCHCALL_PUBLIC_URL", PUBLIC_URL), List.of());
         fixtures = new Fixtures(server);
         callbacks = new TwilioCallbacks(PUBLIC_URL, server.port(), FakeTwilio.AUTH_TOKEN);
-        agentId = created(server.client().post("/v1/convai/agents/create",
-                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}").json(), "agent_id");
+        agentId = created(
+                server.client()
+                        .post(
+                                "/v1/convai/agents/create",
+                                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}")
+                        .json(),
+                "agent_id");
         // 50 calls a second, so that the batch of 50 does not take a minute; pacing at 1 is tested on the engine.
-        numberId = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"twilio\","
-                + "\"phone_number\":\"+14155550100\",\"label\":\"Twilio\",\"sid\":\"" + FakeTwilio.ACCOUNT + "\","
-                + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}").json(), "phone_number_id");
+        numberId = created(
+                server.client()
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"twilio\","
+                                        + "\"phone_number\":\"+14155550100\",\"label\":\"Twilio\",\"sid\":\""
+                                        + FakeTwilio.ACCOUNT + "\","
+                                        + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}")
+                        .json(),
+                "phone_number_id");
     }
 
     @AfterAll
@@ -60,24 +72,35 @@ class TwilioCallingTest {
     }
 
     static String submit(List<String> numbers) {
-        var recipients = numbers.stream().map(n -> "{\"phone_number\":\"" + n + "\"}")
-                .collect(Collectors.joining(","));
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Twilio\","
-                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + numberId + "\",\"recipients\":["
-                + recipients + "]}");
+        var recipients =
+                numbers.stream().map(n -> "{\"phone_number\":\"" + n + "\"}").collect(Collectors.joining(","));
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"Twilio\","
+                                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + numberId
+                                + "\",\"recipients\":["
+                                + recipients + "]}");
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
 
     private static List<String> numbers(int block, int count) {
-        return IntStream.range(0, count).mapToObj(i -> "+1415555%02d%02d".formatted(block, i)).toList();
+        return IntStream.range(0, count)
+                .mapToObj(i -> "+1415555%02d%02d".formatted(block, i))
+                .toList();
     }
 
     /** The create request Twilio got for this number, once it has come. */
     private static FakeTwilio.Sent createFor(String to) {
-        Await.until(BOUND, "a create request to " + to,
+        Await.until(
+                BOUND,
+                "a create request to " + to,
                 () -> twilio.creates().stream().anyMatch(c -> to.equals(c.field("To"))));
-        return twilio.creates().stream().filter(c -> to.equals(c.field("To"))).findFirst().orElseThrow();
+        return twilio.creates().stream()
+                .filter(c -> to.equals(c.field("To")))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static void send(FakeTwilio.Sent create, int sequence, String status, Map<String, String> extra) {
@@ -105,7 +128,11 @@ class TwilioCallingTest {
     }
 
     private static String batchStatus(String batchId) {
-        return server.client().get("/v1/convai/batch-calling/" + batchId).json().get("status").asText();
+        return server.client()
+                .get("/v1/convai/batch-calling/" + batchId)
+                .json()
+                .get("status")
+                .asText();
     }
 
     /** Recipient number to "status/last_outcome/provider_status/sip_code" of its one attempt. */
@@ -131,17 +158,23 @@ class TwilioCallingTest {
         }
 
         Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
-        assertThat(results(batch)).containsExactlyInAnyOrderEntriesOf(Map.of(
-                to.get(0), "completed/completed/completed/200",
-                to.get(1), "failed/busy/busy/486",
-                to.get(2), "failed/no_answer/no-answer/487",
-                to.get(3), "failed/failed/failed/404",
-                to.get(4), "voicemail/voicemail/completed/200"));
-        var conversation = server.client().get("/v1/convai/conversations/" + fixtures.queryOne(
-                "SELECT conversation_id FROM recipients WHERE batch_id = :b AND phone_number = :n",
-                Map.of("b", batch, "n", to.get(0)), String.class)).json();
+        assertThat(results(batch))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        to.get(0), "completed/completed/completed/200",
+                        to.get(1), "failed/busy/busy/486",
+                        to.get(2), "failed/no_answer/no-answer/487",
+                        to.get(3), "failed/failed/failed/404",
+                        to.get(4), "voicemail/voicemail/completed/200"));
+        var conversation = server.client()
+                .get("/v1/convai/conversations/"
+                        + fixtures.queryOne(
+                                "SELECT conversation_id FROM recipients WHERE batch_id = :b AND phone_number = :n",
+                                Map.of("b", batch, "n", to.get(0)),
+                                String.class))
+                .json();
         assertThat(conversation.get("status").asText()).isEqualTo("done");
-        assertThat(conversation.at("/metadata/phone_call/call_sid").asText()).isEqualTo(createFor(to.get(0)).sid());
+        assertThat(conversation.at("/metadata/phone_call/call_sid").asText())
+                .isEqualTo(createFor(to.get(0)).sid());
     }
 
     @Test
@@ -158,8 +191,11 @@ class TwilioCallingTest {
 
         Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
         assertThat(results(batch)).containsExactly(Map.entry(to.getFirst(), "completed/completed/completed/200"));
-        assertThat(fixtures.queryOne("SELECT count(*) FROM attempts WHERE batch_id = :b AND answered_at IS NOT NULL",
-                Map.of("b", batch), Integer.class)).isEqualTo(1);
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM attempts WHERE batch_id = :b AND answered_at IS NOT NULL",
+                        Map.of("b", batch),
+                        Integer.class))
+                .isEqualTo(1);
     }
 
     @Test
@@ -184,10 +220,15 @@ class TwilioCallingTest {
 
         // The create's answer is recorded by the dispatcher on its own thread: wait for it, then check that none
         // of the refused callbacks moved the attempt past ringing.
-        Await.until(BOUND, "the attempt knows its call", () -> !"dialing".equals(fixtures.queryOne(
-                "SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch), String.class)));
-        assertThat(fixtures.queryOne("SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch),
-                String.class)).isEqualTo("ringing");
+        Await.until(
+                BOUND,
+                "the attempt knows its call",
+                () -> !"dialing"
+                        .equals(fixtures.queryOne(
+                                "SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch), String.class)));
+        assertThat(fixtures.queryOne(
+                        "SELECT phase FROM attempts WHERE batch_id = :b", Map.of("b", batch), String.class))
+                .isEqualTo("ringing");
         assertThat(callbacks.send(url, params, TwilioCallbacks.sign(url, params, FakeTwilio.AUTH_TOKEN)))
                 .isEqualTo(204);
         Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
@@ -196,19 +237,34 @@ class TwilioCallingTest {
 
     @Test
     void a_regional_number_dials_with_its_regions_token_and_accepts_callbacks_signed_with_it() {
-        var regional = created(server.client().post("/v1/convai/phone-numbers", "{\"provider\":\"twilio\","
-                + "\"phone_number\":\"+14155550177\",\"label\":\"Dublin\",\"sid\":\"" + FakeTwilio.ACCOUNT
-                + "\",\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50,\"region_config\":{\"region_id\":\"ie1\","
-                + "\"edge_location\":\"dublin\",\"token\":\"ie1-region-token\"}}").json(), "phone_number_id");
+        var regional = created(
+                server.client()
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"twilio\","
+                                        + "\"phone_number\":\"+14155550177\",\"label\":\"Dublin\",\"sid\":\""
+                                        + FakeTwilio.ACCOUNT
+                                        + "\",\"token\":\"" + FakeTwilio.AUTH_TOKEN
+                                        + "\",\"cps\":50,\"region_config\":{\"region_id\":\"ie1\","
+                                        + "\"edge_location\":\"dublin\",\"token\":\"ie1-region-token\"}}")
+                        .json(),
+                "phone_number_id");
         var to = "+14155550677";
-        var response = server.client().post("/v1/convai/batch-calling/submit", "{\"call_name\":\"Regional\","
-                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + regional + "\",\"recipients\":["
-                + "{\"phone_number\":\"" + to + "\"}]}");
+        var response = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"Regional\","
+                                + "\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + regional
+                                + "\",\"recipients\":["
+                                + "{\"phone_number\":\"" + to + "\"}]}");
         var batch = response.json().get("id").asText();
         var create = createFor(to);
 
-        assertThat(create.authorization()).isEqualTo("Basic " + java.util.Base64.getEncoder().encodeToString(
-                (FakeTwilio.ACCOUNT + ":ie1-region-token").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(create.authorization())
+                .isEqualTo("Basic "
+                        + java.util.Base64.getEncoder()
+                                .encodeToString((FakeTwilio.ACCOUNT + ":ie1-region-token")
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         var url = create.field("StatusCallback");
         var params = Map.of("CallSid", create.sid(), "CallStatus", "busy", "To", to);
         assertThat(callbacks.send(url, params, TwilioCallbacks.sign(url, params, "another-accounts-token")))
@@ -224,19 +280,35 @@ class TwilioCallingTest {
         var batch = submit(to);
         var create = createFor(to.getFirst());
         send(create, 1, "ringing", Map.of());
-        Await.until(BOUND, "the attempt knows its call", () -> create.sid().equals(fixtures.queryOne(
-                "SELECT coalesce(provider_call_id, '') FROM attempts WHERE batch_id = :b", Map.of("b", batch),
-                String.class)));
+        Await.until(
+                BOUND,
+                "the attempt knows its call",
+                () -> create.sid()
+                        .equals(fixtures.queryOne(
+                                "SELECT coalesce(provider_call_id, '') FROM attempts WHERE batch_id = :b",
+                                Map.of("b", batch),
+                                String.class)));
 
-        assertThat(server.client().postEmpty("/v1/convai/batch-calling/" + batch + "/cancel").status())
+        assertThat(server.client()
+                        .postEmpty("/v1/convai/batch-calling/" + batch + "/cancel")
+                        .status())
                 .isEqualTo(200);
 
         var update = "/2010-04-01/Accounts/" + FakeTwilio.ACCOUNT + "/Calls/" + create.sid() + ".json";
-        Await.until(BOUND, "Twilio is asked to cancel the call", () -> twilio.requests().stream()
-                .anyMatch(r -> r.path().equals(update) && "canceled".equals(r.field("Status"))));
+        Await.until(
+                BOUND,
+                "Twilio is asked to cancel the call",
+                () -> twilio.requests().stream()
+                        .anyMatch(r -> r.path().equals(update) && "canceled".equals(r.field("Status"))));
         send(create, 2, "canceled", Map.of("SipResponseCode", "487"));
-        Await.until(BOUND, "the attempt ends", () -> "cancelled".equals(fixtures.queryOne(
-                "SELECT coalesce(outcome, '') FROM attempts WHERE batch_id = :b", Map.of("b", batch), String.class)));
+        Await.until(
+                BOUND,
+                "the attempt ends",
+                () -> "cancelled"
+                        .equals(fixtures.queryOne(
+                                "SELECT coalesce(outcome, '') FROM attempts WHERE batch_id = :b",
+                                Map.of("b", batch),
+                                String.class)));
         assertThat(batchStatus(batch)).isEqualTo("cancelled");
     }
 
@@ -251,11 +323,25 @@ class TwilioCallingTest {
         }
 
         Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
-        var creates = twilio.creates().stream().map(c -> c.field("To")).filter(to::contains).toList();
+        var creates = twilio.creates().stream()
+                .map(c -> c.field("To"))
+                .filter(to::contains)
+                .toList();
         assertThat(creates).hasSize(50).doesNotHaveDuplicates();
-        var statuses = results(batch).values().stream().map(r -> r.substring(0, r.indexOf('/', r.indexOf('/') + 1)))
+        var statuses = results(batch).values().stream()
+                .map(r -> r.substring(0, r.indexOf('/', r.indexOf('/') + 1)))
                 .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
-        assertThat(statuses).containsExactlyInAnyOrderEntriesOf(Map.of("completed/completed", 10L,
-                "failed/busy", 10L, "failed/no_answer", 10L, "failed/failed", 10L, "voicemail/voicemail", 10L));
+        assertThat(statuses)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "completed/completed",
+                        10L,
+                        "failed/busy",
+                        10L,
+                        "failed/no_answer",
+                        10L,
+                        "failed/failed",
+                        10L,
+                        "voicemail/voicemail",
+                        10L));
     }
 }

@@ -41,8 +41,8 @@ class ExotelProviderTest {
     private static final Instant NOW = Instant.parse("2026-11-29T10:00:00Z");
     private static final AttemptRef ATTEMPT = new AttemptRef(new WorkspaceId("ws_1"), "att_1");
     private static final String CALLBACK = "https://batchcall.example.test/callbacks/exotel/ws_1/att_1/token";
-    private static final ExotelLimits FAST = new ExotelLimits(Duration.ofSeconds(5), 6_000, Duration.ofSeconds(10), 3,
-            Duration.ofSeconds(2));
+    private static final ExotelLimits FAST =
+            new ExotelLimits(Duration.ofSeconds(5), 6_000, Duration.ofSeconds(10), 3, Duration.ofSeconds(2));
 
     private static FakeExotel exotel;
     private final List<String> events = new CopyOnWriteArrayList<>();
@@ -75,28 +75,69 @@ class ExotelProviderTest {
 
     private ExotelProvider provider(EgressPolicy egress) {
         var clock = new MutableClock(NOW);
-        CallEventSink sink = event -> events.add(switch (event) {
-            case CallEvent.Accepted a -> "accepted";
-            case CallEvent.Ringing r -> "ringing";
-            case CallEvent.Answered a -> "answered";
-            case CallEvent.MachineDetected m -> "machine detected " + m.answeredBy();
-            case CallEvent.Ended e -> "ended " + e.outcome().wireName() + " " + e.providerStatus().orElse("-");
-        });
-        return new ExotelProvider(Optional.of(exotel.baseUrl()), FAST, (kind, account, spacing, within) -> {
-            reservedFor.add(kind.wireName() + "/" + account + "/" + spacing.toMillis() + "/" + within.toSeconds());
-            return slotsTaken ? Optional.empty() : Optional.of(clock.instant());
-        }, (kind, attempt) -> Optional.of(CALLBACK), sink,
-                (attempt, kind, sids) -> sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet()),
-                clock, egress);
+        CallEventSink sink = event -> events.add(
+                switch (event) {
+                    case CallEvent.Accepted a -> "accepted";
+                    case CallEvent.Ringing r -> "ringing";
+                    case CallEvent.Answered a -> "answered";
+                    case CallEvent.MachineDetected m -> "machine detected " + m.answeredBy();
+                    case CallEvent.Ended e ->
+                        "ended " + e.outcome().wireName() + " "
+                                + e.providerStatus().orElse("-");
+                });
+        return new ExotelProvider(
+                Optional.of(exotel.baseUrl()),
+                FAST,
+                (kind, account, spacing, within) -> {
+                    reservedFor.add(
+                            kind.wireName() + "/" + account + "/" + spacing.toMillis() + "/" + within.toSeconds());
+                    return slotsTaken ? Optional.empty() : Optional.of(clock.instant());
+                },
+                (kind, attempt) -> Optional.of(CALLBACK),
+                sink,
+                (attempt, kind, sids) ->
+                        sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet()),
+                clock,
+                egress);
     }
 
     private static CallRequest request(String settings, Map<String, String> credentials) {
-        var number = new PhoneNumber(ATTEMPT.workspaceId(), "phnum_1", Provider.EXOTEL, "+918047112233", "Main",
-                Optional.empty(), settings, true, new BigDecimal("3"), false, true, NOW, NOW);
-        var agent = new Agent(ATTEMPT.workspaceId(), "agent_1", "Agent", "{}", "[]", Optional.empty(),
-                Optional.of("wss://agent.example.test/media"), Optional.empty(), NOW, NOW);
-        return new CallRequest(ATTEMPT, "btcal_1", "rcpt_1", "+919876543210", number, credentials, agent,
-                new TelephonyCallConfig(25, true, Optional.empty()), "conv_1", Optional.empty());
+        var number = new PhoneNumber(
+                ATTEMPT.workspaceId(),
+                "phnum_1",
+                Provider.EXOTEL,
+                "+918047112233",
+                "Main",
+                Optional.empty(),
+                settings,
+                true,
+                new BigDecimal("3"),
+                false,
+                true,
+                NOW,
+                NOW);
+        var agent = new Agent(
+                ATTEMPT.workspaceId(),
+                "agent_1",
+                "Agent",
+                "{}",
+                "[]",
+                Optional.empty(),
+                Optional.of("wss://agent.example.test/media"),
+                Optional.empty(),
+                NOW,
+                NOW);
+        return new CallRequest(
+                ATTEMPT,
+                "btcal_1",
+                "rcpt_1",
+                "+919876543210",
+                number,
+                credentials,
+                agent,
+                new TelephonyCallConfig(25, true, Optional.empty()),
+                "conv_1",
+                Optional.empty());
     }
 
     private static String settings(boolean agentStream) {
@@ -114,28 +155,33 @@ class ExotelProviderTest {
 
         var connect = exotel.connects().getFirst();
         assertThat(result).isEqualTo(new PlaceResult.Accepted("exo-att_1"));
-        assertThat(connect.authorization()).isEqualTo("Basic " + Base64.getEncoder().encodeToString(
-                (FakeExotel.API_KEY + ":" + FakeExotel.API_TOKEN).getBytes()));
-        assertThat(connect.form()).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
-                Map.entry("From", List.of("+919876543210")),
-                Map.entry("CallerId", List.of("+918047112233")),
-                Map.entry("CallType", List.of("trans")),
-                Map.entry("Url", List.of("http://my.exotel.com/acme1/exoml/start_voice/4242")),
-                Map.entry("TimeOut", List.of("25")),
-                Map.entry("TimeLimit", List.of("14400")),
-                Map.entry("StatusCallback", List.of(CALLBACK)),
-                Map.entry("StatusCallbackEvents[0]", List.of("terminal")),
-                Map.entry("StatusCallbackEvents[1]", List.of("answered")),
-                Map.entry("CustomField", List.of("{\"conversation_id\":\"conv_1\",\"batch_id\":\"btcal_1\","
-                        + "\"recipient_id\":\"rcpt_1\",\"attempt_id\":\"att_1\"}")),
-                Map.entry("Record", List.of("true"))));
+        assertThat(connect.authorization())
+                .isEqualTo("Basic "
+                        + Base64.getEncoder()
+                                .encodeToString((FakeExotel.API_KEY + ":" + FakeExotel.API_TOKEN).getBytes()));
+        assertThat(connect.form())
+                .containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+                        Map.entry("From", List.of("+919876543210")),
+                        Map.entry("CallerId", List.of("+918047112233")),
+                        Map.entry("CallType", List.of("trans")),
+                        Map.entry("Url", List.of("http://my.exotel.com/acme1/exoml/start_voice/4242")),
+                        Map.entry("TimeOut", List.of("25")),
+                        Map.entry("TimeLimit", List.of("14400")),
+                        Map.entry("StatusCallback", List.of(CALLBACK)),
+                        Map.entry("StatusCallbackEvents[0]", List.of("terminal")),
+                        Map.entry("StatusCallbackEvents[1]", List.of("answered")),
+                        Map.entry(
+                                "CustomField",
+                                List.of("{\"conversation_id\":\"conv_1\",\"batch_id\":\"btcal_1\","
+                                        + "\"recipient_id\":\"rcpt_1\",\"attempt_id\":\"att_1\"}")),
+                        Map.entry("Record", List.of("true"))));
         assertThat(reservedFor).containsExactly("exotel/acme1/10/10");
     }
 
     @Test
     void a_number_that_asks_for_it_streams_the_call_straight_to_the_agents_media_url() {
-        var result = provider.place(request(settings(true), Map.of("api_key", FakeExotel.API_KEY,
-                "api_token", FakeExotel.API_TOKEN)));
+        var result = provider.place(
+                request(settings(true), Map.of("api_key", FakeExotel.API_KEY, "api_token", FakeExotel.API_TOKEN)));
 
         var connect = exotel.connects().getFirst();
         assertThat(result).isInstanceOf(PlaceResult.Accepted.class);
@@ -146,14 +192,17 @@ class ExotelProviderTest {
 
     @Test
     void a_media_url_the_egress_policy_refuses_fails_the_number_without_calling_exotel() {
-        var refusing = provider(new EgressPolicy(true, host -> List.of(
-                java.net.InetAddress.getByName("169.254.169.254"))));
+        var refusing =
+                provider(new EgressPolicy(true, host -> List.of(java.net.InetAddress.getByName("169.254.169.254"))));
 
-        var result = refusing.place(request(settings(true), Map.of("api_key", FakeExotel.API_KEY,
-                "api_token", FakeExotel.API_TOKEN)));
+        var result = refusing.place(
+                request(settings(true), Map.of("api_key", FakeExotel.API_KEY, "api_token", FakeExotel.API_TOKEN)));
 
-        assertThat(result).isInstanceOfSatisfying(PlaceResult.Unusable.class, unusable ->
-                assertThat(unusable.reason()).startsWith("the agent's media_stream_url is refused"));
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        PlaceResult.Unusable.class,
+                        unusable ->
+                                assertThat(unusable.reason()).startsWith("the agent's media_stream_url is refused"));
         assertThat(exotel.connects()).isEmpty();
         refusing.close();
     }
@@ -161,11 +210,15 @@ class ExotelProviderTest {
     @Test
     void a_429_waits_for_retry_after_and_sends_again_which_places_one_call() {
         exotel.refuseConnects(429, "Too many requests", "1");
-        exotel.stub(post(urlPathEqualTo(FakeExotel.CONNECT)).inScenario("limited")
+        exotel.stub(post(urlPathEqualTo(FakeExotel.CONNECT))
+                .inScenario("limited")
                 .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
-                .willReturn(FakeExotel.json(429, "{\"RestException\":{\"Status\":429}}").withHeader("Retry-After", "1"))
+                .willReturn(FakeExotel.json(429, "{\"RestException\":{\"Status\":429}}")
+                        .withHeader("Retry-After", "1"))
                 .willSetStateTo("open"));
-        exotel.stub(post(urlPathEqualTo(FakeExotel.CONNECT)).inScenario("limited").whenScenarioStateIs("open")
+        exotel.stub(post(urlPathEqualTo(FakeExotel.CONNECT))
+                .inScenario("limited")
+                .whenScenarioStateIs("open")
                 .willReturn(FakeExotel.json(200, "{\"Call\":{\"Sid\":\"exo-after-wait\",\"Status\":\"queued\"}}")));
 
         var result = provider.place(request());
@@ -184,21 +237,28 @@ class ExotelProviderTest {
 
         var result = provider.place(request());
 
-        assertThat(result).isInstanceOfSatisfying(PlaceResult.Unknown.class, unknown ->
-                assertThat(unknown.reason()).contains("503"));
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        PlaceResult.Unknown.class,
+                        unknown -> assertThat(unknown.reason()).contains("503"));
         assertThat(exotel.connects()).hasSize(1);
     }
 
     @Test
     void rejected_credentials_and_an_unpaid_account_fail_the_number_with_a_reason() {
         var wrongToken = request(settings(false), Map.of("api_key", FakeExotel.API_KEY, "api_token", "wrong"));
-        assertThat(provider.place(wrongToken)).isInstanceOfSatisfying(PlaceResult.Unusable.class, unusable ->
-                assertThat(unusable.reason()).isEqualTo("Exotel rejected phone number phnum_1: HTTP 401"
-                        + " Authentication is required"));
+        assertThat(provider.place(wrongToken))
+                .isInstanceOfSatisfying(
+                        PlaceResult.Unusable.class,
+                        unusable -> assertThat(unusable.reason())
+                                .isEqualTo("Exotel rejected phone number phnum_1: HTTP 401"
+                                        + " Authentication is required"));
 
         exotel.refuseConnects(402, "Insufficient balance", null);
-        assertThat(provider.place(request())).isInstanceOfSatisfying(PlaceResult.Unusable.class, unusable ->
-                assertThat(unusable.reason()).contains("HTTP 402", "Insufficient balance"));
+        assertThat(provider.place(request()))
+                .isInstanceOfSatisfying(
+                        PlaceResult.Unusable.class,
+                        unusable -> assertThat(unusable.reason()).contains("HTTP 402", "Insufficient balance"));
         assertThat(exotel.connects()).hasSize(1);
     }
 
@@ -214,8 +274,16 @@ class ExotelProviderTest {
 
         callbacks.forEach(params -> provider.onStatusCallback(ATTEMPT, params));
 
-        assertThat(events).containsExactly("answered", "answered", "ended completed completed", "ended busy busy",
-                "ended no_answer no-answer", "ended failed failed", "answered", "ended voicemail completed");
+        assertThat(events)
+                .containsExactly(
+                        "answered",
+                        "answered",
+                        "ended completed completed",
+                        "ended busy busy",
+                        "ended no_answer no-answer",
+                        "ended failed failed",
+                        "answered",
+                        "ended voicemail completed");
     }
 
     @Test
@@ -224,8 +292,8 @@ class ExotelProviderTest {
 
         var state = provider.reconcile(request(), Optional.of("exo-42"));
 
-        assertThat(state).isEqualTo(new CallState.Ended(new Outcome.Completed(), Optional.of("completed"),
-                Optional.empty()));
+        assertThat(state)
+                .isEqualTo(new CallState.Ended(new Outcome.Completed(), Optional.of("completed"), Optional.empty()));
     }
 
     @Test
@@ -250,17 +318,27 @@ class ExotelProviderTest {
 
         var result = provider.place(request());
 
-        assertThat(result).isInstanceOfSatisfying(PlaceResult.Deferred.class, deferred ->
-                assertThat(deferred.retryIn()).isEqualTo(Duration.ofSeconds(10)));
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        PlaceResult.Deferred.class,
+                        deferred -> assertThat(deferred.retryIn()).isEqualTo(Duration.ofSeconds(10)));
         assertThat(exotel.connects()).isEmpty();
     }
 
     @Test
     void a_look_up_skips_a_call_this_node_connected_for_another_attempt_before_any_node_recorded_it() {
         // Another attempt to the same customer got exo-att_2 a moment ago; the attempts table does not know yet.
-        var other = new CallRequest(new AttemptRef(ATTEMPT.workspaceId(), "att_2"), "btcal_1", "rcpt_2",
-                "+919876543210", request().from(), request().credentials(), request().agent(), request().callConfig(),
-                "conv_2", Optional.empty());
+        var other = new CallRequest(
+                new AttemptRef(ATTEMPT.workspaceId(), "att_2"),
+                "btcal_1",
+                "rcpt_2",
+                "+919876543210",
+                request().from(),
+                request().credentials(),
+                request().agent(),
+                request().callConfig(),
+                "conv_2",
+                Optional.empty());
         assertThat(provider.place(other)).isEqualTo(new PlaceResult.Accepted("exo-att_2"));
         exotel.refuseConnects(503, "Service Unavailable", null);
         provider.place(request());

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class SimulatedStreamTest {
     private static final Instant NOW = Instant.parse("2026-11-29T10:00:00Z");
-    private static final AgentAccess AGENT = conversation -> new AgentAccess.Grant("ws_1.mac",
-            "/agent/v1/conversations/" + conversation.conversationId());
+    private static final AgentAccess AGENT = conversation ->
+            new AgentAccess.Grant("ws_1.mac", "/agent/v1/conversations/" + conversation.conversationId());
 
     private static CallRequest request(String mediaStreamUrl) {
         return request(mediaStreamUrl, "att_1");
@@ -41,12 +41,41 @@ class SimulatedStreamTest {
 
     private static CallRequest request(String mediaStreamUrl, String attemptId) {
         var workspace = new WorkspaceId("ws_1");
-        var number = new PhoneNumber(workspace, "phnum_1", Provider.SIMULATOR, "+14155550100", "sim",
-                Optional.empty(), "{}", true, BigDecimal.ONE, false, true, NOW, NOW);
-        var agent = new Agent(workspace, "agent_1", "Agent", "{}", "[]", Optional.empty(),
-                Optional.of(mediaStreamUrl), Optional.empty(), NOW, NOW);
-        return new CallRequest(new AttemptRef(workspace, attemptId), "btcal_1", "rcp_1", "+14155550199", number,
-                Map.of(), agent, new TelephonyCallConfig(30, false, Optional.empty()), "conv_1",
+        var number = new PhoneNumber(
+                workspace,
+                "phnum_1",
+                Provider.SIMULATOR,
+                "+14155550100",
+                "sim",
+                Optional.empty(),
+                "{}",
+                true,
+                BigDecimal.ONE,
+                false,
+                true,
+                NOW,
+                NOW);
+        var agent = new Agent(
+                workspace,
+                "agent_1",
+                "Agent",
+                "{}",
+                "[]",
+                Optional.empty(),
+                Optional.of(mediaStreamUrl),
+                Optional.empty(),
+                NOW,
+                NOW);
+        return new CallRequest(
+                new AttemptRef(workspace, attemptId),
+                "btcal_1",
+                "rcp_1",
+                "+14155550199",
+                number,
+                Map.of(),
+                agent,
+                new TelephonyCallConfig(30, false, Optional.empty()),
+                "conv_1",
                 Optional.of("{\"dynamic_variables\":{\"first_name\":\"Ann\",\"sim_outcome\":\"completed\"}}"));
     }
 
@@ -58,21 +87,33 @@ class SimulatedStreamTest {
     void an_answered_call_starts_the_agents_stream_with_its_parameters_and_stops_it_at_the_end() {
         try (var agent = TestAgent.start(null)) {
             var timers = new ManualTimers(new MutableClock(NOW));
-            var simulator = new SimulatorProvider(SimulatorConfig.defaults(), timers, event -> { }, new Random(1),
-                    AGENT, new EgressPolicy(true, EgressPolicy::systemResolve));
+            var simulator = new SimulatorProvider(
+                    SimulatorConfig.defaults(),
+                    timers,
+                    event -> {},
+                    new Random(1),
+                    AGENT,
+                    new EgressPolicy(true, EgressPolicy::systemResolve));
 
             simulator.place(request(agent.mediaStreamUrl()));
             timers.advance(SimulatorConfig.defaults().ring());
-            Await.until(Duration.ofSeconds(10), "the stream starts", () -> events(agent).contains("start"));
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "the stream starts",
+                    () -> events(agent).contains("start"));
             timers.advance(SimulatorConfig.defaults().talk());
-            Await.until(Duration.ofSeconds(10), "the stream stops", () -> events(agent).contains("stop"));
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "the stream stops",
+                    () -> events(agent).contains("stop"));
 
             assertThat(events(agent)).containsExactly("connected", "start", "stop");
             JsonNode parameters = agent.messages().get(1).at("/start/customParameters");
-            assertThat(parameters.toString()).isEqualTo("{\"conversation_id\":\"conv_1\",\"batch_id\":\"btcal_1\","
-                    + "\"recipient_id\":\"rcp_1\",\"batchcall_token\":\"ws_1.mac\","
-                    + "\"batchcall_url\":\"/agent/v1/conversations/conv_1\",\"var_first_name\":\"Ann\","
-                    + "\"var_sim_outcome\":\"completed\"}");
+            assertThat(parameters.toString())
+                    .isEqualTo("{\"conversation_id\":\"conv_1\",\"batch_id\":\"btcal_1\","
+                            + "\"recipient_id\":\"rcp_1\",\"batchcall_token\":\"ws_1.mac\","
+                            + "\"batchcall_url\":\"/agent/v1/conversations/conv_1\",\"var_first_name\":\"Ann\","
+                            + "\"var_sim_outcome\":\"completed\"}");
             assertThat(agent.messages().get(1).at("/start/callSid").asText()).isEqualTo("sim_att_1");
         }
     }
@@ -82,8 +123,12 @@ class SimulatedStreamTest {
         try (var agent = TestAgent.start(null)) {
             var timers = new ManualTimers(new MutableClock(NOW));
             var reported = new java.util.concurrent.CopyOnWriteArrayList<String>();
-            var simulator = new SimulatorProvider(SimulatorConfig.defaults(), timers,
-                    event -> reported.add(event.getClass().getSimpleName()), new Random(1), AGENT,
+            var simulator = new SimulatorProvider(
+                    SimulatorConfig.defaults(),
+                    timers,
+                    event -> reported.add(event.getClass().getSimpleName()),
+                    new Random(1),
+                    AGENT,
                     new EgressPolicy(false, EgressPolicy::systemResolve));
 
             simulator.place(request(agent.mediaStreamUrl()));
@@ -93,16 +138,29 @@ class SimulatedStreamTest {
             assertThat(reported).containsExactly("Answered", "Ended");
             // A control call the policy allows, placed after: once its stream has stopped, the refused call's
             // connection (opened at its answer, before the control's) would have shown too.
-            var allowed = new SimulatorProvider(SimulatorConfig.defaults(), timers, event -> { }, new Random(1), AGENT,
+            var allowed = new SimulatorProvider(
+                    SimulatorConfig.defaults(),
+                    timers,
+                    event -> {},
+                    new Random(1),
+                    AGENT,
                     new EgressPolicy(true, EgressPolicy::systemResolve));
             allowed.place(request(agent.mediaStreamUrl(), "att_2"));
             timers.advance(SimulatorConfig.defaults().ring());
             // The stream connects on its own thread: let it start before the call's end asks it to stop.
-            Await.until(Duration.ofSeconds(30), "the control stream starts", () -> events(agent).contains("start"));
+            Await.until(
+                    Duration.ofSeconds(30),
+                    "the control stream starts",
+                    () -> events(agent).contains("start"));
             timers.advance(SimulatorConfig.defaults().talk());
-            Await.until(Duration.ofSeconds(30), "the control stream stops", () -> events(agent).contains("stop"));
-            assertThat(agent.messages()).filteredOn(m -> m.path("event").asText().equals("start"))
-                    .extracting(m -> m.at("/start/callSid").asText()).containsExactly("sim_att_2");
+            Await.until(
+                    Duration.ofSeconds(30),
+                    "the control stream stops",
+                    () -> events(agent).contains("stop"));
+            assertThat(agent.messages())
+                    .filteredOn(m -> m.path("event").asText().equals("start"))
+                    .extracting(m -> m.at("/start/callSid").asText())
+                    .containsExactly("sim_att_2");
         }
     }
 }

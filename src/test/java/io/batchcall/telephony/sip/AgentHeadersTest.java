@@ -17,13 +17,14 @@ class AgentHeadersTest {
     void the_fixed_headers_always_go_first_and_variables_follow_in_submitted_order() {
         var headers = AgentHeaders.of("conv_1", GRANT, variables("{\"z\":\"last?\",\"a\":1.50,\"ok\":true}"), "udp");
 
-        assertThat(headers).containsExactly(
-                java.util.Map.entry("X-Batchcall-Conversation-Id", "conv_1"),
-                java.util.Map.entry("X-Batchcall-Token", "ws_1.mac"),
-                java.util.Map.entry("X-Batchcall-Url", "/agent/v1/conversations/c"),
-                java.util.Map.entry("X-Batchcall-Var-z", "last?"),
-                java.util.Map.entry("X-Batchcall-Var-a", "1.50"),
-                java.util.Map.entry("X-Batchcall-Var-ok", "true"));
+        assertThat(headers)
+                .containsExactly(
+                        java.util.Map.entry("X-Batchcall-Conversation-Id", "conv_1"),
+                        java.util.Map.entry("X-Batchcall-Token", "ws_1.mac"),
+                        java.util.Map.entry("X-Batchcall-Url", "/agent/v1/conversations/c"),
+                        java.util.Map.entry("X-Batchcall-Var-z", "last?"),
+                        java.util.Map.entry("X-Batchcall-Var-a", "1.50"),
+                        java.util.Map.entry("X-Batchcall-Var-ok", "true"));
     }
 
     @Test
@@ -33,14 +34,19 @@ class AgentHeadersTest {
         for (int i = 0; i < 10; i++) {
             many.append("\"n").append(i).append("\":\"").append(value).append("\",");
         }
-        many.append("\"bad name\":\"x\",\"tab\":\"a\\tb\",\"long\":\"").append("l".repeat(257)).append("\"}");
+        many.append("\"bad name\":\"x\",\"tab\":\"a\\tb\",\"long\":\"")
+                .append("l".repeat(257))
+                .append("\"}");
 
         var udp = AgentHeaders.of("conv_1", GRANT, variables(many.toString()), "udp");
         var tcp = AgentHeaders.of("conv_1", GRANT, variables(many.toString()), "tcp");
 
-        assertThat(udp.keySet()).filteredOn(name -> name.startsWith(AgentHeaders.VARIABLE_PREFIX))
+        assertThat(udp.keySet())
+                .filteredOn(name -> name.startsWith(AgentHeaders.VARIABLE_PREFIX))
                 .containsExactly("X-Batchcall-Var-n0", "X-Batchcall-Var-n1");
-        assertThat(tcp.keySet()).filteredOn(name -> name.startsWith(AgentHeaders.VARIABLE_PREFIX)).hasSize(10)
+        assertThat(tcp.keySet())
+                .filteredOn(name -> name.startsWith(AgentHeaders.VARIABLE_PREFIX))
+                .hasSize(10)
                 .doesNotContain("X-Batchcall-Var-bad name", "X-Batchcall-Var-tab", "X-Batchcall-Var-long");
     }
 }

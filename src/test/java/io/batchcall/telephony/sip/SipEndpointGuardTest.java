@@ -71,10 +71,10 @@ class SipEndpointGuardTest {
             assertThat(udpAnswer(stranger, invite())).isEmpty();
         }
         try (var trunk = new DatagramSocket(0, TRUNK)) {
-            assertThat(udpAnswer(trunk, options())).hasValueSatisfying(answer -> assertThat(answer)
-                    .startsWith("SIP/2.0 200"));
-            assertThat(udpAnswer(trunk, invite())).hasValueSatisfying(answer -> assertThat(answer)
-                    .startsWith("SIP/2.0 "));
+            assertThat(udpAnswer(trunk, options()))
+                    .hasValueSatisfying(answer -> assertThat(answer).startsWith("SIP/2.0 200"));
+            assertThat(udpAnswer(trunk, invite()))
+                    .hasValueSatisfying(answer -> assertThat(answer).startsWith("SIP/2.0 "));
         }
     }
 
@@ -85,8 +85,9 @@ class SipEndpointGuardTest {
 
         try (var socket = new Socket(TRUNK, endpoint.port())) {
             socket.setSoTimeout(5_000);
-            socket.getOutputStream().write(overTcp(options("X-Padding: " + "a".repeat(8_000) + "\r\n"))
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(overTcp(options("X-Padding: " + "a".repeat(8_000) + "\r\n"))
+                            .getBytes(StandardCharsets.US_ASCII));
             assertThat(readUntilClosed(socket.getInputStream())).doesNotContain("SIP/2.0");
         }
         try (var socket = new Socket(TRUNK, endpoint.port())) {
@@ -131,11 +132,13 @@ class SipEndpointGuardTest {
     /** An endpoint whose one configured trunk is 127.0.0.1, once it has looked its trunks up. */
     private void start(SipLimits limits) throws IOException {
         var clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        endpoint = SipEndpoint.start(new SipConfig("127.0.0.1", 0, SipConfig.DEFAULT_T1, limits),
-                new SipPeers(() -> List.of("127.0.0.1:5060"), host -> List.of(InetAddress.getAllByName(host)),
-                        clock));
+        endpoint = SipEndpoint.start(
+                new SipConfig("127.0.0.1", 0, SipConfig.DEFAULT_T1, limits),
+                new SipPeers(() -> List.of("127.0.0.1:5060"), host -> List.of(InetAddress.getAllByName(host)), clock));
         try (var probe = new DatagramSocket(0, TRUNK)) {
-            Await.until(Duration.ofSeconds(10), "the endpoint knows its trunk",
+            Await.until(
+                    Duration.ofSeconds(10),
+                    "the endpoint knows its trunk",
                     () -> udpAnswer(probe, options()).isPresent());
         }
     }
@@ -208,7 +211,8 @@ class SipEndpointGuardTest {
         var branch = "z9hG4bK" + UUID.randomUUID().toString().replace("-", "");
         return method + " sip:batchcall@127.0.0.1:" + endpoint.port() + " SIP/2.0\r\n"
                 + "Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=" + branch + "\r\n"
-                + "From: <sip:probe@127.0.0.1>;tag=" + UUID.randomUUID().toString().substring(0, 8) + "\r\n"
+                + "From: <sip:probe@127.0.0.1>;tag="
+                + UUID.randomUUID().toString().substring(0, 8) + "\r\n"
                 + "To: <sip:batchcall@127.0.0.1>\r\n"
                 + "Call-ID: " + UUID.randomUUID() + "@test\r\n"
                 + "CSeq: 1 " + method + "\r\n"

@@ -15,9 +15,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SipSettingsAndMappingTest {
 
     @ParameterizedTest(name = "{0} is {1}")
-    @CsvSource({"486, busy, false", "600, busy, false", "603, busy, false", "408, no_answer, false",
-            "480, no_answer, false", "404, failed, false", "410, failed, false", "484, failed, false",
-            "604, failed, false", "403, failed, false", "500, failed, false", "503, failed, true"})
+    @CsvSource({
+        "486, busy, false",
+        "600, busy, false",
+        "603, busy, false",
+        "408, no_answer, false",
+        "480, no_answer, false",
+        "404, failed, false",
+        "410, failed, false",
+        "484, failed, false",
+        "604, failed, false",
+        "403, failed, false",
+        "500, failed, false",
+        "503, failed, true"
+    })
     void final_responses_map_to_the_outcomes_of_the_issue(int status, String outcome, boolean retryable) {
         var mapped = SipOutcomes.ofFinalResponse(status, "Reason");
 
@@ -40,8 +51,8 @@ class SipSettingsAndMappingTest {
                 .isEqualTo(new SipOutcomes.Verdict.Unusable(
                         "the trunk asks for digest authentication (401) and the number has no credentials"));
         assertThat(SipOutcomes.ofFailure(403, "Forbidden", true, false, Optional.empty()))
-                .isEqualTo(new SipOutcomes.Verdict.End(new Outcome.Failed("the trunk answered 403 Forbidden", false),
-                        "403 Forbidden", 403));
+                .isEqualTo(new SipOutcomes.Verdict.End(
+                        new Outcome.Failed("the trunk answered 403 Forbidden", false), "403 Forbidden", 403));
     }
 
     @Test
@@ -51,7 +62,8 @@ class SipSettingsAndMappingTest {
         assertThat(SipOutcomes.ofFailure(487, "Request Terminated", false, false, Optional.empty()))
                 .isEqualTo(new SipOutcomes.Verdict.End(
                         new Outcome.Failed("the trunk answered 487 Request Terminated", false),
-                        "487 Request Terminated", 487));
+                        "487 Request Terminated",
+                        487));
     }
 
     @Test
@@ -73,8 +85,8 @@ class SipSettingsAndMappingTest {
 
     @Test
     void a_bare_address_defaults_to_port_5060_over_udp_without_credentials() throws Exception {
-        var trunk = TrunkSettings.parse("{\"outbound_trunk\":{\"address\":\"10.0.0.1\",\"transport\":\"auto\"}}",
-                Map.of());
+        var trunk =
+                TrunkSettings.parse("{\"outbound_trunk\":{\"address\":\"10.0.0.1\",\"transport\":\"auto\"}}", Map.of());
 
         assertThat(trunk.host()).isEqualTo("10.0.0.1");
         assertThat(trunk.port()).isEqualTo(5060);
@@ -87,13 +99,12 @@ class SipSettingsAndMappingTest {
         assertThatThrownBy(() -> TrunkSettings.parse("{\"outbound_trunk\":null}", Map.of()))
                 .hasMessage("the sip_trunk number has no outbound_trunk_config");
         assertThatThrownBy(() -> TrunkSettings.parse(
-                "{\"outbound_trunk\":{\"address\":\"t.example\",\"transport\":\"tls\"}}", Map.of()))
+                        "{\"outbound_trunk\":{\"address\":\"t.example\",\"transport\":\"tls\"}}", Map.of()))
                 .hasMessage("transport tls is not supported yet: use udp or tcp");
-        assertThatThrownBy(() -> TrunkSettings.parse(
-                "{\"outbound_trunk\":{\"address\":\"t.example:x\"}}", Map.of()))
+        assertThatThrownBy(() -> TrunkSettings.parse("{\"outbound_trunk\":{\"address\":\"t.example:x\"}}", Map.of()))
                 .hasMessage("the trunk address t.example:x has no valid port");
         assertThatThrownBy(() -> TrunkSettings.parse(
-                "{\"outbound_trunk\":{\"address\":\"t.example\",\"username\":\"u\"}}", Map.of()))
+                        "{\"outbound_trunk\":{\"address\":\"t.example\",\"username\":\"u\"}}", Map.of()))
                 .hasMessage("the trunk has a username but no password");
     }
 
@@ -101,8 +112,13 @@ class SipSettingsAndMappingTest {
     void the_first_offer_is_inactive_with_the_enabled_codecs_and_telephone_events() {
         var offer = SessionDescriptions.inactiveOffer("192.0.2.1", 42, List.of("PCMA/8000"));
 
-        assertThat(offer).contains("o=batchcall 42 1 IN IP4 192.0.2.1\r\n", "c=IN IP4 192.0.2.1\r\n",
-                "m=audio 9 RTP/AVP 8 101\r\n", "a=rtpmap:8 PCMA/8000\r\n", "a=inactive\r\n")
+        assertThat(offer)
+                .contains(
+                        "o=batchcall 42 1 IN IP4 192.0.2.1\r\n",
+                        "c=IN IP4 192.0.2.1\r\n",
+                        "m=audio 9 RTP/AVP 8 101\r\n",
+                        "a=rtpmap:8 PCMA/8000\r\n",
+                        "a=inactive\r\n")
                 .doesNotContain("PCMU");
         assertThat(SessionDescriptions.inactiveOffer("192.0.2.1", 42, List.of()))
                 .contains("m=audio 9 RTP/AVP 0 8 9 101\r\n");

@@ -37,8 +37,9 @@ final class Sipp implements AutoCloseable {
     /** Whether a sipp binary is on the PATH (Debian package sip-tester; CI installs it). */
     static boolean installed() {
         var path = System.getenv("PATH");
-        return path != null && List.of(path.split(File.pathSeparator)).stream()
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "sipp")));
+        return path != null
+                && List.of(path.split(File.pathSeparator)).stream()
+                        .anyMatch(dir -> Files.isExecutable(Path.of(dir, "sipp")));
     }
 
     static Sipp start(String scenario, int calls, String... extraArguments) {
@@ -51,8 +52,8 @@ final class Sipp implements AutoCloseable {
     }
 
     /** Starts a scenario on a port chosen beforehand (when its arguments depend on the port). */
-    static Sipp startOn(int port, String scenario, Map<String, String> replacements, int calls,
-                        String... extraArguments) {
+    static Sipp startOn(
+            int port, String scenario, Map<String, String> replacements, int calls, String... extraArguments) {
         try {
             var directory = Files.createTempDirectory("sipp");
             String text;
@@ -68,18 +69,41 @@ final class Sipp implements AutoCloseable {
             var file = directory.resolve("scenario.xml");
             Files.writeString(file, text, StandardCharsets.ISO_8859_1);
             int mediaPort = freeUdpPort();
-            var command = new ArrayList<>(List.of("sipp", "-sf", file.toString(), "-i", "127.0.0.1",
-                    "-p", Integer.toString(port), "-mp", Integer.toString(mediaPort), "-m", Integer.toString(calls),
-                    "-nostdin", "-timeout", SIPP_TIMEOUT.toSeconds() + "s", "-timeout_error",
-                    "-trace_msg", "-message_file", directory.resolve("messages.log").toString(),
-                    "-trace_err", "-error_file", directory.resolve("errors.log").toString(),
-                    "-trace_logs", "-log_file", directory.resolve("actions.log").toString()));
+            var command = new ArrayList<>(List.of(
+                    "sipp",
+                    "-sf",
+                    file.toString(),
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    Integer.toString(port),
+                    "-mp",
+                    Integer.toString(mediaPort),
+                    "-m",
+                    Integer.toString(calls),
+                    "-nostdin",
+                    "-timeout",
+                    SIPP_TIMEOUT.toSeconds() + "s",
+                    "-timeout_error",
+                    "-trace_msg",
+                    "-message_file",
+                    directory.resolve("messages.log").toString(),
+                    "-trace_err",
+                    "-error_file",
+                    directory.resolve("errors.log").toString(),
+                    "-trace_logs",
+                    "-log_file",
+                    directory.resolve("actions.log").toString()));
             command.addAll(List.of(extraArguments));
-            var process = new ProcessBuilder(command).directory(directory.toFile())
-                    .redirectErrorStream(true).redirectOutput(directory.resolve("screen.log").toFile()).start();
+            var process = new ProcessBuilder(command)
+                    .directory(directory.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(directory.resolve("screen.log").toFile())
+                    .start();
             var sipp = new Sipp(process, directory, port, mediaPort);
             var transport = List.of(extraArguments).indexOf("-t");
-            boolean tcp = transport >= 0 && transport + 1 < extraArguments.length
+            boolean tcp = transport >= 0
+                    && transport + 1 < extraArguments.length
                     && extraArguments[transport + 1].startsWith("t");
             sipp.awaitListening(tcp);
             return sipp;
@@ -99,16 +123,17 @@ final class Sipp implements AutoCloseable {
             return;
         }
         var local = ":%04X ".formatted(port);
-        io.batchcall.support.Await.until(Duration.ofSeconds(30), "sipp listening on " + (tcp ? "tcp" : "udp") + " port " + port, () -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("sipp exited before listening: " + screen());
-            }
-            try {
-                return Files.readAllLines(table).stream().anyMatch(line -> line.contains(local));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        io.batchcall.support.Await.until(
+                Duration.ofSeconds(30), "sipp listening on " + (tcp ? "tcp" : "udp") + " port " + port, () -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("sipp exited before listening: " + screen());
+                    }
+                    try {
+                        return Files.readAllLines(table).stream().anyMatch(line -> line.contains(local));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
     }
 
     private String screen() {

@@ -11,13 +11,16 @@ final class RecordingSink implements CallEventSink {
 
     @Override
     public void report(CallEvent event) {
-        events.add(switch (event) {
-            case CallEvent.Accepted a -> "accepted";
-            case CallEvent.Ringing r -> "ringing";
-            case CallEvent.Answered a -> "answered";
-            case CallEvent.MachineDetected m -> "machine detected " + m.answeredBy();
-            case CallEvent.Ended e -> "ended " + e.outcome().wireName() + " " + e.providerStatus().orElse("-") + " "
-                    + e.sipCode().map(String::valueOf).orElse("-");
-        });
+        events.add(
+                switch (event) {
+                    case CallEvent.Accepted a -> "accepted";
+                    case CallEvent.Ringing r -> "ringing";
+                    case CallEvent.Answered a -> "answered";
+                    case CallEvent.MachineDetected m -> "machine detected " + m.answeredBy();
+                    case CallEvent.Ended e ->
+                        "ended " + e.outcome().wireName() + " "
+                                + e.providerStatus().orElse("-") + " "
+                                + e.sipCode().map(String::valueOf).orElse("-");
+                });
     }
 }

@@ -47,8 +47,9 @@ class TwilioProviderTest {
      * A request timeout far above a loopback answer even on a loaded machine (a timeout that fires early makes a
      * 503 look like a timeout), and far below the slow answer of the timeout test.
      */
-    private static final AgentAccess AGENT = conversation -> new AgentAccess.Grant("ws_1.tok",
-            "https://batchcall.example.test/agent/v1/conversations/" + conversation.conversationId());
+    private static final AgentAccess AGENT = conversation -> new AgentAccess.Grant(
+            "ws_1.tok", "https://batchcall.example.test/agent/v1/conversations/" + conversation.conversationId());
+
     private static final TwilioLimits FAST = new TwilioLimits(Duration.ofSeconds(2), Duration.ofMillis(10), 3);
 
     private static FakeTwilio twilio;
@@ -75,49 +76,101 @@ class TwilioProviderTest {
     }
 
     private TwilioProvider provider(CallbackUrls callbacks) {
-        return new TwilioProvider(twilio.baseUrl(), FAST, callbacks, AGENT, sink, (attempt, kind, sids) -> {
-            assertThat(attempt).isEqualTo(ATTEMPT);
-            assertThat(kind).isEqualTo(Provider.TWILIO);
-            return sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet());
-        }, new MutableClock(NOW), new EgressPolicy(true, EgressPolicy::systemResolve));
+        return new TwilioProvider(
+                twilio.baseUrl(),
+                FAST,
+                callbacks,
+                AGENT,
+                sink,
+                (attempt, kind, sids) -> {
+                    assertThat(attempt).isEqualTo(ATTEMPT);
+                    assertThat(kind).isEqualTo(Provider.TWILIO);
+                    return sids.stream().filter(ownedElsewhere::contains).collect(Collectors.toSet());
+                },
+                new MutableClock(NOW),
+                new EgressPolicy(true, EgressPolicy::systemResolve));
     }
 
     static CallRequest request(TelephonyCallConfig config, Optional<String> mediaStreamUrl) {
-        var number = new PhoneNumber(ATTEMPT.workspaceId(), "phnum_1", Provider.TWILIO, "+14155550100", "Main",
-                Optional.empty(), "{\"sid\":\"" + FakeTwilio.ACCOUNT + "\"}", true, BigDecimal.ONE, false, true, NOW,
+        var number = new PhoneNumber(
+                ATTEMPT.workspaceId(),
+                "phnum_1",
+                Provider.TWILIO,
+                "+14155550100",
+                "Main",
+                Optional.empty(),
+                "{\"sid\":\"" + FakeTwilio.ACCOUNT + "\"}",
+                true,
+                BigDecimal.ONE,
+                false,
+                true,
+                NOW,
                 NOW);
-        var agent = new Agent(ATTEMPT.workspaceId(), "agent_1", "Agent", "{}", "[]", Optional.empty(), mediaStreamUrl,
-                Optional.empty(), NOW, NOW);
-        return new CallRequest(ATTEMPT, "btcal_1", "rcpt_1", "+14155550199", number,
-                Map.of("token", FakeTwilio.AUTH_TOKEN), agent, config, "conv_1", Optional.empty());
+        var agent = new Agent(
+                ATTEMPT.workspaceId(),
+                "agent_1",
+                "Agent",
+                "{}",
+                "[]",
+                Optional.empty(),
+                mediaStreamUrl,
+                Optional.empty(),
+                NOW,
+                NOW);
+        return new CallRequest(
+                ATTEMPT,
+                "btcal_1",
+                "rcpt_1",
+                "+14155550199",
+                number,
+                Map.of("token", FakeTwilio.AUTH_TOKEN),
+                agent,
+                config,
+                "conv_1",
+                Optional.empty());
     }
 
     private static CallRequest request() {
-        return request(new TelephonyCallConfig(25, false, Optional.empty()),
+        return request(
+                new TelephonyCallConfig(25, false, Optional.empty()),
                 Optional.of("wss://agent.example.test/media?a=1&b=2"));
     }
 
     @Test
     void a_media_stream_url_that_resolves_to_a_metadata_address_at_dial_time_is_refused_without_calling_twilio() {
         // The name was fine when the agent was saved; now it resolves to the cloud metadata service.
-        var rebound = new TwilioProvider(twilio.baseUrl(), FAST, (kind, attempt) -> Optional.of(CALLBACK), AGENT, sink,
-                (attempt, kind, sids) -> java.util.Set.of(), new MutableClock(NOW), new EgressPolicy(true, host -> host.equals("agent.example.test")
-                        ? List.of(java.net.InetAddress.getByName("169.254.169.254"))
-                        : EgressPolicy.systemResolve(host)));
+        var rebound = new TwilioProvider(
+                twilio.baseUrl(),
+                FAST,
+                (kind, attempt) -> Optional.of(CALLBACK),
+                AGENT,
+                sink,
+                (attempt, kind, sids) -> java.util.Set.of(),
+                new MutableClock(NOW),
+                new EgressPolicy(
+                        true,
+                        host -> host.equals("agent.example.test")
+                                ? List.of(java.net.InetAddress.getByName("169.254.169.254"))
+                                : EgressPolicy.systemResolve(host)));
         int before = twilio.creates().size();
 
         var result = rebound.place(request());
 
-        assertThat(result).isInstanceOfSatisfying(PlaceResult.Unusable.class, unusable -> assertThat(
-                unusable.reason()).isEqualTo("the agent's media_stream_url is refused: agent.example.test"
-                + " (169.254.169.254) is a link-local address (cloud metadata services live there)"));
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        PlaceResult.Unusable.class,
+                        unusable -> assertThat(unusable.reason())
+                                .isEqualTo(
+                                        "the agent's media_stream_url is refused: agent.example.test"
+                                                + " (169.254.169.254) is a link-local address (cloud metadata services live there)"));
         assertThat(twilio.creates()).hasSize(before);
     }
 
     @Test
     void a_call_is_created_with_every_field_twilio_needs_and_basic_auth() {
-        var result = provider.place(request(new TelephonyCallConfig(25, true,
-                Optional.of(MachineDetection.DETECT_MESSAGE_END)), Optional.of("wss://agent.example.test/media?a=1&b=2")));
+        var result = provider.place(request(
+                new TelephonyCallConfig(25, true, Optional.of(MachineDetection.DETECT_MESSAGE_END)),
+                Optional.of("wss://agent.example.test/media?a=1&b=2")));
 
         var create = twilio.creates().getFirst();
         assertThat(result).isEqualTo(new PlaceResult.Accepted(create.sid()));
@@ -127,39 +180,52 @@ class TwilioProviderTest {
         assertThat(create.field("Timeout")).isEqualTo("25");
         assertThat(create.field("StatusCallback")).isEqualTo(CALLBACK);
         assertThat(create.field("StatusCallbackMethod")).isEqualTo("POST");
-        assertThat(create.form().get("StatusCallbackEvent")).containsExactly("initiated", "ringing", "answered",
-                "completed");
-        assertThat(create.field("Twiml")).isEqualTo("<Response><Connect><Stream"
-                + " url=\"wss://agent.example.test/media?a=1&amp;b=2\">"
-                + "<Parameter name=\"conversation_id\" value=\"conv_1\"/>"
-                + "<Parameter name=\"batch_id\" value=\"btcal_1\"/>"
-                + "<Parameter name=\"recipient_id\" value=\"rcpt_1\"/>"
-                + "<Parameter name=\"batchcall_token\" value=\"ws_1.tok\"/>"
-                + "<Parameter name=\"batchcall_url\""
-                + " value=\"https://batchcall.example.test/agent/v1/conversations/conv_1\"/>"
-                + "</Stream></Connect></Response>");
+        assertThat(create.form().get("StatusCallbackEvent"))
+                .containsExactly("initiated", "ringing", "answered", "completed");
+        assertThat(create.field("Twiml"))
+                .isEqualTo("<Response><Connect><Stream"
+                        + " url=\"wss://agent.example.test/media?a=1&amp;b=2\">"
+                        + "<Parameter name=\"conversation_id\" value=\"conv_1\"/>"
+                        + "<Parameter name=\"batch_id\" value=\"btcal_1\"/>"
+                        + "<Parameter name=\"recipient_id\" value=\"rcpt_1\"/>"
+                        + "<Parameter name=\"batchcall_token\" value=\"ws_1.tok\"/>"
+                        + "<Parameter name=\"batchcall_url\""
+                        + " value=\"https://batchcall.example.test/agent/v1/conversations/conv_1\"/>"
+                        + "</Stream></Connect></Response>");
         assertThat(create.field("Record")).isEqualTo("true");
         assertThat(create.field("MachineDetection")).isEqualTo("DetectMessageEnd");
         assertThat(create.field("AsyncAmd")).isEqualTo("true");
         assertThat(create.field("AsyncAmdStatusCallback")).isEqualTo(CALLBACK);
-        assertThat(create.authorization()).isEqualTo("Basic " + Base64.getEncoder().encodeToString(
-                (FakeTwilio.ACCOUNT + ":" + FakeTwilio.AUTH_TOKEN).getBytes(StandardCharsets.UTF_8)));
+        assertThat(create.authorization())
+                .isEqualTo("Basic "
+                        + Base64.getEncoder()
+                                .encodeToString((FakeTwilio.ACCOUNT + ":" + FakeTwilio.AUTH_TOKEN)
+                                        .getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void the_recipients_dynamic_variables_go_as_stream_parameters_as_far_as_twilios_twiml_limit_allows() {
         var big = "x".repeat(3_000);
         var base = request();
-        var request = new CallRequest(base.attempt(), base.batchId(), base.recipientId(), base.to(), base.from(),
-                base.credentials(), base.agent(), base.callConfig(), base.conversationId(), Optional.of(
-                        "{\"dynamic_variables\":{\"first_name\":\"Ann & <Bo>\",\"balance\":12.50,\"vip\":true,"
-                                + "\"notes\":\"" + big + "\",\"too_much\":\"" + big + "\",\"city\":\"Köln\"}}"));
+        var request = new CallRequest(
+                base.attempt(),
+                base.batchId(),
+                base.recipientId(),
+                base.to(),
+                base.from(),
+                base.credentials(),
+                base.agent(),
+                base.callConfig(),
+                base.conversationId(),
+                Optional.of("{\"dynamic_variables\":{\"first_name\":\"Ann & <Bo>\",\"balance\":12.50,\"vip\":true,"
+                        + "\"notes\":\"" + big + "\",\"too_much\":\"" + big + "\",\"city\":\"Köln\"}}"));
 
         var result = provider.place(request);
 
         assertThat(result).isInstanceOf(PlaceResult.Accepted.class);
         var twiml = twilio.creates().getFirst().field("Twiml");
-        assertThat(twiml).hasSizeLessThanOrEqualTo(4_000)
+        assertThat(twiml)
+                .hasSizeLessThanOrEqualTo(4_000)
                 .contains("<Parameter name=\"var_first_name\" value=\"Ann &amp; &lt;Bo&gt;\"/>"
                         + "<Parameter name=\"var_balance\" value=\"12.50\"/>"
                         + "<Parameter name=\"var_vip\" value=\"true\"/>"
@@ -180,9 +246,14 @@ class TwilioProviderTest {
     @Test
     void a_503_on_create_is_unknown_after_exactly_one_post_and_the_look_up_finds_the_call() {
         twilio.refuseCreates(503, 20500, "Service Unavailable");
-        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":["
-                + "{\"sid\":\"CAold\",\"status\":\"busy\",\"date_created\":\"Sun, 29 Nov 2026 09:00:00 +0000\"},"
-                + "{\"sid\":\"CAnew\",\"status\":\"ringing\",\"date_created\":\"Sun, 29 Nov 2026 10:00:01 +0000\"}]}")));
+        twilio.stub(
+                get(urlPathEqualTo(FakeTwilio.CALLS))
+                        .willReturn(
+                                FakeTwilio.json(
+                                        200,
+                                        "{\"calls\":["
+                                                + "{\"sid\":\"CAold\",\"status\":\"busy\",\"date_created\":\"Sun, 29 Nov 2026 09:00:00 +0000\"},"
+                                                + "{\"sid\":\"CAnew\",\"status\":\"ringing\",\"date_created\":\"Sun, 29 Nov 2026 10:00:01 +0000\"}]}")));
 
         var result = provider.place(request());
         var state = provider.reconcile(request(), Optional.empty());
@@ -217,44 +288,58 @@ class TwilioProviderTest {
         provider.place(request());
         var state = provider.reconcile(request(), Optional.empty());
 
-        assertThat(state).isEqualTo(new CallState.Unknown("Twilio lists 2 such calls, each placed by another"
-                + " attempt"));
+        assertThat(state)
+                .isEqualTo(new CallState.Unknown("Twilio lists 2 such calls, each placed by another" + " attempt"));
         assertThat(twilio.creates()).hasSize(1);
     }
 
     @Test
     void a_call_this_node_created_for_another_attempt_is_not_followed_before_its_sid_is_recorded() {
-        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).inScenario("lost").whenScenarioStateIs(Scenario.STARTED)
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
+                .inScenario("lost")
+                .whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(FakeTwilio.json(201, "{\"sid\":\"CAsibling\",\"status\":\"queued\"}"))
                 .willSetStateTo("unavailable"));
-        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).inScenario("lost").whenScenarioStateIs("unavailable")
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
+                .inScenario("lost")
+                .whenScenarioStateIs("unavailable")
                 .willReturn(FakeTwilio.json(503, "{\"code\":20500,\"message\":\"Service Unavailable\"}")));
         listCalls("CAsibling");
-        var sibling = new CallRequest(new AttemptRef(ATTEMPT.workspaceId(), "att_sibling"), "btcal_2", "rcpt_2",
-                request().to(), request().from(), request().credentials(), request().agent(), request().callConfig(),
-                "conv_2", Optional.empty());
+        var sibling = new CallRequest(
+                new AttemptRef(ATTEMPT.workspaceId(), "att_sibling"),
+                "btcal_2",
+                "rcpt_2",
+                request().to(),
+                request().from(),
+                request().credentials(),
+                request().agent(),
+                request().callConfig(),
+                "conv_2",
+                Optional.empty());
 
         var siblingResult = provider.place(sibling);
         provider.place(request());
         var state = provider.reconcile(request(), Optional.empty());
 
         assertThat(siblingResult).isEqualTo(new PlaceResult.Accepted("CAsibling"));
-        assertThat(state).isEqualTo(new CallState.Unknown("Twilio lists one such call, placed by another"
-                + " attempt"));
+        assertThat(state)
+                .isEqualTo(new CallState.Unknown("Twilio lists one such call, placed by another" + " attempt"));
     }
 
     /** Twilio's Calls list answering with these SIDs, ringing, created just after the request went out. */
     private static void listCalls(String... sids) {
-        var calls = java.util.Arrays.stream(sids).map(sid -> "{\"sid\":\"" + sid + "\",\"status\":\"ringing\","
-                + "\"date_created\":\"Sun, 29 Nov 2026 10:00:01 +0000\"}").collect(Collectors.joining(","));
-        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[" + calls
-                + "]}")));
+        var calls = java.util.Arrays.stream(sids)
+                .map(sid -> "{\"sid\":\"" + sid + "\",\"status\":\"ringing\","
+                        + "\"date_created\":\"Sun, 29 Nov 2026 10:00:01 +0000\"}")
+                .collect(Collectors.joining(","));
+        twilio.stub(
+                get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[" + calls + "]}")));
     }
 
     @Test
     void a_timeout_on_create_is_unknown_and_a_look_up_that_finds_nothing_stays_unknown() {
-        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(201, "{\"sid\":\"CAslow\"}")
-                .withFixedDelay(6_000)));
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
+                .willReturn(FakeTwilio.json(201, "{\"sid\":\"CAslow\"}").withFixedDelay(6_000)));
         twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[]}")));
 
         var result = provider.place(request());
@@ -267,10 +352,14 @@ class TwilioProviderTest {
 
     @Test
     void a_429_is_retried_after_a_back_off_and_places_one_call() {
-        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).inScenario("busy").whenScenarioStateIs(Scenario.STARTED)
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
+                .inScenario("busy")
+                .whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(FakeTwilio.json(429, "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}"))
                 .willSetStateTo("free"));
-        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS)).inScenario("busy").whenScenarioStateIs("free")
+        twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
+                .inScenario("busy")
+                .whenScenarioStateIs("free")
                 .willReturn(FakeTwilio.json(201, "{\"sid\":\"CAafter429\",\"status\":\"queued\"}")));
 
         var result = provider.place(request());
@@ -295,9 +384,11 @@ class TwilioProviderTest {
 
         var result = provider.place(request());
 
-        assertThat(result).isEqualTo(new PlaceResult.Ended(new Outcome.Failed(
-                "Twilio refused the call: 21211 Invalid 'To' Phone Number", false), Optional.of("rejected"),
-                Optional.empty()));
+        assertThat(result)
+                .isEqualTo(new PlaceResult.Ended(
+                        new Outcome.Failed("Twilio refused the call: 21211 Invalid 'To' Phone Number", false),
+                        Optional.of("rejected"),
+                        Optional.empty()));
     }
 
     @Test
@@ -316,9 +407,11 @@ class TwilioProviderTest {
         provider.hangUp(request(), "CAtalking");
 
         var updates = twilio.requests();
-        assertThat(updates).extracting(FakeTwilio.Sent::path).containsExactly(
-                "/2010-04-01/Accounts/" + FakeTwilio.ACCOUNT + "/Calls/CAringing.json",
-                "/2010-04-01/Accounts/" + FakeTwilio.ACCOUNT + "/Calls/CAtalking.json");
+        assertThat(updates)
+                .extracting(FakeTwilio.Sent::path)
+                .containsExactly(
+                        "/2010-04-01/Accounts/" + FakeTwilio.ACCOUNT + "/Calls/CAringing.json",
+                        "/2010-04-01/Accounts/" + FakeTwilio.ACCOUNT + "/Calls/CAtalking.json");
         assertThat(updates).extracting(u -> u.field("Status")).containsExactly("canceled", "completed");
     }
 
@@ -328,12 +421,12 @@ class TwilioProviderTest {
         twilio.callIs("CAmachine", "completed", "machine_end_beep");
         twilio.callIs("CAtalking", "in-progress", "human");
 
-        assertThat(provider.reconcile(request(), Optional.of("CAdone"))).isEqualTo(new CallState.Ended(
-                new Outcome.Completed(), Optional.of("completed"), Optional.empty()));
-        assertThat(provider.reconcile(request(), Optional.of("CAmachine"))).isEqualTo(new CallState.Ended(
-                new Outcome.Voicemail(), Optional.of("completed"), Optional.empty()));
-        assertThat(provider.reconcile(request(), Optional.of("CAtalking"))).isEqualTo(
-                new CallState.Answered("CAtalking"));
+        assertThat(provider.reconcile(request(), Optional.of("CAdone")))
+                .isEqualTo(new CallState.Ended(new Outcome.Completed(), Optional.of("completed"), Optional.empty()));
+        assertThat(provider.reconcile(request(), Optional.of("CAmachine")))
+                .isEqualTo(new CallState.Ended(new Outcome.Voicemail(), Optional.of("completed"), Optional.empty()));
+        assertThat(provider.reconcile(request(), Optional.of("CAtalking")))
+                .isEqualTo(new CallState.Answered("CAtalking"));
         assertThat(provider.reconcile(request(), Optional.of("CAmissing"))).isInstanceOf(CallState.Unknown.class);
     }
 
@@ -353,21 +446,38 @@ class TwilioProviderTest {
         callback(Map.of("AnsweredBy", "machine_end_silence"));
         callback(Map.of("AnsweredBy", "human"));
 
-        assertThat(sink.events).containsExactly("ringing", "answered", "answered", "ended completed completed -",
-                "ended busy busy 486", "ended no_answer no-answer 487", "ended failed failed 404",
-                "ended failed failed 503", "ended no_answer failed 480", "answered", "ended voicemail completed -",
-                "answered", "ended failed completed -", "ended cancelled canceled -",
-                "machine detected machine_end_silence", "machine detected human");
+        assertThat(sink.events)
+                .containsExactly(
+                        "ringing",
+                        "answered",
+                        "answered",
+                        "ended completed completed -",
+                        "ended busy busy 486",
+                        "ended no_answer no-answer 487",
+                        "ended failed failed 404",
+                        "ended failed failed 503",
+                        "ended no_answer failed 480",
+                        "answered",
+                        "ended voicemail completed -",
+                        "answered",
+                        "ended failed completed -",
+                        "ended cancelled canceled -",
+                        "machine detected machine_end_silence",
+                        "machine detected human");
     }
 
     @Test
     void a_failed_call_is_retryable_only_when_the_carrier_answered_5xx() {
-        assertThat(TwilioStatus.of("CA1", "failed", Optional.of(503), Optional.empty())).isEqualTo(
-                new CallState.Ended(new Outcome.Failed("Twilio could not connect the call (SIP 503)", true),
-                        Optional.of("failed"), Optional.of(503)));
-        assertThat(TwilioStatus.of("CA1", "failed", Optional.of(404), Optional.empty())).isEqualTo(
-                new CallState.Ended(new Outcome.Failed("Twilio could not connect the call (SIP 404)", false),
-                        Optional.of("failed"), Optional.of(404)));
+        assertThat(TwilioStatus.of("CA1", "failed", Optional.of(503), Optional.empty()))
+                .isEqualTo(new CallState.Ended(
+                        new Outcome.Failed("Twilio could not connect the call (SIP 503)", true),
+                        Optional.of("failed"),
+                        Optional.of(503)));
+        assertThat(TwilioStatus.of("CA1", "failed", Optional.of(404), Optional.empty()))
+                .isEqualTo(new CallState.Ended(
+                        new Outcome.Failed("Twilio could not connect the call (SIP 404)", false),
+                        Optional.of("failed"),
+                        Optional.of(404)));
     }
 
     private void callback(Map<String, String> params) {
@@ -375,5 +485,4 @@ class TwilioProviderTest {
         all.put("CallSid", "CA1");
         provider.onStatusCallback(ATTEMPT, all);
     }
-
 }
