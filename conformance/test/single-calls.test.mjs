@@ -157,6 +157,37 @@ test("sipTrunk.outboundCall on a simulator number answers its call id and a conv
   assert.equal(conversation.agentId, await streamingAgent());
 });
 
+const sippTrunk = process.env.SIPP_TRUNK;
+const skipSipp = sippTrunk ? false : "SIPP_TRUNK is not set: conformance/run starts sipp as the trunk when installed";
+
+test("sipTrunk.outboundCall through a real trunk (sipp) answers the INVITE's Call-ID, and a busy trunk ends it busy",
+  { skip: skipSipp }, async () => {
+  const c = await ai();
+  const agent = await c.agents.create(
+    { name: "SIP single-call agent", conversationConfig: { agent: { firstMessage: "Hello", language: "en" } } },
+    { additionalBodyParameters: { sip_uri: "sip:agent@127.0.0.1:9" } },
+  );
+  const number = await c.phoneNumbers.create({
+    provider: "sip_trunk", phoneNumber: uniquePhoneNumber(), label: "sipp trunk",
+    outboundTrunkConfig: { address: sippTrunk, transport: "udp", mediaEncryption: "disabled" },
+  });
+
+  const answer = await c.sipTrunk.outboundCall({
+    agentId: agent.agentId, agentPhoneNumberId: number.phoneNumberId, toNumber: uniquePhoneNumber(),
+  });
+
+  assert.equal(answer.success, true, answer.message);
+  assert.ok(answer.sipCallId, "the SIP Call-ID of the INVITE");
+  const ended = await pollUntil("the busy call's conversation to end", async () => {
+    const conversation = await c.conversations.get(answer.conversationId);
+    return { done: Boolean(conversation.metadata.phoneCall?.callResult), value: conversation };
+  });
+  assert.equal(ended.agentId, agent.agentId);
+  assert.equal(ended.metadata.phoneCall.type, "sip_trunking");
+  assert.equal(ended.metadata.phoneCall.callSid, answer.sipCallId);
+  assert.equal(ended.metadata.phoneCall.callResult, "busy");
+});
+
 test("sipTrunk.outboundCall with a Twilio number is refused with a 400 naming both providers", { skip: skipTwilio }, async () => {
   const c = await ai();
   const error = await expectHttpError(c.sipTrunk.outboundCall({
