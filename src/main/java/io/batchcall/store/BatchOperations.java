@@ -153,45 +153,7 @@ public final class BatchOperations {
                     .bind("batchId", batchId)
                     .mapTo(Integer.class)
                     .one();
-            var positions = new ArrayList<Integer>(recipients.size());
-            for (int i = 0; i < recipients.size(); i++) {
-                positions.add(first + i);
-            }
-            handle.createUpdate("""
-                            INSERT INTO recipients (workspace_id, batch_id, id, position, phone_number,
-                                whatsapp_user_id, client_data, status, created_at, updated_at)
-                            SELECT :workspaceId, :batchId, r.id, r.position, r.phone_number, r.whatsapp_user_id,
-                                CAST(r.client_data AS json), :pending, :now, :now
-                            FROM unnest(:ids, :positions, :phoneNumbers, :whatsappUserIds, :clientData)
-                                AS r(id, position, phone_number, whatsapp_user_id, client_data)""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("batchId", batchId)
-                    .bind("pending", RecipientStatus.PENDING.wireName())
-                    .bind("now", Rows.at(now))
-                    .bindArray(
-                            "ids",
-                            String.class,
-                            recipients.stream().map(NewRecipient::id).toList())
-                    .bindArray("positions", Integer.class, positions)
-                    .bindArray(
-                            "phoneNumbers",
-                            String.class,
-                            recipients.stream()
-                                    .map(r -> r.phoneNumber().orElse(null))
-                                    .toList())
-                    .bindArray(
-                            "whatsappUserIds",
-                            String.class,
-                            recipients.stream()
-                                    .map(r -> r.whatsappUserId().orElse(null))
-                                    .toList())
-                    .bindArray(
-                            "clientData",
-                            String.class,
-                            recipients.stream()
-                                    .map(r -> r.clientDataJson().orElse(null))
-                                    .toList())
-                    .execute();
+            BatchStore.insertRecipients(handle, workspace, batchId, recipients, first, now);
             handle.createUpdate("""
                             UPDATE batches SET total_scheduled = total_scheduled + :count, updated_at = :now
                             WHERE workspace_id = :workspaceId AND id = :batchId""")

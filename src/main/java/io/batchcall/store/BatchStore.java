@@ -121,10 +121,21 @@ public final class BatchStore {
 
     static void insertRecipients(
             Handle handle, WorkspaceId workspace, String batchId, List<NewRecipient> recipients, Instant now) {
+        insertRecipients(handle, workspace, batchId, recipients, 0, now);
+    }
+
+    /** Inserts pending recipients at positions {@code first}, {@code first + 1}, ... (an append starts after). */
+    static void insertRecipients(
+            Handle handle,
+            WorkspaceId workspace,
+            String batchId,
+            List<NewRecipient> recipients,
+            int first,
+            Instant now) {
         int size = recipients.size();
         var positions = new Integer[size];
         for (int i = 0; i < size; i++) {
-            positions[i] = i;
+            positions[i] = first + i;
         }
         handle.createUpdate("""
                         INSERT INTO recipients (workspace_id, batch_id, id, position, phone_number, whatsapp_user_id,
