@@ -7,12 +7,14 @@ import io.batchcall.support.ApiClient;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class AgentApiTest {
     private static TestServer server;
     private static DirectDatabase database;
@@ -20,7 +22,6 @@ class AgentApiTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         database = new DirectDatabase(server);
         api = server.client();
     }
@@ -28,7 +29,6 @@ class AgentApiTest {
     @AfterAll
     static void stop() {
         database.close();
-        server.close();
     }
 
     @Test

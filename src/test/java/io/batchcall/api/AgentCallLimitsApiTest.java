@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.batchcall.support.ApiClient;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,19 +15,14 @@ import org.junit.jupiter.api.Test;
  * ElevenLabs' agent fields beyond the basics: an optional name, platform_settings with call_limits (stored,
  * returned, and the concurrency limit the same one as our concurrency_limit), and a branch's creation answer.
  */
+@WithServer
 class AgentCallLimitsApiTest {
     private static TestServer server;
     private static ApiClient api;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         api = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static String create(String json) {

@@ -4,23 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.ApiClient;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class AuthenticationTest {
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void a_request_without_any_key_gets_elevenlabs_needs_authorization_401() {

@@ -14,6 +14,7 @@ import io.batchcall.store.ConversationStore;
 import io.batchcall.support.ApiClient;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class ConversationApiTest {
     private static final Instant START = Instant.parse("2026-05-01T10:00:00Z");
 
@@ -33,7 +35,6 @@ class ConversationApiTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         database = new DirectDatabase(server);
         conversations = new ConversationStore(database.database(), Clock.systemUTC(), IdSource.secure());
         api = server.client();
@@ -42,7 +43,6 @@ class ConversationApiTest {
     @AfterAll
     static void stop() {
         database.close();
-        server.close();
     }
 
     @Test

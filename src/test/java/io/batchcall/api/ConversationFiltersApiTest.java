@@ -14,6 +14,7 @@ import io.batchcall.store.ConversationStore;
 import io.batchcall.support.ApiClient;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** GET /v1/convai/conversations with ElevenLabs' filters: each narrows the list, in either order, page by page. */
+@WithServer
 class ConversationFiltersApiTest {
     private static final Instant T0 = Instant.parse("2026-06-01T08:00:00Z");
 
@@ -40,7 +42,6 @@ class ConversationFiltersApiTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         database = new DirectDatabase(server);
         conversations = new ConversationStore(database.database(), Clock.systemUTC(), IdSource.secure());
         api = server.client(server.newWorkspaceKey("Filters"));
@@ -113,7 +114,6 @@ class ConversationFiltersApiTest {
     @AfterAll
     static void stop() {
         database.close();
-        server.close();
     }
 
     @Test

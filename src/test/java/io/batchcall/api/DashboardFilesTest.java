@@ -3,23 +3,13 @@ package io.batchcall.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.batchcall.support.WithServer;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard's files are served from the jar at {@code /}, without shadowing any API path. */
+@WithServer
 class DashboardFilesTest {
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void the_root_serves_the_dashboard_with_a_policy_that_allows_nothing_from_elsewhere() {

@@ -3,23 +3,13 @@ package io.batchcall.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class OpenApiDocumentTest {
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void every_route_the_server_serves_is_in_the_openapi_document() {

@@ -3,22 +3,12 @@ package io.batchcall.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.batchcall.support.WithServer;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class OperationsTest {
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void health_answers_without_a_key_with_the_build_version() {

@@ -9,12 +9,14 @@ import io.batchcall.support.ApiClient;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class PhoneNumberApiTest {
     private static final String TWILIO = """
             {"provider":"twilio","phone_number":"+1 (415) 555-2671","label":"Main","sid":"AC123",
@@ -42,7 +44,6 @@ class PhoneNumberApiTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         database = new DirectDatabase(server);
         api = server.client();
     }
@@ -50,7 +51,6 @@ class PhoneNumberApiTest {
     @AfterAll
     static void stop() {
         database.close();
-        server.close();
     }
 
     @Test

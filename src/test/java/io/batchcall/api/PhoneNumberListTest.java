@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.ApiClient;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Listing numbers: the branch_id filter, and ElevenLabs' paged v2 list with its search, filters and sorts. */
+@WithServer
 class PhoneNumberListTest {
     private static final String V2 = "/v1/convai/v2/phone-numbers";
 
@@ -23,7 +24,6 @@ class PhoneNumberListTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         // A workspace of its own, so that the lists hold exactly these numbers.
         api = server.client(server.newWorkspaceKey("Numbers"));
         agentId = api.post("/v1/convai/agents/create", "{\"name\":\"Branched\"}")
@@ -43,11 +43,6 @@ class PhoneNumberListTest {
                 "/v1/convai/phone-numbers/" + ids.get(1),
                 "{\"agent_id\":\"" + agentId + "\",\"branch_id\":\"" + branchId + "\"}");
         assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static String number(String label, String phone, String provider) {

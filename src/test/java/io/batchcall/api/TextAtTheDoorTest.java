@@ -7,10 +7,10 @@ import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.RawHttp;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * Text that PostgreSQL cannot store (U+0000, unpaired UTF-16 surrogates) is refused where it enters, with a 422
  * naming the field, for every way text comes in: query, path, header, JSON at any depth (keys too).
  */
+@WithServer
 class TextAtTheDoorTest {
     private static final String SUBMIT = "/v1/convai/batch-calling/submit";
 
@@ -28,16 +29,10 @@ class TextAtTheDoorTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         fixtures = new Fixtures(server);
         raw = new RawHttp(server.port());
         agentId = fixtures.agent(TestServer.API_KEY, "Door agent");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static HttpResult get(String target) {

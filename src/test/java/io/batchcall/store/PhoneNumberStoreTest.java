@@ -8,6 +8,7 @@ import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class PhoneNumberStoreTest {
     private static TestServer server;
     private static DirectDatabase database;
@@ -26,7 +28,6 @@ class PhoneNumberStoreTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         database = new DirectDatabase(server);
         store = new PhoneNumberStore(
                 database.database(), Clock.systemUTC(), new CredentialCipher(new byte[32]), IdSource.secure());
@@ -40,7 +41,6 @@ class PhoneNumberStoreTest {
     @AfterAll
     static void stop() {
         database.close();
-        server.close();
     }
 
     @Test

@@ -3,15 +3,15 @@ package io.batchcall.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The schema rules every migration must keep, checked on the migrated database itself. */
+@WithServer
 class SchemaConventionsTest {
     /** Indexes that cannot start with workspace_id, each with the reason in its migration. */
     private static final Set<String> EXCEPTIONS = Set.of(
@@ -22,16 +22,6 @@ class SchemaConventionsTest {
             "conversations_post_call_due");
 
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void every_index_on_a_tenant_owned_table_starts_with_workspace_id() {

@@ -5,18 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.batchcall.support.Await;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class AttemptsApiTest {
     private static TestServer server;
     private static String batchId;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         var fixtures = new Fixtures(server);
         var agentId = fixtures.agent(TestServer.API_KEY, "Attempts");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
@@ -42,11 +42,6 @@ class AttemptsApiTest {
                 Duration.ofSeconds(30),
                 "the batch to complete",
                 () -> server.client().batchStatus(batchId).equals("completed"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

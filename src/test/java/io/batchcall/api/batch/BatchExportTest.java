@@ -11,20 +11,20 @@ import io.batchcall.support.Await;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class BatchExportTest {
     private static TestServer server;
     private static String batchId;
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         var fixtures = new Fixtures(server);
         var agentId = fixtures.agent(TestServer.API_KEY, "Exporter");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
@@ -39,11 +39,6 @@ class BatchExportTest {
                         agentId, java.time.Instant.now().getEpochSecond() + 86_400));
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         batchId = response.json().get("id").asText();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

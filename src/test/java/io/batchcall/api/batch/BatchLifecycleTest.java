@@ -7,16 +7,17 @@ import io.batchcall.support.ApiClient;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Get, cancel, retry and delete; Idempotency-Key; and one workspace never seeing another's batches. */
+@WithServer
 class BatchLifecycleTest {
     private static TestServer server;
     private static Fixtures fixtures;
@@ -24,15 +25,9 @@ class BatchLifecycleTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         fixtures = new Fixtures(server);
         agentId = fixtures.agent(TestServer.API_KEY, "Lifecycle");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static JsonNode submit(int recipients, String extra) {

@@ -5,14 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class BatchListTest {
     private static TestServer server;
     private static Fixtures fixtures;
@@ -20,15 +21,9 @@ class BatchListTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         fixtures = new Fixtures(server);
         agentId = fixtures.agent(TestServer.API_KEY, "Lister");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static String submit(String apiKey, String agent, String name) {

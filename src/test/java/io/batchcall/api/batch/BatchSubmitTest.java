@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+@WithServer
 class BatchSubmitTest {
     /** Every key of BatchCallResponse in the spec, plus our extensions failure_reason, paused, paused_at_unix. */
     static final List<String> BATCH_KEYS = List.of(
@@ -46,15 +47,9 @@ class BatchSubmitTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         fixtures = new Fixtures(server);
         agentId = fixtures.agent(TestServer.API_KEY, "Support agent");
         phoneNumberId = fixtures.phoneNumber(TestServer.API_KEY, agentId);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static JsonNode submit(String body) {

@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every submit rule: a 422 naming the field with loc, msg and type, or a 404 for a missing object. */
+@WithServer
 class BatchValidationTest {
     private static TestServer server;
     private static Fixtures fixtures;
@@ -20,15 +21,9 @@ class BatchValidationTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         fixtures = new Fixtures(server);
         agentId = fixtures.agent(TestServer.API_KEY, "Agent");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static HttpResult submit(String body) {

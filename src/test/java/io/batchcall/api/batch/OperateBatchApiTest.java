@@ -8,12 +8,13 @@ import io.batchcall.support.Await;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Operating a batch over the API (issue 14): pause, resume, edit, append recipients, cancel one recipient. */
+@WithServer
 class OperateBatchApiTest {
     private static final String BASE = "/v1/convai/batch-calling/";
     private static TestServer server;
@@ -22,15 +23,9 @@ class OperateBatchApiTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         fixtures = new Fixtures(server);
         agentId = fixtures.agent(TestServer.API_KEY, "Operate");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     /** A batch scheduled a day ahead: nothing dials it while a test arranges and reads its state. */

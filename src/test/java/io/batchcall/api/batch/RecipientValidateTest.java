@@ -7,17 +7,18 @@ import io.batchcall.support.Await;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.stream.IntStream;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /v1/convai/batch-calling/recipients/validate}: CSV and XLSX in, submit-ready recipients out. */
+@WithServer
 class RecipientValidateTest {
     private static final String VALIDATE = "/v1/convai/batch-calling/recipients/validate";
     private static TestServer server;
@@ -25,15 +26,9 @@ class RecipientValidateTest {
 
     @BeforeAll
     static void start() {
-        server = TestServer.start();
         var fixtures = new Fixtures(server);
         agentId = fixtures.agent(TestServer.API_KEY, "Uploads");
         fixtures.phoneNumber(TestServer.API_KEY, agentId);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static HttpResult upload(String name, byte[] content) {
