@@ -38,6 +38,14 @@ final class LifecycleEvents {
     private record AttemptRow(EventWire.AttemptData data, String agentId) {}
 
     static List<Outbox.Event> recipientEvents(Handle handle, List<RecipientMove> moves) {
+        return recipientEvents(handle, moves, Optional.empty());
+    }
+
+    /**
+     * The same, under one type for all instead of {@code recipient.<status>}: a move that keeps the status but
+     * changes why it waits ({@code recipient.held}, {@code recipient.retry_scheduled}).
+     */
+    static List<Outbox.Event> recipientEvents(Handle handle, List<RecipientMove> moves, Optional<String> type) {
         if (moves.isEmpty()) {
             return List.of();
         }
@@ -62,7 +70,7 @@ final class LifecycleEvents {
                     batches.get(move.batch()));
             events.add(new Outbox.Event(
                     move.batch().workspaceId(),
-                    "recipient." + recipient.status().wireName(),
+                    type.orElse("recipient." + recipient.status().wireName()),
                     Outbox.recipientKey(move.batch().batchId(), move.recipientId()),
                     move.batch().batchId(),
                     move.recipientId(),

@@ -1,0 +1,72 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.SkipReason;
+import io.batchcall.domain.WorkspaceId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Which numbers must not be called for one agent's batch: opted out (the workspace's opt-outs, and the agent's own)
+ * or on a do-not-call list (the workspace's lists, and the agent's). The claim asks it for what it is about to dial,
+ * which is the check that counts; submit and validate ask it to report.
+ */
+public final class Suppressions {
+    private Suppressions() {}
+
+    /**
+     * The numbers of {@code numbers} that are suppressed for {@code agentId}, each with why: an opt-out wins over a
+     * list, being the person's own request. A list entry matches its exact number, or every number it is a prefix
+     * of.
+     */
+    public static Map<String, SkipReason> suppressed(
+            Handle handle, WorkspaceId workspace, Optional<String> agentId, Collection<String> numbers) {
+        var found = new HashMap<String, SkipReason>();
+        if (numbers.isEmpty()) {
+            return found;
+        }
+        // Every prefix of every number, so that one index lookup finds exact entries and prefix entries alike.
+        var candidates = new ArrayList<String>();
+        var owners = new ArrayList<String>();
+        for (var number : numbers) {
+            for (int end = 2; end <= number.length(); end++) {
+                candidates.add(number.substring(0, end));
+                owners.add(number);
+            }
+        }
+        handle.createQuery("""
+                        SELECT DISTINCT c.owner
+                        FROM unnest(:candidates, :owners) AS c(candidate, owner)
+                        JOIN suppression_entries e ON e.workspace_id = :workspaceId AND e.number = c.candidate
+                        JOIN suppression_lists l ON l.workspace_id = e.workspace_id AND l.id = e.list_id
+                        WHERE (e.is_prefix OR e.number = c.owner)
+                          AND (l.agent_id IS NULL OR l.agent_id = :agentId)""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId.orElse(null))
+                .bindArray("candidates", String.class, candidates)
+                .bindArray("owners", String.class, owners)
+                .mapTo(String.class)
+                .forEach(number -> found.put(number, SkipReason.DNC));
+        handle.createQuery("""
+                        SELECT DISTINCT o.number FROM opt_outs o
+                        WHERE o.workspace_id = :workspaceId AND o.number = ANY(:numbers)
+                          AND (o.agent_id IS NULL OR o.agent_id = :agentId)""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId.orElse(null))
+                .bindArray("numbers", String.class, List.copyOf(numbers))
+                .mapTo(String.class)
+                .forEach(number -> found.put(number, SkipReason.OPTED_OUT));
+        return found;
+    }
+
+    /** The same, for one number. */
+    public static Optional<SkipReason> suppressed(
+            Handle handle, WorkspaceId workspace, Optional<String> agentId, String number) {
+        return Optional.ofNullable(
+                suppressed(handle, workspace, agentId, List.of(number)).get(number));
+    }
+}
