@@ -16,7 +16,36 @@ public record NewBatch(
         TelephonyCallConfig callConfig,
         Optional<Integer> targetConcurrencyLimit,
         Instant scheduledAt,
-        List<NewRecipient> recipients) {
+        List<NewRecipient> recipients,
+        BatchRules rules) {
+    /** A batch without campaign rules of its own. */
+    public NewBatch(
+            String name,
+            String agentId,
+            Optional<String> branchId,
+            Optional<String> phoneNumberId,
+            Optional<String> environment,
+            Optional<String> timezone,
+            Optional<String> whatsappParamsJson,
+            TelephonyCallConfig callConfig,
+            Optional<Integer> targetConcurrencyLimit,
+            Instant scheduledAt,
+            List<NewRecipient> recipients) {
+        this(
+                name,
+                agentId,
+                branchId,
+                phoneNumberId,
+                environment,
+                timezone,
+                whatsappParamsJson,
+                callConfig,
+                targetConcurrencyLimit,
+                scheduledAt,
+                recipients,
+                BatchRules.NONE);
+    }
+
     public NewBatch {
         recipients = List.copyOf(recipients);
         if (recipients.isEmpty() || recipients.size() > Batch.MAX_RECIPIENTS) {

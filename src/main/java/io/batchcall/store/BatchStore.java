@@ -91,10 +91,12 @@ public final class BatchStore {
         handle.createUpdate("""
                         INSERT INTO batches (workspace_id, id, name, agent_id, branch_id, phone_number_id, environment,
                             timezone, whatsapp_params, ringing_timeout_secs, recording_enabled, machine_detection,
-                            target_concurrency_limit, status, total_scheduled, scheduled_at, created_at, updated_at)
+                            target_concurrency_limit, status, total_scheduled, scheduled_at, created_at, updated_at,
+                            retry_policy, calling_window, window_expires_at)
                         VALUES (:workspaceId, :id, :name, :agentId, :branchId, :phoneNumberId, :environment,
                             :timezone, CAST(:whatsappParams AS jsonb), :ringingTimeout, :recording, :machineDetection,
-                            :targetConcurrencyLimit, 'pending', :total, :scheduledAt, :now, :now)""")
+                            :targetConcurrencyLimit, 'pending', :total, :scheduledAt, :now, :now,
+                            CAST(:retryPolicy AS jsonb), CAST(:callingWindow AS jsonb), :windowExpiresAt)""")
                 .bind("workspaceId", workspace.value())
                 .bind("id", batchId)
                 .bind("name", batch.name())
@@ -112,6 +114,11 @@ public final class BatchStore {
                                 .map(MachineDetection::wireName)
                                 .orElse(null))
                 .bind("targetConcurrencyLimit", batch.targetConcurrencyLimit().orElse(null))
+                .bind("retryPolicy", batch.rules().retryPolicyJson().orElse(null))
+                .bind("callingWindow", batch.rules().callingWindowJson().orElse(null))
+                .bind(
+                        "windowExpiresAt",
+                        batch.rules().windowExpiresAt().map(Rows::at).orElse(null))
                 .bind("total", batch.recipients().size())
                 // The schedule is kept to the second, as the API shows it.
                 .bind("scheduledAt", Rows.at(batch.scheduledAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
@@ -139,11 +146,12 @@ public final class BatchStore {
         }
         handle.createUpdate("""
                         INSERT INTO recipients (workspace_id, batch_id, id, position, phone_number, whatsapp_user_id,
-                            client_data, status, created_at, updated_at)
+                            client_data, status, created_at, updated_at, timezone, region)
                         SELECT :workspaceId, :batchId, r.id, r.position, r.phone_number, r.whatsapp_user_id,
-                            CAST(r.client_data AS json), 'pending', :now, :now
-                        FROM unnest(:ids, :positions, :phoneNumbers, :whatsappUserIds, :clientData)
-                            AS r(id, position, phone_number, whatsapp_user_id, client_data)""")
+                            CAST(r.client_data AS json), 'pending', :now, :now, r.timezone, r.region
+                        FROM unnest(:ids, :positions, :phoneNumbers, :whatsappUserIds, :clientData, :timezones,
+                                    :regions)
+                            AS r(id, position, phone_number, whatsapp_user_id, client_data, timezone, region)""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .bind("now", Rows.at(now))
@@ -170,6 +178,14 @@ public final class BatchStore {
                         recipients.stream()
                                 .map(r -> r.clientDataJson().orElse(null))
                                 .toList())
+                .bindArray(
+                        "timezones",
+                        String.class,
+                        recipients.stream().map(r -> r.timezone().orElse(null)).toList())
+                .bindArray(
+                        "regions",
+                        String.class,
+                        recipients.stream().map(r -> r.region().orElse(null)).toList())
                 .execute();
     }
 
