@@ -295,7 +295,11 @@ public final class App implements AutoCloseable {
                                         ids),
                                 new CallingWindowRoutes(windowDefaults),
                                 new BatchOperationRoutes(
-                                        new BatchOperations(database, idempotency, ids), batches, idempotency, ids),
+                                        new BatchOperations(database, idempotency, ids),
+                                        batches,
+                                        idempotency,
+                                        ids,
+                                        windowDefaults),
                                 new AttemptRoutes(batches, new AttemptHistory(database)),
                                 new RecipientUploadRoutes(config.uploads()),
                                 new WebhookRoutes(

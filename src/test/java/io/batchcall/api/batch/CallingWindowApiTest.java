@@ -207,4 +207,36 @@ class CallingWindowApiTest {
                 String.class);
         assertThat(stored).isEqualTo("America/Chicago US-KY");
     }
+
+    @Test
+    void patching_the_window_of_a_batch_releases_the_recipients_its_old_window_held() {
+        var space = space("windows-patch");
+        var batchId = submit(space, """
+                ,"scheduled_time_unix": 4102444800, "calling_window": {"start": "09:00", "end": "10:00"}""");
+        fixtures.execute(
+                "UPDATE recipients SET hold_reason = 'outside_window', next_attempt_at = now() + interval '1 day'"
+                        + " WHERE batch_id = :id",
+                Map.of("id", batchId));
+
+        var patched = space.api().patch("/v1/convai/batch-calling/" + batchId, """
+                {"calling_window": {"days": ["mon","tue"], "start": "08:00", "end": "20:00", "min_slot_seconds": 120}}""");
+
+        assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
+        var window = storedWindow(batchId);
+        assertThat(window.at("/hours/tue").toString()).isEqualTo("[[\"08:00\",\"20:00\"]]");
+        assertThat(window.get("min_slot_seconds").asLong()).isEqualTo(120);
+        var held = fixtures.queryOne(
+                "SELECT count(*) FROM recipients WHERE batch_id = :id AND (hold_reason IS NOT NULL"
+                        + " OR next_attempt_at IS NOT NULL)",
+                Map.of("id", batchId),
+                Long.class);
+        assertThat(held).as("holds of the old window released").isZero();
+
+        assertThat(violations(space.api().patch("/v1/convai/batch-calling/" + batchId, """
+                {"calling_window": {"start": "25:00", "end": "20:00"}}""")))
+                .containsExactly("[\"body\",\"calling_window\",\"start\"]");
+        var cleared = space.api().patch("/v1/convai/batch-calling/" + batchId, "{\"calling_window\": null}");
+        assertThat(cleared.status()).isEqualTo(200);
+        assertThat(storedWindow(batchId)).isNull();
+    }
 }
