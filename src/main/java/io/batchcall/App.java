@@ -12,6 +12,7 @@ import io.batchcall.api.BatchOperationRoutes;
 import io.batchcall.api.BatchRoutes;
 import io.batchcall.api.BranchRoutes;
 import io.batchcall.api.CallbackTokens;
+import io.batchcall.api.CallingWindowRoutes;
 import io.batchcall.api.ConvaiSettingsRoutes;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.ExotelCallbackRoutes;
@@ -48,6 +49,7 @@ import io.batchcall.store.AttemptStore;
 import io.batchcall.store.BatchOperations;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.BranchStore;
+import io.batchcall.store.CallingWindowDefaults;
 import io.batchcall.store.ClaimStore;
 import io.batchcall.store.ConversationStore;
 import io.batchcall.store.CredentialCipher;
@@ -264,6 +266,7 @@ public final class App implements AutoCloseable {
                 webhookSender,
                 agentTokens);
 
+        var windowDefaults = new CallingWindowDefaults(database, clock);
         var routes = Stream.concat(
                         Stream.of(
                                 new OperationsRoutes(
@@ -281,9 +284,22 @@ public final class App implements AutoCloseable {
                                 new ConversationRoutes(conversations, phoneNumbers, dispatching.twilio()::recording),
                                 new AgentCallRoutes(agentTokens, conversations),
                                 new BatchRoutes(
-                                        batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
+                                        batches,
+                                        recipients,
+                                        agents,
+                                        branches,
+                                        phoneNumbers,
+                                        idempotency,
+                                        windowDefaults,
+                                        clock,
+                                        ids),
+                                new CallingWindowRoutes(windowDefaults),
                                 new BatchOperationRoutes(
-                                        new BatchOperations(database, idempotency, ids), batches, idempotency, ids),
+                                        new BatchOperations(database, idempotency, ids),
+                                        batches,
+                                        idempotency,
+                                        ids,
+                                        windowDefaults),
                                 new AttemptRoutes(batches, new AttemptHistory(database)),
                                 new RecipientUploadRoutes(config.uploads()),
                                 new WebhookRoutes(

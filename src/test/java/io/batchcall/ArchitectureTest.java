@@ -33,12 +33,17 @@ class ArchitectureTest {
                 .definedBy("io.batchcall.webhooks..")
                 .layer("Api")
                 .definedBy("io.batchcall.api..")
+                .layer("Rules")
+                .definedBy("io.batchcall.rules..")
                 .layer("Wire")
                 .definedBy("io.batchcall.wire..")
                 .whereLayer("App")
                 .mayNotBeAccessedByAnyLayer()
                 .whereLayer("Api")
                 .mayOnlyBeAccessedByLayers("App")
+                // Campaign rules backed by libraries (calling windows): built in App, handed to the claim.
+                .whereLayer("Rules")
+                .mayOnlyBeAccessedByLayers("Api", "App")
                 .whereLayer("Dispatch")
                 .mayOnlyBeAccessedByLayers("Api", "App")
                 .whereLayer("Webhooks")
@@ -50,10 +55,10 @@ class ArchitectureTest {
                 .whereLayer("Config")
                 .mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App")
                 .whereLayer("Domain")
-                .mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App", "Wire")
+                .mayOnlyBeAccessedByLayers("Store", "Telephony", "Dispatch", "Webhooks", "Api", "App", "Wire", "Rules")
                 // The public API's JSON shapes: responses (api) and event bodies (store) are the same records.
                 .whereLayer("Wire")
-                .mayOnlyBeAccessedByLayers("Store", "Webhooks", "Api", "App")
+                .mayOnlyBeAccessedByLayers("Store", "Webhooks", "Api", "App", "Rules")
                 .check(CLASSES);
     }
 

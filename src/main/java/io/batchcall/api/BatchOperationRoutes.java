@@ -3,15 +3,19 @@ package io.batchcall.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.batchcall.domain.BatchEdit;
 import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.CallingWindow;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.RecipientsRefused;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.Workspace;
+import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.BatchOperations;
 import io.batchcall.store.BatchStore;
+import io.batchcall.store.CallingWindowDefaults;
 import io.batchcall.store.IdempotencyClaim;
 import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.Idempotent;
+import io.batchcall.wire.CallingWindowJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Instant;
@@ -31,8 +35,8 @@ public final class BatchOperationRoutes implements RouteGroup {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BatchOperationRoutes.class);
     private static final String BASE = "/v1/convai/batch-calling";
     /** What PATCH may change. */
-    private static final Set<String> EDITABLE =
-            Set.of("name", "target_concurrency_limit", "scheduled_time_unix", "telephony_call_config");
+    private static final Set<String> EDITABLE = Set.of(
+            "name", "target_concurrency_limit", "scheduled_time_unix", "telephony_call_config", "calling_window");
     /** What PATCH refuses with 409: a batch's calls are placed by one agent from one number, for good. */
     private static final Set<String> IMMUTABLE = Set.of("agent_id", "agent_phone_number_id", "phone_number_id");
 
@@ -40,9 +44,15 @@ public final class BatchOperationRoutes implements RouteGroup {
     private final BatchStore batches;
     private final IdempotencyStore idempotency;
     private final IdSource ids;
+    private final CallingWindowDefaults windowDefaults;
 
     public BatchOperationRoutes(
-            BatchOperations operations, BatchStore batches, IdempotencyStore idempotency, IdSource ids) {
+            BatchOperations operations,
+            BatchStore batches,
+            IdempotencyStore idempotency,
+            IdSource ids,
+            CallingWindowDefaults windowDefaults) {
+        this.windowDefaults = windowDefaults;
         this.operations = operations;
         this.batches = batches;
         this.idempotency = idempotency;
@@ -76,12 +86,12 @@ public final class BatchOperationRoutes implements RouteGroup {
         var workspace = Authentication.workspace(ctx);
         var body = JsonBody.of(ctx);
         var claim = IdempotencyKeys.claim(ctx);
-        var edit = readEdit(body);
+        var edit = readEdit(body, workspace.id(), batchId(ctx));
         respondBatch(ctx, workspace, claim, operations.edit(workspace.id(), batchId(ctx), edit, claim));
     }
 
     /** Reads a PATCH body: unknown keys are a 422, fixed ones a 409 saying why, the rest checked as submit does. */
-    private static BatchEdit readEdit(JsonBody body) {
+    private BatchEdit readEdit(JsonBody body, WorkspaceId workspace, String batchId) {
         var fields = new ArrayList<String>();
         body.node().fieldNames().forEachRemaining(fields::add);
         for (var field : fields) {
@@ -118,8 +128,31 @@ public final class BatchOperationRoutes implements RouteGroup {
             config.atMost("ringing_timeout_secs", value, TelephonyCallConfig.MAX_RINGING_TIMEOUT_SECS);
             return value;
         });
+        var window = body.has("calling_window")
+                ? Optional.of(CallingWindowRequests.read(body, "calling_window"))
+                : Optional.<Optional<CallingWindow>>empty();
         body.throwIfInvalid();
-        return new BatchEdit(name, target, scheduled, ringing);
+        return new BatchEdit(
+                name,
+                target,
+                scheduled,
+                ringing,
+                window.map(w -> w.map(own -> settled(own, workspace, batchId, ringing))));
+    }
+
+    /**
+     * A PATCHed window as submit stores it: the min slot from the batch's ringing timeout (the new one when this
+     * PATCH changes it), the workspace's jurisdiction rules.
+     */
+    private BatchEdit.WindowChange settled(
+            CallingWindow window, WorkspaceId workspace, String batchId, Optional<Integer> ringing) {
+        var ringingTimeout = ringing.or(() -> batches.find(workspace, batchId)
+                        .map(summary -> summary.batch().callConfig().ringingTimeoutSecs()))
+                .orElse(TelephonyCallConfig.DEFAULT_RINGING_TIMEOUT_SECS);
+        var rules = CallingWindow.JurisdictionRules.fromWire(
+                        windowDefaults.workspace(workspace).jurisdictionRules())
+                .orElse(CallingWindow.JurisdictionRules.ENFORCE);
+        return new BatchEdit.WindowChange(CallingWindowJson.settle(window, ringingTimeout, rules), window.expiresAt());
     }
 
     private void append(Context ctx) {

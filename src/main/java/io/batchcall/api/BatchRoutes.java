@@ -1,17 +1,21 @@
 package io.batchcall.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.batchcall.domain.BatchRules;
 import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.CallingWindow;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.NewBatch;
 import io.batchcall.domain.Workspace;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.BatchStore;
 import io.batchcall.store.BranchStore;
+import io.batchcall.store.CallingWindowDefaults;
 import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.Idempotent;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.wire.CallingWindowJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -31,6 +35,7 @@ public final class BatchRoutes implements RouteGroup {
     private final BranchStore branches;
     private final PhoneNumberStore phoneNumbers;
     private final IdempotencyStore idempotency;
+    private final CallingWindowDefaults windowDefaults;
     private final Clock clock;
     private final IdSource ids;
 
@@ -41,6 +46,7 @@ public final class BatchRoutes implements RouteGroup {
             BranchStore branches,
             PhoneNumberStore phoneNumbers,
             IdempotencyStore idempotency,
+            CallingWindowDefaults windowDefaults,
             Clock clock,
             IdSource ids) {
         this.batches = batches;
@@ -49,6 +55,7 @@ public final class BatchRoutes implements RouteGroup {
         this.branches = branches;
         this.phoneNumbers = phoneNumbers;
         this.idempotency = idempotency;
+        this.windowDefaults = windowDefaults;
         this.clock = clock;
         this.ids = ids;
     }
@@ -71,6 +78,14 @@ public final class BatchRoutes implements RouteGroup {
         // The body first: the key's fingerprint is computed as the body is read, once, from the socket.
         var body = JsonBody.of(ctx);
         var claim = IdempotencyKeys.claim(ctx);
+        var ownWindow = CallingWindowRequests.read(body, "calling_window");
+        ownWindow
+                .flatMap(CallingWindow::expiresAt)
+                .filter(expiry -> !expiry.isAfter(clock.instant()))
+                .ifPresent(expiry -> body.violateAt(
+                        List.of("calling_window", "expires_at_unix"),
+                        "Value error, the window expires in the past",
+                        "value_error"));
         var submission = Submission.read(body, clock.instant(), ids);
         var agent = agents.find(workspace.id(), submission.agentId())
                 .orElseThrow(() -> ApiException.notFound(
@@ -92,12 +107,40 @@ public final class BatchRoutes implements RouteGroup {
                 submission.callConfig(),
                 submission.targetConcurrencyLimit(),
                 submission.scheduledAt(),
-                submission.recipients());
+                submission.recipients(),
+                windowRules(
+                        workspace,
+                        agent.id(),
+                        ownWindow,
+                        submission.callConfig().ringingTimeoutSecs()));
         respond(
                 ctx,
                 workspace,
                 claim,
                 batches.submit(workspace.id(), batch, claim).map(Optional::of));
+    }
+
+    /**
+     * The batch's calling window: its own, else its agent's default, else the workspace's; stored with the min slot
+     * settled (ringing timeout plus margin unless given) and the workspace's jurisdiction rules, which a batch
+     * cannot change.
+     */
+    private BatchRules windowRules(
+            Workspace workspace, String agentId, Optional<CallingWindow> own, int ringingTimeoutSecs) {
+        var workspaceDefaults = windowDefaults.workspace(workspace.id());
+        var window = own.or(() -> windowDefaults
+                .agent(workspace.id(), agentId)
+                .flatMap(w -> w)
+                .or(workspaceDefaults::callingWindow)
+                .map(CallingWindowJson::read));
+        if (window.isEmpty()) {
+            return BatchRules.NONE;
+        }
+        var rules = CallingWindow.JurisdictionRules.fromWire(workspaceDefaults.jurisdictionRules())
+                .orElse(CallingWindow.JurisdictionRules.ENFORCE);
+        var settled = CallingWindowJson.settle(window.get(), ringingTimeoutSecs, rules);
+        return new BatchRules(
+                Optional.empty(), Optional.of(settled), window.get().expiresAt());
     }
 
     /** The number calls come from: the one named, else the agent's; a phone batch without one is a 422. */

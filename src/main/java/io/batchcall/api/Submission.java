@@ -35,6 +35,9 @@ record Submission(
         List<NewRecipient> recipients) {
     private static final int MAX_RECIPIENT_ID_LENGTH = 128;
     private static final Set<String> IANA_ZONES = ZoneId.getAvailableZoneIds();
+    /** A recipient's region: an ISO 3166-1 country ({@code GB}) or a 3166-2 subdivision ({@code US-FL}). */
+    private static final java.util.regex.Pattern REGION =
+            java.util.regex.Pattern.compile("[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?");
 
     boolean whatsapp() {
         return whatsappParamsJson.isPresent();
@@ -183,8 +186,25 @@ record Submission(
                         data.optionalObject("dynamic_variables");
                         return text(data.node());
                     });
+            var zone = recipient.optionalText("timezone").map(String::strip);
+            zone.filter(value -> !isIanaZone(value) || value.startsWith("Etc/Unknown"))
+                    .ifPresent(value -> recipient.violate(
+                            "timezone",
+                            "Value error, not an IANA time zone name such as Europe/Berlin",
+                            "value_error"));
+            var region = recipient.optionalText("region").map(String::strip);
+            region.filter(value -> !REGION.matcher(value).matches())
+                    .ifPresent(value -> recipient.violate(
+                            "region",
+                            "Value error, an ISO 3166-1 country (GB) or 3166-2 subdivision (US-FL)",
+                            "value_error"));
             recipients.add(new NewRecipient(
-                    id.orElseGet(() -> ids.next(NewRecipient.ID_PREFIX)), phone, whatsappUser, clientData));
+                    id.orElseGet(() -> ids.next(NewRecipient.ID_PREFIX)),
+                    phone,
+                    whatsappUser,
+                    clientData,
+                    zone.filter(value -> !value.isEmpty()),
+                    region.filter(value -> !value.isEmpty()).map(value -> value.toUpperCase(java.util.Locale.ROOT))));
         }
         return recipients;
     }

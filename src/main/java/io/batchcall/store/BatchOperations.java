@@ -112,6 +112,7 @@ public final class BatchOperations {
                     .bind("batchId", batchId)
                     .bind("now", Rows.at(now))
                     .execute();
+            edit.callingWindow().ifPresent(window -> changeWindow(handle, workspace, batchId, window, now));
             append(handle, workspace, batchId, "batch.updated", status.get(), now);
             // A target raised or a schedule brought forward may let a claim take more now.
             BatchStore.notify(handle, Notifications.WAKE, "");
@@ -256,6 +257,41 @@ public final class BatchOperations {
                 .bind("id", recipientId)
                 .map(RecipientStore::recipient)
                 .findOne();
+    }
+
+    /**
+     * Sets or clears a batch's calling window, and releases the recipients its old window held (outside_window,
+     * holiday): the next claim judges them by the new one. The caller holds the workspace's and batch's locks.
+     */
+    private static void changeWindow(
+            Handle handle,
+            WorkspaceId workspace,
+            String batchId,
+            Optional<BatchEdit.WindowChange> window,
+            Instant now) {
+        handle.createUpdate("""
+                        UPDATE batches SET calling_window = CAST(:window AS jsonb), window_expires_at = :expiresAt
+                        WHERE workspace_id = :workspaceId AND id = :batchId""")
+                .bind("window", window.map(BatchEdit.WindowChange::json).orElse(null))
+                .bind(
+                        "expiresAt",
+                        window.flatMap(BatchEdit.WindowChange::expiresAt)
+                                .map(Rows::at)
+                                .orElse(null))
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .execute();
+        handle.createUpdate("""
+                        UPDATE recipients SET hold_reason = NULL, next_attempt_at = NULL, updated_at = :now
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = :pending
+                          AND hold_reason IN (:outsideWindow, :holiday)""")
+                .bind("pending", RecipientStatus.PENDING.wireName())
+                .bind("outsideWindow", io.batchcall.domain.HoldReason.OUTSIDE_WINDOW.wireName())
+                .bind("holiday", io.batchcall.domain.HoldReason.HOLIDAY.wireName())
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("now", Rows.at(now))
+                .execute();
     }
 
     /** The batch's status, locked; empty (and the key given back) when there is none; a finished batch refused. */

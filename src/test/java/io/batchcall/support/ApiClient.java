@@ -64,6 +64,12 @@ public final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArrays(java.util.List.of(head, content, tail))));
     }
 
+    public HttpResult put(String path, String json) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     public HttpResult patch(String path, String json) {
         return send(request(path)
                 .header("Content-Type", "application/json")
