@@ -399,7 +399,8 @@ public final class App implements AutoCloseable {
         var lease = config.dispatch().leaseTimeout();
         var notifications = new Notifications(database, clock);
         var dispatcher = new Dispatcher(
-                new ClaimStore(database, clock, ids, config.nodeId(), lease),
+                // No calling windows until their engine is wired in: every recipient may be called at any time.
+                new ClaimStore(database, clock, ids, config.nodeId(), lease, io.batchcall.domain.CallingWindows.NONE),
                 recorder,
                 registry,
                 providers,
