@@ -147,11 +147,6 @@ final class ClaimGate {
                 break;
             }
             var number = candidate.candidate().phoneNumber();
-            if (number.isPresent() && busy.contains(number.get())) {
-                // Passed over, not held: it stays due and is dialed by the first claim after that call ends (whose
-                // end wakes the dispatcher), without a write or an event for a wait of seconds.
-                continue;
-            }
             var release = number.flatMap(n -> FrequencyCap.release(caps, claimed.getOrDefault(n, List.of()), now));
             if (release.isPresent()) {
                 if (batch.windowExpiresAt().filter(release.get()::isAfter).isPresent()) {
@@ -160,6 +155,12 @@ final class ClaimGate {
                 } else {
                     holds.add(new Hold(candidate.candidate(), HoldReason.FREQUENCY_CAP, release.get(), candidate.zones()));
                 }
+                continue;
+            }
+            if (number.isPresent() && busy.contains(number.get())) {
+                // Passed over, not held: it stays due and is dialed by the first claim after that call ends (whose
+                // end wakes the dispatcher), without a write or an event for a wait of seconds. The caps come
+                // first, so that a number a cap holds says so, with the time it is released.
                 continue;
             }
             number.ifPresent(n -> {
