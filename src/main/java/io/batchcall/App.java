@@ -64,6 +64,7 @@ import io.batchcall.store.ProviderRequestBudgets;
 import io.batchcall.store.RecipientStore;
 import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.WebhookStore;
+import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
 import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.ScheduledTimers;
@@ -439,7 +440,7 @@ public final class App implements AutoCloseable {
                 .register(meters);
         running.push(notifications.start());
         running.push(leaseKeeper.start());
-        running.push(new Housekeeping(idempotency, workspaces, meters).start());
+        running.push(new Housekeeping(idempotency, workspaces, new WindowExpiry(database, clock, ids), meters).start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
         running.push(new PostCallProducer(
                         new PostCallTranscriptions(database, clock, ids),

@@ -21,8 +21,7 @@ public record FrequencyCap(int max, Duration per) {
             throw new IllegalArgumentException("max is 1 to " + MAX_MAX);
         }
         if (per.compareTo(MIN_PER) < 0 || per.compareTo(MAX_PER) > 0) {
-            throw new IllegalArgumentException(
-                    "per_seconds is " + MIN_PER.toSeconds() + " to " + MAX_PER.toSeconds());
+            throw new IllegalArgumentException("per_seconds is " + MIN_PER.toSeconds() + " to " + MAX_PER.toSeconds());
         }
     }
 

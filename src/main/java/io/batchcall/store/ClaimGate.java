@@ -74,6 +74,7 @@ final class ClaimGate {
     private final Set<String> busy = new HashSet<>();
     /** Numbers whose attempts were read. */
     private final Set<String> counted = new HashSet<>();
+
     private final List<Outbox.Event> events = new ArrayList<>();
 
     ClaimGate(Handle handle, WorkspaceId workspace, CallingWindows windows, List<FrequencyCap> caps, Instant now) {
@@ -115,7 +116,8 @@ final class ClaimGate {
         var skips = new ArrayList<RecipientSkips.Skip>();
         var holds = new ArrayList<Hold>();
         var allowed = new ArrayList<Allowed>();
-        boolean expired = batch.windowExpiresAt().filter(at -> !now.isBefore(at)).isPresent();
+        boolean expired =
+                batch.windowExpiresAt().filter(at -> !now.isBefore(at)).isPresent();
         for (var candidate : candidates) {
             var listed = candidate.phoneNumber().map(suppressed::get);
             if (listed.isPresent()) {
@@ -140,7 +142,9 @@ final class ClaimGate {
                 case DialVerdict.Allowed verdict -> allowed.add(new Allowed(candidate, zones, verdict));
             }
         }
-        count(allowed.stream().flatMap(a -> a.candidate().phoneNumber().stream()).toList());
+        count(allowed.stream()
+                .flatMap(a -> a.candidate().phoneNumber().stream())
+                .toList());
         var admitted = new ArrayList<Admitted>();
         for (var candidate : allowed) {
             if (admitted.size() >= room) {
@@ -153,7 +157,8 @@ final class ClaimGate {
                     skips.add(new RecipientSkips.Skip(
                             ref, candidate.candidate().id(), SkipReason.FREQUENCY_CAP_EXHAUSTED));
                 } else {
-                    holds.add(new Hold(candidate.candidate(), HoldReason.FREQUENCY_CAP, release.get(), candidate.zones()));
+                    holds.add(new Hold(
+                            candidate.candidate(), HoldReason.FREQUENCY_CAP, release.get(), candidate.zones()));
                 }
                 continue;
             }
@@ -184,7 +189,9 @@ final class ClaimGate {
         }
         return new Audit(
                 allowed.candidate().phoneNumber(),
-                allowed.verdict().localTime().map(t -> t.truncatedTo(ChronoUnit.SECONDS).toString()),
+                allowed.verdict()
+                        .localTime()
+                        .map(t -> t.truncatedTo(ChronoUnit.SECONDS).toString()),
                 allowed.verdict().zone().map(Object::toString),
                 policy);
     }
@@ -236,16 +243,33 @@ final class ClaimGate {
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batch.batchId())
                 .bind("now", Rows.at(now))
-                .bindArray("ids", String.class, holds.stream().map(h -> h.candidate().id()).toList())
-                .bindArray("reasons", String.class, holds.stream().map(h -> h.reason().wireName()).toList())
-                .bindArray("untils", java.time.OffsetDateTime.class, until.stream().map(Rows::at).toList())
-                .bindArray("zones", String.class, holds.stream().map(h -> zoneList(h.zones())).toList())
-                .bindArray("sources", String.class, holds.stream().map(h -> source(h.zones())).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        holds.stream().map(h -> h.candidate().id()).toList())
+                .bindArray(
+                        "reasons",
+                        String.class,
+                        holds.stream().map(h -> h.reason().wireName()).toList())
+                .bindArray(
+                        "untils",
+                        java.time.OffsetDateTime.class,
+                        until.stream().map(Rows::at).toList())
+                .bindArray(
+                        "zones",
+                        String.class,
+                        holds.stream().map(h -> zoneList(h.zones())).toList())
+                .bindArray(
+                        "sources",
+                        String.class,
+                        holds.stream().map(h -> source(h.zones())).toList())
                 .execute();
         var moves = new ArrayList<LifecycleEvents.RecipientMove>();
         for (int i = 0; i < holds.size(); i++) {
             var candidate = holds.get(i).candidate();
-            boolean changed = !candidate.holdReason().equals(Optional.of(holds.get(i).reason().wireName()))
+            boolean changed = !candidate
+                            .holdReason()
+                            .equals(Optional.of(holds.get(i).reason().wireName()))
                     || !candidate.nextAttemptAt().equals(Optional.of(until.get(i)));
             if (changed) {
                 moves.add(new LifecycleEvents.RecipientMove(batch, candidate.id(), "pending", Optional.empty()));

@@ -445,8 +445,10 @@ public final class ClaimStore {
         return admitted.stream()
                 .map(admission -> {
                     var candidate = admission.candidate();
-                    var recipientDue =
-                            candidate.nextAttemptAt().filter(at -> at.isAfter(due)).orElse(due);
+                    var recipientDue = candidate
+                            .nextAttemptAt()
+                            .filter(at -> at.isAfter(due))
+                            .orElse(due);
                     return new Admission(
                             new Claim(
                                     new AttemptRef(workspace, ids.next(AttemptRef.ID_PREFIX)),
@@ -522,7 +524,9 @@ public final class ClaimStore {
                 .bindArray(
                         "zones",
                         String.class,
-                        admitted.stream().map(a -> ClaimGate.zoneList(a.zones())).toList())
+                        admitted.stream()
+                                .map(a -> ClaimGate.zoneList(a.zones()))
+                                .toList())
                 .bindArray(
                         "sources",
                         String.class,

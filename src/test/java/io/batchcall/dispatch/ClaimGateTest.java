@@ -76,6 +76,11 @@ class ClaimGateTest {
 
     /** A batch of recipients (number to time zone, empty for none) under a calling window when {@code window}. */
     private String submit(Map<String, Optional<String>> recipients, Optional<String> window) {
+        return submit(recipients, window, Optional.empty());
+    }
+
+    private String submit(
+            Map<String, Optional<String>> recipients, Optional<String> window, Optional<Instant> expires) {
         var list = recipients.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
                 .map(e -> new NewRecipient(
@@ -98,7 +103,7 @@ class ClaimGateTest {
                 Optional.empty(),
                 engine.clock.instant(),
                 list,
-                new BatchRules(Optional.empty(), window, Optional.empty()));
+                new BatchRules(Optional.empty(), window, expires));
         var result = engine.batches.submit(workspace, batch, Optional.empty());
         return ((io.batchcall.store.Idempotent.Done<io.batchcall.domain.BatchSummary>) result)
                 .value()
@@ -129,12 +134,7 @@ class ClaimGateTest {
 
     private int events(String type, String batch) {
         return engine.one(
-                "SELECT count(*) FROM events WHERE type = :t AND batch_id = :b",
-                Integer.class,
-                "t",
-                type,
-                "b",
-                batch);
+                "SELECT count(*) FROM events WHERE type = :t AND batch_id = :b", Integer.class, "t", type, "b", batch);
     }
 
     private void sql(String statement) {
@@ -148,10 +148,15 @@ class ClaimGateTest {
                 + workspace.value() + "', 'sl_1', 'dnc', now(), now())");
         sql("INSERT INTO suppression_entries (workspace_id, list_id, number, is_prefix, source, created_at) VALUES ('"
                 + workspace.value() + "', 'sl_1', '+1201', true, 'import', now())");
-        sql("INSERT INTO opt_outs (workspace_id, id, number, channel, created_at) VALUES ('"
-                + workspace.value() + "', 'oo_1', '+14155550002', 'api', now())");
+        sql("INSERT INTO opt_outs (workspace_id, id, number, channel, created_at) VALUES ('" + workspace.value()
+                + "', 'oo_1', '+14155550002', 'api', now())");
         var batch = submit(
-                Map.of("+12015550001", Optional.empty(), "+14155550002", Optional.empty(), "+14155550003",
+                Map.of(
+                        "+12015550001",
+                        Optional.empty(),
+                        "+14155550002",
+                        Optional.empty(),
+                        "+14155550003",
                         Optional.empty()),
                 Optional.empty());
 
@@ -182,11 +187,12 @@ class ClaimGateTest {
         assertThat(recipient(batch, "+14155550001", "status")).isEqualTo("pending");
         assertThat(recipient(batch, "+14155550001", "hold_reason")).isEqualTo("outside_window");
         assertThat(engine.one(
-                        "SELECT next_attempt_at FROM recipients WHERE batch_id = :b AND phone_number = '+14155550001'",
-                        java.time.OffsetDateTime.class,
-                        "b",
-                        batch)
-                .toInstant()).isEqualTo(opens);
+                                "SELECT next_attempt_at FROM recipients WHERE batch_id = :b AND phone_number = '+14155550001'",
+                                java.time.OffsetDateTime.class,
+                                "b",
+                                batch)
+                        .toInstant())
+                .isEqualTo(opens);
         assertThat(recipient(batch, "+14155550001", "resolved_timezones")).isEqualTo("{Asia/Tokyo}");
         assertThat(recipient(batch, "+14155550001", "timezone_source")).isEqualTo("recipient");
         assertThat(attempts(batch, "+14155550001")).isZero();
@@ -195,7 +201,9 @@ class ClaimGateTest {
 
         engine.timers.advance(Duration.between(engine.clock.instant(), opens).minusSeconds(1));
         engine.runSteps(Duration.ofMillis(100), 5);
-        assertThat(attempts(batch, "+14155550001")).as("still closed a second before it opens").isZero();
+        assertThat(attempts(batch, "+14155550001"))
+                .as("still closed a second before it opens")
+                .isZero();
 
         engine.timers.advance(Duration.ofSeconds(1));
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
@@ -215,12 +223,10 @@ class ClaimGateTest {
 
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
 
-        var rows = engine.jdbi.withHandle(h -> h.createQuery("""
+        var rows = engine.jdbi.withHandle(
+                h -> h.createQuery("""
                         SELECT to_number, local_time, timezone, policy FROM attempts WHERE batch_id = :b
-                        ORDER BY to_number""")
-                .bind("b", batch)
-                .mapToMap()
-                .list());
+                        ORDER BY to_number""").bind("b", batch).mapToMap().list());
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0))
                 .containsEntry("to_number", "+14155550001")
@@ -242,8 +248,8 @@ class ClaimGateTest {
         var claimedAt = engine.clock.instant();
         var first = submit(Map.of("+14155550001", Optional.empty()), Optional.empty());
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
-        var second = submit(
-                Map.of("+14155550001", Optional.empty(), "+14155550002", Optional.empty()), Optional.empty());
+        var second =
+                submit(Map.of("+14155550001", Optional.empty(), "+14155550002", Optional.empty()), Optional.empty());
 
         engine.runUntilIdle(Duration.ofMillis(100), 1_000);
 
@@ -253,13 +259,13 @@ class ClaimGateTest {
         assertThat(recipient(second, "+14155550001", "status")).isEqualTo("pending");
         assertThat(recipient(second, "+14155550001", "hold_reason")).isEqualTo("frequency_cap");
         assertThat(engine.one(
-                        "SELECT next_attempt_at FROM recipients WHERE batch_id = :b AND phone_number = '+14155550001'",
-                        java.time.OffsetDateTime.class,
-                        "b",
-                        second)
-                .toInstant()).isEqualTo(claimedAt.plus(Duration.ofDays(1)));
-        assertThat(engine.one(
-                        "SELECT policy FROM attempts WHERE batch_id = :b", String.class, "b", first))
+                                "SELECT next_attempt_at FROM recipients WHERE batch_id = :b AND phone_number = '+14155550001'",
+                                java.time.OffsetDateTime.class,
+                                "b",
+                                second)
+                        .toInstant())
+                .isEqualTo(claimedAt.plus(Duration.ofDays(1)));
+        assertThat(engine.one("SELECT policy FROM attempts WHERE batch_id = :b", String.class, "b", first))
                 .isEqualTo("no calling window; frequency caps 1 per 86400 s");
 
         engine.timers.advance(Duration.ofHours(23));
@@ -284,7 +290,8 @@ class ClaimGateTest {
         var spans = engine.jdbi.withHandle(h -> h.createQuery("""
                         SELECT a.claimed_at, a.ended_at FROM attempts a WHERE a.to_number = '+14155550001'
                         ORDER BY a.claimed_at""")
-                .map((rs, ctx) -> List.of(rs.getObject(1, java.time.OffsetDateTime.class),
+                .map((rs, ctx) -> List.of(
+                        rs.getObject(1, java.time.OffsetDateTime.class),
                         rs.getObject(2, java.time.OffsetDateTime.class)))
                 .list());
         assertThat(spans).hasSize(2);
@@ -292,5 +299,52 @@ class ClaimGateTest {
         assertThat(engine.batchStatus(first)).isEqualTo("completed");
         assertThat(engine.batchStatus(second)).isEqualTo("completed");
         assertThat(recipient(second, "+14155550001", "hold_reason")).isNull();
+    }
+
+    @Test
+    void when_the_window_expires_its_waiting_recipients_end_cancelled_and_the_batch_completes() {
+        var expires = Instant.parse("2026-11-29T12:00:00Z");
+        start(new ClosedIn(NIGHT, Instant.parse("2026-11-29T23:00:00Z")));
+        var sweep = new io.batchcall.store.WindowExpiry(
+                engine.database, engine.clock, io.batchcall.domain.IdSource.secure());
+        var batch = submit(
+                Map.of("+14155550001", Optional.of(NIGHT.getId()), "+14155550002", Optional.of(DAY.getId())),
+                Optional.of(WINDOW),
+                Optional.of(expires));
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+        assertThat(recipient(batch, "+14155550001", "hold_reason")).isEqualTo("outside_window");
+
+        engine.timers.advance(Duration.between(engine.clock.instant(), expires).minusSeconds(1));
+        assertThat(sweep.sweep()).as("a second before the expiry").isZero();
+        assertThat(recipient(batch, "+14155550001", "status")).isEqualTo("pending");
+
+        engine.timers.advance(Duration.ofSeconds(1));
+        assertThat(sweep.sweep()).isEqualTo(1);
+
+        assertThat(recipient(batch, "+14155550001", "status")).isEqualTo("cancelled");
+        assertThat(recipient(batch, "+14155550001", "skip_reason")).isEqualTo("window_expired");
+        assertThat(recipient(batch, "+14155550002", "status")).isEqualTo("completed");
+        assertThat(attempts(batch, "+14155550001")).isZero();
+        assertThat(engine.batchStatus(batch)).isEqualTo("completed");
+        assertThat(events("batch.completed", batch)).isEqualTo(1);
+    }
+
+    @Test
+    void a_number_the_cap_releases_only_after_the_window_expires_is_skipped_as_exhausted() {
+        start(CallingWindows.NONE);
+        sql("UPDATE workspaces SET frequency_caps = '[{\"max\": 1, \"per_seconds\": 86400}]'");
+        submit(Map.of("+14155550001", Optional.empty()), Optional.empty());
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+        var second = submit(
+                Map.of("+14155550001", Optional.empty()),
+                Optional.empty(),
+                Optional.of(engine.clock.instant().plus(Duration.ofHours(12))));
+
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+
+        assertThat(recipient(second, "+14155550001", "status")).isEqualTo("cancelled");
+        assertThat(recipient(second, "+14155550001", "skip_reason")).isEqualTo("frequency_cap_exhausted");
+        assertThat(attempts(second, "+14155550001")).isZero();
+        assertThat(engine.batchStatus(second)).isEqualTo("completed");
     }
 }

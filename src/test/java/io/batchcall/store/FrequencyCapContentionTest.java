@@ -42,10 +42,11 @@ class FrequencyCapContentionTest {
                 .createWithApiKey("capped", 6, ApiKeySecret.generate(ids))
                 .workspace()
                 .id();
-        database.jdbi().useHandle(h -> h.createUpdate(
-                        "UPDATE workspaces SET frequency_caps = '[{\"max\": 2, \"per_seconds\": 86400}]' WHERE id = :w")
-                .bind("w", workspace.value())
-                .execute());
+        database.jdbi()
+                .useHandle(h -> h.createUpdate(
+                                "UPDATE workspaces SET frequency_caps = '[{\"max\": 2, \"per_seconds\": 86400}]' WHERE id = :w")
+                        .bind("w", workspace.value())
+                        .execute());
         var agent = new AgentStore(database, clock, ids)
                 .create(
                         workspace,
@@ -128,7 +129,9 @@ class FrequencyCapContentionTest {
                         .bind("w", workspace.value())
                         .map((rs, ctx) -> rs.getInt(2))
                         .list());
-        assertThat(perNumber).hasSize(NUMBERS).allSatisfy(count -> assertThat(count).isEqualTo(2));
+        assertThat(perNumber)
+                .hasSize(NUMBERS)
+                .allSatisfy(count -> assertThat(count).isEqualTo(2));
         record Span(String number, OffsetDateTime claimed, OffsetDateTime ended) {}
         var spans = database.jdbi()
                 .withHandle(h -> h.createQuery("""
@@ -143,7 +146,9 @@ class FrequencyCapContentionTest {
         for (int i = 1; i < spans.size(); i++) {
             if (spans.get(i).number().equals(spans.get(i - 1).number())) {
                 assertThat(spans.get(i).claimed())
-                        .as("a second call to %s starts after the first ended", spans.get(i).number())
+                        .as(
+                                "a second call to %s starts after the first ended",
+                                spans.get(i).number())
                         .isAfterOrEqualTo(spans.get(i - 1).ended());
             }
         }
