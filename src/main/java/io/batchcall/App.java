@@ -15,6 +15,7 @@ import io.batchcall.api.CallbackTokens;
 import io.batchcall.api.ConvaiSettingsRoutes;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.ExotelCallbackRoutes;
+import io.batchcall.api.FrequencyCapRoutes;
 import io.batchcall.api.OperationsRoutes;
 import io.batchcall.api.OutboundCallRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
@@ -55,6 +56,7 @@ import io.batchcall.store.Database;
 import io.batchcall.store.DeliveryLog;
 import io.batchcall.store.DeliveryStore;
 import io.batchcall.store.EmbeddedPostgresServer;
+import io.batchcall.store.FrequencyCaps;
 import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
@@ -276,6 +278,7 @@ public final class App implements AutoCloseable {
                                 new Authentication(keys, config.rateLimits(), clock, meters),
                                 new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                                 new WorkspaceRoutes(workspaces),
+                                new FrequencyCapRoutes(new FrequencyCaps(database)),
                                 new AgentRoutes(agents, phoneNumbers, egress),
                                 new BranchRoutes(agents, branches),
                                 new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
