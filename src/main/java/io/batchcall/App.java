@@ -16,6 +16,7 @@ import io.batchcall.api.CallingWindowRoutes;
 import io.batchcall.api.ConvaiSettingsRoutes;
 import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.ExotelCallbackRoutes;
+import io.batchcall.api.FrequencyCapRoutes;
 import io.batchcall.api.OperationsRoutes;
 import io.batchcall.api.OutboundCallRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
@@ -57,6 +58,7 @@ import io.batchcall.store.Database;
 import io.batchcall.store.DeliveryLog;
 import io.batchcall.store.DeliveryStore;
 import io.batchcall.store.EmbeddedPostgresServer;
+import io.batchcall.store.FrequencyCaps;
 import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
@@ -66,6 +68,7 @@ import io.batchcall.store.ProviderRequestBudgets;
 import io.batchcall.store.RecipientStore;
 import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.WebhookStore;
+import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
 import io.batchcall.telephony.AgentAccess;
 import io.batchcall.telephony.ScheduledTimers;
@@ -278,6 +281,7 @@ public final class App implements AutoCloseable {
                                 new Authentication(keys, config.rateLimits(), clock, meters),
                                 new AdminRoutes(config.security().adminToken(), workspaces, keys, ids),
                                 new WorkspaceRoutes(workspaces),
+                                new FrequencyCapRoutes(new FrequencyCaps(database)),
                                 new AgentRoutes(agents, phoneNumbers, egress),
                                 new BranchRoutes(agents, branches),
                                 new PhoneNumberRoutes(phoneNumbers, agents, branches, egress),
@@ -415,7 +419,8 @@ public final class App implements AutoCloseable {
         var lease = config.dispatch().leaseTimeout();
         var notifications = new Notifications(database, clock);
         var dispatcher = new Dispatcher(
-                new ClaimStore(database, clock, ids, config.nodeId(), lease),
+                // No calling windows until their engine is wired in: every recipient may be called at any time.
+                new ClaimStore(database, clock, ids, config.nodeId(), lease, io.batchcall.domain.CallingWindows.NONE),
                 recorder,
                 registry,
                 providers,
@@ -454,7 +459,7 @@ public final class App implements AutoCloseable {
                 .register(meters);
         running.push(notifications.start());
         running.push(leaseKeeper.start());
-        running.push(new Housekeeping(idempotency, workspaces, meters).start());
+        running.push(new Housekeeping(idempotency, workspaces, new WindowExpiry(database, clock, ids), meters).start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
         running.push(new PostCallProducer(
                         new PostCallTranscriptions(database, clock, ids),

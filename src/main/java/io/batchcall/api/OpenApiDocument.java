@@ -56,6 +56,23 @@ final class OpenApiDocument {
                     true,
                     "object"),
             new Operation(
+                    "get",
+                    "/v1/batchcall/workspace/frequency-caps",
+                    "Workspace",
+                    "The workspace's frequency caps: {frequency_caps: [{max, per_seconds}]}, counted on the attempts"
+                            + " to each number across every batch and single call of the workspace",
+                    true,
+                    "object"),
+            new Operation(
+                    "put",
+                    "/v1/batchcall/workspace/frequency-caps",
+                    "Workspace",
+                    "Replace the frequency caps: {frequency_caps: [{max: 1..1000, per_seconds: 60..31536000}]}, at"
+                            + " most 5 ([] removes them); a capped recipient waits (hold_reason frequency_cap), or is"
+                            + " skipped (frequency_cap_exhausted) when the cap releases it after its window expires",
+                    true,
+                    "object"),
+            new Operation(
                     "post",
                     "/v1/convai/batch-calling/{batch_id}/pause",
                     "Batch calling",

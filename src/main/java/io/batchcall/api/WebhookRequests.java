@@ -31,6 +31,8 @@ final class WebhookRequests {
                             "batch.updated",
                             "batch.recipients_added"),
                     Arrays.stream(RecipientStatus.values()).map(s -> "recipient." + s.wireName()),
+                    // A pending recipient held by the campaign rules (the claim writes it): its status is unchanged.
+                    Stream.of("recipient.held"),
                     Stream.of(
                             "call.machine_detected",
                             "post_call_transcription",

@@ -1,6 +1,7 @@
 package io.batchcall.dispatch;
 
 import io.batchcall.store.IdempotencyStore;
+import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -13,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Periodic chores that no request waits for: expired Idempotency-Keys are deleted, and the per-workspace
+ * Periodic chores that no request waits for: expired Idempotency-Keys are deleted, recipients still waiting when
+ * their batch's calling window expired are cancelled (within the period of the expiry), and the per-workspace
  * calls-in-flight gauge is refreshed from the database's counters (the whole cluster's truth, not this node's).
  */
 public final class Housekeeping implements AutoCloseable {
@@ -22,11 +24,14 @@ public final class Housekeeping implements AutoCloseable {
 
     private final IdempotencyStore idempotency;
     private final WorkspaceStore workspaces;
+    private final WindowExpiry windowExpiry;
     private final MultiGauge inFlight;
     private ScheduledExecutorService scheduler;
 
-    public Housekeeping(IdempotencyStore idempotency, WorkspaceStore workspaces, MeterRegistry meters) {
+    public Housekeeping(
+            IdempotencyStore idempotency, WorkspaceStore workspaces, WindowExpiry windowExpiry, MeterRegistry meters) {
         this.idempotency = idempotency;
+        this.windowExpiry = windowExpiry;
         this.workspaces = workspaces;
         this.inFlight = MultiGauge.builder("batchcall.workspace.calls.in.flight")
                 .description("Calls in flight per workspace, across all nodes")
@@ -35,6 +40,10 @@ public final class Housekeeping implements AutoCloseable {
 
     public void runOnce() {
         idempotency.deleteExpired();
+        int expired = windowExpiry.sweep();
+        if (expired > 0) {
+            log.info("Calling windows expired; waiting recipients cancelled recipients={}", expired);
+        }
         inFlight.register(
                 workspaces.callsInFlight().entrySet().stream()
                         .map(entry -> MultiGauge.Row.of(

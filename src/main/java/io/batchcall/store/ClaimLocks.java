@@ -28,13 +28,17 @@ final class ClaimLocks {
             int inFlight,
             TelephonyCallConfig callConfig,
             Instant scheduledAt,
-            boolean pending) {}
+            boolean pending,
+            Optional<String> timezone,
+            Optional<String> callingWindow,
+            Optional<Instant> windowExpiresAt) {}
 
     static List<DueBatch> dueBatches(Handle handle, WorkspaceId workspace, Instant now) {
         return handle.createQuery("""
                         SELECT b.id, b.agent_id, b.phone_number_id, b.target_concurrency_limit, b.in_flight,
                                b.ringing_timeout_secs, b.recording_enabled, b.machine_detection, b.scheduled_at,
-                               b.status = 'pending' AS pending
+                               b.status = 'pending' AS pending, b.timezone, b.calling_window::text AS calling_window,
+                               b.window_expires_at
                         FROM batches b
                         WHERE b.workspace_id = :workspaceId AND b.status IN ('pending', 'in_progress')
                           AND b.scheduled_at <= :now
@@ -60,7 +64,10 @@ final class ClaimLocks {
                                 rs.getBoolean("recording_enabled"),
                                 Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
                         Rows.instant(rs, "scheduled_at"),
-                        rs.getBoolean("pending")))
+                        rs.getBoolean("pending"),
+                        Rows.optionalText(rs, "timezone"),
+                        Rows.optionalText(rs, "calling_window"),
+                        Rows.optionalInstant(rs, "window_expires_at")))
                 .list();
     }
 

@@ -5,6 +5,7 @@ import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.BatchStatus;
+import io.batchcall.domain.CallingWindows;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
 import io.batchcall.domain.DialSlots;
@@ -40,6 +41,10 @@ public final class ClaimStore {
     static final Duration PACING_HORIZON = Duration.ofSeconds(1);
     /** The most recipients one claim takes in one workspace, to keep transactions short. */
     static final int MAX_PER_CLAIM = 1_000;
+    /** The fewest recipients a claim locks at once: held ones are passed in chunks, not one statement each. */
+    static final int MIN_CHUNK = 100;
+    /** The most recipients one claim looks at in one batch, held and skipped ones included. */
+    static final int MAX_EXAMINED_PER_CLAIM = 5_000;
 
     private final Jdbi jdbi;
     private final Clock clock;
@@ -47,8 +52,16 @@ public final class ClaimStore {
     private final Outbox outbox;
     private final String nodeId;
     private final Duration lease;
+    private final CallingWindows windows;
 
+    /** A claim store without calling windows (every recipient may be called at any time of day). */
     public ClaimStore(Database database, Clock clock, IdSource ids, String nodeId, Duration lease) {
+        this(database, clock, ids, nodeId, lease, CallingWindows.NONE);
+    }
+
+    public ClaimStore(
+            Database database, Clock clock, IdSource ids, String nodeId, Duration lease, CallingWindows windows) {
+        this.windows = windows;
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.ids = ids;
@@ -147,12 +160,13 @@ public final class ClaimStore {
                     pacing.put(id, new DialSlots(number.number().cps(), number.nextDialAt(), now, PACING_HORIZON)));
 
             var shares = share(usable, workspaceFree, workspaceLimit, agents, agentFree, pacing);
-            var claims = new ArrayList<Claim>();
+            var gate = new ClaimGate(handle, workspace, windows, ClaimGate.caps(handle, workspace), now);
+            var admissions = new ArrayList<Admission>();
             for (var batch : usable) {
                 int share = shares.getOrDefault(batch.id(), 0);
                 if (share > 0) {
                     var numberId = batch.phoneNumberId().orElseThrow();
-                    claims.addAll(claimRecipients(
+                    admissions.addAll(claimRecipients(
                             handle,
                             workspace,
                             batch,
@@ -160,10 +174,12 @@ public final class ClaimStore {
                             agents.get(batch.agentId()).agent(),
                             numbers.get(numberId).number(),
                             pacing.get(numberId),
+                            gate,
                             now));
                 }
             }
-            recordClaims(handle, workspace, claims, pacing, now);
+            var claims = admissions.stream().map(Admission::claim).toList();
+            recordClaims(handle, workspace, admissions, pacing, now);
             var claimedBatches = Set.copyOf(claims.stream().map(Claim::batchId).toList());
             var started = usable.stream()
                     .filter(DueBatch::pending)
@@ -171,6 +187,7 @@ public final class ClaimStore {
                     .filter(claimedBatches::contains)
                     .toList();
             var events = new ArrayList<>(BatchTransitions.started(handle, workspace, started));
+            events.addAll(gate.events());
             events.addAll(LifecycleEvents.recipientEvents(
                     handle,
                     claims.stream()
@@ -387,7 +404,17 @@ public final class ClaimStore {
         return FairShare.share(candidates, Math.min(workspaceFree, MAX_PER_CLAIM), agentFree, slots);
     }
 
-    private List<Claim> claimRecipients(
+    /** A claim and what its attempt records of the rules that let it through. */
+    private record Admission(Claim claim, ClaimGate.Audit audit) {}
+
+    /**
+     * Takes up to {@code share} of a batch's due recipients through the gate: candidates are locked a chunk at a
+     * time in position order (SKIP LOCKED), the gate holds or skips those the rules rule out (their next_attempt_at
+     * moves past now, so they are not picked again), and the next chunk starts after the last one looked at. So
+     * held recipients do not use up the batch's share, and a claim looks at no more than
+     * {@link #MAX_EXAMINED_PER_CLAIM} of them, to keep its transaction short.
+     */
+    private List<Admission> claimRecipients(
             Handle handle,
             WorkspaceId workspace,
             DueBatch batch,
@@ -395,78 +422,141 @@ public final class ClaimStore {
             Agent agent,
             PhoneNumber number,
             DialSlots pacing,
+            ClaimGate gate,
             Instant now) {
+        var admitted = new ArrayList<ClaimGate.Admitted>();
+        int after = Integer.MIN_VALUE;
+        int examined = 0;
+        while (admitted.size() < share && examined < MAX_EXAMINED_PER_CLAIM) {
+            int chunk = Math.min(MAX_PER_CLAIM, Math.max(share - admitted.size(), MIN_CHUNK));
+            var candidates = candidates(handle, workspace, batch.id(), after, chunk, now);
+            if (candidates.isEmpty()) {
+                break;
+            }
+            admitted.addAll(gate.decide(batch, candidates, share - admitted.size()));
+            examined += candidates.size();
+            after = candidates.getLast().position();
+            if (candidates.size() < chunk) {
+                break;
+            }
+        }
+        dispatched(handle, workspace, batch.id(), admitted, now);
         var due = batch.scheduledAt();
-        return handle
-                .createQuery("""
-                        WITH picked AS (
-                            -- A CTE runs exactly once; a LIMIT subquery inside UPDATE ... FROM may be rescanned
-                            -- and take more rows than the limit.
-                            SELECT id FROM recipients
-                            WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
-                              AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
-                            ORDER BY position
-                            LIMIT :share
-                            FOR UPDATE SKIP LOCKED)
-                        UPDATE recipients r
-                        SET status = 'dispatched', attempt_count = r.attempt_count + 1, updated_at = :now
-                        FROM picked
-                        WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = picked.id
-                        RETURNING r.id, r.position, r.phone_number, r.client_data::text AS client_data,
-                                  r.attempt_count, r.next_attempt_at""")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batch.id())
-                .bind("share", share)
-                .bind("now", Rows.at(now))
-                .map((rs, ctx) -> new Object[] {
-                    rs.getString("id"),
-                    rs.getInt("position"),
-                    rs.getString("phone_number"),
-                    rs.getString("client_data"),
-                    rs.getInt("attempt_count"),
-                    Rows.optionalInstant(rs, "next_attempt_at")
-                })
-                .list()
-                .stream()
-                .sorted(java.util.Comparator.comparingInt(row -> (Integer) row[1]))
-                .map(row -> {
-                    @SuppressWarnings("unchecked")
-                    var nextAttempt = (Optional<Instant>) row[5];
-                    var recipientDue = nextAttempt.filter(at -> at.isAfter(due)).orElse(due);
-                    return new Claim(
-                            new AttemptRef(workspace, ids.next(AttemptRef.ID_PREFIX)),
-                            batch.id(),
-                            (String) row[0],
-                            (Integer) row[4],
-                            (String) row[2],
-                            number,
-                            agent,
-                            batch.callConfig(),
-                            ids.next("conv"),
-                            Optional.ofNullable((String) row[3]),
-                            pacing.take(),
-                            recipientDue);
+        return admitted.stream()
+                .map(admission -> {
+                    var candidate = admission.candidate();
+                    var recipientDue = candidate
+                            .nextAttemptAt()
+                            .filter(at -> at.isAfter(due))
+                            .orElse(due);
+                    return new Admission(
+                            new Claim(
+                                    new AttemptRef(workspace, ids.next(AttemptRef.ID_PREFIX)),
+                                    batch.id(),
+                                    candidate.id(),
+                                    candidate.attemptCount() + 1,
+                                    candidate.phoneNumber().orElse(null),
+                                    number,
+                                    agent,
+                                    batch.callConfig(),
+                                    ids.next("conv"),
+                                    candidate.clientData(),
+                                    pacing.take(),
+                                    recipientDue),
+                            admission.audit());
                 })
                 .toList();
     }
 
-    /** Opens the attempts and counts them in flight, in the lock order workspace, agents, batches. */
-    private void recordClaims(
-            Handle handle, WorkspaceId workspace, List<Claim> claims, Map<String, DialSlots> pacing, Instant now) {
-        if (claims.isEmpty()) {
+    /** Due pending recipients of a batch after a position, locked (SKIP LOCKED: another claim's are passed over). */
+    private static List<ClaimGate.Candidate> candidates(
+            Handle handle, WorkspaceId workspace, String batchId, int after, int limit, Instant now) {
+        return handle.createQuery("""
+                        SELECT id, position, phone_number, client_data::text AS client_data, attempt_count,
+                               next_attempt_at, hold_reason, timezone, region,
+                               client_data -> 'dynamic_variables' ->> 'timezone' AS variable_zone
+                        FROM recipients
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
+                          AND (next_attempt_at IS NULL OR next_attempt_at <= :now) AND position > :after
+                        ORDER BY position
+                        LIMIT :limit
+                        FOR UPDATE SKIP LOCKED""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("after", after)
+                .bind("limit", limit)
+                .bind("now", Rows.at(now))
+                .map((rs, ctx) -> new ClaimGate.Candidate(
+                        rs.getString("id"),
+                        rs.getInt("position"),
+                        Rows.optionalText(rs, "phone_number"),
+                        Rows.optionalText(rs, "client_data"),
+                        rs.getInt("attempt_count"),
+                        Rows.optionalInstant(rs, "next_attempt_at"),
+                        Rows.optionalText(rs, "hold_reason"),
+                        Rows.optionalText(rs, "timezone"),
+                        Rows.optionalText(rs, "region"),
+                        Rows.optionalText(rs, "variable_zone")))
+                .list();
+    }
+
+    /** Moves the admitted recipients to dispatched in one statement, with the zones the rules judged them in. */
+    private static void dispatched(
+            Handle handle, WorkspaceId workspace, String batchId, List<ClaimGate.Admitted> admitted, Instant now) {
+        if (admitted.isEmpty()) {
             return;
         }
         handle.createUpdate("""
+                        UPDATE recipients r
+                        SET status = 'dispatched', attempt_count = r.attempt_count + 1, hold_reason = NULL,
+                            resolved_timezones = string_to_array(d.zones, ' '), timezone_source = d.source,
+                            updated_at = :now
+                        FROM unnest(:ids, :zones, :sources) AS d(id, zones, source)
+                        WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = d.id
+                          AND r.status = 'pending'""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .bind("now", Rows.at(now))
+                .bindArray(
+                        "ids",
+                        String.class,
+                        admitted.stream().map(a -> a.candidate().id()).toList())
+                .bindArray(
+                        "zones",
+                        String.class,
+                        admitted.stream()
+                                .map(a -> ClaimGate.zoneList(a.zones()))
+                                .toList())
+                .bindArray(
+                        "sources",
+                        String.class,
+                        admitted.stream().map(a -> ClaimGate.source(a.zones())).toList())
+                .execute();
+    }
+
+    /** Opens the attempts and counts them in flight, in the lock order workspace, agents, batches. */
+    private void recordClaims(
+            Handle handle,
+            WorkspaceId workspace,
+            List<Admission> admissions,
+            Map<String, DialSlots> pacing,
+            Instant now) {
+        if (admissions.isEmpty()) {
+            return;
+        }
+        var claims = admissions.stream().map(Admission::claim).toList();
+        handle.createUpdate("""
                         INSERT INTO attempts (workspace_id, id, batch_id, recipient_id, attempt_number, agent_id,
                             phone_number_id, provider, conversation_id, node_id, lease_owner, phase, lease_expires_at,
-                            dial_at, claimed_at)
+                            dial_at, claimed_at, to_number, local_time, timezone, policy)
                         SELECT :workspaceId, a.id, a.batch_id, a.recipient_id, a.attempt_number, a.agent_id,
                             a.phone_number_id, a.provider, a.conversation_id, :nodeId, :nodeId, :dialing, :leaseUntil,
-                            a.dial_at, :now
+                            a.dial_at, :now, a.to_number, a.local_time, a.timezone, a.policy
                         FROM unnest(:ids, :batchIds, :recipientIds, :attemptNumbers, :agentIds, :phoneNumberIds,
-                                    :providers, :conversationIds, :dialAts)
+                                    :providers, :conversationIds, :dialAts, :toNumbers, :localTimes, :timezones,
+                                    :policies)
                             AS a(id, batch_id, recipient_id, attempt_number, agent_id, phone_number_id, provider,
-                                 conversation_id, dial_at)""")
+                                 conversation_id, dial_at, to_number, local_time, timezone, policy)""")
                 .bind("workspaceId", workspace.value())
                 .bind("nodeId", nodeId)
                 .bind("leaseUntil", Rows.at(now.plus(lease)))
@@ -508,6 +598,28 @@ public final class ClaimStore {
                         "dialAts",
                         java.time.OffsetDateTime.class,
                         claims.stream().map(c -> Rows.at(c.dialAt())).toList())
+                .bindArray(
+                        "toNumbers",
+                        String.class,
+                        admissions.stream()
+                                .map(a -> a.audit().toNumber().orElse(null))
+                                .toList())
+                .bindArray(
+                        "localTimes",
+                        String.class,
+                        admissions.stream()
+                                .map(a -> a.audit().localTime().orElse(null))
+                                .toList())
+                .bindArray(
+                        "timezones",
+                        String.class,
+                        admissions.stream()
+                                .map(a -> a.audit().timezone().orElse(null))
+                                .toList())
+                .bindArray(
+                        "policies",
+                        String.class,
+                        admissions.stream().map(a -> a.audit().policy()).toList())
                 .execute();
         InFlight.claimed(handle, workspace, claims, now);
         for (var used : Set.copyOf(claims.stream().map(c -> c.from().id()).toList())) {

@@ -64,6 +64,17 @@ final class Engine implements AutoCloseable {
             MutableClock clock,
             String nodeId,
             Function<AttemptRecorder, Map<Provider, TelephonyProvider>> extraProviders) {
+        this(databaseUrl, clock, nodeId, extraProviders, io.batchcall.domain.CallingWindows.NONE);
+    }
+
+    /** An engine whose claims judge calling windows with {@code windows}. */
+    Engine(
+            String databaseUrl,
+            MutableClock clock,
+            String nodeId,
+            Function<AttemptRecorder, Map<Provider, TelephonyProvider>> extraProviders,
+            io.batchcall.domain.CallingWindows windows) {
+        this.windows = windows;
         this.clock = clock;
         this.databaseUrl = databaseUrl;
         this.timers = new ManualTimers(clock);
@@ -92,7 +103,7 @@ final class Engine implements AutoCloseable {
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
         this.dispatcher = new Dispatcher(
-                new ClaimStore(database, clock, nodeIds, nodeId, LEASE),
+                new ClaimStore(database, clock, nodeIds, nodeId, LEASE, windows),
                 recorder,
                 registry,
                 providers,
@@ -114,10 +125,20 @@ final class Engine implements AutoCloseable {
     }
 
     final String databaseUrl;
+    final io.batchcall.domain.CallingWindows windows;
 
     static Engine start(String databaseUrl) {
         return new Engine(
                 databaseUrl, new MutableClock(Instant.parse("2026-11-29T10:00:00Z")), "node-a", recorder -> Map.of());
+    }
+
+    static Engine start(String databaseUrl, io.batchcall.domain.CallingWindows windows) {
+        return new Engine(
+                databaseUrl,
+                new MutableClock(Instant.parse("2026-11-29T10:00:00Z")),
+                "node-a",
+                recorder -> Map.of(),
+                windows);
     }
 
     /** An agent whose calls connect to a media stream (Twilio calls need one). */
@@ -155,7 +176,7 @@ final class Engine implements AutoCloseable {
 
     /** A second node on the same database and clock. */
     Engine secondNode(String nodeId) {
-        return new Engine(databaseUrl, clock, nodeId, recorder -> Map.of());
+        return new Engine(databaseUrl, clock, nodeId, recorder -> Map.of(), windows);
     }
 
     WorkspaceId workspace(int concurrencyLimit) {

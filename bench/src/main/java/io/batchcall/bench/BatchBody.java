@@ -40,13 +40,20 @@ final class BatchBody {
      */
     static byte[] of(ApiClient.Workspace workspace, String name, int count, IntFunction<ObjectNode> variables,
                      Optional<Integer> targetConcurrency, Optional<Long> scheduledUnix) {
+        return of(workspace, name, count, variables, targetConcurrency, scheduledUnix, i -> i);
+    }
+
+    /** The same, the i-th recipient calling the {@code number.applyAsInt(i)}-th of the distinct numbers. */
+    static byte[] of(ApiClient.Workspace workspace, String name, int count, IntFunction<ObjectNode> variables,
+                     Optional<Integer> targetConcurrency, Optional<Long> scheduledUnix,
+                     java.util.function.IntUnaryOperator number) {
         var body = ApiClient.JSON.createObjectNode().put("call_name", name).put("agent_id", workspace.agentId())
                 .put("agent_phone_number_id", workspace.phoneNumberId());
         targetConcurrency.ifPresent(limit -> body.put("target_concurrency_limit", limit));
         scheduledUnix.ifPresent(at -> body.put("scheduled_time_unix", at));
         var recipients = body.putArray("recipients");
         for (int i = 0; i < count; i++) {
-            var recipient = recipients.addObject().put("phone_number", phoneNumber(i));
+            var recipient = recipients.addObject().put("phone_number", phoneNumber(number.applyAsInt(i)));
             recipient.putObject("conversation_initiation_client_data").set("dynamic_variables", variables.apply(i));
         }
         try {

@@ -138,6 +138,8 @@ public final class Bench {
             var refill = timed("refill: " + sizes.refillRecipients() + " recipients at concurrency "
                     + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
                     () -> new RefillScenario(api, sizes).run());
+            var held = timed("held: " + sizes.heldRecipients() + " recipients, nine tenths held (frequency cap),"
+                    + " against a plain batch of the other tenth", () -> new HeldScenario(api, sizes).run());
             var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
 
@@ -147,6 +149,7 @@ public final class Bench {
             figures.addAll(conversationList.figures());
             figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch()));
             figures.addAll(refill.figures());
+            figures.addAll(held.figures());
             figures.addAll(capacity.figures());
             details.put("submit", submit.details());
             details.put("get", get.details());
@@ -158,6 +161,7 @@ public final class Bench {
             details.put("db_scheduler", Map.of("dispatch", peer.dispatch().details(),
                     "scheduled_per_second", peer.scheduledPerSecond()));
             details.put("refill", refill.details());
+            details.put("held", held.details());
             details.put("capacity", capacity.details());
 
             var report = new Report(startedAt, options.quick(), machine(), database.durabilitySettings(),

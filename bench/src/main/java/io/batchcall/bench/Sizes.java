@@ -14,7 +14,8 @@ import java.util.TreeSet;
 record Sizes(int submitBatches, int submitRecipients, int getRequests, int listBatches, int listDepth,
              int listRequests, int dispatchRecipients, int dispatchConcurrency, int refillRecipients,
              int refillConcurrency, Duration refillTalk, int capacityCalls, Duration capacityTalk,
-             Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests) {
+             Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests,
+             int heldRecipients) {
 
     /** The most recipients one batch may have (the API's limit). */
     static final int MAX_BATCH = 10_000;
@@ -39,7 +40,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             // long before reading makes the commit counts exact; the quick run only shows them approximately.
             Map.entry("stats-settle-secs", new long[] {11, 2}),
             Map.entry("conversations", new long[] {1_000_000, 100_000}),
-            Map.entry("conversation-requests", new long[] {100, 20}));
+            Map.entry("conversation-requests", new long[] {100, 20}),
+            // One batch of which nine tenths wait (held) and one tenth is dialed.
+            Map.entry("held-recipients", new long[] {10_000, 1_000}));
 
     Sizes {
         if (submitRecipients < 1 || submitRecipients > MAX_BATCH) {
@@ -47,6 +50,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
         }
         if (listDepth < 100 || listDepth >= listBatches) {
             throw new IllegalArgumentException("list-depth must be at least 100 and below list-batches");
+        }
+        if (heldRecipients < 10 || heldRecipients > MAX_BATCH) {
+            throw new IllegalArgumentException("held-recipients must be 10 to " + MAX_BATCH);
         }
     }
 
@@ -82,6 +88,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
                 Duration.ofSeconds(values.get("capacity-steady-secs")),
                 Duration.ofSeconds(values.get("stats-settle-secs")),
                 Math.toIntExact(values.get("conversations")),
-                Math.toIntExact(values.get("conversation-requests")));
+                Math.toIntExact(values.get("conversation-requests")),
+                Math.toIntExact(values.get("held-recipients")));
     }
 }
