@@ -1,8 +1,8 @@
 package io.batchcall.api;
 
-import static io.batchcall.api.AgentApiTest.agent;
-import static io.batchcall.api.AgentApiTest.violations;
-import static io.batchcall.api.AgentApiTest.workspaceId;
+import static io.batchcall.support.ApiCalls.agent;
+import static io.batchcall.support.ApiCalls.violations;
+import static io.batchcall.support.ApiCalls.workspaceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.ApiClient;
