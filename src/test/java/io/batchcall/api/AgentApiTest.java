@@ -1,8 +1,13 @@
 package io.batchcall.api;
 
+import static io.batchcall.support.ApiCalls.agent;
+import static io.batchcall.support.ApiCalls.simulatorNumber;
+import static io.batchcall.support.ApiCalls.violations;
+import static io.batchcall.support.ApiCalls.workspaceId;
+import static io.batchcall.support.Body.array;
+import static io.batchcall.support.Body.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.ApiClient;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.HttpResult;
@@ -14,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+/** Agents themselves: create, get, patch, list, search, delete, and the 404s. */
 @WithServer
 class AgentApiTest {
     private static TestServer server;
@@ -33,10 +39,15 @@ class AgentApiTest {
 
     @Test
     void creating_an_agent_returns_its_id_and_get_shows_every_field() {
-        var created = api.post("/v1/convai/agents/create", """
-                {"name":"Support","conversation_config":{"agent":{"first_message":"Hi","language":"en"}},
-                 "tags":["a","b"],"concurrency_limit":5,"media_stream_url":"wss://agent.example.com/stream",
-                 "sip_uri":"sip:agent@example.com","unknown_field":1}""");
+        var created = api.post(
+                "/v1/convai/agents/create",
+                object().field("name", "Support")
+                        .field("conversation_config", object("agent", object("first_message", "Hi", "language", "en")))
+                        .field("tags", array("a", "b"))
+                        .field("concurrency_limit", 5)
+                        .field("media_stream_url", "wss://agent.example.com/stream")
+                        .field("sip_uri", "sip:agent@example.com")
+                        .field("unknown_field", 1));
 
         assertThat(created.status()).isEqualTo(200);
         var id = created.json().get("agent_id").asText();
@@ -50,7 +61,7 @@ class AgentApiTest {
                 .isTrue();
         assertThat(agent.at("/metadata/updated_at_unix_secs").isIntegralNumber())
                 .isTrue();
-        assertThat(agent.get("tags").toString()).isEqualTo("[\"a\",\"b\"]");
+        assertThat(agent.get("tags")).isEqualTo(array("a", "b"));
         assertThat(agent.get("phone_numbers").isArray()).isTrue();
         assertThat(agent.get("concurrency_limit").asInt()).isEqualTo(5);
         assertThat(agent.get("phone_number_id").isNull()).isTrue();
@@ -60,10 +71,17 @@ class AgentApiTest {
 
     @Test
     void an_agent_created_with_only_a_name_or_explicit_nulls_gets_the_defaults() {
-        var onlyName = agent(api, "{\"name\":\"Plain\"}");
-        var nulls = agent(api, """
-                {"name":"Nulls","conversation_config":null,"tags":null,"concurrency_limit":null,
-                 "media_stream_url":null,"sip_uri":null,"phone_number_id":null}""");
+        var onlyName = agent(api, object("name", "Plain"));
+        var nulls = agent(
+                api,
+                object(
+                        "name", "Nulls",
+                        "conversation_config", null,
+                        "tags", null,
+                        "concurrency_limit", null,
+                        "media_stream_url", null,
+                        "sip_uri", null,
+                        "phone_number_id", null));
 
         for (var id : List.of(onlyName, nulls)) {
             var agent = api.get("/v1/convai/agents/" + id).json();
@@ -79,9 +97,13 @@ class AgentApiTest {
 
     @Test
     void each_invalid_field_of_a_create_is_named_in_one_422() {
-        var response = api.post("/v1/convai/agents/create", """
-                {"conversation_config":[1],"tags":["ok",3],"concurrency_limit":0,
-                 "media_stream_url":"https://example.com/stream","sip_uri":"tel:+14155552671"}""");
+        var response = api.post(
+                "/v1/convai/agents/create",
+                object().field("conversation_config", array(1))
+                        .field("tags", array("ok", 3))
+                        .field("concurrency_limit", 0)
+                        .field("media_stream_url", "https://example.com/stream")
+                        .field("sip_uri", "tel:+14155552671"));
 
         assertThat(response.status()).isEqualTo(422);
         // name is optional, as in ElevenLabs' create.
@@ -100,7 +122,7 @@ class AgentApiTest {
     void a_blank_name_a_relative_stream_url_and_a_huge_limit_are_422s() {
         var response = api.post(
                 "/v1/convai/agents/create",
-                "{\"name\":\" \",\"media_stream_url\":\"/stream\",\"concurrency_limit\":100001}");
+                object("name", " ", "media_stream_url", "/stream", "concurrency_limit", 100001));
 
         assertThat(violations(response))
                 .containsExactly(
@@ -111,14 +133,26 @@ class AgentApiTest {
 
     @Test
     void patch_changes_only_the_given_fields_and_null_clears_an_extension_field() {
-        var id = agent(api, """
-                {"name":"Before","tags":["x"],"concurrency_limit":3,"media_stream_url":"ws://a.example/s",
-                 "sip_uri":"sips:a@example.com","conversation_config":{"k":1}}""");
+        var id = agent(
+                api,
+                object(
+                        "name",
+                        "Before",
+                        "tags",
+                        array("x"),
+                        "concurrency_limit",
+                        3,
+                        "media_stream_url",
+                        "ws://a.example/s",
+                        "sip_uri",
+                        "sips:a@example.com",
+                        "conversation_config",
+                        object("k", 1)));
 
-        var renamed = api.patch("/v1/convai/agents/" + id, "{\"name\":\"After\",\"concurrency_limit\":null}");
+        var renamed = api.patch("/v1/convai/agents/" + id, object("name", "After", "concurrency_limit", null));
         var cleared = api.patch(
                 "/v1/convai/agents/" + id,
-                "{\"media_stream_url\":null,\"sip_uri\":null,\"tags\":[\"y\"],\"name\":null}");
+                object("media_stream_url", null, "sip_uri", null, "tags", array("y"), "name", null));
 
         assertThat(renamed.status()).isEqualTo(200);
         assertThat(renamed.json().get("name").asText()).isEqualTo("After");
@@ -128,17 +162,17 @@ class AgentApiTest {
         assertThat(after.get("name").asText()).isEqualTo("After");
         assertThat(after.get("media_stream_url").isNull()).isTrue();
         assertThat(after.get("sip_uri").isNull()).isTrue();
-        assertThat(after.get("tags").toString()).isEqualTo("[\"y\"]");
-        assertThat(after.get("conversation_config").toString()).isEqualTo("{\"k\":1}");
+        assertThat(after.get("tags")).isEqualTo(array("y"));
+        assertThat(after.get("conversation_config")).isEqualTo(object("k", 1));
         assertThat(api.get("/v1/convai/agents/" + id).json()).isEqualTo(after);
     }
 
     @Test
     void an_invalid_patch_is_a_422_and_changes_nothing() {
-        var id = agent(api, "{\"name\":\"Stable\",\"concurrency_limit\":2}");
+        var id = agent(api, object("name", "Stable", "concurrency_limit", 2));
 
         var response = api.patch(
-                "/v1/convai/agents/" + id, "{\"name\":\"Changed\",\"concurrency_limit\":0,\"sip_uri\":\"sip:\"}");
+                "/v1/convai/agents/" + id, object("name", "Changed", "concurrency_limit", 0, "sip_uri", "sip:"));
 
         assertThat(violations(response))
                 .containsExactly(
@@ -151,69 +185,6 @@ class AgentApiTest {
     }
 
     @Test
-    void setting_phone_number_id_assigns_the_number_and_null_unassigns_every_number_of_the_agent() {
-        var first = simulatorNumber(api, "+14155550101");
-        var second = simulatorNumber(api, "+14155550102");
-        var id = agent(api, "{\"name\":\"Caller\",\"phone_number_id\":\"" + first + "\"}");
-
-        var assigned = api.patch("/v1/convai/agents/" + id, "{\"phone_number_id\":\"" + second + "\"}")
-                .json();
-
-        assertThat(assigned.get("phone_number_id").asText()).isEqualTo(second);
-        assertThat(assigned.get("phone_numbers"))
-                .extracting(n -> n.get("phone_number_id").asText())
-                .containsExactlyInAnyOrder(first, second);
-        assertThat(assigned.at("/phone_numbers/0/assigned_agent/agent_name").asText())
-                .isEqualTo("Caller");
-        assertThat(api.get("/v1/convai/phone-numbers/" + first)
-                        .json()
-                        .at("/assigned_agent/agent_id")
-                        .asText())
-                .isEqualTo(id);
-
-        var unassigned = api.patch("/v1/convai/agents/" + id, "{\"phone_number_id\":null}")
-                .json();
-
-        assertThat(unassigned.get("phone_number_id").isNull()).isTrue();
-        assertThat(unassigned.get("phone_numbers").toString()).isEqualTo("[]");
-        assertThat(api.get("/v1/convai/phone-numbers/" + first)
-                        .json()
-                        .get("assigned_agent")
-                        .isNull())
-                .isTrue();
-    }
-
-    @Test
-    void the_agents_phone_number_id_is_its_most_recently_assigned_number_not_its_most_recently_edited() {
-        var older = simulatorNumber(api, "+14155550103");
-        var newer = simulatorNumber(api, "+14155550104");
-        var id = agent(api, "{\"name\":\"Twice\"}");
-        api.patch("/v1/convai/phone-numbers/" + older, "{\"agent_id\":\"" + id + "\"}");
-        api.patch("/v1/convai/phone-numbers/" + newer, "{\"agent_id\":\"" + id + "\"}");
-
-        api.patch("/v1/convai/phone-numbers/" + older, "{\"label\":\"renamed\"}");
-
-        assertThat(api.get("/v1/convai/agents/" + id)
-                        .json()
-                        .get("phone_number_id")
-                        .asText())
-                .isEqualTo(newer);
-    }
-
-    @Test
-    void naming_a_phone_number_that_does_not_exist_is_a_404() {
-        var id = agent(api, "{\"name\":\"NoNumber\"}");
-
-        var onCreate = api.post("/v1/convai/agents/create", "{\"name\":\"X\",\"phone_number_id\":\"phnum_nope\"}");
-        var onPatch = api.patch("/v1/convai/agents/" + id, "{\"phone_number_id\":\"phnum_nope\"}");
-
-        assertThat(onCreate.status()).isEqualTo(404);
-        assertThat(onCreate.json().at("/detail/status").asText()).isEqualTo("phone_number_not_found");
-        assertThat(onPatch.status()).isEqualTo(404);
-        assertThat(onPatch.json().at("/detail/status").asText()).isEqualTo("phone_number_not_found");
-    }
-
-    @Test
     void an_unknown_agent_is_a_404_agent_not_found_on_every_endpoint() {
         for (var response : everyEndpointOf(api, "agent_nope")) {
             assertThat(response.status()).as(response.toString()).isEqualTo(404);
@@ -223,8 +194,8 @@ class AgentApiTest {
 
     @Test
     void another_workspaces_agent_is_a_404_on_every_endpoint_and_absent_from_its_list() {
-        var id = agent(api, "{\"name\":\"Private\"}");
-        api.post("/v1/convai/agents/" + id + "/branches", "{\"name\":\"b\"}");
+        var id = agent(api, object("name", "Private"));
+        api.post("/v1/convai/agents/" + id + "/branches", object("name", "b"));
         var other = server.client(server.newWorkspaceKey("B"));
 
         for (var response : everyEndpointOf(other, id)) {
@@ -239,7 +210,7 @@ class AgentApiTest {
     @Test
     void a_deleted_agent_answers_404_everywhere_leaves_the_list_and_frees_its_numbers() {
         var number = simulatorNumber(api, "+14155550105");
-        var id = agent(api, "{\"name\":\"Doomed\",\"phone_number_id\":\"" + number + "\"}");
+        var id = agent(api, object("name", "Doomed", "phone_number_id", number));
 
         var deleted = api.delete("/v1/convai/agents/" + id);
 
@@ -261,8 +232,8 @@ class AgentApiTest {
     @Test
     void deleting_an_agent_with_an_active_batch_is_a_409_and_a_finished_batch_does_not_block_it() {
         var workspace = workspaceId(api);
-        var busy = agent(api, "{\"name\":\"Busy\"}");
-        var done = agent(api, "{\"name\":\"Done\"}");
+        var busy = agent(api, object("name", "Busy"));
+        var done = agent(api, object("name", "Done"));
         database.insertBatch(workspace, "btcal_busy_pending", busy, null, "pending");
         database.insertBatch(workspace, "btcal_busy_running", busy, null, "in_progress");
         database.insertBatch(workspace, "btcal_done", done, null, "completed");
@@ -281,7 +252,7 @@ class AgentApiTest {
         var client = server.client(key);
         var created = new ArrayList<String>();
         for (int i = 0; i < 7; i++) {
-            created.add(agent(client, "{\"name\":\"Agent " + i + "\",\"tags\":[\"t" + i + "\"]}"));
+            created.add(agent(client, object("name", "Agent " + i, "tags", array("t" + i))));
         }
 
         var seen = new ArrayList<String>();
@@ -303,7 +274,7 @@ class AgentApiTest {
         assertThat(seen).containsExactlyElementsOf(created.reversed());
         var first = client.get("/v1/convai/agents?page_size=1").json().at("/agents/0");
         assertThat(first.get("name").asText()).isEqualTo("Agent 6");
-        assertThat(first.get("tags").toString()).isEqualTo("[\"t6\"]");
+        assertThat(first.get("tags")).isEqualTo(array("t6"));
         assertThat(first.get("created_at_unix_secs").isIntegralNumber()).isTrue();
         assertThat(first.at("/access_info/role").asText()).isEqualTo("admin");
     }
@@ -311,9 +282,9 @@ class AgentApiTest {
     @Test
     void search_finds_agents_whose_name_contains_the_text_ignoring_case_and_wildcards() {
         var client = server.client(server.newWorkspaceKey("Search"));
-        var sales = agent(client, "{\"name\":\"Sales Bot\"}");
-        agent(client, "{\"name\":\"Support\"}");
-        var percent = agent(client, "{\"name\":\"100% bot\"}");
+        var sales = agent(client, object("name", "Sales Bot"));
+        agent(client, object("name", "Support"));
+        var percent = agent(client, object("name", "100% bot"));
 
         assertThat(client.get("/v1/convai/agents?search=BOT").json().get("agents"))
                 .extracting(a -> a.get("agent_id").asText())
@@ -336,79 +307,13 @@ class AgentApiTest {
                         + " Input should be a valid integer, unable to parse string as an integer");
     }
 
-    @Test
-    void a_branch_is_created_and_listed_as_an_agent_branch_summary() {
-        var id = agent(api, "{\"name\":\"Branchy\"}");
-
-        var created = api.post(
-                "/v1/convai/agents/" + id + "/branches",
-                "{\"name\":\"experiment\",\"description\":\"try a shorter greeting\"}");
-        var plain = api.post("/v1/convai/agents/" + id + "/branches", "{\"name\":\"plain\",\"description\":null}");
-        var list = api.get("/v1/convai/agents/" + id + "/branches");
-
-        assertThat(created.status()).isEqualTo(200);
-        var branch = created.json();
-        assertThat(branch.get("id").asText()).startsWith("agtbranch_");
-        assertThat(branch.get("agent_id").asText()).isEqualTo(id);
-        assertThat(branch.get("description").asText()).isEqualTo("try a shorter greeting");
-        assertThat(branch.get("created_at").isIntegralNumber()).isTrue();
-        assertThat(branch.get("last_committed_at").asLong())
-                .isEqualTo(branch.get("created_at").asLong());
-        assertThat(branch.get("is_archived").asBoolean()).isFalse();
-        assertThat(plain.json().get("description").asText()).isEmpty();
-        assertThat(list.status()).isEqualTo(200);
-        assertThat(list.json().at("/meta/total").asInt()).isEqualTo(2);
-        assertThat(list.json().get("results"))
-                .extracting(b -> b.get("name").asText())
-                .containsExactly("experiment", "plain");
-    }
-
-    @Test
-    void a_branch_needs_a_name() {
-        var id = agent(api, "{\"name\":\"Unnamed branches\"}");
-
-        assertThat(violations(api.post("/v1/convai/agents/" + id + "/branches", "{\"description\":\"d\"}")))
-                .containsExactly("[\"body\",\"name\"] missing Field required");
-        assertThat(violations(api.post("/v1/convai/agents/" + id + "/branches", "{\"name\":7}")))
-                .containsExactly("[\"body\",\"name\"] string_type Input should be a valid string");
-    }
-
     private static List<HttpResult> everyEndpointOf(ApiClient client, String agentId) {
         var path = "/v1/convai/agents/" + agentId;
         return List.of(
                 client.get(path),
-                client.patch(path, "{\"name\":\"x\"}"),
+                client.patch(path, object("name", "x")),
                 client.delete(path),
                 client.get(path + "/branches"),
-                client.post(path + "/branches", "{\"name\":\"x\"}"));
-    }
-
-    static String agent(ApiClient client, String json) {
-        var response = client.post("/v1/convai/agents/create", json);
-        assertThat(response.status()).as(response.toString()).isEqualTo(200);
-        return response.json().get("agent_id").asText();
-    }
-
-    static String simulatorNumber(ApiClient client, String number) {
-        var response = client.post(
-                "/v1/convai/phone-numbers",
-                "{\"provider\":\"simulator\",\"phone_number\":\"" + number + "\",\"label\":\"sim\"}");
-        assertThat(response.status()).as(response.toString()).isEqualTo(200);
-        return response.json().get("phone_number_id").asText();
-    }
-
-    static String workspaceId(ApiClient client) {
-        return client.get("/v1/batchcall/workspace").json().get("workspace_id").asText();
-    }
-
-    /** Each violation of a 422 as {@code loc type msg}, in order. */
-    static List<String> violations(HttpResult response) {
-        assertThat(response.status()).as(response.toString()).isEqualTo(422);
-        var out = new ArrayList<String>();
-        for (JsonNode v : response.json().get("detail")) {
-            out.add(v.get("loc").toString() + " " + v.get("type").asText() + " "
-                    + v.get("msg").asText());
-        }
-        return out;
+                client.post(path + "/branches", object("name", "x")));
     }
 }

@@ -1,7 +1,8 @@
 package io.batchcall.api;
 
-import static io.batchcall.api.AgentApiTest.agent;
-import static io.batchcall.api.AgentApiTest.violations;
+import static io.batchcall.support.ApiCalls.agent;
+import static io.batchcall.support.ApiCalls.violations;
+import static io.batchcall.support.ApiCalls.workspaceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.domain.ConversationRef;
@@ -64,7 +65,7 @@ class AgentCallApiTest {
     }
 
     private static ConversationRef conversation() {
-        var workspace = new WorkspaceId(AgentApiTest.workspaceId(api));
+        var workspace = new WorkspaceId(workspaceId(api));
         var agentId = agent(api, "{\"name\":\"Caller\"}");
         var call = new PhoneCall(
                 PhoneCall.OUTBOUND, "+14155552671", "+14155550123", PhoneCall.TWILIO, "CA1", Optional.of("MZ1"));

@@ -1,7 +1,8 @@
 package io.batchcall.api;
 
-import static io.batchcall.api.AgentApiTest.agent;
-import static io.batchcall.api.AgentApiTest.violations;
+import static io.batchcall.support.ApiCalls.agent;
+import static io.batchcall.support.ApiCalls.violations;
+import static io.batchcall.support.ApiCalls.workspaceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.domain.CallSuccessful;
@@ -266,6 +267,6 @@ class ConversationApiTest {
     }
 
     private static WorkspaceId workspace(ApiClient client) {
-        return new WorkspaceId(AgentApiTest.workspaceId(client));
+        return new WorkspaceId(workspaceId(client));
     }
 }

@@ -1,7 +1,8 @@
 package io.batchcall.api;
 
-import static io.batchcall.api.AgentApiTest.agent;
-import static io.batchcall.api.AgentApiTest.violations;
+import static io.batchcall.support.ApiCalls.agent;
+import static io.batchcall.support.ApiCalls.violations;
+import static io.batchcall.support.ApiCalls.workspaceId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.domain.CallSuccessful;
@@ -45,7 +46,7 @@ class ConversationFiltersApiTest {
         database = new DirectDatabase(server);
         conversations = new ConversationStore(database.database(), Clock.systemUTC(), IdSource.secure());
         api = server.client(server.newWorkspaceKey("Filters"));
-        var workspace = new WorkspaceId(AgentApiTest.workspaceId(api));
+        var workspace = new WorkspaceId(workspaceId(api));
         agentA = agent(api, "{\"name\":\"A\"}");
         agentB = agent(api, "{\"name\":\"B\"}");
         c1 = create(
@@ -214,7 +215,7 @@ class ConversationFiltersApiTest {
     @Test
     void paging_a_filtered_list_shows_each_match_once_in_both_directions() {
         var client = server.client(server.newWorkspaceKey("Filtered pages"));
-        var workspace = new WorkspaceId(AgentApiTest.workspaceId(client));
+        var workspace = new WorkspaceId(workspaceId(client));
         var agentId = agent(client, "{\"name\":\"Pager\"}");
         var successes = new ArrayList<String>();
         for (int i = 0; i < 9; i++) {

@@ -1,15 +1,20 @@
 package io.batchcall.api;
 
-import static io.batchcall.api.AgentApiTest.agent;
-import static io.batchcall.api.AgentApiTest.violations;
-import static io.batchcall.api.AgentApiTest.workspaceId;
+import static io.batchcall.support.ApiCalls.agent;
+import static io.batchcall.support.ApiCalls.violations;
+import static io.batchcall.support.ApiCalls.workspaceId;
+import static io.batchcall.support.Body.array;
+import static io.batchcall.support.Body.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.ApiClient;
+import io.batchcall.support.Body;
 import io.batchcall.support.DirectDatabase;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
 import io.batchcall.support.WithServer;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -18,19 +23,37 @@ import org.junit.jupiter.api.Test;
 
 @WithServer
 class PhoneNumberApiTest {
-    private static final String TWILIO = """
-            {"provider":"twilio","phone_number":"+1 (415) 555-2671","label":"Main","sid":"AC123",
-             "token":"twilio-secret-token","region_config":{"region_id":"ie1","token":"region-secret-token",
-             "edge_location":"dublin"}}""";
-    private static final String SIP = """
-            {"provider":"sip_trunk","phone_number":"+442071838750","label":"Trunk",
-             "outbound_trunk_config":{"address":"sip.example.com","transport":"tls","headers":{"X-Team":"a"},
-               "credentials":{"username":"trunk-user","password":"trunk-secret-password"}},
-             "inbound_trunk_config":{"allowed_addresses":["10.0.0.0/8"],"media_encryption":"required"}}""";
-    private static final String EXOTEL = """
-            {"provider":"exotel","phone_number":"+919876543210","label":"India","account_sid":"acct",
-             "api_key":"exotel-secret-key","api_token":"exotel-secret-token","api_subdomain":"api.in.exotel.com",
-             "app_id":"12345"}""";
+    // Shared by the tests: one that needs a variant changes a deepCopy(), never the constant.
+    private static final Body TWILIO = object().field("provider", "twilio")
+            .field("phone_number", "+1 (415) 555-2671")
+            .field("label", "Main")
+            .field("sid", "AC123")
+            .field("token", "twilio-secret-token")
+            .field(
+                    "region_config",
+                    object("region_id", "ie1", "token", "region-secret-token", "edge_location", "dublin"));
+    private static final Body SIP = object().field("provider", "sip_trunk")
+            .field("phone_number", "+442071838750")
+            .field("label", "Trunk")
+            .field(
+                    "outbound_trunk_config",
+                    object().field("address", "sip.example.com")
+                            .field("transport", "tls")
+                            .field("headers", object("X-Team", "a"))
+                            .field(
+                                    "credentials",
+                                    object("username", "trunk-user", "password", "trunk-secret-password")))
+            .field(
+                    "inbound_trunk_config",
+                    object("allowed_addresses", array("10.0.0.0/8"), "media_encryption", "required"));
+    private static final Body EXOTEL = object().field("provider", "exotel")
+            .field("phone_number", "+919876543210")
+            .field("label", "India")
+            .field("account_sid", "acct")
+            .field("api_key", "exotel-secret-key")
+            .field("api_token", "exotel-secret-token")
+            .field("api_subdomain", "api.in.exotel.com")
+            .field("app_id", "12345");
     private static final List<String> SECRETS = List.of(
             "twilio-secret-token",
             "region-secret-token",
@@ -61,19 +84,26 @@ class PhoneNumberApiTest {
 
         assertThat(id).startsWith("phnum_");
         assertThat(number.status()).isEqualTo(200);
+        // As text, so the fields' order (EL's) is checked too.
         assertThat(number.json().toString())
-                .isEqualTo("{\"phone_number\":\"+14155552671\",\"label\":\"Main\","
-                        + "\"supports_inbound\":true,\"supports_outbound\":true,\"phone_number_id\":\"" + id + "\","
-                        + "\"assigned_agent\":null,\"provider\":\"twilio\",\"cps\":1.0}");
+                .isEqualTo(object().field("phone_number", "+14155552671")
+                        .field("label", "Main")
+                        .field("supports_inbound", true)
+                        .field("supports_outbound", true)
+                        .field("phone_number_id", id)
+                        .field("assigned_agent", null)
+                        .field("provider", "twilio")
+                        .field("cps", 1.0)
+                        .toString());
     }
 
     @Test
     void a_number_without_a_provider_is_read_as_twilio() {
         assertThat(violations(
-                        api.post("/v1/convai/phone-numbers", "{\"phone_number\":\"+14155552671\",\"label\":\"x\"}")))
+                        api.post("/v1/convai/phone-numbers", object("phone_number", "+14155552671", "label", "x"))))
                 .containsExactly(
                         "[\"body\",\"sid\"] missing Field required", "[\"body\",\"token\"] missing Field required");
-        var id = create(api, "{\"phone_number\":\"+14155552671\",\"label\":\"x\",\"sid\":\"AC1\",\"token\":\"t\"}");
+        var id = create(api, object("phone_number", "+14155552671", "label", "x", "sid", "AC1", "token", "t"));
         assertThat(api.get("/v1/convai/phone-numbers/" + id)
                         .json()
                         .get("provider")
@@ -108,11 +138,14 @@ class PhoneNumberApiTest {
     @Test
     void exotel_and_simulator_numbers_have_the_minimal_model_and_their_providers_default_cps() {
         var exotel = api.get("/v1/convai/phone-numbers/" + create(api, EXOTEL)).json();
-        var simulator = api.get(
-                        "/v1/convai/phone-numbers/"
-                                + create(
-                                        api,
-                                        "{\"provider\":\"simulator\",\"phone_number\":\"+14155552672\",\"label\":\"Sim\",\"cps\":2.5}"))
+        var simulator = api.get("/v1/convai/phone-numbers/"
+                        + create(
+                                api,
+                                object(
+                                        "provider", "simulator",
+                                        "phone_number", "+14155552672",
+                                        "label", "Sim",
+                                        "cps", 2.5)))
                 .json();
 
         assertThat(exotel.get("provider").asText()).isEqualTo("exotel");
@@ -124,7 +157,7 @@ class PhoneNumberApiTest {
 
     @Test
     void each_providers_required_fields_are_422s_at_their_exact_loc() {
-        assertThat(violations(api.post("/v1/convai/phone-numbers", "{\"provider\":\"exotel\"}")))
+        assertThat(violations(api.post("/v1/convai/phone-numbers", object("provider", "exotel"))))
                 .containsExactly(
                         "[\"body\",\"phone_number\"] missing Field required",
                         "[\"body\",\"label\"] missing Field required",
@@ -159,31 +192,30 @@ class PhoneNumberApiTest {
     void an_invalid_number_an_unknown_provider_and_a_bad_cps_are_422s() {
         assertThat(violations(api.post(
                         "/v1/convai/phone-numbers",
-                        "{\"provider\":\"vonage\",\"phone_number\":\"12345\",\"label\":\"x\",\"cps\":0}")))
+                        object("provider", "vonage", "phone_number", "12345", "label", "x", "cps", 0))))
                 .containsExactly(
                         "[\"body\",\"provider\"] enum Input should be 'twilio', 'sip_trunk', 'exotel' or 'simulator'",
                         "[\"body\",\"phone_number\"] value_error"
                                 + " Value error, value is not a valid phone number in E.164 form (+ and country code)",
                         "[\"body\",\"cps\"] greater_than Input should be greater than 0");
-        var simulator = "{\"provider\":\"simulator\",\"phone_number\":\"+14155552671\",\"label\":\"x\",\"cps\":";
-        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "0.0001}")))
+        // A BigDecimal, so it is sent as 0.0001 (a double would be 1.0E-4).
+        assertThat(violations(api.post("/v1/convai/phone-numbers", simulatorWithCps(new BigDecimal("0.0001")))))
                 .containsExactly(
                         "[\"body\",\"cps\"] decimal_max_places Decimal input should have no more than 3 decimal places");
-        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "10001}")))
+        assertThat(violations(api.post("/v1/convai/phone-numbers", simulatorWithCps(10001))))
                 .containsExactly("[\"body\",\"cps\"] less_than_equal Input should be less than or equal to 10000");
-        assertThat(violations(api.post("/v1/convai/phone-numbers", simulator + "\"fast\"}")))
+        assertThat(violations(api.post("/v1/convai/phone-numbers", simulatorWithCps("fast"))))
                 .containsExactly("[\"body\",\"cps\"] float_type Input should be a valid number");
     }
 
     @Test
     void an_unknown_or_foreign_agent_id_is_a_404_agent_not_found() {
-        var foreignAgent = agent(server.client(server.newWorkspaceKey("Agents elsewhere")), "{\"name\":\"theirs\"}");
+        var foreignAgent = agent(server.client(server.newWorkspaceKey("Agents elsewhere")), object("name", "theirs"));
 
         for (var agentId : List.of("agent_nope", foreignAgent)) {
             var response = api.post(
                     "/v1/convai/phone-numbers",
-                    "{\"provider\":\"simulator\"," + "\"phone_number\":\"+14155552671\",\"label\":\"x\",\"agent_id\":\""
-                            + agentId + "\"}");
+                    object("provider", "simulator", "phone_number", "+14155552671", "label", "x", "agent_id", agentId));
             assertThat(response.status()).isEqualTo(404);
             assertThat(response.json().at("/detail/status").asText()).isEqualTo("agent_not_found");
         }
@@ -192,10 +224,9 @@ class PhoneNumberApiTest {
     @Test
     void the_list_is_an_array_filtered_by_provider_and_agent() {
         var client = server.client(server.newWorkspaceKey("Listing"));
-        var agentId = agent(client, "{\"name\":\"Lister\"}");
+        var agentId = agent(client, object("name", "Lister"));
         var twilio = create(client, TWILIO);
-        var sip = create(
-                client, SIP.replace("\"label\":\"Trunk\"", "\"label\":\"Trunk\",\"agent_id\":\"" + agentId + "\""));
+        var sip = create(client, SIP.deepCopy().put("agent_id", agentId));
 
         assertThat(ids(client.get("/v1/convai/phone-numbers"))).containsExactly(twilio, sip);
         assertThat(ids(client.get("/v1/convai/phone-numbers?provider=twilio"))).containsExactly(twilio);
@@ -214,7 +245,7 @@ class PhoneNumberApiTest {
 
     @Test
     void patch_changes_the_given_fields_and_keeps_a_trunk_password_when_only_the_username_is_sent() {
-        var agentId = agent(api, "{\"name\":\"Patcher\"}");
+        var agentId = agent(api, object("name", "Patcher"));
         var id = create(api, SIP);
 
         var patched = api.patch("/v1/convai/phone-numbers/" + id, """
@@ -238,21 +269,17 @@ class PhoneNumberApiTest {
 
     @Test
     void patch_assigns_a_branch_of_the_agent_and_refuses_a_branch_of_another_agent() {
-        var agentId = agent(api, "{\"name\":\"With branch\"}");
-        var branch = api.post("/v1/convai/agents/" + agentId + "/branches", "{\"name\":\"b\"}")
+        var agentId = agent(api, object("name", "With branch"));
+        var branch = api.post("/v1/convai/agents/" + agentId + "/branches", object("name", "b"))
                 .json()
                 .get("id")
                 .asText();
-        var otherAgent = agent(api, "{\"name\":\"Other\"}");
+        var otherAgent = agent(api, object("name", "Other"));
         var id = create(api, TWILIO);
 
-        var assigned = api.patch(
-                "/v1/convai/phone-numbers/" + id,
-                "{\"agent_id\":\"" + agentId + "\",\"branch_id\":\"" + branch + "\"}");
-        var wrong = api.patch(
-                "/v1/convai/phone-numbers/" + id,
-                "{\"agent_id\":\"" + otherAgent + "\",\"branch_id\":\"" + branch + "\"}");
-        var unassigned = api.patch("/v1/convai/phone-numbers/" + id, "{\"agent_id\":null}");
+        var assigned = api.patch("/v1/convai/phone-numbers/" + id, object("agent_id", agentId, "branch_id", branch));
+        var wrong = api.patch("/v1/convai/phone-numbers/" + id, object("agent_id", otherAgent, "branch_id", branch));
+        var unassigned = api.patch("/v1/convai/phone-numbers/" + id, object("agent_id", null));
 
         assertThat(assigned.json().at("/assigned_agent/branch_id").asText()).isEqualTo(branch);
         assertThat(wrong.status()).isEqualTo(404);
@@ -264,11 +291,12 @@ class PhoneNumberApiTest {
     void an_invalid_patch_is_a_422_and_changes_nothing() {
         var id = create(api, TWILIO);
 
-        assertThat(
-                        violations(
-                                api.patch(
-                                        "/v1/convai/phone-numbers/" + id,
-                                        "{\"label\":\"new\",\"outbound_trunk_config\":{\"address\":\"a\"},\"cps\":-1,\"livekit_stack\":\"x\"}")))
+        assertThat(violations(api.patch(
+                        "/v1/convai/phone-numbers/" + id,
+                        object().field("label", "new")
+                                .field("outbound_trunk_config", object("address", "a"))
+                                .field("cps", -1)
+                                .field("livekit_stack", "x"))))
                 .containsExactly(
                         "[\"body\",\"cps\"] greater_than Input should be greater than 0",
                         "[\"body\",\"outbound_trunk_config\"] value_error"
@@ -276,7 +304,7 @@ class PhoneNumberApiTest {
                         "[\"body\",\"livekit_stack\"] value_error Value error, only sip_trunk numbers have this setting");
         assertThat(api.get("/v1/convai/phone-numbers/" + id).json().get("label").asText())
                 .isEqualTo("Main");
-        var unknownAgent = api.patch("/v1/convai/phone-numbers/" + id, "{\"agent_id\":\"agent_nope\"}");
+        var unknownAgent = api.patch("/v1/convai/phone-numbers/" + id, object("agent_id", "agent_nope"));
         assertThat(unknownAgent.status()).isEqualTo(404);
         assertThat(unknownAgent.json().at("/detail/status").asText()).isEqualTo("agent_not_found");
     }
@@ -298,7 +326,7 @@ class PhoneNumberApiTest {
 
     @Test
     void deleting_a_number_an_active_batch_calls_from_is_a_409() {
-        var agentId = agent(api, "{\"name\":\"Batcher\"}");
+        var agentId = agent(api, object("name", "Batcher"));
         var busy = create(api, TWILIO);
         var finished = create(api, TWILIO);
         database.insertBatch(workspaceId(api), "btcal_number_busy", agentId, busy, "in_progress");
@@ -332,14 +360,14 @@ class PhoneNumberApiTest {
     void no_secret_ever_appears_in_a_response_body() {
         var client = server.client(server.newWorkspaceKey("Secrets"));
         var ids = List.of(create(client, TWILIO), create(client, SIP), create(client, EXOTEL));
-        var agentId = agent(client, "{\"name\":\"Holder\",\"phone_number_id\":\"" + ids.get(1) + "\"}");
+        var agentId = agent(client, object("name", "Holder", "phone_number_id", ids.get(1)));
 
         var bodies = new ArrayList<String>();
         bodies.add(client.get("/v1/convai/phone-numbers").body());
         bodies.add(client.get("/v1/convai/agents/" + agentId).body());
         for (var id : ids) {
             bodies.add(client.get("/v1/convai/phone-numbers/" + id).body());
-            bodies.add(client.patch("/v1/convai/phone-numbers/" + id, "{\"label\":\"again\"}")
+            bodies.add(client.patch("/v1/convai/phone-numbers/" + id, object("label", "again"))
                     .body());
         }
 
@@ -348,7 +376,7 @@ class PhoneNumberApiTest {
 
     private static List<HttpResult> everyEndpointOf(ApiClient client, String id) {
         var path = "/v1/convai/phone-numbers/" + id;
-        return List.of(client.get(path), client.patch(path, "{\"label\":\"x\"}"), client.delete(path));
+        return List.of(client.get(path), client.patch(path, object("label", "x")), client.delete(path));
     }
 
     private static List<String> ids(HttpResult list) {
@@ -358,9 +386,13 @@ class PhoneNumberApiTest {
         return ids;
     }
 
-    static String create(ApiClient client, String json) {
-        var response = client.post("/v1/convai/phone-numbers", json);
+    static String create(ApiClient client, JsonNode body) {
+        var response = client.post("/v1/convai/phone-numbers", body);
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("phone_number_id").asText();
+    }
+
+    private static Body simulatorWithCps(Object cps) {
+        return object("provider", "simulator", "phone_number", "+14155552671", "label", "x", "cps", cps);
     }
 }

@@ -1,9 +1,11 @@
 package io.batchcall.api;
 
+import static io.batchcall.support.Body.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchcall.support.Await;
+import io.batchcall.support.Body;
 import io.batchcall.support.FakeExotel;
 import io.batchcall.support.FakeTwilio;
 import io.batchcall.support.Fixtures;
@@ -55,12 +57,14 @@ class SingleCallApiTest {
                 server.client()
                         .post(
                                 "/v1/convai/phone-numbers",
-                                "{\"provider\":\"exotel\","
-                                        + "\"phone_number\":\"+918047112233\",\"label\":\"Exotel\",\"account_sid\":\""
-                                        + FakeExotel.ACCOUNT
-                                        + "\",\"api_key\":\"" + FakeExotel.API_KEY + "\",\"api_token\":\""
-                                        + FakeExotel.API_TOKEN + "\","
-                                        + "\"api_subdomain\":\"api.in.exotel.com\",\"app_id\":\"4242\"}")
+                                object().field("provider", "exotel")
+                                        .field("phone_number", "+918047112233")
+                                        .field("label", "Exotel")
+                                        .field("account_sid", FakeExotel.ACCOUNT)
+                                        .field("api_key", FakeExotel.API_KEY)
+                                        .field("api_token", FakeExotel.API_TOKEN)
+                                        .field("api_subdomain", "api.in.exotel.com")
+                                        .field("app_id", "4242"))
                         .json(),
                 "phone_number_id");
         simulatorNumber = fixtures.phoneNumber(TestServer.API_KEY, null);
@@ -78,7 +82,7 @@ class SingleCallApiTest {
                 server.client(key)
                         .post(
                                 "/v1/convai/agents/create",
-                                "{\"name\":\"Caller\",\"media_stream_url\":\"wss://agent.example.test/media\"}")
+                                object("name", "Caller", "media_stream_url", "wss://agent.example.test/media"))
                         .json(),
                 "agent_id");
     }
@@ -88,10 +92,12 @@ class SingleCallApiTest {
                 server.client(key)
                         .post(
                                 "/v1/convai/phone-numbers",
-                                "{\"provider\":\"twilio\","
-                                        + "\"phone_number\":\"" + phone + "\",\"label\":\"Twilio\",\"sid\":\""
-                                        + FakeTwilio.ACCOUNT + "\","
-                                        + "\"token\":\"" + FakeTwilio.AUTH_TOKEN + "\",\"cps\":50}")
+                                object().field("provider", "twilio")
+                                        .field("phone_number", phone)
+                                        .field("label", "Twilio")
+                                        .field("sid", FakeTwilio.ACCOUNT)
+                                        .field("token", FakeTwilio.AUTH_TOKEN)
+                                        .field("cps", 50))
                         .json(),
                 "phone_number_id");
     }
@@ -101,10 +107,12 @@ class SingleCallApiTest {
         return body.get(field).asText();
     }
 
-    private static String body(String agent, String number, String to) {
-        return "{\"agent_id\":\"" + agent + "\",\"agent_phone_number_id\":\"" + number + "\",\"to_number\":\"" + to
-                + "\",\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"Ada\"}},"
-                + "\"telephony_call_config\":{\"ringing_timeout_secs\":5}}";
+    private static JsonNode body(String agent, String number, String to) {
+        return object().field("agent_id", agent)
+                .field("agent_phone_number_id", number)
+                .field("to_number", to)
+                .field("conversation_initiation_client_data", object("dynamic_variables", object("name", "Ada")))
+                .field("telephony_call_config", object("ringing_timeout_secs", 5));
     }
 
     @Test
@@ -136,7 +144,7 @@ class SingleCallApiTest {
     void while_the_workspaces_dialing_is_paused_a_single_call_is_refused_at_once_and_nothing_is_stored() {
         twilio.acceptCalls();
         assertThat(server.client()
-                        .patch("/v1/batchcall/workspace", "{\"dispatch_paused\":true}")
+                        .patch("/v1/batchcall/workspace", object("dispatch_paused", true))
                         .status())
                 .isEqualTo(200);
         try {
@@ -151,7 +159,7 @@ class SingleCallApiTest {
             assertThat(twilio.creates().stream().filter(c -> "+14155550119".equals(c.field("To"))))
                     .isEmpty();
         } finally {
-            server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":false}");
+            server.client().patch("/v1/batchcall/workspace", object("dispatch_paused", false));
         }
     }
 
@@ -205,7 +213,7 @@ class SingleCallApiTest {
         twilio.refuseCreates(503, 20500, "Service Unavailable");
         twilio.stub(com.github.tomakehurst.wiremock.client.WireMock.get(
                         com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(FakeTwilio.CALLS))
-                .willReturn(FakeTwilio.json(200, "{\"calls\":[]}")));
+                .willReturn(FakeTwilio.json(200, object("calls", Body.array()).toString())));
 
         var response = server.client().post(TWILIO, body(agentId, twilioNumber, "+14155550114"));
 
@@ -251,9 +259,9 @@ class SingleCallApiTest {
                 server.client()
                         .post(
                                 "/v1/convai/agents/create",
-                                "{\"name\":\"Daily\","
-                                        + "\"media_stream_url\":\"wss://agent.example.test/media\","
-                                        + "\"platform_settings\":{\"call_limits\":{\"daily_limit\":1}}}")
+                                object().field("name", "Daily")
+                                        .field("media_stream_url", "wss://agent.example.test/media")
+                                        .field("platform_settings", object("call_limits", object("daily_limit", 1))))
                         .json(),
                 "agent_id");
         twilio.acceptCalls();
@@ -325,8 +333,10 @@ class SingleCallApiTest {
         var second = server.client()
                 .post(
                         TWILIO,
-                        "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + slow
-                                + "\",\"to_number\":\"+14155550121\",\"telephony_call_config\":{\"ringing_timeout_secs\":1}}");
+                        object().field("agent_id", agentId)
+                                .field("agent_phone_number_id", slow)
+                                .field("to_number", "+14155550121")
+                                .field("telephony_call_config", object("ringing_timeout_secs", 1)));
 
         assertThat(second.status()).as(second.toString()).isEqualTo(200);
         assertThat(second.json().get("success").asBoolean()).isFalse();
@@ -356,8 +366,7 @@ class SingleCallApiTest {
 
     @Test
     void a_body_without_to_number_is_a_422_naming_the_field() {
-        var response = server.client()
-                .post(TWILIO, "{\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\"" + twilioNumber + "\"}");
+        var response = server.client().post(TWILIO, object("agent_id", agentId, "agent_phone_number_id", twilioNumber));
 
         assertThat(response.status()).isEqualTo(422);
         assertThat(response.json().at("/detail/0/loc/1").asText()).isEqualTo("to_number");
@@ -368,9 +377,13 @@ class SingleCallApiTest {
         var response = server.client()
                 .post(
                         "/v1/convai/twilio/register-call",
-                        "{\"agent_id\":\"" + agentId
-                                + "\",\"from_number\":\"+14155550119\",\"to_number\":\"+14155550100\",\"direction\":\"inbound\","
-                                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"name\":\"Ada\"}}}");
+                        object().field("agent_id", agentId)
+                                .field("from_number", "+14155550119")
+                                .field("to_number", "+14155550100")
+                                .field("direction", "inbound")
+                                .field(
+                                        "conversation_initiation_client_data",
+                                        object("dynamic_variables", object("name", "Ada"))));
 
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");

@@ -1,5 +1,7 @@
 package io.batchcall.api;
 
+import static io.batchcall.support.Body.array;
+import static io.batchcall.support.Body.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -74,11 +76,11 @@ class WebhookApiTest {
         return "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
     }
 
-    private JsonNode create(String extra) {
-        var response = client.post(
-                "/v1/workspace/webhooks",
-                "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"CRM\"," + "\"webhook_url\":\"" + url() + "\"" + extra
-                        + "}}");
+    /** Creates an hmac webhook named CRM that posts to the receiver, with the extra settings given. */
+    private JsonNode create(Object... extraKeysAndValues) {
+        var settings = object("auth_type", "hmac", "name", "CRM", "webhook_url", url());
+        settings.setAll(object(extraKeysAndValues));
+        var response = client.post("/v1/workspace/webhooks", object("settings", settings));
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json();
     }
@@ -101,7 +103,7 @@ class WebhookApiTest {
 
     @Test
     void create_returns_the_secret_once_and_list_shows_the_webhook_without_it() {
-        var created = create(",\"request_headers\":{\"X-Team\":\"calls\"},\"event_types\":[\"batch.*\"]");
+        var created = create("request_headers", object("X-Team", "calls"), "event_types", array("batch.*"));
         var id = created.get("webhook_id").asText();
         var secret = created.get("webhook_secret").asText();
 
@@ -117,9 +119,9 @@ class WebhookApiTest {
         assertThat(webhook.get("is_disabled").asBoolean()).isFalse();
         assertThat(webhook.get("is_auto_disabled").asBoolean()).isFalse();
         assertThat(webhook.get("created_at_unix").asLong()).isPositive();
-        assertThat(webhook.get("event_types")).hasToString("[\"batch.*\"]");
+        assertThat(webhook.get("event_types")).isEqualTo(array("batch.*"));
         assertThat(webhook.get("retry_enabled").asBoolean()).isTrue();
-        assertThat(webhook.get("request_headers")).hasToString("{\"X-Team\":\"calls\"}");
+        assertThat(webhook.get("request_headers")).isEqualTo(object("X-Team", "calls"));
         var stored = fixtures.execute(
                 "UPDATE webhook_endpoints SET name = name WHERE id = :id AND position("
                         + "CAST(:secret AS bytea) IN secret) = 0",
@@ -129,20 +131,24 @@ class WebhookApiTest {
 
     @Test
     void create_refuses_bad_input_with_every_violation_and_stores_nothing() {
-        assertViolation(client.post("/v1/workspace/webhooks", "{}"), "body", "settings");
+        assertViolation(client.post("/v1/workspace/webhooks", object()), "body", "settings");
         assertViolation(
                 client.post(
                         "/v1/workspace/webhooks",
-                        "{\"settings\":{\"auth_type\":\"oauth2\",\"name\":\"x\"," + "\"webhook_url\":\"" + url()
-                                + "\"}}"),
+                        object("settings", object("auth_type", "oauth2", "name", "x", "webhook_url", url()))),
                 "body",
                 "settings",
                 "auth_type");
         var many = client.post(
                 "/v1/workspace/webhooks",
-                "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\" \","
-                        + "\"webhook_url\":\"ftp://example.com/x\",\"request_headers\":{\"webhook-id\":\"x\",\"A\":1},"
-                        + "\"event_types\":[\"batch.*\",\"nonsense\"],\"retry_enabled\":\"yes\"}}");
+                object(
+                        "settings",
+                        object().field("auth_type", "hmac")
+                                .field("name", " ")
+                                .field("webhook_url", "ftp://example.com/x")
+                                .field("request_headers", object("webhook-id", "x", "A", 1))
+                                .field("event_types", array("batch.*", "nonsense"))
+                                .field("retry_enabled", "yes")));
         assertViolation(many, "body", "settings", "name");
         assertViolation(many, "body", "settings", "webhook_url");
         assertViolation(many, "body", "settings", "request_headers", "webhook-id");
@@ -152,40 +158,51 @@ class WebhookApiTest {
         assertViolation(
                 client.post(
                         "/v1/workspace/webhooks",
-                        "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"m\","
-                                + "\"webhook_url\":\"http://169.254.169.254/latest\"}}"),
+                        object(
+                                "settings",
+                                object(
+                                        "auth_type",
+                                        "hmac",
+                                        "name",
+                                        "m",
+                                        "webhook_url",
+                                        "http://169.254.169.254/latest"))),
                 "body",
                 "settings",
                 "webhook_url");
+        // Raw on purpose: a body that is not JSON at all.
         assertThat(client.post("/v1/workspace/webhooks", "{").status()).isEqualTo(422);
         assertThat(list()).isEmpty();
     }
 
     @Test
     void patch_renames_disables_and_resubscribes_and_refuses_what_it_cannot_do() {
-        var id = create("").get("webhook_id").asText();
+        var id = create().get("webhook_id").asText();
         var ok = client.patch(
                 "/v1/workspace/webhooks/" + id,
-                "{\"is_disabled\":true,\"name\":\"Renamed\","
-                        + "\"retry_enabled\":false,\"event_types\":[\"recipient.*\"],\"request_headers\":{\"X-A\":\"b\"}}");
+                object().field("is_disabled", true)
+                        .field("name", "Renamed")
+                        .field("retry_enabled", false)
+                        .field("event_types", array("recipient.*"))
+                        .field("request_headers", object("X-A", "b")));
         assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
-        assertThat(ok.json()).hasToString("{\"status\":\"ok\"}");
+        assertThat(ok.json()).isEqualTo(object("status", "ok"));
         var webhook = list().get(0);
         assertThat(webhook.get("name").asText()).isEqualTo("Renamed");
         assertThat(webhook.get("is_disabled").asBoolean()).isTrue();
         assertThat(webhook.get("retry_enabled").asBoolean()).isFalse();
-        assertThat(webhook.get("event_types")).hasToString("[\"recipient.*\"]");
+        assertThat(webhook.get("event_types")).isEqualTo(array("recipient.*"));
 
-        assertViolation(client.patch("/v1/workspace/webhooks/" + id, "{\"name\":\"x\"}"), "body", "is_disabled");
-        assertViolation(client.patch("/v1/workspace/webhooks/" + id, "{\"is_disabled\":false}"), "body", "name");
+        assertViolation(client.patch("/v1/workspace/webhooks/" + id, object("name", "x")), "body", "is_disabled");
+        assertViolation(client.patch("/v1/workspace/webhooks/" + id, object("is_disabled", false)), "body", "name");
         assertViolation(
                 client.patch(
                         "/v1/workspace/webhooks/" + id,
-                        "{\"is_disabled\":false,\"name\":\"x\"," + "\"events\":[\"speech_to_text\"]}"),
+                        object("is_disabled", false, "name", "x", "events", array("speech_to_text"))),
                 "body",
                 "events",
                 "0");
-        assertThat(client.patch("/v1/workspace/webhooks/whk_nope", "{\"is_disabled\":false,\"name\":\"x\"}")
+        assertThat(client.patch("/v1/workspace/webhooks/whk_nope", object("is_disabled", false, "name", "x"))
                         .status())
                 .isEqualTo(404);
         assertThat(list().get(0).get("name").asText()).isEqualTo("Renamed");
@@ -193,17 +210,17 @@ class WebhookApiTest {
 
     @Test
     void delete_removes_the_webhook_and_a_second_delete_is_404() {
-        var id = create("").get("webhook_id").asText();
+        var id = create().get("webhook_id").asText();
         var deleted = client.delete("/v1/workspace/webhooks/" + id);
         assertThat(deleted.status()).isEqualTo(200);
-        assertThat(deleted.json()).hasToString("{\"status\":\"ok\"}");
+        assertThat(deleted.json()).isEqualTo(object("status", "ok"));
         assertThat(list()).isEmpty();
         assertThat(client.delete("/v1/workspace/webhooks/" + id).status()).isEqualTo(404);
     }
 
     @Test
     void another_workspace_cannot_see_or_touch_a_webhook() {
-        var id = create("").get("webhook_id").asText();
+        var id = create().get("webhook_id").asText();
         var other = server.client(server.newWorkspaceKey("other " + System.nanoTime()));
         assertThat(other.get("/v1/workspace/webhooks").json().get("webhooks")).isEmpty();
         assertThat(other.delete("/v1/workspace/webhooks/" + id).status()).isEqualTo(404);
@@ -221,36 +238,39 @@ class WebhookApiTest {
         assertThat(defaults.get("webhooks").get("events")).isEmpty();
         assertThat(defaults.get("rag_retention_period_days").asInt()).isEqualTo(10);
 
-        var id = create("").get("webhook_id").asText();
+        var id = create().get("webhook_id").asText();
         var patched = client.patch(
                 "/v1/convai/settings",
-                "{\"webhooks\":{\"post_call_webhook_id\":\"" + id
-                        + "\",\"events\":[\"transcript\"]},\"rag_retention_period_days\":20}");
+                object(
+                        "webhooks",
+                        object("post_call_webhook_id", id, "events", array("transcript")),
+                        "rag_retention_period_days",
+                        20));
         assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
         var got = client.get("/v1/convai/settings").json();
         assertThat(got.get("webhooks").get("post_call_webhook_id").asText()).isEqualTo(id);
-        assertThat(got.get("webhooks").get("events")).hasToString("[\"transcript\"]");
+        assertThat(got.get("webhooks").get("events")).isEqualTo(array("transcript"));
         assertThat(got.get("rag_retention_period_days").asInt()).isEqualTo(20);
         var usage = client.get("/v1/workspace/webhooks?include_usages=true")
                 .json()
                 .get("webhooks")
                 .get(0)
                 .get("usage");
-        assertThat(usage).hasToString("[{\"usage_type\":\"ConvAI Settings\"}]");
+        assertThat(usage).isEqualTo(array(object("usage_type", "ConvAI Settings")));
 
         assertViolation(
-                client.patch("/v1/convai/settings", "{\"webhooks\":{\"post_call_webhook_id\":\"whk_none\"}}"),
+                client.patch("/v1/convai/settings", object("webhooks", object("post_call_webhook_id", "whk_none"))),
                 "body",
                 "webhooks",
                 "post_call_webhook_id");
         assertViolation(
-                client.patch("/v1/convai/settings", "{\"webhooks\":{\"events\":[\"audio\",\"bogus\"]}}"),
+                client.patch("/v1/convai/settings", object("webhooks", object("events", array("audio", "bogus")))),
                 "body",
                 "webhooks",
                 "events",
                 "0");
         assertViolation(
-                client.patch("/v1/convai/settings", "{\"rag_retention_period_days\":31}"),
+                client.patch("/v1/convai/settings", object("rag_retention_period_days", 31)),
                 "body",
                 "rag_retention_period_days");
         assertThat(client.get("/v1/convai/settings").json()).isEqualTo(got);
@@ -266,7 +286,7 @@ class WebhookApiTest {
 
     @Test
     void test_sends_a_signed_webhook_test_event_and_answers_the_attempt_which_the_log_keeps() {
-        var id = create("").get("webhook_id").asText();
+        var id = create().get("webhook_id").asText();
         var tested = client.postEmpty("/v1/workspace/webhooks/" + id + "/test");
         assertThat(tested.status()).as(tested.toString()).isEqualTo(200);
         var attempt = tested.json();
@@ -305,16 +325,24 @@ class WebhookApiTest {
 
     @Test
     void batch_events_reach_a_subscribed_webhook_and_the_feed_replay_and_retry_serve_them() {
-        var id = create(",\"event_types\":[\"batch.*\",\"recipient.*\"]")
+        var id = create("event_types", array("batch.*", "recipient.*"))
                 .get("webhook_id")
                 .asText();
         var agent = fixtures.agent(key, "Agent");
         fixtures.phoneNumber(key, agent);
         var batch = client.post(
                         "/v1/convai/batch-calling/submit",
-                        "{\"call_name\":\"W\",\"agent_id\":\"" + agent
-                                + "\",\"recipients\":[{\"id\":\"r1\",\"phone_number\":\"+14155550001\","
-                                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":\"completed\"}}}]}")
+                        object().field("call_name", "W")
+                                .field("agent_id", agent)
+                                .field(
+                                        "recipients",
+                                        array(object().field("id", "r1")
+                                                .field("phone_number", "+14155550001")
+                                                .field(
+                                                        "conversation_initiation_client_data",
+                                                        object(
+                                                                "dynamic_variables",
+                                                                object("sim_outcome", "completed"))))))
                 .json()
                 .get("id")
                 .asText();
@@ -370,7 +398,7 @@ class WebhookApiTest {
 
         int before = received.size();
         var replayed = client.post(
-                "/v1/workspace/webhooks/" + id + "/replay", "{\"since_unix\":0,\"batch_call_id\":\"" + batch + "\"}");
+                "/v1/workspace/webhooks/" + id + "/replay", object("since_unix", 0, "batch_call_id", batch));
         assertThat(replayed.status()).as(replayed.toString()).isEqualTo(200);
         assertThat(replayed.json().get("queued").asInt()).isEqualTo(eventIds.size());
         Await.until(
@@ -379,7 +407,7 @@ class WebhookApiTest {
                 .extracting(r -> r.get("id"))
                 .containsExactlyInAnyOrderElementsOf(eventIds);
         assertViolation(
-                client.post("/v1/workspace/webhooks/" + id + "/replay", "{\"until_unix\":1}"), "body", "since_unix");
+                client.post("/v1/workspace/webhooks/" + id + "/replay", object("until_unix", 1)), "body", "since_unix");
 
         var retried =
                 client.postEmpty("/v1/workspace/webhooks/" + id + "/deliveries/" + eventIds.getFirst() + "/retry");
@@ -391,7 +419,7 @@ class WebhookApiTest {
 
     @Test
     void rotate_secret_returns_a_new_secret_and_complete_ends_the_grace_period() {
-        var created = create("");
+        var created = create();
         var id = created.get("webhook_id").asText();
         var rotated = client.postEmpty("/v1/workspace/webhooks/" + id + "/rotate-secret");
         assertThat(rotated.status()).isEqualTo(200);

@@ -1,5 +1,6 @@
 package io.batchcall.support;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -86,6 +87,15 @@ public final class ApiClient {
     public String batchStatus(String batchId) {
         var response = get("/v1/convai/batch-calling/" + batchId);
         return response.status() == 200 ? response.json().get("status").asText() : "";
+    }
+
+    /** A JSON body from {@link Body}, sent as its compact text. */
+    public HttpResult post(String path, JsonNode body) {
+        return post(path, body.toString());
+    }
+
+    public HttpResult patch(String path, JsonNode body) {
+        return patch(path, body.toString());
     }
 
     private HttpRequest.Builder request(String path) {

@@ -1,5 +1,7 @@
 package io.batchcall.api.batch;
 
+import static io.batchcall.support.Body.array;
+import static io.batchcall.support.Body.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,26 +32,24 @@ class OperateBatchApiTest {
 
     /** A batch scheduled a day ahead: nothing dials it while a test arranges and reads its state. */
     private static JsonNode submit(int recipients) {
-        var list = new StringBuilder();
+        var list = array();
         for (int i = 0; i < recipients; i++) {
-            list.append(i == 0 ? "" : ",")
-                    .append("{\"id\":\"r")
-                    .append(i)
-                    .append("\",\"phone_number\":\"+1415555")
-                    .append(String.format("%04d", i))
-                    .append("\"}");
+            list.add(object("id", "r" + i, "phone_number", "+1415555" + String.format("%04d", i)));
         }
         var response = server.client()
                 .post(
                         BASE + "submit",
-                        "{\"call_name\":\"Op\",\"agent_id\":\"" + agentId
-                                + "\",\"recipients\":[" + list + "],\"scheduled_time_unix\":"
-                                + (java.time.Instant.now().getEpochSecond() + 86_400) + "}");
+                        object().field("call_name", "Op")
+                                .field("agent_id", agentId)
+                                .field("recipients", list)
+                                .field(
+                                        "scheduled_time_unix",
+                                        java.time.Instant.now().getEpochSecond() + 86_400));
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json();
     }
 
-    private static HttpResult withKey(String key, String path, String body) {
+    private static HttpResult withKey(String key, String path, JsonNode body) {
         var client = new ApiClient(server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", key));
         return body == null ? client.postEmpty(path) : client.post(path, body);
     }
@@ -110,9 +110,8 @@ class OperateBatchApiTest {
 
         var pause = server.client().postEmpty(BASE + id + "/pause");
         var resume = server.client().postEmpty(BASE + id + "/resume");
-        var edit = server.client().patch(BASE + id, "{\"name\":\"x\"}");
-        var append = server.client()
-                .post(BASE + id + "/recipients", "{\"recipients\":[{\"phone_number\":\"+14155559999\"}]}");
+        var edit = server.client().patch(BASE + id, object("name", "x"));
+        var append = server.client().post(BASE + id + "/recipients", recipients("+14155559999"));
 
         for (var response : java.util.List.of(pause, resume, edit, append)) {
             assertThat(response.status()).as(response.toString()).isEqualTo(409);
@@ -139,7 +138,7 @@ class OperateBatchApiTest {
         assertThat(server.client().postEmpty(BASE + "btcal_nope/resume").status())
                 .isEqualTo(404);
         assertThat(server.client()
-                        .patch(BASE + "btcal_nope", "{\"name\":\"x\"}")
+                        .patch(BASE + "btcal_nope", object("name", "x"))
                         .status())
                 .isEqualTo(404);
         assertThat(server.client()
@@ -171,9 +170,11 @@ class OperateBatchApiTest {
         var edited = server.client()
                 .patch(
                         BASE + id,
-                        "{\"name\":\"Renamed\",\"target_concurrency_limit\":7," + "\"scheduled_time_unix\":" + later
-                                + ",\"telephony_call_config\":{\"ringing_timeout_secs\":25}}");
-        var cleared = server.client().patch(BASE + id, "{\"target_concurrency_limit\":null}");
+                        object().field("name", "Renamed")
+                                .field("target_concurrency_limit", 7)
+                                .field("scheduled_time_unix", later)
+                                .field("telephony_call_config", object("ringing_timeout_secs", 25)));
+        var cleared = server.client().patch(BASE + id, object("target_concurrency_limit", null));
 
         assertThat(edited.status()).as(edited.toString()).isEqualTo(200);
         assertThat(edited.json().get("name").asText()).isEqualTo("Renamed");
@@ -205,10 +206,10 @@ class OperateBatchApiTest {
         var schedule = server.client()
                 .patch(
                         BASE + id,
-                        "{\"scheduled_time_unix\":" + (java.time.Instant.now().getEpochSecond() + 60) + "}");
-        var agent = server.client().patch(BASE + id, "{\"agent_id\":\"agent_other\"}");
-        var unknown = server.client().patch(BASE + id, "{\"colour\":\"red\"}");
-        var tooLow = server.client().patch(BASE + id, "{\"target_concurrency_limit\":0}");
+                        object("scheduled_time_unix", java.time.Instant.now().getEpochSecond() + 60));
+        var agent = server.client().patch(BASE + id, object("agent_id", "agent_other"));
+        var unknown = server.client().patch(BASE + id, object("colour", "red"));
+        var tooLow = server.client().patch(BASE + id, object("target_concurrency_limit", 0));
 
         assertThat(schedule.status()).isEqualTo(409);
         assertThat(schedule.json().get("detail").get("status").asText()).isEqualTo("batch_already_started");
@@ -228,14 +229,9 @@ class OperateBatchApiTest {
         var appended = server.client()
                 .post(
                         BASE + id + "/recipients",
-                        "{\"recipients\":[{\"id\":\"new1\",\"phone_number\":\"+14155558001\"}]}");
-        var duplicate = server.client()
-                .post(
-                        BASE + id + "/recipients",
-                        "{\"recipients\":["
-                                + "{\"phone_number\":\"+14155558002\"},{\"phone_number\":\"+14155550001\"}]}");
-        var invalid = server.client()
-                .post(BASE + id + "/recipients", "{\"recipients\":[{\"phone_number\":\"not a number\"}]}");
+                        object("recipients", array(object("id", "new1", "phone_number", "+14155558001"))));
+        var duplicate = server.client().post(BASE + id + "/recipients", recipients("+14155558002", "+14155550001"));
+        var invalid = server.client().post(BASE + id + "/recipients", recipients("not a number"));
 
         assertThat(appended.status()).as(appended.toString()).isEqualTo(200);
         assertThat(appended.json().get("total_calls_scheduled").asInt()).isEqualTo(3);
@@ -262,8 +258,7 @@ class OperateBatchApiTest {
         var id = submit(1).get("id").asText();
         fixtures.execute("UPDATE batches SET total_scheduled = 10000 WHERE id = :b", Map.of("b", id));
 
-        var response = server.client()
-                .post(BASE + id + "/recipients", "{\"recipients\":[{\"phone_number\":\"+14155558003\"}]}");
+        var response = server.client().post(BASE + id + "/recipients", recipients("+14155558003"));
 
         assertThat(response.status()).isEqualTo(422);
         assertThat(response.body()).contains("too_long");
@@ -272,7 +267,7 @@ class OperateBatchApiTest {
     @Test
     void appending_under_one_idempotency_key_adds_the_recipients_once() {
         var id = submit(1).get("id").asText();
-        var body = "{\"recipients\":[{\"phone_number\":\"+14155558004\"}]}";
+        var body = recipients("+14155558004");
 
         var first = withKey("append-key", BASE + id + "/recipients", body);
         var replay = withKey("append-key", BASE + id + "/recipients", body);
@@ -330,9 +325,9 @@ class OperateBatchApiTest {
         var client =
                 new ApiClient(server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "edit-key"));
 
-        var first = client.patch(BASE + id, "{\"name\":\"Once\"}");
-        var replay = client.patch(BASE + id, "{\"name\":\"Once\"}");
-        var other = client.patch(BASE + id, "{\"name\":\"Twice\"}");
+        var first = client.patch(BASE + id, object("name", "Once"));
+        var replay = client.patch(BASE + id, object("name", "Once"));
+        var other = client.patch(BASE + id, object("name", "Twice"));
 
         assertThat(first.status()).isEqualTo(200);
         assertThat(replay.body()).isEqualTo(first.body());
@@ -346,12 +341,13 @@ class OperateBatchApiTest {
         var response = server.client()
                 .post(
                         BASE + "submit",
-                        "{\"call_name\":\"Ring\",\"agent_id\":\"" + agentId
-                                + "\",\"recipients\":[{\"id\":\"ringing\",\"phone_number\":\"+14155557001\","
-                                + "\"conversation_initiation_client_data\":{\"dynamic_variables\":{\"sim_outcome\":\"completed\","
-                                + "\"sim_ring_ms\":20000,\"sim_talk_ms\":100}}},{\"id\":\"talking\",\"phone_number\":"
-                                + "\"+14155557002\",\"conversation_initiation_client_data\":{\"dynamic_variables\":"
-                                + "{\"sim_outcome\":\"completed\",\"sim_ring_ms\":10,\"sim_talk_ms\":1500}}}]}");
+                        object().field("call_name", "Ring")
+                                .field("agent_id", agentId)
+                                .field(
+                                        "recipients",
+                                        array(
+                                                simulated("ringing", "+14155557001", 20000, 100),
+                                                simulated("talking", "+14155557002", 10, 1500))));
         var id = response.json().get("id").asText();
         Await.until(
                 java.time.Duration.ofSeconds(10),
@@ -373,6 +369,23 @@ class OperateBatchApiTest {
         assertThat(recipientStatus(id, "talking")).isEqualTo("completed");
     }
 
+    /** A recipient the simulator answers after ringMs and hangs up on after talkMs. */
+    private static JsonNode simulated(String id, String phoneNumber, int ringMs, int talkMs) {
+        var variables = object("sim_outcome", "completed", "sim_ring_ms", ringMs, "sim_talk_ms", talkMs);
+        return object().field("id", id)
+                .field("phone_number", phoneNumber)
+                .field("conversation_initiation_client_data", object("dynamic_variables", variables));
+    }
+
+    /** An append body: recipients with only a phone number each. */
+    private static JsonNode recipients(String... phoneNumbers) {
+        var list = array();
+        for (var phoneNumber : phoneNumbers) {
+            list.add(object("phone_number", phoneNumber));
+        }
+        return object("recipients", list);
+    }
+
     private static String recipientStatus(String batchId, String recipientId) {
         return fixtures.queryOne(
                 "SELECT status FROM recipients WHERE batch_id = :b AND id = :r",
@@ -383,10 +396,10 @@ class OperateBatchApiTest {
     @Test
     void the_workspace_dispatch_pause_is_readable_and_writable() {
         var before = server.client().get("/v1/batchcall/workspace").json();
-        var on = server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":true}");
+        var on = server.client().patch("/v1/batchcall/workspace", object("dispatch_paused", true));
         var read = server.client().get("/v1/batchcall/workspace").json();
-        var off = server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":false}");
-        var wrong = server.client().patch("/v1/batchcall/workspace", "{\"dispatch_paused\":\"yes\"}");
+        var off = server.client().patch("/v1/batchcall/workspace", object("dispatch_paused", false));
+        var wrong = server.client().patch("/v1/batchcall/workspace", object("dispatch_paused", "yes"));
 
         assertThat(before.get("dispatch_paused").asBoolean()).isFalse();
         assertThat(on.status()).as(on.toString()).isEqualTo(200);

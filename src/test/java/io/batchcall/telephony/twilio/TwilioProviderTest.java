@@ -3,8 +3,11 @@ package io.batchcall.telephony.twilio;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.batchcall.support.Body.array;
+import static io.batchcall.support.Body.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.batchcall.domain.Agent;
 import io.batchcall.domain.AttemptRef;
@@ -99,7 +102,7 @@ class TwilioProviderTest {
                 "+14155550100",
                 "Main",
                 Optional.empty(),
-                "{\"sid\":\"" + FakeTwilio.ACCOUNT + "\"}",
+                object("sid", FakeTwilio.ACCOUNT).toString(),
                 true,
                 BigDecimal.ONE,
                 false,
@@ -217,8 +220,16 @@ class TwilioProviderTest {
                 base.agent(),
                 base.callConfig(),
                 base.conversationId(),
-                Optional.of("{\"dynamic_variables\":{\"first_name\":\"Ann & <Bo>\",\"balance\":12.50,\"vip\":true,"
-                        + "\"notes\":\"" + big + "\",\"too_much\":\"" + big + "\",\"city\":\"Köln\"}}"));
+                Optional.of(object(
+                                "dynamic_variables",
+                                object().field("first_name", "Ann & <Bo>")
+                                        // A BigDecimal, so it stays 12.50 as the TwiML must show it.
+                                        .field("balance", new BigDecimal("12.50"))
+                                        .field("vip", true)
+                                        .field("notes", big)
+                                        .field("too_much", big)
+                                        .field("city", "Köln"))
+                        .toString()));
 
         var result = provider.place(request);
 
@@ -246,14 +257,15 @@ class TwilioProviderTest {
     @Test
     void a_503_on_create_is_unknown_after_exactly_one_post_and_the_look_up_finds_the_call() {
         twilio.refuseCreates(503, 20500, "Service Unavailable");
-        twilio.stub(
-                get(urlPathEqualTo(FakeTwilio.CALLS))
-                        .willReturn(
-                                FakeTwilio.json(
-                                        200,
-                                        "{\"calls\":["
-                                                + "{\"sid\":\"CAold\",\"status\":\"busy\",\"date_created\":\"Sun, 29 Nov 2026 09:00:00 +0000\"},"
-                                                + "{\"sid\":\"CAnew\",\"status\":\"ringing\",\"date_created\":\"Sun, 29 Nov 2026 10:00:01 +0000\"}]}")));
+        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS))
+                .willReturn(FakeTwilio.json(
+                        200,
+                        object(
+                                        "calls",
+                                        array(
+                                                listedCall("CAold", "busy", "Sun, 29 Nov 2026 09:00:00 +0000"),
+                                                listedCall("CAnew", "ringing", "Sun, 29 Nov 2026 10:00:01 +0000")))
+                                .toString())));
 
         var result = provider.place(request());
         var state = provider.reconcile(request(), Optional.empty());
@@ -298,12 +310,15 @@ class TwilioProviderTest {
         twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
                 .inScenario("lost")
                 .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(FakeTwilio.json(201, "{\"sid\":\"CAsibling\",\"status\":\"queued\"}"))
+                .willReturn(FakeTwilio.json(
+                        201, object("sid", "CAsibling", "status", "queued").toString()))
                 .willSetStateTo("unavailable"));
         twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
                 .inScenario("lost")
                 .whenScenarioStateIs("unavailable")
-                .willReturn(FakeTwilio.json(503, "{\"code\":20500,\"message\":\"Service Unavailable\"}")));
+                .willReturn(FakeTwilio.json(
+                        503,
+                        object("code", 20500, "message", "Service Unavailable").toString())));
         listCalls("CAsibling");
         var sibling = new CallRequest(
                 new AttemptRef(ATTEMPT.workspaceId(), "att_sibling"),
@@ -328,19 +343,26 @@ class TwilioProviderTest {
 
     /** Twilio's Calls list answering with these SIDs, ringing, created just after the request went out. */
     private static void listCalls(String... sids) {
-        var calls = java.util.Arrays.stream(sids)
-                .map(sid -> "{\"sid\":\"" + sid + "\",\"status\":\"ringing\","
-                        + "\"date_created\":\"Sun, 29 Nov 2026 10:00:01 +0000\"}")
-                .collect(Collectors.joining(","));
-        twilio.stub(
-                get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[" + calls + "]}")));
+        var calls = array();
+        for (var sid : sids) {
+            calls.add(listedCall(sid, "ringing", "Sun, 29 Nov 2026 10:00:01 +0000"));
+        }
+        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS))
+                .willReturn(FakeTwilio.json(200, object("calls", calls).toString())));
+    }
+
+    /** One call as Twilio's Calls list shows it. */
+    private static JsonNode listedCall(String sid, String status, String dateCreated) {
+        return object("sid", sid, "status", status, "date_created", dateCreated);
     }
 
     @Test
     void a_timeout_on_create_is_unknown_and_a_look_up_that_finds_nothing_stays_unknown() {
         twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
-                .willReturn(FakeTwilio.json(201, "{\"sid\":\"CAslow\"}").withFixedDelay(6_000)));
-        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[]}")));
+                .willReturn(
+                        FakeTwilio.json(201, object("sid", "CAslow").toString()).withFixedDelay(6_000)));
+        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS))
+                .willReturn(FakeTwilio.json(200, object("calls", array()).toString())));
 
         var result = provider.place(request());
         var state = provider.reconcile(request(), Optional.empty());
@@ -355,12 +377,16 @@ class TwilioProviderTest {
         twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
                 .inScenario("busy")
                 .whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(FakeTwilio.json(429, "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}"))
+                .willReturn(FakeTwilio.json(
+                        429,
+                        object("code", 20429, "message", "Too Many Requests", "status", 429)
+                                .toString()))
                 .willSetStateTo("free"));
         twilio.stub(post(urlPathEqualTo(FakeTwilio.CALLS))
                 .inScenario("busy")
                 .whenScenarioStateIs("free")
-                .willReturn(FakeTwilio.json(201, "{\"sid\":\"CAafter429\",\"status\":\"queued\"}")));
+                .willReturn(FakeTwilio.json(
+                        201, object("sid", "CAafter429", "status", "queued").toString())));
 
         var result = provider.place(request());
 
