@@ -17,8 +17,9 @@ public final class JitterBuffer {
     private final TreeMap<Long, RtpPacket> held = new TreeMap<>();
 
     private long nextExpected = -1;
-    private long late;
-    private long lost;
+    // Written by the owning thread only; volatile so that counters can be read from any thread.
+    private volatile long late;
+    private volatile long lost;
 
     public JitterBuffer(int depth) {
         if (depth < 1) {

@@ -118,8 +118,8 @@ public final class MediaBridge implements AutoCloseable {
      */
     public void start(String answerSdp, AgentTarget target, Consumer<End> onEnd) {
         var parsed = SdpAnswer.parse(answerSdp, ourKeys.isPresent());
-        if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("the bridge has already started");
+        if (ended.get() || !started.compareAndSet(false, true)) {
+            throw new IllegalStateException("the bridge has already started or ended");
         }
         this.answer = parsed;
         this.sendTo = parsed.remote();
@@ -141,7 +141,8 @@ public final class MediaBridge implements AutoCloseable {
     /**
      * Queues DTMF digits (0-9, *, #, A-D) to send to the caller as RFC 4733 events.
      *
-     * @throws IllegalArgumentException for another character, or when the answer took no telephone-event
+     * @throws IllegalArgumentException for another character
+     * @throws IllegalStateException before {@link #start}, or when the answer took no telephone-event
      */
     public void sendDigits(String digits) {
         for (char digit : digits.toCharArray()) {
@@ -149,8 +150,12 @@ public final class MediaBridge implements AutoCloseable {
                 throw new IllegalArgumentException("not a DTMF digit: " + digit);
             }
         }
-        if (answer == null || answer.telephoneEventType().isEmpty()) {
-            throw new IllegalArgumentException("the other side did not accept telephone-event");
+        var current = answer;
+        if (current == null) {
+            throw new IllegalStateException("the bridge has not started");
+        }
+        if (current.telephoneEventType().isEmpty()) {
+            throw new IllegalStateException("the other side did not accept telephone-event");
         }
         for (char digit : digits.toCharArray()) {
             digitsToSend.add(digit);
@@ -352,9 +357,7 @@ public final class MediaBridge implements AutoCloseable {
 
         @Override
         public void onClear() {
-            for (var mark : playout.clear()) {
-                agent.sendMark(mark);
-            }
+            playout.clear();
         }
 
         @Override

@@ -45,13 +45,15 @@ final class Playout {
         marks.add(new Mark(written, name));
     }
 
-    /** Drops the queued audio; returns the marks that are due because of it. */
-    synchronized List<String> clear() {
+    /**
+     * Drops the queued audio. Every pending mark becomes due and comes out with the next frame, so that marks are
+     * echoed by one thread, in order.
+     */
+    synchronized void clear() {
         chunks.clear();
         headOffset = 0;
         queuedBytes = 0;
         played = written;
-        return dueMarks();
     }
 
     /** The next frame of {@code size} bytes, padded with silence when less is queued (then nothing is lost). */

@@ -174,6 +174,46 @@ class MediaBridgeTest {
             return received.contains(AudioCodec.PCMU.transcode(agentTone, AudioCodec.PCMA));
         });
         assertThat(received.payloadType).isEqualTo(8);
+        // RFC 3550 numbering: one stream (SSRC), sequence + 1 and timestamp + 160 per 20 ms packet.
+        var sent = received.audioPackets;
+        for (int i = 1; i < sent.size(); i++) {
+            assertThat(sent.get(i).ssrc()).isEqualTo(sent.getFirst().ssrc());
+            assertThat(sent.get(i).sequence()).isEqualTo((sent.get(i - 1).sequence() + 1) & 0xFFFF);
+            assertThat(sent.get(i).timestamp()).isEqualTo((sent.get(i - 1).timestamp() + 160) & 0xFFFF_FFFFL);
+        }
+        assertThat(sent.getFirst().marker()).isTrue();
+    }
+
+    @Test
+    void the_agents_clear_drops_its_queued_speech_and_brings_its_mark_back_at_once() throws IOException {
+        bridge = MediaBridge.open(ports, false, RANDOM);
+        var twentySeconds = AudioCodec.PCMU.encode(Tones.sine(1_000, 8_000 * 20, 8_000));
+        var socket = new AtomicReference<WsContext>();
+        agent.onStart = ws -> {
+            socket.set(ws);
+            ws.send(agentMedia(twentySeconds));
+            ws.send("{\"event\":\"mark\",\"streamSid\":\"x\",\"mark\":{\"name\":\"end-of-speech\"}}");
+        };
+        bridge.start(
+                caller.answer("RTP/AVP", 0, Optional.empty()),
+                new MediaBridge.AgentTarget(agent.url(), "CA8", Map.of()),
+                ends::add);
+        var received = new CallerAudio(null);
+        Await.until(BOUND, "the caller hears the agent speak", () -> {
+            received.take(caller);
+            return received.contains(java.util.Arrays.copyOfRange(twentySeconds, 800, 1_600));
+        });
+
+        socket.get().send("{\"event\":\"clear\",\"streamSid\":\"x\"}");
+
+        // The speech had 20 s left; the mark comes back within the 10 s bound only because clear dropped it.
+        Await.until(BOUND, "the mark comes back", () -> !agent.events("mark").isEmpty());
+        assertThat(agent.events("mark").getFirst().at("/mark/name").asText()).isEqualTo("end-of-speech");
+        Await.until(BOUND, "the caller hears silence", () -> {
+            received.take(caller);
+            return received.lastPacketIsSilence();
+        });
+        assertThat(bridge.counters().droppedAgentBytes()).isZero();
     }
 
     @Test
@@ -300,6 +340,7 @@ class MediaBridgeTest {
         final SrtpContext srtp;
         final java.io.ByteArrayOutputStream audio = new java.io.ByteArrayOutputStream();
         final List<Character> digitsEnded = new ArrayList<>();
+        final List<RtpPacket> audioPackets = new ArrayList<>();
         int payloadType = -1;
 
         CallerAudio(SrtpContext srtp) {
@@ -321,8 +362,22 @@ class MediaBridgeTest {
                 } else {
                     payloadType = packet.get().payloadType();
                     audio.writeBytes(packet.get().payload());
+                    audioPackets.add(packet.get());
                 }
             }
+        }
+
+        boolean lastPacketIsSilence() {
+            if (audioPackets.isEmpty()) {
+                return false;
+            }
+            var codec = AudioCodec.ofPayloadType(payloadType).orElseThrow();
+            for (byte code : audioPackets.getLast().payload()) {
+                if (code != codec.silence()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         boolean contains(byte[] expected) {

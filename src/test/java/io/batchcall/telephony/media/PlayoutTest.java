@@ -40,15 +40,18 @@ class PlayoutTest {
     }
 
     @Test
-    void clear_drops_the_queued_audio_and_makes_every_pending_mark_due() {
+    void clear_drops_the_queued_audio_and_makes_every_pending_mark_due_with_the_next_frame() {
         var playout = new Playout(10_000);
         playout.add(bytes(1_600, 1));
         playout.mark("a");
         playout.add(bytes(1_600, 1));
         playout.mark("b");
 
-        assertThat(playout.clear()).containsExactly("a", "b");
-        assertThat(playout.next(160, SILENCE).ulaw()).isEqualTo(bytes(160, SILENCE));
+        playout.clear();
+
+        var next = playout.next(160, SILENCE);
+        assertThat(next.dueMarks()).containsExactly("a", "b");
+        assertThat(next.ulaw()).isEqualTo(bytes(160, SILENCE));
     }
 
     @Test
