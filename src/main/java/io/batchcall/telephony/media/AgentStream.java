@@ -29,6 +29,12 @@ final class AgentStream {
     private static final Logger log = LoggerFactory.getLogger(AgentStream.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Messages queued for the agent and not yet sent. An agent that stops reading would otherwise make the queue
+     * (and memory) grow by 50 messages a second; beyond 5 s of audio the caller's media is dropped and counted.
+     */
+    private static final int MAX_PENDING_MEDIA = 250;
+
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
@@ -50,6 +56,8 @@ final class AgentStream {
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong chunk = new AtomicLong();
     private final AtomicBoolean ended = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicLong droppedMedia = new AtomicLong();
     private volatile boolean opened;
     /** The socket once every message queued so far is sent: a WebSocket takes one send at a time. */
     private CompletableFuture<WebSocket> sent;
@@ -77,7 +85,11 @@ final class AgentStream {
         synchronized (stream) {
             stream.sent = socket;
         }
-        stream.send(ordered(Map.of("event", "connected", "protocol", "Call", "version", "1.0.0")));
+        var connected = new LinkedHashMap<String, Object>();
+        connected.put("event", "connected");
+        connected.put("protocol", "Call");
+        connected.put("version", "1.0.0");
+        stream.send(connected);
         var start = new LinkedHashMap<String, Object>();
         start.put("streamSid", stream.streamSid);
         start.put("accountSid", "");
@@ -95,12 +107,21 @@ final class AgentStream {
 
     /** 20 ms of the caller's audio, μ-law; {@code timestamp} in milliseconds since the stream started. */
     void sendMedia(byte[] ulaw, long timestampMillis) {
+        if (pending.get() >= MAX_PENDING_MEDIA) {
+            droppedMedia.incrementAndGet();
+            return;
+        }
         var media = new LinkedHashMap<String, Object>();
         media.put("track", "inbound");
         media.put("chunk", Long.toString(chunk.incrementAndGet()));
         media.put("timestamp", Long.toString(timestampMillis));
         media.put("payload", Base64.getEncoder().encodeToString(ulaw));
         sendEvent("media", "media", media);
+    }
+
+    /** Caller audio not sent because the agent did not keep up. */
+    long droppedMedia() {
+        return droppedMedia.get();
     }
 
     void sendDigit(char digit) {
@@ -130,13 +151,6 @@ final class AgentStream {
         send(message);
     }
 
-    private static Map<String, Object> ordered(Map<String, Object> message) {
-        var ordered = new LinkedHashMap<String, Object>();
-        ordered.put("event", message.get("event"));
-        message.forEach(ordered::putIfAbsent);
-        return ordered;
-    }
-
     private void send(Map<String, ?> message) {
         String text;
         try {
@@ -144,8 +158,10 @@ final class AgentStream {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("maps of strings and numbers always serialise", e);
         }
+        pending.incrementAndGet();
         synchronized (this) {
             sent = sent.thenCompose(ws -> ws.sendText(text, true));
+            sent.whenComplete((ws, error) -> pending.decrementAndGet());
             sent.exceptionally(e -> {
                 log.debug("Agent media stream message not sent callSid={} error={}", callSid, e.toString());
                 return null;

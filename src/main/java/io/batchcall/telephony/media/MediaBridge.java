@@ -163,6 +163,7 @@ public final class MediaBridge implements AutoCloseable {
     }
 
     public MediaCounters counters() {
+        var stream = agent;
         return new MediaCounters(
                 packetsIn.get(),
                 packetsOut.get(),
@@ -171,7 +172,8 @@ public final class MediaBridge implements AutoCloseable {
                 rejected.get(),
                 digitsIn.get(),
                 digitsOut.get(),
-                playout.droppedBytes());
+                playout.droppedBytes(),
+                stream == null ? 0 : stream.droppedMedia());
     }
 
     /** The call was hung up: stops both directions and closes the agent's stream. */

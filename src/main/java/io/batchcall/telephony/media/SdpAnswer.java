@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.regex.Pattern;
 
 /**
  * What the other side answered to our {@link SdpOffer}: where to send (its connection address and port), the codec
@@ -18,6 +19,9 @@ import java.util.OptionalInt;
  */
 public record SdpAnswer(
         InetSocketAddress remote, AudioCodec codec, OptionalInt telephoneEventType, Optional<SrtpKeys> keys) {
+    // Literals only, so that InetAddress.getByName never turns into a DNS lookup.
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
     /**
      * Parses an answer to an offer that was SRTP ({@code offeredSrtp}) or plain RTP.
@@ -155,7 +159,10 @@ public record SdpAnswer(
             throw new SdpException("malformed connection line c=" + connection);
         }
         var host = fields[2].split("/")[0];
-        if (!host.matches("[0-9A-Fa-f.:]+")) {
+        boolean literal = fields[1].equals("IP4")
+                ? IPV4.matcher(host).matches()
+                : IPV6.matcher(host).matches();
+        if (!literal) {
             // A name would need a DNS lookup on the media path; every peer we know answers with an address.
             throw new SdpException("the answer's connection address is not an IP address: " + host);
         }

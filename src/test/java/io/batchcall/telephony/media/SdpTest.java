@@ -73,6 +73,14 @@ class SdpTest {
     }
 
     @Test
+    void an_ipv6_answer_is_understood() {
+        var answer = SdpAnswer.parse("v=0\r\ns=-\r\nc=IN IP6 2001:db8::7\r\nm=audio 5004 RTP/AVP 8\r\n", false);
+
+        assertThat(answer.remote()).isEqualTo(new InetSocketAddress("2001:db8::7", 5004));
+        assertThat(answer.codec()).isEqualTo(AudioCodec.PCMA);
+    }
+
+    @Test
     void answers_we_cannot_use_are_refused_with_the_reason() {
         assertThatThrownBy(() -> SdpAnswer.parse(answer("m=video 5004 RTP/AVP 96"), false))
                 .isInstanceOf(SdpException.class)
@@ -99,6 +107,9 @@ class SdpTest {
                 .hasMessageContaining("no DTLS");
         assertThatThrownBy(() -> SdpAnswer.parse(
                         "v=0\r\ns=-\r\nc=IN IP4 media.example.com\r\nm=audio 5004 RTP/AVP 0\r\n", false))
+                .hasMessageContaining("not an IP address");
+        assertThatThrownBy(
+                        () -> SdpAnswer.parse("v=0\r\ns=-\r\nc=IN IP4 deadbeef\r\nm=audio 5004 RTP/AVP 0\r\n", false))
                 .hasMessageContaining("not an IP address");
     }
 }
