@@ -207,6 +207,10 @@ class HostileInputFuzzTest {
     private static final List<String> HOSTILE_KEYS =
             List.of("", "", "ok-key", "a\u0000b", " ", "k".repeat(300), "\u00ff\u00fe");
 
+    // The bodies here stay raw text, not support/Body: the hostile values are spliced in as JSON text (escapes of
+    // lone surrogates, U+0000 keys, 5,000-deep nesting, numbers past any double, duplicate keys, bytes that are not
+    // UTF-8), which a builder would refuse or normalise, and then the server would never see them.
+
     /** Raw JSON values to put where a body's field is, and whole bodies that are not JSON at all. */
     private static final List<String> HOSTILE_JSON_VALUES = List.of(
             "\"\\u0000\"",
