@@ -12,6 +12,7 @@ import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.Idempotent;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.store.SuppressionStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -31,6 +32,7 @@ public final class BatchRoutes implements RouteGroup {
     private final BranchStore branches;
     private final PhoneNumberStore phoneNumbers;
     private final IdempotencyStore idempotency;
+    private final SuppressionStore suppressions;
     private final Clock clock;
     private final IdSource ids;
 
@@ -41,6 +43,7 @@ public final class BatchRoutes implements RouteGroup {
             BranchStore branches,
             PhoneNumberStore phoneNumbers,
             IdempotencyStore idempotency,
+            SuppressionStore suppressions,
             Clock clock,
             IdSource ids) {
         this.batches = batches;
@@ -49,6 +52,7 @@ public final class BatchRoutes implements RouteGroup {
         this.branches = branches;
         this.phoneNumbers = phoneNumbers;
         this.idempotency = idempotency;
+        this.suppressions = suppressions;
         this.clock = clock;
         this.ids = ids;
     }
@@ -81,6 +85,8 @@ public final class BatchRoutes implements RouteGroup {
                         .orElseThrow(() -> ApiException.notFound(
                                 "branch_not_found", "No branch with id " + branchId + " on agent " + agent.id())));
         var phoneNumberId = callerNumber(workspace, submission, agent.id());
+        var suppressed =
+                SubmitSuppressions.check(body, suppressions, workspace.id(), agent.id(), submission.recipients());
         var batch = new NewBatch(
                 submission.name(),
                 agent.id(),
@@ -97,7 +103,8 @@ public final class BatchRoutes implements RouteGroup {
                 ctx,
                 workspace,
                 claim,
-                batches.submit(workspace.id(), batch, claim).map(Optional::of));
+                batches.submit(workspace.id(), batch, claim).map(Optional::of),
+                Optional.of(suppressed));
     }
 
     /** The number calls come from: the one named, else the agent's; a phone batch without one is a 422. */
@@ -182,10 +189,30 @@ public final class BatchRoutes implements RouteGroup {
             Workspace workspace,
             Optional<io.batchcall.store.IdempotencyClaim> claim,
             Idempotent<Optional<BatchSummary>> result) {
+        respond(ctx, workspace, claim, result, Optional.empty());
+    }
+
+    /**
+     * The same; {@code suppressedRecipients} (submit only) adds our {@code suppressed_recipients} count to
+     * ElevenLabs' response.
+     */
+    private void respond(
+            Context ctx,
+            Workspace workspace,
+            Optional<io.batchcall.store.IdempotencyClaim> claim,
+            Idempotent<Optional<BatchSummary>> result,
+            Optional<Integer> suppressedRecipients) {
         switch (result) {
             case Idempotent.Done<Optional<BatchSummary>> done -> {
                 var summary = done.value().orElseThrow(() -> batchNotFound(ctx.pathParam("batch_id")));
-                var body = json(BatchJson.batch(summary));
+                var body = suppressedRecipients
+                        .map(count -> {
+                            com.fasterxml.jackson.databind.node.ObjectNode shown =
+                                    Json.MAPPER.valueToTree(BatchJson.batch(summary));
+                            shown.put("suppressed_recipients", count);
+                            return json(shown);
+                        })
+                        .orElseGet(() -> json(BatchJson.batch(summary)));
                 claim.ifPresent(c -> idempotency.recordResponse(workspace.id(), c.key(), 200, body));
                 ctx.status(200).contentType("application/json").result(body);
             }

@@ -48,6 +48,11 @@ public final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A POST of a text body (a CSV, say) with its content type. */
+    public HttpResult postText(String path, String contentType, String text) {
+        return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(text)));
+    }
+
     public HttpResult postEmpty(String path) {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
     }
