@@ -148,7 +148,14 @@ public final class OptOutRoutes implements RouteGroup {
     private void list(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
         var page = PageQuery.of(ctx);
-        var since = QueryParameters.integerAtLeast(ctx, "since", 0).map(s -> Instant.ofEpochSecond(s));
+        var since = PageQuery.filter(ctx, "since").map(text -> {
+            try {
+                return Instant.ofEpochSecond(Long.parseLong(text));
+            } catch (NumberFormatException | java.time.DateTimeException e) {
+                throw ValidationException.of(
+                        List.of("query", "since"), "Input should be a valid integer (unix seconds)", "int_parsing");
+            }
+        });
         var found = optOuts.list(workspace, since, page.after(), page.pageSize());
         ctx.json(new OptOutPage(
                 found.items().stream().map(OptOutRoutes::render).toList(),

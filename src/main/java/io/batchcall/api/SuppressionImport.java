@@ -69,17 +69,20 @@ final class SuppressionImport {
         var entries = new ArrayList<NewEntry>();
         var invalid = new ArrayList<Invalid>();
         var lines = text.split("\r\n|\n|\r", -1);
+        boolean first = true;
         int rows = 0;
         for (int i = 0; i < lines.length; i++) {
             var cell = firstCell(lines[i]);
             if (cell.isEmpty()) {
                 continue;
             }
-            if (rows == 0 && LETTERS.matcher(cell).matches() && cell.chars().noneMatch(Character::isDigit)) {
-                rows++;
+            boolean header =
+                    first && LETTERS.matcher(cell).matches() && cell.chars().noneMatch(Character::isDigit);
+            first = false;
+            if (header) {
                 continue;
             }
-            if (++rows > MAX_ROWS + 1) {
+            if (++rows > MAX_ROWS) {
                 throw tooManyRows();
             }
             add(cell, i + 1, entries, invalid);

@@ -173,6 +173,25 @@ class SuppressionApiTest {
     }
 
     @Test
+    void an_import_is_limited_to_100000_rows_and_10_mb() {
+        var list = createList("{\"name\":\"Big\"}");
+        var rows = new StringBuilder("phone_number\n");
+        for (int i = 0; i <= 100_000; i++) {
+            rows.append("+1").append(2_025_550_000L + i % 10_000).append('\n');
+        }
+
+        var tooMany = api.postText(LISTS + "/" + list + "/entries", "text/csv", rows.toString());
+        assertThat(tooMany.status()).as(tooMany.toString()).isEqualTo(422);
+        assertThat(tooMany.json().at("/detail/0/type").asText()).isEqualTo("too_long");
+
+        var tooLarge = api.postText(LISTS + "/" + list + "/entries", "text/csv", "+12025550100\n".repeat(900_000));
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.json().at("/detail/status").asText()).isEqualTo("file_too_large");
+        assertThat(api.get(LISTS + "/" + list).json().get("entry_count").asInt())
+                .isZero();
+    }
+
+    @Test
     void entries_export_in_json_pages_and_as_a_csv_that_imports_back_unchanged() {
         var list = createList("{\"name\":\"Export me\"}");
         addNumbers(list, "{\"numbers\":[\"+16175550101\",\"+16175550102\",\"+1617556*\"],\"reason\":\"a, b\"}");
