@@ -18,11 +18,13 @@ import io.batchcall.api.ConversationRoutes;
 import io.batchcall.api.ExotelCallbackRoutes;
 import io.batchcall.api.FrequencyCapRoutes;
 import io.batchcall.api.OperationsRoutes;
+import io.batchcall.api.OptOutRoutes;
 import io.batchcall.api.OutboundCallRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RegisterCallRoutes;
 import io.batchcall.api.RouteGroup;
+import io.batchcall.api.SuppressionRoutes;
 import io.batchcall.api.TwilioCallbackRoutes;
 import io.batchcall.api.WebhookRoutes;
 import io.batchcall.api.WorkspaceRoutes;
@@ -62,11 +64,13 @@ import io.batchcall.store.FrequencyCaps;
 import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.LeaseStore;
 import io.batchcall.store.Notifications;
+import io.batchcall.store.OptOutStore;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.PostCallTranscriptions;
 import io.batchcall.store.ProviderRequestBudgets;
 import io.batchcall.store.RecipientStore;
 import io.batchcall.store.SingleCallStore;
+import io.batchcall.store.SuppressionStore;
 import io.batchcall.store.WebhookStore;
 import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
@@ -222,6 +226,7 @@ public final class App implements AutoCloseable {
         var idempotency = new IdempotencyStore(database, clock);
         var batches = new BatchStore(database, clock, ids, idempotency);
         var recipients = new RecipientStore(database);
+        var suppressions = new SuppressionStore(database, clock, ids);
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)
                 .ensureDefaultWorkspace(
                         config.security().apiKey(), config.database().embedded());
@@ -295,6 +300,7 @@ public final class App implements AutoCloseable {
                                         phoneNumbers,
                                         idempotency,
                                         windowDefaults,
+                                        suppressions,
                                         clock,
                                         ids),
                                 new CallingWindowRoutes(windowDefaults),
@@ -305,7 +311,10 @@ public final class App implements AutoCloseable {
                                         ids,
                                         windowDefaults),
                                 new AttemptRoutes(batches, new AttemptHistory(database)),
-                                new RecipientUploadRoutes(config.uploads()),
+                                new RecipientUploadRoutes(config.uploads(), suppressions),
+                                new SuppressionRoutes(suppressions, agents),
+                                new OptOutRoutes(
+                                        new OptOutStore(database, clock, ids), agents, conversations, agentTokens),
                                 new WebhookRoutes(
                                         webhookStore,
                                         deliveryStore,

@@ -51,7 +51,7 @@ public final class AgentCallRoutes implements RouteGroup {
     }
 
     private void read(Context ctx) {
-        var ref = authorized(ctx);
+        var ref = authorized(tokens, ctx);
         var c = conversations
                 .find(ref.workspaceId(), ref.conversationId())
                 .orElseThrow(AgentCallRoutes::notFound)
@@ -70,7 +70,7 @@ public final class AgentCallRoutes implements RouteGroup {
     }
 
     private void report(Context ctx) {
-        var ref = authorized(ctx);
+        var ref = authorized(tokens, ctx);
         var report = AgentReportRequest.parse(JsonBody.of(ctx));
         var named = conversations
                 .report(ref.workspaceId(), ref.conversationId(), report)
@@ -78,7 +78,8 @@ public final class AgentCallRoutes implements RouteGroup {
         ctx.json(ConversationWire.conversation(named.conversation(), named.agentName()));
     }
 
-    private ConversationRef authorized(Context ctx) {
+    /** The conversation the request's agent token opens; a 401 when it has none or a wrong one. */
+    static ConversationRef authorized(AgentTokens tokens, Context ctx) {
         var authorization = ctx.header("Authorization");
         if (authorization == null
                 || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())

@@ -15,6 +15,7 @@ import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.Idempotent;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.store.SuppressionStore;
 import io.batchcall.wire.CallingWindowJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -36,6 +37,7 @@ public final class BatchRoutes implements RouteGroup {
     private final PhoneNumberStore phoneNumbers;
     private final IdempotencyStore idempotency;
     private final CallingWindowDefaults windowDefaults;
+    private final SuppressionStore suppressions;
     private final Clock clock;
     private final IdSource ids;
 
@@ -47,6 +49,7 @@ public final class BatchRoutes implements RouteGroup {
             PhoneNumberStore phoneNumbers,
             IdempotencyStore idempotency,
             CallingWindowDefaults windowDefaults,
+            SuppressionStore suppressions,
             Clock clock,
             IdSource ids) {
         this.batches = batches;
@@ -56,6 +59,7 @@ public final class BatchRoutes implements RouteGroup {
         this.phoneNumbers = phoneNumbers;
         this.idempotency = idempotency;
         this.windowDefaults = windowDefaults;
+        this.suppressions = suppressions;
         this.clock = clock;
         this.ids = ids;
     }
@@ -96,6 +100,8 @@ public final class BatchRoutes implements RouteGroup {
                         .orElseThrow(() -> ApiException.notFound(
                                 "branch_not_found", "No branch with id " + branchId + " on agent " + agent.id())));
         var phoneNumberId = callerNumber(workspace, submission, agent.id());
+        var suppressed =
+                SubmitSuppressions.check(body, suppressions, workspace.id(), agent.id(), submission.recipients());
         var batch = new NewBatch(
                 submission.name(),
                 agent.id(),
@@ -117,7 +123,8 @@ public final class BatchRoutes implements RouteGroup {
                 ctx,
                 workspace,
                 claim,
-                batches.submit(workspace.id(), batch, claim).map(Optional::of));
+                batches.submit(workspace.id(), batch, claim).map(Optional::of),
+                Optional.of(suppressed));
     }
 
     /**
@@ -225,10 +232,30 @@ public final class BatchRoutes implements RouteGroup {
             Workspace workspace,
             Optional<io.batchcall.store.IdempotencyClaim> claim,
             Idempotent<Optional<BatchSummary>> result) {
+        respond(ctx, workspace, claim, result, Optional.empty());
+    }
+
+    /**
+     * The same; {@code suppressedRecipients} (submit only) adds our {@code suppressed_recipients} count to
+     * ElevenLabs' response.
+     */
+    private void respond(
+            Context ctx,
+            Workspace workspace,
+            Optional<io.batchcall.store.IdempotencyClaim> claim,
+            Idempotent<Optional<BatchSummary>> result,
+            Optional<Integer> suppressedRecipients) {
         switch (result) {
             case Idempotent.Done<Optional<BatchSummary>> done -> {
                 var summary = done.value().orElseThrow(() -> batchNotFound(ctx.pathParam("batch_id")));
-                var body = json(BatchJson.batch(summary));
+                var body = suppressedRecipients
+                        .map(count -> {
+                            com.fasterxml.jackson.databind.node.ObjectNode shown =
+                                    Json.MAPPER.valueToTree(BatchJson.batch(summary));
+                            shown.put("suppressed_recipients", count);
+                            return json(shown);
+                        })
+                        .orElseGet(() -> json(BatchJson.batch(summary)));
                 claim.ifPresent(c -> idempotency.recordResponse(workspace.id(), c.key(), 200, body));
                 ctx.status(200).contentType("application/json").result(body);
             }

@@ -327,6 +327,97 @@ final class OpenApiDocument {
                     true,
                     "object"));
 
+    /** Do-not-call lists and opt-outs (issue 13), apart so that the campaign-rules lists merge cleanly. */
+    static final List<Operation> SUPPRESSION_OPERATIONS = List.of(
+            new Operation(
+                    "post",
+                    SuppressionRoutes.LISTS,
+                    "Do-not-call",
+                    "Create a do-not-call list: {name, agent_id?} (agent_id: it applies to that agent's batches"
+                            + " only; 404 agent_not_found)",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    SuppressionRoutes.LISTS,
+                    "Do-not-call",
+                    "The lists, newest first: page_size, cursor -> {suppression_lists, next_cursor, has_more}",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    SuppressionRoutes.LISTS + "/{list_id}",
+                    "Do-not-call",
+                    "One list with its entry_count",
+                    true,
+                    "object"),
+            new Operation(
+                    "delete",
+                    SuppressionRoutes.LISTS + "/{list_id}",
+                    "Do-not-call",
+                    "Delete a list and its entries",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    SuppressionRoutes.LISTS + "/{list_id}/entries",
+                    "Do-not-call",
+                    "Import numbers: JSON {numbers: [...], reason?} or a text/csv body (number in the first column,"
+                            + " optional header); E.164, prefixes such as +1201*, 10-digit US/Canada numbers. At most"
+                            + " 100,000 rows and 10 MB. Answers {added, duplicates, invalid: [{row, value, reason}],"
+                            + " invalid_count}; bad rows never fail the import",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    SuppressionRoutes.LISTS + "/{list_id}/entries",
+                    "Do-not-call",
+                    "Export the entries, newest first: JSON pages (page_size, cursor) or, with Accept: text/csv,"
+                            + " one CSV that imports back as it is",
+                    true,
+                    "object"),
+            new Operation(
+                    "delete",
+                    SuppressionRoutes.LISTS + "/{list_id}/entries/{number}",
+                    "Do-not-call",
+                    "Remove one entry: the number URL-encoded (%2B14155550123), a prefix with its star (%2B1201%2A)",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    SuppressionRoutes.CHECK,
+                    "Do-not-call",
+                    "Would phone_number be called for agent_id's batches? -> {phone_number, suppressed, reason:"
+                            + " dnc|opted_out|null, matches: [{list_id|opt_out_id, number, is_prefix, added_at_unix,"
+                            + " source}]}",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    OptOutRoutes.PATH,
+                    "Do-not-call",
+                    "Record an opt-out: {phone_number (or conversation_id), agent_id?, reason?, conversation_id?,"
+                            + " batch_id?}. Cancels the number's waiting recipients at once; the same opt-out again"
+                            + " answers the first (created false)",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    OptOutRoutes.PATH,
+                    "Do-not-call",
+                    "Export opt-outs, newest first: since (unix), page_size, cursor -> {opt_outs, next_cursor,"
+                            + " has_more}",
+                    true,
+                    "object"),
+            new Operation(
+                    "post",
+                    AgentTokens.PATH + "/{conversation_id}/opt-out",
+                    "Agent side of a call",
+                    "The agent opts its callee out (the conversation's number, every agent of the workspace):"
+                            + " {reason?}. Bearer agent token",
+                    false,
+                    "object"));
+
     /** Paths from ElevenLabs' specification whose operations are ElevenLabs' own (agents and conversations too). */
     private static final List<String> ELEVENLABS_PATH_PREFIXES =
             List.of("/v1/convai/agents", "/v1/convai/conversations", "/v1/convai/v2/phone-numbers");
@@ -389,8 +480,10 @@ final class OpenApiDocument {
                                                 .put("type", "http")
                                                 .put("scheme", "bearer")));
         extendSchemas(schemas);
+        extendForSuppression(schemas);
         newerThanTheSubsets(paths, schemas);
-        for (var operation : OWN_OPERATIONS) {
+        for (var operation : java.util.stream.Stream.concat(OWN_OPERATIONS.stream(), SUPPRESSION_OPERATIONS.stream())
+                .toList()) {
             var path = paths.has(operation.path())
                     ? (ObjectNode) paths.get(operation.path())
                     : paths.putObject(operation.path());
@@ -717,6 +810,24 @@ final class OpenApiDocument {
                 "previous_secret_expires_at_unix",
                 "integer",
                 "While a" + " rotation lasts: when the previous secret stops signing");
+    }
+
+    /** Submit's do-not-call extensions: the request's suppressed mode, the response's count. */
+    private static void extendForSuppression(ObjectNode schemas) {
+        extend(
+                schemas,
+                "Body_Submit_a_batch_call_request__v1_convai_batch_calling_submit_post",
+                "suppressed",
+                "string",
+                "skip (default): recipients on a do-not-call list or opted out are stored and cancelled when"
+                        + " reached; refuse: a 422 naming each of them, nothing stored");
+        extend(
+                schemas,
+                "BatchCallResponse",
+                "suppressed_recipients",
+                "integer",
+                "Submit only: how many recipients are on a do-not-call list or opted out (they will not be"
+                        + " called)");
     }
 
     private static void extend(ObjectNode schemas, String model, String field, String type, String description) {

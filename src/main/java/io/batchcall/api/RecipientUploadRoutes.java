@@ -7,6 +7,8 @@ import io.batchcall.api.sheet.SheetLimits;
 import io.batchcall.api.sheet.XlsxSheet;
 import io.batchcall.config.UploadLimitsConfig;
 import io.batchcall.domain.Batch;
+import io.batchcall.domain.WorkspaceId;
+import io.batchcall.store.SuppressionStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
@@ -17,8 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -50,6 +54,13 @@ public final class RecipientUploadRoutes implements RouteGroup {
     private final SheetLimits limits;
     private final Semaphore uploads;
     private final Path temporaryDirectory;
+    private final SuppressionStore suppressions;
+
+    /**
+     * A recipient whose number must not be called (our extension): its file row, its index in {@code recipients},
+     * and why ({@code dnc} or {@code opted_out}). Lists of the agent given as {@code ?agent_id=} count too.
+     */
+    record SuppressedRow(int row, int index, String phoneNumber, String reason) {}
 
     record ValidateResponse(
             List<com.fasterxml.jackson.databind.node.ObjectNode> recipients,
@@ -57,9 +68,11 @@ public final class RecipientUploadRoutes implements RouteGroup {
             List<RecipientFile.RowError> errors,
             RecipientFile.Counts counts,
             RecipientFile.Columns columns,
-            String format) {}
+            String format,
+            List<SuppressedRow> suppressed) {}
 
-    public RecipientUploadRoutes(UploadLimitsConfig config) {
+    public RecipientUploadRoutes(UploadLimitsConfig config, SuppressionStore suppressions) {
+        this.suppressions = suppressions;
         this.limits = new SheetLimits(
                 Batch.MAX_RECIPIENTS, config.maxColumns(), config.maxCellCharacters(), MAX_TOTAL_CHARACTERS);
         this.uploads = new Semaphore(config.maxConcurrentUploads());
@@ -72,7 +85,8 @@ public final class RecipientUploadRoutes implements RouteGroup {
     }
 
     private void validate(Context ctx) throws IOException {
-        Authentication.workspace(ctx);
+        var workspace = Authentication.workspace(ctx).id();
+        var agentId = PageQuery.filter(ctx, "agent_id");
         if (ctx.contentLength() > MAX_FILE_BYTES + MULTIPART_OVERHEAD_BYTES) {
             throw tooLarge();
         }
@@ -101,13 +115,35 @@ public final class RecipientUploadRoutes implements RouteGroup {
                     recipients.errors(),
                     recipients.counts(),
                     recipients.columns(),
-                    sheet.format()));
+                    sheet.format(),
+                    suppressed(workspace, agentId, recipients.recipients(), recipients.recipientRows())));
         } finally {
             uploads.release();
             if (file != null) {
                 Files.deleteIfExists(file);
             }
         }
+    }
+
+    private List<SuppressedRow> suppressed(
+            WorkspaceId workspace,
+            Optional<String> agentId,
+            List<com.fasterxml.jackson.databind.node.ObjectNode> recipients,
+            List<Integer> rows) {
+        var numbers = recipients.stream()
+                .map(r -> r.path("phone_number").asText(""))
+                .filter(n -> !n.isEmpty())
+                .toList();
+        var found = suppressions.suppressed(workspace, agentId, numbers);
+        var shown = new ArrayList<SuppressedRow>();
+        for (int i = 0; i < recipients.size() && !found.isEmpty(); i++) {
+            var number = recipients.get(i).path("phone_number").asText("");
+            var reason = found.get(number);
+            if (reason != null) {
+                shown.add(new SuppressedRow(rows.get(i), i, number, reason.wireName()));
+            }
+        }
+        return shown;
     }
 
     /** The uploaded file, copied to a temporary file of ours (owner-only), which the caller deletes. */

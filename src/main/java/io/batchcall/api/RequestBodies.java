@@ -114,6 +114,31 @@ final class RequestBodies {
     }
 
     /**
+     * The body as UTF-8 text (a CSV), read within the same limits as JSON and at most {@code maxBytes}; past that,
+     * {@code tooLarge}.
+     */
+    String text(Context ctx, long maxBytes, java.util.function.Supplier<ApiException> tooLarge) {
+        var state = state(ctx);
+        if (state.consumed) {
+            throw new IllegalStateException("the request body was already read");
+        }
+        if (ctx.req().getContentLengthLong() > maxBytes) {
+            throw tooLarge.get();
+        }
+        try (var in = state.open(ctx)) {
+            var bytes = in.readNBytes(Math.toIntExact(maxBytes + 1));
+            if (bytes.length > maxBytes) {
+                throw tooLarge.get();
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (BodyLimit e) {
+            throw answer(e, ctx);
+        } catch (IOException e) {
+            throw new ApiException(400, "body_unreadable", "The request body could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
      * SHA-256 of method, path and body: what makes two requests "the same request" for an Idempotency-Key.
      * Computed while the body is read; a body no handler reads is read here, within the same limits, and dropped.
      */

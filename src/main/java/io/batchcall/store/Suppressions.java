@@ -69,4 +69,62 @@ public final class Suppressions {
         return Optional.ofNullable(
                 suppressed(handle, workspace, agentId, List.of(number)).get(number));
     }
+
+    /** One reason a number is suppressed: a list entry (listId) or an opt-out (optOutId). */
+    public record Match(
+            Optional<String> listId,
+            Optional<String> optOutId,
+            String number,
+            boolean isPrefix,
+            java.time.Instant addedAt,
+            String source) {}
+
+    /**
+     * Every list entry and opt-out that suppresses {@code number} for {@code agentId}, opt-outs first: the detail
+     * behind {@link #suppressed}, for people checking why a number is not called. The same conditions as there.
+     */
+    public static List<Match> matches(Handle handle, WorkspaceId workspace, Optional<String> agentId, String number) {
+        var candidates = new ArrayList<String>();
+        for (int end = 2; end <= number.length(); end++) {
+            candidates.add(number.substring(0, end));
+        }
+        var found = new ArrayList<Match>();
+        handle.createQuery("""
+                        SELECT o.id, o.number, o.created_at, o.channel FROM opt_outs o
+                        WHERE o.workspace_id = :workspaceId AND o.number = :number
+                          AND (o.agent_id IS NULL OR o.agent_id = :agentId)
+                        ORDER BY o.created_at, o.id""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId.orElse(null))
+                .bind("number", number)
+                .map((rs, ctx) -> new Match(
+                        Optional.empty(),
+                        Optional.of(rs.getString("id")),
+                        rs.getString("number"),
+                        false,
+                        Rows.instant(rs, "created_at"),
+                        rs.getString("channel")))
+                .forEach(found::add);
+        handle.createQuery("""
+                        SELECT e.list_id, e.number, e.is_prefix, e.created_at, e.source
+                        FROM suppression_entries e
+                        JOIN suppression_lists l ON l.workspace_id = e.workspace_id AND l.id = e.list_id
+                        WHERE e.workspace_id = :workspaceId AND e.number = ANY(:candidates)
+                          AND (e.is_prefix OR e.number = :number)
+                          AND (l.agent_id IS NULL OR l.agent_id = :agentId)
+                        ORDER BY e.list_id, length(e.number) DESC""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId.orElse(null))
+                .bind("number", number)
+                .bindArray("candidates", String.class, candidates)
+                .map((rs, ctx) -> new Match(
+                        Optional.of(rs.getString("list_id")),
+                        Optional.empty(),
+                        rs.getString("number"),
+                        rs.getBoolean("is_prefix"),
+                        Rows.instant(rs, "created_at"),
+                        rs.getString("source")))
+                .forEach(found::add);
+        return found;
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.TestServer;
 import io.batchcall.support.WithServer;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,23 @@ class OpenApiDocumentTest {
                     .as("%s in /openapi.json", route)
                     .isTrue();
         });
+    }
+
+    @Test
+    void do_not_call_routes_and_submit_fields_are_marked_as_our_extensions() {
+        var document = server.anonymous().get("/openapi.json").json();
+
+        for (var pointer : List.of(
+                "/paths/~1v1~1batchcall~1suppression-lists/post/x-batchcall-extension",
+                "/paths/~1v1~1batchcall~1suppression-lists~1{list_id}~1entries~1{number}/delete/x-batchcall-extension",
+                "/paths/~1v1~1batchcall~1suppression~1check/get/x-batchcall-extension",
+                "/paths/~1v1~1batchcall~1opt-outs/post/x-batchcall-extension",
+                "/paths/~1agent~1v1~1conversations~1{conversation_id}~1opt-out/post/x-batchcall-extension",
+                "/components/schemas/BatchCallResponse/properties/suppressed_recipients/x-batchcall-extension",
+                "/components/schemas/Body_Submit_a_batch_call_request__v1_convai_batch_calling_submit_post/properties"
+                        + "/suppressed/x-batchcall-extension")) {
+            assertThat(document.at(pointer).asBoolean()).as(pointer).isTrue();
+        }
     }
 
     @Test

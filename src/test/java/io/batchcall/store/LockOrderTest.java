@@ -159,6 +159,61 @@ class LockOrderTest {
         assertThat(givenBack).isTrue();
     }
 
+    @Test
+    void an_opt_out_waits_for_a_lifecycle_write_then_cancels_only_the_waiting_recipient() throws Exception {
+        var ids = IdSource.secure();
+        var agent = database.jdbi()
+                .withHandle(h -> h.createQuery("SELECT agent_id FROM batches WHERE id = :id")
+                        .bind("id", batchId())
+                        .mapTo(String.class)
+                        .one());
+        var later = new BatchStore(database, clock, ids, new IdempotencyStore(database, clock))
+                .submit(
+                        workspace,
+                        new NewBatch(
+                                "later",
+                                agent,
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                TelephonyCallConfig.defaults(),
+                                Optional.empty(),
+                                clock.instant().plusSeconds(3600),
+                                List.of(new NewRecipient(
+                                        "w1", Optional.of("+14155550101"), Optional.empty(), Optional.empty()))),
+                        Optional.empty());
+        var laterId = ((Idempotent.Done<io.batchcall.domain.BatchSummary>) later)
+                .value()
+                .batch()
+                .id();
+        var optOuts = new OptOutStore(database, clock, ids);
+
+        var recorded = besideLifecycleWrite(
+                attempts.get(0),
+                () -> optOuts.record(
+                        workspace,
+                        new OptOutStore.NewOptOut(
+                                "+14155550101",
+                                Optional.empty(),
+                                "api",
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty())));
+
+        assertThat(recorded.created()).isTrue();
+        assertThat(recorded.cancelledRecipients()).isEqualTo(1);
+        var statuses = database.jdbi()
+                .withHandle(h -> h.createQuery("""
+                                SELECT batch_id || ':' || status FROM recipients
+                                WHERE workspace_id = :w AND phone_number = '+14155550101'""")
+                        .bind("w", workspace.value())
+                        .mapTo(String.class)
+                        .list());
+        assertThat(statuses).containsExactlyInAnyOrder(batchId() + ":dispatched", laterId + ":cancelled");
+    }
+
     private String batchId() {
         return database.jdbi()
                 .withHandle(h -> h.createQuery("SELECT batch_id FROM attempts WHERE id = :id")

@@ -49,6 +49,11 @@ public final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A POST of a text body (a CSV, say) with its content type. */
+    public HttpResult postText(String path, String contentType, String text) {
+        return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(text)));
+    }
+
     public HttpResult postEmpty(String path) {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
     }
@@ -75,12 +80,6 @@ public final class ApiClient {
         return send(request(path)
                 .header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
-    }
-
-    public HttpResult put(String path, String json) {
-        return send(request(path)
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     /** A batch's status, or "" while the server cannot answer (a test waiting on it polls again). */
