@@ -217,6 +217,43 @@ class MediaBridgeTest {
     }
 
     @Test
+    void a_second_of_agent_audio_sent_at_once_reaches_the_caller_paced_in_20_ms_packets() throws IOException {
+        bridge = MediaBridge.open(ports, false, RANDOM);
+        var oneSecond = AudioCodec.PCMU.encode(Tones.sine(1_000, 8_000, 8_000));
+        agent.onStart = ws -> ws.send(agentMedia(oneSecond));
+        bridge.start(
+                caller.answer("RTP/AVP", 0, Optional.empty()),
+                new MediaBridge.AgentTarget(agent.url(), "CA9", Map.of()),
+                ends::add);
+
+        var received = new CallerAudio(null);
+        Await.until(BOUND, "the caller hears the whole second", () -> {
+            received.take(caller);
+            return received.contains(oneSecond);
+        });
+
+        // The 50 packets that carry the second: first and last are 49 x 20 ms apart when paced. The bound is
+        // lower (a stall of up to 200 ms is caught up with a short burst), and far above a burst's few ms.
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < received.audioPackets.size(); i++) {
+            boolean silent = true;
+            for (byte code : received.audioPackets.get(i).payload()) {
+                silent &= code == AudioCodec.PCMU.silence();
+            }
+            if (!silent && first < 0) {
+                first = i;
+            }
+            if (!silent) {
+                last = i;
+            }
+        }
+        assertThat(last - first).isEqualTo(49);
+        var spread = Duration.ofNanos(received.audioArrivals.get(last) - received.audioArrivals.get(first));
+        assertThat(spread).isGreaterThan(Duration.ofMillis(700));
+    }
+
+    @Test
     void the_agent_closing_its_socket_ends_the_bridge() throws IOException {
         bridge = MediaBridge.open(ports, false, RANDOM);
         agent.onStart = WsContext::closeSession;
@@ -298,7 +335,10 @@ class MediaBridgeTest {
     /** The caller's media peer: a UDP socket on loopback. */
     private static final class FakeCaller implements AutoCloseable {
         final DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-        final LinkedBlockingQueue<byte[]> inbox = new LinkedBlockingQueue<>();
+        /** A datagram and when it arrived (System.nanoTime). */
+        record Arrival(long nanos, byte[] bytes) {}
+
+        final LinkedBlockingQueue<Arrival> inbox = new LinkedBlockingQueue<>();
         final Thread reader;
 
         FakeCaller() throws SocketException {
@@ -311,7 +351,7 @@ class MediaBridgeTest {
                     } catch (IOException e) {
                         return;
                     }
-                    inbox.add(java.util.Arrays.copyOf(buffer, datagram.getLength()));
+                    inbox.add(new Arrival(System.nanoTime(), java.util.Arrays.copyOf(buffer, datagram.getLength())));
                 }
             });
         }
@@ -341,6 +381,7 @@ class MediaBridgeTest {
         final java.io.ByteArrayOutputStream audio = new java.io.ByteArrayOutputStream();
         final List<Character> digitsEnded = new ArrayList<>();
         final List<RtpPacket> audioPackets = new ArrayList<>();
+        final List<Long> audioArrivals = new ArrayList<>();
         int payloadType = -1;
 
         CallerAudio(SrtpContext srtp) {
@@ -348,8 +389,9 @@ class MediaBridgeTest {
         }
 
         void take(FakeCaller caller) {
-            byte[] bytes;
-            while ((bytes = caller.inbox.poll()) != null) {
+            FakeCaller.Arrival arrival;
+            while ((arrival = caller.inbox.poll()) != null) {
+                var bytes = arrival.bytes();
                 var packet = srtp == null ? RtpPacket.parse(bytes, bytes.length) : srtp.unprotect(bytes, bytes.length);
                 assertThat(packet)
                         .as("every packet from the bridge authenticates")
@@ -363,6 +405,7 @@ class MediaBridgeTest {
                     payloadType = packet.get().payloadType();
                     audio.writeBytes(packet.get().payload());
                     audioPackets.add(packet.get());
+                    audioArrivals.add(arrival.nanos());
                 }
             }
         }
