@@ -409,7 +409,8 @@ public final class ClaimStore {
                             LIMIT :share
                             FOR UPDATE SKIP LOCKED)
                         UPDATE recipients r
-                        SET status = 'dispatched', attempt_count = r.attempt_count + 1, updated_at = :now
+                        SET status = 'dispatched', attempt_count = r.attempt_count + 1, hold_reason = NULL,
+                            updated_at = :now
                         FROM picked
                         WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = picked.id
                         RETURNING r.id, r.position, r.phone_number, r.client_data::text AS client_data,
