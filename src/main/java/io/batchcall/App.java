@@ -20,6 +20,7 @@ import io.batchcall.api.OutboundCallRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RegisterCallRoutes;
+import io.batchcall.api.RetryPolicyRoutes;
 import io.batchcall.api.RouteGroup;
 import io.batchcall.api.TwilioCallbackRoutes;
 import io.batchcall.api.WebhookRoutes;
@@ -62,6 +63,7 @@ import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.PostCallTranscriptions;
 import io.batchcall.store.ProviderRequestBudgets;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.store.RetryPolicyDefaults;
 import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.WebhookStore;
 import io.batchcall.store.WorkspaceStore;
@@ -281,7 +283,16 @@ public final class App implements AutoCloseable {
                                 new ConversationRoutes(conversations, phoneNumbers, dispatching.twilio()::recording),
                                 new AgentCallRoutes(agentTokens, conversations),
                                 new BatchRoutes(
-                                        batches, recipients, agents, branches, phoneNumbers, idempotency, clock, ids),
+                                        batches,
+                                        recipients,
+                                        agents,
+                                        branches,
+                                        phoneNumbers,
+                                        idempotency,
+                                        clock,
+                                        ids,
+                                        new RetryPolicyDefaults(database)),
+                                new RetryPolicyRoutes(new RetryPolicyDefaults(database), agents, clock),
                                 new BatchOperationRoutes(
                                         new BatchOperations(database, idempotency, ids), batches, idempotency, ids),
                                 new AttemptRoutes(batches, new AttemptHistory(database)),

@@ -1,6 +1,7 @@
 package io.batchcall.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.batchcall.domain.BatchRules;
 import io.batchcall.domain.BatchSummary;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.NewBatch;
@@ -12,6 +13,7 @@ import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.Idempotent;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.store.RetryPolicyDefaults;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -33,6 +35,7 @@ public final class BatchRoutes implements RouteGroup {
     private final IdempotencyStore idempotency;
     private final Clock clock;
     private final IdSource ids;
+    private final RetryPolicyDefaults retryPolicies;
 
     public BatchRoutes(
             BatchStore batches,
@@ -42,8 +45,10 @@ public final class BatchRoutes implements RouteGroup {
             PhoneNumberStore phoneNumbers,
             IdempotencyStore idempotency,
             Clock clock,
-            IdSource ids) {
+            IdSource ids,
+            RetryPolicyDefaults retryPolicies) {
         this.batches = batches;
+        this.retryPolicies = retryPolicies;
         this.recipients = recipients;
         this.agents = agents;
         this.branches = branches;
@@ -71,6 +76,10 @@ public final class BatchRoutes implements RouteGroup {
         // The body first: the key's fingerprint is computed as the body is read, once, from the socket.
         var body = JsonBody.of(ctx);
         var claim = IdempotencyKeys.claim(ctx);
+        // Our extension, read first so that its mistakes are in the one 422 with the rest.
+        var retryPolicy = body.optionalObject("retry_policy")
+                .flatMap(policy -> RetryPolicyRequest.read(policy, clock.instant()))
+                .map(io.batchcall.domain.RetryPolicy::toJson);
         var submission = Submission.read(body, clock.instant(), ids);
         var agent = agents.find(workspace.id(), submission.agentId())
                 .orElseThrow(() -> ApiException.notFound(
@@ -92,7 +101,11 @@ public final class BatchRoutes implements RouteGroup {
                 submission.callConfig(),
                 submission.targetConcurrencyLimit(),
                 submission.scheduledAt(),
-                submission.recipients());
+                submission.recipients(),
+                new BatchRules(
+                        retryPolicy.or(() -> retryPolicies.effective(workspace.id(), agent.id())),
+                        Optional.empty(),
+                        Optional.empty()));
         respond(
                 ctx,
                 workspace,

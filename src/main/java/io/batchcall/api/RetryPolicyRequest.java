@@ -21,6 +21,14 @@ final class RetryPolicyRequest {
 
     /** The policy in {@code policy}; empty (with violations recorded in the reader) when it is not valid. */
     static Optional<RetryPolicy> read(JsonBody policy, Instant now) {
+        return read(policy, Optional.of(now));
+    }
+
+    /**
+     * As above; without {@code now} a deadline in the past is taken as given (on PATCH it just stops further
+     * retries).
+     */
+    static Optional<RetryPolicy> read(JsonBody policy, Optional<Instant> now) {
         var maxAttempts = policy.optionalInt("max_attempts");
         if (policy.raw("max_attempts").isEmpty()) {
             policy.violate("max_attempts", "Field required", "missing");
@@ -66,7 +74,7 @@ final class RetryPolicyRequest {
         }
         var backoff = policy.optionalObject("backoff").flatMap(RetryPolicyRequest::backoff);
         var deadline = policy.optionalLong("deadline_unix").map(Instant::ofEpochSecond);
-        deadline.filter(at -> !at.isAfter(now))
+        deadline.filter(at -> now.isPresent() && !at.isAfter(now.get()))
                 .ifPresent(
                         at -> policy.violate("deadline_unix", "Value error, the deadline has passed", "value_error"));
         if (!policy.valid() || maxAttempts.isEmpty()) {

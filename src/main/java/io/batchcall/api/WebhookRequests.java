@@ -31,6 +31,7 @@ final class WebhookRequests {
                             "batch.updated",
                             "batch.recipients_added"),
                     Arrays.stream(RecipientStatus.values()).map(s -> "recipient." + s.wireName()),
+                    Stream.of("recipient.retry_scheduled"),
                     Stream.of(
                             "call.machine_detected",
                             "post_call_transcription",

@@ -70,6 +70,12 @@ public final class ApiClient {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    public HttpResult put(String path, String json) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     /** A batch's status, or "" while the server cannot answer (a test waiting on it polls again). */
     public String batchStatus(String batchId) {
         var response = get("/v1/convai/batch-calling/" + batchId);
