@@ -132,7 +132,7 @@ public final class BatchWire {
                 r.skipReason().orElse(null),
                 r.nextAttemptAt().map(Instant::getEpochSecond).orElse(null),
                 r.shownTimezone().orElse(null),
-                r.timezones(),
+                r.timezones().isEmpty() ? null : r.timezones(),
                 r.timezoneSource().orElse(null),
                 r.region().orElse(null));
     }

@@ -125,6 +125,22 @@ class RetryPolicyDispatchTest {
                 .containsExactly("busy", "busy", "completed");
         assertThat(engine.one("SELECT total_finished FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isEqualTo(3);
+        var conversations = new io.batchcall.store.ConversationStore(
+                engine.database, engine.clock, io.batchcall.domain.IdSource.secure());
+        var types = engine
+                .list(
+                        "SELECT a.conversation_id FROM attempts a WHERE a.batch_id = :b AND a.recipient_id = 'r0'"
+                                + " ORDER BY a.attempt_number",
+                        String.class,
+                        "b",
+                        batch)
+                .stream()
+                .map(id -> io.batchcall.wire.ConversationWire.conversation(
+                                conversations.find(workspace, id).orElseThrow().conversation(), Optional.empty())
+                        .at("/metadata/batch_call/campaign/conversation_type")
+                        .asText("none"))
+                .toList();
+        assertThat(types).containsExactly("none", "retry", "retry");
         assertThat(engine.one(
                         "SELECT count(*) FROM events WHERE batch_id = :b AND type = 'recipient.retry_scheduled'",
                         Integer.class,
