@@ -200,4 +200,44 @@ class RetryPolicyDispatchTest {
         assertThat(engine.batchStatus(failed)).isEqualTo("completed");
         assertThat(engine.batchStatus(busy)).isEqualTo("completed");
     }
+
+    @Test
+    void the_retry_event_shows_the_hold_and_a_manual_retry_still_dials_an_exhausted_recipient_again() {
+        var policy = new RetryPolicy(
+                2,
+                Set.of(RetryPolicy.Retried.BUSY),
+                Map.of(RetryPolicy.Retried.BUSY, BUSY_DELAY),
+                Optional.empty(),
+                Optional.empty());
+        var batch = submit(policy, 1, "busy,busy,completed");
+        runToTheEnd(batch);
+        assertThat(engine.one(
+                        "SELECT status || '/' || attempt_count FROM recipients WHERE batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo("failed/2");
+        var event = engine.one(
+                "SELECT body::text FROM events WHERE batch_id = :b AND type = 'recipient.retry_scheduled'",
+                String.class,
+                "b",
+                batch);
+        assertThat(event)
+                .contains("\"hold_reason\":\"retry_backoff\"")
+                .contains("\"status\":\"pending\"")
+                .containsPattern("\"next_attempt_at_unix\":\\d+")
+                .contains("\"last_outcome\":\"busy\"");
+
+        engine.batches.retry(workspace, batch, Optional.empty());
+        runToTheEnd(batch);
+
+        assertThat(engine.one(
+                        "SELECT status || '/' || attempt_count FROM recipients WHERE batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo("completed/3");
+        assertThat(engine.one("SELECT retry_count FROM batches WHERE id = :b", Integer.class, "b", batch))
+                .isEqualTo(1);
+    }
 }
