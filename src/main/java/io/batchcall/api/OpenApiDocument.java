@@ -123,8 +123,8 @@ final class OpenApiDocument {
                     "Batch calling",
                     "Edit a batch: name,"
                             + " target_concurrency_limit (null clears), scheduled_time_unix (before it starts, else 409"
-                            + " batch_already_started), telephony_call_config.ringing_timeout_secs; applies to the next"
-                            + " dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable",
+                            + " batch_already_started), telephony_call_config.ringing_timeout_secs, retry_policy (our"
+                            + " extension; null removes it); applies to the next dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable",
                     true,
                     "object"),
             new Operation(

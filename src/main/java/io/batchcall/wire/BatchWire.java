@@ -117,6 +117,9 @@ public final class BatchWire {
     }
 
     public static RecipientResponse recipient(Recipient r) {
+        // A hold and a next time mean something only while the recipient waits: the columns outlive a claim or a
+        // cancellation, which do not clear them.
+        boolean waiting = r.status() == io.batchcall.domain.RecipientStatus.PENDING;
         return new RecipientResponse(
                 r.id(),
                 r.phoneNumber().orElse(null),
@@ -128,9 +131,9 @@ public final class BatchWire {
                 r.clientDataJson().orElse(null),
                 r.attemptCount(),
                 r.lastOutcome().orElse(null),
-                r.holdReason().orElse(null),
+                waiting ? r.holdReason().orElse(null) : null,
                 r.skipReason().orElse(null),
-                r.nextAttemptAt().map(Instant::getEpochSecond).orElse(null),
+                waiting ? r.nextAttemptAt().map(Instant::getEpochSecond).orElse(null) : null,
                 r.shownTimezone().orElse(null),
                 r.timezones().isEmpty() ? null : r.timezones(),
                 r.timezoneSource().orElse(null),

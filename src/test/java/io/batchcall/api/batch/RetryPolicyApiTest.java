@@ -183,5 +183,17 @@ class RetryPolicyApiTest {
         assertThat(r1.get("timezones").get(0).asText()).isEqualTo("America/Chicago");
         assertThat(r1.get("timezone_source").asText()).isEqualTo("recipient");
         assertThat(r1.get("region").asText()).isEqualTo("US-IL");
+        // A hold shows only while the recipient waits: cancelled, it shows none.
+        server.client().postEmpty(BASE + id + "/cancel");
+        var cancelled = server.client().get(BASE + id).json();
+        assertThat(cancelled.get("recipients").get(0).get("hold_reason").isNull())
+                .isTrue();
+        assertThat(cancelled
+                        .get("recipients")
+                        .get(0)
+                        .get("next_attempt_at_unix")
+                        .isNull())
+                .isTrue();
+        assertThat(cancelled.get("waiting_recipients").asInt()).isZero();
     }
 }
