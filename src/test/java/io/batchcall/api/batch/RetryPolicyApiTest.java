@@ -196,4 +196,16 @@ class RetryPolicyApiTest {
                 .isTrue();
         assertThat(cancelled.get("waiting_recipients").asInt()).isZero();
     }
+
+    @Test
+    void a_webhook_may_subscribe_to_the_retry_event_by_its_exact_type() {
+        var body = "{\"settings\":{\"auth_type\":\"hmac\",\"name\":\"Retries\","
+                + "\"webhook_url\":\"http://127.0.0.1:9/hook\",\"event_types\":[\"%s\"]}}";
+
+        var subscribed = server.client().post("/v1/workspace/webhooks", body.formatted("recipient.retry_scheduled"));
+        var unknown = server.client().post("/v1/workspace/webhooks", body.formatted("recipient.retry_whenever"));
+
+        assertThat(subscribed.status()).as(subscribed.toString()).isEqualTo(200);
+        assertThat(unknown.status()).isEqualTo(422);
+    }
 }
