@@ -31,7 +31,8 @@ import org.jdbi.v3.core.Jdbi;
  * call). Each event moves its attempt only forward, by the rules of {@link AttemptPhase} and
  * {@link RecipientStatus}, so repeated, late and out-of-order events change nothing; within a group they are applied
  * in the order accepted, ringing, answered, ended, so that a call that rang, was answered and ended within one group
- * ends up ended. Ends free the attempts' slots and complete batches through {@link InFlight}.
+ * ends up ended. Ends free the attempts' slots and complete batches through {@link InFlight}; an end that its
+ * batch's retry policy retries sends the recipient back to pending instead of finishing it ({@link RetryScheduling}).
  */
 public final class AttemptLifecycle {
     private final Jdbi jdbi;

@@ -32,6 +32,9 @@ final class RetryScheduling {
     /** A recipient to dial again at {@code at}, after the attempt that just ended with {@code outcome}. */
     record Retry(AttemptLifecycle.Moved attempt, String outcome, Instant at) {}
 
+    /** An ended attempt whose batch runs under a retry policy: its recipient's dials so far, and the policy. */
+    private record Governed(String attemptId, int dialsMade, String policyJson) {}
+
     /** The retries the ended attempts' policies call for, by attempt id: one query for the group. */
     static Map<String, Retry> due(
             Handle handle,
@@ -39,9 +42,7 @@ final class RetryScheduling {
             Map<String, CallEvent.Ended> ends,
             Instant now,
             RandomGenerator random) {
-        var dials = new HashMap<String, Integer>();
-        var policies = new HashMap<String, String>();
-        handle.createQuery("""
+        var rows = handle.createQuery("""
                         SELECT e.attempt_id, r.attempt_count, b.retry_policy::text AS retry_policy
                         FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
                             AS e(workspace_id, batch_id, id, attempt_id)
@@ -77,23 +78,22 @@ final class RetryScheduling {
                         String.class,
                         List.of(BatchStatus.PENDING.wireName(), BatchStatus.IN_PROGRESS.wireName()))
                 .bindArray("open", String.class, RecipientStatus.open())
-                .map((rs, ctx) -> {
-                    dials.put(rs.getString("attempt_id"), rs.getInt("attempt_count"));
-                    policies.put(rs.getString("attempt_id"), rs.getString("retry_policy"));
-                    return null;
-                })
+                .map((rs, ctx) -> new Governed(
+                        rs.getString("attempt_id"), rs.getInt("attempt_count"), rs.getString("retry_policy")))
                 .list();
+        var governed = new HashMap<String, Governed>();
+        rows.forEach(row -> governed.put(row.attemptId(), row));
         var retries = new LinkedHashMap<String, Retry>();
         var parsed = new HashMap<String, io.batchcall.domain.RetryPolicy>();
         for (var attempt : changed) {
             var id = attempt.attempt().attemptId();
-            var json = policies.get(id);
-            if (json == null) {
+            var row = governed.get(id);
+            if (row == null) {
                 continue;
             }
-            var policy = parsed.computeIfAbsent(json, RetryPolicyJson::read);
+            var policy = parsed.computeIfAbsent(row.policyJson(), RetryPolicyJson::read);
             var outcome = ends.get(id).outcome();
-            policy.delayAfter(outcome, dials.get(id), now, random)
+            policy.delayAfter(outcome, row.dialsMade(), now, random)
                     .ifPresent(delay -> retries.put(id, new Retry(attempt, outcome.wireName(), now.plus(delay))));
         }
         return retries;
