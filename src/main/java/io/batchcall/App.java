@@ -23,6 +23,7 @@ import io.batchcall.api.OutboundCallRoutes;
 import io.batchcall.api.PhoneNumberRoutes;
 import io.batchcall.api.RecipientUploadRoutes;
 import io.batchcall.api.RegisterCallRoutes;
+import io.batchcall.api.RetryPolicyRoutes;
 import io.batchcall.api.RouteGroup;
 import io.batchcall.api.SuppressionRoutes;
 import io.batchcall.api.TwilioCallbackRoutes;
@@ -69,6 +70,7 @@ import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.PostCallTranscriptions;
 import io.batchcall.store.ProviderRequestBudgets;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.store.RetryPolicyDefaults;
 import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.SuppressionStore;
 import io.batchcall.store.WebhookStore;
@@ -302,8 +304,10 @@ public final class App implements AutoCloseable {
                                         windowDefaults,
                                         suppressions,
                                         clock,
-                                        ids),
+                                        ids,
+                                        new RetryPolicyDefaults(database)),
                                 new CallingWindowRoutes(windowDefaults),
+                                new RetryPolicyRoutes(new RetryPolicyDefaults(database), agents, clock),
                                 new BatchOperationRoutes(
                                         new BatchOperations(database, idempotency, ids),
                                         batches,

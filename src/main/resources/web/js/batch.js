@@ -26,6 +26,55 @@ function outcomeOf(recipient) {
   return ['busy', 'no_answer'].includes(recipient.last_outcome) ? recipient.last_outcome : 'failed';
 }
 
+/** "3 h 12 min", "10 min", "2 d 4 h": how long until a unix time, in words; "a moment" when it is due. */
+export function inWords(unixSeconds, nowSeconds = Date.now() / 1000) {
+  const minutes = Math.max(Math.round((unixSeconds - nowSeconds) / 60), 0);
+  if (minutes < 1) return 'a moment';
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const rest = minutes % 60;
+  if (days) return hours ? `${days} d ${hours} h` : `${days} d`;
+  if (hours) return rest ? `${hours} h ${rest} min` : `${hours} h`;
+  return `${rest} min`;
+}
+
+/** A wall-clock time (HH:MM) of a unix time, in a time zone (the browser's when none). */
+function clockTime(unixSeconds, timeZone) {
+  const options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  try {
+    return new Date(unixSeconds * 1000).toLocaleTimeString('en-GB', timeZone ? { ...options, timeZone } : options);
+  } catch {
+    return new Date(unixSeconds * 1000).toLocaleTimeString('en-GB', options);
+  }
+}
+
+/**
+ * Why a pending recipient waits and until when, in words: "waiting for calling window: opens 09:00 in
+ * America/Chicago (in 3 h 12 min)", "retrying after busy at 14:05 (in 10 min)". Null when it does not wait.
+ */
+export function holdText(recipient, nowSeconds = Date.now() / 1000) {
+  const reason = recipient.hold_reason;
+  if (!reason || recipient.status !== 'pending') return null;
+  const at = recipient.next_attempt_at_unix;
+  const zone = recipient.timezone;
+  const when = at ? ` (in ${inWords(at, nowSeconds)})` : '';
+  switch (reason) {
+    case 'retry_backoff':
+      return `retrying after ${(recipient.last_outcome ?? 'a failed call').replace('_', ' ')}`
+        + (at ? ` at ${clockTime(at)}${when}` : '');
+    case 'outside_window':
+      return 'waiting for calling window' + (at ? `: opens ${clockTime(at, zone)}${zone ? ` in ${zone}` : ''}${when}` : '');
+    case 'holiday':
+      return 'waiting: holiday' + (at ? `, calls resume ${clockTime(at, zone)}${zone ? ` in ${zone}` : ''}${when}` : '');
+    case 'frequency_cap':
+      return 'waiting for the frequency cap' + (at ? `: next call at ${clockTime(at)}${when}` : '');
+    case 'timezone_unknown':
+      return 'waiting: time zone unknown';
+    default:
+      return `waiting: ${reason.replace('_', ' ')}`;
+  }
+}
+
 export async function render(main, batchId) {
   const path = `/v1/convai/batch-calling/${encodeURIComponent(batchId)}`;
   const view = { status: '', search: '', page: 0 };
@@ -117,7 +166,11 @@ export async function render(main, batchId) {
         h('div', {}, h('dt', {}, 'Ringing timeout'), h('dd', { id: 'summary-ringing' }, `${batch.telephony_call_config.ringing_timeout_secs} s`)),
         h('div', {}, h('dt', {}, 'Retries'), h('dd', {}, batch.retry_count)),
         batch.failure_reason ? h('div', {}, h('dt', {}, 'Failure'), h('dd', {}, batch.failure_reason)) : null,
-        batch.hold_reason ? h('div', { id: 'hold-reason' }, h('dt', {}, 'On hold'), h('dd', {}, batch.hold_reason)) : null),
+        batch.hold_reason ? h('div', { id: 'hold-reason' }, h('dt', {}, 'On hold'), h('dd', {}, batch.hold_reason)) : null,
+        batch.waiting_recipients ? h('div', { id: 'waiting-recipients' }, h('dt', {}, 'Waiting'),
+          h('dd', {}, `${count(batch.waiting_recipients)} held by the campaign rules`)) : null,
+        batch.next_window_opens_at_unix ? h('div', { id: 'next-window' }, h('dt', {}, 'Next calling window'),
+          h('dd', {}, `opens ${dateTime(batch.next_window_opens_at_unix)} (in ${inWords(batch.next_window_opens_at_unix)})`)) : null),
       h('div', { class: 'counters' },
         counter('Scheduled', batch.total_calls_scheduled, 'count-scheduled'),
         counter('Dispatched', batch.total_calls_dispatched, 'count-dispatched'),
@@ -157,7 +210,8 @@ export async function render(main, batchId) {
       h('tbody', {}, rows.map((r) => h('tr', { class: 'clickable', tabindex: '0', 'data-recipient-id': r.id,
         'aria-label': `Attempts of ${r.phone_number}`,
         onclick: () => attempts(r), onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); attempts(r); } } },
-      h('td', { class: 'mono' }, r.phone_number ?? r.whatsapp_user_id), h('td', {}, badge(r.status)),
+      h('td', { class: 'mono' }, r.phone_number ?? r.whatsapp_user_id),
+      h('td', {}, badge(r.status), holdText(r) ? h('div', { class: 'small muted hold' }, holdText(r)) : null),
       h('td', { class: 'num' }, r.attempt_count), h('td', {}, (r.last_outcome ?? '').replace('_', ' ')),
       h('td', { class: 'hide-narrow small' }, variables(r)), h('td', { class: 'hide-narrow mono small' }, r.conversation_id ?? ''),
       h('td', { class: 'row-actions' }, CANCELLABLE.has(r.status) ? h('button', { type: 'button', class: 'danger cancel-recipient',

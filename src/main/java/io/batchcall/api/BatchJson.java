@@ -47,6 +47,15 @@ final class BatchJson {
                 json.writeTree(field.getValue());
             }
             json.writeStringField("hold_reason", holdReason.orElse(null));
+            // Our campaign-rule extensions: held recipients, and when the next calling window opens.
+            var waiting = recipients.waiting(batch.workspaceId(), batch.id());
+            json.writeNumberField("waiting_recipients", waiting.recipients());
+            json.writeFieldName("next_window_opens_at_unix");
+            if (waiting.nextWindowOpensAt().isPresent()) {
+                json.writeNumber(waiting.nextWindowOpensAt().get().getEpochSecond());
+            } else {
+                json.writeNull();
+            }
             json.writeArrayFieldStart("recipients");
             int after = -1;
             List<Recipient> chunk;

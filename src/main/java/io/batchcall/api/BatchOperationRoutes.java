@@ -36,7 +36,12 @@ public final class BatchOperationRoutes implements RouteGroup {
     private static final String BASE = "/v1/convai/batch-calling";
     /** What PATCH may change. */
     private static final Set<String> EDITABLE = Set.of(
-            "name", "target_concurrency_limit", "scheduled_time_unix", "telephony_call_config", "calling_window");
+            "name",
+            "target_concurrency_limit",
+            "scheduled_time_unix",
+            "telephony_call_config",
+            "calling_window",
+            "retry_policy");
     /** What PATCH refuses with 409: a batch's calls are placed by one agent from one number, for good. */
     private static final Set<String> IMMUTABLE = Set.of("agent_id", "agent_phone_number_id", "phone_number_id");
 
@@ -131,13 +136,21 @@ public final class BatchOperationRoutes implements RouteGroup {
         var window = body.has("calling_window")
                 ? Optional.of(CallingWindowRequests.read(body, "calling_window"))
                 : Optional.<Optional<CallingWindow>>empty();
+        // Our extension: the policy applies to the outcomes of attempts that end from now on; null removes it.
+        Optional<Optional<String>> retryPolicy = Optional.empty();
+        if (body.has("retry_policy")) {
+            retryPolicy = Optional.of(body.optionalObject("retry_policy")
+                    .flatMap(policy -> RetryPolicyRequest.read(policy, Optional.empty()))
+                    .map(io.batchcall.domain.RetryPolicy::toJson));
+        }
         body.throwIfInvalid();
         return new BatchEdit(
                 name,
                 target,
                 scheduled,
                 ringing,
-                window.map(w -> w.map(own -> settled(own, workspace, batchId, ringing))));
+                window.map(w -> w.map(own -> settled(own, workspace, batchId, ringing))),
+                retryPolicy);
     }
 
     /**

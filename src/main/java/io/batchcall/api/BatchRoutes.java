@@ -15,6 +15,7 @@ import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.Idempotent;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.store.RecipientStore;
+import io.batchcall.store.RetryPolicyDefaults;
 import io.batchcall.store.SuppressionStore;
 import io.batchcall.wire.CallingWindowJson;
 import io.javalin.config.RoutesConfig;
@@ -40,6 +41,7 @@ public final class BatchRoutes implements RouteGroup {
     private final SuppressionStore suppressions;
     private final Clock clock;
     private final IdSource ids;
+    private final RetryPolicyDefaults retryPolicies;
 
     public BatchRoutes(
             BatchStore batches,
@@ -51,8 +53,10 @@ public final class BatchRoutes implements RouteGroup {
             CallingWindowDefaults windowDefaults,
             SuppressionStore suppressions,
             Clock clock,
-            IdSource ids) {
+            IdSource ids,
+            RetryPolicyDefaults retryPolicies) {
         this.batches = batches;
+        this.retryPolicies = retryPolicies;
         this.recipients = recipients;
         this.agents = agents;
         this.branches = branches;
@@ -90,6 +94,10 @@ public final class BatchRoutes implements RouteGroup {
                         List.of("calling_window", "expires_at_unix"),
                         "Value error, the window expires in the past",
                         "value_error"));
+        // Our extension, read first so that its mistakes are in the one 422 with the rest.
+        var retryPolicy = body.optionalObject("retry_policy")
+                .flatMap(policy -> RetryPolicyRequest.read(policy, clock.instant()))
+                .map(io.batchcall.domain.RetryPolicy::toJson);
         var submission = Submission.read(body, clock.instant(), ids);
         var agent = agents.find(workspace.id(), submission.agentId())
                 .orElseThrow(() -> ApiException.notFound(
@@ -114,11 +122,13 @@ public final class BatchRoutes implements RouteGroup {
                 submission.targetConcurrencyLimit(),
                 submission.scheduledAt(),
                 submission.recipients(),
-                windowRules(
-                        workspace,
-                        agent.id(),
-                        ownWindow,
-                        submission.callConfig().ringingTimeoutSecs()));
+                withRetryPolicy(
+                        windowRules(
+                                workspace,
+                                agent.id(),
+                                ownWindow,
+                                submission.callConfig().ringingTimeoutSecs()),
+                        retryPolicy.or(() -> retryPolicies.effective(workspace.id(), agent.id()))));
         respond(
                 ctx,
                 workspace,
@@ -132,6 +142,10 @@ public final class BatchRoutes implements RouteGroup {
      * settled (ringing timeout plus margin unless given) and the workspace's jurisdiction rules, which a batch
      * cannot change.
      */
+    private static BatchRules withRetryPolicy(BatchRules rules, Optional<String> retryPolicy) {
+        return new BatchRules(retryPolicy, rules.callingWindowJson(), rules.windowExpiresAt());
+    }
+
     private BatchRules windowRules(
             Workspace workspace, String agentId, Optional<CallingWindow> own, int ringingTimeoutSecs) {
         var workspaceDefaults = windowDefaults.workspace(workspace.id());

@@ -73,6 +73,52 @@ final class OpenApiDocument {
                     true,
                     "object"),
             new Operation(
+                    "get",
+                    RetryPolicyRoutes.WORKSPACE_PATH,
+                    "Campaign rules",
+                    "The workspace's default retry policy: {retry_policy: object|null}",
+                    true,
+                    "object"),
+            new Operation(
+                    "put",
+                    RetryPolicyRoutes.WORKSPACE_PATH,
+                    "Campaign rules",
+                    "Set the workspace's default retry policy (the body is the policy: max_attempts 1..20, retry_on,"
+                            + " delay_seconds per outcome or backoff, deadline_unix); batches submitted later without"
+                            + " retry_policy get it",
+                    true,
+                    "object"),
+            new Operation(
+                    "delete",
+                    RetryPolicyRoutes.WORKSPACE_PATH,
+                    "Campaign rules",
+                    "Remove the workspace's default retry policy",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    RetryPolicyRoutes.AGENT_PATH,
+                    "Campaign rules",
+                    "The agent's default retry policy: {retry_policy: object|null}",
+                    true,
+                    "object"),
+            new Operation(
+                    "put",
+                    RetryPolicyRoutes.AGENT_PATH,
+                    "Campaign rules",
+                    "Set the agent's default retry policy (the body is the policy: max_attempts 1..20, retry_on,"
+                            + " delay_seconds per outcome or backoff, deadline_unix); batches submitted later without"
+                            + " retry_policy get it",
+                    true,
+                    "object"),
+            new Operation(
+                    "delete",
+                    RetryPolicyRoutes.AGENT_PATH,
+                    "Campaign rules",
+                    "Remove the agent's default retry policy",
+                    true,
+                    "object"),
+            new Operation(
                     "post",
                     "/v1/convai/batch-calling/{batch_id}/pause",
                     "Batch calling",
@@ -94,8 +140,8 @@ final class OpenApiDocument {
                     "Batch calling",
                     "Edit a batch: name,"
                             + " target_concurrency_limit (null clears), scheduled_time_unix (before it starts, else 409"
-                            + " batch_already_started), telephony_call_config.ringing_timeout_secs; applies to the next"
-                            + " dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable",
+                            + " batch_already_started), telephony_call_config.ringing_timeout_secs, retry_policy (our"
+                            + " extension; null removes it); applies to the next dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable",
                     true,
                     "object"),
             new Operation(
@@ -744,6 +790,38 @@ final class OpenApiDocument {
                 "hold_reason",
                 "string",
                 "Why a running batch's due" + " recipients wait: its agent's daily_limit is reached (null otherwise)");
+        extend(
+                schemas,
+                "Body_Submit_a_batch_call_request__v1_convai_batch_calling_submit_post",
+                "retry_policy",
+                "object",
+                "Automatic retries: {max_attempts, retry_on, delay_seconds | backoff, deadline_unix}; absent:"
+                        + " the agent's default, else the workspace's (see /v1/batchcall/workspace/retry-policy)");
+        extend(
+                schemas,
+                "BatchCallDetailedResponse",
+                "next_window_opens_at_unix",
+                "integer",
+                "When the next calling window opens for a recipient held outside its window, or null");
+        extend(
+                schemas,
+                "BatchCallDetailedResponse",
+                "waiting_recipients",
+                "integer",
+                "How many pending recipients are held (retry back-off, calling window, cap, unknown zone)");
+        for (var field : List.of(
+                "hold_reason|string|Why a pending recipient waits: retry_backoff, outside_window, holiday,"
+                        + " frequency_cap, timezone_unknown; null when it does not",
+                "skip_reason|string|Why a cancelled recipient was never dialed: dnc, opted_out, window_expired,"
+                        + " frequency_cap_exhausted, timezone_unknown; null otherwise",
+                "next_attempt_at_unix|integer|When a held recipient may be dialed next, or null",
+                "timezone|string|The recipient's time zone: the first resolved one, else the one given, or null",
+                "timezones|array|Every zone the rules resolved for the recipient (a window must be open in all)",
+                "timezone_source|string|Where the zone came from: recipient, variable, number or batch",
+                "region|string|The recipient's region as given (ISO 3166-1 or 3166-2), or null")) {
+            var parts = field.split("\\|", 3);
+            extend(schemas, "OutboundCallRecipientResponseModel", parts[0], parts[1], parts[2]);
+        }
         extend(
                 schemas,
                 "OutboundCallRecipientResponseModel",

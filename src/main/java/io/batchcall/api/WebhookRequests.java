@@ -33,6 +33,7 @@ final class WebhookRequests {
                     Arrays.stream(RecipientStatus.values()).map(s -> "recipient." + s.wireName()),
                     // A pending recipient held by the campaign rules (the claim writes it): its status is unchanged.
                     Stream.of("recipient.held"),
+                    Stream.of("recipient.retry_scheduled"),
                     Stream.of(
                             "call.machine_detected",
                             "post_call_transcription",

@@ -8,7 +8,8 @@ import java.util.Optional;
  * analysis maps are JSON texts kept as the agent and the submitter gave them; {@code phoneCall} is empty for a call
  * that had none. {@code callResult} is how the call ended on the telephony side ({@link CallResult}), empty while
  * it rings. {@code branchId} is the agent branch its batch ran on; {@code hasAudio} tells that the provider
- * recorded the call (a Twilio recording), which {@code GET .../audio} serves.
+ * recorded the call (a Twilio recording), which {@code GET .../audio} serves. {@code attemptNumber} is which dial
+ * of its batch recipient the call was (1 the first; empty for single calls).
  */
 public record Conversation(
         WorkspaceId workspaceId,
@@ -31,6 +32,7 @@ public record Conversation(
         String dataCollectionResultsJson,
         String evaluationCriteriaResultsJson,
         Optional<String> branchId,
-        boolean hasAudio) {
+        boolean hasAudio,
+        Optional<Integer> attemptNumber) {
     public static final String ID_PREFIX = "conv";
 }

@@ -16,8 +16,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -28,17 +31,25 @@ import org.jdbi.v3.core.Jdbi;
  * call). Each event moves its attempt only forward, by the rules of {@link AttemptPhase} and
  * {@link RecipientStatus}, so repeated, late and out-of-order events change nothing; within a group they are applied
  * in the order accepted, ringing, answered, ended, so that a call that rang, was answered and ended within one group
- * ends up ended. Ends free the attempts' slots and complete batches through {@link InFlight}.
+ * ends up ended. Ends free the attempts' slots and complete batches through {@link InFlight}; an end that its
+ * batch's retry policy retries sends the recipient back to pending instead of finishing it ({@link RetryScheduling}).
  */
 public final class AttemptLifecycle {
     private final Jdbi jdbi;
     private final Clock clock;
     private final Outbox outbox;
+    private final RandomGenerator random;
 
     public AttemptLifecycle(Database database, Clock clock, IdSource ids) {
+        this(database, clock, ids, new SplittableRandom());
+    }
+
+    /** With the randomness of retry back-off's jitter given, so that tests know the delays. */
+    public AttemptLifecycle(Database database, Clock clock, IdSource ids, RandomGenerator random) {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.outbox = new Outbox(ids);
+        this.random = random;
     }
 
     /**
@@ -47,7 +58,7 @@ public final class AttemptLifecycle {
      */
     public record Result(Set<String> acceptedAttemptIds, Set<String> endedAttemptIds, List<String> completedBatchIds) {}
 
-    private record Moved(AttemptRef attempt, String batchId, String recipientId, String agentId) {}
+    record Moved(AttemptRef attempt, String batchId, String recipientId, String agentId) {}
 
     /** Applies a group of events in one transaction. */
     public Result apply(List<CallEvent> group) {
@@ -100,7 +111,7 @@ public final class AttemptLifecycle {
         events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now));
         events.addAll(reached(handle, answer(handle, answered, now), RecipientStatus.IN_PROGRESS, now));
         events.addAll(LifecycleEvents.machineDetections(handle, detect(handle, detected)));
-        var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events);
+        var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events, random);
         outbox.append(handle, events, now);
         return new Result(acceptedIds, result.endedAttemptIds(), result.completedBatchIds());
     }
@@ -343,7 +354,7 @@ public final class AttemptLifecycle {
         return LifecycleEvents.recipientEvents(handle, moves);
     }
 
-    private static LifecycleEvents.RecipientMove recipientMove(java.sql.ResultSet rs) throws java.sql.SQLException {
+    static LifecycleEvents.RecipientMove recipientMove(java.sql.ResultSet rs) throws java.sql.SQLException {
         var workspace = new WorkspaceId(rs.getString("workspace_id"));
         return new LifecycleEvents.RecipientMove(
                 new BatchRef(workspace, rs.getString("batch_id")),
@@ -355,7 +366,12 @@ public final class AttemptLifecycle {
     /** What ending a group did. */
     private record Ends(Set<String> endedAttemptIds, List<String> completedBatchIds) {}
 
-    private static Ends end(Handle handle, List<CallEvent.Ended> group, Instant now, List<Outbox.Event> events) {
+    private static Ends end(
+            Handle handle,
+            List<CallEvent.Ended> group,
+            Instant now,
+            List<Outbox.Event> events,
+            RandomGenerator random) {
         // One end per attempt: the first report wins, as it would one transaction after another.
         var ends = new LinkedHashMap<String, CallEvent.Ended>();
         group.forEach(end -> ends.putIfAbsent(
@@ -378,10 +394,19 @@ public final class AttemptLifecycle {
             ConversationWrites.opened(handle, reached, now);
             ConversationWrites.closed(handle, reached, now);
         }
-        var moves = finishRecipients(handle, changed, byId, now);
+        var retries = RetryScheduling.due(handle, changed, byId, now, random);
+        var retried = RetryScheduling.schedule(handle, retries, now);
+        var moves = finishRecipients(
+                handle,
+                changed.stream()
+                        .filter(c -> !retries.containsKey(c.attempt().attemptId()))
+                        .toList(),
+                byId,
+                now);
         var finished = new TreeMap<BatchRef, Integer>(InFlight.BATCH_ORDER);
         moves.forEach(move -> finished.merge(move.batch(), 1, Integer::sum));
         var completed = InFlight.settleBatches(handle, released, finished, now);
+        events.addAll(LifecycleEvents.recipientEvents(handle, retried, Optional.of(RetryScheduling.EVENT)));
         events.addAll(LifecycleEvents.recipientEvents(handle, moves));
         events.addAll(LifecycleEvents.initiationFailures(handle, reached));
         events.addAll(LifecycleEvents.batchEvents(
@@ -441,6 +466,9 @@ public final class AttemptLifecycle {
     /** Moves each recipient to its final status; returns the moves (each one a recipient its batch finished). */
     private static List<LifecycleEvents.RecipientMove> finishRecipients(
             Handle handle, List<Moved> changed, Map<String, CallEvent.Ended> ends, Instant now) {
+        if (changed.isEmpty()) {
+            return List.of();
+        }
         return handle.createQuery("""
                         UPDATE recipients r SET status = e.status, last_outcome = e.outcome, updated_at = :now
                         FROM (SELECT e.*, before.status AS previous

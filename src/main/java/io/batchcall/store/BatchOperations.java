@@ -94,6 +94,8 @@ public final class BatchOperations {
                                                                 ELSE target_concurrency_limit END,
                                 scheduled_at = coalesce(:scheduledAt, scheduled_at),
                                 ringing_timeout_secs = coalesce(:ringingTimeout, ringing_timeout_secs),
+                                retry_policy = CASE WHEN :setRetryPolicy THEN CAST(:retryPolicy AS jsonb)
+                                                    ELSE retry_policy END,
                                 updated_at = :now
                             WHERE workspace_id = :workspaceId AND id = :batchId""")
                     .bind("name", edit.name().orElse(null))
@@ -108,6 +110,8 @@ public final class BatchOperations {
                                     .map(at -> Rows.at(at.truncatedTo(ChronoUnit.SECONDS)))
                                     .orElse(null))
                     .bind("ringingTimeout", edit.ringingTimeoutSecs().orElse(null))
+                    .bind("setRetryPolicy", edit.retryPolicyJson().isPresent())
+                    .bind("retryPolicy", edit.retryPolicyJson().flatMap(p -> p).orElse(null))
                     .bind("workspaceId", workspace.value())
                     .bind("batchId", batchId)
                     .bind("now", Rows.at(now))
@@ -249,7 +253,9 @@ public final class BatchOperations {
             Handle handle, WorkspaceId workspace, String batchId, String recipientId, String lock) {
         return handle.createQuery("""
                         SELECT batch_id, id, position, phone_number, whatsapp_user_id, client_data::text AS client_data,
-                               status, last_outcome, attempt_count, conversation_id, created_at, updated_at
+                               status, last_outcome, attempt_count, conversation_id, created_at, updated_at,
+                               hold_reason, skip_reason, next_attempt_at, timezone, resolved_timezones, timezone_source,
+                               region
                         FROM recipients
                         WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :id""" + lock)
                 .bind("workspaceId", workspace.value())

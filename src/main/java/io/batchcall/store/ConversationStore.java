@@ -33,7 +33,7 @@ public final class ConversationStore {
             jsonb_array_length(c.transcript) AS message_count, c.call_result, c.transcript_summary,
             c.data_collection_results::text AS data_collection_results,
             c.evaluation_criteria_results::text AS evaluation_criteria_results, c.branch_id,
-            c.recording_sid IS NOT NULL AS has_audio
+            c.recording_sid IS NOT NULL AS has_audio, c.attempt_number
             """;
     /** The conversation with its agent's name, joined to {@code c}. */
     static final String NAMED = "SELECT " + COLUMNS + """
@@ -486,6 +486,7 @@ public final class ConversationStore {
                 rs.getString("data_collection_results"),
                 rs.getString("evaluation_criteria_results"),
                 Rows.optionalText(rs, "branch_id"),
-                rs.getBoolean("has_audio"));
+                rs.getBoolean("has_audio"),
+                Optional.ofNullable((Integer) rs.getObject("attempt_number")));
     }
 }

@@ -22,7 +22,8 @@ final class ConversationWrites {
     static void opened(Handle handle, List<AttemptRef> attempts, Instant now) {
         bindAttempts(handle.createUpdate("""
                         INSERT INTO conversations (workspace_id, id, agent_id, batch_id, recipient_id, phone_number_id,
-                            branch_id, status, start_time, phone_call, client_data, created_at, updated_at)
+                            branch_id, status, start_time, phone_call, client_data, created_at, updated_at,
+                            attempt_number)
                         SELECT a.workspace_id, a.conversation_id, a.agent_id, a.batch_id, a.recipient_id,
                             a.phone_number_id, b.branch_id, 'initiated', coalesce(a.dialed_at, :now),
                             json_build_object('direction', 'outbound', 'phone_number_id', a.phone_number_id,
@@ -30,7 +31,7 @@ final class ConversationWrites {
                                 'type', CASE a.provider WHEN 'twilio' THEN 'twilio' WHEN 'exotel' THEN 'exotel'
                                     ELSE 'sip_trunking' END,
                                 'call_sid', a.provider_call_id, 'stream_sid', '')::jsonb,
-                            r.client_data::jsonb, :now, :now
+                            r.client_data::jsonb, :now, :now, a.attempt_number
                         FROM attempts a
                         JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
                                          AND r.id = a.recipient_id

@@ -266,7 +266,8 @@ final class LifecycleEvents {
         handle.createQuery("""
                         SELECT r.workspace_id, r.batch_id, r.id, r.position, r.phone_number, r.whatsapp_user_id,
                                r.client_data::text AS client_data, r.status, r.last_outcome, r.attempt_count,
-                               r.conversation_id, r.created_at, r.updated_at
+                               r.conversation_id, r.created_at, r.updated_at, r.hold_reason, r.skip_reason,
+                               r.next_attempt_at, r.timezone, r.resolved_timezones, r.timezone_source, r.region
                         FROM recipients r
                         WHERE (r.workspace_id, r.batch_id, r.id) IN (SELECT * FROM unnest(:workspaceIds, :batchIds, :ids))""")
                 .bindArray(

@@ -25,7 +25,9 @@ public final class RecipientStore {
     public List<Recipient> chunk(WorkspaceId workspace, String batchId, int afterPosition, int limit) {
         return jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT batch_id, id, position, phone_number, whatsapp_user_id, client_data::text AS client_data,
-                               status, last_outcome, attempt_count, conversation_id, created_at, updated_at
+                               status, last_outcome, attempt_count, conversation_id, created_at, updated_at,
+                               hold_reason, skip_reason, next_attempt_at, timezone, resolved_timezones, timezone_source,
+                               region
                         FROM recipients
                         WHERE workspace_id = :workspaceId AND batch_id = :batchId AND position > :after
                         ORDER BY position
@@ -55,7 +57,8 @@ public final class RecipientStore {
         return jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT r.batch_id, r.id, r.position, r.phone_number, r.whatsapp_user_id,
                                r.client_data::text AS client_data, r.status, r.last_outcome, r.attempt_count,
-                               r.conversation_id, r.created_at, r.updated_at,
+                               r.conversation_id, r.created_at, r.updated_at, r.hold_reason, r.skip_reason,
+                               r.next_attempt_at, r.timezone, r.resolved_timezones, r.timezone_source, r.region,
                                c.call_result, c.call_successful, c.transcript_summary, c.termination_reason,
                                coalesce(c.data_collection_results, '{}')::text AS data_collection_results
                         FROM recipients r
@@ -75,6 +78,26 @@ public final class RecipientStore {
                         Rows.optionalText(rs, "termination_reason"),
                         rs.getString("data_collection_results")))
                 .list());
+    }
+
+    /**
+     * What the campaign rules hold in a batch: how many pending recipients wait with a hold reason, and when the
+     * earliest of those held by their calling window (or a holiday) may be called. One aggregate over the batch's
+     * pending recipients (the recipients_pending index), for GET of one batch only, never for list pages.
+     */
+    public record Waiting(int recipients, Optional<java.time.Instant> nextWindowOpensAt) {}
+
+    public Waiting waiting(WorkspaceId workspace, String batchId) {
+        return jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT count(hold_reason)::integer AS waiting,
+                               min(next_attempt_at) FILTER (WHERE hold_reason IN ('outside_window', 'holiday'))
+                                   AS next_window
+                        FROM recipients
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'""")
+                .bind("workspaceId", workspace.value())
+                .bind("batchId", batchId)
+                .map((rs, ctx) -> new Waiting(rs.getInt("waiting"), Rows.optionalInstant(rs, "next_window")))
+                .one());
     }
 
     /** The data collection ids the agent reported for the first {@code limit} recipients' conversations, sorted. */
@@ -128,6 +151,17 @@ public final class RecipientStore {
                 rs.getInt("attempt_count"),
                 Rows.optionalText(rs, "conversation_id"),
                 Rows.instant(rs, "created_at"),
-                Rows.instant(rs, "updated_at"));
+                Rows.instant(rs, "updated_at"),
+                Rows.optionalText(rs, "hold_reason"),
+                Rows.optionalText(rs, "skip_reason"),
+                Rows.optionalInstant(rs, "next_attempt_at"),
+                Rows.optionalText(rs, "timezone"),
+                zones(rs.getArray("resolved_timezones")),
+                Rows.optionalText(rs, "timezone_source"),
+                Rows.optionalText(rs, "region"));
+    }
+
+    private static List<String> zones(java.sql.Array array) throws SQLException {
+        return array == null ? List.of() : List.of((String[]) array.getArray());
     }
 }

@@ -10,8 +10,8 @@ import java.time.Instant;
 
 /**
  * The batch shapes, exactly as ElevenLabs has them: every key the spec lists, nullable ones as explicit null,
- * integers as integers; plus our documented extensions ({@code failure_reason} on batches, {@code attempt_count}
- * and {@code last_outcome} on recipients, {@code paused} and {@code paused_at_unix} on batches: a paused batch keeps its
+ * integers as integers; plus our documented extensions ({@code failure_reason} on batches, {@code attempt_count},
+ * {@code last_outcome} and the campaign rules' holds, skips, zones and region on recipients, {@code paused} and {@code paused_at_unix} on batches: a paused batch keeps its
  * EL {@code status}).
  */
 public final class BatchWire {
@@ -70,7 +70,14 @@ public final class BatchWire {
             String conversationId,
             @JsonRawValue String conversationInitiationClientData,
             int attemptCount,
-            String lastOutcome) {}
+            String lastOutcome,
+            String holdReason,
+            String skipReason,
+            Long nextAttemptAtUnix,
+            String timezone,
+            java.util.List<String> timezones,
+            String timezoneSource,
+            String region) {}
 
     public static BatchCallResponse batch(BatchSummary summary) {
         var b = summary.batch();
@@ -110,6 +117,9 @@ public final class BatchWire {
     }
 
     public static RecipientResponse recipient(Recipient r) {
+        // A hold and a next time mean something only while the recipient waits: the columns outlive a claim or a
+        // cancellation, which do not clear them.
+        boolean waiting = r.status() == io.batchcall.domain.RecipientStatus.PENDING;
         return new RecipientResponse(
                 r.id(),
                 r.phoneNumber().orElse(null),
@@ -120,6 +130,13 @@ public final class BatchWire {
                 r.conversationId().orElse(null),
                 r.clientDataJson().orElse(null),
                 r.attemptCount(),
-                r.lastOutcome().orElse(null));
+                r.lastOutcome().orElse(null),
+                waiting ? r.holdReason().orElse(null) : null,
+                r.skipReason().orElse(null),
+                waiting ? r.nextAttemptAt().map(Instant::getEpochSecond).orElse(null) : null,
+                r.shownTimezone().orElse(null),
+                r.timezones().isEmpty() ? null : r.timezones(),
+                r.timezoneSource().orElse(null),
+                r.region().orElse(null));
     }
 }

@@ -51,6 +51,14 @@ public final class ConversationWire {
             var batch = metadata.putObject("batch_call");
             batch.put("batch_call_id", c.batchId().get());
             batch.put("batch_call_recipient_id", c.recipientId().orElse(null));
+            // ElevenLabs' BatchCallingCampaignInformation, shown for the dials a retry policy (or a retry) added.
+            if (c.attemptNumber().filter(n -> n > 1).isPresent()) {
+                var campaign = batch.putObject("campaign");
+                campaign.put("campaign_id", c.batchId().get());
+                campaign.put("campaign_lead_id", c.recipientId().orElse(null));
+                campaign.put("cold_attempt", false);
+                campaign.put("conversation_type", "retry");
+            }
         } else {
             metadata.putNull("batch_call");
         }

@@ -246,6 +246,41 @@ class BatchControlsBrowserTest {
     }
 
     @Test
+    void a_held_recipient_shows_why_it_waits_and_when_and_the_batch_when_its_next_window_opens() {
+        var id = scheduledBatch("Held", 2);
+        var recipients = batch(id).get("recipients");
+        var retrying = recipients.get(0).get("id").asText();
+        var windowed = recipients.get(1).get("id").asText();
+        long now = Instant.now().getEpochSecond();
+        long opens = now + 3 * 3600 + 12 * 60 + 30;
+        var fixtures = new Fixtures(server);
+        fixtures.execute(
+                "UPDATE recipients SET hold_reason = 'retry_backoff', last_outcome = 'busy', attempt_count = 1,"
+                        + " next_attempt_at = to_timestamp(:at) WHERE batch_id = :b AND id = :r",
+                java.util.Map.of("b", id, "r", retrying, "at", now + 10 * 60 + 30));
+        fixtures.execute(
+                "UPDATE recipients SET hold_reason = 'outside_window', timezone = 'America/Chicago',"
+                        + " next_attempt_at = to_timestamp(:at) WHERE batch_id = :b AND id = :r",
+                java.util.Map.of("b", id, "r", windowed, "at", opens));
+        var chicago = Instant.ofEpochSecond(opens)
+                .atZone(ZoneId.of("America/Chicago"))
+                .toLocalTime()
+                .format(java.time.format.DateTimeFormatter.ofPattern("HH:mm"));
+
+        open("#/batches/" + id);
+
+        browser.waitForText(
+                "tr[data-recipient-id='" + windowed + "']",
+                "waiting for calling window: opens " + chicago + " in America/Chicago (in 3 h 12 min)");
+        assertThat(browser.text("tr[data-recipient-id='" + retrying + "']"))
+                .contains("retrying after busy at ")
+                .contains("(in 10 min)");
+        assertThat(browser.text("#next-window")).contains("(in 3 h 12 min)");
+        assertThat(browser.text("#waiting-recipients")).contains("2 held");
+        browser.screenshot("held-recipients");
+    }
+
+    @Test
     void cancelling_one_recipient_shows_its_row_cancelled_and_leaves_the_others_pending() {
         var id = scheduledBatch("Cancel one", 3);
         var recipients = batch(id).get("recipients");

@@ -24,7 +24,9 @@ import java.util.random.RandomGenerator;
 /**
  * A provider whose calls happen in memory: each rings, then is answered and talks, or ends busy, unanswered or
  * failed. Per recipient, dynamic variables {@code sim_outcome}, {@code sim_ring_ms} and {@code sim_talk_ms}
- * decide exactly; otherwise the configured odds and durations do. A call that would ring longer than the
+ * decide exactly ({@code sim_outcome} may list one outcome per dial, {@code "busy,busy,completed"}: the n-th dial of
+ * the recipient on this node takes the n-th, the last repeats, so that retries can be shown); otherwise the
+ * configured odds and durations do. A call that would ring longer than the
  * batch's ringing timeout ends as no answer at the timeout. An answered call to an agent with a
  * {@code media_stream_url} opens a {@link SimulatedStream} to it, as a Twilio call would.
  */
@@ -40,6 +42,8 @@ public final class SimulatorProvider implements TelephonyProvider {
     private final EgressPolicy egress;
     /** Calls in flight on this node, by provider call id; the simulator cannot know anyone else's. */
     private final ConcurrentHashMap<String, Live> live = new ConcurrentHashMap<>();
+    /** Dials so far of recipients whose {@code sim_outcome} lists several outcomes, by batch and recipient. */
+    private final ConcurrentHashMap<String, Integer> scriptedDials = new ConcurrentHashMap<>();
 
     /** A call in flight: its request, the timer that moves it on, and whether it was answered. */
     private static final class Live {
@@ -181,7 +185,7 @@ public final class SimulatorProvider implements TelephonyProvider {
         var outcome = variables
                 .map(v -> v.get("sim_outcome"))
                 .filter(JsonNode::isTextual)
-                .flatMap(v -> SimulatedCall.Script.fromWire(v.textValue()))
+                .flatMap(v -> SimulatedCall.Script.fromWire(nthOutcome(request, v.textValue())))
                 .orElseGet(this::randomOutcome);
         var ring = variables
                 .map(v -> v.get("sim_ring_ms"))
@@ -194,6 +198,16 @@ public final class SimulatorProvider implements TelephonyProvider {
                 .map(v -> Duration.ofMillis(Math.max(0, v.longValue())))
                 .orElse(config.talk());
         return new SimulatedCall(outcome, ring, talk);
+    }
+
+    /** The outcome of this dial when {@code outcomes} lists one per dial; the one outcome otherwise. */
+    private String nthOutcome(CallRequest request, String outcomes) {
+        if (!outcomes.contains(",")) {
+            return outcomes;
+        }
+        var list = outcomes.split(",");
+        int dial = scriptedDials.merge(request.batchId() + "/" + request.recipientId(), 1, Integer::sum);
+        return list[Math.min(dial, list.length) - 1].strip();
     }
 
     private SimulatedCall.Script randomOutcome() {

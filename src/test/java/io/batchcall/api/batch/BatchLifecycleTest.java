@@ -96,8 +96,17 @@ class BatchLifecycleTest {
                         "conversation_id",
                         "conversation_initiation_client_data",
                         "attempt_count",
-                        "last_outcome");
+                        "last_outcome",
+                        "hold_reason",
+                        "skip_reason",
+                        "next_attempt_at_unix",
+                        "timezone",
+                        "timezones",
+                        "timezone_source",
+                        "region");
         assertThat(recipient.get("status").asText()).isEqualTo("pending");
+        assertThat(recipient.get("hold_reason").isNull()).isTrue();
+        assertThat(recipient.get("timezones").isNull()).isTrue();
         assertThat(recipient.get("conversation_id").isNull()).isTrue();
         assertThat(recipient.get("attempt_count").asInt()).isZero();
         assertThat(batch.get("name").asText()).isEqualTo("L");

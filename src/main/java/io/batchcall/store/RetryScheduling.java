@@ -1,0 +1,164 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.BatchStatus;
+import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.HoldReason;
+import io.batchcall.domain.RecipientStatus;
+import io.batchcall.domain.WorkspaceId;
+import io.batchcall.wire.RetryPolicyJson;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The automatic retries of {@link AttemptLifecycle}'s ends: an attempt whose outcome its batch's retry policy
+ * retries, with dials left and before the policy's deadline, sends its recipient back to {@code pending} with
+ * {@code next_attempt_at} and {@code hold_reason = retry_backoff} instead of a final status. The recipient is not
+ * finished, so its batch neither counts it nor completes; the claim dials it again once it is due. Runs inside the
+ * lifecycle's transaction, under its locks, after the attempts ended and their slots were released.
+ */
+final class RetryScheduling {
+    static final String EVENT = "recipient.retry_scheduled";
+
+    private RetryScheduling() {}
+
+    /** A recipient to dial again at {@code at}, after the attempt that just ended with {@code outcome}. */
+    record Retry(AttemptLifecycle.Moved attempt, String outcome, Instant at) {}
+
+    /** An ended attempt whose batch runs under a retry policy: its recipient's dials so far, and the policy. */
+    private record Governed(String attemptId, int dialsMade, String policyJson) {}
+
+    /** The retries the ended attempts' policies call for, by attempt id: one query for the group. */
+    static Map<String, Retry> due(
+            Handle handle,
+            List<AttemptLifecycle.Moved> changed,
+            Map<String, CallEvent.Ended> ends,
+            Instant now,
+            RandomGenerator random) {
+        var rows = handle.createQuery("""
+                        SELECT e.attempt_id, r.attempt_count, b.retry_policy::text AS retry_policy
+                        FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
+                            AS e(workspace_id, batch_id, id, attempt_id)
+                        JOIN batches b ON b.workspace_id = e.workspace_id AND b.id = e.batch_id
+                        JOIN recipients r ON r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id
+                                         AND r.id = e.id
+                        -- A cancelled or finished batch dials nobody again; a paused one keeps its recipients
+                        -- waiting until it resumes.
+                        WHERE b.retry_policy IS NOT NULL AND b.status = ANY(:running)
+                          AND r.status = ANY(:open)""")
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        changed.stream()
+                                .map(c -> c.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        changed.stream().map(AttemptLifecycle.Moved::batchId).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        changed.stream()
+                                .map(AttemptLifecycle.Moved::recipientId)
+                                .toList())
+                .bindArray(
+                        "attemptIds",
+                        String.class,
+                        changed.stream().map(c -> c.attempt().attemptId()).toList())
+                .bindArray(
+                        "running",
+                        String.class,
+                        List.of(BatchStatus.PENDING.wireName(), BatchStatus.IN_PROGRESS.wireName()))
+                .bindArray("open", String.class, RecipientStatus.open())
+                .map((rs, ctx) -> new Governed(
+                        rs.getString("attempt_id"), rs.getInt("attempt_count"), rs.getString("retry_policy")))
+                .list();
+        var governed = new HashMap<String, Governed>();
+        rows.forEach(row -> governed.put(row.attemptId(), row));
+        var retries = new LinkedHashMap<String, Retry>();
+        var parsed = new HashMap<String, io.batchcall.domain.RetryPolicy>();
+        for (var attempt : changed) {
+            var id = attempt.attempt().attemptId();
+            var row = governed.get(id);
+            if (row == null) {
+                continue;
+            }
+            var policy = parsed.computeIfAbsent(row.policyJson(), RetryPolicyJson::read);
+            var outcome = ends.get(id).outcome();
+            policy.delayAfter(outcome, row.dialsMade(), now, random)
+                    .ifPresent(delay -> retries.put(id, new Retry(attempt, outcome.wireName(), now.plus(delay))));
+        }
+        return retries;
+    }
+
+    /**
+     * Sends the recipients back to pending, held until their next dial; returns the moves for
+     * {@code recipient.retry_scheduled}. The status is open still (checked again by the guard).
+     */
+    static List<LifecycleEvents.RecipientMove> schedule(Handle handle, Map<String, Retry> retries, Instant now) {
+        if (retries.isEmpty()) {
+            return List.of();
+        }
+        var list = List.copyOf(retries.values());
+        return handle.createQuery("""
+                        UPDATE recipients r SET status = :pending, last_outcome = e.outcome, next_attempt_at = e.at,
+                            hold_reason = :retryBackoff, updated_at = :now
+                        FROM (SELECT e.*, before.status AS previous
+                              FROM unnest(:workspaceIds, :batchIds, :ids, :outcomes, :ats, :attemptIds)
+                                  AS e(workspace_id, batch_id, id, outcome, at, attempt_id)
+                              JOIN recipients before ON before.workspace_id = e.workspace_id
+                                                    AND before.batch_id = e.batch_id AND before.id = e.id) e
+                        WHERE r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id AND r.id = e.id
+                          AND r.status = ANY(:open)
+                        RETURNING r.workspace_id, r.batch_id, r.id, e.previous, e.attempt_id""")
+                .bind("pending", RecipientStatus.PENDING.wireName())
+                .bind("retryBackoff", HoldReason.RETRY_BACKOFF.wireName())
+                .bind("now", Rows.at(now))
+                .bindArray("open", String.class, RecipientStatus.open())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        list.stream()
+                                .map(r -> r.attempt().attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        list.stream().map(r -> r.attempt().batchId()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        list.stream().map(r -> r.attempt().recipientId()).toList())
+                .bindArray(
+                        "outcomes",
+                        String.class,
+                        list.stream().map(Retry::outcome).toList())
+                .bindArray(
+                        "ats",
+                        java.time.OffsetDateTime.class,
+                        list.stream().map(r -> Rows.at(r.at())).toList())
+                .bindArray(
+                        "attemptIds",
+                        String.class,
+                        list.stream()
+                                .map(r -> r.attempt().attempt().attemptId())
+                                .toList())
+                .map((rs, ctx) -> {
+                    var workspace = new WorkspaceId(rs.getString("workspace_id"));
+                    return new LifecycleEvents.RecipientMove(
+                            new BatchRef(workspace, rs.getString("batch_id")),
+                            rs.getString("id"),
+                            rs.getString("previous"),
+                            Optional.of(new AttemptRef(workspace, rs.getString("attempt_id"))));
+                })
+                .list();
+    }
+}
