@@ -57,6 +57,50 @@ final class OpenApiDocument {
                     "object"),
             new Operation(
                     "get",
+                    "/v1/batchcall/workspace/calling-window",
+                    "Calling windows",
+                    "The workspace's default calling window (or null) and its jurisdiction_rules"
+                            + " (enforce|warn|off)",
+                    true,
+                    "{\"calling_window\":null,\"jurisdiction_rules\":\"enforce\"}"),
+            new Operation(
+                    "put",
+                    "/v1/batchcall/workspace/calling-window",
+                    "Calling windows",
+                    "Set the default window and/or jurisdiction_rules: {calling_window, jurisdiction_rules}, or the"
+                            + " window object itself",
+                    true,
+                    "object"),
+            new Operation(
+                    "delete",
+                    "/v1/batchcall/workspace/calling-window",
+                    "Calling windows",
+                    "Remove the workspace's default window (jurisdiction_rules stay)",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    "/v1/batchcall/agents/{agent_id}/calling-window",
+                    "Calling windows",
+                    "The agent's default calling window (or null); it wins over the workspace's",
+                    true,
+                    "{\"calling_window\":null}"),
+            new Operation(
+                    "put",
+                    "/v1/batchcall/agents/{agent_id}/calling-window",
+                    "Calling windows",
+                    "Set the agent's default window: {calling_window} or the window object itself",
+                    true,
+                    "object"),
+            new Operation(
+                    "delete",
+                    "/v1/batchcall/agents/{agent_id}/calling-window",
+                    "Calling windows",
+                    "Remove the agent's default window",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
                     "/v1/batchcall/workspace/frequency-caps",
                     "Workspace",
                     "The workspace's frequency caps: {frequency_caps: [{max, per_seconds}]}, counted on the attempts"
@@ -141,7 +185,9 @@ final class OpenApiDocument {
                     "Edit a batch: name,"
                             + " target_concurrency_limit (null clears), scheduled_time_unix (before it starts, else 409"
                             + " batch_already_started), telephony_call_config.ringing_timeout_secs, retry_policy (our"
-                            + " extension; null removes it); applies to the next dial. agent_id, agent_phone_number_id, phone_number_id: 409 field_immutable",
+                            + " extension; null removes it), calling_window (null clears; recipients held outside_window"
+                            + " or holiday are judged again); applies to the next dial. agent_id, agent_phone_number_id,"
+                            + " phone_number_id: 409 field_immutable",
                     true,
                     "object"),
             new Operation(
@@ -761,8 +807,42 @@ final class OpenApiDocument {
         }
     }
 
+    /** Calling windows: the submit's {@code calling_window} and each recipient's time zone and region. */
+    private static void extendCallingWindows(ObjectNode schemas) {
+        extend(
+                schemas,
+                "Body_Submit_a_batch_call_request__v1_convai_batch_calling_submit_post",
+                "calling_window",
+                "object",
+                "Local hours in which calls may start, per recipient zone: {days, start, end} or {hours: {mon:"
+                        + " [[\"09:00\",\"12:00\"]]}}, holidays ({country, subdivision} or \"auto\"), blackout_dates,"
+                        + " expires_at_unix, purpose (telemarketing|informational|collections|survey: legal presets),"
+                        + " min_slot_seconds, unknown_timezone (hold|skip). Absent: the agent's default, else the"
+                        + " workspace's (/v1/batchcall/.../calling-window)");
+        // Its values are lists and objects, not the strings extend() assumes for an object.
+        if (schemas.at(
+                        "/Body_Submit_a_batch_call_request__v1_convai_batch_calling_submit_post/properties/calling_window")
+                instanceof ObjectNode window) {
+            window.remove("additionalProperties");
+        }
+        extend(
+                schemas,
+                "OutboundCallRecipient",
+                "timezone",
+                "string",
+                "The recipient's IANA time zone for calling windows; else its timezone dynamic variable, its"
+                        + " number's zones, the batch's timezone");
+        extend(
+                schemas,
+                "OutboundCallRecipient",
+                "region",
+                "string",
+                "ISO 3166-1 country or 3166-2 subdivision (US-FL): picks legal presets and \"auto\" holidays");
+    }
+
     /** Our extension fields, added to the compatible schemas and marked. */
     private static void extendSchemas(ObjectNode schemas) {
+        extendCallingWindows(schemas);
         extend(
                 schemas,
                 "BatchCallResponse",

@@ -26,6 +26,14 @@ record RecipientFile(
         Counts counts,
         Columns columns) {
     static final String PHONE_NUMBER = "phone_number";
+    /**
+     * Columns that also become the recipient's own {@code timezone} and {@code region} (for calling windows); they
+     * stay dynamic variables too, as every other column, so prompts that use them keep working.
+     */
+    static final String TIMEZONE = "timezone";
+
+    static final String REGION = "region";
+    private static final java.util.Set<String> PLACE = java.util.Set.of(TIMEZONE, REGION);
     /** Override columns and where each goes under conversation_config_override. */
     private static final Map<String, List<String>> OVERRIDES = Map.of(
             "language", List.of("agent", "language"),
@@ -114,6 +122,7 @@ record RecipientFile(
                     }
                 }
             }
+            rowErrors.addAll(placeErrors(row, names, keys));
             for (int c = names.size(); c < row.cells().size(); c++) {
                 if (!row.cell(c).isBlank()) {
                     rowErrors.add(new RowError(
@@ -148,7 +157,27 @@ record RecipientFile(
     /** Special columns are recognised whatever their case; other names are kept as written. */
     private static String columnKey(String name) {
         var lower = name.toLowerCase(Locale.ROOT);
-        return lower.equals(PHONE_NUMBER) || OVERRIDES.containsKey(lower) ? lower : name;
+        return lower.equals(PHONE_NUMBER) || OVERRIDES.containsKey(lower) || PLACE.contains(lower) ? lower : name;
+    }
+
+    /** A bad {@code timezone} (IANA name) or {@code region} (ISO 3166-1 or -2) cell, as submit would refuse it. */
+    private static List<RowError> placeErrors(Sheet.Row row, List<String> names, List<String> keys) {
+        var errors = new ArrayList<RowError>();
+        for (int c = 0; c < keys.size(); c++) {
+            var value = row.cell(c).strip();
+            if (value.isEmpty()) {
+                continue;
+            }
+            if (keys.get(c).equals(TIMEZONE) && (!Submission.isIanaZone(value) || value.startsWith("Etc/Unknown"))) {
+                errors.add(new RowError(
+                        row.number(), names.get(c), "Not an IANA time zone name such as America/Chicago", value));
+            }
+            if (keys.get(c).equals(REGION) && !Submission.REGION.matcher(value).matches()) {
+                errors.add(
+                        new RowError(row.number(), names.get(c), "Not an ISO 3166 region such as GB or US-FL", value));
+            }
+        }
+        return errors;
     }
 
     /**
@@ -233,6 +262,9 @@ record RecipientFile(
                 continue;
             }
             var value = row.cell(c).strip();
+            if (PLACE.contains(keys.get(c)) && !value.isEmpty()) {
+                recipient.put(keys.get(c), keys.get(c).equals(REGION) ? value.toUpperCase(Locale.ROOT) : value);
+            }
             var path = OVERRIDES.get(keys.get(c));
             if (path == null) {
                 variables.put(names.get(c), value);

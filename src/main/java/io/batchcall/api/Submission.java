@@ -36,8 +36,7 @@ record Submission(
     private static final int MAX_RECIPIENT_ID_LENGTH = 128;
     private static final Set<String> IANA_ZONES = ZoneId.getAvailableZoneIds();
     /** A recipient's region: an ISO 3166-1 country ({@code GB}) or a 3166-2 subdivision ({@code US-FL}). */
-    private static final java.util.regex.Pattern REGION =
-            java.util.regex.Pattern.compile("[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?");
+    static final java.util.regex.Pattern REGION = java.util.regex.Pattern.compile("[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?");
 
     boolean whatsapp() {
         return whatsappParamsJson.isPresent();
@@ -78,7 +77,7 @@ record Submission(
                 recipients);
     }
 
-    private static boolean isIanaZone(String zone) {
+    static boolean isIanaZone(String zone) {
         try {
             return IANA_ZONES.contains(zone) && ZoneId.of(zone) != null;
         } catch (DateTimeException e) {

@@ -239,4 +239,33 @@ class CallingWindowApiTest {
         assertThat(cleared.status()).isEqualTo(200);
         assertThat(storedWindow(batchId)).isNull();
     }
+
+    @Test
+    void csv_timezone_and_region_columns_become_the_recipients_own_and_bad_cells_are_reported() {
+        var response = server.client()
+                .postFile("/v1/convai/batch-calling/recipients/validate", "file", "people.csv", """
+                phone_number,name,TimeZone,region
+                +12704424567,Ann,America/Chicago,us-ky
+                +12125550123,Ben,Moon/Base,Kentucky
+                +12125550124,Cid,,
+                """.getBytes(
+                                java.nio.charset.StandardCharsets.UTF_8));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        var body = response.json();
+        var ann = body.get("recipients").get(0);
+        assertThat(ann.get("timezone").asText()).isEqualTo("America/Chicago");
+        assertThat(ann.get("region").asText()).isEqualTo("US-KY");
+        assertThat(ann.at("/conversation_initiation_client_data/dynamic_variables/TimeZone")
+                        .asText())
+                .as("still a dynamic variable, as every column")
+                .isEqualTo("America/Chicago");
+        var cid = body.get("recipients").get(1);
+        assertThat(cid.has("timezone")).isFalse();
+        var errors = new ArrayList<String>();
+        body.get("errors")
+                .forEach(e ->
+                        errors.add(e.get("row").asInt() + " " + e.get("column").asText()));
+        assertThat(errors).containsExactlyInAnyOrder("3 TimeZone", "3 region");
+    }
 }
