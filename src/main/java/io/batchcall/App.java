@@ -45,6 +45,8 @@ import io.batchcall.domain.IdSource;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.RetrySchedule;
+import io.batchcall.rules.CallingWindowRules;
+import io.batchcall.rules.JollydayHolidays;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.ApiKeyStore;
 import io.batchcall.store.AttemptHistory;
@@ -432,8 +434,13 @@ public final class App implements AutoCloseable {
         var lease = config.dispatch().leaseTimeout();
         var notifications = new Notifications(database, clock);
         var dispatcher = new Dispatcher(
-                // No calling windows until their engine is wired in: every recipient may be called at any time.
-                new ClaimStore(database, clock, ids, config.nodeId(), lease, io.batchcall.domain.CallingWindows.NONE),
+                new ClaimStore(
+                        database,
+                        clock,
+                        ids,
+                        config.nodeId(),
+                        lease,
+                        new CallingWindowRules(new JollydayHolidays())),
                 recorder,
                 registry,
                 providers,
