@@ -25,7 +25,8 @@ import org.jdbi.v3.core.Handle;
 /**
  * The campaign rules as one claim transaction applies them to the recipients it locked, in this order: do-not-call
  * lists and opt-outs (skip), the batch's window expiry (skip), the calling window in the recipient's zones (hold or
- * skip), then the workspace's frequency caps and one call at a time per number (hold, skip, or pass over). Holds and
+ * skip), then, when the workspace has frequency caps, the caps and one call at a time per number (hold, skip, or
+ * pass over). Holds and
  * skips are written here, a chunk at a time; what may be dialed goes back to the claim with its audit trail.
  *
  * <p>Counting is safe without a per-number advisory lock: every attempt is opened by a claim ({@code
@@ -142,9 +143,13 @@ final class ClaimGate {
                 case DialVerdict.Allowed verdict -> allowed.add(new Allowed(candidate, zones, verdict));
             }
         }
-        count(allowed.stream()
-                .flatMap(a -> a.candidate().phoneNumber().stream())
-                .toList());
+        // Without caps the workspace asked for no per-number rule: nothing is read, and a number may be in two
+        // calls at once (as before caps existed: a test line called by several batches, say).
+        if (!caps.isEmpty()) {
+            count(allowed.stream()
+                    .flatMap(a -> a.candidate().phoneNumber().stream())
+                    .toList());
+        }
         var admitted = new ArrayList<Admitted>();
         for (var candidate : allowed) {
             if (admitted.size() >= room) {
@@ -162,13 +167,13 @@ final class ClaimGate {
                 }
                 continue;
             }
-            if (number.isPresent() && busy.contains(number.get())) {
+            if (number.isPresent() && !caps.isEmpty() && busy.contains(number.get())) {
                 // Passed over, not held: it stays due and is dialed by the first claim after that call ends (whose
                 // end wakes the dispatcher), without a write or an event for a wait of seconds. The caps come
                 // first, so that a number a cap holds says so, with the time it is released.
                 continue;
             }
-            number.ifPresent(n -> {
+            number.filter(n -> !caps.isEmpty()).ifPresent(n -> {
                 busy.add(n);
                 claimed.computeIfAbsent(n, k -> new ArrayList<>()).add(now);
             });

@@ -161,7 +161,9 @@ public final class SingleCallStore {
     public Progress progress(WorkspaceId workspace, String batchId) {
         return jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT b.status, b.failure_reason AS batch_reason, a.provider_call_id, a.conversation_id,
-                               a.phase, a.outcome, a.failure_reason, c.id AS recorded_conversation_id
+                               a.phase, a.outcome, a.failure_reason, c.id AS recorded_conversation_id,
+                               (SELECT r.skip_reason FROM recipients r
+                                WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id LIMIT 1) AS skip_reason
                         FROM batches b
                         LEFT JOIN LATERAL (
                             SELECT * FROM attempts a
@@ -184,6 +186,14 @@ public final class SingleCallStore {
                         return new Progress.NotPlaced(reason, Rows.optionalText(rs, "recorded_conversation_id"));
                     }
                     var status = BatchStatus.fromWire(rs.getString("status")).orElseThrow();
+                    var skipped = Rows.optionalText(rs, "skip_reason");
+                    if (skipped.isPresent()) {
+                        // The claim's rules ruled the number out (a do-not-call list, an opt-out, a cap).
+                        return new Progress.NotPlaced(
+                                "the call was not placed: the campaign rules skipped the number (skip_reason "
+                                        + skipped.get() + ")",
+                                Optional.empty());
+                    }
                     if (status.isFinal()) {
                         return new Progress.NotPlaced(
                                 Rows.optionalText(rs, "batch_reason").orElse("the call was " + status.wireName()),

@@ -323,6 +323,27 @@ class SingleCallApiTest {
     }
 
     @Test
+    void a_call_to_an_opted_out_number_answers_success_false_saying_why_and_is_never_dialed() {
+        fixtures.execute(
+                "INSERT INTO opt_outs (workspace_id, id, number, channel, created_at)"
+                        + " VALUES (:w, 'oo_single', '+14155550122', 'api', now())",
+                Map.of("w", fixtures.workspaceOf(TestServer.API_KEY)));
+
+        var response = server.client().post(SIP, body(agentId, simulatorNumber, "+14155550122"));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.json().get("success").asBoolean()).isFalse();
+        assertThat(response.json().get("message").asText()).contains("skip_reason opted_out");
+        assertThat(fixtures.queryOne(
+                        "SELECT count(*) FROM attempts a JOIN recipients r ON r.workspace_id = a.workspace_id"
+                                + " AND r.batch_id = a.batch_id AND r.id = a.recipient_id"
+                                + " WHERE r.phone_number = '+14155550122'",
+                        Map.of(),
+                        Integer.class))
+                .isZero();
+    }
+
+    @Test
     void a_call_the_numbers_pace_holds_past_the_wait_is_cancelled_and_never_dialed_after_its_answer() {
         // One call every 1,000 s: the first takes the slot, the second cannot be dialed within its wait.
         var slow = fixtures.phoneNumber(TestServer.API_KEY, null);

@@ -280,8 +280,9 @@ class ClaimGateTest {
     }
 
     @Test
-    void a_number_in_flight_in_one_batch_is_not_dialed_by_another_until_that_call_ends() {
+    void under_a_frequency_cap_a_number_in_flight_in_one_batch_is_not_dialed_by_another_until_that_call_ends() {
         start(CallingWindows.NONE);
+        sql("UPDATE workspaces SET frequency_caps = '[{\"max\": 1000, \"per_seconds\": 60}]'");
         var first = submit(Map.of("+14155550001", Optional.empty()), Optional.empty());
         var second = submit(Map.of("+14155550001", Optional.empty()), Optional.empty());
 
