@@ -435,12 +435,7 @@ public final class App implements AutoCloseable {
         var notifications = new Notifications(database, clock);
         var dispatcher = new Dispatcher(
                 new ClaimStore(
-                        database,
-                        clock,
-                        ids,
-                        config.nodeId(),
-                        lease,
-                        new CallingWindowRules(new JollydayHolidays())),
+                        database, clock, ids, config.nodeId(), lease, new CallingWindowRules(new JollydayHolidays())),
                 recorder,
                 registry,
                 providers,

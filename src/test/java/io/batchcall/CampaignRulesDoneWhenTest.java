@@ -45,8 +45,12 @@ class CampaignRulesDoneWhenTest {
     @Test
     void recipients_that_answer_busy_twice_then_complete_finish_with_three_attempts_spaced_by_the_policy() {
         var batch = submit(
-                List.of(simulated("r0", "+14155551000", "busy,busy,completed"), simulated("r1", "+14155551001", "busy,busy,completed")),
-                object("retry_policy", object("max_attempts", 3, "retry_on", array("busy"), "delay_seconds", object("busy", 1))));
+                List.of(
+                        simulated("r0", "+14155551000", "busy,busy,completed"),
+                        simulated("r1", "+14155551001", "busy,busy,completed")),
+                object(
+                        "retry_policy",
+                        object("max_attempts", 3, "retry_on", array("busy"), "delay_seconds", object("busy", 1))));
 
         awaitStatus(batch, "completed");
 
@@ -64,7 +68,8 @@ class CampaignRulesDoneWhenTest {
                         .isGreaterThanOrEqualTo(1_000);
             }
         }
-        assertThat(recipients(batch)).allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("completed"));
+        assertThat(recipients(batch))
+                .allSatisfy(r -> assertThat(r.get("status").asText()).isEqualTo("completed"));
     }
 
     @Test
@@ -81,14 +86,12 @@ class CampaignRulesDoneWhenTest {
                 List.of(
                         simulated("open", "+14155552000", "completed").field("timezone", openZone),
                         simulated("closed", "+14155552001", "completed").field("timezone", closedZone)),
-                object(
-                        "calling_window",
-                        object("start", "09:00", "end", "17:00")));
+                object("calling_window", object("start", "09:00", "end", "17:00")));
 
-        Await.until(BOUND, "the open recipient's call completes", () -> recipient(batch, "open")
-                .get("status")
-                .asText()
-                .equals("completed"));
+        Await.until(
+                BOUND,
+                "the open recipient's call completes",
+                () -> recipient(batch, "open").get("status").asText().equals("completed"));
 
         var held = recipient(batch, "closed");
         assertThat(held.get("status").asText()).isEqualTo("pending");
@@ -102,7 +105,11 @@ class CampaignRulesDoneWhenTest {
                 .containsExactly("open");
         var dial = attempts(batch).get(0);
         assertThat(dial.toString()).contains(openZone);
-        assertThat(server.client().get(BASE + batch).json().get("next_window_opens_at_unix").asLong())
+        assertThat(server.client()
+                        .get(BASE + batch)
+                        .json()
+                        .get("next_window_opens_at_unix")
+                        .asLong())
                 .isEqualTo(held.get("next_attempt_at_unix").asLong());
     }
 
@@ -118,7 +125,9 @@ class CampaignRulesDoneWhenTest {
         assertThat(added.status()).as(added.toString()).isEqualTo(200);
 
         var batch = submit(
-                List.of(simulated("allowed", "+14155553000", "completed"), simulated("listed", "+14155553001", "completed")),
+                List.of(
+                        simulated("allowed", "+14155553000", "completed"),
+                        simulated("listed", "+14155553001", "completed")),
                 object());
 
         awaitStatus(batch, "completed");
@@ -126,13 +135,18 @@ class CampaignRulesDoneWhenTest {
         assertThat(listed.get("status").asText()).isEqualTo("cancelled");
         assertThat(listed.get("skip_reason").asText()).isEqualTo("dnc");
         assertThat(recipient(batch, "allowed").get("status").asText()).isEqualTo("completed");
-        assertThat(attempts(batch)).extracting(a -> a.get("recipient_id").asText()).containsExactly("allowed");
+        assertThat(attempts(batch))
+                .extracting(a -> a.get("recipient_id").asText())
+                .containsExactly("allowed");
     }
 
     @Test
     void a_cap_of_one_call_a_day_lets_only_one_of_two_batches_call_the_same_number() {
         var caps = server.client()
-                .put("/v1/batchcall/workspace/frequency-caps", object("frequency_caps", array(object("max", 1, "per_seconds", 86_400))).toString());
+                .put(
+                        "/v1/batchcall/workspace/frequency-caps",
+                        object("frequency_caps", array(object("max", 1, "per_seconds", 86_400)))
+                                .toString());
         assertThat(caps.status()).as(caps.toString()).isEqualTo(200);
         try {
             var first = submit(List.of(simulated("r0", "+14155554000", "completed")), object());
@@ -142,9 +156,11 @@ class CampaignRulesDoneWhenTest {
                 var statuses = List.of(
                         recipient(first, "r0").get("status").asText(),
                         recipient(second, "r0").get("status").asText());
-                return statuses.contains("completed") && statuses.contains("pending")
+                return statuses.contains("completed")
+                        && statuses.contains("pending")
                         && List.of(recipient(first, "r0"), recipient(second, "r0")).stream()
-                                .anyMatch(r -> "frequency_cap".equals(r.path("hold_reason").asText()));
+                                .anyMatch(r -> "frequency_cap"
+                                        .equals(r.path("hold_reason").asText()));
             });
             assertThat(attempts(first).size() + attempts(second).size()).isEqualTo(1);
             var held = recipient(first, "r0").get("status").asText().equals("pending")
@@ -152,7 +168,8 @@ class CampaignRulesDoneWhenTest {
                     : recipient(second, "r0");
             // Released a day after the one call was claimed, not before.
             assertThat(held.get("next_attempt_at_unix").asLong())
-                    .isGreaterThanOrEqualTo(Instant.now().plus(Duration.ofHours(23)).getEpochSecond());
+                    .isGreaterThanOrEqualTo(
+                            Instant.now().plus(Duration.ofHours(23)).getEpochSecond());
         } finally {
             server.client().put("/v1/batchcall/workspace/frequency-caps", "{\"frequency_caps\":[]}");
         }
@@ -168,7 +185,9 @@ class CampaignRulesDoneWhenTest {
 
     private static Instant nextNineOClock(Instant now, ZoneId zone) {
         var local = now.atZone(zone);
-        LocalDate day = local.toLocalTime().isBefore(LocalTime.of(9, 0)) ? local.toLocalDate() : local.toLocalDate().plusDays(1);
+        LocalDate day = local.toLocalTime().isBefore(LocalTime.of(9, 0))
+                ? local.toLocalDate()
+                : local.toLocalDate().plusDays(1);
         return day.atTime(9, 0).atZone(zone).toInstant();
     }
 
@@ -184,15 +203,25 @@ class CampaignRulesDoneWhenTest {
 
     private static String submit(List<Body> recipients, Body extensions) {
         var body = object(
-                "call_name", "Campaign rules", "agent_id", agentId, "agent_phone_number_id", numberId, "recipients", array(recipients.toArray()));
-        extensions.fields().forEachRemaining(field -> body.set(field.getKey(), field.getValue()));
+                "call_name",
+                "Campaign rules",
+                "agent_id",
+                agentId,
+                "agent_phone_number_id",
+                numberId,
+                "recipients",
+                array(recipients.toArray()));
+        body.setAll(extensions);
         var response = server.client().post(BASE + "submit", body);
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json().get("id").asText();
     }
 
     private static void awaitStatus(String batch, String status) {
-        Await.until(BOUND, "batch " + batch + " is " + status, () -> server.client().batchStatus(batch).equals(status));
+        Await.until(
+                BOUND,
+                "batch " + batch + " is " + status,
+                () -> server.client().batchStatus(batch).equals(status));
     }
 
     private static List<JsonNode> recipients(String batch) {
@@ -210,8 +239,13 @@ class CampaignRulesDoneWhenTest {
 
     private static List<JsonNode> attempts(String batch) {
         var out = new ArrayList<JsonNode>();
-        server.client().get(BASE + batch + "/attempts?limit=1000").json().get("attempts").forEach(out::add);
-        out.sort(java.util.Comparator.comparingLong(a -> a.get("dialed_at_unix_ms").asLong()));
+        server.client()
+                .get(BASE + batch + "/attempts?limit=1000")
+                .json()
+                .get("attempts")
+                .forEach(out::add);
+        out.sort(java.util.Comparator.comparingLong(
+                a -> a.get("dialed_at_unix_ms").asLong()));
         return out;
     }
 }

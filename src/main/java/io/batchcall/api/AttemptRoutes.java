@@ -45,7 +45,10 @@ public final class AttemptRoutes implements RouteGroup {
             String providerStatus,
             Integer sipCode,
             String failureReason,
-            String answeredBy) {
+            String answeredBy,
+            String localTime,
+            String timezone,
+            String policy) {
         static AttemptResponse of(AttemptHistory.AttemptView a) {
             return new AttemptResponse(
                     a.id(),
@@ -64,7 +67,10 @@ public final class AttemptRoutes implements RouteGroup {
                     a.providerStatus().orElse(null),
                     a.sipCode().orElse(null),
                     a.failureReason().orElse(null),
-                    a.answeredBy().orElse(null));
+                    a.answeredBy().orElse(null),
+                    a.audit().localTime().orElse(null),
+                    a.audit().timezone().orElse(null),
+                    a.audit().policy().orElse(null));
         }
 
         private static Long millis(Optional<Instant> instant) {

@@ -331,7 +331,8 @@ final class OpenApiDocument {
                     "/v1/convai/batch-calling/{batch_id}/attempts",
                     "Batch calling",
                     "Every dial of a"
-                            + " batch's recipients with timestamps (ms), outcome, provider status and SIP code; recipient_id"
+                            + " batch's recipients with timestamps (ms), outcome, provider status and SIP code, and the"
+                            + " recipient's local_time, timezone and the policy that allowed the dial; recipient_id"
                             + " narrows it to one recipient",
                     true,
                     "object"),

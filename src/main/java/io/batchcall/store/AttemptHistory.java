@@ -32,7 +32,14 @@ public final class AttemptHistory {
             Optional<String> providerStatus,
             Optional<Integer> sipCode,
             Optional<String> failureReason,
-            Optional<String> answeredBy) {}
+            Optional<String> answeredBy,
+            Audit audit) {}
+
+    /**
+     * Why the campaign rules allowed the dial: the recipient's local time and zone when it was claimed (empty when
+     * no zone was known) and the rules that allowed it, e.g. {@code calling_window; preset US+US-FL telemarketing}.
+     */
+    public record Audit(Optional<String> localTime, Optional<String> timezone, Optional<String> policy) {}
 
     public record Position(Instant claimedAt, String id) {}
 
@@ -45,7 +52,7 @@ public final class AttemptHistory {
         var sql = """
                 SELECT id, recipient_id, attempt_number, provider, provider_call_id, conversation_id, node_id,
                        phase, claimed_at, dialed_at, answered_at, ended_at, outcome, provider_status, sip_code,
-                       failure_reason, answered_by
+                       failure_reason, answered_by, local_time, timezone, policy
                 FROM attempts
                 WHERE workspace_id = :workspaceId AND batch_id = :batchId
                 """ + (recipientId.isPresent() ? " AND recipient_id = :recipientId" : "")
@@ -75,7 +82,11 @@ public final class AttemptHistory {
                         Rows.optionalText(rs, "provider_status"),
                         Optional.ofNullable((Integer) rs.getObject("sip_code")),
                         Rows.optionalText(rs, "failure_reason"),
-                        Rows.optionalText(rs, "answered_by")))
+                        Rows.optionalText(rs, "answered_by"),
+                        new Audit(
+                                Rows.optionalText(rs, "local_time"),
+                                Rows.optionalText(rs, "timezone"),
+                                Rows.optionalText(rs, "policy"))))
                 .list());
         return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
     }
