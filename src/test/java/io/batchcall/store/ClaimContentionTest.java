@@ -2,24 +2,20 @@ package io.batchcall.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.batchcall.domain.ApiKeySecret;
 import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.NewBatch;
 import io.batchcall.domain.NewRecipient;
 import io.batchcall.domain.Outcome;
-import io.batchcall.domain.Provider;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.support.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -35,30 +31,10 @@ class ClaimContentionTest {
                 TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var clock = Clock.systemUTC();
         var ids = IdSource.secure();
-        var workspace = new WorkspaceStore(database, clock, ids)
-                .createWithApiKey("contended", 6, ApiKeySecret.generate(ids))
-                .workspace()
-                .id();
-        var agent = new AgentStore(database, clock, ids)
-                .create(
-                        workspace,
-                        new AgentStore.NewAgent("a", "{}", "[]", Optional.empty(), Optional.empty(), Optional.empty()),
-                        Optional.empty())
-                .id();
-        var number = new PhoneNumberStore(database, clock, new CredentialCipher(new byte[32]), ids)
-                .create(
-                        workspace,
-                        new PhoneNumberStore.NewPhoneNumber(
-                                Provider.SIMULATOR,
-                                "+14155550100",
-                                "n",
-                                Optional.empty(),
-                                "{}",
-                                Map.of(),
-                                new BigDecimal("10000"),
-                                false,
-                                true))
-                .id();
+        var seed = StoreSeed.create(database, clock, ids, "contended", 6);
+        var workspace = seed.workspace();
+        var agent = seed.agentId();
+        var number = seed.numberId();
         var batches = new BatchStore(database, clock, ids, new IdempotencyStore(database, clock));
         var recipients = new ArrayList<NewRecipient>();
         for (int i = 0; i < 300; i++) {

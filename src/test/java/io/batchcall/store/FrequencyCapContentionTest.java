@@ -2,25 +2,21 @@ package io.batchcall.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.batchcall.domain.ApiKeySecret;
 import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.NewBatch;
 import io.batchcall.domain.NewRecipient;
 import io.batchcall.domain.Outcome;
-import io.batchcall.domain.Provider;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.support.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
@@ -38,35 +34,15 @@ class FrequencyCapContentionTest {
                 TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var clock = Clock.systemUTC();
         var ids = IdSource.secure();
-        var workspace = new WorkspaceStore(database, clock, ids)
-                .createWithApiKey("capped", 6, ApiKeySecret.generate(ids))
-                .workspace()
-                .id();
+        var seed = StoreSeed.create(database, clock, ids, "capped", 6);
+        var workspace = seed.workspace();
         database.jdbi()
                 .useHandle(h -> h.createUpdate(
                                 "UPDATE workspaces SET frequency_caps = '[{\"max\": 2, \"per_seconds\": 86400}]' WHERE id = :w")
                         .bind("w", workspace.value())
                         .execute());
-        var agent = new AgentStore(database, clock, ids)
-                .create(
-                        workspace,
-                        new AgentStore.NewAgent("a", "{}", "[]", Optional.empty(), Optional.empty(), Optional.empty()),
-                        Optional.empty())
-                .id();
-        var number = new PhoneNumberStore(database, clock, new CredentialCipher(new byte[32]), ids)
-                .create(
-                        workspace,
-                        new PhoneNumberStore.NewPhoneNumber(
-                                Provider.SIMULATOR,
-                                "+14155550100",
-                                "n",
-                                Optional.empty(),
-                                "{}",
-                                Map.of(),
-                                new BigDecimal("10000"),
-                                false,
-                                true))
-                .id();
+        var agent = seed.agentId();
+        var number = seed.numberId();
         var batches = new BatchStore(database, clock, ids, new IdempotencyStore(database, clock));
         var recipients = new ArrayList<NewRecipient>();
         for (int i = 0; i < NUMBERS; i++) {

@@ -99,13 +99,6 @@ final class ApiClient {
                 .GET());
     }
 
-    /** Sets the workspace's frequency caps to one cap (our extension). */
-    void putFrequencyCap(Workspace workspace, int max, long perSeconds) {
-        var body = JSON.createObjectNode();
-        body.putArray("frequency_caps").addObject().put("max", max).put("per_seconds", perSeconds);
-        send(keyed(workspace.apiKey(), "/v1/batchcall/workspace/frequency-caps").PUT(body(body)));
-    }
-
     void deleteBatch(Workspace workspace, String batchId) {
         send(keyed(workspace.apiKey(), "/v1/convai/batch-calling/" + batchId).DELETE());
     }

@@ -62,4 +62,15 @@ final class BatchBody {
             throw new IllegalStateException(e);
         }
     }
+
+    /** A submit body with one more top-level key (an extension such as {@code calling_window}). */
+    static byte[] with(byte[] body, String key, com.fasterxml.jackson.databind.JsonNode value) {
+        try {
+            var tree = (ObjectNode) ApiClient.JSON.readTree(body);
+            tree.set(key, value);
+            return ApiClient.JSON.writeValueAsBytes(tree);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -138,7 +138,7 @@ public final class Bench {
             var refill = timed("refill: " + sizes.refillRecipients() + " recipients at concurrency "
                     + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
                     () -> new RefillScenario(api, sizes).run());
-            var held = timed("held: " + sizes.heldRecipients() + " recipients, nine tenths held (frequency cap),"
+            var held = timed("held: " + sizes.heldRecipients() + " recipients, nine tenths held (calling window closed),"
                     + " against a plain batch of the other tenth", () -> new HeldScenario(api, sizes).run());
             var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());

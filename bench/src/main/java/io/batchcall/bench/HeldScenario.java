@@ -9,10 +9,10 @@ import java.util.Optional;
  * Scenario "held": one batch of {@code heldRecipients} of which nine in ten may not be called now and one in ten
  * may (every tenth position), against a plain batch of just the callable tenth, both at concurrency
  * {@code dispatchConcurrency}. Holds must not cost the dispatcher: the held batch's callable recipients should go
- * at about the plain batch's rate. Until the calling-window engine is wired in, the rule that holds them is the one
- * the claim enforces today, a frequency cap: the workspace allows one call a day per number, and a first batch
- * (not measured) has called the nine tenths' numbers. Each rate is recipients per second from the first claim to the
- * last end, as the server stamped them on the attempts.
+ * at about the plain batch's rate. The rule that holds them is the calling window, as the issue has it: the batch
+ * may call from 09:00 to 17:00, and each recipient's {@code timezone} dynamic variable puts the callable tenth at
+ * about noon and the others at night (fixed-offset zones, so that the scenario does not depend on the date). Each
+ * rate is recipients per second from the first claim to the last end, as the server stamped them on the attempts.
  */
 final class HeldScenario {
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
@@ -60,15 +60,20 @@ final class HeldScenario {
         double plainRate = rate(plainRuns.completedAttempts(plainWorkspace, plainIds, callable));
 
         var workspace = api.createWorkspace("bench-held", concurrency);
-        api.putFrequencyCap(workspace, 1, 86_400);
         var runs = new BatchRuns(api);
-        // The j-th number not callable in the held batch: positions 0..8, 10..18, ...
-        var warmUp = runs.submit(workspace, List.of(BatchBody.of(workspace, "held warm-up", held, simulated,
-                Optional.of(concurrency), Optional.empty(), j -> j / 9 * 10 + j % 9)));
-        runs.awaitCompleted(workspace, warmUp, TIMEOUT);
-
-        var batch = runs.submit(workspace, List.of(BatchBody.of(workspace, "held", recipients, simulated,
-                Optional.of(concurrency), Optional.empty(), i -> i))).getFirst();
+        int utcHour = java.time.Instant.now().atZone(java.time.ZoneOffset.UTC).getHour();
+        // Local noon for the callable tenth; local midnight (or 01:00, where the zones run out) for the others.
+        var noon = etcZone(12 - utcHour);
+        var night = etcZone(utcHour <= 12 ? -utcHour : 24 - utcHour);
+        java.util.function.IntFunction<com.fasterxml.jackson.databind.node.ObjectNode> variables =
+                i -> simulated.apply(i).put("timezone", callable(i) ? noon : night);
+        var body = BatchBody.with(BatchBody.of(workspace, "held", recipients, variables, Optional.of(concurrency),
+                Optional.empty(), i -> i), "calling_window", ApiClient.JSON.createObjectNode()
+                .put("start", "09:00").put("end", "17:00"));
+        var batch = runs.submit(workspace, List.of(body)).getFirst();
+        if (held <= 0) {
+            throw new IllegalStateException("held: a batch of " + recipients + " holds nobody");
+        }
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         List<ApiClient.Attempt> attempts;
         while (true) {
@@ -92,6 +97,12 @@ final class HeldScenario {
         }
         api.deleteBatch(workspace, batch);
         return new Result(recipients, callable, rate(attempts), plainRate);
+    }
+
+    /** {@code Etc/GMT-5} is five hours ahead of UTC: the IANA names count the other way; they go from -14 to +12. */
+    private static String etcZone(int offsetHours) {
+        int offset = Math.max(-12, Math.min(14, offsetHours));
+        return offset == 0 ? "Etc/UTC" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
     }
 
     private static double rate(List<ApiClient.Attempt> attempts) {
