@@ -113,11 +113,50 @@ class SipMediaBridgeTest {
         }
     }
 
+    @Test
+    void an_agent_whose_media_stream_cannot_be_opened_fails_the_attempt_for_a_retry_and_the_trunk_is_hung_up()
+            throws IOException {
+        int closedPort;
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort(); // nothing listens there once it is closed
+        }
+        try (var trunk = Sipp.start("trunk_answer_echoes.xml", 1)) {
+            var batch = submit(calls.number(trunk, ""), "ws://127.0.0.1:" + closedPort + "/media", "{}");
+
+            var attempt = calls.awaitAttempts(batch).get(0);
+
+            assertThat(attempt.get("outcome").asText()).as(attempt.toString()).isEqualTo("failed");
+            assertThat(attempt.toString()).contains("the agent's media_stream_url could not be opened");
+            assertThat(trunk.awaitExit(CALL_BOUND)).as(trunk.diagnostics()).isZero();
+            assertThat(trunk.messages()).contains("BYE sip:");
+        }
+    }
+
+    @Test
+    void an_agent_with_neither_a_sip_uri_nor_a_media_stream_url_fails_the_batch_with_the_reason() {
+        // Nothing is dialed, so no trunk needs to listen at the number's address.
+        var created = calls.client().post("/v1/convai/agents/create", "{\"name\":\"Nowhere\"}");
+        var response = calls.client().post("/v1/convai/batch-calling/submit", """
+                {"call_name":"Nowhere","agent_id":"%s","agent_phone_number_id":"%s",
+                 "recipients":[{"id":"r0","phone_number":"+14155560002"}]}""".formatted(
+                        created.json().get("agent_id").asText(), calls.numberAt(9, "")));
+        var batch = response.json().get("id").asText();
+
+        calls.awaitFinished(batch);
+
+        assertThat(calls.batch(batch).get("status").asText()).isEqualTo("failed");
+        assertThat(calls.batch(batch).toString()).contains("has neither a sip_uri nor a media_stream_url");
+    }
+
     private static String submit(String numberId, FakeMediaAgent agent, String dynamicVariables) {
+        return submit(numberId, agent.url(), dynamicVariables);
+    }
+
+    private static String submit(String numberId, String mediaStreamUrl, String dynamicVariables) {
         var created = calls.client()
                 .post(
                         "/v1/convai/agents/create",
-                        "{\"name\":\"Stream agent\",\"media_stream_url\":\"" + agent.url() + "\"}");
+                        "{\"name\":\"Stream agent\",\"media_stream_url\":\"" + mediaStreamUrl + "\"}");
         assertThat(created.status()).as(created.toString()).isEqualTo(200);
         var response = calls.client().post("/v1/convai/batch-calling/submit", """
                 {"call_name":"Bridged","agent_id":"%s","agent_phone_number_id":"%s",
