@@ -83,10 +83,10 @@ class SipMediaBridgeTest {
                     CALL_BOUND,
                     "the agent hears the caller's second of audio",
                     () -> agent.heard().contains(hex(callerAudio)));
-            Await.until(
-                    CALL_BOUND,
-                    "the agent gets stop after the trunk's BYE",
-                    () -> !agent.events("stop").isEmpty());
+            Await.until(CALL_BOUND, "the agent gets stop after the trunk's BYE", () -> agent.stoppedAt.get() > 0);
+            // At the BYE itself, not when the ended call is forgotten (64 x T1 = 3.2 s later here).
+            assertThat(agent.stoppedAt.get() - attempt.get("ended_at_unix_ms").asLong())
+                    .isBetween(-2_000L, 2_000L);
         }
     }
 
@@ -205,6 +205,9 @@ class SipMediaBridgeTest {
         final List<JsonNode> messages = new CopyOnWriteArrayList<>();
         final StringBuffer audio = new StringBuffer();
         final AtomicReference<String> closed = new AtomicReference<>();
+        /** When {@code stop} came, by the wall clock the server's timestamps use. */
+        final java.util.concurrent.atomic.AtomicLong stoppedAt = new java.util.concurrent.atomic.AtomicLong();
+
         volatile Consumer<WsContext> onStart = ws -> {};
         volatile Consumer<WsContext> onMedia = ws -> {};
         final Javalin server;
@@ -220,6 +223,7 @@ class SipMediaBridgeTest {
                                 messages.add(message);
                                 switch (message.path("event").asText()) {
                                     case "start" -> onStart.accept(ctx);
+                                    case "stop" -> stoppedAt.set(System.currentTimeMillis());
                                     case "media" -> {
                                         audio.append(hex(Base64.getDecoder()
                                                 .decode(message.path("media")
