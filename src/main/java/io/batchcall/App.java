@@ -83,6 +83,7 @@ import io.batchcall.telephony.ScheduledTimers;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.exotel.ExotelLimits;
 import io.batchcall.telephony.exotel.ExotelProvider;
+import io.batchcall.telephony.media.MediaPorts;
 import io.batchcall.telephony.simulator.SimulatorProvider;
 import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
@@ -420,7 +421,14 @@ public final class App implements AutoCloseable {
                 egress);
         running.push(exotel);
         var sip = SipTrunkProvider.start(
-                config.sip(), timers, recorder, egress, phoneNumbers::sipTrunkAddresses, clock, agentAccess);
+                config.sip(),
+                timers,
+                recorder,
+                egress,
+                phoneNumbers::sipTrunkAddresses,
+                clock,
+                agentAccess,
+                new MediaPorts(config.media()));
         running.push(sip);
         Map<Provider, TelephonyProvider> providers = Map.of(
                 Provider.SIMULATOR,

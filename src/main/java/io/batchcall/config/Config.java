@@ -30,9 +30,11 @@ public record Config(
         RateLimitConfig rateLimits,
         RequestLimitsConfig requestLimits,
         WebhookConfig webhooks,
-        ConversationConfig conversations) {
+        ConversationConfig conversations,
+        MediaConfig media) {
 
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final Pattern MEDIA_PORTS = Pattern.compile("(\\d{1,5})-(\\d{1,5})");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
     static final int MIN_API_KEY_LENGTH = 20;
     static final int MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -117,6 +119,7 @@ public record Config(
                                 (int) SipLimits.DEFAULT_TCP_READ_TIMEOUT.toMillis(),
                                 100,
                                 3_600_000))));
+        var media = media(reader, sip.host());
         var observability = new ObservabilityConfig(
                 reader.bool("BATCHCALL_METRICS_WORKSPACE_LABELS", false),
                 reader.optional("BATCHCALL_METRICS_TOKEN")
@@ -177,7 +180,35 @@ public record Config(
                 rateLimits,
                 requestLimits,
                 webhooks,
-                conversations);
+                conversations,
+                media);
+    }
+
+    /**
+     * The media bridge's address (the SIP host unless told otherwise: RTP usually goes where signalling does; a
+     * name is resolved once, at start, and our SDP carries the address) and its port range, written
+     * {@code first-last}.
+     */
+    private static MediaConfig media(Reader reader, String sipHost) {
+        var host = reader.text("BATCHCALL_MEDIA_ADDRESS", sipHost);
+        var defaults = MediaConfig.defaults(host);
+        int first = defaults.firstPort();
+        int last = defaults.lastPort();
+        var ports = reader.optional("BATCHCALL_MEDIA_PORTS");
+        if (ports.isPresent()) {
+            var range = MEDIA_PORTS.matcher(ports.get());
+            int from = range.matches() ? Integer.parseInt(range.group(1)) : -1;
+            int to = range.matches() ? Integer.parseInt(range.group(2)) : -1;
+            // Two ports at least: one even port for RTP and its odd neighbour, which RTCP would take.
+            if (from >= 1024 && to <= 65_535 && to - from >= 1) {
+                first = from;
+                last = to;
+            } else {
+                reader.problem("BATCHCALL_MEDIA_PORTS must be a range such as 20000-29999 within 1024-65535, got '"
+                        + ports.get() + "'");
+            }
+        }
+        return new MediaConfig(host, first, last, defaults.jitterDepth(), defaults.callerSilenceTimeout());
     }
 
     private static RequestLimitsConfig requestLimits(Reader reader) {

@@ -95,6 +95,14 @@ public final class Settings {
                     Long.toString(SipLimits.DEFAULT_TCP_READ_TIMEOUT.toMillis()),
                     "An inbound SIP TCP connection silent this long is closed."),
             new Setting(
+                    "BATCHCALL_MEDIA_ADDRESS",
+                    "BATCHCALL_SIP_HOST",
+                    "Address the media bridge binds RTP on and puts in its SDP."),
+            new Setting(
+                    "BATCHCALL_MEDIA_PORTS",
+                    MediaConfig.DEFAULT_FIRST_PORT + "-" + MediaConfig.DEFAULT_LAST_PORT,
+                    "UDP ports of the media bridge, one even port per bridged call."),
+            new Setting(
                     "BATCHCALL_METRICS_WORKSPACE_LABELS",
                     "false",
                     "true: /metrics shows meters tagged with a workspace id."),

@@ -157,6 +157,27 @@ class ConfigTest {
     }
 
     @Test
+    void the_media_bridge_binds_where_sip_listens_on_ports_20000_to_29999_unless_told_otherwise() {
+        assertThat(Config.fromEnvironment(Map.of("BATCHCALL_SIP_HOST", "192.0.2.10"))
+                        .media())
+                .isEqualTo(MediaConfig.defaults("192.0.2.10"));
+        var media = Config.fromEnvironment(
+                        Map.of("BATCHCALL_MEDIA_ADDRESS", "192.0.2.20", "BATCHCALL_MEDIA_PORTS", "30000-30099"))
+                .media();
+        assertThat(media.host()).isEqualTo("192.0.2.20");
+        assertThat(media.firstPort()).isEqualTo(30_000);
+        assertThat(media.lastPort()).isEqualTo(30_099);
+        for (var bad : java.util.List.of("20000", "80-90", "30000-20000", "20000-70000", "a-b", "20000-20000")) {
+            assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_MEDIA_PORTS", bad)))
+                    .isInstanceOfSatisfying(
+                            ConfigException.class,
+                            e -> assertThat(e.problems())
+                                    .containsExactly("BATCHCALL_MEDIA_PORTS must be a range such as 20000-29999 within"
+                                            + " 1024-65535, got '" + bad + "'"));
+        }
+    }
+
+    @Test
     void the_post_call_event_waits_30_seconds_for_the_agents_report_unless_told_otherwise() {
         assertThat(Config.fromEnvironment(Map.of()).conversations().postCallReportWait())
                 .isEqualTo(java.time.Duration.ofSeconds(30));

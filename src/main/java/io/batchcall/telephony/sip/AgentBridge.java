@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * A BYE on either leg ends the other. Called only under its {@link OutboundCall}'s lock.
  */
-final class AgentBridge {
+final class AgentBridge implements AgentLeg {
     private static final Logger log = LoggerFactory.getLogger(AgentBridge.class);
 
     /** Where the agent is, and what it is told about the call. */
@@ -73,17 +73,20 @@ final class AgentBridge {
     }
 
     /** The first offer to the trunk, sent with the INVITE. */
-    String descriptionForTrunk() {
+    @Override
+    public String descriptionForTrunk() {
         return toTrunk;
     }
 
-    boolean owns(Message message) {
+    @Override
+    public boolean owns(Message message) {
         var callId = (CallIdHeader) message.getHeader(CallIdHeader.NAME);
         return agentCallId != null && callId != null && agentCallId.equals(callId.getCallId());
     }
 
     /** The recipient answered: invite the agent, without an offer, so that it makes one. */
-    void start(byte[] trunkAnswer) {
+    @Override
+    public void start(byte[] trunkAnswer) {
         if (trunkAnswer != null) {
             toAgent = new String(trunkAnswer, StandardCharsets.UTF_8);
         }
@@ -110,7 +113,8 @@ final class AgentBridge {
         });
     }
 
-    void onAgentResponse(ResponseEvent event) {
+    @Override
+    public void onAgentResponse(ResponseEvent event) {
         var response = event.getResponse();
         var cseq = (CSeqHeader) response.getHeader(CSeqHeader.NAME);
         int status = response.getStatusCode();
@@ -166,7 +170,8 @@ final class AgentBridge {
         }
     }
 
-    void onTrunkReinviteResponse(ResponseEvent event) {
+    @Override
+    public void onTrunkReinviteResponse(ResponseEvent event) {
         var response = event.getResponse();
         int status = response.getStatusCode();
         long sequence = ((CSeqHeader) response.getHeader(CSeqHeader.NAME)).getSeqNumber();
@@ -190,7 +195,8 @@ final class AgentBridge {
         }
     }
 
-    void onAgentRequest(RequestEvent event) {
+    @Override
+    public void onAgentRequest(RequestEvent event) {
         switch (event.getRequest().getMethod()) {
             case Request.ACK -> {}
             case Request.BYE -> {
@@ -210,7 +216,8 @@ final class AgentBridge {
         }
     }
 
-    void onTimeout(ClientTransaction transaction) {
+    @Override
+    public void onTimeout(ClientTransaction transaction) {
         if (transaction == agentInvite && step == Step.INVITING) {
             fail("the agent did not answer");
         } else if (step == Step.REINVITING
@@ -221,7 +228,8 @@ final class AgentBridge {
     }
 
     /** The trunk leg ended: end the agent leg in whatever state it is. */
-    void hangUp() {
+    @Override
+    public void hangUp() {
         cancel(guard);
         switch (step) {
             case WAITING, ENDED -> {}
@@ -253,7 +261,8 @@ final class AgentBridge {
         call.agentLegEnded(new Outcome.Failed(reason, true), "agent not connected");
     }
 
-    void forget() {
+    @Override
+    public void forget() {
         if (agentCallId != null) {
             context.endpoint().unregister(agentCallId);
         }

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One call to a recipient through the trunk (batchcall is the UAC), from the INVITE to its end: provisional and
  * final responses, digest challenges, the ringing timeout's CANCEL and its guard, the 200 that races a CANCEL,
- * and the BYE of either side. Once answered, its {@link AgentBridge} connects the agent. Every event of both
+ * and the BYE of either side. Once answered, its {@link AgentLeg} connects the agent. Every event of both
  * legs is handled under this object's lock; the state only moves forward.
  */
 final class OutboundCall implements SipEndpoint.Leg {
@@ -37,7 +37,7 @@ final class OutboundCall implements SipEndpoint.Leg {
 
     private final CallContext context;
     private final String callId;
-    private final AgentBridge bridge;
+    private final AgentLeg bridge;
     private final CompletableFuture<PlaceResult> placed = new CompletableFuture<>();
     private TrunkInvite invite;
     private State state = State.CALLING;
@@ -52,10 +52,11 @@ final class OutboundCall implements SipEndpoint.Leg {
     private Timers.Scheduled cancelGuard;
     private CallState.Ended ending;
 
-    OutboundCall(CallContext context, String callId, AgentBridge.Target agent) {
+    /** {@code agent} makes the call's agent leg: a SIP agent's {@link AgentBridge} or the {@link MediaLeg}. */
+    OutboundCall(CallContext context, String callId, java.util.function.Function<OutboundCall, AgentLeg> agent) {
         this.context = context;
         this.callId = callId;
-        this.bridge = new AgentBridge(this, context, agent);
+        this.bridge = agent.apply(this);
     }
 
     /** The SDP offer the INVITE carries. */
@@ -70,6 +71,10 @@ final class OutboundCall implements SipEndpoint.Leg {
 
     String callId() {
         return callId;
+    }
+
+    CallContext context() {
+        return context;
     }
 
     /** Sends the INVITE and waits for the first response: a provisional or 2xx accepts, a final one ends. */

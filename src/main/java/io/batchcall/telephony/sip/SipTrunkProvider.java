@@ -11,24 +11,33 @@ import io.batchcall.telephony.CallEventSink;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
+import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.Timers;
+import io.batchcall.telephony.media.MediaBridge;
+import io.batchcall.telephony.media.MediaPorts;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.sip.ListeningPoint;
 
 /**
  * The sip_trunk provider: batchcall is the SIP user agent. Each call is an INVITE to
  * {@code sip:<recipient>@<trunk address>}, answered calls are bridged to the agent's SIP URI
- * ({@link AgentBridge}), and outcomes follow the trunk's responses ({@link SipOutcomes}). A call exists only in
+ * ({@link AgentBridge}), or, for an agent with only a media stream URL, through the media bridge
+ * ({@link MediaLeg}), and outcomes follow the trunk's responses ({@link SipOutcomes}). A call exists only in
  * the memory of the node that placed it: no trunk can be asked about a call later.
  */
 public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable {
@@ -39,6 +48,10 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
     private final CallEventSink events;
     private final EgressPolicy egress;
     private final AgentAccess agents;
+    /** Sockets for calls to agents that have only a media stream URL. */
+    private final MediaPorts mediaPorts;
+
+    private final SecureRandom random = new SecureRandom();
     /** Calls of this node by Call-ID of the trunk leg (the provider call id), kept a while after they end. */
     private final Map<String, OutboundCall> calls = new ConcurrentHashMap<>();
 
@@ -48,7 +61,8 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
             Timers timers,
             CallEventSink events,
             EgressPolicy egress,
-            AgentAccess agents) {
+            AgentAccess agents,
+            MediaPorts mediaPorts) {
         this.endpoint = endpoint;
         this.requests = new SipRequests(endpoint);
         this.config = config;
@@ -56,12 +70,14 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         this.events = events;
         this.egress = egress;
         this.agents = agents;
+        this.mediaPorts = mediaPorts;
     }
 
     /**
      * Starts the SIP stack on the configured address (it listens from now on: close it). {@code trunkAddresses}
      * lists the outbound trunk addresses of every live sip_trunk number: requests from them are taken outside
-     * calls too. {@code egress} says where calls and agents may be reached.
+     * calls too. {@code egress} says where calls and agents may be reached; {@code mediaPorts} gives the media
+     * bridge its sockets, for agents that have a media stream URL but no SIP URI.
      */
     public static SipTrunkProvider start(
             SipConfig config,
@@ -70,9 +86,11 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
             EgressPolicy egress,
             Supplier<List<String>> trunkAddresses,
             Clock clock,
-            AgentAccess agents) {
+            AgentAccess agents,
+            MediaPorts mediaPorts) {
         var peers = new SipPeers(trunkAddresses, egress::resolve, clock);
-        return new SipTrunkProvider(SipEndpoint.start(config, peers), config, timers, events, egress, agents);
+        return new SipTrunkProvider(
+                SipEndpoint.start(config, peers), config, timers, events, egress, agents, mediaPorts);
     }
 
     @Override
@@ -94,21 +112,10 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
             return new PlaceResult.Unusable(e.getMessage());
         }
         var sipUri = request.agent().sipUri();
-        if (sipUri.isEmpty()) {
+        var streamUrl = request.agent().mediaStreamUrl();
+        if (sipUri.isEmpty() && streamUrl.isEmpty()) {
             return new PlaceResult.Unusable("agent " + request.agent().id()
-                    + " has no sip_uri: sip_trunk calls are connected to the agent's SIP URI");
-        }
-        AgentBridge.Target agent;
-        try {
-            var uri = requests.agentUri(sipUri.get());
-            var grant = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
-            agent = new AgentBridge.Target(
-                    uri,
-                    request.to(),
-                    AgentHeaders.of(
-                            request.conversationId(), grant, request.clientDataJson(), SipRequests.transportOf(uri)));
-        } catch (ParseException e) {
-            return new PlaceResult.Unusable("the agent's sip_uri cannot be used: " + e.getMessage());
+                    + " has neither a sip_uri nor a media_stream_url: a sip_trunk call has nowhere to connect it");
         }
         // Checked on what the names resolve to now, not when they were stored: DNS can change. JAIN-SIP resolves
         // them again a moment later through the JDK, whose cache (30 s by default) gives it the same answer.
@@ -116,22 +123,74 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
         if (trunkHost instanceof EgressPolicy.Verdict.Refused refused) {
             return new PlaceResult.Unusable("the trunk address is refused: " + refused.reason());
         }
-        var agentHost = egress.check(agent.uri().getHost());
-        if (agentHost instanceof EgressPolicy.Verdict.Refused refused) {
-            return new PlaceResult.Unusable("the agent's sip_uri is refused: " + refused.reason());
+        var parties = new ArrayList<InetAddress>(((EgressPolicy.Verdict.Allowed) trunkHost).addresses());
+        var grant = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
+        var callId = endpoint.newCallId();
+        Function<OutboundCall, AgentLeg> leg;
+        Runnable release = () -> {};
+        boolean agentOverTcp = false;
+        if (sipUri.isPresent()) {
+            AgentBridge.Target agent;
+            try {
+                var uri = requests.agentUri(sipUri.get());
+                agent = new AgentBridge.Target(
+                        uri,
+                        request.to(),
+                        AgentHeaders.of(
+                                request.conversationId(),
+                                grant,
+                                request.clientDataJson(),
+                                SipRequests.transportOf(uri)));
+            } catch (ParseException e) {
+                return new PlaceResult.Unusable("the agent's sip_uri cannot be used: " + e.getMessage());
+            }
+            var agentHost = egress.check(agent.uri().getHost());
+            if (agentHost instanceof EgressPolicy.Verdict.Refused refused) {
+                return new PlaceResult.Unusable("the agent's sip_uri is refused: " + refused.reason());
+            }
+            parties.addAll(((EgressPolicy.Verdict.Allowed) agentHost).addresses());
+            agentOverTcp = SipRequests.transportOf(agent.uri()).equalsIgnoreCase(ListeningPoint.TCP);
+            leg = call -> new AgentBridge(call, call.context(), agent);
+        } else {
+            URI url;
+            try {
+                url = new URI(streamUrl.get());
+            } catch (URISyntaxException e) {
+                return new PlaceResult.Unusable("the agent's media_stream_url cannot be used: " + e.getMessage());
+            }
+            var refusal = Optional.ofNullable(url.getHost()).flatMap(egress::refusal);
+            if (refusal.isPresent()) {
+                return new PlaceResult.Unusable("the agent's media_stream_url is refused: " + refusal.get());
+            }
+            if (!trunk.codecs().isEmpty()
+                    && !trunk.codecs().contains("PCMU/8000")
+                    && !trunk.codecs().contains("PCMA/8000")) {
+                return new PlaceResult.Unusable("the trunk enables neither PCMU nor PCMA, which the media bridge"
+                        + " needs to reach the agent's media_stream_url");
+            }
+            MediaBridge media;
+            try {
+                media = MediaBridge.open(mediaPorts, false, random);
+            } catch (IllegalStateException e) {
+                // Every port of the range is in use: this node is full, another try later may find one.
+                return new PlaceResult.Ended(
+                        new Outcome.Failed(e.getMessage(), true), Optional.of("no media port"), Optional.empty());
+            }
+            release = media::stop;
+            var parameters = new LinkedHashMap<String, String>(StreamParameters.fixed(request, grant));
+            parameters.putAll(StreamParameters.variables(request));
+            var target = new MediaBridge.AgentTarget(url, callId.getCallId(), parameters);
+            leg = call -> new MediaLeg(call, media, target);
         }
-        if (trunk.transport().equalsIgnoreCase(ListeningPoint.TCP)
-                || SipRequests.transportOf(agent.uri()).equalsIgnoreCase(ListeningPoint.TCP)) {
+        if (trunk.transport().equalsIgnoreCase(ListeningPoint.TCP) || agentOverTcp) {
             try {
                 endpoint.ensureTcp();
             } catch (javax.sip.SipException e) {
+                release.run();
                 return new PlaceResult.Ended(
                         new Outcome.Failed(e.getMessage(), true), Optional.of("unreachable"), Optional.empty());
             }
         }
-        var parties = new ArrayList<InetAddress>(((EgressPolicy.Verdict.Allowed) trunkHost).addresses());
-        parties.addAll(((EgressPolicy.Verdict.Allowed) agentHost).addresses());
-        var callId = endpoint.newCallId();
         var credentials = trunk.credentials();
         var authentication = endpoint.authentication((transaction, realm) -> credentials
                 .map(c -> (UserCredentials) new Credentials(c.username(), c.password(), realm))
@@ -148,7 +207,7 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
                     calls.remove(callId.getCallId());
                     endpoint.peers().leave(parties);
                 });
-        var call = new OutboundCall(context, callId.getCallId(), agent);
+        var call = new OutboundCall(context, callId.getCallId(), leg);
         try {
             call.prepare(requests.trunkInvite(
                     callId,
@@ -158,6 +217,7 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
                     trunk.headersFor(request.clientDataJson()),
                     call.offer()));
         } catch (ParseException | javax.sip.InvalidArgumentException e) {
+            release.run();
             return new PlaceResult.Unusable("cannot build an INVITE for this trunk: " + e.getMessage());
         }
         // The call's trunk and agent may now send us requests (BYE, re-INVITE) until the call is forgotten.

@@ -113,23 +113,35 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
                     "BATCHCALL_PUBLIC_URL is not set: Twilio calls need a public URL for" + " their status callbacks");
         }
         var stream = request.agent().mediaStreamUrl();
-        if (stream.isEmpty()) {
-            return new PlaceResult.Unusable("agent " + request.agent().id() + " has no media_stream_url: a Twilio"
-                    + " call has nowhere to connect the agent");
+        var sipUri = request.agent().sipUri();
+        if (stream.isEmpty() && sipUri.isEmpty()) {
+            return new PlaceResult.Unusable("agent " + request.agent().id() + " has no media_stream_url and no"
+                    + " sip_uri: a Twilio call has nowhere to connect the agent");
         }
-        // Twilio connects to it, but a URL that resolves to our own network or a metadata service now (DNS can
-        // change after the agent was saved) is not sent anywhere.
-        var refusal = hostOf(stream.get()).flatMap(egress::refusal);
+        // Twilio connects to it, but an address that resolves to our own network or a metadata service now (DNS
+        // can change after the agent was saved) is not sent anywhere.
+        var refusal = stream.isPresent()
+                ? hostOf(stream.get()).flatMap(egress::refusal)
+                : TwilioCallForm.sipHost(sipUri.get()).flatMap(egress::refusal);
         if (refusal.isPresent()) {
-            return new PlaceResult.Unusable("the agent's media_stream_url is refused: " + refusal.get());
+            return new PlaceResult.Unusable((stream.isPresent()
+                            ? "the agent's media_stream_url is refused: "
+                            : "the agent's sip_uri is refused: ")
+                    + refusal.get());
         }
         var agent = agents.grant(new ConversationRef(request.attempt().workspaceId(), request.conversationId()));
-        if (TwilioCallForm.twiml(request, stream.get(), agent).length() > TwilioCallForm.MAX_TWIML_CHARS) {
-            return new PlaceResult.Unusable("the agent's media_stream_url makes the call's TwiML longer than Twilio"
-                    + " accepts (" + TwilioCallForm.MAX_TWIML_CHARS + " characters)");
+        // An agent with a media stream is streamed to, as before; one with only a SIP URI is dialed over SIP.
+        var twiml = stream.isPresent()
+                ? TwilioCallForm.twiml(request, stream.get(), agent)
+                : TwilioCallForm.dialSip(request, sipUri.get(), agent);
+        if (twiml.length() > TwilioCallForm.MAX_TWIML_CHARS) {
+            return new PlaceResult.Unusable("the agent's "
+                    + (stream.isPresent() ? "media_stream_url" : "sip_uri")
+                    + " makes the call's TwiML longer than Twilio accepts (" + TwilioCallForm.MAX_TWIML_CHARS
+                    + " characters)");
         }
         var sentAt = clock.instant();
-        var answer = api.createCall(account.get(), TwilioCallForm.create(request, stream.get(), callback.get(), agent));
+        var answer = api.createCall(account.get(), TwilioCallForm.create(request, twiml, callback.get()));
         return switch (answer) {
             case TwilioApi.Response.Ok ok -> {
                 var sid = ok.body().path("sid").asText();

@@ -246,6 +246,81 @@ class TwilioProviderTest {
                 .doesNotContain("var_too_much");
     }
 
+    private static CallRequest sipAgentRequest(String sipUri, Optional<String> clientDataJson) {
+        var base = request(TelephonyCallConfig.defaults(), Optional.empty());
+        var agent = new Agent(
+                ATTEMPT.workspaceId(),
+                "agent_1",
+                "Agent",
+                "{}",
+                "[]",
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of(sipUri),
+                NOW,
+                NOW);
+        return new CallRequest(
+                base.attempt(),
+                base.batchId(),
+                base.recipientId(),
+                base.to(),
+                base.from(),
+                base.credentials(),
+                agent,
+                base.callConfig(),
+                base.conversationId(),
+                clientDataJson);
+    }
+
+    @Test
+    void an_agent_with_only_a_sip_uri_is_dialed_over_sip_with_the_conversation_headers_the_sip_trunk_sends() {
+        var result = provider.place(sipAgentRequest(
+                "sip:agent@agent.example.test:5080;transport=tcp",
+                Optional.of(object(
+                                "dynamic_variables",
+                                object().field("first_name", "Ann & Bo")
+                                        .field("bad name", "left out")
+                                        .field("notes", "x".repeat(2_000))
+                                        .field("city", "Köln"))
+                        .toString())));
+
+        assertThat(result).isInstanceOf(PlaceResult.Accepted.class);
+        assertThat(twilio.creates().getFirst().field("Twiml"))
+                .isEqualTo("<Response><Dial><Sip>sip:agent@agent.example.test:5080;transport=tcp"
+                        + "?X-Batchcall-Conversation-Id=conv_1"
+                        + "&amp;X-Batchcall-Token=ws_1.tok"
+                        + "&amp;X-Batchcall-Url=https%3A%2F%2Fbatchcall.example.test%2Fagent%2Fv1%2Fconversations%2Fconv_1"
+                        + "&amp;X-Batchcall-Var-first_name=Ann%20%26%20Bo"
+                        // notes would pass Twilio's 1,024 characters of custom headers: left out; city still fits.
+                        + "&amp;X-Batchcall-Var-city=K%C3%B6ln"
+                        + "</Sip></Dial></Response>");
+    }
+
+    @Test
+    void an_agents_sip_uri_that_resolves_to_a_metadata_address_is_refused_without_calling_twilio() {
+        var rebound = new TwilioProvider(
+                twilio.baseUrl(),
+                FAST,
+                (kind, attempt) -> Optional.of(CALLBACK),
+                AGENT,
+                sink,
+                (attempt, kind, sids) -> java.util.Set.of(),
+                new MutableClock(NOW),
+                new EgressPolicy(
+                        true,
+                        host -> host.equals("agent.example.test")
+                                ? List.of(java.net.InetAddress.getByName("169.254.169.254"))
+                                : EgressPolicy.systemResolve(host)));
+
+        var result = rebound.place(sipAgentRequest("sip:agent@agent.example.test", Optional.empty()));
+
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        PlaceResult.Unusable.class,
+                        unusable -> assertThat(unusable.reason()).startsWith("the agent's sip_uri is refused: "));
+        assertThat(twilio.creates()).isEmpty();
+    }
+
     @Test
     void without_recording_or_machine_detection_those_fields_are_not_sent() {
         provider.place(request());
