@@ -150,29 +150,6 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         }
     }
 
-    /**
-     * Ringing and answered are only queued: nothing waits on them (the call goes on either way), and the writer
-     * records them before anything this caller reports later, since the queue keeps their order. An end is
-     * waited for, as {@link #report} does: it frees the slot and wakes the dispatcher once stored.
-     */
-    @Override
-    public void reportQueued(CallEvent event) {
-        switch (event) {
-            case CallEvent.Ringing ringing -> enqueue(ringing);
-            case CallEvent.Answered answered -> {
-                registry.find(answered.attempt()).ifPresent(call -> call.answered = true);
-                enqueue(answered);
-            }
-            default -> report(event);
-        }
-    }
-
-    private void enqueue(CallEvent report) {
-        if (!closed) {
-            queue.add(new Pending(report, new CompletableFuture<>(), System.nanoTime()));
-        }
-    }
-
     /** An end, with whether the call reached the provider (and so has a conversation). */
     void ended(
             AttemptRef ref,

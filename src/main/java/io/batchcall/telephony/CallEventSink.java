@@ -13,15 +13,6 @@ import java.util.Optional;
 public interface CallEventSink {
     void report(CallEvent event);
 
-    /**
-     * The same, for a provider that has nobody to acknowledge the event to (the simulator, whose calls live in
-     * this node's memory): the event is queued in order with this caller's later reports, and the caller goes on
-     * without waiting for it to be stored. A provider whose callback answers a remote peer uses {@link #report}.
-     */
-    default void reportQueued(CallEvent event) {
-        report(event);
-    }
-
     default void ringing(AttemptRef attempt) {
         report(new CallEvent.Ringing(attempt));
     }

@@ -3,7 +3,6 @@ package io.batchcall.telephony.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.config.SimulatorConfig;
-import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Outcome;
@@ -111,17 +110,10 @@ public final class SimulatorProvider implements TelephonyProvider {
             case NO_ANSWER -> end(callId, new Outcome.NoAnswer(), "no-answer", 480);
             case COMPLETED, VOICEMAIL -> {
                 call.answered = true;
+                events.answered(call.request.attempt());
                 var request = call.request;
                 // This server opens the connection (not Twilio's cloud), so the egress policy decides as for trunks.
-                var stream = request.agent().mediaStreamUrl().filter(this::reachable);
-                if (stream.isPresent()) {
-                    // The agent is told of the conversation: it is stored before the stream opens.
-                    events.answered(request.attempt());
-                } else {
-                    // Nobody but this node hears of the answer: it is queued, and the end that follows behind it.
-                    events.reportQueued(new CallEvent.Answered(request.attempt()));
-                }
-                stream.ifPresent(url -> {
+                request.agent().mediaStreamUrl().filter(this::reachable).ifPresent(url -> {
                     var parameters = new java.util.LinkedHashMap<String, String>(StreamParameters.fixed(
                             request,
                             agents.grant(
