@@ -240,10 +240,13 @@ public final class ClaimStore {
             return answers;
         }
         jdbi.useHandle(handle -> handle.createQuery("""
-                        SELECT a.workspace_id, a.id, a.phase = :dialing AND r.status = ANY(:open) AS open, b.status,
-                               b.failure_reason, b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
+                        SELECT a.workspace_id, a.id,
+                               a.phase = :dialing AND r.status = ANY(:open) AND a.batch_id = q.batch_id AS open,
+                               b.status, b.failure_reason, b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
                         FROM unnest(:workspaceIds, :attemptIds, :batchIds) AS q(workspace_id, id, batch_id)
-                        JOIN attempts a ON a.workspace_id = q.workspace_id AND a.id = q.id AND a.batch_id = q.batch_id
+                        -- Joined by the primary key alone: with the batch in the join, attempts_by_batch (same
+                        -- leading columns) can be chosen, and each lookup then scans its batch's attempts.
+                        JOIN attempts a ON a.workspace_id = q.workspace_id AND a.id = q.id
                         JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
                         JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
                                          AND r.id = a.recipient_id
