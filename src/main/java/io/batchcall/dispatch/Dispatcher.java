@@ -44,6 +44,7 @@ public final class Dispatcher implements AutoCloseable {
     private static final Duration LEASE_RECHECK = Duration.ofSeconds(1);
 
     private final ClaimStore claims;
+    private final DialGates gates;
     private final AttemptRecorder recorder;
     private final CallRegistry registry;
     private final Map<Provider, TelephonyProvider> providers;
@@ -70,6 +71,7 @@ public final class Dispatcher implements AutoCloseable {
             MeterRegistry meters) {
         this.reconciliation = new Reconciliation(recorder, registry);
         this.claims = claims;
+        this.gates = new DialGates(claims::dialGates);
         this.recorder = recorder;
         this.registry = registry;
         this.providers = Map.copyOf(providers);
@@ -209,7 +211,7 @@ public final class Dispatcher implements AutoCloseable {
         // The dial's instant is read before the database is asked: a pause that returned before this instant is
         // seen by the gate, so no attempt is ever dialed after a pause returned (dialed_at is this instant).
         var dialedAt = clock.instant();
-        switch (claims.dialGate(ref, call.claim.batchId())) {
+        switch (gates.ask(ref, call.claim.batchId())) {
             case ClaimStore.DialGate.Dial dial -> {}
             case ClaimStore.DialGate.Stopped stopped -> {
                 recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);

@@ -107,17 +107,21 @@ public final class AttemptLifecycle {
             }
         }
         var events = new ArrayList<Outbox.Event>();
-        var acceptedIds = accept(handle, accepted, now, events);
-        events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now));
-        events.addAll(reached(handle, answer(handle, answered, now), RecipientStatus.IN_PROGRESS, now));
+        // A call that was accepted, answered and ended within one group would otherwise open its conversation up
+        // to four times (each an insert and a recipient update, unchanged after the first).
+        var opened = new Opened(new java.util.HashSet<>());
+        var acceptedIds = accept(handle, accepted, now, events, opened);
+        events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now, opened));
+        events.addAll(reached(handle, answer(handle, answered, now, opened), RecipientStatus.IN_PROGRESS, now, opened));
         events.addAll(LifecycleEvents.machineDetections(handle, detect(handle, detected)));
-        var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events, random);
+        var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events, random, opened);
         outbox.append(handle, events, now);
         return new Result(acceptedIds, result.endedAttemptIds(), result.completedBatchIds());
     }
 
     private static Set<String> accept(
-            Handle handle, List<CallEvent.Accepted> accepted, Instant now, List<Outbox.Event> events) {
+            Handle handle, List<CallEvent.Accepted> accepted, Instant now, List<Outbox.Event> events,
+            Opened opened) {
         if (accepted.isEmpty()) {
             return Set.of();
         }
@@ -156,7 +160,7 @@ public final class AttemptLifecycle {
                         accepted.stream().map(a -> Rows.at(a.dialedAt())).toList())
                 .map((rs, ctx) -> moved(rs))
                 .list();
-        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now));
+        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now, opened));
         return moved.stream().map(m -> m.attempt().attemptId()).collect(Collectors.toSet());
     }
 
@@ -175,7 +179,7 @@ public final class AttemptLifecycle {
                 .list();
     }
 
-    private static List<Moved> answer(Handle handle, List<AttemptRef> answered, Instant now) {
+    private static List<Moved> answer(Handle handle, List<AttemptRef> answered, Instant now, Opened opened) {
         if (answered.isEmpty()) {
             return List.of();
         }
@@ -191,7 +195,7 @@ public final class AttemptLifecycle {
                 .list();
         if (!moved.isEmpty()) {
             var refs = moved.stream().map(Moved::attempt).toList();
-            ConversationWrites.opened(handle, refs, now);
+            opened.open(handle, refs, now);
             bindRefs(handle.createUpdate("""
                             UPDATE conversations c
                             SET status = 'in-progress', call_result = :answeredResult, updated_at = :now
@@ -285,11 +289,12 @@ public final class AttemptLifecycle {
      * The attempts reached their provider: conversations open, recipients move to {@code status} (from an earlier
      * one only), and their batches show the change (to the second). Returns the moves' events.
      */
-    private static List<Outbox.Event> reached(Handle handle, List<Moved> moved, RecipientStatus status, Instant now) {
+    private static List<Outbox.Event> reached(
+            Handle handle, List<Moved> moved, RecipientStatus status, Instant now, Opened opened) {
         if (moved.isEmpty()) {
             return List.of();
         }
-        ConversationWrites.opened(handle, moved.stream().map(Moved::attempt).toList(), now);
+        opened.open(handle, moved.stream().map(Moved::attempt).toList(), now);
         var moves = handle.createQuery("""
                         UPDATE recipients r SET status = :status, updated_at = :now
                         FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, before.status AS previous
@@ -299,7 +304,8 @@ public final class AttemptLifecycle {
                                                     AND before.batch_id = m.batch_id AND before.id = m.id) m
                         WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
                           AND r.status = ANY(:earlier)
-                        RETURNING r.workspace_id, r.batch_id, r.id, m.previous, m.attempt_id""")
+                        RETURNING r.workspace_id, m.previous, m.attempt_id,"""
+                        + LifecycleEvents.RECIPIENT_COLUMNS)
                 .bind("status", status.wireName())
                 .bind("now", Rows.at(now))
                 // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
@@ -360,7 +366,22 @@ public final class AttemptLifecycle {
                 new BatchRef(workspace, rs.getString("batch_id")),
                 rs.getString("id"),
                 rs.getString("previous"),
-                java.util.Optional.of(new AttemptRef(workspace, rs.getString("attempt_id"))));
+                java.util.Optional.of(new AttemptRef(workspace, rs.getString("attempt_id"))),
+                // The row as the update left it: its event is built from it, without reading it again.
+                java.util.Optional.of(RecipientStore.recipient(rs, null)));
+    }
+
+    /**
+     * The attempts whose conversations this group already opened: opening is idempotent, so opening one again in
+     * the same transaction is skipped rather than repeated.
+     */
+    private record Opened(Set<AttemptRef> attempts) {
+        void open(Handle handle, List<AttemptRef> refs, Instant now) {
+            var fresh = refs.stream().filter(attempts::add).toList();
+            if (!fresh.isEmpty()) {
+                ConversationWrites.opened(handle, fresh, now);
+            }
+        }
     }
 
     /** What ending a group did. */
@@ -371,7 +392,8 @@ public final class AttemptLifecycle {
             List<CallEvent.Ended> group,
             Instant now,
             List<Outbox.Event> events,
-            RandomGenerator random) {
+            RandomGenerator random,
+            Opened opened) {
         // One end per attempt: the first report wins, as it would one transaction after another.
         var ends = new LinkedHashMap<String, CallEvent.Ended>();
         group.forEach(end -> ends.putIfAbsent(
@@ -391,7 +413,7 @@ public final class AttemptLifecycle {
                 .filter(ref -> byId.get(ref.attemptId()).reachedProvider())
                 .toList();
         if (!reached.isEmpty()) {
-            ConversationWrites.opened(handle, reached, now);
+            opened.open(handle, reached, now);
             ConversationWrites.closed(handle, reached, now);
         }
         var retries = RetryScheduling.due(handle, changed, byId, now, random);
@@ -478,7 +500,8 @@ public final class AttemptLifecycle {
                                                     AND before.batch_id = e.batch_id AND before.id = e.id) e
                         WHERE r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id AND r.id = e.id
                           AND r.status = ANY(:open)
-                        RETURNING r.workspace_id, r.batch_id, r.id, e.previous, e.attempt_id""")
+                        RETURNING r.workspace_id, e.previous, e.attempt_id,"""
+                        + LifecycleEvents.RECIPIENT_COLUMNS)
                 .bind("now", Rows.at(now))
                 .bindArray("open", String.class, RecipientStatus.open())
                 .bindArray(

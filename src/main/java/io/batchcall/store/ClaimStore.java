@@ -217,33 +217,57 @@ public final class ClaimStore {
         record Paused() implements DialGate {}
     }
 
+    /** A claimed attempt about to be dialed, as the dial gate is asked about it. */
+    public record GateQuestion(AttemptRef attempt, String batchId) {}
+
     /**
      * Asked right before every dial, after the dial's instant was read: a pause (or cancel) committed before this
      * read is seen, and one committed after it returned after the dial's instant. So a pause that returned is
      * never followed by a dial on any node, whatever notification that node missed. One indexed read per dial.
      */
     public DialGate dialGate(AttemptRef attempt, String batchId) {
-        return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT a.phase = :dialing AND r.status = ANY(:open) AS open, b.status, b.failure_reason,
-                               b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
-                        FROM attempts a
+        return dialGates(List.of(new GateQuestion(attempt, batchId))).get(attempt);
+    }
+
+    /**
+     * {@link #dialGate} for many dials in one read: each question must be asked after its dial's instant was
+     * read, which holds as long as the caller sends the read after every question arrived. An attempt the read
+     * does not find (deleted) is {@link DialGate.Stopped}.
+     */
+    public Map<AttemptRef, DialGate> dialGates(List<GateQuestion> questions) {
+        var answers = new HashMap<AttemptRef, DialGate>();
+        if (questions.isEmpty()) {
+            return answers;
+        }
+        jdbi.useHandle(handle -> handle.createQuery("""
+                        SELECT a.workspace_id, a.id,
+                               a.phase = :dialing AND r.status = ANY(:open) AND a.batch_id = q.batch_id AS open,
+                               b.status, b.failure_reason, b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
+                        FROM unnest(:workspaceIds, :attemptIds, :batchIds) AS q(workspace_id, id, batch_id)
+                        -- Joined by the primary key alone: with the batch in the join, attempts_by_batch (same
+                        -- leading columns) can be chosen, and each lookup then scans its batch's attempts.
+                        JOIN attempts a ON a.workspace_id = q.workspace_id AND a.id = q.id
                         JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
                         JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
                                          AND r.id = a.recipient_id
-                        JOIN workspaces w ON w.id = a.workspace_id
-                        WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.batch_id = :batchId""")
+                        JOIN workspaces w ON w.id = a.workspace_id""")
                 .bind("dialing", AttemptPhase.DIALING.wireName())
                 .bindArray("open", String.class, RecipientStatus.open())
-                .bind("workspaceId", attempt.workspaceId().value())
-                .bind("attemptId", attempt.attemptId())
-                .bind("batchId", batchId)
-                .map((rs, ctx) -> dialGate(
-                        rs.getBoolean("open"),
-                        BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
-                        Rows.optionalText(rs, "failure_reason"),
-                        rs.getBoolean("paused")))
-                .findOne()
-                .orElse(new DialGate.Stopped()));
+                .bindArray("workspaceIds", String.class,
+                        questions.stream().map(q -> q.attempt().workspaceId().value()).toList())
+                .bindArray("attemptIds", String.class,
+                        questions.stream().map(q -> q.attempt().attemptId()).toList())
+                .bindArray("batchIds", String.class, questions.stream().map(GateQuestion::batchId).toList())
+                .map((rs, ctx) -> Map.entry(
+                        new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
+                        dialGate(
+                                rs.getBoolean("open"),
+                                BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
+                                Rows.optionalText(rs, "failure_reason"),
+                                rs.getBoolean("paused"))))
+                .forEach(entry -> answers.put(entry.getKey(), entry.getValue())));
+        questions.forEach(q -> answers.putIfAbsent(q.attempt(), new DialGate.Stopped()));
+        return answers;
     }
 
     private static DialGate dialGate(boolean open, BatchStatus batch, Optional<String> failureReason, boolean paused) {

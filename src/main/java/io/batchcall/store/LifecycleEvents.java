@@ -28,7 +28,16 @@ final class LifecycleEvents {
     private LifecycleEvents() {}
 
     /** A recipient whose status changed (by an attempt, or by a batch-wide move when {@code attempt} is empty). */
-    record RecipientMove(BatchRef batch, String recipientId, String previousStatus, Optional<AttemptRef> attempt) {}
+    record RecipientMove(
+            BatchRef batch,
+            String recipientId,
+            String previousStatus,
+            Optional<AttemptRef> attempt,
+            Optional<Recipient> after) {
+        RecipientMove(BatchRef batch, String recipientId, String previousStatus, Optional<AttemptRef> attempt) {
+            this(batch, recipientId, previousStatus, attempt, Optional.empty());
+        }
+    }
 
     /** A batch whose status changed: {@code type} is the event type, e.g. {@code batch.completed}. */
     record BatchMove(BatchRef batch, String type, String previousStatus) {}
@@ -49,7 +58,10 @@ final class LifecycleEvents {
         if (moves.isEmpty()) {
             return List.of();
         }
-        var recipients = recipients(handle, moves);
+        // A move whose statement returned the row as it left it needs no second read of it.
+        var recipients = recipients(handle, moves.stream().filter(m -> m.after().isEmpty()).toList());
+        moves.forEach(m -> m.after().ifPresent(after -> recipients.put(
+                new RecipientKey(m.batch().workspaceId().value(), m.batch().batchId(), m.recipientId()), after)));
         var attempts = attempts(
                 handle, moves.stream().flatMap(m -> m.attempt().stream()).toList());
         var batches = counts(
@@ -261,13 +273,20 @@ final class LifecycleEvents {
                 .list();
     }
 
+    /** The columns {@link RecipientStore#recipient} maps, for a SELECT or an UPDATE's RETURNING. */
+    static final String RECIPIENT_COLUMNS = """
+            r.batch_id, r.id, r.position, r.phone_number, r.whatsapp_user_id,
+            r.client_data::text AS client_data, r.status, r.last_outcome, r.attempt_count,
+            r.conversation_id, r.created_at, r.updated_at, r.hold_reason, r.skip_reason,
+            r.next_attempt_at, r.timezone, r.resolved_timezones, r.timezone_source, r.region""";
+
     private static Map<RecipientKey, Recipient> recipients(Handle handle, List<RecipientMove> moves) {
         var found = new HashMap<RecipientKey, Recipient>();
-        handle.createQuery("""
-                        SELECT r.workspace_id, r.batch_id, r.id, r.position, r.phone_number, r.whatsapp_user_id,
-                               r.client_data::text AS client_data, r.status, r.last_outcome, r.attempt_count,
-                               r.conversation_id, r.created_at, r.updated_at, r.hold_reason, r.skip_reason,
-                               r.next_attempt_at, r.timezone, r.resolved_timezones, r.timezone_source, r.region
+        if (moves.isEmpty()) {
+            return found;
+        }
+        handle.createQuery("SELECT r.workspace_id, " + RECIPIENT_COLUMNS + """
+
                         FROM recipients r
                         WHERE (r.workspace_id, r.batch_id, r.id) IN (SELECT * FROM unnest(:workspaceIds, :batchIds, :ids))""")
                 .bindArray(

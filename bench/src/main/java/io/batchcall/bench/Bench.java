@@ -22,11 +22,13 @@ import java.util.function.Supplier;
 public final class Bench {
     private static final String USAGE = """
             usage: java -jar batchcall-bench.jar --server-jar PATH [--quick] [--results DIR] [--server-heap SIZE]
-                                                 [--keep] [--SIZE-NAME=N ...]
+                                                 [--server-jvm-args ARGS] [--keep] [--SIZE-NAME=N ...]
               --server-jar   the batchcall jar to measure (bench/run builds it)
               --quick        every scenario small (CI); the default is the full run
               --results      where the JSON goes (default bench/results)
               --server-heap  the server's -Xmx (default: the JVM's own default)
+              --server-jvm-args  more JVM options for the server, split on spaces (e.g. a JFR recording:
+                             -XX:StartFlightRecording=filename=/tmp/server.jfr,settings=profile)
               --keep         keep the server's data directory and log
               size names:    %s
             """;
@@ -54,14 +56,15 @@ public final class Bench {
         System.exit(0);
     }
 
-    record Options(Path serverJar, boolean quick, Path results, Optional<String> serverHeap, boolean keep,
-                   Map<String, Long> sizes) {
+    record Options(Path serverJar, boolean quick, Path results, Optional<String> serverHeap,
+                   java.util.List<String> serverJvmArgs, boolean keep, Map<String, Long> sizes) {
         static Options parse(String[] args) {
             Path jar = null;
             boolean quick = false;
             boolean keep = false;
             Path results = Path.of("bench", "results");
             Optional<String> heap = Optional.empty();
+            var jvmArgs = new ArrayList<String>();
             var overrides = new LinkedHashMap<String, Long>();
             for (int i = 0; i < args.length; i++) {
                 var arg = args[i];
@@ -71,6 +74,8 @@ public final class Bench {
                     case "--server-jar" -> jar = Path.of(value(args, ++i, arg));
                     case "--results" -> results = Path.of(value(args, ++i, arg));
                     case "--server-heap" -> heap = Optional.of(value(args, ++i, arg));
+                    case "--server-jvm-args" -> jvmArgs.addAll(java.util.Arrays.stream(
+                            value(args, ++i, arg).split(" ")).filter(a -> !a.isBlank()).toList());
                     default -> {
                         if (!arg.startsWith("--") || !arg.contains("=")) {
                             throw new IllegalArgumentException("unknown argument " + arg);
@@ -87,7 +92,8 @@ public final class Bench {
             if (jar == null || !Files.isRegularFile(jar)) {
                 throw new IllegalArgumentException("--server-jar must name the batchcall jar");
             }
-            return new Options(jar, quick, results, heap, keep, Sizes.values(quick, overrides));
+            return new Options(jar, quick, results, heap, java.util.List.copyOf(jvmArgs), keep,
+                    Sizes.values(quick, overrides));
         }
 
         private static String value(String[] args, int index, String name) {
@@ -110,8 +116,10 @@ public final class Bench {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        step("starting " + options.serverJar() + options.serverHeap().map(h -> " with -Xmx" + h).orElse(""));
-        var server = ServerProcess.start(options.serverJar(), work, apiKey, adminToken, options.serverHeap());
+        step("starting " + options.serverJar() + options.serverHeap().map(h -> " with -Xmx" + h).orElse("")
+                + (options.serverJvmArgs().isEmpty() ? "" : " " + String.join(" ", options.serverJvmArgs())));
+        var server = ServerProcess.start(options.serverJar(), work, apiKey, adminToken, options.serverHeap(),
+                options.serverJvmArgs());
         // Ctrl-C or SIGTERM stops the server too: it is our child and must not outlive the run.
         var stopServer = Thread.ofPlatform().unstarted(server::close);
         Runtime.getRuntime().addShutdownHook(stopServer);

@@ -39,12 +39,14 @@ final class ServerProcess implements AutoCloseable {
      * Starts the jar with the same java that runs the harness, and waits until it serves HTTP.
      *
      * @param heap the server's {@code -Xmx}, or empty for the JVM's default
+     * @param jvmArgs more JVM options (a profiler's, a flight recording's), before {@code -jar}
      */
     static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
-                               Optional<String> heap) {
+                               Optional<String> heap, List<String> jvmArgs) {
         var log = workDirectory.resolve("server.log");
         var command = new java.util.ArrayList<>(List.of(javaBinary().toString()));
         heap.ifPresent(h -> command.add("-Xmx" + h));
+        command.addAll(jvmArgs);
         command.addAll(List.of("-jar", jar.toString()));
         var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         var env = builder.environment();
