@@ -120,8 +120,7 @@ public final class AttemptLifecycle {
     }
 
     private static Set<String> accept(
-            Handle handle, List<CallEvent.Accepted> accepted, Instant now, List<Outbox.Event> events,
-            Opened opened) {
+            Handle handle, List<CallEvent.Accepted> accepted, Instant now, List<Outbox.Event> events, Opened opened) {
         if (accepted.isEmpty()) {
             return Set.of();
         }
@@ -304,8 +303,7 @@ public final class AttemptLifecycle {
                                                     AND before.batch_id = m.batch_id AND before.id = m.id) m
                         WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
                           AND r.status = ANY(:earlier)
-                        RETURNING r.workspace_id, m.previous, m.attempt_id,"""
-                        + LifecycleEvents.RECIPIENT_COLUMNS)
+                        RETURNING r.workspace_id, m.previous, m.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS)
                 .bind("status", status.wireName())
                 .bind("now", Rows.at(now))
                 // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
@@ -500,8 +498,7 @@ public final class AttemptLifecycle {
                                                     AND before.batch_id = e.batch_id AND before.id = e.id) e
                         WHERE r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id AND r.id = e.id
                           AND r.status = ANY(:open)
-                        RETURNING r.workspace_id, e.previous, e.attempt_id,"""
-                        + LifecycleEvents.RECIPIENT_COLUMNS)
+                        RETURNING r.workspace_id, e.previous, e.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS)
                 .bind("now", Rows.at(now))
                 .bindArray("open", String.class, RecipientStatus.open())
                 .bindArray(

@@ -253,11 +253,20 @@ public final class ClaimStore {
                         JOIN workspaces w ON w.id = a.workspace_id""")
                 .bind("dialing", AttemptPhase.DIALING.wireName())
                 .bindArray("open", String.class, RecipientStatus.open())
-                .bindArray("workspaceIds", String.class,
-                        questions.stream().map(q -> q.attempt().workspaceId().value()).toList())
-                .bindArray("attemptIds", String.class,
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        questions.stream()
+                                .map(q -> q.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "attemptIds",
+                        String.class,
                         questions.stream().map(q -> q.attempt().attemptId()).toList())
-                .bindArray("batchIds", String.class, questions.stream().map(GateQuestion::batchId).toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        questions.stream().map(GateQuestion::batchId).toList())
                 .map((rs, ctx) -> Map.entry(
                         new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
                         dialGate(

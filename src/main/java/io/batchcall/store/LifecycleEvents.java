@@ -59,9 +59,13 @@ final class LifecycleEvents {
             return List.of();
         }
         // A move whose statement returned the row as it left it needs no second read of it.
-        var recipients = recipients(handle, moves.stream().filter(m -> m.after().isEmpty()).toList());
-        moves.forEach(m -> m.after().ifPresent(after -> recipients.put(
-                new RecipientKey(m.batch().workspaceId().value(), m.batch().batchId(), m.recipientId()), after)));
+        var recipients = recipients(
+                handle, moves.stream().filter(m -> m.after().isEmpty()).toList());
+        moves.forEach(m -> m.after()
+                .ifPresent(after -> recipients.put(
+                        new RecipientKey(
+                                m.batch().workspaceId().value(), m.batch().batchId(), m.recipientId()),
+                        after)));
         var attempts = attempts(
                 handle, moves.stream().flatMap(m -> m.attempt().stream()).toList());
         var batches = counts(

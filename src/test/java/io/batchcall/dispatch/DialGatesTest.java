@@ -13,8 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +22,7 @@ class DialGatesTest {
     private static final WorkspaceId WORKSPACE = new WorkspaceId("ws_gates");
 
     @Test
-    void dialsThatArriveWhileAReadIsOutAreAnsweredTogetherByTheNextRead() throws Exception {
+    void dials_that_arrive_while_a_read_is_out_are_answered_together_by_the_next_read() throws Exception {
         var firstReadStarted = new CountDownLatch(1);
         var releaseFirstRead = new CountDownLatch(1);
         var reads = new CopyOnWriteArrayList<List<ClaimStore.GateQuestion>>();
@@ -34,8 +34,11 @@ class DialGatesTest {
             }
             var answers = new HashMap<AttemptRef, ClaimStore.DialGate>();
             // Attempts whose id ends in "paused" belong to a paused batch.
-            questions.forEach(q -> answers.put(q.attempt(), q.attempt().attemptId().endsWith("paused")
-                    ? new ClaimStore.DialGate.Paused() : new ClaimStore.DialGate.Dial()));
+            questions.forEach(q -> answers.put(
+                    q.attempt(),
+                    q.attempt().attemptId().endsWith("paused")
+                            ? new ClaimStore.DialGate.Paused()
+                            : new ClaimStore.DialGate.Dial()));
             return answers;
         });
         var answers = new ConcurrentHashMap<String, ClaimStore.DialGate>();
@@ -52,8 +55,10 @@ class DialGatesTest {
         }
         Await.until(Duration.ofSeconds(5), "every dial queued its question", () -> queued.get() == 20);
         // Each asker queues just after counting itself: wait until none is left outside the gate.
-        Await.until(Duration.ofSeconds(5), "every dial waits on the gate", () -> threads.stream().skip(1)
-                .allMatch(t -> t.getState() == Thread.State.WAITING || !t.isAlive()));
+        Await.until(
+                Duration.ofSeconds(5),
+                "every dial waits on the gate",
+                () -> threads.stream().skip(1).allMatch(t -> t.getState() == Thread.State.WAITING || !t.isAlive()));
         releaseFirstRead.countDown();
         for (var thread : threads) {
             thread.join(Duration.ofSeconds(5));
@@ -67,7 +72,7 @@ class DialGatesTest {
     }
 
     @Test
-    void aReadThatFailsFailsEveryDialItWasToAnswerAndTheNextReadWorks() {
+    void a_read_that_fails_fails_every_dial_it_was_to_answer_and_the_next_read_works() {
         var failing = new AtomicInteger(1);
         var gates = new DialGates(questions -> {
             if (failing.getAndDecrement() > 0) {
