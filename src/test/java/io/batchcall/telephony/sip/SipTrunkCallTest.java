@@ -2,7 +2,6 @@ package io.batchcall.telephony.sip;
 
 import static io.batchcall.telephony.sip.SipMessages.*;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.batchcall.support.Await;
 import io.batchcall.support.TestServer;
@@ -29,11 +28,7 @@ class SipTrunkCallTest {
 
     @BeforeAll
     static void sippIsThere() {
-        assumeTrue(
-                Sipp.installed(),
-                "sipp is not installed (Debian package sip-tester): the SIP trunk tests are"
-                        + " skipped here; CI installs it and runs them");
-        calls = new TrunkCalls(server);
+        calls = TrunkCalls.whenSippIsInstalled(server);
     }
 
     @Test
