@@ -28,6 +28,9 @@ import io.batchcall.api.RouteGroup;
 import io.batchcall.api.SuppressionRoutes;
 import io.batchcall.api.TwilioCallbackRoutes;
 import io.batchcall.api.WebhookRoutes;
+import io.batchcall.api.WhatsAppAccountRoutes;
+import io.batchcall.api.WhatsAppHandOff;
+import io.batchcall.api.WhatsAppWebhookRoutes;
 import io.batchcall.api.WorkspaceRoutes;
 import io.batchcall.config.Config;
 import io.batchcall.config.ConfigException;
@@ -76,6 +79,7 @@ import io.batchcall.store.RetryPolicyDefaults;
 import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.SuppressionStore;
 import io.batchcall.store.WebhookStore;
+import io.batchcall.store.WhatsAppInbox;
 import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
 import io.batchcall.telephony.AgentAccess;
@@ -88,6 +92,7 @@ import io.batchcall.telephony.simulator.SimulatorProvider;
 import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
+import io.batchcall.telephony.whatsapp.WhatsAppEvents;
 import io.batchcall.webhooks.WebhookMetrics;
 import io.batchcall.webhooks.WebhookSender;
 import io.batchcall.webhooks.WebhookUrls;
@@ -133,6 +138,11 @@ public final class App implements AutoCloseable {
 
     /** What to close, most recently started first. */
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    /**
+     * How often each node looks for WhatsApp events whose hand-off failed or whose node stopped: a cheap indexed
+     * query, and a short wait for an event that failed once.
+     */
+    private static final java.time.Duration WHATSAPP_INBOX_DRAIN = java.time.Duration.ofSeconds(1);
 
     private ApiServer server;
 
@@ -187,9 +197,22 @@ public final class App implements AutoCloseable {
      * error, say); production passes none.
      */
     public static App start(Config config, Clock clock, PrintStream console, List<RouteGroup> extraRoutes) {
+        return start(config, clock, console, extraRoutes, java.util.Optional.empty());
+    }
+
+    /**
+     * The same, with {@code whatsAppEvents} (tests) receiving what Meta's webhooks report instead of this node's
+     * own handler.
+     */
+    public static App start(
+            Config config,
+            Clock clock,
+            PrintStream console,
+            List<RouteGroup> extraRoutes,
+            java.util.Optional<WhatsAppEvents> whatsAppEvents) {
         var app = new App();
         try {
-            app.startComponents(config, clock, console, extraRoutes);
+            app.startComponents(config, clock, console, extraRoutes, whatsAppEvents);
             return app;
         } catch (RuntimeException e) {
             app.close();
@@ -197,7 +220,12 @@ public final class App implements AutoCloseable {
         }
     }
 
-    private void startComponents(Config config, Clock clock, PrintStream console, List<RouteGroup> extraRoutes) {
+    private void startComponents(
+            Config config,
+            Clock clock,
+            PrintStream console,
+            List<RouteGroup> extraRoutes,
+            java.util.Optional<WhatsAppEvents> whatsAppEvents) {
         log.info(
                 "batchcall starting version={} nodeId={} database={}",
                 Version.current(),
@@ -280,6 +308,14 @@ public final class App implements AutoCloseable {
                 agentTokens);
 
         var windowDefaults = new CallingWindowDefaults(database, clock);
+        // Until the WhatsApp provider handles them, what Meta reports is stored, logged and marked handled.
+        var whatsAppHandOff = new WhatsAppHandOff(
+                new WhatsAppInbox(database, clock),
+                whatsAppEvents.orElse(event -> log.info(
+                        "WhatsApp event received phoneNumberId={} event={}", event.phoneNumberId(), event.dedupeKey())),
+                clock,
+                WHATSAPP_INBOX_DRAIN);
+        running.push(whatsAppHandOff);
         var routes = Stream.concat(
                         Stream.of(
                                 new OperationsRoutes(
@@ -350,6 +386,9 @@ public final class App implements AutoCloseable {
                                                 new io.batchcall.telephony.AgentAccess.Grant(token, url),
                                                 clientData),
                                         clock),
+                                new WhatsAppAccountRoutes(phoneNumbers, agents),
+                                new WhatsAppWebhookRoutes(
+                                        phoneNumbers, new WhatsAppInbox(database, clock), whatsAppHandOff, clock),
                                 new TwilioCallbackRoutes(
                                         callbackTokens,
                                         attempts,

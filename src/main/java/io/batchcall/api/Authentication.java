@@ -61,6 +61,10 @@ public final class Authentication implements RouteGroup {
     }
 
     private void authenticate(Context ctx) {
+        if (ctx.path().startsWith(WhatsAppWebhookRoutes.PATH + "/")) {
+            // Meta calls it without an API key: it is checked by the account's verify token and app secret.
+            return;
+        }
         // The connection's address, not X-Forwarded-For, which any client can write. Behind a proxy every
         // client shares the proxy's address; the per-address rates are sized for that.
         var address = ctx.req().getRemoteAddr();

@@ -164,18 +164,26 @@ public final class BatchRoutes implements RouteGroup {
                 Optional.empty(), Optional.of(settled), window.get().expiresAt());
     }
 
-    /** The number calls come from: the one named, else the agent's; a phone batch without one is a 422. */
+    /**
+     * The number calls come from: the one named, else the agent's; a phone batch without one is a 422. A WhatsApp
+     * batch (whatsapp_params) calls from a WhatsApp account instead: the one its whatsapp_phone_number_id names,
+     * else the agent's. Neither kind ever calls from the other's.
+     */
     private Optional<String> callerNumber(Workspace workspace, Submission submission, String agentId) {
+        if (submission.whatsapp()) {
+            return Optional.of(whatsAppAccount(workspace, submission, agentId));
+        }
         if (submission.phoneNumberId().isPresent()) {
             var id = submission.phoneNumberId().get();
             return Optional.of(phoneNumbers
                     .find(workspace.id(), id)
+                    .filter(PhoneNumberRoutes::isPhoneNumber)
                     .orElseThrow(() -> ApiException.notFound(
                             "phone_number_not_found", "No phone number with id " + id + " in this workspace"))
                     .id());
         }
-        var assigned = phoneNumbers.assignedTo(workspace.id(), agentId);
-        if (assigned.isEmpty() && !submission.whatsapp()) {
+        var assigned = phoneNumbers.assignedTo(workspace.id(), agentId, false);
+        if (assigned.isEmpty()) {
             throw ValidationException.of(
                     List.of("body", "agent_phone_number_id"),
                     "Field required: agent " + agentId + " has no assigned phone number, so the batch must name"
@@ -183,6 +191,28 @@ public final class BatchRoutes implements RouteGroup {
                     "missing");
         }
         return assigned.map(number -> number.id());
+    }
+
+    private String whatsAppAccount(Workspace workspace, Submission submission, String agentId) {
+        var named = submission.whatsappPhoneNumberId();
+        if (named.isPresent()) {
+            return phoneNumbers
+                    .find(workspace.id(), named.get())
+                    .filter(number -> number.provider() == io.batchcall.domain.Provider.WHATSAPP)
+                    .orElseThrow(() -> new ApiException(
+                            422,
+                            "whatsapp_account_not_found",
+                            "No WhatsApp account with phone_number_id " + named.get() + " in this workspace"))
+                    .id();
+        }
+        return phoneNumbers
+                .assignedTo(workspace.id(), agentId, true)
+                .orElseThrow(() -> ValidationException.of(
+                        List.of("body", "whatsapp_params", "whatsapp_phone_number_id"),
+                        "Field required: agent " + agentId + " has no assigned WhatsApp account, so the batch"
+                                + " must name one in whatsapp_params.whatsapp_phone_number_id",
+                        "missing"))
+                .id();
     }
 
     private void list(Context ctx) {

@@ -517,7 +517,38 @@ final class OpenApiDocument {
     /** Where the fields that are newer than the specification subsets come from. */
     private static final String SDK_SOURCE = "@elevenlabs/elevenlabs-js 2.73.0";
 
-    private static final String WHATSAPP_PATHS = "/v1/convai/whatsapp";
+    /** ElevenLabs' WhatsApp messaging: this server places calls, it does not send messages. */
+    private static final String WHATSAPP_MESSAGE_PATH = "/v1/convai/whatsapp/outbound-message";
+
+    /** Ours for WhatsApp: importing an account, and the webhook Meta calls for each. */
+    static final List<Operation> WHATSAPP_OPERATIONS = List.of(
+            new Operation(
+                    "post",
+                    WhatsAppAccountRoutes.IMPORT_PATH,
+                    "WhatsApp",
+                    "Import a WhatsApp Business account: {phone_number_id, phone_number (E.164), business_account_id,"
+                            + " business_account_name?, phone_number_name?, access_token, app_secret, verify_token,"
+                            + " assigned_agent_id?} -> GetWhatsAppAccountResponse; 409 when the phone_number_id is"
+                            + " imported already. Secrets are stored encrypted and never returned",
+                    true,
+                    "object"),
+            new Operation(
+                    "get",
+                    WhatsAppWebhookRoutes.PATH + "/{phone_number_id}",
+                    "WhatsApp",
+                    "Meta's webhook verification: hub.mode=subscribe and hub.verify_token = the account's verify"
+                            + " token -> 200 with hub.challenge; 403 otherwise",
+                    false,
+                    "text"),
+            new Operation(
+                    "post",
+                    WhatsAppWebhookRoutes.PATH + "/{phone_number_id}",
+                    "WhatsApp",
+                    "Meta's calls and messages webhooks for the account, signed with X-Hub-Signature-256 (HMAC-SHA256"
+                            + " of the raw body under the app secret; 401 otherwise); stored, deduplicated, handled"
+                            + " after the 200",
+                    false,
+                    "object"));
 
     static ObjectNode build() {
         var document = (ObjectNode) read("/openapi/elevenlabs-batch-calling.openapi.json");
@@ -528,9 +559,9 @@ final class OpenApiDocument {
                 "/openapi/elevenlabs-webhooks.openapi.json",
                 "/openapi/elevenlabs-outbound-calls.openapi.json")) {
             var other = read(subset);
-            // The outbound-calls subset also has ElevenLabs' WhatsApp paths, which this server does not serve.
+            // The outbound-calls subset also has ElevenLabs' WhatsApp messaging, which this server does not serve.
             other.get("paths").properties().stream()
-                    .filter(path -> !path.getKey().startsWith(WHATSAPP_PATHS))
+                    .filter(path -> !path.getKey().equals(WHATSAPP_MESSAGE_PATH))
                     .forEach(path -> paths.set(path.getKey(), path.getValue()));
             // Shared schemas (HTTPValidationError, ...) are the same in every subset; the first one read stays.
             other.get("components").get("schemas").properties().forEach(entry -> {
@@ -574,8 +605,17 @@ final class OpenApiDocument {
                                                 .put("scheme", "bearer")));
         extendSchemas(schemas);
         extendForSuppression(schemas);
+        for (var secret : WhatsAppAccountRoutes.SECRETS) {
+            extend(
+                    schemas,
+                    "UpdateWhatsAppAccountRequest",
+                    secret,
+                    "string",
+                    "Rotates the account's " + secret + " (stored encrypted, never returned); absent keeps it");
+        }
         newerThanTheSubsets(paths, schemas);
-        for (var operation : java.util.stream.Stream.concat(OWN_OPERATIONS.stream(), SUPPRESSION_OPERATIONS.stream())
+        for (var operation : java.util.stream.Stream.of(OWN_OPERATIONS, SUPPRESSION_OPERATIONS, WHATSAPP_OPERATIONS)
+                .flatMap(List::stream)
                 .toList()) {
             var path = paths.has(operation.path())
                     ? (ObjectNode) paths.get(operation.path())

@@ -85,6 +85,116 @@ public final class OutboundCallRoutes implements RouteGroup {
         for (var route : ROUTES) {
             routes.post(route.path(), ctx -> call(ctx, route));
         }
+        routes.post(WHATSAPP_PATH, this::whatsappCall);
+    }
+
+    private static final String WHATSAPP_PATH = "/v1/convai/whatsapp/outbound-call";
+
+    private static final java.util.regex.Pattern WHATSAPP_USER = java.util.regex.Pattern.compile("\\d{5,20}");
+
+    /**
+     * {@code POST /v1/convai/whatsapp/outbound-call}: a one-recipient WhatsApp batch, as a batch with
+     * {@code whatsapp_params} would store it: the account is the number, the user's WhatsApp id the callee, the
+     * permission template in the batch's whatsapp_params. A call that waits for the user's permission past the
+     * request's bound is not cancelled (asking takes a person's answer, maybe days): it is answered as queued.
+     */
+    private void whatsappCall(Context ctx) {
+        var workspace = Authentication.workspace(ctx);
+        var body = JsonBody.of(ctx);
+        var accountId = body.requiredText("whatsapp_phone_number_id");
+        var user = body.requiredText("whatsapp_user_id").strip();
+        // Digits, country code first; a leading + is forgiven, as people write numbers so.
+        var digits = user.startsWith("+") ? user.substring(1) : user;
+        if (body.raw("whatsapp_user_id").filter(n -> n.isTextual()).isPresent()
+                && !WHATSAPP_USER.matcher(digits).matches()) {
+            body.violate(
+                    "whatsapp_user_id",
+                    "Value error, a WhatsApp user id is digits, country code first, without +",
+                    "value_error");
+        }
+        var template = body.requiredNonBlankText("whatsapp_call_permission_request_template_name");
+        var language = body.requiredNonBlankText("whatsapp_call_permission_request_template_language_code");
+        var agentId = body.requiredText("agent_id");
+        var clientData = body.optionalObject("conversation_initiation_client_data");
+        clientData.ifPresent(data -> {
+            data.optionalObject("dynamic_variables");
+            data.optionalText("branch_id");
+            data.optionalText("environment");
+        });
+        body.throwIfInvalid();
+        var agent = agents.find(workspace.id(), agentId)
+                .orElseThrow(() ->
+                        ApiException.notFound("agent_not_found", "No agent with id " + agentId + " in this workspace"));
+        var account = phoneNumbers
+                .find(workspace.id(), accountId)
+                .filter(number -> number.provider() == Provider.WHATSAPP)
+                .orElseThrow(() -> ApiException.notFound(
+                        "whatsapp_account_not_found",
+                        "No WhatsApp account with phone_number_id " + accountId + " in this workspace"));
+        var branchId = clientData.flatMap(data -> data.optionalText("branch_id"));
+        branchId.ifPresent(branch -> branches.find(workspace.id(), agent.id(), branch)
+                .orElseThrow(() -> ApiException.notFound(
+                        "branch_not_found", "No branch with id " + branch + " on agent " + agent.id())));
+        var params = Json.MAPPER.createObjectNode();
+        params.put("whatsapp_phone_number_id", account.id());
+        params.put("whatsapp_call_permission_request_template_name", template);
+        params.put("whatsapp_call_permission_request_template_language_code", language);
+        var recipient = new NewRecipient(
+                ids.next(NewRecipient.ID_PREFIX),
+                Optional.empty(),
+                Optional.of(digits),
+                clientData.map(data -> json(data.node())));
+        var callConfig = TelephonyCallConfig.defaults();
+        var call = new NewBatch(
+                "Single WhatsApp call",
+                agent.id(),
+                branchId,
+                Optional.of(account.id()),
+                clientData.flatMap(data -> data.optionalText("environment")),
+                Optional.empty(),
+                Optional.of(params.toString()),
+                callConfig,
+                Optional.of(1),
+                clock.instant(),
+                java.util.List.of(recipient));
+        switch (singleCalls.place(workspace.id(), call)) {
+            case SingleCallStore.Placement.LimitsFull full ->
+                throw new TooManyRequests(
+                        "concurrency_limit_reached",
+                        full.message(),
+                        Duration.ofSeconds(callConfig.ringingTimeoutSecs()));
+            case SingleCallStore.Placement.Queued queued -> {
+                var bound = Duration.ofSeconds(callConfig.ringingTimeoutSecs()).plus(DIAL_MARGIN);
+                var progress = await(workspace.id(), queued.batchId(), bound);
+                var answer = new LinkedHashMap<String, Object>();
+                switch (progress) {
+                    case Progress.Placed placed -> {
+                        answer.put("success", true);
+                        answer.put("message", "Success");
+                        answer.put("conversation_id", placed.conversationId());
+                    }
+                    case Progress.NotPlaced notPlaced -> {
+                        answer.put("success", false);
+                        answer.put("message", notPlaced.reason());
+                        answer.put("conversation_id", notPlaced.conversationId().orElse(null));
+                    }
+                    case Progress.Waiting waiting -> {
+                        answer.put("success", true);
+                        answer.put(
+                                "message",
+                                "The call is queued: it is placed once the user grants call permission (the"
+                                        + " permission request template is sent when none was granted)");
+                        answer.put("conversation_id", null);
+                    }
+                }
+                log.info(
+                        "WhatsApp single call answered workspaceId={} batchId={} placed={}",
+                        workspace.id(),
+                        queued.batchId(),
+                        progress instanceof Progress.Placed);
+                ctx.status(200).contentType("application/json").result(json(answer));
+            }
+        }
     }
 
     private void call(Context ctx, Route route) {

@@ -77,8 +77,11 @@ public final class PhoneNumberRoutes implements RouteGroup {
             throw ValidationException.of(
                     List.of("query", "provider"), "Input should be " + JsonBody.oneOf(allowed), "enum");
         }
-        var numbers = phoneNumbers.list(
-                workspace, provider, PageQuery.filter(ctx, "agent_id"), PageQuery.filter(ctx, "branch_id"));
+        var numbers = phoneNumbers
+                .list(workspace, provider, PageQuery.filter(ctx, "agent_id"), PageQuery.filter(ctx, "branch_id"))
+                .stream()
+                .filter(PhoneNumberRoutes::isPhoneNumber)
+                .toList();
         ctx.json(render(workspace, numbers, agents));
     }
 
@@ -101,6 +104,7 @@ public final class PhoneNumberRoutes implements RouteGroup {
 
     private void delete(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
+        find(workspace, ctx);
         switch (phoneNumbers.delete(workspace, ctx.pathParam("phone_number_id"))) {
             case DELETED -> ctx.json(Map.of());
             case NOT_FOUND -> throw notFound();
@@ -127,7 +131,18 @@ public final class PhoneNumberRoutes implements RouteGroup {
     }
 
     private PhoneNumber find(WorkspaceId workspace, Context ctx) {
-        return phoneNumbers.find(workspace, ctx.pathParam("phone_number_id")).orElseThrow(PhoneNumberRoutes::notFound);
+        return phoneNumbers
+                .find(workspace, ctx.pathParam("phone_number_id"))
+                .filter(PhoneNumberRoutes::isPhoneNumber)
+                .orElseThrow(PhoneNumberRoutes::notFound);
+    }
+
+    /**
+     * WhatsApp accounts are stored as numbers but ElevenLabs keeps them apart: they are listed, read and changed
+     * under {@code /v1/convai/whatsapp-accounts} only ({@link WhatsAppAccountRoutes}).
+     */
+    static boolean isPhoneNumber(PhoneNumber number) {
+        return number.provider() != Provider.WHATSAPP;
     }
 
     /** Numbers in their response models, with the names of their agents looked up in one query. */

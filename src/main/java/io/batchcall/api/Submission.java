@@ -42,6 +42,18 @@ record Submission(
         return whatsappParamsJson.isPresent();
     }
 
+    /** The WhatsApp account a WhatsApp batch names in {@code whatsapp_params}, if it names one. */
+    Optional<String> whatsappPhoneNumberId() {
+        return whatsappParamsJson.flatMap(json -> {
+            try {
+                var id = Json.MAPPER.readTree(json).path("whatsapp_phone_number_id");
+                return id.isTextual() ? Optional.of(id.textValue()) : Optional.empty();
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("whatsapp_params was read from JSON", e);
+            }
+        });
+    }
+
     /** Reads the body; throws the 422 listing every problem when there is any. */
     static Submission read(JsonBody body, Instant now, IdSource ids) {
         var name = body.requiredNonBlankText("call_name");

@@ -156,7 +156,8 @@ public final class PhoneNumberStore {
 
     /**
      * A page of live numbers matching {@code filter}, in {@code sortBy} order (descending when {@code descending}),
-     * keyset-paged on (sort key, id). A workspace has few numbers, so the filters scan its rows.
+     * keyset-paged on (sort key, id). A workspace has few numbers, so the filters scan its rows. WhatsApp accounts
+     * are not in it: ElevenLabs lists them apart.
      */
     public NumberPage page(
             WorkspaceId workspace, Filter filter, SortBy sortBy, boolean descending, Optional<After> after, int limit) {
@@ -164,6 +165,7 @@ public final class PhoneNumberStore {
         var sql = "SELECT " + COLUMNS + ", " + sortBy.key + " AS sort_key" + """
                  FROM phone_numbers
                  WHERE workspace_id = :workspaceId AND deleted_at IS NULL
+                   AND provider <> 'whatsapp'
                    AND (CAST(:provider AS text) IS NULL OR provider = :provider)
                    AND (CAST(:agentId AS text) IS NULL OR agent_id = :agentId)
                    AND (CAST(:branchId AS text) IS NULL OR settings->>'branch_id' = :branchId)
@@ -212,18 +214,83 @@ public final class PhoneNumberStore {
     }
 
     public PhoneNumber create(WorkspaceId workspace, NewPhoneNumber number) {
+        return jdbi.withHandle(handle -> insert(handle, workspace, ids.next(PhoneNumber.ID_PREFIX), number, "")
+                .one());
+    }
+
+    /**
+     * Imports a WhatsApp account as a number whose id is Meta's phone_number_id. Empty when that id is a live
+     * account already, in this workspace or another (Meta routes webhooks by the id alone). An account deleted
+     * from this workspace before is brought back with the new fields: its id is its primary key.
+     */
+    public Optional<PhoneNumber> createWhatsAppAccount(
+            WorkspaceId workspace, String phoneNumberId, NewPhoneNumber number) {
+        if (number.provider() != Provider.WHATSAPP) {
+            throw new IllegalArgumentException("only WhatsApp accounts are stored under Meta's id");
+        }
+        try {
+            return jdbi.withHandle(handle ->
+                    insert(handle, workspace, phoneNumberId, number, """
+                             ON CONFLICT (workspace_id, id) DO UPDATE
+                             SET provider = excluded.provider, phone_number = excluded.phone_number,
+                                 label = excluded.label, agent_id = excluded.agent_id,
+                                 agent_assigned_at = excluded.agent_assigned_at, settings = excluded.settings,
+                                 credentials = excluded.credentials, cps = excluded.cps,
+                                 supports_inbound = excluded.supports_inbound,
+                                 supports_outbound = excluded.supports_outbound, created_at = excluded.created_at,
+                                 updated_at = excluded.updated_at, deleted_at = NULL
+                             WHERE phone_numbers.deleted_at IS NOT NULL""").findOne());
+        } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            // phone_numbers_whatsapp_account: a live account of another workspace has this id.
+            if (DatabaseFailures.sqlState(e).filter("23505"::equals).isPresent()) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** The live WhatsApp account with Meta's {@code phoneNumberId}, of whichever workspace has it. */
+    public Optional<PhoneNumber> whatsAppAccount(String phoneNumberId) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
+                         FROM phone_numbers
+                         WHERE id = :id AND provider = :provider AND deleted_at IS NULL""")
+                .bind("id", phoneNumberId)
+                .bind("provider", Provider.WHATSAPP.wireName())
+                .map(PhoneNumberStore::phoneNumber)
+                .findOne());
+    }
+
+    /**
+     * The number of one kind assigned to an agent most recently: a WhatsApp account ({@code whatsapp}) or a phone
+     * number. An agent may have both, and a phone batch must never call from its WhatsApp account (or back).
+     */
+    public Optional<PhoneNumber> assignedTo(WorkspaceId workspace, String agentId, boolean whatsapp) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + """
+                         FROM phone_numbers
+                         WHERE workspace_id = :workspaceId AND agent_id = :agentId AND deleted_at IS NULL
+                           AND (provider = :whatsapp) = :isWhatsapp
+                         ORDER BY agent_assigned_at DESC, id DESC LIMIT 1""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId)
+                .bind("whatsapp", Provider.WHATSAPP.wireName())
+                .bind("isWhatsapp", whatsapp)
+                .map(PhoneNumberStore::phoneNumber)
+                .findOne());
+    }
+
+    private org.jdbi.v3.core.result.ResultIterable<PhoneNumber> insert(
+            Handle handle, WorkspaceId workspace, String id, NewPhoneNumber number, String onConflict) {
         var now = clock.instant();
-        return jdbi.withHandle(handle -> handle.createQuery("""
+        return handle.createQuery("""
                         INSERT INTO phone_numbers (workspace_id, id, provider, phone_number, label, agent_id,
                                                    agent_assigned_at, settings, credentials, cps, supports_inbound,
                                                    supports_outbound, created_at, updated_at)
                         VALUES (:workspaceId, :id, :provider, :phoneNumber, :label, :agentId,
                                 CASE WHEN CAST(:agentId AS text) IS NULL THEN NULL ELSE CAST(:now AS timestamptz) END,
                                 CAST(:settings AS jsonb), :credentials, :cps, :supportsInbound, :supportsOutbound,
-                                :now, :now)
-                        RETURNING\s""" + COLUMNS)
+                                :now, :now)""" + onConflict + "\nRETURNING " + COLUMNS)
                 .bind("workspaceId", workspace.value())
-                .bind("id", ids.next(PhoneNumber.ID_PREFIX))
+                .bind("id", id)
                 .bind("provider", number.provider().wireName())
                 .bind("phoneNumber", number.phoneNumber())
                 .bind("label", number.label())
@@ -234,8 +301,7 @@ public final class PhoneNumberStore {
                 .bind("supportsInbound", number.supportsInbound())
                 .bind("supportsOutbound", number.supportsOutbound())
                 .bind("now", Rows.at(now))
-                .map(PhoneNumberStore::phoneNumber)
-                .one());
+                .map(PhoneNumberStore::phoneNumber);
     }
 
     /** Applies a PATCH in one transaction (secrets are merged, so they are read, changed and sealed again). */

@@ -99,8 +99,22 @@ class OpenApiDocumentTest {
         assertThat(document.at("/components/schemas/SIPTrunkOutboundCallResponse/required")
                         .toString())
                 .contains("sip_call_id");
-        // Not served by this server, so not described.
-        assertThat(document.at("/paths/~1v1~1convai~1whatsapp~1outbound-call").isMissingNode())
+        // WhatsApp calls and accounts are ElevenLabs' operations; messaging is not served, so not described.
+        assertThat(document.at("/paths/~1v1~1convai~1whatsapp~1outbound-call/post/x-batchcall-extension")
+                        .isMissingNode())
+                .isTrue();
+        assertThat(document.at("/paths/~1v1~1convai~1whatsapp-accounts~1{phone_number_id}/patch")
+                        .isMissingNode())
+                .isFalse();
+        assertThat(document.at("/paths/~1v1~1convai~1whatsapp~1outbound-message")
+                        .isMissingNode())
+                .isTrue();
+        assertThat(document.at("/paths/~1v1~1batchcall~1whatsapp-accounts/post/x-batchcall-extension")
+                        .asBoolean())
+                .isTrue();
+        assertThat(document.at(
+                                "/components/schemas/UpdateWhatsAppAccountRequest/properties/app_secret/x-batchcall-extension")
+                        .asBoolean())
                 .isTrue();
     }
 

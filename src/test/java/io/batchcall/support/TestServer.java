@@ -42,6 +42,19 @@ public final class TestServer implements AutoCloseable {
 
     /** Starts on an existing database, as a second node or a restarted one would. */
     public static TestServer startOn(String databaseUrl, Map<String, String> env, List<RouteGroup> extraRoutes) {
+        return startOn(databaseUrl, env, extraRoutes, java.util.Optional.empty());
+    }
+
+    /** Starts with the standard settings, handing what Meta's WhatsApp webhooks report to {@code events}. */
+    public static TestServer startWithWhatsAppEvents(io.batchcall.telephony.whatsapp.WhatsAppEvents events) {
+        return startOn(TestDatabase.freshDatabaseUrl(), Map.of(), List.of(), java.util.Optional.of(events));
+    }
+
+    private static TestServer startOn(
+            String databaseUrl,
+            Map<String, String> env,
+            List<RouteGroup> extraRoutes,
+            java.util.Optional<io.batchcall.telephony.whatsapp.WhatsAppEvents> whatsAppEvents) {
         try {
             var settings = new HashMap<String, String>();
             settings.put("BATCHCALL_PORT", "0");
@@ -65,7 +78,8 @@ public final class TestServer implements AutoCloseable {
                     Config.fromEnvironment(settings),
                     Clock.systemUTC(),
                     new PrintStream(console, true, StandardCharsets.UTF_8),
-                    extraRoutes);
+                    extraRoutes,
+                    whatsAppEvents);
             return new TestServer(app, databaseUrl, console);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

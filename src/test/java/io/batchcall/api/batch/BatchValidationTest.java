@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
+import io.batchcall.support.MetaWebhooks;
 import io.batchcall.support.TestServer;
 import io.batchcall.support.WithServer;
 import java.util.List;
@@ -117,6 +118,7 @@ class BatchValidationTest {
         var response = submit(withRecipients(array(object("whatsapp_user_id", "4915112345678"))));
 
         assertThat(violations(response)).containsExactly("[\"body\",\"recipients\",0,\"phone_number\"] | missing");
+        MetaWebhooks.importAccount(server.client(), "109000000000001", agentId);
         var whatsapp = submit("""
                 {"call_name":"WA","agent_id":"%s","whatsapp_params":{"whatsapp_call_permission_request_template_name":"tpl",
                  "whatsapp_call_permission_request_template_language_code":"en_US"},
