@@ -76,6 +76,7 @@ import io.batchcall.store.RetryPolicyDefaults;
 import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.SuppressionStore;
 import io.batchcall.store.WebhookStore;
+import io.batchcall.store.WhatsAppPermissionStore;
 import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
 import io.batchcall.telephony.AgentAccess;
@@ -88,6 +89,7 @@ import io.batchcall.telephony.simulator.SimulatorProvider;
 import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
+import io.batchcall.telephony.whatsapp.WhatsAppProvider;
 import io.batchcall.webhooks.WebhookMetrics;
 import io.batchcall.webhooks.WebhookSender;
 import io.batchcall.webhooks.WebhookUrls;
@@ -366,11 +368,15 @@ public final class App implements AutoCloseable {
     }
 
     /**
-     * The running dispatcher's faces to HTTP: Twilio's and Exotel's callbacks, and what keeps this node from being
-     * ready.
+     * The running dispatcher's faces to HTTP: Twilio's and Exotel's callbacks, what keeps this node from being
+     * ready, and the WhatsApp provider (its events() are what the WhatsApp webhook endpoint hands on).
      */
     private record Dispatching(
-            TwilioProvider twilio, ExotelProvider exotel, CallRegistry registry, Supplier<List<String>> problems) {}
+            TwilioProvider twilio,
+            ExotelProvider exotel,
+            CallRegistry registry,
+            Supplier<List<String>> problems,
+            WhatsAppProvider whatsapp) {}
 
     /**
      * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
@@ -420,6 +426,8 @@ public final class App implements AutoCloseable {
                 clock,
                 egress);
         running.push(exotel);
+        // One port range for every bridged call, SIP trunk and WhatsApp alike.
+        var mediaPorts = new MediaPorts(config.media());
         var sip = SipTrunkProvider.start(
                 config.sip(),
                 timers,
@@ -428,15 +436,25 @@ public final class App implements AutoCloseable {
                 phoneNumbers::sipTrunkAddresses,
                 clock,
                 agentAccess,
-                new MediaPorts(config.media()));
+                mediaPorts);
         running.push(sip);
+        var whatsapp = new WhatsAppProvider(
+                config.whatsapp(),
+                new WhatsAppPermissionStore(database),
+                recorder,
+                agentAccess,
+                mediaPorts,
+                egress,
+                clock);
+        running.push(whatsapp);
         Map<Provider, TelephonyProvider> providers = Map.of(
                 Provider.SIMULATOR,
                         new SimulatorProvider(
                                 config.simulator(), timers, recorder, new SplittableRandom(), agentAccess, egress),
                 Provider.TWILIO, twilio,
                 Provider.EXOTEL, exotel,
-                Provider.SIP_TRUNK, sip);
+                Provider.SIP_TRUNK, sip,
+                Provider.WHATSAPP, whatsapp);
         Function<PhoneNumber, Map<String, String>> credentials = number ->
                 phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         var lease = config.dispatch().leaseTimeout();
@@ -495,7 +513,7 @@ public final class App implements AutoCloseable {
                         dispatcher.healthy() ? null : "the dispatch loop is stopped or stuck")
                 .filter(java.util.Objects::nonNull)
                 .toList();
-        return new Dispatching(twilio, exotel, registry, problems);
+        return new Dispatching(twilio, exotel, registry, problems, whatsapp);
     }
 
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {
