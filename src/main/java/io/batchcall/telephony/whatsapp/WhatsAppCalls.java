@@ -10,6 +10,8 @@ import io.batchcall.telephony.media.MediaBridge;
 import io.batchcall.telephony.media.SdpException;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,6 +69,11 @@ public final class WhatsAppCalls implements WhatsAppEvents {
     private final Clock clock;
     private final Map<String, Call> byAttempt = new ConcurrentHashMap<>();
     private final Map<String, Call> byCallId = new ConcurrentHashMap<>();
+    /**
+     * Calls (by wacid and by attempt id) that ended here lately, and when: Meta's late or repeated webhooks about
+     * them change nothing (a terminate after the REJECTED that ended the call must not count a second strike).
+     */
+    private final Map<String, Instant> endedLately = new ConcurrentHashMap<>();
 
     WhatsAppCalls(CallEventSink sink, WhatsAppPermissions permissions, GraphApi api, Clock clock) {
         this.sink = sink;
@@ -135,6 +142,23 @@ public final class WhatsAppCalls implements WhatsAppEvents {
         }
     }
 
+    /** How long an ended call's webhooks are recognised as late: Meta retries a delivery for far less. */
+    private static final Duration LATE_EVENTS = Duration.ofHours(1);
+
+    private boolean endedHere(String callId, Optional<String> opaque) {
+        return endedLately.containsKey(callId)
+                || opaque.map(endedLately::containsKey).orElse(false);
+    }
+
+    private void rememberEnded(Call call) {
+        var now = clock.instant();
+        endedLately.values().removeIf(at -> at.isBefore(now.minus(LATE_EVENTS)));
+        endedLately.put(call.attempt().attemptId(), now);
+        if (call.callId != null) {
+            endedLately.put(call.callId, now);
+        }
+    }
+
     private Optional<Call> find(String callId, Optional<String> opaque) {
         return byCallId(callId).or(() -> opaque.flatMap(this::byAttempt));
     }
@@ -174,6 +198,9 @@ public final class WhatsAppCalls implements WhatsAppEvents {
 
     private void status(WhatsAppEvent.CallStatus event) {
         var found = find(event.callId(), event.opaque());
+        if (found.isEmpty() && endedHere(event.callId(), event.opaque())) {
+            return;
+        }
         if (found.isEmpty()) {
             // Another node's call, or this node restarted: the attempt still moves (the sink only moves forward).
             attemptOf(event.phoneNumberId(), event.opaque()).ifPresent(attempt -> {
@@ -207,6 +234,9 @@ public final class WhatsAppCalls implements WhatsAppEvents {
 
     private void terminated(WhatsAppEvent.CallTerminated event) {
         var found = find(event.callId(), event.opaque());
+        if (found.isEmpty() && endedHere(event.callId(), event.opaque())) {
+            return;
+        }
         if (found.isEmpty()) {
             attemptOf(event.phoneNumberId(), event.opaque()).ifPresent(attempt -> {
                 var outcome = outcome(event, false, false, false);
@@ -295,6 +325,7 @@ public final class WhatsAppCalls implements WhatsAppEvents {
         call.endedStatus = Optional.of(providerStatus);
         call.media.stop();
         sink.ended(call.attempt(), outcome, Optional.of(providerStatus), Optional.empty());
+        rememberEnded(call);
         byAttempt.remove(call.attempt().attemptId());
         if (call.callId != null) {
             byCallId.remove(call.callId);
