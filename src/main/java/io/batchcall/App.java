@@ -80,6 +80,7 @@ import io.batchcall.store.SingleCallStore;
 import io.batchcall.store.SuppressionStore;
 import io.batchcall.store.WebhookStore;
 import io.batchcall.store.WhatsAppInbox;
+import io.batchcall.store.WhatsAppPermissionStore;
 import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
 import io.batchcall.telephony.AgentAccess;
@@ -93,6 +94,7 @@ import io.batchcall.telephony.sip.SipTrunkProvider;
 import io.batchcall.telephony.twilio.TwilioLimits;
 import io.batchcall.telephony.twilio.TwilioProvider;
 import io.batchcall.telephony.whatsapp.WhatsAppEvents;
+import io.batchcall.telephony.whatsapp.WhatsAppProvider;
 import io.batchcall.webhooks.WebhookMetrics;
 import io.batchcall.webhooks.WebhookSender;
 import io.batchcall.webhooks.WebhookUrls;
@@ -308,11 +310,10 @@ public final class App implements AutoCloseable {
                 agentTokens);
 
         var windowDefaults = new CallingWindowDefaults(database, clock);
-        // Until the WhatsApp provider handles them, what Meta reports is stored, logged and marked handled.
+        // What Meta reports goes to this node's WhatsApp provider (tests may listen instead).
         var whatsAppHandOff = new WhatsAppHandOff(
                 new WhatsAppInbox(database, clock),
-                whatsAppEvents.orElse(event -> log.info(
-                        "WhatsApp event received phoneNumberId={} event={}", event.phoneNumberId(), event.dedupeKey())),
+                whatsAppEvents.orElse(dispatching.whatsapp().events()),
                 clock,
                 WHATSAPP_INBOX_DRAIN);
         running.push(whatsAppHandOff);
@@ -405,11 +406,15 @@ public final class App implements AutoCloseable {
     }
 
     /**
-     * The running dispatcher's faces to HTTP: Twilio's and Exotel's callbacks, and what keeps this node from being
-     * ready.
+     * The running dispatcher's faces to HTTP: Twilio's and Exotel's callbacks, what keeps this node from being
+     * ready, and the WhatsApp provider (its events() are what the WhatsApp webhook endpoint hands on).
      */
     private record Dispatching(
-            TwilioProvider twilio, ExotelProvider exotel, CallRegistry registry, Supplier<List<String>> problems) {}
+            TwilioProvider twilio,
+            ExotelProvider exotel,
+            CallRegistry registry,
+            Supplier<List<String>> problems,
+            WhatsAppProvider whatsapp) {}
 
     /**
      * The dispatcher and what it needs: providers, the event recorder, leases, wake-ups. Started before HTTP and
@@ -459,6 +464,8 @@ public final class App implements AutoCloseable {
                 clock,
                 egress);
         running.push(exotel);
+        // One port range for every bridged call, SIP trunk and WhatsApp alike.
+        var mediaPorts = new MediaPorts(config.media());
         var sip = SipTrunkProvider.start(
                 config.sip(),
                 timers,
@@ -467,15 +474,25 @@ public final class App implements AutoCloseable {
                 phoneNumbers::sipTrunkAddresses,
                 clock,
                 agentAccess,
-                new MediaPorts(config.media()));
+                mediaPorts);
         running.push(sip);
+        var whatsapp = new WhatsAppProvider(
+                config.whatsapp(),
+                new WhatsAppPermissionStore(database),
+                recorder,
+                agentAccess,
+                mediaPorts,
+                egress,
+                clock);
+        running.push(whatsapp);
         Map<Provider, TelephonyProvider> providers = Map.of(
                 Provider.SIMULATOR,
                         new SimulatorProvider(
                                 config.simulator(), timers, recorder, new SplittableRandom(), agentAccess, egress),
                 Provider.TWILIO, twilio,
                 Provider.EXOTEL, exotel,
-                Provider.SIP_TRUNK, sip);
+                Provider.SIP_TRUNK, sip,
+                Provider.WHATSAPP, whatsapp);
         Function<PhoneNumber, Map<String, String>> credentials = number ->
                 phoneNumbers.credentials(number.workspaceId(), number.id()).orElse(Map.of());
         var lease = config.dispatch().leaseTimeout();
@@ -534,7 +551,7 @@ public final class App implements AutoCloseable {
                         dispatcher.healthy() ? null : "the dispatch loop is stopped or stuck")
                 .filter(java.util.Objects::nonNull)
                 .toList();
-        return new Dispatching(twilio, exotel, registry, problems);
+        return new Dispatching(twilio, exotel, registry, problems, whatsapp);
     }
 
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {

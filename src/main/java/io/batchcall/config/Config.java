@@ -31,8 +31,10 @@ public record Config(
         RequestLimitsConfig requestLimits,
         WebhookConfig webhooks,
         ConversationConfig conversations,
-        MediaConfig media) {
+        MediaConfig media,
+        WhatsAppConfig whatsapp) {
 
+    private static final Pattern GRAPH_VERSION = Pattern.compile("v\\d{1,3}\\.\\d{1,3}");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern MEDIA_PORTS = Pattern.compile("(\\d{1,5})-(\\d{1,5})");
     private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
@@ -164,6 +166,7 @@ public record Config(
                 (int) ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds(),
                 0,
                 3_600)));
+        var whatsapp = whatsapp(reader);
         reader.failIfProblems();
         return new Config(
                 http,
@@ -181,7 +184,34 @@ public record Config(
                 requestLimits,
                 webhooks,
                 conversations,
-                media);
+                media,
+                whatsapp);
+    }
+
+    /** Meta's Graph API for WhatsApp calls: base URL, default version, and the permission wait (ISO-8601). */
+    private static WhatsAppConfig whatsapp(Reader reader) {
+        var url = reader.optional("BATCHCALL_WHATSAPP_GRAPH_URL")
+                .flatMap(value -> reader.baseUrl("BATCHCALL_WHATSAPP_GRAPH_URL", value))
+                .orElse(WhatsAppConfig.DEFAULT_GRAPH_URL);
+        var version = reader.optional("BATCHCALL_WHATSAPP_GRAPH_VERSION")
+                .map(value -> reader.matching(
+                        "BATCHCALL_WHATSAPP_GRAPH_VERSION", value, GRAPH_VERSION, "a Graph API version such as v23.0"))
+                .orElse(WhatsAppConfig.DEFAULT_GRAPH_VERSION);
+        var wait = WhatsAppConfig.DEFAULT_PERMISSION_WAIT;
+        var waitText = reader.optional("BATCHCALL_WHATSAPP_PERMISSION_WAIT");
+        if (waitText.isPresent()) {
+            try {
+                wait = Duration.parse(waitText.get());
+                if (wait.isNegative() || wait.isZero() || wait.compareTo(Duration.ofDays(7)) > 0) {
+                    reader.problem("BATCHCALL_WHATSAPP_PERMISSION_WAIT must be positive and at most P7D (Meta's"
+                            + " request lives 7 days)");
+                    wait = WhatsAppConfig.DEFAULT_PERMISSION_WAIT;
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                reader.problem("BATCHCALL_WHATSAPP_PERMISSION_WAIT must be an ISO-8601 duration such as P7D or PT12H");
+            }
+        }
+        return new WhatsAppConfig(url, version, wait);
     }
 
     /**

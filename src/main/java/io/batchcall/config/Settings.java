@@ -103,6 +103,18 @@ public final class Settings {
                     MediaConfig.DEFAULT_FIRST_PORT + "-" + MediaConfig.DEFAULT_LAST_PORT,
                     "UDP ports of the media bridge, one even port per bridged call."),
             new Setting(
+                    "BATCHCALL_WHATSAPP_GRAPH_URL",
+                    WhatsAppConfig.DEFAULT_GRAPH_URL,
+                    "Meta's Graph API, for WhatsApp calls (tests point it at a fake)."),
+            new Setting(
+                    "BATCHCALL_WHATSAPP_GRAPH_VERSION",
+                    WhatsAppConfig.DEFAULT_GRAPH_VERSION,
+                    "Graph API version a WhatsApp account uses unless its settings name one."),
+            new Setting(
+                    "BATCHCALL_WHATSAPP_PERMISSION_WAIT",
+                    "P7D",
+                    "How long a recipient waits for a WhatsApp user's call permission before it fails."),
+            new Setting(
                     "BATCHCALL_METRICS_WORKSPACE_LABELS",
                     "false",
                     "true: /metrics shows meters tagged with a workspace id."),

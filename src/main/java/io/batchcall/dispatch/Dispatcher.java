@@ -271,6 +271,22 @@ public final class Dispatcher implements AutoCloseable {
                         deferred.reason());
                 timers.schedule(deferred.retryIn(), () -> placeSafely(call));
             }
+            case PlaceResult.Held held -> {
+                // Not dialed, and the recipient must wait (a WhatsApp user's permission, say): the claim is given
+                // back so that the wait holds no slot, and the recipient is claimed again at its time or when woken.
+                log.debug(
+                        "Dial held attemptId={} reason={} until={} detail={}",
+                        ref.attemptId(),
+                        held.reason().wireName(),
+                        held.until(),
+                        held.detail());
+                if (!claims.holdClaim(ref, new ClaimStore.Hold(held.reason(), held.until()))) {
+                    // Ended or taken over meanwhile: nothing was dialed, so it ends as never placed.
+                    recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
+                }
+                registry.remove(ref);
+                wakeup.wake();
+            }
             case PlaceResult.Unknown unknown ->
                 reconciliation.resolve(
                         call,

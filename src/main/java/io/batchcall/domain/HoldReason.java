@@ -14,7 +14,11 @@ public enum HoldReason {
     /** A frequency cap on the number is used up until its rolling window moves on. */
     FREQUENCY_CAP("frequency_cap"),
     /** A calling window applies but no time zone is known for the recipient. */
-    TIMEZONE_UNKNOWN("timezone_unknown");
+    TIMEZONE_UNKNOWN("timezone_unknown"),
+    /** A WhatsApp user was asked for call permission and has not answered yet. */
+    WHATSAPP_PERMISSION("whatsapp_permission"),
+    /** One of Meta's per-user WhatsApp limits (calls, permission requests, unanswered calls) holds the call. */
+    WHATSAPP_LIMIT("whatsapp_limit");
 
     private final String wireName;
 

@@ -52,7 +52,8 @@ final class ClaimGate {
             Optional<String> holdReason,
             Optional<String> timezone,
             Optional<String> region,
-            Optional<String> variableZone) {}
+            Optional<String> variableZone,
+            Optional<String> whatsappUserId) {}
 
     /** What the attempt records of the dial, for the audit trail. */
     record Audit(Optional<String> toNumber, Optional<String> localTime, Optional<String> timezone, String policy) {}

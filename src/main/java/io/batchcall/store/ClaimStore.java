@@ -10,6 +10,7 @@ import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
 import io.batchcall.domain.DialSlots;
 import io.batchcall.domain.FairShare;
+import io.batchcall.domain.HoldReason;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.RecipientStatus;
@@ -298,6 +299,23 @@ public final class ClaimStore {
      * in-flight counts fall. False when the attempt was dialed or ended meanwhile (nothing is changed then).
      */
     public boolean unclaim(AttemptRef attempt) {
+        return giveBack(attempt, Optional.empty());
+    }
+
+    /** Why and until when a given-back claim's recipient waits. */
+    public record Hold(HoldReason reason, Instant until) {}
+
+    /**
+     * Gives back a claim the provider did not dial because its recipient must wait (a WhatsApp user's permission,
+     * a provider's per-user limit): as {@link #unclaim}, and the recipient is held with {@code hold} (not claimed
+     * again before its time, unless something wakes it), with one {@code recipient.held} event. The attempt never
+     * counts: a held recipient has used none of its tries.
+     */
+    public boolean holdClaim(AttemptRef attempt, Hold hold) {
+        return giveBack(attempt, Optional.of(hold));
+    }
+
+    private boolean giveBack(AttemptRef attempt, Optional<Hold> hold) {
         return jdbi.inTransaction(handle -> {
             AttemptStore.lockWorkspace(handle, attempt.workspaceId());
             var now = clock.instant();
@@ -324,11 +342,17 @@ public final class ClaimStore {
             // dispatched, the status the claim set; a recipient cancelled meanwhile stays cancelled.
             var moved = handle.createQuery("""
                             UPDATE recipients SET status = :pending, attempt_count = attempt_count - 1,
+                                hold_reason = :holdReason, next_attempt_at = coalesce(:holdUntil, next_attempt_at),
                                 updated_at = :now
                             WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :recipientId
                               AND status = :dispatched
                             RETURNING id""")
                     .bind("pending", RecipientStatus.PENDING.wireName())
+                    .bind("holdReason", hold.map(h -> h.reason().wireName()).orElse(null))
+                    .bind(
+                            "holdUntil",
+                            hold.map(h -> Rows.at(h.until().truncatedTo(java.time.temporal.ChronoUnit.MICROS)))
+                                    .orElse(null))
                     .bind("dispatched", RecipientStatus.DISPATCHED.wireName())
                     .bind("workspaceId", attempt.workspaceId().value())
                     .bind("batchId", released.batchId())
@@ -348,7 +372,8 @@ public final class ClaimStore {
                     LifecycleEvents.recipientEvents(
                             handle,
                             List.of(new LifecycleEvents.RecipientMove(
-                                    batch, id, RecipientStatus.DISPATCHED.wireName(), Optional.empty()))),
+                                    batch, id, RecipientStatus.DISPATCHED.wireName(), Optional.empty())),
+                            hold.map(h -> "recipient.held")),
                     now));
             return true;
         });
@@ -488,7 +513,7 @@ public final class ClaimStore {
                                     batch.id(),
                                     candidate.id(),
                                     candidate.attemptCount() + 1,
-                                    candidate.phoneNumber().orElse(null),
+                                    to(number, candidate),
                                     number,
                                     agent,
                                     batch.callConfig(),
@@ -501,12 +526,22 @@ public final class ClaimStore {
                 .toList();
     }
 
+    /**
+     * Whom the call goes to: the recipient's WhatsApp user id from a WhatsApp account (null when it has none: the
+     * provider fails that recipient, saying why), its phone number otherwise.
+     */
+    private static String to(PhoneNumber number, ClaimGate.Candidate candidate) {
+        return number.provider() == io.batchcall.domain.Provider.WHATSAPP
+                ? candidate.whatsappUserId().orElse(null)
+                : candidate.phoneNumber().orElse(null);
+    }
+
     /** Due pending recipients of a batch after a position, locked (SKIP LOCKED: another claim's are passed over). */
     private static List<ClaimGate.Candidate> candidates(
             Handle handle, WorkspaceId workspace, String batchId, int after, int limit, Instant now) {
         return handle.createQuery("""
                         SELECT id, position, phone_number, client_data::text AS client_data, attempt_count,
-                               next_attempt_at, hold_reason, timezone, region,
+                               next_attempt_at, hold_reason, timezone, region, whatsapp_user_id,
                                client_data -> 'dynamic_variables' ->> 'timezone' AS variable_zone
                         FROM recipients
                         WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
@@ -529,7 +564,8 @@ public final class ClaimStore {
                         Rows.optionalText(rs, "hold_reason"),
                         Rows.optionalText(rs, "timezone"),
                         Rows.optionalText(rs, "region"),
-                        Rows.optionalText(rs, "variable_zone")))
+                        Rows.optionalText(rs, "variable_zone"),
+                        Rows.optionalText(rs, "whatsapp_user_id")))
                 .list();
     }
 

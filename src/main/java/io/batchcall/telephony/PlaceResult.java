@@ -1,7 +1,9 @@
 package io.batchcall.telephony;
 
+import io.batchcall.domain.HoldReason;
 import io.batchcall.domain.Outcome;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /** What a provider answered to a dial request. */
@@ -26,4 +28,11 @@ public sealed interface PlaceResult {
      * it). Place the call again after {@code retryIn}; until then it has not started dialing.
      */
     record Deferred(Duration retryIn, String reason) implements PlaceResult {}
+
+    /**
+     * Nothing was dialed, and the recipient must wait (for the callee's permission, or a limit of the provider's):
+     * the claim is given back, and the recipient stays pending with {@code reason} until {@code until}, holding no
+     * slot meanwhile. Something may wake it sooner (the permission's reply).
+     */
+    record Held(HoldReason reason, Instant until, String detail) implements PlaceResult {}
 }
