@@ -50,9 +50,9 @@ export async function startFakeGraph({ port = 0 } = {}) {
     await sleep(WEBHOOK_GAP_MS);
     const payload = {
       object: "whatsapp_business_account",
-      entry: [{ id: "waba-conformance", changes: [{ field: kind, value: {
+      entry: [{ id: "102290129340398", changes: [{ field: kind, value: {
         messaging_product: "whatsapp",
-        metadata: { display_phone_number: "15550001234", phone_number_id: account.phone_number_id },
+        metadata: { display_phone_number: "14155550123", phone_number_id: account.phone_number_id },
         ...value,
       } }] }],
     };
@@ -85,7 +85,7 @@ export async function startFakeGraph({ port = 0 } = {}) {
     await webhook(account, "messages", {
       contacts: [{ profile: { name: "Conformance user" }, wa_id: user }],
       messages: [{ from: user, id: `wamid.${randomBytes(12).toString("hex")}`, timestamp: now(),
-        context: { from: "15550001234", id: requestId }, type: "interactive",
+        context: { from: "14155550123", id: requestId }, type: "interactive",
         interactive: { type: "call_permission_reply", call_permission_reply: reply } }],
     });
   }
@@ -95,7 +95,7 @@ export async function startFakeGraph({ port = 0 } = {}) {
     const status = (s) => webhook(account, "calls", { statuses: [{ id: call.id, type: "call", status: s,
       timestamp: now(), recipient_id: call.to, biz_opaque_callback_data: call.opaque }] });
     const terminate = (extra) => webhook(account, "calls", { calls: [{ id: call.id, to: call.to,
-      from: "15550001234", event: "terminate", direction: "BUSINESS_INITIATED", timestamp: now(),
+      from: "14155550123", event: "terminate", direction: "BUSINESS_INITIATED", timestamp: now(),
       biz_opaque_callback_data: call.opaque, status: "COMPLETED", ...extra }] });
     await status("RINGING");
     if (script === "busy") {

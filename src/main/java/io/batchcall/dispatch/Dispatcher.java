@@ -283,6 +283,8 @@ public final class Dispatcher implements AutoCloseable {
                 if (!claims.holdClaim(ref, new ClaimStore.Hold(held.reason(), held.until()))) {
                     // Ended or taken over meanwhile: nothing was dialed, so it ends as never placed.
                     recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
+                } else {
+                    call.provider.held(call.request);
                 }
                 registry.remove(ref);
                 wakeup.wake();

@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * The telephony side of a conversation ({@code metadata.phone_call}). {@code type} is {@code twilio},
  * {@code exotel} or {@code sip_trunking}, the variants the official SDKs know: every other provider reports itself
- * as a SIP call there. {@code direction} is {@code outbound} or {@code inbound}.
+ * as a SIP call there. A WhatsApp call has {@code type} {@code whatsapp}: it is shown as ElevenLabs shows one, in
+ * {@code metadata.whatsapp} (the user's id is {@code externalNumber}), never as a {@code phone_call}, whose
+ * variants the SDKs check. {@code direction} is {@code outbound} or {@code inbound}.
  */
 public record PhoneCall(
         String direction,
@@ -19,14 +21,16 @@ public record PhoneCall(
     public static final String TWILIO = "twilio";
     public static final String EXOTEL = "exotel";
     public static final String SIP_TRUNKING = "sip_trunking";
+    public static final String WHATSAPP = "whatsapp";
 
     public PhoneCall {
         Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(agentNumber, "agentNumber");
         Objects.requireNonNull(externalNumber, "externalNumber");
         Objects.requireNonNull(callSid, "callSid");
-        if (!TWILIO.equals(type) && !EXOTEL.equals(type) && !SIP_TRUNKING.equals(type)) {
-            throw new IllegalArgumentException("a phone call's type is twilio, exotel or sip_trunking, not " + type);
+        if (!TWILIO.equals(type) && !EXOTEL.equals(type) && !SIP_TRUNKING.equals(type) && !WHATSAPP.equals(type)) {
+            throw new IllegalArgumentException(
+                    "a phone call's type is twilio, exotel, sip_trunking or whatsapp, not " + type);
         }
     }
 
@@ -35,7 +39,8 @@ public record PhoneCall(
         return switch (provider) {
             case TWILIO -> TWILIO;
             case EXOTEL -> EXOTEL;
-            case SIP_TRUNK, WHATSAPP, SIMULATOR -> SIP_TRUNKING;
+            case WHATSAPP -> WHATSAPP;
+            case SIP_TRUNK, SIMULATOR -> SIP_TRUNKING;
         };
     }
 }

@@ -28,6 +28,9 @@ public interface WhatsAppPermissions {
     /** The user (or Meta, automatically) refused or revoked it; held recipients are woken to be ended. */
     void refused(WorkspaceId workspace, String phoneNumberId, String userWaId, Instant at);
 
+    /** Wakes the user's recipients held for the permission (its reply came while one was being held). */
+    void wakeHeld(WorkspaceId workspace, String phoneNumberId, String userWaId, Instant at);
+
     /** A call to the user ended: unanswered (no answer, rejected) counts a strike, a connected call clears them. */
     void callEnded(WorkspaceId workspace, String phoneNumberId, String userWaId, boolean unanswered, Instant at);
 }

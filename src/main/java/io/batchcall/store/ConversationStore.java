@@ -462,7 +462,8 @@ public final class ConversationStore {
                         rs.getString("agent_number"),
                         rs.getString("external_number"),
                         callType.get(),
-                        rs.getString("call_sid"),
+                        // A call ended before its provider took it (a WhatsApp user who declined, say) has no id.
+                        Rows.optionalText(rs, "call_sid").orElse(""),
                         Rows.optionalText(rs, "stream_sid")));
         return new Conversation(
                 new WorkspaceId(rs.getString("workspace_id")),

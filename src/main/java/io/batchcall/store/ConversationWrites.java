@@ -27,9 +27,10 @@ final class ConversationWrites {
                         SELECT a.workspace_id, a.conversation_id, a.agent_id, a.batch_id, a.recipient_id,
                             a.phone_number_id, b.branch_id, 'initiated', coalesce(a.dialed_at, :now),
                             json_build_object('direction', 'outbound', 'phone_number_id', a.phone_number_id,
-                                'agent_number', p.phone_number, 'external_number', r.phone_number,
+                                'agent_number', p.phone_number,
+                                'external_number', coalesce(r.phone_number, r.whatsapp_user_id),
                                 'type', CASE a.provider WHEN 'twilio' THEN 'twilio' WHEN 'exotel' THEN 'exotel'
-                                    ELSE 'sip_trunking' END,
+                                    WHEN 'whatsapp' THEN 'whatsapp' ELSE 'sip_trunking' END,
                                 'call_sid', a.provider_call_id, 'stream_sid', '')::jsonb,
                             r.client_data::jsonb, :now, :now, a.attempt_number
                         FROM attempts a

@@ -85,7 +85,10 @@ public final class WhatsAppPermissionStore implements WhatsAppPermissions {
                         VALUES (:workspaceId, :phoneNumberId, :userWaId, 'requested', :messageId, :at, :at)
                         ON CONFLICT (workspace_id, phone_number_id, user_wa_id) DO UPDATE
                         SET status = 'requested', request_message_id = :messageId, requested_at = :at,
-                            expires_at = NULL, updated_at = :at""")
+                            expires_at = NULL, updated_at = :at
+                        -- :at is when the request was sent: a reply can come (and be written) before this row
+                        -- is, and must not be overwritten by its own request.
+                        WHERE p.updated_at <= :at""")
                 .bind("workspaceId", workspace.value())
                 .bind("phoneNumberId", phoneNumberId)
                 .bind("userWaId", userWaId)
@@ -112,6 +115,14 @@ public final class WhatsAppPermissionStore implements WhatsAppPermissions {
                     .bind("at", Rows.at(at))
                     .execute();
             // Only the recipients waiting for this permission: one a limit holds still waits for its limit.
+            wake(handle, workspace, phoneNumberId, userWaId, List.of(HoldReason.WHATSAPP_PERMISSION), at);
+        });
+    }
+
+    @Override
+    public void wakeHeld(WorkspaceId workspace, String phoneNumberId, String userWaId, Instant at) {
+        jdbi.useTransaction(handle -> {
+            AttemptStore.lockWorkspace(handle, workspace);
             wake(handle, workspace, phoneNumberId, userWaId, List.of(HoldReason.WHATSAPP_PERMISSION), at);
         });
     }

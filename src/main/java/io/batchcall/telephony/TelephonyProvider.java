@@ -24,4 +24,11 @@ public interface TelephonyProvider {
      * accepted, otherwise by what it was dialed with.
      */
     CallState reconcile(CallRequest request, Optional<String> providerCallId);
+
+    /**
+     * The claim {@link PlaceResult.Held held} was given back and its recipient now waits. What ends a wait early
+     * (a WhatsApp user's reply, say) may have come while the claim was being given back, before there was a held
+     * recipient to wake: a provider whose holds end that way looks again here.
+     */
+    default void held(CallRequest request) {}
 }

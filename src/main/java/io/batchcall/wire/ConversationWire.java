@@ -62,9 +62,19 @@ public final class ConversationWire {
         } else {
             metadata.putNull("batch_call");
         }
+        var whatsapp = c.phoneCall().filter(call -> PhoneCall.WHATSAPP.equals(call.type()));
+        whatsapp.ifPresent(call -> {
+            // ElevenLabs' WhatsAppConversationInfo: the user is who the call went to, the number is Meta's id.
+            var info = metadata.putObject("whatsapp");
+            info.put("direction", call.direction());
+            info.put("whatsapp_phone_number_id", c.phoneNumberId().orElse(null));
+            info.put("whatsapp_user_id", call.externalNumber());
+            info.putNull("awaiting_first_user_message");
+        });
         metadata.set(
                 "phone_call",
                 c.phoneCall()
+                        .filter(call -> whatsapp.isEmpty())
                         .<JsonNode>map(call -> {
                             var phoneCall = WireJson.MAPPER.createObjectNode();
                             phoneCall.put("direction", call.direction());
@@ -101,6 +111,7 @@ public final class ConversationWire {
             case PhoneCall.TWILIO -> "twilio";
             case PhoneCall.EXOTEL -> "exotel";
             case PhoneCall.SIP_TRUNKING -> "sip_trunk";
+            case PhoneCall.WHATSAPP -> "whatsapp";
             default -> "unknown";
         };
     }
@@ -111,6 +122,7 @@ public final class ConversationWire {
             case "twilio" -> List.of(PhoneCall.TWILIO);
             case "exotel" -> List.of(PhoneCall.EXOTEL);
             case "sip_trunk" -> List.of(PhoneCall.SIP_TRUNKING);
+            case "whatsapp" -> List.of(PhoneCall.WHATSAPP);
             default -> List.of();
         };
     }

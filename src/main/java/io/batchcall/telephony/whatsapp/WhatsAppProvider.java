@@ -352,6 +352,22 @@ public final class WhatsAppProvider implements TelephonyProvider, AutoCloseable 
     }
 
     /**
+     * A recipient now waits for its user's reply; if the reply came while the claim was being given back (there
+     * was no held recipient for it to wake then), it is woken now. Both sides lock the workspace, so one of them
+     * always sees the other.
+     */
+    @Override
+    public void held(CallRequest request) {
+        var workspace = request.attempt().workspaceId();
+        var answered = permissions
+                .find(workspace, request.from().id(), request.to())
+                .filter(p -> p.status() != WhatsAppPermission.Status.REQUESTED);
+        if (answered.isPresent()) {
+            permissions.wakeHeld(workspace, request.from().id(), request.to(), clock.instant());
+        }
+    }
+
+    /**
      * The Graph API has no call look-up: only the webhooks tell what became of a call. What this node saw of it is
      * all there is; a call it knows nothing of is unknown (and its media, if any, is released).
      */
