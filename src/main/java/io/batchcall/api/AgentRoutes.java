@@ -112,7 +112,10 @@ public final class AgentRoutes implements RouteGroup {
         metadata.put("updated_at_unix_secs", agent.updatedAt().getEpochSecond());
         shown.set("platform_settings", platformSettings(agent));
         shown.set("tags", parse(agent.tagsJson()));
-        var numbers = phoneNumbers.list(workspace, Optional.empty(), Optional.of(agent.id()));
+        // WhatsApp accounts are listed apart, as ElevenLabs does (GET /v1/convai/whatsapp-accounts?agent_id=).
+        var numbers = phoneNumbers.list(workspace, Optional.empty(), Optional.of(agent.id())).stream()
+                .filter(PhoneNumberRoutes::isPhoneNumber)
+                .toList();
         shown.set("phone_numbers", Json.MAPPER.valueToTree(PhoneNumberRoutes.render(workspace, numbers, agents)));
         shown.set(
                 "concurrency_limit",
@@ -120,7 +123,7 @@ public final class AgentRoutes implements RouteGroup {
         shown.put(
                 "phone_number_id",
                 phoneNumbers
-                        .assignedTo(workspace, agent.id())
+                        .assignedTo(workspace, agent.id(), false)
                         .map(PhoneNumber::id)
                         .orElse(null));
         shown.put("media_stream_url", agent.mediaStreamUrl().orElse(null));

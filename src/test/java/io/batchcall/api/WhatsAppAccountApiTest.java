@@ -257,6 +257,12 @@ class WhatsAppAccountApiTest {
 
         assertThat(whatsapp.json().get("phone_number_id").asText()).isEqualTo(pnid);
         assertThat(calls.json().get("phone_number_id").asText()).isEqualTo(phone);
+        // The agent shows its phone number only; its WhatsApp account is listed apart.
+        var shown = api.get("/v1/convai/agents/" + agent).json();
+        assertThat(shown.get("phone_number_id").asText()).isEqualTo(phone);
+        assertThat(phoneNumberIds(shown.get("phone_numbers"))).containsExactly(phone);
+        assertThat(ids(api.get(ACCOUNTS + "?agent_id=" + agent).json().get("items")))
+                .containsExactly(pnid);
     }
 
     @Test
