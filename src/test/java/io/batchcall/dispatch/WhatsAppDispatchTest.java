@@ -518,6 +518,25 @@ class WhatsAppDispatchTest {
     }
 
     @Test
+    void a_call_that_rings_past_its_ringing_timeout_is_terminated_at_meta_by_the_stale_call_sweep_as_no_answer() {
+        var batch = submitUser();
+        placeCall(batch);
+        var sweep = new StaleCallSweep(engine.registry, engine.recorder, clock);
+
+        clock.advance(Duration.ofSeconds(30).plus(StaleCallSweep.RING_GRACE).minusSeconds(2));
+        assertThat(sweep.sweepOnce()).isZero();
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(sweep.sweepOnce()).isEqualTo(1);
+
+        assertThat(graph.calls("terminate"))
+                .singleElement()
+                .satisfies(terminate ->
+                        assertThat(terminate.path("call_id").asText()).isEqualTo("wacid.CALL1"));
+        assertThat(attempt("outcome", batch)).isEqualTo("no_answer");
+        assertThat(attempt("provider_status", batch)).isEqualTo("ring timeout");
+    }
+
+    @Test
     void a_configuration_error_at_connect_fails_the_batch_with_metas_reason() {
         var batch = submit(
                 new NewRecipient("r0", Optional.empty(), Optional.of(USER), Optional.empty()),
