@@ -327,6 +327,36 @@ class WhatsAppDispatchTest {
     }
 
     @Test
+    void an_agent_that_closes_its_stream_hangs_up_the_whatsapp_call_at_meta_and_the_call_is_completed()
+            throws IOException {
+        var batch = submitUser();
+        var attemptId = placeCall(batch);
+        try (var peer = new MediaPeer()) {
+            provider.events()
+                    .handle(new WhatsAppEvent.CallConnected(
+                            FakeGraph.PNID,
+                            "wacid.CALL1",
+                            USER,
+                            peer.answer(),
+                            Optional.of(attemptId),
+                            clock.instant()));
+            Await.until(
+                    BOUND,
+                    "the agent's stream starts",
+                    () -> !agent.events("start").isEmpty());
+
+            agent.hangUp();
+
+            Await.until(BOUND, "the call ends", () -> !attempt("outcome", batch).equals("-"));
+        }
+        assertThat(graph.calls("terminate").getFirst().path("call_id").asText()).isEqualTo("wacid.CALL1");
+        assertThat(attempt("outcome", batch)).isEqualTo("completed");
+        assertThat(engine.one(
+                        "SELECT unanswered FROM whatsapp_permissions WHERE user_wa_id = :u", Integer.class, "u", USER))
+                .isZero();
+    }
+
+    @Test
     void a_user_without_permission_is_sent_the_template_once_and_waits_without_a_slot_until_the_accept_wakes_it() {
         var batch = submitUser();
 
@@ -760,6 +790,11 @@ class WhatsAppDispatchTest {
 
         void send(String message) {
             sessions.forEach(session -> session.send(message));
+        }
+
+        /** The agent hangs up: it closes its stream. */
+        void hangUp() {
+            sessions.forEach(session -> session.closeSession());
         }
 
         @Override
