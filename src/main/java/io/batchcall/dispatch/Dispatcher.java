@@ -281,8 +281,8 @@ public final class Dispatcher implements AutoCloseable {
                         held.until(),
                         held.detail());
                 if (!claims.holdClaim(ref, new ClaimStore.Hold(held.reason(), held.until()))) {
-                    // Ended or taken over meanwhile: nothing was dialed, so it ends as never placed.
-                    recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
+                    // Ended, deleted or taken over meanwhile: whoever did that decides what becomes of it.
+                    log.debug("Held claim was no longer this node's to give back attemptId={}", ref.attemptId());
                 } else {
                     call.provider.held(call.request);
                 }

@@ -92,7 +92,8 @@ public final class WhatsAppPermissionStore implements WhatsAppPermissions {
                 .bind("workspaceId", workspace.value())
                 .bind("phoneNumberId", phoneNumberId)
                 .bind("userWaId", userWaId)
-                .bind("messageId", messageId)
+                // Blank when the request's answer was lost: it may have gone out, and counts as sent.
+                .bind("messageId", messageId.isBlank() ? null : messageId)
                 .bind("at", Rows.at(at))
                 .execute());
     }

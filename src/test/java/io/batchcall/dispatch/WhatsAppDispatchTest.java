@@ -327,6 +327,36 @@ class WhatsAppDispatchTest {
     }
 
     @Test
+    void an_agent_that_closes_its_stream_hangs_up_the_whatsapp_call_at_meta_and_the_call_is_completed()
+            throws IOException {
+        var batch = submitUser();
+        var attemptId = placeCall(batch);
+        try (var peer = new MediaPeer()) {
+            provider.events()
+                    .handle(new WhatsAppEvent.CallConnected(
+                            FakeGraph.PNID,
+                            "wacid.CALL1",
+                            USER,
+                            peer.answer(),
+                            Optional.of(attemptId),
+                            clock.instant()));
+            Await.until(
+                    BOUND,
+                    "the agent's stream starts",
+                    () -> !agent.events("start").isEmpty());
+
+            agent.hangUp();
+
+            Await.until(BOUND, "the call ends", () -> !attempt("outcome", batch).equals("-"));
+        }
+        assertThat(graph.calls("terminate").getFirst().path("call_id").asText()).isEqualTo("wacid.CALL1");
+        assertThat(attempt("outcome", batch)).isEqualTo("completed");
+        assertThat(engine.one(
+                        "SELECT unanswered FROM whatsapp_permissions WHERE user_wa_id = :u", Integer.class, "u", USER))
+                .isZero();
+    }
+
+    @Test
     void a_user_without_permission_is_sent_the_template_once_and_waits_without_a_slot_until_the_accept_wakes_it() {
         var batch = submitUser();
 
@@ -515,6 +545,25 @@ class WhatsAppDispatchTest {
                 .satisfies(terminate ->
                         assertThat(terminate.path("call_id").asText()).isEqualTo("wacid.CALL1"));
         assertThat(attempt("outcome", batch)).isEqualTo("cancelled");
+    }
+
+    @Test
+    void a_call_that_rings_past_its_ringing_timeout_is_terminated_at_meta_by_the_stale_call_sweep_as_no_answer() {
+        var batch = submitUser();
+        placeCall(batch);
+        var sweep = new StaleCallSweep(engine.registry, engine.recorder, clock);
+
+        clock.advance(Duration.ofSeconds(30).plus(StaleCallSweep.RING_GRACE).minusSeconds(2));
+        assertThat(sweep.sweepOnce()).isZero();
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(sweep.sweepOnce()).isEqualTo(1);
+
+        assertThat(graph.calls("terminate"))
+                .singleElement()
+                .satisfies(terminate ->
+                        assertThat(terminate.path("call_id").asText()).isEqualTo("wacid.CALL1"));
+        assertThat(attempt("outcome", batch)).isEqualTo("no_answer");
+        assertThat(attempt("provider_status", batch)).isEqualTo("ring timeout");
     }
 
     @Test
@@ -741,6 +790,11 @@ class WhatsAppDispatchTest {
 
         void send(String message) {
             sessions.forEach(session -> session.send(message));
+        }
+
+        /** The agent hangs up: it closes its stream. */
+        void hangUp() {
+            sessions.forEach(session -> session.closeSession());
         }
 
         @Override

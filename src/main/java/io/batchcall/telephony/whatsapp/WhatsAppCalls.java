@@ -324,13 +324,14 @@ public final class WhatsAppCalls implements WhatsAppEvents {
         call.ended = Optional.of(outcome);
         call.endedStatus = Optional.of(providerStatus);
         call.media.stop();
-        sink.ended(call.attempt(), outcome, Optional.of(providerStatus), Optional.empty());
         rememberEnded(call);
         byAttempt.remove(call.attempt().attemptId());
         if (call.callId != null) {
             byCallId.remove(call.callId);
         }
+        // Counted before the end is reported: whoever sees the end (the next claim) sees the count too.
         strikes(call.attempt().workspaceId(), call.account.phoneNumberId(), call.request.to(), outcome);
+        sink.ended(call.attempt(), outcome, Optional.of(providerStatus), Optional.empty());
     }
 
     /** Meta revokes a permission after four unanswered or rejected calls in a row: count them; a call had clears. */

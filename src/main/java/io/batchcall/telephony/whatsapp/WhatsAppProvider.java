@@ -369,7 +369,8 @@ public final class WhatsAppProvider implements TelephonyProvider, AutoCloseable 
 
     /**
      * The Graph API has no call look-up: only the webhooks tell what became of a call. What this node saw of it is
-     * all there is; a call it knows nothing of is unknown (and its media, if any, is released).
+     * all there is: an ended or answered call says so, one still ringing (the stale-call sweep asks past its ringing
+     * timeout) is terminated as unanswered, and one it knows nothing of is unknown (its media, if any, released).
      */
     @Override
     public CallState reconcile(CallRequest request, Optional<String> providerCallId) {
@@ -388,7 +389,11 @@ public final class WhatsAppProvider implements TelephonyProvider, AutoCloseable 
                 return new CallState.Answered(call.callId);
             }
             if (call.callId != null) {
-                return new CallState.Ringing(call.callId);
+                // Asked only once the call rang past its ringing timeout (Meta documents no ring time of its own):
+                // it is ended at Meta and here, unanswered.
+                calls.terminateAtMeta(call);
+                calls.end(call, new Outcome.NoAnswer(), "ring timeout");
+                return new CallState.Ended(new Outcome.NoAnswer(), Optional.of("ring timeout"), Optional.empty());
             }
             calls.forget(call);
             log.info("WhatsApp call given up attemptId={}", request.attempt().attemptId());
