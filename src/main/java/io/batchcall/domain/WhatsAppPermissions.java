@@ -19,7 +19,10 @@ public interface WhatsAppPermissions {
     /** The batch's permission-request template, when it names one. */
     Optional<Template> template(WorkspaceId workspace, String batchId);
 
-    /** We sent a permission request (message {@code messageId}) at {@code at}. */
+    /**
+     * We sent a permission request (message {@code messageId}) at {@code at}, the instant before it was sent. A reply
+     * written since (it can come before this is recorded) is kept.
+     */
     void requested(WorkspaceId workspace, String phoneNumberId, String userWaId, String messageId, Instant at);
 
     /** The user granted the permission (until {@code expiresAt}; none: permanent); held recipients are woken. */

@@ -88,7 +88,7 @@ public final class WhatsAppPermissionStore implements WhatsAppPermissions {
                             expires_at = NULL, updated_at = :at
                         -- :at is when the request was sent: a reply can come (and be written) before this row
                         -- is, and must not be overwritten by its own request.
-                        WHERE p.updated_at <= :at""")
+                        WHERE p.updated_at < :at""")
                 .bind("workspaceId", workspace.value())
                 .bind("phoneNumberId", phoneNumberId)
                 .bind("userWaId", userWaId)

@@ -74,6 +74,8 @@ class WhatsAppDispatchTest {
     private WorkspaceId workspace;
     private FakeAgent agent;
     private String agentId;
+    /** Runs as the provider records a permission request, after the template went out (a reply racing it). */
+    private Runnable beforeRequestRecorded = () -> {};
 
     @BeforeAll
     static void startFake() {
@@ -96,7 +98,7 @@ class WhatsAppDispatchTest {
         engine = new Engine(databaseUrl, clock, "node-a", recorder -> {
             provider = new WhatsAppProvider(
                     new WhatsAppConfig(graph.baseUrl(), FakeGraph.VERSION, Duration.ofDays(7)),
-                    new WhatsAppPermissionStore(database),
+                    new RacingPermissions(new WhatsAppPermissionStore(database)),
                     recorder,
                     conversation -> new AgentAccess.Grant("agent-token", "/agent/v1/" + conversation.conversationId()),
                     new MediaPorts(new MediaConfig("127.0.0.1", 43_000, 43_999, 5, BOUND)),
@@ -404,6 +406,34 @@ class WhatsAppDispatchTest {
         assertThat(recipient("status", batch)).isIn("dispatched", "initiated");
         assertThat(engine.one("SELECT status FROM whatsapp_permissions WHERE user_wa_id = :u", String.class, "u", USER))
                 .isEqualTo("granted");
+    }
+
+    @Test
+    void an_accept_that_comes_before_its_request_is_recorded_is_kept_and_wakes_the_recipient_once_it_waits() {
+        var batch = submitUser();
+        // Meta's webhook can beat the template's own response: the reply is handled before the request is recorded,
+        // while the recipient is still claimed (there is no held recipient to wake yet).
+        beforeRequestRecorded = () -> {
+            clock.advance(Duration.ofMillis(5));
+            provider.events().handle(reply(true));
+        };
+
+        dial();
+
+        assertThat(graph.templates()).hasSize(1);
+        assertThat(engine.one("SELECT status FROM whatsapp_permissions WHERE user_wa_id = :u", String.class, "u", USER))
+                .as("the request recorded after the reply does not overwrite it")
+                .isEqualTo("granted");
+        assertThat(recipient("status", batch)).isEqualTo("pending");
+        assertThat(recipient("hold_reason", batch))
+                .as("woken as soon as it waits")
+                .isEqualTo("-");
+        assertThat(nextAttemptAt(batch)).isBeforeOrEqualTo(clock.instant());
+
+        beforeRequestRecorded = () -> {};
+        graph.permission(FakeGraph.granted());
+        dial();
+        assertThat(graph.calls("connect")).hasSize(1);
     }
 
     @Test
@@ -800,6 +830,60 @@ class WhatsAppDispatchTest {
         @Override
         public void close() {
             server.stop();
+        }
+    }
+
+    /** The real permission store, with {@link #beforeRequestRecorded} run before a request is recorded. */
+    private final class RacingPermissions implements io.batchcall.domain.WhatsAppPermissions {
+        private final io.batchcall.domain.WhatsAppPermissions store;
+
+        RacingPermissions(io.batchcall.domain.WhatsAppPermissions store) {
+            this.store = store;
+        }
+
+        @Override
+        public Optional<WorkspaceId> workspaceOf(String phoneNumberId) {
+            return store.workspaceOf(phoneNumberId);
+        }
+
+        @Override
+        public Optional<io.batchcall.domain.WhatsAppPermission> find(
+                WorkspaceId workspace, String phoneNumberId, String userWaId) {
+            return store.find(workspace, phoneNumberId, userWaId);
+        }
+
+        @Override
+        public Optional<Template> template(WorkspaceId workspace, String batchId) {
+            return store.template(workspace, batchId);
+        }
+
+        @Override
+        public void requested(
+                WorkspaceId workspace, String phoneNumberId, String userWaId, String messageId, Instant at) {
+            beforeRequestRecorded.run();
+            store.requested(workspace, phoneNumberId, userWaId, messageId, at);
+        }
+
+        @Override
+        public void granted(
+                WorkspaceId workspace, String phoneNumberId, String userWaId, Optional<Instant> expiresAt, Instant at) {
+            store.granted(workspace, phoneNumberId, userWaId, expiresAt, at);
+        }
+
+        @Override
+        public void refused(WorkspaceId workspace, String phoneNumberId, String userWaId, Instant at) {
+            store.refused(workspace, phoneNumberId, userWaId, at);
+        }
+
+        @Override
+        public void wakeHeld(WorkspaceId workspace, String phoneNumberId, String userWaId, Instant at) {
+            store.wakeHeld(workspace, phoneNumberId, userWaId, at);
+        }
+
+        @Override
+        public void callEnded(
+                WorkspaceId workspace, String phoneNumberId, String userWaId, boolean unanswered, Instant at) {
+            store.callEnded(workspace, phoneNumberId, userWaId, unanswered, at);
         }
     }
 }
