@@ -259,7 +259,8 @@ public final class App implements AutoCloseable {
         var phoneNumbers = new PhoneNumberStore(database, clock, cipher, ids);
         var conversations = new ConversationStore(database, clock, ids);
         var idempotency = new IdempotencyStore(database, clock);
-        var batches = new BatchStore(database, clock, ids, idempotency);
+        // The claim's calling windows, so that the submit writes the holds the first claim would (SubmitHolds).
+        var batches = new BatchStore(database, clock, ids, idempotency, new CallingWindowRules(new JollydayHolidays()));
         var recipients = new RecipientStore(database);
         var suppressions = new SuppressionStore(database, clock, ids);
         new FirstStart(workspaces, keys, agents, phoneNumbers, ids, console)

@@ -26,11 +26,29 @@ public final class IdSource {
         return prefix + "_" + randomText(RANDOM_CHARACTERS, ALPHABET);
     }
 
-    /** Random text of the given length from the given alphabet. */
+    /**
+     * Random text of the given length from the given alphabet (at most 256 characters), every character equally
+     * likely: bytes are drawn a text at a time, and a byte at or above the largest multiple of the alphabet's size is
+     * dropped rather than folded in. One draw per text, not one per character: a SecureRandom synchronises on every
+     * call, and a 10,000-recipient submit made 280,000 calls for its recipients' ids.
+     */
     public String randomText(int length, char[] alphabet) {
+        if (alphabet.length == 0 || alphabet.length > 256) {
+            throw new IllegalArgumentException("an alphabet of 1 to 256 characters, not " + alphabet.length);
+        }
+        int limit = 256 - 256 % alphabet.length;
         var chars = new char[length];
-        for (int i = 0; i < length; i++) {
-            chars[i] = alphabet[random.nextInt(alphabet.length)];
+        // A few spare bytes: with 36 characters one byte in 64 is dropped, so one draw nearly always suffices.
+        var bytes = new byte[length + length / 4 + 4];
+        int filled = 0;
+        while (filled < length) {
+            random.nextBytes(bytes);
+            for (int i = 0; i < bytes.length && filled < length; i++) {
+                int value = bytes[i] & 0xff;
+                if (value < limit) {
+                    chars[filled++] = alphabet[value % alphabet.length];
+                }
+            }
         }
         return new String(chars);
     }

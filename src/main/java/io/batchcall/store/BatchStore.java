@@ -4,6 +4,7 @@ import io.batchcall.domain.Batch;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.BatchSummary;
+import io.batchcall.domain.CallingWindows;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.NewBatch;
@@ -39,13 +40,25 @@ public final class BatchStore {
     private final IdSource ids;
     private final IdempotencyStore idempotency;
     private final Outbox outbox;
+    private final SubmitHolds holds;
 
+    /** Without calling windows at submit: every recipient is judged by its first claim. */
     public BatchStore(Database database, Clock clock, IdSource ids, IdempotencyStore idempotency) {
+        this(database, clock, ids, idempotency, CallingWindows.NONE);
+    }
+
+    /**
+     * With the claim's calling windows, so that a batch due at once has the recipients its window holds written held
+     * by the submit (see {@link SubmitHolds}).
+     */
+    public BatchStore(
+            Database database, Clock clock, IdSource ids, IdempotencyStore idempotency, CallingWindows windows) {
         this.jdbi = database.jdbi();
         this.clock = clock;
         this.ids = ids;
         this.idempotency = idempotency;
         this.outbox = new Outbox(ids);
+        this.holds = new SubmitHolds(windows);
     }
 
     /** A page of batches, newest first, and whether more follow. */
@@ -66,6 +79,7 @@ public final class BatchStore {
             insertBatch(handle, workspace, batchId, batch, now);
             insertRecipients(handle, workspace, batchId, batch.recipients(), now);
             BatchTransitions.created(handle, outbox, workspace, batchId, now);
+            outbox.append(handle, holds.hold(handle, workspace, batchId, batch, now), now);
             notify(handle, Notifications.WAKE, "");
             return summary(handle, workspace, batchId).orElseThrow();
         });

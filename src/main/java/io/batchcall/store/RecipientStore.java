@@ -83,7 +83,7 @@ public final class RecipientStore {
     /**
      * What the campaign rules hold in a batch: how many pending recipients wait with a hold reason, and when the
      * earliest of those held by their calling window (or a holiday) may be called. One aggregate over the batch's
-     * pending recipients (the recipients_pending index), for GET of one batch only, never for list pages.
+     * held recipients only (the recipients_held index), for GET of one batch only, never for list pages.
      */
     public record Waiting(int recipients, Optional<java.time.Instant> nextWindowOpensAt) {}
 
@@ -93,7 +93,8 @@ public final class RecipientStore {
                                min(next_attempt_at) FILTER (WHERE hold_reason IN ('outside_window', 'holiday'))
                                    AS next_window
                         FROM recipients
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'""")
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
+                          AND hold_reason IS NOT NULL""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .map((rs, ctx) -> new Waiting(rs.getInt("waiting"), Rows.optionalInstant(rs, "next_window")))

@@ -29,6 +29,39 @@ public final class Suppressions {
         if (numbers.isEmpty()) {
             return found;
         }
+        if (hasEntries(handle, workspace)) {
+            listed(handle, workspace, agentId, numbers, found);
+        }
+        handle.createQuery("""
+                        SELECT DISTINCT o.number FROM opt_outs o
+                        WHERE o.workspace_id = :workspaceId AND o.number = ANY(:numbers)
+                          AND (o.agent_id IS NULL OR o.agent_id = :agentId)""")
+                .bind("workspaceId", workspace.value())
+                .bind("agentId", agentId.orElse(null))
+                .bindArray("numbers", String.class, List.copyOf(numbers))
+                .mapTo(String.class)
+                .forEach(number -> found.put(number, SkipReason.OPTED_OUT));
+        return found;
+    }
+
+    /**
+     * Whether the workspace has any list entry: most have none, and one index probe then saves sending every prefix of
+     * every number (about 110,000 strings for a 10,000-recipient submit, the same again per claim chunk).
+     */
+    private static boolean hasEntries(Handle handle, WorkspaceId workspace) {
+        return handle.createQuery("SELECT EXISTS (SELECT 1 FROM suppression_entries WHERE workspace_id = :workspaceId)")
+                .bind("workspaceId", workspace.value())
+                .mapTo(Boolean.class)
+                .one();
+    }
+
+    /** The numbers a do-not-call list entry matches, put in {@code found} as {@link SkipReason#DNC}. */
+    private static void listed(
+            Handle handle,
+            WorkspaceId workspace,
+            Optional<String> agentId,
+            Collection<String> numbers,
+            Map<String, SkipReason> found) {
         // Every prefix of every number, so that one index lookup finds exact entries and prefix entries alike.
         var candidates = new ArrayList<String>();
         var owners = new ArrayList<String>();
@@ -51,16 +84,6 @@ public final class Suppressions {
                 .bindArray("owners", String.class, owners)
                 .mapTo(String.class)
                 .forEach(number -> found.put(number, SkipReason.DNC));
-        handle.createQuery("""
-                        SELECT DISTINCT o.number FROM opt_outs o
-                        WHERE o.workspace_id = :workspaceId AND o.number = ANY(:numbers)
-                          AND (o.agent_id IS NULL OR o.agent_id = :agentId)""")
-                .bind("workspaceId", workspace.value())
-                .bind("agentId", agentId.orElse(null))
-                .bindArray("numbers", String.class, List.copyOf(numbers))
-                .mapTo(String.class)
-                .forEach(number -> found.put(number, SkipReason.OPTED_OUT));
-        return found;
     }
 
     /** The same, for one number. */

@@ -101,7 +101,7 @@ final class Engine implements AutoCloseable {
                 new io.batchcall.domain.EgressPolicy(true, io.batchcall.domain.EgressPolicy::systemResolve));
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));
         providers.putAll(extraProviders.apply(recorder));
-        this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock));
+        this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock), windows);
         this.dispatcher = new Dispatcher(
                 new ClaimStore(database, clock, nodeIds, nodeId, LEASE, windows),
                 recorder,
