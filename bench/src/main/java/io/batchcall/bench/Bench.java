@@ -150,6 +150,9 @@ public final class Bench {
                     + " against a plain batch of the other tenth", () -> new HeldScenario(api, sizes).run());
             var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
+            var bridge = timed("bridge: " + sizes.bridgeCalls() + " SRTP calls bridged to WebSocket agents, "
+                    + sizes.bridgeWindow().toSeconds() + " s measured",
+                    () -> new BridgeScenario(options.serverJar(), work, sizes).run());
 
             figures.addAll(submit.figures(floor.insertsPerSecond()));
             figures.addAll(get.figures());
@@ -159,6 +162,7 @@ public final class Bench {
             figures.addAll(refill.figures());
             figures.addAll(held.figures());
             figures.addAll(capacity.figures());
+            figures.addAll(bridge.figures());
             details.put("submit", submit.details());
             details.put("get", get.details());
             details.put("list", list.details());
@@ -171,6 +175,7 @@ public final class Bench {
             details.put("refill", refill.details());
             details.put("held", held.details());
             details.put("capacity", capacity.details());
+            details.put("bridge", bridge.details());
 
             var report = new Report(startedAt, options.quick(), machine(), database.durabilitySettings(),
                     options.sizes(), figures, details);

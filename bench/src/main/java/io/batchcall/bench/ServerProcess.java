@@ -20,8 +20,6 @@ final class ServerProcess implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern HTTP_PORT = Pattern.compile("batchcall started .*port=(\\d+)");
     private static final Pattern DATABASE_PORT = Pattern.compile("Embedded PostgreSQL started port=(\\d+)");
-    /** Linux's clock ticks per second for /proc/PID/stat (USER_HZ, 100 on every mainstream build). */
-    private static final double CLOCK_TICKS = 100.0;
 
     private final Process process;
     private final Path log;
@@ -104,15 +102,7 @@ final class ServerProcess implements AutoCloseable {
 
     /** CPU time (user + system) the server's JVM has used so far; PostgreSQL's processes are not included. */
     Duration cpuTime() {
-        try {
-            var stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            // Fields after the command name (in parentheses, which may hold spaces): utime is the 14th field.
-            var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            return Duration.ofMillis(Math.round(ticks / CLOCK_TICKS * 1000));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the server's CPU time", e);
-        }
+        return ProcessCpu.of(process.pid());
     }
 
     /** Runs a full GC in the server (jcmd GC.run), so that the heap in use afterwards is the live set. */
