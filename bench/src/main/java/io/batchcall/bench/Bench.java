@@ -150,6 +150,21 @@ public final class Bench {
                     + " against a plain batch of the other tenth", () -> new HeldScenario(api, sizes).run());
             var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
+            var curves = timed("how cost grows: " + (options.quick() || options.sizes().get("curve-points") <= 1
+                    ? "one point per curve, the scenarios' own" : "each curve at its sizes"),
+                    () -> new CurveRuns(api, database, server, options.sizes(), sharedDatabase -> {
+                        var directory = work.resolve("node-" + System.nanoTime());
+                        try {
+                            Files.createDirectories(directory);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        step("starting another node on the same database");
+                        var node = ServerProcess.start(options.serverJar(), directory, apiKey, adminToken,
+                                options.serverHeap(), options.serverJvmArgs(), sharedDatabase);
+                        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(node::close));
+                        return node;
+                    }).run(new CurveRuns.Main(submit, list, conversationList, dispatch, capacity)));
             var bridge = timed("bridge: " + sizes.bridgeCalls() + " SRTP calls bridged to WebSocket agents, "
                     + sizes.bridgeWindow().toSeconds() + " s measured",
                     () -> new BridgeScenario(options.serverJar(), work, sizes).run());
@@ -178,9 +193,11 @@ public final class Bench {
             details.put("bridge", bridge.details());
 
             var report = new Report(startedAt, options.quick(), machine(), database.durabilitySettings(),
-                    options.sizes(), figures, details);
+                    options.sizes(), figures, curves, details);
             report.print(System.out);
-            System.out.println("results: " + report.write(options.results()));
+            var written = report.write(options.results());
+            System.out.println("results: " + written.json());
+            System.out.println("report with the curves: " + written.html());
             completed = true;
         } finally {
             server.close();

@@ -41,6 +41,15 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
                                Optional<String> heap, List<String> jvmArgs) {
+        return start(jar, workDirectory, apiKey, adminToken, heap, jvmArgs, Optional.empty());
+    }
+
+    /**
+     * As above; with {@code sharedDatabase} (another node's {@link #jdbcUrl}), a further node of the same
+     * installation: it uses that database instead of starting its own.
+     */
+    static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
+                               Optional<String> heap, List<String> jvmArgs, Optional<String> sharedDatabase) {
         var log = workDirectory.resolve("server.log");
         var command = new java.util.ArrayList<>(List.of(javaBinary().toString()));
         heap.ifPresent(h -> command.add("-Xmx" + h));
@@ -56,6 +65,14 @@ final class ServerProcess implements AutoCloseable {
         env.put("BATCHCALL_DATA_DIR", workDirectory.resolve("data").toString());
         env.put("BATCHCALL_API_KEY", apiKey);
         env.put("BATCHCALL_ADMIN_TOKEN", adminToken);
+        // Every node of one run encrypts with the same key (derived from the run's API key), as nodes sharing a
+        // database must.
+        env.put("BATCHCALL_SECRET_KEY", secretKey(apiKey));
+        sharedDatabase.ifPresent(url -> {
+            env.put("BATCHCALL_DATABASE_URL", url);
+            env.put("BATCHCALL_DATABASE_USER", "postgres");
+            env.put("BATCHCALL_NODE_ID", "bench-node-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        });
         Process process;
         try {
             process = builder.start();
@@ -67,7 +84,12 @@ final class ServerProcess implements AutoCloseable {
             var text = read(log);
             var http = HTTP_PORT.matcher(text);
             var database = DATABASE_PORT.matcher(text);
-            if (http.find() && database.find()) {
+            if (http.find() && sharedDatabase.isPresent()) {
+                var port = sharedDatabase.get().replaceAll(".*:(\\d+)/.*", "$1");
+                return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + http.group(1)),
+                        Integer.parseInt(port));
+            }
+            if (http.find(0) && database.find()) {
                 return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + http.group(1)),
                         Integer.parseInt(database.group(1)));
             }
@@ -79,6 +101,15 @@ final class ServerProcess implements AutoCloseable {
         process.destroyForcibly();
         throw new IllegalStateException("batchcall did not start within " + START_TIMEOUT + "; its log:\n"
                 + read(log));
+    }
+
+    private static String secretKey(String apiKey) {
+        try {
+            return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("bench secret " + apiKey).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** The java that runs this harness: bench/run chose a JDK 21+ for both. */

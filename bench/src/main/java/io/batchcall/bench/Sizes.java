@@ -45,7 +45,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             Map.entry("held-recipients", new long[] {10_000, 1_000}),
             // Calls bridged at once by the media bridge, and the steady window their CPU and latency are read over.
             Map.entry("bridge-calls", new long[] {200, 20}),
-            Map.entry("bridge-secs", new long[] {20, 4}));
+            Map.entry("bridge-secs", new long[] {20, 4}),
+            // Points per curve of "how cost grows" (CurvePlan): 1 keeps each at the main scenario's own size.
+            Map.entry("curve-points", new long[] {3, 1}));
 
     Sizes {
         if (submitRecipients < 1 || submitRecipients > MAX_BATCH) {
