@@ -150,8 +150,9 @@ public final class Bench {
                     + " against a plain batch of the other tenth", () -> new HeldScenario(api, sizes).run());
             var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
-            var curves = timed("how cost grows: " + (options.quick() || options.sizes().get("curve-points") <= 1
-                    ? "one point per curve, the scenarios' own" : "each curve at its sizes"),
+            var curves = timed("how cost grows: " + (options.sizes().get("curve-points") <= 1
+                    ? "one point per curve, the scenarios' own" : options.sizes().get("curve-points")
+                    + " points per curve"),
                     () -> new CurveRuns(api, database, server, options.sizes(), sharedDatabase -> {
                         var directory = work.resolve("node-" + System.nanoTime());
                         try {

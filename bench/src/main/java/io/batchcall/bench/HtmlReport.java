@@ -19,13 +19,13 @@ final class HtmlReport {
                 .append("<style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
                         + "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px}"
                         + "td.n{text-align:right}.miss{color:#b00}.met{color:#070}"
-                        + ".charts{display:flex;flex-wrap:wrap;gap:16px}</style>\n</head><body>\n");
+                        + ".charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}</style>\n</head><body>\n");
         html.append("<h1>batchcall benchmark (").append(mode).append(" run)</h1>\n<p>Started ")
                 .append(report.startedAt()).append(". Machine: ").append(SvgChart.escape(text(report.machine())))
                 .append(". PostgreSQL: ").append(SvgChart.escape(text(report.postgres()))).append(".</p>\n");
-        if (report.quick()) {
-            html.append("<p>A quick run measures each curve at its smallest point only: the curves need a full run"
-                    + " (<code>bench/run</code>).</p>\n");
+        if (report.curves().stream().allMatch(c -> c.series().stream().allMatch(s -> s.points().size() <= 1))) {
+            html.append("<p>Each curve has one point here, the one its scenario measured (a quick run):"
+                    + " the curves need a full run (<code>bench/run</code>).</p>\n");
         }
         html.append("<h2>How cost grows</h2>\n<div class=\"charts\">\n");
         for (var curve : report.curves()) {
@@ -68,8 +68,7 @@ final class HtmlReport {
             }
             table.append("</tr>");
         }
-        return table.append("</table><br>").append(SvgChart.escape(curve.yLabel())).append("</figcaption>")
-                .toString();
+        return table.append("</table></figcaption>").toString();
     }
 
     private static String text(Map<String, ?> map) {
