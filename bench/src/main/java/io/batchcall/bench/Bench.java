@@ -25,12 +25,13 @@ public final class Bench {
                                                  [--server-jvm-args ARGS] [--keep] [--SIZE-NAME=N ...]
               --server-jar   the batchcall jar to measure (bench/run builds it)
               --quick        every scenario small (CI); the default is the full run
-              --results      where the JSON goes (default bench/results)
+              --results      where the JSON and the HTML report go (default bench/results)
               --server-heap  the server's -Xmx (default: the JVM's own default)
               --server-jvm-args  more JVM options for the server, split on spaces (e.g. a JFR recording:
                              -XX:StartFlightRecording=filename=/tmp/server.jfr,settings=profile)
               --keep         keep the server's data directory and log
               size names:    %s
+                             (--curve-points=N: the first N sizes of each curve; 1 keeps the scenarios' own)
             """;
 
     private Bench() {}
@@ -236,7 +237,17 @@ public final class Bench {
                 Long.parseLong(kb.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0)).orElse("unknown"));
         machine.put("cpu", procField("/proc/cpuinfo", "model name").orElse("unknown"));
         machine.put("java", Runtime.version().toString());
+        machine.put("load_average_1m_at_start", loadAverage());
         return machine;
+    }
+
+    /** The 1-minute load average: on a shared machine, how many runnable processes competed for the cores. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     private static Optional<String> procField(String file, String name) {

@@ -133,10 +133,10 @@ final class CurveRuns {
                 result = new CapacityScenario(api, server, with("capacity-calls", point.size())).run();
             }
             double thousands = Math.max(1, result.peakInFlight()) / 1000.0;
+            // The live heap, not the sampled heap in use: that is mostly garbage not yet collected, and would say
+            // more about the collector's timing than about what a call costs.
             curve.add("live heap above idle (after full GC)", point.size(),
                     (result.liveHeapMegabytes() - result.idleHeapMegabytes()) / thousands);
-            curve.add("heap in use above idle (max sampled)", point.size(),
-                    (result.maxHeapMegabytes() - result.idleHeapMegabytes()) / thousands);
         }
         return curve.build();
     }
