@@ -25,12 +25,13 @@ public final class Bench {
                                                  [--server-jvm-args ARGS] [--keep] [--SIZE-NAME=N ...]
               --server-jar   the batchcall jar to measure (bench/run builds it)
               --quick        every scenario small (CI); the default is the full run
-              --results      where the JSON goes (default bench/results)
+              --results      where the JSON and the HTML report go (default bench/results)
               --server-heap  the server's -Xmx (default: the JVM's own default)
               --server-jvm-args  more JVM options for the server, split on spaces (e.g. a JFR recording:
                              -XX:StartFlightRecording=filename=/tmp/server.jfr,settings=profile)
               --keep         keep the server's data directory and log
               size names:    %s
+                             (--curve-points=N: the first N sizes of each curve; 1 keeps the scenarios' own)
             """;
 
     private Bench() {}
@@ -150,6 +151,25 @@ public final class Bench {
                     + " against a plain batch of the other tenth", () -> new HeldScenario(api, sizes).run());
             var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
+            var curves = timed("how cost grows: " + (options.sizes().get("curve-points") <= 1
+                    ? "one point per curve, the scenarios' own" : options.sizes().get("curve-points")
+                    + " points per curve"),
+                    () -> new CurveRuns(api, database, server, options.sizes(), sharedDatabase -> {
+                        var directory = work.resolve("node-" + System.nanoTime());
+                        try {
+                            Files.createDirectories(directory);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                        step("starting another node on the same database");
+                        var node = ServerProcess.start(options.serverJar(), directory, apiKey, adminToken,
+                                options.serverHeap(), options.serverJvmArgs(), sharedDatabase);
+                        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(node::close));
+                        return node;
+                    }).run(new CurveRuns.Main(submit, list, conversationList, dispatch, capacity)));
+            var bridge = timed("bridge: " + sizes.bridgeCalls() + " SRTP calls bridged to WebSocket agents, "
+                    + sizes.bridgeWindow().toSeconds() + " s measured",
+                    () -> new BridgeScenario(options.serverJar(), work, sizes).run());
 
             figures.addAll(submit.figures(floor.insertsPerSecond()));
             figures.addAll(get.figures());
@@ -159,6 +179,7 @@ public final class Bench {
             figures.addAll(refill.figures());
             figures.addAll(held.figures());
             figures.addAll(capacity.figures());
+            figures.addAll(bridge.figures());
             details.put("submit", submit.details());
             details.put("get", get.details());
             details.put("list", list.details());
@@ -171,11 +192,14 @@ public final class Bench {
             details.put("refill", refill.details());
             details.put("held", held.details());
             details.put("capacity", capacity.details());
+            details.put("bridge", bridge.details());
 
             var report = new Report(startedAt, options.quick(), machine(), database.durabilitySettings(),
-                    options.sizes(), figures, details);
+                    options.sizes(), figures, curves, details);
             report.print(System.out);
-            System.out.println("results: " + report.write(options.results()));
+            var written = report.write(options.results());
+            System.out.println("results: " + written.json());
+            System.out.println("report with the curves: " + written.html());
             completed = true;
         } finally {
             server.close();
@@ -213,7 +237,17 @@ public final class Bench {
                 Long.parseLong(kb.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0)).orElse("unknown"));
         machine.put("cpu", procField("/proc/cpuinfo", "model name").orElse("unknown"));
         machine.put("java", Runtime.version().toString());
+        machine.put("load_average_1m_at_start", loadAverage());
         return machine;
+    }
+
+    /** The 1-minute load average: on a shared machine, how many runnable processes competed for the cores. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     private static Optional<String> procField(String file, String name) {

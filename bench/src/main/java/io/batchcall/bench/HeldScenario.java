@@ -26,17 +26,19 @@ final class HeldScenario {
         this.sizes = sizes;
     }
 
-    record Result(int recipients, int callable, double heldRate, double plainRate) {
+    record Result(int recipients, int callable, double heldRate, double plainRate, int heldDialed) {
         List<Figure> figures() {
             return List.of(Figure.of("held", "callable recipients/s (" + callable + " of " + recipients + ")", "/s",
                             heldRate)
                     .against("plain batch of " + callable, plainRate)
-                    .ratioAtLeast(0.8, ">= 0.8 x plain"));
+                    .ratioAtLeast(0.8, ">= 0.8 x plain"),
+                    Figure.of("held", "held recipients dialed", "", heldDialed).atMost(0, "0"));
         }
 
         Map<String, Object> details() {
             return Map.of("recipients", recipients, "callable", callable, "held_recipients_per_second", heldRate,
-                    "plain_recipients_per_second", plainRate, "ratio", heldRate / plainRate);
+                    "plain_recipients_per_second", plainRate, "ratio", heldRate / plainRate,
+                    "held_recipients_dialed", heldDialed);
         }
     }
 
@@ -90,13 +92,11 @@ final class HeldScenario {
         // A little longer: a held recipient dialed by mistake would show up here.
         Pause.of(Duration.ofMillis(500));
         attempts = api.attempts(workspace, batch);
-        if (attempts.size() != callable || attempts.stream().anyMatch(a -> a.outcome().filter("completed"::equals)
-                .isEmpty())) {
-            throw new IllegalStateException("held: expected " + callable + " completed attempts, found "
-                    + attempts.size());
-        }
+        // A held recipient dialed is the server's defect, not the harness's: a figure (target 0), not a failure.
+        int heldDialed = Math.max(0, attempts.size() - callable);
+        var ended = attempts.stream().filter(a -> a.endedAt().isPresent()).toList();
         api.deleteBatch(workspace, batch);
-        return new Result(recipients, callable, rate(attempts), plainRate);
+        return new Result(recipients, callable, rate(ended), plainRate, heldDialed);
     }
 
     /** {@code Etc/GMT-5} is five hours ahead of UTC: the IANA names count the other way; they go from -14 to +12. */

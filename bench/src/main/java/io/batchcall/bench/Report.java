@@ -19,7 +19,7 @@ import java.util.Map;
  * console, and the same with every detail as JSON in the results directory.
  */
 record Report(Instant startedAt, boolean quick, Map<String, Object> machine, Map<String, String> postgres,
-              Map<String, Long> sizes, List<Figure> figures, Map<String, Object> details) {
+              Map<String, Long> sizes, List<Figure> figures, List<Curve> curves, Map<String, Object> details) {
 
     private static final String[] HEADER = {"scenario", "measure", "batchcall", "baseline", "ratio", "target", "met"};
 
@@ -65,8 +65,14 @@ record Report(Instant startedAt, boolean quick, Map<String, Object> machine, Map
                 targets);
     }
 
-    /** Writes {@code bench-<quick|full>-<time>.json} into the directory and returns its path. */
-    Path write(Path directory) {
+    /** The JSON and the HTML report of one run, side by side. */
+    record Written(Path json, Path html) {}
+
+    /**
+     * Writes {@code bench-<quick|full>-<time>.json} and the HTML report with the curves, {@code .html} beside it,
+     * into the directory.
+     */
+    Written write(Path directory) {
         var json = new LinkedHashMap<String, Object>();
         json.put("started_at", startedAt.toString());
         json.put("mode", quick ? "quick" : "full");
@@ -86,6 +92,7 @@ record Report(Instant startedAt, boolean quick, Map<String, Object> machine, Map
             rows.add(row);
         }
         json.put("figures", rows);
+        json.put("curves", curves.stream().map(Curve::json).toList());
         json.put("details", details);
         var name = "bench-" + (quick ? "quick" : "full") + "-"
                 + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(startedAt) + ".json";
@@ -93,13 +100,15 @@ record Report(Instant startedAt, boolean quick, Map<String, Object> machine, Map
             Files.createDirectories(directory);
             var file = directory.resolve(name);
             ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
-            return file;
+            var html = directory.resolve(name.replace(".json", ".html"));
+            Files.writeString(html, HtmlReport.html(this));
+            return new Written(file, html);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the results to " + directory, e);
         }
     }
 
-    private static String number(double value) {
+    static String number(double value) {
         if (Double.isNaN(value)) {
             return "n/a";
         }

@@ -20,8 +20,6 @@ final class ServerProcess implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern HTTP_PORT = Pattern.compile("batchcall started .*port=(\\d+)");
     private static final Pattern DATABASE_PORT = Pattern.compile("Embedded PostgreSQL started port=(\\d+)");
-    /** Linux's clock ticks per second for /proc/PID/stat (USER_HZ, 100 on every mainstream build). */
-    private static final double CLOCK_TICKS = 100.0;
 
     private final Process process;
     private final Path log;
@@ -43,6 +41,15 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
                                Optional<String> heap, List<String> jvmArgs) {
+        return start(jar, workDirectory, apiKey, adminToken, heap, jvmArgs, Optional.empty());
+    }
+
+    /**
+     * As above; with {@code sharedDatabase} (another node's {@link #jdbcUrl}), a further node of the same
+     * installation: it uses that database instead of starting its own.
+     */
+    static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
+                               Optional<String> heap, List<String> jvmArgs, Optional<String> sharedDatabase) {
         var log = workDirectory.resolve("server.log");
         var command = new java.util.ArrayList<>(List.of(javaBinary().toString()));
         heap.ifPresent(h -> command.add("-Xmx" + h));
@@ -58,6 +65,14 @@ final class ServerProcess implements AutoCloseable {
         env.put("BATCHCALL_DATA_DIR", workDirectory.resolve("data").toString());
         env.put("BATCHCALL_API_KEY", apiKey);
         env.put("BATCHCALL_ADMIN_TOKEN", adminToken);
+        // Every node of one run encrypts with the same key (derived from the run's API key), as nodes sharing a
+        // database must.
+        env.put("BATCHCALL_SECRET_KEY", secretKey(apiKey));
+        sharedDatabase.ifPresent(url -> {
+            env.put("BATCHCALL_DATABASE_URL", url);
+            env.put("BATCHCALL_DATABASE_USER", "postgres");
+            env.put("BATCHCALL_NODE_ID", "bench-node-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        });
         Process process;
         try {
             process = builder.start();
@@ -69,7 +84,12 @@ final class ServerProcess implements AutoCloseable {
             var text = read(log);
             var http = HTTP_PORT.matcher(text);
             var database = DATABASE_PORT.matcher(text);
-            if (http.find() && database.find()) {
+            if (http.find() && sharedDatabase.isPresent()) {
+                var port = sharedDatabase.get().replaceAll(".*:(\\d+)/.*", "$1");
+                return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + http.group(1)),
+                        Integer.parseInt(port));
+            }
+            if (http.find(0) && database.find()) {
                 return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + http.group(1)),
                         Integer.parseInt(database.group(1)));
             }
@@ -81,6 +101,15 @@ final class ServerProcess implements AutoCloseable {
         process.destroyForcibly();
         throw new IllegalStateException("batchcall did not start within " + START_TIMEOUT + "; its log:\n"
                 + read(log));
+    }
+
+    private static String secretKey(String apiKey) {
+        try {
+            return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("bench secret " + apiKey).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** The java that runs this harness: bench/run chose a JDK 21+ for both. */
@@ -104,15 +133,7 @@ final class ServerProcess implements AutoCloseable {
 
     /** CPU time (user + system) the server's JVM has used so far; PostgreSQL's processes are not included. */
     Duration cpuTime() {
-        try {
-            var stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            // Fields after the command name (in parentheses, which may hold spaces): utime is the 14th field.
-            var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            return Duration.ofMillis(Math.round(ticks / CLOCK_TICKS * 1000));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the server's CPU time", e);
-        }
+        return ProcessCpu.of(process.pid());
     }
 
     /** Runs a full GC in the server (jcmd GC.run), so that the heap in use afterwards is the live set. */

@@ -15,7 +15,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
              int listRequests, int dispatchRecipients, int dispatchConcurrency, int refillRecipients,
              int refillConcurrency, Duration refillTalk, int capacityCalls, Duration capacityTalk,
              Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests,
-             int heldRecipients) {
+             int heldRecipients, int bridgeCalls, Duration bridgeWindow) {
 
     /** The most recipients one batch may have (the API's limit). */
     static final int MAX_BATCH = 10_000;
@@ -34,15 +34,21 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             Map.entry("refill-concurrency", new long[] {50, 50}),
             Map.entry("refill-talk-ms", new long[] {200, 200}),
             Map.entry("capacity-calls", new long[] {10_000, 1_000}),
-            Map.entry("capacity-talk-secs", new long[] {60, 20}),
+            Map.entry("capacity-talk-secs", new long[] {60, 12}),
             Map.entry("capacity-steady-secs", new long[] {10, 3}),
             // pg_stat_database counts a backend's commits up to 10 s late (PGSTAT_IDLE_INTERVAL): waiting that
             // long before reading makes the commit counts exact; the quick run only shows them approximately.
             Map.entry("stats-settle-secs", new long[] {11, 2}),
-            Map.entry("conversations", new long[] {1_000_000, 100_000}),
+            Map.entry("conversations", new long[] {1_000_000, 50_000}),
             Map.entry("conversation-requests", new long[] {100, 20}),
             // One batch of which nine tenths wait (held) and one tenth is dialed.
-            Map.entry("held-recipients", new long[] {10_000, 1_000}));
+            Map.entry("held-recipients", new long[] {10_000, 1_000}),
+            // Calls bridged at once by the media bridge, and the steady window their CPU and latency are read over.
+            // 100 calls keep bridge and fakes (about as costly as the bridge) under 2 cores; raise it on bigger machines.
+            Map.entry("bridge-calls", new long[] {100, 20}),
+            Map.entry("bridge-secs", new long[] {20, 3}),
+            // Points per curve of "how cost grows" (CurvePlan): 1 keeps each at the main scenario's own size.
+            Map.entry("curve-points", new long[] {3, 1}));
 
     Sizes {
         if (submitRecipients < 1 || submitRecipients > MAX_BATCH) {
@@ -50,6 +56,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
         }
         if (listDepth < 100 || listDepth >= listBatches) {
             throw new IllegalArgumentException("list-depth must be at least 100 and below list-batches");
+        }
+        if (bridgeCalls < 1 || bridgeWindow.isNegative() || bridgeWindow.isZero()) {
+            throw new IllegalArgumentException("bridge-calls and bridge-secs must be at least 1");
         }
         if (heldRecipients < 10 || heldRecipients > MAX_BATCH) {
             throw new IllegalArgumentException("held-recipients must be 10 to " + MAX_BATCH);
@@ -89,6 +98,8 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
                 Duration.ofSeconds(values.get("stats-settle-secs")),
                 Math.toIntExact(values.get("conversations")),
                 Math.toIntExact(values.get("conversation-requests")),
-                Math.toIntExact(values.get("held-recipients")));
+                Math.toIntExact(values.get("held-recipients")),
+                Math.toIntExact(values.get("bridge-calls")),
+                Duration.ofSeconds(values.get("bridge-secs")));
     }
 }
