@@ -70,6 +70,10 @@ export function holdText(recipient, nowSeconds = Date.now() / 1000) {
       return 'waiting for the frequency cap' + (at ? `: next call at ${clockTime(at)}${when}` : '');
     case 'timezone_unknown':
       return 'waiting: time zone unknown';
+    case 'whatsapp_permission':
+      return "waiting for the WhatsApp user's permission" + (at ? `: gives up at ${clockTime(at)}${when}` : '');
+    case 'whatsapp_limit':
+      return "waiting for Meta's WhatsApp limit" + (at ? `: next try at ${clockTime(at)}${when}` : '');
     default:
       return `waiting: ${reason.replace('_', ' ')}`;
   }

@@ -932,7 +932,9 @@ final class OpenApiDocument {
                 "How many pending recipients are held (retry back-off, calling window, cap, unknown zone)");
         for (var field : List.of(
                 "hold_reason|string|Why a pending recipient waits: retry_backoff, outside_window, holiday,"
-                        + " frequency_cap, timezone_unknown; null when it does not",
+                        + " frequency_cap, timezone_unknown, whatsapp_permission (waiting for the WhatsApp user's"
+                        + " reply to the permission request), whatsapp_limit (one of Meta's per-user limits);"
+                        + " null when it does not",
                 "skip_reason|string|Why a cancelled recipient was never dialed: dnc, opted_out, window_expired,"
                         + " frequency_cap_exhausted, timezone_unknown; null otherwise",
                 "next_attempt_at_unix|integer|When a held recipient may be dialed next, or null",

@@ -73,7 +73,7 @@ final class SubmitHolds {
     /** The batch's recipients as the claim reads them (its variable zone by the same JSON path), in position order. */
     private static List<ClaimGate.Candidate> candidates(Handle handle, WorkspaceId workspace, String batchId) {
         return handle.createQuery("""
-                        SELECT id, position, phone_number, timezone, region,
+                        SELECT id, position, phone_number, whatsapp_user_id, timezone, region,
                                client_data -> 'dynamic_variables' ->> 'timezone' AS variable_zone
                         FROM recipients
                         WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
@@ -90,7 +90,8 @@ final class SubmitHolds {
                         Optional.empty(),
                         Rows.optionalText(rs, "timezone"),
                         Rows.optionalText(rs, "region"),
-                        Rows.optionalText(rs, "variable_zone")))
+                        Rows.optionalText(rs, "variable_zone"),
+                        Rows.optionalText(rs, "whatsapp_user_id")))
                 .list();
     }
 }
