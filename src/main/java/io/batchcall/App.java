@@ -467,6 +467,9 @@ public final class App implements AutoCloseable {
         running.push(exotel);
         // One port range for every bridged call, SIP trunk and WhatsApp alike.
         var mediaPorts = new MediaPorts(config.media());
+        io.micrometer.core.instrument.Gauge.builder("batchcall.media.bridges", mediaPorts, MediaPorts::bridgesOpen)
+                .description("Calls whose audio this node bridges now (SIP trunk and WhatsApp)")
+                .register(meters);
         var sip = SipTrunkProvider.start(
                 config.sip(),
                 timers,

@@ -82,9 +82,11 @@ public final class MediaBridge implements AutoCloseable {
     private volatile Consumer<End> onEnd;
     private Thread receiver;
     private Thread sender;
+    private final MediaPorts ports;
 
     private MediaBridge(DatagramSocket socket, Optional<SrtpKeys> ourKeys, MediaPorts ports, SecureRandom random) {
         this.socket = socket;
+        this.ports = ports;
         this.ourKeys = ourKeys;
         this.jitterDepth = ports.config().jitterDepth();
         this.callerSilenceTimeout = ports.config().callerSilenceTimeout();
@@ -195,6 +197,7 @@ public final class MediaBridge implements AutoCloseable {
             return;
         }
         socket.close();
+        ports.released();
         var stream = agent;
         if (stream != null) {
             stream.stop();

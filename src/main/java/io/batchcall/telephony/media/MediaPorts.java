@@ -17,6 +17,8 @@ public final class MediaPorts {
     private final MediaConfig config;
     private final InetAddress address;
     private final AtomicInteger cursor = new AtomicInteger();
+    /** Bridges holding a port now: what the bridged-calls gauge shows. */
+    private final AtomicInteger bridges = new AtomicInteger();
 
     public MediaPorts(MediaConfig config) {
         this.config = config;
@@ -29,6 +31,16 @@ public final class MediaPorts {
 
     public MediaConfig config() {
         return config;
+    }
+
+    /** How many bridges hold a port of this range now. */
+    public int bridgesOpen() {
+        return bridges.get();
+    }
+
+    /** A bridge opened with {@link #open()} ended and closed its socket. */
+    void released() {
+        bridges.decrementAndGet();
     }
 
     /**
@@ -46,6 +58,7 @@ public final class MediaPorts {
                 socket.setReuseAddress(false);
                 try {
                     socket.bind(new InetSocketAddress(address, port));
+                    bridges.incrementAndGet();
                     return socket;
                 } catch (SocketException e) {
                     socket.close();

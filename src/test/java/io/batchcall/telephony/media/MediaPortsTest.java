@@ -46,6 +46,23 @@ class MediaPortsTest {
     }
 
     @Test
+    void the_bridges_open_are_counted_until_each_ends() {
+        var ports = new MediaPorts(new MediaConfig("127.0.0.1", 42_130, 42_139, 5, SILENCE));
+        var random = new java.security.SecureRandom();
+        var first = MediaBridge.open(ports, true, random);
+        var second = MediaBridge.open(ports, false, random);
+        assertThat(ports.bridgesOpen()).isEqualTo(2);
+
+        first.stop();
+        first.stop();
+        assertThat(ports.bridgesOpen())
+                .as("a bridge ends once, however often it is stopped")
+                .isEqualTo(1);
+        second.close();
+        assertThat(ports.bridgesOpen()).isZero();
+    }
+
+    @Test
     void a_range_outside_the_unprivileged_ports_or_backwards_is_refused() {
         assertThatThrownBy(() -> new MediaConfig("127.0.0.1", 80, 100, 5, SILENCE))
                 .isInstanceOf(IllegalArgumentException.class);
