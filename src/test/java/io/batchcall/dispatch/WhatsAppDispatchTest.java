@@ -480,7 +480,7 @@ class WhatsAppDispatchTest {
     }
 
     @Test
-    void after_three_unanswered_calls_in_a_row_the_next_waits_a_day_instead_of_making_meta_revoke_the_permission() {
+    void after_three_unanswered_calls_in_a_row_no_fourth_is_placed_so_meta_never_revokes_the_permission() {
         var batch = submitUser();
         var last = clock.instant().minus(Duration.ofHours(1));
         engine.jdbi.useHandle(handle -> handle.execute(
@@ -496,8 +496,15 @@ class WhatsAppDispatchTest {
         dial();
 
         assertThat(graph.calls("connect")).isEmpty();
-        assertThat(recipient("hold_reason", batch)).isEqualTo("whatsapp_limit");
-        assertThat(nextAttemptAt(batch)).isEqualTo(last.plus(Duration.ofHours(24)));
+        assertThat(recipient("status", batch)).isEqualTo("failed");
+        assertThat(attempt("failure_reason", batch)).contains("a 4th would make Meta revoke");
+        assertThat(attempt("provider_status", batch)).isEqualTo("unanswered_limit");
+
+        clock.advance(Duration.ofDays(30));
+        var later = submitUser();
+        dial();
+        assertThat(graph.calls("connect")).as("not a month later either").isEmpty();
+        assertThat(recipient("status", later)).isEqualTo("failed");
     }
 
     @Test

@@ -19,7 +19,10 @@ class SchemaConventionsTest {
             "attempts_by_provider_call_id",
             "webhook_deliveries_due",
             "webhook_deliveries_leases",
-            "conversations_post_call_due");
+            "conversations_post_call_due",
+            "phone_numbers_whatsapp_account",
+            "whatsapp_inbox_pkey",
+            "whatsapp_inbox_unhandled");
 
     private static TestServer server;
 

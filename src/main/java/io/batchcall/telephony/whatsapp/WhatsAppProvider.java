@@ -51,6 +51,9 @@ public final class WhatsAppProvider implements TelephonyProvider, AutoCloseable 
      */
     static final int STRIKES_BEFORE_REVOKE = 3;
 
+    static final String UNANSWERED_LIMIT = "3 WhatsApp calls in a row went unanswered; a 4th would make Meta revoke"
+            + " the user's call permission, so batchcall does not place it";
+
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RATE_LIMITED = Duration.ofMinutes(1);
     private static final Duration BUSY_RETRY = Duration.ofSeconds(30);
@@ -148,15 +151,12 @@ public final class WhatsAppProvider implements TelephonyProvider, AutoCloseable 
                         permission.startCall().limitUntil().orElse(now.plus(LIMIT_WAIT)),
                         "Meta's limit of calls to this user is used up");
             }
-            var strikes = recorded.filter(p -> p.unanswered() >= STRIKES_BEFORE_REVOKE)
-                    .flatMap(WhatsAppPermission::lastUnansweredAt)
-                    .map(last -> last.plus(LIMIT_WAIT))
-                    .filter(now::isBefore);
-            if (strikes.isPresent()) {
-                return new PlaceResult.Held(
-                        HoldReason.WHATSAPP_LIMIT,
-                        strikes.get(),
-                        "3 calls in a row were not answered; a 4th would make Meta revoke the permission");
+            // Meta revokes the permission after the 4th unanswered or rejected call in a row, and nothing documents
+            // that waiting clears its count: a 4th is never placed automatically (only a call that connects clears
+            // ours), so the permission is never burnt.
+            if (recorded.filter(p -> p.unanswered() >= STRIKES_BEFORE_REVOKE).isPresent()) {
+                return new PlaceResult.Ended(
+                        new Outcome.Failed(UNANSWERED_LIMIT, false), Optional.of("unanswered_limit"), Optional.empty());
             }
             return connect(request, account.get(), url, permission, now);
         }
