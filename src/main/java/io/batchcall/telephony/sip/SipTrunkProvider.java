@@ -14,11 +14,11 @@ import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.TelephonyProvider;
 import io.batchcall.telephony.Timers;
+import io.batchcall.telephony.media.AgentStreamUrl;
 import io.batchcall.telephony.media.MediaBridge;
 import io.batchcall.telephony.media.MediaPorts;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Clock;
@@ -153,14 +153,11 @@ public final class SipTrunkProvider implements TelephonyProvider, AutoCloseable 
             leg = call -> new AgentBridge(call, call.context(), agent);
         } else {
             URI url;
-            try {
-                url = new URI(streamUrl.get());
-            } catch (URISyntaxException e) {
-                return new PlaceResult.Unusable("the agent's media_stream_url cannot be used: " + e.getMessage());
-            }
-            var refusal = Optional.ofNullable(url.getHost()).flatMap(egress::refusal);
-            if (refusal.isPresent()) {
-                return new PlaceResult.Unusable("the agent's media_stream_url is refused: " + refusal.get());
+            switch (AgentStreamUrl.check(streamUrl.get(), egress)) {
+                case AgentStreamUrl.Refused refused -> {
+                    return new PlaceResult.Unusable(refused.reason());
+                }
+                case AgentStreamUrl.Usable usable -> url = usable.url();
             }
             if (!trunk.codecs().isEmpty()
                     && !trunk.codecs().contains("PCMU/8000")

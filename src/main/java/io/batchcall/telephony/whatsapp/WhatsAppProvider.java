@@ -15,10 +15,10 @@ import io.batchcall.telephony.CallState;
 import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.StreamParameters;
 import io.batchcall.telephony.TelephonyProvider;
+import io.batchcall.telephony.media.AgentStreamUrl;
 import io.batchcall.telephony.media.MediaBridge;
 import io.batchcall.telephony.media.MediaPorts;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -122,14 +122,11 @@ public final class WhatsAppProvider implements TelephonyProvider, AutoCloseable 
                     + " calls are bridged to the agent's media stream (SIP agents through Meta are not supported)");
         }
         URI url;
-        try {
-            url = new URI(streamUrl.get());
-        } catch (URISyntaxException e) {
-            return new PlaceResult.Unusable("the agent's media_stream_url cannot be used: " + e.getMessage());
-        }
-        var refusal = Optional.ofNullable(url.getHost()).flatMap(egress::refusal);
-        if (refusal.isPresent()) {
-            return new PlaceResult.Unusable("the agent's media_stream_url is refused: " + refusal.get());
+        switch (AgentStreamUrl.check(streamUrl.get(), egress)) {
+            case AgentStreamUrl.Refused refused -> {
+                return new PlaceResult.Unusable(refused.reason());
+            }
+            case AgentStreamUrl.Usable usable -> url = usable.url();
         }
         var now = clock.instant();
         var recorded = permissions.find(request.attempt().workspaceId(), number.id(), user);
