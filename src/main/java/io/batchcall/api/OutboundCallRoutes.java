@@ -157,44 +157,30 @@ public final class OutboundCallRoutes implements RouteGroup {
                 Optional.of(1),
                 clock.instant(),
                 java.util.List.of(recipient));
-        switch (singleCalls.place(workspace.id(), call)) {
-            case SingleCallStore.Placement.LimitsFull full ->
-                throw new TooManyRequests(
-                        "concurrency_limit_reached",
-                        full.message(),
-                        Duration.ofSeconds(callConfig.ringingTimeoutSecs()));
-            case SingleCallStore.Placement.Queued queued -> {
-                var bound = Duration.ofSeconds(callConfig.ringingTimeoutSecs()).plus(DIAL_MARGIN);
-                var progress = await(workspace.id(), queued.batchId(), bound);
-                var answer = new LinkedHashMap<String, Object>();
-                switch (progress) {
-                    case Progress.Placed placed -> {
-                        answer.put("success", true);
-                        answer.put("message", "Success");
-                        answer.put("conversation_id", placed.conversationId());
-                    }
-                    case Progress.NotPlaced notPlaced -> {
-                        answer.put("success", false);
-                        answer.put("message", notPlaced.reason());
-                        answer.put("conversation_id", notPlaced.conversationId().orElse(null));
-                    }
-                    case Progress.Waiting waiting -> {
-                        answer.put("success", true);
-                        answer.put(
-                                "message",
-                                "The call is queued: it is placed once the user grants call permission (the"
-                                        + " permission request template is sent when none was granted)");
-                        answer.put("conversation_id", null);
-                    }
-                }
-                log.info(
-                        "WhatsApp single call answered workspaceId={} batchId={} placed={}",
-                        workspace.id(),
-                        queued.batchId(),
-                        progress instanceof Progress.Placed);
-                ctx.status(200).contentType("application/json").result(json(answer));
+        // A WhatsApp call may wait days for the user's permission: it is left queued, never given up here.
+        var progress = placeAndAwait(workspace.id(), call, callConfig, false, "WhatsApp single call");
+        var answer = new LinkedHashMap<String, Object>();
+        switch (progress) {
+            case Progress.Placed placed -> {
+                answer.put("success", true);
+                answer.put("message", "Success");
+                answer.put("conversation_id", placed.conversationId());
+            }
+            case Progress.NotPlaced notPlaced -> {
+                answer.put("success", false);
+                answer.put("message", notPlaced.reason());
+                answer.put("conversation_id", notPlaced.conversationId().orElse(null));
+            }
+            case Progress.Waiting waiting -> {
+                answer.put("success", true);
+                answer.put(
+                        "message",
+                        "The call is queued: it is placed once the user grants call permission (the"
+                                + " permission request template is sent when none was granted)");
+                answer.put("conversation_id", null);
             }
         }
+        ctx.status(200).contentType("application/json").result(json(answer));
     }
 
     private void call(Context ctx, Route route) {
@@ -251,8 +237,17 @@ public final class OutboundCallRoutes implements RouteGroup {
                 clock.instant(),
                 java.util.List.of(recipient));
 
-        var placement = singleCalls.place(workspace.id(), call);
-        switch (placement) {
+        var progress = placeAndAwait(workspace.id(), call, callConfig, true, "Single call");
+        ctx.status(200).contentType("application/json").result(json(answer(route, progress)));
+    }
+
+    /**
+     * Queues the call and waits, within its ringing timeout and a margin, until it is placed or not; a call still
+     * waiting then is given up when {@code giveUp} (else left queued). All limits full is a 429.
+     */
+    private Progress placeAndAwait(
+            WorkspaceId workspace, NewBatch call, TelephonyCallConfig callConfig, boolean giveUp, String what) {
+        return switch (singleCalls.place(workspace, call)) {
             case SingleCallStore.Placement.LimitsFull full ->
                 throw new TooManyRequests(
                         "concurrency_limit_reached",
@@ -260,18 +255,19 @@ public final class OutboundCallRoutes implements RouteGroup {
                         Duration.ofSeconds(callConfig.ringingTimeoutSecs()));
             case SingleCallStore.Placement.Queued queued -> {
                 var bound = Duration.ofSeconds(callConfig.ringingTimeoutSecs()).plus(DIAL_MARGIN);
-                var progress = await(workspace.id(), queued.batchId(), bound);
-                if (progress instanceof Progress.Waiting) {
-                    progress = giveUp(workspace.id(), queued.batchId(), bound);
+                var progress = await(workspace, queued.batchId(), bound);
+                if (giveUp && progress instanceof Progress.Waiting) {
+                    progress = giveUp(workspace, queued.batchId(), bound);
                 }
                 log.info(
-                        "Single call answered workspaceId={} batchId={} placed={}",
-                        workspace.id(),
+                        "{} answered workspaceId={} batchId={} placed={}",
+                        what,
+                        workspace,
                         queued.batchId(),
                         progress instanceof Progress.Placed);
-                ctx.status(200).contentType("application/json").result(json(answer(route, progress)));
+                yield progress;
             }
-        }
+        };
     }
 
     /** A simulator number stands in for any provider (tests, demos); any other must be the route's provider. */
