@@ -3,19 +3,14 @@ package io.batchcall.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.domain.BatchRules;
-import io.batchcall.domain.CallingWindows;
-import io.batchcall.domain.DialVerdict;
-import io.batchcall.domain.HoldReason;
 import io.batchcall.domain.NewBatch;
 import io.batchcall.domain.NewRecipient;
 import io.batchcall.domain.Provider;
-import io.batchcall.domain.RecipientZones;
 import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.support.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.Map;
@@ -41,29 +36,6 @@ class SubmitHoldsTest {
     private WorkspaceId workspace;
     private String agent;
     private String number;
-
-    /** A window closed in one zone until an instant, open everywhere else. */
-    private record ClosedIn(ZoneId closed, Instant opens) implements CallingWindows {
-        @Override
-        public RecipientZones zones(
-                Optional<String> phoneNumber,
-                Optional<String> recipientZone,
-                Optional<String> region,
-                Optional<String> variableZone,
-                Optional<String> batchZone) {
-            return CallingWindows.NONE.zones(phoneNumber, recipientZone, region, variableZone, batchZone);
-        }
-
-        @Override
-        public DialVerdict check(Optional<String> callingWindow, RecipientZones zones, Instant now) {
-            if (callingWindow.isPresent() && zones.zones().contains(closed) && now.isBefore(opens)) {
-                return new DialVerdict.Held(HoldReason.OUTSIDE_WINDOW, opens);
-            }
-            var zone = zones.zones().stream().findFirst();
-            return new DialVerdict.Allowed(
-                    zone, zone.map(z -> LocalDateTime.ofInstant(now, z)), "test window mon 09:00-20:00");
-        }
-    }
 
     @BeforeEach
     void start() {
