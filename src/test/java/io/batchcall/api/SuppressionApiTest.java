@@ -184,7 +184,8 @@ class SuppressionApiTest {
         assertThat(tooMany.status()).as(tooMany.toString()).isEqualTo(422);
         assertThat(tooMany.json().at("/detail/0/type").asText()).isEqualTo("too_long");
 
-        var tooLarge = api.postText(LISTS + "/" + list + "/entries", "text/csv", "+12025550100\n".repeat(900_000));
+        var tooLarge =
+                api.postTextAskingFirst(LISTS + "/" + list + "/entries", "text/csv", "+12025550100\n".repeat(900_000));
         assertThat(tooLarge.status()).isEqualTo(413);
         assertThat(tooLarge.json().at("/detail/status").asText()).isEqualTo("file_too_large");
         assertThat(api.get(LISTS + "/" + list).json().get("entry_count").asInt())

@@ -54,6 +54,18 @@ public final class ApiClient {
         return send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(text)));
     }
 
+    /**
+     * The same, asking first ({@code Expect: 100-continue}, as curl does for a large body): a body the server refuses
+     * by its length is then answered before it is sent, instead of the refusal racing the upload (whose writer sees a
+     * broken pipe when the server closes first).
+     */
+    public HttpResult postTextAskingFirst(String path, String contentType, String text) {
+        return send(request(path)
+                .expectContinue(true)
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(text)));
+    }
+
     public HttpResult postEmpty(String path) {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
     }
