@@ -127,7 +127,12 @@ test("a batch with whatsapp_params submitted through the SDK completes with ever
       assert.match(connect.body.session.sdp, /a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:/);
     }
   }
-  for (const sent of log.webhooks.filter((w) => w.phoneNumberId === phoneNumberId)) {
+  // The batch can complete while the fake still awaits the answer to its last webhook: wait for every answer.
+  const delivered = await pollUntil("every webhook the fake sent to be answered", async () => {
+    const mine = (await fake.log()).webhooks.filter((w) => w.phoneNumberId === phoneNumberId);
+    return { done: mine.every((w) => w.status !== 0 || w.error), value: mine };
+  }, { timeout: 20_000 });
+  for (const sent of delivered) {
     assert.equal(sent.status, 200, `every signed webhook is answered 200 (${sent.kind}: ${sent.error ?? sent.status})`);
   }
 
