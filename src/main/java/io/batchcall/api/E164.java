@@ -2,6 +2,7 @@ package io.batchcall.api;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,15 @@ public final class E164 {
         } catch (NumberParseException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * {@link #normalise} of each text, in the same order (a null text gives empty): the same answers, computed in
+     * parallel for long lists ({@link InOrder}): libphonenumber's parse and validation were half the CPU of a
+     * 10,000-recipient submit, about 20 microseconds a number.
+     */
+    static List<Optional<String>> normaliseAll(List<String> texts) {
+        return InOrder.map(texts, text -> text == null ? Optional.<String>empty() : normalise(text));
     }
 
     /** The message for a number {@link #normalise} refused, in Pydantic's value_error wording. */

@@ -152,6 +152,22 @@ record Submission(
                 return List.of();
             }
         }
+        // The costly pure parts first, for every recipient at once (in parallel when many); the loop below then
+        // reports each recipient's problems in order, as before.
+        var phones = E164.normaliseAll(elements.stream()
+                .map(recipient -> recipient
+                        .raw("phone_number")
+                        .filter(JsonNode::isTextual)
+                        .map(JsonNode::textValue)
+                        .orElse(null))
+                .toList());
+        var clientDataTexts = InOrder.map(
+                elements,
+                recipient -> recipient
+                        .raw("conversation_initiation_client_data")
+                        .filter(JsonNode::isObject)
+                        .map(Submission::text)
+                        .orElse(null));
         var recipients = new ArrayList<NewRecipient>(elements.size());
         var firstIndexOfNumber = new HashMap<String, Integer>();
         var firstIndexOfWhatsapp = new HashMap<String, Integer>();
@@ -167,7 +183,7 @@ record Submission(
                             "string_too_long"));
             id.ifPresent(value -> duplicate(recipient, "id", value, index, firstIndexOfId, "id"));
             var phone = recipient.optionalText("phone_number").flatMap(text -> {
-                var e164 = E164.normalise(text);
+                var e164 = phones.get(index);
                 if (e164.isEmpty()) {
                     recipient.violate("phone_number", E164.invalidMessage(), "value_error");
                 }
@@ -195,7 +211,7 @@ record Submission(
                     .optionalObject("conversation_initiation_client_data")
                     .map(data -> {
                         data.optionalObject("dynamic_variables");
-                        return text(data.node());
+                        return clientDataTexts.get(index);
                     });
             var zone = recipient.optionalText("timezone").map(String::strip);
             zone.filter(value -> !isIanaZone(value) || value.startsWith("Etc/Unknown"))

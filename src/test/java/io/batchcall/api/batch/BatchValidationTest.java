@@ -221,4 +221,30 @@ class BatchValidationTest {
                         Integer.class))
                 .isEqualTo(before);
     }
+
+    @Test
+    void a_long_list_names_every_bad_recipient_in_order_as_a_short_one_does() {
+        // Past the size where the numbers are checked in parallel: the answers and their order must not change.
+        var recipients = array();
+        var expected = new java.util.ArrayList<String>();
+        for (int i = 0; i < 3_000; i++) {
+            var text = "+1415555" + String.format("%04d", i);
+            if (i % 700 == 3) {
+                text = "+1415555" + i + "99";
+                expected.add("[\"body\",\"recipients\"," + i + ",\"phone_number\"] | value_error");
+            } else if (i % 1000 == 999) {
+                text = "+1 415 555 " + String.format("%04d", i - 1);
+                expected.add("[\"body\",\"recipients\"," + i + ",\"phone_number\"] | value_error");
+            }
+            recipients.add(object(
+                    "phone_number",
+                    text,
+                    "conversation_initiation_client_data",
+                    object("dynamic_variables", object("i", i))));
+        }
+        recipients.add(object("phone_number", 14155550000L));
+        expected.add("[\"body\",\"recipients\",3000,\"phone_number\"] | string_type");
+
+        assertThat(violations(submit(withRecipients(recipients)))).containsExactlyElementsOf(expected);
+    }
 }
