@@ -58,4 +58,95 @@ class BatchWireTest {
 
         assertThat(byHand.toString()).isEqualTo(WireJson.MAPPER.writeValueAsString(value));
     }
+
+    @Test
+    void a_batch_written_by_hand_has_the_very_bytes_the_mapper_writes_for_its_record() throws Exception {
+        var everyFieldSet = new BatchWire.BatchCallResponse(
+                "btcal_1",
+                "pn_1",
+                "twilio",
+                "{\"whatsapp_phone_number_id\":\"wa_1\",\"n\":1.50}",
+                "Spring \"drive\" \u00e9",
+                "agent_1",
+                "branch_1",
+                "production",
+                1_700_000_000L,
+                1_700_000_100L,
+                "Europe/Berlin",
+                7,
+                10,
+                5,
+                1_700_000_200L,
+                "in_progress",
+                2,
+                new BatchWire.CallConfigResponse(45, true, new BatchWire.MachineDetectionResponse("Enable")),
+                12,
+                "Agent \u2028 one",
+                "Main",
+                "agent_deleted",
+                true,
+                1_700_000_300L);
+        var everyFieldEmpty = new BatchWire.BatchCallResponse(
+                "btcal_2",
+                null,
+                null,
+                null,
+                "",
+                "agent_2",
+                null,
+                null,
+                0L,
+                -5L,
+                null,
+                0,
+                0,
+                0,
+                0L,
+                "pending",
+                0,
+                new BatchWire.CallConfigResponse(60, false, null),
+                null,
+                "Agent",
+                null,
+                null,
+                false,
+                null);
+        var noConfig = new BatchWire.BatchCallResponse(
+                "btcal_3",
+                null,
+                null,
+                null,
+                "n",
+                "agent_3",
+                null,
+                null,
+                1L,
+                1L,
+                null,
+                0,
+                0,
+                0,
+                1L,
+                "completed",
+                0,
+                null,
+                null,
+                "Agent",
+                null,
+                null,
+                false,
+                null);
+        var values = List.of(everyFieldSet, everyFieldEmpty, noConfig);
+
+        var byHand = new StringWriter();
+        try (var json = WireJson.MAPPER.createGenerator(byHand)) {
+            json.writeStartArray();
+            for (var value : values) {
+                BatchWire.write(json, value);
+            }
+            json.writeEndArray();
+        }
+
+        assertThat(byHand.toString()).isEqualTo(WireJson.MAPPER.writeValueAsString(values));
+    }
 }
