@@ -226,7 +226,7 @@ public final class BatchRoutes implements RouteGroup {
                         items.getLast().batch().createdAt(),
                         items.getLast().batch().id()))
                 : null;
-        ctx.json(new BatchJson.ListResponse(items.stream().map(BatchJson::batch).toList(), next, page.hasMore()));
+        ctx.contentType("application/json").result(BatchJson.list(items, next, page.hasMore()));
     }
 
     private void get(Context ctx) throws java.io.IOException {

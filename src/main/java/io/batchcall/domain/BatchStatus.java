@@ -54,7 +54,15 @@ public enum BatchStatus {
                 .toList();
     }
 
+    /** Every value, once: {@code values()} copies the array, and every batch row read parses this. */
+    private static final BatchStatus[] ALL = values();
+
     public static Optional<BatchStatus> fromWire(String name) {
-        return Arrays.stream(values()).filter(s -> s.wireName.equals(name)).findFirst();
+        for (var value : ALL) {
+            if (value.wireName.equals(name)) {
+                return Optional.of(value);
+            }
+        }
+        return Optional.empty();
     }
 }

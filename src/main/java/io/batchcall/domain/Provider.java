@@ -1,7 +1,6 @@
 package io.batchcall.domain;
 
 import java.math.BigDecimal;
-import java.util.Arrays;
 import java.util.Optional;
 
 /** A telephony provider, named on the wire as ElevenLabs names it (plus our {@code simulator}). */
@@ -33,7 +32,15 @@ public enum Provider {
         return defaultCps;
     }
 
+    /** Every value, once: {@code values()} copies the array, and every batch row read parses this. */
+    private static final Provider[] ALL = values();
+
     public static Optional<Provider> fromWire(String name) {
-        return Arrays.stream(values()).filter(p -> p.wireName.equals(name)).findFirst();
+        for (var value : ALL) {
+            if (value.wireName.equals(name)) {
+                return Optional.of(value);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -60,7 +60,15 @@ public enum RecipientStatus {
         return this == FAILED || this == VOICEMAIL;
     }
 
+    /** Every status, once: {@code values()} copies the array, and every recipient row read parses its status. */
+    private static final RecipientStatus[] ALL = values();
+
     public static Optional<RecipientStatus> fromWire(String name) {
-        return Arrays.stream(values()).filter(s -> s.wireName.equals(name)).findFirst();
+        for (var status : ALL) {
+            if (status.wireName.equals(name)) {
+                return Optional.of(status);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -26,9 +26,18 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 /** Batches and the use cases that change them with their recipients: submit, cancel, retry, delete. */
 public final class BatchStore {
-    /** Every batch read joins the names the API shows; deleted agents and numbers still lend their names. */
+    /**
+     * Every batch read joins the names the API shows; deleted agents and numbers still lend their names. Its
+     * columns by name, not {@code b.*}: the claim's and the campaign
+     * rules' columns (calling window, retry policy as JSON) are read by no one here, and a list page read them for
+     * 100 batches on every request.
+     */
     static final String SUMMARY = """
-            SELECT b.*, a.name AS agent_name, br.name AS branch_name, p.provider AS phone_provider
+            SELECT b.workspace_id, b.id, b.name, b.agent_id, b.branch_id, b.phone_number_id, b.environment, b.timezone,
+                   b.whatsapp_params, b.ringing_timeout_secs, b.recording_enabled, b.machine_detection,
+                   b.target_concurrency_limit, b.status, b.failure_reason, b.retry_count, b.total_scheduled,
+                   b.total_dispatched, b.total_finished, b.scheduled_at, b.created_at, b.updated_at, b.paused_at,
+                   a.name AS agent_name, br.name AS branch_name, p.provider AS phone_provider
             FROM batches b
             JOIN agents a ON a.workspace_id = b.workspace_id AND a.id = b.agent_id
             LEFT JOIN branches br ON br.workspace_id = b.workspace_id AND br.id = b.branch_id

@@ -42,6 +42,22 @@ public final class ConversationStore {
              LEFT JOIN agents a ON a.workspace_id = c.workspace_id AND a.id = c.agent_id
             """;
 
+    /**
+     * As {@link #NAMED}, for the list: without the transcript and client data, which no list item shows. A
+     * transcript can be tens of kilobytes, and a page read, converted to text and sent up to 100 of them.
+     */
+    private static final String LISTED = without(
+            NAMED,
+            "c.client_data::text AS client_data, c.transcript::text AS transcript",
+            "NULL::text AS client_data, '[]' AS transcript");
+
+    private static String without(String sql, String columns, String placeholders) {
+        if (!sql.contains(columns)) {
+            throw new IllegalStateException("the conversation columns changed: " + columns + " is not in them");
+        }
+        return sql.replace(columns, placeholders);
+    }
+
     private final Jdbi jdbi;
     private final Clock clock;
     private final IdSource ids;
@@ -331,7 +347,7 @@ public final class ConversationStore {
                 filter.oldestFirst()
                         ? " AND (c.start_time, c.id) > (:afterAt, :afterId)"
                         : " AND (c.start_time, c.id) < (:afterAt, :afterId)"));
-        var sql = NAMED + where + " ORDER BY c.start_time " + direction + ", c.id " + direction + " LIMIT :limit";
+        var sql = LISTED + where + " ORDER BY c.start_time " + direction + ", c.id " + direction + " LIMIT :limit";
         var rows = jdbi.withHandle(handle -> {
             var query = handle.createQuery(sql)
                     .bind("workspaceId", workspace.value())

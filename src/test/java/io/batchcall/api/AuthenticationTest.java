@@ -90,4 +90,40 @@ class AuthenticationTest {
                         .status())
                 .isEqualTo(200);
     }
+
+    @Test
+    void a_request_marks_its_key_used_and_leaves_the_workspace_s_other_keys_unmarked() {
+        var created = server.admin()
+                .post("/admin/v1/workspaces", "{\"name\":\"Last used\"}")
+                .json();
+        var workspaceId = created.get("workspace_id").asText();
+        var unused = server.admin()
+                .postEmpty("/admin/v1/workspaces/" + workspaceId + "/api-keys")
+                .json();
+        assertThat(lastUsed(workspaceId, created.get("api_key_id").asText()).isNull())
+                .isTrue();
+
+        assertThat(server.client(created.get("api_key").asText())
+                        .get("/v1/batchcall/workspace")
+                        .status())
+                .isEqualTo(200);
+
+        assertThat(lastUsed(workspaceId, created.get("api_key_id").asText()).isIntegralNumber())
+                .isTrue();
+        assertThat(lastUsed(workspaceId, unused.get("key_id").asText()).isNull())
+                .isTrue();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode lastUsed(String workspaceId, String keyId) {
+        for (var workspace : server.admin().get("/admin/v1/workspaces").json().get("workspaces")) {
+            if (workspace.get("workspace_id").asText().equals(workspaceId)) {
+                for (var key : workspace.get("api_keys")) {
+                    if (key.get("key_id").asText().equals(keyId)) {
+                        return key.get("last_used_at_unix");
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no key " + keyId + " in workspace " + workspaceId);
+    }
 }
