@@ -25,10 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event sink every provider reports to. Reports queue to one writer per node, which records whatever has
- * arrived together in one transaction (group commit: the workspace, agent and batch rows every call shares are
- * written once per group, not once per call); each caller waits, for a bounded time, until its own report is
- * stored. A database that is away is waited for (an outcome is never dropped because PostgreSQL blinked); a
+ * The event sink every provider reports to. Reports queue to this node's writers, each of which records whatever
+ * has arrived together in one transaction (group commit: the batch rows every call shares are written once per
+ * group, not once per call); each caller waits, for a bounded time, until its own report is stored. An attempt's
+ * reports always go to the same writer, in the order they came, and writers lock attempts in one order and their
+ * batch rows last ({@link AttemptLifecycle}), so several write at once without waiting for each other but at the
+ * end. A database that is away is waited for (an outcome is never dropped because PostgreSQL blinked); a
  * report PostgreSQL refuses for good is split out of its group and recorded as an interrupted attempt on its own,
  * so that one tenant's bad row never holds back anyone else's calls. A call's end wakes the dispatcher, since it
  * frees a slot.
@@ -51,18 +53,27 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     private static final Duration IDLE_BEAT = Duration.ofSeconds(1);
     /** The most reports one transaction records. */
     private static final int MOST_PER_GROUP = 512;
+    /**
+     * Writers per node. One writer was the node's limit: every call waits for three of its groups in turn, and a
+     * group is a dozen statements. Two keep PostgreSQL busy while one of them waits for a commit.
+     */
+    static final int WRITERS = 2;
 
     private final Function<List<CallEvent>, AttemptLifecycle.Result> store;
     private final CallRegistry registry;
     private final Wakeup wakeup;
     private final MeterRegistry meters;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final List<Writer> writers;
     private final Counter isolated;
     private final Duration reportWait;
     private final Duration stuckAfter;
-    private final Thread writer;
-    /** The reports the writer is recording now, for the oldest-waiting gauge. */
-    private volatile List<Pending> inProgress = List.of();
+
+    /** One writer: its queue, its thread, and the reports it is recording now (for the oldest-waiting gauge). */
+    private static final class Writer {
+        final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+        volatile List<Pending> inProgress = List.of();
+        Thread thread;
+    }
 
     private volatile boolean closed;
 
@@ -113,8 +124,23 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                         r -> r.oldestWait().toMillis() / 1000.0)
                 .description("How long the oldest call report waiting for the writer has waited")
                 .register(meters);
-        this.writer =
-                Thread.ofPlatform().name("batchcall-call-events").daemon(true).start(this::write);
+        var started = new ArrayList<Writer>();
+        for (int i = 0; i < WRITERS; i++) {
+            var writer = new Writer();
+            writer.thread = Thread.ofPlatform()
+                    .name("batchcall-call-events-" + i)
+                    .daemon(true)
+                    .start(() -> write(writer));
+            started.add(writer);
+        }
+        this.writers = List.copyOf(started);
+    }
+
+    /** The writer of an attempt's reports: always the same one, so that they are recorded in the order they came. */
+    private Writer writerOf(AttemptRef attempt) {
+        int hash = attempt.workspaceId().value().hashCode() * 31
+                + attempt.attemptId().hashCode();
+        return writers.get(Math.floorMod(hash, writers.size()));
     }
 
     /** The provider took the call; false when the attempt is gone or already ended (its call must be stopped). */
@@ -150,6 +176,24 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         }
     }
 
+    /**
+     * Queued like {@link #report}, but the caller goes on at once: the report is recorded by the attempt's writer,
+     * before any later report of the same attempt. An end still waits (its slot is freed only once it is stored).
+     */
+    @Override
+    public void reportWithoutWaiting(CallEvent event) {
+        if (event instanceof CallEvent.Ended) {
+            report(event);
+            return;
+        }
+        if (event instanceof CallEvent.Answered || event instanceof CallEvent.MachineDetected) {
+            registry.find(event.attempt()).ifPresent(call -> call.answered = true);
+        }
+        if (!closed) {
+            writerOf(event.attempt()).queue.add(new Pending(event, new CompletableFuture<>(), System.nanoTime()));
+        }
+    }
+
     /** An end, with whether the call reached the provider (and so has a conversation). */
     void ended(
             AttemptRef ref,
@@ -162,24 +206,29 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
 
     /** True while the writer runs and no report has waited too long: what /ready reports for call events. */
     public boolean healthy() {
-        return writer.isAlive() && oldestWait().compareTo(stuckAfter) < 0;
+        return writers.stream().allMatch(w -> w.thread.isAlive())
+                && oldestWait().compareTo(stuckAfter) < 0;
     }
 
     /** Reports queued or being recorded. */
     int depth() {
-        return queue.size() + inProgress.size();
+        return writers.stream()
+                .mapToInt(w -> w.queue.size() + w.inProgress.size())
+                .sum();
     }
 
     /** How long the oldest report still waiting has waited; zero when none is. */
     Duration oldestWait() {
         long oldest = Long.MAX_VALUE;
-        var head = queue.peek();
-        if (head != null) {
-            oldest = head.queuedAtNanos();
-        }
-        for (var pending : inProgress) {
-            if (!pending.recorded().isDone()) {
-                oldest = Math.min(oldest, pending.queuedAtNanos());
+        for (var writer : writers) {
+            var head = writer.queue.peek();
+            if (head != null) {
+                oldest = Math.min(oldest, head.queuedAtNanos());
+            }
+            for (var pending : writer.inProgress) {
+                if (!pending.recorded().isDone()) {
+                    oldest = Math.min(oldest, pending.queuedAtNanos());
+                }
             }
         }
         return oldest == Long.MAX_VALUE ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - oldest);
@@ -190,7 +239,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         if (closed) {
             return pending.unrecordedAnswer();
         }
-        queue.add(pending);
+        writerOf(report.attempt()).queue.add(pending);
         try {
             return pending.recorded().get(reportWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -206,23 +255,23 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
         }
     }
 
-    private void write() {
+    private void write(Writer writer) {
         var taken = new ArrayList<Pending>(MOST_PER_GROUP);
         while (!closed) {
             try {
-                var first = queue.poll(IDLE_BEAT.toMillis(), TimeUnit.MILLISECONDS);
+                var first = writer.queue.poll(IDLE_BEAT.toMillis(), TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
                 taken.add(first);
-                queue.drainTo(taken, MOST_PER_GROUP - 1);
-                inProgress = List.copyOf(taken);
+                writer.queue.drainTo(taken, MOST_PER_GROUP - 1);
+                writer.inProgress = List.copyOf(taken);
                 writeGroup(taken);
             } catch (InterruptedException e) {
                 taken.forEach(pending -> pending.recorded().complete(pending.unrecordedAnswer()));
                 return;
             } catch (Throwable e) {
-                // An Error (out of memory included) or a bug must not end the one thread every call reports to.
+                // An Error (out of memory included) or a bug must not end a thread that calls report to.
                 // What this group held is left to lease recovery, which asks the providers.
                 log.error(
                         "Call-event writer failed on a group; its attempts are left to lease recovery reports={}"
@@ -232,7 +281,7 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
                 taken.forEach(pending -> pending.recorded().complete(pending.unrecordedAnswer()));
             } finally {
                 taken.clear();
-                inProgress = List.of();
+                writer.inProgress = List.of();
             }
         }
     }
@@ -363,10 +412,12 @@ public final class AttemptRecorder implements CallEventSink, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        writer.interrupt();
-        Pending pending;
-        while ((pending = queue.poll()) != null) {
-            pending.recorded().complete(pending.unrecordedAnswer());
+        for (var writer : writers) {
+            writer.thread.interrupt();
+            Pending pending;
+            while ((pending = writer.queue.poll()) != null) {
+                pending.recorded().complete(pending.unrecordedAnswer());
+            }
         }
     }
 }

@@ -60,20 +60,36 @@ public final class AttemptLifecycle {
 
     record Moved(AttemptRef attempt, String batchId, String recipientId, String agentId) {}
 
-    /** Applies a group of events in one transaction. */
+    /**
+     * Applies a group of events in one transaction. It takes no workspace lock: ends append the slots they free
+     * ({@link InFlight#releasedLater}) instead of writing the workspace and agent rows a claim holds, and the batch
+     * rows, which claims write too, are locked last, in one order, just before the batches' counters change. So a
+     * group and a claim wait for each other only for the other's last statements, not its whole transaction.
+     */
     public Result apply(List<CallEvent> group) {
         return jdbi.inTransaction(handle -> {
-            // Lock order for every change to in-flight counts: workspaces (sorted), then attempts, agents, batches.
-            // Read the time after the locks, so that ends and claims are stamped in the order they happened.
-            lockWorkspaces(
-                    handle,
-                    group.stream()
-                            .map(e -> e.attempt().workspaceId().value())
-                            .distinct()
-                            .sorted()
-                            .toList());
+            lockAttempts(handle, group.stream().map(CallEvent::attempt).toList());
             return apply(handle, group, clock.instant());
         });
+    }
+
+    /**
+     * Locks attempts in one order, (workspace, id), before any is written: every transaction that writes several
+     * attempts takes them this way (lease renewal, batch deletion too), so that two never wait for each other.
+     */
+    static void lockAttempts(Handle handle, List<AttemptRef> attempts) {
+        var sorted = attempts.stream()
+                .distinct()
+                .sorted(java.util.Comparator.comparing(
+                                (AttemptRef a) -> a.workspaceId().value())
+                        .thenComparing(AttemptRef::attemptId))
+                .toList();
+        bindRefs(handle.createQuery("""
+                        SELECT a.id FROM attempts a
+                        JOIN unnest(:workspaceIds, :ids) WITH ORDINALITY AS t(workspace_id, id, n)
+                          ON a.workspace_id = t.workspace_id AND a.id = t.id
+                        ORDER BY t.n
+                        FOR NO KEY UPDATE OF a"""), sorted).mapTo(String.class).list();
     }
 
     static void lockWorkspaces(Handle handle, List<String> sortedIds) {
@@ -110,17 +126,90 @@ public final class AttemptLifecycle {
         // A call that was accepted, answered and ended within one group would otherwise open its conversation up
         // to four times (each an insert and a recipient update, unchanged after the first).
         var opened = new Opened(new java.util.HashSet<>());
-        var acceptedIds = accept(handle, accepted, now, events, opened);
-        events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now, opened));
-        events.addAll(reached(handle, answer(handle, answered, now, opened), RecipientStatus.IN_PROGRESS, now, opened));
+        var touched = new java.util.TreeSet<BatchRef>(InFlight.BATCH_ORDER);
+        var acceptedIds = accept(handle, accepted, now, events, opened, touched);
+        events.addAll(reached(handle, ring(handle, ringing), RecipientStatus.INITIATED, now, opened, touched));
+        events.addAll(reached(
+                handle, answer(handle, answered, now, opened), RecipientStatus.IN_PROGRESS, now, opened, touched));
         events.addAll(LifecycleEvents.machineDetections(handle, detect(handle, detected)));
-        var result = ended.isEmpty() ? new Ends(Set.of(), List.of()) : end(handle, ended, now, events, random, opened);
+        var ends = ended.isEmpty() ? Ends.NONE : end(handle, ended, now, events, random, opened);
         outbox.append(handle, events, now);
-        return new Result(acceptedIds, result.endedAttemptIds(), result.completedBatchIds());
+        // The batch rows last: a claim writes them too, so each waits for the other only from here to its commit.
+        touched.addAll(ends.finished().keySet());
+        ends.released().forEach(r -> touched.add(new BatchRef(r.workspace(), r.batchId())));
+        var completed = settle(handle, touched, ends, now);
+        return new Result(
+                acceptedIds,
+                ends.endedAttemptIds(),
+                completed.stream().map(BatchRef::batchId).toList());
+    }
+
+    /**
+     * Locks the group's batch rows in one order (the claims' order), shows the change on each (to the second),
+     * settles the ends on their batches, and appends the completions' events. Returns the batches completed.
+     */
+    private List<BatchRef> settle(Handle handle, java.util.SortedSet<BatchRef> batches, Ends ends, Instant now) {
+        if (batches.isEmpty()) {
+            return List.of();
+        }
+        var keys = List.copyOf(batches);
+        handle.createQuery("""
+                        SELECT b.id FROM batches b
+                        JOIN unnest(:workspaceIds, :ids) WITH ORDINALITY AS t(workspace_id, id, n)
+                          ON b.workspace_id = t.workspace_id AND b.id = t.id
+                        ORDER BY t.n
+                        FOR NO KEY UPDATE OF b""")
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        keys.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        keys.stream().map(BatchRef::batchId).toList())
+                .mapTo(String.class)
+                .list();
+        // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
+        // written when the second changes, not once per call event.
+        handle.createUpdate("""
+                        UPDATE batches b SET updated_at = :now
+                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
+                        WHERE b.workspace_id = t.workspace_id AND b.id = t.id
+                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))""")
+                .bind("now", Rows.at(now))
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        keys.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        keys.stream().map(BatchRef::batchId).toList())
+                .execute();
+        if (ends.released().isEmpty()) {
+            return List.of();
+        }
+        var completed = InFlight.settleBatches(handle, ends.released(), ends.finished(), now);
+        outbox.append(
+                handle,
+                LifecycleEvents.batchEvents(
+                        handle,
+                        completed.stream()
+                                .map(batch -> new LifecycleEvents.BatchMove(
+                                        batch, "batch.completed", BatchStatus.IN_PROGRESS.wireName()))
+                                .toList()),
+                now);
+        handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
+        return completed;
     }
 
     private static Set<String> accept(
-            Handle handle, List<CallEvent.Accepted> accepted, Instant now, List<Outbox.Event> events, Opened opened) {
+            Handle handle,
+            List<CallEvent.Accepted> accepted,
+            Instant now,
+            List<Outbox.Event> events,
+            Opened opened,
+            java.util.Set<BatchRef> touched) {
         if (accepted.isEmpty()) {
             return Set.of();
         }
@@ -159,7 +248,7 @@ public final class AttemptLifecycle {
                         accepted.stream().map(a -> Rows.at(a.dialedAt())).toList())
                 .map((rs, ctx) -> moved(rs))
                 .list();
-        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now, opened));
+        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now, opened, touched));
         return moved.stream().map(m -> m.attempt().attemptId()).collect(Collectors.toSet());
     }
 
@@ -286,10 +375,15 @@ public final class AttemptLifecycle {
 
     /**
      * The attempts reached their provider: conversations open, recipients move to {@code status} (from an earlier
-     * one only), and their batches show the change (to the second). Returns the moves' events.
+     * one only), and their batches are noted to show the change (see settle). Returns the moves' events.
      */
     private static List<Outbox.Event> reached(
-            Handle handle, List<Moved> moved, RecipientStatus status, Instant now, Opened opened) {
+            Handle handle,
+            List<Moved> moved,
+            RecipientStatus status,
+            Instant now,
+            Opened opened,
+            java.util.Set<BatchRef> touched) {
         if (moved.isEmpty()) {
             return List.of();
         }
@@ -333,28 +427,8 @@ public final class AttemptLifecycle {
                         moved.stream().map(m -> m.attempt().attemptId()).toList())
                 .map((rs, ctx) -> recipientMove(rs))
                 .list();
-        // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
-        // written when the second changes, not once per call event.
-        var batches = moved.stream()
-                .map(m -> new BatchRef(m.attempt().workspaceId(), m.batchId()))
-                .distinct()
-                .sorted(InFlight.BATCH_ORDER)
-                .toList();
-        handle.createUpdate("""
-                        UPDATE batches b SET updated_at = :now
-                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
-                        WHERE b.workspace_id = t.workspace_id AND b.id = t.id
-                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))""")
-                .bind("now", Rows.at(now))
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        batches.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        batches.stream().map(BatchRef::batchId).toList())
-                .execute();
+        // Their batches show the change once the group locks them, at its end (settle).
+        moved.forEach(m -> touched.add(new BatchRef(m.attempt().workspaceId(), m.batchId())));
         return LifecycleEvents.recipientEvents(handle, moves);
     }
 
@@ -382,8 +456,13 @@ public final class AttemptLifecycle {
         }
     }
 
-    /** What ending a group did. */
-    private record Ends(Set<String> endedAttemptIds, List<String> completedBatchIds) {}
+    /**
+     * What ending a group did: the attempts it ended, the slots they free (their batches' counts are settled last,
+     * under the batch rows' locks) and the recipients each batch finished.
+     */
+    private record Ends(Set<String> endedAttemptIds, List<InFlight.Release> released, Map<BatchRef, Integer> finished) {
+        static final Ends NONE = new Ends(Set.of(), List.of(), Map.of());
+    }
 
     private static Ends end(
             Handle handle,
@@ -399,12 +478,12 @@ public final class AttemptLifecycle {
         var unique = withVerdicts(handle, List.copyOf(ends.values()));
         var changed = endAttempts(handle, unique, now);
         if (changed.isEmpty()) {
-            return new Ends(Set.of(), List.of());
+            return Ends.NONE;
         }
         var released = changed.stream()
                 .map(c -> new InFlight.Release(c.attempt().workspaceId(), c.agentId(), c.batchId()))
                 .toList();
-        InFlight.released(handle, released);
+        InFlight.releasedLater(handle, released);
         var byId = unique.stream().collect(Collectors.toMap(e -> e.attempt().attemptId(), e -> e, (a, b) -> a));
         var reached = changed.stream()
                 .map(Moved::attempt)
@@ -425,20 +504,11 @@ public final class AttemptLifecycle {
                 now);
         var finished = new TreeMap<BatchRef, Integer>(InFlight.BATCH_ORDER);
         moves.forEach(move -> finished.merge(move.batch(), 1, Integer::sum));
-        var completed = InFlight.settleBatches(handle, released, finished, now);
         events.addAll(LifecycleEvents.recipientEvents(handle, retried, Optional.of(RetryScheduling.EVENT)));
         events.addAll(LifecycleEvents.recipientEvents(handle, moves));
         events.addAll(LifecycleEvents.initiationFailures(handle, reached));
-        events.addAll(LifecycleEvents.batchEvents(
-                handle,
-                completed.stream()
-                        .map(batch -> new LifecycleEvents.BatchMove(
-                                batch, "batch.completed", BatchStatus.IN_PROGRESS.wireName()))
-                        .toList()));
-        handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
         return new Ends(
-                changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()),
-                completed.stream().map(BatchRef::batchId).toList());
+                changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()), released, finished);
     }
 
     private static List<Moved> endAttempts(Handle handle, List<CallEvent.Ended> ends, Instant now) {

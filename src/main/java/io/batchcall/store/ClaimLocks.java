@@ -14,7 +14,8 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * What a claim reads and locks before it decides: the workspace's due batches, their agents and their numbers,
- * each row locked (FOR NO KEY UPDATE) in that order, which every transaction that changes them follows too.
+ * the agents and numbers locked (FOR NO KEY UPDATE) in that order, which every transaction that changes them
+ * follows too; the batches are read under the workspace lock and locked when the claim counts on them.
  */
 final class ClaimLocks {
     private ClaimLocks() {}
@@ -49,8 +50,11 @@ final class ClaimLocks {
                                       WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id
                                         AND r.status = 'pending'
                                         AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now))
-                        ORDER BY b.last_claimed_at NULLS FIRST, b.created_at, b.id
-                        FOR NO KEY UPDATE OF b""")
+                        -- Not locked: every change to a batch but a group of call ends takes the workspace lock
+                        -- this claim holds, and those ends only lower in_flight and complete batches without
+                        -- pending recipients. The claim locks the rows when it counts its claims on them, last
+                        -- (InFlight.claimed), so that ends and claims wait for each other only briefly.
+                        ORDER BY b.last_claimed_at NULLS FIRST, b.created_at, b.id""")
                 .bind("workspaceId", workspace.value())
                 .bind("now", Rows.at(now))
                 .map((rs, ctx) -> new DueBatch(

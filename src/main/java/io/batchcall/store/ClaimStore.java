@@ -112,17 +112,23 @@ public final class ClaimStore {
                             SELECT concurrency_limit, in_flight, dispatch_paused FROM workspaces
                             WHERE id = :workspaceId FOR NO KEY UPDATE""")
                     .bind("workspaceId", workspace.value())
-                    // A workspace whose dispatch is paused (its emergency stop) claims nothing: as full.
-                    .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getBoolean(3) ? rs.getInt(1) : rs.getInt(2)})
+                    // A workspace whose dispatch is paused (its emergency stop) claims nothing.
+                    .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getBoolean(3) ? 1 : 0})
                     .findOne();
             // Read after the lock: claims and ends are then stamped in the order they really happened, so the
             // attempts' timestamps show the limits as they were enforced.
             var now = clock.instant();
-            if (limits.isEmpty() || limits.get()[1] >= limits.get()[0]) {
+            if (limits.isEmpty() || limits.get()[2] == 1) {
+                return Result.nothing(now);
+            }
+            // The slots ends gave back since the last claim count again from here (the agents' too, before their
+            // rows are read below); an end committing meanwhile is seen by the next claim.
+            int inFlight = limits.get()[1] - InFlight.fold(handle, workspace);
+            if (inFlight >= limits.get()[0]) {
                 return Result.nothing(now);
             }
             int workspaceLimit = limits.get()[0];
-            int workspaceFree = workspaceLimit - limits.get()[1];
+            int workspaceFree = workspaceLimit - inFlight;
             var batches = ClaimLocks.dueBatches(handle, workspace, now);
             if (batches.isEmpty()) {
                 return Result.nothing(now);
@@ -187,6 +193,10 @@ public final class ClaimStore {
                     .map(DueBatch::id)
                     .filter(claimedBatches::contains)
                     .toList();
+            if (!started.isEmpty()) {
+                // A batch's first claim shows it in progress in its batch.started event: counted on first.
+                InFlight.claimedOnBatches(handle, workspace, claims, now);
+            }
             var events = new ArrayList<>(BatchTransitions.started(handle, workspace, started));
             events.addAll(gate.events());
             events.addAll(LifecycleEvents.recipientEvents(
@@ -199,6 +209,9 @@ public final class ClaimStore {
                                     Optional.of(claim.attempt())))
                             .toList()));
             outbox.append(handle, events, now);
+            if (started.isEmpty()) {
+                InFlight.claimedOnBatches(handle, workspace, claims, now);
+            }
             return new Result(claims, started, failed, now, now.plus(lease));
         });
     }
@@ -240,34 +253,37 @@ public final class ClaimStore {
         if (questions.isEmpty()) {
             return answers;
         }
-        jdbi.useHandle(handle -> handle.createQuery("""
-                        SELECT a.workspace_id, a.id,
-                               a.phase = :dialing AND r.status = ANY(:open) AND a.batch_id = q.batch_id AS open,
+        var byWorkspace = new java.util.TreeMap<String, List<GateQuestion>>();
+        questions.forEach(q -> byWorkspace
+                .computeIfAbsent(q.attempt().workspaceId().value(), w -> new ArrayList<>())
+                .add(q));
+        jdbi.useHandle(handle -> byWorkspace.forEach((workspaceId, asked) -> handle.createQuery("""
+                        SELECT :workspaceId AS workspace_id, q.id,
+                               a.phase = :dialing AND a.batch_id = q.batch_id
+                                 AND (SELECT r.status FROM recipients r
+                                      WHERE r.workspace_id = :workspaceId AND r.batch_id = a.batch_id
+                                        AND r.id = a.recipient_id) = ANY(:open) AS open,
                                b.status, b.failure_reason, b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
-                        FROM unnest(:workspaceIds, :attemptIds, :batchIds) AS q(workspace_id, id, batch_id)
-                        -- Joined by the primary key alone: with the batch in the join, attempts_by_batch (same
-                        -- leading columns) can be chosen, and each lookup then scans its batch's attempts.
-                        JOIN attempts a ON a.workspace_id = q.workspace_id AND a.id = q.id
-                        JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
-                        JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
-                                         AND r.id = a.recipient_id
-                        JOIN workspaces w ON w.id = a.workspace_id""")
+                        FROM unnest(:attemptIds, :batchIds) AS q(id, batch_id)
+                        -- Each question looks its attempt and recipient up by primary key, one at a time (OFFSET 0
+                        -- and the scalar subquery keep the planner from joining the tables wholesale). Joined
+                        -- as sets, a workspace whose attempts and recipients grew since the last ANALYZE was
+                        -- planned as a scan of all of them per question: a claim's 500 dials took seconds.
+                        CROSS JOIN LATERAL (SELECT a.phase, a.batch_id, a.recipient_id FROM attempts a
+                                            WHERE a.workspace_id = :workspaceId AND a.id = q.id OFFSET 0) a
+                        JOIN batches b ON b.workspace_id = :workspaceId AND b.id = a.batch_id
+                        JOIN workspaces w ON w.id = :workspaceId""")
                 .bind("dialing", AttemptPhase.DIALING.wireName())
                 .bindArray("open", String.class, RecipientStatus.open())
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        questions.stream()
-                                .map(q -> q.attempt().workspaceId().value())
-                                .toList())
+                .bind("workspaceId", workspaceId)
                 .bindArray(
                         "attemptIds",
                         String.class,
-                        questions.stream().map(q -> q.attempt().attemptId()).toList())
+                        asked.stream().map(q -> q.attempt().attemptId()).toList())
                 .bindArray(
                         "batchIds",
                         String.class,
-                        questions.stream().map(GateQuestion::batchId).toList())
+                        asked.stream().map(GateQuestion::batchId).toList())
                 .map((rs, ctx) -> Map.entry(
                         new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
                         dialGate(
@@ -275,7 +291,7 @@ public final class ClaimStore {
                                 BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
                                 Rows.optionalText(rs, "failure_reason"),
                                 rs.getBoolean("paused"))))
-                .forEach(entry -> answers.put(entry.getKey(), entry.getValue())));
+                .forEach(entry -> answers.put(entry.getKey(), entry.getValue()))));
         questions.forEach(q -> answers.putIfAbsent(q.attempt(), new DialGate.Stopped()));
         return answers;
     }

@@ -38,8 +38,8 @@ final class InFlight {
     record Release(WorkspaceId workspace, String agentId, String batchId) {}
 
     /**
-     * Claims count against every limit; the batch runs from its first claim on and counts a recipient as
-     * dispatched at its first attempt.
+     * Claims count against the workspace's and agents' limits ({@link #claimedOnBatches} counts them on their
+     * batches, which run from their first claim on and count a recipient as dispatched at its first attempt).
      */
     static void claimed(Handle handle, WorkspaceId workspace, List<Claim> claims, Instant now) {
         handle.createUpdate("UPDATE workspaces SET in_flight = in_flight + :count WHERE id = :workspaceId")
@@ -56,6 +56,13 @@ final class InFlight {
                     .bind("count", perAgent.get(agent))
                     .execute();
         }
+    }
+
+    /**
+     * The batches' share of {@link #claimed}: a claim does it last, just before it commits, since groups of call
+     * ends write the same rows and each waits for the other from its first write of them to its commit.
+     */
+    static void claimedOnBatches(Handle handle, WorkspaceId workspace, List<Claim> claims, Instant now) {
         var perBatch = count(claims, Claim::batchId);
         var firstDials =
                 count(claims.stream().filter(c -> c.attemptNumber() == 1).toList(), Claim::batchId);
@@ -165,6 +172,66 @@ final class InFlight {
     }
 
     /**
+     * Ended attempts free their workspaces' and agents' slots without touching those rows: the frees are appended
+     * to {@code in_flight_releases}, which the next claim (or single call) folds into the counters under the
+     * workspace's lock ({@link #fold}). So a group of ends never waits for a claim holding the workspace, nor a
+     * claim for the ends. Until folded, a counter reads high: a limit can only be too strict for that moment.
+     */
+    static void releasedLater(Handle handle, List<Release> released) {
+        if (released.isEmpty()) {
+            return;
+        }
+        var perAgent = new TreeMap<AgentKey, Integer>(AgentKey.ORDER);
+        released.forEach(r -> perAgent.merge(new AgentKey(r.workspace().value(), r.agentId()), 1, Integer::sum));
+        handle.createUpdate("""
+                        INSERT INTO in_flight_releases (workspace_id, agent_id, released)
+                        SELECT * FROM unnest(:workspaceIds, :agentIds, :counts)""")
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        perAgent.keySet().stream().map(AgentKey::workspaceId).toList())
+                .bindArray(
+                        "agentIds",
+                        String.class,
+                        perAgent.keySet().stream().map(AgentKey::agentId).toList())
+                .bindArray("counts", Integer.class, List.copyOf(perAgent.values()))
+                .execute();
+    }
+
+    /**
+     * Folds the workspace's committed releases into its and its agents' counters. The caller holds the workspace's
+     * lock, which every folder takes first, so a release is folded once; one committed after this statement began
+     * is left for the next fold (the counts then read high, never low). Returns how many slots the workspace got
+     * back.
+     */
+    static int fold(Handle handle, WorkspaceId workspace) {
+        var perAgent = new TreeMap<String, Integer>();
+        handle.createQuery("""
+                        DELETE FROM in_flight_releases WHERE workspace_id = :workspaceId
+                        RETURNING agent_id, released""")
+                .bind("workspaceId", workspace.value())
+                .map((rs, ctx) -> Map.entry(rs.getString("agent_id"), rs.getInt("released")))
+                .forEach(e -> perAgent.merge(e.getKey(), e.getValue(), Integer::sum));
+        if (perAgent.isEmpty()) {
+            return 0;
+        }
+        int total = perAgent.values().stream().mapToInt(Integer::intValue).sum();
+        handle.createUpdate("UPDATE workspaces SET in_flight = in_flight - :count WHERE id = :workspaceId")
+                .bind("workspaceId", workspace.value())
+                .bind("count", total)
+                .execute();
+        handle.createUpdate("""
+                        UPDATE agents a SET in_flight = a.in_flight - c.n
+                        FROM unnest(:ids, :counts) AS c(id, n)
+                        WHERE a.workspace_id = :workspaceId AND a.id = c.id""")
+                .bind("workspaceId", workspace.value())
+                .bindArray("ids", String.class, List.copyOf(perAgent.keySet()))
+                .bindArray("counts", Integer.class, List.copyOf(perAgent.values()))
+                .execute();
+        return total;
+    }
+
+    /**
      * A batch about to be deleted: its attempts still in flight stop counting against the workspace's and agents'
      * limits at once (the batch row goes with its own count). Call with the workspace locked.
      */
@@ -172,6 +239,8 @@ final class InFlight {
         var released = handle.createQuery("""
                         SELECT agent_id FROM attempts
                         WHERE workspace_id = :workspaceId AND batch_id = :batchId AND phase <> :ended
+                        -- In the order the call-event writer locks attempts (AttemptLifecycle.lockAttempts).
+                        ORDER BY id COLLATE "C"
                         FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)

@@ -72,6 +72,8 @@ public final class LeaseStore {
                             .distinct()
                             .sorted()
                             .toList());
+            // The call-event writer takes no workspace lock: attempts are then taken in its order too.
+            AttemptLifecycle.lockAttempts(handle, attempts);
             return handle.createQuery("""
                         UPDATE attempts a SET lease_expires_at = :until
                         FROM unnest(:workspaceIds, :ids) AS held(workspace_id, id)

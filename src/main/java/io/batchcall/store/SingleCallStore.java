@@ -83,7 +83,7 @@ public final class SingleCallStore {
 
     /** Why no further call fits, or empty when one does. */
     private static Optional<String> limitsFull(Handle handle, WorkspaceId workspace, String agentId) {
-        var workspaceRow = handle.createQuery("""
+        Usage workspaceRow = handle.createQuery("""
                         SELECT concurrency_limit, in_flight, dispatch_paused FROM workspaces
                         WHERE id = :workspaceId FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
@@ -92,6 +92,10 @@ public final class SingleCallStore {
                         rs.getInt("in_flight"),
                         rs.getBoolean("dispatch_paused")))
                 .one();
+        // Ends give their slots back through the releases a holder of this lock folds (InFlight.fold): folded
+        // here too, before the agent's row is read, so that a single call sees every end committed before it.
+        int folded = InFlight.fold(handle, workspace);
+        workspaceRow = new Usage(workspaceRow.limit(), workspaceRow.inFlight() - folded, workspaceRow.dispatchPaused());
         if (workspaceRow.dispatchPaused()) {
             // The workspace's emergency stop holds every dial; a single call would only wait out its request.
             throw new io.batchcall.domain.StateConflict(

@@ -150,7 +150,7 @@ public final class WorkspaceStore {
     /** Calls in flight per workspace, as counted by the claims and ends of every node. */
     public java.util.Map<WorkspaceId, Integer> callsInFlight() {
         var counts = new java.util.LinkedHashMap<WorkspaceId, Integer>();
-        jdbi.useHandle(handle -> handle.createQuery("SELECT id, in_flight FROM workspaces ORDER BY id")
+        jdbi.useHandle(handle -> handle.createQuery("SELECT id, in_flight FROM workspaces_in_flight ORDER BY id")
                 .map((rs, ctx) -> java.util.Map.entry(new WorkspaceId(rs.getString("id")), rs.getInt("in_flight")))
                 .forEach(entry -> counts.put(entry.getKey(), entry.getValue())));
         return counts;

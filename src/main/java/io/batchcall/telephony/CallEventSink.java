@@ -13,6 +13,16 @@ import java.util.Optional;
 public interface CallEventSink {
     void report(CallEvent event);
 
+    /**
+     * Reports without waiting for the event to be stored, for a provider nobody waits on for an acknowledgement
+     * (the in-process simulator: a real carrier's call goes on while our write of its answer is still on its way,
+     * and a sender that must hear "stored" before it lets go, such as Twilio's callback, uses {@link #report}).
+     * The event is still recorded, in order with the attempt's later reports.
+     */
+    default void reportWithoutWaiting(CallEvent event) {
+        report(event);
+    }
+
     default void ringing(AttemptRef attempt) {
         report(new CallEvent.Ringing(attempt));
     }

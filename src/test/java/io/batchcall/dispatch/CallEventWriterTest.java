@@ -85,10 +85,11 @@ class CallEventWriterTest {
                 END $$ LANGUAGE plpgsql;
                 CREATE TRIGGER refuse_r3 BEFORE UPDATE ON recipients FOR EACH ROW EXECUTE FUNCTION refuse_r3();"""));
 
-        // Hold the workspace row so that the writer waits and all ten ends queue into one group.
+        // Hold the batch row, which a group of ends locks to settle them, so that the writer waits and the ends
+        // queue into one group.
         var lock = engine.jdbi.open();
         lock.begin();
-        lock.execute("SELECT id FROM workspaces WHERE id = ? FOR NO KEY UPDATE", workspace.value());
+        lock.execute("SELECT id FROM batches WHERE id = ? FOR NO KEY UPDATE", batch);
         var pool = Executors.newVirtualThreadPerTaskExecutor();
         var reporters = new ArrayList<java.util.concurrent.Future<?>>();
         for (var attempt : attempts) {
@@ -132,7 +133,11 @@ class CallEventWriterTest {
                 .isEqualTo(10);
         assertThat(engine.one("SELECT in_flight FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isZero();
-        assertThat(engine.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+        assertThat(engine.one(
+                        "SELECT in_flight FROM workspaces_in_flight WHERE id = :w",
+                        Integer.class,
+                        "w",
+                        workspace.value()))
                 .isZero();
         assertThat(engine.recorder.healthy()).isTrue();
         assertThat(engine.recorder.depth()).isZero();
@@ -187,7 +192,8 @@ class CallEventWriterTest {
                 Duration.ofMillis(500))) {
             var lock = engine.jdbi.open();
             lock.begin();
-            lock.execute("SELECT id FROM workspaces WHERE id = ? FOR NO KEY UPDATE", workspace.value());
+            // The attempt's row, which the writer must update to record the report: it waits for this lock.
+            lock.execute("SELECT id FROM attempts WHERE id = ? FOR UPDATE", attempt.attemptId());
 
             long started = System.nanoTime();
             recorder.answered(attempt);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
+import io.batchcall.support.Await;
 import io.batchcall.support.MutableClock;
 import io.batchcall.support.TestDatabase;
 import io.batchcall.telephony.CallState;
@@ -64,6 +65,15 @@ class CrashSafetyTest {
                         .toList());
         nodeA.dispatcher.dispatchOnce();
         nodeA.timers.advance(Duration.ofSeconds(1));
+        // The simulator, as a carrier, goes on while its answers are stored: they are, shortly.
+        Await.until(
+                Duration.ofSeconds(10),
+                "the three long calls to be recorded answered",
+                () -> count(
+                                nodeA,
+                                "SELECT count(*) FROM recipients WHERE batch_id = :b AND status = 'in_progress'",
+                                batch)
+                        == 3);
         assertThat(count(
                         nodeA, "SELECT count(*) FROM recipients WHERE batch_id = :b AND status = 'in_progress'", batch))
                 .isEqualTo(3);
@@ -98,7 +108,11 @@ class CrashSafetyTest {
                 .isEqualTo(7);
         assertThat(count(nodeB, "SELECT total_dispatched FROM batches WHERE id = :b", batch))
                 .isEqualTo(7);
-        assertThat(nodeB.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+        assertThat(nodeB.one(
+                        "SELECT in_flight FROM workspaces_in_flight WHERE id = :w",
+                        Integer.class,
+                        "w",
+                        workspace.value()))
                 .isZero();
         assertThat(nodeB.one(
                         "SELECT failure_reason FROM attempts WHERE batch_id = :b AND outcome = 'interrupted'"
@@ -214,7 +228,11 @@ class CrashSafetyTest {
                 .containsOnly("failed");
         assertThat(nodeB.one("SELECT total_finished FROM batches WHERE id = :b", Integer.class, "b", batch))
                 .isEqualTo(12);
-        assertThat(nodeB.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+        assertThat(nodeB.one(
+                        "SELECT in_flight FROM workspaces_in_flight WHERE id = :w",
+                        Integer.class,
+                        "w",
+                        workspace.value()))
                 .isZero();
     }
 

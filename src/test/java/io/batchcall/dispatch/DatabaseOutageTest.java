@@ -111,9 +111,9 @@ class DatabaseOutageTest {
                         .isEqualTo(6);
                 assertThat(single(statement, "SELECT count(*) FROM attempts WHERE phase <> 'ended'"))
                         .isZero();
-                assertThat(single(statement, "SELECT sum(in_flight) FROM workspaces"))
+                assertThat(single(statement, "SELECT sum(in_flight) FROM workspaces_in_flight"))
                         .isZero();
-                assertThat(single(statement, "SELECT sum(in_flight) FROM agents"))
+                assertThat(single(statement, "SELECT sum(in_flight) FROM agents_in_flight"))
                         .isZero();
                 assertThat(single(statement, "SELECT sum(in_flight) FROM batches"))
                         .isZero();

@@ -39,7 +39,11 @@ class DispatcherTest {
     }
 
     private int inFlight(String table, String id) {
-        return engine.one("SELECT in_flight FROM " + table + " WHERE id = :id", Integer.class, "id", id);
+        return engine.one(
+                "SELECT in_flight FROM " + io.batchcall.support.InFlightCounts.of(table) + " WHERE id = :id",
+                Integer.class,
+                "id",
+                id);
     }
 
     @Test

@@ -66,7 +66,11 @@ class OperateDispatchTest {
                 .isEqualTo(8);
         assertThat(count("SELECT in_flight + total_dispatched FROM batches WHERE id = :b", batch))
                 .isZero();
-        assertThat(engine.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+        assertThat(engine.one(
+                        "SELECT in_flight FROM workspaces_in_flight WHERE id = :w",
+                        Integer.class,
+                        "w",
+                        workspace.value()))
                 .isZero();
         assertThat(engine.batchStatus(batch)).isEqualTo("in_progress");
 

@@ -70,7 +70,8 @@ class StuckAttemptsTest {
     }
 
     private int inFlight(WorkspaceId workspace) {
-        return nodeA.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value());
+        return nodeA.one(
+                "SELECT in_flight FROM workspaces_in_flight WHERE id = :w", Integer.class, "w", workspace.value());
     }
 
     @Test

@@ -375,7 +375,11 @@ class WhatsAppDispatchTest {
         assertThat(recipient("attempt_count", batch)).isEqualTo("0");
         assertThat(nextAttemptAt(batch)).isEqualTo(clock.instant().plus(Duration.ofDays(7)));
         assertThat(attempts(batch)).isZero();
-        assertThat(engine.one("SELECT in_flight FROM workspaces WHERE id = :w", Integer.class, "w", workspace.value()))
+        assertThat(engine.one(
+                        "SELECT in_flight FROM workspaces_in_flight WHERE id = :w",
+                        Integer.class,
+                        "w",
+                        workspace.value()))
                 .isZero();
         assertThat(engine.one(
                         "SELECT count(*) FROM events WHERE batch_id = :b AND type = 'recipient.held'",

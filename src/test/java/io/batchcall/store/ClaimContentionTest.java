@@ -79,7 +79,8 @@ class ClaimContentionTest {
                         }
                         highest.accumulateAndGet(
                                 database.jdbi()
-                                        .withHandle(h -> h.createQuery("SELECT in_flight FROM workspaces WHERE id = :w")
+                                        .withHandle(h -> h.createQuery(
+                                                        "SELECT in_flight FROM workspaces_in_flight WHERE id = :w")
                                                 .bind("w", workspace.value())
                                                 .mapTo(Integer.class)
                                                 .one()),

@@ -3,6 +3,7 @@ package io.batchcall.telephony.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.config.SimulatorConfig;
+import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.ConversationRef;
 import io.batchcall.domain.EgressPolicy;
 import io.batchcall.domain.Outcome;
@@ -110,7 +111,8 @@ public final class SimulatorProvider implements TelephonyProvider {
             case NO_ANSWER -> end(callId, new Outcome.NoAnswer(), "no-answer", 480);
             case COMPLETED, VOICEMAIL -> {
                 call.answered = true;
-                events.answered(call.request.attempt());
+                // As a carrier would, the call goes on while its answer is being stored: the talk time starts now.
+                events.reportWithoutWaiting(new CallEvent.Answered(call.request.attempt()));
                 var request = call.request;
                 // This server opens the connection (not Twilio's cloud), so the egress policy decides as for trunks.
                 request.agent().mediaStreamUrl().filter(this::reachable).ifPresent(url -> {

@@ -105,7 +105,10 @@ class MachineDetectionTest {
     }
 
     private static int inFlight(String table, String id) {
-        return fixtures.queryOne("SELECT in_flight FROM " + table + " WHERE id = :id", Map.of("id", id), Integer.class);
+        return fixtures.queryOne(
+                "SELECT in_flight FROM " + io.batchcall.support.InFlightCounts.of(table) + " WHERE id = :id",
+                Map.of("id", id),
+                Integer.class);
     }
 
     private static JsonNode attempts(String batchId) {
