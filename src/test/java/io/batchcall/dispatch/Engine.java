@@ -262,6 +262,7 @@ final class Engine implements AutoCloseable {
                 return;
             }
             timers.advance(step);
+            settle();
         }
         throw new AssertionError("the engine is not idle after " + maxSteps + " steps of " + step + ": "
                 + registry.size() + " calls in flight, " + timers.pending() + " timers pending");
@@ -272,13 +273,24 @@ final class Engine implements AutoCloseable {
         for (int i = 0; i < steps; i++) {
             pass();
             timers.advance(step);
+            settle();
         }
+    }
+
+    /**
+     * Waits until every call report queued so far is stored: the simulator queues its answers without waiting (as
+     * a carrier's call goes on), so a step's answers may still be on their way to the database when it returns.
+     */
+    void settle() {
+        io.batchcall.support.Await.until(
+                Duration.ofSeconds(10), "the queued call reports to be stored", () -> recorder.depth() == 0);
     }
 
     /** One pass: claim and dial, fire due timers; true when nothing is left to claim, run or wait for. */
     private boolean pass() {
         dispatcher.dispatchOnce();
         timers.runDue();
+        settle();
         return registry.size() == 0 && dispatcher.dispatchOnce() == 0 && timers.pending() == 0;
     }
 
