@@ -153,39 +153,19 @@ public final class AttemptLifecycle {
             return List.of();
         }
         var keys = List.copyOf(batches);
-        handle.createQuery("""
+        bindBatches(handle.createQuery("""
                         SELECT b.id FROM batches b
                         JOIN unnest(:workspaceIds, :ids) WITH ORDINALITY AS t(workspace_id, id, n)
                           ON b.workspace_id = t.workspace_id AND b.id = t.id
                         ORDER BY t.n
-                        FOR NO KEY UPDATE OF b""")
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        keys.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        keys.stream().map(BatchRef::batchId).toList())
-                .mapTo(String.class)
-                .list();
+                        FOR NO KEY UPDATE OF b"""), keys).mapTo(String.class).list();
         // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
         // written when the second changes, not once per call event.
-        handle.createUpdate("""
+        bindBatches(handle.createUpdate("""
                         UPDATE batches b SET updated_at = :now
                         FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
                         WHERE b.workspace_id = t.workspace_id AND b.id = t.id
-                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))""")
-                .bind("now", Rows.at(now))
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        keys.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        keys.stream().map(BatchRef::batchId).toList())
-                .execute();
+                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))"""), keys).bind("now", Rows.at(now)).execute();
         if (ends.released().isEmpty()) {
             return List.of();
         }
@@ -616,6 +596,19 @@ public final class AttemptLifecycle {
                 rs.getString("batch_id"),
                 rs.getString("recipient_id"),
                 rs.getString("agent_id"));
+    }
+
+    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindBatches(
+            T statement, List<BatchRef> batches) {
+        return statement
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        batches.stream().map(b -> b.workspaceId().value()).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        batches.stream().map(BatchRef::batchId).toList());
     }
 
     private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindRefs(

@@ -111,11 +111,17 @@ public final class SimulatorProvider implements TelephonyProvider {
             case NO_ANSWER -> end(callId, new Outcome.NoAnswer(), "no-answer", 480);
             case COMPLETED, VOICEMAIL -> {
                 call.answered = true;
-                // As a carrier would, the call goes on while its answer is being stored: the talk time starts now.
-                events.reportWithoutWaiting(new CallEvent.Answered(call.request.attempt()));
                 var request = call.request;
                 // This server opens the connection (not Twilio's cloud), so the egress policy decides as for trunks.
-                request.agent().mediaStreamUrl().filter(this::reachable).ifPresent(url -> {
+                var streamUrl = request.agent().mediaStreamUrl().filter(this::reachable);
+                if (streamUrl.isPresent()) {
+                    // The agent reads its conversation as soon as its stream opens: the answer is stored first.
+                    events.answered(request.attempt());
+                } else {
+                    // As a carrier's would, the call goes on while its answer is being stored.
+                    events.reportWithoutWaiting(new CallEvent.Answered(request.attempt()));
+                }
+                streamUrl.ifPresent(url -> {
                     var parameters = new java.util.LinkedHashMap<String, String>(StreamParameters.fixed(
                             request,
                             agents.grant(
