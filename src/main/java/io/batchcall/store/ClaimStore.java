@@ -186,7 +186,11 @@ public final class ClaimStore {
                 }
             }
             var claims = admissions.stream().map(Admission::claim).toList();
-            recordClaims(handle, workspace, admissions, pacing, now);
+            // The claims are stamped after every read that saw an end: ends take no workspace lock, so one may
+            // have committed after `now` was read and freed the slot or the number a claim just took. Stamped
+            // now, a claim is never before an end it depended on (the attempts show the limits as enforced).
+            var claimedAt = latest(now, clock.instant());
+            recordClaims(handle, workspace, admissions, pacing, claimedAt);
             var claimedBatches = Set.copyOf(claims.stream().map(Claim::batchId).toList());
             var started = usable.stream()
                     .filter(DueBatch::pending)
@@ -195,7 +199,7 @@ public final class ClaimStore {
                     .toList();
             if (!started.isEmpty()) {
                 // A batch's first claim shows it in progress in its batch.started event: counted on first.
-                InFlight.claimedOnBatches(handle, workspace, claims, now);
+                InFlight.claimedOnBatches(handle, workspace, claims, claimedAt);
             }
             var events = new ArrayList<>(BatchTransitions.started(handle, workspace, started));
             events.addAll(gate.events());
@@ -208,12 +212,16 @@ public final class ClaimStore {
                                     RecipientStatus.PENDING.wireName(),
                                     Optional.of(claim.attempt())))
                             .toList()));
-            outbox.append(handle, events, now);
+            outbox.append(handle, events, claimedAt);
             if (started.isEmpty()) {
-                InFlight.claimedOnBatches(handle, workspace, claims, now);
+                InFlight.claimedOnBatches(handle, workspace, claims, claimedAt);
             }
-            return new Result(claims, started, failed, now, now.plus(lease));
+            return new Result(claims, started, failed, claimedAt, claimedAt.plus(lease));
         });
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     /** What the database says of a claimed attempt just before its dial. */
