@@ -84,7 +84,7 @@ public final class AttemptLifecycle {
                                 (AttemptRef a) -> a.workspaceId().value())
                         .thenComparing(AttemptRef::attemptId))
                 .toList();
-        bindRefs(handle.createQuery("""
+        KeyArrays.attempts(handle.createQuery("""
                         SELECT a.id FROM attempts a
                         JOIN unnest(:workspaceIds, :ids) WITH ORDINALITY AS t(workspace_id, id, n)
                           ON a.workspace_id = t.workspace_id AND a.id = t.id
@@ -153,7 +153,7 @@ public final class AttemptLifecycle {
             return List.of();
         }
         var keys = List.copyOf(batches);
-        bindBatches(handle.createQuery("""
+        KeyArrays.batches(handle.createQuery("""
                         SELECT b.id FROM batches b
                         JOIN unnest(:workspaceIds, :ids) WITH ORDINALITY AS t(workspace_id, id, n)
                           ON b.workspace_id = t.workspace_id AND b.id = t.id
@@ -161,11 +161,13 @@ public final class AttemptLifecycle {
                         FOR NO KEY UPDATE OF b"""), keys).mapTo(String.class).list();
         // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
         // written when the second changes, not once per call event.
-        bindBatches(handle.createUpdate("""
+        KeyArrays.batches(handle.createUpdate("""
                         UPDATE batches b SET updated_at = :now
                         FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
                         WHERE b.workspace_id = t.workspace_id AND b.id = t.id
-                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))"""), keys).bind("now", Rows.at(now)).execute();
+                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))"""), keys)
+                .bind("now", Rows.at(now))
+                .execute();
         if (ends.released().isEmpty()) {
             return List.of();
         }
@@ -236,7 +238,7 @@ public final class AttemptLifecycle {
         if (ringing.isEmpty()) {
             return List.of();
         }
-        return bindRefs(handle.createQuery("""
+        return KeyArrays.attempts(handle.createQuery("""
                         UPDATE attempts a SET phase = :ringing
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                           AND a.phase = ANY(:before)
@@ -251,7 +253,7 @@ public final class AttemptLifecycle {
         if (answered.isEmpty()) {
             return List.of();
         }
-        var moved = bindRefs(handle.createQuery("""
+        var moved = KeyArrays.attempts(handle.createQuery("""
                         UPDATE attempts a SET phase = :answered, answered_at = :now
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                           AND a.phase = ANY(:before)
@@ -264,7 +266,7 @@ public final class AttemptLifecycle {
         if (!moved.isEmpty()) {
             var refs = moved.stream().map(Moved::attempt).toList();
             opened.open(handle, refs, now);
-            bindRefs(handle.createUpdate("""
+            KeyArrays.attempts(handle.createUpdate("""
                             UPDATE conversations c
                             SET status = 'in-progress', call_result = :answeredResult, updated_at = :now
                             FROM attempts a
@@ -328,7 +330,7 @@ public final class AttemptLifecycle {
         if (completed.isEmpty()) {
             return ends;
         }
-        var machines = Set.copyOf(bindRefs(
+        var machines = Set.copyOf(KeyArrays.attempts(
                         handle.createQuery("""
                         SELECT a.workspace_id || '/' || a.id FROM attempts a
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
@@ -596,31 +598,5 @@ public final class AttemptLifecycle {
                 rs.getString("batch_id"),
                 rs.getString("recipient_id"),
                 rs.getString("agent_id"));
-    }
-
-    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindBatches(
-            T statement, List<BatchRef> batches) {
-        return statement
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        batches.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        batches.stream().map(BatchRef::batchId).toList());
-    }
-
-    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindRefs(
-            T statement, List<AttemptRef> refs) {
-        return statement
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        refs.stream().map(r -> r.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        refs.stream().map(AttemptRef::attemptId).toList());
     }
 }

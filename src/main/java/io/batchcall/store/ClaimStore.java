@@ -410,19 +410,11 @@ public final class ClaimStore {
         if (batches.isEmpty()) {
             return List.of();
         }
-        return jdbi.withHandle(handle -> handle.createQuery("""
+        return jdbi.withHandle(handle -> KeyArrays.batches(handle.createQuery("""
                         SELECT DISTINCT t.workspace_id, t.id, b.id IS NULL AS deleted
                         FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
                         LEFT JOIN batches b ON b.workspace_id = t.workspace_id AND b.id = t.id
-                        WHERE b.id IS NULL OR b.status = 'cancelled'""")
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        batches.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        batches.stream().map(BatchRef::batchId).toList())
+                        WHERE b.id IS NULL OR b.status = 'cancelled'"""), batches)
                 .map((rs, ctx) -> new StoppedBatch(
                         new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"), rs.getBoolean("deleted")))
                 .list());

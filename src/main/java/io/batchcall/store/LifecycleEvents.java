@@ -353,18 +353,10 @@ final class LifecycleEvents {
 
     private static Map<BatchRef, EventWire.BatchCounts> counts(Handle handle, List<BatchRef> batches) {
         var found = new HashMap<BatchRef, EventWire.BatchCounts>();
-        handle.createQuery("""
+        KeyArrays.batches(handle.createQuery("""
                         SELECT workspace_id, id, status, total_scheduled, total_dispatched, total_finished
                         FROM batches
-                        WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        batches.stream().map(b -> b.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        batches.stream().map(BatchRef::batchId).toList())
+                        WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))"""), batches)
                 .map((rs, ctx) -> Map.entry(
                         new BatchRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
                         new EventWire.BatchCounts(
