@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,11 +70,14 @@ class FrequencyCapContentionTest {
         var lifecycle = new AttemptLifecycle(database, clock, ids);
         var claimed = Collections.synchronizedList(new ArrayList<Claim>());
 
+        var nodes = new ArrayList<Future<?>>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         try (var pool = Executors.newFixedThreadPool(8)) {
             for (int node = 0; node < 8; node++) {
                 var claims = new ClaimStore(database, clock, ids, "node-" + node, Duration.ofSeconds(30));
-                pool.submit(() -> {
-                    for (int round = 0; round < 400 && claimed.size() < 2 * NUMBERS; round++) {
+                nodes.add(pool.submit(() -> {
+                    // Bounded by time, not rounds: how many empty rounds the race takes depends on the machine.
+                    while (claimed.size() < 2 * NUMBERS && System.nanoTime() < deadline) {
                         List<Claim> mine =
                                 claims.claim(workspace, n -> Optional.empty()).claims();
                         claimed.addAll(mine);
@@ -89,8 +93,11 @@ class FrequencyCapContentionTest {
                         }
                     }
                     return null;
-                });
+                }));
             }
+        }
+        for (var node : nodes) {
+            node.get();
         }
 
         // One more claim once all have ended: it takes nothing, and holds whatever the race left unexamined.
