@@ -1,17 +1,10 @@
 package io.batchcall.config;
 
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** The whole configuration of one batchcall node, read from environment variables. */
@@ -37,7 +30,6 @@ public record Config(
     private static final Pattern GRAPH_VERSION = Pattern.compile("v\\d{1,3}\\.\\d{1,3}");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern MEDIA_PORTS = Pattern.compile("(\\d{1,5})-(\\d{1,5})");
-    private static final Pattern PRINTABLE_NO_SPACE = Pattern.compile("\\p{Graph}+");
     static final int MIN_API_KEY_LENGTH = 20;
     static final int MIN_ADMIN_TOKEN_LENGTH = 16;
     static final int SECRET_KEY_BYTES = 32;
@@ -48,7 +40,7 @@ public record Config(
      * @throws ConfigException with all problems when any value is bad
      */
     public static Config fromEnvironment(Map<String, String> env) {
-        var reader = new Reader(env);
+        var reader = new EnvironmentReader(env);
         var http = new HttpConfig(
                 reader.text("BATCHCALL_HOST", "127.0.0.1"), reader.integer("BATCHCALL_PORT", 8080, 0, 65_535));
         var database = new DatabaseConfig(
@@ -189,7 +181,7 @@ public record Config(
     }
 
     /** Meta's Graph API for WhatsApp calls: base URL, default version, and the permission wait (ISO-8601). */
-    private static WhatsAppConfig whatsapp(Reader reader) {
+    private static WhatsAppConfig whatsapp(EnvironmentReader reader) {
         var url = reader.optional("BATCHCALL_WHATSAPP_GRAPH_URL")
                 .flatMap(value -> reader.baseUrl("BATCHCALL_WHATSAPP_GRAPH_URL", value))
                 .orElse(WhatsAppConfig.DEFAULT_GRAPH_URL);
@@ -219,7 +211,7 @@ public record Config(
      * name is resolved once, at start, and our SDP carries the address) and its port range, written
      * {@code first-last}.
      */
-    private static MediaConfig media(Reader reader, String sipHost) {
+    private static MediaConfig media(EnvironmentReader reader, String sipHost) {
         var host = reader.text("BATCHCALL_MEDIA_ADDRESS", sipHost);
         var defaults = MediaConfig.defaults(host);
         int first = defaults.firstPort();
@@ -241,7 +233,7 @@ public record Config(
         return new MediaConfig(host, first, last, defaults.jitterDepth(), defaults.callerSilenceTimeout());
     }
 
-    private static RequestLimitsConfig requestLimits(Reader reader) {
+    private static RequestLimitsConfig requestLimits(EnvironmentReader reader) {
         int maxBodyMb = reader.integer("BATCHCALL_MAX_BODY_MB", RequestLimitsConfig.DEFAULT_MAX_BODY_MB, 1, 1_024);
         int depth = reader.integer("BATCHCALL_JSON_MAX_DEPTH", RequestLimitsConfig.DEFAULT_JSON_MAX_DEPTH, 8, 1_000);
         int stringChars = reader.integer(
@@ -275,156 +267,5 @@ public record Config(
         var id = host.replaceAll("[^A-Za-z0-9._-]", "-") + "-"
                 + ProcessHandle.current().pid();
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
-    }
-
-    /** Reads variables and collects what is wrong with them. */
-    private static final class Reader {
-        private final Map<String, String> env;
-        private final List<String> problems = new ArrayList<>();
-
-        Reader(Map<String, String> env) {
-            this.env = env;
-        }
-
-        /** A variable that is unset or blank counts as absent, as a shell's {@code FOO=} would suggest. */
-        Optional<String> optional(String name) {
-            return Optional.ofNullable(env.get(name)).map(String::strip).filter(v -> !v.isEmpty());
-        }
-
-        String text(String name, String fallback) {
-            return optional(name).orElse(fallback);
-        }
-
-        int integer(String name, int fallback, int min, int max) {
-            return optional(name).map(parse(name, min, max)).orElse(fallback);
-        }
-
-        private Function<String, Integer> parse(String name, int min, int max) {
-            return value -> {
-                try {
-                    int parsed = Integer.parseInt(value);
-                    if (parsed >= min && parsed <= max) {
-                        return parsed;
-                    }
-                } catch (NumberFormatException ignored) {
-                    // reported below with the accepted range
-                }
-                problems.add(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
-                return min;
-            };
-        }
-
-        boolean bool(String name, boolean fallback) {
-            return optional(name)
-                    .map(value -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
-                        case "true" -> true;
-                        case "false" -> false;
-                        default -> {
-                            problems.add(name + " must be true or false, got '" + value + "'");
-                            yield fallback;
-                        }
-                    })
-                    .orElse(fallback);
-        }
-
-        Optional<String> jdbcUrl(String name, String value) {
-            if (value.startsWith("jdbc:postgresql://")) {
-                return Optional.of(value);
-            }
-            if (value.startsWith("postgresql://") || value.startsWith("postgres://")) {
-                problems.add(name + " must be a JDBC URL such as jdbc:postgresql://host:5432/batchcall (user and"
-                        + " password go in BATCHCALL_DATABASE_USER and BATCHCALL_DATABASE_PASSWORD)");
-                return Optional.empty();
-            }
-            problems.add(name + " must start with jdbc:postgresql://");
-            return Optional.empty();
-        }
-
-        Optional<String> secret(String name, String value, int minLength) {
-            // The value itself is never echoed: it is a secret.
-            if (value.length() < minLength || !PRINTABLE_NO_SPACE.matcher(value).matches()) {
-                problems.add(name + " must be at least " + minLength + " printable characters without spaces");
-                return Optional.empty();
-            }
-            return Optional.of(value);
-        }
-
-        Optional<byte[]> aesKey(String name, String value) {
-            try {
-                var key = Base64.getDecoder().decode(value);
-                if (key.length == SECRET_KEY_BYTES) {
-                    return Optional.of(key);
-                }
-            } catch (IllegalArgumentException ignored) {
-                // reported below
-            }
-            problems.add(name + " must be " + SECRET_KEY_BYTES + " random bytes in base64 (44 characters,"
-                    + " e.g. from `openssl rand -base64 32`)");
-            return Optional.empty();
-        }
-
-        /** An http(s) URL with a host and no query or fragment, without its trailing slash. */
-        Optional<String> baseUrl(String name, String value) {
-            try {
-                var uri = new URI(value);
-                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-                        && uri.getHost() != null
-                        && uri.getRawQuery() == null
-                        && uri.getRawFragment() == null) {
-                    return Optional.of(value.replaceAll("/+$", ""));
-                }
-            } catch (URISyntaxException ignored) {
-                // reported below
-            }
-            problems.add(name + " must be an http:// or https:// URL with a host and no query, got '" + value + "'");
-            return Optional.empty();
-        }
-
-        String matching(String name, String value, Pattern pattern, String expected) {
-            if (!pattern.matcher(value).matches()) {
-                problems.add(name + " must be " + expected + ", got '" + value + "'");
-            }
-            return value;
-        }
-
-        /** A rate from {@code NAME} (requests a second) and {@code NAME_BURST}. */
-        RateLimitConfig.Rate rate(String name, RateLimitConfig.Rate fallback) {
-            return new RateLimitConfig.Rate(
-                    integer(name, fallback.perSecond(), 1, 1_000_000),
-                    integer(name + "_BURST", fallback.burst(), 1, 10_000_000));
-        }
-
-        double probability(String name, double fallback) {
-            return optional(name)
-                    .map(value -> {
-                        try {
-                            double parsed = Double.parseDouble(value);
-                            if (parsed >= 0 && parsed <= 1) {
-                                return parsed;
-                            }
-                        } catch (NumberFormatException ignored) {
-                            // reported below
-                        }
-                        problems.add(name + " must be a probability from 0 to 1, got '" + value + "'");
-                        return 0.0;
-                    })
-                    .orElse(fallback);
-        }
-
-        void problem(String text) {
-            problems.add(text);
-        }
-
-        void onlyWith(String name, String required) {
-            if (optional(name).isPresent()) {
-                problems.add(name + " is set but " + required + " is not: it applies to an external database only");
-            }
-        }
-
-        void failIfProblems() {
-            if (!problems.isEmpty()) {
-                throw new ConfigException(problems);
-            }
-        }
     }
 }
