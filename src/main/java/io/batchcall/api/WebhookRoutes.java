@@ -1,6 +1,16 @@
 package io.batchcall.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.batchcall.api.WebhookResponses.AttemptResponse;
+import io.batchcall.api.WebhookResponses.CreatedResponse;
+import io.batchcall.api.WebhookResponses.DeliveriesResponse;
+import io.batchcall.api.WebhookResponses.DeliveryDetailResponse;
+import io.batchcall.api.WebhookResponses.FeedEvent;
+import io.batchcall.api.WebhookResponses.FeedResponse;
+import io.batchcall.api.WebhookResponses.ListResponse;
+import io.batchcall.api.WebhookResponses.LoggedAttempt;
+import io.batchcall.api.WebhookResponses.ReplayResponse;
+import io.batchcall.api.WebhookResponses.RotatedResponse;
+import io.batchcall.api.WebhookResponses.StatusResponse;
 import io.batchcall.domain.DeliveryAttempt;
 import io.batchcall.domain.WebhookEndpoint;
 import io.batchcall.domain.WorkspaceId;
@@ -16,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -53,87 +62,6 @@ public final class WebhookRoutes implements RouteGroup {
         this.clock = clock;
     }
 
-    record Usage(String usageType) {}
-
-    record WebhookResponse(
-            String name,
-            String webhookId,
-            String webhookUrl,
-            boolean isDisabled,
-            boolean isAutoDisabled,
-            long createdAtUnix,
-            String authType,
-            List<Usage> usage,
-            Integer mostRecentFailureErrorCode,
-            Long mostRecentFailureTimestamp,
-            List<String> eventTypes,
-            boolean retryEnabled,
-            Map<String, String> requestHeaders,
-            String disabledReason,
-            Long previousSecretExpiresAtUnix) {}
-
-    record ListResponse(List<WebhookResponse> webhooks) {}
-
-    record CreatedResponse(String webhookId, String webhookSecret) {}
-
-    record StatusResponse(String status) {}
-
-    record RotatedResponse(String webhookId, String webhookSecret, long previousSecretExpiresAtUnix) {}
-
-    record AttemptResponse(
-            String eventId,
-            int attempt,
-            boolean succeeded,
-            Integer statusCode,
-            long durationMs,
-            String errorClass,
-            String error,
-            String responseExcerpt) {}
-
-    record DeliveryResponse(
-            String eventId,
-            long eventSeq,
-            String eventType,
-            String state,
-            int attempts,
-            long nextAttemptAtUnix,
-            Integer lastStatus,
-            String lastError,
-            long createdAtUnix,
-            Long deliveredAtUnix,
-            String batchCallId,
-            String recipientId,
-            String conversationId) {}
-
-    record DeliveriesResponse(List<DeliveryResponse> deliveries, String nextCursor, boolean hasMore) {}
-
-    record LoggedAttempt(
-            int attempt,
-            String nodeId,
-            long startedAtUnixMs,
-            int durationMs,
-            Integer statusCode,
-            String errorClass,
-            String error,
-            String responseExcerpt,
-            Long signedTimestamp) {}
-
-    record DeliveryDetailResponse(DeliveryResponse delivery, List<LoggedAttempt> attempts, JsonNode event) {}
-
-    record ReplayResponse(int queued) {}
-
-    record FeedEvent(
-            long seq,
-            String eventId,
-            String type,
-            long occurredAtUnix,
-            String batchCallId,
-            String recipientId,
-            String conversationId,
-            JsonNode event) {}
-
-    record FeedResponse(List<FeedEvent> events, long nextAfterSeq, boolean hasMore) {}
-
     @Override
     public void register(RoutesConfig routes) {
         routes.get(PATH, this::list);
@@ -157,7 +85,7 @@ public final class WebhookRoutes implements RouteGroup {
                 .orElse(false);
         var postCall = usages ? webhooks.settings(workspace).postCallWebhookId() : Optional.<String>empty();
         ctx.json(new ListResponse(webhooks.list(workspace).stream()
-                .map(w -> render(w, usages, postCall))
+                .map(w -> WebhookResponses.render(w, usages, postCall))
                 .toList()));
     }
 
@@ -221,7 +149,7 @@ public final class WebhookRoutes implements RouteGroup {
         boolean more = rows.size() > size;
         var page = more ? rows.subList(0, size) : rows;
         ctx.json(new DeliveriesResponse(
-                page.stream().map(WebhookRoutes::render).toList(),
+                page.stream().map(WebhookResponses::render).toList(),
                 more ? Long.toString(page.getLast().eventSeq()) : null,
                 more));
     }
@@ -243,7 +171,8 @@ public final class WebhookRoutes implements RouteGroup {
                         a.responseExcerpt().orElse(null),
                         a.signedAt().orElse(null)))
                 .toList();
-        ctx.json(new DeliveryDetailResponse(render(detail.delivery()), attempts, tree(detail.body())));
+        ctx.json(new DeliveryDetailResponse(
+                WebhookResponses.render(detail.delivery()), attempts, WebhookResponses.tree(detail.body())));
     }
 
     private void retry(Context ctx) {
@@ -253,7 +182,7 @@ public final class WebhookRoutes implements RouteGroup {
         switch (log.retry(workspace, endpoint.id(), eventId)) {
             case QUEUED -> {
                 sender.wake();
-                ctx.json(render(log.delivery(workspace, endpoint.id(), eventId)
+                ctx.json(WebhookResponses.render(log.delivery(workspace, endpoint.id(), eventId)
                         .orElseThrow()
                         .delivery()));
             }
@@ -332,7 +261,7 @@ public final class WebhookRoutes implements RouteGroup {
                                 e.batchId().orElse(null),
                                 e.recipientId().orElse(null),
                                 e.conversationId().orElse(null),
-                                tree(e.body())))
+                                WebhookResponses.tree(e.body())))
                         .toList(),
                 page.isEmpty() ? after : page.getLast().seq(),
                 more));
@@ -340,55 +269,6 @@ public final class WebhookRoutes implements RouteGroup {
 
     private WebhookEndpoint find(WorkspaceId workspace, Context ctx) {
         return webhooks.find(workspace, ctx.pathParam("webhook_id")).orElseThrow(WebhookRoutes::notFound);
-    }
-
-    private static WebhookResponse render(WebhookEndpoint w, boolean usages, Optional<String> postCallWebhookId) {
-        var usage = !usages
-                ? null
-                : postCallWebhookId.filter(w.id()::equals).isPresent()
-                        ? List.of(new Usage("ConvAI Settings"))
-                        : List.<Usage>of();
-        return new WebhookResponse(
-                w.name(),
-                w.id(),
-                w.url(),
-                w.disabled(),
-                w.autoDisabled(),
-                w.createdAt().getEpochSecond(),
-                "hmac",
-                usage,
-                w.mostRecentFailureCode().orElse(null),
-                w.mostRecentFailureAt().map(Instant::getEpochSecond).orElse(null),
-                w.eventTypes(),
-                w.retryEnabled(),
-                w.requestHeaders(),
-                w.disabledReason().orElse(null),
-                w.previousSecretUntil().map(Instant::getEpochSecond).orElse(null));
-    }
-
-    private static DeliveryResponse render(DeliveryLog.Delivery d) {
-        return new DeliveryResponse(
-                d.eventId(),
-                d.eventSeq(),
-                d.eventType(),
-                d.state(),
-                d.attempts(),
-                d.nextAttemptAt().getEpochSecond(),
-                d.lastStatus().orElse(null),
-                d.lastError().orElse(null),
-                d.createdAt().getEpochSecond(),
-                d.deliveredAt().map(Instant::getEpochSecond).orElse(null),
-                d.batchId().orElse(null),
-                d.recipientId().orElse(null),
-                d.conversationId().orElse(null));
-    }
-
-    private static JsonNode tree(String body) {
-        try {
-            return Json.MAPPER.readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("an event body is always JSON", e);
-        }
     }
 
     static ApiException notFound() {
