@@ -1,8 +1,8 @@
 package io.batchcall.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** ElevenLabs' conversation operations as this server serves them, from their subset. */
 final class ConversationOperations {
@@ -14,13 +14,12 @@ final class ConversationOperations {
      */
     static void addConversations(ObjectNode paths, ObjectNode schemas) {
         var subset = OpenApiDocument.read("/openapi/elevenlabs-conversations.openapi.json");
-        var served = Map.of(
-                ConversationRoutes.PATH,
-                List.of("get"),
-                ConversationRoutes.PATH + "/{conversation_id}",
-                List.of("get", "delete"),
-                ConversationRoutes.PATH + "/{conversation_id}/audio",
-                List.of("get"));
+        // In a fixed order: the document lists paths in the order they are added, and Map.of's iteration order
+        // changes from one JVM run to the next (so /openapi.json did too).
+        var served = new LinkedHashMap<String, List<String>>();
+        served.put(ConversationRoutes.PATH, List.of("get"));
+        served.put(ConversationRoutes.PATH + "/{conversation_id}", List.of("get", "delete"));
+        served.put(ConversationRoutes.PATH + "/{conversation_id}/audio", List.of("get"));
         served.forEach((path, methods) -> {
             var item = paths.putObject(path);
             methods.forEach(method ->

@@ -28,6 +28,24 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void the_conversation_paths_are_listed_in_the_same_order_on_every_start() {
+        var document = server.anonymous().get("/openapi.json").json();
+        var conversationPaths = new java.util.ArrayList<String>();
+        document.get("paths").fieldNames().forEachRemaining(path -> {
+            if (path.startsWith("/v1/convai/conversations")) {
+                conversationPaths.add(path);
+            }
+        });
+
+        // The order the server adds them in: one that came from an unordered map changed from run to run.
+        assertThat(conversationPaths)
+                .containsExactly(
+                        "/v1/convai/conversations",
+                        "/v1/convai/conversations/{conversation_id}",
+                        "/v1/convai/conversations/{conversation_id}/audio");
+    }
+
+    @Test
     void do_not_call_routes_and_submit_fields_are_marked_as_our_extensions() {
         var document = server.anonymous().get("/openapi.json").json();
 
