@@ -52,7 +52,7 @@ public final class BatchOperations {
             if (setPaused(handle, workspace, batchId, Optional.of(now), now)) {
                 append(handle, workspace, batchId, "batch.paused", status.get(), now);
             }
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -68,7 +68,7 @@ public final class BatchOperations {
                 append(handle, workspace, batchId, "batch.resumed", status.get(), now);
                 BatchStore.notify(handle, Notifications.WAKE, "");
             }
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -120,7 +120,7 @@ public final class BatchOperations {
             append(handle, workspace, batchId, "batch.updated", status.get(), now);
             // A target raised or a schedule brought forward may let a claim take more now.
             BatchStore.notify(handle, Notifications.WAKE, "");
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -137,7 +137,7 @@ public final class BatchOperations {
                 return Optional.empty();
             }
             var current =
-                    BatchStore.summary(handle, workspace, batchId).orElseThrow().batch();
+                    BatchRows.summary(handle, workspace, batchId).orElseThrow().batch();
             if (current.totalScheduled() + recipients.size() > Batch.MAX_RECIPIENTS) {
                 throw new RecipientsRefused(List.of(new RecipientsRefused.Refusal(
                         -1,
@@ -158,7 +158,7 @@ public final class BatchOperations {
                     .bind("batchId", batchId)
                     .mapTo(Integer.class)
                     .one();
-            BatchStore.insertRecipients(handle, workspace, batchId, recipients, first, now);
+            BatchInserts.insertRecipients(handle, workspace, batchId, recipients, first, now);
             handle.createUpdate("""
                             UPDATE batches SET total_scheduled = total_scheduled + :count, updated_at = :now
                             WHERE workspace_id = :workspaceId AND id = :batchId""")
@@ -169,7 +169,7 @@ public final class BatchOperations {
                     .execute();
             append(handle, workspace, batchId, "batch.recipients_added", status.get(), now);
             BatchStore.notify(handle, Notifications.WAKE, "");
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
