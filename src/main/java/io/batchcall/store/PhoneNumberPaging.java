@@ -11,8 +11,8 @@ import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The API's paged, filtered and sorted number list. Apart from the store's look-ups because its statement is
- * assembled from the asked order and keyset, and its search patterns need their own escaping.
+ * The API's paged, filtered and sorted number list. Kept apart from the store's look-ups because its statement
+ * is assembled from the requested order and keyset, and its search patterns need their own escaping.
  */
 final class PhoneNumberPaging {
     private final Jdbi jdbi;
