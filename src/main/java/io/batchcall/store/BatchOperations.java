@@ -14,10 +14,7 @@ import io.batchcall.domain.StateConflict;
 import io.batchcall.domain.WorkspaceId;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -27,14 +24,14 @@ import org.jdbi.v3.core.Handle;
  * batch row's (the lock order of every lifecycle write), and writes its events to the outbox with it.
  */
 public final class BatchOperations {
-    private final org.jdbi.v3.core.Jdbi jdbi;
     private final IdempotencyStore idempotency;
     private final Outbox outbox;
+    private final RecipientCancellation cancellation;
 
     public BatchOperations(Database database, IdempotencyStore idempotency, IdSource ids) {
-        this.jdbi = database.jdbi();
         this.idempotency = idempotency;
         this.outbox = new Outbox(ids);
+        this.cancellation = new RecipientCancellation(database.jdbi(), idempotency, outbox);
     }
 
     /**
@@ -52,7 +49,7 @@ public final class BatchOperations {
             if (setPaused(handle, workspace, batchId, Optional.of(now), now)) {
                 append(handle, workspace, batchId, "batch.paused", status.get(), now);
             }
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -68,7 +65,7 @@ public final class BatchOperations {
                 append(handle, workspace, batchId, "batch.resumed", status.get(), now);
                 BatchStore.notify(handle, Notifications.WAKE, "");
             }
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -120,7 +117,7 @@ public final class BatchOperations {
             append(handle, workspace, batchId, "batch.updated", status.get(), now);
             // A target raised or a schedule brought forward may let a claim take more now.
             BatchStore.notify(handle, Notifications.WAKE, "");
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -137,7 +134,7 @@ public final class BatchOperations {
                 return Optional.empty();
             }
             var current =
-                    BatchStore.summary(handle, workspace, batchId).orElseThrow().batch();
+                    BatchRows.summary(handle, workspace, batchId).orElseThrow().batch();
             if (current.totalScheduled() + recipients.size() > Batch.MAX_RECIPIENTS) {
                 throw new RecipientsRefused(List.of(new RecipientsRefused.Refusal(
                         -1,
@@ -147,7 +144,7 @@ public final class BatchOperations {
                                 + Batch.MAX_RECIPIENTS,
                         "too_long")));
             }
-            var duplicates = duplicates(handle, workspace, batchId, recipients);
+            var duplicates = RecipientDuplicates.in(handle, workspace, batchId, recipients);
             if (!duplicates.isEmpty()) {
                 throw new RecipientsRefused(duplicates);
             }
@@ -158,7 +155,7 @@ public final class BatchOperations {
                     .bind("batchId", batchId)
                     .mapTo(Integer.class)
                     .one();
-            BatchStore.insertRecipients(handle, workspace, batchId, recipients, first, now);
+            BatchInserts.insertRecipients(handle, workspace, batchId, recipients, first, now);
             handle.createUpdate("""
                             UPDATE batches SET total_scheduled = total_scheduled + :count, updated_at = :now
                             WHERE workspace_id = :workspaceId AND id = :batchId""")
@@ -169,7 +166,7 @@ public final class BatchOperations {
                     .execute();
             append(handle, workspace, batchId, "batch.recipients_added", status.get(), now);
             BatchStore.notify(handle, Notifications.WAKE, "");
-            return BatchStore.summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -183,86 +180,12 @@ public final class BatchOperations {
      */
     public Idempotent<Optional<Recipient>> cancelRecipient(
             WorkspaceId workspace, String batchId, String recipientId, Optional<IdempotencyClaim> claim) {
-        return idempotency.inTransaction(workspace, claim, batchId + "/" + recipientId, (handle, now) -> {
-            var batchStatus = BatchStore.lockStatus(handle, workspace, batchId);
-            var recipient = batchStatus.flatMap(s -> lockRecipient(handle, workspace, batchId, recipientId));
-            if (recipient.isEmpty()) {
-                IdempotencyStore.unclaim(handle, workspace, claim);
-                return Optional.empty();
-            }
-            var status = recipient.get().status();
-            if (status.isFinal()) {
-                throw new StateConflict(
-                        "recipient_already_finished",
-                        "The recipient has already finished (" + status.wireName() + "); there is nothing to cancel");
-            }
-            var batch = new BatchRef(workspace, batchId);
-            switch (status) {
-                case PENDING, DISPATCHED -> {
-                    handle.createUpdate("""
-                                    UPDATE recipients SET status = :cancelled, last_outcome = 'cancelled',
-                                        updated_at = :now
-                                    WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :id""")
-                            .bind("cancelled", RecipientStatus.CANCELLED.wireName())
-                            .bind("workspaceId", workspace.value())
-                            .bind("batchId", batchId)
-                            .bind("id", recipientId)
-                            .bind("now", Rows.at(now))
-                            .execute();
-                    var completedFrom = InFlight.finishedWithoutAttempt(handle, batch, 1, now);
-                    var events = new ArrayList<>(LifecycleEvents.recipientEvents(
-                            handle,
-                            List.of(new LifecycleEvents.RecipientMove(
-                                    batch, recipientId, status.wireName(), Optional.empty()))));
-                    completedFrom.ifPresent(previous -> events.addAll(LifecycleEvents.batchEvents(
-                            handle,
-                            List.of(new LifecycleEvents.BatchMove(batch, "batch.completed", previous.wireName())))));
-                    outbox.append(handle, events, now);
-                    if (status == RecipientStatus.DISPATCHED) {
-                        // Claimed: the dial gate stops it unless its dial request is already out; then the node
-                        // that sent it cancels the call as soon as the provider takes it.
-                        notifyRecipientCancelled(handle, workspace, batchId, recipientId);
-                    }
-                }
-                case INITIATED -> notifyRecipientCancelled(handle, workspace, batchId, recipientId);
-                default -> {
-                    // Answered: left to finish, as a batch cancel leaves answered calls.
-                }
-            }
-            return lockRecipient(handle, workspace, batchId, recipientId);
-        });
+        return cancellation.cancelRecipient(workspace, batchId, recipientId, claim);
     }
 
     /** One recipient of a batch, as it is now. */
     public Optional<Recipient> recipient(WorkspaceId workspace, String batchId, String recipientId) {
-        return jdbi.withHandle(handle -> readRecipient(handle, workspace, batchId, recipientId, ""));
-    }
-
-    private static void notifyRecipientCancelled(
-            Handle handle, WorkspaceId workspace, String batchId, String recipientId) {
-        BatchStore.notify(
-                handle, Notifications.CANCEL_RECIPIENT, workspace.value() + ":" + batchId + ":" + recipientId);
-    }
-
-    private static Optional<Recipient> lockRecipient(
-            Handle handle, WorkspaceId workspace, String batchId, String recipientId) {
-        return readRecipient(handle, workspace, batchId, recipientId, " FOR NO KEY UPDATE");
-    }
-
-    private static Optional<Recipient> readRecipient(
-            Handle handle, WorkspaceId workspace, String batchId, String recipientId, String lock) {
-        return handle.createQuery("""
-                        SELECT batch_id, id, position, phone_number, whatsapp_user_id, client_data::text AS client_data,
-                               status, last_outcome, attempt_count, conversation_id, created_at, updated_at,
-                               hold_reason, skip_reason, next_attempt_at, timezone, resolved_timezones, timezone_source,
-                               region
-                        FROM recipients
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :id""" + lock)
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bind("id", recipientId)
-                .map(RecipientStore::recipient)
-                .findOne();
+        return cancellation.recipient(workspace, batchId, recipientId);
     }
 
     /**
@@ -341,69 +264,5 @@ public final class BatchOperations {
                         List.of(new LifecycleEvents.BatchMove(
                                 new BatchRef(workspace, batchId), type, status.wireName()))),
                 now);
-    }
-
-    /** The appended recipients whose id, number or WhatsApp user the batch already has, by index. */
-    private static List<RecipientsRefused.Refusal> duplicates(
-            Handle handle, WorkspaceId workspace, String batchId, List<NewRecipient> recipients) {
-        var existing = handle.createQuery("""
-                        SELECT id, phone_number, whatsapp_user_id FROM recipients
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId
-                          AND (id = ANY(:ids) OR phone_number = ANY(:phones) OR whatsapp_user_id = ANY(:users))""")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bindArray(
-                        "ids",
-                        String.class,
-                        recipients.stream().map(NewRecipient::id).toList())
-                .bindArray(
-                        "phones",
-                        String.class,
-                        recipients.stream()
-                                .flatMap(r -> r.phoneNumber().stream())
-                                .toList())
-                .bindArray(
-                        "users",
-                        String.class,
-                        recipients.stream()
-                                .flatMap(r -> r.whatsappUserId().stream())
-                                .toList())
-                .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
-                .list();
-        Map<String, java.util.Set<String>> taken = new HashMap<>();
-        for (var row : existing) {
-            taken.computeIfAbsent("id", k -> new java.util.HashSet<>()).add(row[0]);
-            if (row[1] != null) {
-                taken.computeIfAbsent("phone_number", k -> new java.util.HashSet<>())
-                        .add(row[1]);
-            }
-            if (row[2] != null) {
-                taken.computeIfAbsent("whatsapp_user_id", k -> new java.util.HashSet<>())
-                        .add(row[2]);
-            }
-        }
-        var refusals = new ArrayList<RecipientsRefused.Refusal>();
-        for (int i = 0; i < recipients.size(); i++) {
-            var r = recipients.get(i);
-            var values = new java.util.LinkedHashMap<String, Optional<String>>();
-            values.put("id", Optional.of(r.id()));
-            values.put("phone_number", r.phoneNumber());
-            values.put("whatsapp_user_id", r.whatsappUserId());
-            for (var field : values.entrySet()) {
-                var value = field.getValue();
-                if (value.isPresent()
-                        && taken.getOrDefault(field.getKey(), java.util.Set.of())
-                                .contains(value.get())) {
-                    refusals.add(new RecipientsRefused.Refusal(
-                            i,
-                            field.getKey(),
-                            "Value error, duplicate "
-                                    + field.getKey().replace('_', ' ') + ": the batch already has a recipient with "
-                                    + value.get(),
-                            "value_error"));
-                }
-            }
-        }
-        return refusals;
     }
 }

@@ -6,15 +6,9 @@ import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.BatchSummary;
 import io.batchcall.domain.CallingWindows;
 import io.batchcall.domain.IdSource;
-import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.NewBatch;
-import io.batchcall.domain.NewRecipient;
-import io.batchcall.domain.Provider;
 import io.batchcall.domain.StateConflict;
-import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.domain.WorkspaceId;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -22,28 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.StatementContext;
 
 /** Batches and the use cases that change them with their recipients: submit, cancel, retry, delete. */
 public final class BatchStore {
-    /**
-     * Every batch read joins the names the API shows; deleted agents and numbers still lend their names. Its
-     * columns by name, not {@code b.*}: the claim's and the campaign
-     * rules' columns (calling window, retry policy as JSON) are read by no one here, and a list page read them for
-     * 100 batches on every request.
-     */
-    static final String SUMMARY = """
-            SELECT b.workspace_id, b.id, b.name, b.agent_id, b.branch_id, b.phone_number_id, b.environment, b.timezone,
-                   b.whatsapp_params, b.ringing_timeout_secs, b.recording_enabled, b.machine_detection,
-                   b.target_concurrency_limit, b.status, b.failure_reason, b.retry_count, b.total_scheduled,
-                   b.total_dispatched, b.total_finished, b.scheduled_at, b.created_at, b.updated_at, b.paused_at,
-                   a.name AS agent_name, br.name AS branch_name, p.provider AS phone_provider
-            FROM batches b
-            JOIN agents a ON a.workspace_id = b.workspace_id AND a.id = b.agent_id
-            LEFT JOIN branches br ON br.workspace_id = b.workspace_id AND br.id = b.branch_id
-            LEFT JOIN phone_numbers p ON p.workspace_id = b.workspace_id AND p.id = b.phone_number_id
-            """;
-
     private final Jdbi jdbi;
     private final Clock clock;
     private final IdSource ids;
@@ -82,146 +57,21 @@ public final class BatchStore {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             // The agent and number were looked up before this transaction; lock them (FOR SHARE) and look again, so
             // that a delete racing this submit either sees the new batch (and refuses) or is seen here.
-            requireLive(handle, workspace, "agents", batch.agentId(), "agent");
+            BatchInserts.requireLive(handle, workspace, "agents", batch.agentId(), "agent");
             batch.phoneNumberId()
-                    .ifPresent(number -> requireLive(handle, workspace, "phone_numbers", number, "phone number"));
-            insertBatch(handle, workspace, batchId, batch, now);
-            insertRecipients(handle, workspace, batchId, batch.recipients(), now);
+                    .ifPresent(number ->
+                            BatchInserts.requireLive(handle, workspace, "phone_numbers", number, "phone number"));
+            BatchInserts.insertBatch(handle, workspace, batchId, batch, now);
+            BatchInserts.insertRecipients(handle, workspace, batchId, batch.recipients(), now);
             BatchTransitions.created(handle, outbox, workspace, batchId, now);
             outbox.append(handle, holds.hold(handle, workspace, batchId, batch, now), now);
             notify(handle, Notifications.WAKE, "");
-            return summary(handle, workspace, batchId).orElseThrow();
+            return BatchRows.summary(handle, workspace, batchId).orElseThrow();
         });
     }
 
-    static void requireLive(Handle handle, WorkspaceId workspace, String table, String id, String what) {
-        boolean live = handle.createQuery("SELECT true FROM " + table
-                        + " WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL FOR SHARE")
-                .bind("workspaceId", workspace.value())
-                .bind("id", id)
-                .mapTo(Boolean.class)
-                .findOne()
-                .isPresent();
-        if (!live) {
-            throw new StateConflict(
-                    what.replace(' ', '_') + "_deleted",
-                    "The " + what + " " + id + " was deleted while the batch was being submitted");
-        }
-    }
-
-    static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch, Instant now) {
-        var config = batch.callConfig();
-        handle.createUpdate("""
-                        INSERT INTO batches (workspace_id, id, name, agent_id, branch_id, phone_number_id, environment,
-                            timezone, whatsapp_params, ringing_timeout_secs, recording_enabled, machine_detection,
-                            target_concurrency_limit, status, total_scheduled, scheduled_at, created_at, updated_at,
-                            retry_policy, calling_window, window_expires_at)
-                        VALUES (:workspaceId, :id, :name, :agentId, :branchId, :phoneNumberId, :environment,
-                            :timezone, CAST(:whatsappParams AS jsonb), :ringingTimeout, :recording, :machineDetection,
-                            :targetConcurrencyLimit, 'pending', :total, :scheduledAt, :now, :now,
-                            CAST(:retryPolicy AS jsonb), CAST(:callingWindow AS jsonb), :windowExpiresAt)""")
-                .bind("workspaceId", workspace.value())
-                .bind("id", batchId)
-                .bind("name", batch.name())
-                .bind("agentId", batch.agentId())
-                .bind("branchId", batch.branchId().orElse(null))
-                .bind("phoneNumberId", batch.phoneNumberId().orElse(null))
-                .bind("environment", batch.environment().orElse(null))
-                .bind("timezone", batch.timezone().orElse(null))
-                .bind("whatsappParams", batch.whatsappParamsJson().orElse(null))
-                .bind("ringingTimeout", config.ringingTimeoutSecs())
-                .bind("recording", config.recordingEnabled())
-                .bind(
-                        "machineDetection",
-                        config.machineDetection()
-                                .map(MachineDetection::wireName)
-                                .orElse(null))
-                .bind("targetConcurrencyLimit", batch.targetConcurrencyLimit().orElse(null))
-                .bind("retryPolicy", batch.rules().retryPolicyJson().orElse(null))
-                .bind("callingWindow", batch.rules().callingWindowJson().orElse(null))
-                .bind(
-                        "windowExpiresAt",
-                        batch.rules().windowExpiresAt().map(Rows::at).orElse(null))
-                .bind("total", batch.recipients().size())
-                // The schedule is kept to the second, as the API shows it.
-                .bind("scheduledAt", Rows.at(batch.scheduledAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
-                .bind("now", Rows.at(now))
-                .execute();
-    }
-
-    static void insertRecipients(
-            Handle handle, WorkspaceId workspace, String batchId, List<NewRecipient> recipients, Instant now) {
-        insertRecipients(handle, workspace, batchId, recipients, 0, now);
-    }
-
-    /** Inserts pending recipients at positions {@code first}, {@code first + 1}, ... (an append starts after). */
-    static void insertRecipients(
-            Handle handle,
-            WorkspaceId workspace,
-            String batchId,
-            List<NewRecipient> recipients,
-            int first,
-            Instant now) {
-        int size = recipients.size();
-        var positions = new Integer[size];
-        for (int i = 0; i < size; i++) {
-            positions[i] = first + i;
-        }
-        handle.createUpdate("""
-                        INSERT INTO recipients (workspace_id, batch_id, id, position, phone_number, whatsapp_user_id,
-                            client_data, status, created_at, updated_at, timezone, region)
-                        SELECT :workspaceId, :batchId, r.id, r.position, r.phone_number, r.whatsapp_user_id,
-                            CAST(r.client_data AS json), 'pending', :now, :now, r.timezone, r.region
-                        FROM unnest(:ids, :positions, :phoneNumbers, :whatsappUserIds, :clientData, :timezones,
-                                    :regions)
-                            AS r(id, position, phone_number, whatsapp_user_id, client_data, timezone, region)""")
-                .bind("workspaceId", workspace.value())
-                .bind("batchId", batchId)
-                .bind("now", Rows.at(now))
-                .bindArray(
-                        "ids",
-                        String.class,
-                        recipients.stream().map(NewRecipient::id).toList())
-                .bindArray("positions", Integer.class, (Object[]) positions)
-                .bindArray(
-                        "phoneNumbers",
-                        String.class,
-                        recipients.stream()
-                                .map(r -> r.phoneNumber().orElse(null))
-                                .toList())
-                .bindArray(
-                        "whatsappUserIds",
-                        String.class,
-                        recipients.stream()
-                                .map(r -> r.whatsappUserId().orElse(null))
-                                .toList())
-                .bindArray(
-                        "clientData",
-                        String.class,
-                        recipients.stream()
-                                .map(r -> r.clientDataJson().orElse(null))
-                                .toList())
-                .bindArray(
-                        "timezones",
-                        String.class,
-                        recipients.stream().map(r -> r.timezone().orElse(null)).toList())
-                .bindArray(
-                        "regions",
-                        String.class,
-                        recipients.stream().map(r -> r.region().orElse(null)).toList())
-                .execute();
-    }
-
     public Optional<BatchSummary> find(WorkspaceId workspace, String batchId) {
-        return jdbi.withHandle(handle -> summary(handle, workspace, batchId));
-    }
-
-    static Optional<BatchSummary> summary(Handle handle, WorkspaceId workspace, String batchId) {
-        return handle.createQuery(SUMMARY + "WHERE b.workspace_id = :workspaceId AND b.id = :id")
-                .bind("workspaceId", workspace.value())
-                .bind("id", batchId)
-                .map(BatchStore::batchSummary)
-                .findOne();
+        return jdbi.withHandle(handle -> BatchRows.summary(handle, workspace, batchId));
     }
 
     /** Newest first (creation time, then id), starting after {@code after}; optionally one agent's only. */
@@ -229,7 +79,7 @@ public final class BatchStore {
         // Only the conditions that apply are in the text: an "x IS NULL OR ..." guard would keep PostgreSQL from
         // seeking the (created_at, id) index to the cursor, and deep pages would scan.
         // Single outbound calls are hidden one-recipient batches (origin 'single'): not listed among batches.
-        var sql = SUMMARY + "WHERE b.workspace_id = :workspaceId AND b.origin = 'batch'"
+        var sql = BatchRows.SUMMARY + "WHERE b.workspace_id = :workspaceId AND b.origin = 'batch'"
                 + (agentId.isPresent() ? " AND b.agent_id = :agentId" : "")
                 + (after.isPresent() ? " AND (b.created_at, b.id) < (:afterCreatedAt, :afterId)" : "")
                 + " ORDER BY b.created_at DESC, b.id DESC LIMIT :limit";
@@ -240,7 +90,7 @@ public final class BatchStore {
             agentId.ifPresent(agent -> query.bind("agentId", agent));
             after.ifPresent(position ->
                     query.bind("afterCreatedAt", Rows.at(position.createdAt())).bind("afterId", position.id()));
-            return query.map(BatchStore::batchSummary).list();
+            return query.map(BatchRows::batchSummary).list();
         });
         return rows.size() > limit ? new Page(rows.subList(0, limit), true) : new Page(rows, false);
     }
@@ -259,7 +109,7 @@ public final class BatchStore {
             }
             switch (status.get()) {
                 case CANCELLED -> {
-                    return summary(handle, workspace, batchId);
+                    return BatchRows.summary(handle, workspace, batchId);
                 }
                 case COMPLETED, FAILED ->
                     throw new StateConflict(
@@ -269,7 +119,7 @@ public final class BatchStore {
                 case PENDING, IN_PROGRESS -> {
                     BatchTransitions.cancel(handle, outbox, workspace, batchId, status.get(), now);
                     notify(handle, Notifications.CANCEL, stopped(workspace, batchId, false));
-                    return summary(handle, workspace, batchId);
+                    return BatchRows.summary(handle, workspace, batchId);
                 }
                 default -> throw new IllegalStateException("unhandled status " + status.get());
             }
@@ -296,7 +146,7 @@ public final class BatchStore {
                 throw new StateConflict("nothing_to_retry", "No recipient of this batch failed or reached voicemail");
             }
             notify(handle, Notifications.WAKE, "");
-            return summary(handle, workspace, batchId);
+            return BatchRows.summary(handle, workspace, batchId);
         });
     }
 
@@ -387,38 +237,5 @@ public final class BatchStore {
                 .mapTo(String.class)
                 .findOne()
                 .map(status -> BatchStatus.fromWire(status).orElseThrow());
-    }
-
-    static BatchSummary batchSummary(ResultSet rs, StatementContext ctx) throws SQLException {
-        var batch = new Batch(
-                new WorkspaceId(rs.getString("workspace_id")),
-                rs.getString("id"),
-                rs.getString("name"),
-                rs.getString("agent_id"),
-                Rows.optionalText(rs, "branch_id"),
-                Rows.optionalText(rs, "phone_number_id"),
-                Rows.optionalText(rs, "environment"),
-                Rows.optionalText(rs, "timezone"),
-                Rows.optionalText(rs, "whatsapp_params"),
-                new TelephonyCallConfig(
-                        rs.getInt("ringing_timeout_secs"),
-                        rs.getBoolean("recording_enabled"),
-                        Rows.optionalText(rs, "machine_detection").flatMap(MachineDetection::fromWire)),
-                Optional.ofNullable((Integer) rs.getObject("target_concurrency_limit")),
-                BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
-                Rows.optionalText(rs, "failure_reason"),
-                rs.getInt("retry_count"),
-                rs.getInt("total_scheduled"),
-                rs.getInt("total_dispatched"),
-                rs.getInt("total_finished"),
-                Rows.instant(rs, "scheduled_at"),
-                Rows.instant(rs, "created_at"),
-                Rows.instant(rs, "updated_at"),
-                Rows.optionalInstant(rs, "paused_at"));
-        return new BatchSummary(
-                batch,
-                rs.getString("agent_name"),
-                Rows.optionalText(rs, "branch_name"),
-                Rows.optionalText(rs, "phone_provider").flatMap(Provider::fromWire));
     }
 }

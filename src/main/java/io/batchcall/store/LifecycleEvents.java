@@ -102,7 +102,7 @@ final class LifecycleEvents {
             return List.of();
         }
         var summaries = new HashMap<BatchRef, BatchSummary>();
-        handle.createQuery(BatchStore.SUMMARY + """
+        handle.createQuery(BatchRows.SUMMARY + """
                         WHERE (b.workspace_id, b.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
                 .bindArray(
                         "workspaceIds",
@@ -112,7 +112,7 @@ final class LifecycleEvents {
                         "ids",
                         String.class,
                         moves.stream().map(m -> m.batch().batchId()).toList())
-                .map(BatchStore::batchSummary)
+                .map(BatchRows::batchSummary)
                 .forEach(summary -> summaries.put(
                         new BatchRef(
                                 summary.batch().workspaceId(), summary.batch().id()),

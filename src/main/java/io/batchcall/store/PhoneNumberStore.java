@@ -1,20 +1,15 @@
 package io.batchcall.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.domain.Change;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,21 +28,18 @@ public final class PhoneNumberStore {
             credentials IS NOT NULL AS has_credentials, cps, supports_inbound, supports_outbound, created_at,
             updated_at
             """;
-    /** Credentials are a flat map of strings: a plain mapper, apart from the API's, is all they need. */
-    private static final ObjectMapper CREDENTIALS_JSON = new ObjectMapper();
-
-    private static final TypeReference<Map<String, String>> SECRETS = new TypeReference<>() {};
-
     private final Jdbi jdbi;
     private final Clock clock;
-    private final CredentialCipher cipher;
-    private final IdSource ids;
+    private final PhoneNumberSecrets secrets;
+    private final PhoneNumberPaging paging;
+    private final PhoneNumberWrites writes;
 
     public PhoneNumberStore(Database database, Clock clock, CredentialCipher cipher, IdSource ids) {
         this.jdbi = database.jdbi();
         this.clock = clock;
-        this.cipher = cipher;
-        this.ids = ids;
+        this.secrets = new PhoneNumberSecrets(cipher);
+        this.paging = new PhoneNumberPaging(jdbi);
+        this.writes = new PhoneNumberWrites(jdbi, clock, ids, secrets);
     }
 
     /** A number to import: non-secret provider settings as JSON text, secrets apart (empty: none). */
@@ -146,6 +138,10 @@ public final class PhoneNumberStore {
         SortBy(String key) {
             this.key = key;
         }
+
+        String key() {
+            return key;
+        }
     }
 
     /** Where a page starts: after the row with this sort key and id. */
@@ -156,66 +152,15 @@ public final class PhoneNumberStore {
 
     /**
      * A page of live numbers matching {@code filter}, in {@code sortBy} order (descending when {@code descending}),
-     * keyset-paged on (sort key, id). A workspace has few numbers, so the filters scan its rows. WhatsApp accounts
-     * are not in it: ElevenLabs lists them apart.
+     * keyset-paged on (sort key, id). WhatsApp accounts are not in it: ElevenLabs lists them apart.
      */
     public NumberPage page(
             WorkspaceId workspace, Filter filter, SortBy sortBy, boolean descending, Optional<After> after, int limit) {
-        var direction = descending ? "DESC" : "ASC";
-        var sql = "SELECT " + COLUMNS + ", " + sortBy.key + " AS sort_key" + """
-                 FROM phone_numbers
-                 WHERE workspace_id = :workspaceId AND deleted_at IS NULL
-                   AND provider <> 'whatsapp'
-                   AND (CAST(:provider AS text) IS NULL OR provider = :provider)
-                   AND (CAST(:agentId AS text) IS NULL OR agent_id = :agentId)
-                   AND (CAST(:branchId AS text) IS NULL OR settings->>'branch_id' = :branchId)
-                   AND (CAST(:search AS text) IS NULL OR id = :search
-                        OR label ILIKE :searchPattern ESCAPE '!' OR phone_number ILIKE :searchPattern ESCAPE '!')
-                   AND (CAST(:labelPattern AS text) IS NULL OR label ILIKE :labelPattern ESCAPE '!')
-                   AND (CAST(:phoneNumber AS text) IS NULL OR phone_number = :phoneNumber)
-                   AND (CAST(:supportsOutbound AS boolean) IS NULL OR supports_outbound = :supportsOutbound)
-                """
-                + (after.isPresent()
-                        ? "AND (" + sortBy.key + ", id) " + (descending ? "<" : ">") + " (:afterKey, :afterId)\n"
-                        : "")
-                + "ORDER BY sort_key " + direction + ", id " + direction + " LIMIT :limit";
-        var rows = jdbi.withHandle(handle -> handle.createQuery(sql)
-                .bind("workspaceId", workspace.value())
-                .bind("provider", filter.provider().map(Provider::wireName).orElse(null))
-                .bind("agentId", filter.agentId().orElse(null))
-                .bind("branchId", filter.branchId().orElse(null))
-                .bind("search", filter.search().orElse(null))
-                .bind(
-                        "searchPattern",
-                        filter.search().map(PhoneNumberStore::containing).orElse(null))
-                .bind(
-                        "labelPattern",
-                        filter.label().map(PhoneNumberStore::containing).orElse(null))
-                .bind("phoneNumber", filter.phoneNumber().orElse(null))
-                .bind("supportsOutbound", filter.supportsOutbound().orElse(null))
-                .bind("afterKey", after.map(After::key).orElse(null))
-                .bind("afterId", after.map(After::id).orElse(null))
-                .bind("limit", limit + 1)
-                .map((rs, ctx) -> Map.entry(phoneNumber(rs, ctx), rs.getString("sort_key")))
-                .list());
-        if (rows.size() <= limit) {
-            return new NumberPage(rows.stream().map(Map.Entry::getKey).toList(), Optional.empty());
-        }
-        var last = rows.get(limit - 1);
-        return new NumberPage(
-                rows.subList(0, limit).stream().map(Map.Entry::getKey).toList(),
-                Optional.of(new After(last.getValue(), last.getKey().id())));
-    }
-
-    private static String containing(String text) {
-        // '!' escapes, not a backslash: Jdbi's parser reads '\\' as an escaped quote, and with two such literals in
-        // one statement the parameters between them would be taken for text.
-        return "%" + text.replaceAll("([!%_])", "!$1") + "%";
+        return paging.page(workspace, filter, sortBy, descending, after, limit);
     }
 
     public PhoneNumber create(WorkspaceId workspace, NewPhoneNumber number) {
-        return jdbi.withHandle(handle -> insert(handle, workspace, ids.next(PhoneNumber.ID_PREFIX), number, "")
-                .one());
+        return writes.create(workspace, number);
     }
 
     /**
@@ -225,28 +170,7 @@ public final class PhoneNumberStore {
      */
     public Optional<PhoneNumber> createWhatsAppAccount(
             WorkspaceId workspace, String phoneNumberId, NewPhoneNumber number) {
-        if (number.provider() != Provider.WHATSAPP) {
-            throw new IllegalArgumentException("only WhatsApp accounts are stored under Meta's id");
-        }
-        try {
-            return jdbi.withHandle(handle ->
-                    insert(handle, workspace, phoneNumberId, number, """
-                             ON CONFLICT (workspace_id, id) DO UPDATE
-                             SET provider = excluded.provider, phone_number = excluded.phone_number,
-                                 label = excluded.label, agent_id = excluded.agent_id,
-                                 agent_assigned_at = excluded.agent_assigned_at, settings = excluded.settings,
-                                 credentials = excluded.credentials, cps = excluded.cps,
-                                 supports_inbound = excluded.supports_inbound,
-                                 supports_outbound = excluded.supports_outbound, created_at = excluded.created_at,
-                                 updated_at = excluded.updated_at, deleted_at = NULL
-                             WHERE phone_numbers.deleted_at IS NOT NULL""").findOne());
-        } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
-            // phone_numbers_whatsapp_account: a live account of another workspace has this id.
-            if (DatabaseFailures.sqlState(e).filter("23505"::equals).isPresent()) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return writes.createWhatsAppAccount(workspace, phoneNumberId, number);
     }
 
     /** The live WhatsApp account with Meta's {@code phoneNumberId}, of whichever workspace has it. */
@@ -278,75 +202,9 @@ public final class PhoneNumberStore {
                 .findOne());
     }
 
-    private org.jdbi.v3.core.result.ResultIterable<PhoneNumber> insert(
-            Handle handle, WorkspaceId workspace, String id, NewPhoneNumber number, String onConflict) {
-        var now = clock.instant();
-        return handle.createQuery("""
-                        INSERT INTO phone_numbers (workspace_id, id, provider, phone_number, label, agent_id,
-                                                   agent_assigned_at, settings, credentials, cps, supports_inbound,
-                                                   supports_outbound, created_at, updated_at)
-                        VALUES (:workspaceId, :id, :provider, :phoneNumber, :label, :agentId,
-                                CASE WHEN CAST(:agentId AS text) IS NULL THEN NULL ELSE CAST(:now AS timestamptz) END,
-                                CAST(:settings AS jsonb), :credentials, :cps, :supportsInbound, :supportsOutbound,
-                                :now, :now)""" + onConflict + "\nRETURNING " + COLUMNS)
-                .bind("workspaceId", workspace.value())
-                .bind("id", id)
-                .bind("provider", number.provider().wireName())
-                .bind("phoneNumber", number.phoneNumber())
-                .bind("label", number.label())
-                .bind("agentId", number.agentId().orElse(null))
-                .bind("settings", number.settingsJson())
-                .bind("credentials", seal(number.credentials()))
-                .bind("cps", number.cps())
-                .bind("supportsInbound", number.supportsInbound())
-                .bind("supportsOutbound", number.supportsOutbound())
-                .bind("now", Rows.at(now))
-                .map(PhoneNumberStore::phoneNumber);
-    }
-
     /** Applies a PATCH in one transaction (secrets are merged, so they are read, changed and sealed again). */
     public Optional<PhoneNumber> update(WorkspaceId workspace, String phoneNumberId, Changes changes) {
-        return jdbi.inTransaction(handle -> {
-            var sealed = handle.createQuery("""
-                            SELECT credentials FROM phone_numbers
-                            WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL FOR NO KEY UPDATE""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("id", phoneNumberId)
-                    .map((rs, ctx) -> Optional.ofNullable(rs.getBytes("credentials")))
-                    .findOne();
-            if (sealed.isEmpty()) {
-                return Optional.empty();
-            }
-            var secrets = new HashMap<>(sealed.get().map(this::open).orElse(Map.of()));
-            changes.credentials()
-                    .forEach(
-                            (key, value) -> value.ifPresentOrElse(v -> secrets.put(key, v), () -> secrets.remove(key)));
-            return Optional.of(handle.createQuery("""
-                            UPDATE phone_numbers
-                            SET label = coalesce(:label, label),
-                                agent_id = CASE WHEN :changeAgent THEN :agentId ELSE agent_id END,
-                                agent_assigned_at = CASE WHEN NOT :changeAgent THEN agent_assigned_at
-                                                         WHEN CAST(:agentId AS text) IS NULL THEN NULL
-                                                         ELSE CAST(:now AS timestamptz) END,
-                                settings = (settings || CAST(:settings AS jsonb)) - CAST(:removed AS text[]),
-                                credentials = :credentials,
-                                cps = coalesce(:cps, cps),
-                                updated_at = :now
-                            WHERE workspace_id = :workspaceId AND id = :id AND deleted_at IS NULL
-                            RETURNING\s""" + COLUMNS)
-                    .bind("workspaceId", workspace.value())
-                    .bind("id", phoneNumberId)
-                    .bind("label", changes.label().orElse(null))
-                    .bind("changeAgent", changes.agentId().changes())
-                    .bind("agentId", changes.agentId().newValueOrNull())
-                    .bind("settings", changes.settingsJson())
-                    .bindArray("removed", String.class, changes.removedSettings())
-                    .bind("credentials", seal(secrets))
-                    .bind("cps", changes.cps().orElse(null))
-                    .bind("now", Rows.at(clock.instant()))
-                    .map(PhoneNumberStore::phoneNumber)
-                    .one());
-        });
+        return writes.update(workspace, phoneNumberId, changes);
     }
 
     /** Soft-deletes a number, unless a pending or in-progress batch calls from it. */
@@ -390,7 +248,7 @@ public final class PhoneNumberStore {
                 .bind("id", phoneNumberId)
                 .map((rs, ctx) -> rs.getBytes("credentials"))
                 .findOne()
-                .map(this::open));
+                .map(secrets::open));
     }
 
     /**
@@ -428,25 +286,6 @@ public final class PhoneNumberStore {
                 .bind("agentId", agentId)
                 .bind("now", Rows.at(now))
                 .execute();
-    }
-
-    private byte[] seal(Map<String, String> secrets) {
-        if (secrets.isEmpty()) {
-            return null;
-        }
-        try {
-            return cipher.encrypt(CREDENTIALS_JSON.writeValueAsBytes(secrets));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a map of strings is always JSON", e);
-        }
-    }
-
-    private Map<String, String> open(byte[] sealed) {
-        try {
-            return CREDENTIALS_JSON.readValue(new String(cipher.decrypt(sealed), StandardCharsets.UTF_8), SECRETS);
-        } catch (JsonProcessingException | IllegalStateException e) {
-            throw new UnreadableCredentials();
-        }
     }
 
     /**

@@ -72,12 +72,12 @@ final class PostCallEvents {
                 .bindArray("ids", String.class, ids)
                 .mapTo(String.class)
                 .list();
-        var events = handle.createQuery(ConversationStore.NAMED + """
+        var events = handle.createQuery(ConversationRows.NAMED + """
                          WHERE (c.workspace_id, c.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                          ORDER BY c.ended_at, c.id""")
                 .bindArray("workspaceIds", String.class, workspaceIds)
                 .bindArray("ids", String.class, ids)
-                .map(ConversationStore::named)
+                .map(ConversationRows::named)
                 .map(named -> {
                     var c = named.conversation();
                     var key = c.batchId().isPresent()

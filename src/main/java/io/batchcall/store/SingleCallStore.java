@@ -65,16 +65,16 @@ public final class SingleCallStore {
             if (full.isPresent()) {
                 return new Placement.LimitsFull(full.get());
             }
-            BatchStore.requireLive(handle, workspace, "agents", call.agentId(), "agent");
+            BatchInserts.requireLive(handle, workspace, "agents", call.agentId(), "agent");
             call.phoneNumberId()
                     .ifPresent(number ->
-                            BatchStore.requireLive(handle, workspace, "phone_numbers", number, "phone number"));
-            BatchStore.insertBatch(handle, workspace, batchId, call, now);
+                            BatchInserts.requireLive(handle, workspace, "phone_numbers", number, "phone number"));
+            BatchInserts.insertBatch(handle, workspace, batchId, call, now);
             handle.createUpdate("UPDATE batches SET origin = 'single' WHERE workspace_id = :workspaceId AND id = :id")
                     .bind("workspaceId", workspace.value())
                     .bind("id", batchId)
                     .execute();
-            BatchStore.insertRecipients(handle, workspace, batchId, call.recipients(), now);
+            BatchInserts.insertRecipients(handle, workspace, batchId, call.recipients(), now);
             BatchTransitions.created(handle, outbox, workspace, batchId, now);
             BatchStore.notify(handle, Notifications.WAKE, "");
             return new Placement.Queued(batchId);
