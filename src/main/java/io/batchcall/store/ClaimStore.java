@@ -204,20 +204,42 @@ public final class ClaimStore {
             var events = new ArrayList<>(BatchTransitions.started(handle, workspace, started));
             events.addAll(gate.events());
             events.addAll(LifecycleEvents.recipientEvents(
-                    handle,
-                    claims.stream()
-                            .map(claim -> new LifecycleEvents.RecipientMove(
-                                    new BatchRef(workspace, claim.batchId()),
-                                    claim.recipientId(),
-                                    RecipientStatus.PENDING.wireName(),
-                                    Optional.of(claim.attempt())))
-                            .toList()));
+                    handle, admissions.stream().map(ClaimStore::dispatchedMove).toList()));
             outbox.append(handle, events, claimedAt);
             if (started.isEmpty()) {
                 InFlight.claimedOnBatches(handle, workspace, claims, claimedAt);
             }
             return new Result(claims, started, failed, claimedAt, claimedAt.plus(lease));
         });
+    }
+
+    /**
+     * A claim's recipient move, with the recipient and the attempt as the claim left them: the event needs no read
+     * of either (an attempt just opened is dialing, with no call, times or outcome yet).
+     */
+    private static LifecycleEvents.RecipientMove dispatchedMove(Admission admission) {
+        var claim = admission.claim();
+        return new LifecycleEvents.RecipientMove(
+                new BatchRef(claim.attempt().workspaceId(), claim.batchId()),
+                claim.recipientId(),
+                RecipientStatus.PENDING.wireName(),
+                Optional.of(claim.attempt()),
+                Optional.of(admission.recipient()),
+                Optional.of(new LifecycleEvents.AttemptAfter(
+                        new io.batchcall.wire.EventWire.AttemptData(
+                                claim.attemptNumber(),
+                                AttemptPhase.DIALING.wireName(),
+                                null,
+                                claim.from().provider().wireName(),
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                claim.conversationId(),
+                                null),
+                        claim.agent().id())));
     }
 
     private static Instant latest(Instant a, Instant b) {
@@ -478,8 +500,11 @@ public final class ClaimStore {
         return FairShare.share(candidates, Math.min(workspaceFree, MAX_PER_CLAIM), agentFree, slots);
     }
 
-    /** A claim and what its attempt records of the rules that let it through. */
-    private record Admission(Claim claim, ClaimGate.Audit audit) {}
+    /**
+     * A claim, what its attempt records of the rules that let it through, and its recipient as the claim left it
+     * (its {@code recipient.dispatched} event is built from that row, not from a second read).
+     */
+    private record Admission(Claim claim, ClaimGate.Audit audit, io.batchcall.domain.Recipient recipient) {}
 
     /**
      * Takes up to {@code share} of a batch's due recipients through the gate: candidates are locked a chunk at a
@@ -514,7 +539,7 @@ public final class ClaimStore {
                 break;
             }
         }
-        dispatched(handle, workspace, batch.id(), admitted, now);
+        var dispatched = dispatched(handle, workspace, batch.id(), admitted, now);
         var due = batch.scheduledAt();
         return admitted.stream()
                 .map(admission -> {
@@ -537,7 +562,8 @@ public final class ClaimStore {
                                     candidate.clientData(),
                                     pacing.take(),
                                     recipientDue),
-                            admission.audit());
+                            admission.audit(),
+                            dispatched.get(candidate.id()));
                 })
                 .toList();
     }
@@ -585,20 +611,25 @@ public final class ClaimStore {
                 .list();
     }
 
-    /** Moves the admitted recipients to dispatched in one statement, with the zones the rules judged them in. */
-    private static void dispatched(
+    /**
+     * Moves the admitted recipients to dispatched in one statement, with the zones the rules judged them in, and
+     * returns them as it left them, by id. Every one is moved: the candidates were locked pending by this claim.
+     */
+    private static Map<String, io.batchcall.domain.Recipient> dispatched(
             Handle handle, WorkspaceId workspace, String batchId, List<ClaimGate.Admitted> admitted, Instant now) {
+        var moved = new HashMap<String, io.batchcall.domain.Recipient>();
         if (admitted.isEmpty()) {
-            return;
+            return moved;
         }
-        handle.createUpdate("""
+        handle.createQuery("""
                         UPDATE recipients r
                         SET status = 'dispatched', attempt_count = r.attempt_count + 1, hold_reason = NULL,
                             resolved_timezones = string_to_array(d.zones, ' '), timezone_source = d.source,
                             updated_at = :now
                         FROM unnest(:ids, :zones, :sources) AS d(id, zones, source)
                         WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = d.id
-                          AND r.status = 'pending'""")
+                          AND r.status = 'pending'
+                        RETURNING\s""" + LifecycleEvents.RECIPIENT_COLUMNS)
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)
                 .bind("now", Rows.at(now))
@@ -616,7 +647,9 @@ public final class ClaimStore {
                         "sources",
                         String.class,
                         admitted.stream().map(a -> ClaimGate.source(a.zones())).toList())
-                .execute();
+                .map(RecipientStore::recipient)
+                .forEach(recipient -> moved.put(recipient.id(), recipient));
+        return moved;
     }
 
     /** Opens the attempts and counts them in flight, in the lock order workspace, agents, batches. */
