@@ -663,7 +663,14 @@ public final class ClaimStore {
             return;
         }
         var claims = admissions.stream().map(Admission::claim).toList();
+        var usedNumbers = List.copyOf(
+                new java.util.TreeSet<>(claims.stream().map(c -> c.from().id()).toList()));
+        // The numbers' next free dial slots are written by the same statement: one round trip fewer per claim.
         handle.createUpdate("""
+                        WITH paced AS (
+                            UPDATE phone_numbers p SET next_dial_at = n.next
+                            FROM unnest(:numberIds, :nextDialAts) AS n(id, next)
+                            WHERE p.workspace_id = :workspaceId AND p.id = n.id)
                         INSERT INTO attempts (workspace_id, id, batch_id, recipient_id, attempt_number, agent_id,
                             phone_number_id, provider, conversation_id, node_id, lease_owner, phase, lease_expires_at,
                             dial_at, claimed_at, to_number, local_time, timezone, policy)
@@ -738,16 +745,14 @@ public final class ClaimStore {
                         "policies",
                         String.class,
                         admissions.stream().map(a -> a.audit().policy()).toList())
+                .bindArray("numberIds", String.class, usedNumbers)
+                .bindArray(
+                        "nextDialAts",
+                        java.time.OffsetDateTime.class,
+                        usedNumbers.stream()
+                                .map(id -> Rows.at(pacing.get(id).nextFree()))
+                                .toList())
                 .execute();
         InFlight.claimed(handle, workspace, claims, now);
-        for (var used : Set.copyOf(claims.stream().map(c -> c.from().id()).toList())) {
-            handle.createUpdate("""
-                            UPDATE phone_numbers SET next_dial_at = :next
-                            WHERE workspace_id = :workspaceId AND id = :id""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("id", used)
-                    .bind("next", Rows.at(pacing.get(used).nextFree()))
-                    .execute();
-        }
     }
 }
