@@ -5,8 +5,10 @@ import io.batchcall.domain.Claim;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
+import io.batchcall.store.ClaimGiveBack;
 import io.batchcall.store.ClaimStore;
 import io.batchcall.store.DatabaseFailures;
+import io.batchcall.store.DialChecks;
 import io.batchcall.store.PhoneNumberStore;
 import io.batchcall.telephony.CallRequest;
 import io.batchcall.telephony.PlaceResult;
@@ -72,7 +74,7 @@ public final class Dispatcher implements AutoCloseable {
             MeterRegistry meters) {
         this.reconciliation = new Reconciliation(recorder, registry);
         this.claims = claims;
-        this.gates = new DialGates(claims::dialGates);
+        this.gates = new DialGates(claims.checks()::dialGates);
         this.recorder = recorder;
         this.registry = registry;
         this.providers = Map.copyOf(providers);
@@ -220,19 +222,19 @@ public final class Dispatcher implements AutoCloseable {
         // seen by the gate, so no attempt is ever dialed after a pause returned (dialed_at is this instant).
         var dialedAt = clock.instant();
         switch (gates.ask(ref, call.claim.batchId())) {
-            case ClaimStore.DialGate.Dial dial -> {}
-            case ClaimStore.DialGate.Stopped stopped -> {
+            case DialChecks.DialGate.Dial dial -> {}
+            case DialChecks.DialGate.Stopped stopped -> {
                 recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
                 return;
             }
-            case ClaimStore.DialGate.BatchFailed failed -> {
+            case DialChecks.DialGate.BatchFailed failed -> {
                 recorder.ended(
                         ref, new Outcome.Failed(failed.reason(), false), Optional.empty(), Optional.empty(), false);
                 return;
             }
-            case ClaimStore.DialGate.Paused paused -> {
+            case DialChecks.DialGate.Paused paused -> {
                 // Paused between claim and dial: the claim is given back, and its recipient waits for the resume.
-                claims.unclaim(ref);
+                claims.giveBack().unclaim(ref);
                 registry.remove(ref);
                 wakeup.wake();
                 return;
@@ -288,7 +290,7 @@ public final class Dispatcher implements AutoCloseable {
                         held.reason().wireName(),
                         held.until(),
                         held.detail());
-                if (!claims.holdClaim(ref, new ClaimStore.Hold(held.reason(), held.until()))) {
+                if (!claims.giveBack().holdClaim(ref, new ClaimGiveBack.Hold(held.reason(), held.until()))) {
                     // Ended, deleted or taken over meanwhile: whoever did that decides what becomes of it.
                     log.debug("Held claim was no longer this node's to give back attemptId={}", ref.attemptId());
                 } else {
@@ -354,7 +356,7 @@ public final class Dispatcher implements AutoCloseable {
                 .map(call -> new BatchRef(call.claim.attempt().workspaceId(), call.claim.batchId()))
                 .distinct()
                 .toList();
-        for (var stopped : claims.stoppedBatches(batches)) {
+        for (var stopped : claims.checks().stoppedBatches(batches)) {
             batchStopped(stopped.workspace().value(), stopped.batchId(), stopped.deleted());
         }
     }
