@@ -1,7 +1,7 @@
 package io.batchcall.dispatch;
 
 import io.batchcall.domain.AttemptRef;
-import io.batchcall.store.ClaimStore;
+import io.batchcall.store.DialChecks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,19 +19,19 @@ import java.util.function.Function;
  * it is sent, so the gate's guarantee (a pause that returned is never followed by a dial) holds as for one read.
  */
 final class DialGates {
-    private final Function<List<ClaimStore.GateQuestion>, Map<AttemptRef, ClaimStore.DialGate>> read;
+    private final Function<List<DialChecks.GateQuestion>, Map<AttemptRef, DialChecks.DialGate>> read;
     private final ConcurrentLinkedQueue<Asked> queue = new ConcurrentLinkedQueue<>();
     private final ReentrantLock reader = new ReentrantLock();
 
-    private record Asked(ClaimStore.GateQuestion question, CompletableFuture<ClaimStore.DialGate> answer) {}
+    private record Asked(DialChecks.GateQuestion question, CompletableFuture<DialChecks.DialGate> answer) {}
 
-    DialGates(Function<List<ClaimStore.GateQuestion>, Map<AttemptRef, ClaimStore.DialGate>> read) {
+    DialGates(Function<List<DialChecks.GateQuestion>, Map<AttemptRef, DialChecks.DialGate>> read) {
         this.read = read;
     }
 
     /** The gate's answer for one dial; a failed read throws, as one read of its own would. */
-    ClaimStore.DialGate ask(AttemptRef attempt, String batchId) {
-        var asked = new Asked(new ClaimStore.GateQuestion(attempt, batchId), new CompletableFuture<>());
+    DialChecks.DialGate ask(AttemptRef attempt, String batchId) {
+        var asked = new Asked(new DialChecks.GateQuestion(attempt, batchId), new CompletableFuture<>());
         queue.add(asked);
         reader.lock();
         try {

@@ -42,20 +42,19 @@ final class InFlight {
      * batches, which run from their first claim on and count a recipient as dispatched at its first attempt).
      */
     static void claimed(Handle handle, WorkspaceId workspace, List<Claim> claims, Instant now) {
-        handle.createUpdate("UPDATE workspaces SET in_flight = in_flight + :count WHERE id = :workspaceId")
+        var perAgent = count(claims, c -> c.agent().id());
+        // One statement for the workspace and its agents (their rows are locked by the claim already).
+        handle.createUpdate("""
+                        WITH workspace_claimed AS (
+                            UPDATE workspaces SET in_flight = in_flight + :count WHERE id = :workspaceId)
+                        UPDATE agents a SET in_flight = a.in_flight + c.n
+                        FROM unnest(:agentIds, :counts) AS c(id, n)
+                        WHERE a.workspace_id = :workspaceId AND a.id = c.id""")
                 .bind("workspaceId", workspace.value())
                 .bind("count", claims.size())
+                .bindArray("agentIds", String.class, List.copyOf(perAgent.keySet()))
+                .bindArray("counts", Integer.class, List.copyOf(perAgent.values()))
                 .execute();
-        var perAgent = count(claims, c -> c.agent().id());
-        for (var agent : perAgent.keySet()) {
-            handle.createUpdate("""
-                            UPDATE agents SET in_flight = in_flight + :count
-                            WHERE workspace_id = :workspaceId AND id = :agentId""")
-                    .bind("workspaceId", workspace.value())
-                    .bind("agentId", agent)
-                    .bind("count", perAgent.get(agent))
-                    .execute();
-        }
     }
 
     /**
@@ -205,30 +204,23 @@ final class InFlight {
      * back.
      */
     static int fold(Handle handle, WorkspaceId workspace) {
-        var perAgent = new TreeMap<String, Integer>();
-        handle.createQuery("""
-                        DELETE FROM in_flight_releases WHERE workspace_id = :workspaceId
-                        RETURNING agent_id, released""")
+        // One statement (it runs once per claim): the workspace's and agents' rows are locked by the caller already,
+        // so the order in which its parts write them cannot matter.
+        return handle.createQuery("""
+                        WITH freed AS (
+                            DELETE FROM in_flight_releases WHERE workspace_id = :workspaceId
+                            RETURNING agent_id, released),
+                        per_agent AS (SELECT agent_id, sum(released)::integer AS n FROM freed GROUP BY agent_id),
+                        agents_freed AS (
+                            UPDATE agents a SET in_flight = a.in_flight - p.n FROM per_agent p
+                            WHERE a.workspace_id = :workspaceId AND a.id = p.agent_id),
+                        workspace_freed AS (
+                            UPDATE workspaces SET in_flight = in_flight - (SELECT sum(n) FROM per_agent)
+                            WHERE id = :workspaceId AND EXISTS (SELECT 1 FROM per_agent))
+                        SELECT coalesce(sum(n), 0)::integer FROM per_agent""")
                 .bind("workspaceId", workspace.value())
-                .map((rs, ctx) -> Map.entry(rs.getString("agent_id"), rs.getInt("released")))
-                .forEach(e -> perAgent.merge(e.getKey(), e.getValue(), Integer::sum));
-        if (perAgent.isEmpty()) {
-            return 0;
-        }
-        int total = perAgent.values().stream().mapToInt(Integer::intValue).sum();
-        handle.createUpdate("UPDATE workspaces SET in_flight = in_flight - :count WHERE id = :workspaceId")
-                .bind("workspaceId", workspace.value())
-                .bind("count", total)
-                .execute();
-        handle.createUpdate("""
-                        UPDATE agents a SET in_flight = a.in_flight - c.n
-                        FROM unnest(:ids, :counts) AS c(id, n)
-                        WHERE a.workspace_id = :workspaceId AND a.id = c.id""")
-                .bind("workspaceId", workspace.value())
-                .bindArray("ids", String.class, List.copyOf(perAgent.keySet()))
-                .bindArray("counts", Integer.class, List.copyOf(perAgent.values()))
-                .execute();
-        return total;
+                .mapTo(Integer.class)
+                .one();
     }
 
     /**

@@ -27,24 +27,39 @@ import org.jdbi.v3.core.Handle;
 final class LifecycleEvents {
     private LifecycleEvents() {}
 
-    /** A recipient whose status changed (by an attempt, or by a batch-wide move when {@code attempt} is empty). */
+    /**
+     * A recipient whose status changed (by an attempt, or by a batch-wide move when {@code attempt} is empty).
+     * {@code after} and {@code attemptAfter} are the recipient and attempt as the change left them, when the writer
+     * has them already (a statement's RETURNING rows, an attempt it just inserted); the rest are read.
+     */
     record RecipientMove(
             BatchRef batch,
             String recipientId,
             String previousStatus,
             Optional<AttemptRef> attempt,
-            Optional<Recipient> after) {
+            Optional<Recipient> after,
+            Optional<AttemptAfter> attemptAfter) {
         RecipientMove(BatchRef batch, String recipientId, String previousStatus, Optional<AttemptRef> attempt) {
-            this(batch, recipientId, previousStatus, attempt, Optional.empty());
+            this(batch, recipientId, previousStatus, attempt, Optional.empty(), Optional.empty());
+        }
+
+        RecipientMove(
+                BatchRef batch,
+                String recipientId,
+                String previousStatus,
+                Optional<AttemptRef> attempt,
+                Optional<Recipient> after) {
+            this(batch, recipientId, previousStatus, attempt, after, Optional.empty());
         }
     }
+
+    /** An attempt as a recipient event shows it, and its agent. */
+    record AttemptAfter(EventWire.AttemptData data, String agentId) {}
 
     /** A batch whose status changed: {@code type} is the event type, e.g. {@code batch.completed}. */
     record BatchMove(BatchRef batch, String type, String previousStatus) {}
 
     private record RecipientKey(String workspaceId, String batchId, String id) {}
-
-    private record AttemptRow(EventWire.AttemptData data, String agentId) {}
 
     static List<Outbox.Event> recipientEvents(Handle handle, List<RecipientMove> moves) {
         return recipientEvents(handle, moves, Optional.empty());
@@ -67,7 +82,13 @@ final class LifecycleEvents {
                                 m.batch().workspaceId().value(), m.batch().batchId(), m.recipientId()),
                         after)));
         var attempts = attempts(
-                handle, moves.stream().flatMap(m -> m.attempt().stream()).toList());
+                handle,
+                moves.stream()
+                        .filter(m -> m.attemptAfter().isEmpty())
+                        .flatMap(m -> m.attempt().stream())
+                        .toList());
+        moves.forEach(m -> m.attemptAfter()
+                .ifPresent(after -> attempts.put(m.attempt().orElseThrow().attemptId(), after)));
         var batches = counts(
                 handle, moves.stream().map(RecipientMove::batch).distinct().toList());
         var events = new ArrayList<Outbox.Event>(moves.size());
@@ -82,7 +103,7 @@ final class LifecycleEvents {
                     move.batch().batchId(),
                     move.previousStatus(),
                     BatchWire.recipient(recipient),
-                    attempt.map(AttemptRow::data).orElse(null),
+                    attempt.map(AttemptAfter::data).orElse(null),
                     batches.get(move.batch()));
             events.add(new Outbox.Event(
                     move.batch().workspaceId(),
@@ -91,7 +112,7 @@ final class LifecycleEvents {
                     move.batch().batchId(),
                     move.recipientId(),
                     recipient.conversationId().orElse(null),
-                    attempt.map(AttemptRow::agentId).orElse(null),
+                    attempt.map(AttemptAfter::agentId).orElse(null),
                     data));
         }
         return events;
@@ -312,8 +333,8 @@ final class LifecycleEvents {
         return found;
     }
 
-    private static Map<String, AttemptRow> attempts(Handle handle, List<AttemptRef> refs) {
-        var found = new HashMap<String, AttemptRow>();
+    private static Map<String, AttemptAfter> attempts(Handle handle, List<AttemptRef> refs) {
+        var found = new HashMap<String, AttemptAfter>();
         if (refs.isEmpty()) {
             return found;
         }
@@ -332,7 +353,7 @@ final class LifecycleEvents {
                         refs.stream().map(AttemptRef::attemptId).toList())
                 .map((rs, ctx) -> Map.entry(
                         rs.getString("id"),
-                        new AttemptRow(
+                        new AttemptAfter(
                                 new EventWire.AttemptData(
                                         rs.getInt("attempt_number"),
                                         rs.getString("phase"),

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.WorkspaceId;
-import io.batchcall.store.ClaimStore;
+import io.batchcall.store.DialChecks;
 import io.batchcall.support.Await;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,23 +25,23 @@ class DialGatesTest {
     void dials_that_arrive_while_a_read_is_out_are_answered_together_by_the_next_read() throws Exception {
         var firstReadStarted = new CountDownLatch(1);
         var releaseFirstRead = new CountDownLatch(1);
-        var reads = new CopyOnWriteArrayList<List<ClaimStore.GateQuestion>>();
+        var reads = new CopyOnWriteArrayList<List<DialChecks.GateQuestion>>();
         var gates = new DialGates(questions -> {
             reads.add(questions);
             if (reads.size() == 1) {
                 firstReadStarted.countDown();
                 await(releaseFirstRead);
             }
-            var answers = new HashMap<AttemptRef, ClaimStore.DialGate>();
+            var answers = new HashMap<AttemptRef, DialChecks.DialGate>();
             // Attempts whose id ends in "paused" belong to a paused batch.
             questions.forEach(q -> answers.put(
                     q.attempt(),
                     q.attempt().attemptId().endsWith("paused")
-                            ? new ClaimStore.DialGate.Paused()
-                            : new ClaimStore.DialGate.Dial()));
+                            ? new DialChecks.DialGate.Paused()
+                            : new DialChecks.DialGate.Dial()));
             return answers;
         });
-        var answers = new ConcurrentHashMap<String, ClaimStore.DialGate>();
+        var answers = new ConcurrentHashMap<String, DialChecks.DialGate>();
         var threads = new ArrayList<Thread>();
         threads.add(Thread.ofVirtual().start(() -> answers.put("att_0", gates.ask(ref("att_0"), "batch_1"))));
         await(firstReadStarted);
@@ -67,8 +67,8 @@ class DialGatesTest {
         assertThat(answers).hasSize(21);
         assertThat(reads).hasSize(2);
         assertThat(reads.get(1)).hasSize(20);
-        assertThat(answers.get("att_5_paused")).isInstanceOf(ClaimStore.DialGate.Paused.class);
-        assertThat(answers.get("att_4")).isInstanceOf(ClaimStore.DialGate.Dial.class);
+        assertThat(answers.get("att_5_paused")).isInstanceOf(DialChecks.DialGate.Paused.class);
+        assertThat(answers.get("att_4")).isInstanceOf(DialChecks.DialGate.Dial.class);
     }
 
     @Test
@@ -78,11 +78,11 @@ class DialGatesTest {
             if (failing.getAndDecrement() > 0) {
                 throw new IllegalStateException("database away");
             }
-            return Map.of(questions.getFirst().attempt(), new ClaimStore.DialGate.Dial());
+            return Map.of(questions.getFirst().attempt(), new DialChecks.DialGate.Dial());
         });
 
         assertThatThrownBy(() -> gates.ask(ref("att_1"), "batch_1")).hasMessageContaining("database away");
-        assertThat(gates.ask(ref("att_2"), "batch_1")).isInstanceOf(ClaimStore.DialGate.Dial.class);
+        assertThat(gates.ask(ref("att_2"), "batch_1")).isInstanceOf(DialChecks.DialGate.Dial.class);
     }
 
     private static AttemptRef ref(String id) {

@@ -72,6 +72,9 @@ class RestartTest {
                     .contains("batchcall_calls_in_flight")
                     .contains("batchcall_attempt_outcomes_total")
                     .contains("batchcall_dispatch_lag_seconds_count 10")
+                    // At least the claim that took the recipients, and its time.
+                    .containsPattern("batchcall_dispatch_claim_duration_seconds_count [1-9]")
+                    .containsPattern("batchcall_dispatch_claim_duration_seconds_sum [0-9]")
                     .contains("batchcall_leases_recovered_total")
                     .contains("batchcall_workspace_calls_in_flight{workspace=");
         }

@@ -124,7 +124,8 @@ class LockOrderTest {
         var cancelled = besideLifecycleWrite(
                 attempts.get(0),
                 () -> operations.cancelRecipient(workspace, batchId, recipientOfSecond, Optional.empty()));
-        boolean givenBack = besideLifecycleWrite(attempts.get(1), () -> claims.unclaim(attempts.get(0)));
+        boolean givenBack =
+                besideLifecycleWrite(attempts.get(1), () -> claims.giveBack().unclaim(attempts.get(0)));
 
         assertThat(((Idempotent.Done<Optional<io.batchcall.domain.Recipient>>) cancelled)
                         .value()

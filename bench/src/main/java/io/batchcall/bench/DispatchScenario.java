@@ -51,12 +51,23 @@ final class DispatchScenario {
      * Where batchcall's time went, from the attempts: claim to dial and dial to end per attempt, and how many
      * claims (distinct claim instants, to the millisecond) took the recipients.
      */
-    record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims, int failedPolls) {
+    record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims, int failedPolls,
+                  double claimSeconds) {
+        /**
+         * The claim time of the node the harness asks, per recipient dispatched: what bounds one workspace's rate on
+         * one node (with two nodes, each claims a part, so this is that node's share).
+         */
+        double claimMillisPerRecipient() {
+            return claimSeconds * 1000 / rate.recipients();
+        }
+
         Map<String, Object> details() {
             var details = new java.util.LinkedHashMap<String, Object>(rate.details());
             details.put("claim_to_dial_ms", claimToDial);
             details.put("dial_to_end_ms", dialToEnd);
             details.put("claims", claims);
+            details.put("claim_seconds", claimSeconds);
+            details.put("claim_ms_per_recipient", claimMillisPerRecipient());
             details.put("polls_answered_5xx", failedPolls);
             return details;
         }
@@ -83,6 +94,7 @@ final class DispatchScenario {
                 Figure.of("dispatch", "dial to end p50", "ms", result.dialToEnd().p50()),
                 Figure.of("dispatch", "dial to end p99", "ms", result.dialToEnd().p99()),
                 Figure.of("dispatch", "recipients per claim", "", batchcall.recipients() / (double) result.claims()),
+                Figure.of("dispatch", "claim time per recipient", "ms", result.claimMillisPerRecipient()),
                 Figure.of("dispatch", "list requests answered 5xx", "", result.failedPolls()));
     }
 
@@ -93,9 +105,11 @@ final class DispatchScenario {
         var bodies = BatchRuns.bodies(workspace, "dispatch", sizes.dispatchRecipients(), BatchBody.simulated(0, 0),
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
+        double claimSecondsBefore = api.metrics().claimSeconds();
         var ids = runs.submit(workspace, bodies);
         int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
         var after = database.transactions(sizes.statsSettle());
+        double claimSeconds = api.metrics().claimSeconds() - claimSecondsBefore;
         var attempts = runs.completedAttempts(workspace, ids, sizes.dispatchRecipients());
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
         long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
@@ -105,6 +119,6 @@ final class DispatchScenario {
         var dialToEnd = attempts.stream()
                 .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
         int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
-        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls);
+        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls, claimSeconds);
     }
 }
