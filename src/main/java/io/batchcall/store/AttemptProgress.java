@@ -1,0 +1,218 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.AttemptPhase;
+import io.batchcall.domain.AttemptRef;
+import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.CallResult;
+import io.batchcall.domain.RecipientStatus;
+import io.batchcall.store.AttemptLifecycle.Moved;
+import io.batchcall.store.AttemptLifecycle.Opened;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * A group's calls moving forward short of their end, for {@link AttemptLifecycle}: accepted by their provider
+ * (ringing), ringing, answered (their conversations open), a machine-detection verdict recorded; and the recipients
+ * those moves reach ({@code initiated}, {@code in_progress}) with their events. Each statement moves only
+ * attempts that have not passed that phase, so a late or repeated report changes nothing.
+ */
+final class AttemptProgress {
+    private AttemptProgress() {}
+
+    static Set<String> accept(
+            Handle handle,
+            List<CallEvent.Accepted> accepted,
+            Instant now,
+            List<Outbox.Event> events,
+            Opened opened,
+            java.util.Set<BatchRef> touched) {
+        if (accepted.isEmpty()) {
+            return Set.of();
+        }
+        var moved = handle.createQuery("""
+                        UPDATE attempts a SET provider_call_id = coalesce(a.provider_call_id, e.call_id),
+                            dialed_at = coalesce(a.dialed_at, e.dialed_at),
+                            phase = CASE WHEN a.phase = ANY(:before) THEN :ringing ELSE a.phase END
+                        FROM unnest(:workspaceIds, :ids, :callIds, :dialedAts) AS e(workspace_id, id, call_id, dialed_at)
+                        WHERE a.workspace_id = e.workspace_id AND a.id = e.id
+                          -- An attempt already ended (another node recovered it as interrupted, say) stays as it
+                          -- ended: its caller hears "not wanted" and hangs the call up.
+                          AND a.phase <> :ended
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
+                .bind("ringing", AttemptPhase.RINGING.wireName())
+                .bind("ended", AttemptPhase.ENDED.wireName())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        accepted.stream()
+                                .map(a -> a.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        accepted.stream().map(a -> a.attempt().attemptId()).toList())
+                .bindArray(
+                        "callIds",
+                        String.class,
+                        accepted.stream()
+                                .map(CallEvent.Accepted::providerCallId)
+                                .toList())
+                .bindArray(
+                        "dialedAts",
+                        java.time.OffsetDateTime.class,
+                        accepted.stream().map(a -> Rows.at(a.dialedAt())).toList())
+                .map((rs, ctx) -> AttemptLifecycle.moved(rs))
+                .list();
+        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now, opened, touched));
+        return moved.stream().map(m -> m.attempt().attemptId()).collect(Collectors.toSet());
+    }
+
+    static List<Moved> ring(Handle handle, List<AttemptRef> ringing) {
+        if (ringing.isEmpty()) {
+            return List.of();
+        }
+        return KeyArrays.attempts(handle.createQuery("""
+                        UPDATE attempts a SET phase = :ringing
+                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                          AND a.phase = ANY(:before)
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id"""), ringing)
+                .bind("ringing", AttemptPhase.RINGING.wireName())
+                .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
+                .map((rs, ctx) -> AttemptLifecycle.moved(rs))
+                .list();
+    }
+
+    static List<Moved> answer(Handle handle, List<AttemptRef> answered, Instant now, Opened opened) {
+        if (answered.isEmpty()) {
+            return List.of();
+        }
+        var moved = KeyArrays.attempts(handle.createQuery("""
+                        UPDATE attempts a SET phase = :answered, answered_at = :now
+                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                          AND a.phase = ANY(:before)
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id"""), answered)
+                .bind("answered", AttemptPhase.ANSWERED.wireName())
+                .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ANSWERED))
+                .bind("now", Rows.at(now))
+                .map((rs, ctx) -> AttemptLifecycle.moved(rs))
+                .list();
+        if (!moved.isEmpty()) {
+            var refs = moved.stream().map(Moved::attempt).toList();
+            opened.open(handle, refs, now);
+            KeyArrays.attempts(handle.createUpdate("""
+                            UPDATE conversations c
+                            SET status = 'in-progress', call_result = :answeredResult, updated_at = :now
+                            FROM attempts a
+                            WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                              AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id"""), refs)
+                    .bind("answeredResult", CallResult.ANSWERED.wireName())
+                    .bind("now", Rows.at(now))
+                    .execute();
+        }
+        return moved;
+    }
+
+    /**
+     * Records detection verdicts, the first one per attempt (a repeated callback changes nothing). The attempt keeps
+     * its phase and its slot: the call goes on, and {@link AttemptEnds#end} reads the verdict when the call really ends. A
+     * verdict that arrives after the end is still recorded, but the outcome stays as it ended. Returns the attempts
+     * whose verdict this recorded.
+     */
+    static List<AttemptRef> detect(Handle handle, List<CallEvent.MachineDetected> detected) {
+        if (detected.isEmpty()) {
+            return List.of();
+        }
+        var first = new LinkedHashMap<String, CallEvent.MachineDetected>();
+        detected.forEach(m -> first.putIfAbsent(
+                m.attempt().workspaceId().value() + "/" + m.attempt().attemptId(), m));
+        var unique = List.copyOf(first.values());
+        return handle.createQuery("""
+                        UPDATE attempts a SET answered_by = e.answered_by
+                        FROM unnest(:workspaceIds, :ids, :verdicts) AS e(workspace_id, id, answered_by)
+                        WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.answered_by IS NULL
+                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        unique.stream()
+                                .map(m -> m.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        unique.stream().map(m -> m.attempt().attemptId()).toList())
+                .bindArray(
+                        "verdicts",
+                        String.class,
+                        unique.stream()
+                                .map(CallEvent.MachineDetected::answeredBy)
+                                .toList())
+                .map((rs, ctx) -> AttemptLifecycle.moved(rs).attempt())
+                .list();
+    }
+
+    /**
+     * The attempts reached their provider: conversations open, recipients move to {@code status} (from an earlier
+     * one only), and their batches are noted to show the change (AttemptLifecycle.settle). Returns the moves' events.
+     */
+    static List<Outbox.Event> reached(
+            Handle handle,
+            List<Moved> moved,
+            RecipientStatus status,
+            Instant now,
+            Opened opened,
+            java.util.Set<BatchRef> touched) {
+        if (moved.isEmpty()) {
+            return List.of();
+        }
+        opened.open(handle, moved.stream().map(Moved::attempt).toList(), now);
+        var moves = handle.createQuery("""
+                        UPDATE recipients r SET status = :status, updated_at = :now
+                        FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, before.status AS previous
+                              FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
+                                  AS m(workspace_id, batch_id, id, attempt_id)
+                              JOIN recipients before ON before.workspace_id = m.workspace_id
+                                                    AND before.batch_id = m.batch_id AND before.id = m.id) m
+                        WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
+                          AND r.status = ANY(:earlier)
+                        RETURNING r.workspace_id, m.previous, m.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS)
+                .bind("status", status.wireName())
+                .bind("now", Rows.at(now))
+                // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
+                .bindArray(
+                        "earlier",
+                        String.class,
+                        RecipientStatus.from(status).stream()
+                                .filter(s -> !s.equals(RecipientStatus.PENDING.wireName()))
+                                .toList())
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        moved.stream()
+                                .map(m -> m.attempt().workspaceId().value())
+                                .toList())
+                .bindArray(
+                        "batchIds",
+                        String.class,
+                        moved.stream().map(Moved::batchId).toList())
+                .bindArray(
+                        "ids",
+                        String.class,
+                        moved.stream().map(Moved::recipientId).toList())
+                .bindArray(
+                        "attemptIds",
+                        String.class,
+                        moved.stream().map(m -> m.attempt().attemptId()).toList())
+                .map((rs, ctx) -> AttemptLifecycle.recipientMove(rs))
+                .list();
+        // Their batches show the change once the group locks them, at its end (settle).
+        moved.forEach(m -> touched.add(new BatchRef(m.attempt().workspaceId(), m.batchId())));
+        return LifecycleEvents.recipientEvents(handle, moves);
+    }
+}
