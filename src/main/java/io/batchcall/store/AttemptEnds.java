@@ -75,8 +75,10 @@ final class AttemptEnds {
                 now);
         var finished = new TreeMap<BatchRef, Integer>(InFlight.BATCH_ORDER);
         moves.forEach(move -> finished.merge(move.batch(), 1, Integer::sum));
-        events.addAll(LifecycleEvents.recipientEvents(handle, retried, Optional.of(RetryScheduling.EVENT)));
-        events.addAll(LifecycleEvents.recipientEvents(handle, moves));
+        // The attempts as endAttempts left them: nothing after it in the group writes them.
+        events.addAll(LifecycleEvents.recipientEvents(
+                handle, AttemptLifecycle.withAttempts(retried, changed), Optional.of(RetryScheduling.EVENT)));
+        events.addAll(LifecycleEvents.recipientEvents(handle, AttemptLifecycle.withAttempts(moves, changed)));
         events.addAll(LifecycleEvents.initiationFailures(handle, reached));
         return new Ends(
                 changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()), released, finished);
@@ -127,7 +129,7 @@ final class AttemptEnds {
                         FROM unnest(:workspaceIds, :ids, :outcomes, :statuses, :sipCodes, :reasons)
                             AS e(workspace_id, id, outcome, provider_status, sip_code, failure_reason)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.phase = ANY(:before)
-                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS)
                 .bind("ended", AttemptPhase.ENDED.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ENDED))
                 .bind("now", Rows.at(now))

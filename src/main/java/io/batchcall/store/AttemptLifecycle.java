@@ -51,7 +51,30 @@ public final class AttemptLifecycle {
      */
     public record Result(Set<String> acceptedAttemptIds, Set<String> endedAttemptIds, List<String> completedBatchIds) {}
 
-    record Moved(AttemptRef attempt, String batchId, String recipientId, String agentId) {}
+    /**
+     * An attempt a statement moved, as it left it ({@link #MOVED_COLUMNS} returned): its recipient's event shows
+     * it from here, not from a second read.
+     */
+    record Moved(
+            AttemptRef attempt,
+            String batchId,
+            String recipientId,
+            String agentId,
+            LifecycleEvents.AttemptAfter after) {}
+
+    /** What a statement moving attempts ({@code attempts a}) returns for {@link #moved}. */
+    static final String MOVED_COLUMNS =
+            "a.workspace_id, a.id, a.batch_id, a.recipient_id, " + LifecycleEvents.AttemptAfter.COLUMNS;
+
+    /** The recipients' moves with their attempts as the group's statements left them. */
+    static List<LifecycleEvents.RecipientMove> withAttempts(
+            List<LifecycleEvents.RecipientMove> moves, List<Moved> moved) {
+        var after = new java.util.HashMap<String, LifecycleEvents.AttemptAfter>();
+        moved.forEach(m -> after.put(m.attempt().attemptId(), m.after()));
+        return moves.stream()
+                .map(move -> move.withAttemptAfter(move.attempt().map(ref -> after.get(ref.attemptId()))))
+                .toList();
+    }
 
     /**
      * Applies a group of events in one transaction. It takes no workspace lock: ends append the slots they free
@@ -215,6 +238,7 @@ public final class AttemptLifecycle {
                 new AttemptRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id")),
                 rs.getString("batch_id"),
                 rs.getString("recipient_id"),
-                rs.getString("agent_id"));
+                rs.getString("agent_id"),
+                LifecycleEvents.AttemptAfter.of(rs));
     }
 }

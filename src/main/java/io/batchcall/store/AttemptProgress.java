@@ -43,7 +43,7 @@ final class AttemptProgress {
                           -- An attempt already ended (another node recovered it as interrupted, say) stays as it
                           -- ended: its caller hears "not wanted" and hangs the call up.
                           AND a.phase <> :ended
-                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS)
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
                 .bind("ringing", AttemptPhase.RINGING.wireName())
                 .bind("ended", AttemptPhase.ENDED.wireName())
@@ -81,7 +81,7 @@ final class AttemptProgress {
                         UPDATE attempts a SET phase = :ringing
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                           AND a.phase = ANY(:before)
-                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id"""), ringing)
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS), ringing)
                 .bind("ringing", AttemptPhase.RINGING.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
                 .map((rs, ctx) -> AttemptLifecycle.moved(rs))
@@ -96,7 +96,7 @@ final class AttemptProgress {
                         UPDATE attempts a SET phase = :answered, answered_at = :now
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                           AND a.phase = ANY(:before)
-                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id"""), answered)
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS), answered)
                 .bind("answered", AttemptPhase.ANSWERED.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ANSWERED))
                 .bind("now", Rows.at(now))
@@ -136,7 +136,7 @@ final class AttemptProgress {
                         UPDATE attempts a SET answered_by = e.answered_by
                         FROM unnest(:workspaceIds, :ids, :verdicts) AS e(workspace_id, id, answered_by)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.answered_by IS NULL
-                        RETURNING a.workspace_id, a.id, a.batch_id, a.recipient_id, a.agent_id""")
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS)
                 .bindArray(
                         "workspaceIds",
                         String.class,
@@ -213,6 +213,6 @@ final class AttemptProgress {
                 .list();
         // Their batches show the change once the group locks them, at its end (settle).
         moved.forEach(m -> touched.add(new BatchRef(m.attempt().workspaceId(), m.batchId())));
-        return LifecycleEvents.recipientEvents(handle, moves);
+        return LifecycleEvents.recipientEvents(handle, AttemptLifecycle.withAttempts(moves, moved));
     }
 }

@@ -51,10 +51,38 @@ final class LifecycleEvents {
                 Optional<Recipient> after) {
             this(batch, recipientId, previousStatus, attempt, after, Optional.empty());
         }
+
+        /** The same move, with its attempt as the writer left it (so that the event needs no read of it). */
+        RecipientMove withAttemptAfter(Optional<AttemptAfter> attemptAfter) {
+            return new RecipientMove(batch, recipientId, previousStatus, attempt, after, attemptAfter);
+        }
     }
 
     /** An attempt as a recipient event shows it, and its agent. */
-    record AttemptAfter(EventWire.AttemptData data, String agentId) {}
+    record AttemptAfter(EventWire.AttemptData data, String agentId) {
+        /** The columns {@link #of} reads, as a statement on {@code attempts a} selects or returns them. */
+        static final String COLUMNS = """
+                a.agent_id, a.attempt_number, a.phase, a.outcome, a.provider, a.provider_call_id, a.sip_code,
+                a.provider_status, a.dialed_at, a.answered_at, a.ended_at, a.conversation_id, a.failure_reason""";
+
+        static AttemptAfter of(java.sql.ResultSet rs) throws java.sql.SQLException {
+            return new AttemptAfter(
+                    new EventWire.AttemptData(
+                            rs.getInt("attempt_number"),
+                            rs.getString("phase"),
+                            rs.getString("outcome"),
+                            rs.getString("provider"),
+                            rs.getString("provider_call_id"),
+                            (Integer) rs.getObject("sip_code"),
+                            rs.getString("provider_status"),
+                            unix(Rows.optionalInstant(rs, "dialed_at")),
+                            unix(Rows.optionalInstant(rs, "answered_at")),
+                            unix(Rows.optionalInstant(rs, "ended_at")),
+                            rs.getString("conversation_id"),
+                            rs.getString("failure_reason")),
+                    rs.getString("agent_id"));
+        }
+    }
 
     /** A batch whose status changed: {@code type} is the event type, e.g. {@code batch.completed}. */
     record BatchMove(BatchRef batch, String type, String previousStatus) {}
@@ -338,11 +366,10 @@ final class LifecycleEvents {
         if (refs.isEmpty()) {
             return found;
         }
-        handle.createQuery("""
-                        SELECT id, attempt_number, phase, outcome, provider, provider_call_id, sip_code, provider_status,
-                               dialed_at, answered_at, ended_at, conversation_id, failure_reason, agent_id
-                        FROM attempts
-                        WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
+        handle.createQuery("SELECT a.id, " + AttemptAfter.COLUMNS + """
+
+                        FROM attempts a
+                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))""")
                 .bindArray(
                         "workspaceIds",
                         String.class,
@@ -351,23 +378,7 @@ final class LifecycleEvents {
                         "ids",
                         String.class,
                         refs.stream().map(AttemptRef::attemptId).toList())
-                .map((rs, ctx) -> Map.entry(
-                        rs.getString("id"),
-                        new AttemptAfter(
-                                new EventWire.AttemptData(
-                                        rs.getInt("attempt_number"),
-                                        rs.getString("phase"),
-                                        rs.getString("outcome"),
-                                        rs.getString("provider"),
-                                        rs.getString("provider_call_id"),
-                                        (Integer) rs.getObject("sip_code"),
-                                        rs.getString("provider_status"),
-                                        unix(Rows.optionalInstant(rs, "dialed_at")),
-                                        unix(Rows.optionalInstant(rs, "answered_at")),
-                                        unix(Rows.optionalInstant(rs, "ended_at")),
-                                        rs.getString("conversation_id"),
-                                        rs.getString("failure_reason")),
-                                rs.getString("agent_id"))))
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), AttemptAfter.of(rs)))
                 .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
         return found;
     }
