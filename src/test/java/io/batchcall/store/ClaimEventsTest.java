@@ -7,9 +7,7 @@ import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.IdSource;
-import io.batchcall.domain.NewBatch;
 import io.batchcall.domain.NewRecipient;
-import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.support.TestDatabase;
 import io.batchcall.wire.WireJson;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,22 +43,7 @@ class ClaimEventsTest {
                         Optional.empty(),
                         Optional.of("{\"dynamic_variables\":{\"name\":\"Ada\",\"timezone\":\"America/New_York\"}}")),
                 new NewRecipient("third", Optional.of("+442071838750"), Optional.empty(), Optional.empty()));
-        new BatchStore(database, clock, ids, new IdempotencyStore(database, clock))
-                .submit(
-                        seed.workspace(),
-                        new NewBatch(
-                                "b",
-                                seed.agentId(),
-                                Optional.empty(),
-                                Optional.of(seed.numberId()),
-                                Optional.empty(),
-                                Optional.empty(),
-                                Optional.empty(),
-                                TelephonyCallConfig.defaults(),
-                                Optional.empty(),
-                                clock.instant(),
-                                recipients),
-                        Optional.empty());
+        seed.submit(database, clock, ids, recipients);
 
         var claims = new ClaimStore(database, clock, ids, "node-a", Duration.ofSeconds(30))
                 .claim(seed.workspace(), number -> Optional.empty())

@@ -7,10 +7,8 @@ import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.IdSource;
-import io.batchcall.domain.NewBatch;
 import io.batchcall.domain.NewRecipient;
 import io.batchcall.domain.Outcome;
-import io.batchcall.domain.TelephonyCallConfig;
 import io.batchcall.support.TestDatabase;
 import io.batchcall.wire.WireJson;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -41,31 +39,18 @@ class LifecycleEventsFromRowsTest {
                 TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
         var ids = IdSource.secure();
         seed = StoreSeed.create(database, clock, ids, "writer-events", 10);
-        new BatchStore(database, clock, ids, new IdempotencyStore(database, clock))
-                .submit(
-                        seed.workspace(),
-                        new NewBatch(
+        seed.submit(
+                database,
+                clock,
+                ids,
+                List.of(
+                        new NewRecipient("a", Optional.of("+14155550101"), Optional.empty(), Optional.empty()),
+                        new NewRecipient(
                                 "b",
-                                seed.agentId(),
+                                Optional.of("+14155550102"),
                                 Optional.empty(),
-                                Optional.of(seed.numberId()),
-                                Optional.empty(),
-                                Optional.empty(),
-                                Optional.empty(),
-                                TelephonyCallConfig.defaults(),
-                                Optional.empty(),
-                                clock.instant(),
-                                List.of(
-                                        new NewRecipient(
-                                                "a", Optional.of("+14155550101"), Optional.empty(), Optional.empty()),
-                                        new NewRecipient(
-                                                "b",
-                                                Optional.of("+14155550102"),
-                                                Optional.empty(),
-                                                Optional.of("{\"dynamic_variables\":{\"name\":\"Grace\"}}")),
-                                        new NewRecipient(
-                                                "c", Optional.of("+14155550103"), Optional.empty(), Optional.empty()))),
-                        Optional.empty());
+                                Optional.of("{\"dynamic_variables\":{\"name\":\"Grace\"}}")),
+                        new NewRecipient("c", Optional.of("+14155550103"), Optional.empty(), Optional.empty())));
         claims = new ClaimStore(database, clock, ids, "node-a", Duration.ofSeconds(30))
                 .claim(seed.workspace(), number -> Optional.empty())
                 .claims();

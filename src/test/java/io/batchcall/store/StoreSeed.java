@@ -41,4 +41,25 @@ record StoreSeed(WorkspaceId workspace, String agentId, String numberId) {
                 .id();
         return new StoreSeed(workspace, agent, number);
     }
+
+    /** Submits a batch of these recipients on the seed's agent and number, due now, with no limit of its own. */
+    void submit(
+            Database database, Clock clock, IdSource ids, java.util.List<io.batchcall.domain.NewRecipient> recipients) {
+        new BatchStore(database, clock, ids, new IdempotencyStore(database, clock))
+                .submit(
+                        workspace,
+                        new io.batchcall.domain.NewBatch(
+                                "b",
+                                agentId,
+                                Optional.empty(),
+                                Optional.of(numberId),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                io.batchcall.domain.TelephonyCallConfig.defaults(),
+                                Optional.empty(),
+                                clock.instant(),
+                                recipients),
+                        Optional.empty());
+    }
 }
