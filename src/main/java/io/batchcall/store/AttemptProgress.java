@@ -34,19 +34,20 @@ final class AttemptProgress {
         if (accepted.isEmpty()) {
             return Set.of();
         }
-        var moved = handle.createQuery("""
+        // The call's id and dial time are recorded even on an attempt that already ended: its end can overtake the
+        // dial's answer (the provider's end callback, or a zero-length call's end, reported on another thread while
+        // the dial request's answer was on its way), and they are facts of the call. Its phase, outcome and
+        // recipient stay as they ended, and its caller hears "not wanted" (another node may have recovered it as
+        // interrupted: the call must be hung up).
+        var updated = handle.createQuery("""
                         UPDATE attempts a SET provider_call_id = coalesce(a.provider_call_id, e.call_id),
                             dialed_at = coalesce(a.dialed_at, e.dialed_at),
                             phase = CASE WHEN a.phase = ANY(:before) THEN :ringing ELSE a.phase END
                         FROM unnest(:workspaceIds, :ids, :callIds, :dialedAts) AS e(workspace_id, id, call_id, dialed_at)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id
-                          -- An attempt already ended (another node recovered it as interrupted, say) stays as it
-                          -- ended: its caller hears "not wanted" and hangs the call up.
-                          AND a.phase <> :ended
                         RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS)
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
                 .bind("ringing", AttemptPhase.RINGING.wireName())
-                .bind("ended", AttemptPhase.ENDED.wireName())
                 .bindArray(
                         "workspaceIds",
                         String.class,
@@ -69,6 +70,10 @@ final class AttemptProgress {
                         accepted.stream().map(a -> Rows.at(a.dialedAt())).toList())
                 .map((rs, ctx) -> AttemptLifecycle.moved(rs))
                 .list();
+        var moved = updated.stream()
+                .filter(m ->
+                        !AttemptPhase.ENDED.wireName().equals(m.after().data().phase()))
+                .toList();
         events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now, opened, touched));
         return moved.stream().map(m -> m.attempt().attemptId()).collect(Collectors.toSet());
     }

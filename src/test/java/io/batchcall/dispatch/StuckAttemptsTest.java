@@ -140,8 +140,9 @@ class StuckAttemptsTest {
     }
 
     @Test
-    void a_dial_that_never_returns_a_call_id_is_resolved_by_the_sweep_and_its_late_acceptance_hangs_the_call_up()
-            throws Exception {
+    void
+            a_dial_that_never_returns_a_call_id_is_resolved_by_the_sweep_and_its_late_acceptance_hangs_the_call_up_and_is_recorded()
+                    throws Exception {
         var workspace = nodeA.workspace(20);
         var batch = batch(workspace, 1);
         var held = new CountDownLatch(1);
@@ -159,14 +160,18 @@ class StuckAttemptsTest {
         assertThat(recipients(batch)).isEqualTo("failed/interrupted");
         assertThat(inFlight(workspace)).isZero();
 
-        // The hung request returns after all: the attempt has ended, so its call is stopped and nothing changes.
+        // The hung request returns after all: the attempt has ended, so its call is stopped and its outcome stays;
+        // the call it placed is recorded on it (the operator can find it at the provider).
         held.countDown();
         dialing.join();
         assertThat(providerA.get().cancelled).containsExactly("CA-scripted");
         assertThat(recipients(batch)).isEqualTo("failed/interrupted");
         assertThat(nodeA.one(
-                        "SELECT provider_call_id IS NULL FROM attempts WHERE batch_id = :b", Boolean.class, "b", batch))
-                .isTrue();
+                        "SELECT phase || '/' || outcome || '/' || provider_call_id FROM attempts WHERE batch_id = :b",
+                        String.class,
+                        "b",
+                        batch))
+                .isEqualTo("ended/interrupted/CA-scripted");
         assertThat(providerA.get().placed).hasSize(1);
     }
 
@@ -210,7 +215,7 @@ class StuckAttemptsTest {
     }
 
     @Test
-    void an_accepted_report_for_an_attempt_another_node_ended_changes_nothing_and_the_call_is_hung_up()
+    void an_accepted_report_for_an_attempt_another_node_ended_records_only_the_call_id_and_the_call_is_hung_up()
             throws Exception {
         var workspace = nodeA.workspace(20);
         var batch = batch(workspace, 1);
@@ -240,7 +245,7 @@ class StuckAttemptsTest {
                         String.class,
                         "b",
                         batch))
-                .isEqualTo("ended/interrupted/-");
+                .isEqualTo("ended/interrupted/CA-scripted");
         assertThat(nodeA.one("SELECT count(*) FROM conversations", Integer.class))
                 .isZero();
     }
