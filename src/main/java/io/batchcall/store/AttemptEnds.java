@@ -169,7 +169,7 @@ final class AttemptEnds {
         if (changed.isEmpty()) {
             return List.of();
         }
-        return handle.createQuery("""
+        return KeyArrays.moved(handle.createQuery("""
                         UPDATE recipients r SET status = e.status, last_outcome = e.outcome, updated_at = :now
                         FROM (SELECT e.*, before.status AS previous
                               FROM unnest(:workspaceIds, :batchIds, :ids, :statuses, :outcomes, :attemptIds)
@@ -178,23 +178,9 @@ final class AttemptEnds {
                                                     AND before.batch_id = e.batch_id AND before.id = e.id) e
                         WHERE r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id AND r.id = e.id
                           AND r.status = ANY(:open)
-                        RETURNING r.workspace_id, e.previous, e.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS)
+                        RETURNING r.workspace_id, e.previous, e.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS), changed)
                 .bind("now", Rows.at(now))
                 .bindArray("open", String.class, RecipientStatus.open())
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        changed.stream()
-                                .map(c -> c.attempt().workspaceId().value())
-                                .toList())
-                .bindArray(
-                        "batchIds",
-                        String.class,
-                        changed.stream().map(Moved::batchId).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        changed.stream().map(Moved::recipientId).toList())
                 .bindArray(
                         "statuses",
                         String.class,
@@ -212,10 +198,6 @@ final class AttemptEnds {
                                         .outcome()
                                         .wireName())
                                 .toList())
-                .bindArray(
-                        "attemptIds",
-                        String.class,
-                        changed.stream().map(c -> c.attempt().attemptId()).toList())
                 .map((rs, ctx) -> AttemptLifecycle.recipientMove(rs))
                 .list();
     }

@@ -177,7 +177,7 @@ final class AttemptProgress {
             return List.of();
         }
         opened.open(handle, moved.stream().map(Moved::attempt).toList(), now);
-        var moves = handle.createQuery("""
+        var moves = KeyArrays.moved(handle.createQuery("""
                         UPDATE recipients r SET status = :status, updated_at = :now
                         FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, before.status AS previous
                               FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
@@ -186,7 +186,7 @@ final class AttemptProgress {
                                                     AND before.batch_id = m.batch_id AND before.id = m.id) m
                         WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
                           AND r.status = ANY(:earlier)
-                        RETURNING r.workspace_id, m.previous, m.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS)
+                        RETURNING r.workspace_id, m.previous, m.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS), moved)
                 .bind("status", status.wireName())
                 .bind("now", Rows.at(now))
                 // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
@@ -196,24 +196,6 @@ final class AttemptProgress {
                         RecipientStatus.from(status).stream()
                                 .filter(s -> !s.equals(RecipientStatus.PENDING.wireName()))
                                 .toList())
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        moved.stream()
-                                .map(m -> m.attempt().workspaceId().value())
-                                .toList())
-                .bindArray(
-                        "batchIds",
-                        String.class,
-                        moved.stream().map(Moved::batchId).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        moved.stream().map(Moved::recipientId).toList())
-                .bindArray(
-                        "attemptIds",
-                        String.class,
-                        moved.stream().map(m -> m.attempt().attemptId()).toList())
                 .map((rs, ctx) -> AttemptLifecycle.recipientMove(rs))
                 .list();
         // Their batches show the change once the group locks them, at its end (settle).

@@ -20,7 +20,7 @@ final class ConversationWrites {
 
     /** The attempts reached their provider: each has a conversation, and its recipient shows the id. */
     static void opened(Handle handle, List<AttemptRef> attempts, Instant now) {
-        bindAttempts(handle.createUpdate("""
+        KeyArrays.attempts(handle.createUpdate("""
                         INSERT INTO conversations (workspace_id, id, agent_id, batch_id, recipient_id, phone_number_id,
                             branch_id, status, start_time, phone_call, client_data, created_at, updated_at,
                             attempt_number)
@@ -42,7 +42,7 @@ final class ConversationWrites {
                          ON CONFLICT (workspace_id, id) DO NOTHING"""), attempts)
                 .bind("now", Rows.at(now))
                 .execute();
-        bindAttempts(handle.createUpdate("""
+        KeyArrays.attempts(handle.createUpdate("""
                         UPDATE recipients r SET conversation_id = a.conversation_id
                         FROM attempts a
                         WHERE\s""" + ATTEMPTS + """
@@ -57,7 +57,7 @@ final class ConversationWrites {
      */
     static void closed(Handle handle, List<AttemptRef> attempts, Instant now) {
         var results = CallResults.TABLE;
-        bindAttempts(handle.createUpdate("""
+        KeyArrays.attempts(handle.createUpdate("""
                         UPDATE conversations c
                         SET status = CASE WHEN a.answered_at IS NOT NULL OR m.result = 'voicemail' THEN 'done'
                                           ELSE 'failed' END,
@@ -117,18 +117,5 @@ final class ConversationWrites {
                 .flatMap(outcome -> Stream.of(true, false)
                         .map(answered -> new Row(outcome.wireName(), answered, CallResult.of(outcome, answered))))
                 .toList();
-    }
-
-    private static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindAttempts(
-            T statement, List<AttemptRef> attempts) {
-        return statement
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        attempts.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        attempts.stream().map(AttemptRef::attemptId).toList());
     }
 }

@@ -74,22 +74,14 @@ public final class LeaseStore {
                             .toList());
             // The call-event writer takes no workspace lock: attempts are then taken in its order too.
             AttemptLifecycle.lockAttempts(handle, attempts);
-            return handle.createQuery("""
+            return KeyArrays.attempts(handle.createQuery("""
                         UPDATE attempts a SET lease_expires_at = :until
                         FROM unnest(:workspaceIds, :ids) AS held(workspace_id, id)
                         WHERE a.workspace_id = held.workspace_id AND a.id = held.id AND a.phase <> 'ended'
                           AND a.lease_owner = :nodeId
-                        RETURNING a.id""")
+                        RETURNING a.id"""), attempts)
                     .bind("until", Rows.at(until))
                     .bind("nodeId", nodeId)
-                    .bindArray(
-                            "workspaceIds",
-                            String.class,
-                            attempts.stream().map(a -> a.workspaceId().value()).toList())
-                    .bindArray(
-                            "ids",
-                            String.class,
-                            attempts.stream().map(AttemptRef::attemptId).toList())
                     .mapTo(String.class)
                     .set();
         });

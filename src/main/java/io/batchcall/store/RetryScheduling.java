@@ -42,7 +42,7 @@ final class RetryScheduling {
             Map<String, CallEvent.Ended> ends,
             Instant now,
             RandomGenerator random) {
-        var rows = handle.createQuery("""
+        var rows = KeyArrays.moved(handle.createQuery("""
                         SELECT e.attempt_id, r.attempt_count, b.retry_policy::text AS retry_policy
                         FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
                             AS e(workspace_id, batch_id, id, attempt_id)
@@ -52,27 +52,7 @@ final class RetryScheduling {
                         -- A cancelled or finished batch dials nobody again; a paused one keeps its recipients
                         -- waiting until it resumes.
                         WHERE b.retry_policy IS NOT NULL AND b.status = ANY(:running)
-                          AND r.status = ANY(:open)""")
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        changed.stream()
-                                .map(c -> c.attempt().workspaceId().value())
-                                .toList())
-                .bindArray(
-                        "batchIds",
-                        String.class,
-                        changed.stream().map(AttemptLifecycle.Moved::batchId).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        changed.stream()
-                                .map(AttemptLifecycle.Moved::recipientId)
-                                .toList())
-                .bindArray(
-                        "attemptIds",
-                        String.class,
-                        changed.stream().map(c -> c.attempt().attemptId()).toList())
+                          AND r.status = ANY(:open)"""), changed)
                 .bindArray(
                         "running",
                         String.class,
@@ -108,7 +88,8 @@ final class RetryScheduling {
             return List.of();
         }
         var list = List.copyOf(retries.values());
-        return handle.createQuery("""
+        return KeyArrays.moved(
+                        handle.createQuery("""
                         UPDATE recipients r SET status = :pending, last_outcome = e.outcome, next_attempt_at = e.at,
                             hold_reason = :retryBackoff, updated_at = :now
                         FROM (SELECT e.*, before.status AS previous
@@ -118,25 +99,12 @@ final class RetryScheduling {
                                                     AND before.batch_id = e.batch_id AND before.id = e.id) e
                         WHERE r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id AND r.id = e.id
                           AND r.status = ANY(:open)
-                        RETURNING r.workspace_id, r.batch_id, r.id, e.previous, e.attempt_id""")
+                        RETURNING r.workspace_id, r.batch_id, r.id, e.previous, e.attempt_id"""),
+                        list.stream().map(Retry::attempt).toList())
                 .bind("pending", RecipientStatus.PENDING.wireName())
                 .bind("retryBackoff", HoldReason.RETRY_BACKOFF.wireName())
                 .bind("now", Rows.at(now))
                 .bindArray("open", String.class, RecipientStatus.open())
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        list.stream()
-                                .map(r -> r.attempt().attempt().workspaceId().value())
-                                .toList())
-                .bindArray(
-                        "batchIds",
-                        String.class,
-                        list.stream().map(r -> r.attempt().batchId()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        list.stream().map(r -> r.attempt().recipientId()).toList())
                 .bindArray(
                         "outcomes",
                         String.class,
@@ -145,12 +113,6 @@ final class RetryScheduling {
                         "ats",
                         java.time.OffsetDateTime.class,
                         list.stream().map(r -> Rows.at(r.at())).toList())
-                .bindArray(
-                        "attemptIds",
-                        String.class,
-                        list.stream()
-                                .map(r -> r.attempt().attempt().attemptId())
-                                .toList())
                 .map((rs, ctx) -> {
                     var workspace = new WorkspaceId(rs.getString("workspace_id"));
                     return new LifecycleEvents.RecipientMove(
