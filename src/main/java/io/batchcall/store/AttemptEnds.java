@@ -79,7 +79,7 @@ final class AttemptEnds {
         events.addAll(LifecycleEvents.recipientEvents(
                 handle, AttemptLifecycle.withAttempts(retried, changed), Optional.of(RetryScheduling.EVENT)));
         events.addAll(LifecycleEvents.recipientEvents(handle, AttemptLifecycle.withAttempts(moves, changed)));
-        events.addAll(LifecycleEvents.initiationFailures(handle, reached));
+        events.addAll(CallEvents.initiationFailures(handle, reached));
         return new Ends(
                 changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()), released, finished);
     }

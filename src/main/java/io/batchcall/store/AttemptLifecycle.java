@@ -153,7 +153,7 @@ public final class AttemptLifecycle {
                 now,
                 opened,
                 touched));
-        events.addAll(LifecycleEvents.machineDetections(handle, AttemptProgress.detect(handle, detected)));
+        events.addAll(CallEvents.machineDetections(handle, AttemptProgress.detect(handle, detected)));
         var ends =
                 ended.isEmpty() ? AttemptEnds.Ends.NONE : AttemptEnds.end(handle, ended, now, events, random, opened);
         outbox.append(handle, events, now);
