@@ -100,8 +100,9 @@ final class DispatchScenario {
 
     Result run() {
         int concurrency = sizes.dispatchConcurrency();
-        var workspace = api.createWorkspace("bench-dispatch", concurrency);
         var runs = new BatchRuns(api);
+        warmUp(runs, concurrency);
+        var workspace = api.createWorkspace("bench-dispatch", concurrency);
         var bodies = BatchRuns.bodies(workspace, "dispatch", sizes.dispatchRecipients(), BatchBody.simulated(0, 0),
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
@@ -120,5 +121,20 @@ final class DispatchScenario {
                 .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
         int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
         return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls, claimSeconds);
+    }
+
+    /**
+     * Dispatches {@code dispatchWarmUp} recipients the same way in a workspace of their own and waits for them, so
+     * that the measured run meets a server whose JIT has compiled its dispatch paths (every node's, with two nodes),
+     * as the submit, get and list scenarios' warm-up requests do for theirs.
+     */
+    private void warmUp(BatchRuns runs, int concurrency) {
+        if (sizes.dispatchWarmUp() == 0) {
+            return;
+        }
+        var workspace = api.createWorkspace("bench-dispatch-warm-up", concurrency);
+        var ids = runs.submit(workspace, BatchRuns.bodies(workspace, "warm-up", sizes.dispatchWarmUp(),
+                BatchBody.simulated(0, 0), concurrency));
+        runs.awaitCompleted(workspace, ids, TIMEOUT);
     }
 }

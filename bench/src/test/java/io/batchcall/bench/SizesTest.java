@@ -1,0 +1,26 @@
+package io.batchcall.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SizesTest {
+    @Test
+    void a_dispatch_measurement_is_preceded_by_a_warm_up_that_can_be_turned_off() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).dispatchWarmUp()).isEqualTo(5_000);
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).dispatchWarmUp()).isEqualTo(500);
+        assertThat(Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", 0L))).dispatchWarmUp()).isZero();
+    }
+
+    @Test
+    void a_warm_up_larger_than_one_batch_or_below_zero_is_refused() {
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", -1L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dispatch-warm-up");
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", 10_001L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dispatch-warm-up");
+    }
+}
