@@ -141,7 +141,7 @@ public final class AttemptLifecycle {
         var events = new ArrayList<Outbox.Event>();
         // A call that was accepted, answered and ended within one group would otherwise open its conversation up
         // to four times (each an insert and a recipient update, unchanged after the first).
-        var opened = new Opened(new java.util.HashSet<>());
+        var opened = new Opened();
         var touched = new java.util.TreeSet<BatchRef>(InFlight.BATCH_ORDER);
         var acceptedIds = AttemptProgress.accept(handle, accepted, now, events, opened, touched);
         events.addAll(AttemptProgress.reached(
@@ -222,14 +222,39 @@ public final class AttemptLifecycle {
 
     /**
      * The attempts whose conversations this group already opened: opening is idempotent, so opening one again in
-     * the same transaction is skipped rather than repeated.
+     * the same transaction is skipped rather than repeated. A conversation is created first and shown on its
+     * recipient after; a recipient whose status moves in the group is shown it by that move
+     * ({@link AttemptProgress#reached}), since a second write of the row would put a new entry in each of its
+     * indexes.
      */
-    record Opened(Set<AttemptRef> attempts) {
+    static final class Opened {
+        private final Set<AttemptRef> attempts = new java.util.HashSet<>();
+        private final Set<AttemptRef> unshown = new java.util.HashSet<>();
+
+        /** Creates the attempts' conversations and shows them on their recipients. */
         void open(Handle handle, List<AttemptRef> refs, Instant now) {
+            insert(handle, refs, now);
+            show(handle, refs);
+        }
+
+        /** Creates the conversations of the attempts not opened yet in this group; their recipients wait. */
+        void insert(Handle handle, List<AttemptRef> refs, Instant now) {
             var fresh = refs.stream().filter(attempts::add).toList();
             if (!fresh.isEmpty()) {
-                ConversationWrites.opened(handle, fresh, now);
+                ConversationWrites.inserted(handle, fresh, now);
+                unshown.addAll(fresh);
             }
+        }
+
+        /** These attempts' recipients were shown their conversations by the status move that wrote them. */
+        void shownBy(java.util.Collection<AttemptRef> moved) {
+            unshown.removeAll(moved);
+        }
+
+        /** Shows the conversations on the recipients of those attempts that still wait. */
+        void show(Handle handle, List<AttemptRef> refs) {
+            ConversationWrites.shown(
+                    handle, refs.stream().filter(unshown::remove).toList());
         }
     }
 

@@ -109,7 +109,8 @@ final class AttemptProgress {
                 .list();
         if (!moved.isEmpty()) {
             var refs = moved.stream().map(Moved::attempt).toList();
-            opened.open(handle, refs, now);
+            // Shown on their recipients by the move to in_progress that follows (reached).
+            opened.insert(handle, refs, now);
             KeyArrays.attempts(handle.createUpdate("""
                             UPDATE conversations c
                             SET status = 'in-progress', call_result = :answeredResult, updated_at = :now
@@ -176,12 +177,15 @@ final class AttemptProgress {
         if (moved.isEmpty()) {
             return List.of();
         }
-        opened.open(handle, moved.stream().map(Moved::attempt).toList(), now);
+        var refs = moved.stream().map(Moved::attempt).toList();
+        opened.insert(handle, refs, now);
+        // The move shows the attempt's conversation on the recipient too: one write of the row instead of two.
         var moves = KeyArrays.moved(handle.createQuery("""
-                        UPDATE recipients r SET status = :status, updated_at = :now
-                        FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, before.status AS previous
-                              FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
-                                  AS m(workspace_id, batch_id, id, attempt_id)
+                        UPDATE recipients r SET status = :status, updated_at = :now, conversation_id = m.conversation_id
+                        FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, m.conversation_id,
+                                     before.status AS previous
+                              FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds, :conversationIds)
+                                  AS m(workspace_id, batch_id, id, attempt_id, conversation_id)
                               JOIN recipients before ON before.workspace_id = m.workspace_id
                                                     AND before.batch_id = m.batch_id AND before.id = m.id) m
                         WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
@@ -189,6 +193,12 @@ final class AttemptProgress {
                         RETURNING r.workspace_id, m.previous, m.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS), moved)
                 .bind("status", status.wireName())
                 .bind("now", Rows.at(now))
+                .bindArray(
+                        "conversationIds",
+                        String.class,
+                        moved.stream()
+                                .map(m -> m.after().data().conversationId())
+                                .toList())
                 // Not from pending: a recipient sent back to pending by a retry is not moved by its old attempt.
                 .bindArray(
                         "earlier",
@@ -198,6 +208,8 @@ final class AttemptProgress {
                                 .toList())
                 .map((rs, ctx) -> AttemptLifecycle.recipientMove(rs))
                 .list();
+        opened.shownBy(moves.stream().flatMap(move -> move.attempt().stream()).toList());
+        opened.show(handle, refs);
         // Their batches show the change once the group locks them, at its end (settle).
         moved.forEach(m -> touched.add(new BatchRef(m.attempt().workspaceId(), m.batchId())));
         return LifecycleEvents.recipientEvents(handle, AttemptLifecycle.withAttempts(moves, moved));

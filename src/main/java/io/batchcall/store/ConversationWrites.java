@@ -18,8 +18,11 @@ final class ConversationWrites {
 
     private ConversationWrites() {}
 
-    /** The attempts reached their provider: each has a conversation, and its recipient shows the id. */
-    static void opened(Handle handle, List<AttemptRef> attempts, Instant now) {
+    /**
+     * The attempts reached their provider: each has a conversation, created once (one already there is left as it
+     * is). Their recipients are shown the ids by {@link #shown} or by their status move.
+     */
+    static void inserted(Handle handle, List<AttemptRef> attempts, Instant now) {
         KeyArrays.attempts(handle.createUpdate("""
                         INSERT INTO conversations (workspace_id, id, agent_id, batch_id, recipient_id, phone_number_id,
                             branch_id, status, start_time, phone_call, client_data, created_at, updated_at,
@@ -42,6 +45,15 @@ final class ConversationWrites {
                          ON CONFLICT (workspace_id, id) DO NOTHING"""), attempts)
                 .bind("now", Rows.at(now))
                 .execute();
+    }
+
+    /**
+     * The attempts' recipients show their conversations' ids (see {@link AttemptLifecycle.Opened}).
+     */
+    static void shown(Handle handle, List<AttemptRef> attempts) {
+        if (attempts.isEmpty()) {
+            return;
+        }
         KeyArrays.attempts(handle.createUpdate("""
                         UPDATE recipients r SET conversation_id = a.conversation_id
                         FROM attempts a
