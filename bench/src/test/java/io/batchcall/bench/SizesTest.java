@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class SizesTest {
     @Test
     void a_dispatch_measurement_is_preceded_by_a_warm_up_that_can_be_turned_off() {
-        assertThat(Sizes.of(Sizes.values(false, Map.of())).dispatchWarmUp()).isEqualTo(5_000);
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).dispatchWarmUp()).isEqualTo(10_000);
         assertThat(Sizes.of(Sizes.values(true, Map.of())).dispatchWarmUp()).isEqualTo(500);
         assertThat(Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", 0L))).dispatchWarmUp()).isZero();
     }
