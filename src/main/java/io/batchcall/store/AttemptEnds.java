@@ -122,27 +122,19 @@ final class AttemptEnds {
     }
 
     static List<Moved> endAttempts(Handle handle, List<CallEvent.Ended> ends, Instant now) {
-        return handle.createQuery("""
+        return KeyArrays.attempts(
+                        handle.createQuery("""
                         UPDATE attempts a SET phase = :ended, ended_at = :now, outcome = e.outcome,
                             provider_status = e.provider_status, sip_code = e.sip_code,
                             failure_reason = e.failure_reason, lease_expires_at = NULL
                         FROM unnest(:workspaceIds, :ids, :outcomes, :statuses, :sipCodes, :reasons)
                             AS e(workspace_id, id, outcome, provider_status, sip_code, failure_reason)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.phase = ANY(:before)
-                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS)
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS),
+                        ends.stream().map(CallEvent::attempt).toList())
                 .bind("ended", AttemptPhase.ENDED.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ENDED))
                 .bind("now", Rows.at(now))
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        ends.stream()
-                                .map(e -> e.attempt().workspaceId().value())
-                                .toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        ends.stream().map(e -> e.attempt().attemptId()).toList())
                 .bindArray(
                         "outcomes",
                         String.class,

@@ -39,25 +39,17 @@ final class AttemptProgress {
         // the dial request's answer was on its way), and they are facts of the call. Its phase, outcome and
         // recipient stay as they ended, and its caller hears "not wanted" (another node may have recovered it as
         // interrupted: the call must be hung up).
-        var updated = handle.createQuery("""
+        var updated = KeyArrays.attempts(
+                        handle.createQuery("""
                         UPDATE attempts a SET provider_call_id = coalesce(a.provider_call_id, e.call_id),
                             dialed_at = coalesce(a.dialed_at, e.dialed_at),
                             phase = CASE WHEN a.phase = ANY(:before) THEN :ringing ELSE a.phase END
                         FROM unnest(:workspaceIds, :ids, :callIds, :dialedAts) AS e(workspace_id, id, call_id, dialed_at)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id
-                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS)
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS),
+                        accepted.stream().map(CallEvent::attempt).toList())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.RINGING))
                 .bind("ringing", AttemptPhase.RINGING.wireName())
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        accepted.stream()
-                                .map(a -> a.attempt().workspaceId().value())
-                                .toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        accepted.stream().map(a -> a.attempt().attemptId()).toList())
                 .bindArray(
                         "callIds",
                         String.class,
@@ -138,21 +130,13 @@ final class AttemptProgress {
         detected.forEach(m -> first.putIfAbsent(
                 m.attempt().workspaceId().value() + "/" + m.attempt().attemptId(), m));
         var unique = List.copyOf(first.values());
-        return handle.createQuery("""
+        return KeyArrays.attempts(
+                        handle.createQuery("""
                         UPDATE attempts a SET answered_by = e.answered_by
                         FROM unnest(:workspaceIds, :ids, :verdicts) AS e(workspace_id, id, answered_by)
                         WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.answered_by IS NULL
-                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS)
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        unique.stream()
-                                .map(m -> m.attempt().workspaceId().value())
-                                .toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        unique.stream().map(m -> m.attempt().attemptId()).toList())
+                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS),
+                        unique.stream().map(CallEvent::attempt).toList())
                 .bindArray(
                         "verdicts",
                         String.class,

@@ -23,7 +23,7 @@ final class CallEvents {
         if (ended.isEmpty()) {
             return List.of();
         }
-        return handle.createQuery("""
+        return KeyArrays.attempts(handle.createQuery("""
                         SELECT a.workspace_id, a.batch_id, a.recipient_id, a.agent_id, a.conversation_id, a.outcome,
                                a.provider, a.provider_call_id, a.provider_status, a.sip_code, a.failure_reason,
                                r.phone_number AS to_number, p.phone_number AS from_number
@@ -33,15 +33,7 @@ final class CallEvents {
                         LEFT JOIN phone_numbers p ON p.workspace_id = a.workspace_id AND p.id = a.phone_number_id
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
                           AND a.outcome IN ('busy', 'no_answer', 'failed')
-                        ORDER BY a.claimed_at, a.id""")
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        ended.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        ended.stream().map(AttemptRef::attemptId).toList())
+                        ORDER BY a.claimed_at, a.id"""), ended)
                 .map((rs, ctx) -> {
                     var outcome = rs.getString("outcome");
                     var reason = switch (outcome) {
@@ -99,19 +91,11 @@ final class CallEvents {
             return List.of();
         }
         var attempts = LifecycleEvents.attempts(handle, detected);
-        return handle.createQuery("""
+        return KeyArrays.attempts(handle.createQuery("""
                         SELECT workspace_id, id, batch_id, recipient_id, answered_by
                         FROM attempts
                         WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                        ORDER BY claimed_at, id""")
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        detected.stream().map(a -> a.workspaceId().value()).toList())
-                .bindArray(
-                        "ids",
-                        String.class,
-                        detected.stream().map(AttemptRef::attemptId).toList())
+                        ORDER BY claimed_at, id"""), detected)
                 .map((rs, ctx) -> {
                     var attempt = attempts.get(rs.getString("id"));
                     var batchId = rs.getString("batch_id");
