@@ -15,6 +15,16 @@ class SizesTest {
     }
 
     @Test
+    void a_list_measurement_is_preceded_by_a_warm_up_that_can_be_turned_off_but_not_made_negative() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).listWarmUp()).isEqualTo(2_000);
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).listWarmUp()).isEqualTo(5);
+        assertThat(Sizes.of(Sizes.values(true, Map.of("list-warm-up", 0L))).listWarmUp()).isZero();
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("list-warm-up", -1L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("list-warm-up");
+    }
+
+    @Test
     void a_warm_up_larger_than_one_batch_or_below_zero_is_refused() {
         assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", -1L))))
                 .isInstanceOf(IllegalArgumentException.class)
