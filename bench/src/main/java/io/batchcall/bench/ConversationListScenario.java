@@ -12,14 +12,14 @@ import java.util.Map;
  * Scenario 7, conversation filters: a workspace with {@code conversations} conversations (1,000,000 in a full
  * run); {@code GET /v1/convai/conversations} with each filter of ElevenLabs' (a common value, a rare one, a time
  * window, oldest first), first page of 30. Baseline: the statement the server builds for that filter, run alone
- * over plain JDBC, so the ratio is what HTTP, JSON and the server's own work add to the query.
+ * over plain JDBC, so the ratio is what HTTP, JSON and the server's own work add to the query. Each filter is
+ * measured after {@code conversation-warm-up} unmeasured requests (and its statement after as many runs).
  *
  * <p>The conversations are one bulk insert shaped as the dispatcher writes them: success, failure and unknown in
  * thirds, 1 in 100 long calls, 1 in 200 ended by a transfer, 1 in 1,000 with a user id (and the dynamic variable
  * plan=gold, the others plan=basic), 1 in 10 on a branch, spread over 30 days.
  */
 final class ConversationListScenario {
-    private static final int WARM_UP_REQUESTS = 5;
     private static final Instant END = Instant.parse("2026-06-01T00:00:00Z");
     private static final long SPAN_SECS = Duration.ofDays(30).toSeconds();
 
@@ -90,7 +90,7 @@ final class ConversationListScenario {
                         false));
         var byFilter = new LinkedHashMap<String, Measured>();
         for (var c : cases) {
-            for (int i = 0; i < WARM_UP_REQUESTS; i++) {
+            for (int i = 0; i < sizes.conversationWarmUp(); i++) {
                 api.listConversations(workspace, c.query());
             }
             var http = new ArrayList<Double>();
@@ -167,7 +167,7 @@ final class ConversationListScenario {
                 + direction + " LIMIT 31";
         var millis = new ArrayList<Double>();
         try (var connection = database.connection(); var page = connection.prepareStatement(sql)) {
-            for (int i = 0; i < WARM_UP_REQUESTS + sizes.conversationRequests(); i++) {
+            for (int i = 0; i < sizes.conversationWarmUp() + sizes.conversationRequests(); i++) {
                 long started = System.nanoTime();
                 page.setString(1, workspace.id());
                 for (int p = 0; p < c.parameters().size(); p++) {
@@ -186,7 +186,7 @@ final class ConversationListScenario {
                         }
                     }
                 }
-                if (i >= WARM_UP_REQUESTS) {
+                if (i >= sizes.conversationWarmUp()) {
                     millis.add((System.nanoTime() - started) / 1e6);
                 }
             }

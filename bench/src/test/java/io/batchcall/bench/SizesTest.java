@@ -25,6 +25,25 @@ class SizesTest {
     }
 
     @Test
+    void get_and_conversation_measurements_are_preceded_by_warm_ups_that_can_be_turned_off_but_not_made_negative() {
+        var full = Sizes.of(Sizes.values(false, Map.of()));
+        assertThat(full.getWarmUp()).isEqualTo(10);
+        assertThat(full.conversationWarmUp()).isEqualTo(50);
+        var quick = Sizes.of(Sizes.values(true, Map.of()));
+        assertThat(quick.getWarmUp()).isEqualTo(1);
+        assertThat(quick.conversationWarmUp()).isEqualTo(5);
+        var cold = Sizes.of(Sizes.values(true, Map.of("get-warm-up", 0L, "conversation-warm-up", 0L)));
+        assertThat(cold.getWarmUp()).isZero();
+        assertThat(cold.conversationWarmUp()).isZero();
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("get-warm-up", -1L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("get-warm-up");
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("conversation-warm-up", -1L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("conversation-warm-up");
+    }
+
+    @Test
     void a_warm_up_larger_than_one_batch_or_below_zero_is_refused() {
         assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", -1L))))
                 .isInstanceOf(IllegalArgumentException.class)
