@@ -10,7 +10,12 @@
 --   * a recipient is not moved to another batch: recipients_batch_fixed refuses any UPDATE that sets those columns
 --     (none of ours does; a column-list trigger costs nothing to the updates that do not name them);
 --   * deleting a batch deletes its recipients (ON DELETE CASCADE): batches_delete_recipients, after each DELETE
---     statement on batches, in the same statement as the cascade ran.
+--     statement on batches, in the same statement as the cascade ran;
+--   * a batch's key does not change under its recipients (ON UPDATE NO ACTION): batches_key_fixed refuses any
+--     UPDATE that sets batches.workspace_id or batches.id (none of ours does).
+-- These hold under READ COMMITTED, the isolation every transaction of batchcall runs at: each trigger's statement
+-- reads a fresh snapshot. (Under REPEATABLE READ the cascade's DELETE would not see recipients committed after the
+-- transaction's snapshot, where the foreign key raised a serialization failure.)
 ALTER TABLE recipients DROP CONSTRAINT recipients_workspace_id_batch_id_fkey;
 
 CREATE FUNCTION recipients_batch_exists() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -67,3 +72,18 @@ CREATE TRIGGER batches_delete_recipients
     AFTER DELETE ON batches
     REFERENCING OLD TABLE AS deleted
     FOR EACH STATEMENT EXECUTE FUNCTION batches_delete_recipients();
+
+CREATE FUNCTION batches_key_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.workspace_id IS DISTINCT FROM OLD.workspace_id OR NEW.id IS DISTINCT FROM OLD.id THEN
+        RAISE foreign_key_violation
+            USING MESSAGE = 'a batch''s workspace_id and id cannot change',
+                  CONSTRAINT = 'batches_key_fixed';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER batches_key_fixed
+    BEFORE UPDATE OF workspace_id, id ON batches
+    FOR EACH ROW EXECUTE FUNCTION batches_key_fixed();

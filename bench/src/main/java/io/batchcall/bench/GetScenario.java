@@ -45,6 +45,9 @@ final class GetScenario {
 
     Result run(ApiClient.Workspace workspace, String batchId) {
         var idleHeap = api.metrics().heapUsedMegabytes();
+        for (int i = 0; i < sizes.getWarmUp(); i++) {
+            api.getBatch(workspace, batchId); // warm-up, not counted, nor in the heap's maximum
+        }
         var maxHeap = new AtomicLong();
         var sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
         var sampler = Thread.ofPlatform().name("heap-sampler").start(() -> {
@@ -55,9 +58,6 @@ final class GetScenario {
         });
         var millis = new ArrayList<Double>();
         try {
-            for (int i = 0; i < sizes.getWarmUp(); i++) {
-                api.getBatch(workspace, batchId); // warm-up, not counted
-            }
             for (int i = 0; i < sizes.getRequests(); i++) {
                 var response = api.getBatch(workspace, batchId);
                 millis.add(response.millis());
