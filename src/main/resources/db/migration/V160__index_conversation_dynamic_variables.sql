@@ -2,12 +2,14 @@
 -- conversations can be made for them in advance; without one the list walked the workspace's conversations newest
 -- first and tested each (bench/run: 45 ms for a value held by 0.1% of 1,000,000 conversations, growing with them).
 -- Each conversation's dynamic variables are also kept here as text, one row each, in the list's order under the
--- variable and its value: an eq or in condition reads a page of matches straight from this key
--- (ConversationListing joins it), at any number of conversations.
+-- variable and its value: an eq condition reads a page of matches straight from this key (ConversationListing
+-- joins it), at any number of conversations; an in condition reads the matches of each of its values and sorts
+-- them.
 --
 -- value is the variable as the filter compares it, its JSON text (#>> '{}'), so "42" finds the number 42 and the
--- string "42", as the row-by-row test does. JSON null has no text and no row. Names and values over 200 characters
--- get no row (a B-tree key must fit in a third of a page); the list tests those row by row, as before.
+-- string "42", as the row-by-row test does. JSON null has no text and no row. Names and values over 400 bytes get no
+-- row (a B-tree key must fit in a third of a page, 2,704 bytes; bytes, not characters, so that the bound is the same
+-- in every database encoding and in ConversationListing); the list tests those row by row, as before.
 --
 -- A conversation's client data and start time never change after it is written: rows are added when conversations
 -- are inserted and removed when they are deleted, once per statement, and a change to either is refused.
@@ -28,7 +30,7 @@ CREATE FUNCTION conversation_variables_of(conversations_client_data jsonb)
     SELECT v.key, v.value #>> '{}'
     FROM jsonb_each(CASE WHEN jsonb_typeof(conversations_client_data -> 'dynamic_variables') = 'object'
                          THEN conversations_client_data -> 'dynamic_variables' END) AS v
-    WHERE length(v.key) <= 200 AND length(v.value #>> '{}') <= 200
+    WHERE octet_length(v.key) <= 400 AND octet_length(v.value #>> '{}') <= 400
 $$;
 
 CREATE FUNCTION conversation_variables_added() RETURNS trigger LANGUAGE plpgsql AS $$

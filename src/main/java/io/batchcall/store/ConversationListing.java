@@ -6,6 +6,7 @@ import io.batchcall.store.ConversationStore.Filter;
 import io.batchcall.store.ConversationStore.Named;
 import io.batchcall.store.ConversationStore.ValueCondition;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -18,8 +19,8 @@ import org.jdbi.v3.core.statement.Query;
  * assembled per request rather than written out once.
  */
 final class ConversationListing {
-    /** V160 keeps rows for variable names and values up to this many characters. */
-    private static final int LONGEST_VARIABLE = 200;
+    /** V160 keeps rows for variable names and values up to this many bytes of UTF-8 (octet_length there). */
+    private static final int LONGEST_VARIABLE_BYTES = 400;
 
     private final Jdbi jdbi;
 
@@ -87,8 +88,9 @@ final class ConversationListing {
         for (int i = 0; i < filter.valueConditions().size(); i++) {
             where.append(sql(filter.valueConditions().get(i), i));
         }
-        // The first dynamic variable condition V160's rows can answer drives the page: its rows are in the list's
-        // order under the name and value, so a page reads as many of them as it shows. Its exact test above stays.
+        // The first dynamic variable condition V160's rows can answer drives the page: for eq its rows are in the
+        // list's order under the name and value, so a page reads as many of them as it shows; for in, the matches
+        // of each value are read and sorted. Its exact test above stays.
         var join = "";
         var joined = firstJoinable(filter);
         if (joined >= 0) {
@@ -192,8 +194,12 @@ final class ConversationListing {
         return condition.field() == ValueCondition.Field.DYNAMIC_VARIABLE
                 && (condition.operator() == ValueCondition.Operator.IN
                         || (condition.operator() == ValueCondition.Operator.EQ && !unset))
-                && condition.key().length() <= LONGEST_VARIABLE
-                && values.stream().allMatch(value -> value.length() <= LONGEST_VARIABLE);
+                && utf8Bytes(condition.key()) <= LONGEST_VARIABLE_BYTES
+                && values.stream().allMatch(value -> utf8Bytes(value) <= LONGEST_VARIABLE_BYTES);
+    }
+
+    private static int utf8Bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static void bind(Query query, ValueCondition condition, int index) {

@@ -29,13 +29,14 @@ import org.junit.jupiter.api.Test;
  */
 class DynamicVariableFilterTest {
     private static final Instant T0 = Instant.parse("2026-11-02T10:00:00Z");
-    /** Longer than V160 keeps a row for. */
-    private static final String LONG = "g".repeat(201);
+    /** Longer than V160 keeps a row for (400 bytes). */
+    private static final String LONG = "g".repeat(401);
 
     private static Database database;
     private static ConversationStore conversations;
     private static WorkspaceId workspace;
     private static String agentId;
+    private static StoreSeed seed;
     /** The conversation id for each value of the variable "plan", as JSON ("absent": no such variable). */
     private static final Map<String, String> byValue = new LinkedHashMap<>();
 
@@ -46,7 +47,7 @@ class DynamicVariableFilterTest {
         var clock = Clock.systemUTC();
         var ids = IdSource.secure();
         conversations = new ConversationStore(database, clock, ids);
-        var seed = StoreSeed.create(database, clock, ids, "variables", 10);
+        seed = StoreSeed.create(database, clock, ids, "variables", 10);
         workspace = seed.workspace();
         agentId = seed.agentId();
         var values = List.of(
@@ -112,7 +113,7 @@ class DynamicVariableFilterTest {
     void names_and_values_too_long_for_a_row_are_still_matched_by_the_row_by_row_test() {
         assertThat(listed(eq(LONG))).containsExactly(byValue.get("\"" + LONG + "\""));
         assertThat(listed(in("gold", LONG))).containsExactly(byValue.get("\"" + LONG + "\""), byValue.get("\"gold\""));
-        var longName = "n".repeat(201);
+        var longName = "n".repeat(401);
         var id = create(
                 workspace, agentId, T0.minusSeconds(86_400), "{\"dynamic_variables\":{\"" + longName + "\":\"x\"}}");
         assertThat(listed(new ValueCondition(
@@ -122,14 +123,82 @@ class DynamicVariableFilterTest {
     }
 
     @Test
-    void a_page_after_the_first_continues_where_it_ended() {
-        var filter = filter(eq("basic"));
-        var first = conversations.list(workspace, filter, Optional.empty(), 30);
-        var second = conversations.list(workspace, filter, first.next(), 30);
-        assertThat(first.items()).hasSize(30);
-        assertThat(second.items()).hasSize(30);
-        assertThat(second.items().getFirst().conversation().startTime())
-                .isEqualTo(first.items().getLast().conversation().startTime().minusSeconds(1));
+    void a_name_or_value_of_400_bytes_has_its_row_and_one_byte_more_is_tested_row_by_row() {
+        var ascii = "a".repeat(400);
+        var accented = "\u00e9".repeat(200); // 400 bytes of UTF-8 in 200 characters
+        var over = accented + "a";
+        var asciiId = create(workspace, agentId, T0.minusSeconds(7_200), variables("plan", ascii));
+        var accentedId = create(workspace, agentId, T0.minusSeconds(7_201), variables("plan", accented));
+        var overId = create(workspace, agentId, T0.minusSeconds(7_202), variables("plan", over));
+        var nameId = create(workspace, agentId, T0.minusSeconds(7_203), variables("\u00e9".repeat(200), "x"));
+        assertThat(List.of(rowsOf(asciiId), rowsOf(accentedId), rowsOf(overId), rowsOf(nameId)))
+                .containsExactly(1L, 1L, 0L, 1L);
+        assertThat(listed(eq(ascii))).containsExactly(asciiId);
+        assertThat(listed(eq(accented))).containsExactly(accentedId);
+        assertThat(listed(eq(over))).containsExactly(overId);
+        assertThat(String.join("\n", plan(eq(accented)))).contains("conversation_variables_pkey");
+        assertThat(String.join("\n", plan(eq(over)))).doesNotContain("conversation_variables");
+    }
+
+    @Test
+    void a_page_after_the_first_continues_where_it_ended_newest_or_oldest_first() {
+        for (boolean oldestFirst : List.of(false, true)) {
+            var filter = filter(eq("basic"), oldestFirst);
+            var first = conversations.list(workspace, filter, Optional.empty(), 30);
+            var second = conversations.list(workspace, filter, first.next(), 30);
+            assertThat(first.items()).hasSize(30);
+            assertThat(second.items()).hasSize(30);
+            assertThat(second.items().getFirst().conversation().startTime())
+                    .as("oldest first: %s", oldestFirst)
+                    .isEqualTo(
+                            first.items().getLast().conversation().startTime().plusSeconds(oldestFirst ? 1 : -1));
+        }
+    }
+
+    @Test
+    void a_dialed_calls_conversation_is_found_by_its_recipients_variables() {
+        var clock = Clock.systemUTC();
+        var ids = IdSource.secure();
+        seed.submit(
+                database,
+                clock,
+                ids,
+                List.of(
+                        recipient("dialed-1", "+14155550161", "{\"dynamic_variables\":{\"plan\":\"dialed\",\"n\":3}}"),
+                        recipient("dialed-2", "+14155550162", "{\"dynamic_variables\":{\"plan\":\"dialed\"}}")));
+        var claims = new ClaimStore(database, clock, ids, "node-a", java.time.Duration.ofSeconds(30))
+                .claim(workspace, number -> Optional.empty())
+                .claims();
+        assertThat(claims).hasSize(2);
+        // The conversations the call-event writer opens (ConversationWrites.inserted: one statement for all).
+        new AttemptLifecycle(database, clock, ids)
+                .apply(claims.stream()
+                        .map(c -> (io.batchcall.domain.CallEvent) new io.batchcall.domain.CallEvent.Accepted(
+                                c.attempt(), "CA-" + c.recipientId(), clock.instant()))
+                        .toList());
+        var opened = database.jdbi()
+                .withHandle(handle -> handle.createQuery("""
+                                SELECT recipient_id, conversation_id FROM attempts
+                                WHERE workspace_id = :w ORDER BY recipient_id""")
+                        .bind("w", workspace.value())
+                        .map((rs, ctx) -> rs.getString("conversation_id"))
+                        .list());
+        assertThat(opened).hasSize(2).doesNotContainNull();
+        assertThat(listed(eq("dialed"))).containsExactlyInAnyOrderElementsOf(opened);
+        assertThat(listed(new ValueCondition(
+                        ValueCondition.Field.DYNAMIC_VARIABLE, "n", ValueCondition.Operator.EQ, List.of("3"))))
+                .containsExactly(opened.getFirst());
+    }
+
+    private static io.batchcall.domain.NewRecipient recipient(String id, String number, String clientData) {
+        return new io.batchcall.domain.NewRecipient(
+                id, Optional.of(number), Optional.empty(), Optional.of(clientData), Optional.empty(), Optional.empty());
+    }
+
+    private static String variables(String name, String value) {
+        var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        json.putObject("dynamic_variables").put(name, value);
+        return json.toString();
     }
 
     @Test
@@ -186,6 +255,10 @@ class DynamicVariableFilterTest {
     }
 
     private static Filter filter(ValueCondition condition) {
+        return filter(condition, false);
+    }
+
+    private static Filter filter(ValueCondition condition, boolean oldestFirst) {
         var none = Filter.none();
         return new Filter(
                 none.agentId(),
@@ -203,7 +276,7 @@ class DynamicVariableFilterTest {
                 List.of(),
                 List.of(),
                 List.of(condition),
-                false);
+                oldestFirst);
     }
 
     private static List<String> listed(ValueCondition condition) {

@@ -20,7 +20,6 @@ class SchemaConventionsTest {
             "webhook_deliveries_due",
             "webhook_deliveries_leases",
             "conversations_post_call_due",
-            "conversations_by_dynamic_variables",
             "phone_numbers_whatsapp_account",
             "whatsapp_inbox_pkey",
             "whatsapp_inbox_unhandled");
