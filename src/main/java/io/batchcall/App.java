@@ -60,8 +60,23 @@ public final class App implements AutoCloseable {
             System.exit(2);
             return;
         }
-        var app = start(config, Clock.systemUTC(), System.out, List.of());
+        App app;
+        try {
+            app = start(config, Clock.systemUTC(), System.out, List.of());
+        } catch (RuntimeException e) {
+            // start has stopped what it started, but a thread a library left behind could keep the JVM alive: a
+            // node that cannot serve must exit, so that whatever supervises it sees the failure and restarts it.
+            System.err.println("batchcall cannot start: " + startFailure(e));
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "batchcall-shutdown"));
+    }
+
+    /** The failure's own message, or its cause's (a port in use is a bind exception under Javalin's). */
+    private static String startFailure(RuntimeException e) {
+        return e.getMessage() != null ? e.getMessage() : String.valueOf(e.getCause());
     }
 
     /**

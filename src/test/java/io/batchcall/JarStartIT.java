@@ -58,6 +58,32 @@ class JarStartIT {
     }
 
     @Test
+    void a_port_another_process_holds_stops_the_jar_with_status_1_saying_so() throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            var builder = new ProcessBuilder(
+                            ProcessHandle.current().info().command().orElse("java"), "-jar", JarNode.JAR.toString())
+                    .redirectErrorStream(true);
+            builder.environment()
+                    .putAll(Map.of(
+                            "BATCHCALL_PORT",
+                            String.valueOf(taken.getLocalPort()),
+                            "BATCHCALL_DATA_DIR",
+                            TestServer.tempDirectory().toString()));
+            var process = builder.start();
+            var output = new ArrayList<String>();
+            try (var reader = process.inputReader(StandardCharsets.UTF_8)) {
+                reader.lines().forEach(output::add);
+            }
+
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(1);
+            assertThat(String.join("\n", output))
+                    .contains("batchcall cannot start: Port already in use")
+                    .contains("Embedded PostgreSQL stopped");
+        }
+    }
+
+    @Test
     void bad_settings_stop_the_jar_at_once_listing_every_problem() throws Exception {
         var builder = new ProcessBuilder(
                         ProcessHandle.current().info().command().orElse("java"), "-jar", JarNode.JAR.toString())
