@@ -34,6 +34,9 @@ final class BatchInserts {
 
     static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch, Instant now) {
         var config = batch.callConfig();
+        // A batch is never scheduled before it exists: "now" as the request read it can be a second before the
+        // created_at read here, and a batch submitted without a time then showed scheduled_time_unix one below its
+        // created_at_unix.
         handle.createUpdate("""
                         INSERT INTO batches (workspace_id, id, name, agent_id, branch_id, phone_number_id, environment,
                             timezone, whatsapp_params, ringing_timeout_secs, recording_enabled, machine_detection,
@@ -41,7 +44,8 @@ final class BatchInserts {
                             retry_policy, calling_window, window_expires_at)
                         VALUES (:workspaceId, :id, :name, :agentId, :branchId, :phoneNumberId, :environment,
                             :timezone, CAST(:whatsappParams AS jsonb), :ringingTimeout, :recording, :machineDetection,
-                            :targetConcurrencyLimit, 'pending', :total, :scheduledAt, :now, :now,
+                            :targetConcurrencyLimit, 'pending', :total,
+                            GREATEST(:scheduledAt, date_trunc('second', CAST(:now AS timestamptz))), :now, :now,
                             CAST(:retryPolicy AS jsonb), CAST(:callingWindow AS jsonb), :windowExpiresAt)""")
                 .bind("workspaceId", workspace.value())
                 .bind("id", batchId)
