@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.batchcall.support.ApiClient;
 import io.batchcall.support.JarNode;
 import io.batchcall.support.TestServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The built jar, started as the README says, as a separate process: what a new user actually runs. */
@@ -60,24 +63,16 @@ class JarStartIT {
     @Test
     void a_port_another_process_holds_stops_the_jar_with_status_1_saying_so() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            var builder = new ProcessBuilder(
-                            ProcessHandle.current().info().command().orElse("java"), "-jar", JarNode.JAR.toString())
-                    .redirectErrorStream(true);
-            builder.environment()
-                    .putAll(Map.of(
+            var exit = runToExit(
+                    Map.of(
                             "BATCHCALL_PORT",
                             String.valueOf(taken.getLocalPort()),
                             "BATCHCALL_DATA_DIR",
-                            TestServer.tempDirectory().toString()));
-            var process = builder.start();
-            var output = new ArrayList<String>();
-            try (var reader = process.inputReader(StandardCharsets.UTF_8)) {
-                reader.lines().forEach(output::add);
-            }
+                            TestServer.tempDirectory().toString()),
+                    Duration.ofSeconds(60));
 
-            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).isEqualTo(1);
-            assertThat(String.join("\n", output))
+            assertThat(exit.status()).as(exit.output()).isEqualTo(1);
+            assertThat(exit.output())
                     .contains("batchcall cannot start: Port already in use")
                     .contains("Embedded PostgreSQL stopped");
         }
@@ -85,28 +80,49 @@ class JarStartIT {
 
     @Test
     void bad_settings_stop_the_jar_at_once_listing_every_problem() throws Exception {
-        var builder = new ProcessBuilder(
-                        ProcessHandle.current().info().command().orElse("java"), "-jar", JarNode.JAR.toString())
-                .redirectErrorStream(true);
-        builder.environment()
-                .putAll(Map.of(
+        var exit = runToExit(
+                Map.of(
                         "BATCHCALL_PORT",
                         "eighty",
                         "BATCHCALL_API_KEY",
                         "short",
                         "BATCHCALL_DATA_DIR",
-                        TestServer.tempDirectory().toString()));
-        var process = builder.start();
-        var output = new ArrayList<String>();
-        try (var reader = process.inputReader(StandardCharsets.UTF_8)) {
-            reader.lines().forEach(output::add);
-        }
+                        TestServer.tempDirectory().toString()),
+                Duration.ofSeconds(30));
 
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).isEqualTo(2);
-        assertThat(String.join("\n", output))
+        assertThat(exit.status()).as(exit.output()).isEqualTo(2);
+        assertThat(exit.output())
                 .contains("BATCHCALL_PORT must be a whole number")
                 .contains("BATCHCALL_API_KEY must be at least 20")
                 .doesNotContain("short");
+    }
+
+    private record Exit(int status, String output) {}
+
+    /**
+     * Runs the jar with {@code env} until it exits. One still running after {@code bound} is killed, with its child
+     * processes, and fails the test: a server that should have stopped but stays up is the defect these tests catch,
+     * and it must not hold the build.
+     */
+    private static Exit runToExit(Map<String, String> env, Duration bound) throws Exception {
+        var builder = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"), "-jar", JarNode.JAR.toString())
+                .redirectErrorStream(true);
+        builder.environment().putAll(env);
+        var process = builder.start();
+        var output = CompletableFuture.supplyAsync(() -> {
+            try (var reader = process.inputReader(StandardCharsets.UTF_8)) {
+                return reader.lines().collect(Collectors.joining("\n"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor();
+            throw new AssertionError(
+                    "the jar was still running after " + bound + ":\n" + output.get(10, TimeUnit.SECONDS));
+        }
+        return new Exit(process.exitValue(), output.get(10, TimeUnit.SECONDS));
     }
 }
