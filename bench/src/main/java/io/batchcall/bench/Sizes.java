@@ -77,8 +77,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
         if (bridgeCalls < 1 || bridgeWindow.isNegative() || bridgeWindow.isZero()) {
             throw new IllegalArgumentException("bridge-calls and bridge-secs must be at least 1");
         }
-        if (dispatchWarmUp < 0 || dispatchWarmUp > MAX_BATCH) {
-            throw new IllegalArgumentException("dispatch-warm-up must be 0 to " + MAX_BATCH);
+        if (dispatchWarmUp < 0) {
+            // Above MAX_BATCH the warm-up is several batches, one after another (BatchRuns.bodies).
+            throw new IllegalArgumentException("dispatch-warm-up must be 0 or more");
         }
         if (listWarmUp < 0) {
             throw new IllegalArgumentException("list-warm-up must be 0 or more");

@@ -44,12 +44,11 @@ class SizesTest {
     }
 
     @Test
-    void a_warm_up_larger_than_one_batch_or_below_zero_is_refused() {
+    void a_dispatch_warm_up_below_zero_is_refused_and_one_larger_than_a_batch_is_taken_as_several_batches() {
         assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", -1L))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dispatch-warm-up");
-        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", 10_001L))))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("dispatch-warm-up");
+        assertThat(Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", 40_000L))).dispatchWarmUp())
+                .isEqualTo(40_000);
     }
 }
