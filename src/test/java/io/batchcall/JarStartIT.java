@@ -63,13 +63,8 @@ class JarStartIT {
     @Test
     void a_port_another_process_holds_stops_the_jar_with_status_1_saying_so() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            var exit = runToExit(
-                    Map.of(
-                            "BATCHCALL_PORT",
-                            String.valueOf(taken.getLocalPort()),
-                            "BATCHCALL_DATA_DIR",
-                            TestServer.tempDirectory().toString()),
-                    Duration.ofSeconds(60));
+            var exit =
+                    runToExit(Map.of("BATCHCALL_PORT", String.valueOf(taken.getLocalPort())), Duration.ofSeconds(60));
 
             assertThat(exit.status()).as(exit.output()).isEqualTo(1);
             assertThat(exit.output())
@@ -80,15 +75,7 @@ class JarStartIT {
 
     @Test
     void bad_settings_stop_the_jar_at_once_listing_every_problem() throws Exception {
-        var exit = runToExit(
-                Map.of(
-                        "BATCHCALL_PORT",
-                        "eighty",
-                        "BATCHCALL_API_KEY",
-                        "short",
-                        "BATCHCALL_DATA_DIR",
-                        TestServer.tempDirectory().toString()),
-                Duration.ofSeconds(30));
+        var exit = runToExit(Map.of("BATCHCALL_PORT", "eighty", "BATCHCALL_API_KEY", "short"), Duration.ofSeconds(30));
 
         assertThat(exit.status()).as(exit.output()).isEqualTo(2);
         assertThat(exit.output())
@@ -100,15 +87,17 @@ class JarStartIT {
     private record Exit(int status, String output) {}
 
     /**
-     * Runs the jar with {@code env} until it exits. One still running after {@code bound} is killed, with its child
-     * processes, and fails the test: a server that should have stopped but stays up is the defect these tests catch,
-     * and it must not hold the build.
+     * Runs the jar with {@code env}, in a data directory of its own, until it exits. One still running after
+     * {@code bound} is killed, with its child processes, and fails the test: a server that should have stopped but
+     * stays up is the defect these tests catch, and it must not hold the build.
      */
     private static Exit runToExit(Map<String, String> env, Duration bound) throws Exception {
         var builder = new ProcessBuilder(
                         ProcessHandle.current().info().command().orElse("java"), "-jar", JarNode.JAR.toString())
                 .redirectErrorStream(true);
         builder.environment().putAll(env);
+        builder.environment()
+                .put("BATCHCALL_DATA_DIR", TestServer.tempDirectory().toString());
         var process = builder.start();
         var output = CompletableFuture.supplyAsync(() -> {
             try (var reader = process.inputReader(StandardCharsets.UTF_8)) {
