@@ -2,6 +2,7 @@ package io.batchcall;
 
 import io.batchcall.config.Config;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -31,6 +32,9 @@ final class NodeMeters {
             meters.config().meterFilter(WORKSPACE_TAGS_HIDDEN);
         }
         new ClassLoaderMetrics().bindTo(meters);
+        // The JIT's total compile time: a node that has just started is slower until this stops growing
+        // (bench/run reports it for each dispatch measurement).
+        new JvmCompilationMetrics().bindTo(meters);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);

@@ -38,6 +38,7 @@ class OperationsTest {
                 .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
         assertThat(response.body())
                 .contains("jvm_memory_used_bytes")
+                .contains("jvm_compilation_time_ms_total")
                 .contains("hikaricp_connections_active")
                 .contains("http_server_requests_seconds_count{method=\"GET\",status=\"200\",uri=\"/health\"}");
     }
