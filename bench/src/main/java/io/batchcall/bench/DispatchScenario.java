@@ -52,7 +52,7 @@ final class DispatchScenario {
      * claims (distinct claim instants, to the millisecond) took the recipients.
      */
     record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims, int failedPolls,
-                  double claimSeconds) {
+                  double claimSeconds, double compileSeconds, List<WarmUpRounds.Round> warmUp) {
         /**
          * The claim time of the node the harness asks, per recipient dispatched: what bounds one workspace's rate on
          * one node (with two nodes, each claims a part, so this is that node's share).
@@ -68,6 +68,8 @@ final class DispatchScenario {
             details.put("claims", claims);
             details.put("claim_seconds", claimSeconds);
             details.put("claim_ms_per_recipient", claimMillisPerRecipient());
+            details.put("jit_compile_seconds", compileSeconds);
+            details.put("warm_up_rounds", warmUp);
             details.put("polls_answered_5xx", failedPolls);
             return details;
         }
@@ -95,22 +97,29 @@ final class DispatchScenario {
                 Figure.of("dispatch", "dial to end p99", "ms", result.dialToEnd().p99()),
                 Figure.of("dispatch", "recipients per claim", "", batchcall.recipients() / (double) result.claims()),
                 Figure.of("dispatch", "claim time per recipient", "ms", result.claimMillisPerRecipient()),
+                // How warm the server was: JIT compile time from the submit to the last end, against the
+                // run's length (a share above 0.1 x or so means the rate is that of a server still compiling).
+                Figure.of("dispatch", "JIT compile time in the run", "s", result.compileSeconds())
+                        .against("the run", batchcall.elapsed().toMillis() / 1000.0),
+                Figure.of("dispatch", "warm-up rounds before it", "", result.warmUp().size()),
                 Figure.of("dispatch", "list requests answered 5xx", "", result.failedPolls()));
     }
 
     Result run() {
         int concurrency = sizes.dispatchConcurrency();
         var runs = new BatchRuns(api);
-        warmUp(runs, concurrency);
+        var warmUp = warmUp(runs, concurrency);
         var workspace = api.createWorkspace("bench-dispatch", concurrency);
         var bodies = BatchRuns.bodies(workspace, "dispatch", sizes.dispatchRecipients(), BatchBody.simulated(0, 0),
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
-        double claimSecondsBefore = api.metrics().claimSeconds();
+        var metricsBefore = api.metrics();
         var ids = runs.submit(workspace, bodies);
         int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
         var after = database.transactions(sizes.statsSettle());
-        double claimSeconds = api.metrics().claimSeconds() - claimSecondsBefore;
+        var metricsAfter = api.metrics();
+        double claimSeconds = metricsAfter.claimSeconds() - metricsBefore.claimSeconds();
+        double compileSeconds = metricsAfter.compileSeconds() - metricsBefore.compileSeconds();
         var attempts = runs.completedAttempts(workspace, ids, sizes.dispatchRecipients());
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
         long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
@@ -120,21 +129,29 @@ final class DispatchScenario {
         var dialToEnd = attempts.stream()
                 .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
         int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
-        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls, claimSeconds);
+        return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls, claimSeconds,
+                compileSeconds, warmUp);
     }
 
     /**
      * Dispatches {@code dispatchWarmUp} recipients the same way in a workspace of their own and waits for them, so
-     * that the measured run meets a server whose JIT has compiled its dispatch paths (every node's, with two nodes),
-     * as the submit, get and list scenarios' warm-up requests do for theirs.
+     * that the measured run meets a server whose JIT has compiled its dispatch paths, as the submit, get and list
+     * scenarios' warm-up requests do for theirs; again, up to {@code dispatchWarmUpRounds} times, while the JIT of
+     * the node the harness asks still compiled for more than a tenth of the last round ({@link WarmUpRounds}).
      */
-    private void warmUp(BatchRuns runs, int concurrency) {
+    private List<WarmUpRounds.Round> warmUp(BatchRuns runs, int concurrency) {
         if (sizes.dispatchWarmUp() == 0) {
-            return;
+            return List.of();
         }
         var workspace = api.createWorkspace("bench-dispatch-warm-up", concurrency);
-        var ids = runs.submit(workspace, BatchRuns.bodies(workspace, "warm-up", sizes.dispatchWarmUp(),
-                BatchBody.simulated(0, 0), concurrency));
-        runs.awaitCompleted(workspace, ids, TIMEOUT);
+        return WarmUpRounds.until(sizes.dispatchWarmUpRounds(), round -> {
+            double compiledBefore = api.metrics().compileSeconds();
+            long started = System.nanoTime();
+            var ids = runs.submit(workspace, BatchRuns.bodies(workspace, "warm-up " + round, sizes.dispatchWarmUp(),
+                    BatchBody.simulated(0, 0), concurrency));
+            runs.awaitCompleted(workspace, ids, TIMEOUT);
+            return new WarmUpRounds.Round((System.nanoTime() - started) / 1e9,
+                    api.metrics().compileSeconds() - compiledBefore);
+        });
     }
 }

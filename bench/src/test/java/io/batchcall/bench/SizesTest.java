@@ -51,4 +51,13 @@ class SizesTest {
         assertThat(Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", 40_000L))).dispatchWarmUp())
                 .isEqualTo(40_000);
     }
+
+    @Test
+    void a_full_run_repeats_its_dispatch_warm_up_up_to_six_times_a_quick_run_once_and_never_fewer() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).dispatchWarmUpRounds()).isEqualTo(6);
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).dispatchWarmUpRounds()).isEqualTo(1);
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up-rounds", 0L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dispatch-warm-up-rounds");
+    }
 }

@@ -1,0 +1,37 @@
+package io.batchcall.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * Warm-ups repeated until the server's JIT has settled: after each round, another only while the JIT compiled for
+ * more than {@link #SETTLED} of the round's length, and never more than a given number of rounds. A server that
+ * has been running for hours compiles nothing more; one measured while it still compiles is slower by what the
+ * compiler threads take from its two cores (a quarter to a half on the dispatch path, README "Dispatch, profiled").
+ */
+final class WarmUpRounds {
+    /** Compile time over a round's length at or below which the JIT counts as settled. */
+    static final double SETTLED = 0.1;
+
+    private WarmUpRounds() {}
+
+    /** One round: how long it took and how long the JIT compiled meanwhile, both in seconds. */
+    record Round(double seconds, double compileSeconds) {
+        double compileShare() {
+            return seconds <= 0 ? 0 : compileSeconds / seconds;
+        }
+    }
+
+    /** The rounds run, in order; {@code run} runs the round of the given index (0, 1, ...). */
+    static List<Round> until(int maxRounds, IntFunction<Round> run) {
+        if (maxRounds < 1) {
+            throw new IllegalArgumentException("at least one warm-up round");
+        }
+        var rounds = new ArrayList<Round>();
+        do {
+            rounds.add(run.apply(rounds.size()));
+        } while (rounds.size() < maxRounds && rounds.getLast().compileShare() > SETTLED);
+        return rounds;
+    }
+}

@@ -1,0 +1,32 @@
+package io.batchcall.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WarmUpRoundsTest {
+    @Test
+    void warm_ups_go_on_while_the_jit_compiles_for_more_than_a_tenth_of_a_round_and_stop_once_it_settles() {
+        var compiling = List.of(4.0, 2.0, 0.5, 0.0);
+
+        var rounds = WarmUpRounds.until(6, i -> new WarmUpRounds.Round(8, compiling.get(i)));
+
+        assertThat(rounds).extracting(WarmUpRounds.Round::compileShare).containsExactly(0.5, 0.25, 0.0625);
+    }
+
+    @Test
+    void warm_ups_stop_at_their_limit_even_while_the_jit_still_compiles() {
+        var rounds = WarmUpRounds.until(2, i -> new WarmUpRounds.Round(10, 5));
+
+        assertThat(rounds).hasSize(2);
+    }
+
+    @Test
+    void one_round_is_always_run_and_fewer_than_one_is_refused() {
+        assertThat(WarmUpRounds.until(1, i -> new WarmUpRounds.Round(10, 9))).hasSize(1);
+        assertThatThrownBy(() -> WarmUpRounds.until(0, i -> new WarmUpRounds.Round(10, 0)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
