@@ -108,6 +108,8 @@ public final class Bench {
     static void run(Options options) {
         var sizes = Sizes.of(options.sizes());
         var startedAt = Instant.now();
+        // Read now: the report is written at the end, when the run's own load is in the average.
+        double loadAtStart = loadAverage();
         var random = new SecureRandom();
         var apiKey = "bench-" + HexFormat.of().formatHex(random.generateSeed(16));
         var adminToken = "bench-admin-" + HexFormat.of().formatHex(random.generateSeed(16));
@@ -194,7 +196,7 @@ public final class Bench {
             details.put("capacity", capacity.details());
             details.put("bridge", bridge.details());
 
-            var report = new Report(startedAt, options.quick(), machine(), database.durabilitySettings(),
+            var report = new Report(startedAt, options.quick(), machine(loadAtStart), database.durabilitySettings(),
                     options.sizes(), figures, curves, details);
             report.print(System.out);
             var written = report.write(options.results());
@@ -229,15 +231,15 @@ public final class Bench {
         System.out.println("== " + what);
     }
 
-    /** Cores, memory and CPU model: the README quotes them with the numbers. */
-    private static Map<String, Object> machine() {
+    /** Cores, memory, CPU model and the load average when the run began: the README quotes them with the numbers. */
+    private static Map<String, Object> machine(double loadAtStart) {
         var machine = new LinkedHashMap<String, Object>();
         machine.put("cores", Runtime.getRuntime().availableProcessors());
         machine.put("memory_gb", procField("/proc/meminfo", "MemTotal").map(kb -> String.format("%.1f",
                 Long.parseLong(kb.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0)).orElse("unknown"));
         machine.put("cpu", procField("/proc/cpuinfo", "model name").orElse("unknown"));
         machine.put("java", Runtime.version().toString());
-        machine.put("load_average_1m_at_start", loadAverage());
+        machine.put("load_average_1m_at_start", loadAtStart);
         return machine;
     }
 

@@ -47,7 +47,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             // At most this many warm-ups of dispatch-warm-up recipients: after each, another only while the JIT
             // compiled for more than a tenth of it (WarmUpRounds.SETTLED). Rounds of 10,000 on a fresh server
             // compiled for 1.16, 0.96, 0.69, 0.25, 0.15 and 0.09 x their length; the measured run after one round
-            // 0.66 x, after six 0.10 x. Later measurements on the same server settle after one.
+            // 0.66 x, after six 0.10 x. Later measurements on the same server need no more than one.
             Map.entry("dispatch-warm-up-rounds", new long[] {6, 1}),
             Map.entry("refill-recipients", new long[] {2_000, 300}),
             Map.entry("refill-concurrency", new long[] {50, 50}),
