@@ -135,9 +135,10 @@ final class DispatchScenario {
 
     /**
      * Dispatches {@code dispatchWarmUp} recipients the same way in a workspace of their own and waits for them, so
-     * that the measured run meets a server whose JIT has compiled its dispatch paths, as the submit, get and list
-     * scenarios' warm-up requests do for theirs; again, up to {@code dispatchWarmUpRounds} times, while the JIT of
-     * the node the harness asks still compiled for more than a tenth of the last round ({@link WarmUpRounds}).
+     * that the measured run meets a server whose JIT has compiled its dispatch paths (every node's, with two nodes),
+     * as the submit, get and list scenarios' warm-up requests do for theirs; again, up to {@code dispatchWarmUpRounds}
+     * times, while the JIT of the node the harness asks (the only one it reads) still compiled for more than a tenth
+     * of the last round ({@link WarmUpRounds}).
      */
     private List<WarmUpRounds.Round> warmUp(BatchRuns runs, int concurrency) {
         if (sizes.dispatchWarmUp() == 0) {
