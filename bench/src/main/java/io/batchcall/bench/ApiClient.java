@@ -146,6 +146,11 @@ final class ApiClient {
         return all;
     }
 
+    /** A client of another node of the same installation (the same admin token), at {@code base}. */
+    ApiClient at(URI otherBase) {
+        return new ApiClient(otherBase, adminToken);
+    }
+
     ServerMetrics metrics() {
         var response = send(new Request(Method.GET, base.resolve("/metrics"), Map.of(), Optional.empty()));
         return ServerMetrics.parse(new String(response.body(), StandardCharsets.UTF_8));

@@ -155,10 +155,13 @@ final class CurveRuns {
             step("dispatch on " + point.size() + " nodes");
             var others = new ArrayList<ServerProcess>();
             try {
+                var nodes = new ArrayList<ApiClient>(List.of(api));
                 for (int i = 1; i < point.size(); i++) {
-                    others.add(secondNode.apply(Optional.of(server.jdbcUrl())));
+                    var other = secondNode.apply(Optional.of(server.jdbcUrl()));
+                    others.add(other);
+                    nodes.add(api.at(other.baseUri()));
                 }
-                var result = new DispatchScenario(api, database, with("stats-settle-secs", 0L)).run();
+                var result = new DispatchScenario(api, database, with("stats-settle-secs", 0L), nodes).run();
                 curve.add("recipients/s", point.size(), result.rate().perSecond());
             } finally {
                 others.forEach(ServerProcess::close);

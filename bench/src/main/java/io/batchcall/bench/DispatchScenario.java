@@ -18,11 +18,18 @@ final class DispatchScenario {
     private final ApiClient api;
     private final BenchDatabase database;
     private final Sizes sizes;
+    /** Every node that dispatches, {@code api}'s first: whose JIT the warm-up waits for. */
+    private final List<ApiClient> nodes;
 
     DispatchScenario(ApiClient api, BenchDatabase database, Sizes sizes) {
+        this(api, database, sizes, List.of(api));
+    }
+
+    DispatchScenario(ApiClient api, BenchDatabase database, Sizes sizes, List<ApiClient> nodes) {
         this.api = api;
         this.database = database;
         this.sizes = sizes;
+        this.nodes = List.copyOf(nodes);
     }
 
     /** What a dispatcher achieved: batchcall here, the floor and db-scheduler in their baselines. */
@@ -97,8 +104,9 @@ final class DispatchScenario {
                 Figure.of("dispatch", "dial to end p99", "ms", result.dialToEnd().p99()),
                 Figure.of("dispatch", "recipients per claim", "", batchcall.recipients() / (double) result.claims()),
                 Figure.of("dispatch", "claim time per recipient", "ms", result.claimMillisPerRecipient()),
-                // How warm the server was: JIT compile time from the submit to the last end, against the
-                // run's length (a share above 0.1 x or so means the rate is that of a server still compiling).
+                // How warm the server was: JIT compile time from the submit to the last end (of the node that
+                // compiled most, with two), against the run's length (a share above 0.1 x or so means the rate is
+                // that of a server still compiling).
                 Figure.of("dispatch", "JIT compile time in the run", "s", result.compileSeconds())
                         .against("the run", batchcall.elapsed().toMillis() / 1000.0),
                 Figure.of("dispatch", "warm-up rounds before it", "", result.warmUp().size()),
@@ -114,12 +122,13 @@ final class DispatchScenario {
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
         var metricsBefore = api.metrics();
+        var compiledBefore = compileSeconds();
         var ids = runs.submit(workspace, bodies);
         int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
         var after = database.transactions(sizes.statsSettle());
         var metricsAfter = api.metrics();
         double claimSeconds = metricsAfter.claimSeconds() - metricsBefore.claimSeconds();
-        double compileSeconds = metricsAfter.compileSeconds() - metricsBefore.compileSeconds();
+        double compileSeconds = WarmUpRounds.mostCompiling(compiledBefore, compileSeconds());
         var attempts = runs.completedAttempts(workspace, ids, sizes.dispatchRecipients());
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
         long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
@@ -137,8 +146,8 @@ final class DispatchScenario {
      * Dispatches {@code dispatchWarmUp} recipients the same way in a workspace of their own and waits for them, so
      * that the measured run meets a server whose JIT has compiled its dispatch paths (every node's, with two nodes),
      * as the submit, get and list scenarios' warm-up requests do for theirs; again, up to {@code dispatchWarmUpRounds}
-     * times, while the JIT of the node the harness asks (the only one it reads) still compiled for more than a tenth
-     * of the last round ({@link WarmUpRounds}).
+     * times, while the JIT of any node still compiled for more than a tenth of the last round ({@link WarmUpRounds}):
+     * a second node started for the measurement is fresh while the first has settled.
      */
     private List<WarmUpRounds.Round> warmUp(BatchRuns runs, int concurrency) {
         if (sizes.dispatchWarmUp() == 0) {
@@ -146,13 +155,22 @@ final class DispatchScenario {
         }
         var workspace = api.createWorkspace("bench-dispatch-warm-up", concurrency);
         return WarmUpRounds.until(sizes.dispatchWarmUpRounds(), round -> {
-            double compiledBefore = api.metrics().compileSeconds();
+            var compiledBefore = compileSeconds();
             long started = System.nanoTime();
             var ids = runs.submit(workspace, BatchRuns.bodies(workspace, "warm-up " + round, sizes.dispatchWarmUp(),
                     BatchBody.simulated(0, 0), concurrency));
             runs.awaitCompleted(workspace, ids, TIMEOUT);
-            return new WarmUpRounds.Round((System.nanoTime() - started) / 1e9,
-                    api.metrics().compileSeconds() - compiledBefore);
+            var done = new WarmUpRounds.Round((System.nanoTime() - started) / 1e9,
+                    WarmUpRounds.mostCompiling(compiledBefore, compileSeconds()));
+            System.out.printf(java.util.Locale.ROOT,
+                    "   dispatch warm-up round %d: the JIT compiled for %.2f x its %.1f s%n", round + 1,
+                    done.compileShare(), done.seconds());
+            return done;
         });
+    }
+
+    /** Each node's JIT compile time so far, in seconds, in the order of {@link #nodes}. */
+    private double[] compileSeconds() {
+        return nodes.stream().mapToDouble(node -> node.metrics().compileSeconds()).toArray();
     }
 }

@@ -23,6 +23,21 @@ final class WarmUpRounds {
         }
     }
 
+    /**
+     * The most any one node compiled between two readings of every node's total compile time (seconds, the nodes in
+     * the same order): with two nodes, the one furthest from settled.
+     */
+    static double mostCompiling(double[] before, double[] after) {
+        if (before.length != after.length) {
+            throw new IllegalArgumentException("both readings must have every node");
+        }
+        double most = 0;
+        for (int i = 0; i < before.length; i++) {
+            most = Math.max(most, after[i] - before[i]);
+        }
+        return most;
+    }
+
     /** The rounds run, in order; {@code run} runs the round of the given index (0, 1, ...). */
     static List<Round> until(int maxRounds, IntFunction<Round> run) {
         if (maxRounds < 1) {

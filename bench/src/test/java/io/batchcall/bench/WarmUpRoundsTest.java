@@ -29,4 +29,15 @@ class WarmUpRoundsTest {
         assertThatThrownBy(() -> WarmUpRounds.until(0, i -> new WarmUpRounds.Round(10, 0)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void with_two_nodes_the_one_that_compiled_most_decides_so_a_fresh_second_node_is_warmed_too() {
+        double[] before = {120.0, 3.0};
+        double[] after = {120.5, 9.0};
+
+        assertThat(WarmUpRounds.mostCompiling(before, after)).isEqualTo(6.0);
+        assertThat(WarmUpRounds.mostCompiling(new double[] {1.0}, new double[] {1.25})).isEqualTo(0.25);
+        assertThatThrownBy(() -> WarmUpRounds.mostCompiling(new double[] {1.0}, new double[] {1.0, 2.0}))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
