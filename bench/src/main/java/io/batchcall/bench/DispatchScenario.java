@@ -29,6 +29,9 @@ final class DispatchScenario {
         this.api = api;
         this.database = database;
         this.sizes = sizes;
+        if (nodes.isEmpty() || nodes.get(0) != api) {
+            throw new IllegalArgumentException("nodes must start with api, whose claim time is measured");
+        }
         this.nodes = List.copyOf(nodes);
     }
 
@@ -121,14 +124,14 @@ final class DispatchScenario {
         var bodies = BatchRuns.bodies(workspace, "dispatch", sizes.dispatchRecipients(), BatchBody.simulated(0, 0),
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
-        var metricsBefore = api.metrics();
-        var compiledBefore = compileSeconds();
+        var metricsBefore = nodeMetrics();
         var ids = runs.submit(workspace, bodies);
         int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
         var after = database.transactions(sizes.statsSettle());
-        var metricsAfter = api.metrics();
-        double claimSeconds = metricsAfter.claimSeconds() - metricsBefore.claimSeconds();
-        double compileSeconds = WarmUpRounds.mostCompiling(compiledBefore, compileSeconds());
+        var metricsAfter = nodeMetrics();
+        // The claim time is api's alone (nodes' first), as the result's claim time per recipient says.
+        double claimSeconds = metricsAfter.get(0).claimSeconds() - metricsBefore.get(0).claimSeconds();
+        double compileSeconds = WarmUpRounds.mostCompiling(compiled(metricsBefore), compiled(metricsAfter));
         var attempts = runs.completedAttempts(workspace, ids, sizes.dispatchRecipients());
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
         long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
@@ -171,6 +174,15 @@ final class DispatchScenario {
 
     /** Each node's JIT compile time so far, in seconds, in the order of {@link #nodes}. */
     private double[] compileSeconds() {
-        return nodes.stream().mapToDouble(node -> node.metrics().compileSeconds()).toArray();
+        return compiled(nodeMetrics());
+    }
+
+    /** Each node's {@code /metrics}, read once, in the order of {@link #nodes} ({@code api}'s first). */
+    private List<ServerMetrics> nodeMetrics() {
+        return nodes.stream().map(ApiClient::metrics).toList();
+    }
+
+    private static double[] compiled(List<ServerMetrics> metrics) {
+        return metrics.stream().mapToDouble(ServerMetrics::compileSeconds).toArray();
     }
 }
