@@ -165,6 +165,7 @@ public final class BatchOperations {
                     .bind("now", Rows.at(now))
                     .execute();
             append(handle, workspace, batchId, "batch.recipients_added", status.get(), now);
+            PlannerStatistics.afterRecipientsChanged(handle, recipients.size());
             BatchStore.notify(handle, Notifications.WAKE, "");
             return BatchRows.summary(handle, workspace, batchId);
         });

@@ -65,6 +65,7 @@ public final class BatchStore {
             BatchInserts.insertRecipients(handle, workspace, batchId, batch.recipients(), now);
             BatchTransitions.created(handle, outbox, workspace, batchId, now);
             outbox.append(handle, holds.hold(handle, workspace, batchId, batch, now), now);
+            PlannerStatistics.afterRecipientsChanged(handle, batch.recipients().size());
             notify(handle, Notifications.WAKE, "");
             return BatchRows.summary(handle, workspace, batchId).orElseThrow();
         });
@@ -142,9 +143,11 @@ public final class BatchStore {
                 throw new StateConflict("batch_cancelled", "A cancelled batch cannot be retried");
             }
             refuseSingleCall(handle, workspace, batchId, "retried");
-            if (BatchTransitions.retry(handle, outbox, workspace, batchId, status.get(), now) == 0) {
+            int retried = BatchTransitions.retry(handle, outbox, workspace, batchId, status.get(), now);
+            if (retried == 0) {
                 throw new StateConflict("nothing_to_retry", "No recipient of this batch failed or reached voicemail");
             }
+            PlannerStatistics.afterRecipientsChanged(handle, retried);
             notify(handle, Notifications.WAKE, "");
             return BatchRows.summary(handle, workspace, batchId);
         });
