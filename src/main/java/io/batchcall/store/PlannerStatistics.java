@@ -6,13 +6,13 @@ import org.jdbi.v3.core.Handle;
  * Brings PostgreSQL's statistics of {@code recipients} up to date in the transaction that added or re-opened many of
  * them at once (a submit, an append, a retry), so that they are committed with the rows.
  *
- * <p>Why: the lifecycle's updates join their rows to {@code recipients} by primary key and keep only open ones
- * ({@code r.status = ANY(open)}). When the last ANALYZE saw every recipient finished, the planner believes one
- * recipient at most is open, and on a table small enough to read whole it scans it once and tests every open row
- * against every reported row: with a batch of 10,000 just submitted, one call-event group's update took 3 to 5 s
- * (auto_explain: a sequential scan of recipients, 1.6 to 2.5 million rows removed by the join filter), and the dial gate's
- * look-ups walked the batch by position the same way. Autovacuum fixes the statistics, but only on its next round
- * (5 s for the embedded database, a minute by PostgreSQL's default), which is when a new batch's first calls go.
+ * <p>Why: the lifecycle's updates join their rows to {@code recipients} by primary key and keep only open ones ({@code
+ * r.status = ANY(open)}). When the last ANALYZE saw every recipient finished, the planner believes one recipient at
+ * most is open, and on a table small enough to read whole it scans it once and tests every open row against every
+ * reported row: with a batch of 10,000 just submitted, one call-event group's update took 2.5 to 5.4 s (auto_explain:
+ * a sequential scan of recipients, 1.5 to 2.5 million rows removed by the join filter), and the dial gate's look-ups
+ * walked the batch by position the same way. Autovacuum fixes the statistics, but only on its next round (5 s for the
+ * embedded database, a minute by PostgreSQL's default), which is when a new batch's first calls go.
  *
  * <p>Only a change that is a large share of the table can mislead the planner this way: on a table much larger than
  * the change, a sequential scan costs more than the look-ups by key and is not chosen. Only the columns those

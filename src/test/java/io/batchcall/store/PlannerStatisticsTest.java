@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A submit, an append or a retry of many recipients leaves the planner knowing they are open, whatever the last
  * ANALYZE saw: otherwise the first call-event groups of a new batch were planned as a scan of all recipients per
- * reported call (3 to 5 s a group for a batch of 10,000). Autovacuum is off for recipients in these databases, so
+ * reported call (2.5 to 5.4 s a group for a batch of 10,000). Autovacuum is off for recipients in these databases, so
  * that only the code under test can bring the statistics up to date.
  */
 class PlannerStatisticsTest {
