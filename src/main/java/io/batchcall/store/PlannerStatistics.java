@@ -46,16 +46,19 @@ final class PlannerStatistics {
         if (rows < AT_LEAST_ROWS) {
             return false;
         }
-        // The file's size now, the rows just written included (pg_class.relpages is as of the last ANALYZE).
-        long pages = handle.createQuery("SELECT pg_relation_size('recipients') / current_setting('block_size')::bigint")
-                .mapTo(Long.class)
-                .one();
-        if (pages > atMostPages) {
+        if (pages(handle) > atMostPages) {
             return false;
         }
         // Until the transaction ends; nothing after this in a submit, append or retry analyzes.
         handle.execute("SET LOCAL default_statistics_target = 10");
         handle.execute("ANALYZE (SKIP_LOCKED) recipients (workspace_id, batch_id, status)");
         return true;
+    }
+
+    /** The table's size in pages now, the rows just written included (pg_class.relpages is as of the last ANALYZE). */
+    static long pages(Handle handle) {
+        return handle.createQuery("SELECT pg_relation_size('recipients') / current_setting('block_size')::bigint")
+                .mapTo(Long.class)
+                .one();
     }
 }

@@ -102,9 +102,7 @@ class PlannerStatisticsTest {
                     .bind("w", seed.workspace().value())
                     .bind("batch", newestBatch())
                     .execute();
-            long pages = h.createQuery("SELECT pg_relation_size('recipients') / current_setting('block_size')::bigint")
-                    .mapTo(Long.class)
-                    .one();
+            long pages = PlannerStatistics.pages(h);
 
             // The bound is 20,000 pages (160 MB); a table that large is too slow for a unit test, so it is lowered.
             assertThat(PlannerStatistics.afterRecipientsChanged(h, 1_000, pages - 1))
