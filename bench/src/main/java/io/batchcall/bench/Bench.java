@@ -150,7 +150,8 @@ public final class Bench {
                     + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
                     () -> new RefillScenario(api, sizes).run());
             var held = timed("held: " + sizes.heldRecipients() + " recipients, nine tenths held (calling window closed),"
-                    + " against a plain batch of the other tenth", () -> new HeldScenario(api, sizes).run());
+                    + " against a plain batch of the other tenth, " + sizes.heldRounds() + " round(s)",
+                    () -> new HeldScenario(api, sizes).run());
             var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
             var curves = timed("how cost grows: " + (options.sizes().get("curve-points") <= 1

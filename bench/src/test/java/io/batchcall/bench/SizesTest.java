@@ -60,4 +60,13 @@ class SizesTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dispatch-warm-up-rounds");
     }
+
+    @Test
+    void a_full_run_measures_held_in_five_alternated_rounds_a_quick_run_in_one_and_never_fewer() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).heldRounds()).isEqualTo(5);
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).heldRounds()).isEqualTo(1);
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("held-rounds", 0L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("held-rounds");
+    }
 }
