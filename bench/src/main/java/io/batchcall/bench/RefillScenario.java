@@ -22,17 +22,54 @@ final class RefillScenario {
         this.sizes = sizes;
     }
 
-    record Result(Latencies gap, double lineUtilization) {
+    /**
+     * The gap and its two parts: from the k-th end to the claim of the dial that refills it (the end stored, the
+     * dispatcher woken, its claim committed), and from that claim to its dial (the dial gate's read).
+     */
+    record Result(Latencies gap, Latencies endToClaim, Latencies claimToDial, double lineUtilization) {
         List<Figure> figures() {
             return List.of(
                     Figure.of("refill", "end to next dial p50", "ms", gap.p50()),
                     Figure.of("refill", "end to next dial p99", "ms", gap.p99()).atMost(100, "p99 <= 100 ms"),
+                    Figure.of("refill", "of which end to its claim p50", "ms", endToClaim.p50()),
+                    Figure.of("refill", "of which end to its claim p99", "ms", endToClaim.p99()),
+                    Figure.of("refill", "of which claim to dial p50", "ms", claimToDial.p50()),
+                    Figure.of("refill", "of which claim to dial p99", "ms", claimToDial.p99()),
                     Figure.of("refill", "line utilization", "%", lineUtilization * 100));
         }
 
         Map<String, Object> details() {
-            return Map.of("gap_ms", gap, "line_utilization", lineUtilization);
+            return Map.of("gap_ms", gap, "end_to_claim_ms", endToClaim, "claim_to_dial_ms", claimToDial,
+                    "line_utilization", lineUtilization);
         }
+    }
+
+    /** The gaps of {@link Result}, each in milliseconds, in the order of the ends. */
+    record Gaps(List<Double> endToDial, List<Double> endToClaim, List<Double> claimToDial) {}
+
+    /**
+     * Pairs the k-th end (in time order) with the (concurrency + k)-th dial, the one that refills its line, and
+     * splits the gap at that dial's claim. Which end freed which line is not recorded, so the pairing is by order:
+     * a claim may come before "its" end when another line freed first, and then its part is negative.
+     */
+    static Gaps gaps(List<ApiClient.Attempt> attempts, int concurrency) {
+        var ends = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).sorted().toArray();
+        var byDial = attempts.stream()
+                .sorted(java.util.Comparator.comparingLong(RefillScenario::dialedAt))
+                .toList();
+        var gaps = new Gaps(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int k = 0; k + concurrency < byDial.size(); k++) {
+            var refill = byDial.get(k + concurrency);
+            gaps.endToDial().add((double) (dialedAt(refill) - ends[k]));
+            gaps.endToClaim().add((double) (refill.claimedAt() - ends[k]));
+            gaps.claimToDial().add((double) (dialedAt(refill) - refill.claimedAt()));
+        }
+        return gaps;
+    }
+
+    /** When the call was dialed; a call that never was (it ended at the dial gate) counts from its claim. */
+    private static long dialedAt(ApiClient.Attempt attempt) {
+        return attempt.dialedAt().orElse(attempt.claimedAt());
     }
 
     Result run() {
@@ -47,15 +84,12 @@ final class RefillScenario {
                 BatchBody.simulated(0, sizes.refillTalk().toMillis()), concurrency));
         runs.awaitCompleted(workspace, ids, TIMEOUT);
         var attempts = runs.completedAttempts(workspace, ids, recipients);
-        var ends = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).sorted().toArray();
-        var dials = attempts.stream().mapToLong(a -> a.dialedAt().orElse(a.claimedAt())).sorted().toArray();
-        var gaps = new ArrayList<Double>();
-        for (int k = 0; k + concurrency < dials.length; k++) {
-            gaps.add((double) (dials[k + concurrency] - ends[k]));
-        }
+        var gaps = gaps(attempts, concurrency);
         long first = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
+        long last = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
         double busy = (double) recipients * sizes.refillTalk().toMillis();
-        double available = (double) concurrency * (ends[ends.length - 1] - first);
-        return new Result(Latencies.of(gaps), busy / available);
+        double available = (double) concurrency * (last - first);
+        return new Result(Latencies.of(gaps.endToDial()), Latencies.of(gaps.endToClaim()),
+                Latencies.of(gaps.claimToDial()), busy / available);
     }
 }
