@@ -23,8 +23,9 @@ final class RefillScenario {
     }
 
     /**
-     * The gap and its two parts: from the k-th end to the claim of the dial that refills it (the end stored, the
-     * dispatcher woken, its claim committed), and from that claim to its dial (the dial gate's read).
+     * The gap and its two parts, split at the refilling attempt's {@code claimed_at}, which the server stamps after
+     * the claim's reads and before its writes: from the k-th end to there (the end stored, the dispatcher woken,
+     * the claim's lock and reads), and from there to the dial (the claim's writes and commit, the dial gate's read).
      */
     record Result(Latencies gap, Latencies endToClaim, Latencies claimToDial, double lineUtilization) {
         List<Figure> figures() {
