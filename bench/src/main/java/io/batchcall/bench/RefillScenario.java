@@ -2,6 +2,7 @@ package io.batchcall.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -56,7 +57,7 @@ final class RefillScenario {
     static Gaps gaps(List<ApiClient.Attempt> attempts, int concurrency) {
         var ends = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).sorted().toArray();
         var byDial = attempts.stream()
-                .sorted(java.util.Comparator.comparingLong(RefillScenario::dialedAt))
+                .sorted(Comparator.comparingLong(RefillScenario::dialedAt))
                 .toList();
         var gaps = new Gaps(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (int k = 0; k + concurrency < byDial.size(); k++) {
