@@ -1,13 +1,14 @@
 package io.batchcall.store;
 
 import io.batchcall.domain.AttemptPhase;
+import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.RecipientStatus;
 import io.batchcall.store.AttemptLifecycle.Moved;
-import io.batchcall.store.AttemptLifecycle.Opened;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,30 +42,42 @@ final class AttemptEnds {
             Instant now,
             List<Outbox.Event> events,
             RandomGenerator random,
-            Opened opened) {
+            AttemptLifecycle.Group shared) {
         // One end per attempt: the first report wins, as it would one transaction after another.
         var ends = new LinkedHashMap<String, CallEvent.Ended>();
-        group.forEach(end -> ends.putIfAbsent(
-                end.attempt().workspaceId().value() + "/" + end.attempt().attemptId(), end));
-        var unique = withVerdicts(handle, List.copyOf(ends.values()));
-        var changed = endAttempts(handle, unique, now);
-        if (changed.isEmpty()) {
+        group.forEach(end -> ends.putIfAbsent(key(end.attempt()), end));
+        var rows = endAttempts(handle, List.copyOf(ends.values()), now);
+        if (rows.isEmpty()) {
             return Ends.NONE;
         }
+        var changed = rows.stream().map(EndedRow::moved).toList();
+        // Their slots were appended to in_flight_releases by the same statement; the batches settle them last.
         var released = changed.stream()
                 .map(c -> new InFlight.Release(c.attempt().workspaceId(), c.agentId(), c.batchId()))
                 .toList();
-        InFlight.releasedLater(handle, released);
-        var byId = unique.stream().collect(Collectors.toMap(e -> e.attempt().attemptId(), e -> e, (a, b) -> a));
-        var reached = changed.stream()
-                .map(Moved::attempt)
-                .filter(ref -> byId.get(ref.attemptId()).reachedProvider())
+        var byId = new HashMap<String, CallEvent.Ended>();
+        rows.forEach(row -> byId.put(row.moved().attempt().attemptId(), row.asStored(ends)));
+        var reached = rows.stream()
+                .filter(row -> byId.get(row.moved().attempt().attemptId()).reachedProvider())
                 .toList();
         if (!reached.isEmpty()) {
-            opened.open(handle, reached, now);
-            ConversationWrites.closed(handle, reached, now);
+            // Most calls opened their conversations when they reached their provider, in an earlier group; only
+            // those whose end was recorded first (a zero-length call, an end that overtook its dial's answer) open
+            // them here.
+            shared.opened.open(
+                    handle,
+                    reached.stream()
+                            .filter(row -> !row.hasConversation())
+                            .map(row -> row.moved().attempt())
+                            .toList(),
+                    now);
+            ConversationWrites.closed(
+                    handle, reached.stream().map(row -> row.moved().attempt()).toList(), now);
         }
-        var retries = RetryScheduling.due(handle, changed, byId, now, random);
+        var governed = new HashMap<String, RetryScheduling.Governed>();
+        rows.forEach(row ->
+                row.governed().ifPresent(g -> governed.put(row.moved().attempt().attemptId(), g)));
+        var retries = RetryScheduling.due(changed, governed, byId, now, random);
         var retried = RetryScheduling.schedule(handle, retries, now);
         var moves = finishRecipients(
                 handle,
@@ -77,64 +90,90 @@ final class AttemptEnds {
         moves.forEach(move -> finished.merge(move.batch(), 1, Integer::sum));
         // The attempts as endAttempts left them: nothing after it in the group writes them.
         events.addAll(LifecycleEvents.recipientEvents(
-                handle, AttemptLifecycle.withAttempts(retried, changed), Optional.of(RetryScheduling.EVENT)));
-        events.addAll(LifecycleEvents.recipientEvents(handle, AttemptLifecycle.withAttempts(moves, changed)));
-        events.addAll(CallEvents.initiationFailures(handle, reached));
+                handle,
+                AttemptLifecycle.withAttempts(retried, changed),
+                Optional.of(RetryScheduling.EVENT),
+                shared.counts));
+        events.addAll(LifecycleEvents.recipientEvents(
+                handle, AttemptLifecycle.withAttempts(moves, changed), Optional.empty(), shared.counts));
+        events.addAll(CallEvents.initiationFailures(
+                handle,
+                reached.stream()
+                        .map(row -> row.moved().attempt())
+                        .filter(ref -> CallEvents.failsInitiation(
+                                byId.get(ref.attemptId()).outcome()))
+                        .toList()));
         return new Ends(
                 changed.stream().map(c -> c.attempt().attemptId()).collect(Collectors.toSet()), released, finished);
     }
 
-    /**
-     * An answered call whose detection said "machine" ended as a voicemail, whatever the provider's final status
-     * says ({@code completed} covers humans and machines alike). Runs under the workspaces' locks, so a verdict
-     * recorded by another node's group is seen.
-     */
-    static List<CallEvent.Ended> withVerdicts(Handle handle, List<CallEvent.Ended> ends) {
-        var completed = ends.stream()
-                .filter(e -> e.outcome() instanceof Outcome.Completed)
-                .toList();
-        if (completed.isEmpty()) {
-            return ends;
-        }
-        var machines = Set.copyOf(KeyArrays.attempts(
-                        handle.createQuery("""
-                        SELECT a.workspace_id || '/' || a.id FROM attempts a
-                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                          AND a.answered_by LIKE 'machine\\_%'"""),
-                        completed.stream().map(CallEvent.Ended::attempt).toList())
-                .mapTo(String.class)
-                .list());
-        if (machines.isEmpty()) {
-            return ends;
-        }
-        return ends.stream()
-                .map(e -> e.outcome() instanceof Outcome.Completed
-                                && machines.contains(e.attempt().workspaceId().value() + "/"
-                                        + e.attempt().attemptId())
-                        ? new CallEvent.Ended(
-                                e.attempt(),
-                                new Outcome.Voicemail(),
-                                e.providerStatus(),
-                                e.sipCode(),
-                                e.reachedProvider())
-                        : e)
-                .toList();
+    private static String key(AttemptRef attempt) {
+        return attempt.workspaceId().value() + "/" + attempt.attemptId();
     }
 
-    static List<Moved> endAttempts(Handle handle, List<CallEvent.Ended> ends, Instant now) {
-        return KeyArrays.attempts(
-                        handle.createQuery("""
-                        UPDATE attempts a SET phase = :ended, ended_at = :now, outcome = e.outcome,
-                            provider_status = e.provider_status, sip_code = e.sip_code,
-                            failure_reason = e.failure_reason, lease_expires_at = NULL
-                        FROM unnest(:workspaceIds, :ids, :outcomes, :statuses, :sipCodes, :reasons)
-                            AS e(workspace_id, id, outcome, provider_status, sip_code, failure_reason)
-                        WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.phase = ANY(:before)
-                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS),
-                        ends.stream().map(CallEvent::attempt).toList())
+    /**
+     * An attempt {@link #endAttempts} ended, as it left it; whether its conversation was there already (it is
+     * created when the call reaches its provider, or by {@link #end} for a call whose end was recorded first); and
+     * the retry policy that governs its recipient, if any.
+     */
+    record EndedRow(Moved moved, boolean hasConversation, Optional<RetryScheduling.Governed> governed) {
+        /**
+         * The end as it was stored: a completed call that {@link #endAttempts} ended as a voicemail (its
+         * answering-machine verdict said "machine") is a voicemail for its recipient, its retries and its events too.
+         */
+        CallEvent.Ended asStored(Map<String, CallEvent.Ended> reported) {
+            var end = reported.get(key(moved.attempt()));
+            if (end.outcome() instanceof Outcome.Completed
+                    && new Outcome.Voicemail()
+                            .wireName()
+                            .equals(moved.after().data().outcome())) {
+                return new CallEvent.Ended(
+                        end.attempt(),
+                        new Outcome.Voicemail(),
+                        end.providerStatus(),
+                        end.sipCode(),
+                        end.reachedProvider());
+            }
+            return end;
+        }
+    }
+
+    /**
+     * Ends the attempts not ended yet, each with its report's outcome; but an answered call whose
+     * answering-machine verdict said "machine" ends as a voicemail, whatever the provider's final status says
+     * ({@code completed} covers humans and machines alike). The verdict is read from the locked row, so one recorded
+     * by another node's group is seen. The same statement frees their slots ({@link InFlight#RELEASED_LATER}) and
+     * reads what the rest of the group needs to know of each: whether its conversation exists, and its retry policy
+     * ({@link RetryScheduling#GOVERNED_COLUMNS}). One statement instead of four: a group's time is its statements.
+     */
+    static List<EndedRow> endAttempts(Handle handle, List<CallEvent.Ended> ends, Instant now) {
+        var statement = handle.createQuery("""
+                        WITH ended AS (
+                            UPDATE attempts a SET phase = :ended, ended_at = :now,
+                                outcome = CASE WHEN e.outcome = :completed AND a.answered_by LIKE 'machine\\_%'
+                                               THEN :voicemail ELSE e.outcome END,
+                                provider_status = e.provider_status, sip_code = e.sip_code,
+                                failure_reason = e.failure_reason, lease_expires_at = NULL
+                            FROM unnest(:workspaceIds, :ids, :outcomes, :statuses, :sipCodes, :reasons)
+                                AS e(workspace_id, id, outcome, provider_status, sip_code, failure_reason)
+                            WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.phase = ANY(:before)
+                            RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS + "),\n" + InFlight.RELEASED_LATER + """
+
+                        SELECT a.*,
+                            EXISTS (SELECT 1 FROM conversations c
+                                    WHERE c.workspace_id = a.workspace_id AND c.id = a.conversation_id)
+                                AS has_conversation,
+                        """
+                + RetryScheduling.GOVERNED_COLUMNS + """
+
+                        FROM ended a""");
+        return RetryScheduling.bindGoverned(KeyArrays.attempts(
+                        statement, ends.stream().map(CallEvent::attempt).toList()))
                 .bind("ended", AttemptPhase.ENDED.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ENDED))
                 .bind("now", Rows.at(now))
+                .bind("completed", new Outcome.Completed().wireName())
+                .bind("voicemail", new Outcome.Voicemail().wireName())
                 .bindArray(
                         "outcomes",
                         String.class,
@@ -151,7 +190,8 @@ final class AttemptEnds {
                         "reasons",
                         String.class,
                         ends.stream().map(e -> e.outcome().failureReason()).toList())
-                .map((rs, ctx) -> AttemptLifecycle.moved(rs))
+                .map((rs, ctx) -> new EndedRow(
+                        AttemptLifecycle.moved(rs), rs.getBoolean("has_conversation"), RetryScheduling.governed(rs)))
                 .list();
     }
 

@@ -78,7 +78,7 @@ public final class AttemptLifecycle {
 
     /**
      * Applies a group of events in one transaction. It takes no workspace lock: ends append the slots they free
-     * ({@link InFlight#releasedLater}) instead of writing the workspace and agent rows a claim holds, and the batch
+     * ({@link InFlight#RELEASED_LATER}) instead of writing the workspace and agent rows a claim holds, and the batch
      * rows, which claims write too, are locked last, in one order, just before the batches' counters change. So a
      * group and a claim wait for each other only for the other's last statements, not its whole transaction.
      */
@@ -139,25 +139,22 @@ public final class AttemptLifecycle {
             }
         }
         var events = new ArrayList<Outbox.Event>();
-        // A call that was accepted, answered and ended within one group would otherwise open its conversation up
-        // to four times (each an insert and a recipient update, unchanged after the first).
-        var opened = new Opened();
-        var touched = new java.util.TreeSet<BatchRef>(InFlight.BATCH_ORDER);
-        var acceptedIds = AttemptProgress.accept(handle, accepted, now, events, opened, touched);
+        var shared = new Group();
+        var acceptedIds = AttemptProgress.accept(handle, accepted, now, events, shared);
         events.addAll(AttemptProgress.reached(
-                handle, AttemptProgress.ring(handle, ringing), RecipientStatus.INITIATED, now, opened, touched));
+                handle, AttemptProgress.ring(handle, ringing), RecipientStatus.INITIATED, now, shared));
         events.addAll(AttemptProgress.reached(
                 handle,
-                AttemptProgress.answer(handle, answered, now, opened),
+                AttemptProgress.answer(handle, answered, now, shared.opened),
                 RecipientStatus.IN_PROGRESS,
                 now,
-                opened,
-                touched));
+                shared));
         events.addAll(CallEvents.machineDetections(handle, AttemptProgress.detect(handle, detected)));
         var ends =
-                ended.isEmpty() ? AttemptEnds.Ends.NONE : AttemptEnds.end(handle, ended, now, events, random, opened);
+                ended.isEmpty() ? AttemptEnds.Ends.NONE : AttemptEnds.end(handle, ended, now, events, random, shared);
         outbox.append(handle, events, now);
         // The batch rows last: a claim writes them too, so each waits for the other only from here to its commit.
+        var touched = shared.touched;
         touched.addAll(ends.finished().keySet());
         ends.released().forEach(r -> touched.add(new BatchRef(r.workspace(), r.batchId())));
         var completed = settle(handle, touched, ends, now);
@@ -184,14 +181,14 @@ public final class AttemptLifecycle {
                         ORDER BY t.n
                         FOR NO KEY UPDATE OF b"""), keys).mapTo(String.class).list();
         // last_updated_at_unix is shown in seconds: the batch row, which every call of the batch shares, is only
-        // written when the second changes, not once per call event.
-        KeyArrays.batches(handle.createUpdate("""
-                        UPDATE batches b SET updated_at = :now
-                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
-                        WHERE b.workspace_id = t.workspace_id AND b.id = t.id
-                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))"""), keys)
-                .bind("now", Rows.at(now))
-                .execute();
+        // written when the second changes, not once per call event. A batch whose slots the ends free is written by
+        // settleBatches below, which shows the change itself: only the others need this statement.
+        var settled = new java.util.HashSet<BatchRef>();
+        ends.released().forEach(r -> settled.add(new BatchRef(r.workspace(), r.batchId())));
+        var unsettled = keys.stream().filter(batch -> !settled.contains(batch)).toList();
+        if (!unsettled.isEmpty()) {
+            showChange(handle, unsettled, now);
+        }
         if (ends.released().isEmpty()) {
             return List.of();
         }
@@ -207,6 +204,33 @@ public final class AttemptLifecycle {
                 now);
         handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
         return completed;
+    }
+
+    /** The batches show that something changed on them now: their {@code updated_at}, once per second at most. */
+    private static void showChange(Handle handle, List<BatchRef> batches, Instant now) {
+        KeyArrays.batches(handle.createUpdate("""
+                        UPDATE batches b SET updated_at = :now
+                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
+                        WHERE b.workspace_id = t.workspace_id AND b.id = t.id
+                          AND date_trunc('second', b.updated_at) < date_trunc('second', CAST(:now AS timestamptz))"""), batches)
+                .bind("now", Rows.at(now))
+                .execute();
+    }
+
+    /**
+     * What one group's statements share, so that none of them writes or reads again what another already did: the
+     * conversations it opened, the batches it touched (locked and shown changed at its end, {@link #settle}), and the
+     * batches' counts its recipient events show.
+     */
+    static final class Group {
+        /**
+         * A call that was accepted, answered and ended within one group would otherwise open its conversation up to
+         * four times (each an insert and a recipient update, unchanged after the first).
+         */
+        final Opened opened = new Opened();
+
+        final java.util.SortedSet<BatchRef> touched = new java.util.TreeSet<>(InFlight.BATCH_ORDER);
+        final LifecycleEvents.Counts counts = new LifecycleEvents.Counts();
     }
 
     static LifecycleEvents.RecipientMove recipientMove(java.sql.ResultSet rs) throws java.sql.SQLException {

@@ -11,6 +11,7 @@ import io.batchcall.store.AttemptLifecycle.Opened;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
@@ -29,8 +30,7 @@ final class AttemptProgress {
             List<CallEvent.Accepted> accepted,
             Instant now,
             List<Outbox.Event> events,
-            Opened opened,
-            java.util.Set<BatchRef> touched) {
+            AttemptLifecycle.Group shared) {
         if (accepted.isEmpty()) {
             return Set.of();
         }
@@ -66,7 +66,7 @@ final class AttemptProgress {
                 .filter(m ->
                         !AttemptPhase.ENDED.wireName().equals(m.after().data().phase()))
                 .toList();
-        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now, opened, touched));
+        events.addAll(reached(handle, moved, RecipientStatus.INITIATED, now, shared));
         return moved.stream().map(m -> m.attempt().attemptId()).collect(Collectors.toSet());
     }
 
@@ -152,15 +152,11 @@ final class AttemptProgress {
      * one only), and their batches are noted to show the change (AttemptLifecycle.settle). Returns the moves' events.
      */
     static List<Outbox.Event> reached(
-            Handle handle,
-            List<Moved> moved,
-            RecipientStatus status,
-            Instant now,
-            Opened opened,
-            java.util.Set<BatchRef> touched) {
+            Handle handle, List<Moved> moved, RecipientStatus status, Instant now, AttemptLifecycle.Group shared) {
         if (moved.isEmpty()) {
             return List.of();
         }
+        var opened = shared.opened;
         var refs = moved.stream().map(Moved::attempt).toList();
         opened.insert(handle, refs, now);
         // The move shows the attempt's conversation on the recipient too: one write of the row instead of two.
@@ -195,7 +191,8 @@ final class AttemptProgress {
         opened.shownBy(moves.stream().flatMap(move -> move.attempt().stream()).toList());
         opened.show(handle, refs);
         // Their batches show the change once the group locks them, at its end (settle).
-        moved.forEach(m -> touched.add(new BatchRef(m.attempt().workspaceId(), m.batchId())));
-        return LifecycleEvents.recipientEvents(handle, AttemptLifecycle.withAttempts(moves, moved));
+        moved.forEach(m -> shared.touched.add(new BatchRef(m.attempt().workspaceId(), m.batchId())));
+        return LifecycleEvents.recipientEvents(
+                handle, AttemptLifecycle.withAttempts(moves, moved), Optional.empty(), shared.counts);
     }
 }

@@ -2,6 +2,7 @@ package io.batchcall.store;
 
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.CallEvent;
+import io.batchcall.domain.Outcome;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.wire.EventWire;
 import java.util.LinkedHashMap;
@@ -16,8 +17,24 @@ final class CallEvents {
     private CallEvents() {}
 
     /**
-     * ElevenLabs' {@code call_initiation_failure} for attempts that reached their provider and ended busy,
-     * unanswered or failed: a conversation exists (its id is the recipient's), but nobody talked.
+     * Whether an attempt that reached its provider and ended so has a {@code call_initiation_failure}: busy,
+     * unanswered or failed (a conversation exists, its id is the recipient's, but nobody talked).
+     */
+    static boolean failsInitiation(Outcome outcome) {
+        return switch (outcome) {
+            case Outcome.Busy busy -> true;
+            case Outcome.NoAnswer noAnswer -> true;
+            case Outcome.Failed failed -> true;
+            case Outcome.Completed completed -> false;
+            case Outcome.Voicemail voicemail -> false;
+            case Outcome.Cancelled cancelled -> false;
+            case Outcome.Interrupted interrupted -> false;
+        };
+    }
+
+    /**
+     * ElevenLabs' {@code call_initiation_failure} for attempts that reached their provider and ended as
+     * {@link #failsInitiation} says. The caller picks them: most groups end none so, and then read nothing.
      */
     static List<Outbox.Event> initiationFailures(Handle handle, List<AttemptRef> ended) {
         if (ended.isEmpty()) {
@@ -32,7 +49,6 @@ final class CallEvents {
                                          AND r.id = a.recipient_id
                         LEFT JOIN phone_numbers p ON p.workspace_id = a.workspace_id AND p.id = a.phone_number_id
                         WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                          AND a.outcome IN ('busy', 'no_answer', 'failed')
                         ORDER BY a.claimed_at, a.id"""), ended)
                 .map((rs, ctx) -> {
                     var outcome = rs.getString("outcome");

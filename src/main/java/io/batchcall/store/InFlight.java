@@ -175,27 +175,15 @@ final class InFlight {
      * to {@code in_flight_releases}, which the next claim (or single call) folds into the counters under the
      * workspace's lock ({@link #fold}). So a group of ends never waits for a claim holding the workspace, nor a
      * claim for the ends. Until folded, a counter reads high: a limit can only be too strict for that moment.
+     *
+     * <p>A common table expression for the statement that ends the attempts ({@link AttemptEnds#endAttempts}): it
+     * appends one row per workspace and agent of the rows the expression {@code ended} returns, so that an attempt
+     * never ends without freeing its slot, and the group spends no statement of its own on it.
      */
-    static void releasedLater(Handle handle, List<Release> released) {
-        if (released.isEmpty()) {
-            return;
-        }
-        var perAgent = new TreeMap<AgentKey, Integer>(AgentKey.ORDER);
-        released.forEach(r -> perAgent.merge(new AgentKey(r.workspace().value(), r.agentId()), 1, Integer::sum));
-        handle.createUpdate("""
-                        INSERT INTO in_flight_releases (workspace_id, agent_id, released)
-                        SELECT * FROM unnest(:workspaceIds, :agentIds, :counts)""")
-                .bindArray(
-                        "workspaceIds",
-                        String.class,
-                        perAgent.keySet().stream().map(AgentKey::workspaceId).toList())
-                .bindArray(
-                        "agentIds",
-                        String.class,
-                        perAgent.keySet().stream().map(AgentKey::agentId).toList())
-                .bindArray("counts", Integer.class, List.copyOf(perAgent.values()))
-                .execute();
-    }
+    static final String RELEASED_LATER = """
+            released AS (
+                INSERT INTO in_flight_releases (workspace_id, agent_id, released)
+                SELECT workspace_id, agent_id, count(*)::integer FROM ended GROUP BY workspace_id, agent_id)""";
 
     /**
      * Folds the workspace's committed releases into its and its agents' counters. The caller holds the workspace's

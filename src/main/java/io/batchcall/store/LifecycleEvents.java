@@ -97,6 +97,12 @@ final class LifecycleEvents {
      * changes why it waits ({@code recipient.held}, {@code recipient.retry_scheduled}).
      */
     static List<Outbox.Event> recipientEvents(Handle handle, List<RecipientMove> moves, Optional<String> type) {
+        return recipientEvents(handle, moves, type, new Counts());
+    }
+
+    /** The same, with the batches' counts read once for all of a transaction's events ({@link Counts}). */
+    static List<Outbox.Event> recipientEvents(
+            Handle handle, List<RecipientMove> moves, Optional<String> type, Counts counts) {
         if (moves.isEmpty()) {
             return List.of();
         }
@@ -116,7 +122,7 @@ final class LifecycleEvents {
                         .toList());
         moves.forEach(m -> m.attemptAfter()
                 .ifPresent(after -> attempts.put(m.attempt().orElseThrow().attemptId(), after)));
-        var batches = counts(
+        var batches = counts.of(
                 handle, moves.stream().map(RecipientMove::batch).distinct().toList());
         var events = new ArrayList<Outbox.Event>(moves.size());
         for (var move : moves) {
@@ -257,6 +263,24 @@ final class LifecycleEvents {
                 .map((rs, ctx) -> Map.entry(rs.getString("id"), AttemptAfter.of(rs)))
                 .forEach(entry -> found.put(entry.getKey(), entry.getValue()));
         return found;
+    }
+
+    /**
+     * The batches' counts ({@code batch_counts}) that one transaction's recipient events show, each batch read once.
+     * The call-event writer builds its events in up to five steps of a group (accepted, ringing, answered, retried,
+     * ended), and nothing in a group writes its batches' counts before its last statements: reading them again at
+     * each step would only show other nodes' claims a few milliseconds later, at a statement each.
+     */
+    static final class Counts {
+        private final Map<BatchRef, EventWire.BatchCounts> read = new HashMap<>();
+
+        Map<BatchRef, EventWire.BatchCounts> of(Handle handle, List<BatchRef> batches) {
+            var unread = batches.stream().filter(b -> !read.containsKey(b)).toList();
+            if (!unread.isEmpty()) {
+                read.putAll(counts(handle, unread));
+            }
+            return read;
+        }
     }
 
     private static Map<BatchRef, EventWire.BatchCounts> counts(Handle handle, List<BatchRef> batches) {

@@ -32,37 +32,50 @@ final class RetryScheduling {
     /** A recipient to dial again at {@code at}, after the attempt that just ended with {@code outcome}. */
     record Retry(AttemptLifecycle.Moved attempt, String outcome, Instant at) {}
 
-    /** An ended attempt whose batch runs under a retry policy: its recipient's dials so far, and the policy. */
-    private record Governed(String attemptId, int dialsMade, String policyJson) {}
+    /**
+     * An ended attempt whose batch runs under a retry policy (and is pending or in progress, not paused, cancelled
+     * or finished) and whose recipient is still open: its recipient's dials so far, and the policy.
+     */
+    record Governed(int dialsMade, String policyJson) {}
 
-    /** The retries the ended attempts' policies call for, by attempt id: one query for the group. */
-    static Map<String, Retry> due(
-            Handle handle,
-            List<AttemptLifecycle.Moved> changed,
-            Map<String, CallEvent.Ended> ends,
-            Instant now,
-            RandomGenerator random) {
-        var rows = KeyArrays.moved(handle.createQuery("""
-                        SELECT e.attempt_id, r.attempt_count, b.retry_policy::text AS retry_policy
-                        FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds)
-                            AS e(workspace_id, batch_id, id, attempt_id)
-                        JOIN batches b ON b.workspace_id = e.workspace_id AND b.id = e.batch_id
-                        JOIN recipients r ON r.workspace_id = e.workspace_id AND r.batch_id = e.batch_id
-                                         AND r.id = e.id
-                        -- A cancelled or finished batch dials nobody again; a paused one keeps its recipients
-                        -- waiting until it resumes.
-                        WHERE b.retry_policy IS NOT NULL AND b.status = ANY(:running)
-                          AND r.status = ANY(:open)"""), changed)
+    /**
+     * The columns {@link #governed} reads, for the statement that ends the attempts ({@code a} being the ended rows
+     * as it returns them), which reads them in passing instead of the group asking in a statement of its own. Bind
+     * {@link #bindGoverned}.
+     */
+    static final String GOVERNED_COLUMNS = """
+            (SELECT b.retry_policy::text FROM batches b
+             -- A cancelled or finished batch dials nobody again; a paused one keeps its recipients waiting until it
+             -- resumes.
+             WHERE b.workspace_id = a.workspace_id AND b.id = a.batch_id
+               AND b.retry_policy IS NOT NULL AND b.status = ANY(:running)) AS retry_policy,
+            (SELECT r.attempt_count FROM recipients r
+             WHERE r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
+               AND r.status = ANY(:open)) AS dials_made""";
+
+    static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindGoverned(T statement) {
+        return statement
                 .bindArray(
                         "running",
                         String.class,
                         List.of(BatchStatus.PENDING.wireName(), BatchStatus.IN_PROGRESS.wireName()))
-                .bindArray("open", String.class, RecipientStatus.open())
-                .map((rs, ctx) -> new Governed(
-                        rs.getString("attempt_id"), rs.getInt("attempt_count"), rs.getString("retry_policy")))
-                .list();
-        var governed = new HashMap<String, Governed>();
-        rows.forEach(row -> governed.put(row.attemptId(), row));
+                .bindArray("open", String.class, RecipientStatus.open());
+    }
+
+    /** The {@link #GOVERNED_COLUMNS} of a row: empty when no policy governs its attempt's recipient. */
+    static Optional<Governed> governed(java.sql.ResultSet rs) throws java.sql.SQLException {
+        var policy = rs.getString("retry_policy");
+        var dials = (Integer) rs.getObject("dials_made");
+        return policy == null || dials == null ? Optional.empty() : Optional.of(new Governed(dials, policy));
+    }
+
+    /** The retries the ended attempts' policies call for, by attempt id, from what their ending read. */
+    static Map<String, Retry> due(
+            List<AttemptLifecycle.Moved> changed,
+            Map<String, Governed> governed,
+            Map<String, CallEvent.Ended> ends,
+            Instant now,
+            RandomGenerator random) {
         var retries = new LinkedHashMap<String, Retry>();
         var parsed = new HashMap<String, io.batchcall.domain.RetryPolicy>();
         for (var attempt : changed) {
