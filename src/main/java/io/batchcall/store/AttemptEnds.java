@@ -60,6 +60,7 @@ final class AttemptEnds {
         var reached = rows.stream()
                 .filter(row -> byId.get(row.moved().attempt().attemptId()).reachedProvider())
                 .toList();
+        var reachedAttempts = reached.stream().map(row -> row.moved().attempt()).toList();
         if (!reached.isEmpty()) {
             // Most calls opened their conversations when they reached their provider, in an earlier group; only
             // those whose end was recorded first (a zero-length call, an end that overtook its dial's answer) open
@@ -71,8 +72,7 @@ final class AttemptEnds {
                             .map(row -> row.moved().attempt())
                             .toList(),
                     now);
-            ConversationWrites.closed(
-                    handle, reached.stream().map(row -> row.moved().attempt()).toList(), now);
+            ConversationWrites.closed(handle, reachedAttempts, now);
         }
         var governed = new HashMap<String, RetryScheduling.Governed>();
         rows.forEach(row ->
@@ -98,8 +98,7 @@ final class AttemptEnds {
                 handle, AttemptLifecycle.withAttempts(moves, changed), Optional.empty(), shared.counts));
         events.addAll(CallEvents.initiationFailures(
                 handle,
-                reached.stream()
-                        .map(row -> row.moved().attempt())
+                reachedAttempts.stream()
                         .filter(ref -> CallEvents.failsInitiation(
                                 byId.get(ref.attemptId()).outcome()))
                         .toList()));

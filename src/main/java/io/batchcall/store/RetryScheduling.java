@@ -53,6 +53,7 @@ final class RetryScheduling {
              WHERE r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
                AND r.status = ANY(:open)) AS dials_made""";
 
+    /** Binds the statuses {@link #GOVERNED_COLUMNS} names: a running batch's, an open recipient's. */
     static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindGoverned(T statement) {
         return statement
                 .bindArray(
