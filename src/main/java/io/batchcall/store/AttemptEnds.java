@@ -65,14 +65,13 @@ final class AttemptEnds {
             // Most calls opened their conversations when they reached their provider, in an earlier group; only
             // those whose end was recorded first (a zero-length call, an end that overtook its dial's answer) open
             // them here.
-            shared.opened.open(
-                    handle,
-                    reached.stream()
-                            .filter(row -> !row.hasConversation())
-                            .map(row -> row.moved().attempt())
-                            .toList(),
-                    now);
-            ConversationWrites.closed(handle, reachedAttempts, now);
+            // The ending statement closed the conversations that existed; these close once opened.
+            var unopened = reached.stream()
+                    .filter(row -> !row.hasConversation())
+                    .map(row -> row.moved().attempt())
+                    .toList();
+            shared.opened.open(handle, unopened, now);
+            ConversationWrites.closed(handle, unopened, now);
         }
         var governed = new HashMap<String, RetryScheduling.Governed>();
         rows.forEach(row ->
@@ -141,9 +140,12 @@ final class AttemptEnds {
      * Ends the attempts not ended yet, each with its report's outcome; but an answered call whose
      * answering-machine verdict said "machine" ends as a voicemail, whatever the provider's final status says
      * ({@code completed} covers humans and machines alike). The verdict is read from the locked row, so one recorded
-     * by another node's group is seen. The same statement frees their slots ({@link InFlight#RELEASED_LATER}) and
-     * reads what the rest of the group needs to know of each: whether its conversation exists, and its retry policy
-     * ({@link RetryScheduling#GOVERNED_COLUMNS}). One statement instead of four: a group's time is its statements.
+     * by another node's group is seen. The same statement frees their slots ({@link InFlight#RELEASED_LATER}),
+     * closes the conversations there are of the calls that reached their provider
+     * ({@link ConversationWrites#CLOSED_WITH_THE_ENDS}), and reads what the rest of the group needs to know of each:
+     * whether its conversation exists (as it did before this statement: one that does not is opened, then closed,
+     * by {@link #end}), and its retry policy ({@link RetryScheduling#GOVERNED_COLUMNS}). One statement instead of
+     * five: a group's time is its statements.
      */
     static List<EndedRow> endAttempts(Handle handle, List<CallEvent.Ended> ends, Instant now) {
         var statement = handle.createQuery("""
@@ -153,10 +155,12 @@ final class AttemptEnds {
                                                THEN :voicemail ELSE e.outcome END,
                                 provider_status = e.provider_status, sip_code = e.sip_code,
                                 failure_reason = e.failure_reason, lease_expires_at = NULL
-                            FROM unnest(:workspaceIds, :ids, :outcomes, :statuses, :sipCodes, :reasons)
-                                AS e(workspace_id, id, outcome, provider_status, sip_code, failure_reason)
+                            FROM unnest(:workspaceIds, :ids, :outcomes, :statuses, :sipCodes, :reasons, :reached)
+                                AS e(workspace_id, id, outcome, provider_status, sip_code, failure_reason, reached)
                             WHERE a.workspace_id = e.workspace_id AND a.id = e.id AND a.phase = ANY(:before)
-                            RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS + "),\n" + InFlight.RELEASED_LATER + """
+                            RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS + ", e.reached AS reached_provider),\n"
+                + InFlight.RELEASED_LATER + ",\n"
+                + ConversationWrites.CLOSED_WITH_THE_ENDS + """
 
                         SELECT a.*,
                             EXISTS (SELECT 1 FROM conversations c
@@ -166,8 +170,8 @@ final class AttemptEnds {
                 + RetryScheduling.GOVERNED_COLUMNS + """
 
                         FROM ended a""");
-        return RetryScheduling.bindGoverned(KeyArrays.attempts(
-                        statement, ends.stream().map(CallEvent::attempt).toList()))
+        return ConversationWrites.bindClose(RetryScheduling.bindGoverned(KeyArrays.attempts(
+                        statement, ends.stream().map(CallEvent::attempt).toList())))
                 .bind("ended", AttemptPhase.ENDED.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ENDED))
                 .bind("now", Rows.at(now))
@@ -189,6 +193,10 @@ final class AttemptEnds {
                         "reasons",
                         String.class,
                         ends.stream().map(e -> e.outcome().failureReason()).toList())
+                .bindArray(
+                        "reached",
+                        Boolean.class,
+                        ends.stream().map(CallEvent.Ended::reachedProvider).toList())
                 .map((rs, ctx) -> new EndedRow(
                         AttemptLifecycle.moved(rs), rs.getBoolean("has_conversation"), RetryScheduling.governed(rs)))
                 .list();

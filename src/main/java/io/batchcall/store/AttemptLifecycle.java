@@ -192,6 +192,7 @@ public final class AttemptLifecycle {
         if (ends.released().isEmpty()) {
             return List.of();
         }
+        // Slots were freed: the same statement tells every node's dispatcher (a notification goes out at commit).
         var completed = InFlight.settleBatches(handle, ends.released(), ends.finished(), now);
         outbox.append(
                 handle,
@@ -202,7 +203,6 @@ public final class AttemptLifecycle {
                                         batch, "batch.completed", BatchStatus.IN_PROGRESS.wireName()))
                                 .toList()),
                 now);
-        handle.execute("SELECT pg_notify('" + Notifications.WAKE + "', '')");
         return completed;
     }
 
@@ -268,6 +268,14 @@ public final class AttemptLifecycle {
                 ConversationWrites.inserted(handle, fresh, now);
                 unshown.addAll(fresh);
             }
+        }
+
+        /**
+         * These attempts' conversations exist, and their recipients show them (the transaction, or the step of
+         * this group, that created one showed it): neither is done again.
+         */
+        void existing(java.util.Collection<AttemptRef> refs) {
+            attempts.addAll(refs);
         }
 
         /** These attempts' recipients were shown their conversations by the status move that wrote them. */

@@ -85,36 +85,70 @@ final class AttemptProgress {
                 .list();
     }
 
+    /**
+     * Moves the attempts to answered, and their conversations to in progress. One statement does both for the
+     * conversations there are (opened when the call reached its provider, usually in an earlier group); those not
+     * opened yet (an answer reported before its dial's acceptance was recorded) are opened and moved after it.
+     */
     static List<Moved> answer(Handle handle, List<AttemptRef> answered, Instant now, Opened opened) {
         if (answered.isEmpty()) {
             return List.of();
         }
-        var moved = KeyArrays.attempts(handle.createQuery("""
-                        UPDATE attempts a SET phase = :answered, answered_at = :now
-                        WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                          AND a.phase = ANY(:before)
-                        RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS), answered)
+        var rows = KeyArrays.attempts(
+                        handle.createQuery("""
+                        WITH moved AS (
+                            UPDATE attempts a SET phase = :answered, answered_at = :now
+                            WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                              AND a.phase = ANY(:before)
+                            RETURNING\s""" + AttemptLifecycle.MOVED_COLUMNS + """
+                        ),
+                        progressed AS (
+                            UPDATE conversations c SET\s""" + IN_PROGRESS + """
+
+                            FROM moved a
+                            WHERE c.workspace_id = a.workspace_id AND c.id = a.conversation_id
+                            RETURNING c.workspace_id, c.id)
+                        SELECT a.*, EXISTS (SELECT 1 FROM progressed p
+                                            WHERE p.workspace_id = a.workspace_id AND p.id = a.conversation_id)
+                            AS has_conversation
+                        FROM moved a"""), answered)
                 .bind("answered", AttemptPhase.ANSWERED.wireName())
                 .bindArray("before", String.class, AttemptPhase.from(AttemptPhase.ANSWERED))
+                .bind("answeredResult", CallResult.ANSWERED.wireName())
                 .bind("now", Rows.at(now))
-                .map((rs, ctx) -> AttemptLifecycle.moved(rs))
+                .map((rs, ctx) -> new AnsweredRow(AttemptLifecycle.moved(rs), rs.getBoolean("has_conversation")))
                 .list();
-        if (!moved.isEmpty()) {
-            var refs = moved.stream().map(Moved::attempt).toList();
+        var moved = rows.stream().map(AnsweredRow::moved).toList();
+        // A conversation there was is shown on its recipient already: the transaction that created it showed it.
+        opened.existing(rows.stream()
+                .filter(AnsweredRow::hadConversation)
+                .map(row -> row.moved().attempt())
+                .toList());
+        var unopened = rows.stream()
+                .filter(row -> !row.hadConversation())
+                .map(row -> row.moved().attempt())
+                .toList();
+        if (!unopened.isEmpty()) {
             // Shown on their recipients by the move to in_progress that follows (reached).
-            opened.insert(handle, refs, now);
-            KeyArrays.attempts(handle.createUpdate("""
-                            UPDATE conversations c
-                            SET status = 'in-progress', call_result = :answeredResult, updated_at = :now
+            opened.insert(handle, unopened, now);
+            KeyArrays.attempts(handle.createUpdate("UPDATE conversations c SET " + IN_PROGRESS + """
+
                             FROM attempts a
                             WHERE (a.workspace_id, a.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                              AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id"""), refs)
+                              AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id"""), unopened)
                     .bind("answeredResult", CallResult.ANSWERED.wireName())
                     .bind("now", Rows.at(now))
                     .execute();
         }
         return moved;
     }
+
+    /** An attempt {@link #answer} moved, and whether its conversation was there (and moved with it). */
+    private record AnsweredRow(Moved moved, boolean hadConversation) {}
+
+    /** An answered call's conversation, {@code c}: in progress. */
+    private static final String IN_PROGRESS =
+            "status = 'in-progress', call_result = :answeredResult, updated_at = :now";
 
     /**
      * Records detection verdicts, the first one per attempt (a repeated callback changes nothing). The attempt keeps

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * The conversations attempts open and close, written for many attempts in one statement each: the call-end path
@@ -64,34 +65,63 @@ final class ConversationWrites {
 
     /**
      * The attempts ended (their outcome is already stored): their conversations close, with their call result.
-     * What the agent already reported (its verdict, its termination reason) stays; answered and voicemail calls
-     * now wait for their {@code post_call_transcription}.
+     * {@link AttemptEnds#endAttempts} closes those that exist in the statement that ends the attempts
+     * ({@link #CLOSED_WITH_THE_ENDS}); this is for the others, opened after it.
      */
     static void closed(Handle handle, List<AttemptRef> attempts, Instant now) {
-        var results = CallResults.TABLE;
-        KeyArrays.attempts(handle.createUpdate("""
-                        UPDATE conversations c
-                        SET status = CASE WHEN a.answered_at IS NOT NULL OR m.result = 'voicemail' THEN 'done'
-                                          ELSE 'failed' END,
-                            call_successful = CASE WHEN c.reported_at IS NOT NULL THEN c.call_successful
-                                                   WHEN a.outcome = 'completed' THEN 'success'
-                                                   WHEN a.answered_at IS NULL THEN 'failure' ELSE 'unknown' END,
-                            call_duration_secs = CASE WHEN a.answered_at IS NULL THEN 0
-                                ELSE greatest(0, extract(epoch FROM (:now - a.answered_at)))::integer END,
-                            termination_reason = coalesce(c.termination_reason, a.outcome),
-                            call_result = m.result,
-                            ended_at = :now,
-                            post_call_pending = m.result = ANY(:talked) AND c.post_call_sent_at IS NULL,
-                            -- to_jsonb(NULL) would null the whole object: a dial refused at once has no call id
-                            phone_call = jsonb_set(c.phone_call, '{call_sid}',
-                                                   coalesce(to_jsonb(a.provider_call_id), 'null'::jsonb)),
-                            updated_at = :now
+        if (attempts.isEmpty()) {
+            return;
+        }
+        bindClose(KeyArrays.attempts(
+                        handle.createUpdate("UPDATE conversations c SET " + CLOSE + """
+
                         FROM attempts a,
                              unnest(:resultOutcomes, :resultAnswered, :results) AS m(outcome, answered, result)
                         WHERE\s""" + ATTEMPTS + """
                           AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id
-                          AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL)"""), attempts)
+                          AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL)"""), attempts))
                 .bind("now", Rows.at(now))
+                .execute();
+    }
+
+    /**
+     * A conversation's close, {@code c}, from its attempt as it ended, {@code a}, and its call result, {@code m}.
+     * What the agent already reported (its verdict, its termination reason) stays; answered and voicemail calls now
+     * wait for their {@code post_call_transcription}.
+     */
+    private static final String CLOSE = """
+            status = CASE WHEN a.answered_at IS NOT NULL OR m.result = 'voicemail' THEN 'done' ELSE 'failed' END,
+                call_successful = CASE WHEN c.reported_at IS NOT NULL THEN c.call_successful
+                                       WHEN a.outcome = 'completed' THEN 'success'
+                                       WHEN a.answered_at IS NULL THEN 'failure' ELSE 'unknown' END,
+                call_duration_secs = CASE WHEN a.answered_at IS NULL THEN 0
+                    ELSE greatest(0, extract(epoch FROM (:now - a.answered_at)))::integer END,
+                termination_reason = coalesce(c.termination_reason, a.outcome),
+                call_result = m.result,
+                ended_at = :now,
+                post_call_pending = m.result = ANY(:talked) AND c.post_call_sent_at IS NULL,
+                -- to_jsonb(NULL) would null the whole object: a dial refused at once has no call id
+                phone_call = jsonb_set(c.phone_call, '{call_sid}',
+                                       coalesce(to_jsonb(a.provider_call_id), 'null'::jsonb)),
+                updated_at = :now""";
+
+    /**
+     * A CTE for the statement that ends attempts: closes the conversations that exist of the rows of {@code ended}
+     * (its attempts as they ended) that reached their provider ({@code reached_provider}). Bind it with
+     * {@link #bindClose}.
+     */
+    static final String CLOSED_WITH_THE_ENDS = """
+            closed AS (
+                UPDATE conversations c SET\s""" + CLOSE + """
+
+                FROM ended a, unnest(:resultOutcomes, :resultAnswered, :results) AS m(outcome, answered, result)
+                WHERE a.reached_provider AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id
+                  AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL))""";
+
+    /** Binds what {@link #CLOSE} reads besides {@code :now}: the call results' table and which of them talked. */
+    static <S extends SqlStatement<S>> S bindClose(S statement) {
+        var results = CallResults.TABLE;
+        return statement
                 .bindArray(
                         "resultOutcomes",
                         String.class,
@@ -110,8 +140,7 @@ final class ConversationWrites {
                         Arrays.stream(CallResult.values())
                                 .filter(CallResult::talked)
                                 .map(CallResult::wireName)
-                                .toList())
-                .execute();
+                                .toList());
     }
 
     /** {@link CallResult#of} as a table SQL can join: one row per outcome, answered or not. */

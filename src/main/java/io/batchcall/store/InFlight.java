@@ -127,6 +127,7 @@ final class InFlight {
                 .bind("workspaceId", batch.workspaceId().value())
                 .bind("batchId", batch.batchId())
                 .bind("now", Rows.at(now))
+                // A row without a batch is the notification's alone.
                 .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
                                 && !rs.getString("status").equals(rs.getString("previous"))
                         ? BatchStatus.fromWire(rs.getString("previous"))
@@ -233,7 +234,8 @@ final class InFlight {
 
     /**
      * Ended attempts stop counting on their batches, which count their recipients that became final; a running
-     * batch whose every recipient is final completes. Returns the batches completed.
+     * batch whose every recipient is final completes; and every node's dispatcher is told to look again
+     * ({@link Notifications#WAKE}: the slots are free once this commits). Returns the batches completed.
      */
     static List<BatchRef> settleBatches(
             Handle handle, List<Release> released, Map<BatchRef, Integer> finishedPerBatch, Instant now) {
@@ -242,15 +244,22 @@ final class InFlight {
         var keys = List.copyOf(ended.keySet());
         return handle
                 .createQuery("""
-                        UPDATE batches b SET in_flight = b.in_flight - c.ended,
-                            total_finished = b.total_finished + c.finished,
-                            status = CASE WHEN b.status = :inProgress
-                                               AND b.total_finished + c.finished >= b.total_scheduled
-                                          THEN :completed ELSE b.status END,
-                            updated_at = :now
-                        FROM unnest(:workspaceIds, :ids, :ended, :finished) AS c(workspace_id, id, ended, finished)
-                        WHERE b.workspace_id = c.workspace_id AND b.id = c.id
-                        RETURNING b.workspace_id, b.id, b.status""")
+                        WITH settled AS (
+                            UPDATE batches b SET in_flight = b.in_flight - c.ended,
+                                total_finished = b.total_finished + c.finished,
+                                status = CASE WHEN b.status = :inProgress
+                                                   AND b.total_finished + c.finished >= b.total_scheduled
+                                              THEN :completed ELSE b.status END,
+                                updated_at = :now
+                            FROM unnest(:workspaceIds, :ids, :ended, :finished)
+                                AS c(workspace_id, id, ended, finished)
+                            WHERE b.workspace_id = c.workspace_id AND b.id = c.id
+                            RETURNING b.workspace_id, b.id, b.status),
+                        -- Not inlined (pg_notify is volatile) and the outer side of the join: called once, even
+                        -- when no batch row is left to settle (the workspace's slots were freed all the same).
+                        woken AS (SELECT pg_notify(:wake, ''))
+                        SELECT s.workspace_id, s.id, s.status FROM woken LEFT JOIN settled s ON true""")
+                .bind("wake", Notifications.WAKE)
                 .bind("now", Rows.at(now))
                 .bind("inProgress", BatchStatus.IN_PROGRESS.wireName())
                 .bind("completed", BatchStatus.COMPLETED.wireName())
@@ -269,6 +278,7 @@ final class InFlight {
                         keys.stream()
                                 .map(k -> finishedPerBatch.getOrDefault(k, 0))
                                 .toList())
+                // A row without a batch is the notification's alone.
                 .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
                         ? new BatchRef(new WorkspaceId(rs.getString("workspace_id")), rs.getString("id"))
                         : null)

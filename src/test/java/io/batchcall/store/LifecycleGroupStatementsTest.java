@@ -21,6 +21,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * A call-event group's time is its statements' count more than their rows (each is a round trip to PostgreSQL while
@@ -73,20 +75,29 @@ class LifecycleGroupStatementsTest {
     }
 
     @Test
-    void calls_accepted_answered_and_ended_in_one_group_are_recorded_in_fifteen_statements() {
+    void calls_accepted_answered_and_ended_in_one_group_are_recorded_in_twelve_statements() throws Exception {
         var group = new ArrayList<CallEvent>();
         claims.values().forEach(claim -> group.add(accepted(claim)));
         claims.values().forEach(claim -> group.add(new CallEvent.Answered(claim.attempt())));
         claims.values().forEach(claim -> group.add(ended(claim, new Outcome.Completed())));
+        try (var listener = database.jdbi().open()) {
+            listener.execute("LISTEN " + Notifications.WAKE);
+            statements.clear();
 
-        var result = lifecycle.apply(group);
+            var result = lifecycle.apply(group);
 
-        assertThat(result.endedAttemptIds()).hasSize(4);
+            assertThat(result.endedAttemptIds()).hasSize(4);
+            assertThat(listener.getConnection().unwrap(PGConnection.class).getNotifications(10_000))
+                    .as("the freed slots wake the dispatchers, once")
+                    .extracting(PGNotification::getName)
+                    .containsExactly(Notifications.WAKE);
+        }
         assertThat(statements)
-                .as("the group's statements (22 before): the batch's counts read once, conversations opened once,"
-                        + " the slots, verdicts and retry policies in the statement that ends the attempts, no read"
-                        + " of failures nobody had, the batch row written once")
-                .hasSizeLessThanOrEqualTo(15);
+                .as("the group's statements (22, then 15 before): the batch's counts read once, conversations"
+                        + " opened once and moved by the statements that answer and end their attempts, the slots,"
+                        + " verdicts and retry policies in the statement that ends the attempts, no read of failures"
+                        + " nobody had, the batch row written once, the dispatchers woken by it")
+                .hasSizeLessThanOrEqualTo(12);
         assertThat(recipientStatuses())
                 .containsEntry("a", "completed")
                 .containsEntry("b", "completed")
@@ -119,10 +130,14 @@ class LifecycleGroupStatementsTest {
                 ended(claims.get("d"), new Outcome.Completed())));
 
         assertThat(statements)
-                .as("the group's statements (16 before): one conversation insert (d's), one read of the failures"
-                        + " (c's), nothing read or written apart for the verdicts, the slots or the retry policies")
-                .hasSizeLessThanOrEqualTo(12);
+                .as("the group's statements (16, then 12 before): one conversation insert and close (d's), the"
+                        + " others closed by the statement that ends the attempts, one read of the failures (c's),"
+                        + " nothing read or written apart for the verdicts, the slots or the retry policies")
+                .hasSizeLessThanOrEqualTo(11);
         assertThat(statements.stream().filter(s -> s.startsWith("INSERT INTO conversations")))
+                .hasSize(1);
+        assertThat(statements.stream().filter(s -> s.startsWith("UPDATE conversations")))
+                .as("d's close, after its insert")
                 .hasSize(1);
         assertThat(recipientStatuses())
                 .containsEntry("a", "completed")
@@ -136,6 +151,36 @@ class LifecycleGroupStatementsTest {
         assertThat(slotsFreedForTheNextClaim()).isEqualTo(4);
         assertThat(eventRecipients("call_initiation_failure")).containsExactly("c");
         assertThat(eventRecipients("recipient.voicemail")).containsExactly("b");
+    }
+
+    @Test
+    void answers_move_the_conversations_there_are_in_their_own_statement_and_open_the_others() {
+        lifecycle.apply(List.of(accepted(claims.get("a")), accepted(claims.get("b")), accepted(claims.get("c"))));
+        statements.clear();
+
+        lifecycle.apply(List.of(
+                new CallEvent.Answered(claims.get("a").attempt()),
+                new CallEvent.Answered(claims.get("b").attempt()),
+                new CallEvent.Answered(claims.get("c").attempt())));
+
+        assertThat(statements)
+                .as("the group's statements (9 before): no insert of the conversations there are, no update of"
+                        + " them apart from the statement that answers their attempts")
+                .hasSizeLessThanOrEqualTo(7)
+                .noneMatch(s -> s.startsWith("INSERT INTO conversations") || s.startsWith("UPDATE conversations"));
+        assertThat(conversationsInProgress()).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(recipientStatuses())
+                .containsEntry("a", "in_progress")
+                .containsEntry("b", "in_progress")
+                .containsEntry("c", "in_progress");
+        assertThat(eventRecipients("recipient.in_progress")).containsExactly("a", "b", "c");
+
+        // d's answer is reported before its dial's acceptance was recorded: its conversation is opened by the answer.
+        lifecycle.apply(List.of(new CallEvent.Answered(claims.get("d").attempt())));
+
+        assertThat(conversationsInProgress()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(recipientStatuses()).containsEntry("d", "in_progress");
+        assertThat(recipientsShowingTheirConversation()).isEqualTo(4);
     }
 
     private CallEvent.Accepted accepted(Claim claim) {
@@ -162,6 +207,14 @@ class LifecycleGroupStatementsTest {
                         .bind("r", recipientId)
                         .mapTo(String.class)
                         .one());
+    }
+
+    /** The recipients whose conversations are in progress, answered. */
+    private List<String> conversationsInProgress() {
+        return database.jdbi()
+                .withHandle(h -> h.createQuery("""
+                                SELECT recipient_id FROM conversations
+                                WHERE status = 'in-progress' AND call_result = 'answered' AND ended_at IS NULL""").mapTo(String.class).list());
     }
 
     private int openConversations() {
