@@ -87,15 +87,34 @@ final class ClaimGate {
         this.now = now;
     }
 
-    /** The workspace's frequency caps, read under the claim's workspace lock. */
+    /**
+     * The frequency caps of a workspace row {@code w}, in their order, as two arrays: the claim reads them in the
+     * statement that takes the workspace's lock (see {@link #caps(java.sql.ResultSet)}).
+     */
+    static final String CAPS_COLUMNS = """
+            ARRAY(SELECT (e.c ->> 'max')::integer
+                  FROM jsonb_array_elements(w.frequency_caps) WITH ORDINALITY AS e(c, n) ORDER BY e.n) AS cap_max,
+            ARRAY(SELECT (e.c ->> 'per_seconds')::bigint
+                  FROM jsonb_array_elements(w.frequency_caps) WITH ORDINALITY AS e(c, n) ORDER BY e.n) AS cap_seconds""";
+
+    /** The caps {@link #CAPS_COLUMNS} read. */
+    static List<FrequencyCap> caps(java.sql.ResultSet rs) throws java.sql.SQLException {
+        var max = (Integer[]) rs.getArray("cap_max").getArray();
+        var seconds = (Long[]) rs.getArray("cap_seconds").getArray();
+        var caps = new ArrayList<FrequencyCap>(max.length);
+        for (int i = 0; i < max.length; i++) {
+            caps.add(new FrequencyCap(max[i], Duration.ofSeconds(seconds[i])));
+        }
+        return caps;
+    }
+
+    /** The workspace's frequency caps, as they are now. */
     static List<FrequencyCap> caps(Handle handle, WorkspaceId workspace) {
-        return handle.createQuery("""
-                        SELECT (c ->> 'max')::integer AS max, (c ->> 'per_seconds')::bigint AS per_seconds
-                        FROM workspaces w, jsonb_array_elements(w.frequency_caps) c
-                        WHERE w.id = :workspaceId""")
+        return handle.createQuery("SELECT " + CAPS_COLUMNS + " FROM workspaces w WHERE w.id = :workspaceId")
                 .bind("workspaceId", workspace.value())
-                .map((rs, ctx) -> new FrequencyCap(rs.getInt("max"), Duration.ofSeconds(rs.getLong("per_seconds"))))
-                .list();
+                .map((rs, ctx) -> caps(rs))
+                .findOne()
+                .orElse(List.of());
     }
 
     /** The events of the holds and skips written so far, to append with the claim's. */

@@ -8,6 +8,7 @@ import io.batchcall.domain.Claim;
 import io.batchcall.domain.Concurrency;
 import io.batchcall.domain.DialSlots;
 import io.batchcall.domain.FairShare;
+import io.batchcall.domain.FrequencyCap;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.WorkspaceId;
@@ -115,26 +116,33 @@ public final class ClaimStore {
      */
     public Result claim(WorkspaceId workspace, Function<PhoneNumber, Optional<String>> unusable) {
         return jdbi.inTransaction(handle -> {
-            var limits = handle.createQuery("""
-                            SELECT concurrency_limit, in_flight, dispatch_paused FROM workspaces
-                            WHERE id = :workspaceId FOR NO KEY UPDATE""")
+            // The frequency caps come with the lock: read from the locked row, so a change applies to the next
+            // claim, and one round trip fewer.
+            var limits = handle.createQuery("SELECT w.concurrency_limit, w.in_flight, w.dispatch_paused, "
+                            + ClaimGate.CAPS_COLUMNS + """
+
+                            FROM workspaces w WHERE w.id = :workspaceId FOR NO KEY UPDATE""")
                     .bind("workspaceId", workspace.value())
-                    // A workspace whose dispatch is paused (its emergency stop) claims nothing.
-                    .map((rs, ctx) -> new int[] {rs.getInt(1), rs.getInt(2), rs.getBoolean(3) ? 1 : 0})
+                    .map((rs, ctx) -> new WorkspaceLimits(
+                            rs.getInt("concurrency_limit"),
+                            rs.getInt("in_flight"),
+                            rs.getBoolean("dispatch_paused"),
+                            ClaimGate.caps(rs)))
                     .findOne();
             // Read after the lock: claims and ends are then stamped in the order they really happened, so the
             // attempts' timestamps show the limits as they were enforced.
             var now = clock.instant();
-            if (limits.isEmpty() || limits.get()[2] == 1) {
+            // A workspace whose dispatch is paused (its emergency stop) claims nothing.
+            if (limits.isEmpty() || limits.get().paused()) {
                 return Result.nothing(now);
             }
             // The slots ends gave back since the last claim count again from here (the agents' too, before their
             // rows are read below); an end committing meanwhile is seen by the next claim.
-            int inFlight = limits.get()[1] - InFlight.fold(handle, workspace);
-            if (inFlight >= limits.get()[0]) {
+            int inFlight = limits.get().inFlight() - InFlight.fold(handle, workspace);
+            if (inFlight >= limits.get().concurrencyLimit()) {
                 return Result.nothing(now);
             }
-            int workspaceLimit = limits.get()[0];
+            int workspaceLimit = limits.get().concurrencyLimit();
             int workspaceFree = workspaceLimit - inFlight;
             var batches = ClaimLocks.dueBatches(handle, workspace, now);
             if (batches.isEmpty()) {
@@ -174,7 +182,7 @@ public final class ClaimStore {
                     pacing.put(id, new DialSlots(number.number().cps(), number.nextDialAt(), now, PACING_HORIZON)));
 
             var shares = share(usable, workspaceFree, workspaceLimit, agents, agentFree, pacing);
-            var gate = new ClaimGate(handle, workspace, windows, ClaimGate.caps(handle, workspace), now);
+            var gate = new ClaimGate(handle, workspace, windows, limits.get().caps(), now);
             var admissions = new ArrayList<ClaimWrites.Admission>();
             for (var batch : usable) {
                 int share = shares.getOrDefault(batch.id(), 0);
@@ -219,6 +227,9 @@ public final class ClaimStore {
             return new Result(claims, started, failed, claimedAt, claimedAt.plus(lease));
         });
     }
+
+    /** The workspace's row as a claim locks it: its limit, its calls in flight, its emergency stop, its caps. */
+    private record WorkspaceLimits(int concurrencyLimit, int inFlight, boolean paused, List<FrequencyCap> caps) {}
 
     private static Instant latest(Instant a, Instant b) {
         return a.isAfter(b) ? a : b;

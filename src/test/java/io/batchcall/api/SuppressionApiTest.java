@@ -271,6 +271,20 @@ class SuppressionApiTest {
     }
 
     @Test
+    void a_number_both_listed_and_opted_out_shows_the_opt_out_as_its_reason_the_persons_own_request() {
+        var list = createList("{\"name\":\"Listed and opted out\"}");
+        addNumbers(list, "{\"numbers\":[\"+12125550177\", \"+12125550178\"]}");
+        var optedOut = api.post("/v1/batchcall/opt-outs", "{\"phone_number\":\"+12125550177\"}");
+        assertThat(optedOut.status()).as(optedOut.toString()).isEqualTo(200);
+
+        var both = check("+12125550177", null).json();
+        assertThat(both.get("suppressed").asBoolean()).isTrue();
+        assertThat(both.get("reason").asText()).isEqualTo("opted_out");
+        assertThat(both.get("matches")).hasSize(2);
+        assertThat(check("+12125550178", null).json().get("reason").asText()).isEqualTo("dnc");
+    }
+
+    @Test
     void submit_counts_suppressed_recipients_and_with_refuse_names_each_and_stores_nothing() {
         var list = createList("{\"name\":\"Submit check\"}");
         addNumbers(list, "{\"numbers\":[\"+14045550101\",\"+1404556*\"]}");

@@ -1,0 +1,91 @@
+package io.batchcall.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchcall.domain.Claim;
+import io.batchcall.domain.FrequencyCap;
+import io.batchcall.domain.IdSource;
+import io.batchcall.domain.NewRecipient;
+import io.batchcall.support.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One workspace's claims run one after another on a node, so a claim's statements bound how soon a freed line is
+ * dialed again. The claim reads what it checks in as few statements as it can: the frequency caps with the
+ * workspace's lock, and the opt-outs with whether any do-not-call list has entries.
+ */
+class ClaimStatementsTest {
+    private final Clock clock = Clock.systemUTC();
+    private final List<String> statements = new ArrayList<>();
+    private Database database;
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    @Test
+    void a_claim_reads_the_caps_with_its_lock_and_the_opt_outs_with_the_lists_presence_and_skips_an_opted_out_number() {
+        database = Database.connect(
+                TestDatabase.freshDatabaseUrl(), Optional.of("postgres"), Optional.empty(), new SimpleMeterRegistry());
+        var ids = IdSource.secure();
+        var seed = StoreSeed.create(database, clock, ids, "claim-statements", 4);
+        new FrequencyCaps(database).replace(seed.workspace(), List.of(new FrequencyCap(3, Duration.ofDays(1))));
+        seed.submit(
+                database,
+                clock,
+                ids,
+                List.of("a", "b", "c", "d", "e", "f").stream()
+                        .map(id -> new NewRecipient(
+                                id,
+                                Optional.of("+1415555010" + (id.charAt(0) - 'a')),
+                                Optional.empty(),
+                                Optional.empty()))
+                        .toList());
+        // b's number opted out after the submit (on another node, say): the claim's check is the one that counts.
+        database.jdbi()
+                .useHandle(h -> h.createUpdate("""
+                        INSERT INTO opt_outs (workspace_id, id, number, channel, created_at)
+                        VALUES (:workspace, 'oo_b', '+14155550101', 'api', now())""")
+                        .bind("workspace", seed.workspace().value())
+                        .execute());
+        database.jdbi().setSqlLogger(new SqlLogger() {
+            @Override
+            public void logAfterExecution(StatementContext context) {
+                statements.add(context.getRenderedSql().strip().replaceAll("\\s+", " "));
+            }
+        });
+
+        var result = new ClaimStore(database, clock, ids, "node-a", Duration.ofSeconds(30))
+                .claim(seed.workspace(), number -> Optional.empty());
+        var claimStatements = List.copyOf(statements);
+
+        assertThat(result.claims())
+                .extracting(Claim::recipientId)
+                .startsWith("a", "c")
+                .doesNotContain("b");
+        assertThat(recipientSkip("b")).isEqualTo("cancelled opted_out");
+        assertThat(claimStatements)
+                .as("the claim's statements (21 before): no read of the caps or of the lists' presence of its own")
+                .hasSizeLessThanOrEqualTo(19)
+                .noneMatch(s -> s.contains("jsonb_array_elements") && !s.contains("FOR NO KEY UPDATE"))
+                .noneMatch(s -> s.contains("FROM suppression_entries") && !s.contains("FROM opt_outs"));
+    }
+
+    private String recipientSkip(String recipientId) {
+        return database.jdbi()
+                .withHandle(h -> h.createQuery("SELECT status || ' ' || skip_reason FROM recipients WHERE id = :id")
+                        .bind("id", recipientId)
+                        .mapTo(String.class)
+                        .one());
+    }
+}
