@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.FrequencyCap;
 import io.batchcall.domain.IdSource;
-import io.batchcall.domain.NewRecipient;
 import io.batchcall.support.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.statement.SqlLogger;
-import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 class ClaimStatementsTest {
     private final Clock clock = Clock.systemUTC();
-    private final List<String> statements = new ArrayList<>();
     private Database database;
 
     @AfterEach
@@ -40,17 +35,7 @@ class ClaimStatementsTest {
         var ids = IdSource.secure();
         var seed = StoreSeed.create(database, clock, ids, "claim-statements", 4);
         new FrequencyCaps(database).replace(seed.workspace(), List.of(new FrequencyCap(3, Duration.ofDays(1))));
-        seed.submit(
-                database,
-                clock,
-                ids,
-                List.of("a", "b", "c", "d", "e", "f").stream()
-                        .map(id -> new NewRecipient(
-                                id,
-                                Optional.of("+1415555010" + (id.charAt(0) - 'a')),
-                                Optional.empty(),
-                                Optional.empty()))
-                        .toList());
+        seed.submit(database, clock, ids, StoreSeed.lettered("a", "b", "c", "d", "e", "f"));
         // b's number opted out after the submit (on another node, say): the claim's check is the one that counts.
         database.jdbi()
                 .useHandle(h -> h.createUpdate("""
@@ -58,16 +43,11 @@ class ClaimStatementsTest {
                         VALUES (:workspace, 'oo_b', '+14155550101', 'api', now())""")
                         .bind("workspace", seed.workspace().value())
                         .execute());
-        database.jdbi().setSqlLogger(new SqlLogger() {
-            @Override
-            public void logAfterExecution(StatementContext context) {
-                statements.add(context.getRenderedSql().strip().replaceAll("\\s+", " "));
-            }
-        });
+        var log = StatementLog.of(database);
 
         var result = new ClaimStore(database, clock, ids, "node-a", Duration.ofSeconds(30))
                 .claim(seed.workspace(), number -> Optional.empty());
-        var claimStatements = List.copyOf(statements);
+        var claimStatements = log.statements();
 
         assertThat(result.claims())
                 .extracting(Claim::recipientId)

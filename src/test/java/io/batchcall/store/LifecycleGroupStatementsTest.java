@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.batchcall.domain.CallEvent;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.IdSource;
-import io.batchcall.domain.NewRecipient;
 import io.batchcall.domain.Outcome;
 import io.batchcall.support.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.jdbi.v3.core.statement.SqlLogger;
-import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +29,7 @@ import org.postgresql.PGNotification;
  */
 class LifecycleGroupStatementsTest {
     private final Clock clock = Clock.systemUTC();
-    private final List<String> statements = new ArrayList<>();
+    private StatementLog log;
     private Database database;
     private Map<String, Claim> claims;
     private AttemptLifecycle lifecycle;
@@ -44,29 +41,14 @@ class LifecycleGroupStatementsTest {
         var ids = IdSource.secure();
         var seed = StoreSeed.create(database, clock, ids, "group-statements", 20);
         // Six recipients, of which four are called here: the batch does not complete in the groups counted.
-        seed.submit(
-                database,
-                clock,
-                ids,
-                List.of("a", "b", "c", "d", "e", "f").stream()
-                        .map(id -> new NewRecipient(
-                                id,
-                                Optional.of("+1415555010" + (id.charAt(0) - 'a')),
-                                Optional.empty(),
-                                Optional.empty()))
-                        .toList());
+        seed.submit(database, clock, ids, StoreSeed.lettered("a", "b", "c", "d", "e", "f"));
         claims = new ClaimStore(database, clock, ids, "node-a", Duration.ofSeconds(30))
                 .claim(seed.workspace(), number -> Optional.empty()).claims().stream()
                         .filter(claim -> "abcd".contains(claim.recipientId()))
                         .collect(Collectors.toMap(Claim::recipientId, claim -> claim));
         assertThat(claims).hasSize(4);
         lifecycle = new AttemptLifecycle(database, clock, ids);
-        database.jdbi().setSqlLogger(new SqlLogger() {
-            @Override
-            public void logAfterExecution(StatementContext context) {
-                statements.add(context.getRenderedSql().strip().replaceAll("\\s+", " "));
-            }
-        });
+        log = StatementLog.of(database);
     }
 
     @AfterEach
@@ -82,7 +64,7 @@ class LifecycleGroupStatementsTest {
         claims.values().forEach(claim -> group.add(ended(claim, new Outcome.Completed())));
         try (var listener = database.jdbi().open()) {
             listener.execute("LISTEN " + Notifications.WAKE);
-            statements.clear();
+            log.clear();
 
             var result = lifecycle.apply(group);
 
@@ -92,7 +74,7 @@ class LifecycleGroupStatementsTest {
                     .extracting(PGNotification::getName)
                     .containsExactly(Notifications.WAKE);
         }
-        assertThat(statements)
+        assertThat(log.statements())
                 .as("the group's statements (22, then 15 before): the batch's counts read once, conversations"
                         + " opened once and moved by the statements that answer and end their attempts, the slots,"
                         + " verdicts and retry policies in the statement that ends the attempts, no read of failures"
@@ -121,7 +103,7 @@ class LifecycleGroupStatementsTest {
                 new CallEvent.Answered(claims.get("b").attempt()),
                 new CallEvent.MachineDetected(claims.get("b").attempt(), "machine_end_beep")));
         assertThat(openConversations()).isEqualTo(3);
-        statements.clear();
+        log.clear();
 
         lifecycle.apply(List.of(
                 ended(claims.get("a"), new Outcome.Completed()),
@@ -129,14 +111,14 @@ class LifecycleGroupStatementsTest {
                 ended(claims.get("c"), new Outcome.NoAnswer()),
                 ended(claims.get("d"), new Outcome.Completed())));
 
-        assertThat(statements)
+        assertThat(log.statements())
                 .as("the group's statements (16, then 12 before): one conversation insert and close (d's), the"
                         + " others closed by the statement that ends the attempts, one read of the failures (c's),"
                         + " nothing read or written apart for the verdicts, the slots or the retry policies")
                 .hasSizeLessThanOrEqualTo(11);
-        assertThat(statements.stream().filter(s -> s.startsWith("INSERT INTO conversations")))
+        assertThat(log.statements().stream().filter(s -> s.startsWith("INSERT INTO conversations")))
                 .hasSize(1);
-        assertThat(statements.stream().filter(s -> s.startsWith("UPDATE conversations")))
+        assertThat(log.statements().stream().filter(s -> s.startsWith("UPDATE conversations")))
                 .as("d's close, after its insert")
                 .hasSize(1);
         assertThat(recipientStatuses())
@@ -156,14 +138,14 @@ class LifecycleGroupStatementsTest {
     @Test
     void answers_move_the_conversations_there_are_in_their_own_statement_and_open_the_others() {
         lifecycle.apply(List.of(accepted(claims.get("a")), accepted(claims.get("b")), accepted(claims.get("c"))));
-        statements.clear();
+        log.clear();
 
         lifecycle.apply(List.of(
                 new CallEvent.Answered(claims.get("a").attempt()),
                 new CallEvent.Answered(claims.get("b").attempt()),
                 new CallEvent.Answered(claims.get("c").attempt())));
 
-        assertThat(statements)
+        assertThat(log.statements())
                 .as("the group's statements (9 before): no insert of the conversations there are, no update of"
                         + " them apart from the statement that answers their attempts")
                 .hasSizeLessThanOrEqualTo(7)

@@ -42,6 +42,17 @@ record StoreSeed(WorkspaceId workspace, String agentId, String numberId) {
         return new StoreSeed(workspace, agent, number);
     }
 
+    /**
+     * Recipients with these one-letter ids ({@code a}, {@code b}, ...), each with its own number: {@code a} calls
+     * +14155550100, {@code b} +14155550101, and so on.
+     */
+    static java.util.List<io.batchcall.domain.NewRecipient> lettered(String... ids) {
+        return java.util.Arrays.stream(ids)
+                .map(id -> new io.batchcall.domain.NewRecipient(
+                        id, Optional.of("+1415555010" + (id.charAt(0) - 'a')), Optional.empty(), Optional.empty()))
+                .toList();
+    }
+
     /** Submits a batch of these recipients on the seed's agent and number, due now, with no limit of its own. */
     void submit(
             Database database, Clock clock, IdSource ids, java.util.List<io.batchcall.domain.NewRecipient> recipients) {
