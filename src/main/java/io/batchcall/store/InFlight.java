@@ -127,7 +127,6 @@ final class InFlight {
                 .bind("workspaceId", batch.workspaceId().value())
                 .bind("batchId", batch.batchId())
                 .bind("now", Rows.at(now))
-                // A row without a batch is the notification's alone.
                 .map((rs, ctx) -> BatchStatus.COMPLETED.wireName().equals(rs.getString("status"))
                                 && !rs.getString("status").equals(rs.getString("previous"))
                         ? BatchStatus.fromWire(rs.getString("previous"))
