@@ -264,7 +264,7 @@ final class ClaimGate {
                             updated_at = :now
                         FROM unnest(:ids, :reasons, :untils, :zones, :sources) AS h(id, reason, until, zones, source)
                         WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = h.id
-                          AND r.status = 'pending'""")
+                          AND r.pending""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batch.batchId())
                 .bind("now", Rows.at(now))

@@ -48,7 +48,7 @@ final class ClaimLocks {
                           AND b.paused_at IS NULL
                           AND EXISTS (SELECT 1 FROM recipients r
                                       WHERE r.workspace_id = b.workspace_id AND r.batch_id = b.id
-                                        AND r.status = 'pending'
+                                        AND r.pending
                                         AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= :now))
                         -- Not locked: every change to a batch but a group of call ends takes the workspace lock
                         -- this claim holds, and those ends only lower in_flight and complete batches without

@@ -41,7 +41,7 @@ final class ClaimWrites {
                                next_attempt_at, hold_reason, timezone, region, whatsapp_user_id,
                                client_data -> 'dynamic_variables' ->> 'timezone' AS variable_zone
                         FROM recipients
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND pending
                           AND (next_attempt_at IS NULL OR next_attempt_at <= :now) AND position > :after
                         ORDER BY position
                         LIMIT :limit
@@ -83,7 +83,7 @@ final class ClaimWrites {
                             updated_at = :now
                         FROM unnest(:ids, :zones, :sources) AS d(id, zones, source)
                         WHERE r.workspace_id = :workspaceId AND r.batch_id = :batchId AND r.id = d.id
-                          AND r.status = 'pending'
+                          AND r.pending
                         RETURNING\s""" + LifecycleEvents.RECIPIENT_COLUMNS)
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)

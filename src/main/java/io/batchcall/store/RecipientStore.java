@@ -93,7 +93,7 @@ public final class RecipientStore {
                                min(next_attempt_at) FILTER (WHERE hold_reason IN ('outside_window', 'holiday'))
                                    AS next_window
                         FROM recipients
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND pending
                           AND hold_reason IS NOT NULL""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)

@@ -76,7 +76,7 @@ final class SubmitHolds {
                         SELECT id, position, phone_number, whatsapp_user_id, timezone, region,
                                client_data -> 'dynamic_variables' ->> 'timezone' AS variable_zone
                         FROM recipients
-                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND status = 'pending'
+                        WHERE workspace_id = :workspaceId AND batch_id = :batchId AND pending
                         ORDER BY position""")
                 .bind("workspaceId", workspace.value())
                 .bind("batchId", batchId)

@@ -187,7 +187,7 @@ public final class WhatsAppPermissionStore implements WhatsAppPermissions {
                         FROM batches b
                         WHERE b.workspace_id = :workspaceId AND b.phone_number_id = :phoneNumberId
                           AND b.status IN ('pending', 'in_progress')
-                          AND r.workspace_id = b.workspace_id AND r.batch_id = b.id AND r.status = 'pending'
+                          AND r.workspace_id = b.workspace_id AND r.batch_id = b.id AND r.pending
                           AND r.whatsapp_user_id = :userWaId AND r.hold_reason = ANY(:reasons)""")
                 .bind("workspaceId", workspace.value())
                 .bind("phoneNumberId", phoneNumberId)

@@ -63,7 +63,7 @@ public final class WindowExpiry {
                             SELECT r.batch_id, r.id FROM recipients r
                             JOIN batches b ON b.workspace_id = r.workspace_id AND b.id = r.batch_id
                             WHERE r.workspace_id = :workspaceId AND r.batch_id = ANY(:batchIds)
-                              AND r.status = 'pending' AND b.window_expires_at <= :now
+                              AND r.pending AND b.window_expires_at <= :now
                               AND b.status IN ('pending', 'in_progress')
                             ORDER BY r.batch_id, r.id
                             LIMIT :limit""")
