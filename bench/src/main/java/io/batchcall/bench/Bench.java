@@ -142,7 +142,7 @@ public final class Bench {
             var conversationList = timed("conversations: " + sizes.conversations() + " conversations, each filter",
                     () -> new ConversationListScenario(api, database, sizes).run());
             var dispatch = timed("dispatch: " + sizes.dispatchRecipients() + " recipients at concurrency "
-                    + sizes.dispatchConcurrency(), () -> new DispatchScenario(api, database, sizes).run());
+                    + sizes.dispatchConcurrency(), () -> new DispatchScenario(api, database, sizes, server).run());
             var floor = timed("floor: the same recipients, plain JDBC", () -> new FloorBaseline(database, sizes).run());
             var peer = timed("peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
                     + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes).run());

@@ -3,6 +3,8 @@ package io.batchcall.bench;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Scenario 4, dispatch: {@code dispatchRecipients} simulated recipients with zero ring and talk time at
@@ -20,12 +22,24 @@ final class DispatchScenario {
     private final Sizes sizes;
     /** Every node that dispatches, {@code api}'s first: whose JIT the warm-up waits for. */
     private final List<ApiClient> nodes;
+    /** The server's CPU time, its JVM's and its PostgreSQL's, when the harness started it (one node only). */
+    private final Optional<Supplier<ProcessCpu.Split>> cpu;
 
     DispatchScenario(ApiClient api, BenchDatabase database, Sizes sizes) {
-        this(api, database, sizes, List.of(api));
+        this(api, database, sizes, List.of(api), Optional.empty());
+    }
+
+    DispatchScenario(ApiClient api, BenchDatabase database, Sizes sizes, ServerProcess server) {
+        this(api, database, sizes, List.of(api), Optional.of(server::cpuSplit));
     }
 
     DispatchScenario(ApiClient api, BenchDatabase database, Sizes sizes, List<ApiClient> nodes) {
+        this(api, database, sizes, nodes, Optional.empty());
+    }
+
+    private DispatchScenario(ApiClient api, BenchDatabase database, Sizes sizes, List<ApiClient> nodes,
+                             Optional<Supplier<ProcessCpu.Split>> cpu) {
+        this.cpu = cpu;
         this.api = api;
         this.database = database;
         this.sizes = sizes;
@@ -62,7 +76,17 @@ final class DispatchScenario {
      * claims (distinct claim instants, to the millisecond) took the recipients.
      */
     record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims, int failedPolls,
-                  double claimSeconds, double compileSeconds, List<WarmUpRounds.Round> warmUp) {
+                  double claimSeconds, double compileSeconds, List<WarmUpRounds.Round> warmUp,
+                  Optional<ProcessCpu.Split> cpu) {
+        /**
+         * CPU milliseconds per recipient, of the JVM or of PostgreSQL, from the submit to the last end (the submit
+         * of the recipients and the harness's polls included). CPU time, not time waited: on a shared machine it moves
+         * far less with the load than the rate does, so two builds compare by it in fewer runs.
+         */
+        Optional<Double> cpuMillisPerRecipient(java.util.function.Function<ProcessCpu.Split, Duration> part) {
+            return cpu.map(split -> part.apply(split).toNanos() / 1e6 / rate.recipients());
+        }
+
         /**
          * The claim time of the node the harness asks, per recipient dispatched: what bounds one workspace's rate on
          * one node (with two nodes, each claims a part, so this is that node's share).
@@ -81,6 +105,9 @@ final class DispatchScenario {
             details.put("jit_compile_seconds", compileSeconds);
             details.put("warm_up_rounds", warmUp);
             details.put("polls_answered_5xx", failedPolls);
+            cpuMillisPerRecipient(ProcessCpu.Split::jvm).ifPresent(ms -> details.put("jvm_cpu_ms_per_recipient", ms));
+            cpuMillisPerRecipient(ProcessCpu.Split::database)
+                    .ifPresent(ms -> details.put("database_cpu_ms_per_recipient", ms));
             return details;
         }
     }
@@ -88,7 +115,7 @@ final class DispatchScenario {
     static List<Figure> figures(Result result, Rate floor, Rate peer) {
         var batchcall = result.rate();
         double rate = batchcall.perSecond();
-        return List.of(
+        var figures = new java.util.ArrayList<>(List.of(
                 Figure.of("dispatch", "recipients/s", "/s", rate).atLeast(1_000, ">= 1,000/s"),
                 Figure.of("dispatch", "recipients/s vs floor", "/s", rate).against("floor", floor.perSecond())
                         .ratioAtLeast(0.5, ">= 0.5 x floor"),
@@ -113,7 +140,12 @@ final class DispatchScenario {
                 Figure.of("dispatch", "JIT compile time in the run", "s", result.compileSeconds())
                         .against("the run", batchcall.elapsed().toMillis() / 1000.0),
                 Figure.of("dispatch", "warm-up rounds before it", "", result.warmUp().size()),
-                Figure.of("dispatch", "list requests answered 5xx", "", result.failedPolls()));
+                Figure.of("dispatch", "list requests answered 5xx", "", result.failedPolls())));
+        result.cpuMillisPerRecipient(ProcessCpu.Split::jvm).ifPresent(ms ->
+                figures.add(Figure.of("dispatch", "CPU per recipient, batchcall's JVM", "ms", ms)));
+        result.cpuMillisPerRecipient(ProcessCpu.Split::database).ifPresent(ms ->
+                figures.add(Figure.of("dispatch", "CPU per recipient, PostgreSQL", "ms", ms)));
+        return List.copyOf(figures);
     }
 
     Result run() {
@@ -125,8 +157,10 @@ final class DispatchScenario {
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
         var metricsBefore = nodeMetrics();
+        var cpuBefore = cpu.map(Supplier::get);
         var ids = runs.submit(workspace, bodies);
         int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
+        var cpuUsed = cpu.map(Supplier::get).flatMap(after -> cpuBefore.map(after::minus));
         var after = database.transactions(sizes.statsSettle());
         var metricsAfter = nodeMetrics();
         // The claim time is api's alone (nodes' first), as the result's claim time per recipient says.
@@ -142,7 +176,7 @@ final class DispatchScenario {
                 .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
         int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
         return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls, claimSeconds,
-                compileSeconds, warmUp);
+                compileSeconds, warmUp, cpuUsed);
     }
 
     /**

@@ -14,11 +14,54 @@ final class ProcessCpu {
     private ProcessCpu() {}
 
     static Duration of(long pid) {
+        return parse(stat(pid));
+    }
+
+    /**
+     * A server's CPU time so far, split: its JVM, and its embedded PostgreSQL (the postmaster, which runs detached
+     * from the JVM, and its backends and workers). A process that exited is counted in its parent's children's time
+     * once the parent reaped it: the postmaster reaps its backends and autovacuum workers as they exit.
+     */
+    record Split(Duration jvm, Duration database) {
+        Split minus(Split earlier) {
+            return new Split(jvm.minus(earlier.jvm), database.minus(earlier.database));
+        }
+    }
+
+    static Split split(long jvmPid, long postmasterPid) {
+        return new Split(of(jvmPid), withChildren(postmasterPid));
+    }
+
+    /** A process's CPU time and that of its descendants, living or reaped. */
+    static Duration withChildren(long pid) {
+        var stat = stat(pid);
+        var total = parse(stat).plus(reapedChildren(stat));
+        return ProcessHandle.of(pid).stream()
+                .flatMap(ProcessHandle::descendants)
+                .map(child -> {
+                    try {
+                        var childStat = stat(child.pid());
+                        return parse(childStat).plus(reapedChildren(childStat));
+                    } catch (UncheckedIOException gone) {
+                        return Duration.ZERO; // exited between the listing and the read: its parent counts it
+                    }
+                })
+                .reduce(total, Duration::plus);
+    }
+
+    private static String stat(long pid) {
         try {
-            return parse(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+            return Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the CPU time of process " + pid, e);
         }
+    }
+
+    /** cutime + cstime: the CPU time of the process's children that exited and were waited for. */
+    static Duration reapedChildren(String stat) {
+        var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long ticks = Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+        return Duration.ofMillis(Math.round(ticks / CLOCK_TICKS * 1000));
     }
 
     /** utime + stime from a /proc/PID/stat line; the command name (in parentheses) may hold spaces. */

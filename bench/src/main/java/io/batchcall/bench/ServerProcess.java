@@ -25,8 +25,11 @@ final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final URI baseUri;
     private final int databasePort;
+    /** The embedded PostgreSQL's data directory (a node on another's database has none of its own). */
+    private final Path databaseDirectory;
 
-    private ServerProcess(Process process, Path log, URI baseUri, int databasePort) {
+    private ServerProcess(Process process, Path log, URI baseUri, int databasePort, Path databaseDirectory) {
+        this.databaseDirectory = databaseDirectory;
         this.process = process;
         this.log = log;
         this.baseUri = baseUri;
@@ -63,6 +66,9 @@ final class ServerProcess implements AutoCloseable {
         env.put("BATCHCALL_ALLOW_PRIVATE_NETWORKS", "true");
         env.put("BATCHCALL_PORT", "0");
         env.put("BATCHCALL_DATA_DIR", workDirectory.resolve("data").toString());
+        // Where the server's embedded PostgreSQL keeps its data (EmbeddedPostgresServer: the data directory's
+        // postgres/), and its postmaster.pid.
+        var databaseDirectory = workDirectory.resolve("data").resolve("postgres");
         env.put("BATCHCALL_API_KEY", apiKey);
         env.put("BATCHCALL_ADMIN_TOKEN", adminToken);
         // Every node of one run encrypts with the same key (derived from the run's API key), as nodes sharing a
@@ -87,11 +93,11 @@ final class ServerProcess implements AutoCloseable {
             if (http.find() && sharedDatabase.isPresent()) {
                 var port = sharedDatabase.get().replaceAll(".*:(\\d+)/.*", "$1");
                 return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + http.group(1)),
-                        Integer.parseInt(port));
+                        Integer.parseInt(port), databaseDirectory);
             }
             if (http.find(0) && database.find()) {
                 return new ServerProcess(process, log, URI.create("http://127.0.0.1:" + http.group(1)),
-                        Integer.parseInt(database.group(1)));
+                        Integer.parseInt(database.group(1)), databaseDirectory);
             }
             if (!process.isAlive()) {
                 throw new IllegalStateException("batchcall exited during start-up; its log:\n" + text);
@@ -134,6 +140,20 @@ final class ServerProcess implements AutoCloseable {
     /** CPU time (user + system) the server's JVM has used so far; PostgreSQL's processes are not included. */
     Duration cpuTime() {
         return ProcessCpu.of(process.pid());
+    }
+
+    /**
+     * CPU time so far of the server's JVM and, apart, of the PostgreSQL it started (found by its data directory's
+     * {@code postmaster.pid}: {@code pg_ctl} detaches the postmaster from the JVM).
+     */
+    ProcessCpu.Split cpuSplit() {
+        var pidFile = databaseDirectory.resolve("postmaster.pid");
+        try {
+            long postmaster = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+            return ProcessCpu.split(process.pid(), postmaster);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the database's process id from " + pidFile, e);
+        }
     }
 
     /** Runs a full GC in the server (jcmd GC.run), so that the heap in use afterwards is the live set. */

@@ -29,4 +29,43 @@ class ProcessCpuTest {
 
         assertThat(ProcessCpu.of(pid).minus(before)).as("spun %d", sum).isGreaterThanOrEqualTo(Duration.ofMillis(50));
     }
+
+    @Test
+    void the_cpu_of_children_that_exited_is_read_from_their_parent() {
+        var stat = "4242 (postgres) S 1 4242 4242 0 -1 4194560 51234 0 12 0 1234 567 300 45 20 0 61 0 8812 "
+                + "7000000000 90000 18446744073709551615 1 1 0 0 0 0 0 16781312 16902 0 0 0 17 1 0 0 0 0 0";
+
+        assertThat(ProcessCpu.reapedChildren(stat)).isEqualTo(Duration.ofMillis(3_450));
+    }
+
+    @Test
+    void a_process_counts_with_the_cpu_of_its_children_which_the_split_keeps_apart_from_the_jvm() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        var childrenBefore = childrenOnly(pid);
+        // A child that spins, as the postmaster's backends do its work, until it has used 50 ms.
+        var child = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (ProcessCpu.split(pid, child.pid()).database().compareTo(Duration.ofMillis(50)) < 0
+                    && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            var jvmBefore = ProcessCpu.of(pid);
+
+            var split = ProcessCpu.split(pid, child.pid());
+
+            assertThat(split.database()).as("the child's").isGreaterThanOrEqualTo(Duration.ofMillis(50));
+            assertThat(split.jvm()).as("the JVM's own, read then").isBetween(jvmBefore, ProcessCpu.of(pid));
+            assertThat(childrenOnly(pid).minus(childrenBefore))
+                    .as("the JVM's children, the spinning one among them")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(50));
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+    }
+
+    /** The CPU time of the process's children alone, living or reaped. */
+    private static Duration childrenOnly(long pid) {
+        return ProcessCpu.withChildren(pid).minus(ProcessCpu.of(pid));
+    }
 }
