@@ -232,7 +232,7 @@ class StuckAttemptsTest {
         nodeA.jdbi.useHandle(
                 handle -> handle.execute("""
                 UPDATE attempts SET phase = 'ended', outcome = 'interrupted', ended_at = now(),
-                    failure_reason = 'ended by another node' WHERE id = ?""", attempt.claim.attempt().attemptId()));
+                    failure_reason = 'ended by another node', lease_expires_at = NULL WHERE id = ?""", attempt.claim.attempt().attemptId()));
 
         held.countDown();
         dialing.join();
