@@ -25,7 +25,7 @@ final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final URI baseUri;
     private final int databasePort;
-    /** The embedded PostgreSQL's data directory (a node on another's database has none of its own). */
+    /** The embedded PostgreSQL's data directory (unused by a node on another node's database: it starts none). */
     private final Path databaseDirectory;
 
     private ServerProcess(Process process, Path log, URI baseUri, int databasePort, Path databaseDirectory) {
