@@ -266,7 +266,14 @@ public final class ConversationStore {
             if (!status.get().ended()) {
                 return new Deletion.InProgress(status.get());
             }
-            handle.createUpdate("DELETE FROM conversations WHERE workspace_id = :workspaceId AND id = :id")
+            // Its place in the post-call queue goes with it (the conversation's row first, as every writer locks them).
+            handle.createUpdate("""
+                            WITH gone AS (
+                                DELETE FROM conversations WHERE workspace_id = :workspaceId AND id = :id
+                                RETURNING workspace_id, id, ended_at)
+                            DELETE FROM post_call_queue q USING gone
+                            WHERE q.ended_at = gone.ended_at AND q.workspace_id = gone.workspace_id
+                              AND q.conversation_id = gone.id""")
                     .bind("workspaceId", workspace.value())
                     .bind("id", conversationId)
                     .execute();

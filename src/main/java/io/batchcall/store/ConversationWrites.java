@@ -73,13 +73,16 @@ final class ConversationWrites {
             return;
         }
         bindClose(KeyArrays.attempts(
-                        handle.createUpdate("UPDATE conversations c SET " + CLOSE + """
+                        handle.createUpdate("WITH closed AS (UPDATE conversations c SET " + CLOSE + """
 
                         FROM attempts a,
                              unnest(:resultOutcomes, :resultAnswered, :results) AS m(outcome, answered, result)
                         WHERE\s""" + ATTEMPTS + """
                           AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id
-                          AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL)"""), attempts))
+                          AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL)
+                        RETURNING\s"""
+                                + CLOSED_COLUMNS + ")\n" + QUEUED_FROM_CLOSED),
+                        attempts))
                 .bind("now", Rows.at(now))
                 .execute();
     }
@@ -105,10 +108,24 @@ final class ConversationWrites {
                                        coalesce(to_jsonb(a.provider_call_id), 'null'::jsonb)),
                 updated_at = :now""";
 
+    /** What a close returns for {@link #QUEUED_FROM_CLOSED}. */
+    private static final String CLOSED_COLUMNS =
+            "c.workspace_id, c.id, c.ended_at, c.post_call_pending, c.reported_at IS NOT NULL AS reported";
+
     /**
-     * A CTE for the statement that ends attempts: closes the conversations that exist of the rows of {@code ended}
-     * (its attempts as they ended) that reached their provider ({@code reached_provider}). Bind it with
-     * {@link #bindClose}.
+     * Queues the closed conversations ({@code closed}, returning {@link #CLOSED_COLUMNS}) that now wait for their
+     * {@code post_call_transcription} for {@link PostCallTranscriptions}: the queue, not an index on conversations,
+     * is where the producer looks, so that sending the event is a heap-only update of the conversation (V162).
+     */
+    private static final String QUEUED_FROM_CLOSED = """
+            INSERT INTO post_call_queue (ended_at, workspace_id, conversation_id, reported)
+            SELECT ended_at, workspace_id, id, reported FROM closed WHERE post_call_pending
+            ON CONFLICT DO NOTHING""";
+
+    /**
+     * Two CTEs for the statement that ends attempts: closes the conversations that exist of the rows of {@code ended}
+     * (its attempts as they ended) that reached their provider ({@code reached_provider}), and queues those that now
+     * wait for their post-call event. Bind it with {@link #bindClose}.
      */
     static final String CLOSED_WITH_THE_ENDS = """
             closed AS (
@@ -116,7 +133,10 @@ final class ConversationWrites {
 
                 FROM ended a, unnest(:resultOutcomes, :resultAnswered, :results) AS m(outcome, answered, result)
                 WHERE a.reached_provider AND c.workspace_id = a.workspace_id AND c.id = a.conversation_id
-                  AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL))""";
+                  AND m.outcome = a.outcome AND m.answered = (a.answered_at IS NOT NULL)
+                RETURNING\s""" + CLOSED_COLUMNS + """
+            ),
+            queued AS (""" + QUEUED_FROM_CLOSED + ")";
 
     /** Binds what {@link #CLOSE} reads besides {@code :now}: the call results' table and which of them talked. */
     static <S extends SqlStatement<S>> S bindClose(S statement) {

@@ -27,11 +27,18 @@ final class PostCallEvents {
         if (refs.isEmpty()) {
             return 0;
         }
+        // Leaves the queue in the same statement (V162): the conversation's own update then changes no indexed column.
         var claimed = handle.createQuery("""
-                        UPDATE conversations SET post_call_pending = false, post_call_sent_at = :now
-                        WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                          AND post_call_pending
-                        RETURNING workspace_id, id""")
+                        WITH sent AS (
+                            UPDATE conversations SET post_call_pending = false, post_call_sent_at = :now
+                            WHERE (workspace_id, id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
+                              AND post_call_pending
+                            RETURNING workspace_id, id, ended_at),
+                        dequeued AS (
+                            DELETE FROM post_call_queue q USING sent
+                            WHERE q.ended_at = sent.ended_at AND q.workspace_id = sent.workspace_id
+                              AND q.conversation_id = sent.id)
+                        SELECT workspace_id, id FROM sent""")
                 .bind("now", Rows.at(now))
                 .bindArray(
                         "workspaceIds",

@@ -139,6 +139,52 @@ class PostCallTranscriptionTest {
                         "b",
                         batch))
                 .containsExactly("answered", "voicemail", "busy", "no_answer", "failed");
+        assertThat(engine.one("SELECT count(*) FROM post_call_queue", Long.class))
+                .as("nothing left waiting")
+                .isZero();
+    }
+
+    @Test
+    void a_conversation_deleted_while_its_event_waits_takes_its_place_in_the_queue_with_it() {
+        var workspace = engine.workspace(20);
+        var batch = batchOf(workspace, "completed", "voicemail");
+        assertThat(engine.one("SELECT count(*) FROM post_call_queue", Long.class))
+                .isEqualTo(2);
+
+        assertThat(conversations.delete(workspace, conversationOf(batch, "r0")))
+                .isInstanceOf(ConversationStore.Deletion.Deleted.class);
+
+        assertThat(engine.one("SELECT count(*) FROM post_call_queue", Long.class))
+                .isEqualTo(1);
+        engine.clock.advance(WAIT.plusSeconds(1));
+        assertThat(producer.runOnce()).isEqualTo(1);
+        assertThat(events(batch)).extracting(Event::conversationId).containsExactly(conversationOf(batch, "r1"));
+        assertThat(engine.one("SELECT count(*) FROM post_call_queue", Long.class))
+                .isZero();
+    }
+
+    @Test
+    void queued_conversations_that_no_longer_wait_are_taken_out_and_hold_no_place_ahead_of_those_that_do() {
+        var workspace = engine.workspace(20);
+        var batch = batchOf(workspace, "completed");
+        // More than a pass of places at the head of the queue whose conversations do not wait (one already sent,
+        // the others gone): none of the statements that write the queue leaves such a place, but if one did, it
+        // must not stop the events behind it.
+        engine.jdbi.useHandle(handle -> handle.execute(
+                """
+                INSERT INTO post_call_queue (ended_at, workspace_id, conversation_id, reported)
+                SELECT ?, ?, 'conv_gone_' || n, n % 2 = 0 FROM generate_series(1, 250) n""",
+                java.time.OffsetDateTime.ofInstant(engine.clock.instant().minusSeconds(3600), java.time.ZoneOffset.UTC),
+                workspace.value()));
+
+        engine.clock.advance(WAIT.plusSeconds(1));
+        assertThat(producer.runOnce()).isEqualTo(1);
+        assertThat(events(batch)).extracting(Event::conversationId).containsExactly(conversationOf(batch, "r0"));
+
+        assertThat(producer.runOnce()).as("the rest taken out at the next pass").isZero();
+        assertThat(engine.one("SELECT count(*) FROM post_call_queue", Long.class))
+                .isZero();
+        assertThat(events(batch)).hasSize(1);
     }
 
     @Test

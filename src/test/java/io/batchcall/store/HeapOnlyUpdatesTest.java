@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The moves of a call after its claim write no index entry where they change no indexed value: PostgreSQL writes
- * them as heap-only (HOT) versions, on the row's own page (V161). Read from the pages themselves (pageinspect): a
+ * them as heap-only (HOT) versions, on the row's own page (V161, V162). Read from the pages themselves (pageinspect): a
  * row's current version carries the heap-only flag when the update that wrote it was one.
  */
 class HeapOnlyUpdatesTest {
@@ -99,6 +99,18 @@ class HeapOnlyUpdatesTest {
         assertThat(count("SELECT count(*) FROM attempts WHERE phase = 'ended' AND lease_expires_at IS NULL"))
                 .as("an ended attempt holds no lease: the index of attempts in flight no longer has it")
                 .isEqualTo(4);
+        assertThat(count("SELECT count(*) FROM post_call_queue"))
+                .as("answered calls wait for their post-call event in the queue, not in an index of conversations")
+                .isEqualTo(4);
+
+        assertThat(new PostCallTranscriptions(database, clock, IdSource.secure()).appendDue(Duration.ZERO, 10))
+                .isEqualTo(4);
+
+        assertThat(heapOnly("conversations"))
+                .as("the post-call event sent (V162): no index reads post_call_pending")
+                .hasSize(4)
+                .doesNotContainValue(false);
+        assertThat(count("SELECT count(*) FROM post_call_queue")).isZero();
     }
 
     @Test

@@ -19,7 +19,8 @@ class SchemaConventionsTest {
             "attempts_by_provider_call_id",
             "webhook_deliveries_due",
             "webhook_deliveries_leases",
-            "conversations_post_call_due",
+            "post_call_queue_pkey",
+            "post_call_queue_reported",
             "phone_numbers_whatsapp_account",
             "whatsapp_inbox_pkey",
             "whatsapp_inbox_unhandled");
