@@ -21,6 +21,7 @@ class SchemaConventionsTest {
             "webhook_deliveries_leases",
             "post_call_queue_pkey",
             "post_call_queue_reported",
+            "events_by_time",
             "phone_numbers_whatsapp_account",
             "whatsapp_inbox_pkey",
             "whatsapp_inbox_unhandled");
