@@ -54,6 +54,29 @@ public final class DialChecks {
         return dialGates(List.of(new GateQuestion(attempt, batchId))).get(attempt);
     }
 
+    /** The dial gate's read of one workspace's questions ({@link #dialGates}). */
+    static final String GATE = """
+            SELECT q.workspace_id, q.id,
+                   a.phase = :dialing AND a.batch_id = q.batch_id
+                     AND (SELECT r.status FROM recipients r
+                          WHERE r.workspace_id = q.workspace_id AND r.batch_id = a.batch_id
+                            AND r.id = a.recipient_id) = ANY(:open) AS open,
+                   b.status, b.failure_reason, b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
+            FROM unnest(:workspaceIds, :attemptIds, :batchIds) AS q(workspace_id, id, batch_id)
+            -- Each question looks its attempt and recipient up by primary key, one at a time (OFFSET 0
+            -- and the scalar subquery keep the planner from joining the tables wholesale). Joined
+            -- as sets, a workspace whose attempts and recipients grew since the last ANALYZE was
+            -- planned as a scan of all of them per question: a claim's 500 dials took seconds.
+            -- The workspace comes from the questions, not as a constant: a constant that the
+            -- statistics have not seen yet (a new workspace's first batch) is estimated at one row,
+            -- every index that starts with workspace_id then ties with the primary key, and the
+            -- planner took the smallest, reading all the workspace's attempts per question (bench/run:
+            -- up to 7 million index entries read in a quick run's dispatch).
+            CROSS JOIN LATERAL (SELECT a.phase, a.batch_id, a.recipient_id FROM attempts a
+                                WHERE a.workspace_id = q.workspace_id AND a.id = q.id OFFSET 0) a
+            JOIN batches b ON b.workspace_id = q.workspace_id AND b.id = a.batch_id
+            JOIN workspaces w ON w.id = :workspaceId""";
+
     /**
      * {@link #dialGate} for many dials in one read: each question must be asked after its dial's instant was
      * read, which holds as long as the caller sends the read after every question arrived. An attempt the read
@@ -68,25 +91,14 @@ public final class DialChecks {
         questions.forEach(q -> byWorkspace
                 .computeIfAbsent(q.attempt().workspaceId().value(), w -> new ArrayList<>())
                 .add(q));
-        jdbi.useHandle(handle -> byWorkspace.forEach((workspaceId, asked) -> handle.createQuery("""
-                        SELECT :workspaceId AS workspace_id, q.id,
-                               a.phase = :dialing AND a.batch_id = q.batch_id
-                                 AND (SELECT r.status FROM recipients r
-                                      WHERE r.workspace_id = :workspaceId AND r.batch_id = a.batch_id
-                                        AND r.id = a.recipient_id) = ANY(:open) AS open,
-                               b.status, b.failure_reason, b.paused_at IS NOT NULL OR w.dispatch_paused AS paused
-                        FROM unnest(:attemptIds, :batchIds) AS q(id, batch_id)
-                        -- Each question looks its attempt and recipient up by primary key, one at a time (OFFSET 0
-                        -- and the scalar subquery keep the planner from joining the tables wholesale). Joined
-                        -- as sets, a workspace whose attempts and recipients grew since the last ANALYZE was
-                        -- planned as a scan of all of them per question: a claim's 500 dials took seconds.
-                        CROSS JOIN LATERAL (SELECT a.phase, a.batch_id, a.recipient_id FROM attempts a
-                                            WHERE a.workspace_id = :workspaceId AND a.id = q.id OFFSET 0) a
-                        JOIN batches b ON b.workspace_id = :workspaceId AND b.id = a.batch_id
-                        JOIN workspaces w ON w.id = :workspaceId""")
+        jdbi.useHandle(handle -> byWorkspace.forEach((workspaceId, asked) -> handle.createQuery(GATE)
                 .bind("dialing", AttemptPhase.DIALING.wireName())
                 .bindArray("open", String.class, RecipientStatus.open())
                 .bind("workspaceId", workspaceId)
+                .bindArray(
+                        "workspaceIds",
+                        String.class,
+                        asked.stream().map(q -> workspaceId).toList())
                 .bindArray(
                         "attemptIds",
                         String.class,
