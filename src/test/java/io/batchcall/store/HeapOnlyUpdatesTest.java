@@ -103,6 +103,10 @@ class HeapOnlyUpdatesTest {
                 .as("answered calls wait for their post-call event in the queue, not in an index of conversations")
                 .isEqualTo(4);
 
+        // Whether an update is heap-only also depends on room on its page, which old versions take until they are
+        // pruned (when no snapshot can see them): that happens on its own schedule. Pruned first, the send's update
+        // is heap-only exactly when it changes no indexed column, which is what this checks.
+        database.jdbi().useHandle(h -> h.execute("VACUUM conversations"));
         assertThat(new PostCallTranscriptions(database, clock, IdSource.secure()).appendDue(Duration.ZERO, 10))
                 .isEqualTo(4);
 

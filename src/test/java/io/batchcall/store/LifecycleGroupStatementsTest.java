@@ -118,7 +118,7 @@ class LifecycleGroupStatementsTest {
                 .hasSizeLessThanOrEqualTo(11);
         assertThat(log.statements().stream().filter(s -> s.startsWith("INSERT INTO conversations")))
                 .hasSize(1);
-        assertThat(log.statements().stream().filter(s -> s.startsWith("UPDATE conversations")))
+        assertThat(log.statements().stream().filter(LifecycleGroupStatementsTest::updatesConversations))
                 .as("d's close, after its insert")
                 .hasSize(1);
         assertThat(recipientStatuses())
@@ -149,7 +149,7 @@ class LifecycleGroupStatementsTest {
                 .as("the group's statements (9 before): no insert of the conversations there are, no update of"
                         + " them apart from the statement that answers their attempts")
                 .hasSizeLessThanOrEqualTo(7)
-                .noneMatch(s -> s.startsWith("INSERT INTO conversations") || s.startsWith("UPDATE conversations"));
+                .noneMatch(s -> s.startsWith("INSERT INTO conversations") || updatesConversations(s));
         assertThat(conversationsInProgress()).containsExactlyInAnyOrder("a", "b", "c");
         assertThat(recipientStatuses())
                 .containsEntry("a", "in_progress")
@@ -235,5 +235,11 @@ class LifecycleGroupStatementsTest {
     private int count(String sql) {
         return database.jdbi()
                 .withHandle(h -> h.createQuery(sql).mapTo(Integer.class).one());
+    }
+
+    /** A statement of its own that updates conversations (a close queues them in the same statement, V162). */
+    private static boolean updatesConversations(String statement) {
+        return statement.startsWith("UPDATE conversations")
+                || statement.startsWith("WITH closed AS (UPDATE conversations");
     }
 }
