@@ -62,6 +62,14 @@ public final class AttemptLifecycle {
             String agentId,
             LifecycleEvents.AttemptAfter after) {}
 
+    /** {@link #lockAttempts}'s statement, bound by {@link KeyArrays#attempts}; its plan is tested. */
+    static final String LOCK_ATTEMPTS = """
+            SELECT a.id FROM attempts a
+            JOIN unnest(:workspaceIds, :ids) WITH ORDINALITY AS t(workspace_id, id, n)
+              ON a.workspace_id = t.workspace_id AND a.id = t.id
+            ORDER BY t.n
+            FOR NO KEY UPDATE OF a""";
+
     /** What a statement moving attempts ({@code attempts a}) returns for {@link #moved}. */
     static final String MOVED_COLUMNS =
             "a.workspace_id, a.id, a.batch_id, a.recipient_id, " + LifecycleEvents.AttemptAfter.COLUMNS;
@@ -100,12 +108,9 @@ public final class AttemptLifecycle {
                                 (AttemptRef a) -> a.workspaceId().value())
                         .thenComparing(AttemptRef::attemptId))
                 .toList();
-        KeyArrays.attempts(handle.createQuery("""
-                        SELECT a.id FROM attempts a
-                        JOIN unnest(:workspaceIds, :ids) WITH ORDINALITY AS t(workspace_id, id, n)
-                          ON a.workspace_id = t.workspace_id AND a.id = t.id
-                        ORDER BY t.n
-                        FOR NO KEY UPDATE OF a"""), sorted).mapTo(String.class).list();
+        KeyArrays.attempts(handle.createQuery(LOCK_ATTEMPTS), sorted)
+                .mapTo(String.class)
+                .list();
     }
 
     static void lockWorkspaces(Handle handle, List<String> sortedIds) {
