@@ -210,7 +210,7 @@ public final class App implements AutoCloseable {
     private Database openDatabase(Config config, PrometheusMeterRegistry meters) {
         var settings = config.database();
         if (settings.embedded()) {
-            var embedded = EmbeddedPostgresServer.start(settings.dataDirectory());
+            var embedded = EmbeddedPostgresServer.start(settings.dataDirectory(), settings.statementStats());
             running.push(embedded);
             var database = Database.connect(embedded.jdbcUrl(), Optional.of(embedded.user()), Optional.empty(), meters);
             running.push(database);

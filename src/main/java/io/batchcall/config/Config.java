@@ -47,10 +47,15 @@ public record Config(
                 reader.optional("BATCHCALL_DATABASE_URL").flatMap(url -> reader.jdbcUrl("BATCHCALL_DATABASE_URL", url)),
                 reader.optional("BATCHCALL_DATABASE_USER"),
                 reader.optional("BATCHCALL_DATABASE_PASSWORD"),
-                Path.of(reader.text("BATCHCALL_DATA_DIR", "./batchcall-data")));
+                Path.of(reader.text("BATCHCALL_DATA_DIR", "./batchcall-data")),
+                reader.bool("BATCHCALL_DATABASE_STATEMENT_STATS", false));
         if (database.embedded()) {
             reader.onlyWith("BATCHCALL_DATABASE_USER", "BATCHCALL_DATABASE_URL");
             reader.onlyWith("BATCHCALL_DATABASE_PASSWORD", "BATCHCALL_DATABASE_URL");
+        } else if (database.statementStats()) {
+            // An external server's libraries are its administrator's to choose, and loading one needs a restart.
+            reader.problem("BATCHCALL_DATABASE_STATEMENT_STATS applies to the embedded database only: load"
+                    + " pg_stat_statements in the external PostgreSQL's own configuration");
         }
         var security = new SecurityConfig(
                 reader.optional("BATCHCALL_API_KEY")

@@ -21,6 +21,11 @@ public final class Settings {
             new Setting("BATCHCALL_DATABASE_USER", "unset", "User for the external database."),
             new Setting("BATCHCALL_DATABASE_PASSWORD", "unset", "Password for the external database."),
             new Setting(
+                    "BATCHCALL_DATABASE_STATEMENT_STATS",
+                    "false",
+                    "true: the embedded database loads pg_stat_statements, each statement's calls, time, blocks"
+                            + " and WAL readable from its view (a diagnosis; it costs a little on every statement)."),
+            new Setting(
                     "BATCHCALL_DATA_DIR",
                     "./batchcall-data",
                     "The embedded database's data and the generated secret key (back it up)."),

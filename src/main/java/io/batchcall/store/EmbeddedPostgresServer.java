@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +31,24 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** Starts PostgreSQL on a free loopback port with its data in {@code dataDirectory/postgres}. */
     public static EmbeddedPostgresServer start(Path dataDirectory) {
+        return start(dataDirectory, false);
+    }
+
+    /**
+     * As {@link #start(Path)}; with {@code statementStats}, PostgreSQL loads {@code pg_stat_statements} (shipped with
+     * the embedded binaries) and the extension is created, so that what each statement costs (calls, time, blocks,
+     * WAL) can be read from its view: how the benchmark's per-statement profile is taken.
+     */
+    public static EmbeddedPostgresServer start(Path dataDirectory, boolean statementStats) {
         var pgData = dataDirectory.resolve("postgres");
         try {
             Files.createDirectories(dataDirectory);
-            var postgres = EmbeddedPostgres.builder()
-                    .setDataDirectory(pgData)
+            var builder = EmbeddedPostgres.builder();
+            if (statementStats) {
+                builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                        .setServerConfig("pg_stat_statements.track_planning", "on");
+            }
+            var postgres = builder.setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     // We stop it ourselves, after the pool is closed, in App's shutdown order.
                     .setRegisterShutdownHook(false)
@@ -51,7 +65,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     // catch up (V158) the planner mistakes them for nearly empty.
                     .setServerConfig("autovacuum_naptime", "5s")
                     .start();
-            log.info("Embedded PostgreSQL started port={} dataDirectory={}", postgres.getPort(), pgData);
+            if (statementStats) {
+                createStatementStats(postgres);
+            }
+            log.info(
+                    "Embedded PostgreSQL started port={} dataDirectory={} statementStats={}",
+                    postgres.getPort(),
+                    pgData,
+                    statementStats);
             return new EmbeddedPostgresServer(postgres);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start the embedded PostgreSQL in " + pgData, e);
@@ -64,6 +85,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                         e);
             }
             throw e;
+        }
+    }
+
+    private static void createStatementStats(EmbeddedPostgres postgres) throws IOException {
+        try (var connection = postgres.getPostgresDatabase().getConnection();
+                var statement = connection.createStatement()) {
+            statement.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        } catch (SQLException e) {
+            postgres.close();
+            throw new IllegalStateException("Could not create pg_stat_statements in the embedded PostgreSQL", e);
         }
     }
 

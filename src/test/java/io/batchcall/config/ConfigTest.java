@@ -255,6 +255,31 @@ class ConfigTest {
     }
 
     @Test
+    void statement_statistics_are_off_unless_asked_for_and_then_on_for_the_embedded_database() {
+        assertThat(Config.fromEnvironment(Map.of()).database().statementStats()).isFalse();
+        assertThat(Config.fromEnvironment(Map.of("BATCHCALL_DATABASE_STATEMENT_STATS", "true"))
+                        .database()
+                        .statementStats())
+                .isTrue();
+    }
+
+    @Test
+    void statement_statistics_for_an_external_database_are_a_mistake_that_says_where_to_set_them() {
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of(
+                        "BATCHCALL_DATABASE_URL",
+                        "jdbc:postgresql://db/bc",
+                        "BATCHCALL_DATABASE_STATEMENT_STATS",
+                        "true")))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .contains("BATCHCALL_DATABASE_STATEMENT_STATS", "embedded database only")
+                                .contains("external PostgreSQL's own configuration"));
+    }
+
+    @Test
     void a_libpq_style_url_gets_a_hint_towards_the_jdbc_form() {
         assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_DATABASE_URL", "postgres://u:p@db/bc")))
                 .isInstanceOfSatisfying(
