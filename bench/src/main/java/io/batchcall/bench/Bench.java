@@ -22,7 +22,8 @@ import java.util.function.Supplier;
 public final class Bench {
     private static final String USAGE = """
             usage: java -jar batchcall-bench.jar --server-jar PATH [--quick] [--results DIR] [--server-heap SIZE]
-                                                 [--server-jvm-args ARGS] [--keep] [--SIZE-NAME=N ...]
+                                                 [--server-jvm-args ARGS] [--keep] [--statement-stats]
+                                                 [--SIZE-NAME=N ...]
               --server-jar   the batchcall jar to measure (bench/run builds it)
               --quick        every scenario small (CI); the default is the full run
               --results      where the JSON and the HTML report go (default bench/results)
@@ -30,6 +31,8 @@ public final class Bench {
               --server-jvm-args  more JVM options for the server, split on spaces (e.g. a JFR recording:
                              -XX:StartFlightRecording=filename=/tmp/server.jfr,settings=profile)
               --keep         keep the server's data directory and log
+              --statement-stats  the server's database loads pg_stat_statements; each scenario's most
+                             expensive statements (calls, time, blocks, WAL) are printed and kept in the JSON
               size names:    %s
                              (--curve-points=N: the first N sizes of each curve; 1 keeps the scenarios' own)
             """;
@@ -58,11 +61,13 @@ public final class Bench {
     }
 
     record Options(Path serverJar, boolean quick, Path results, Optional<String> serverHeap,
-                   java.util.List<String> serverJvmArgs, boolean keep, Map<String, Long> sizes) {
+                   java.util.List<String> serverJvmArgs, boolean keep, boolean statementStats,
+                   Map<String, Long> sizes) {
         static Options parse(String[] args) {
             Path jar = null;
             boolean quick = false;
             boolean keep = false;
+            boolean statementStats = false;
             Path results = Path.of("bench", "results");
             Optional<String> heap = Optional.empty();
             var jvmArgs = new ArrayList<String>();
@@ -72,6 +77,7 @@ public final class Bench {
                 switch (arg) {
                     case "--quick" -> quick = true;
                     case "--keep" -> keep = true;
+                    case "--statement-stats" -> statementStats = true;
                     case "--server-jar" -> jar = Path.of(value(args, ++i, arg));
                     case "--results" -> results = Path.of(value(args, ++i, arg));
                     case "--server-heap" -> heap = Optional.of(value(args, ++i, arg));
@@ -93,7 +99,7 @@ public final class Bench {
             if (jar == null || !Files.isRegularFile(jar)) {
                 throw new IllegalArgumentException("--server-jar must name the batchcall jar");
             }
-            return new Options(jar, quick, results, heap, java.util.List.copyOf(jvmArgs), keep,
+            return new Options(jar, quick, results, heap, java.util.List.copyOf(jvmArgs), keep, statementStats,
                     Sizes.values(quick, overrides));
         }
 
@@ -122,7 +128,7 @@ public final class Bench {
         step("starting " + options.serverJar() + options.serverHeap().map(h -> " with -Xmx" + h).orElse("")
                 + (options.serverJvmArgs().isEmpty() ? "" : " " + String.join(" ", options.serverJvmArgs())));
         var server = ServerProcess.start(options.serverJar(), work, apiKey, adminToken, options.serverHeap(),
-                options.serverJvmArgs());
+                options.serverJvmArgs(), Optional.empty(), options.statementStats());
         // Ctrl-C or SIGTERM stops the server too: it is our child and must not outlive the run.
         var stopServer = Thread.ofPlatform().unstarted(server::close);
         Runtime.getRuntime().addShutdownHook(stopServer);
@@ -131,30 +137,32 @@ public final class Bench {
             var api = new ApiClient(server.baseUri(), adminToken);
             var figures = new ArrayList<Figure>();
             var details = new LinkedHashMap<String, Object>();
+            var steps = new Steps(options.statementStats() ? Optional.of(new StatementStats(database))
+                    : Optional.empty(), new LinkedHashMap<>());
 
-            var submit = timed("submit: " + sizes.submitBatches() + " x " + sizes.submitRecipients()
+            var submit = steps.run("submit", "submit: " + sizes.submitBatches() + " x " + sizes.submitRecipients()
                     + " recipients", () -> new SubmitScenario(api, sizes).run());
-            var get = timed("get: a " + sizes.submitRecipients() + "-recipient batch, " + sizes.getRequests()
+            var get = steps.run("get", "get: a " + sizes.submitRecipients() + "-recipient batch, " + sizes.getRequests()
                     + " times", () -> new GetScenario(api, database, sizes).run(submit.workspace(),
                     submit.batchIds().getFirst()));
-            var list = timed("list: " + sizes.listBatches() + " batches, down to " + sizes.listDepth(),
+            var list = steps.run("list", "list: " + sizes.listBatches() + " batches, down to " + sizes.listDepth(),
                     () -> new ListScenario(api, database, sizes).run());
-            var conversationList = timed("conversations: " + sizes.conversations() + " conversations, each filter",
+            var conversationList = steps.run("conversations", "conversations: " + sizes.conversations() + " conversations, each filter",
                     () -> new ConversationListScenario(api, database, sizes).run());
-            var dispatch = timed("dispatch: " + sizes.dispatchRecipients() + " recipients at concurrency "
+            var dispatch = steps.run("dispatch", "dispatch: " + sizes.dispatchRecipients() + " recipients at concurrency "
                     + sizes.dispatchConcurrency(), () -> new DispatchScenario(api, database, sizes, server).run());
-            var floor = timed("floor: the same recipients, plain JDBC", () -> new FloorBaseline(database, sizes).run());
-            var peer = timed("peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
+            var floor = steps.run("floor", "floor: the same recipients, plain JDBC", () -> new FloorBaseline(database, sizes).run());
+            var peer = steps.run("peer", "peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
                     + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes).run());
-            var refill = timed("refill: " + sizes.refillRecipients() + " recipients at concurrency "
+            var refill = steps.run("refill", "refill: " + sizes.refillRecipients() + " recipients at concurrency "
                     + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
                     () -> new RefillScenario(api, sizes).run());
-            var held = timed("held: " + sizes.heldRecipients() + " recipients, nine tenths held (calling window closed),"
+            var held = steps.run("held", "held: " + sizes.heldRecipients() + " recipients, nine tenths held (calling window closed),"
                     + " against a plain batch of the other tenth, " + sizes.heldRounds() + " round(s)",
                     () -> new HeldScenario(api, sizes).run());
-            var capacity = timed("capacity: " + sizes.capacityCalls() + " calls in flight, talk "
+            var capacity = steps.run("capacity", "capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
-            var curves = timed("how cost grows: " + (options.sizes().get("curve-points") <= 1
+            var curves = steps.run("curves", "how cost grows: " + (options.sizes().get("curve-points") <= 1
                     ? "one point per curve, the scenarios' own" : options.sizes().get("curve-points")
                     + " points per curve"),
                     () -> new CurveRuns(api, database, server, options.sizes(), sharedDatabase -> {
@@ -166,11 +174,11 @@ public final class Bench {
                         }
                         step("starting another node on the same database");
                         var node = ServerProcess.start(options.serverJar(), directory, apiKey, adminToken,
-                                options.serverHeap(), options.serverJvmArgs(), sharedDatabase);
+                                options.serverHeap(), options.serverJvmArgs(), sharedDatabase, false);
                         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(node::close));
                         return node;
                     }).run(new CurveRuns.Main(submit, list, conversationList, dispatch, capacity)));
-            var bridge = timed("bridge: " + sizes.bridgeCalls() + " SRTP calls bridged to WebSocket agents, "
+            var bridge = steps.run("bridge", "bridge: " + sizes.bridgeCalls() + " SRTP calls bridged to WebSocket agents, "
                     + sizes.bridgeWindow().toSeconds() + " s measured",
                     () -> new BridgeScenario(options.serverJar(), work, sizes).run());
 
@@ -196,6 +204,9 @@ public final class Bench {
             details.put("held", held.details());
             details.put("capacity", capacity.details());
             details.put("bridge", bridge.details());
+            if (options.statementStats()) {
+                details.put("statements", steps.profile());
+            }
 
             var report = new Report(startedAt, options.quick(), machine(loadAtStart), database.durabilitySettings(),
                     options.sizes(), figures, curves, details);
@@ -217,6 +228,23 @@ public final class Bench {
             } else {
                 deleteRecursively(work);
             }
+        }
+    }
+
+    /**
+     * Runs each scenario under its heading; with statement statistics, empties them before it and keeps its most
+     * expensive statements, by scenario, after it.
+     */
+    private record Steps(Optional<StatementStats> statements, Map<String, Object> profile) {
+        <T> T run(String name, String what, Supplier<T> scenario) {
+            statements.ifPresent(StatementStats::reset);
+            var result = timed(what, scenario);
+            statements.ifPresent(stats -> {
+                var top = stats.top();
+                StatementStats.print(top, System.out);
+                profile.put(name, top.stream().map(StatementStats.Statement::details).toList());
+            });
+            return result;
         }
     }
 

@@ -37,22 +37,20 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the jar with the same java that runs the harness, and waits until it serves HTTP.
+     * Starts the jar with the same java that runs the harness, and waits until it serves HTTP. With {@code
+     * sharedDatabase} (another node's {@link #jdbcUrl}), a further node of the same installation: it uses that
+     * database instead of starting its own. With {@code statementStats} the server's
+     * embedded database loads {@code pg_stat_statements} (a node on a shared database has none of its own).
      *
      * @param heap the server's {@code -Xmx}, or empty for the JVM's default
      * @param jvmArgs more JVM options (a profiler's, a flight recording's), before {@code -jar}
      */
     static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
-                               Optional<String> heap, List<String> jvmArgs) {
-        return start(jar, workDirectory, apiKey, adminToken, heap, jvmArgs, Optional.empty());
-    }
-
-    /**
-     * As above; with {@code sharedDatabase} (another node's {@link #jdbcUrl}), a further node of the same
-     * installation: it uses that database instead of starting its own.
-     */
-    static ServerProcess start(Path jar, Path workDirectory, String apiKey, String adminToken,
-                               Optional<String> heap, List<String> jvmArgs, Optional<String> sharedDatabase) {
+                               Optional<String> heap, List<String> jvmArgs, Optional<String> sharedDatabase,
+                               boolean statementStats) {
+        if (statementStats && sharedDatabase.isPresent()) {
+            throw new IllegalArgumentException("statement statistics are the embedded database's own");
+        }
         var log = workDirectory.resolve("server.log");
         var command = new java.util.ArrayList<>(List.of(javaBinary().toString()));
         heap.ifPresent(h -> command.add("-Xmx" + h));
@@ -74,6 +72,9 @@ final class ServerProcess implements AutoCloseable {
         // Every node of one run encrypts with the same key (derived from the run's API key), as nodes sharing a
         // database must.
         env.put("BATCHCALL_SECRET_KEY", secretKey(apiKey));
+        if (statementStats) {
+            env.put("BATCHCALL_DATABASE_STATEMENT_STATS", "true");
+        }
         sharedDatabase.ifPresent(url -> {
             env.put("BATCHCALL_DATABASE_URL", url);
             env.put("BATCHCALL_DATABASE_USER", "postgres");
