@@ -23,6 +23,19 @@ import org.jdbi.v3.core.Handle;
  * attempts that have not passed that phase, so a late or repeated report changes nothing.
  */
 final class AttemptProgress {
+    /** The recipients' move to initiated or in progress, with their conversation; its plan is tested. */
+    static final String MOVE_RECIPIENTS = """
+            UPDATE recipients r SET status = :status, updated_at = :now, conversation_id = m.conversation_id
+            FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, m.conversation_id,
+                         before.status AS previous
+                  FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds, :conversationIds)
+                      AS m(workspace_id, batch_id, id, attempt_id, conversation_id)
+                  JOIN recipients before ON before.workspace_id = m.workspace_id
+                                        AND before.batch_id = m.batch_id AND before.id = m.id) m
+            WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
+              AND r.status = ANY(:earlier)
+            RETURNING r.workspace_id, m.previous, m.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS;
+
     private AttemptProgress() {}
 
     static Set<String> accept(
@@ -194,17 +207,7 @@ final class AttemptProgress {
         var refs = moved.stream().map(Moved::attempt).toList();
         opened.insert(handle, refs, now);
         // The move shows the attempt's conversation on the recipient too: one write of the row instead of two.
-        var moves = KeyArrays.moved(handle.createQuery("""
-                        UPDATE recipients r SET status = :status, updated_at = :now, conversation_id = m.conversation_id
-                        FROM (SELECT m.workspace_id, m.batch_id, m.id, m.attempt_id, m.conversation_id,
-                                     before.status AS previous
-                              FROM unnest(:workspaceIds, :batchIds, :ids, :attemptIds, :conversationIds)
-                                  AS m(workspace_id, batch_id, id, attempt_id, conversation_id)
-                              JOIN recipients before ON before.workspace_id = m.workspace_id
-                                                    AND before.batch_id = m.batch_id AND before.id = m.id) m
-                        WHERE r.workspace_id = m.workspace_id AND r.batch_id = m.batch_id AND r.id = m.id
-                          AND r.status = ANY(:earlier)
-                        RETURNING r.workspace_id, m.previous, m.attempt_id,""" + LifecycleEvents.RECIPIENT_COLUMNS), moved)
+        var moves = KeyArrays.moved(handle.createQuery(MOVE_RECIPIENTS), moved)
                 .bind("status", status.wireName())
                 .bind("now", Rows.at(now))
                 .bindArray(

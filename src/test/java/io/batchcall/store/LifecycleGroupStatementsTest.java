@@ -57,7 +57,7 @@ class LifecycleGroupStatementsTest {
     }
 
     @Test
-    void calls_accepted_answered_and_ended_in_one_group_are_recorded_in_twelve_statements() throws Exception {
+    void calls_accepted_answered_and_ended_in_one_group_are_recorded_in_thirteen_statements() throws Exception {
         var group = new ArrayList<CallEvent>();
         claims.values().forEach(claim -> group.add(accepted(claim)));
         claims.values().forEach(claim -> group.add(new CallEvent.Answered(claim.attempt())));
@@ -78,8 +78,11 @@ class LifecycleGroupStatementsTest {
                 .as("the group's statements (22, then 15 before): the batch's counts read once, conversations"
                         + " opened once and moved by the statements that answer and end their attempts, the slots,"
                         + " verdicts and retry policies in the statement that ends the attempts, no read of failures"
-                        + " nobody had, the batch row written once, the dispatchers woken by it")
-                .hasSizeLessThanOrEqualTo(12);
+                        + " nobody had, the batch row written once, the dispatchers woken by it; and the planner's"
+                        + " setting (AttemptLifecycle.planWithoutValues)")
+                .hasSizeLessThanOrEqualTo(13)
+                .first()
+                .isEqualTo("SET LOCAL plan_cache_mode = force_generic_plan");
         assertThat(recipientStatuses())
                 .containsEntry("a", "completed")
                 .containsEntry("b", "completed")
@@ -114,8 +117,9 @@ class LifecycleGroupStatementsTest {
         assertThat(log.statements())
                 .as("the group's statements (16, then 12 before): one conversation insert and close (d's), the"
                         + " others closed by the statement that ends the attempts, one read of the failures (c's),"
-                        + " nothing read or written apart for the verdicts, the slots or the retry policies")
-                .hasSizeLessThanOrEqualTo(11);
+                        + " nothing read or written apart for the verdicts, the slots or the retry policies; and the"
+                        + " planner's setting")
+                .hasSizeLessThanOrEqualTo(12);
         assertThat(log.statements().stream().filter(s -> s.startsWith("INSERT INTO conversations")))
                 .hasSize(1);
         assertThat(log.statements().stream().filter(LifecycleGroupStatementsTest::updatesConversations))
@@ -147,8 +151,8 @@ class LifecycleGroupStatementsTest {
 
         assertThat(log.statements())
                 .as("the group's statements (9 before): no insert of the conversations there are, no update of"
-                        + " them apart from the statement that answers their attempts")
-                .hasSizeLessThanOrEqualTo(7)
+                        + " them apart from the statement that answers their attempts; and the planner's setting")
+                .hasSizeLessThanOrEqualTo(8)
                 .noneMatch(s -> s.startsWith("INSERT INTO conversations") || updatesConversations(s));
         assertThat(conversationsInProgress()).containsExactlyInAnyOrder("a", "b", "c");
         assertThat(recipientStatuses())
