@@ -2,8 +2,6 @@ package io.batchcall.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.RecipientStatus;
@@ -11,7 +9,6 @@ import io.batchcall.support.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -24,8 +21,6 @@ import org.junit.jupiter.api.Test;
  * planner expects no attempts at all, and an index that starts with workspace_id alone looked as cheap as the key.
  */
 class DialGatePlanTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Clock clock = Clock.systemUTC();
     private final IdSource ids = IdSource.secure();
     private Database database;
@@ -80,27 +75,8 @@ class DialGatePlanTest {
                         .mapTo(String.class)
                         .one());
 
-        var reads = new ArrayList<String>();
-        scansOf(readTree(plan).get(0).get("Plan"), "attempts", reads);
-        assertThat(reads).as("how the plan reads attempts").containsExactly("attempts_pkey");
-    }
-
-    /** The index (or "Seq Scan") of every node of the plan that reads {@code table}. */
-    private static void scansOf(JsonNode node, String table, List<String> reads) {
-        if (table.equals(node.path("Relation Name").asText())) {
-            reads.add(
-                    node.has("Index Name")
-                            ? node.get("Index Name").asText()
-                            : node.get("Node Type").asText());
-        }
-        node.path("Plans").forEach(child -> scansOf(child, table, reads));
-    }
-
-    private static JsonNode readTree(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        assertThat(PlanReads.of(plan, "attempts"))
+                .as("how the plan reads attempts")
+                .containsExactly("attempts_pkey");
     }
 }

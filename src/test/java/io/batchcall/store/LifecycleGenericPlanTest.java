@@ -2,13 +2,10 @@ package io.batchcall.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.domain.IdSource;
 import io.batchcall.support.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +25,6 @@ import org.junit.jupiter.api.Test;
  * it finds to every key. Planned without them, it reads each key's recipient by primary key.
  */
 class LifecycleGenericPlanTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern NAMED = Pattern.compile("(?<![:\\w]):([a-zA-Z]\\w*)");
     private static final int RECIPIENTS = 20_000;
     private static final int GROUP = 300;
@@ -75,10 +71,12 @@ class LifecycleGenericPlanTest {
             return List.of(withValues, withoutValues);
         });
 
-        assertThat(scans(plans.get(0), "recipients"))
+        assertThat(PlanReads.of(plans.get(0), "recipients"))
                 .as("planned with its values, as it was")
                 .contains("Seq Scan");
-        assertThat(scans(plans.get(1), "recipients")).as("planned without them").containsOnly("recipients_pkey");
+        assertThat(PlanReads.of(plans.get(1), "recipients"))
+                .as("planned without them")
+                .containsOnly("recipients_pkey");
     }
 
     /** PREPAREs the statement, its named parameters numbered in order of first use, with their types. */
@@ -102,46 +100,23 @@ class LifecycleGenericPlanTest {
     }
 
     /** The plan of a group of {@link #GROUP} recipients' move from dispatched to initiated. */
-    private JsonNode explainExecute(Handle handle) {
+    private String explainExecute(Handle handle) {
         var keys =
                 IntStream.range(0, GROUP).mapToObj(n -> "rcp_copy_" + (n * 2)).toList();
         var workspaces = keys.stream().map(k -> seed.workspace().value()).toList();
         var batches = IntStream.range(0, GROUP)
                 .mapToObj(n -> "btcal_copy_" + (n * 2 / 1000))
                 .toList();
-        var json = handle.createQuery("EXPLAIN (FORMAT JSON) EXECUTE move ('initiated', now(), " + array(workspaces)
+        return handle.createQuery("EXPLAIN (FORMAT JSON) EXECUTE move ('initiated', now(), " + array(workspaces)
                         + ", " + array(batches) + ", " + array(keys) + ", " + array(keys) + ", " + array(keys)
                         + ", '{dispatched}')")
                 .mapTo(String.class)
                 .one();
-        try {
-            return JSON.readTree(json).get(0).get("Plan");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     /** Our own ids as a text[] literal (letters, digits and underscores only). */
     private static String array(List<String> values) {
         values.forEach(v -> assertThat(v).matches("\\w+"));
         return "'{" + String.join(",", values) + "}'::text[]";
-    }
-
-    /** The index, or the node type of a scan without one, of every node of the plan that reads {@code table}. */
-    private static List<String> scans(JsonNode plan, String table) {
-        var reads = new ArrayList<String>();
-        collect(plan, table, reads);
-        return reads;
-    }
-
-    private static void collect(JsonNode node, String table, List<String> reads) {
-        if (table.equals(node.path("Relation Name").asText())
-                && !"ModifyTable".equals(node.path("Node Type").asText())) {
-            reads.add(
-                    node.has("Index Name")
-                            ? node.get("Index Name").asText()
-                            : node.get("Node Type").asText());
-        }
-        node.path("Plans").forEach(child -> collect(child, table, reads));
     }
 }
