@@ -29,15 +29,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private static final String PLATFORM = System.getProperty("os.name") + " " + System.getProperty("os.arch");
 
-    /** Starts PostgreSQL on a free loopback port with its data in {@code dataDirectory/postgres}. */
-    public static EmbeddedPostgresServer start(Path dataDirectory) {
-        return start(dataDirectory, false);
-    }
-
     /**
-     * As {@link #start(Path)}; with {@code statementStats}, PostgreSQL loads {@code pg_stat_statements} (shipped with
-     * the embedded binaries) and the extension is created, so that what each statement costs (calls, time, blocks,
-     * WAL) can be read from its view: how the benchmark's per-statement profile is taken.
+     * Starts PostgreSQL on a free loopback port with its data in {@code dataDirectory/postgres}. With {@code
+     * statementStats}, it loads {@code pg_stat_statements} (shipped with the embedded binaries) and the extension is
+     * created, so that what each statement costs (calls, time, blocks, WAL) can be read from its view: how the
+     * benchmark's per-statement profile is taken.
      */
     public static EmbeddedPostgresServer start(Path dataDirectory, boolean statementStats) {
         var pgData = dataDirectory.resolve("postgres");

@@ -142,23 +142,27 @@ public final class Bench {
 
             var submit = steps.run("submit", "submit: " + sizes.submitBatches() + " x " + sizes.submitRecipients()
                     + " recipients", () -> new SubmitScenario(api, sizes).run());
-            var get = steps.run("get", "get: a " + sizes.submitRecipients() + "-recipient batch, " + sizes.getRequests()
-                    + " times", () -> new GetScenario(api, database, sizes).run(submit.workspace(),
-                    submit.batchIds().getFirst()));
-            var list = steps.run("list", "list: " + sizes.listBatches() + " batches, down to " + sizes.listDepth(),
-                    () -> new ListScenario(api, database, sizes).run());
-            var conversationList = steps.run("conversations", "conversations: " + sizes.conversations() + " conversations, each filter",
-                    () -> new ConversationListScenario(api, database, sizes).run());
-            var dispatch = steps.run("dispatch", "dispatch: " + sizes.dispatchRecipients() + " recipients at concurrency "
-                    + sizes.dispatchConcurrency(), () -> new DispatchScenario(api, database, sizes, server).run());
-            var floor = steps.run("floor", "floor: the same recipients, plain JDBC", () -> new FloorBaseline(database, sizes).run());
+            var get = steps.run("get", "get: a " + sizes.submitRecipients() + "-recipient batch, "
+                    + sizes.getRequests() + " times",
+                    () -> new GetScenario(api, database, sizes).run(submit.workspace(), submit.batchIds().getFirst()));
+            var list = steps.run("list", "list: " + sizes.listBatches() + " batches, down to "
+                    + sizes.listDepth(), () -> new ListScenario(api, database, sizes).run());
+            var conversationList = steps.run("conversations", "conversations: " + sizes.conversations()
+                    + " conversations, each filter", () -> new ConversationListScenario(api, database, sizes).run());
+            var dispatch = steps.run("dispatch", "dispatch: " + sizes.dispatchRecipients()
+                    + " recipients at concurrency " + sizes.dispatchConcurrency(),
+                    () -> new DispatchScenario(api, database, sizes, server).run());
+            var floor = steps.run("floor", "floor: the same recipients, plain JDBC",
+                    () -> new FloorBaseline(database, sizes).run());
             var peer = steps.run("peer", "peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
                     + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes).run());
             var refill = steps.run("refill", "refill: " + sizes.refillRecipients() + " recipients at concurrency "
                     + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
                     () -> new RefillScenario(api, sizes).run());
-            var held = steps.run("held", "held: " + sizes.heldRecipients() + " recipients, nine tenths held (calling window closed),"
-                    + " against a plain batch of the other tenth, " + sizes.heldRounds() + " round(s)",
+            var held = steps.run("held", "held: " + sizes.heldRecipients()
+                    + " recipients, nine tenths held (calling window closed), against a plain batch of the"
+                    + " other tenth, "
+                    + sizes.heldRounds() + " round(s)",
                     () -> new HeldScenario(api, sizes).run());
             var capacity = steps.run("capacity", "capacity: " + sizes.capacityCalls() + " calls in flight, talk "
                     + sizes.capacityTalk().toSeconds() + " s", () -> new CapacityScenario(api, server, sizes).run());
@@ -178,8 +182,8 @@ public final class Bench {
                         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(node::close));
                         return node;
                     }).run(new CurveRuns.Main(submit, list, conversationList, dispatch, capacity)));
-            var bridge = steps.run("bridge", "bridge: " + sizes.bridgeCalls() + " SRTP calls bridged to WebSocket agents, "
-                    + sizes.bridgeWindow().toSeconds() + " s measured",
+            var bridge = steps.run("bridge", "bridge: " + sizes.bridgeCalls()
+                    + " SRTP calls bridged to WebSocket agents, " + sizes.bridgeWindow().toSeconds() + " s measured",
                     () -> new BridgeScenario(options.serverJar(), work, sizes).run());
 
             figures.addAll(submit.figures(floor.insertsPerSecond()));
