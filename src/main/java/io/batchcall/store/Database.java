@@ -30,6 +30,11 @@ public final class Database implements AutoCloseable {
         // every StatementException, and so into every log line that prints one. The SQL state and the server's
         // message are enough to tell what failed; the values are in the database for whoever may see them.
         jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
+        // The same values went into every flight recording of the server, through Jdbi's JFR event: replaced by one
+        // without them. Not on a runtime without JFR (the container image's), where StatementEvents cannot load.
+        if (ModuleLayer.boot().findModule("jdk.jfr").isPresent()) {
+            StatementEvents.install(jdbi);
+        }
         jdbi.setTransactionHandler(new CollisionRetries());
         jdbi.getConfig(org.jdbi.v3.core.transaction.SerializableTransactionRunner.Configuration.class)
                 .setMaxRetries(CollisionRetries.MAX_RETRIES);
