@@ -133,7 +133,8 @@ final class HttpRoutes {
                                         stores.phoneNumbers(),
                                         dispatching.registry(),
                                         clock,
-                                        ids),
+                                        ids,
+                                        config.singleCalls().dialWaitMargin()),
                                 new RegisterCallRoutes(
                                         stores.agents(),
                                         stores.conversations(),

@@ -36,8 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboundCallRoutes implements RouteGroup {
     private static final Logger log = LoggerFactory.getLogger(OutboundCallRoutes.class);
-    /** Beyond the ringing timeout, how long a request waits for its dial: the number's pace, a busy provider. */
-    static final Duration DIAL_MARGIN = Duration.ofSeconds(15);
     /**
      * How often a waiting request reads its call's progress again without being told: only another node's claim
      * goes unheard here (this node's dispatcher tells the registry at once).
@@ -60,6 +58,8 @@ public final class OutboundCallRoutes implements RouteGroup {
     private final CallRegistry registry;
     private final Clock clock;
     private final IdSource ids;
+    /** Beyond the ringing timeout, how long a request waits for its dial: the number's pace, a busy provider. */
+    private final Duration dialMargin;
 
     public OutboundCallRoutes(
             SingleCallStore singleCalls,
@@ -69,7 +69,8 @@ public final class OutboundCallRoutes implements RouteGroup {
             PhoneNumberStore phoneNumbers,
             CallRegistry registry,
             Clock clock,
-            IdSource ids) {
+            IdSource ids,
+            Duration dialMargin) {
         this.singleCalls = singleCalls;
         this.batches = batches;
         this.agents = agents;
@@ -78,6 +79,7 @@ public final class OutboundCallRoutes implements RouteGroup {
         this.registry = registry;
         this.clock = clock;
         this.ids = ids;
+        this.dialMargin = dialMargin;
     }
 
     @Override
@@ -254,7 +256,7 @@ public final class OutboundCallRoutes implements RouteGroup {
                         full.message(),
                         Duration.ofSeconds(callConfig.ringingTimeoutSecs()));
             case SingleCallStore.Placement.Queued queued -> {
-                var bound = Duration.ofSeconds(callConfig.ringingTimeoutSecs()).plus(DIAL_MARGIN);
+                var bound = Duration.ofSeconds(callConfig.ringingTimeoutSecs()).plus(dialMargin);
                 var progress = await(workspace, queued.batchId(), bound);
                 if (giveUp && progress instanceof Progress.Waiting) {
                     progress = giveUp(workspace, queued.batchId(), bound);

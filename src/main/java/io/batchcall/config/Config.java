@@ -24,6 +24,7 @@ public record Config(
         RequestLimitsConfig requestLimits,
         WebhookConfig webhooks,
         ConversationConfig conversations,
+        SingleCallConfig singleCalls,
         MediaConfig media,
         WhatsAppConfig whatsapp) {
 
@@ -163,6 +164,11 @@ public record Config(
                 (int) ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds(),
                 0,
                 3_600)));
+        var singleCalls = new SingleCallConfig(Duration.ofSeconds(reader.integer(
+                "BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS",
+                (int) SingleCallConfig.DEFAULT_DIAL_WAIT_MARGIN.toSeconds(),
+                1,
+                300)));
         var whatsapp = whatsapp(reader);
         reader.failIfProblems();
         return new Config(
@@ -181,6 +187,7 @@ public record Config(
                 requestLimits,
                 webhooks,
                 conversations,
+                singleCalls,
                 media,
                 whatsapp);
     }

@@ -211,7 +211,11 @@ public final class Settings {
             new Setting(
                     "BATCHCALL_POST_CALL_WAIT_SECS",
                     Long.toString(ConversationConfig.DEFAULT_POST_CALL_REPORT_WAIT.toSeconds()),
-                    "How long post_call_transcription waits for the agent's report after a call ends."));
+                    "How long post_call_transcription waits for the agent's report after a call ends."),
+            new Setting(
+                    "BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS",
+                    Long.toString(SingleCallConfig.DEFAULT_DIAL_WAIT_MARGIN.toSeconds()),
+                    "How long past its ringing timeout a single outbound call request waits to be dialed."));
 
     private Settings() {}
 

@@ -195,6 +195,23 @@ class ConfigTest {
     }
 
     @Test
+    void a_single_call_waits_15_seconds_past_its_ringing_timeout_unless_told_otherwise() {
+        assertThat(Config.fromEnvironment(Map.of()).singleCalls().dialWaitMargin())
+                .isEqualTo(java.time.Duration.ofSeconds(15));
+        assertThat(Config.fromEnvironment(Map.of("BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS", "2"))
+                        .singleCalls()
+                        .dialWaitMargin())
+                .isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS", "0")))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .contains("BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS"));
+    }
+
+    @Test
     void sip_limits_and_private_networks_have_safe_defaults_and_bad_values_are_listed() {
         var defaults = Config.fromEnvironment(Map.of());
         assertThat(defaults.sip().limits()).isEqualTo(new SipLimits(16_384, 256, java.time.Duration.ofSeconds(32)));
