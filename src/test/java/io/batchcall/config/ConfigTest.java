@@ -185,13 +185,7 @@ class ConfigTest {
                         .conversations()
                         .postCallReportWait())
                 .isZero();
-        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_POST_CALL_WAIT_SECS", "3601")))
-                .isInstanceOfSatisfying(
-                        ConfigException.class,
-                        e -> assertThat(e.problems())
-                                .singleElement()
-                                .asString()
-                                .contains("BATCHCALL_POST_CALL_WAIT_SECS"));
+        assertOnlyProblemNames(Map.of("BATCHCALL_POST_CALL_WAIT_SECS", "3601"), "BATCHCALL_POST_CALL_WAIT_SECS");
     }
 
     @Test
@@ -202,13 +196,8 @@ class ConfigTest {
                         .singleCalls()
                         .dialWaitMargin())
                 .isEqualTo(java.time.Duration.ofSeconds(2));
-        assertThatThrownBy(() -> Config.fromEnvironment(Map.of("BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS", "0")))
-                .isInstanceOfSatisfying(
-                        ConfigException.class,
-                        e -> assertThat(e.problems())
-                                .singleElement()
-                                .asString()
-                                .contains("BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS"));
+        assertOnlyProblemNames(
+                Map.of("BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS", "0"), "BATCHCALL_SINGLE_CALL_WAIT_MARGIN_SECS");
     }
 
     @Test
@@ -454,5 +443,13 @@ class ConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("BATCHCALL_WEBHOOK_TIMEOUT_SECS")
                 .hasMessageContaining("BATCHCALL_WEBHOOK_REQUIRE_HTTPS must be true or false");
+    }
+
+    /** The environment is refused with one problem, which names the setting. */
+    private static void assertOnlyProblemNames(Map<String, String> env, String setting) {
+        assertThatThrownBy(() -> Config.fromEnvironment(env))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems()).singleElement().asString().contains(setting));
     }
 }
