@@ -18,7 +18,6 @@ import io.batchcall.store.Idempotent;
 import io.batchcall.wire.CallingWindowJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -118,7 +117,7 @@ public final class BatchOperationRoutes implements RouteGroup {
             body.atLeast("target_concurrency_limit", value, 1);
             target = Optional.of(value);
         }
-        var scheduled = body.optionalLong("scheduled_time_unix").map(Instant::ofEpochSecond);
+        var scheduled = body.optionalUnixTime("scheduled_time_unix");
         var ringing = body.optionalObject("telephony_call_config").flatMap(config -> {
             var configFields = new ArrayList<String>();
             config.node().fieldNames().forEachRemaining(configFields::add);

@@ -220,16 +220,25 @@ record ConversationListQuery(
         return Optional.empty();
     }
 
+    /** The largest magnitude of an integer filter: unix seconds into the year 5138, or durations as long. */
+    private static final long BOUND = 100_000_000_000L;
+
     private static Optional<Long> integer(Context ctx, String name, List<Violation> violations) {
         var value = PageQuery.filter(ctx, name);
         try {
             var parsed = value.map(Long::parseLong);
-            // Bounds outside what a timestamp or duration can be would overflow the query, not narrow it.
-            if (parsed.filter(v -> Math.abs(v) > 100_000_000_000L).isPresent()) {
+            // Bounds outside what a timestamp or duration can be would overflow the query, not narrow it. Not
+            // Math.abs: the absolute value of Long.MIN_VALUE is itself, negative, and passed.
+            if (parsed.filter(v -> v > BOUND).isPresent()) {
+                violations.add(new Violation(
+                        List.of("query", name), "Input should be less than or equal to " + BOUND, "less_than_equal"));
+                return Optional.empty();
+            }
+            if (parsed.filter(v -> v < -BOUND).isPresent()) {
                 violations.add(new Violation(
                         List.of("query", name),
-                        "Input should be less than or equal to 100000000000",
-                        "less_than_equal"));
+                        "Input should be greater than or equal to " + -BOUND,
+                        "greater_than_equal"));
                 return Optional.empty();
             }
             return parsed;

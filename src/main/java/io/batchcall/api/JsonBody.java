@@ -1,8 +1,10 @@
 package io.batchcall.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.batchcall.domain.UnixTime;
 import io.javalin.http.Context;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,6 +128,14 @@ public final class JsonBody {
             violate(field, "Input should be a valid integer", "int_type");
             return Optional.empty();
         });
+    }
+
+    /** Unix seconds as a point in time, within {@link UnixTime}'s bounds (outside: a violation, and empty). */
+    public Optional<Instant> optionalUnixTime(String field) {
+        var seconds = optionalLong(field);
+        atLeast(field, seconds, UnixTime.EARLIEST);
+        atMost(field, seconds, UnixTime.LATEST);
+        return seconds.filter(UnixTime::accepted).map(Instant::ofEpochSecond);
     }
 
     private Optional<Integer> integer(String field, JsonNode value) {

@@ -1,6 +1,7 @@
 package io.batchcall.api;
 
 import io.batchcall.domain.PhoneCall;
+import io.batchcall.domain.UnixTime;
 import io.batchcall.store.AgentStore;
 import io.batchcall.store.ConversationStore;
 import io.batchcall.store.OptOutStore;
@@ -149,12 +150,20 @@ public final class OptOutRoutes implements RouteGroup {
         var workspace = Authentication.workspace(ctx).id();
         var page = PageQuery.of(ctx);
         var since = PageQuery.filter(ctx, "since").map(text -> {
+            long seconds;
             try {
-                return Instant.ofEpochSecond(Long.parseLong(text));
-            } catch (NumberFormatException | java.time.DateTimeException e) {
+                seconds = Long.parseLong(text);
+            } catch (NumberFormatException e) {
                 throw ValidationException.of(
                         List.of("query", "since"), "Input should be a valid integer (unix seconds)", "int_parsing");
             }
+            if (!UnixTime.accepted(seconds)) {
+                throw ValidationException.of(
+                        List.of("query", "since"),
+                        "Input should be unix seconds from " + UnixTime.EARLIEST + " to " + UnixTime.LATEST,
+                        seconds < UnixTime.EARLIEST ? "greater_than_equal" : "less_than_equal");
+            }
+            return Instant.ofEpochSecond(seconds);
         });
         var found = optOuts.list(workspace, since, page.after(), page.pageSize());
         ctx.json(new OptOutPage(

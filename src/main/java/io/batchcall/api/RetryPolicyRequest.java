@@ -73,7 +73,7 @@ final class RetryPolicyRequest {
             policy.violate("backoff", "Value error, give delay_seconds or backoff, not both", "value_error");
         }
         var backoff = policy.optionalObject("backoff").flatMap(RetryPolicyRequest::backoff);
-        var deadline = policy.optionalLong("deadline_unix").map(Instant::ofEpochSecond);
+        var deadline = policy.optionalUnixTime("deadline_unix");
         deadline.filter(at -> now.isPresent() && !at.isAfter(now.get()))
                 .ifPresent(
                         at -> policy.violate("deadline_unix", "Value error, the deadline has passed", "value_error"));

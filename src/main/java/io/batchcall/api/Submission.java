@@ -69,8 +69,7 @@ record Submission(
         var callConfig = callConfig(body);
         var target = body.optionalInt("target_concurrency_limit");
         body.atLeast("target_concurrency_limit", target, 1);
-        var scheduled = body.optionalLong("scheduled_time_unix")
-                .map(Instant::ofEpochSecond)
+        var scheduled = body.optionalUnixTime("scheduled_time_unix")
                 .filter(at -> at.isAfter(now))
                 .orElse(now);
         var recipients = recipients(body, whatsappParams.isPresent(), ids);

@@ -1,6 +1,7 @@
 package io.batchcall.api;
 
 import io.batchcall.domain.RecipientStatus;
+import io.batchcall.domain.UnixTime;
 import io.batchcall.store.WebhookStore;
 import io.batchcall.webhooks.WebhookUrls;
 import io.javalin.http.Context;
@@ -176,6 +177,11 @@ final class WebhookRequests {
             body.violate("since_unix", "Field required", "missing");
         }
         var until = body.optionalLong("until_unix");
+        // Past PostgreSQL's range the replay's statement would fail (a 500) instead of finding nothing.
+        body.atLeast("since_unix", since, UnixTime.EARLIEST);
+        body.atMost("since_unix", since, UnixTime.LATEST);
+        body.atLeast("until_unix", until, UnixTime.EARLIEST);
+        body.atMost("until_unix", until, UnixTime.LATEST);
         if (since.isPresent() && until.isPresent() && until.get() < since.get()) {
             body.violate("until_unix", "Value error, until_unix is before since_unix", "value_error");
         }

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -242,7 +243,9 @@ public final class Dispatcher implements AutoCloseable {
         }
         call.dialStartedAt = dialedAt;
         dials.increment();
-        lag.record(Duration.between(call.claim.due(), dialedAt).abs());
+        // In milliseconds: Timer.record(Duration) takes nanoseconds, which overflow past 292 years, and a batch
+        // stored with a schedule in year 1 (as PATCH once allowed) then failed every dial in this line.
+        lag.record(Duration.between(call.claim.due(), dialedAt).abs().toMillis(), TimeUnit.MILLISECONDS);
         PlaceResult result;
         try {
             result = call.provider.place(call.request);

@@ -89,7 +89,11 @@ public final class BatchOperations {
                             UPDATE batches SET name = coalesce(:name, name),
                                 target_concurrency_limit = CASE WHEN :setTarget THEN :target
                                                                 ELSE target_concurrency_limit END,
-                                scheduled_at = coalesce(:scheduledAt, scheduled_at),
+                                scheduled_at = CASE WHEN CAST(:scheduledAt AS timestamptz) IS NULL THEN scheduled_at
+                                                    -- A past time means now, as a submit reads it.
+                                                    ELSE GREATEST(CAST(:scheduledAt AS timestamptz),
+                                                                  date_trunc('second', CAST(:now AS timestamptz)))
+                                               END,
                                 ringing_timeout_secs = coalesce(:ringingTimeout, ringing_timeout_secs),
                                 retry_policy = CASE WHEN :setRetryPolicy THEN CAST(:retryPolicy AS jsonb)
                                                     ELSE retry_policy END,
