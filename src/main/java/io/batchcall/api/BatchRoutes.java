@@ -199,8 +199,9 @@ public final class BatchRoutes implements RouteGroup {
             return phoneNumbers
                     .find(workspace.id(), named.get())
                     .filter(number -> number.provider() == io.batchcall.domain.Provider.WHATSAPP)
-                    .orElseThrow(() -> new ApiException(
-                            422,
+                    // A 404 as for an unknown agent or number: a 422 in this object shape is not the list the SDKs
+                    // parse a 422 as (the JS SDK 2.30 threw a ParseError instead of the server's answer).
+                    .orElseThrow(() -> ApiException.notFound(
                             "whatsapp_account_not_found",
                             "No WhatsApp account with phone_number_id " + named.get() + " in this workspace"))
                     .id();

@@ -266,7 +266,7 @@ class WhatsAppAccountApiTest {
     }
 
     @Test
-    void a_whatsapp_batch_naming_an_unknown_account_is_a_422_and_creates_nothing() {
+    void a_whatsapp_batch_naming_an_unknown_account_is_a_404_as_an_unknown_agent_is_and_creates_nothing() {
         var before = batchCount();
 
         var response = api.post("/v1/convai/batch-calling/submit", """
@@ -275,7 +275,7 @@ class WhatsAppAccountApiTest {
                  "whatsapp_call_permission_request_template_language_code":"en"},
                  "recipients":[{"whatsapp_user_id":"4915112345678"}]}""".formatted(agentId));
 
-        assertThat(response.status()).isEqualTo(422);
+        assertThat(response.status()).isEqualTo(404);
         assertThat(response.json().at("/detail/status").asText()).isEqualTo("whatsapp_account_not_found");
         assertThat(batchCount()).isEqualTo(before);
     }
