@@ -1,5 +1,6 @@
 package io.batchcall.dispatch;
 
+import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
 import io.batchcall.domain.Claim;
 import io.batchcall.domain.Outcome;
@@ -224,20 +225,18 @@ public final class Dispatcher implements AutoCloseable {
         var dialedAt = clock.instant();
         switch (gates.ask(ref, call.claim.batchId())) {
             case DialChecks.DialGate.Dial dial -> {}
-            case DialChecks.DialGate.Stopped stopped -> {
-                recorder.ended(ref, new Outcome.Cancelled(), Optional.empty(), Optional.empty(), false);
-                return;
-            }
-            case DialChecks.DialGate.BatchFailed failed -> {
-                recorder.ended(
-                        ref, new Outcome.Failed(failed.reason(), false), Optional.empty(), Optional.empty(), false);
-                return;
-            }
             case DialChecks.DialGate.Paused paused -> {
                 // Paused between claim and dial: the claim is given back, and its recipient waits for the resume.
-                claims.giveBack().unclaim(ref);
+                if (claims.giveBack().unclaim(ref) instanceof ClaimGiveBack.Given.BatchStopped stopped) {
+                    endUndialed(ref, stopped.stopped());
+                    return;
+                }
                 registry.remove(ref);
                 wakeup.wake();
+                return;
+            }
+            case DialChecks.DialGate gate -> {
+                endUndialed(ref, gate);
                 return;
             }
         }
@@ -254,6 +253,14 @@ public final class Dispatcher implements AutoCloseable {
             result = new PlaceResult.Unknown(e.getClass().getSimpleName());
         }
         handle(call, result, dialedAt);
+    }
+
+    /** Ends a claim never dialed as the dial gate's answer says: its batch was cancelled, deleted or failed. */
+    private void endUndialed(AttemptRef ref, DialChecks.DialGate gate) {
+        var outcome = gate instanceof DialChecks.DialGate.BatchFailed failed
+                ? new Outcome.Failed(failed.reason(), false)
+                : new Outcome.Cancelled();
+        recorder.ended(ref, outcome, Optional.empty(), Optional.empty(), false);
     }
 
     private void handle(LiveCall call, PlaceResult result, java.time.Instant dialedAt) {
@@ -293,11 +300,15 @@ public final class Dispatcher implements AutoCloseable {
                         held.reason().wireName(),
                         held.until(),
                         held.detail());
-                if (!claims.giveBack().holdClaim(ref, new ClaimGiveBack.Hold(held.reason(), held.until()))) {
-                    // Ended, deleted or taken over meanwhile: whoever did that decides what becomes of it.
-                    log.debug("Held claim was no longer this node's to give back attemptId={}", ref.attemptId());
-                } else {
-                    call.provider.held(call.request);
+                switch (claims.giveBack().holdClaim(ref, new ClaimGiveBack.Hold(held.reason(), held.until()))) {
+                    case ClaimGiveBack.Given.Back back -> call.provider.held(call.request);
+                    case ClaimGiveBack.Given.NotOpen notOpen ->
+                        // Ended, deleted or taken over meanwhile: whoever did that decides what becomes of it.
+                        log.debug("Held claim was no longer this node's to give back attemptId={}", ref.attemptId());
+                    case ClaimGiveBack.Given.BatchStopped stopped -> {
+                        endUndialed(ref, stopped.stopped());
+                        return;
+                    }
                 }
                 registry.remove(ref);
                 wakeup.wake();

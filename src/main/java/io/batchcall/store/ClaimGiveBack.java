@@ -3,6 +3,7 @@ package io.batchcall.store;
 import io.batchcall.domain.AttemptPhase;
 import io.batchcall.domain.AttemptRef;
 import io.batchcall.domain.BatchRef;
+import io.batchcall.domain.BatchStatus;
 import io.batchcall.domain.HoldReason;
 import io.batchcall.domain.RecipientStatus;
 import java.time.Clock;
@@ -26,12 +27,28 @@ public final class ClaimGiveBack {
         this.outbox = outbox;
     }
 
+    /** What became of a claim given back. */
+    public sealed interface Given {
+        /** Given back: the attempt is gone and its recipient pending (or held) again. */
+        record Back() implements Given {}
+
+        /** Nothing changed: the attempt was dialed, ended or taken over meanwhile, and whoever did that decides. */
+        record NotOpen() implements Given {}
+
+        /**
+         * Nothing changed: the batch was cancelled or failed after the dial gate answered. Given back, the recipient
+         * would wait as pending in a finished batch for good (a cancel moves only the pending recipients, and this
+         * one was dispatched then); the attempt is to end as the gate would now answer ({@code stopped}).
+         */
+        record BatchStopped(DialChecks.DialGate stopped) implements Given {}
+    }
+
     /**
      * Gives back a claim that was never dialed (its batch was paused between claim and dial): the attempt goes
      * as if it had never been opened, its recipient is pending again and is claimed after the resume, and the
-     * in-flight counts fall. False when the attempt was dialed or ended meanwhile (nothing is changed then).
+     * in-flight counts fall.
      */
-    public boolean unclaim(AttemptRef attempt) {
+    public Given unclaim(AttemptRef attempt) {
         return giveBack(attempt, Optional.empty());
     }
 
@@ -44,14 +61,34 @@ public final class ClaimGiveBack {
      * again before its time, unless something wakes it), with one {@code recipient.held} event. The attempt never
      * counts: a held recipient has used none of its tries.
      */
-    public boolean holdClaim(AttemptRef attempt, Hold hold) {
+    public Given holdClaim(AttemptRef attempt, Hold hold) {
         return giveBack(attempt, Optional.of(hold));
     }
 
-    private boolean giveBack(AttemptRef attempt, Optional<Hold> hold) {
+    private Given giveBack(AttemptRef attempt, Optional<Hold> hold) {
         return jdbi.inTransaction(handle -> {
+            // A cancel or a batch's failure takes the workspace lock too: the batch read here stays as read until
+            // this transaction ends, and a cancel after it finds the recipient pending and cancels it.
             AttemptStore.lockWorkspace(handle, attempt.workspaceId());
             var now = clock.instant();
+            var stopped = handle.createQuery("""
+                            SELECT b.status, b.failure_reason FROM attempts a
+                            JOIN batches b ON b.workspace_id = a.workspace_id AND b.id = a.batch_id
+                            WHERE a.workspace_id = :workspaceId AND a.id = :attemptId AND a.phase = :dialing
+                              AND a.provider_call_id IS NULL AND a.dialed_at IS NULL""")
+                    .bind("workspaceId", attempt.workspaceId().value())
+                    .bind("attemptId", attempt.attemptId())
+                    .bind("dialing", AttemptPhase.DIALING.wireName())
+                    .map((rs, ctx) -> DialChecks.dialGate(
+                            true,
+                            BatchStatus.fromWire(rs.getString("status")).orElseThrow(),
+                            Rows.optionalText(rs, "failure_reason"),
+                            false))
+                    .findOne()
+                    .filter(gate -> !(gate instanceof DialChecks.DialGate.Dial));
+            if (stopped.isPresent()) {
+                return new Given.BatchStopped(stopped.get());
+            }
             var gone = handle.createQuery("""
                             DELETE FROM attempts
                             WHERE workspace_id = :workspaceId AND id = :attemptId AND phase = :dialing
@@ -67,7 +104,7 @@ public final class ClaimGiveBack {
                             rs.getInt("attempt_number")))
                     .findOne();
             if (gone.isEmpty()) {
-                return false;
+                return new Given.NotOpen();
             }
             var released = gone.get();
             var batch = new BatchRef(attempt.workspaceId(), released.batchId());
@@ -108,7 +145,7 @@ public final class ClaimGiveBack {
                                     batch, id, RecipientStatus.DISPATCHED.wireName(), Optional.empty())),
                             hold.map(h -> "recipient.held")),
                     now));
-            return true;
+            return new Given.Back();
         });
     }
 

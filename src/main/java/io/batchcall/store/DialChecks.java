@@ -119,7 +119,7 @@ public final class DialChecks {
         return answers;
     }
 
-    private static DialGate dialGate(boolean open, BatchStatus batch, Optional<String> failureReason, boolean paused) {
+    static DialGate dialGate(boolean open, BatchStatus batch, Optional<String> failureReason, boolean paused) {
         if (!open) {
             return new DialGate.Stopped();
         }

@@ -124,7 +124,7 @@ class LockOrderTest {
         var cancelled = besideLifecycleWrite(
                 attempts.get(0),
                 () -> operations.cancelRecipient(workspace, batchId, recipientOfSecond, Optional.empty()));
-        boolean givenBack =
+        var givenBack =
                 besideLifecycleWrite(attempts.get(1), () -> claims.giveBack().unclaim(attempts.get(0)));
 
         assertThat(((Idempotent.Done<Optional<io.batchcall.domain.Recipient>>) cancelled)
@@ -133,7 +133,7 @@ class LockOrderTest {
                         .status()
                         .wireName())
                 .isEqualTo("cancelled");
-        assertThat(givenBack).isTrue();
+        assertThat(givenBack).isInstanceOf(ClaimGiveBack.Given.Back.class);
     }
 
     @Test
