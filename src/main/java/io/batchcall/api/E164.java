@@ -8,18 +8,29 @@ import java.util.Optional;
 /**
  * Normalises phone numbers to E.164 with libphonenumber. Input must be international ({@code +} and country
  * code; spaces, dashes, dots and brackets are allowed) and valid for its country's numbering plan, so that a
- * typo is caught at submit time rather than as a failed call.
+ * typo is caught at submit time rather than as a failed call. A number to dial may not carry an extension: E.164
+ * has none, so "+1 415 555 0123 ext. 5" was stored as the main line and the call reached a switchboard instead
+ * of its person. A number only matched against (an opt-out, a suppression) may: the main line is suppressed.
  */
 public final class E164 {
     private static final PhoneNumberUtil PHONE_NUMBERS = PhoneNumberUtil.getInstance();
 
     private E164() {}
 
-    /** The E.164 form, or empty when the text is not a valid international number. */
+    /** The E.164 form, or empty when the text is not a valid international number or has an extension. */
     public static Optional<String> normalise(String text) {
+        return normalise(text, false);
+    }
+
+    /** The E.164 form of a number to match, not to dial: an extension is dropped (the main line is meant). */
+    public static Optional<String> normaliseIgnoringExtension(String text) {
+        return normalise(text, true);
+    }
+
+    private static Optional<String> normalise(String text, boolean extensionAllowed) {
         try {
             var parsed = PHONE_NUMBERS.parse(text, "ZZ");
-            if (!PHONE_NUMBERS.isValidNumber(parsed)) {
+            if (!PHONE_NUMBERS.isValidNumber(parsed) || (parsed.hasExtension() && !extensionAllowed)) {
                 return Optional.empty();
             }
             return Optional.of(PHONE_NUMBERS.format(parsed, PhoneNumberUtil.PhoneNumberFormat.E164));
@@ -39,7 +50,7 @@ public final class E164 {
 
     /** The message for a number {@link #normalise} refused, in Pydantic's value_error wording. */
     public static String invalidMessage() {
-        return "Value error, not a valid phone number: use international format with the country code,"
-                + " e.g. +14155550123";
+        return "Value error, not a valid phone number: use international format with the country code and no"
+                + " extension, e.g. +14155550123";
     }
 }

@@ -73,7 +73,7 @@ public final class OptOutRoutes implements RouteGroup {
         var body = JsonBody.of(ctx);
         var phone = body.optionalText("phone_number");
         var number = phone.flatMap(text -> {
-            var e164 = E164.normalise(text);
+            var e164 = E164.normaliseIgnoringExtension(text);
             if (e164.isEmpty()) {
                 body.violate("phone_number", E164.invalidMessage(), "value_error");
             }

@@ -48,7 +48,7 @@ final class SuppressionImport {
         } else if (NANP_WITH_ONE.matcher(cleaned).matches()) {
             cleaned = "+" + cleaned;
         }
-        return E164.normalise(cleaned).map(number -> new NewEntry(number, false));
+        return E164.normaliseIgnoringExtension(cleaned).map(number -> new NewEntry(number, false));
     }
 
     /** The {@code numbers} of a JSON import; rows are their index. */

@@ -7,12 +7,26 @@ import java.util.List;
 import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
-/** A long list's numbers are checked in parallel: the answers must be those of checking them one by one. */
+/**
+ * A long list's numbers are checked in parallel: the answers must be those of checking them one by one. A number
+ * with an extension is no number to dial (E.164 has no extension: the main line would be called), but names its
+ * main line where a number is only matched (opt-outs, suppressions).
+ */
 class E164Test {
+    @Example
+    void a_number_with_an_extension_is_refused_for_dialing_and_matched_as_its_main_line() {
+        for (var text : List.of("+1 415 555 0123 ext. 5", "+14155550123;ext=77", "+1 415 555 0123 x99")) {
+            assertThat(E164.normalise(text)).as(text).isEmpty();
+            assertThat(E164.normaliseIgnoringExtension(text)).as(text).contains("+14155550123");
+        }
+        assertThat(E164.normalise("+1 (415) 555-0123")).contains("+14155550123");
+    }
+
     @Property(tries = 20)
     void a_long_list_normalises_to_exactly_what_each_number_normalises_to_alone(
             @ForAll("phoneTexts") List<String> texts) {

@@ -86,6 +86,14 @@ class BatchValidationTest {
     }
 
     @Test
+    void a_number_with_an_extension_is_refused_rather_than_its_main_line_called() {
+        var response = submit(withRecipients(numbers("+14155550100", "+1 415 555 0123 ext. 5")));
+
+        assertThat(violations(response)).containsExactly("[\"body\",\"recipients\",1,\"phone_number\"] | value_error");
+        assertThat(response.body()).contains("no extension");
+    }
+
+    @Test
     void invalid_numbers_are_rejected_with_their_index() {
         var response = submit(
                 withRecipients(numbers("+14155550100", "12345", "+15550001111").add(object())));
