@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,12 @@ public final class Dispatcher implements AutoCloseable {
     static final Duration STUCK_AFTER = Duration.ofSeconds(60);
     /** How often a dial waiting for its lease to be confirmed looks again. */
     private static final Duration LEASE_RECHECK = Duration.ofSeconds(1);
+    /**
+     * How many failed reads of the dial gate in a row, a {@link #LEASE_RECHECK} apart, a dial waits through before its
+     * attempt ends interrupted: a database failover takes seconds to a minute. Only reads with the lease confirmed
+     * count: while the database is away the lease check holds the dial back before the gate is asked.
+     */
+    static final int GATE_FAILURES_WAITED = 60;
 
     private final ClaimStore claims;
     private final DialGates gates;
@@ -74,9 +81,34 @@ public final class Dispatcher implements AutoCloseable {
             Clock clock,
             Wakeup wakeup,
             MeterRegistry meters) {
+        this(
+                claims,
+                claims.checks()::dialGates,
+                recorder,
+                registry,
+                providers,
+                credentials,
+                timers,
+                clock,
+                wakeup,
+                meters);
+    }
+
+    /** With the dial gate read by {@code gateRead}: a test's gate fails as a database away makes it fail. */
+    Dispatcher(
+            ClaimStore claims,
+            Function<List<DialChecks.GateQuestion>, Map<AttemptRef, DialChecks.DialGate>> gateRead,
+            AttemptRecorder recorder,
+            CallRegistry registry,
+            Map<Provider, TelephonyProvider> providers,
+            Function<PhoneNumber, Map<String, String>> credentials,
+            Timers timers,
+            Clock clock,
+            Wakeup wakeup,
+            MeterRegistry meters) {
         this.reconciliation = new Reconciliation(recorder, registry);
         this.claims = claims;
-        this.gates = new DialGates(claims.checks()::dialGates);
+        this.gates = new DialGates(gateRead);
         this.recorder = recorder;
         this.registry = registry;
         this.providers = Map.copyOf(providers);
@@ -223,7 +255,26 @@ public final class Dispatcher implements AutoCloseable {
         // The dial's instant is read before the database is asked: a pause that returned before this instant is
         // seen by the gate, so no attempt is ever dialed after a pause returned (dialed_at is this instant).
         var dialedAt = clock.instant();
-        switch (gates.ask(ref, call.claim.batchId())) {
+        DialChecks.DialGate gate;
+        try {
+            gate = gates.ask(ref, call.claim.batchId());
+        } catch (RuntimeException e) {
+            // Nothing was sent: a dial whose gate cannot be read waits and asks again, instead of ending as
+            // interrupted a call that was never made (and, without a retry policy, never would be).
+            if (!DatabaseFailures.isTransient(e) || ++call.gateFailures > GATE_FAILURES_WAITED) {
+                throw e;
+            }
+            if (call.gateFailures == 1) {
+                log.warn(
+                        "The dial gate could not be read; the dial waits attemptId={} sqlState={}",
+                        ref.attemptId(),
+                        DatabaseFailures.sqlState(e).orElse("none"));
+            }
+            timers.schedule(LEASE_RECHECK, () -> placeSafely(call));
+            return;
+        }
+        call.gateFailures = 0;
+        switch (gate) {
             case DialChecks.DialGate.Dial dial -> {}
             case DialChecks.DialGate.Paused paused -> {
                 // Paused between claim and dial: the claim is given back, and its recipient waits for the resume.
@@ -235,8 +286,8 @@ public final class Dispatcher implements AutoCloseable {
                 wakeup.wake();
                 return;
             }
-            case DialChecks.DialGate gate -> {
-                endUndialed(ref, gate);
+            case DialChecks.DialGate stopped -> {
+                endUndialed(ref, stopped);
                 return;
             }
         }

@@ -31,6 +31,8 @@ final class LiveCall {
     volatile Instant dialStartedAt;
     /** Set when another node took the attempt over or ended it: this node must not dial it. */
     volatile boolean leaseLost;
+    /** The dial gate's reads that failed in a row for this call (the database away); reset by one that answers. */
+    volatile int gateFailures;
     /** When this node claimed (or took over) the attempt. */
     final Instant claimedAt;
     /**

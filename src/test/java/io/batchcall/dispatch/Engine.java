@@ -57,6 +57,9 @@ final class Engine implements AutoCloseable {
     final AgentStore agents;
     final PhoneNumberStore phoneNumbers;
     final AttemptRecorder recorder;
+    /** How many of the dial gate's next reads fail as they do while the database is away. */
+    final java.util.concurrent.atomic.AtomicInteger failingGateReads = new java.util.concurrent.atomic.AtomicInteger();
+
     private final IdSource ids = new IdSource(new Random(7));
 
     Engine(
@@ -102,8 +105,16 @@ final class Engine implements AutoCloseable {
         var providers = new HashMap<Provider, TelephonyProvider>(Map.of(Provider.SIMULATOR, simulator));
         providers.putAll(extraProviders.apply(recorder));
         this.batches = new BatchStore(database, clock, nodeIds, new IdempotencyStore(database, clock), windows);
+        var claims = new ClaimStore(database, clock, nodeIds, nodeId, LEASE, windows);
         this.dispatcher = new Dispatcher(
-                new ClaimStore(database, clock, nodeIds, nodeId, LEASE, windows),
+                claims,
+                questions -> {
+                    if (failingGateReads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        throw new org.jdbi.v3.core.ConnectionException(
+                                new java.sql.SQLTransientConnectionException("the database is away (a test's)"));
+                    }
+                    return claims.checks().dialGates(questions);
+                },
                 recorder,
                 registry,
                 providers,
