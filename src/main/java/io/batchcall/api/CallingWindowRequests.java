@@ -3,6 +3,7 @@ package io.batchcall.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchcall.domain.CallingWindow;
+import io.batchcall.rules.JollydayHolidays;
 import io.batchcall.wire.CallingWindowJson;
 import java.util.Optional;
 
@@ -18,7 +19,7 @@ final class CallingWindowRequests {
     /** The window {@code node}, found at {@code loc} below {@code body}. */
     static Optional<CallingWindow> read(JsonBody body, java.util.List<Object> loc, JsonNode node) {
         return switch (CallingWindowJson.parse(node)) {
-            case CallingWindowJson.Parsed.Valid valid -> Optional.of(valid.window());
+            case CallingWindowJson.Parsed.Valid valid -> knownHolidays(body, loc, valid.window());
             case CallingWindowJson.Parsed.Invalid invalid -> {
                 invalid.problems()
                         .forEach(problem -> body.violateAt(
@@ -29,6 +30,44 @@ final class CallingWindowRequests {
                 yield Optional.empty();
             }
         };
+    }
+
+    /**
+     * The window when the holiday calendar it names exists. An unknown one was taken and then gave no holidays at
+     * all, with a line in the log the user never sees: a window meant to keep calls off public holidays that
+     * silently does not is a compliance gap, so a calendar jollyday does not have is a 422 saying which exist.
+     */
+    private static Optional<CallingWindow> knownHolidays(
+            JsonBody body, java.util.List<Object> loc, CallingWindow window) {
+        if (!(window.holidays().orElse(null) instanceof CallingWindow.Holidays.Calendar calendar)) {
+            return Optional.of(window);
+        }
+        if (!JollydayHolidays.knowsCountry(calendar.country())) {
+            body.violateAt(
+                    at(loc, "holidays", "country"),
+                    "Value error, no public holiday calendar for " + calendar.country()
+                            + ": give an ISO 3166-1 country with one, such as US, GB or DE, or \"auto\"",
+                    "value_error");
+            return Optional.empty();
+        }
+        var known = JollydayHolidays.subdivisions(calendar.country());
+        if (calendar.subdivision().filter(sub -> !known.contains(sub)).isPresent()) {
+            body.violateAt(
+                    at(loc, "holidays", "subdivision"),
+                    "Value error, no holiday calendar for "
+                            + calendar.subdivision().get() + "; "
+                            + (known.isEmpty()
+                                    ? calendar.country() + " has none of its subdivisions"
+                                    : "those of " + calendar.country() + " are " + String.join(", ", known)),
+                    "value_error");
+            return Optional.empty();
+        }
+        return Optional.of(window);
+    }
+
+    private static java.util.List<Object> at(java.util.List<Object> loc, String... rest) {
+        return java.util.stream.Stream.concat(loc.stream(), java.util.Arrays.stream(rest))
+                .toList();
     }
 
     /**

@@ -7,6 +7,7 @@ import io.batchcall.domain.HolidayCalendar;
 import java.time.LocalDate;
 import java.time.Year;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,8 @@ public final class JollydayHolidays implements HolidayCalendar {
     private record Key(String country, Optional<String> subdivision, int year) {}
 
     private final Map<Key, Set<LocalDate>> cache = new ConcurrentHashMap<>();
-    private final Map<String, Optional<HolidayManager>> managers = new ConcurrentHashMap<>();
+    /** Shared by every instance and by the API's checks of named calendars: a manager is its country's parsed XML. */
+    private static final Map<String, Optional<HolidayManager>> managers = new ConcurrentHashMap<>();
 
     @Override
     public Set<LocalDate> closedDates(String country, Optional<String> subdivision, int year) {
@@ -62,6 +64,29 @@ public final class JollydayHolidays implements HolidayCalendar {
         }
         dates.remove(null);
         return Set.copyOf(dates);
+    }
+
+    /** True when jollyday has a public holiday calendar for this ISO 3166-1 country code (any case). */
+    public static boolean knowsCountry(String country) {
+        return de.focus_shift.jollyday.core.HolidayCalendar.getSupportedCalendarCodes().stream()
+                .anyMatch(code -> code.equalsIgnoreCase(country));
+    }
+
+    /**
+     * The subdivisions of a country jollyday has calendars for, as {@code US-CA}, sorted; empty for a country it
+     * does not know. The first call for a country loads its calendar (about half a second), later ones are a map's.
+     */
+    public static List<String> subdivisions(String country) {
+        var code = country.toUpperCase(Locale.ROOT);
+        if (!knowsCountry(code)) {
+            return List.of();
+        }
+        return managers.computeIfAbsent(code, JollydayHolidays::manager)
+                .map(manager -> manager.getCalendarHierarchy().getChildren().keySet().stream()
+                        .map(child -> code + "-" + child.toUpperCase(Locale.ROOT))
+                        .sorted()
+                        .toList())
+                .orElse(List.of());
     }
 
     private static Optional<HolidayManager> manager(String country) {

@@ -95,6 +95,32 @@ class CallingWindowApiTest {
     }
 
     @Test
+    void a_holiday_calendar_that_does_not_exist_is_a_422_naming_the_ones_that_do() {
+        var space = space("windows-calendars");
+        var noCountry = space.api().put("/v1/batchcall/workspace/calling-window", """
+                {"calling_window": {"start": "09:00", "end": "17:00", "holidays": {"country": "XX"}}}""");
+        var noSubdivision = space.api().put("/v1/batchcall/workspace/calling-window", """
+                {"calling_window": {"start": "09:00", "end": "17:00",
+                 "holidays": {"country": "US", "subdivision": "US-ZZ"}}}""");
+        var onSubmit = space.api().post("/v1/convai/batch-calling/submit", """
+                {"call_name":"W","agent_id":"%s","recipients":[{"phone_number":"+12704424567"}],
+                 "calling_window": {"start": "09:00", "end": "17:00", "holidays": {"country": "XX"}}}""".formatted(space.agentId()));
+        var known = space.api().put("/v1/batchcall/workspace/calling-window", """
+                {"calling_window": {"start": "09:00", "end": "17:00",
+                 "holidays": {"country": "us", "subdivision": "us-ca"}}}""");
+
+        assertThat(violations(noCountry)).containsExactly("[\"body\",\"calling_window\",\"holidays\",\"country\"]");
+        assertThat(noCountry.body()).contains("no public holiday calendar for XX");
+        assertThat(violations(noSubdivision))
+                .containsExactly("[\"body\",\"calling_window\",\"holidays\",\"subdivision\"]");
+        assertThat(noSubdivision.body()).contains("US-ZZ").contains("US-CA").contains("US-NY");
+        assertThat(violations(onSubmit)).containsExactly("[\"body\",\"calling_window\",\"holidays\",\"country\"]");
+        assertThat(known.status()).as(known.toString()).isEqualTo(200);
+        assertThat(known.json().at("/calling_window/holidays/subdivision").asText())
+                .isEqualTo("US-CA");
+    }
+
+    @Test
     void a_bad_window_is_a_422_naming_each_field() {
         var space = space("windows-invalid");
         var response = space.api().put("/v1/batchcall/workspace/calling-window", """
