@@ -17,6 +17,16 @@ public record BatchEdit(
         Optional<Optional<WindowChange>> callingWindow,
         Optional<Optional<String>> retryPolicyJson) {
 
+    /** True when nothing is asked for ({@code {}}, or only nulls where null means "keep"). */
+    public boolean changesNothing() {
+        return name.isEmpty()
+                && targetConcurrencyLimit.isEmpty()
+                && scheduledAt.isEmpty()
+                && ringingTimeoutSecs.isEmpty()
+                && callingWindow.isEmpty()
+                && retryPolicyJson.isEmpty();
+    }
+
     /** A batch's new calling window: its stored JSON and its expiry, for the expiry sweep's column. */
     public record WindowChange(String json, Optional<Instant> expiresAt) {}
 

@@ -80,6 +80,10 @@ public final class BatchOperations {
             if (status.isEmpty()) {
                 return Optional.empty();
             }
+            if (edit.changesNothing()) {
+                // No batch.updated event for an edit that changed nothing: a webhook receiver would act on it.
+                return BatchRows.summary(handle, workspace, batchId);
+            }
             if (edit.scheduledAt().isPresent() && status.get() != BatchStatus.PENDING) {
                 throw new StateConflict(
                         "batch_already_started",

@@ -199,6 +199,24 @@ class OperateBatchApiTest {
     }
 
     @Test
+    void an_edit_that_asks_for_nothing_changes_nothing_and_sends_no_event() {
+        var id = submit(1).get("id").asText();
+        var before = server.client().get(BASE + id).json();
+
+        var empty = server.client().patch(BASE + id, object());
+        var nulls = server.client()
+                .patch(BASE + id, object().field("scheduled_time_unix", null).field("telephony_call_config", null));
+
+        assertThat(empty.status()).as(empty.toString()).isEqualTo(200);
+        assertThat(nulls.status()).as(nulls.toString()).isEqualTo(200);
+        assertThat(nulls.json().get("last_updated_at_unix").asLong())
+                .isEqualTo(before.get("last_updated_at_unix").asLong());
+        assertThat(nulls.json().get("scheduled_time_unix").asLong())
+                .isEqualTo(before.get("scheduled_time_unix").asLong());
+        assertThat(events(id, "batch.updated")).isZero();
+    }
+
+    @Test
     void editing_refuses_a_started_schedule_fixed_fields_and_unknown_keys() {
         var id = submit(1).get("id").asText();
         setBatch(id, "in_progress");
