@@ -50,6 +50,7 @@ public final class ApiServer implements AutoCloseable {
                 server.setStopTimeout(IN_FLIGHT_GRACE.toMillis());
                 // Without a GracefulHandler, Jetty's stop closes connections under requests still running.
                 server.insertHandler(new GracefulHandler());
+                server.setErrorHandler(new ProtocolErrors());
             });
             config.requestLogger.http((ctx, millis) -> record(meters, ctx, millis));
             config.staticFiles.add(Dashboard::serve);

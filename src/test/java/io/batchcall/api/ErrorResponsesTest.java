@@ -70,6 +70,22 @@ class ErrorResponsesTest {
     }
 
     @Test
+    void requests_jetty_refuses_before_any_route_are_answered_in_the_detail_shape() {
+        var raw = new io.batchcall.support.RawHttp(server.port());
+        var badPath = raw.send("GET", "/v1/convai/batch-calling/%C0%AF", Map.of(), new byte[0]);
+        var longPath = raw.send("GET", "/v1/convai/batch-calling/" + "a".repeat(20_000), Map.of(), new byte[0]);
+
+        for (var response : List.of(badPath, longPath)) {
+            assertThat(response.status()).as(response.toString()).isBetween(400, 431);
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+            assertThat(response.json().at("/detail/status").asText()).isEqualTo("http_error");
+            assertThat(response.json().at("/detail/message").asText()).isNotBlank();
+        }
+        assertThat(badPath.status()).isEqualTo(400);
+    }
+
+    @Test
     void an_unexpected_error_is_a_500_with_a_reference_and_no_internals() {
         var response = server.client().get("/v1/test/explode");
 
