@@ -74,8 +74,9 @@ class ErrorResponsesTest {
         var raw = new io.batchcall.support.RawHttp(server.port());
         var badPath = raw.send("GET", "/v1/convai/batch-calling/%C0%AF", Map.of(), new byte[0]);
         var longPath = raw.send("GET", "/v1/convai/batch-calling/" + "a".repeat(20_000), Map.of(), new byte[0]);
+        var longHeader = raw.send("GET", "/v1/convai/batch-calling", Map.of("X-Long", "b".repeat(20_000)), new byte[0]);
 
-        for (var response : List.of(badPath, longPath)) {
+        for (var response : List.of(badPath, longPath, longHeader)) {
             assertThat(response.status()).as(response.toString()).isBetween(400, 431);
             assertThat(response.headers().firstValue("Content-Type"))
                     .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
