@@ -200,7 +200,8 @@ public final class Dispatcher implements AutoCloseable {
                 claim.agent(),
                 claim.callConfig(),
                 claim.conversationId(),
-                claim.clientDataJson());
+                claim.clientDataJson(),
+                () -> stillToDial(claim));
         var call = new LiveCall(claim, request, provider, claimedAt, leaseUntil);
         registry.add(call);
         var wait = Duration.between(clock.instant(), claim.dialAt());
@@ -304,6 +305,27 @@ public final class Dispatcher implements AutoCloseable {
             result = new PlaceResult.Unknown(e.getClass().getSimpleName());
         }
         handle(call, result, dialedAt);
+    }
+
+    /**
+     * Asked by a provider that held a dial back (for its account's request slot): still this node's, not cancelled,
+     * and the dial gate still says dial. A gate that cannot be read says no: the provider sends nothing, and the
+     * placement, run again, waits for the database as a first dial does.
+     */
+    private boolean stillToDial(Claim claim) {
+        var ref = claim.attempt();
+        var call = registry.find(ref);
+        if (call.isEmpty()
+                || call.get().leaseLost
+                || call.get().recipientCancelled
+                || registry.isCancelled(call.get().batchKey())) {
+            return false;
+        }
+        try {
+            return gates.ask(ref, claim.batchId()) instanceof DialChecks.DialGate.Dial;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Ends a claim never dialed as the dial gate's answer says: its batch was cancelled, deleted or failed. */

@@ -21,7 +21,34 @@ public record CallRequest(
         Agent agent,
         TelephonyCallConfig callConfig,
         String conversationId,
-        Optional<String> clientDataJson) {
+        Optional<String> clientDataJson,
+        DialCheck stillToDial) {
+    /** A request nothing withdraws while a provider holds it back ({@link DialCheck#ALWAYS}). */
+    public CallRequest(
+            AttemptRef attempt,
+            String batchId,
+            String recipientId,
+            String to,
+            PhoneNumber from,
+            Map<String, String> credentials,
+            Agent agent,
+            TelephonyCallConfig callConfig,
+            String conversationId,
+            Optional<String> clientDataJson) {
+        this(
+                attempt,
+                batchId,
+                recipientId,
+                to,
+                from,
+                credentials,
+                agent,
+                callConfig,
+                conversationId,
+                clientDataJson,
+                DialCheck.ALWAYS);
+    }
+
     @Override
     public String toString() {
         // Credentials and the full number never reach a log line through this record.

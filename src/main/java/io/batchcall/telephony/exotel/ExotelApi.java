@@ -3,6 +3,7 @@ package io.batchcall.telephony.exotel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchcall.domain.Provider;
+import io.batchcall.telephony.DialCheck;
 import io.batchcall.telephony.RequestBudget;
 import java.io.IOException;
 import java.net.URI;
@@ -45,6 +46,9 @@ final class ExotelApi {
 
         /** Not sent: the account's next request slot is further ahead than this request may wait. */
         record NoSlot() implements Response {}
+
+        /** Not sent: while it waited (for its slot, or after a 429) the dial stopped being wanted. */
+        record Withdrawn() implements Response {}
     }
 
     private final HttpClient http;
@@ -66,10 +70,11 @@ final class ExotelApi {
     /** A look-up waits for its slot however far ahead: it places nothing, and the sweep asks again anyway. */
     private static final Duration LOOK_UP_SLOT_WAIT = Duration.ofDays(1);
 
-    Response connect(ExotelAccount account, List<Map.Entry<String, String>> form) {
+    Response connect(ExotelAccount account, List<Map.Entry<String, String>> form, DialCheck stillToDial) {
         return send(
                 account,
                 limits.dialSlotWait(),
+                stillToDial,
                 () -> request(account, calls(account) + "/connect.json")
                         .header("Content-Type", "application/x-www-form-urlencoded")
                         .POST(HttpRequest.BodyPublishers.ofString(formEncode(form)))
@@ -80,6 +85,7 @@ final class ExotelApi {
         return send(
                 account,
                 LOOK_UP_SLOT_WAIT,
+                DialCheck.ALWAYS,
                 () -> request(account, calls(account) + "/" + encode(callSid) + ".json")
                         .GET()
                         .build());
@@ -89,6 +95,7 @@ final class ExotelApi {
         return send(
                 account,
                 LOOK_UP_SLOT_WAIT,
+                DialCheck.ALWAYS,
                 () -> request(account, calls(account) + ".json?" + formEncode(query))
                         .GET()
                         .build());
@@ -109,17 +116,23 @@ final class ExotelApi {
 
     /**
      * Sends once in the account's next slot, and again only after a 429 (in a later slot, no sooner than
-     * Retry-After), up to the configured retries.
+     * Retry-After), up to the configured retries. A request that waited asks {@code stillToDial} before it goes:
+     * Exotel cannot cancel a call once connected, so a cancel made during the wait must stop it here.
      */
-    private Response send(ExotelAccount account, Duration slotWait, Supplier<HttpRequest> request) {
+    private Response send(
+            ExotelAccount account, Duration slotWait, DialCheck stillToDial, Supplier<HttpRequest> request) {
         for (int attempt = 0; ; attempt++) {
             try {
                 var slot = budget.reserve(Provider.EXOTEL, account.sid(), limits.spacing(), slotWait);
                 if (slot.isEmpty()) {
                     return new Response.NoSlot();
                 }
+                boolean waits = slot.get().isAfter(clock.instant());
                 if (!awaitSlot(slot.get())) {
                     return new Response.Refused(NOT_SENT, "interrupted while waiting for the account's request slot");
+                }
+                if ((waits || attempt > 0) && !stillToDial.stillToDial()) {
+                    return new Response.Withdrawn();
                 }
             } catch (RuntimeException e) {
                 // The pace lives in the database: without it nothing is sent, so nothing can be duplicated.

@@ -123,7 +123,10 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                     + " call has no flow to connect the agent");
         }
         var sentAt = clock.instant();
-        var answer = api.connect(account.get(), ExotelCallForm.connect(request, account.get(), stream, callback.get()));
+        var answer = api.connect(
+                account.get(),
+                ExotelCallForm.connect(request, account.get(), stream, callback.get()),
+                request.stillToDial());
         return switch (answer) {
             case ExotelApi.Response.Ok ok -> {
                 var sid = call(ok.body()).path("Sid").asText("");
@@ -139,6 +142,9 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                 unanswered.put(request.attempt().attemptId(), sentAt);
                 yield new PlaceResult.Unknown(unavailable.reason());
             }
+            // Nothing sent: placed again at once, the dispatcher asks its gate and ends, gives back or dials it.
+            case ExotelApi.Response.Withdrawn withdrawn ->
+                new PlaceResult.Deferred(Duration.ZERO, "withdrawn while it waited for the account's request slot");
             case ExotelApi.Response.NoSlot noSlot ->
                 new PlaceResult.Deferred(
                         limits.deferral(),
@@ -216,6 +222,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                             "Exotel does not know call " + providerCallId.get() + " (" + refused.httpStatus() + ")");
                 case ExotelApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
                 case ExotelApi.Response.NoSlot noSlot -> new CallState.Unknown("no request slot for the look-up");
+                case ExotelApi.Response.Withdrawn withdrawn -> new CallState.Unknown("the look-up was withdrawn");
             };
         }
         var since =
@@ -231,6 +238,7 @@ public final class ExotelProvider implements TelephonyProvider, AutoCloseable {
                         "Exotel refused the look-up: HTTP " + refused.httpStatus() + " " + refused.message());
             case ExotelApi.Response.Unavailable unavailable -> new CallState.Unknown(unavailable.reason());
             case ExotelApi.Response.NoSlot noSlot -> new CallState.Unknown("no request slot for the look-up");
+            case ExotelApi.Response.Withdrawn withdrawn -> new CallState.Unknown("the look-up was withdrawn");
         };
     }
 

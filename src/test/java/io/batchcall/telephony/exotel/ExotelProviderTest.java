@@ -51,6 +51,8 @@ class ExotelProviderTest {
     private ExotelProvider provider;
     /** Whether the account's request slots are taken further ahead than a dial may wait. */
     private volatile boolean slotsTaken;
+    /** How far ahead the account's next request slot is (a dial waits for it). */
+    private volatile Duration slotAhead = Duration.ZERO;
 
     @BeforeAll
     static void startFake() {
@@ -91,7 +93,9 @@ class ExotelProviderTest {
                 (kind, account, spacing, within) -> {
                     reservedFor.add(
                             kind.wireName() + "/" + account + "/" + spacing.toMillis() + "/" + within.toSeconds());
-                    return slotsTaken ? Optional.empty() : Optional.of(clock.instant());
+                    return slotsTaken
+                            ? Optional.empty()
+                            : Optional.of(clock.instant().plus(slotAhead));
                 },
                 (kind, attempt) -> Optional.of(CALLBACK),
                 sink,
@@ -310,6 +314,70 @@ class ExotelProviderTest {
         var lookUp = exotel.requests().getLast();
         assertThat(lookUp.query()).contains("From=+919876543210", "DateCreated=gte:2026-11-29 15:29:00");
         assertThat(exotel.connects()).hasSize(1);
+    }
+
+    /** The request, asking {@code check} whether it is still to be dialed after any wait. */
+    private static CallRequest asking(CallRequest r, io.batchcall.telephony.DialCheck check) {
+        return new CallRequest(
+                r.attempt(),
+                r.batchId(),
+                r.recipientId(),
+                r.to(),
+                r.from(),
+                r.credentials(),
+                r.agent(),
+                r.callConfig(),
+                r.conversationId(),
+                r.clientDataJson(),
+                check);
+    }
+
+    @Test
+    void a_dial_cancelled_while_it_waited_for_its_request_slot_sends_nothing_and_is_placed_again_at_once() {
+        slotAhead = Duration.ofMillis(200);
+        var asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        var result = provider.place(asking(request(), () -> {
+            asked.incrementAndGet();
+            return false;
+        }));
+
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        PlaceResult.Deferred.class,
+                        deferred -> assertThat(deferred.retryIn()).isZero());
+        assertThat(asked).hasValue(1);
+        assertThat(exotel.connects()).isEmpty();
+    }
+
+    @Test
+    void a_dial_still_wanted_after_its_wait_is_sent_and_one_that_never_waited_is_not_asked() {
+        var asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        var unheld = provider.place(asking(request(), () -> asked.incrementAndGet() < 0));
+
+        assertThat(unheld).isInstanceOf(PlaceResult.Accepted.class);
+        assertThat(asked).as("a dial sent in its slot at once asks nothing").hasValue(0);
+        slotAhead = Duration.ofMillis(200);
+        var held = provider.place(asking(request(), () -> asked.incrementAndGet() > 0));
+        assertThat(held).isInstanceOf(PlaceResult.Accepted.class);
+        assertThat(asked).hasValue(1);
+        assertThat(exotel.connects()).hasSize(2);
+    }
+
+    @Test
+    void a_dial_cancelled_while_it_waited_out_a_429_is_not_sent_again() {
+        exotel.refuseConnects(429, "Too many requests", "1");
+        var asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        var result = provider.place(asking(request(), () -> {
+            asked.incrementAndGet();
+            return false;
+        }));
+
+        assertThat(result).isInstanceOf(PlaceResult.Deferred.class);
+        assertThat(asked).hasValue(1);
+        assertThat(exotel.connects()).extracting(FakeExotel.Sent::status).containsExactly(429);
     }
 
     @Test
