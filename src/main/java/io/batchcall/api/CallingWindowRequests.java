@@ -3,6 +3,7 @@ package io.batchcall.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.batchcall.domain.CallingWindow;
+import io.batchcall.domain.UnixTime;
 import io.batchcall.rules.JollydayHolidays;
 import io.batchcall.wire.CallingWindowJson;
 import java.util.Optional;
@@ -19,7 +20,7 @@ final class CallingWindowRequests {
     /** The window {@code node}, found at {@code loc} below {@code body}. */
     static Optional<CallingWindow> read(JsonBody body, java.util.List<Object> loc, JsonNode node) {
         return switch (CallingWindowJson.parse(node)) {
-            case CallingWindowJson.Parsed.Valid valid -> knownHolidays(body, loc, valid.window());
+            case CallingWindowJson.Parsed.Valid valid -> requestable(body, loc, valid.window());
             case CallingWindowJson.Parsed.Invalid invalid -> {
                 invalid.problems()
                         .forEach(problem -> body.violateAt(
@@ -30,6 +31,25 @@ final class CallingWindowRequests {
                 yield Optional.empty();
             }
         };
+    }
+
+    /**
+     * What a request may ask for beyond what a stored window may hold; stored windows are read with the parser's
+     * own rules, so one saved before these checks still reads (and still claims) as it did.
+     */
+    private static Optional<CallingWindow> requestable(
+            JsonBody body, java.util.List<Object> loc, CallingWindow window) {
+        // Past 9999-12-31 PostgreSQL may not hold it (a 500 where the request earns a 422), see UnixTime.
+        if (window.expiresAt()
+                .filter(at -> at.getEpochSecond() > UnixTime.LATEST)
+                .isPresent()) {
+            body.violateAt(
+                    at(loc, "expires_at_unix"),
+                    "Input should be less than or equal to " + UnixTime.LATEST,
+                    "less_than_equal");
+            return Optional.empty();
+        }
+        return knownHolidays(body, loc, window);
     }
 
     /**
@@ -51,14 +71,15 @@ final class CallingWindowRequests {
             return Optional.empty();
         }
         var known = JollydayHolidays.subdivisions(calendar.country());
-        if (calendar.subdivision().filter(sub -> !known.contains(sub)).isPresent()) {
+        // A country with no calendar of its subdivisions (JP, say) gives any of them its national holidays, which
+        // is right; only a subdivision unknown among those the country has is a mistake worth a 422.
+        if (!known.isEmpty()
+                && calendar.subdivision().filter(sub -> !known.contains(sub)).isPresent()) {
             body.violateAt(
                     at(loc, "holidays", "subdivision"),
                     "Value error, no holiday calendar for "
-                            + calendar.subdivision().get() + "; "
-                            + (known.isEmpty()
-                                    ? calendar.country() + " has none of its subdivisions"
-                                    : "those of " + calendar.country() + " are " + String.join(", ", known)),
+                            + calendar.subdivision().get() + "; those of " + calendar.country() + " are "
+                            + String.join(", ", known),
                     "value_error");
             return Optional.empty();
         }

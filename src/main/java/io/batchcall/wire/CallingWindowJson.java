@@ -7,7 +7,6 @@ import io.batchcall.domain.CallingWindow.Holidays;
 import io.batchcall.domain.CallingWindow.JurisdictionRules;
 import io.batchcall.domain.CallingWindow.Purpose;
 import io.batchcall.domain.CallingWindow.UnknownTimezone;
-import io.batchcall.domain.UnixTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -81,8 +80,8 @@ public final class CallingWindowJson {
         var hours = CallingHoursJson.hours(node, problems);
         var holidays = CallingDatesJson.holidays(node.get("holidays"), problems);
         var blackouts = CallingDatesJson.blackouts(node.get("blackout_dates"), problems);
-        var expires =
-                integer(node, "expires_at_unix", 0, UnixTime.LATEST, problems).map(Instant::ofEpochSecond);
+        var expires = integer(node, "expires_at_unix", 0, Long.MAX_VALUE / 1000, problems)
+                .map(Instant::ofEpochSecond);
         var purpose = choice(
                 node,
                 "purpose",

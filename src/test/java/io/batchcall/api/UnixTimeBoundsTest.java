@@ -121,6 +121,24 @@ class UnixTimeBoundsTest {
     }
 
     @Test
+    void a_default_window_stored_before_the_bound_with_an_expiry_past_9999_still_serves_submits() {
+        // Year 33658: PostgreSQL holds it, and requests took it before the 9999 bound; stored, it must still read.
+        var workspace = fixtures.workspaceOf(TestServer.API_KEY);
+        var stored = server.client().put("/v1/batchcall/workspace/calling-window", """
+                {"calling_window": {"start": "00:00", "end": "24:00", "expires_at_unix": 9999999999}}""");
+        assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
+        fixtures.execute(
+                "UPDATE workspaces SET default_calling_window = jsonb_set(default_calling_window,"
+                        + " '{expires_at_unix}', '999999999999') WHERE id = :w",
+                Map.of("w", workspace));
+        try {
+            submitTomorrow();
+        } finally {
+            server.client().delete("/v1/batchcall/workspace/calling-window");
+        }
+    }
+
+    @Test
     void a_retry_policy_deadline_outside_the_years_1_to_9999_is_refused_by_name() {
         var late = server.client().put("/v1/batchcall/workspace/retry-policy", """
                         {"max_attempts": 2, "retry_on": ["busy"], "deadline_unix": %d}""".formatted(Long.MAX_VALUE));

@@ -105,6 +105,9 @@ class CallingWindowApiTest {
         var onSubmit = space.api().post("/v1/convai/batch-calling/submit", """
                 {"call_name":"W","agent_id":"%s","recipients":[{"phone_number":"+12704424567"}],
                  "calling_window": {"start": "09:00", "end": "17:00", "holidays": {"country": "XX"}}}""".formatted(space.agentId()));
+        var national = space.api().put("/v1/batchcall/workspace/calling-window", """
+                {"calling_window": {"start": "09:00", "end": "17:00",
+                 "holidays": {"country": "JP", "subdivision": "JP-13"}}}""");
         var known = space.api().put("/v1/batchcall/workspace/calling-window", """
                 {"calling_window": {"start": "09:00", "end": "17:00",
                  "holidays": {"country": "us", "subdivision": "us-ca"}}}""");
@@ -115,6 +118,9 @@ class CallingWindowApiTest {
                 .containsExactly("[\"body\",\"calling_window\",\"holidays\",\"subdivision\"]");
         assertThat(noSubdivision.body()).contains("US-ZZ").contains("US-CA").contains("US-NY");
         assertThat(violations(onSubmit)).containsExactly("[\"body\",\"calling_window\",\"holidays\",\"country\"]");
+        assertThat(national.status())
+                .as("a country with no subdivision calendars takes any subdivision: its national holidays apply")
+                .isEqualTo(200);
         assertThat(known.status()).as(known.toString()).isEqualTo(200);
         assertThat(known.json().at("/calling_window/holidays/subdivision").asText())
                 .isEqualTo("US-CA");
