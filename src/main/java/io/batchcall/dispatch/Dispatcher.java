@@ -6,6 +6,7 @@ import io.batchcall.domain.Claim;
 import io.batchcall.domain.Outcome;
 import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
+import io.batchcall.domain.WorkspaceId;
 import io.batchcall.store.ClaimGiveBack;
 import io.batchcall.store.ClaimStore;
 import io.batchcall.store.DatabaseFailures;
@@ -66,6 +67,8 @@ public final class Dispatcher implements AutoCloseable {
     private final Counter dials;
     private final Timer lag;
     private final Timer claimDuration;
+    private final Counter claimFailures;
+    private final ClaimBackoff backoff;
     private final Reconciliation reconciliation;
     private volatile boolean running;
     private volatile long lastPassAt = System.nanoTime();
@@ -127,50 +130,82 @@ public final class Dispatcher implements AutoCloseable {
         this.claimDuration = Timer.builder("batchcall.dispatch.claim.duration")
                 .description("A claim in one workspace, from its transaction's start to its commit")
                 .register(meters);
+        this.claimFailures = Counter.builder("batchcall.dispatch.claim.failures")
+                .description("Claims in one workspace that failed for a reason that repeats; the workspace backs off")
+                .register(meters);
+        this.backoff = new ClaimBackoff(clock);
     }
 
-    /** One pass: claims in every workspace with due batches and schedules the dials. Returns how many. */
+    /**
+     * One pass: claims in every workspace with due batches and schedules the dials. Returns how many. A workspace
+     * whose claim fails for a reason that repeats is skipped until its back-off is over, and the pass goes on with
+     * the others; a failure that passes (the database away) fails the pass, which the loop retries.
+     */
     public int dispatchOnce() {
         int claimed = 0;
         for (var workspace : claims.workspacesWithDueBatches()) {
-            // Each number's credentials are opened once per pass, before its recipients are claimed: a number
-            // whose credentials cannot be opened fails its batch instead of leaving claimed attempts behind.
-            var opened = new HashMap<String, Map<String, String>>();
-            long claimStarted = System.nanoTime();
-            var result = claims.claim(workspace, number -> unusable(number, opened));
-            claimDuration.record(System.nanoTime() - claimStarted, java.util.concurrent.TimeUnit.NANOSECONDS);
-            result.started()
-                    .forEach(batchId -> log.info("Batch started workspaceId={} batchId={}", workspace, batchId));
-            result.failed().forEach(failed -> {
-                log.info(
-                        "Batch failed workspaceId={} batchId={} reason={}",
-                        failed.workspace(),
-                        failed.batchId(),
-                        failed.reason());
-                registry.changed(CallRegistry.batchKey(failed.workspace().value(), failed.batchId()));
-            });
-            for (var claim : result.claims()) {
-                try {
-                    schedule(claim, opened, result.claimedAt(), result.leaseUntil());
-                } catch (RuntimeException e) {
-                    // Claimed, but it cannot be placed: end it now rather than leave a slot taken until recovery.
-                    log.error(
-                            "Claimed call could not be scheduled attemptId={} error={}",
-                            claim.attempt().attemptId(),
-                            e.getClass().getSimpleName());
-                    recorder.ended(
-                            claim.attempt(),
-                            new Outcome.Interrupted("the call could not be scheduled: "
-                                    + e.getClass().getSimpleName()),
-                            Optional.empty(),
-                            Optional.empty(),
-                            false);
+            if (!backoff.due(workspace)) {
+                continue;
+            }
+            try {
+                claimed += claimIn(workspace);
+                backoff.succeeded(workspace);
+            } catch (RuntimeException e) {
+                if (DatabaseFailures.isTransient(e)) {
+                    throw e;
                 }
-                claimed++;
+                claimFailures.increment();
+                var failure = backoff.failed(workspace);
+                log.error(
+                        "Claim failed in one workspace; it is tried again after the others workspaceId={}"
+                                + " failuresInARow={} retryInMs={} error={} sqlState={}",
+                        workspace,
+                        failure.inARow(),
+                        failure.sitsOut().toMillis(),
+                        e.getClass().getSimpleName(),
+                        DatabaseFailures.sqlState(e).orElse("none"));
             }
         }
         lastPassAt = System.nanoTime();
         return claimed;
+    }
+
+    /** Claims in one workspace and schedules the dials; returns how many were claimed. */
+    private int claimIn(WorkspaceId workspace) {
+        // Each number's credentials are opened once per pass, before its recipients are claimed: a number whose
+        // credentials cannot be opened fails its batch instead of leaving claimed attempts behind.
+        var opened = new HashMap<String, Map<String, String>>();
+        long claimStarted = System.nanoTime();
+        var result = claims.claim(workspace, number -> unusable(number, opened));
+        claimDuration.record(System.nanoTime() - claimStarted, TimeUnit.NANOSECONDS);
+        result.started().forEach(batchId -> log.info("Batch started workspaceId={} batchId={}", workspace, batchId));
+        result.failed().forEach(failed -> {
+            log.info(
+                    "Batch failed workspaceId={} batchId={} reason={}",
+                    failed.workspace(),
+                    failed.batchId(),
+                    failed.reason());
+            registry.changed(CallRegistry.batchKey(failed.workspace().value(), failed.batchId()));
+        });
+        for (var claim : result.claims()) {
+            try {
+                schedule(claim, opened, result.claimedAt(), result.leaseUntil());
+            } catch (RuntimeException e) {
+                // Claimed, but it cannot be placed: end it now rather than leave a slot taken until recovery.
+                log.error(
+                        "Claimed call could not be scheduled attemptId={} error={}",
+                        claim.attempt().attemptId(),
+                        e.getClass().getSimpleName());
+                recorder.ended(
+                        claim.attempt(),
+                        new Outcome.Interrupted("the call could not be scheduled: "
+                                + e.getClass().getSimpleName()),
+                        Optional.empty(),
+                        Optional.empty(),
+                        false);
+            }
+        }
+        return result.claims().size();
     }
 
     /** Why this node cannot dial from a number, or empty when it can (its credentials are then in {@code opened}). */
