@@ -378,12 +378,12 @@ class EventsDoneWhenIT {
     /** Every event of the workspace through the pull feed, page by page, in commit order. */
     private static List<JsonNode> feed(ApiClient api) {
         var events = new ArrayList<JsonNode>();
-        long after = 0;
+        String cursor = "";
         while (true) {
-            var page = api.get("/v1/workspace/webhook-events?page_size=100&after_seq=" + after)
+            var page = api.get("/v1/workspace/webhook-events?page_size=100" + cursor)
                     .json();
             page.get("events").forEach(events::add);
-            after = page.get("next_after_seq").asLong();
+            cursor = "&cursor=" + page.get("next_cursor").asText();
             if (!page.get("has_more").asBoolean()) {
                 return events;
             }

@@ -74,9 +74,9 @@ final class WebhookOperations {
                     WebhookRoutes.FEED,
                     "Webhooks",
                     "The pull feed of events in commit order:"
-                            + " after_seq, type (exact or batch.*, recipient.*), batch_call_id, page_size -> {events:[{seq,"
+                            + " cursor, type (exact or batch.*, recipient.*), batch_call_id, page_size -> {events:[{seq,"
                             + " event_id, type, occurred_at_unix, batch_call_id, recipient_id, conversation_id, event}],"
-                            + " next_after_seq, has_more}",
+                            + " next_cursor, has_more}",
                     true,
                     "object"));
 }

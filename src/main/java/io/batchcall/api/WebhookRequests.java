@@ -2,6 +2,7 @@ package io.batchcall.api;
 
 import io.batchcall.domain.RecipientStatus;
 import io.batchcall.domain.UnixTime;
+import io.batchcall.store.DeliveryLog;
 import io.batchcall.store.WebhookStore;
 import io.batchcall.webhooks.WebhookUrls;
 import io.javalin.http.Context;
@@ -207,7 +208,47 @@ final class WebhookRequests {
         return size;
     }
 
-    /** A sequence-number query parameter ({@code after_seq}, or our delivery-log cursor). */
+    /**
+     * The pull feed's {@code cursor}: a previous page's {@code next_cursor}, or the start without one. The feed's
+     * earlier {@code after_seq} is refused by name rather than ignored: ignored, a poller would read the feed from
+     * its start on every poll.
+     */
+    static DeliveryLog.FeedPosition feedCursor(Context ctx) {
+        if (QueryParameters.text(ctx, "after_seq").isPresent()) {
+            throw ValidationException.of(
+                    List.of("query", "after_seq"),
+                    "after_seq was replaced by cursor: pass the previous page's next_cursor (none to start at the"
+                            + " beginning)",
+                    "extra_forbidden");
+        }
+        return QueryParameters.text(ctx, "cursor")
+                .map(value -> {
+                    var parts = value.strip().split("-", -1);
+                    try {
+                        if (parts.length == 2) {
+                            long xid = Long.parseLong(parts[0]);
+                            long seq = Long.parseLong(parts[1]);
+                            if (xid >= 0 && seq >= 0) {
+                                return new DeliveryLog.FeedPosition(xid, seq);
+                            }
+                        }
+                    } catch (NumberFormatException ignored) {
+                        // reported below
+                    }
+                    throw ValidationException.of(
+                            List.of("query", "cursor"),
+                            "Input should be a next_cursor this feed returned",
+                            "value_error");
+                })
+                .orElse(DeliveryLog.FeedPosition.START);
+    }
+
+    /** The {@code next_cursor} that continues the feed after {@code position}. */
+    static String feedCursor(DeliveryLog.FeedPosition position) {
+        return position.writerXid() + "-" + position.seq();
+    }
+
+    /** A sequence-number query parameter (our delivery-log cursor). */
     static Optional<Long> sequence(Context ctx, String name) {
         return QueryParameters.text(ctx, name).map(value -> {
             try {

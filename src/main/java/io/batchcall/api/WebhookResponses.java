@@ -94,7 +94,7 @@ final class WebhookResponses {
             String conversationId,
             JsonNode event) {}
 
-    record FeedResponse(List<FeedEvent> events, long nextAfterSeq, boolean hasMore) {}
+    record FeedResponse(List<FeedEvent> events, String nextCursor, boolean hasMore) {}
 
     static WebhookResponse render(WebhookEndpoint w, boolean usages, Optional<String> postCallWebhookId) {
         var usage = !usages

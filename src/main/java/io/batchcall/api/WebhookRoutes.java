@@ -242,7 +242,7 @@ public final class WebhookRoutes implements RouteGroup {
     private void feed(Context ctx) {
         var workspace = Authentication.workspace(ctx).id();
         int size = WebhookRequests.pageSize(ctx);
-        long after = WebhookRequests.sequence(ctx, "after_seq").orElse(0L);
+        var after = WebhookRequests.feedCursor(ctx);
         var rows = log.events(
                 workspace,
                 after,
@@ -254,7 +254,7 @@ public final class WebhookRoutes implements RouteGroup {
         ctx.json(new FeedResponse(
                 page.stream()
                         .map(e -> new FeedEvent(
-                                e.seq(),
+                                e.position().seq(),
                                 e.id(),
                                 e.type(),
                                 e.occurredAt().getEpochSecond(),
@@ -263,7 +263,8 @@ public final class WebhookRoutes implements RouteGroup {
                                 e.conversationId().orElse(null),
                                 WebhookResponses.tree(e.body())))
                         .toList(),
-                page.isEmpty() ? after : page.getLast().seq(),
+                WebhookRequests.feedCursor(
+                        page.isEmpty() ? after : page.getLast().position()),
                 more));
     }
 

@@ -4,6 +4,7 @@ import io.batchcall.domain.WorkspaceId;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,8 +62,9 @@ public final class DeliveryLog {
     public record Filter(
             Optional<String> state, Optional<String> eventType, Optional<String> batchId, Optional<Long> beforeSeq) {}
 
+    /** One event of the pull feed and its place there. */
     public record FeedEvent(
-            long seq,
+            FeedPosition position,
             String id,
             String type,
             Optional<String> batchId,
@@ -228,35 +230,84 @@ public final class DeliveryLog {
     }
 
     /**
-     * The pull feed: the workspace's events after {@code afterSeq}, in commit order per ordering key (seq order),
-     * optionally of matching types ({@code recipient.*}) and one batch.
+     * A place in the pull feed: after the event {@code seq} written by transaction {@code writerXid}. The feed is in
+     * (writer_xid, seq) order, which is commit order for every event it shows; the start is {@link #START}.
+     */
+    public record FeedPosition(long writerXid, long seq) {
+        public static final FeedPosition START = new FeedPosition(0, 0);
+    }
+
+    /**
+     * The pull feed: the workspace's events after {@code after}, optionally of matching types ({@code recipient.*})
+     * and one batch. Only events whose transaction is older than every transaction still running are shown: an
+     * event that commits later then always comes after the last one shown, so a poller never passes one by. An
+     * event committed but not shown yet waits for a transaction that began writing before it did; such transactions
+     * take milliseconds, so the read waits for them (at most {@link #FEED_SETTLE_WAIT}) rather than answer a poller
+     * without an event it has just caused. A transaction left open (a psql session that wrote and did not commit,
+     * say) holds the feed back until it ends.
      */
     public List<FeedEvent> events(
-            WorkspaceId workspace, long afterSeq, List<String> patterns, Optional<String> batchId, int limit) {
+            WorkspaceId workspace, FeedPosition after, List<String> patterns, Optional<String> batchId, int limit) {
+        long deadline = System.nanoTime() + FEED_SETTLE_WAIT.toNanos();
+        while (true) {
+            var read = feedRead(workspace, after, patterns, batchId, limit);
+            var settled = read.stream()
+                    .takeWhile(FeedRead::settled)
+                    .map(FeedRead::event)
+                    .toList();
+            if (settled.size() == read.size() || System.nanoTime() >= deadline) {
+                return settled;
+            }
+            try {
+                Thread.sleep(FEED_SETTLE_POLL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return settled;
+            }
+        }
+    }
+
+    /** How long a feed read waits for older transactions still running to end before it answers without them. */
+    static final Duration FEED_SETTLE_WAIT = Duration.ofMillis(500);
+
+    private static final Duration FEED_SETTLE_POLL = Duration.ofMillis(5);
+
+    /** An event the feed read, and whether every transaction older than its own had ended when it was read. */
+    private record FeedRead(FeedEvent event, boolean settled) {}
+
+    private List<FeedRead> feedRead(
+            WorkspaceId workspace, FeedPosition after, List<String> patterns, Optional<String> batchId, int limit) {
+        // pg_current_snapshot() is the statement's own snapshot: every transaction below its xmin had ended when
+        // the rows were read, so each of their committed events is among them.
         return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT e.seq, e.id, e.type, e.batch_id, e.recipient_id, e.conversation_id, e.occurred_at,
-                               e.body
+                        SELECT e.writer_xid::text AS writer_xid, e.seq, e.id, e.type, e.batch_id, e.recipient_id,
+                               e.conversation_id, e.occurred_at, e.body,
+                               e.writer_xid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
                         FROM events e
-                        WHERE e.workspace_id = :workspace AND e.seq > :after
+                        WHERE e.workspace_id = :workspace
+                          AND (e.writer_xid, e.seq) > (CAST(:afterXid AS xid8), :afterSeq)
                           AND (CAST(:batch AS text) IS NULL OR e.batch_id = :batch)
                           AND (cardinality(CAST(:patterns AS text[])) = 0 OR\s""" + TYPE_MATCHES + """
                         )
-                        ORDER BY e.seq
+                        ORDER BY e.writer_xid, e.seq
                         LIMIT :limit""")
                 .bind("workspace", workspace.value())
-                .bind("after", afterSeq)
+                .bind("afterXid", Long.toString(after.writerXid()))
+                .bind("afterSeq", after.seq())
                 .bind("batch", batchId.orElse(null))
                 .bindArray("patterns", String.class, patterns)
                 .bind("limit", limit)
-                .map((rs, ctx) -> new FeedEvent(
-                        rs.getLong("seq"),
-                        rs.getString("id"),
-                        rs.getString("type"),
-                        Rows.optionalText(rs, "batch_id"),
-                        Rows.optionalText(rs, "recipient_id"),
-                        Rows.optionalText(rs, "conversation_id"),
-                        Rows.instant(rs, "occurred_at"),
-                        rs.getString("body")))
+                .map((rs, ctx) -> new FeedRead(
+                        new FeedEvent(
+                                new FeedPosition(Long.parseLong(rs.getString("writer_xid")), rs.getLong("seq")),
+                                rs.getString("id"),
+                                rs.getString("type"),
+                                Rows.optionalText(rs, "batch_id"),
+                                Rows.optionalText(rs, "recipient_id"),
+                                Rows.optionalText(rs, "conversation_id"),
+                                Rows.instant(rs, "occurred_at"),
+                                rs.getString("body")),
+                        rs.getBoolean("settled")))
                 .list());
     }
 

@@ -384,8 +384,8 @@ class WebhookApiTest {
         var firstPage = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=2")
                 .json();
         assertThat(firstPage.get("has_more").asBoolean()).isTrue();
-        var next = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=2&after_seq="
-                        + firstPage.get("next_after_seq").asLong())
+        var next = client.get("/v1/workspace/webhook-events?batch_call_id=" + batch + "&page_size=2&cursor="
+                        + firstPage.get("next_cursor").asText())
                 .json();
         assertThat(next.get("events").get(0).get("event_id").asText()).isEqualTo(eventIds.get(2));
         var recipientOnly = client.get("/v1/workspace/webhook-events?type=recipient.*&batch_call_id=" + batch)
@@ -394,7 +394,9 @@ class WebhookApiTest {
                 .isNotEmpty()
                 .allSatisfy(e -> assertThat(e.get("type").asText()).startsWith("recipient."));
         assertViolation(client.get("/v1/workspace/webhook-events?type=nope"), "query", "type");
-        assertViolation(client.get("/v1/workspace/webhook-events?after_seq=-1"), "query", "after_seq");
+        assertViolation(client.get("/v1/workspace/webhook-events?cursor=12"), "query", "cursor");
+        assertViolation(client.get("/v1/workspace/webhook-events?cursor=-1-5"), "query", "cursor");
+        assertViolation(client.get("/v1/workspace/webhook-events?after_seq=3"), "query", "after_seq");
 
         int before = received.size();
         var replayed = client.post(

@@ -175,12 +175,12 @@ class WebhookKillIT {
     /** Every event id of the workspace, through the pull feed, page by page. */
     private static List<String> feed(ApiClient client) {
         var ids = new ArrayList<String>();
-        long after = 0;
+        String cursor = "";
         while (true) {
-            var page = client.get("/v1/workspace/webhook-events?page_size=100&after_seq=" + after)
+            var page = client.get("/v1/workspace/webhook-events?page_size=100" + cursor)
                     .json();
             page.get("events").forEach(e -> ids.add(e.get("event_id").asText()));
-            after = page.get("next_after_seq").asLong();
+            cursor = "&cursor=" + page.get("next_cursor").asText();
             if (!page.get("has_more").asBoolean()) {
                 return ids;
             }

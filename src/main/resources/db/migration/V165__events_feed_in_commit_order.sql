@@ -1,0 +1,14 @@
+-- The pull feed promised commit order but paged by seq, which is drawn when an event is inserted, not when its
+-- transaction commits: a transaction holding seq 10 that committed after one holding seq 11 left event 10 behind a
+-- poller that had already moved past 11. Each event now records the id of the transaction that wrote it, and the
+-- feed pages by (writer_xid, seq) over events whose transaction is older than every transaction still running
+-- (pg_snapshot_xmin): every event that commits later has a greater writer_xid than any the feed has shown.
+-- Events written before this migration read 0: they are all committed, and come first.
+ALTER TABLE events ADD COLUMN writer_xid xid8 NOT NULL DEFAULT '0';
+ALTER TABLE events ALTER COLUMN writer_xid SET DEFAULT pg_current_xact_id();
+
+-- The feed in its new order, with and without its batch filter. The batch index replaces the one in seq order,
+-- which served only the feed, so a call's events cost one index entry more than before, not two.
+DROP INDEX events_by_batch;
+CREATE INDEX events_feed ON events (workspace_id, writer_xid, seq);
+CREATE INDEX events_feed_by_batch ON events (workspace_id, batch_id, writer_xid, seq) WHERE batch_id IS NOT NULL;
