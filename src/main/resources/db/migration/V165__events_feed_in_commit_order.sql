@@ -7,8 +7,14 @@
 ALTER TABLE events ADD COLUMN writer_xid xid8 NOT NULL DEFAULT '0';
 ALTER TABLE events ALTER COLUMN writer_xid SET DEFAULT pg_current_xact_id();
 
--- The feed in its new order, with and without its batch filter. The batch index replaces the one in seq order,
--- which served only the feed, so a call's events cost one index entry more than before, not two.
+-- The key takes the feed's order, so that the feed costs no index of its own: a call writes five or six events, each
+-- an entry in every index of this table in the transaction that records the call (an extra index measured about 9%
+-- of the dispatch rate). Deliveries name their event by the whole key, so they carry its writer_xid too.
+ALTER TABLE webhook_deliveries ADD COLUMN event_xid xid8 NOT NULL DEFAULT '0';
+ALTER TABLE webhook_deliveries ALTER COLUMN event_xid DROP DEFAULT;
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+ALTER TABLE events ADD PRIMARY KEY (workspace_id, writer_xid, seq);
+
+-- The feed filtered by batch, in its new order; the index in seq order served only the feed.
 DROP INDEX events_by_batch;
-CREATE INDEX events_feed ON events (workspace_id, writer_xid, seq);
 CREATE INDEX events_feed_by_batch ON events (workspace_id, batch_id, writer_xid, seq) WHERE batch_id IS NOT NULL;

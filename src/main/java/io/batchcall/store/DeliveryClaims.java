@@ -106,7 +106,8 @@ final class DeliveryClaims {
                                   -- them. Recipient keys never wait for batch events: no cycle.
                                   AND NOT (starts_with(d.ordering_key, 'batch:') AND EXISTS (
                                           SELECT 1 FROM webhook_deliveries e
-                                          JOIN events ev ON ev.workspace_id = e.workspace_id AND ev.seq = e.event_seq
+                                          JOIN events ev ON ev.workspace_id = e.workspace_id AND ev.writer_xid = e.event_xid
+                                                        AND ev.seq = e.event_seq
                                           WHERE e.workspace_id = d.workspace_id
                                             AND e.endpoint_id = d.endpoint_id
                                             AND e.event_seq < d.event_seq
@@ -122,13 +123,14 @@ final class DeliveryClaims {
                                   FROM chosen c
                                  WHERE d.workspace_id = c.workspace_id AND d.endpoint_id = c.endpoint_id
                                    AND d.event_seq = c.event_seq
-                                RETURNING d.workspace_id, d.endpoint_id, d.event_seq, d.event_id, d.attempts)
+                                RETURNING d.workspace_id, d.endpoint_id, d.event_seq, d.event_xid, d.event_id, d.attempts)
                             SELECT c.workspace_id, c.endpoint_id, c.event_seq, c.event_id, c.attempts, ev.type,
                                    ev.body, w.url, w.request_headers::text AS request_headers, w.secret,
                                    CASE WHEN w.previous_secret_until > :now THEN w.previous_secret END
                                        AS previous_secret
                             FROM claimed c
-                            JOIN events ev ON ev.workspace_id = c.workspace_id AND ev.seq = c.event_seq
+                            JOIN events ev ON ev.workspace_id = c.workspace_id AND ev.writer_xid = c.event_xid
+                                            AND ev.seq = c.event_seq
                             JOIN webhook_endpoints w ON w.workspace_id = c.workspace_id AND w.id = c.endpoint_id
                             ORDER BY c.event_seq""")
                     .bindArray(
@@ -176,12 +178,13 @@ final class DeliveryClaims {
                         inserted AS (
                             INSERT INTO events (workspace_id, id, type, ordering_key, occurred_at, body)
                             SELECT workspace_id, :eventId, 'webhook.test', :key, :now, :body FROM endpoint
-                            RETURNING workspace_id, seq, id, ordering_key),
+                            RETURNING workspace_id, writer_xid, seq, id, ordering_key),
                         delivery AS (
-                            INSERT INTO webhook_deliveries (workspace_id, endpoint_id, event_seq, event_id,
+                            INSERT INTO webhook_deliveries (workspace_id, endpoint_id, event_seq, event_xid, event_id,
                                 ordering_key, state, attempts, next_attempt_at, lease_owner, lease_until,
                                 created_at)
-                            SELECT workspace_id, :endpoint, seq, id, ordering_key, 'in_flight', 1, :now, :node,
+                            SELECT workspace_id, :endpoint, seq, writer_xid, id, ordering_key, 'in_flight', 1, :now,
+                                :node,
                                 :leaseUntil, :now
                             FROM inserted
                             RETURNING workspace_id, endpoint_id, event_seq, event_id, attempts)

@@ -90,7 +90,8 @@ public final class DeliveryLog {
     public List<Delivery> deliveries(WorkspaceId workspace, String endpointId, Filter filter, int limit) {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT " + DELIVERY_COLUMNS + """
                          FROM webhook_deliveries d
-                         JOIN events e ON e.workspace_id = d.workspace_id AND e.seq = d.event_seq
+                         JOIN events e ON e.workspace_id = d.workspace_id AND e.writer_xid = d.event_xid
+                                        AND e.seq = d.event_seq
                         WHERE d.workspace_id = :workspace AND d.endpoint_id = :endpoint
                           AND (CAST(:state AS text) IS NULL OR d.state = :state)
                           AND (CAST(:type AS text) IS NULL OR e.type = :type)
@@ -112,7 +113,8 @@ public final class DeliveryLog {
     public Optional<DeliveryDetail> delivery(WorkspaceId workspace, String endpointId, String eventId) {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT " + DELIVERY_COLUMNS + ", e.body" + """
                          FROM webhook_deliveries d
-                         JOIN events e ON e.workspace_id = d.workspace_id AND e.seq = d.event_seq
+                         JOIN events e ON e.workspace_id = d.workspace_id AND e.writer_xid = d.event_xid
+                                        AND e.seq = d.event_seq
                         WHERE d.workspace_id = :workspace AND d.endpoint_id = :endpoint AND d.event_id = :event""")
                 .bind("workspace", workspace.value())
                 .bind("endpoint", endpointId)
@@ -194,9 +196,9 @@ public final class DeliveryLog {
         return jdbi.inTransaction(handle -> {
             var now = Rows.at(clock.instant());
             int queued = handle.createUpdate("""
-                            INSERT INTO webhook_deliveries AS d (workspace_id, endpoint_id, event_seq, event_id,
-                                ordering_key, state, next_attempt_at, created_at)
-                            SELECT e.workspace_id, w.id, e.seq, e.id, e.ordering_key,
+                            INSERT INTO webhook_deliveries AS d (workspace_id, endpoint_id, event_seq, event_xid,
+                                event_id, ordering_key, state, next_attempt_at, created_at)
+                            SELECT e.workspace_id, w.id, e.seq, e.writer_xid, e.id, e.ordering_key,
                                    CASE WHEN w.is_auto_disabled THEN 'held' ELSE 'pending' END, :now, :now
                             FROM events e
                             JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.id = :endpoint

@@ -69,10 +69,10 @@ final class Outbox {
                                 AS e(ordinal, workspace_id, id, type, ordering_key, batch_id, recipient_id,
                                      conversation_id, agent_id, body)
                             ORDER BY e.ordinal
-                            RETURNING workspace_id, seq, id, type, ordering_key)
-                        INSERT INTO webhook_deliveries (workspace_id, endpoint_id, event_seq, event_id, ordering_key,
-                            state, next_attempt_at, created_at)
-                        SELECT e.workspace_id, w.id, e.seq, e.id, e.ordering_key,
+                            RETURNING workspace_id, writer_xid, seq, id, type, ordering_key)
+                        INSERT INTO webhook_deliveries (workspace_id, endpoint_id, event_seq, event_xid, event_id,
+                            ordering_key, state, next_attempt_at, created_at)
+                        SELECT e.workspace_id, w.id, e.seq, e.writer_xid, e.id, e.ordering_key,
                             CASE WHEN w.is_auto_disabled THEN 'held' ELSE 'pending' END, :now, :now
                         FROM inserted e
                         JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id
