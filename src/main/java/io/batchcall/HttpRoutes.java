@@ -153,7 +153,8 @@ final class HttpRoutes {
                                         stores.attempts(),
                                         stores.phoneNumbers(),
                                         dispatching.twilio()::onStatusCallback,
-                                        stores.conversations()),
+                                        stores.conversations(),
+                                        dispatching.twilio()::endOutlivedCall),
                                 new ExotelCallbackRoutes(
                                         callbackTokens, stores.attempts(), dispatching.exotel()::onStatusCallback)),
                         extraRoutes.stream())

@@ -29,18 +29,32 @@ public final class TwilioCallbackRoutes implements RouteGroup {
     private final PhoneNumberStore phoneNumbers;
     private final BiConsumer<AttemptRef, Map<String, String>> report;
     private final ConversationStore conversations;
+    private final OutlivedCalls outlived;
+
+    /** Ends a call Twilio reports live for an attempt that ended without it (the Twilio provider does). */
+    @FunctionalInterface
+    public interface OutlivedCalls {
+        boolean end(
+                AttemptRef attempt,
+                String settingsJson,
+                Map<String, String> credentials,
+                String callSid,
+                String callStatus);
+    }
 
     public TwilioCallbackRoutes(
             CallbackTokens tokens,
             AttemptStore attempts,
             PhoneNumberStore phoneNumbers,
             BiConsumer<AttemptRef, Map<String, String>> report,
-            ConversationStore conversations) {
+            ConversationStore conversations,
+            OutlivedCalls outlived) {
         this.tokens = tokens;
         this.attempts = attempts;
         this.phoneNumbers = phoneNumbers;
         this.report = report;
         this.conversations = conversations;
+        this.outlived = outlived;
     }
 
     @Override
@@ -85,6 +99,16 @@ public final class TwilioCallbackRoutes implements RouteGroup {
         var callSid = single.getOrDefault("CallSid", "");
         if (placement.providerCallId().filter(sid -> !sid.equals(callSid)).isPresent()) {
             log.warn("Twilio callback for another call ignored attemptId={}", ref.attemptId());
+        } else if (placement.endedWithoutProviderStatus() && single.containsKey("CallStatus")) {
+            // The attempt ended without Twilio saying how its call ended (the create's answer was lost and the
+            // look-up found no call yet, its batch was stopped, ...), yet Twilio has the call: nothing counts it
+            // against the limits and its recipient may be called again. A live call is ended now; an ended one
+            // changes nothing. An attempt whose end Twilio reported is not asked about: a live callback after it is
+            // only late.
+            phoneNumbers
+                    .find(ref.workspaceId(), placement.phoneNumberId())
+                    .ifPresent(number -> outlived.end(
+                            ref, number.settingsJson(), secrets, callSid, single.getOrDefault("CallStatus", "")));
         } else if (single.containsKey("RecordingSid")) {
             // A recording status callback says nothing about the call's state: only where its audio is.
             if ("completed".equals(single.get("RecordingStatus"))) {

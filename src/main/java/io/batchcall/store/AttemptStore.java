@@ -21,19 +21,30 @@ public final class AttemptStore {
         this.jdbi = database.jdbi();
     }
 
-    public record Placement(String phoneNumberId, Provider provider, Optional<String> providerCallId) {}
+    /**
+     * Where an attempt was placed, and whether it ended without its provider reporting how its call ended (ended
+     * here: its dial's answer was lost and the look-up found nothing, its batch was stopped before the dial, ...).
+     */
+    public record Placement(
+            String phoneNumberId,
+            Provider provider,
+            Optional<String> providerCallId,
+            boolean endedWithoutProviderStatus) {}
 
     /** The placement of an attempt, for checking a provider's callback about it; empty when there is none. */
     public Optional<Placement> placement(AttemptRef ref) {
         return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT phone_number_id, provider, provider_call_id FROM attempts
+                        SELECT phone_number_id, provider, provider_call_id,
+                               phase = 'ended' AND provider_status IS NULL AS ended_without_provider_status
+                        FROM attempts
                         WHERE workspace_id = :workspaceId AND id = :id""")
                 .bind("workspaceId", ref.workspaceId().value())
                 .bind("id", ref.attemptId())
                 .map((rs, ctx) -> new Placement(
                         rs.getString("phone_number_id"),
                         Provider.fromWire(rs.getString("provider")).orElseThrow(),
-                        Rows.optionalText(rs, "provider_call_id")))
+                        Rows.optionalText(rs, "provider_call_id"),
+                        rs.getBoolean("ended_without_provider_status")))
                 .findOne());
     }
 

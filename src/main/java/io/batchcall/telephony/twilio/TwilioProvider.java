@@ -335,6 +335,42 @@ public final class TwilioProvider implements TelephonyProvider, AutoCloseable {
         }
     }
 
+    /**
+     * A call Twilio reports live ({@code callStatus} queued, initiated, ringing or in-progress) for an attempt that
+     * has ended without Twilio saying how (its create's answer was lost and the look-up did not find the call yet,
+     * say): no attempt counts it against the limits any more, and its recipient may be called again, so it is ended
+     * now, cancelled before it is answered and hung up after. Returns whether Twilio was asked to end it.
+     */
+    public boolean endOutlivedCall(
+            AttemptRef attempt,
+            String settingsJson,
+            Map<String, String> credentials,
+            String callSid,
+            String callStatus) {
+        var state = TwilioStatus.of(callSid, callStatus, Optional.empty(), Optional.empty());
+        if (!(state instanceof CallState.Ringing || state instanceof CallState.Answered) || callSid.isBlank()) {
+            return false;
+        }
+        var account = TwilioAccount.of(settingsJson, credentials);
+        if (account.isEmpty()) {
+            log.warn(
+                    "A Twilio call outlived its attempt and cannot be ended: its number has no sid and token"
+                            + " attemptId={}",
+                    attempt.attemptId());
+            return false;
+        }
+        var status = state instanceof CallState.Answered ? "completed" : "canceled";
+        var answer = api.updateCall(account.get(), callSid, List.of(Map.entry("Status", status)));
+        log.warn(
+                "A Twilio call outlived its attempt, which had ended without it; asked Twilio to end it attemptId={}"
+                        + " callStatus={} requested={} answer={}",
+                attempt.attemptId(),
+                callStatus,
+                status,
+                answer instanceof TwilioApi.Response.Ok ? "ok" : answer);
+        return true;
+    }
+
     private static Optional<Integer> integer(String text) {
         try {
             return Optional.of(Integer.parseInt(text.strip()));

@@ -1,5 +1,9 @@
 package io.batchcall.api.twilio;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -310,6 +314,45 @@ class TwilioCallingTest {
                                 Map.of("b", batch),
                                 String.class)));
         assertThat(batchStatus(batch)).isEqualTo("cancelled");
+    }
+
+    @Test
+    void a_call_twilio_reports_live_after_its_attempt_ended_without_it_is_ended_at_twilio_and_not_dialed_again() {
+        // The create's answer is a 503 and the look-up lists no call: the attempt ends interrupted. Twilio then
+        // makes the call after all, and its callbacks name the attempt.
+        twilio.refuseCreates(503, 20500, "Service Unavailable");
+        twilio.stub(get(urlPathEqualTo(FakeTwilio.CALLS)).willReturn(FakeTwilio.json(200, "{\"calls\":[]}")));
+        twilio.stub(post(urlPathMatching("/2010-04-01/Accounts/" + FakeTwilio.ACCOUNT + "/Calls/CA[^/]+\\.json"))
+                .willReturn(FakeTwilio.json(200, "{\"status\":\"canceled\"}")));
+        try {
+            var to = numbers(6, 1);
+            var batch = submit(to);
+            var create = createFor(to.getFirst());
+            Await.until(BOUND, "the attempt ends", () -> batchStatus(batch).equals("completed"));
+            assertThat(results(batch).get(to.getFirst())).startsWith("failed/interrupted/");
+            var late = Map.of("CallSid", "CA0000000000000000000000000000late");
+            var update = "/2010-04-01/Accounts/" + FakeTwilio.ACCOUNT + "/Calls/" + late.get("CallSid") + ".json";
+
+            send(create, 1, "ringing", late);
+            assertThat(updates(update)).containsExactly("canceled");
+            send(create, 2, "in-progress", late);
+            assertThat(updates(update)).containsExactly("canceled", "completed");
+            send(create, 3, "completed", late);
+
+            assertThat(updates(update)).as("an ended call is not asked about").hasSize(2);
+            assertThat(twilio.creates()).as("dialed once").hasSize(1);
+            assertThat(results(batch).get(to.getFirst())).startsWith("failed/interrupted/");
+        } finally {
+            twilio.acceptCalls();
+        }
+    }
+
+    /** The statuses Twilio was asked to set on one call, oldest first. */
+    private static List<String> updates(String path) {
+        return twilio.requests().stream()
+                .filter(r -> r.method().equals("POST") && r.path().equals(path))
+                .map(r -> r.field("Status"))
+                .toList();
     }
 
     @Test
