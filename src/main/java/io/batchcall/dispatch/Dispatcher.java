@@ -467,7 +467,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * The notification listener was away and is back: whatever it may have missed is read from the database, so
-     * that a cancel or delete made meanwhile still stops this node's calls.
+     * that a batch cancelled or deleted, or a ringing recipient cancelled, meanwhile still stops this node's calls.
      */
     public void resynchronise() {
         var live = registry.all();
@@ -480,6 +480,12 @@ public final class Dispatcher implements AutoCloseable {
                 .toList();
         for (var stopped : claims.checks().stoppedBatches(batches)) {
             batchStopped(stopped.workspace().value(), stopped.batchId(), stopped.deleted());
+        }
+        var attempts = live.stream().map(call -> call.claim.attempt()).toList();
+        for (var ref : claims.checks().cancelRequested(attempts)) {
+            registry.find(ref)
+                    .ifPresent(call -> recipientStopped(
+                            ref.workspaceId().value(), call.claim.batchId(), call.claim.recipientId()));
         }
     }
 

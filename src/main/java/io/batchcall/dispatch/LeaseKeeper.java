@@ -182,6 +182,14 @@ public final class LeaseKeeper implements AutoCloseable {
                 call,
                 new Reconciliation.WhenUnknown.EndInterrupted(
                         context + " and", orphan.providerCallId().isPresent()));
+        if (orphan.cancelRequested()) {
+            // Its recipient or batch was cancelled while it rang, and the node that held it may never have heard:
+            // a call still ringing is cancelled now (an answered one is left to finish, as a cancel leaves it).
+            registry.find(ref).ifPresent(live -> {
+                live.recipientCancelled = true;
+                live.stop(false);
+            });
+        }
         log.warn(
                 "Lease recovered attemptId={} previousNode={} phase={} state={}",
                 ref.attemptId(),

@@ -132,6 +132,22 @@ public final class DialChecks {
         return paused ? new DialGate.Paused() : new DialGate.Dial();
     }
 
+    /** Of these attempts, the ones whose recipient was cancelled while its call rang. */
+    public List<AttemptRef> cancelRequested(List<AttemptRef> attempts) {
+        if (attempts.isEmpty()) {
+            return List.of();
+        }
+        return jdbi.withHandle(handle -> KeyArrays.attempts(handle.createQuery("""
+                        SELECT a.workspace_id, a.id
+                        FROM unnest(:workspaceIds, :ids) AS t(workspace_id, id)
+                        JOIN attempts a ON a.workspace_id = t.workspace_id AND a.id = t.id
+                        JOIN recipients r ON r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id
+                                         AND r.id = a.recipient_id
+                        WHERE r.cancel_requested_at IS NOT NULL"""), attempts)
+                .map((rs, ctx) -> new AttemptRef(new WorkspaceId(rs.getString(1)), rs.getString(2)))
+                .list());
+    }
+
     /** Of these batches, the ones cancelled or deleted. */
     public List<StoppedBatch> stoppedBatches(List<BatchRef> batches) {
         if (batches.isEmpty()) {

@@ -47,7 +47,8 @@ public final class LeaseStore {
             Instant claimedAt,
             String previousNode,
             Instant takenAt,
-            Instant leaseUntil) {}
+            Instant leaseUntil,
+            boolean cancelRequested) {}
 
     /** The leases a heartbeat renewed, and until when they now run. */
     public record Renewal(Set<String> renewedAttemptIds, Instant until) {}
@@ -125,7 +126,8 @@ public final class LeaseStore {
                                 FROM expired e WHERE a.workspace_id = e.workspace_id AND a.id = e.id
                                 RETURNING a.*, e.lease_owner AS previous_node)
                             SELECT t.*, r.phone_number AS recipient_number, r.client_data::text AS client_data,
-                                   b.ringing_timeout_secs, b.recording_enabled, b.machine_detection
+                                   b.ringing_timeout_secs, b.recording_enabled, b.machine_detection,
+                                   r.cancel_requested_at IS NOT NULL OR b.status = 'cancelled' AS cancel_requested
                             FROM taken t
                             JOIN recipients r ON r.workspace_id = t.workspace_id AND r.batch_id = t.batch_id
                                              AND r.id = t.recipient_id
@@ -154,7 +156,8 @@ public final class LeaseStore {
                             Rows.instant(rs, "claimed_at"),
                             rs.getString("previous_node"),
                             now,
-                            now.plus(lease)))
+                            now.plus(lease),
+                            rs.getBoolean("cancel_requested")))
                     .list();
         });
     }

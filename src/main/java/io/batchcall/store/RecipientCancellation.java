@@ -72,7 +72,20 @@ final class RecipientCancellation {
                         notifyRecipientCancelled(handle, workspace, batchId, recipientId);
                     }
                 }
-                case INITIATED -> notifyRecipientCancelled(handle, workspace, batchId, recipientId);
+                case INITIATED -> {
+                    // Ringing: the node holding the call cancels it. The request is kept on the row for a node that
+                    // misses the notification (reconnecting, or taking the call over later), and so that the call's
+                    // end schedules no retry.
+                    handle.createUpdate("""
+                                    UPDATE recipients SET cancel_requested_at = coalesce(cancel_requested_at, :now)
+                                    WHERE workspace_id = :workspaceId AND batch_id = :batchId AND id = :id""")
+                            .bind("workspaceId", workspace.value())
+                            .bind("batchId", batchId)
+                            .bind("id", recipientId)
+                            .bind("now", Rows.at(now))
+                            .execute();
+                    notifyRecipientCancelled(handle, workspace, batchId, recipientId);
+                }
                 default -> {
                     // Answered: left to finish, as a batch cancel leaves answered calls.
                 }

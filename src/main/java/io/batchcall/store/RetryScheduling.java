@@ -51,7 +51,8 @@ final class RetryScheduling {
                AND b.retry_policy IS NOT NULL AND b.status = ANY(:running)) AS retry_policy,
             (SELECT r.attempt_count FROM recipients r
              WHERE r.workspace_id = a.workspace_id AND r.batch_id = a.batch_id AND r.id = a.recipient_id
-               AND r.status = ANY(:open)) AS dials_made""";
+               -- A recipient cancelled while its call rang is not dialed again, whatever the call's end.
+               AND r.status = ANY(:open) AND r.cancel_requested_at IS NULL) AS dials_made""";
 
     /** Binds the statuses {@link #GOVERNED_COLUMNS} names: a running batch's, an open recipient's. */
     static <T extends org.jdbi.v3.core.statement.SqlStatement<T>> T bindGoverned(T statement) {
