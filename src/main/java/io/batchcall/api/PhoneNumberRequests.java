@@ -162,6 +162,7 @@ final class PhoneNumberRequests {
                                 field, "Value error, only sip_trunk numbers have this setting", "value_error"));
             }
         }
+        readAccountChanges(provider, body, settings, secrets);
         if (provider == Provider.EXOTEL) {
             body.optionalBoolean("agent_stream").ifPresent(stream -> settings.put("agent_stream", stream));
         } else {
@@ -173,6 +174,71 @@ final class PhoneNumberRequests {
         var branchId = Optional.ofNullable(settings.get("branch_id")).map(b -> b.textValue());
         return new Update(
                 new PhoneNumberStore.Changes(label, agentId, settings.toString(), removed, secrets, cps), branchId);
+    }
+
+    /**
+     * The account fields of a Twilio or Exotel number a PATCH may change (our extension; ElevenLabs' PATCH has none):
+     * rotating an auth token, moving the number to another account. Before, they were ignored with a 200, and a
+     * rotated token kept failing every dial. {@code null} keeps a field, as it keeps {@code label}; a Twilio
+     * {@code region_config} of {@code null} removes the region. Another provider's account fields are a 422.
+     */
+    private static void readAccountChanges(
+            Provider provider, JsonBody body, ObjectNode settings, Map<String, Optional<String>> secrets) {
+        switch (provider) {
+            case TWILIO -> {
+                nonBlank(body, "sid").ifPresent(sid -> settings.put("sid", sid));
+                nonBlank(body, "token").ifPresent(token -> secrets.put("token", Optional.of(token)));
+                if (body.has("region_config") && body.raw("region_config").isEmpty()) {
+                    settings.putNull("region_config");
+                    secrets.put("region_token", Optional.empty());
+                }
+                body.optionalObject("region_config").ifPresent(region -> {
+                    var stored = settings.putObject("region_config");
+                    stored.put("region_id", requiredEnum(region, "region_id", TWILIO_REGIONS));
+                    stored.put("edge_location", requiredEnum(region, "edge_location", TWILIO_EDGES));
+                    secrets.put("region_token", Optional.of(region.requiredNonBlankText("token")));
+                });
+            }
+            case EXOTEL -> {
+                nonBlank(body, "account_sid").ifPresent(sid -> settings.put("account_sid", sid));
+                nonBlank(body, "api_key").ifPresent(key -> secrets.put("api_key", Optional.of(key)));
+                nonBlank(body, "api_token").ifPresent(token -> secrets.put("api_token", Optional.of(token)));
+                body.optionalEnum("api_subdomain", EXOTEL_SUBDOMAINS)
+                        .ifPresent(subdomain -> settings.put("api_subdomain", subdomain));
+                nonBlank(body, "app_id").ifPresent(app -> settings.put("app_id", app));
+                body.optionalText("applet_url").ifPresent(url -> settings.put("applet_url", url));
+            }
+            default -> {}
+        }
+        for (var owner : ACCOUNT_FIELDS.entrySet()) {
+            if (owner.getKey() == provider) {
+                continue;
+            }
+            for (var field : owner.getValue()) {
+                body.raw(field)
+                        .ifPresent(value -> body.violate(
+                                field,
+                                "Value error, only " + owner.getKey().wireName() + " numbers have this setting",
+                                "value_error"));
+            }
+        }
+    }
+
+    /** The account fields each provider's numbers have, as a PATCH names them. */
+    private static final Map<Provider, List<String>> ACCOUNT_FIELDS = Map.of(
+            Provider.TWILIO,
+            List.of("sid", "token", "region_config"),
+            Provider.EXOTEL,
+            List.of("account_sid", "api_key", "api_token", "api_subdomain", "app_id", "applet_url"));
+
+    /** A field that, when given, must be a non-blank string; empty when absent or null. */
+    private static Optional<String> nonBlank(JsonBody body, String field) {
+        var text = body.optionalText(field);
+        if (text.filter(String::isBlank).isPresent()) {
+            body.violate(field, "String should have at least 1 character", "string_too_short");
+            return Optional.empty();
+        }
+        return text;
     }
 
     private static void changeSecret(Map<String, Optional<String>> secrets, String key, Change<String> change) {

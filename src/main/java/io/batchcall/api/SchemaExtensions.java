@@ -126,6 +126,19 @@ final class SchemaExtensions {
                 "GetPhoneNumberSIPTrunkResponseModel")) {
             extend(schemas, model, "cps", "number", "Calls per second this number may start, across all nodes");
         }
+        for (var field : List.of(
+                "sid|string|Twilio: the account SID calls are placed with (a new one moves the number)",
+                "token|string|Twilio: a new auth token, for the next dial and the next callbacks (never returned)",
+                "region_config|object|Twilio: region_id, edge_location and token as on create; null removes the region",
+                "account_sid|string|Exotel: the account SID calls are placed with",
+                "api_key|string|Exotel: a new API key (never returned)",
+                "api_token|string|Exotel: a new API token (never returned)",
+                "api_subdomain|string|Exotel: the account's API subdomain",
+                "app_id|string|Exotel: the app (flow) a connected call runs",
+                "applet_url|string|Exotel: the applet URL a connected call runs")) {
+            var parts = field.split("\\|", 3);
+            extend(schemas, "UpdatePhoneNumberRequest", parts[0], parts[1], parts[2]);
+        }
         var eventTypes = "batchcall events this webhook receives: exact types (batch.completed, recipient.failed,"
                 + " ..., call.machine_detected) or the wildcards batch.*, recipient.*, call.*, webhook.*, *";
         for (var model : List.of(

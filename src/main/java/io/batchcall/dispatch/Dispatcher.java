@@ -219,7 +219,7 @@ public final class Dispatcher implements AutoCloseable {
         } catch (PhoneNumberStore.UnreadableCredentials e) {
             return Optional.of("the credentials of phone number " + number.id() + " cannot be decrypted with this"
                     + " server's secret key (was BATCHCALL_SECRET_KEY or the data directory's secret.key changed?);"
-                    + " import the number's credentials again");
+                    + " send the number's secrets again with PATCH /v1/convai/phone-numbers/" + number.id());
         }
     }
 

@@ -104,9 +104,16 @@ final class PhoneNumberWrites {
             if (sealed.isEmpty()) {
                 return Optional.empty();
             }
-            var stored = new HashMap<>(sealed.get().map(secrets::open).orElse(Map.of()));
-            changes.credentials()
-                    .forEach((key, value) -> value.ifPresentOrElse(v -> stored.put(key, v), () -> stored.remove(key)));
+            // Sealed again only when the PATCH changes a secret: a PATCH of the label works on a number whose secrets
+            // no longer open (sealed with another server key), and one that sends the secrets anew repairs it.
+            var credentials = sealed.get().orElse(null);
+            if (!changes.credentials().isEmpty()) {
+                var stored = new HashMap<>(opened(sealed.get()));
+                changes.credentials()
+                        .forEach((key, value) ->
+                                value.ifPresentOrElse(v -> stored.put(key, v), () -> stored.remove(key)));
+                credentials = secrets.seal(stored);
+            }
             return Optional.of(handle.createQuery("""
                             UPDATE phone_numbers
                             SET label = coalesce(:label, label),
@@ -127,11 +134,20 @@ final class PhoneNumberWrites {
                     .bind("agentId", changes.agentId().newValueOrNull())
                     .bind("settings", changes.settingsJson())
                     .bindArray("removed", String.class, changes.removedSettings())
-                    .bind("credentials", secrets.seal(stored))
+                    .bind("credentials", credentials)
                     .bind("cps", changes.cps().orElse(null))
                     .bind("now", Rows.at(clock.instant()))
                     .map(PhoneNumberStore::phoneNumber)
                     .one());
         });
+    }
+
+    /** The stored secrets, or none when they cannot be opened with this server's key (the PATCH replaces them). */
+    private Map<String, String> opened(Optional<byte[]> sealed) {
+        try {
+            return sealed.map(secrets::open).orElse(Map.of());
+        } catch (PhoneNumberStore.UnreadableCredentials e) {
+            return Map.of();
+        }
     }
 }

@@ -1,9 +1,11 @@
 package io.batchcall.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.batchcall.domain.Change;
 import io.batchcall.domain.IdSource;
+import io.batchcall.domain.PhoneNumber;
 import io.batchcall.domain.Provider;
 import io.batchcall.domain.WorkspaceId;
 import io.batchcall.support.DirectDatabase;
@@ -92,6 +94,33 @@ class PhoneNumberStoreTest {
                         Optional.empty()));
 
         assertThat(store.credentials(workspace, number.id())).contains(Map.of("outbound_password", "p1"));
+    }
+
+    @Test
+    void a_number_whose_secrets_no_longer_open_can_be_renamed_and_is_repaired_by_sending_its_token_again() {
+        var number = store.create(workspace, twilio(Map.of("token", "sealed-with-another-key")));
+        // As if the server's secret key changed: what is stored no longer opens.
+        var unreadable = new byte[60];
+        java.util.Arrays.fill(unreadable, (byte) 0xab);
+        database.jdbi()
+                .useHandle(handle -> handle.createUpdate("UPDATE phone_numbers SET credentials = :c WHERE id = :id")
+                        .bind("c", unreadable)
+                        .bind("id", number.id())
+                        .execute());
+
+        var renamed = store.update(workspace, number.id(), changes(Optional.of("Renamed"), Map.of()));
+        assertThat(renamed).map(PhoneNumber::label).contains("Renamed");
+        assertThatThrownBy(() -> store.credentials(workspace, number.id()))
+                .as("a rename leaves the secrets as they were")
+                .isInstanceOf(PhoneNumberStore.UnreadableCredentials.class);
+
+        store.update(workspace, number.id(), changes(Optional.empty(), Map.of("token", Optional.of("sent-again"))));
+
+        assertThat(store.credentials(workspace, number.id())).contains(Map.of("token", "sent-again"));
+    }
+
+    private static PhoneNumberStore.Changes changes(Optional<String> label, Map<String, Optional<String>> credentials) {
+        return new PhoneNumberStore.Changes(label, Change.keep(), "{}", Set.of(), credentials, Optional.empty());
     }
 
     @Test

@@ -347,6 +347,56 @@ class TwilioCallingTest {
         }
     }
 
+    @Test
+    void a_rotated_auth_token_sent_by_patch_dials_and_verifies_callbacks_from_then_on() {
+        var rotating = created(
+                server.client()
+                        .post(
+                                "/v1/convai/phone-numbers",
+                                "{\"provider\":\"twilio\",\"phone_number\":\"+14155550178\",\"label\":\"Rotating\","
+                                        + "\"sid\":\"" + FakeTwilio.ACCOUNT
+                                        + "\",\"token\":\"token-before\",\"cps\":50}")
+                        .json(),
+                "phone_number_id");
+        var path = "/v1/convai/phone-numbers/" + rotating;
+
+        var blank = server.client().patch(path, "{\"label\":\"Renamed\",\"token\":\"\"}");
+        assertThat(blank.status()).as(blank.toString()).isEqualTo(422);
+        assertThat(blank.body()).contains("\"token\"").contains("string_too_short");
+        var otherProvider = server.client().patch(path, "{\"api_key\":\"exotel-key\"}");
+        assertThat(otherProvider.status()).as(otherProvider.toString()).isEqualTo(422);
+        assertThat(otherProvider.body()).contains("only exotel numbers have this setting");
+        assertThat(server.client().get(path).json().get("label").asText())
+                .as("a refused PATCH changes nothing")
+                .isEqualTo("Rotating");
+        var rotated = server.client().patch(path, "{\"token\":\"token-after\"}");
+        assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
+        assertThat(rotated.body()).doesNotContain("token-after").doesNotContain("token-before");
+
+        var to = "+14155550778";
+        var submitted = server.client()
+                .post(
+                        "/v1/convai/batch-calling/submit",
+                        "{\"call_name\":\"Rotated\",\"agent_id\":\"" + agentId + "\",\"agent_phone_number_id\":\""
+                                + rotating + "\",\"recipients\":[{\"phone_number\":\"" + to + "\"}]}");
+        var batch = submitted.json().get("id").asText();
+        var create = createFor(to);
+
+        assertThat(create.authorization())
+                .isEqualTo("Basic "
+                        + java.util.Base64.getEncoder()
+                                .encodeToString((FakeTwilio.ACCOUNT + ":token-after")
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        var url = create.field("StatusCallback");
+        var busy = Map.of("CallSid", create.sid(), "CallStatus", "busy", "To", to);
+        assertThat(callbacks.send(url, busy, TwilioCallbacks.sign(url, busy, "token-before")))
+                .as("signed with the old token")
+                .isEqualTo(403);
+        assertThat(callbacks.send(url, busy, TwilioCallbacks.sign(url, busy, "token-after")))
+                .isEqualTo(204);
+        Await.until(BOUND, "the batch completes", () -> batchStatus(batch).equals("completed"));
+    }
+
     /** The statuses Twilio was asked to set on one call, oldest first. */
     private static List<String> updates(String path) {
         return twilio.requests().stream()
