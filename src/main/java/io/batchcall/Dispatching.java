@@ -191,7 +191,13 @@ record Dispatching(
                 .register(meters);
         running.push(notifications.start());
         running.push(leaseKeeper.start());
-        running.push(new Housekeeping(idempotency, workspaces, new WindowExpiry(database, clock, ids), meters).start());
+        running.push(new Housekeeping(
+                        idempotency,
+                        workspaces,
+                        new WindowExpiry(database, clock, ids),
+                        new io.batchcall.store.DeletedDials(database, clock),
+                        meters)
+                .start());
         running.push(new StaleCallSweep(registry, recorder, clock).start());
         running.push(new PostCallProducer(
                         new PostCallTranscriptions(database, clock, ids),

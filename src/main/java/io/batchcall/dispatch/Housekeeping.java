@@ -1,5 +1,6 @@
 package io.batchcall.dispatch;
 
+import io.batchcall.store.DeletedDials;
 import io.batchcall.store.IdempotencyStore;
 import io.batchcall.store.WindowExpiry;
 import io.batchcall.store.WorkspaceStore;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Periodic chores that no request waits for: expired Idempotency-Keys are deleted, recipients still waiting when
- * their batch's calling window expired are cancelled (within the period of the expiry), and the per-workspace
+ * their batch's calling window expired are cancelled (within the period of the expiry), deleted batches' dials are
+ * forgotten once no frequency cap or daily limit counts them, and the per-workspace
  * calls-in-flight gauge is refreshed from the database's counters (the whole cluster's truth, not this node's).
  */
 public final class Housekeeping implements AutoCloseable {
@@ -25,12 +27,18 @@ public final class Housekeeping implements AutoCloseable {
     private final IdempotencyStore idempotency;
     private final WorkspaceStore workspaces;
     private final WindowExpiry windowExpiry;
+    private final DeletedDials deletedDials;
     private final MultiGauge inFlight;
     private ScheduledExecutorService scheduler;
 
     public Housekeeping(
-            IdempotencyStore idempotency, WorkspaceStore workspaces, WindowExpiry windowExpiry, MeterRegistry meters) {
+            IdempotencyStore idempotency,
+            WorkspaceStore workspaces,
+            WindowExpiry windowExpiry,
+            DeletedDials deletedDials,
+            MeterRegistry meters) {
         this.idempotency = idempotency;
+        this.deletedDials = deletedDials;
         this.windowExpiry = windowExpiry;
         this.workspaces = workspaces;
         this.inFlight = MultiGauge.builder("batchcall.workspace.calls.in.flight")
@@ -40,6 +48,7 @@ public final class Housekeeping implements AutoCloseable {
 
     public void runOnce() {
         idempotency.deleteExpired();
+        deletedDials.purgeExpired();
         int expired = windowExpiry.sweep();
         if (expired > 0) {
             log.info("Calling windows expired; waiting recipients cancelled recipients={}", expired);

@@ -100,11 +100,17 @@ public final class AgentStore {
             Handle handle, WorkspaceId workspace, String agentId, java.time.Instant now) {
         var windowStart = now.minus(Agent.DAILY_WINDOW);
         return handle.createQuery("""
-                        SELECT g.daily_limit, count(a.id)::integer AS claimed,
-                               (array_agg(a.claimed_at ORDER BY a.claimed_at DESC))[g.daily_limit] AS limiting
+                        SELECT g.daily_limit, count(c.claimed_at)::integer AS claimed,
+                               (array_agg(c.claimed_at ORDER BY c.claimed_at DESC))[g.daily_limit] AS limiting
                         FROM agents g
-                        LEFT JOIN attempts a ON a.workspace_id = g.workspace_id AND a.agent_id = g.id
-                                            AND a.claimed_at > :windowStart
+                        LEFT JOIN (SELECT a.claimed_at FROM attempts a
+                                   WHERE a.workspace_id = :workspaceId AND a.agent_id = :agentId
+                                     AND a.claimed_at > :windowStart
+                                   UNION ALL
+                                   -- The dials of deleted batches count as well (DeletedDials).
+                                   SELECT d.claimed_at FROM deleted_dials d
+                                   WHERE d.workspace_id = :workspaceId AND d.agent_id = :agentId
+                                     AND d.claimed_at > :windowStart) c ON true
                         WHERE g.workspace_id = :workspaceId AND g.id = :agentId AND g.daily_limit IS NOT NULL
                         GROUP BY g.daily_limit""")
                 .bind("workspaceId", workspace.value())

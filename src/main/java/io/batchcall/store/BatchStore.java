@@ -180,6 +180,8 @@ public final class BatchStore {
                             doomed.get().getValue(),
                             doomed.get().getKey())),
                     clock.instant());
+            // Its dials still count against frequency caps and daily limits after it is gone.
+            DeletedDials.keep(handle, workspace, batchId, clock.instant());
             boolean deleted =
                     handle.createUpdate("DELETE FROM batches WHERE workspace_id = :workspaceId AND id = :batchId")
                                     .bind("workspaceId", workspace.value())

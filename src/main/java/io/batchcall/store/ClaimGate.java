@@ -230,7 +230,15 @@ final class ClaimGate {
         handle.createQuery("""
                         SELECT to_number, claimed_at, phase <> 'ended' AS open FROM attempts
                         WHERE workspace_id = :workspaceId AND to_number = ANY(:numbers)
-                          AND (claimed_at > :since OR phase <> 'ended')""")
+                          AND (claimed_at > :since OR phase <> 'ended')
+                        UNION ALL
+                        -- The dials of deleted batches count as well (DeletedDials).
+                        SELECT n.number, d.claimed_at, false
+                        FROM unnest(CAST(:numbers AS text[])) AS n(number)
+                        JOIN workspaces w ON w.id = :workspaceId
+                        JOIN deleted_dials d ON d.workspace_id = w.id AND d.claimed_at > :since
+                                            AND d.number_hash =\s""" + DeletedDials.numberHash("n.number") + """
+                        """)
                 .bind("workspaceId", workspace.value())
                 .bindArray("numbers", String.class, fresh)
                 .bind("since", Rows.at(now.minus(FrequencyCap.longest(caps))))

@@ -97,7 +97,9 @@ final class ClaimLocks {
                           CASE WHEN daily_limit IS NULL THEN 0
                                ELSE (SELECT count(*) FROM attempts a
                                      WHERE a.workspace_id = agents.workspace_id AND a.agent_id = agents.id
-                                       AND a.claimed_at > :windowStart)::integer END AS claimed_in_window
+                                       AND a.claimed_at > :windowStart)::integer
+                                    +\s""" + DeletedDials.AGENT_COUNT + """
+                                    ::integer END AS claimed_in_window
                         FROM agents WHERE workspace_id = :workspaceId AND id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE""")
                 .bind("workspaceId", workspace.value())
                 .bindArray("ids", String.class, ids)

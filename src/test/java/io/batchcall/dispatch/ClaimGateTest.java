@@ -253,6 +253,41 @@ class ClaimGateTest {
     }
 
     @Test
+    void a_deleted_batchs_calls_still_count_against_the_cap_and_its_numbers_are_kept_only_as_hashes() {
+        start(CallingWindows.NONE);
+        sql("UPDATE workspaces SET frequency_caps = '[{\"max\": 1, \"per_seconds\": 86400}]'");
+        var claimedAt = engine.clock.instant();
+        var botched = submit(Map.of("+14155550001", Optional.empty()), Optional.empty());
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+        assertThat(attempts(botched, "+14155550001")).isEqualTo(1);
+
+        assertThat(engine.batches.delete(workspace, botched)).isTrue();
+        var corrected =
+                submit(Map.of("+14155550001", Optional.empty(), "+14155550002", Optional.empty()), Optional.empty());
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+
+        assertThat(attempts(corrected, "+14155550001")).isZero();
+        assertThat(attempts(corrected, "+14155550002")).isEqualTo(1);
+        assertThat(recipient(corrected, "+14155550001", "hold_reason")).isEqualTo("frequency_cap");
+        assertThat(engine.one("SELECT count(*) FROM deleted_dials", Integer.class))
+                .isEqualTo(1);
+        assertThat(engine.one(
+                        "SELECT count(*) FROM deleted_dials d WHERE position(convert_to('4155550001', 'UTF8') IN"
+                                + " d.number_hash) > 0 OR encode(d.number_hash, 'escape') LIKE '%4155550001%'",
+                        Integer.class))
+                .as("the number is not stored as it is")
+                .isZero();
+
+        engine.timers.advance(Duration.between(engine.clock.instant(), claimedAt.plus(Duration.ofDays(1))));
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+        assertThat(attempts(corrected, "+14155550001")).isEqualTo(1);
+
+        assertThat(new io.batchcall.store.DeletedDials(engine.database, engine.clock).purgeExpired())
+                .as("forgotten once no cap counts it")
+                .isEqualTo(1);
+    }
+
+    @Test
     void under_a_frequency_cap_a_number_in_flight_in_one_batch_is_not_dialed_by_another_until_that_call_ends() {
         start(CallingWindows.NONE);
         sql("UPDATE workspaces SET frequency_caps = '[{\"max\": 1000, \"per_seconds\": 60}]'");

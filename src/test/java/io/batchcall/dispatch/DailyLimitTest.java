@@ -92,6 +92,29 @@ class DailyLimitTest {
     }
 
     @Test
+    void a_deleted_batchs_calls_still_count_against_the_agents_daily_limit() {
+        var agent = agent(Optional.of(2));
+        var firstClaim = engine.clock.instant();
+        var deleted = engine.submit(workspace, agent, number, Optional.empty(), firstClaim, Engine.calls(2, TALK));
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+        assertThat(attempts(deleted)).isEqualTo(2);
+        assertThat(engine.batches.delete(workspace, deleted)).isTrue();
+
+        var next = engine.submit(
+                workspace, agent, number, Optional.empty(), engine.clock.instant(), Engine.calls(2, TALK));
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+
+        assertThat(attempts(next)).isZero();
+        var usage = engine.agents.dailyUsage(workspace, agent).orElseThrow();
+        assertThat(usage.claimed()).isEqualTo(2);
+        assertThat(usage.nextCallAllowedAt()).contains(firstClaim.plus(Duration.ofHours(24)));
+
+        engine.clock.set(firstClaim.plus(Duration.ofHours(24)).plusSeconds(1));
+        engine.runUntilIdle(Duration.ofMillis(100), 1_000);
+        assertThat(attempts(next)).isEqualTo(2);
+    }
+
+    @Test
     void an_agent_without_a_daily_limit_is_held_by_nothing_but_concurrency() {
         var agent = agent(Optional.empty());
         var batch = engine.submit(
