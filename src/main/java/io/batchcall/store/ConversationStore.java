@@ -12,6 +12,7 @@ import io.batchcall.domain.WorkspaceId;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
@@ -252,19 +253,24 @@ public final class ConversationStore {
      */
     public Deletion delete(WorkspaceId workspace, String conversationId) {
         return jdbi.inTransaction(handle -> {
-            var status = handle.createQuery("""
-                            SELECT status FROM conversations WHERE workspace_id = :workspaceId AND id = :id
+            // A conversation of a registered call (no batch) has no call of ours writing into it: batchcall never
+            // sees that call end, so its status can stay "initiated" for good, and it may be deleted in any status.
+            var found = handle.createQuery("""
+                            SELECT status, batch_id IS NULL AS registered FROM conversations
+                            WHERE workspace_id = :workspaceId AND id = :id
                             FOR UPDATE""")
                     .bind("workspaceId", workspace.value())
                     .bind("id", conversationId)
-                    .mapTo(String.class)
-                    .findOne()
-                    .map(text -> ConversationStatus.fromWire(text).orElseThrow());
-            if (status.isEmpty()) {
+                    .map((rs, ctx) -> Map.entry(
+                            ConversationStatus.fromWire(rs.getString("status")).orElseThrow(),
+                            rs.getBoolean("registered")))
+                    .findOne();
+            if (found.isEmpty()) {
                 return new Deletion.NotFound();
             }
-            if (!status.get().ended()) {
-                return new Deletion.InProgress(status.get());
+            var status = found.get().getKey();
+            if (!status.ended() && !found.get().getValue()) {
+                return new Deletion.InProgress(status);
             }
             // Its place in the post-call queue goes with it (the conversation's row first, as every writer locks them).
             handle.createUpdate("""

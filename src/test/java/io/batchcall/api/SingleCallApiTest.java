@@ -421,5 +421,14 @@ class SingleCallApiTest {
         var conversation = server.client().get("/v1/convai/conversations/" + conversationId);
         assertThat(conversation.status()).as(conversationId).isEqualTo(200);
         assertThat(conversation.json().get("agent_id").asText()).isEqualTo(agentId);
+
+        // batchcall never sees a registered call end, so its conversation is deletable whatever its status says.
+        assertThat(conversation.json().get("status").asText()).isEqualTo("initiated");
+        var deleted = server.client().delete("/v1/convai/conversations/" + conversationId);
+        assertThat(deleted.status()).as(deleted.toString()).isEqualTo(200);
+        assertThat(server.client()
+                        .get("/v1/convai/conversations/" + conversationId)
+                        .status())
+                .isEqualTo(404);
     }
 }
