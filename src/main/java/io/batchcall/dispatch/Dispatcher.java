@@ -328,10 +328,6 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         call.dialStartedAt = dialedAt;
-        dials.increment();
-        // In milliseconds: Timer.record(Duration) takes nanoseconds, which overflow past 292 years, and a batch
-        // stored with a schedule in year 1 (as PATCH once allowed) then failed every dial in this line.
-        lag.record(Duration.between(call.claim.due(), dialedAt).abs().toMillis(), TimeUnit.MILLISECONDS);
         PlaceResult result;
         try {
             result = call.provider.place(call.request);
@@ -373,6 +369,15 @@ public final class Dispatcher implements AutoCloseable {
 
     private void handle(LiveCall call, PlaceResult result, java.time.Instant dialedAt) {
         var ref = call.claim.attempt();
+        if (!(result instanceof PlaceResult.Deferred || result instanceof PlaceResult.Held)) {
+            // Counted once the request has left: a deferred or held placement sent nothing (an Exotel dial that
+            // waited for its account's slot and was withdrawn, a WhatsApp user's permission), and its dial, placed
+            // again later, is counted then.
+            dials.increment();
+            // In milliseconds: Timer.record(Duration) takes nanoseconds, which overflow past 292 years, and a batch
+            // stored with a schedule in year 1 (as PATCH once allowed) then failed every dial in this line.
+            lag.record(Duration.between(call.claim.due(), dialedAt).abs().toMillis(), TimeUnit.MILLISECONDS);
+        }
         switch (result) {
             case PlaceResult.Accepted accepted -> track(call, accepted.providerCallId(), dialedAt);
             case PlaceResult.Ended ended ->

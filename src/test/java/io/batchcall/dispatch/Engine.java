@@ -57,6 +57,8 @@ final class Engine implements AutoCloseable {
     final AgentStore agents;
     final PhoneNumberStore phoneNumbers;
     final AttemptRecorder recorder;
+    /** This node's metrics, as /metrics would show them. */
+    final SimpleMeterRegistry meters;
     /** How many of the dial gate's next reads fail as they do while the database is away. */
     final java.util.concurrent.atomic.AtomicInteger failingGateReads = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -81,7 +83,7 @@ final class Engine implements AutoCloseable {
         this.clock = clock;
         this.databaseUrl = databaseUrl;
         this.timers = new ManualTimers(clock);
-        var meters = new SimpleMeterRegistry();
+        this.meters = new SimpleMeterRegistry();
         this.database = Database.connect(databaseUrl, Optional.of("postgres"), Optional.empty(), meters);
         this.jdbi = database.jdbi();
         var nodeIds = IdSource.secure();

@@ -7,6 +7,7 @@ import io.batchcall.domain.WorkspaceId;
 import io.batchcall.support.Await;
 import io.batchcall.support.MutableClock;
 import io.batchcall.support.TestDatabase;
+import io.batchcall.telephony.PlaceResult;
 import io.batchcall.telephony.TelephonyProvider;
 import java.time.Duration;
 import java.time.Instant;
@@ -248,6 +249,22 @@ class StuckAttemptsTest {
                 .isEqualTo("ended/interrupted/CA-scripted");
         assertThat(nodeA.one("SELECT count(*) FROM conversations", Integer.class))
                 .isZero();
+    }
+
+    @Test
+    void a_dial_the_provider_deferred_is_counted_and_timed_once_when_it_is_finally_sent() {
+        var workspace = nodeA.workspace(20);
+        batch(workspace, 1);
+        providerA.get().onPlace = new PlaceResult.Deferred(Duration.ofSeconds(1), "the account's request slot");
+        nodeA.dispatcher.dispatchOnce();
+        nodeA.timers.runDue();
+        nodeA.timers.advance(Duration.ofSeconds(1));
+        providerA.get().onPlace = new PlaceResult.Accepted("CA-scripted");
+        nodeA.timers.advance(Duration.ofSeconds(1));
+
+        assertThat(providerA.get().placed).as("asked three times, sent once").hasSize(3);
+        assertThat(nodeA.meters.get("batchcall.dials").counter().count()).isEqualTo(1.0);
+        assertThat(nodeA.meters.get("batchcall.dispatch.lag").timer().count()).isEqualTo(1);
     }
 
     @Test
