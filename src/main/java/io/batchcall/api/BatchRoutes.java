@@ -42,6 +42,7 @@ public final class BatchRoutes implements RouteGroup {
     private final Clock clock;
     private final IdSource ids;
     private final RetryPolicyDefaults retryPolicies;
+    private final StreamedSubmit streamedSubmits;
 
     public BatchRoutes(
             BatchStore batches,
@@ -66,6 +67,7 @@ public final class BatchRoutes implements RouteGroup {
         this.suppressions = suppressions;
         this.clock = clock;
         this.ids = ids;
+        this.streamedSubmits = new StreamedSubmit(batches, suppressions);
     }
 
     @Override
@@ -98,7 +100,44 @@ public final class BatchRoutes implements RouteGroup {
         var retryPolicy = body.optionalObject("retry_policy")
                 .flatMap(policy -> RetryPolicyRequest.read(policy, clock.instant()))
                 .map(io.batchcall.domain.RetryPolicy::toJson);
-        var submission = Submission.read(body, clock.instant(), ids);
+        var reading = Submission.begin(body, clock.instant(), ids);
+        var reader = reading.recipients();
+        boolean streamed = StreamedSubmit.worthIt(body, reader);
+        var submission = reading.head().withRecipients(reader.next(streamed ? StreamedSubmit.RUN : reader.remaining()));
+        if (!body.valid()) {
+            reader.rest();
+            body.throwIfInvalid();
+        }
+        NewBatch batch;
+        try {
+            batch = newBatch(workspace, submission, ownWindow, retryPolicy);
+        } catch (ApiException | ValidationException e) {
+            // The body's own problems come first, as FastAPI validates a body before its handler looks anything up.
+            reader.rest();
+            body.throwIfInvalid();
+            throw e;
+        }
+        if (streamed) {
+            var stored = streamedSubmits.store(workspace.id(), body, batch, reader, claim);
+            respond(ctx, workspace, claim, stored.result().map(Optional::of), Optional.of(stored.suppressed()));
+            return;
+        }
+        var suppressed =
+                SubmitSuppressions.check(body, suppressions, workspace.id(), batch.agentId(), batch.recipients());
+        respond(
+                ctx,
+                workspace,
+                claim,
+                batches.submit(workspace.id(), batch, claim).map(Optional::of),
+                Optional.of(suppressed));
+    }
+
+    /** The batch a valid body asks for: its agent, branch and number looked up, its window and retry policy settled. */
+    private NewBatch newBatch(
+            Workspace workspace,
+            Submission submission,
+            Optional<CallingWindow> ownWindow,
+            Optional<String> retryPolicy) {
         var agent = agents.find(workspace.id(), submission.agentId())
                 .orElseThrow(() -> ApiException.notFound(
                         "agent_not_found", "No agent with id " + submission.agentId() + " in this workspace"));
@@ -108,9 +147,7 @@ public final class BatchRoutes implements RouteGroup {
                         .orElseThrow(() -> ApiException.notFound(
                                 "branch_not_found", "No branch with id " + branchId + " on agent " + agent.id())));
         var phoneNumberId = callerNumber(workspace, submission, agent.id());
-        var suppressed =
-                SubmitSuppressions.check(body, suppressions, workspace.id(), agent.id(), submission.recipients());
-        var batch = new NewBatch(
+        return new NewBatch(
                 submission.name(),
                 agent.id(),
                 submission.branchId(),
@@ -129,12 +166,6 @@ public final class BatchRoutes implements RouteGroup {
                                 ownWindow,
                                 submission.callConfig().ringingTimeoutSecs()),
                         retryPolicy.or(() -> retryPolicies.effective(workspace.id(), agent.id()))));
-        respond(
-                ctx,
-                workspace,
-                claim,
-                batches.submit(workspace.id(), batch, claim).map(Optional::of),
-                Optional.of(suppressed));
     }
 
     /**

@@ -1,8 +1,6 @@
 package io.batchcall.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.batchcall.domain.Batch;
 import io.batchcall.domain.IdSource;
 import io.batchcall.domain.MachineDetection;
 import io.batchcall.domain.NewRecipient;
@@ -10,8 +8,6 @@ import io.batchcall.domain.TelephonyCallConfig;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,7 +29,6 @@ record Submission(
         Optional<Integer> targetConcurrencyLimit,
         Instant scheduledAt,
         List<NewRecipient> recipients) {
-    private static final int MAX_RECIPIENT_ID_LENGTH = 128;
     private static final Set<String> IANA_ZONES = ZoneId.getAvailableZoneIds();
     /** A recipient's region: an ISO 3166-1 country ({@code GB}) or a 3166-2 subdivision ({@code US-FL}). */
     static final java.util.regex.Pattern REGION = java.util.regex.Pattern.compile("[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?");
@@ -56,6 +51,17 @@ record Submission(
 
     /** Reads the body; throws the 422 listing every problem when there is any. */
     static Submission read(JsonBody body, Instant now, IdSource ids) {
+        var reading = begin(body, now, ids);
+        var recipients = reading.recipients().rest();
+        body.throwIfInvalid();
+        return reading.head().withRecipients(recipients);
+    }
+
+    /**
+     * Reads every field but the recipients' elements, whose reader is returned with them (its list checked). The
+     * violations found so far are in the body; none is thrown.
+     */
+    static Reading begin(JsonBody body, Instant now, IdSource ids) {
         var name = body.requiredNonBlankText("call_name");
         var agentId = body.requiredText("agent_id");
         var phoneNumberId = body.optionalText("agent_phone_number_id");
@@ -72,9 +78,8 @@ record Submission(
         var scheduled = body.optionalUnixTime("scheduled_time_unix")
                 .filter(at -> at.isAfter(now))
                 .orElse(now);
-        var recipients = recipients(body, whatsappParams.isPresent(), ids);
-        body.throwIfInvalid();
-        return new Submission(
+        var reader = RecipientReader.of(body, whatsappParams.isPresent(), ids);
+        var head = new Submission(
                 name,
                 agentId,
                 phoneNumberId,
@@ -85,7 +90,26 @@ record Submission(
                 callConfig,
                 target,
                 scheduled,
-                recipients);
+                List.of());
+        return new Reading(head, reader);
+    }
+
+    /** A body read but for its recipients: its other fields ({@code head}, no recipients yet) and their reader. */
+    record Reading(Submission head, RecipientReader recipients) {}
+
+    Submission withRecipients(List<NewRecipient> read) {
+        return new Submission(
+                name,
+                agentId,
+                phoneNumberId,
+                branchId,
+                environment,
+                timezone,
+                whatsappParamsJson,
+                callConfig,
+                targetConcurrencyLimit,
+                scheduledAt,
+                read);
     }
 
     static boolean isIanaZone(String zone) {
@@ -134,129 +158,6 @@ record Submission(
 
     /** The {@code recipients} list, checked as a submit checks it; appending recipients reads it the same way. */
     static List<NewRecipient> recipients(JsonBody body, boolean whatsapp, IdSource ids) {
-        if (body.raw("recipients").isEmpty()) {
-            body.violate("recipients", "Field required", "missing");
-            return List.of();
-        }
-        var elements = body.optionalObjectArray("recipients").orElse(List.of());
-        int count = body.raw("recipients").map(JsonNode::size).orElse(0);
-        if (body.raw("recipients").filter(JsonNode::isArray).isPresent()) {
-            if (count == 0) {
-                body.violate("recipients", "List should have at least 1 item after validation, not 0", "too_short");
-            } else if (count > Batch.MAX_RECIPIENTS) {
-                body.violate(
-                        "recipients",
-                        "List should have at most " + Batch.MAX_RECIPIENTS + " items after validation, not " + count,
-                        "too_long");
-                return List.of();
-            }
-        }
-        // The costly pure parts first, for every recipient at once (in parallel when many); the loop below then
-        // reports each recipient's problems in order, as before.
-        var phones = E164.normaliseAll(elements.stream()
-                .map(recipient -> recipient
-                        .raw("phone_number")
-                        .filter(JsonNode::isTextual)
-                        .map(JsonNode::textValue)
-                        .orElse(null))
-                .toList());
-        var clientDataTexts = InOrder.map(
-                elements,
-                recipient -> recipient
-                        .raw("conversation_initiation_client_data")
-                        .filter(JsonNode::isObject)
-                        .map(Submission::text)
-                        .orElse(null));
-        var recipients = new ArrayList<NewRecipient>(elements.size());
-        var firstIndexOfNumber = new HashMap<String, Integer>();
-        var firstIndexOfWhatsapp = new HashMap<String, Integer>();
-        var firstIndexOfId = new HashMap<String, Integer>();
-        for (int i = 0; i < elements.size(); i++) {
-            final int index = i;
-            var recipient = elements.get(index);
-            var id = recipient.optionalText("id").map(String::strip);
-            id.filter(value -> value.isEmpty() || value.length() > MAX_RECIPIENT_ID_LENGTH)
-                    .ifPresent(value -> recipient.violate(
-                            "id",
-                            "String should have 1 to " + MAX_RECIPIENT_ID_LENGTH + " characters",
-                            "string_too_long"));
-            id.ifPresent(value -> duplicate(recipient, "id", value, index, firstIndexOfId, "id"));
-            var phone = recipient.optionalText("phone_number").flatMap(text -> {
-                var e164 = phones.get(index);
-                if (e164.isEmpty()) {
-                    recipient.violate("phone_number", E164.invalidMessage(), "value_error");
-                }
-                return e164;
-            });
-            phone.ifPresent(
-                    number -> duplicate(recipient, "phone_number", number, index, firstIndexOfNumber, "phone number"));
-            var whatsappUser = recipient
-                    .optionalText("whatsapp_user_id")
-                    .map(String::strip)
-                    .filter(s -> !s.isEmpty());
-            whatsappUser.ifPresent(user ->
-                    duplicate(recipient, "whatsapp_user_id", user, index, firstIndexOfWhatsapp, "WhatsApp user"));
-            boolean hasPhone = recipient.raw("phone_number").isPresent();
-            if (!hasPhone && !(whatsapp && whatsappUser.isPresent())) {
-                recipient.violate(
-                        "phone_number",
-                        whatsapp
-                                ? "Field required: a recipient needs a phone_number or a whatsapp_user_id"
-                                : "Field required: a recipient needs a phone_number (whatsapp_user_id is for WhatsApp"
-                                        + " batches, which set whatsapp_params)",
-                        "missing");
-            }
-            var clientData = recipient
-                    .optionalObject("conversation_initiation_client_data")
-                    .map(data -> {
-                        data.optionalObject("dynamic_variables");
-                        return clientDataTexts.get(index);
-                    });
-            var zone = recipient.optionalText("timezone").map(String::strip);
-            zone.filter(value -> !isIanaZone(value) || value.startsWith("Etc/Unknown"))
-                    .ifPresent(value -> recipient.violate(
-                            "timezone",
-                            "Value error, not an IANA time zone name such as Europe/Berlin",
-                            "value_error"));
-            var region = recipient.optionalText("region").map(String::strip);
-            region.filter(value -> !REGION.matcher(value).matches())
-                    .ifPresent(value -> recipient.violate(
-                            "region",
-                            "Value error, an ISO 3166-1 country (GB) or 3166-2 subdivision (US-FL)",
-                            "value_error"));
-            recipients.add(new NewRecipient(
-                    id.orElseGet(() -> ids.next(NewRecipient.ID_PREFIX)),
-                    phone,
-                    whatsappUser,
-                    clientData,
-                    zone.filter(value -> !value.isEmpty()),
-                    region.filter(value -> !value.isEmpty()).map(value -> value.toUpperCase(java.util.Locale.ROOT))));
-        }
-        return recipients;
-    }
-
-    private static void duplicate(
-            JsonBody recipient,
-            String field,
-            String value,
-            int index,
-            HashMap<String, Integer> firstIndex,
-            String what) {
-        var first = firstIndex.putIfAbsent(value, index);
-        if (first != null) {
-            recipient.violate(
-                    field,
-                    "Value error, duplicate " + what + ": recipients " + first + " and " + index + " both have "
-                            + value,
-                    "value_error");
-        }
-    }
-
-    private static String text(JsonNode node) {
-        try {
-            return Json.MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a parsed JSON tree always serialises", e);
-        }
+        return RecipientReader.of(body, whatsapp, ids).rest();
     }
 }

@@ -33,6 +33,12 @@ final class BatchInserts {
     }
 
     static void insertBatch(Handle handle, WorkspaceId workspace, String batchId, NewBatch batch, Instant now) {
+        insertBatch(handle, workspace, batchId, batch, batch.recipients().size(), now);
+    }
+
+    /** The batch row, counting {@code total} recipients (more than {@code batch} holds when the rest still come). */
+    static void insertBatch(
+            Handle handle, WorkspaceId workspace, String batchId, NewBatch batch, int total, Instant now) {
         var config = batch.callConfig();
         // A batch is never scheduled before it exists: "now" as the request read it can be a second before the
         // created_at read here, and a batch submitted without a time then showed scheduled_time_unix one below its
@@ -69,7 +75,7 @@ final class BatchInserts {
                 .bind(
                         "windowExpiresAt",
                         batch.rules().windowExpiresAt().map(Rows::at).orElse(null))
-                .bind("total", batch.recipients().size())
+                .bind("total", total)
                 // The schedule is kept to the second, as the API shows it.
                 .bind("scheduledAt", Rows.at(batch.scheduledAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
                 .bind("now", Rows.at(now))

@@ -53,6 +53,17 @@ public final class BatchStore {
 
     /** Stores a batch and all its recipients in one transaction (recipients in one statement, not row by row). */
     public Idempotent<BatchSummary> submit(WorkspaceId workspace, NewBatch batch, Optional<IdempotencyClaim> claim) {
+        return submit(workspace, batch, RecipientFeed.none(), claim);
+    }
+
+    /**
+     * Stores a batch with its recipients (those of {@code batch}, then those {@code later} brings, each run in one
+     * statement) in one transaction, which starts at once and commits when the feed ends: a large submit's rows are
+     * inserted while the rest of its body is still being checked. An abandoned feed rolls it back and is thrown as
+     * {@link RecipientFeed.Abandon}; nothing is stored.
+     */
+    public Idempotent<BatchSummary> submit(
+            WorkspaceId workspace, NewBatch batch, RecipientFeed later, Optional<IdempotencyClaim> claim) {
         var batchId = ids.next(Batch.ID_PREFIX);
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             // The agent and number were looked up before this transaction; lock them (FOR SHARE) and look again, so
@@ -61,11 +72,16 @@ public final class BatchStore {
             batch.phoneNumberId()
                     .ifPresent(number ->
                             BatchInserts.requireLive(handle, workspace, "phone_numbers", number, "phone number"));
-            BatchInserts.insertBatch(handle, workspace, batchId, batch, now);
+            int first = batch.recipients().size();
+            BatchInserts.insertBatch(handle, workspace, batchId, batch, first + later.total(), now);
             BatchInserts.insertRecipients(handle, workspace, batchId, batch.recipients(), now);
+            later.drain(
+                    (run, offset) ->
+                            BatchInserts.insertRecipients(handle, workspace, batchId, run, first + offset, now),
+                    RecipientFeed.PATIENCE);
             BatchTransitions.created(handle, outbox, workspace, batchId, now);
             outbox.append(handle, holds.hold(handle, workspace, batchId, batch, now), now);
-            PlannerStatistics.afterRecipientsChanged(handle, batch.recipients().size());
+            PlannerStatistics.afterRecipientsChanged(handle, first + later.total());
             notify(handle, Notifications.WAKE, "");
             return BatchRows.summary(handle, workspace, batchId).orElseThrow();
         });

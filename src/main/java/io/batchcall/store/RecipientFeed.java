@@ -1,0 +1,125 @@
+package io.batchcall.store;
+
+import io.batchcall.domain.NewRecipient;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A batch's later recipients, handed from the thread still checking them to the transaction storing the batch, a
+ * run at a time and in order (see {@link BatchStore#submit(io.batchcall.domain.WorkspaceId, io.batchcall.domain.NewBatch,
+ * RecipientFeed, java.util.Optional)}). The transaction commits only after {@link #end()}: a reader that finds a
+ * problem, or fails, {@link #abandon()}s it and the transaction rolls back, so a refused submit stores nothing.
+ *
+ * <p>The queue is unbounded on purpose: every run is already in memory (the whole body was parsed), and a producer
+ * that could block would hang if the transaction never read (an idempotent replay answers without storing).
+ */
+public final class RecipientFeed {
+    /** How long the transaction waits for the next run before it gives up and rolls back. */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    private final int total;
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private volatile boolean closed;
+
+    private sealed interface Item {}
+
+    private record Run(List<NewRecipient> recipients) implements Item {}
+
+    private record End() implements Item {}
+
+    private record Abandoned() implements Item {}
+
+    /** A feed of {@code total} recipients still to come (none: {@link #none()}). */
+    public RecipientFeed(int total) {
+        if (total < 0) {
+            throw new IllegalArgumentException("a feed has no fewer than 0 recipients");
+        }
+        this.total = total;
+    }
+
+    /** A feed with nothing to come, already ended: the batch's recipients were all given with it. */
+    public static RecipientFeed none() {
+        var feed = new RecipientFeed(0);
+        feed.end();
+        return feed;
+    }
+
+    /** How many recipients this feed brings, which the batch row counts before they arrive. */
+    public int total() {
+        return total;
+    }
+
+    public void add(List<NewRecipient> run) {
+        if (closed) {
+            throw new IllegalStateException("a feed takes no recipients after it ended or was abandoned");
+        }
+        queue.add(new Run(List.copyOf(run)));
+    }
+
+    /** Every recipient was added: the transaction may commit. */
+    public void end() {
+        if (!closed) {
+            closed = true;
+            queue.add(new End());
+        }
+    }
+
+    /** The submit is refused or failed: the transaction rolls back. Nothing after an {@link #end()}. */
+    public void abandon() {
+        if (!closed) {
+            closed = true;
+            queue.add(new Abandoned());
+        }
+    }
+
+    /** Why the transaction stops storing: the feed was abandoned, or went quiet for longer than its patience. */
+    static final class Abandon extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Abandon(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Calls {@code store} with each run as it arrives, in order, until the feed ends; throws {@link Abandon} when it is
+     * abandoned or quiet for longer than {@code patience}, and when its runs do not add up to its total.
+     */
+    void drain(RunStore store, Duration patience) {
+        int received = 0;
+        while (true) {
+            Item item;
+            try {
+                item = queue.poll(patience.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Abandon("interrupted while waiting for recipients");
+            }
+            switch (item) {
+                case null -> throw new Abandon("no recipients arrived for " + patience);
+                case Abandoned abandoned -> throw new Abandon("the submit was refused or failed");
+                case End end -> {
+                    if (received != total) {
+                        throw new Abandon("the feed ended after " + received + " of " + total + " recipients");
+                    }
+                    return;
+                }
+                case Run run -> {
+                    if (received + run.recipients().size() > total) {
+                        throw new Abandon("the feed brought more than its " + total + " recipients");
+                    }
+                    store.store(run.recipients(), received);
+                    received += run.recipients().size();
+                }
+            }
+        }
+    }
+
+    /** Stores one run, whose first recipient is the feed's {@code offset}-th. */
+    @FunctionalInterface
+    interface RunStore {
+        void store(List<NewRecipient> run, int offset);
+    }
+}

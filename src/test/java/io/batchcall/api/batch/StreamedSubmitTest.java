@@ -1,0 +1,216 @@
+package io.batchcall.api.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.batchcall.support.ApiClient;
+import io.batchcall.support.Fixtures;
+import io.batchcall.support.HttpResult;
+import io.batchcall.support.TestServer;
+import io.batchcall.support.WithServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Submits of 2,000 recipients or more are stored while their later recipients are still being checked (issue 17):
+ * what a user sees must be exactly a plain submit's, whichever run of the list a problem is in.
+ */
+@WithServer
+class StreamedSubmitTest {
+    private static final String SUBMIT = "/v1/convai/batch-calling/submit";
+    /** More than the streamed submit's threshold, in three runs (1,000, 1,000 and 500). */
+    private static final int SIZE = 2_500;
+
+    private static TestServer server;
+    private static Fixtures fixtures;
+    private static String agentId;
+    private static String workspaceId;
+
+    @BeforeAll
+    static void start() {
+        fixtures = new Fixtures(server);
+        agentId = fixtures.agent(TestServer.API_KEY, "Streamed");
+        fixtures.phoneNumber(TestServer.API_KEY, agentId);
+        workspaceId = fixtures.workspaceOf(TestServer.API_KEY);
+    }
+
+    private static String number(int i) {
+        return "+1415" + (2_000_000 + i);
+    }
+
+    /** A recipient of the list: its own id, number and one variable. */
+    private static String recipient(int i) {
+        return """
+                {"id":"r-%d","phone_number":"%s","conversation_initiation_client_data":{"dynamic_variables":{"n":%d}}}""".formatted(i, number(i), i);
+    }
+
+    private static String body(String agent, String extra, IntFunction<String> recipient) {
+        var recipients =
+                String.join(",", IntStream.range(0, SIZE).mapToObj(recipient).toList());
+        return """
+                {"call_name":"Streamed","agent_id":"%s"%s,"recipients":[%s]}""".formatted(agent, extra, recipients);
+    }
+
+    private static int stored() {
+        return fixtures.queryOne(
+                "SELECT count(*)::int FROM recipients WHERE workspace_id = :w",
+                Map.of("w", workspaceId),
+                Integer.class);
+    }
+
+    private static int batches() {
+        return fixtures.queryOne(
+                "SELECT count(*)::int FROM batches WHERE workspace_id = :w", Map.of("w", workspaceId), Integer.class);
+    }
+
+    private static List<String> locs(HttpResult refused) {
+        var locs = new ArrayList<String>();
+        refused.json()
+                .get("detail")
+                .forEach(violation -> locs.add(violation.get("loc").toString()));
+        return locs;
+    }
+
+    @Test
+    void a_long_list_is_stored_whole_with_each_recipient_at_its_place_in_the_list() {
+        var submitted = server.client().post(SUBMIT, body(agentId, "", StreamedSubmitTest::recipient));
+
+        assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
+        assertThat(submitted.json().get("total_calls_scheduled").asInt()).isEqualTo(SIZE);
+        var batchId = submitted.json().get("id").asText();
+        var shown = server.client()
+                .get("/v1/convai/batch-calling/" + batchId)
+                .json()
+                .get("recipients");
+        assertThat(shown).hasSize(SIZE);
+        for (int i : new int[] {0, 999, 1_000, 1_999, 2_000, SIZE - 1}) {
+            assertThat(shown.get(i).get("id").asText()).isEqualTo("r-" + i);
+            assertThat(shown.get(i).get("phone_number").asText()).isEqualTo(number(i));
+            assertThat(shown.get(i)
+                            .at("/conversation_initiation_client_data/dynamic_variables/n")
+                            .asInt())
+                    .isEqualTo(i);
+        }
+        var misplaced = fixtures.queryOne(
+                "SELECT count(*)::int FROM recipients WHERE batch_id = :b AND id <> 'r-' || position",
+                Map.of("b", batchId),
+                Integer.class);
+        assertThat(misplaced).isZero();
+    }
+
+    @Test
+    void problems_in_the_first_and_the_last_run_are_one_422_and_nothing_is_stored() {
+        int recipientsBefore = stored();
+        int batchesBefore = batches();
+
+        var refused = server.client().post(SUBMIT, body(agentId, "", i -> switch (i) {
+            case 3 -> "{\"phone_number\":\"not a number\"}";
+            case 2_400 -> "{\"phone_number\":\"%s\",\"timezone\":\"Mars/Olympus\"}".formatted(number(i));
+            default -> recipient(i);
+        }));
+
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+        assertThat(locs(refused))
+                .containsExactly(
+                        "[\"body\",\"recipients\",3,\"phone_number\"]", "[\"body\",\"recipients\",2400,\"timezone\"]");
+        assertThat(stored()).isEqualTo(recipientsBefore);
+        assertThat(batches()).isEqualTo(batchesBefore);
+    }
+
+    @Test
+    void a_number_repeated_in_a_later_run_is_named_with_both_places() {
+        int before = stored();
+
+        var refused = server.client()
+                .post(
+                        SUBMIT,
+                        body(
+                                agentId,
+                                "",
+                                i -> i == 2_100 ? "{\"phone_number\":\"%s\"}".formatted(number(10)) : recipient(i)));
+
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+        assertThat(locs(refused)).containsExactly("[\"body\",\"recipients\",2100,\"phone_number\"]");
+        assertThat(refused.json().at("/detail/0/msg").asText())
+                .isEqualTo("Value error, duplicate phone number: recipients 10 and 2100 both have " + number(10));
+        assertThat(stored()).isEqualTo(before);
+    }
+
+    @Test
+    void an_opted_out_number_in_a_later_run_is_refused_under_refuse_and_counted_otherwise() {
+        var optedOut = number(2_300);
+        var added = server.client().post("/v1/batchcall/opt-outs", "{\"phone_number\":\"%s\"}".formatted(optedOut));
+        assertThat(added.status()).as(added.toString()).isIn(200, 201);
+        int before = stored();
+
+        var refused = server.client()
+                .post(SUBMIT, body(agentId, ",\"suppressed\":\"refuse\"", StreamedSubmitTest::recipient));
+
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+        assertThat(locs(refused)).containsExactly("[\"body\",\"recipients\",2300,\"phone_number\"]");
+        assertThat(refused.json().at("/detail/0/type").asText()).isEqualTo("opted_out");
+        assertThat(stored()).isEqualTo(before);
+
+        var skipped = server.client().post(SUBMIT, body(agentId, "", StreamedSubmitTest::recipient));
+        assertThat(skipped.status()).as(skipped.toString()).isEqualTo(200);
+        assertThat(skipped.json().get("suppressed_recipients").asInt()).isEqualTo(1);
+        assertThat(stored()).isEqualTo(before + SIZE);
+    }
+
+    @Test
+    void an_unknown_agent_is_a_404_unless_the_body_has_problems_which_come_first() {
+        var unknown = server.client().post(SUBMIT, body("agent_nobody", "", StreamedSubmitTest::recipient));
+        assertThat(unknown.status()).as(unknown.toString()).isEqualTo(404);
+        assertThat(unknown.json().at("/detail/status").asText()).isEqualTo("agent_not_found");
+
+        var both = server.client()
+                .post(SUBMIT, body("agent_nobody", "", i -> i == 2_200 ? "{\"phone_number\":\"12\"}" : recipient(i)));
+        assertThat(both.status()).as(both.toString()).isEqualTo(422);
+        assertThat(locs(both)).containsExactly("[\"body\",\"recipients\",2200,\"phone_number\"]");
+    }
+
+    @Test
+    void the_same_idempotency_key_replays_the_first_answer_and_stores_one_batch() {
+        var client = new ApiClient(
+                server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "streamed-once"));
+        var body = body(agentId, "", StreamedSubmitTest::recipient);
+        int before = batches();
+
+        var first = client.post(SUBMIT, body);
+        var second = client.post(SUBMIT, body);
+
+        assertThat(first.status()).as(first.toString()).isEqualTo(200);
+        assertThat(second.status()).as(second.toString()).isEqualTo(200);
+        assertThat(second.json().get("id").asText())
+                .isEqualTo(first.json().get("id").asText());
+        assertThat(batches()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void more_large_submits_at_once_than_stream_together_are_each_stored_whole() throws Exception {
+        // Eight at once: four stream, the others are checked whole and then stored as a plain submit is.
+        int before = stored();
+        var body = body(agentId, "", StreamedSubmitTest::recipient);
+        var submits = new ArrayList<java.util.concurrent.Future<HttpResult>>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 8; i++) {
+                submits.add(pool.submit(() -> server.client().post(SUBMIT, body)));
+            }
+        }
+
+        for (var submit : submits) {
+            var answered = submit.get();
+            assertThat(answered.status()).as(answered.toString()).isEqualTo(200);
+            var misplaced = fixtures.queryOne(
+                    "SELECT count(*)::int FROM recipients WHERE batch_id = :b AND id <> 'r-' || position",
+                    Map.of("b", answered.json().get("id").asText()),
+                    Integer.class);
+            assertThat(misplaced).isZero();
+        }
+        assertThat(stored()).isEqualTo(before + 8 * SIZE);
+    }
+}

@@ -1,0 +1,104 @@
+package io.batchcall.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.batchcall.domain.NewRecipient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class RecipientFeedTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(5);
+
+    private static List<NewRecipient> run(int from, int count) {
+        return IntStream.range(from, from + count)
+                .mapToObj(i -> new NewRecipient(
+                        "r-" + i,
+                        Optional.of("+1415200" + String.format("%04d", i)),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty()))
+                .toList();
+    }
+
+    /** What the transaction would insert: each run's ids with the offset it was stored at. */
+    private static List<String> drained(RecipientFeed feed, Duration patience) {
+        var stored = new ArrayList<String>();
+        feed.drain(
+                (run, offset) -> stored.add(offset + ":" + run.getFirst().id() + ".."
+                        + run.getLast().id()),
+                patience);
+        return stored;
+    }
+
+    @Test
+    void runs_arrive_in_order_each_with_its_offset_in_the_feed() {
+        var feed = new RecipientFeed(5);
+        feed.add(run(0, 2));
+        feed.add(run(2, 3));
+        feed.end();
+
+        assertThat(drained(feed, PATIENCE)).containsExactly("0:r-0..r-1", "2:r-2..r-4");
+    }
+
+    @Test
+    void a_feed_with_nothing_to_come_is_drained_at_once() {
+        assertThat(drained(RecipientFeed.none(), PATIENCE)).isEmpty();
+    }
+
+    @Test
+    void an_abandoned_feed_stops_the_transaction_after_the_runs_before_it() {
+        var feed = new RecipientFeed(4);
+        feed.add(run(0, 2));
+        feed.abandon();
+        var stored = new ArrayList<Integer>();
+
+        assertThatThrownBy(() -> feed.drain((run, offset) -> stored.add(offset), PATIENCE))
+                .isInstanceOf(RecipientFeed.Abandon.class)
+                .hasMessageContaining("refused or failed");
+        assertThat(stored).containsExactly(0);
+    }
+
+    @Test
+    void abandoning_after_the_end_changes_nothing_and_adding_after_it_is_refused() {
+        var feed = new RecipientFeed(1);
+        feed.add(run(0, 1));
+        feed.end();
+        feed.abandon();
+
+        assertThat(drained(feed, PATIENCE)).containsExactly("0:r-0..r-0");
+        assertThatThrownBy(() -> feed.add(run(1, 1))).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void a_feed_that_ends_short_of_its_total_or_brings_more_is_abandoned() {
+        var short_ = new RecipientFeed(3);
+        short_.add(run(0, 2));
+        short_.end();
+        assertThatThrownBy(() -> drained(short_, PATIENCE))
+                .isInstanceOf(RecipientFeed.Abandon.class)
+                .hasMessage("the feed ended after 2 of 3 recipients");
+
+        var long_ = new RecipientFeed(1);
+        long_.add(run(0, 2));
+        long_.end();
+        assertThatThrownBy(() -> drained(long_, PATIENCE))
+                .isInstanceOf(RecipientFeed.Abandon.class)
+                .hasMessage("the feed brought more than its 1 recipients");
+    }
+
+    @Test
+    void a_feed_that_goes_quiet_past_its_patience_is_abandoned() {
+        var feed = new RecipientFeed(2);
+        feed.add(run(0, 1));
+
+        assertThatThrownBy(() -> drained(feed, Duration.ofMillis(1)))
+                .isInstanceOf(RecipientFeed.Abandon.class)
+                .hasMessageStartingWith("no recipients arrived for");
+    }
+}
