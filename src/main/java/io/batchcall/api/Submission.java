@@ -49,14 +49,6 @@ record Submission(
         });
     }
 
-    /** Reads the body; throws the 422 listing every problem when there is any. */
-    static Submission read(JsonBody body, Instant now, IdSource ids) {
-        var reading = begin(body, now, ids);
-        var recipients = reading.recipients().rest();
-        body.throwIfInvalid();
-        return reading.head().withRecipients(recipients);
-    }
-
     /**
      * Reads every field but the recipients' elements, whose reader is returned with them (its list checked). The
      * violations found so far are in the body; none is thrown.
