@@ -58,7 +58,7 @@ class DialGateOutageTest {
     void a_gate_unreadable_for_a_minute_of_confirmed_lease_ends_the_attempt_interrupted() {
         engine.failingGateReads.set(Integer.MAX_VALUE);
 
-        for (int second = 0; second <= Dispatcher.GATE_FAILURES_WAITED + 5; second++) {
+        for (int second = 0; second <= CallPlacement.GATE_FAILURES_WAITED + 5; second++) {
             engine.runSteps(Duration.ofSeconds(1), 1);
             engine.leases.beatOnce();
         }
