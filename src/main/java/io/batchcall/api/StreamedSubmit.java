@@ -116,7 +116,9 @@ final class StreamedSubmit {
             body.throwIfInvalid();
             suppressed = SubmitSuppressions.check(body, suppressions, workspace, batch.agentId(), all);
             feed.end();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
+            // Any throwable (rethrown as precisely as it was thrown): a feed left open holds its transaction's
+            // connection and locks until its patience runs out.
             feed.abandon();
             // Answered once the transaction has rolled back: a client that retries at once meets nothing of it.
             writing.handle((result, failure) -> null).join();

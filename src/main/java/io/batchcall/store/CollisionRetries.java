@@ -7,7 +7,8 @@ import org.jdbi.v3.core.transaction.SerializableTransactionRunner;
  * Runs a transaction again when PostgreSQL chose it as the victim of a collision with another (a deadlock or a
  * serialization failure): the other one committed, and this one, run again, sees its result. Our lock order keeps
  * these rare; this keeps a rare one from reaching a user as a 500. Only the outermost transaction is run again, a
- * few times, and every transaction body here is database work alone, so running it twice does nothing twice.
+ * few times, and every transaction body here is database work alone, so running it twice does nothing twice (a
+ * submit's {@link RecipientFeed} too: it gives a second try the runs it already gave the first).
  */
 final class CollisionRetries extends SerializableTransactionRunner {
     static final int MAX_RETRIES = 3;

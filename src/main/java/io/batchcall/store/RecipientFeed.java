@@ -2,6 +2,7 @@ package io.batchcall.store;
 
 import io.batchcall.domain.NewRecipient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,11 @@ public final class RecipientFeed {
     private final int total;
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
     private volatile boolean closed;
+    // What drain took off the queue, kept for a second drain: the transaction runner retries the whole transaction
+    // after a deadlock or a serialization failure, and its second try must store the same runs at the same offsets.
+    // Only the draining thread reads or writes these.
+    private final List<List<NewRecipient>> taken = new ArrayList<>();
+    private Item last;
 
     private sealed interface Item {}
 
@@ -85,20 +91,19 @@ public final class RecipientFeed {
 
     /**
      * Calls {@code store} with each run as it arrives, in order, until the feed ends; throws {@link Abandon} when it is
-     * abandoned or quiet for longer than {@code patience}, and when its runs do not add up to its total.
+     * abandoned or quiet for longer than {@code patience}, and when its runs do not add up to its total. Drained again
+     * (its transaction retried), it first stores again every run it already gave, then goes on where it stopped.
      */
     void drain(RunStore store, Duration patience) {
         int received = 0;
+        for (var run : taken) {
+            store.store(run, received);
+            received += run.size();
+        }
         while (true) {
-            Item item;
-            try {
-                item = queue.poll(patience.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Abandon("interrupted while waiting for recipients");
-            }
+            var item = last instanceof End || last instanceof Abandoned ? last : next(patience);
+            last = item;
             switch (item) {
-                case null -> throw new Abandon("no recipients arrived for " + patience);
                 case Abandoned abandoned -> throw new Abandon("the submit was refused or failed");
                 case End end -> {
                     if (received != total) {
@@ -110,11 +115,27 @@ public final class RecipientFeed {
                     if (received + run.recipients().size() > total) {
                         throw new Abandon("the feed brought more than its " + total + " recipients");
                     }
+                    // Kept before it is stored: a retry after this statement failed must store it too.
+                    taken.add(run.recipients());
                     store.store(run.recipients(), received);
                     received += run.recipients().size();
                 }
             }
         }
+    }
+
+    private Item next(Duration patience) {
+        Item item;
+        try {
+            item = queue.poll(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Abandon("interrupted while waiting for recipients");
+        }
+        if (item == null) {
+            throw new Abandon("no recipients arrived for " + patience);
+        }
+        return item;
     }
 
     /** Stores one run, whose first recipient is the feed's {@code offset}-th. */

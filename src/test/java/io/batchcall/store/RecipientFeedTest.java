@@ -101,4 +101,54 @@ class RecipientFeedTest {
                 .isInstanceOf(RecipientFeed.Abandon.class)
                 .hasMessageStartingWith("no recipients arrived for");
     }
+
+    @Test
+    void drained_again_after_a_failed_try_it_gives_every_run_again_at_the_same_offsets_then_the_rest() {
+        var feed = new RecipientFeed(6);
+        feed.add(run(0, 2));
+        feed.add(run(2, 2));
+        var tries = new ArrayList<String>();
+        // The transaction's first try fails on its second run's statement (a deadlock, say); the runner retries it.
+        assertThatThrownBy(() -> feed.drain(
+                        (run, offset) -> {
+                            if (offset == 2) {
+                                throw new IllegalStateException("deadlock detected");
+                            }
+                            tries.add(offset + ":" + run.getFirst().id());
+                        },
+                        PATIENCE))
+                .hasMessage("deadlock detected");
+        feed.add(run(4, 2));
+        feed.end();
+
+        assertThat(tries).containsExactly("0:r-0");
+        assertThat(drained(feed, PATIENCE)).containsExactly("0:r-0..r-1", "2:r-2..r-3", "4:r-4..r-5");
+    }
+
+    @Test
+    void drained_again_after_its_end_it_gives_its_runs_again_and_ends_without_waiting() {
+        var feed = new RecipientFeed(2);
+        feed.add(run(0, 2));
+        feed.end();
+        assertThat(drained(feed, PATIENCE)).containsExactly("0:r-0..r-1");
+
+        // A patience of a millisecond: a second drain that waited for an end already taken would be abandoned.
+        assertThat(drained(feed, Duration.ofMillis(1))).containsExactly("0:r-0..r-1");
+        assertThat(drained(RecipientFeed.none(), PATIENCE)).isEmpty();
+        var none = RecipientFeed.none();
+        drained(none, PATIENCE);
+        assertThat(drained(none, Duration.ofMillis(1))).isEmpty();
+    }
+
+    @Test
+    void drained_again_after_it_was_abandoned_it_is_abandoned_again() {
+        var feed = new RecipientFeed(4);
+        feed.add(run(0, 2));
+        feed.abandon();
+        assertThatThrownBy(() -> drained(feed, PATIENCE)).isInstanceOf(RecipientFeed.Abandon.class);
+
+        assertThatThrownBy(() -> drained(feed, Duration.ofMillis(1)))
+                .isInstanceOf(RecipientFeed.Abandon.class)
+                .hasMessageContaining("refused or failed");
+    }
 }

@@ -65,6 +65,11 @@ public final class Fixtures {
         });
     }
 
+    /** Runs one statement with no parameters, as written (a test's own trigger, function or sequence). */
+    public void executeStatement(String sql) {
+        jdbi.useHandle(handle -> handle.execute(sql));
+    }
+
     public <T> java.util.List<T> queryList(String sql, Map<String, ?> params, Class<T> type) {
         return jdbi.withHandle(handle -> {
             var query = handle.createQuery(sql);

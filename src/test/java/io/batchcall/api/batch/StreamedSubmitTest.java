@@ -213,4 +213,98 @@ class StreamedSubmitTest {
         }
         assertThat(stored()).isEqualTo(before + 8 * SIZE);
     }
+
+    @Test
+    void a_refusal_found_after_runs_were_inserted_has_rolled_back_before_it_is_answered() {
+        // Two runs are inserted before the third's problem is found. Were that transaction still open, it would hold
+        // the key: the same key's next submit would wait for it instead of being stored at once.
+        var client = new ApiClient(
+                server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "streamed-refused-first"));
+        int before = stored();
+
+        var refused =
+                client.post(SUBMIT, body(agentId, "", i -> i == 2_450 ? "{\"phone_number\":\"12\"}" : recipient(i)));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+        assertThat(stored()).isEqualTo(before);
+
+        var stored = client.post(SUBMIT, body(agentId, "", StreamedSubmitTest::recipient));
+        assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
+        assertThat(stored()).isEqualTo(before + SIZE);
+    }
+
+    @Test
+    void a_submit_whose_transaction_is_retried_after_a_collision_is_stored_once_and_whole() {
+        // PostgreSQL picks a transaction as a deadlock's victim (40P01) or fails it on serialization (40001) and the
+        // store runs it again. Here the first try of each submit fails so, after its recipients were inserted: on
+        // inserting its batch.created event. A long list (its later runs already taken from the feed) and a short
+        // one (a feed with nothing to come) must both be stored by the second try, at once.
+        for (int size : new int[] {SIZE, 3}) {
+            var name = "Retried " + size;
+            var fired = failFirstTry(name);
+            try {
+                var recipients = String.join(
+                        ",",
+                        IntStream.range(0, size)
+                                .mapToObj(StreamedSubmitTest::recipient)
+                                .toList());
+                var submitted = server.client().post(SUBMIT, """
+                                {"call_name":"%s","agent_id":"%s","recipients":[%s]}""".formatted(name, agentId, recipients));
+
+                assertThat(submitted.status()).as(submitted.toString()).isEqualTo(200);
+                // At least two of its events were counted: the first try's (which failed it) and the second's.
+                assertThat(fixtures.queryOne(
+                                "SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END FROM " + fired,
+                                Map.of(),
+                                Integer.class))
+                        .as("the first try failed and a second one ran")
+                        .isGreaterThanOrEqualTo(2);
+                var batchId = submitted.json().get("id").asText();
+                assertThat(submitted.json().get("total_calls_scheduled").asInt())
+                        .isEqualTo(size);
+                assertThat(fixtures.queryOne(
+                                "SELECT count(*)::int FROM recipients WHERE batch_id = :b",
+                                Map.of("b", batchId),
+                                Integer.class))
+                        .isEqualTo(size);
+                assertThat(fixtures.queryOne(
+                                "SELECT count(*)::int FROM recipients WHERE batch_id = :b AND id <> 'r-' || position",
+                                Map.of("b", batchId),
+                                Integer.class))
+                        .isZero();
+                assertThat(fixtures.queryOne(
+                                "SELECT count(*)::int FROM batches WHERE workspace_id = :w AND name = :n",
+                                Map.of("w", workspaceId, "n", name),
+                                Integer.class))
+                        .isEqualTo(1);
+            } finally {
+                fixtures.executeStatement("DROP TRIGGER fail_first_try ON events");
+                fixtures.executeStatement("DROP FUNCTION fail_first_try()");
+                fixtures.executeStatement("DROP SEQUENCE " + fired);
+            }
+        }
+    }
+
+    /**
+     * Makes the first try of the transaction that submits the batch called {@code name} fail as a serialization
+     * failure, once its event is inserted; returns the sequence that counts the tries (a sequence is not rolled back).
+     */
+    private static String failFirstTry(String name) {
+        var tries = "fail_first_try_tries";
+        fixtures.executeStatement("CREATE SEQUENCE " + tries);
+        fixtures.executeStatement("""
+                CREATE FUNCTION fail_first_try() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    -- Nested: only this batch's events count the tries (an AND may be evaluated in either order).
+                    IF EXISTS (SELECT 1 FROM batches b WHERE b.workspace_id = NEW.workspace_id AND b.id = NEW.batch_id
+                                 AND b.name = '%s') THEN
+                        IF nextval('%s') = 1 THEN
+                            RAISE EXCEPTION 'could not serialize access (a test''s first try)' USING ERRCODE = '40001';
+                        END IF;
+                    END IF;
+                    RETURN NULL;
+                END $$""".formatted(name, tries));
+        fixtures.executeStatement(
+                "CREATE TRIGGER fail_first_try AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION fail_first_try()");
+        return tries;
+    }
 }
