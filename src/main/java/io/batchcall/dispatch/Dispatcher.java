@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One loop per node: claim what the limits allow ({@link #dispatchOnce}), schedule each claim's dial at its paced
- * instant ({@link CallPlacement} places it, on a virtual thread), and wait for a wake-up (a call ended, work arrived, another node freed capacity) or the idle
- * poll. A failing pass is logged and retried after a back-off: a database outage never stops the loop for good.
+ * instant ({@link CallPlacement} places it, on a virtual thread), and wait for a wake-up (a call ended, work
+ * arrived, another node freed capacity) or the idle poll. A failing pass is logged and retried after a back-off: a
+ * database outage never stops the loop for good.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
