@@ -154,6 +154,8 @@ public final class Bench {
                     () -> new DispatchScenario(api, database, sizes, server).run());
             var floor = steps.run("floor", "floor: the same recipients, plain JDBC",
                     () -> new FloorBaseline(database, sizes).run());
+            var modelFloor = steps.run("model-floor", "the floor of batchcall's rows: the same recipients, its"
+                    + " tables and rows, plain JDBC", () -> new ModelFloor(database, sizes).run());
             var peer = steps.run("peer", "peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
                     + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes).run());
             var refill = steps.run("refill", "refill: " + sizes.refillRecipients() + " recipients at concurrency "
@@ -190,7 +192,7 @@ public final class Bench {
             figures.addAll(get.figures());
             figures.addAll(list.figures());
             figures.addAll(conversationList.figures());
-            figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch()));
+            figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch(), modelFloor));
             figures.addAll(refill.figures());
             figures.addAll(held.figures());
             figures.addAll(capacity.figures());
@@ -202,6 +204,7 @@ public final class Bench {
             details.put("dispatch", dispatch.details());
             details.put("floor", Map.of("dispatch", floor.dispatch().details(),
                     "inserts_per_second", floor.insertsPerSecond()));
+            details.put("model_floor", Map.of("dispatch", modelFloor.details()));
             details.put("db_scheduler", Map.of("dispatch", peer.dispatch().details(),
                     "scheduled_per_second", peer.scheduledPerSecond()));
             details.put("refill", refill.details());

@@ -72,6 +72,18 @@ final class BenchDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * What has been written to {@code schema}'s tables so far ({@link TableWrites}). Read it right after
+     * {@link #transactions}, whose pause lets the backends' counters arrive.
+     */
+    TableWrites tableWrites(String schema) {
+        try (var connection = connection()) {
+            return TableWrites.read(connection, schema);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the tables' counters", e);
+        }
+    }
+
     /** The durability settings every party ran with (they share the server, so they are the same for all). */
     Map<String, String> durabilitySettings() {
         var settings = new LinkedHashMap<String, String>();

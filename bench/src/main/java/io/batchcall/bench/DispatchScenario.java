@@ -50,7 +50,7 @@ final class DispatchScenario {
     }
 
     /** What a dispatcher achieved: batchcall here, the floor and db-scheduler in their baselines. */
-    record Rate(int recipients, Duration elapsed, BenchDatabase.TransactionCounts transactions) {
+    record Rate(int recipients, Duration elapsed, BenchDatabase.TransactionCounts transactions, TableWrites written) {
         double perSecond() {
             return recipients / (elapsed.toNanos() / 1e9);
         }
@@ -67,7 +67,7 @@ final class DispatchScenario {
             return Map.of("recipients", recipients, "seconds", elapsed.toMillis() / 1000.0,
                     "recipients_per_second", perSecond(), "write_transactions", transactions.writes(),
                     "commits", transactions.commits(), "write_transactions_per_recipient", writesPerRecipient(),
-                    "commits_per_recipient", commitsPerRecipient());
+                    "commits_per_recipient", commitsPerRecipient(), "written", written.details(recipients));
         }
     }
 
@@ -112,7 +112,7 @@ final class DispatchScenario {
         }
     }
 
-    static List<Figure> figures(Result result, Rate floor, Rate peer) {
+    static List<Figure> figures(Result result, Rate floor, Rate peer, Rate modelFloor) {
         var batchcall = result.rate();
         double rate = batchcall.perSecond();
         var figures = new java.util.ArrayList<>(List.of(
@@ -129,6 +129,32 @@ final class DispatchScenario {
                         .against("floor", floor.commitsPerRecipient()),
                 Figure.of("dispatch", "commits/recipient (all)", "", batchcall.commitsPerRecipient())
                         .against("db-scheduler", peer.commitsPerRecipient()),
+                // The floor of batchcall's own rows (ModelFloor): what any code writing them reaches here, and so
+                // how far the targets above are within reach of this write model.
+                Figure.of("dispatch", "recipients/s vs the floor of its rows", "/s", rate)
+                        .against("floor of batchcall's rows", modelFloor.perSecond()),
+                Figure.of("dispatch", "floor of batchcall's rows vs peer", "/s", modelFloor.perSecond())
+                        .against("db-scheduler", peer.perSecond()),
+                Figure.of("dispatch", "floor of batchcall's rows vs floor", "/s", modelFloor.perSecond())
+                        .against("floor", floor.perSecond()),
+                // What each wrote: on two cores the rates follow it (TableWrites).
+                Figure.of("dispatch", "row versions/recipient", "", batchcall.written().rowVersionsPer(
+                        batchcall.recipients())).against("floor", floor.written().rowVersionsPer(floor.recipients())),
+                Figure.of("dispatch", "row versions/recipient", "", batchcall.written().rowVersionsPer(
+                        batchcall.recipients())).against("db-scheduler", peer.written().rowVersionsPer(
+                        peer.recipients())),
+                Figure.of("dispatch", "index entries/recipient (at most)", "", batchcall.written().indexEntriesPer(
+                        batchcall.recipients())).against("floor", floor.written().indexEntriesPer(
+                        floor.recipients())),
+                Figure.of("dispatch", "row versions/recipient", "", batchcall.written().rowVersionsPer(
+                        batchcall.recipients())).against("floor of batchcall's rows", modelFloor.written()
+                        .rowVersionsPer(modelFloor.recipients())),
+                Figure.of("dispatch", "index entries/recipient (at most)", "", batchcall.written().indexEntriesPer(
+                        batchcall.recipients())).against("floor of batchcall's rows", modelFloor.written()
+                        .indexEntriesPer(modelFloor.recipients())),
+                Figure.of("dispatch", "index entries/recipient (at most)", "", batchcall.written().indexEntriesPer(
+                        batchcall.recipients())).against("db-scheduler", peer.written().indexEntriesPer(
+                        peer.recipients())),
                 Figure.of("dispatch", "claim to dial p50", "ms", result.claimToDial().p50()),
                 Figure.of("dispatch", "dial to end p50", "ms", result.dialToEnd().p50()),
                 Figure.of("dispatch", "dial to end p99", "ms", result.dialToEnd().p99()),
@@ -156,12 +182,14 @@ final class DispatchScenario {
         var bodies = BatchRuns.bodies(workspace, "dispatch", sizes.dispatchRecipients(), BatchBody.simulated(0, 0),
                 concurrency);
         var before = database.transactions(sizes.statsSettle());
+        var writtenBefore = database.tableWrites("public");
         var metricsBefore = nodeMetrics();
         var cpuBefore = cpu.map(Supplier::get);
         var ids = runs.submit(workspace, bodies);
         int failedPolls = runs.awaitCompleted(workspace, ids, TIMEOUT);
         var cpuUsed = cpu.map(Supplier::get).flatMap(after -> cpuBefore.map(after::minus));
         var after = database.transactions(sizes.statsSettle());
+        var written = database.tableWrites("public").minus(writtenBefore);
         var metricsAfter = nodeMetrics();
         // The claim time is api's alone (nodes' first), as the result's claim time per recipient says.
         double claimSeconds = metricsAfter.get(0).claimSeconds() - metricsBefore.get(0).claimSeconds();
@@ -170,7 +198,7 @@ final class DispatchScenario {
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
         long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
         var rate = new Rate(sizes.dispatchRecipients(), Duration.ofMillis(Math.max(1, lastEnd - firstClaim)),
-                after.minus(before));
+                after.minus(before), written);
         var claimToDial = attempts.stream().map(a -> (double) (a.dialedAt().orElseThrow() - a.claimedAt())).toList();
         var dialToEnd = attempts.stream()
                 .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
