@@ -111,8 +111,9 @@ public final class BatchRoutes implements RouteGroup {
         NewBatch batch;
         try {
             batch = newBatch(workspace, submission, ownWindow, retryPolicy);
-        } catch (ApiException | ValidationException e) {
-            // The body's own problems come first, as FastAPI validates a body before its handler looks anything up.
+        } catch (RuntimeException e) {
+            // The body's own problems come first, as FastAPI validates a body before its handler looks anything up:
+            // an unknown agent, and also a look-up that failed (a streamed submit looks up before reading the rest).
             reader.rest();
             body.throwIfInvalid();
             throw e;

@@ -65,6 +65,19 @@ public final class BatchStore {
     public Idempotent<BatchSummary> submit(
             WorkspaceId workspace, NewBatch batch, RecipientFeed later, Optional<IdempotencyClaim> claim) {
         var batchId = ids.next(Batch.ID_PREFIX);
+        try {
+            return stored(workspace, batch, later, claim, batchId);
+        } finally {
+            later.afterTransaction();
+        }
+    }
+
+    private Idempotent<BatchSummary> stored(
+            WorkspaceId workspace,
+            NewBatch batch,
+            RecipientFeed later,
+            Optional<IdempotencyClaim> claim,
+            String batchId) {
         return idempotency.inTransaction(workspace, claim, batchId, (handle, now) -> {
             // The agent and number were looked up before this transaction; lock them (FOR SHARE) and look again, so
             // that a delete racing this submit either sees the new batch (and refuses) or is seen here.

@@ -28,6 +28,10 @@ public final class RecipientFeed {
     // Only the draining thread reads or writes these.
     private final List<List<NewRecipient>> taken = new ArrayList<>();
     private Item last;
+    // The draining thread was interrupted while it waited. Its flag is set again only once the transaction is over
+    // (afterTransaction): a thread whose flag is set may fail its next blocking socket operation (a virtual thread's
+    // socket is closed when it is interrupted), so the rollback would be lost and its connection thrown away.
+    private boolean interrupted;
 
     private sealed interface Item {}
 
@@ -129,13 +133,20 @@ public final class RecipientFeed {
         try {
             item = queue.poll(patience.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
             throw new Abandon("interrupted while waiting for recipients");
         }
         if (item == null) {
             throw new Abandon("no recipients arrived for " + patience);
         }
         return item;
+    }
+
+    /** Called by the draining thread once its transaction is over: an interrupt that abandoned it is set again. */
+    void afterTransaction() {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Stores one run, whose first recipient is the feed's {@code offset}-th. */

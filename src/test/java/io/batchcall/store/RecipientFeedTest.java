@@ -37,6 +37,34 @@ class RecipientFeedTest {
     }
 
     @Test
+    void an_interrupted_drain_is_abandoned_and_its_interrupt_is_set_again_only_after_the_transaction()
+            throws InterruptedException {
+        var feed = new RecipientFeed(3);
+        var thrown = new java.util.concurrent.atomic.AtomicReference<RuntimeException>();
+        var interruptedDuring = new java.util.concurrent.atomic.AtomicBoolean(true);
+        var interruptedAfter = new java.util.concurrent.atomic.AtomicBoolean(false);
+        // Interrupted before or while it waits: either way its wait for a run ends at once.
+        var drainer = Thread.ofVirtual().unstarted(() -> {
+            try {
+                feed.drain((run, offset) -> {}, PATIENCE);
+            } catch (RuntimeException e) {
+                thrown.set(e);
+            }
+            // Here the transaction rolls back: it must still be able to talk to the database.
+            interruptedDuring.set(Thread.currentThread().isInterrupted());
+            feed.afterTransaction();
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        });
+        drainer.start();
+        drainer.interrupt();
+        drainer.join();
+
+        assertThat(thrown.get()).isInstanceOf(RecipientFeed.Abandon.class);
+        assertThat(interruptedDuring).isFalse();
+        assertThat(interruptedAfter).isTrue();
+    }
+
+    @Test
     void runs_arrive_in_order_each_with_its_offset_in_the_feed() {
         var feed = new RecipientFeed(5);
         feed.add(run(0, 2));

@@ -174,6 +174,26 @@ class StreamedSubmitTest {
     }
 
     @Test
+    void a_database_failure_looking_up_the_agent_still_answers_the_later_runs_problems_first() {
+        // A streamed submit looks up its agent after its first run is checked, before the later runs are read. A
+        // look-up that fails must not hide their problems: a plain submit, checked whole first, would answer them.
+        int before = stored();
+        fixtures.executeStatement("ALTER TABLE agents RENAME TO agents_away");
+        try {
+            var refused = server.client()
+                    .post(SUBMIT, body(agentId, "", i -> i == 2_300 ? "{\"phone_number\":\"12\"}" : recipient(i)));
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+            assertThat(locs(refused)).containsExactly("[\"body\",\"recipients\",2300,\"phone_number\"]");
+
+            var failed = server.client().post(SUBMIT, body(agentId, "", StreamedSubmitTest::recipient));
+            assertThat(failed.status()).as(failed.toString()).isBetween(500, 599);
+        } finally {
+            fixtures.executeStatement("ALTER TABLE agents_away RENAME TO agents");
+        }
+        assertThat(stored()).isEqualTo(before);
+    }
+
+    @Test
     void the_same_idempotency_key_replays_the_first_answer_and_stores_one_batch() {
         var client = new ApiClient(
                 server.port(), Map.of("xi-api-key", TestServer.API_KEY, "Idempotency-Key", "streamed-once"));
