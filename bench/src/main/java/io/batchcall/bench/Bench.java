@@ -188,11 +188,11 @@ public final class Bench {
                     + " SRTP calls bridged to WebSocket agents, " + sizes.bridgeWindow().toSeconds() + " s measured",
                     () -> new BridgeScenario(options.serverJar(), work, sizes).run());
 
-            figures.addAll(submit.figures(floor.insertsPerSecond()));
+            figures.addAll(submit.figures(floor.insertsPerSecond(), modelFloor.insertsPerSecond()));
             figures.addAll(get.figures());
             figures.addAll(list.figures());
             figures.addAll(conversationList.figures());
-            figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch(), modelFloor));
+            figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch(), modelFloor.dispatch()));
             figures.addAll(refill.figures());
             figures.addAll(held.figures());
             figures.addAll(capacity.figures());
@@ -204,7 +204,8 @@ public final class Bench {
             details.put("dispatch", dispatch.details());
             details.put("floor", Map.of("dispatch", floor.dispatch().details(),
                     "inserts_per_second", floor.insertsPerSecond()));
-            details.put("model_floor", Map.of("dispatch", modelFloor.details()));
+            details.put("model_floor", Map.of("dispatch", modelFloor.dispatch().details(),
+                    "inserts_per_second", modelFloor.insertsPerSecond()));
             details.put("db_scheduler", Map.of("dispatch", peer.dispatch().details(),
                     "scheduled_per_second", peer.scheduledPerSecond()));
             details.put("refill", refill.details());
