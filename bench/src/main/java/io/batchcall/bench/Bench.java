@@ -192,7 +192,8 @@ public final class Bench {
             figures.addAll(get.figures());
             figures.addAll(list.figures());
             figures.addAll(conversationList.figures());
-            figures.addAll(DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch(), modelFloor.dispatch()));
+            figures.addAll(
+                    DispatchScenario.figures(dispatch, floor.dispatch(), peer.dispatch(), modelFloor.dispatch()));
             figures.addAll(refill.figures());
             figures.addAll(held.figures());
             figures.addAll(capacity.figures());
