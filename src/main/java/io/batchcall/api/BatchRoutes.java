@@ -114,8 +114,14 @@ public final class BatchRoutes implements RouteGroup {
         } catch (RuntimeException e) {
             // The body's own problems come first, as FastAPI validates a body before its handler looks anything up:
             // an unknown agent, and also a look-up that failed (a streamed submit looks up before reading the rest).
-            reader.rest();
-            body.throwIfInvalid();
+            try {
+                reader.rest();
+                body.throwIfInvalid();
+            } catch (RuntimeException answered) {
+                // The body's 422 (or whatever reading the rest threw) goes out; the look-up's failure stays with it.
+                answered.addSuppressed(e);
+                throw answered;
+            }
             throw e;
         }
         if (streamed) {
