@@ -78,12 +78,15 @@ final class DbSchedulerBaseline {
                 scheduler.stop();
             }
             var after = database.transactions(sizes.statsSettle());
+            BenchDatabase.reportCounters(pool, BenchDatabase.SERVER_POOL_SIZE);
             // Its schema was made for this run: the counters are all it wrote, the tasks' scheduling included.
             return new Result(new DispatchScenario.Rate(recipients, elapsed, after.minus(before),
                     database.tableWrites("bench_peer")), recipients / scheduleSeconds);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot have db-scheduler's connections report their counters", e);
         }
     }
 

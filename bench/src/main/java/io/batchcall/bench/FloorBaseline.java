@@ -5,10 +5,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The floor: the least a program can do per recipient on this database, done as well as plain JDBC allows. The
@@ -60,27 +56,7 @@ final class FloorBaseline {
         var before = database.transactions(sizes.statsSettle());
         long started = System.nanoTime();
         int perWorker = Math.max(1, sizes.dispatchConcurrency() / WORKERS);
-        ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
-        try {
-            var done = new ArrayList<Future<Integer>>();
-            for (int i = 0; i < WORKERS; i++) {
-                done.add(workers.submit(() -> dispatch(perWorker)));
-            }
-            int dispatched = 0;
-            for (var worker : done) {
-                dispatched += worker.get();
-            }
-            if (dispatched != recipients) {
-                throw new IllegalStateException("the floor dispatched " + dispatched + " of " + recipients);
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a floor worker failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } finally {
-            workers.shutdownNow();
-        }
+        Workers.dispatchAll("the floor", WORKERS, recipients, () -> dispatch(perWorker));
         var elapsed = Duration.ofNanos(System.nanoTime() - started);
         var after = database.transactions(sizes.statsSettle());
         // The schema was made for this run, so its counters are all it wrote, the recipients' insert included, as
@@ -97,28 +73,42 @@ final class FloorBaseline {
                 SELECT ?, r.id, r.position, r.phone_number, CAST(r.client_data AS json), 'pending', now(), now()
                 FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[])
                     AS r(id, position, phone_number, client_data)""")) {
-            var variables = BatchBody.simulated(0, 0);
             for (int start = 0, batch = 0; start < recipients; start += Sizes.MAX_BATCH, batch++) {
                 int count = Math.min(Sizes.MAX_BATCH, recipients - start);
-                var ids = new String[count];
-                var positions = new Integer[count];
-                var numbers = new String[count];
-                var clientData = new String[count];
-                for (int i = 0; i < count; i++) {
-                    ids[i] = "rcp_" + batch + "_" + i;
-                    positions[i] = i;
-                    numbers[i] = BatchBody.phoneNumber(i);
-                    clientData[i] = "{\"dynamic_variables\":" + variables.apply(i) + "}";
-                }
+                int inBatch = batch;
+                var run = InsertRun.of(count, i -> "rcp_" + inBatch + "_" + i);
                 insert.setString(1, "batch_" + batch);
-                insert.setArray(2, connection.createArrayOf("text", ids));
-                insert.setArray(3, connection.createArrayOf("integer", positions));
-                insert.setArray(4, connection.createArrayOf("text", numbers));
-                insert.setArray(5, connection.createArrayOf("text", clientData));
+                run.bind(connection, insert, 2);
                 insert.executeUpdate();
             }
         } catch (SQLException e) {
             throw new IllegalStateException("the floor's insert failed", e);
+        }
+    }
+
+    /**
+     * The recipients of one insert statement, as arrays bound to its {@code unnest}: ids, positions, numbers and client
+     * data with the benchmark's three dynamic variables. The floor of batchcall's rows inserts the same.
+     */
+    record InsertRun(String[] ids, Integer[] positions, String[] numbers, String[] clientData) {
+        static InsertRun of(int count, java.util.function.IntFunction<String> id) {
+            var variables = BatchBody.simulated(0, 0);
+            var run = new InsertRun(new String[count], new Integer[count], new String[count], new String[count]);
+            for (int i = 0; i < count; i++) {
+                run.ids[i] = id.apply(i);
+                run.positions[i] = i;
+                run.numbers[i] = BatchBody.phoneNumber(i);
+                run.clientData[i] = "{\"dynamic_variables\":" + variables.apply(i) + "}";
+            }
+            return run;
+        }
+
+        /** Binds the four arrays from parameter {@code first} on, in that order. */
+        void bind(Connection connection, java.sql.PreparedStatement statement, int first) throws SQLException {
+            statement.setArray(first, connection.createArrayOf("text", ids));
+            statement.setArray(first + 1, connection.createArrayOf("integer", positions));
+            statement.setArray(first + 2, connection.createArrayOf("text", numbers));
+            statement.setArray(first + 3, connection.createArrayOf("text", clientData));
         }
     }
 

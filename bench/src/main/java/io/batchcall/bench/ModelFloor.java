@@ -6,10 +6,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The floor of batchcall's rows: what plain JDBC reaches on this database when it writes, per recipient, the rows
@@ -22,13 +18,15 @@ import java.util.concurrent.Future;
  * <p>Per recipient, as batchcall's dispatch of a zero-length call writes them ({@link TableWrites} shows the two
  * side by side): the recipient inserted and moved four times (dispatched, initiated, in progress, completed); its
  * attempt inserted and moved three times (ringing, answered, ended); its conversation inserted with its three
- * dynamic variables' rows and moved twice (in progress, done); a post-call queue row; and an event of about 1.2 KB
- * per recipient move (four). Each step commits as batchcall's does, because crash safety needs it: the claim before
- * the dial, the provider's acceptance (the call's id) once it is known, the answer and the end together (a
- * zero-length call's answer and end share a group in batchcall too). Left out, so that this stays a floor: the rows
- * batchcall writes per claim or per group rather than per recipient (batches, workspaces, agents, numbers: about
- * 0.06 a recipient), the post-call transcription's event (written after the call's end), foreign keys and triggers
- * ({@code LIKE} copies neither; their costs were not measurable, see the README's Dispatch, profiled).
+ * dynamic variables' rows and moved three times (in progress, done, its post-call transcription sent); a post-call
+ * queue row inserted at the end and deleted when the transcription is sent; and an event of about 1.2 KB per
+ * recipient move and for the transcription (five). Each step commits as batchcall's does, because crash safety needs
+ * it: the claim before the dial, the provider's acceptance (the call's id) once it is known, the answer and the end
+ * together (a zero-length call's answer and end share a group in batchcall too), the transcription's sending on its
+ * own. Left out, so that this stays a floor: the rows batchcall writes per claim or per group rather than per
+ * recipient (batches, workspaces, agents, numbers: about 0.06 a recipient), foreign keys and triggers ({@code LIKE}
+ * copies neither; their costs were not measurable, see the README's Dispatch, profiled), and the transcription's
+ * 30 s wait (sent at once here, so its work falls inside the measured run, as a steady stream of calls has it).
  *
  * <p>Workers as the floor's: four, each keeping its share of the concurrency in flight, claim, then record the
  * acceptance, then the answer and end, until nothing is pending.
@@ -52,12 +50,10 @@ final class ModelFloor {
     }
 
     /**
-     * Its dispatch, and its inserts of the recipients a second: batchcall's recipient rows and indexes written by one
-     * plain statement per 10,000, which is what a submit's rows cost by themselves.
+     * Its dispatch, and its inserts of the recipients a second (the floor's result, in its shape): batchcall's
+     * recipient rows and indexes written by one plain statement per 10,000, which is what a submit's rows cost alone.
      */
-    record Result(DispatchScenario.Rate dispatch, double insertsPerSecond) {}
-
-    Result run() {
+    FloorBaseline.Result run() {
         int recipients = sizes.dispatchRecipients();
         try (var connection = database.connection(); var statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS bench_model CASCADE");
@@ -83,31 +79,11 @@ final class ModelFloor {
         var before = database.transactions(sizes.statsSettle());
         long started = System.nanoTime();
         int perWorker = Math.max(1, sizes.dispatchConcurrency() / WORKERS);
-        ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
-        try {
-            var done = new ArrayList<Future<Integer>>();
-            for (int i = 0; i < WORKERS; i++) {
-                done.add(workers.submit(() -> dispatch(perWorker)));
-            }
-            int dispatched = 0;
-            for (var worker : done) {
-                dispatched += worker.get();
-            }
-            if (dispatched != recipients) {
-                throw new IllegalStateException("the model floor dispatched " + dispatched + " of " + recipients);
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a model floor worker failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } finally {
-            workers.shutdownNow();
-        }
+        Workers.dispatchAll("the floor of batchcall's rows", WORKERS, recipients, () -> dispatch(perWorker));
         var elapsed = Duration.ofNanos(System.nanoTime() - started);
         var after = database.transactions(sizes.statsSettle());
         // The schema was made for this run: its counters are all it wrote, the recipients' insert included.
-        return new Result(new DispatchScenario.Rate(recipients, elapsed, after.minus(before),
+        return new FloorBaseline.Result(new DispatchScenario.Rate(recipients, elapsed, after.minus(before),
                 database.tableWrites("bench_model")), recipients / insertSeconds);
     }
 
@@ -124,25 +100,14 @@ final class ModelFloor {
                     'number'
                 FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[])
                     AS r(id, position, phone_number, client_data)""")) {
-            var variables = BatchBody.simulated(0, 0);
             for (int start = 0, batch = 0; start < recipients; start += Sizes.MAX_BATCH, batch++) {
                 int count = Math.min(Sizes.MAX_BATCH, recipients - start);
-                var ids = new String[count];
-                var positions = new Integer[count];
-                var numbers = new String[count];
-                var clientData = new String[count];
-                for (int i = 0; i < count; i++) {
-                    ids[i] = "rcp_" + java.util.UUID.randomUUID().toString().replace("-", "");
-                    positions[i] = i;
-                    numbers[i] = BatchBody.phoneNumber(i);
-                    clientData[i] = "{\"dynamic_variables\":" + variables.apply(i) + "}";
-                }
+                // Random ids, as batchcall's: the key's entries arrive out of order, as a submit's do.
+                var run = FloorBaseline.InsertRun.of(
+                        count, i -> "rcp_" + java.util.UUID.randomUUID().toString().replace("-", ""));
                 insert.setString(1, WORKSPACE);
                 insert.setString(2, "batch_benchmodelfloor" + String.format("%013d", batch));
-                insert.setArray(3, connection.createArrayOf("text", ids));
-                insert.setArray(4, connection.createArrayOf("integer", positions));
-                insert.setArray(5, connection.createArrayOf("text", numbers));
-                insert.setArray(6, connection.createArrayOf("text", clientData));
+                run.bind(connection, insert, 3);
                 long started = System.nanoTime();
                 insert.executeUpdate();
                 spent += System.nanoTime() - started;
@@ -284,6 +249,36 @@ final class ModelFloor {
                 RETURNING r.*)
             %s""".formatted(events("recipient.completed"));
 
+    /**
+     * The post-call transcription's sending, as batchcall's post-call producer does it after the call's end (in its
+     * own transaction, usually 30 s later): the queue row taken, the conversation marked sent (a heap-only update
+     * there, as the index of waiting conversations moved to the queue in V162), and its event.
+     */
+    private static final String POST_CALL = """
+            WITH reported AS (SELECT * FROM unnest(?::text[], ?::text[]) AS e(workspace_id, id)),
+            closed AS (
+                SELECT c.workspace_id, c.id, c.ended_at
+                FROM reported e
+                JOIN bench_model.attempts a ON a.workspace_id = e.workspace_id AND a.id = e.id
+                JOIN bench_model.conversations c ON c.workspace_id = a.workspace_id AND c.id = a.conversation_id),
+            taken AS (
+                DELETE FROM bench_model.post_call_queue q USING closed
+                WHERE q.ended_at = closed.ended_at AND q.workspace_id = closed.workspace_id
+                  AND q.conversation_id = closed.id
+                RETURNING q.workspace_id, q.conversation_id),
+            sent AS (
+                UPDATE bench_model.conversations c SET post_call_pending = false, post_call_sent_at = now()
+                FROM taken
+                WHERE c.workspace_id = taken.workspace_id AND c.id = taken.conversation_id
+                RETURNING c.*)
+            INSERT INTO bench_model.events (workspace_id, id, type, ordering_key, batch_id, recipient_id,
+                conversation_id, agent_id, occurred_at, body)
+            SELECT s.workspace_id, %s, 'post_call_transcription', 'conversation:' || s.workspace_id || ':' || s.id,
+                s.batch_id, s.recipient_id, s.id, s.agent_id, now(),
+                json_build_object('type', 'post_call_transcription', 'data', row_to_json(s),
+                    'padding', repeat('x', greatest(0, %d - length(row_to_json(s)::text))))::text
+            FROM sent s""".formatted(id("evt"), EVENT_LENGTH - 60);
+
     /** One worker: claim up to {@code inFlight}, record their acceptance, then their answer and end. */
     private int dispatch(int inFlight) throws SQLException {
         int dispatched = 0;
@@ -291,7 +286,8 @@ final class ModelFloor {
              var claim = connection.prepareStatement(CLAIM);
              var accepted = connection.prepareStatement(ACCEPTED);
              var answered = connection.prepareStatement(ANSWERED);
-             var ended = connection.prepareStatement(ENDED)) {
+             var ended = connection.prepareStatement(ENDED);
+             var postCall = connection.prepareStatement(POST_CALL)) {
             while (true) {
                 var workspaces = new ArrayList<String>();
                 var attempts = new ArrayList<String>();
@@ -311,6 +307,8 @@ final class ModelFloor {
                 moved(connection, answered, workspaces, attempts);
                 moved(connection, ended, workspaces, attempts);
                 connection.commit();
+                connection.setAutoCommit(true);
+                moved(connection, postCall, workspaces, attempts);
                 dispatched += attempts.size();
             }
         }
