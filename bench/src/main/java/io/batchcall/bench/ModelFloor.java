@@ -12,7 +12,7 @@ import java.util.List;
  * batchcall's dispatch writes, in tables with batchcall's own columns, indexes and checks (schema
  * {@code bench_model}, each table made {@code LIKE} batchcall's {@code INCLUDING ALL}), with the fewest round trips
  * the write model allows. {@link FloorBaseline} writes what any dispatcher must (6 row versions a recipient);
- * batchcall writes about 20, and this says what those 20 cost by themselves, with none of batchcall's code: no
+ * batchcall writes about 22, and this says what those 22 cost by themselves, with none of batchcall's code: no
  * limits, leases, dial gate, counters or JSON of its own, one statement per step.
  *
  * <p>Per recipient, as batchcall's dispatch of a zero-length call writes them ({@link TableWrites} shows the two
@@ -29,7 +29,7 @@ import java.util.List;
  * 30 s wait (sent at once here, so its work falls inside the measured run, as a steady stream of calls has it).
  *
  * <p>Workers as the floor's: four, each keeping its share of the concurrency in flight, claim, then record the
- * acceptance, then the answer and end, until nothing is pending.
+ * acceptance, then the answer and end, then send the transcriptions, until nothing is pending.
  */
 final class ModelFloor {
     private static final int WORKERS = 4;
@@ -279,7 +279,9 @@ final class ModelFloor {
                     'padding', repeat('x', greatest(0, %d - length(row_to_json(s)::text))))::text
             FROM sent s""".formatted(id("evt"), EVENT_LENGTH - 60);
 
-    /** One worker: claim up to {@code inFlight}, record their acceptance, then their answer and end. */
+    /**
+     * One worker: claim up to {@code inFlight}, record their acceptance, answer and end, then send transcriptions.
+     */
     private int dispatch(int inFlight) throws SQLException {
         int dispatched = 0;
         try (var connection = database.connection();
