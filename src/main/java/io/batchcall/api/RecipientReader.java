@@ -94,10 +94,14 @@ final class RecipientReader {
             final int index = i;
             var recipient = elements.get(index);
             var id = recipient.optionalText("id").map(String::strip);
-            id.filter(value -> value.isEmpty() || value.length() > MAX_RECIPIENT_ID_LENGTH)
+            // Pydantic's types and messages for a length bound: a blank id is too short, not too long.
+            id.filter(String::isEmpty)
+                    .ifPresent(value ->
+                            recipient.violate("id", "String should have at least 1 character", "string_too_short"));
+            id.filter(value -> value.length() > MAX_RECIPIENT_ID_LENGTH)
                     .ifPresent(value -> recipient.violate(
                             "id",
-                            "String should have 1 to " + MAX_RECIPIENT_ID_LENGTH + " characters",
+                            "String should have at most " + MAX_RECIPIENT_ID_LENGTH + " characters",
                             "string_too_long"));
             id.ifPresent(value -> duplicate(recipient, "id", value, index, firstIndexOfId, "id"));
             var phone = recipient.optionalText("phone_number").flatMap(text -> {

@@ -122,6 +122,21 @@ class BatchValidationTest {
     }
 
     @Test
+    void a_blank_recipient_id_is_too_short_and_one_over_128_characters_too_long() {
+        var response = submit(withRecipients(array(
+                object("id", "  ", "phone_number", "+14155550100"),
+                object("id", "r".repeat(129), "phone_number", "+14155550101"),
+                object("id", "r".repeat(128), "phone_number", "+14155550102"))));
+
+        assertThat(violations(response))
+                .containsExactly(
+                        "[\"body\",\"recipients\",0,\"id\"] | string_too_short",
+                        "[\"body\",\"recipients\",1,\"id\"] | string_too_long");
+        assertThat(response.json().at("/detail/0/msg").asText()).isEqualTo("String should have at least 1 character");
+        assertThat(response.json().at("/detail/1/msg").asText()).isEqualTo("String should have at most 128 characters");
+    }
+
+    @Test
     void a_whatsapp_user_id_alone_needs_a_whatsapp_batch() {
         var response = submit(withRecipients(array(object("whatsapp_user_id", "4915112345678"))));
 
