@@ -2,6 +2,7 @@ package io.batchcall.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.batchcall.store.EmbeddedPostgresServer;
 import io.batchcall.support.Await;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.TestServer;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class DatabaseOutageTest {
 
     private static EmbeddedPostgres postgres(int port, Path data) throws Exception {
-        return EmbeddedPostgres.builder()
+        return EmbeddedPostgresServer.withCodePointOrder(EmbeddedPostgres.builder())
                 .setPort(port)
                 .setDataDirectory(data)
                 .setCleanDataDirectory(false)

@@ -1,5 +1,6 @@
 package io.batchcall.support;
 
+import io.batchcall.store.EmbeddedPostgresServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +20,8 @@ public final class TestDatabase {
     private static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
-                server = EmbeddedPostgres.builder()
+                // The text order the server gives its own embedded database, so that tests see what users get.
+                server = EmbeddedPostgresServer.withCodePointOrder(EmbeddedPostgres.builder())
                         .setServerConfig("max_connections", "400")
                         // Tests need no durability across a crash of the test JVM; this makes commits cheap.
                         .setServerConfig("fsync", "off")
