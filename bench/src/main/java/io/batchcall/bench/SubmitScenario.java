@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * Scenario 1, submit: batches of {@code submitRecipients} recipients with three dynamic variables each, one after
  * another; latency and recipients stored per second. The batches are scheduled a day ahead so that they stay
- * pending (nothing dials them); the get scenario reads one of them. One warm-up submit is not counted.
+ * pending (nothing dials them); the get scenario reads one of them. The {@code submit-warm-up} submits before them
+ * are not counted.
  */
 final class SubmitScenario {
     private final ApiClient api;
@@ -48,8 +49,10 @@ final class SubmitScenario {
         var workspace = api.createWorkspace("bench-submit", 20);
         var tomorrow = Optional.of(Instant.now().plus(1, ChronoUnit.DAYS).getEpochSecond());
         int recipients = sizes.submitRecipients();
-        api.submit(workspace, BatchBody.of(workspace, "warm-up", recipients, BatchBody.customer(), Optional.empty(),
-                tomorrow));
+        for (int i = 0; i < sizes.submitWarmUp(); i++) {
+            api.submit(workspace, BatchBody.of(workspace, "warm-up " + i, recipients, BatchBody.customer(),
+                    Optional.empty(), tomorrow));
+        }
         var ids = new ArrayList<String>();
         var millis = new ArrayList<Double>();
         for (int i = 0; i < sizes.submitBatches(); i++) {

@@ -15,6 +15,16 @@ class SizesTest {
     }
 
     @Test
+    void a_submit_measurement_is_preceded_by_warm_ups_that_can_be_turned_off_but_not_made_negative() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).submitWarmUp()).isEqualTo(4);
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).submitWarmUp()).isEqualTo(1);
+        assertThat(Sizes.of(Sizes.values(true, Map.of("submit-warm-up", 0L))).submitWarmUp()).isZero();
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("submit-warm-up", -1L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("submit-warm-up");
+    }
+
+    @Test
     void a_list_measurement_is_preceded_by_a_warm_up_that_can_be_turned_off_but_not_made_negative() {
         assertThat(Sizes.of(Sizes.values(false, Map.of())).listWarmUp()).isEqualTo(2_000);
         assertThat(Sizes.of(Sizes.values(true, Map.of())).listWarmUp()).isEqualTo(5);
