@@ -67,13 +67,14 @@ final class PostCallEvents {
         var workspaceIds = refs.stream().map(r -> r.workspaceId().value()).toList();
         var ids = refs.stream().map(ConversationRef::conversationId).toList();
         // The recipients' rows, locked as every writer of a recipient's events locks them (conversations first,
-        // then recipients, as the lifecycle does), so that their events keep commit order in seq.
+        // then recipients, as the lifecycle does), so that their events keep commit order in seq. In code point
+        // order whatever the database's collation, as RecipientSkips.ID_ORDER sorts the ids it updates one by one.
         handle.createQuery("""
                         SELECT r.id FROM recipients r
                         JOIN conversations c ON c.workspace_id = r.workspace_id AND c.batch_id = r.batch_id
                                             AND c.recipient_id = r.id
                         WHERE (c.workspace_id, c.id) IN (SELECT * FROM unnest(:workspaceIds, :ids))
-                        ORDER BY r.workspace_id, r.batch_id, r.id
+                        ORDER BY r.workspace_id COLLATE "C", r.batch_id COLLATE "C", r.id COLLATE "C"
                         FOR NO KEY UPDATE OF r""")
                 .bindArray("workspaceIds", String.class, workspaceIds)
                 .bindArray("ids", String.class, ids)

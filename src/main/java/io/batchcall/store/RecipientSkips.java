@@ -19,6 +19,27 @@ import org.jdbi.v3.core.Handle;
 final class RecipientSkips {
     private RecipientSkips() {}
 
+    /**
+     * Recipient ids in PostgreSQL's {@code COLLATE "C"} order, by code point, which is the order {@link PostCallEvents}
+     * locks recipients in. A client chooses its recipients' ids: {@link String#compareTo} orders them by UTF-16 unit,
+     * which puts a character beyond U+FFFF before U+E000 to U+FFFF, and a database's own collation (a libc locale's
+     * case and accent rules) differs more still, so the two writers could take the same rows in opposite orders.
+     */
+    static final java.util.Comparator<String> ID_ORDER = (a, b) -> {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Boolean.compare(i < a.length(), j < b.length());
+    };
+
     /** One recipient to skip, and why. */
     record Skip(BatchRef batch, String recipientId, SkipReason reason) {}
 
@@ -32,7 +53,7 @@ final class RecipientSkips {
         var sorted = new ArrayList<>(skips);
         // One order for every writer, so that two skips of overlapping recipients wait instead of deadlocking.
         sorted.sort(java.util.Comparator.comparing((Skip s) -> s.batch(), InFlight.BATCH_ORDER)
-                .thenComparing(Skip::recipientId));
+                .thenComparing(Skip::recipientId, ID_ORDER));
         for (var skip : sorted) {
             int changed = handle.createUpdate("""
                             UPDATE recipients SET status = :cancelled, last_outcome = 'cancelled',
