@@ -87,7 +87,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /**
      * Makes a new data directory's text order PostgreSQL's own (the {@code builtin} provider, {@code C.UTF-8}: code
      * point order, Unicode case mapping), where {@code initdb} would otherwise take the collation of the host's
-     * environment ({@code LANG}) from its C library. Three reasons:
+     * environment ({@code LANG}) from its C library. The data directory still records the host's {@code LC_*}
+     * settings, as before; they no longer decide how text compares. Three reasons:
      * <ul>
      *   <li>the order of ids and names is the same on every host, instead of {@code en_US}'s on one and byte order on
      *       the next;
