@@ -153,11 +153,12 @@ public final class Bench {
                     + " recipients at concurrency " + sizes.dispatchConcurrency(),
                     () -> new DispatchScenario(api, database, sizes, server).run());
             var floor = steps.run("floor", "floor: the same recipients, plain JDBC",
-                    () -> new FloorBaseline(database, sizes).run());
+                    () -> new FloorBaseline(database, sizes, server::databaseCpuTime).run());
             var modelFloor = steps.run("model-floor", "the floor of batchcall's rows: the same recipients, its"
-                    + " tables and rows, plain JDBC", () -> new ModelFloor(database, sizes).run());
+                    + " tables and rows, plain JDBC", () -> new ModelFloor(database, sizes, server::databaseCpuTime).run());
             var peer = steps.run("peer", "peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
-                    + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes).run());
+                    + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes,
+                    server::databaseCpuTime).run());
             var refill = steps.run("refill", "refill: " + sizes.refillRecipients() + " recipients at concurrency "
                     + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
                     () -> new RefillScenario(api, sizes).run());

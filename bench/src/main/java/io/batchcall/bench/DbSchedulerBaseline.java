@@ -28,11 +28,15 @@ final class DbSchedulerBaseline {
     private final BenchDatabase database;
     private final Sizes sizes;
     private final String jdbcUrl;
+    /** The server's PostgreSQL's CPU time so far. */
+    private final java.util.function.Supplier<Duration> databaseCpu;
 
-    DbSchedulerBaseline(BenchDatabase database, String jdbcUrl, Sizes sizes) {
+    DbSchedulerBaseline(BenchDatabase database, String jdbcUrl, Sizes sizes,
+                        java.util.function.Supplier<Duration> databaseCpu) {
         this.database = database;
         this.jdbcUrl = jdbcUrl;
         this.sizes = sizes;
+        this.databaseCpu = databaseCpu;
     }
 
     record Result(DispatchScenario.Rate dispatch, double scheduledPerSecond) {}
@@ -50,10 +54,13 @@ final class DbSchedulerBaseline {
             for (int i = 0; i < recipients; i++) {
                 instances.add(dial.instance("rcp_" + i, "rcp_" + i));
             }
+            var cpu = new ProcessCpu.Meter(databaseCpu);
+            cpu.start();
             long scheduleStarted = System.nanoTime();
             SchedulerClient.Builder.create(pool, dial).tableName(TABLE).build()
                     .scheduleBatch(instances, Instant.now());
             double scheduleSeconds = (System.nanoTime() - scheduleStarted) / 1e9;
+            cpu.stop();
 
             Scheduler scheduler = Scheduler.create(pool, dial)
                     .tableName(TABLE)
@@ -62,6 +69,7 @@ final class DbSchedulerBaseline {
                     .pollUsingLockAndFetch(0.5, 1.0)
                     .build();
             var before = database.transactions(sizes.statsSettle());
+            cpu.start();
             long started = System.nanoTime();
             Duration elapsed;
             scheduler.start();
@@ -74,6 +82,7 @@ final class DbSchedulerBaseline {
                 // table is empty.
                 awaitEmpty();
                 elapsed = Duration.ofNanos(System.nanoTime() - started);
+                cpu.stop();
             } finally {
                 scheduler.stop();
             }
@@ -81,7 +90,8 @@ final class DbSchedulerBaseline {
             BenchDatabase.reportCounters(pool, BenchDatabase.SERVER_POOL_SIZE);
             // Its schema was made for this run: the counters are all it wrote, the tasks' scheduling included.
             return new Result(new DispatchScenario.Rate(recipients, elapsed, after.minus(before),
-                    database.tableWrites("bench_peer")), recipients / scheduleSeconds);
+                    database.tableWrites("bench_peer"), java.util.Optional.of(cpu.used())),
+                    recipients / scheduleSeconds);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

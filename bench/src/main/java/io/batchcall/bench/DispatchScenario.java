@@ -49,8 +49,13 @@ final class DispatchScenario {
         this.nodes = List.copyOf(nodes);
     }
 
-    /** What a dispatcher achieved: batchcall here, the floor and db-scheduler in their baselines. */
-    record Rate(int recipients, Duration elapsed, BenchDatabase.TransactionCounts transactions, TableWrites written) {
+    /**
+     * What a dispatcher achieved: batchcall here, the floor and db-scheduler in their baselines. {@code cpu}: the CPU
+     * the dispatcher's process (batchcall's JVM; for a baseline, the harness's JVM, its client) and PostgreSQL used
+     * from its recipients' insert (batchcall's submit) to its last end; none with two nodes.
+     */
+    record Rate(int recipients, Duration elapsed, BenchDatabase.TransactionCounts transactions, TableWrites written,
+                Optional<ProcessCpu.Split> cpu) {
         double perSecond() {
             return recipients / (elapsed.toNanos() / 1e9);
         }
@@ -63,11 +68,24 @@ final class DispatchScenario {
             return transactions.commits() / (double) recipients;
         }
 
+        /**
+         * CPU milliseconds per recipient, of the dispatcher's JVM or of PostgreSQL. CPU time, not time waited: on a
+         * shared machine it moves far less with the load than the rate does, so two builds compare by it in fewer runs.
+         */
+        Optional<Double> cpuMillisPerRecipient(java.util.function.Function<ProcessCpu.Split, Duration> part) {
+            return cpu.map(split -> part.apply(split).toNanos() / 1e6 / recipients);
+        }
+
         Map<String, Object> details() {
-            return Map.of("recipients", recipients, "seconds", elapsed.toMillis() / 1000.0,
-                    "recipients_per_second", perSecond(), "write_transactions", transactions.writes(),
-                    "commits", transactions.commits(), "write_transactions_per_recipient", writesPerRecipient(),
-                    "commits_per_recipient", commitsPerRecipient(), "written", written.details(recipients));
+            var details = new java.util.LinkedHashMap<String, Object>(Map.of("recipients", recipients, "seconds",
+                    elapsed.toMillis() / 1000.0, "recipients_per_second", perSecond(), "write_transactions",
+                    transactions.writes(), "commits", transactions.commits(), "write_transactions_per_recipient",
+                    writesPerRecipient(), "commits_per_recipient", commitsPerRecipient(), "written",
+                    written.details(recipients)));
+            cpuMillisPerRecipient(ProcessCpu.Split::jvm).ifPresent(ms -> details.put("jvm_cpu_ms_per_recipient", ms));
+            cpuMillisPerRecipient(ProcessCpu.Split::database)
+                    .ifPresent(ms -> details.put("database_cpu_ms_per_recipient", ms));
+            return details;
         }
     }
 
@@ -76,15 +94,13 @@ final class DispatchScenario {
      * claims (distinct claim instants, to the millisecond) took the recipients.
      */
     record Result(Rate rate, Latencies claimToDial, Latencies dialToEnd, int claims, int failedPolls,
-                  double claimSeconds, double compileSeconds, List<WarmUpRounds.Round> warmUp,
-                  Optional<ProcessCpu.Split> cpu) {
+                  double claimSeconds, double compileSeconds, List<WarmUpRounds.Round> warmUp) {
         /**
          * CPU milliseconds per recipient, of the JVM or of PostgreSQL, from the submit to the last end (the submit
-         * of the recipients and the harness's polls included). CPU time, not time waited: on a shared machine it moves
-         * far less with the load than the rate does, so two builds compare by it in fewer runs.
+         * of the recipients and the harness's polls included).
          */
         Optional<Double> cpuMillisPerRecipient(java.util.function.Function<ProcessCpu.Split, Duration> part) {
-            return cpu.map(split -> part.apply(split).toNanos() / 1e6 / rate.recipients());
+            return rate.cpuMillisPerRecipient(part);
         }
 
         /**
@@ -105,9 +121,6 @@ final class DispatchScenario {
             details.put("jit_compile_seconds", compileSeconds);
             details.put("warm_up_rounds", warmUp);
             details.put("polls_answered_5xx", failedPolls);
-            cpuMillisPerRecipient(ProcessCpu.Split::jvm).ifPresent(ms -> details.put("jvm_cpu_ms_per_recipient", ms));
-            cpuMillisPerRecipient(ProcessCpu.Split::database)
-                    .ifPresent(ms -> details.put("database_cpu_ms_per_recipient", ms));
             return details;
         }
     }
@@ -171,6 +184,18 @@ final class DispatchScenario {
                 figures.add(Figure.of("dispatch", "CPU per recipient, batchcall's JVM", "ms", ms)));
         result.cpuMillisPerRecipient(ProcessCpu.Split::database).ifPresent(ms ->
                 figures.add(Figure.of("dispatch", "CPU per recipient, PostgreSQL", "ms", ms)));
+        // The same CPU against each baseline's: how much of batchcall's cost per recipient is the rows it writes
+        // (the floor of its rows) and how much is its own reads and statements. A baseline's JVM is its client.
+        for (var baseline : List.of(Map.entry("floor of batchcall's rows", modelFloor), Map.entry("floor", floor),
+                Map.entry("db-scheduler", peer))) {
+            result.cpuMillisPerRecipient(ProcessCpu.Split::database).ifPresent(ms -> baseline.getValue()
+                    .cpuMillisPerRecipient(ProcessCpu.Split::database).ifPresent(theirs -> figures.add(Figure.of(
+                            "dispatch", "CPU per recipient, PostgreSQL", "ms", ms).against(baseline.getKey(), theirs))));
+        }
+        result.cpuMillisPerRecipient(ProcessCpu.Split::jvm).ifPresent(ms -> modelFloor
+                .cpuMillisPerRecipient(ProcessCpu.Split::jvm).ifPresent(theirs -> figures.add(Figure.of("dispatch",
+                        "CPU per recipient, the dispatcher's JVM", "ms", ms).against("floor of batchcall's rows, its"
+                        + " client", theirs))));
         return List.copyOf(figures);
     }
 
@@ -198,13 +223,13 @@ final class DispatchScenario {
         long firstClaim = attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).min().orElseThrow();
         long lastEnd = attempts.stream().mapToLong(a -> a.endedAt().orElseThrow()).max().orElseThrow();
         var rate = new Rate(sizes.dispatchRecipients(), Duration.ofMillis(Math.max(1, lastEnd - firstClaim)),
-                after.minus(before), written);
+                after.minus(before), written, cpuUsed);
         var claimToDial = attempts.stream().map(a -> (double) (a.dialedAt().orElseThrow() - a.claimedAt())).toList();
         var dialToEnd = attempts.stream()
                 .map(a -> (double) (a.endedAt().orElseThrow() - a.dialedAt().orElseThrow())).toList();
         int claims = (int) attempts.stream().mapToLong(ApiClient.Attempt::claimedAt).distinct().count();
         return new Result(rate, Latencies.of(claimToDial), Latencies.of(dialToEnd), claims, failedPolls, claimSeconds,
-                compileSeconds, warmUp, cpuUsed);
+                compileSeconds, warmUp);
     }
 
     /**

@@ -20,10 +20,13 @@ final class FloorBaseline {
 
     private final BenchDatabase database;
     private final Sizes sizes;
+    /** The server's PostgreSQL's CPU time so far. */
+    private final java.util.function.Supplier<Duration> databaseCpu;
 
-    FloorBaseline(BenchDatabase database, Sizes sizes) {
+    FloorBaseline(BenchDatabase database, Sizes sizes, java.util.function.Supplier<Duration> databaseCpu) {
         this.database = database;
         this.sizes = sizes;
+        this.databaseCpu = databaseCpu;
     }
 
     record Result(DispatchScenario.Rate dispatch, double insertsPerSecond) {}
@@ -49,20 +52,25 @@ final class FloorBaseline {
         } catch (SQLException e) {
             throw new IllegalStateException("the floor's schema could not be made", e);
         }
+        var cpu = new ProcessCpu.Meter(databaseCpu);
+        cpu.start();
         long insertStarted = System.nanoTime();
         insert(recipients);
         double insertSeconds = (System.nanoTime() - insertStarted) / 1e9;
+        cpu.stop();
 
         var before = database.transactions(sizes.statsSettle());
+        cpu.start();
         long started = System.nanoTime();
         int perWorker = Math.max(1, sizes.dispatchConcurrency() / WORKERS);
         Workers.dispatchAll("the floor", WORKERS, recipients, () -> dispatch(perWorker));
         var elapsed = Duration.ofNanos(System.nanoTime() - started);
+        cpu.stop();
         var after = database.transactions(sizes.statsSettle());
         // The schema was made for this run, so its counters are all it wrote, the recipients' insert included, as
-        // batchcall's count includes its submit.
+        // batchcall's count includes its submit; and its CPU, the insert's and the dispatch's.
         return new Result(new DispatchScenario.Rate(recipients, elapsed, after.minus(before),
-                database.tableWrites("bench_floor")), recipients / insertSeconds);
+                database.tableWrites("bench_floor"), java.util.Optional.of(cpu.used())), recipients / insertSeconds);
     }
 
     /** The submit's share of the work: recipients with three dynamic variables, 10,000 per statement. */

@@ -43,10 +43,13 @@ final class ModelFloor {
 
     private final BenchDatabase database;
     private final Sizes sizes;
+    /** The server's PostgreSQL's CPU time so far. */
+    private final java.util.function.Supplier<Duration> databaseCpu;
 
-    ModelFloor(BenchDatabase database, Sizes sizes) {
+    ModelFloor(BenchDatabase database, Sizes sizes, java.util.function.Supplier<Duration> databaseCpu) {
         this.database = database;
         this.sizes = sizes;
+        this.databaseCpu = databaseCpu;
     }
 
     /**
@@ -74,17 +77,23 @@ final class ModelFloor {
         } catch (SQLException e) {
             throw new IllegalStateException("the model floor's schema could not be made", e);
         }
+        var cpu = new ProcessCpu.Meter(databaseCpu);
+        cpu.start();
         double insertSeconds = insert(recipients);
+        cpu.stop();
 
         var before = database.transactions(sizes.statsSettle());
+        cpu.start();
         long started = System.nanoTime();
         int perWorker = Math.max(1, sizes.dispatchConcurrency() / WORKERS);
         Workers.dispatchAll("the floor of batchcall's rows", WORKERS, recipients, () -> dispatch(perWorker));
         var elapsed = Duration.ofNanos(System.nanoTime() - started);
+        cpu.stop();
         var after = database.transactions(sizes.statsSettle());
-        // The schema was made for this run: its counters are all it wrote, the recipients' insert included.
+        // The schema was made for this run: its counters are all it wrote, the recipients' insert included; and its
+        // CPU, the insert's (with the statistics it takes after, as a submit does) and the dispatch's.
         return new FloorBaseline.Result(new DispatchScenario.Rate(recipients, elapsed, after.minus(before),
-                database.tableWrites("bench_model")), recipients / insertSeconds);
+                database.tableWrites("bench_model"), java.util.Optional.of(cpu.used())), recipients / insertSeconds);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /** A process's CPU time (user + system) as Linux reports it in /proc/PID/stat: all its threads, from the OS. */
 final class ProcessCpu {
@@ -23,8 +24,46 @@ final class ProcessCpu {
      * once the parent reaped it: the postmaster reaps its backends and autovacuum workers as they exit.
      */
     record Split(Duration jvm, Duration database) {
+        static final Split NONE = new Split(Duration.ZERO, Duration.ZERO);
+
         Split minus(Split earlier) {
             return new Split(jvm.minus(earlier.jvm), database.minus(earlier.database));
+        }
+
+        Split plus(Split other) {
+            return new Split(jvm.plus(other.jvm), database.plus(other.database));
+        }
+    }
+
+    /**
+     * The CPU a baseline's spans used: this harness's own JVM (the baseline's client, which does the dispatcher's
+     * part) and the server's PostgreSQL, the JDBC work of the baseline. Start and stop it around each span to count
+     * (the insert, then the dispatch), so that what runs between them (a wait for the statistics) is left out.
+     */
+    static final class Meter {
+        private final Supplier<Duration> database;
+        private final long self = ProcessHandle.current().pid();
+        private Split used = Split.NONE;
+        private Split started;
+
+        Meter(Supplier<Duration> database) {
+            this.database = database;
+        }
+
+        void start() {
+            started = read();
+        }
+
+        void stop() {
+            used = used.plus(read().minus(started));
+        }
+
+        Split used() {
+            return used;
+        }
+
+        private Split read() {
+            return new Split(of(self), database.get());
         }
     }
 

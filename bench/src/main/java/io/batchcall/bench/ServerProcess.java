@@ -157,6 +157,11 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** CPU time so far of the server's PostgreSQL, its backends and workers (see {@link #cpuSplit}). */
+    Duration databaseCpuTime() {
+        return cpuSplit().database();
+    }
+
     /** Runs a full GC in the server (jcmd GC.run), so that the heap in use afterwards is the live set. */
     boolean collectGarbage() {
         var jcmd = javaBinary().resolveSibling("jcmd");

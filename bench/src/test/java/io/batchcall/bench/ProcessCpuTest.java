@@ -70,4 +70,21 @@ class ProcessCpuTest {
     private static Duration childrenOnly(long pid) {
         return ProcessCpu.withChildren(pid).minus(ProcessCpu.of(pid));
     }
+
+    @Test
+    void a_baselines_meter_counts_the_spans_it_is_around_and_not_the_wait_between_them() {
+        var database = new java.util.concurrent.atomic.AtomicReference<>(Duration.ofSeconds(1));
+        var meter = new ProcessCpu.Meter(database::get);
+
+        meter.start();
+        database.set(Duration.ofSeconds(3)); // the insert
+        meter.stop();
+        database.set(Duration.ofSeconds(10)); // the wait for the statistics: autovacuum, other work
+        meter.start();
+        database.set(Duration.ofMillis(10_500)); // the dispatch
+        meter.stop();
+
+        assertThat(meter.used().database()).isEqualTo(Duration.ofMillis(2_500));
+        assertThat(meter.used().jvm()).isGreaterThanOrEqualTo(Duration.ZERO);
+    }
 }
