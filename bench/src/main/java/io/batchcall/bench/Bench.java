@@ -152,13 +152,23 @@ public final class Bench {
             var dispatch = steps.run("dispatch", "dispatch: " + sizes.dispatchRecipients()
                     + " recipients at concurrency " + sizes.dispatchConcurrency(),
                     () -> new DispatchScenario(api, database, sizes, server).run());
-            var floor = steps.run("floor", "floor: the same recipients, plain JDBC",
-                    () -> new FloorBaseline(database, sizes, server::databaseCpuTime).run());
+            // The baselines after the server's own work is done: the dispatch's post-call sends come 30 s after
+            // its calls, and each baseline's CPU is read from the whole database.
+            var floor = steps.run("floor", "floor: the same recipients, plain JDBC", () -> {
+                awaitIdle(database, sizes);
+                return new FloorBaseline(database, sizes, server::databaseCpuTime).run();
+            });
             var modelFloor = steps.run("model-floor", "the floor of batchcall's rows: the same recipients, its"
-                    + " tables and rows, plain JDBC", () -> new ModelFloor(database, sizes, server::databaseCpuTime).run());
+                    + " tables and rows, plain JDBC", () -> {
+                        awaitIdle(database, sizes);
+                        return new ModelFloor(database, sizes, server::databaseCpuTime).run();
+                    });
             var peer = steps.run("peer", "peer: the same recipients, db-scheduler on " + sizes.dispatchConcurrency()
-                    + " threads", () -> new DbSchedulerBaseline(database, server.jdbcUrl(), sizes,
-                    server::databaseCpuTime).run());
+                    + " threads", () -> {
+                        awaitIdle(database, sizes);
+                        return new DbSchedulerBaseline(database, server.jdbcUrl(), sizes, server::databaseCpuTime)
+                                .run();
+                    });
             var refill = steps.run("refill", "refill: " + sizes.refillRecipients() + " recipients at concurrency "
                     + sizes.refillConcurrency() + ", talk " + sizes.refillTalk().toMillis() + " ms",
                     () -> new RefillScenario(api, sizes).run());
@@ -268,6 +278,13 @@ public final class Bench {
 
     private static void step(String what) {
         System.out.println("== " + what);
+    }
+
+    /** Before a baseline: the server's own work done, or {@code baseline-idle-wait-secs} spent waiting for it. */
+    private static void awaitIdle(BenchDatabase database, Sizes sizes) {
+        var waited = database.awaitServerIdle(sizes.baselineIdleWait());
+        System.out.printf(java.util.Locale.ROOT, "   waited %.1f s for the server's post-call sends and autovacuum%s%n",
+                waited.toNanos() / 1e9, waited.compareTo(sizes.baselineIdleWait()) >= 0 ? " (still running)" : "");
     }
 
     /** Cores, memory, CPU model and the load average when the run began: the README quotes them with the numbers. */

@@ -49,6 +49,33 @@ final class BenchDatabase implements AutoCloseable {
     }
 
     /**
+     * Waits, up to {@code patience}, until the server has nothing left of the scenarios before: its post-call sends
+     * (due 30 s after each call's end) sent and no autovacuum worker running. A baseline measured before that shares
+     * the database with them, and its CPU (the database's, all of it) counts their work. Returns how long it waited;
+     * after {@code patience} the baseline goes on with whatever is still running.
+     */
+    Duration awaitServerIdle(Duration patience) {
+        long started = System.nanoTime();
+        long deadline = started + patience.toNanos();
+        try (var connection = connection(); var statement = connection.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                try (var rows = statement.executeQuery("""
+                        SELECT (SELECT count(*) FROM public.post_call_queue)
+                             + (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker')""")) {
+                    rows.next();
+                    if (rows.getLong(1) == 0) {
+                        break;
+                    }
+                }
+                Pause.of(Duration.ofMillis(200));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read whether the server is idle", e);
+        }
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /**
      * The database's transaction counters. Writing transactions come from the transaction id counter, exact at
      * once. Commits come from {@code pg_stat_database.xact_commit}, which other backends report up to 10 s late:
      * the read waits {@code settle} first, so that the work just done is counted.

@@ -16,7 +16,8 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
              int refillConcurrency, Duration refillTalk, int capacityCalls, Duration capacityTalk,
              Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests,
              int heldRecipients, int bridgeCalls, Duration bridgeWindow, int dispatchWarmUp, int listWarmUp,
-             int getWarmUp, int conversationWarmUp, int dispatchWarmUpRounds, int heldRounds, int submitWarmUp) {
+             int getWarmUp, int conversationWarmUp, int dispatchWarmUpRounds, int heldRounds, int submitWarmUp,
+             Duration baselineIdleWait) {
 
     /** The most recipients one batch may have (the API's limit). */
     static final int MAX_BATCH = 10_000;
@@ -31,6 +32,11 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             // JIT was still compiling the request path (the submits 462, 431 and 340 ms, then 238 to 412). 0 measures
             // a cold server.
             Map.entry("submit-warm-up", new long[] {4, 1}),
+            // At most this long before each baseline, the wait for the server's own work to end (BenchDatabase
+            // .awaitServerIdle): the dispatch's post-call sends, due 30 s after its calls, and autovacuum. The 08:51
+            // run of 2026-12-04 had about 1,500 of those sends inside the floor's dispatch. Short in --quick, which
+            // must stay under two minutes: its baselines' CPU is approximate.
+            Map.entry("baseline-idle-wait-secs", new long[] {60, 5}),
             Map.entry("get-requests", new long[] {20, 5}),
             // GETs of the batch before its GETs are measured, not counted (the SQL baseline runs its query as often
             // first): with one, the first measured GETs met a server still compiling the recipient writer.
@@ -102,6 +108,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
         if (listWarmUp < 0) {
             throw new IllegalArgumentException("list-warm-up must be 0 or more");
         }
+        if (baselineIdleWait.isNegative()) {
+            throw new IllegalArgumentException("baseline-idle-wait-secs must be 0 or more");
+        }
         if (submitWarmUp < 0) {
             throw new IllegalArgumentException("submit-warm-up must be 0 or more");
         }
@@ -161,6 +170,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
                 Math.toIntExact(values.get("conversation-warm-up")),
                 Math.toIntExact(values.get("dispatch-warm-up-rounds")),
                 Math.toIntExact(values.get("held-rounds")),
-                Math.toIntExact(values.get("submit-warm-up")));
+                Math.toIntExact(values.get("submit-warm-up")),
+                Duration.ofSeconds(values.get("baseline-idle-wait-secs")));
     }
 }

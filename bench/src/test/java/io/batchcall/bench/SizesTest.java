@@ -3,6 +3,7 @@ package io.batchcall.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,13 @@ class SizesTest {
         assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("submit-warm-up", -1L))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("submit-warm-up");
+    }
+
+    @Test
+    void baselines_wait_a_minute_at_most_for_the_servers_own_work_and_five_seconds_in_a_quick_run() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).baselineIdleWait()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).baselineIdleWait()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Sizes.of(Sizes.values(true, Map.of("baseline-idle-wait-secs", 0L))).baselineIdleWait()).isZero();
     }
 
     @Test
