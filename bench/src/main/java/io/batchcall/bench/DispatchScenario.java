@@ -52,7 +52,8 @@ final class DispatchScenario {
     /**
      * What a dispatcher achieved: batchcall here, the floor and db-scheduler in their baselines. {@code cpu}: the CPU
      * the dispatcher's process (batchcall's JVM; for a baseline, the harness's JVM, its client) and PostgreSQL used
-     * from its recipients' insert (batchcall's submit) to its last end; none with two nodes.
+     * from its recipients' insert (batchcall's submit) to its last end; none where the harness does not read it (two
+     * nodes, a curve's other points).
      */
     record Rate(int recipients, Duration elapsed, BenchDatabase.TransactionCounts transactions, TableWrites written,
                 Optional<ProcessCpu.Split> cpu) {
