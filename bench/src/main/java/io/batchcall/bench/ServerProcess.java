@@ -148,18 +148,21 @@ final class ServerProcess implements AutoCloseable {
      * {@code postmaster.pid}: {@code pg_ctl} detaches the postmaster from the JVM).
      */
     ProcessCpu.Split cpuSplit() {
+        return ProcessCpu.split(process.pid(), postmasterPid());
+    }
+
+    /** CPU time so far of the server's PostgreSQL, its backends and workers, without reading the JVM's. */
+    Duration databaseCpuTime() {
+        return ProcessCpu.withChildren(postmasterPid());
+    }
+
+    private long postmasterPid() {
         var pidFile = databaseDirectory.resolve("postmaster.pid");
         try {
-            long postmaster = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
-            return ProcessCpu.split(process.pid(), postmaster);
+            return Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the database's process id from " + pidFile, e);
         }
-    }
-
-    /** CPU time so far of the server's PostgreSQL, its backends and workers (see {@link #cpuSplit}). */
-    Duration databaseCpuTime() {
-        return cpuSplit().database();
     }
 
     /** Runs a full GC in the server (jcmd GC.run), so that the heap in use afterwards is the live set. */
