@@ -45,12 +45,18 @@ class CollisionRetriesTest {
                     .one();
             lock(other, second);
             var holdsFirst = new java.util.concurrent.CountDownLatch(1);
+            var otherEnded = new java.util.concurrent.CountDownLatch(1);
             var victim = CompletableFuture.supplyAsync(() -> database.jdbi().inTransaction(handle -> {
                 handle.execute("SET LOCAL deadlock_timeout = '50ms'");
-                lock(handle, first);
                 if (runs.incrementAndGet() == 1) {
+                    lock(handle, first);
                     holdsFirst.countDown();
                     awaitWaiting(database, otherPid);
+                } else {
+                    // Once the victim's first run is aborted, the other still has to wake and take the row: a
+                    // second run quicker than that would lock it first and close the same cycle again.
+                    awaitLatch(otherEnded);
+                    lock(handle, first);
                 }
                 lock(handle, second);
                 return handle.createUpdate("UPDATE workspaces SET name = 'renamed' WHERE id = :id")
@@ -60,6 +66,7 @@ class CollisionRetriesTest {
             assertThat(holdsFirst.await(20, TimeUnit.SECONDS)).isTrue();
             lock(other, first);
             other.commit();
+            otherEnded.countDown();
             assertThat(victim.get(30, TimeUnit.SECONDS)).isEqualTo(1);
         }
         assertThat(runs.get()).isEqualTo(2);
@@ -70,6 +77,15 @@ class CollisionRetriesTest {
                         .one());
         assertThat(name).isEqualTo("renamed");
         database.close();
+    }
+
+    private static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
+        try {
+            assertThat(latch.await(20, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     private static void lock(Handle handle, String workspaceId) {
