@@ -109,7 +109,7 @@ final class HttpRoutes {
                                         ids,
                                         windowDefaults),
                                 new AttemptRoutes(stores.batches(), new AttemptHistory(database)),
-                                new RecipientUploadRoutes(config.uploads(), stores.suppressions()),
+                                new RecipientUploadRoutes(config.uploads(), stores.suppressions(), meters),
                                 new SuppressionRoutes(stores.suppressions(), stores.agents()),
                                 new OptOutRoutes(
                                         new OptOutStore(database, clock, ids),

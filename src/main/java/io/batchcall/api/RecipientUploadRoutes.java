@@ -12,6 +12,8 @@ import io.batchcall.store.SuppressionStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.MultipartConfigElement;
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,11 +73,16 @@ public final class RecipientUploadRoutes implements RouteGroup {
             String format,
             List<SuppressedRow> suppressed) {}
 
-    public RecipientUploadRoutes(UploadLimitsConfig config, SuppressionStore suppressions) {
+    public RecipientUploadRoutes(UploadLimitsConfig config, SuppressionStore suppressions, MeterRegistry meters) {
         this.suppressions = suppressions;
         this.limits = new SheetLimits(
                 Batch.MAX_RECIPIENTS, config.maxColumns(), config.maxCellCharacters(), MAX_TOTAL_CHARACTERS);
         this.uploads = new Semaphore(config.maxConcurrentUploads());
+        int cap = config.maxConcurrentUploads();
+        // Beside the 429s, the way to tell a node whose slots are held (slow clients) from one that is merely busy.
+        Gauge.builder("batchcall.uploads.reading", uploads, slots -> cap - slots.availablePermits())
+                .description("Uploads this node is reading now (at most BATCHCALL_UPLOADS_CONCURRENT)")
+                .register(meters);
         this.temporaryDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     }
 

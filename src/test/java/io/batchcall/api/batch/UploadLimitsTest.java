@@ -206,54 +206,50 @@ class UploadLimitsTest {
     @Test
     void an_upload_beyond_the_concurrent_cap_gets_a_429_with_retry_after_and_the_next_one_is_read() throws Exception {
         // An upload an earlier test cut off may still hold its slot for a moment on a loaded machine: start from a
-        // node that reads uploads again, so that the slow upload below is the one holding the only slot.
+        // node that reads no upload, so that the slow upload below is the one holding the only slot.
         io.batchcall.support.Await.until(
-                Duration.ofSeconds(10),
-                "the node to read uploads",
-                () -> upload("probe.csv", "phone_number\n+14155550104\n".getBytes(StandardCharsets.UTF_8))
-                                .status()
-                        == 200);
-        // The slow upload must take the only slot before the ones beside it ask: on a loaded machine one of those
-        // can win the slot first, and the slow one is refused at once. Then the round starts again.
-        for (int round = 1; ; round++) {
-            try (var slow = new RawUpload(server.port())) {
-                slow.start("phone_number\n+14155550101\n");
-                HttpResult[] refused = new HttpResult[1];
-                boolean slowRefused = false;
-                var deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (System.nanoTime() < deadline) {
+                Duration.ofSeconds(10), "the node to free its upload slot", () -> uploadsReading() == 0);
+        try (var slow = new RawUpload(server.port())) {
+            slow.start("phone_number\n+14155550101\n");
+            // Ask beside it only once the node reads the slow one: before that, the one beside could take the
+            // slot first, and the slow one would be the one refused.
+            io.batchcall.support.Await.until(Duration.ofSeconds(10), "the node to read the slow upload", () -> {
+                try {
                     if (slow.answered()) {
-                        slowRefused = true;
-                        break;
+                        throw new AssertionError("the slow upload was answered before it ended: " + slow.response());
                     }
-                    refused[0] = upload("beside.csv", "phone_number\n+14155550102\n".getBytes(StandardCharsets.UTF_8));
-                    if (refused[0].status() == 429) {
-                        break;
-                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                if (slowRefused && round < 5) {
-                    assertThat(slow.response().statusLine()).contains(" 429 ");
-                    continue;
-                }
-                if (refused[0] == null || refused[0].status() != 429) {
-                    slow.finish();
-                    throw new AssertionError("no upload beside the slow one was refused; the last answer beside it: "
-                            + refused[0] + "; the slow upload's answer: " + slow.response());
-                }
-                assertThat(refused[0].json().at("/detail/status").asText()).isEqualTo("system_busy");
-                assertThat(refused[0].headers().firstValue("Retry-After"))
-                        .hasValueSatisfying(
-                                seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
+                return uploadsReading() == 1;
+            });
 
-                slow.finish();
+            var beside = upload("beside.csv", "phone_number\n+14155550102\n".getBytes(StandardCharsets.UTF_8));
 
-                assertThat(slow.response().statusLine()).contains(" 200 ");
-            }
-            assertThat(upload("after.csv", "phone_number\n+14155550103\n".getBytes(StandardCharsets.UTF_8))
-                            .status())
-                    .isEqualTo(200);
-            return;
+            assertThat(beside.status()).as(beside.toString()).isEqualTo(429);
+            assertThat(beside.json().at("/detail/status").asText()).isEqualTo("system_busy");
+            assertThat(beside.headers().firstValue("Retry-After"))
+                    .hasValueSatisfying(
+                            seconds -> assertThat(Integer.parseInt(seconds)).isPositive());
+            slow.finish();
+            assertThat(slow.response().statusLine()).contains(" 200 ");
         }
+        assertThat(upload("after.csv", "phone_number\n+14155550103\n".getBytes(StandardCharsets.UTF_8))
+                        .status())
+                .isEqualTo(200);
+        assertThat(uploadsReading()).isZero();
+    }
+
+    /** The node's {@code batchcall_uploads_reading}, as {@code /metrics} shows it to an operator. */
+    private static int uploadsReading() {
+        var metrics = server.anonymous().get("/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        return metrics.body()
+                .lines()
+                .filter(line -> line.startsWith("batchcall_uploads_reading "))
+                .map(line -> (int) Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("/metrics has no batchcall_uploads_reading"));
     }
 
     /**
