@@ -99,7 +99,8 @@ final class HttpRoutes {
                                         stores.suppressions(),
                                         clock,
                                         ids,
-                                        new RetryPolicyDefaults(database)),
+                                        new RetryPolicyDefaults(database),
+                                        meters),
                                 new CallingWindowRoutes(windowDefaults),
                                 new RetryPolicyRoutes(new RetryPolicyDefaults(database), stores.agents(), clock),
                                 new BatchOperationRoutes(

@@ -20,6 +20,7 @@ import io.batchcall.store.SuppressionStore;
 import io.batchcall.wire.CallingWindowJson;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -55,7 +56,8 @@ public final class BatchRoutes implements RouteGroup {
             SuppressionStore suppressions,
             Clock clock,
             IdSource ids,
-            RetryPolicyDefaults retryPolicies) {
+            RetryPolicyDefaults retryPolicies,
+            MeterRegistry meters) {
         this.batches = batches;
         this.retryPolicies = retryPolicies;
         this.recipients = recipients;
@@ -67,7 +69,7 @@ public final class BatchRoutes implements RouteGroup {
         this.suppressions = suppressions;
         this.clock = clock;
         this.ids = ids;
-        this.streamedSubmits = new StreamedSubmit(batches, suppressions);
+        this.streamedSubmits = new StreamedSubmit(batches, suppressions, meters);
     }
 
     @Override

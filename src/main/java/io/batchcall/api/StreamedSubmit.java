@@ -9,6 +9,9 @@ import io.batchcall.store.IdempotencyClaim;
 import io.batchcall.store.Idempotent;
 import io.batchcall.store.RecipientFeed;
 import io.batchcall.store.SuppressionStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -42,10 +45,19 @@ final class StreamedSubmit {
     private final BatchStore batches;
     private final SuppressionStore suppressions;
     private final Semaphore permits = new Semaphore(AT_ONCE);
+    private final Counter checkedWhole;
 
-    StreamedSubmit(BatchStore batches, SuppressionStore suppressions) {
+    StreamedSubmit(BatchStore batches, SuppressionStore suppressions, MeterRegistry meters) {
         this.batches = batches;
         this.suppressions = suppressions;
+        // An operator whose large submits are slower than usual can see whether they waited for their turn here.
+        Gauge.builder("batchcall.submits.streaming", permits, p -> AT_ONCE - p.availablePermits())
+                .description("Large submits this node is storing while it checks them (at most " + AT_ONCE + ")")
+                .register(meters);
+        this.checkedWhole = Counter.builder("batchcall.submits.checked.whole")
+                .description("Large submits checked whole before they were stored, because " + AT_ONCE
+                        + " were streaming already")
+                .register(meters);
     }
 
     /** Whether to stream a body whose other fields are read: valid so far, and a long list of recipients. */
@@ -68,6 +80,7 @@ final class StreamedSubmit {
             RecipientReader recipients,
             Optional<IdempotencyClaim> claim) {
         if (!permits.tryAcquire()) {
+            checkedWhole.increment();
             var rest = recipients.rest();
             body.throwIfInvalid();
             var all = new ArrayList<NewRecipient>(batch.recipients());

@@ -112,6 +112,23 @@ public final class TestServer implements AutoCloseable {
         return ApiClient.anonymous(port());
     }
 
+    /**
+     * A meter without labels as {@code /metrics} shows it to an operator (Prometheus' name: {@code
+     * batchcall_uploads_reading}, {@code batchcall_submits_checked_whole_total}).
+     */
+    public double metric(String name) {
+        var metrics = anonymous().get("/metrics");
+        if (metrics.status() != 200) {
+            throw new AssertionError("/metrics answered " + metrics);
+        }
+        return metrics.body()
+                .lines()
+                .filter(line -> line.startsWith(name + " "))
+                .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("/metrics has no " + name));
+    }
+
     /** Creates a workspace through the admin API and returns its first API key. */
     public String newWorkspaceKey(String name) {
         var created = admin().post("/admin/v1/workspaces", "{\"name\":\"" + name + "\"}");

@@ -212,14 +212,28 @@ class StreamedSubmitTest {
 
     @Test
     void more_large_submits_at_once_than_stream_together_are_each_stored_whole() throws Exception {
-        // Eight at once: four stream, the others are checked whole and then stored as a plain submit is.
+        // Eight at once: four stream (StreamedSubmit.AT_ONCE), the others are checked whole and then stored as a plain
+        // submit is. The
+        // recipients' table is held so that no submit ends before all eight have asked: every one of them waits at
+        // its recipients' INSERT, the streamed ones with their turn held.
         int before = stored();
+        double checkedWholeBefore = server.metric("batchcall_submits_checked_whole_total");
         var body = body(agentId, "", StreamedSubmitTest::recipient);
         var submits = new ArrayList<java.util.concurrent.Future<HttpResult>>();
-        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+                var holder = org.jdbi.v3.core.Jdbi.create(server.databaseUrl(), "postgres", "")
+                        .open()) {
+            holder.begin();
+            holder.execute("LOCK TABLE recipients IN SHARE MODE");
             for (int i = 0; i < 8; i++) {
                 submits.add(pool.submit(() -> server.client().post(SUBMIT, body)));
             }
+            io.batchcall.support.Await.until(
+                    java.time.Duration.ofSeconds(30),
+                    "four submits streaming and four checked whole",
+                    () -> server.metric("batchcall_submits_streaming") == 4
+                            && server.metric("batchcall_submits_checked_whole_total") - checkedWholeBefore == 4);
+            holder.rollback();
         }
 
         for (var submit : submits) {
@@ -232,6 +246,9 @@ class StreamedSubmitTest {
             assertThat(misplaced).isZero();
         }
         assertThat(stored()).isEqualTo(before + 8 * SIZE);
+        assertThat(server.metric("batchcall_submits_streaming")).isZero();
+        assertThat(server.metric("batchcall_submits_checked_whole_total") - checkedWholeBefore)
+                .isEqualTo(4.0);
     }
 
     @Test

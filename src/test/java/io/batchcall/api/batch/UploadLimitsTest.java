@@ -242,14 +242,7 @@ class UploadLimitsTest {
 
     /** The node's {@code batchcall_uploads_reading}, as {@code /metrics} shows it to an operator. */
     private static int uploadsReading() {
-        var metrics = server.anonymous().get("/metrics");
-        assertThat(metrics.status()).isEqualTo(200);
-        return metrics.body()
-                .lines()
-                .filter(line -> line.startsWith("batchcall_uploads_reading "))
-                .map(line -> (int) Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("/metrics has no batchcall_uploads_reading"));
+        return (int) server.metric("batchcall_uploads_reading");
     }
 
     /**
