@@ -77,9 +77,9 @@ public final class RecipientUploadRoutes implements RouteGroup {
         this.suppressions = suppressions;
         this.limits = new SheetLimits(
                 Batch.MAX_RECIPIENTS, config.maxColumns(), config.maxCellCharacters(), MAX_TOTAL_CHARACTERS);
-        this.uploads = new Semaphore(config.maxConcurrentUploads());
         int cap = config.maxConcurrentUploads();
-        // Beside the 429s, the way to tell a node whose slots are held (slow clients) from one that is merely busy.
+        this.uploads = new Semaphore(cap);
+        // How close the node is to answering uploads with 429 system_busy: its slots held by uploads being read.
         Gauge.builder("batchcall.uploads.reading", uploads, slots -> cap - slots.availablePermits())
                 .description("Uploads this node is reading now (at most BATCHCALL_UPLOADS_CONCURRENT)")
                 .register(meters);

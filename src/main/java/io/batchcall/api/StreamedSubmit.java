@@ -50,12 +50,13 @@ final class StreamedSubmit {
     StreamedSubmit(BatchStore batches, SuppressionStore suppressions, MeterRegistry meters) {
         this.batches = batches;
         this.suppressions = suppressions;
-        // An operator whose large submits are slower than usual can see whether they waited for their turn here.
+        // An operator whose large submits are slower than usual can see whether they were checked whole (a little
+        // slower) because four were streaming.
         Gauge.builder("batchcall.submits.streaming", permits, p -> AT_ONCE - p.availablePermits())
                 .description("Large submits this node is storing while it checks them (at most " + AT_ONCE + ")")
                 .register(meters);
         this.checkedWhole = Counter.builder("batchcall.submits.checked.whole")
-                .description("Large submits checked whole before they were stored, because " + AT_ONCE
+                .description("Large submits checked whole instead of streamed, because " + AT_ONCE
                         + " were streaming already")
                 .register(meters);
     }

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +35,7 @@ class KeyFloodTest {
                 Map.of("BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS", "1", "BATCHCALL_RATE_LIMIT_UNKNOWN_KEYS_BURST", "10"),
                 List.of())) {
             var agent = simulatorAgent(server);
-            var lookupsBefore = metric(server, "batchcall_api_key_lookups_total");
+            var lookupsBefore = server.metric("batchcall_api_key_lookups_total");
             try (var flood = new Flood(server, 16, 2)) {
                 Await.until(Duration.ofSeconds(60), "the flood to pass 2,000 requests", () -> flood.sent() >= 2_000);
                 var batch = submit(server, agent, 20);
@@ -53,7 +52,7 @@ class KeyFloodTest {
                 }
                 var batchTook = Duration.ofNanos(System.nanoTime() - started);
                 flood.stop();
-                var lookups = metric(server, "batchcall_api_key_lookups_total") - lookupsBefore;
+                var lookups = server.metric("batchcall_api_key_lookups_total") - lookupsBefore;
                 System.out.printf(
                         "flood: %d requests %s, %d key look-ups in the database; batch of 20 completed"
                                 + " in %d ms; slowest valid-key answer %d ms%n",
@@ -135,13 +134,6 @@ class KeyFloodTest {
                                 + "]}");
         assertThat(submit.status()).as(submit.toString()).isEqualTo(200);
         return submit.json().get("id").asText();
-    }
-
-    private static double metric(TestServer server, String name) {
-        var matcher = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.Ee+-]+)$")
-                .matcher(server.anonymous().get("/metrics").body());
-        assertThat(matcher.find()).as(name + " on /metrics").isTrue();
-        return Double.parseDouble(matcher.group(2));
     }
 
     /** Threads sending requests with a new invented key each time, each address from its own loopback IP. */

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Handle;
@@ -44,8 +45,8 @@ class CollisionRetriesTest {
                     .mapTo(Integer.class)
                     .one();
             lock(other, second);
-            var holdsFirst = new java.util.concurrent.CountDownLatch(1);
-            var otherEnded = new java.util.concurrent.CountDownLatch(1);
+            var holdsFirst = new CountDownLatch(1);
+            var otherEnded = new CountDownLatch(1);
             var victim = CompletableFuture.supplyAsync(() -> database.jdbi().inTransaction(handle -> {
                 handle.execute("SET LOCAL deadlock_timeout = '50ms'");
                 if (runs.incrementAndGet() == 1) {
@@ -79,7 +80,7 @@ class CollisionRetriesTest {
         database.close();
     }
 
-    private static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
+    private static void awaitLatch(CountDownLatch latch) {
         try {
             assertThat(latch.await(20, TimeUnit.SECONDS)).isTrue();
         } catch (InterruptedException e) {

@@ -3,15 +3,20 @@ package io.batchcall.api.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.batchcall.support.ApiClient;
+import io.batchcall.support.Await;
 import io.batchcall.support.Fixtures;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
 import io.batchcall.support.WithServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -212,27 +217,36 @@ class StreamedSubmitTest {
 
     @Test
     void more_large_submits_at_once_than_stream_together_are_each_stored_whole() throws Exception {
-        // Eight at once: four stream (StreamedSubmit.AT_ONCE), the others are checked whole and then stored as a plain
-        // submit is. The
-        // recipients' table is held so that no submit ends before all eight have asked: every one of them waits at
-        // its recipients' INSERT, the streamed ones with their turn held.
+        // Eight at once: four stream (StreamedSubmit.AT_ONCE), the others are checked whole and then stored as a
+        // plain submit is. Their agent's row is held, so that no submit ends before all eight have asked: each one's
+        // transaction waits at its first statement (the agent locked FOR SHARE), the streamed ones with their turn
+        // held. An agent of their own, so that the dispatcher's work for the other tests never waits on it.
+        var agent = fixtures.agent(TestServer.API_KEY, "Streamed eight");
+        fixtures.phoneNumber(TestServer.API_KEY, agent);
         int before = stored();
         double checkedWholeBefore = server.metric("batchcall_submits_checked_whole_total");
-        var body = body(agentId, "", StreamedSubmitTest::recipient);
-        var submits = new ArrayList<java.util.concurrent.Future<HttpResult>>();
-        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-                var holder = org.jdbi.v3.core.Jdbi.create(server.databaseUrl(), "postgres", "")
-                        .open()) {
+        var body = body(agent, "", StreamedSubmitTest::recipient);
+        var submits = new ArrayList<Future<HttpResult>>();
+        // The holder is closed first (resources close in reverse), so that a failed wait lets the submits go on
+        // before the pool waits for them.
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor();
+                var holder = Jdbi.create(server.databaseUrl(), "postgres", "").open()) {
             holder.begin();
-            holder.execute("LOCK TABLE recipients IN SHARE MODE");
+            holder.createQuery("SELECT id FROM agents WHERE workspace_id = :w AND id = :a FOR NO KEY UPDATE")
+                    .bind("w", workspaceId)
+                    .bind("a", agent)
+                    .mapTo(String.class)
+                    .one();
             for (int i = 0; i < 8; i++) {
                 submits.add(pool.submit(() -> server.client().post(SUBMIT, body)));
             }
-            io.batchcall.support.Await.until(
-                    java.time.Duration.ofSeconds(30),
+            Await.until(
+                    Duration.ofSeconds(30),
                     "four submits streaming and four checked whole",
                     () -> server.metric("batchcall_submits_streaming") == 4
-                            && server.metric("batchcall_submits_checked_whole_total") - checkedWholeBefore == 4);
+                            && server.metric("batchcall_submits_checked_whole_total") - checkedWholeBefore == 4,
+                    () -> "streaming " + server.metric("batchcall_submits_streaming") + ", checked whole "
+                            + (server.metric("batchcall_submits_checked_whole_total") - checkedWholeBefore));
             holder.rollback();
         }
 

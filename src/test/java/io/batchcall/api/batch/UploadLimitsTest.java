@@ -2,11 +2,13 @@ package io.batchcall.api.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.batchcall.support.Await;
 import io.batchcall.support.HttpResult;
 import io.batchcall.support.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +41,7 @@ class UploadLimitsTest {
         try {
             assertThat(upload("warm-up.xlsx", workbook()).status()).isEqualTo(200);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -207,19 +209,18 @@ class UploadLimitsTest {
     void an_upload_beyond_the_concurrent_cap_gets_a_429_with_retry_after_and_the_next_one_is_read() throws Exception {
         // An upload an earlier test cut off may still hold its slot for a moment on a loaded machine: start from a
         // node that reads no upload, so that the slow upload below is the one holding the only slot.
-        io.batchcall.support.Await.until(
-                Duration.ofSeconds(10), "the node to free its upload slot", () -> uploadsReading() == 0);
+        Await.until(Duration.ofSeconds(10), "the node to free its upload slot", () -> uploadsReading() == 0);
         try (var slow = new RawUpload(server.port())) {
             slow.start("phone_number\n+14155550101\n");
             // Ask beside it only once the node reads the slow one: before that, the one beside could take the
             // slot first, and the slow one would be the one refused.
-            io.batchcall.support.Await.until(Duration.ofSeconds(10), "the node to read the slow upload", () -> {
+            Await.until(Duration.ofSeconds(10), "the node to read the slow upload", () -> {
                 try {
                     if (slow.answered()) {
                         throw new AssertionError("the slow upload was answered before it ended: " + slow.response());
                     }
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
                 return uploadsReading() == 1;
             });
