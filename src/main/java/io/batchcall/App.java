@@ -149,7 +149,7 @@ public final class App implements AutoCloseable {
         var meters = NodeMeters.create(config, running);
 
         var database = openDatabase(config, meters);
-        var ids = IdSource.secure();
+        var ids = IdSource.secure(clock);
         // Created now so that a missing or unreadable key stops the start, not the first call that needs it.
         var cipher = CredentialCipher.fromConfiguredOrStoredKey(
                 config.security().secretKey(), config.database().dataDirectory());

@@ -1,29 +1,78 @@
 package io.batchcall.domain;
 
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
 /**
  * Makes the opaque ids of every object: a type prefix (as ElevenLabs uses: {@code agent_}, {@code btcal_},
- * {@code phnum_}, {@code conv_}) and random lowercase letters and digits, unguessable so that ids leak nothing.
+ * {@code phnum_}, {@code conv_}), then 28 lowercase letters and digits: the time the id was made, then random ones.
+ *
+ * <p>Why the time first: an id is a key in the indexes of the tables written most (recipients, attempts,
+ * conversations, events). A random key puts each new row's entry on a random page of its index: every page of a
+ * workspace's index is written again and again, split half-full, and logged whole after each checkpoint. Ids in the
+ * order they were made go to the index's right edge, as a counter's do. Measured on a key of (workspace, id) holding
+ * 3,000,000 entries, 10,000 inserts in statements of 100 right after a checkpoint, six alternated rounds: 207 ms and
+ * 12.4 MB of WAL with random ids, 98 ms and 3.5 MB with these; the key itself 255 MB against 196 MB. Through the API,
+ * submits of 10,000 recipients whose ids the server makes: p50 200 to 233 ms against 286 to 342 ms, three alternated
+ * pairs of quick benchmark runs (README, <em>Ids that begin with their time</em>). ElevenLabs' own ids also begin with
+ * their time ({@code btcal_6701k8rhhgr7...}).
+ *
+ * <p>What they still hide: the 17 random characters (87 bits, more than a ULID's 80) cannot be guessed from any other
+ * id. What they show: when the object was made, to the microsecond, which the API shows as its creation time anyway.
  */
 public final class IdSource {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
-    private static final int RANDOM_CHARACTERS = 28;
+    /** Microseconds since 1970 in base 36 ({@code 0-9} then {@code a-z}, ascending), enough until the year 6140. */
+    private static final int TIME_CHARACTERS = 11;
+
+    private static final int RANDOM_CHARACTERS = 17;
 
     private final RandomGenerator random;
+    private final Clock clock;
+    /** The last time part given out: never repeated or gone back, even when the clock stands still or steps back. */
+    private final AtomicLong lastMicros = new AtomicLong();
 
-    public IdSource(RandomGenerator random) {
+    public IdSource(RandomGenerator random, Clock clock) {
         this.random = random;
+        this.clock = clock;
     }
 
+    /**
+     * Without a clock, for tests whose ids need only be unique: the time part counts up from 1970's first microsecond,
+     * one an id, so that these ids still sort in the order they were made. Only {@code App} reads the wall clock.
+     */
+    public IdSource(RandomGenerator random) {
+        this(random, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+    }
+
+    public static IdSource secure(Clock clock) {
+        return new IdSource(new SecureRandom(), clock);
+    }
+
+    /** Without a clock (see {@link #IdSource(RandomGenerator)}). */
     public static IdSource secure() {
         return new IdSource(new SecureRandom());
     }
 
-    /** A new id such as {@code btcal_3k9w...}: the prefix, an underscore, 28 random characters. */
+    /** A new id such as {@code btcal_0horl6hh87d3k9w...}: the prefix, an underscore, 28 characters. */
     public String next(String prefix) {
-        return prefix + "_" + randomText(RANDOM_CHARACTERS, ALPHABET);
+        return prefix + "_" + timeText() + randomText(RANDOM_CHARACTERS, ALPHABET);
+    }
+
+    /**
+     * The clock's microseconds, one past the last when they would repeat: ids made one after the other sort in the
+     * order they were made (in code point order, which is the database's), within one process.
+     */
+    private String timeText() {
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+        long micros = lastMicros.accumulateAndGet(now, (last, current) -> Math.max(last + 1, current));
+        var digits = Long.toString(micros, Character.MAX_RADIX);
+        return "0".repeat(Math.max(0, TIME_CHARACTERS - digits.length())) + digits;
     }
 
     /**

@@ -2,6 +2,13 @@ package io.batchcall.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.batchcall.support.MutableClock;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -40,5 +47,56 @@ class IdSourceTest {
         var ids = IdSource.secure();
 
         assertThat(ids.next("btcal")).isNotEqualTo(ids.next("btcal"));
+    }
+
+    @Test
+    void ids_made_one_after_another_sort_in_the_order_they_were_made_even_while_the_clock_stands_still_or_steps_back() {
+        var clock = new MutableClock(Instant.parse("2026-12-04T12:00:00Z"));
+        var ids = new IdSource(new Random(3), clock);
+        var made = new ArrayList<String>();
+        for (int i = 0; i < 3_000; i++) {
+            made.add(ids.next("rcp"));
+            if (i == 1_000) {
+                clock.set(clock.instant().minus(Duration.ofMinutes(5)));
+            }
+            if (i == 2_000) {
+                clock.advance(Duration.ofHours(1));
+            }
+        }
+
+        // Code point order is the database's (EmbeddedPostgresServer.withCodePointOrder).
+        var sorted = new ArrayList<>(made);
+        sorted.sort(Comparator.naturalOrder());
+        assertThat(sorted).isEqualTo(made);
+        assertThat(made).doesNotHaveDuplicates().allMatch(id -> id.matches("rcp_[a-z0-9]{28}"));
+    }
+
+    @Test
+    void an_id_begins_with_when_it_was_made_so_that_a_later_one_sorts_after_across_processes() {
+        var earlier = new IdSource(new Random(4), Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC));
+        var later =
+                new IdSource(new Random(5), Clock.fixed(Instant.parse("2026-12-04T12:00:00.000001Z"), ZoneOffset.UTC));
+
+        var first = earlier.next("conv");
+        var second = later.next("conv");
+
+        assertThat(second).isGreaterThan(first);
+        // The same instant gives the same time part, whatever the random characters that follow.
+        assertThat(new IdSource(new Random(6), Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC))
+                        .next("conv")
+                        .substring(0, "conv_".length() + 11))
+                .isEqualTo(first.substring(0, "conv_".length() + 11));
+    }
+
+    @Test
+    void ids_made_in_the_same_microsecond_differ_in_their_random_characters_alone_not_in_a_count() {
+        var instant = Instant.parse("2026-12-04T12:00:00Z");
+        var first = new IdSource(new Random(7), Clock.fixed(instant, ZoneOffset.UTC)).next("evt");
+        var second = new IdSource(new Random(8), Clock.fixed(instant, ZoneOffset.UTC)).next("evt");
+
+        // Two processes share no counter: only the random part keeps their ids apart, and knowing one id tells
+        // nothing about the next one's 17 random characters.
+        assertThat(first.substring(0, 15)).isEqualTo(second.substring(0, 15));
+        assertThat(first.substring(15)).hasSize(17).isNotEqualTo(second.substring(15));
     }
 }

@@ -7,6 +7,7 @@ import io.batchcall.support.Fixtures;
 import io.batchcall.support.TestServer;
 import io.batchcall.support.WithServer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -178,5 +179,22 @@ class BatchSubmitTest {
                         .at("/conversation_initiation_client_data/dynamic_variables/n")
                         .asInt())
                 .isEqualTo(9_999);
+        // Ids the server made begin with the time they were made (IdSource): in submitted order, each index entry
+        // goes to its index's right edge.
+        var ids = new ArrayList<String>();
+        detailed.get("recipients")
+                .forEach(recipient -> ids.add(recipient.get("id").asText()));
+        assertThat(ids).isSortedAccordingTo(Comparator.naturalOrder()).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void batches_submitted_one_after_another_have_ids_in_the_order_they_were_submitted() {
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(submit("""
+                            {"call_name":"In turn %d","agent_id":"%s","recipients":[{"phone_number":"+14155550199"}]}""".formatted(i, agentId)).get("id").asText());
+        }
+
+        assertThat(ids).isSortedAccordingTo(Comparator.naturalOrder()).allMatch(id -> id.matches("btcal_[a-z0-9]{28}"));
     }
 }
