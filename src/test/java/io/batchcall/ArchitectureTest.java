@@ -5,6 +5,8 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.batchcall.domain.IdSource;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 /** The package rules of style.md: packages draw the architecture, and these tests keep the drawing true. */
@@ -89,6 +91,18 @@ class ArchitectureTest {
                 .callMethod(java.lang.System.class, "currentTimeMillis")
                 .orShould()
                 .callMethod(java.time.Clock.class, "systemUTC")
+                .check(CLASSES);
+    }
+
+    @Test
+    void the_server_makes_its_ids_with_its_clock_not_the_clockless_id_source_made_for_tests() {
+        noClasses()
+                .that()
+                .doNotBelongToAnyOf(IdSource.class)
+                .should()
+                .callConstructor(IdSource.class, RandomGenerator.class)
+                .orShould()
+                .callMethod(IdSource.class, "secure")
                 .check(CLASSES);
     }
 

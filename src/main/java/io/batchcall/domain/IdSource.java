@@ -15,15 +15,14 @@ import java.util.random.RandomGenerator;
  * <p>Why the time first: an id is a key in the indexes of the tables written most (recipients, attempts,
  * conversations, events). A random key puts each new row's entry on a random page of its index: every page of a
  * workspace's index is written again and again, split half-full, and logged whole after each checkpoint. Ids in the
- * order they were made go to the index's right edge, as a counter's do. Measured on a key of (workspace, id) holding
- * 3,000,000 entries, 10,000 inserts in statements of 100 right after a checkpoint, six alternated rounds: 207 ms and
- * 12.4 MB of WAL with random ids, 98 ms and 3.5 MB with these; the key itself 255 MB against 196 MB. Through the API,
- * submits of 10,000 recipients whose ids the server makes: p50 200 to 233 ms against 286 to 342 ms, three alternated
- * pairs of quick benchmark runs (README, <em>Ids that begin with their time</em>). ElevenLabs' own ids also begin with
- * their time ({@code btcal_6701k8rhhgr7...}).
+ * order they were made go to the index's right edge, as a counter's do: on a key of 3,000,000 entries, inserts wrote
+ * under a third of the WAL (README, <em>Submit, profiled</em>, "ids that begin with their time"). ElevenLabs' own ids
+ * also begin with their time ({@code btcal_6701k8rhhgr7...}).
  *
  * <p>What they still hide: the 17 random characters (87 bits, more than a ULID's 80) cannot be guessed from any other
- * id. What they show: when the object was made, to the microsecond, which the API shows as its creation time anyway.
+ * id. What they show: when the object was made, to the microsecond, finer than the API's creation times (seconds),
+ * and for attempts and events, which show none. While ids are made faster than one a microsecond the time part runs
+ * ahead of the clock, so it hints at how fast a server makes them.
  */
 public final class IdSource {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
@@ -43,8 +42,9 @@ public final class IdSource {
     }
 
     /**
-     * Without a clock, for tests whose ids need only be unique: the time part counts up from 1970's first microsecond,
-     * one an id, so that these ids still sort in the order they were made. Only {@code App} reads the wall clock.
+     * Without a clock, for tests whose ids need only be unique: the time part counts 1, 2, 3... microseconds after
+     * 1970, one an id, so that these ids still sort in the order they were made. Only {@code App} reads the wall clock,
+     * and no main class may call this ({@code ArchitectureTest}).
      */
     public IdSource(RandomGenerator random) {
         this(random, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));

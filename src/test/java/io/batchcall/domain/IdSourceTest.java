@@ -10,6 +10,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 class IdSourceTest {
@@ -72,7 +75,7 @@ class IdSourceTest {
     }
 
     @Test
-    void an_id_begins_with_when_it_was_made_so_that_a_later_one_sorts_after_across_processes() {
+    void an_id_begins_with_when_it_was_made_so_that_one_made_at_a_later_instant_sorts_after() {
         var earlier = new IdSource(new Random(4), Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC));
         var later =
                 new IdSource(new Random(5), Clock.fixed(Instant.parse("2026-12-04T12:00:00.000001Z"), ZoneOffset.UTC));
@@ -81,11 +84,15 @@ class IdSourceTest {
         var second = later.next("conv");
 
         assertThat(second).isGreaterThan(first);
+        // The time part is the instant's microseconds since 1970 in base 36, 11 characters.
+        assertThat(Long.parseLong(timePart(first, "conv"), 36))
+                .isEqualTo(Instant.parse("2026-12-04T12:00:00Z").toEpochMilli() * 1_000);
         // The same instant gives the same time part, whatever the random characters that follow.
-        assertThat(new IdSource(new Random(6), Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC))
-                        .next("conv")
-                        .substring(0, "conv_".length() + 11))
-                .isEqualTo(first.substring(0, "conv_".length() + 11));
+        assertThat(timePart(
+                        new IdSource(new Random(6), Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC))
+                                .next("conv"),
+                        "conv"))
+                .isEqualTo(timePart(first, "conv"));
     }
 
     @Test
@@ -96,7 +103,38 @@ class IdSourceTest {
 
         // Two processes share no counter: only the random part keeps their ids apart, and knowing one id tells
         // nothing about the next one's 17 random characters.
-        assertThat(first.substring(0, 15)).isEqualTo(second.substring(0, 15));
-        assertThat(first.substring(15)).hasSize(17).isNotEqualTo(second.substring(15));
+        assertThat(timePart(first, "evt")).isEqualTo(timePart(second, "evt"));
+        assertThat(randomPart(first, "evt")).hasSize(17).isNotEqualTo(randomPart(second, "evt"));
+    }
+
+    @Test
+    void threads_making_ids_at_once_on_a_clock_that_stands_still_never_share_a_time_part() throws Exception {
+        var ids = new IdSource(new Random(9), Clock.fixed(Instant.parse("2026-12-04T12:00:00Z"), ZoneOffset.UTC));
+        int threads = 8;
+        int each = 2_000;
+        var start = new CountDownLatch(1);
+        var made = new ConcurrentLinkedQueue<String>();
+        try (var pool = Executors.newFixedThreadPool(threads)) {
+            for (int t = 0; t < threads; t++) {
+                pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        made.add(timePart(ids.next("att"), "att"));
+                    }
+                    return null;
+                });
+            }
+            start.countDown();
+        }
+
+        assertThat(made).hasSize(threads * each).doesNotHaveDuplicates();
+    }
+
+    private static String timePart(String id, String prefix) {
+        return id.substring(prefix.length() + 1, prefix.length() + 1 + 11);
+    }
+
+    private static String randomPart(String id, String prefix) {
+        return id.substring(prefix.length() + 1 + 11);
     }
 }

@@ -9,6 +9,7 @@ import io.batchcall.support.WithServer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -188,13 +189,21 @@ class BatchSubmitTest {
     }
 
     @Test
-    void batches_submitted_one_after_another_have_ids_in_the_order_they_were_submitted() {
-        var ids = new ArrayList<String>();
+    void batches_submitted_one_after_another_have_ids_in_the_order_they_were_submitted_beginning_with_that_time() {
+        var batches = new ArrayList<JsonNode>();
         for (int i = 0; i < 5; i++) {
-            ids.add(submit("""
-                            {"call_name":"In turn %d","agent_id":"%s","recipients":[{"phone_number":"+14155550199"}]}""".formatted(i, agentId)).get("id").asText());
+            batches.add(submit("""
+                    {"call_name":"In turn %d","agent_id":"%s","recipients":[{"phone_number":"+14155550199"}]}""".formatted(i, agentId)));
         }
 
+        var ids = batches.stream().map(batch -> batch.get("id").asText()).toList();
         assertThat(ids).isSortedAccordingTo(Comparator.naturalOrder()).allMatch(id -> id.matches("btcal_[a-z0-9]{28}"));
+        // An id's first 11 characters are the server clock's microseconds in base 36 (IdSource): the clock that also
+        // stamps created_at.
+        for (var batch : batches) {
+            var timePart = batch.get("id").asText().substring("btcal_".length(), "btcal_".length() + 11);
+            assertThat(Long.parseLong(timePart, 36) / 1_000_000)
+                    .isCloseTo(batch.get("created_at_unix").asLong(), Offset.offset(2L));
+        }
     }
 }
