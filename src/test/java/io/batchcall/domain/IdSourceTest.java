@@ -68,10 +68,10 @@ class IdSourceTest {
         }
 
         // Code point order is the database's (EmbeddedPostgresServer.withCodePointOrder).
-        var sorted = new ArrayList<>(made);
-        sorted.sort(Comparator.naturalOrder());
-        assertThat(sorted).isEqualTo(made);
-        assertThat(made).doesNotHaveDuplicates().allMatch(id -> id.matches("rcp_[a-z0-9]{28}"));
+        assertThat(made)
+                .isSortedAccordingTo(Comparator.naturalOrder())
+                .doesNotHaveDuplicates()
+                .allMatch(id -> id.matches("rcp_[a-z0-9]{28}"));
     }
 
     @Test
