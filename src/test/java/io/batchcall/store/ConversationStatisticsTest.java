@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * V168: an ANALYZE of conversations (autovacuum's, after every 1% of change, V158) computes no statistics of the
- * call's JSON bodies, which nothing filters, sorts or joins by, and still computes them for every column the
- * conversation list filters or orders by.
+ * call's bodies (its JSON and the summary's text), which nothing filters, sorts or joins by, and still computes them
+ * for every other column, those the conversation list filters and orders by among them.
  */
 class ConversationStatisticsTest {
     private static final Instant T0 = Instant.parse("2026-11-02T10:00:00Z");
@@ -60,30 +60,25 @@ class ConversationStatisticsTest {
     }
 
     @Test
-    void the_calls_json_bodies_get_no_statistics() {
-        assertThat(columnsWithStatistics())
-                .doesNotContain(
-                        "phone_call",
-                        "client_data",
-                        "transcript",
-                        "transcript_summary",
-                        "data_collection_results",
-                        "evaluation_criteria_results");
-    }
+    void every_column_but_the_calls_bodies_keeps_its_statistics() {
+        var bodies = List.of(
+                "phone_call",
+                "client_data",
+                "transcript",
+                "transcript_summary",
+                "data_collection_results",
+                "evaluation_criteria_results");
+        var columns = database.jdbi()
+                .withHandle(
+                        handle -> handle.createQuery("""
+                                SELECT column_name FROM information_schema.columns
+                                WHERE table_schema = current_schema() AND table_name = 'conversations'""").mapTo(String.class).list());
+        assertThat(columns).containsAll(bodies);
 
-    @Test
-    void every_column_the_conversation_list_filters_or_orders_by_keeps_its_statistics() {
+        // Exactly: a column added later, or left out of ANALYZE later, is a decision this test makes someone take.
         assertThat(columnsWithStatistics())
-                .contains(
-                        "workspace_id",
-                        "id",
-                        "agent_id",
-                        "status",
-                        "call_successful",
-                        "start_time",
-                        "call_duration_secs",
-                        "termination_reason",
-                        "branch_id");
+                .containsExactlyInAnyOrderElementsOf(
+                        columns.stream().filter(c -> !bodies.contains(c)).toList());
     }
 
     private static List<String> columnsWithStatistics() {
