@@ -2,6 +2,7 @@ package io.batchcall.api;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import java.util.List;
 import java.util.Optional;
 
@@ -28,12 +29,20 @@ public final class E164 {
     }
 
     private static Optional<String> normalise(String text, boolean extensionAllowed) {
+        return parse(text)
+                .filter(PHONE_NUMBERS::isValidNumber)
+                .filter(number -> extensionAllowed || !number.hasExtension())
+                .map(number -> PHONE_NUMBERS.format(number, PhoneNumberUtil.PhoneNumberFormat.E164));
+    }
+
+    /** The parser's answer; text already in E.164's form is answered without it ({@link CanonicalNumbers}). */
+    private static Optional<PhoneNumber> parse(String text) {
+        var canonical = CanonicalNumbers.parse(text);
+        if (canonical.isPresent()) {
+            return canonical;
+        }
         try {
-            var parsed = PHONE_NUMBERS.parse(text, "ZZ");
-            if (!PHONE_NUMBERS.isValidNumber(parsed) || (parsed.hasExtension() && !extensionAllowed)) {
-                return Optional.empty();
-            }
-            return Optional.of(PHONE_NUMBERS.format(parsed, PhoneNumberUtil.PhoneNumberFormat.E164));
+            return Optional.of(PHONE_NUMBERS.parse(text, "ZZ"));
         } catch (NumberParseException e) {
             return Optional.empty();
         }
@@ -42,7 +51,7 @@ public final class E164 {
     /**
      * {@link #normalise} of each text, in the same order (a null text gives empty): the same answers, computed in
      * parallel for long lists ({@link InOrder}): libphonenumber's parse and validation were half the CPU of a
-     * 10,000-recipient submit, about 20 microseconds a number.
+     * 10,000-recipient submit before {@link CanonicalNumbers} took most of the parse off it.
      */
     static List<Optional<String>> normaliseAll(List<String> texts) {
         return InOrder.map(texts, text -> text == null ? Optional.<String>empty() : normalise(text));
