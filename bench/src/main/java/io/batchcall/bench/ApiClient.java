@@ -102,6 +102,18 @@ final class ApiClient {
         return new Workspace(workspace.get("workspace_id").asText(), key, agent, number);
     }
 
+    /**
+     * The same workspace under a second API key, issued by the admin API: each key has a request budget of its own
+     * (the server's per-key rate limit), so a scenario can send its warm-up under one key and still measure under
+     * another whose budget is full.
+     */
+    Workspace withNewKey(Workspace workspace) {
+        var issued = send(admin("/admin/v1/workspaces/" + encode(workspace.id()) + "/api-keys")
+                .post(body(JSON.createObjectNode()))).json();
+        return new Workspace(workspace.id(), issued.get("api_key").asText(), workspace.agentId(),
+                workspace.phoneNumberId());
+    }
+
     Response submit(Workspace workspace, byte[] batch) {
         return send(keyed(workspace.apiKey(), "/v1/convai/batch-calling/submit").post(batch));
     }

@@ -17,7 +17,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
              Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests,
              int heldRecipients, int bridgeCalls, Duration bridgeWindow, int dispatchWarmUp, int listWarmUp,
              int getWarmUp, int conversationWarmUp, int dispatchWarmUpRounds, int heldRounds, int submitWarmUp,
-             Duration baselineIdleWait) {
+             Duration baselineIdleWait, int listWarmUpRounds) {
 
     /** The most recipients one batch may have (the API's limit). */
     static final int MAX_BATCH = 10_000;
@@ -49,6 +49,12 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             // 3,000 list requests had p50 3.9 ms / p99 15.5, the next 3,000 p50 2.3-2.9 / p99 7.8-10.2, the ones
             // after p50 2.1 / p99 5.8; with 5 the measured 200 met a server still compiling. 0 measures it cold.
             Map.entry("list-warm-up", new long[] {2_000, 5}),
+            // At most this many rounds of list-warm-up requests: after each, another only while the JIT compiled for
+            // more than a tenth of it (WarmUpRounds.SETTLED), as for the dispatch. After one round the JIT compiled
+            // for about half the measured requests' length (0.44 to 0.54 x in three quick runs over 100,000 batches);
+            // in three runs, rounds of 2,000 compiled for 0.46 to 0.58 x, then 0.33 to 0.56, 0.33 to 0.41, 0.18 to
+            // 0.38, and 0.1 or less by the fifth or sixth: the list settles after some 10,000 requests.
+            Map.entry("list-warm-up-rounds", new long[] {8, 1}),
             Map.entry("dispatch-recipients", new long[] {20_000, 1_000}),
             Map.entry("dispatch-concurrency", new long[] {500, 500}),
             // Recipients dispatched in a workspace of their own before each dispatch measurement, not counted: the
@@ -107,6 +113,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
         }
         if (listWarmUp < 0) {
             throw new IllegalArgumentException("list-warm-up must be 0 or more");
+        }
+        if (listWarmUpRounds < 1) {
+            throw new IllegalArgumentException("list-warm-up-rounds must be at least 1");
         }
         if (baselineIdleWait.isNegative()) {
             throw new IllegalArgumentException("baseline-idle-wait-secs must be 0 or more");
@@ -171,6 +180,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
                 Math.toIntExact(values.get("dispatch-warm-up-rounds")),
                 Math.toIntExact(values.get("held-rounds")),
                 Math.toIntExact(values.get("submit-warm-up")),
-                Duration.ofSeconds(values.get("baseline-idle-wait-secs")));
+                Duration.ofSeconds(values.get("baseline-idle-wait-secs")),
+                Math.toIntExact(values.get("list-warm-up-rounds")));
     }
 }

@@ -105,6 +105,21 @@ class ApiClientTest {
     }
 
     @Test
+    void a_new_key_for_a_workspace_is_issued_with_the_admin_token_and_replaces_only_the_key() {
+        server.answer("/admin/v1/workspaces/ws_1/api-keys", 201,
+                "{\"key_id\":\"key_2\",\"api_key\":\"key-2\",\"prefix\":\"key-\",\"created_at_unix\":1}");
+
+        var again = api.withNewKey(WORKSPACE);
+
+        assertThat(again).isEqualTo(new ApiClient.Workspace("ws_1", "key-2", "agent_1", "phnum_1"));
+        var received = server.received().getFirst();
+        assertThat(received.method()).isEqualTo("POST");
+        assertThat(received.path()).isEqualTo("/admin/v1/workspaces/ws_1/api-keys");
+        assertThat(received.header("Authorization")).contains("Bearer admin-token");
+        assertThat(received.header("xi-api-key")).isEmpty();
+    }
+
+    @Test
     void a_delete_is_sent_as_a_delete_and_a_204_without_a_body_is_success() {
         server.answer("/v1/convai/batch-calling/btcal_3", 204, "");
 

@@ -43,6 +43,16 @@ class SizesTest {
     }
 
     @Test
+    void a_list_warm_up_is_repeated_up_to_eight_times_in_a_full_run_once_in_a_quick_one_and_at_least_once() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).listWarmUpRounds()).isEqualTo(8);
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).listWarmUpRounds()).isEqualTo(1);
+        assertThat(Sizes.of(Sizes.values(true, Map.of("list-warm-up-rounds", 3L))).listWarmUpRounds()).isEqualTo(3);
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(false, Map.of("list-warm-up-rounds", 0L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("list-warm-up-rounds");
+    }
+
+    @Test
     void get_and_conversation_measurements_are_preceded_by_warm_ups_that_can_be_turned_off_but_not_made_negative() {
         var full = Sizes.of(Sizes.values(false, Map.of()));
         assertThat(full.getWarmUp()).isEqualTo(10);
