@@ -31,7 +31,7 @@ final class ListScenario {
     /**
      * The most warm-up requests a second: under the server's default per-address rate limit (1,000 a second, 5,000
      * at once), which every request from the harness's one address counts against whatever its key. Here a round runs
-     * at 200 to 700 a second and is never held back; on a machine fast enough to go over, the rounds' thousands would
+     * at 160 to 720 a second and is never held back; on a machine fast enough to go over, the rounds' thousands would
      * otherwise empty the address's budget and the measured requests after them would be answered 429.
      */
     private static final int WARM_UP_PER_SECOND = 800;
