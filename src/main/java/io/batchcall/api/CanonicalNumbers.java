@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * digits), computed without its parser. Most numbers submitted are in that form, and the parser's general
  * machinery (finding the number in free text, the extension patterns, the international prefixes) was most of
  * validating one: validation was half the JVM's CPU in a 10,000-recipient submit, and this takes about three
- * quarters off it (README, *Submit, profiled*).
+ * quarters off it (docs/performance.md, *Submit, profiled*).
  *
  * <p>For such text, parse only splits off the country calling code (the shortest of its first one to three
  * digits that is one) and may then strip a national prefix from the rest. This class answers only where that

@@ -16,7 +16,7 @@ import java.util.random.RandomGenerator;
  * conversations, events). A random key puts each new row's entry on a random page of its index: every page of a
  * workspace's index is written again and again, split half-full, and logged whole after each checkpoint. Ids in the
  * order they were made go to the index's right edge, as a counter's do: on a key of 3,000,000 entries, inserts wrote
- * under a third of the WAL (README, <em>Submit, profiled</em>, "ids that begin with their time"). ElevenLabs' own ids
+ * under a third of the WAL (docs/performance.md, <em>Submit, profiled</em>, "ids that begin with their time"). ElevenLabs' own ids
  * also begin with their time ({@code btcal_6701k8rhhgr7...}).
  *
  * <p>What they still hide: the 17 random characters (87 bits, more than a ULID's 80) cannot be guessed from any other

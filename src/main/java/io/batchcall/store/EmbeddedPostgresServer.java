@@ -100,7 +100,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      *       (2.28 did), the indexes of text built before it are silently out of order, and a data directory outlives
      *       many such upgrades;
      *   <li>comparisons are {@code memcmp}: a 10,000-recipient submit's INSERT, which compares text keys in four
-     *       indexes, took about a tenth less (README, <em>Submit, profiled</em>).
+     *       indexes, took about a tenth less (docs/performance.md, <em>Submit, profiled</em>).
      * </ul>
      * A data directory made before keeps the order it was made with: {@code initdb} runs only for a new one, and its
      * indexes stay valid for the collation they were built in.

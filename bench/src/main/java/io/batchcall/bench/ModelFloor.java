@@ -25,7 +25,7 @@ import java.util.List;
  * together (a zero-length call's answer and end share a group in batchcall too), the transcription's sending on its
  * own. Left out, so that this stays a floor: the rows batchcall writes per claim or per group rather than per
  * recipient (batches, workspaces, agents, numbers: about 0.06 a recipient), foreign keys and triggers ({@code LIKE}
- * copies neither; their costs were not measurable, see the README's Dispatch, profiled), and the transcription's
+ * copies neither; their costs were not measurable, see docs/performance.md, Dispatch, profiled), and the transcription's
  * 30 s wait (sent at once here, so its work falls inside the measured run, as a steady stream of calls has it).
  *
  * <p>Workers as the floor's: four, each keeping its share of the concurrency in flight, claim, then record the
