@@ -23,18 +23,12 @@ import java.util.Optional;
  * compiled for more than a tenth of the last one ({@link WarmUpRounds}), at most {@code listWarmUpRounds}. Each round
  * is sent under an API key of its own, so that the measured requests, under the workspace's first key, never meet the
  * server's per-key rate limit (200 a second, 2,000 at once) that the warm-up's thousands would exhaust; the rounds
- * are paced under its per-address limit ({@link #WARM_UP_PER_SECOND}). The SQL baseline runs {@code listWarmUp}
- * unmeasured queries first; the JIT's compile time while the server's pages are measured is reported beside them.
+ * are paced under its per-address limit ({@link Pacing}; here a round runs at 160 to 720 requests a second and is
+ * never held back). The SQL baseline runs {@code listWarmUp} unmeasured queries first; the JIT's compile time while the
+ * server's pages are measured is reported beside them.
  */
 final class ListScenario {
     private static final int PAGE = 100;
-    /**
-     * The most warm-up requests a second: under the server's default per-address rate limit (1,000 a second, 5,000
-     * at once), which every request from the harness's one address counts against whatever its key. Here a round runs
-     * at 160 to 720 a second and is never held back; on a machine fast enough to go over, the rounds' thousands would
-     * otherwise empty the address's budget and the measured requests after them would be answered 429.
-     */
-    private static final int WARM_UP_PER_SECOND = 800;
 
     private final ApiClient api;
     private final BenchDatabase database;
@@ -81,29 +75,26 @@ final class ListScenario {
         var created = bulkInsert(workspace, sizes.listBatches());
 
         var warmUp = warmUp(workspace);
-        double compiledBefore = api.metrics().compileSeconds();
-        long measuring = System.nanoTime();
         var first = new ArrayList<Double>();
-        for (int i = 0; i < sizes.listRequests(); i++) {
-            first.add(api.listBatches(workspace, PAGE, Optional.empty()).millis());
-        }
         var walk = new ArrayList<Double>();
-        Optional<String> cursor = Optional.empty();
-        for (int page = 0; page < sizes.listDepth() / PAGE; page++) {
-            var response = api.listBatches(workspace, PAGE, cursor);
-            walk.add(response.millis());
-            cursor = nextDoc(response);
-            if (cursor.isEmpty()) {
-                throw new IllegalStateException("the list ended after " + (page + 1) + " pages");
-            }
-        }
         var deep = new ArrayList<Double>();
-        for (int i = 0; i < sizes.listRequests(); i++) {
-            var response = api.listBatches(workspace, PAGE, cursor);
-            deep.add(response.millis());
-        }
-        var measured = new WarmUpRounds.Round((System.nanoTime() - measuring) / 1e9,
-                api.metrics().compileSeconds() - compiledBefore);
+        var measured = WarmUpRounds.timed(() -> api.metrics().compileSeconds(), () -> {
+            for (int i = 0; i < sizes.listRequests(); i++) {
+                first.add(api.listBatches(workspace, PAGE, Optional.empty()).millis());
+            }
+            Optional<String> cursor = Optional.empty();
+            for (int page = 0; page < sizes.listDepth() / PAGE; page++) {
+                var response = api.listBatches(workspace, PAGE, cursor);
+                walk.add(response.millis());
+                cursor = nextDoc(response);
+                if (cursor.isEmpty()) {
+                    throw new IllegalStateException("the list ended after " + (page + 1) + " pages");
+                }
+            }
+            for (int i = 0; i < sizes.listRequests(); i++) {
+                deep.add(api.listBatches(workspace, PAGE, cursor).millis());
+            }
+        });
         return new Result(sizes.listBatches(), created, Latencies.of(first), Latencies.of(deep), Latencies.of(walk),
                 sqlAlone(workspace, 0), sqlAlone(workspace, sizes.listDepth()), sizes.listDepth(), warmUp, measured);
     }
@@ -113,30 +104,17 @@ final class ListScenario {
         if (sizes.listWarmUp() == 0) {
             return List.of();
         }
-        return WarmUpRounds.until(sizes.listWarmUpRounds(), round -> {
-            var own = api.withNewKey(workspace);
-            double compiledBefore = api.metrics().compileSeconds();
-            long started = System.nanoTime();
-            warmUpRound(own);
-            var done = new WarmUpRounds.Round((System.nanoTime() - started) / 1e9,
-                    api.metrics().compileSeconds() - compiledBefore);
-            System.out.printf("   list warm-up round %d: the JIT compiled for %.2f x its %.1f s%n", round + 1,
-                    done.compileShare(), done.seconds());
-            return done;
-        });
+        return WarmUpRounds.untilSettled("list", sizes.listWarmUpRounds(), () -> api.metrics().compileSeconds(),
+                round -> warmUpRound(api.withNewKey(workspace)));
     }
 
     /** One round: first pages alternating with the pages of a walk to listDepth, over again; none measured. */
     private void warmUpRound(ApiClient.Workspace workspace) {
         Optional<String> cursor = Optional.empty();
         int pagesWalked = 0;
-        long started = System.nanoTime();
+        var pacing = Pacing.ofWarmUp();
         for (int i = 0; i < sizes.listWarmUp(); i++) {
-            long due = started + i * 1_000_000_000L / WARM_UP_PER_SECOND;
-            long early = due - System.nanoTime();
-            if (early > 0) {
-                Pause.of(Duration.ofNanos(early));
-            }
+            pacing.awaitTurn();
             if (i % 2 == 0) {
                 api.listBatches(workspace, PAGE, Optional.empty());
                 continue;

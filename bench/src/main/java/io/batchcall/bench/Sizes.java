@@ -17,7 +17,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
              Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests,
              int heldRecipients, int bridgeCalls, Duration bridgeWindow, int dispatchWarmUp, int listWarmUp,
              int getWarmUp, int conversationWarmUp, int dispatchWarmUpRounds, int heldRounds, int submitWarmUp,
-             Duration baselineIdleWait, int listWarmUpRounds) {
+             Duration baselineIdleWait, int listWarmUpRounds, int getWarmUpRounds, int conversationWarmUpRounds) {
 
     /** The most recipients one batch may have (the API's limit). */
     static final int MAX_BATCH = 10_000;
@@ -41,6 +41,10 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             // GETs of the batch before its GETs are measured, not counted (the SQL baseline runs its query as often
             // first): with one, the first measured GETs met a server still compiling the recipient writer.
             Map.entry("get-warm-up", new long[] {10, 1}),
+            // At most this many rounds of get-warm-up GETs: after each, another only while the JIT compiled for more
+            // than a tenth of it (WarmUpRounds.SETTLED), as for the list and the dispatch. Until 2026-12-05 the get
+            // was measured after one round, and how far the JIT still compiled then was not read.
+            Map.entry("get-warm-up-rounds", new long[] {6, 1}),
             Map.entry("list-batches", new long[] {100_000, 2_000}),
             Map.entry("list-depth", new long[] {50_000, 1_000}),
             Map.entry("list-requests", new long[] {200, 30}),
@@ -78,9 +82,12 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             Map.entry("stats-settle-secs", new long[] {11, 2}),
             Map.entry("conversations", new long[] {1_000_000, 50_000}),
             Map.entry("conversation-requests", new long[] {100, 20}),
-            // Requests per filter before that filter is measured, not counted (and as many statements before the
-            // SQL baseline's), for the reason of list-warm-up.
+            // Requests per filter in each warm-up round, not counted (and as many statements before each filter's
+            // SQL baseline), for the reason of list-warm-up.
             Map.entry("conversation-warm-up", new long[] {50, 5}),
+            // At most this many rounds of conversation-warm-up requests for every filter, for the reason of
+            // get-warm-up-rounds. Until 2026-12-05 each filter was measured right after its own one round.
+            Map.entry("conversation-warm-up-rounds", new long[] {6, 1}),
             // One batch of which nine tenths wait (held) and one tenth is dialed.
             Map.entry("held-recipients", new long[] {10_000, 1_000}),
             // Pairs of the held batch and the plain one, alternating which goes first; the figure is the median
@@ -116,6 +123,12 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
         }
         if (listWarmUpRounds < 1) {
             throw new IllegalArgumentException("list-warm-up-rounds must be at least 1");
+        }
+        if (getWarmUpRounds < 1) {
+            throw new IllegalArgumentException("get-warm-up-rounds must be at least 1");
+        }
+        if (conversationWarmUpRounds < 1) {
+            throw new IllegalArgumentException("conversation-warm-up-rounds must be at least 1");
         }
         if (baselineIdleWait.isNegative()) {
             throw new IllegalArgumentException("baseline-idle-wait-secs must be 0 or more");
@@ -181,6 +194,8 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
                 Math.toIntExact(values.get("held-rounds")),
                 Math.toIntExact(values.get("submit-warm-up")),
                 Duration.ofSeconds(values.get("baseline-idle-wait-secs")),
-                Math.toIntExact(values.get("list-warm-up-rounds")));
+                Math.toIntExact(values.get("list-warm-up-rounds")),
+                Math.toIntExact(values.get("get-warm-up-rounds")),
+                Math.toIntExact(values.get("conversation-warm-up-rounds")));
     }
 }

@@ -72,6 +72,25 @@ class SizesTest {
     }
 
     @Test
+    void get_and_conversation_warm_ups_are_repeated_up_to_six_times_in_a_full_run_once_in_a_quick_one_and_at_least_once() {
+        var full = Sizes.of(Sizes.values(false, Map.of()));
+        assertThat(full.getWarmUpRounds()).isEqualTo(6);
+        assertThat(full.conversationWarmUpRounds()).isEqualTo(6);
+        var quick = Sizes.of(Sizes.values(true, Map.of()));
+        assertThat(quick.getWarmUpRounds()).isEqualTo(1);
+        assertThat(quick.conversationWarmUpRounds()).isEqualTo(1);
+        var more = Sizes.of(Sizes.values(true, Map.of("get-warm-up-rounds", 3L, "conversation-warm-up-rounds", 4L)));
+        assertThat(more.getWarmUpRounds()).isEqualTo(3);
+        assertThat(more.conversationWarmUpRounds()).isEqualTo(4);
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(false, Map.of("get-warm-up-rounds", 0L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("get-warm-up-rounds");
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(false, Map.of("conversation-warm-up-rounds", 0L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("conversation-warm-up-rounds");
+    }
+
+    @Test
     void a_dispatch_warm_up_below_zero_is_refused_and_one_larger_than_a_batch_is_taken_as_several_batches() {
         assertThatThrownBy(() -> Sizes.of(Sizes.values(true, Map.of("dispatch-warm-up", -1L))))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -3,6 +3,8 @@ package io.batchcall.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -39,5 +41,29 @@ class WarmUpRoundsTest {
         assertThat(WarmUpRounds.mostCompiling(new double[] {1.0}, new double[] {1.25})).isEqualTo(0.25);
         assertThatThrownBy(() -> WarmUpRounds.mostCompiling(new double[] {1.0}, new double[] {1.0, 2.0}))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void a_timed_round_counts_what_the_jit_compiled_between_the_readings_just_before_and_just_after_its_work() {
+        Iterator<Double> totals = List.of(100.0, 100.75).iterator();
+        var ran = new ArrayList<String>();
+
+        var round = WarmUpRounds.timed(totals::next, () -> ran.add("work"));
+
+        assertThat(ran).containsExactly("work");
+        assertThat(round.compileSeconds()).isEqualTo(0.75);
+        assertThat(round.seconds()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void rounds_until_settled_run_each_round_by_its_index_and_stop_once_a_round_compiles_little() {
+        // The server's total compile time as read before and after each round: 3 s, then 2 s, then none compiled.
+        Iterator<Double> totals = List.of(0.0, 3.0, 3.0, 5.0, 5.0, 5.0).iterator();
+        var indexes = new ArrayList<Integer>();
+
+        var rounds = WarmUpRounds.untilSettled("test", 8, totals::next, indexes::add);
+
+        assertThat(indexes).containsExactly(0, 1, 2);
+        assertThat(rounds).extracting(WarmUpRounds.Round::compileSeconds).containsExactly(3.0, 2.0, 0.0);
     }
 }
