@@ -38,12 +38,14 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             // must stay under two minutes: its baselines' CPU is approximate.
             Map.entry("baseline-idle-wait-secs", new long[] {60, 5}),
             Map.entry("get-requests", new long[] {20, 5}),
-            // GETs of the batch before its GETs are measured, not counted (the SQL baseline runs its query as often
-            // first): with one, the first measured GETs met a server still compiling the recipient writer.
-            Map.entry("get-warm-up", new long[] {10, 1}),
+            // GETs of the batch in each warm-up round, not counted (the SQL baseline runs its query as often first):
+            // with one, the first measured GETs met a server still compiling the recipient writer. Rounds of 10 took
+            // 0.4 to 1.1 s, too short for the JIT's queue to drain: after six it still compiled for 0.40 x a round.
+            // Rounds of 40 (1.4 to 2.8 s) came down to 0.11 to 0.14 x by the fourth.
+            Map.entry("get-warm-up", new long[] {40, 1}),
             // At most this many rounds of get-warm-up GETs: after each, another only while the JIT compiled for more
             // than a tenth of it (WarmUpRounds.SETTLED), as for the list and the dispatch. Until 2026-12-05 the get
-            // was measured after one round, and how far the JIT still compiled then was not read.
+            // was measured after one round of 10, and how far the JIT still compiled then was not read.
             Map.entry("get-warm-up-rounds", new long[] {6, 1}),
             Map.entry("list-batches", new long[] {100_000, 2_000}),
             Map.entry("list-depth", new long[] {50_000, 1_000}),

@@ -55,7 +55,7 @@ class SizesTest {
     @Test
     void get_and_conversation_measurements_are_preceded_by_warm_ups_that_can_be_turned_off_but_not_made_negative() {
         var full = Sizes.of(Sizes.values(false, Map.of()));
-        assertThat(full.getWarmUp()).isEqualTo(10);
+        assertThat(full.getWarmUp()).isEqualTo(40);
         assertThat(full.conversationWarmUp()).isEqualTo(50);
         var quick = Sizes.of(Sizes.values(true, Map.of()));
         assertThat(quick.getWarmUp()).isEqualTo(1);
