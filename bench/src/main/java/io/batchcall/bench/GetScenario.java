@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * GETs, not counted (nor in the heap's maximum), another only while the JIT compiled for more than a tenth of the last
  * one ({@link WarmUpRounds}), at most {@code getWarmUpRounds}; the JIT's compile time while the GETs are measured is
  * reported beside them. The rounds need neither a key of their own nor pacing, unlike the list's: a GET of 10,000
- * recipients takes 50 to 100 ms, so a full run's at most 60 warm-up GETs come nowhere near the per-key limit (200 a
- * second, 2,000 at once). The SQL baseline runs {@code getWarmUp} unmeasured queries first.
+ * recipients takes 40 to 100 ms, so a full run's at most 240 warm-up GETs, 10 to 25 a second, come nowhere near the
+ * per-key limit (200 a second, 2,000 at once). The SQL baseline runs {@code getWarmUp} unmeasured queries first.
  */
 final class GetScenario {
     private static final int CHUNK = 1_000;
