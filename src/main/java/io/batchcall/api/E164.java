@@ -12,6 +12,8 @@ import java.util.Optional;
  * typo is caught at submit time rather than as a failed call. A number to dial may not carry an extension: E.164
  * has none, so "+1 415 555 0123 ext. 5" was stored as the main line and the call reached a switchboard instead
  * of its person. A number only matched against (an opt-out, a suppression) may: the main line is suppressed.
+ * Text already in E.164's form is parsed by {@link CanonicalNumbers} and every number validated by {@link
+ * ValidNumbers}, each giving the library's own answer in less CPU.
  */
 public final class E164 {
     private static final PhoneNumberUtil PHONE_NUMBERS = PhoneNumberUtil.getInstance();
@@ -30,7 +32,7 @@ public final class E164 {
 
     private static Optional<String> normalise(String text, boolean extensionAllowed) {
         return parse(text)
-                .filter(PHONE_NUMBERS::isValidNumber)
+                .filter(ValidNumbers::isValid)
                 .filter(number -> extensionAllowed || !number.hasExtension())
                 .map(number -> PHONE_NUMBERS.format(number, PhoneNumberUtil.PhoneNumberFormat.E164));
     }
@@ -51,7 +53,7 @@ public final class E164 {
     /**
      * {@link #normalise} of each text, in the same order (a null text gives empty): the same answers, computed in
      * parallel for long lists ({@link InOrder}): libphonenumber's parse and validation were half the CPU of a
-     * 10,000-recipient submit before {@link CanonicalNumbers} took most of the parse off it.
+     * 10,000-recipient submit before {@link CanonicalNumbers} and {@link ValidNumbers} took most of it off.
      */
     static List<Optional<String>> normaliseAll(List<String> texts) {
         return InOrder.map(texts, text -> text == null ? Optional.<String>empty() : normalise(text));

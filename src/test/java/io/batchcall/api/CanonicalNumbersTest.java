@@ -2,22 +2,15 @@ package io.batchcall.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
 
 /**
  * {@link CanonicalNumbers} stands in for libphonenumber's parser on E.164 text, so every answer it gives must be
@@ -30,17 +23,14 @@ class CanonicalNumbersTest {
 
     @Example
     void every_answer_is_the_parsers_own_over_every_regions_example_numbers_and_their_variants() {
-        var texts = new LinkedHashSet<String>();
-        for (var example : exampleNumbers()) {
-            texts.addAll(variants(example));
-        }
+        var texts = NumberSamples.variantsOfEveryExample();
         var differing = new ArrayList<String>();
         int answered = 0;
         for (var text : texts) {
             var answer = CanonicalNumbers.parse(text);
             if (answer.isPresent()) {
                 answered++;
-                var parsed = parserAnswer(text);
+                var parsed = NumberSamples.parsed(text);
                 if (parsed.isEmpty() || !parsed.get().exactlySameAs(answer.get())) {
                     differing.add(text + ": " + answer.get() + " but the parser says " + parsed);
                 }
@@ -54,7 +44,7 @@ class CanonicalNumbersTest {
 
     @Example
     void nearly_every_valid_example_number_is_answered_without_the_parser() {
-        var examples = exampleNumbers();
+        var examples = NumberSamples.exampleNumbers();
         var notAnswered = examples.stream()
                 .map(number -> PHONE_NUMBERS.format(number, PhoneNumberUtil.PhoneNumberFormat.E164))
                 .filter(text -> CanonicalNumbers.parse(text).isEmpty())
@@ -117,7 +107,7 @@ class CanonicalNumbersTest {
     @Property(tries = 3_000)
     void any_digits_after_a_calling_code_get_the_parsers_answer(@ForAll("canonicalTexts") String text) {
         var answer = CanonicalNumbers.parse(text);
-        var parsed = parserAnswer(text);
+        var parsed = NumberSamples.parsed(text);
 
         answer.ifPresent(number -> assertThat(parsed)
                 .as(text)
@@ -127,74 +117,6 @@ class CanonicalNumbersTest {
 
     @Provide
     Arbitrary<String> canonicalTexts() {
-        var callingCodes = Arbitraries.of(List.copyOf(PHONE_NUMBERS.getSupportedCallingCodes()));
-        var digits = Arbitraries.strings().numeric().ofMinLength(3).ofMaxLength(14);
-        var afterCallingCode = Combinators.combine(callingCodes, digits).as((code, rest) -> "+" + code + rest);
-        var anyDigits =
-                Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(17).map(rest -> "+" + rest);
-        return Arbitraries.frequencyOf(Tuple.of(4, afterCallingCode), Tuple.of(1, anyDigits));
-    }
-
-    private static Optional<PhoneNumber> parserAnswer(String text) {
-        try {
-            return Optional.of(PHONE_NUMBERS.parse(text, "ZZ"));
-        } catch (NumberParseException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** Every type's example number of every region and of every non-geographic entity (as +800). */
-    private static List<PhoneNumber> exampleNumbers() {
-        var numbers = new ArrayList<PhoneNumber>();
-        for (var region : PHONE_NUMBERS.getSupportedRegions()) {
-            for (var type : PHONE_NUMBERS.getSupportedTypesForRegion(region)) {
-                Optional.ofNullable(PHONE_NUMBERS.getExampleNumberForType(region, type))
-                        .ifPresent(numbers::add);
-            }
-        }
-        for (var code : PHONE_NUMBERS.getSupportedGlobalNetworkCallingCodes()) {
-            Optional.ofNullable(PHONE_NUMBERS.getExampleNumberForNonGeoEntity(code))
-                    .ifPresent(numbers::add);
-        }
-        return numbers;
-    }
-
-    /**
-     * The number as E.164 text, and texts near it: a 0 before its country code; each of its regions' national
-     * prefixes (and every one or two digits) put after the country code; each digit changed to every other; one to
-     * three digits dropped or added at the end.
-     */
-    private static Set<String> variants(PhoneNumber number) {
-        var code = "+" + number.getCountryCode();
-        var national = PHONE_NUMBERS.getNationalSignificantNumber(number);
-        var texts = new LinkedHashSet<String>();
-        texts.add(code + national);
-        texts.add("+0" + number.getCountryCode() + national);
-        for (var region : PHONE_NUMBERS.getRegionCodesForCountryCode(number.getCountryCode())) {
-            // A non-geographic entity (region 001) has none; asking logs a warning.
-            if (region.equals(PhoneNumberUtil.REGION_CODE_FOR_NON_GEO_ENTITY)) {
-                continue;
-            }
-            Optional.ofNullable(PHONE_NUMBERS.getNddPrefixForRegion(region, true))
-                    .ifPresent(prefix -> texts.add(code + prefix + national));
-        }
-        for (int prefix = 0; prefix < 100; prefix++) {
-            texts.add(code + prefix + national);
-            if (prefix < 10) {
-                texts.add(code + "0" + prefix + national);
-            }
-        }
-        for (int i = 0; i < national.length(); i++) {
-            for (char digit = '0'; digit <= '9'; digit++) {
-                texts.add(code + national.substring(0, i) + digit + national.substring(i + 1));
-            }
-        }
-        for (int n = 1; n <= 3; n++) {
-            if (national.length() > n) {
-                texts.add(code + national.substring(0, national.length() - n));
-            }
-            texts.add(code + national + "5".repeat(n));
-        }
-        return texts;
+        return NumberSamples.canonicalTexts();
     }
 }
