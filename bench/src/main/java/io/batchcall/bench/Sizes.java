@@ -17,7 +17,8 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
              Duration capacitySteady, Duration statsSettle, int conversations, int conversationRequests,
              int heldRecipients, int bridgeCalls, Duration bridgeWindow, int dispatchWarmUp, int listWarmUp,
              int getWarmUp, int conversationWarmUp, int dispatchWarmUpRounds, int heldRounds, int submitWarmUp,
-             Duration baselineIdleWait, int listWarmUpRounds, int getWarmUpRounds, int conversationWarmUpRounds) {
+             Duration baselineIdleWait, int listWarmUpRounds, int getWarmUpRounds, int conversationWarmUpRounds,
+             int submitWarmUpRounds) {
 
     /** The most recipients one batch may have (the API's limit). */
     static final int MAX_BATCH = 10_000;
@@ -32,6 +33,15 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
             // JIT was still compiling the request path (the submits 462, 431 and 340 ms, then 238 to 412). 0 measures
             // a cold server.
             Map.entry("submit-warm-up", new long[] {4, 1}),
+            // At most this many rounds of submit-warm-up submits: after each, another only while the JIT compiled for
+            // more than a tenth of it (WarmUpRounds.SETTLED), as for the get, the lists and the dispatch. Until
+            // 2026-12-05 the submit was measured after one round of four, and how far the JIT still compiled then was
+            // not read. In three quick runs with the full run's submit sizes, rounds of four 10,000-recipient submits
+            // compiled for 1.0 to 1.2 x their length, then 0.4 to 0.6, 0.1 to 0.2, and 0.8 to 1.4 again in the
+            // fourth or fifth (C2 recompiling what it had compiled), settling by the seventh to eleventh; the rounds
+            // went from 2.4-2.9 s to 0.7-0.9 s. Measured after one round: p50 303 and 324 ms; after six or eleven:
+            // 203, 185 and 175 ms.
+            Map.entry("submit-warm-up-rounds", new long[] {12, 1}),
             // At most this long before each baseline, the wait for the server's own work to end (BenchDatabase
             // .awaitServerIdle): the dispatch's post-call sends, due 30 s after its calls, and autovacuum. The 08:51
             // run of 2026-12-04 had about 1,500 of those sends inside the floor's dispatch. Short in --quick, which
@@ -135,6 +145,9 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
         if (baselineIdleWait.isNegative()) {
             throw new IllegalArgumentException("baseline-idle-wait-secs must be 0 or more");
         }
+        if (submitWarmUpRounds < 1) {
+            throw new IllegalArgumentException("submit-warm-up-rounds must be at least 1");
+        }
         if (submitWarmUp < 0) {
             throw new IllegalArgumentException("submit-warm-up must be 0 or more");
         }
@@ -198,6 +211,7 @@ record Sizes(int submitBatches, int submitRecipients, int getRequests, int listB
                 Duration.ofSeconds(values.get("baseline-idle-wait-secs")),
                 Math.toIntExact(values.get("list-warm-up-rounds")),
                 Math.toIntExact(values.get("get-warm-up-rounds")),
-                Math.toIntExact(values.get("conversation-warm-up-rounds")));
+                Math.toIntExact(values.get("conversation-warm-up-rounds")),
+                Math.toIntExact(values.get("submit-warm-up-rounds")));
     }
 }

@@ -72,6 +72,17 @@ class SizesTest {
     }
 
     @Test
+    void the_submit_warm_up_is_repeated_up_to_twelve_times_in_a_full_run_once_in_a_quick_one_and_at_least_once() {
+        assertThat(Sizes.of(Sizes.values(false, Map.of())).submitWarmUpRounds()).isEqualTo(12);
+        assertThat(Sizes.of(Sizes.values(true, Map.of())).submitWarmUpRounds()).isEqualTo(1);
+        assertThat(Sizes.of(Sizes.values(true, Map.of("submit-warm-up-rounds", 3L))).submitWarmUpRounds())
+                .isEqualTo(3);
+        assertThatThrownBy(() -> Sizes.of(Sizes.values(false, Map.of("submit-warm-up-rounds", 0L))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("submit-warm-up-rounds");
+    }
+
+    @Test
     void get_and_conversation_warm_ups_are_repeated_up_to_six_times_in_a_full_run_once_in_a_quick_one_and_at_least_once() {
         var full = Sizes.of(Sizes.values(false, Map.of()));
         assertThat(full.getWarmUpRounds()).isEqualTo(6);
